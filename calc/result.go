@@ -1,0 +1,91 @@
+package calc
+
+import (
+	"github.com/shopspring/decimal"
+)
+
+// Result is a tax assessment (see the contract). Totals are sums of lines.
+type Result struct {
+	Taxpayer       Taxpayer
+	Region         string
+	Period         string
+	Rounding       Rounding
+	TotalTaxDue    decimal.Decimal
+	TotalReduction decimal.Decimal
+	TotalTax       decimal.Decimal
+	Lines          []Line
+	Months         []MonthTotal
+	Parameters     []ParamUse
+	Warnings       []Warning
+	Trace          []Step
+}
+
+// Line is one input item, taxed or not.
+type Line struct {
+	Source    string
+	Month     string
+	Kind      string
+	Pollutant string // statutory name, or the noise period / waste / item
+	Path      string // JSON path of the input item
+	Group     string // ranking group: "air", "water1", "water_other"; "" when not ranked
+	Fugitive  bool
+
+	Quantity        decimal.Decimal // emission kg, wastewater t, exceed dB, taxable t, …
+	Unit            string
+	EquivalentValue decimal.NullDecimal
+	Equivalents     decimal.NullDecimal // as shown (2 dp, or 4 dp in exact mode)
+
+	Rank   int // 1-based within its group; 0 when not ranked
+	Taxed  bool
+	Reason string
+
+	Rate            decimal.NullDecimal
+	TaxDue          decimal.Decimal
+	ReductionFactor decimal.NullDecimal // share still paid: 0.75 or 0.5
+	Reduction       decimal.Decimal
+	Tax             decimal.Decimal
+
+	Rules []string
+	// Noise detail.
+	ExceedDB   decimal.NullDecimal
+	Halved     bool
+	Doubled    bool
+	Unverified bool // a figure behind this line is not verified
+
+	// exact equivalents as a fraction num/den, kept for ranking and for
+	// the exact rounding mode.
+	num, den decimal.Decimal
+	pol      *Pollutant
+	order    int
+	exceeded bool
+}
+
+// MonthTotal sums the lines of one tax month (法 第十八条: 按月计算).
+type MonthTotal struct {
+	Month     string
+	TaxDue    decimal.Decimal
+	Reduction decimal.Decimal
+	Tax       decimal.Decimal
+}
+
+// ParamUse lists one parameter the result relied on.
+type ParamUse struct {
+	Key           string
+	Region        string
+	Value         string
+	EffectiveFrom string
+	EffectiveTo   string
+	Source        string
+	Verified      bool
+	Confidence    string
+	Where         string // fixture file:line, or "request"
+}
+
+// Warning is something the reader must know that is not an error: an
+// unverified figure, a what-if override outside the legal range, a
+// reading the law leaves open.
+type Warning struct {
+	Code    string
+	Message string
+	Path    string
+}

@@ -1,0 +1,3 @@
+package main
+
+func cmdCalc(e *env, args []string) int { return exitInternal }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit statuses shared by every command.
+const (
+	exitOK       = 0
+	exitInternal = 1 // our failure (bad fixtures, I/O, database)
+	exitInput    = 2 // the user's input was rejected
+)
+
+// env is what a command may touch of the outside world. Tests build one
+// with buffers and a map so the whole binary runs in-process.
+type env struct {
+	ctx    context.Context
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+type command struct {
+	run   func(e *env, args []string) int
+	usage string
+}
+
+// commands lists every subcommand; each lives in its own file.
+var commands = map[string]command{
+	"calc": {cmdCalc, "calc [--format json|table] FILE|-   assess a declaration (JSON contract) and print the result"},
+}
+
+// run is the whole program; main only calls it.
+func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	e := &env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stdout)
+		if len(args) == 0 {
+			return exitInput
+		}
+		return exitOK
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "ecotax: unknown command %q\n", args[0])
+		printUsage(stderr)
+		return exitInput
+	}
+	return c.run(e, args[1:])
+}
+
+func printUsage(w io.Writer) {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("usage: ecotax COMMAND [ARGS]\n\ncommands:\n")
+	for _, n := range names {
+		b.WriteString("  ")
+		b.WriteString(commands[n].usage)
+		b.WriteString("\n")
+	}
+	io.WriteString(w, b.String())
+}
