@@ -1,0 +1,284 @@
+package filing
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+)
+
+// The declaration is assessed by writing it as a request in the public
+// contract's shape (shared by the CLI, the API and the calculator) and
+// handing that to calc.DecodeRequest and Engine.Assess, so a stored
+// declaration and the public calculator can never disagree.
+
+type reqDoc struct {
+	Taxpayer reqTaxpayer `json:"taxpayer"`
+	Region   string      `json:"region"`
+	Period   string      `json:"period"`
+	Sources  []reqSource `json:"sources"`
+}
+
+type reqTaxpayer struct {
+	CreditCode string `json:"credit_code"`
+	Name       string `json:"name"`
+}
+
+type reqSource struct {
+	ID          string           `json:"id"`
+	Kind        string           `json:"kind"`
+	Month       string           `json:"month"`
+	Fugitive    bool             `json:"fugitive,omitempty"`
+	WastewaterT *decimal.Decimal `json:"wastewater_t,omitempty"`
+	Pollutants  []reqPollutant   `json:"pollutants,omitempty"`
+	Day         *reqNoise        `json:"day,omitempty"`
+	Night       *reqNoise        `json:"night,omitempty"`
+	Boundary    bool             `json:"boundary_over_100m_multiple_points,omitempty"`
+	Waste       string           `json:"waste,omitempty"`
+	GeneratedT  *decimal.Decimal `json:"generated_t,omitempty"`
+	StoredT     *decimal.Decimal `json:"stored_t,omitempty"`
+	DisposedT   *decimal.Decimal `json:"disposed_t,omitempty"`
+	UtilizedT   *decimal.Decimal `json:"utilized_t,omitempty"`
+	Species     string           `json:"species,omitempty"`
+	StockStart  *decimal.Decimal `json:"stock_start,omitempty"`
+	StockEnd    *decimal.Decimal `json:"stock_end,omitempty"`
+	Item        string           `json:"item,omitempty"`
+	Quantity    *decimal.Decimal `json:"quantity,omitempty"`
+}
+
+type reqPollutant struct {
+	Name                  string           `json:"name"`
+	EmissionKg            *decimal.Decimal `json:"emission_kg,omitempty"`
+	Method                string           `json:"method,omitempty"`
+	AvgConcentration      *decimal.Decimal `json:"avg_concentration,omitempty"`
+	MaxConcentration      *decimal.Decimal `json:"max_concentration,omitempty"`
+	StandardConcentration *decimal.Decimal `json:"standard_concentration,omitempty"`
+	Value                 *decimal.Decimal `json:"value,omitempty"`
+	Measured              *decimal.Decimal `json:"measured,omitempty"`
+	Standard              *decimal.Decimal `json:"standard,omitempty"`
+}
+
+type reqNoise struct {
+	LimitDB    decimal.Decimal  `json:"limit_db"`
+	MeasuredDB *decimal.Decimal `json:"measured_db,omitempty"`
+	ExceedDays *int             `json:"exceed_days,omitempty"`
+}
+
+// Built is a contract request built from a declaration, with the way back
+// from the request's JSON paths to the figures they came from.
+type Built struct {
+	JSON  []byte
+	links []link
+}
+
+// link maps a request path prefix to figure i; rename turns the request's
+// field names under the prefix into the figure's.
+type link struct {
+	prefix string
+	fig    int
+	rename map[string]string
+	field  string // for a prefix that is itself a field: the figure's field
+}
+
+// Fields of the request that come from the registration rather than the
+// month's figures: an error there is reported on the figure's source_id.
+var registrationFields = map[string]string{
+	"id": "source_id", "kind": "source_id", "name": "source_id", "method": "source_id",
+	"standard_concentration": "source_id", "waste": "source_id", "species": "source_id",
+	"item": "source_id", "fugitive": "source_id", "limit_db": "source_id",
+	"boundary_over_100m_multiple_points": "source_id",
+}
+
+func renameWith(extra map[string]string) map[string]string {
+	m := make(map[string]string, len(registrationFields)+len(extra))
+	for k, v := range registrationFields {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+var (
+	renameDay   = renameWith(map[string]string{"measured_db": "day_measured_db", "exceed_days": "day_exceed_days"})
+	renameNight = renameWith(map[string]string{"measured_db": "night_measured_db", "exceed_days": "night_exceed_days"})
+	renamePlain = renameWith(nil)
+)
+
+func ptr(d decimal.NullDecimal) *decimal.Decimal {
+	if !d.Valid {
+		return nil
+	}
+	v := d.Decimal
+	return &v
+}
+
+// BuildRequest writes the declaration as a contract request. The figures
+// must have passed CheckFigures against the same sources. Air and water
+// figures of one outlet and month become one request source with one
+// pollutant each (the engine ranks pollutants per outlet); every other
+// figure is a request source of its own.
+func BuildRequest(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure) (*Built, []calc.FieldError) {
+	doc := reqDoc{Taxpayer: reqTaxpayer{tp.CreditCode, tp.Name}, Region: tp.Region, Period: per.Text}
+	b := &Built{}
+	var errs []calc.FieldError
+	type group struct {
+		idx   int // index in doc.Sources
+		wwFig int // figure that gave wastewater_t, or -1
+	}
+	groups := map[string]*group{}
+	usedID := map[string]bool{}
+	uniqueID := func(base, month, kind string, id int64) string {
+		cand := base
+		if usedID[cand+"|"+month] {
+			cand = fmt.Sprintf("%s#%d", base, id)
+		}
+		usedID[cand+"|"+month] = true
+		return cand
+	}
+	for i := range figs {
+		f := &figs[i]
+		s := sources[f.SourceID]
+		if s == nil {
+			errs = append(errs, calc.FieldError{Path: fmt.Sprintf("figures[%d].source_id", i), Code: "unknown_source", Message: "unknown tax source"})
+			continue
+		}
+		fp := fmt.Sprintf("figures[%d]", i)
+		switch s.Kind {
+		case KindAir, KindWater:
+			key := fmt.Sprintf("%s|%s|%s|%t", s.Kind, s.OutletNo, f.Month, s.Fugitive)
+			g := groups[key]
+			if g == nil {
+				g = &group{idx: len(doc.Sources), wwFig: -1}
+				groups[key] = g
+				doc.Sources = append(doc.Sources, reqSource{ID: uniqueID(s.OutletNo, f.Month, s.Kind, s.ID), Kind: s.Kind, Month: f.Month, Fugitive: s.Fugitive})
+				b.links = append(b.links, link{prefix: fmt.Sprintf("sources[%d]", g.idx), fig: i, rename: renamePlain})
+			}
+			src := &doc.Sources[g.idx]
+			if f.WastewaterT.Valid {
+				if src.WastewaterT != nil && !src.WastewaterT.Equal(f.WastewaterT.Decimal) {
+					errs = append(errs, calc.FieldError{Path: fp + ".wastewater_t", Code: "inconsistent_value",
+						Message: fmt.Sprintf("outlet %s already has %s t of wastewater for %s (figures[%d])", s.OutletNo, src.WastewaterT, f.Month, g.wwFig)})
+				} else if src.WastewaterT == nil {
+					src.WastewaterT = ptr(f.WastewaterT)
+					g.wwFig = i
+					b.links = append(b.links, link{prefix: fmt.Sprintf("sources[%d].wastewater_t", g.idx), fig: i, field: "wastewater_t"})
+				}
+			}
+			pi := len(src.Pollutants)
+			src.Pollutants = append(src.Pollutants, reqPollutant{
+				Name: s.Pollutant, EmissionKg: ptr(f.EmissionKg), Method: s.Method,
+				AvgConcentration: ptr(f.AvgConcentration), MaxConcentration: ptr(f.MaxConcentration),
+				StandardConcentration: ptr(s.StandardConcentration),
+				Value:                 ptr(f.Value), Measured: ptr(f.Measured), Standard: ptr(f.Standard),
+			})
+			b.links = append(b.links, link{prefix: fmt.Sprintf("sources[%d].pollutants[%d]", g.idx, pi), fig: i, rename: renamePlain})
+		default:
+			idx := len(doc.Sources)
+			rs := reqSource{ID: uniqueID(s.OutletNo, f.Month, s.Kind, s.ID), Kind: s.Kind, Month: f.Month}
+			prefix := fmt.Sprintf("sources[%d]", idx)
+			switch s.Kind {
+			case KindNoise:
+				if s.DayLimitDB.Valid && (f.DayMeasuredDB.Valid || f.DayExceedDays != nil) {
+					rs.Day = &reqNoise{LimitDB: s.DayLimitDB.Decimal, MeasuredDB: ptr(f.DayMeasuredDB), ExceedDays: f.DayExceedDays}
+					b.links = append(b.links, link{prefix: prefix + ".day", fig: i, rename: renameDay})
+				}
+				if s.NightLimitDB.Valid && (f.NightMeasuredDB.Valid || f.NightExceedDays != nil) {
+					rs.Night = &reqNoise{LimitDB: s.NightLimitDB.Decimal, MeasuredDB: ptr(f.NightMeasuredDB), ExceedDays: f.NightExceedDays}
+					b.links = append(b.links, link{prefix: prefix + ".night", fig: i, rename: renameNight})
+				}
+				rs.Boundary = s.MultiplePoints
+			case KindSolidWaste:
+				rs.Waste = s.Pollutant
+				rs.GeneratedT, rs.StoredT, rs.DisposedT, rs.UtilizedT = ptr(f.GeneratedT), ptr(f.StoredT), ptr(f.DisposedT), ptr(f.UtilizedT)
+			case KindLivestock:
+				rs.Species = s.Pollutant
+				rs.StockStart, rs.StockEnd = ptr(f.StockStart), ptr(f.StockEnd)
+			case KindSampling:
+				rs.Item = s.Pollutant
+				rs.Quantity = ptr(f.Quantity)
+			}
+			doc.Sources = append(doc.Sources, rs)
+			b.links = append(b.links, link{prefix: prefix, fig: i, rename: renamePlain})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if len(doc.Sources) == 0 {
+		return nil, []calc.FieldError{{Path: "figures", Code: "required", Message: "a declaration needs at least one figure"}}
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return nil, []calc.FieldError{{Path: "figures", Code: "internal", Message: err.Error()}}
+	}
+	b.JSON = data
+	// Longest prefixes first, so sources[1].pollutants[0] wins over sources[1].
+	sort.SliceStable(b.links, func(i, j int) bool { return len(b.links[i].prefix) > len(b.links[j].prefix) })
+	return b, nil
+}
+
+// find returns the link whose prefix covers path and the rest after it.
+func (b *Built) find(path string) (*link, string) {
+	for i := range b.links {
+		l := &b.links[i]
+		if path == l.prefix {
+			return l, ""
+		}
+		if strings.HasPrefix(path, l.prefix) && len(path) > len(l.prefix) && (path[len(l.prefix)] == '.' || path[len(l.prefix)] == '[') {
+			return l, path[len(l.prefix):]
+		}
+	}
+	return nil, ""
+}
+
+// FigurePath translates a request path (from an engine error or a result
+// line) into the declaration's path, e.g. sources[0].pollutants[1].emission_kg
+// → figures[3].emission_kg. Paths it cannot place become "figures".
+func (b *Built) FigurePath(path string) string {
+	l, rest := b.find(path)
+	if l == nil {
+		return "figures"
+	}
+	out := fmt.Sprintf("figures[%d]", l.fig)
+	if l.field != "" {
+		return out + "." + l.field
+	}
+	if rest == "" {
+		return out
+	}
+	field := strings.TrimPrefix(rest, ".")
+	if j := strings.IndexAny(field, ".["); j >= 0 {
+		field = field[:j]
+	}
+	if r, ok := l.rename[field]; ok {
+		field = r
+	}
+	return out + "." + field
+}
+
+// FigureIndex returns the figure a request path came from, or -1.
+func (b *Built) FigureIndex(path string) int {
+	l, _ := b.find(path)
+	if l == nil {
+		return -1
+	}
+	return l.fig
+}
+
+// TranslateError rewrites an engine error's paths into figure paths.
+func (b *Built) TranslateError(e *calc.Error) *calc.Error {
+	out := *e
+	out.Errors = make([]calc.FieldError, len(e.Errors))
+	for i, f := range e.Errors {
+		f.Message = f.Path + ": " + f.Message // keep the request path for the curious
+		f.Path = b.FigurePath(f.Path)
+		out.Errors[i] = f
+	}
+	return &out
+}
