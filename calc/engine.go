@@ -1,22 +1,355 @@
 package calc
 
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
+)
+
 // Engine computes assessments from a fixed set of parameter tables. It is
-// safe for concurrent use: it never changes after NewEngine.
+// safe for concurrent use: nothing in it changes after NewEngine.
 type Engine struct {
-	t *Tables
+	t         *Tables
+	names     *Names
+	scalars   map[string][]*Scalar
+	solid     map[string][]*SolidWasteRate
+	exempt    map[string][]*Exemption
+	penalties map[string][]*Penalty
+	rates     map[string][]*RateRule // by 2-digit province code
+	provinces map[string]*Region     // by 2-digit province code
+	zones     map[string]*Region     // by region prefix
 }
 
-// NewEngine indexes the tables. The tables must already have passed the
-// fixtures package's strict checks.
+// NewEngine indexes the tables. The fixtures package checks each file;
+// NewEngine checks what ties them together and fails with the file and
+// line of the row at fault.
 func NewEngine(t *Tables) (*Engine, error) {
-	return &Engine{t: t}, nil
+	e := &Engine{
+		t:         t,
+		scalars:   map[string][]*Scalar{},
+		solid:     map[string][]*SolidWasteRate{},
+		exempt:    map[string][]*Exemption{},
+		penalties: map[string][]*Penalty{},
+		rates:     map[string][]*RateRule{},
+		provinces: map[string]*Region{},
+		zones:     map[string]*Region{},
+	}
+	var err error
+	if e.names, err = NewNames(t.Pollutants, t.HJ212); err != nil {
+		return nil, err
+	}
+	for i := range t.Scalars {
+		s := &t.Scalars[i]
+		e.scalars[s.Key] = append(e.scalars[s.Key], s)
+	}
+	for i := range t.SolidWaste {
+		s := &t.SolidWaste[i]
+		e.solid[s.Waste] = append(e.solid[s.Waste], s)
+	}
+	for i := range t.Exemptions {
+		x := &t.Exemptions[i]
+		e.exempt[x.Code] = append(e.exempt[x.Code], x)
+	}
+	for i := range t.Penalties {
+		p := &t.Penalties[i]
+		e.penalties[p.Code] = append(e.penalties[p.Code], p)
+	}
+	for i := range t.Regions {
+		r := &t.Regions[i]
+		if RegionPrefix(r.Code) == r.Code[:2] {
+			e.provinces[r.Code[:2]] = r
+		}
+		e.zones[RegionPrefix(r.Code)] = r
+	}
+	for i := range t.Rates {
+		r := &t.Rates[i]
+		if e.provinces[r.Province] == nil {
+			return nil, fmt.Errorf("%s: province %s is not in the regions table", r.Where(), r.Province)
+		}
+		for _, id := range r.Pollutants {
+			if e.names.ByID(id) == nil {
+				return nil, fmt.Errorf("%s: unknown pollutant id %s", r.Where(), id)
+			}
+		}
+		e.rates[r.Province] = append(e.rates[r.Province], r)
+	}
+	for _, p := range t.Pollutants {
+		if p.Special == SpecialPH && len(t.PHBands) == 0 {
+			return nil, fmt.Errorf("%s: pH needs the pH bands table", p.Where())
+		}
+	}
+	return e, nil
 }
 
 // Tables returns the parameter tables the engine reads.
 func (e *Engine) Tables() *Tables { return e.t }
 
+// Names returns the name index of the statutory table.
+func (e *Engine) Names() *Names { return e.names }
+
+// Regions is the province and zone list, for adapters that offer a choice.
+func (e *Engine) Regions() []Region { return e.t.Regions }
+
 // Assess computes the tax of a request. On any input error it returns a
-// *Error of KindInvalid and no result.
+// *Error of KindInvalid and no result: nothing partial is ever returned.
 func (e *Engine) Assess(req *Request) (*Result, error) {
-	return nil, &Error{Kind: KindInternal, Code: "not_implemented", Title: "尚未实现", Detail: "engine under construction"}
+	if req == nil || len(req.Sources) == 0 {
+		return nil, Invalid([]FieldError{{Path: "sources", Code: "required", Message: "at least one source is required"}})
+	}
+	a := newAssessment(e, req)
+	a.check()
+	a.buildLines()
+	if len(a.errs) > 0 {
+		return nil, Invalid(a.errs)
+	}
+	a.rank()
+	a.applyRates()
+	if len(a.errs) > 0 {
+		return nil, Invalid(a.errs)
+	}
+	a.reduce()
+	a.total()
+	a.finish()
+	return a.res, nil
+}
+
+// assessment is the working state of one Assess call.
+type assessment struct {
+	e      *Engine
+	req    *Request
+	res    *Result
+	errs   []FieldError
+	months map[Month]*monthParams
+	// used collects every parameter the result relied on, in first-use
+	// order, keyed by the row it came from.
+	used     map[*param.Meta]int
+	uses     []paramUse
+	override map[string]decimal.Decimal // pollutant id → what-if rate
+	rateMemo map[rateKey]rateAnswer
+	srcOf    []int // line index → source index
+}
+
+type paramUse struct {
+	meta   *param.Meta
+	key    string
+	region string
+	value  func() string
+}
+
+func newAssessment(e *Engine, req *Request) *assessment {
+	n := 0
+	for i := range req.Sources {
+		n += len(req.Sources[i].Pollutants) + 2
+	}
+	return &assessment{
+		e:        e,
+		req:      req,
+		res:      &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: make([]Line, 0, n), Trace: make([]Step, 0, 4*n)},
+		months:   map[Month]*monthParams{},
+		used:     map[*param.Meta]int{},
+		rateMemo: map[rateKey]rateAnswer{},
+		srcOf:    make([]int, 0, n),
+	}
+}
+
+func (a *assessment) fail(path, code, format string, args ...any) {
+	a.errs = append(a.errs, FieldError{Path: path, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// use records that the result relied on a parameter row.
+func (a *assessment) use(m *param.Meta, key, region string, value func() string) {
+	if _, ok := a.used[m]; ok {
+		return
+	}
+	a.used[m] = len(a.uses)
+	a.uses = append(a.uses, paramUse{meta: m, key: key, region: region, value: value})
+}
+
+func (a *assessment) step(s Step) { a.res.Trace = append(a.res.Trace, s) }
+
+// monthParams are the named parameters in force in one tax month.
+type monthParams struct {
+	topAir, topWater1, topWaterOther int
+	tier1Ratio, tier1Share           decimal.Decimal
+	tier2Ratio, tier2Share           decimal.Decimal
+	inclusive                        bool
+	scope                            string
+	halfDays                         int
+	halfShare, multiplier            decimal.Decimal
+	scalarsUsed                      map[string]*Scalar
+}
+
+func monthBounds(m Month) (param.Date, param.Date) {
+	y, n := m.Year(), m.Num()
+	return param.NewDate(y, n, 1), param.NewDate(y, n, param.DaysIn(y, n))
+}
+
+func (m Month) String() string {
+	return strconv.Itoa(m.Year()) + "-" + twoDigits(m.Num())
+}
+
+func twoDigits(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// scalar finds the named parameter covering the whole month.
+func (a *assessment) scalar(key string, m Month, path string) *Scalar {
+	first, last := monthBounds(m)
+	for _, s := range a.e.scalars[key] {
+		if s.Covers(first, last) {
+			return s
+		}
+	}
+	a.fail(path, "parameter_not_found", "no %s parameter covers %s", key, m)
+	return nil
+}
+
+func (a *assessment) monthParams(m Month, path string) *monthParams {
+	if mp, ok := a.months[m]; ok {
+		return mp
+	}
+	mp := &monthParams{scalarsUsed: map[string]*Scalar{}}
+	get := func(key string) *Scalar {
+		s := a.scalar(key, m, path)
+		if s != nil {
+			mp.scalarsUsed[key] = s
+		}
+		return s
+	}
+	num := func(key string) decimal.Decimal {
+		if s := get(key); s != nil {
+			return s.Value
+		}
+		return decimal.Zero
+	}
+	mp.topAir = int(num("ranking.air.top").IntPart())
+	mp.topWater1 = int(num("ranking.water1.top").IntPart())
+	mp.topWaterOther = int(num("ranking.water_other.top").IntPart())
+	mp.tier1Ratio, mp.tier1Share = num("reduction.tier1.max_ratio"), num("reduction.tier1.pay_share")
+	mp.tier2Ratio, mp.tier2Share = num("reduction.tier2.max_ratio"), num("reduction.tier2.pay_share")
+	if s := get("reduction.boundary"); s != nil {
+		mp.inclusive = s.Text == "inclusive"
+	}
+	if s := get("reduction.exceed_scope"); s != nil {
+		mp.scope = s.Text
+	}
+	mp.halfDays = int(num("noise.half.days_below").IntPart())
+	mp.halfShare, mp.multiplier = num("noise.half.pay_share"), num("noise.boundary.multiplier")
+	// What-if overrides of the two open readings replace the table's
+	// choice for this request only; the result says so.
+	if b := a.req.Policy.ReductionBoundary; b != "" {
+		mp.inclusive = b == "inclusive"
+	}
+	if sc := a.req.Policy.ExceedScope; sc != "" {
+		mp.scope = sc
+	}
+	a.months[m] = mp
+	return mp
+}
+
+// useScalar records a scalar of the month as used.
+func (a *assessment) useScalar(mp *monthParams, key string) {
+	s := mp.scalarsUsed[key]
+	if s == nil {
+		return
+	}
+	a.use(&s.Meta, s.Key, "", func() string { return s.Text })
+}
+
+// check validates what spans sources: the period, duplicates, the region,
+// the what-if overrides.
+func (a *assessment) check() {
+	req := a.req
+	if req.Region != "" {
+		if len(req.Region) != 6 {
+			a.fail("region", "invalid_value", "%q is not a 6-digit GB/T 2260 code", req.Region)
+		} else if a.e.provinces[req.Region[:2]] == nil {
+			a.fail("region", "unknown_region", "%s is not in a province the rate tables know", req.Region)
+		}
+	}
+	seen := map[string]int{}
+	for i := range req.Sources {
+		s := &req.Sources[i]
+		if s.Month != 0 && !req.Period.Contains(s.Month) {
+			a.fail(s.Path+".month", "month_outside_period", "%s is outside the period %s", s.MonthRaw, req.Period.Text)
+		}
+		key := s.Kind + "\x00" + s.ID + "\x00" + s.MonthRaw
+		if j, dup := seen[key]; dup {
+			a.fail(s.Path+".id", "duplicate_source", "%s source %s for %s is already given at sources[%d]; list all its pollutants in one entry", s.Kind, s.ID, s.MonthRaw, j)
+		} else {
+			seen[key] = i
+		}
+	}
+	for _, o := range req.PollutantRates {
+		found := false
+		for _, cls := range []string{KindAir, KindWater} {
+			if p := a.e.names.Lookup(cls, o.Name); p != nil {
+				if a.override == nil {
+					a.override = map[string]decimal.Decimal{}
+				}
+				a.override[p.ID] = o.Value
+				found = true
+			}
+		}
+		if !found {
+			a.fail(o.Path, "unknown_pollutant", "%q is not an air or water pollutant of the statutory table", o.Name)
+		}
+	}
+	if len(req.Policy.ReductionBoundary)+len(req.Policy.ExceedScope) > 0 {
+		a.res.Warnings = append(a.res.Warnings, Warning{Code: "policy_override", Path: "policy",
+			Message: "本结果按请求中的政策口径计算（what-if），与参数表的默认口径不同"})
+	}
+}
+
+// total sums lines into months and the whole result.
+func (a *assessment) total() {
+	res := a.res
+	byMonth := map[string]*MonthTotal{}
+	for i := range res.Lines {
+		l := &res.Lines[i]
+		res.TotalTaxDue = res.TotalTaxDue.Add(l.TaxDue)
+		res.TotalReduction = res.TotalReduction.Add(l.Reduction)
+		res.TotalTax = res.TotalTax.Add(l.Tax)
+		mt := byMonth[l.Month]
+		if mt == nil {
+			mt = &MonthTotal{Month: l.Month}
+			byMonth[l.Month] = mt
+		}
+		mt.TaxDue = mt.TaxDue.Add(l.TaxDue)
+		mt.Reduction = mt.Reduction.Add(l.Reduction)
+		mt.Tax = mt.Tax.Add(l.Tax)
+	}
+	res.Months = make([]MonthTotal, 0, len(byMonth))
+	for _, mt := range byMonth {
+		res.Months = append(res.Months, *mt)
+	}
+	sort.Slice(res.Months, func(i, j int) bool { return res.Months[i].Month < res.Months[j].Month })
+	for _, mt := range res.Months {
+		a.step(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条", vals: [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax}})
+	}
+	a.step(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text, vals: [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax}})
+}
+
+// finish lists the parameters used and warns about every figure that is
+// not verified.
+func (a *assessment) finish() {
+	res := a.res
+	res.Parameters = make([]ParamUse, 0, len(a.uses))
+	for _, u := range a.uses {
+		m := u.meta
+		pu := ParamUse{Key: u.key, Region: u.region, Value: u.value(), EffectiveFrom: m.From.String(), EffectiveTo: m.To.String(),
+			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: m.Where()}
+		res.Parameters = append(res.Parameters, pu)
+		if !m.Verified {
+			res.Warnings = append(res.Warnings, Warning{Code: "unverified_parameter",
+				Message: fmt.Sprintf("参数 %s = %s 未经核实（可信度 %s，%s）：来源 %s", u.key, pu.Value, m.Confidence, m.Where(), m.Source)})
+		}
+	}
 }

@@ -125,7 +125,7 @@ type Source struct {
 	BoundaryOver100mMultiplePoints bool
 
 	// Solid waste.
-	Waste                                      string
+	Waste                                     string
 	GeneratedT, StoredT, DisposedT, UtilizedT decimal.NullDecimal
 
 	// Livestock.

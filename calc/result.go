@@ -56,6 +56,7 @@ type Line struct {
 	// the exact rounding mode.
 	num, den decimal.Decimal
 	pol      *Pollutant
+	in       *PollutantInput
 	order    int
 	exceeded bool
 }

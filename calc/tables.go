@@ -61,10 +61,10 @@ func (p *Pollutant) Class() string {
 // PHBand is one row of the pH bands of 表三, with the table note's
 // interval reading (e.g. "5-6" is ≥5 and <6, "9-10" is >9 and ≤10).
 type PHBand struct {
-	Low, High                 decimal.Decimal
+	Low, High                   decimal.Decimal
 	LowInclusive, HighInclusive bool
-	Value                     decimal.Decimal
-	Label                     string
+	Value                       decimal.Decimal
+	Label                       string
 	param.Meta
 }
 
@@ -163,16 +163,25 @@ type HJ212Code struct {
 // Tables is every parameter the engine reads. It is filled by the
 // fixtures package and checked there; the engine never changes it.
 type Tables struct {
-	Pollutants   []*Pollutant
-	PHBands      []PHBand
-	Rates        []RateRule
-	RateRanges   []RateRange
-	Regions      []Region
-	NoiseBands   []NoiseBand
-	SolidWaste   []SolidWasteRate
-	Scalars      []Scalar
-	Exemptions   []Exemption
-	Penalties    []Penalty
-	HJ212        []HJ212Code
-	SolidWasteOK []string // the waste names a request may use
+	Pollutants []*Pollutant
+	PHBands    []PHBand
+	Rates      []RateRule
+	RateRanges []RateRange
+	Regions    []Region
+	NoiseBands []NoiseBand
+	SolidWaste []SolidWasteRate
+	Scalars    []Scalar
+	Exemptions []Exemption
+	Penalties  []Penalty
+	HJ212      []HJ212Code
+}
+
+// RegionPrefix drops the trailing "00" pairs of a GB/T 2260 code, so that
+// a code covers every code that starts with its prefix: 500000 → 50,
+// 130600 → 1306, 130623 → 130623.
+func RegionPrefix(code string) string {
+	for len(code) > 2 && code[len(code)-2:] == "00" {
+		code = code[:len(code)-2]
+	}
+	return code
 }

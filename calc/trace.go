@@ -1,12 +1,231 @@
 package calc
 
-// Step is one line of the explain trace.
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Step kinds of the explain trace, in the order they usually appear.
+const (
+	StepTonnes         = "quantity"        // t → kg
+	StepPenaltyBase    = "penalty_base"    // 产生量 as the base
+	StepSolidBase      = "quantity"        // 产生量 − 贮存量 − 处置量 − 综合利用量
+	StepStock          = "quantity"        // 月均存栏
+	StepColourMultiple = "quantity"        // 色度超标倍数
+	StepPHBand         = "ph_band"         // which pH band
+	StepNoiseExceed    = "noise_exceed"    // dB over the standard, rounded
+	StepEquivalents    = "equivalents"     // 排放量 ÷ 污染当量值
+	StepRounding       = "rounding"        // every rounding, with before and after
+	StepNotTaxable     = "not_taxable"     // below the standard, pH 6–9, …
+	StepExempt         = "exempt"          // 法 第十二条 / 第四条
+	StepBelowThreshold = "below_threshold" // 表四 scale thresholds
+	StepOneOf          = "one_of"          // COD/BOD5/TOC, coliform/chlorine
+	StepRanking        = "ranking"         // ranking and top-N cut
+	StepRate           = "rate"            // the applicable amount used
+	StepTaxDue         = "tax_due"         // 当量数 × 税额
+	StepNoiseTax       = "noise_tax"       // band amount, half, double
+	StepSolidTax       = "solid_tax"       // t × 元/t
+	StepGate           = "exceed_gate"     // 财税〔2018〕117号
+	StepNoReduction    = "no_reduction"    // why a line keeps its full tax
+	StepReduction      = "reduction"       // 减按75% / 50%
+	StepMonthTotal     = "month_total"
+	StepTotal          = "total"
+)
+
+// Step is one line of the explain trace. It holds the figures of the step;
+// its Chinese text is rendered on output (Result.Explain), so computing a
+// result never pays for formatting it.
 type Step struct {
-	Kind      string
-	Source    string
-	Month     string
-	Pollutant string
-	Rule      string
-	Param     string
-	Text      string
+	Kind  string
+	L     int    // index of the line the step is about
+	Rule  string // the article or circular behind the step
+	Note  string
+	N     int
+	vals  [4]decimal.Decimal
+	extra decimal.Decimal
+	idx   []int
+	rate  *RateRule
+}
+
+// about reports whether a step concerns one line.
+func (s *Step) about() bool {
+	return s.Kind != StepMonthTotal && s.Kind != StepTotal
+}
+
+// approx shows num ÷ den with up to 8 decimals, marking a cut-off with "…".
+func approx(num, den decimal.Decimal) string {
+	if den.IsZero() {
+		return "0"
+	}
+	q := num.DivRound(den, 8)
+	if q.Mul(den).Equal(num) {
+		return q.String()
+	}
+	return q.String() + "…"
+}
+
+func pct(share decimal.Decimal) string {
+	return share.Mul(decimal.NewFromInt(100)).String() + "%"
+}
+
+// Explain renders the Chinese text of step i.
+func (r *Result) Explain(i int) string {
+	s := &r.Trace[i]
+	var l *Line
+	if s.about() && s.L >= 0 && s.L < len(r.Lines) {
+		l = &r.Lines[s.L]
+	}
+	v := s.vals
+	switch s.Kind {
+	case StepTonnes:
+		switch {
+		case l != nil && l.Kind == KindSolidWaste:
+			base := v[0].Sub(v[1]).Sub(v[2]).Sub(v[3])
+			return "排放量 = 产生量 " + v[0].String() + " − 贮存量 " + v[1].String() + " − 处置量 " + v[2].String() + " − 综合利用量 " + v[3].String() + " = " + base.String() + " 吨"
+		case l != nil && l.Kind == KindLivestock:
+			return "月均存栏量 = (月初 " + v[0].String() + " + 月末 " + v[1].String() + ") ÷ 2 = " + v[2].String()
+		case l != nil && l.pol != nil && l.pol.Special == SpecialColour:
+			return "色度超标倍数 = (实测 " + v[0].String() + " − 标准 " + v[1].String() + ") ÷ 标准 " + v[1].String() + " = " + approx(v[0].Sub(v[1]), v[1])
+		}
+		return "排放量 " + v[0].String() + " 吨 = " + v[1].String() + " 千克"
+	case StepPenaltyBase:
+		return s.Note + "：以产生量 " + v[0].String() + " 作为计税依据"
+	case StepPHBand:
+		return "pH值 " + v[0].String() + " 落在 " + s.Note + " 档，污染当量值 " + v[1].String() + " 吨污水"
+	case StepNoiseExceed:
+		return "超标分贝数 = " + v[0].String() + " − " + v[1].String() + " = " + v[2].String() + "，四舍五入取整为 " + v[3].String() + " 分贝"
+	case StepEquivalents:
+		return equivalentsText(l, r.Rounding)
+	case StepRounding:
+		return roundingText(s, l, r.Rounding)
+	case StepNotTaxable, StepExempt, StepBelowThreshold, StepNoReduction:
+		if s.Kind == StepNoReduction && !v[1].IsZero() {
+			return "月均浓度 " + v[0].String() + " 不低于 标准 " + v[1].String() + " × " + v[2].String() + " = " + v[1].Mul(v[2]).String() + "：不予减征"
+		}
+		return s.Note
+	case StepOneOf:
+		kept, dropped := &r.Lines[s.idx[0]], &r.Lines[s.idx[1]]
+		return kept.Pollutant + " " + kept.Equivalents.Decimal.String() + " ≥ " + dropped.Pollutant + " " + dropped.Equivalents.Decimal.String() + "：只征收 " + kept.Pollutant + "，" + dropped.Pollutant + " 不征收"
+	case StepRanking:
+		var b strings.Builder
+		switch s.Note {
+		case "air":
+			b.WriteString("大气污染物")
+		case "water1":
+			b.WriteString("第一类水污染物")
+		default:
+			b.WriteString("其他类水污染物")
+		}
+		b.WriteString("按污染当量数从大到小排序：")
+		for k, j := range s.idx {
+			if k > 0 {
+				b.WriteString(" > ")
+			}
+			b.WriteString(r.Lines[j].Pollutant)
+			b.WriteString(" ")
+			b.WriteString(r.Lines[j].Equivalents.Decimal.String())
+		}
+		b.WriteString("；对前" + topZh(s.N) + "项征收")
+		return b.String()
+	case StepRate:
+		if s.rate == nil {
+			return "适用税额 " + v[0].String() + " 元/污染当量（请求中的测算税额，what-if）"
+		}
+		rr := s.rate
+		return "适用税额 " + v[0].String() + " 元/污染当量（" + rr.ProvinceName + " " + rr.Scope + "，" + rr.Range.String() + "；" + rr.Source + "）"
+	case StepTaxDue:
+		if r.Rounding == Exact {
+			return "应纳税额 = " + l.num.String() + " ÷ " + l.den.String() + " × " + l.Rate.Decimal.String() + " = " + approx(l.num.Mul(l.Rate.Decimal), l.den)
+		}
+		return "应纳税额 = 污染当量数 " + l.Equivalents.Decimal.String() + " × 适用税额 " + l.Rate.Decimal.String() + " = " + l.Equivalents.Decimal.Mul(l.Rate.Decimal).String()
+	case StepNoiseTax:
+		t := "超标 " + l.Quantity.String() + " 分贝，每月 " + v[0].String() + " 元"
+		if l.Halved {
+			t += "；超标天数 " + v[1].String() + " 不足 " + itoa(s.N) + " 天，减半"
+		} else {
+			t += "；超标天数 " + v[1].String() + " 不少于 " + itoa(s.N) + " 天，不减半"
+		}
+		if l.Doubled {
+			t += "；边界长度超过100米且有两处以上超标，按两个单位计算"
+		}
+		return t + "：应纳税额 " + v[2].String() + " 元"
+	case StepSolidTax:
+		return "应纳税额 = 排放量 " + v[0].String() + " 吨 × " + v[1].String() + " 元/吨 = " + v[2].String()
+	case StepGate:
+		scope := "该纳税人当月所有排放口和无组织排放"
+		if s.Note == "outlet" {
+			scope = "该排放口当月"
+		}
+		return l.Source + " " + l.Pollutant + " 当月超过排放标准：" + scope + "不予减征环境保护税"
+	case StepReduction:
+		share := v[2]
+		t := "月均浓度 " + v[0].String() + " " + s.Note + " 标准 " + v[1].String() + " 的 "
+		if l.ReductionFactor.Decimal.Equal(share) {
+			t += ratioFor(share)
+		}
+		t += "，最高浓度 " + s.extra.String() + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
+		if r.Rounding == Exact {
+			return t + l.num.String() + " ÷ " + l.den.String() + " × " + l.Rate.Decimal.String() + " × (1 − " + share.String() + ") = " + approx(l.num.Mul(l.Rate.Decimal).Mul(one.Sub(share)), l.den)
+		}
+		return t + l.TaxDue.String() + " × (1 − " + share.String() + ") = " + v[3].String()
+	case StepMonthTotal:
+		return s.Note + " 应纳税额 " + v[0].StringFixed(2) + " 元，减免税额 " + v[1].StringFixed(2) + " 元，应缴税额 " + v[2].StringFixed(2) + " 元（按月计算）"
+	case StepTotal:
+		return "合计：应纳税额 " + v[0].StringFixed(2) + " 元，减免税额 " + v[1].StringFixed(2) + " 元，应缴税额 " + v[2].StringFixed(2) + " 元"
+	}
+	return s.Note
+}
+
+func ratioFor(share decimal.Decimal) string {
+	switch share.String() {
+	case "0.75":
+		return "70%（低于标准百分之三十）"
+	case "0.5":
+		return "50%（低于标准百分之五十）"
+	}
+	return "限值"
+}
+
+func equivalentsText(l *Line, mode Rounding) string {
+	if l == nil {
+		return ""
+	}
+	exact := approx(l.num, l.den)
+	if l.pol != nil {
+		switch l.pol.Special {
+		case SpecialPH, SpecialColiform, SpecialChlorine:
+			return "污染当量数 = 污水排放量 " + l.num.String() + " 吨 ÷ 污染当量值 " + l.den.String() + " = " + exact
+		case SpecialColour:
+			return "污染当量数 = 污水排放量 × 超标倍数 ÷ 污染当量值 " + l.EquivalentValue.Decimal.String() + " = " + l.num.String() + " ÷ " + l.den.String() + " = " + exact
+		case SpecialStock:
+			return "污染当量数 = 月均存栏量 ÷ 污染当量值 " + l.EquivalentValue.Decimal.String() + " = " + exact
+		case SpecialT4:
+			return "污染当量数 = 特征指标数量 " + l.num.String() + " ÷ 污染当量值 " + l.den.String() + " = " + exact
+		}
+	}
+	return "污染当量数 = 排放量 " + l.num.String() + " 千克 ÷ 污染当量值 " + l.den.String() + " 千克 = " + exact
+}
+
+func roundingText(s *Step, l *Line, mode Rounding) string {
+	if l == nil {
+		return ""
+	}
+	switch s.Note {
+	case "污染当量数":
+		return "污染当量数 " + approx(l.num, l.den) + " 四舍五入保留两位小数 → " + l.Equivalents.Decimal.StringFixed(2) + "，按此值排序并计税"
+	case "污染当量数(展示)":
+		return "污染当量数精确值 " + approx(l.num, l.den) + "，仅展示保留四位 " + l.Equivalents.Decimal.StringFixed(4) + "，排序和计税用精确值"
+	case "应纳税额":
+		if mode == Exact {
+			return "应纳税额 " + approx(l.num.Mul(l.Rate.Decimal), l.den) + " 四舍五入至分 → " + l.TaxDue.StringFixed(2)
+		}
+		return "应纳税额 " + l.Equivalents.Decimal.Mul(l.Rate.Decimal).String() + " 四舍五入至分 → " + l.TaxDue.StringFixed(2)
+	case "减免税额":
+		if mode == Exact {
+			return "减免税额四舍五入至分 → " + l.Reduction.StringFixed(2) + "；应缴税额 = " + l.TaxDue.StringFixed(2) + " − " + l.Reduction.StringFixed(2) + " = " + l.Tax.StringFixed(2)
+		}
+		return "减免税额 " + s.vals[0].String() + " 四舍五入至分 → " + l.Reduction.StringFixed(2) + "；应缴税额 = " + l.TaxDue.StringFixed(2) + " − " + l.Reduction.StringFixed(2) + " = " + l.Tax.StringFixed(2)
+	}
+	return s.Note
 }

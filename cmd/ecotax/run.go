@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os/signal"
@@ -72,4 +73,21 @@ func printUsage(w io.Writer) {
 		b.WriteString("\n")
 	}
 	io.WriteString(w, b.String())
+}
+
+// parseArgs parses flags wherever they stand among the positional
+// arguments (ecotax calc FILE --format table), returning the positionals.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
 }

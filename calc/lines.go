@@ -1,0 +1,557 @@
+package calc
+
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+var (
+	thousand = decimal.NewFromInt(1000)
+	two      = decimal.NewFromInt(2)
+	fourteen = decimal.NewFromInt(14)
+	one      = decimal.NewFromInt(1)
+)
+
+// Citations attached to lines. Shared slices: lines never modify them.
+var (
+	rulesAirWater     = []string{"环境保护税法 第八条", "环境保护税法 第九条", "环境保护税法 第十一条"}
+	rulesAirWaterRed  = []string{"环境保护税法 第八条", "环境保护税法 第九条", "环境保护税法 第十一条", "环境保护税法 第十三条"}
+	rulesSpecial      = []string{"环境保护税法 附表二 表三", "环境保护税法 第九条", "环境保护税法 第十一条"}
+	rulesColour       = []string{"环境保护税法 附表二 表三", "财税〔2018〕23号 第二条", "环境保护税法 第九条", "环境保护税法 第十一条"}
+	rulesTable4       = []string{"环境保护税法 附表二 表四", "环境保护税法 第十一条"}
+	rulesLivestock    = []string{"环境保护税法 附表二 表四", "财税〔2018〕23号", "环境保护税法实施条例 第四条", "环境保护税法 第十一条"}
+	rulesNoise        = []string{"环境保护税法 第七条第四项", "环境保护税法 附表一 噪声", "财税〔2018〕23号 第四条", "环境保护税法 第十一条第四项"}
+	rulesSolid        = []string{"环境保护税法实施条例 第五条", "环境保护税法 附表一 固体废物", "环境保护税法 第十一条第三项"}
+	rulesSolidPenalty = []string{"环境保护税法实施条例 第七条", "环境保护税法 附表一 固体废物", "环境保护税法 第十一条第三项"}
+)
+
+// newLine appends a line for source si and returns its index.
+func (a *assessment) newLine(s *Source, si int, name, path string) int {
+	a.res.Lines = append(a.res.Lines, Line{Source: s.ID, Month: s.MonthRaw, Kind: s.Kind, Fugitive: s.Fugitive, Pollutant: name, Path: path})
+	a.srcOf = append(a.srcOf, si)
+	return len(a.res.Lines) - 1
+}
+
+// buildLines turns every input item into a line: its base quantity, its
+// 污染当量数 (as an exact fraction and as shown), or, for noise and solid
+// waste, its tax due. Ranking and rates come later.
+func (a *assessment) buildLines() {
+	for si := range a.req.Sources {
+		s := &a.req.Sources[si]
+		if s.Month == 0 || s.Kind == "" {
+			continue // already reported by the decoder
+		}
+		mp := a.monthParams(s.Month, s.Path+".month")
+		ex := a.exemption(s)
+		pen := a.penalty(s)
+		switch s.Kind {
+		case KindAir, KindWater:
+			seen := make(map[string]string, len(s.Pollutants))
+			for pi := range s.Pollutants {
+				a.pollutantLine(s, si, &s.Pollutants[pi], ex, pen, seen)
+			}
+		case KindNoise:
+			a.noiseLines(s, si, ex, mp)
+		case KindSolidWaste:
+			a.solidLine(s, si, ex, pen)
+		case KindLivestock:
+			a.livestockLine(s, si, ex)
+		case KindSampling:
+			a.samplingLine(s, si, ex)
+		}
+	}
+}
+
+// exemption resolves a source's exemption flag, if any.
+func (a *assessment) exemption(s *Source) *Exemption {
+	if s.Exemption == "" {
+		return nil
+	}
+	first, last := monthBounds(s.Month)
+	for _, x := range a.e.exempt[s.Exemption] {
+		if !x.Covers(first, last) {
+			continue
+		}
+		for _, k := range x.Kinds {
+			if k == s.Kind {
+				a.use(&x.Meta, "exemption."+x.Code, "", func() string { return x.Reason })
+				return x
+			}
+		}
+		a.fail(s.Path+".exemption", "invalid_value", "%s cannot be claimed by a %s source (allowed: %s)", s.Exemption, s.Kind, strings.Join(x.Kinds, ", "))
+		return nil
+	}
+	codes := make([]string, 0, len(a.e.exempt))
+	for _, x := range a.e.t.Exemptions {
+		codes = append(codes, x.Code)
+	}
+	a.fail(s.Path+".exemption", "invalid_value", "%q is not an exemption in force in %s (known: %s)", s.Exemption, s.MonthRaw, strings.Join(codes, ", "))
+	return nil
+}
+
+// penalty resolves a source's penalty flag (产生量 as the base), if any.
+func (a *assessment) penalty(s *Source) *Penalty {
+	if s.Penalty == "" {
+		return nil
+	}
+	first, last := monthBounds(s.Month)
+	for _, p := range a.e.penalties[s.Penalty] {
+		if !p.Covers(first, last) {
+			continue
+		}
+		for _, k := range p.Kinds {
+			if k == s.Kind {
+				a.use(&p.Meta, "penalty."+p.Code, "", func() string { return p.Reason })
+				return p
+			}
+		}
+		a.fail(s.Path+".penalty", "invalid_value", "%s does not apply to a %s source (allowed: %s)", s.Penalty, s.Kind, strings.Join(p.Kinds, ", "))
+		return nil
+	}
+	codes := make([]string, 0, len(a.e.t.Penalties))
+	for _, p := range a.e.t.Penalties {
+		codes = append(codes, p.Code)
+	}
+	a.fail(s.Path+".penalty", "invalid_value", "%q is not a known case (known: %s)", s.Penalty, strings.Join(codes, ", "))
+	return nil
+}
+
+// notTaxed marks a line as outside the tax with its reason.
+func (l *Line) notTaxed(reason string, rules []string) {
+	l.Taxed = false
+	l.Group = ""
+	l.Reason = reason
+	l.Rules = rules
+}
+
+// setEquivalents fixes a line's 污染当量数 = num ÷ den and records the
+// division and its rounding in the trace.
+func (a *assessment) setEquivalents(li int, num, den, value decimal.Decimal) {
+	l := &a.res.Lines[li]
+	l.num, l.den = num, den
+	l.EquivalentValue = decimal.NullDecimal{Decimal: value, Valid: true}
+	places := int32(2)
+	if a.req.Rounding == Exact {
+		places = 4
+	}
+	eq := num.DivRound(den, places)
+	l.Equivalents = decimal.NullDecimal{Decimal: eq, Valid: true}
+	a.step(Step{Kind: StepEquivalents, L: li, Rule: "环境保护税法 第八条", vals: [4]decimal.Decimal{num, den, eq}})
+	if a.req.Rounding == PerLine2dp {
+		a.step(Step{Kind: StepRounding, L: li, Rule: "取整口径 per_line_2dp（污染当量数四舍五入保留两位小数，按其排序）", Note: "污染当量数", vals: [4]decimal.Decimal{num, den, eq}})
+	} else {
+		a.step(Step{Kind: StepRounding, L: li, Rule: "取整口径 exact（污染当量数仅为展示保留四位小数，计算与排序用精确值）", Note: "污染当量数(展示)", vals: [4]decimal.Decimal{num, den, eq}})
+	}
+}
+
+func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exemption, pen *Penalty, seen map[string]string) {
+	if p.Name == "" {
+		return // reported by the decoder
+	}
+	pol := a.e.names.Lookup(s.Kind, p.Name)
+	if pol == nil {
+		a.fail(p.Path+".name", "unknown_pollutant", "%q is not a taxable %s pollutant of 《应税污染物和当量值表》; closest: %s",
+			p.Name, kindZh(s.Kind), strings.Join(a.e.names.Suggest(s.Kind, p.Name), "、"))
+		return
+	}
+	if prev, dup := seen[pol.ID]; dup {
+		a.fail(p.Path+".name", "duplicate_pollutant", "%s is already listed at %s for this outlet", pol.Name, prev)
+		return
+	}
+	seen[pol.ID] = p.Path
+	li := a.newLine(s, si, pol.Name, p.Path)
+	l := &a.res.Lines[li]
+	l.pol, l.order, l.in = pol, pol.Order, p
+	switch pol.Category {
+	case CatAir:
+		l.Group = "air"
+	case CatWater1:
+		l.Group = "water1"
+	default:
+		l.Group = "water_other"
+	}
+	l.Rules = rulesAirWater
+	if pol.Special == SpecialNone {
+		a.plainPollutant(s, li, p, pol, pen)
+	} else {
+		a.specialItem(s, li, p, pol)
+	}
+	l = &a.res.Lines[li]
+	if !l.Unverified && !pol.Verified {
+		l.Unverified = true
+	}
+	if ex != nil {
+		l.notTaxed(ex.Reason, []string{ex.Rule})
+		a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
+	}
+}
+
+// plainPollutant handles the rows with an emission in kg.
+func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *Pollutant, pen *Penalty) {
+	for _, f := range []struct {
+		v    decimal.NullDecimal
+		name string
+	}{{p.Value, "value"}, {p.Measured, "measured"}, {p.Standard, "standard"}, {p.ExceedMultiple, "exceed_multiple"}} {
+		if f.v.Valid {
+			a.fail(p.Path+"."+f.name, "invalid_value", "%s is used only for pH值, 色度 and 大肠菌群数, not for %s", f.name, pol.Name)
+		}
+	}
+	var qty decimal.Decimal
+	switch {
+	case pen != nil:
+		if !p.GeneratedKg.Valid {
+			a.fail(p.Path+".generated_kg", "required", "%s: the 产生量 generated_kg is the base (%s)", pen.Reason, pen.Rule)
+			return
+		}
+		qty = p.GeneratedKg.Decimal
+		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, vals: [4]decimal.Decimal{qty}})
+	case p.GeneratedKg.Valid:
+		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第六条)")
+		return
+	case p.EmissionT.Valid:
+		qty = p.EmissionT.Decimal.Mul(thousand)
+		a.step(Step{Kind: StepTonnes, L: li, vals: [4]decimal.Decimal{p.EmissionT.Decimal, qty}})
+	case p.EmissionKg.Valid:
+		qty = p.EmissionKg.Decimal
+	default:
+		a.fail(p.Path+".emission_kg", "required", "the month's emission (emission_kg or emission_t) of %s is required", pol.Name)
+		return
+	}
+	l := &a.res.Lines[li]
+	l.Quantity, l.Unit = qty, "kg"
+	// An exceedance counts for the reduction test of this line and for
+	// the taxpayer-wide gate of 财税〔2018〕117号.
+	std := p.StandardConcentration
+	if std.Valid {
+		l.exceeded = (p.MaxConcentration.Valid && p.MaxConcentration.Decimal.GreaterThan(std.Decimal)) ||
+			(p.AvgConcentration.Valid && p.AvgConcentration.Decimal.GreaterThan(std.Decimal))
+	}
+	l.exceeded = l.exceeded || p.ExceedsStandard
+	a.setEquivalents(li, qty, pol.Value, pol.Value)
+	a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+}
+
+// specialItem handles 表三: pH, 色度, 大肠菌群数, 余氯量, all based on the
+// month's wastewater in tonnes.
+func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Pollutant) {
+	for _, f := range []struct {
+		v    decimal.NullDecimal
+		name string
+	}{{p.EmissionKg, "emission_kg"}, {p.EmissionT, "emission_t"}, {p.GeneratedKg, "generated_kg"},
+		{p.AvgConcentration, "avg_concentration"}, {p.MaxConcentration, "max_concentration"}, {p.StandardConcentration, "standard_concentration"}} {
+		if f.v.Valid {
+			a.fail(p.Path+"."+f.name, "invalid_value", "%s is not used for %s: its base is the wastewater in tonnes (表三)", f.name, pol.Name)
+		}
+	}
+	if !s.WastewaterT.Valid {
+		a.fail(s.Path+".wastewater_t", "required", "%s is computed from the month's wastewater in tonnes (wastewater_t)", pol.Name)
+		return
+	}
+	ww := s.WastewaterT.Decimal
+	l := &a.res.Lines[li]
+	l.Quantity, l.Unit = ww, "t"
+	if pol.Special == SpecialColour {
+		l.Rules = rulesColour
+	} else {
+		l.Rules = rulesSpecial
+	}
+	switch pol.Special {
+	case SpecialPH:
+		if !p.Value.Valid {
+			a.fail(p.Path+".value", "required", "the month's pH value is required")
+			return
+		}
+		if p.Value.Decimal.GreaterThan(fourteen) {
+			a.fail(p.Path+".value", "invalid_number", "pH %s is outside 0–14", p.Value.Decimal)
+			return
+		}
+		band := a.phBand(p.Value.Decimal, s.Month)
+		if band == nil {
+			l.notTaxed("pH值 "+p.Value.Decimal.String()+" 在6–9之间，不属于应税范围", rulesSpecial)
+			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 附表二 表三", Note: l.Reason})
+			return
+		}
+		a.use(&band.Meta, "equivalent_value.water_special.ph["+band.Label+"]", "", band.Value.String)
+		a.step(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label, vals: [4]decimal.Decimal{p.Value.Decimal, band.Value}})
+		a.setEquivalents(li, ww, band.Value, band.Value)
+		return
+	case SpecialColour:
+		var num, den decimal.Decimal
+		switch {
+		case p.ExceedMultiple.Valid:
+			if p.Measured.Valid || p.Standard.Valid {
+				a.fail(p.Path+".exceed_multiple", "invalid_value", "give exceed_multiple, or measured and standard, not both")
+				return
+			}
+			num, den = ww.Mul(p.ExceedMultiple.Decimal), pol.Value
+			if p.ExceedMultiple.Decimal.IsZero() {
+				l.notTaxed("色度未超标", rulesColour)
+				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
+				return
+			}
+		case p.Measured.Valid && p.Standard.Valid:
+			if p.Standard.Decimal.IsZero() {
+				a.fail(p.Path+".standard", "invalid_number", "the 色度 standard must be above zero")
+				return
+			}
+			over := p.Measured.Decimal.Sub(p.Standard.Decimal)
+			a.step(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条", vals: [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal}})
+			if !over.IsPositive() {
+				l.notTaxed("色度 "+p.Measured.Decimal.String()+" 未超过标准 "+p.Standard.Decimal.String(), rulesColour)
+				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
+				return
+			}
+			// 当量数 = 吨 × (实测 − 标准) ÷ 标准 ÷ 当量值, kept as one fraction.
+			num, den = ww.Mul(over), pol.Value.Mul(p.Standard.Decimal)
+		default:
+			a.fail(p.Path+".measured", "required", "色度 needs measured and standard (or exceed_multiple)")
+			return
+		}
+		a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+		a.setEquivalents(li, num, den, pol.Value)
+		return
+	case SpecialColiform:
+		if p.Measured.Valid != p.Standard.Valid {
+			a.fail(p.Path+".standard", "required", "give both measured and standard, or neither (the item is then declared as exceeding)")
+			return
+		}
+		if p.Measured.Valid && !p.Measured.Decimal.GreaterThan(p.Standard.Decimal) {
+			l.notTaxed("大肠菌群数未超标，不征收", rulesSpecial)
+			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 附表二 表三（大肠菌群数(超标)）", Note: l.Reason})
+			return
+		}
+	case SpecialChlorine:
+		if p.Measured.Valid || p.Standard.Valid || p.Value.Valid || p.ExceedMultiple.Valid {
+			a.fail(p.Path, "invalid_value", "余氯量 is based on the wastewater tonnes only")
+			return
+		}
+	}
+	if pol.Special != SpecialColiform && (p.Value.Valid || p.ExceedMultiple.Valid) {
+		a.fail(p.Path, "invalid_value", "value and exceed_multiple are used only for pH值 and 色度")
+		return
+	}
+	a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+	a.setEquivalents(li, ww, pol.Value, pol.Value)
+}
+
+// phBand finds the band of a pH value; nil means 6–9, not taxed.
+func (a *assessment) phBand(v decimal.Decimal, m Month) *PHBand {
+	first, last := monthBounds(m)
+	for i := range a.e.t.PHBands {
+		b := &a.e.t.PHBands[i]
+		if b.Covers(first, last) && b.Contains(v) {
+			return b
+		}
+	}
+	return nil
+}
+
+func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParams) {
+	for _, per := range []struct {
+		np   *NoisePeriod
+		name string
+	}{{s.Day, "工业噪声(昼间)"}, {s.Night, "工业噪声(夜间)"}} {
+		np := per.np
+		if np == nil {
+			continue
+		}
+		li := a.newLine(s, si, per.name, np.Path)
+		l := &a.res.Lines[li]
+		l.Unit, l.Rules = "dB", rulesNoise
+		// 财税〔2018〕23号 第四条: a fractional exceedance is rounded half
+		// up to a whole decibel before the band is read.
+		diff := np.MeasuredDB.Sub(np.LimitDB)
+		exceed := diff.Round(0)
+		if exceed.IsNegative() {
+			exceed = decimal.Zero
+		}
+		l.Quantity = exceed
+		l.ExceedDB = decimal.NullDecimal{Decimal: exceed, Valid: true}
+		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", vals: [4]decimal.Decimal{np.MeasuredDB, np.LimitDB, diff, exceed}})
+		if ex != nil {
+			l.notTaxed(ex.Reason, []string{ex.Rule})
+			a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
+			continue
+		}
+		if !exceed.IsPositive() {
+			l.notTaxed("未超过国家规定的噪声排放标准", rulesNoise)
+			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 第七条第四项", Note: l.Reason})
+			continue
+		}
+		band := a.noiseBand(int(exceed.IntPart()), s.Month)
+		if band == nil {
+			a.fail(np.Path, "parameter_not_found", "no noise band covers %s dB in %s", exceed, s.MonthRaw)
+			continue
+		}
+		a.use(&band.Meta, "noise.band."+bandLabel(band), "", band.Amount.String)
+		a.useScalar(mp, "noise.half.days_below")
+		tax := band.Amount
+		l.Rate = decimal.NullDecimal{Decimal: band.Amount, Valid: true}
+		if np.ExceedDays < mp.halfDays {
+			a.useScalar(mp, "noise.half.pay_share")
+			tax = tax.Mul(mp.halfShare)
+			l.Halved = true
+		}
+		if s.BoundaryOver100mMultiplePoints {
+			a.useScalar(mp, "noise.boundary.multiplier")
+			tax = tax.Mul(mp.multiplier)
+			l.Doubled = true
+		}
+		l.TaxDue, l.Tax, l.Taxed = tax.Round(2), tax.Round(2), true
+		l.Reason = "超标 " + exceed.String() + " 分贝"
+		a.step(Step{Kind: StepNoiseTax, L: li, Rule: "环境保护税法 附表一 噪声 注", vals: [4]decimal.Decimal{band.Amount, decimal.NewFromInt(int64(np.ExceedDays)), tax}, N: mp.halfDays})
+	}
+}
+
+func bandLabel(b *NoiseBand) string {
+	if b.MaxDB == 0 {
+		return itoa(b.MinDB) + "+"
+	}
+	return itoa(b.MinDB) + "-" + itoa(b.MaxDB)
+}
+
+func (a *assessment) noiseBand(db int, m Month) *NoiseBand {
+	first, last := monthBounds(m)
+	for i := range a.e.t.NoiseBands {
+		b := &a.e.t.NoiseBands[i]
+		if b.Covers(first, last) && db >= b.MinDB && (b.MaxDB == 0 || db <= b.MaxDB) {
+			return b
+		}
+	}
+	return nil
+}
+
+func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
+	first, last := monthBounds(s.Month)
+	var rate *SolidWasteRate
+	for _, r := range a.e.solid[s.Waste] {
+		if r.Covers(first, last) {
+			rate = r
+		}
+	}
+	if rate == nil {
+		names := make([]string, 0, len(a.e.t.SolidWaste))
+		for _, r := range a.e.t.SolidWaste {
+			names = append(names, r.Waste)
+		}
+		a.fail(s.Path+".waste", "invalid_value", "%q is not a solid waste of 附表一 in force in %s (known: %s)", s.Waste, s.MonthRaw, strings.Join(names, "、"))
+		return
+	}
+	if !s.GeneratedT.Valid {
+		return // reported by the decoder
+	}
+	g := s.GeneratedT.Decimal
+	st, d, u := s.StoredT.Decimal, s.DisposedT.Decimal, s.UtilizedT.Decimal // absent = none
+	li := a.newLine(s, si, s.Waste, s.Path)
+	l := &a.res.Lines[li]
+	l.Unit, l.Rules = "t", rulesSolid
+	var base decimal.Decimal
+	if pen != nil {
+		base = g
+		l.Rules = rulesSolidPenalty
+		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, vals: [4]decimal.Decimal{g}})
+	} else {
+		base = g.Sub(st).Sub(d).Sub(u)
+		a.step(Step{Kind: StepSolidBase, L: li, Rule: "环境保护税法实施条例 第五条", vals: [4]decimal.Decimal{g, st, d, u}})
+		if base.IsNegative() {
+			a.fail(s.Path+".generated_t", "negative_remainder", "产生量 %s − 贮存量 %s − 处置量 %s − 综合利用量 %s = %s is negative", g, st, d, u, base)
+			return
+		}
+	}
+	l.Quantity = base
+	a.use(&rate.Meta, "solid_waste."+rate.Waste, "", rate.Value.String)
+	if ex != nil {
+		l.notTaxed(ex.Reason, []string{ex.Rule})
+		a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
+		return
+	}
+	l.Rate = decimal.NullDecimal{Decimal: rate.Value, Valid: true}
+	tax := base.Mul(rate.Value)
+	l.TaxDue, l.Tax, l.Taxed = tax.Round(2), tax.Round(2), true
+	l.Reason = "固体废物排放量 × 单位税额"
+	a.step(Step{Kind: StepSolidTax, L: li, Rule: "环境保护税法 第十一条第三项", vals: [4]decimal.Decimal{base, rate.Value, tax, tax.Round(2)}})
+}
+
+func (a *assessment) livestockLine(s *Source, si int, ex *Exemption) {
+	pol := a.e.names.Lookup("table4", s.Species)
+	if pol == nil || pol.Special != SpecialStock {
+		a.fail(s.Path+".species", "invalid_value", "%q is not a livestock row of 表四 (牛, 猪, 鸡, 鸭, 家禽)", s.Species)
+		return
+	}
+	if !s.StockStart.Valid || !s.StockEnd.Valid {
+		return // reported by the decoder
+	}
+	li := a.newLine(s, si, pol.Name, s.Path)
+	l := &a.res.Lines[li]
+	l.pol, l.order, l.Rules, l.Unverified = pol, pol.Order, rulesLivestock, !pol.Verified
+	sum := s.StockStart.Decimal.Add(s.StockEnd.Decimal)
+	avg := sum.Div(two) // exact: halving adds at most one decimal
+	l.Quantity, l.Unit = avg, pol.Unit
+	a.step(Step{Kind: StepStock, L: li, Rule: "财税〔2018〕23号（月均存栏量 = (月初存栏 + 月末存栏) ÷ 2）", vals: [4]decimal.Decimal{s.StockStart.Decimal, s.StockEnd.Decimal, avg}})
+	a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+	a.setEquivalents(li, sum, pol.Value.Mul(two), pol.Value)
+	l = &a.res.Lines[li]
+	l.Taxed = true
+	switch {
+	case ex != nil:
+		l.notTaxed(ex.Reason, []string{ex.Rule})
+		a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
+	case pol.Threshold.Valid && !avg.GreaterThan(pol.Threshold.Decimal):
+		l.notTaxed("月均存栏 "+avg.String()+" 未超过规模标准 "+pol.Threshold.Decimal.String()+"，属农业生产，免征", []string{"环境保护税法 附表二 表四 注", "环境保护税法 第十二条第一款第一项"})
+		a.step(Step{Kind: StepBelowThreshold, L: li, Rule: "环境保护税法 附表二 表四 注", Note: l.Reason})
+	default:
+		l.Reason = "月均存栏超过规模标准"
+	}
+}
+
+func (a *assessment) samplingLine(s *Source, si int, ex *Exemption) {
+	pol := a.e.names.Lookup("table4", s.Item)
+	if pol == nil || pol.Special != SpecialT4 {
+		a.fail(s.Path+".item", "invalid_value", "%q is not a row of 表四 for small dischargers; closest: %s", s.Item, strings.Join(a.e.names.Suggest("table4", s.Item), "、"))
+		return
+	}
+	if !s.Quantity.Valid {
+		return // reported by the decoder
+	}
+	beds := s.Beds
+	if pol.ThresholdOf == "beds" && !beds.Valid {
+		if pol.Unit != "bed" {
+			a.fail(s.Path+".beds", "required", "%s: the number of beds decides whether the hospital is taxed (表四: 床位20张以上)", pol.Name)
+			return
+		}
+		beds = s.Quantity
+	}
+	if pol.ThresholdOf != "beds" && beds.Valid {
+		a.fail(s.Path+".beds", "invalid_value", "beds is used only for hospitals")
+		return
+	}
+	li := a.newLine(s, si, pol.Name, s.Path)
+	l := &a.res.Lines[li]
+	l.pol, l.order, l.Rules, l.Unverified = pol, pol.Order, rulesTable4, !pol.Verified
+	l.Quantity, l.Unit = s.Quantity.Decimal, pol.Unit
+	a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+	a.setEquivalents(li, s.Quantity.Decimal, pol.Value, pol.Value)
+	l = &a.res.Lines[li]
+	l.Taxed = true
+	switch {
+	case ex != nil:
+		l.notTaxed(ex.Reason, []string{ex.Rule})
+		a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
+	case pol.Threshold.Valid && !beds.Decimal.GreaterThan(pol.Threshold.Decimal):
+		l.notTaxed("床位 "+beds.Decimal.String()+" 张，未超过 "+pol.Threshold.Decimal.String()+" 张，不征收", []string{"环境保护税法 附表二 表四 注"})
+		a.step(Step{Kind: StepBelowThreshold, L: li, Rule: "环境保护税法 附表二 表四 注", Note: l.Reason})
+	default:
+		l.Reason = "表四 特征值计算"
+	}
+}
+
+func kindZh(kind string) string {
+	switch kind {
+	case KindAir:
+		return "air (大气)"
+	case KindWater:
+		return "water (水)"
+	}
+	return kind
+}

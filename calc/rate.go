@@ -1,0 +1,252 @@
+package calc
+
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
+)
+
+type rateKey struct {
+	pid      string
+	month    Month
+	facility string
+}
+
+type rateAnswer struct {
+	value decimal.Decimal
+	rule  *RateRule // nil for a what-if override
+	from  string    // "request" for overrides
+	code  string    // error code when no rate applies
+	msg   string
+}
+
+// applyRates gives every taxed air, water and 表四 line its applicable
+// amount and its tax due (法 第十一条).
+func (a *assessment) applyRates() {
+	lines := a.res.Lines
+	for i := range lines {
+		l := &lines[i]
+		if !l.Taxed || l.pol == nil {
+			continue
+		}
+		s := &a.req.Sources[a.srcOf[i]]
+		ans := a.rateOf(l.pol, s.Month, s.Facility)
+		if ans.code != "" {
+			a.fail(l.Path, ans.code, "%s", ans.msg)
+			continue
+		}
+		l.Rate = decimal.NullDecimal{Decimal: ans.value, Valid: true}
+		a.step(Step{Kind: StepRate, L: i, Rule: "环境保护税法 第六条", Note: ans.from, rate: ans.rule, vals: [4]decimal.Decimal{ans.value}})
+		var exact decimal.Decimal
+		if a.req.Rounding == Exact {
+			l.TaxDue = l.num.Mul(ans.value).DivRound(l.den, 2)
+			exact = l.TaxDue
+		} else {
+			exact = l.Equivalents.Decimal.Mul(ans.value)
+			l.TaxDue = exact.Round(2)
+		}
+		l.Tax = l.TaxDue
+		a.step(Step{Kind: StepTaxDue, L: i, Rule: "环境保护税法 第十一条", vals: [4]decimal.Decimal{l.Equivalents.Decimal, ans.value, exact, l.TaxDue}})
+		a.step(Step{Kind: StepRounding, L: i, Rule: "应纳税额四舍五入至分（元列至角分）", Note: "应纳税额", vals: [4]decimal.Decimal{l.num, l.den, l.TaxDue, ans.value}})
+	}
+}
+
+// rateOf finds the rate of a pollutant for a month, honouring what-if
+// overrides first, and memoises the answer for the request.
+func (a *assessment) rateOf(p *Pollutant, m Month, facility string) rateAnswer {
+	k := rateKey{p.ID, m, facility}
+	if ans, ok := a.rateMemo[k]; ok {
+		return ans
+	}
+	ans := a.lookupRate(p, m, facility)
+	a.rateMemo[k] = ans
+	return ans
+}
+
+func (a *assessment) lookupRate(p *Pollutant, m Month, facility string) rateAnswer {
+	class := p.Class()
+	if v, ok := a.override[p.ID]; ok {
+		a.checkOverride(class, v, "pollutant_rates", m)
+		return rateAnswer{value: v, from: "request"}
+	}
+	ov := a.req.Rates.Air
+	if class == KindWater {
+		ov = a.req.Rates.Water
+	}
+	if ov.Valid {
+		a.checkOverride(class, ov.Decimal, "rates."+class, m)
+		return rateAnswer{value: ov.Decimal, from: "request"}
+	}
+	if a.req.Region == "" {
+		return rateAnswer{code: "rate_not_found", msg: "no region given and no rates." + class + " override: the applicable amount of " + p.Name + " is unknown"}
+	}
+	rule, code, msg := a.e.Rate(a.req.Region, class, p, facility, m)
+	if code != "" {
+		return rateAnswer{code: code, msg: msg}
+	}
+	region := rule.Province + "0000"
+	if z := rule.matchedZone(a.req.Region); z != "" {
+		if reg := a.e.zones[z]; reg != nil {
+			region = reg.Code
+			a.use(&reg.Meta, "region."+reg.Code, reg.Code, func() string { return reg.Name })
+		}
+	}
+	a.use(&rule.Meta, rateParamKey(rule, a.e.names), region, rule.Value.String)
+	return rateAnswer{value: rule.Value, rule: rule, from: "table"}
+}
+
+func rateParamKey(r *RateRule, n *Names) string {
+	key := "rate." + r.Class
+	if r.Facility != "" {
+		key += "." + r.Facility
+	}
+	if r.Group != "" {
+		key += "." + string(r.Group)
+	}
+	if len(r.Pollutants) > 0 {
+		names := make([]string, len(r.Pollutants))
+		for i, id := range r.Pollutants {
+			names[i] = n.ByID(id).Name
+		}
+		key += "[" + strings.Join(names, "|") + "]"
+	}
+	return key
+}
+
+// checkOverride warns when a what-if rate lies outside 附表一's range.
+func (a *assessment) checkOverride(class string, v decimal.Decimal, path string, m Month) {
+	first, last := monthBounds(m)
+	for i := range a.e.t.RateRanges {
+		g := &a.e.t.RateRanges[i]
+		if g.Class != class || !g.Covers(first, last) {
+			continue
+		}
+		if v.LessThan(g.Min) || v.GreaterThan(g.Max) {
+			for _, w := range a.res.Warnings {
+				if w.Code == "override_out_of_range" && w.Path == path {
+					return
+				}
+			}
+			a.res.Warnings = append(a.res.Warnings, Warning{Code: "override_out_of_range", Path: path,
+				Message: "覆盖税额 " + v.String() + " 超出法定幅度 " + g.Min.String() + "–" + g.Max.String() + " 元/污染当量（环境保护税法 附表一），仅供测算"})
+		}
+	}
+}
+
+// matchedZone returns the longest zone prefix of the rule that the region
+// falls in ("" for a whole-province rule).
+func (r *RateRule) matchedZone(region string) string {
+	pre := RegionPrefix(region)
+	best := ""
+	for _, z := range r.Zones {
+		if strings.HasPrefix(pre, z) && len(z) > len(best) {
+			best = z
+		}
+	}
+	return best
+}
+
+// Rate finds the applicable amount for a pollutant in a region and month.
+// The most specific rule wins: a facility rule over a general one, a rule
+// naming the pollutant over a class-1 group rule over an "all" rule, then
+// the longest matching zone. A region coarser than a zone that could apply
+// (a city whose counties sit in different zones) is an error, never a
+// guess. It returns an error code and message when no rule applies.
+func (e *Engine) Rate(region, class string, p *Pollutant, facility string, m Month) (*RateRule, string, string) {
+	if len(region) != 6 {
+		return nil, "unknown_region", "region " + region + " is not a 6-digit code"
+	}
+	prov := region[:2]
+	if e.provinces[prov] == nil {
+		return nil, "unknown_region", "region " + region + " is not in a province the rate tables know"
+	}
+	pre := RegionPrefix(region)
+	first, last := monthBounds(m)
+	type score struct{ fac, pol, zone int }
+	better := func(x, y score) bool {
+		if x.fac != y.fac {
+			return x.fac > y.fac
+		}
+		if x.pol != y.pol {
+			return x.pol > y.pol
+		}
+		return x.zone > y.zone
+	}
+	var best *RateRule
+	var bestScore score
+	var coarse []score
+	partial := false
+	for _, r := range e.rates[prov] {
+		if r.Class != class {
+			continue
+		}
+		if r.Facility != "" && r.Facility != facility {
+			continue
+		}
+		sc := score{}
+		if r.Facility != "" {
+			sc.fac = 1
+		}
+		switch {
+		case len(r.Pollutants) > 0:
+			if !containsStr(r.Pollutants, p.ID) {
+				continue
+			}
+			sc.pol = 2
+		case r.Group != "":
+			if p.Category != r.Group {
+				continue
+			}
+			sc.pol = 1
+		}
+		if !r.Covers(first, last) {
+			if r.Overlaps(param.Range{From: first, To: last}) {
+				partial = true
+			}
+			continue
+		}
+		if len(r.Zones) > 0 {
+			sc.zone = -1
+			for _, z := range r.Zones {
+				switch {
+				case strings.HasPrefix(pre, z):
+					if len(z) > sc.zone {
+						sc.zone = len(z)
+					}
+				case strings.HasPrefix(z, pre):
+					coarse = append(coarse, score{sc.fac, sc.pol, 0})
+				}
+			}
+			if sc.zone < 0 {
+				continue
+			}
+		}
+		if best == nil || better(sc, bestScore) {
+			best, bestScore = r, sc
+		}
+	}
+	for _, c := range coarse {
+		if best == nil || c.fac > bestScore.fac || (c.fac == bestScore.fac && c.pol >= bestScore.pol) {
+			return nil, "region_too_coarse", "region " + region + " contains areas with different applicable amounts for " + p.Name + "; give the county or city code (GB/T 2260)"
+		}
+	}
+	if best == nil {
+		msg := "no applicable amount for " + p.Name + " (" + class + ") in " + e.provinces[prov].Name + " for " + m.String()
+		if partial {
+			msg += ": the amount changes within the month"
+		}
+		return nil, "rate_not_found", msg + "; give rates." + class + " to compute with your own figure"
+	}
+	return best, "", ""
+}
+
+func containsStr(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

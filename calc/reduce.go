@@ -1,0 +1,128 @@
+package calc
+
+import "github.com/shopspring/decimal"
+
+// gate is why a month (or an outlet in it) gets no reduction under
+// 财税〔2018〕117号: the first line found over the standard.
+type gate struct {
+	line int
+}
+
+// reduce applies 法 第十三条 and 实施条例 第十条、第十一条 per outlet and
+// pollutant, behind the gate of 财税〔2018〕117号 whose scope is a dated
+// parameter (taxpayer-wide by default, per month).
+func (a *assessment) reduce() {
+	lines := a.res.Lines
+	// Find the exceedances of each month (and outlet) first.
+	monthGate := map[Month]gate{}
+	outletGate := map[int]gate{} // by source index
+	for i := range lines {
+		l := &lines[i]
+		if !l.exceeded {
+			continue
+		}
+		si := a.srcOf[i]
+		s := &a.req.Sources[si]
+		if s.Exemption != "" {
+			continue
+		}
+		if _, ok := monthGate[s.Month]; !ok {
+			monthGate[s.Month] = gate{line: i}
+		}
+		if _, ok := outletGate[si]; !ok {
+			outletGate[si] = gate{line: i}
+		}
+	}
+	gated := map[Month]bool{}
+	for i := range lines {
+		l := &lines[i]
+		if !l.Taxed || l.pol == nil || (l.Kind != KindAir && l.Kind != KindWater) {
+			continue
+		}
+		si := a.srcOf[i]
+		s := &a.req.Sources[si]
+		p := l.in
+		if p == nil || !p.AvgConcentration.Valid || !p.StandardConcentration.Valid {
+			continue // no concentrations declared: nothing to test
+		}
+		mp := a.months[s.Month]
+		if p.Method == "factor" || p.Method == "material_balance" {
+			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第十条", Note: "按排污系数或物料衡算法计算的排放量没有监测浓度值，不适用浓度减征"})
+			continue
+		}
+		if !p.MaxConcentration.Valid && !p.ExceedsStandard {
+			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第十条第二款", Note: "未申报当月最高浓度（小时或日均值），无法确认任一均值均未超标，不予减征"})
+			continue
+		}
+		if l.exceeded {
+			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第十条第二款", Note: "当月有小时（日）均值或监测值超过排放标准，不予减征"})
+			continue
+		}
+		a.useScalar(mp, "reduction.exceed_scope")
+		var g gate
+		var blocked bool
+		switch mp.scope {
+		case "taxpayer":
+			g, blocked = monthGate[s.Month]
+		case "outlet":
+			g, blocked = outletGate[si]
+		}
+		if blocked {
+			if mp.scope == "taxpayer" && !gated[s.Month] {
+				gated[s.Month] = true
+				a.step(Step{Kind: StepGate, L: g.line, Rule: "财税〔2018〕117号 第二条", Note: mp.scope})
+			}
+			a.step(Step{Kind: StepNoReduction, L: i, Rule: "财税〔2018〕117号 第二条", Note: gateNote(mp.scope, &lines[g.line])})
+			continue
+		}
+		a.useScalar(mp, "reduction.boundary")
+		avg, std := p.AvgConcentration.Decimal, p.StandardConcentration.Decimal
+		below := func(ratio decimal.Decimal) bool {
+			// avg < std × ratio, compared exactly, without dividing.
+			c := avg.Cmp(std.Mul(ratio))
+			return c < 0 || (c == 0 && mp.inclusive)
+		}
+		var share decimal.Decimal
+		switch {
+		case below(mp.tier2Ratio):
+			share = mp.tier2Share
+			a.useScalar(mp, "reduction.tier2.max_ratio")
+			a.useScalar(mp, "reduction.tier2.pay_share")
+		case below(mp.tier1Ratio):
+			share = mp.tier1Share
+			a.useScalar(mp, "reduction.tier1.max_ratio")
+			a.useScalar(mp, "reduction.tier1.pay_share")
+		default:
+			a.useScalar(mp, "reduction.tier1.max_ratio")
+			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法 第十三条", Note: "月均浓度未低于排放标准的百分之三十", vals: [4]decimal.Decimal{avg, std, mp.tier1Ratio}})
+			continue
+		}
+		l.ReductionFactor = decimal.NullDecimal{Decimal: share, Valid: true}
+		off := one.Sub(share)
+		var exact decimal.Decimal
+		if a.req.Rounding == Exact {
+			l.Reduction = l.num.Mul(l.Rate.Decimal).Mul(off).DivRound(l.den, 2)
+			exact = l.Reduction
+		} else {
+			exact = l.TaxDue.Mul(off)
+			l.Reduction = exact.Round(2)
+		}
+		l.Tax = l.TaxDue.Sub(l.Reduction)
+		l.Rules = rulesAirWaterRed
+		bound := "<"
+		if mp.inclusive {
+			bound = "≤"
+		}
+		a.step(Step{Kind: StepReduction, L: i, Rule: "环境保护税法 第十三条；环境保护税法实施条例 第十条、第十一条", Note: bound,
+			vals: [4]decimal.Decimal{avg, std, share, exact}, extra: p.MaxConcentration.Decimal})
+		a.step(Step{Kind: StepRounding, L: i, Rule: "减免税额四舍五入至分", Note: "减免税额", vals: [4]decimal.Decimal{exact, decimal.Zero, l.Reduction}})
+	}
+}
+
+func gateNote(scope string, l *Line) string {
+	who := l.Source + " " + l.Pollutant
+	if scope == "outlet" {
+		return "同一排放口 " + who + " 当月超标，该排放口不予减征"
+	}
+	return "纳税人当月有排放口或无组织排放超标（" + who + "），当月不予减征"
+}
