@@ -1,0 +1,143 @@
+package hj212
+
+// The HJ 212 checksum (HJ 212-2017 附录 A, CRC16_Checkout) is computed over
+// the data segment only. Its loop is
+//
+//	reg = 0xFFFF
+//	for each byte b: reg = (reg >> 8) ^ b; then 8 times { lsb = reg & 1; reg >>= 1; if lsb { reg ^= 0xA001 } }
+//
+// which differs from CRC-16/MODBUS (reg ^= b) in the first step: the low
+// byte of the register is thrown away before every byte. After that step the
+// register holds a value below 256, so the eight shifts are exactly one
+// lookup in the ordinary 0xA001 table T, and the whole loop is
+//
+//	reg = T[(reg >> 8) ^ b]
+//
+// Two consequences follow. First, only the high byte of the register
+// carries over from byte to byte, so the checksum has at most 256 distinct
+// values: it is effectively an 8-bit check, and a damaged packet passes it
+// by chance about once in 256 (a single changed byte is always caught,
+// because the high byte of T is a permutation; see crc_test.go). Second,
+// the carried byte evolves linearly over GF(2), h' = TH[h ^ b] with TH the
+// high byte of T, so eight bytes can be folded at once with eight 256-byte
+// tables ("slicing by 8"), which is what annexA does. annexABitwise keeps
+// the standard's loop as written, and the tests compare the two.
+
+// crcTable is the reflected 0xA001 table: crcTable[i] is i after eight
+// Annex A shift rounds.
+var crcTable = func() (t [256]uint16) {
+	for i := range t {
+		r := uint16(i)
+		for range 8 {
+			lsb := r & 1
+			r >>= 1
+			if lsb != 0 {
+				r ^= 0xA001
+			}
+		}
+		t[i] = r
+	}
+	return t
+}()
+
+// slice[k][x] is the carried byte after k+1 steps that start from x with
+// zero input bytes: TH applied k+1 times.
+var slice = func() (s [8][256]byte) {
+	for x := range 256 {
+		s[0][x] = byte(crcTable[x] >> 8)
+	}
+	for k := 1; k < 8; k++ {
+		for x := range 256 {
+			s[k][x] = s[0][s[k-1][x]]
+		}
+	}
+	return s
+}()
+
+// annexA is the HJ 212 checksum of data, table driven.
+func annexA(data []byte) uint16 {
+	if len(data) == 0 {
+		return 0xFFFF
+	}
+	h := byte(0xFF) // high byte of the initial register 0xFFFF
+	body := data[:len(data)-1]
+	for len(body) >= 8 {
+		h = slice[7][h^body[0]] ^ slice[6][body[1]] ^ slice[5][body[2]] ^ slice[4][body[3]] ^
+			slice[3][body[4]] ^ slice[2][body[5]] ^ slice[1][body[6]] ^ slice[0][body[7]]
+		body = body[8:]
+	}
+	for _, b := range body {
+		h = slice[0][h^b]
+	}
+	return crcTable[h^data[len(data)-1]]
+}
+
+// annexABitwise is the loop of HJ 212-2017 附录 A exactly as printed.
+// It is kept as the reference the fast version is tested against.
+func annexABitwise(data []byte) uint16 {
+	reg := uint16(0xFFFF)
+	for _, b := range data {
+		reg = (reg >> 8) ^ uint16(b)
+		for range 8 {
+			lsb := reg & 1
+			reg >>= 1
+			if lsb != 0 {
+				reg ^= 0xA001
+			}
+		}
+	}
+	return reg
+}
+
+// modbusSwapped is plain CRC-16/MODBUS (reg ^= b before the shifts) with
+// its two bytes printed low byte first, as some data loggers send it (seen
+// in the tonyxia2016/HJ212Receiver device log). It is accepted only in
+// lenient mode and always reported as such.
+func modbusSwapped(data []byte) uint16 {
+	reg := uint16(0xFFFF)
+	for _, b := range data {
+		reg = (reg >> 8) ^ crcTable[byte(reg)^b]
+	}
+	return reg<<8 | reg>>8
+}
+
+// Checksum returns the HJ 212-2017 附录 A checksum of a data segment (the
+// bytes from "QN="/"ST=" through the final "&&") as four upper-case hex
+// digits, the form Encode writes.
+func Checksum(data []byte) string {
+	var b [4]byte
+	putHex(b[:], annexA(data))
+	return string(b[:])
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+func putHex(dst []byte, v uint16) {
+	dst[0] = hexDigits[v>>12]
+	dst[1] = hexDigits[v>>8&0xF]
+	dst[2] = hexDigits[v>>4&0xF]
+	dst[3] = hexDigits[v&0xF]
+}
+
+// parseHex4 reads four hex digits in either case.
+func parseHex4(b []byte) (uint16, bool) {
+	if len(b) != 4 {
+		return 0, false
+	}
+	var v uint16
+	for _, c := range b {
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | uint16(d)
+	}
+	return v, true
+}

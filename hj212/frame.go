@@ -1,0 +1,584 @@
+package hj212
+
+import "bytes"
+
+// Verdict is what the checks say about one packet. The zero value is
+// Rejected, so a packet nobody looked at is never taken for a good one.
+type Verdict uint8
+
+const (
+	Rejected Verdict = iota // failed a check; Reason says which
+	Valid                   // framing, length and Annex A CRC all right
+	Lenient                 // right except that the CRC is the byte-swapped Modbus variant
+)
+
+func (v Verdict) String() string {
+	switch v {
+	case Valid:
+		return "valid"
+	case Lenient:
+		return "lenient"
+	}
+	return "rejected"
+}
+
+// Check names the checksum a packet passed.
+type Check uint8
+
+const (
+	CheckNone          Check = iota // no checksum matched (or none could be read)
+	CheckAnnexA                     // HJ 212-2017 附录 A, the standard's algorithm
+	CheckModbusSwapped              // plain CRC-16/MODBUS printed low byte first (lenient only)
+)
+
+func (c Check) String() string {
+	switch c {
+	case CheckAnnexA:
+		return "annex-a"
+	case CheckModbusSwapped:
+		return "modbus-swapped"
+	}
+	return "none"
+}
+
+// Options choose how strict the checks are. The zero value is strict.
+type Options struct {
+	// Lenient also accepts a CRC computed as plain CRC-16/MODBUS with its
+	// bytes swapped, which some data loggers send. Such packets get the
+	// verdict Lenient, never Valid.
+	Lenient bool
+}
+
+// Code is a stable, machine-readable name for one finding.
+type Code string
+
+// Findings that reject a packet.
+const (
+	CodeNoStart        Code = "no_start"         // no "##"
+	CodeStrayBefore    Code = "stray_before"     // bytes before "##"
+	CodeTruncated      Code = "truncated"        // too short to hold a length field
+	CodeBadLengthField Code = "bad_length_field" // length is not 4 decimal digits
+	CodeLengthMismatch Code = "length_mismatch"  // length field differs from the data segment
+	CodeBadCRCField    Code = "bad_crc_field"    // CRC is not 4 hex digits
+	CodeCRCMismatch    Code = "crc_mismatch"     // no checksum matches
+	CodeCRCModbus      Code = "crc_modbus"       // only the swapped Modbus CRC matches (strict mode)
+	CodeStrayAfter     Code = "stray_after"      // bytes after the CRC other than CR LF
+	CodeControlChar    Code = "control_char"     // control byte inside the data segment
+	CodeNoCP           Code = "no_cp"            // data segment lacks CP=&&...&&
+	CodeStraySpaces    Code = "stray_spaces"     // spaces inside a rejected data segment
+	CodeNoTerminator   Code = "no_terminator"    // stream: frame not ended by CR LF
+	CodeTooLong        Code = "too_long"         // stream: no frame end within the limit
+	CodeStrayBytes     Code = "stray_bytes"      // stream: bytes between frames
+)
+
+// Findings that do not change the verdict.
+const (
+	CodeSpaces         Code = "spaces"          // spaces in an otherwise good data segment
+	CodeNonASCII       Code = "non_ascii"       // bytes >= 0x80 in the data segment
+	CodeOverLong       Code = "over_1024"       // data segment longer than HJ 212-2017 allows
+	CodeMissingField   Code = "missing_field"   // ST, CN, PW or MN absent
+	CodeDuplicateField Code = "duplicate_field" // a header field given twice
+	CodeUnknownField   Code = "unknown_field"   // a header field the standard does not define
+	CodeBadHeaderValue Code = "bad_header_value"
+	CodeSplit          Code = "split"         // inconsistent Flag bit 1 / PNUM / PNO
+	CodeEmptyItem      Code = "empty_item"    // ";;" or ",," or a trailing separator
+	CodeNoEquals       Code = "no_equals"     // a CP entry without '='
+	CodeAmpersand      Code = "ampersand"     // "&&" inside the CP content
+	CodeBadDataTime    Code = "bad_datatime"  // DataTime (or another *Time) is not a timestamp
+	CodeNotANumber     Code = "not_a_number"  // a measured value that is not a decimal
+	CodeDuplicateKey   Code = "duplicate_key" // the same CP key twice (kept, in order)
+)
+
+// Problem is one finding about a frame. It points into the frame instead
+// of holding text so that parsing a frame allocates nothing.
+type Problem struct {
+	Code Code
+	At   int    // byte offset in the raw frame, -1 when it does not apply
+	Want int    // code-specific number (expected length, count, ...)
+	Got  int    // code-specific number (actual length, byte value, ...)
+	Text []byte // the bytes concerned (aliases the raw frame)
+}
+
+// RawPair is one key=value of the header or of CP, pointing into the frame.
+type RawPair struct {
+	Item     int // index of the ';'-separated CP item (0-based); 0 in the header
+	Key      []byte
+	Value    []byte
+	NoEquals bool // the entry had no '='; Key holds all of it
+	At       int  // offset of Key in the raw frame
+}
+
+// Frame is a packet taken apart without copying: framing, length, CRC and
+// the split into header fields and CP pairs. Parse reuses its slices, so
+// parsing many frames with one Frame allocates nothing once warm. Use
+// Packet (or the package function Parse) to get strings, decimals and a
+// readable reason.
+type Frame struct {
+	Raw        []byte // the frame exactly as given, with its CR LF if present
+	Terminated bool   // Raw ends with CR LF
+	Start      int    // offset of "##" in Raw (> 0 only with stray bytes before it)
+	Length     int    // the length field, -1 when it is not 4 decimal digits
+	Data       []byte // the data segment (QN=... through the final "&&")
+	DataAt     int    // offset of Data in Raw
+	CRCText    []byte // what stands where the CRC belongs
+	CRCSent    uint16 // CRCText as a number, when it is 4 hex digits
+	CRCRead    bool   // CRCText is 4 hex digits
+	AnnexA     uint16 // Annex A checksum of Data
+	Modbus     uint16 // swapped Modbus checksum of Data (only set when Annex A fails)
+	Check      Check
+	Verdict    Verdict
+	Problems   []Problem // why the frame is rejected (empty unless Rejected)
+	Warnings   []Problem // oddities that did not decide the verdict
+	Header     []RawPair // header fields in order (QN, ST, CN, ... as sent)
+	CP         []RawPair // every CP pair in order, duplicates included
+}
+
+func (f *Frame) reset(raw []byte) {
+	*f = Frame{
+		Raw:      raw,
+		Length:   -1,
+		Problems: f.Problems[:0],
+		Warnings: f.Warnings[:0],
+		Header:   f.Header[:0],
+		CP:       f.CP[:0],
+	}
+}
+
+func (f *Frame) reject(p Problem) { f.Problems = append(f.Problems, p) }
+func (f *Frame) warn(p Problem)   { f.Warnings = append(f.Warnings, p) }
+
+// maxData is the longest data segment HJ 212-2017 allows (6.3.2: 0–1024).
+// Real devices exceed it (the samples hold 1025 and 1623), so a longer
+// segment is only a warning: the 4-digit length field still frames it.
+const maxData = 1024
+
+// Parse checks one frame: "##", a 4-digit length, the data segment, 4 hex
+// CRC digits and an optional CR LF. raw is not copied; the Frame points
+// into it. Nothing is repaired: every deviation is recorded.
+func (f *Frame) Parse(raw []byte, opt Options) {
+	f.reset(raw)
+	body := raw
+	if n := len(body); n >= 2 && body[n-2] == '\r' && body[n-1] == '\n' {
+		f.Terminated = true
+		body = body[:n-2]
+	}
+	start := 0
+	if !bytes.HasPrefix(body, hashes) {
+		k := bytes.Index(body, hashes)
+		if k < 0 {
+			f.reject(Problem{Code: CodeNoStart, At: 0, Text: body})
+			f.Verdict = Rejected
+			return
+		}
+		f.reject(Problem{Code: CodeStrayBefore, At: 0, Got: k, Text: body[:k]})
+		start = k
+	}
+	f.Start = start
+	p := start + 2
+	if len(body) < p+4 {
+		f.reject(Problem{Code: CodeTruncated, At: p, Got: len(body), Text: body[p:]})
+		f.Verdict = Rejected
+		return
+	}
+	if n, ok := digits4(body[p : p+4]); ok {
+		f.Length = n
+	} else {
+		f.reject(Problem{Code: CodeBadLengthField, At: p, Text: body[p : p+4]})
+	}
+	dataAt := p + 4
+	rest := body[dataAt:]
+	// The data segment always ends with the "&&" that closes CP, and no
+	// CRC digit is '&', so the last "&&" marks its end even when the
+	// length field is wrong. Without one, trust the length field, and
+	// failing that assume the last 4 bytes are the CRC.
+	var dataEnd int
+	if e := bytes.LastIndex(rest, ampersands); e >= 0 {
+		dataEnd = dataAt + e + 2
+	} else if f.Length >= 0 && f.Length <= len(rest) {
+		dataEnd = dataAt + f.Length
+	} else {
+		dataEnd = max(dataAt, len(body)-4)
+	}
+	f.Data = body[dataAt:dataEnd]
+	f.DataAt = dataAt
+	if f.Length >= 0 && f.Length != len(f.Data) {
+		f.reject(Problem{Code: CodeLengthMismatch, At: p, Want: f.Length, Got: len(f.Data)})
+	}
+	crcEnd := min(dataEnd+4, len(body))
+	f.CRCText = body[dataEnd:crcEnd]
+	f.CRCSent, f.CRCRead = parseHex4(f.CRCText)
+	if !f.CRCRead {
+		f.reject(Problem{Code: CodeBadCRCField, At: dataEnd, Text: f.CRCText})
+	}
+	if crcEnd < len(body) {
+		f.reject(Problem{Code: CodeStrayAfter, At: crcEnd, Got: len(body) - crcEnd, Text: body[crcEnd:]})
+	}
+	f.scanBytes()
+
+	f.AnnexA = annexA(f.Data)
+	if f.CRCRead {
+		if f.CRCSent == f.AnnexA {
+			f.Check = CheckAnnexA
+		} else {
+			f.Modbus = modbusSwapped(f.Data)
+			switch {
+			case f.CRCSent == f.Modbus && opt.Lenient:
+				f.Check = CheckModbusSwapped
+			case f.CRCSent == f.Modbus:
+				f.reject(Problem{Code: CodeCRCModbus, At: dataEnd, Want: int(f.AnnexA), Got: int(f.CRCSent), Text: f.CRCText})
+			default:
+				f.reject(Problem{Code: CodeCRCMismatch, At: dataEnd, Want: int(f.AnnexA), Got: int(f.CRCSent), Text: f.CRCText})
+			}
+		}
+	}
+	f.split()
+	f.decide()
+}
+
+// decide sets the verdict from the findings.
+func (f *Frame) decide() {
+	switch {
+	case len(f.Problems) > 0:
+		f.Verdict = Rejected
+		f.explainSpaces()
+	case f.Check == CheckAnnexA:
+		f.Verdict = Valid
+	case f.Check == CheckModbusSwapped:
+		f.Verdict = Lenient
+	default:
+		f.Verdict = Rejected
+	}
+}
+
+var (
+	nameST, nameCN, namePW, nameMN = []byte("ST"), []byte("CN"), []byte("PW"), []byte("MN")
+
+	hashes     = []byte("##")
+	ampersands = []byte("&&")
+	cpOpen     = []byte("CP=&&")
+	semiCPOpen = []byte(";CP=&&")
+)
+
+func digits4(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, len(b) == 4
+}
+
+// scanBytes looks for bytes that do not belong in HJ 212 text: control
+// bytes reject the frame (CR or LF inside a frame breaks the framing of
+// every receiver), spaces and non-ASCII bytes are only noted because the
+// CRC still vouches for them.
+func (f *Frame) scanBytes() {
+	ctrl, ctrlAt, spaces, spaceAt, high, highAt := 0, -1, 0, -1, 0, -1
+	for i, c := range f.Data {
+		switch {
+		case c < 0x20 || c == 0x7F:
+			if ctrl == 0 {
+				ctrlAt = i
+			}
+			ctrl++
+		case c == ' ':
+			if spaces == 0 {
+				spaceAt = i
+			}
+			spaces++
+		case c >= 0x80:
+			if high == 0 {
+				highAt = i
+			}
+			high++
+		}
+	}
+	if ctrl > 0 {
+		f.reject(Problem{Code: CodeControlChar, At: f.DataAt + ctrlAt, Want: ctrl, Got: int(f.Data[ctrlAt])})
+	}
+	if spaces > 0 {
+		f.warn(Problem{Code: CodeSpaces, At: f.DataAt + spaceAt, Got: spaces})
+	}
+	if high > 0 {
+		f.warn(Problem{Code: CodeNonASCII, At: f.DataAt + highAt, Got: high})
+	}
+	if len(f.Data) > maxData {
+		f.warn(Problem{Code: CodeOverLong, At: f.DataAt, Want: maxData, Got: len(f.Data)})
+	}
+}
+
+// explainSpaces turns the spaces warning of a rejected frame into a
+// finding that says whether the spaces are what broke it: whether the
+// length and CRC would match without them. The frame is not changed.
+func (f *Frame) explainSpaces() {
+	for i, w := range f.Warnings {
+		if w.Code != CodeSpaces {
+			continue
+		}
+		n := 0
+		h := byte(0xFF)
+		var crc uint16 = 0xFFFF
+		for _, c := range f.Data {
+			if c == ' ' {
+				continue
+			}
+			crc = crcTable[h^c]
+			h = byte(crc >> 8)
+			n++
+		}
+		fixes := 0
+		if (f.Length < 0 || f.Length == n) && f.CRCRead && (crc == f.CRCSent || modbusSwappedSkip(f.Data) == f.CRCSent) {
+			fixes = 1
+		}
+		f.reject(Problem{Code: CodeStraySpaces, At: w.At, Want: fixes, Got: w.Got})
+		f.Warnings = append(f.Warnings[:i], f.Warnings[i+1:]...)
+		return
+	}
+}
+
+func modbusSwappedSkip(data []byte) uint16 {
+	reg := uint16(0xFFFF)
+	for _, b := range data {
+		if b != ' ' {
+			reg = (reg >> 8) ^ crcTable[byte(reg)^b]
+		}
+	}
+	return reg<<8 | reg>>8
+}
+
+// split takes the data segment apart into header fields and CP pairs.
+func (f *Frame) split() {
+	d := f.Data
+	cp := -1
+	if bytes.HasPrefix(d, cpOpen) {
+		cp = 0
+	} else if i := bytes.Index(d, semiCPOpen); i >= 0 {
+		cp = i + 1
+	}
+	if cp < 0 || len(d) < cp+len(cpOpen)+2 || !bytes.HasSuffix(d, ampersands) {
+		f.reject(Problem{Code: CodeNoCP, At: f.DataAt})
+		// Still read what header there is, so that a report can name
+		// the device that sent the broken packet.
+		f.splitHeader(d, f.DataAt)
+		return
+	}
+	f.splitHeader(d[:cp], f.DataAt)
+	content := d[cp+len(cpOpen) : len(d)-2]
+	f.splitCP(content, f.DataAt+cp+len(cpOpen))
+	f.checkHeader()
+}
+
+func (f *Frame) splitHeader(h []byte, at int) {
+	for len(h) > 0 {
+		seg := h
+		next := len(h)
+		if i := bytes.IndexByte(h, ';'); i >= 0 {
+			seg = h[:i]
+			next = i + 1
+		}
+		if len(seg) == 0 {
+			f.warn(Problem{Code: CodeEmptyItem, At: at})
+		} else {
+			f.Header = append(f.Header, pairOf(seg, 0, at))
+		}
+		h = h[next:]
+		at += next
+	}
+}
+
+func (f *Frame) splitCP(c []byte, at int) {
+	if bytes.Contains(c, ampersands) {
+		f.warn(Problem{Code: CodeAmpersand, At: at + bytes.Index(c, ampersands)})
+	}
+	if len(c) == 0 {
+		return
+	}
+	item := 0
+	for {
+		end := bytes.IndexByte(c, ';')
+		last := end < 0
+		if last {
+			end = len(c)
+		}
+		f.splitItem(c[:end], item, at)
+		if last {
+			return
+		}
+		c = c[end+1:]
+		at += end + 1
+		item++
+	}
+}
+
+func (f *Frame) splitItem(it []byte, item, at int) {
+	if len(it) == 0 {
+		f.warn(Problem{Code: CodeEmptyItem, At: at})
+		return
+	}
+	for {
+		end := bytes.IndexByte(it, ',')
+		last := end < 0
+		if last {
+			end = len(it)
+		}
+		if end == 0 {
+			f.warn(Problem{Code: CodeEmptyItem, At: at})
+		} else {
+			p := pairOf(it[:end], item, at)
+			if p.NoEquals {
+				f.warn(Problem{Code: CodeNoEquals, At: at, Text: p.Key})
+			}
+			f.CP = append(f.CP, p)
+		}
+		if last {
+			return
+		}
+		it = it[end+1:]
+		at += end + 1
+	}
+}
+
+func pairOf(seg []byte, item, at int) RawPair {
+	if i := bytes.IndexByte(seg, '='); i >= 0 {
+		return RawPair{Item: item, Key: seg[:i], Value: seg[i+1:], At: at}
+	}
+	return RawPair{Item: item, Key: seg, NoEquals: true, At: at}
+}
+
+// Header field bits, for the missing/duplicate checks.
+const (
+	fQN = 1 << iota
+	fST
+	fCN
+	fPW
+	fMN
+	fFlag
+	fPNUM
+	fPNO
+)
+
+func headerBit(k []byte) int {
+	switch string(k) {
+	case "QN":
+		return fQN
+	case "ST":
+		return fST
+	case "CN":
+		return fCN
+	case "PW":
+		return fPW
+	case "MN":
+		return fMN
+	case "Flag":
+		return fFlag
+	case "PNUM":
+		return fPNUM
+	case "PNO":
+		return fPNO
+	}
+	return 0
+}
+
+// checkHeader notes missing, repeated, unknown and malformed header fields
+// and an inconsistent split-packet description. None of this rejects the
+// packet: the CRC vouches that it is what the device sent, and the
+// standard's own 2005/2017 variants differ in which fields appear (no QN
+// or Flag in HJ/T 212-2005).
+func (f *Frame) checkHeader() {
+	seen := 0
+	for _, h := range f.Header {
+		bit := headerBit(h.Key)
+		switch {
+		case bit == 0:
+			f.warn(Problem{Code: CodeUnknownField, At: h.At, Text: h.Key})
+		case seen&bit != 0:
+			f.warn(Problem{Code: CodeDuplicateField, At: h.At, Text: h.Key})
+		}
+		seen |= bit
+		if bit&(fST|fCN|fFlag|fPNUM|fPNO) != 0 {
+			if _, ok := atoi(h.Value); !ok {
+				f.warn(Problem{Code: CodeBadHeaderValue, At: h.At, Text: h.Key})
+			}
+		}
+	}
+	for _, m := range [...]struct {
+		bit  int
+		name []byte
+	}{{fST, nameST}, {fCN, nameCN}, {fPW, namePW}, {fMN, nameMN}} {
+		if seen&m.bit == 0 {
+			f.warn(Problem{Code: CodeMissingField, At: -1, Text: m.name})
+		}
+	}
+	flag := f.Flag()
+	pnum, pno := f.intField("PNUM"), f.intField("PNO")
+	hasParts := seen&(fPNUM|fPNO) != 0
+	switch {
+	case flag >= 0 && flag&FlagSplit != 0 && (pnum < 1 || pno < 1):
+		f.warn(Problem{Code: CodeSplit, At: -1, Want: splitNoParts})
+	case flag >= 0 && flag&FlagSplit == 0 && hasParts:
+		f.warn(Problem{Code: CodeSplit, At: -1, Want: splitNoFlagBit})
+	case flag < 0 && hasParts:
+		f.warn(Problem{Code: CodeSplit, At: -1, Want: splitNoFlag})
+	}
+	if hasParts && (pnum < 1 || pno < 1 || pno > pnum) {
+		f.warn(Problem{Code: CodeSplit, At: -1, Want: splitBadPNO})
+	}
+}
+
+// Split-packet findings, in Problem.Want of a CodeSplit warning.
+const (
+	splitNoParts   = 1 // Flag bit 1 set, PNUM/PNO missing or not positive
+	splitNoFlagBit = 2 // PNUM/PNO present, Flag bit 1 clear
+	splitNoFlag    = 3 // PNUM/PNO present, no Flag field
+	splitBadPNO    = 4 // PNO outside 1..PNUM
+)
+
+// Flag bits (HJ 212-2017 6.3.3 表 4): bit 0 A = answer required, bit 1 D =
+// split packet; bits 2–7 carry the protocol version (0 = HJ/T 212-2005,
+// 1 = HJ 212-2017).
+const (
+	FlagAck   = 1 << 0
+	FlagSplit = 1 << 1
+)
+
+// Field returns the value of the first header field named key.
+func (f *Frame) Field(key string) ([]byte, bool) {
+	for _, h := range f.Header {
+		if string(h.Key) == key && !h.NoEquals {
+			return h.Value, true
+		}
+	}
+	return nil, false
+}
+
+// Flag is the numeric Flag field, or -1 when absent or not a number.
+func (f *Frame) Flag() int { return f.intField("Flag") }
+
+func (f *Frame) intField(key string) int {
+	v, ok := f.Field(key)
+	if !ok {
+		return -1
+	}
+	n, ok := atoi(v)
+	if !ok {
+		return -1
+	}
+	return n
+}
+
+// atoi reads 1 to 9 decimal digits.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}

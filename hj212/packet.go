@@ -1,0 +1,429 @@
+package hj212
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Packet is one HJ 212 packet with its verdict. Everything the device sent
+// is kept: Raw byte for byte, every header field and every CP pair in
+// order (duplicates, unknown codes and keys without '-' included), each
+// value as the exact text sent and, when it is a number, as an exact
+// decimal. Nothing is repaired; findings are listed instead.
+type Packet struct {
+	Raw     string // exactly as received, CR LF included when it was there
+	Offset  int64  // where the packet began in a stream (Reader); 0 from Parse
+	Verdict Verdict
+	Check   Check  // which checksum the packet passed
+	Reason  string // why rejected, or why accepted only leniently; "" when valid
+
+	Problems []Issue // the findings behind a rejection, one per cause
+	Warnings []Issue // oddities that did not decide the verdict
+
+	Length int    // the length field; -1 when unreadable
+	Data   string // the data segment the CRC covers
+	CRC    string // the CRC field as sent (case kept)
+
+	// Header fields as sent; "" when absent. Flag, PNUM and PNO are -1
+	// when absent or not a number.
+	QN, ST, CN, PW, MN string
+	Flag, PNUM, PNO    int
+	Header             []Field // every header field, in order
+
+	CP []Pair // every CP pair, in order
+
+	DataTime string    // the first DataTime in CP, as sent; "" when none
+	Time     time.Time // DataTime read as Beijing time (UTC+8); zero when absent or malformed
+}
+
+// Field is one header field as sent.
+type Field struct {
+	Key, Value string
+}
+
+// Pair is one CP entry as sent, e.g. "a21026-Rtd=12.5".
+type Pair struct {
+	Item     int    // index of the ';'-separated item it belongs to (0-based)
+	Key      string // the whole key: "a21026-Rtd", "DataTime", "LAMPBLACK-Rtd"
+	Code     string // the factor code, the part before the last '-'; "" when Key has none
+	Suffix   string // the part after the last '-': "Rtd", "Avg", "Flag", ...; "" when none
+	Value    string // exactly as sent ("1.230" stays "1.230")
+	NoEquals bool   // the entry had no '=' (Key holds all of it)
+	IsNumber bool   // Value is a decimal number, held exactly in Number
+	Number   decimal.Decimal
+}
+
+// Issue is a finding in words: a stable code, where it is, and a message.
+type Issue struct {
+	Code    Code   `json:"code"`
+	At      int    `json:"at"` // byte offset in Raw, -1 when it does not apply
+	Message string `json:"message"`
+}
+
+// Version is the protocol version from the Flag bits 2–7: 0 for
+// HJ/T 212-2005 (also when Flag is absent, as in 2005 packets), 1 for
+// HJ 212-2017. Other values are reported as they are.
+func (p *Packet) Version() int {
+	if p.Flag < 0 {
+		return 0
+	}
+	return p.Flag >> 2
+}
+
+// AckRequested reports whether the sender asked for an answer (Flag bit 0).
+func (p *Packet) AckRequested() bool { return p.Flag >= 0 && p.Flag&FlagAck != 0 }
+
+// Split reports whether the packet says it is one part of a split message
+// (Flag bit 1, or PNUM/PNO present without a Flag as some devices send).
+func (p *Packet) Split() bool {
+	return (p.Flag >= 0 && p.Flag&FlagSplit != 0) || p.PNUM >= 0 || p.PNO >= 0
+}
+
+// Accepted reports whether the verdict lets the packet's data be used.
+func (p *Packet) Accepted() bool { return p.Verdict == Valid || p.Verdict == Lenient }
+
+// Parse checks and decodes one packet. raw may end with CR LF or not (a
+// packet read from a line of text has lost it). Parse never panics and
+// never returns nil.
+func Parse(raw []byte, opt Options) *Packet {
+	var f Frame
+	f.Parse(raw, opt)
+	return f.Packet()
+}
+
+// Packet builds the decoded packet from a parsed frame, copying what it
+// keeps so the frame's buffer can be reused.
+func (f *Frame) Packet() *Packet {
+	s := string(f.Raw)
+	p := &Packet{
+		Raw:     s,
+		Verdict: f.Verdict,
+		Check:   f.Check,
+		Length:  f.Length,
+		Flag:    -1,
+		PNUM:    -1,
+		PNO:     -1,
+	}
+	if f.Data != nil {
+		p.Data = s[f.DataAt : f.DataAt+len(f.Data)]
+		crcAt := f.DataAt + len(f.Data)
+		p.CRC = s[crcAt : crcAt+len(f.CRCText)]
+	}
+	p.Header = make([]Field, len(f.Header))
+	for i, h := range f.Header {
+		k := s[h.At : h.At+len(h.Key)]
+		v := ""
+		if !h.NoEquals {
+			v = s[h.At+len(h.Key)+1 : h.At+len(h.Key)+1+len(h.Value)]
+		}
+		p.Header[i] = Field{Key: k, Value: v}
+		if h.NoEquals {
+			continue
+		}
+		switch k {
+		case "QN":
+			setOnce(&p.QN, v)
+		case "ST":
+			setOnce(&p.ST, v)
+		case "CN":
+			setOnce(&p.CN, v)
+		case "PW":
+			setOnce(&p.PW, v)
+		case "MN":
+			setOnce(&p.MN, v)
+		}
+	}
+	p.Flag, p.PNUM, p.PNO = f.Flag(), f.intField("PNUM"), f.intField("PNO")
+
+	var warnings []Issue
+	p.CP = make([]Pair, len(f.CP))
+	for i, r := range f.CP {
+		q := &p.CP[i]
+		q.Item = r.Item
+		q.Key = s[r.At : r.At+len(r.Key)]
+		q.NoEquals = r.NoEquals
+		if !r.NoEquals {
+			at := r.At + len(r.Key) + 1
+			q.Value = s[at : at+len(r.Value)]
+		}
+		if j := strings.LastIndexByte(q.Key, '-'); j >= 0 {
+			q.Code, q.Suffix = q.Key[:j], q.Key[j+1:]
+		}
+		for k := i - 1; k >= 0 && p.CP[k].Item == q.Item; k-- {
+			if p.CP[k].Key == q.Key {
+				warnings = append(warnings, Issue{CodeDuplicateKey, r.At, fmt.Sprintf("key %s appears twice in one item (both kept, in order)", q.Key)})
+				break
+			}
+		}
+		switch {
+		case q.Key == "DataTime":
+			if p.DataTime == "" && !q.NoEquals {
+				p.DataTime = q.Value
+				t, ok := ParseTime(q.Value)
+				if ok {
+					p.Time = t
+				} else {
+					warnings = append(warnings, Issue{CodeBadDataTime, r.At, fmt.Sprintf("DataTime %q is not YYYYMMDDhhmmss[zzz]", q.Value)})
+				}
+			}
+		case isTimestampKey(q.Key) && (len(q.Value) == 14 || len(q.Value) == 17):
+			// RestartTime, xxx-SampleTime, ...: a timestamp, not a quantity.
+		default:
+			q.Number, q.IsNumber = parseNumber(q.Value)
+			if !q.IsNumber && measured(q.Suffix) {
+				warnings = append(warnings, Issue{CodeNotANumber, r.At, fmt.Sprintf("%s value %q is not a decimal number (kept as text)", q.Key, q.Value)})
+			}
+		}
+	}
+
+	for _, pr := range f.Problems {
+		p.Problems = append(p.Problems, Issue{pr.Code, pr.At, f.message(pr)})
+	}
+	for _, w := range f.Warnings {
+		p.Warnings = append(p.Warnings, Issue{w.Code, w.At, f.message(w)})
+	}
+	p.Warnings = append(p.Warnings, warnings...)
+	p.Reason = f.reason()
+	return p
+}
+
+func setOnce(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
+// reason is the verdict explained in one line.
+func (f *Frame) reason() string {
+	switch f.Verdict {
+	case Valid:
+		return ""
+	case Lenient:
+		return fmt.Sprintf("CRC %s is plain CRC-16/MODBUS with its bytes swapped, not HJ 212-2017 Annex A (which gives %04X); accepted in lenient mode", f.CRCText, f.AnnexA)
+	}
+	msgs := make([]string, 0, len(f.Problems)+1)
+	for _, pr := range f.Problems {
+		msgs = append(msgs, f.message(pr))
+	}
+	if len(f.Problems) > 0 && f.Check == CheckModbusSwapped {
+		msgs = append(msgs, "the CRC matches the byte-swapped Modbus variant, but the other faults reject the packet")
+	}
+	if len(msgs) == 0 {
+		msgs = append(msgs, "no checksum could be verified")
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// message is one finding in words.
+func (f *Frame) message(p Problem) string {
+	switch p.Code {
+	case CodeNoStart:
+		return fmt.Sprintf("bad framing: no \"##\" frame start in %s", excerpt(p.Text))
+	case CodeStrayBefore:
+		return fmt.Sprintf("bad framing: %s before \"##\": %s", plural(p.Got, "stray character"), excerpt(p.Text))
+	case CodeTruncated:
+		return fmt.Sprintf("bad framing: frame ends after %d bytes, before its length field", p.Got)
+	case CodeBadLengthField:
+		return fmt.Sprintf("bad length: length field %s is not 4 decimal digits", excerpt(p.Text))
+	case CodeLengthMismatch:
+		return fmt.Sprintf("bad length: header says %d, data segment has %d characters", p.Want, p.Got)
+	case CodeBadCRCField:
+		return fmt.Sprintf("bad CRC: CRC field %s is not 4 hex digits", excerpt(p.Text))
+	case CodeCRCMismatch:
+		return fmt.Sprintf("bad CRC: packet says %s, HJ 212-2017 Annex A gives %04X", p.Text, p.Want)
+	case CodeCRCModbus:
+		return fmt.Sprintf("bad CRC: packet says %s, HJ 212-2017 Annex A gives %04X; %s is plain CRC-16/MODBUS with bytes swapped, accepted only in lenient mode", p.Text, p.Want, p.Text)
+	case CodeStrayAfter:
+		return fmt.Sprintf("bad framing: %s after the CRC: %s", plural(p.Got, "stray character"), excerpt(p.Text))
+	case CodeControlChar:
+		return fmt.Sprintf("stray characters: control byte 0x%02X in the data segment at offset %d (%d in all)", p.Got, p.At, p.Want)
+	case CodeNoCP:
+		return "bad framing: data segment does not end with CP=&&...&&"
+	case CodeStraySpaces:
+		s := fmt.Sprintf("stray characters: %s in the data segment (first at offset %d)", plural(p.Got, "space"), p.At)
+		if p.Want == 1 {
+			s += "; without them the length and CRC would match (the packet is not repaired)"
+		}
+		return s
+	case CodeNoTerminator:
+		return "bad framing: frame not terminated by CR LF"
+	case CodeTooLong:
+		return fmt.Sprintf("bad framing: no end of frame within %d bytes", p.Want)
+	case CodeStrayBytes:
+		return fmt.Sprintf("stray characters: %s between frames: %s", plural(p.Got, "byte"), excerpt(p.Text))
+	case CodeSpaces:
+		return fmt.Sprintf("%s in the data segment (first at offset %d), kept as sent", plural(p.Got, "space"), p.At)
+	case CodeNonASCII:
+		return fmt.Sprintf("%s in the data segment (first at offset %d), kept as sent", plural(p.Got, "non-ASCII byte"), p.At)
+	case CodeOverLong:
+		return fmt.Sprintf("data segment has %d characters, more than the %d HJ 212-2017 allows (accepted: the length field frames it)", p.Got, p.Want)
+	case CodeMissingField:
+		return fmt.Sprintf("header has no %s field", p.Text)
+	case CodeDuplicateField:
+		return fmt.Sprintf("header field %s given more than once (the first is used)", p.Text)
+	case CodeUnknownField:
+		return fmt.Sprintf("header field %s is not defined by HJ 212 (kept)", excerpt(p.Text))
+	case CodeBadHeaderValue:
+		return fmt.Sprintf("header field %s is not a number", p.Text)
+	case CodeSplit:
+		switch p.Want {
+		case splitNoParts:
+			return "split packet: Flag bit 1 is set but PNUM/PNO are missing or not positive"
+		case splitNoFlagBit:
+			return "split packet: PNUM/PNO given but Flag bit 1 is clear"
+		case splitNoFlag:
+			return "split packet: PNUM/PNO given without a Flag field"
+		case splitBadPNO:
+			return "split packet: PNO is not between 1 and PNUM"
+		}
+	case CodeEmptyItem:
+		return fmt.Sprintf("empty entry at offset %d (\";;\", \",,\" or a trailing separator)", p.At)
+	case CodeNoEquals:
+		return fmt.Sprintf("CP entry %s has no '=' (kept as a key without value)", excerpt(p.Text))
+	case CodeAmpersand:
+		return fmt.Sprintf("\"&&\" inside the CP content at offset %d", p.At)
+	}
+	return string(p.Code)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// excerpt quotes at most 40 bytes of b.
+func excerpt(b []byte) string {
+	if len(b) > 40 {
+		return strconv.Quote(string(b[:40])) + "..."
+	}
+	return strconv.Quote(string(b))
+}
+
+// measured lists the suffixes whose values are quantities; a value there
+// that is not a number is worth a warning.
+func measured(suffix string) bool {
+	switch suffix {
+	case "Rtd", "Avg", "Min", "Max", "Cou", "ZsRtd", "ZsAvg", "ZsMin", "ZsMax":
+		return true
+	}
+	return false
+}
+
+func isTimestampKey(k string) bool { return strings.HasSuffix(k, "Time") }
+
+// beijing is the time zone DataTime is written in (UTC+8, no daylight
+// saving since 1991). A fixed zone avoids needing the tz database.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// ParseTime reads an HJ 212 timestamp, YYYYMMDDhhmmss or YYYYMMDDhhmmsszzz
+// (milliseconds, as some devices send), as Beijing time.
+func ParseTime(s string) (time.Time, bool) {
+	if len(s) != 14 && len(s) != 17 {
+		return time.Time{}, false
+	}
+	n := func(i, j int) int {
+		v := 0
+		for _, c := range []byte(s[i:j]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, mo, d, h, mi, sec := n(0, 4), n(4, 6), n(6, 8), n(8, 10), n(10, 12), n(12, 14)
+	ms := 0
+	if len(s) == 17 {
+		ms = n(14, 17)
+	}
+	if y < 1900 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms < 0 {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, ms*int(time.Millisecond), beijing), true
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if (y%4 == 0 && y%100 != 0) || y%400 == 0 {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// parseNumber reads a plain decimal number: an optional sign, digits with
+// at most one '.', and an optional exponent. It is exact: the text never
+// passes through a float. Values up to 18 significant digits take a fast
+// path that avoids the string scan inside decimal.NewFromString.
+func parseNumber(s string) (decimal.Decimal, bool) {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	var mant int64
+	nd, frac, dot := 0, 0, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '.' {
+			if dot {
+				return decimal.Decimal{}, false
+			}
+			dot = true
+			continue
+		}
+		if c < '0' || c > '9' {
+			break
+		}
+		nd++
+		if dot {
+			frac++
+		}
+		if nd <= 18 {
+			mant = mant*10 + int64(c-'0')
+		}
+	}
+	if nd == 0 {
+		return decimal.Decimal{}, false
+	}
+	if i < len(s) {
+		// Only an exponent may follow: e or E, optional sign, digits.
+		if s[i] != 'e' && s[i] != 'E' {
+			return decimal.Decimal{}, false
+		}
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if j == len(s) {
+			return decimal.Decimal{}, false
+		}
+		for k := j; k < len(s); k++ {
+			if s[k] < '0' || s[k] > '9' {
+				return decimal.Decimal{}, false
+			}
+		}
+		if len(s)-j > 4 { // |exponent| >= 10000 is not a measurement
+			return decimal.Decimal{}, false
+		}
+		d, err := decimal.NewFromString(s)
+		return d, err == nil
+	}
+	if nd > 18 {
+		d, err := decimal.NewFromString(s)
+		return d, err == nil
+	}
+	if s[0] == '-' {
+		mant = -mant
+	}
+	return decimal.New(mant, int32(-frac)), true
+}

@@ -1,0 +1,170 @@
+package hj212
+
+import (
+	"bytes"
+	"io"
+)
+
+// MaxFrame is the longest frame the Reader looks through for an end:
+// "##", a 4-digit length (at most 9999), the data, 4 CRC digits and CR LF.
+// A frame cannot legitimately be longer, so past this the Reader gives up
+// on it, reports it, and looks for the next "##".
+const MaxFrame = 2 + 4 + 9999 + 4 + 2
+
+// Reader reads packets from a byte stream (a TCP connection, a log file).
+// Frames are cut at the first CR LF after "##", or just before the next
+// "##" when a frame is cut short, so one bad frame never costs the next
+// one: the Reader resynchronises on the next "##". Bytes between frames
+// are returned as a rejected packet of their own rather than dropped;
+// only bare CR and LF between frames are skipped as line noise.
+type Reader struct {
+	r     io.Reader
+	opt   Options
+	buf   []byte
+	start int   // unread data is buf[start:]
+	off   int64 // stream offset of buf[start]
+	err   error // sticky read error (io.EOF at the end)
+	frame Frame
+}
+
+// NewReader reads packets from r with the given checks.
+func NewReader(r io.Reader, opt Options) *Reader {
+	return &Reader{r: r, opt: opt, buf: make([]byte, 0, 8192)}
+}
+
+// more reads more bytes. It may move the buffer, so callers take their
+// slices of it again afterwards. Call it only while r.err is nil; it
+// either reads something or sets r.err.
+func (r *Reader) more() {
+	if r.start > 0 {
+		n := copy(r.buf, r.buf[r.start:])
+		r.buf = r.buf[:n]
+		r.start = 0
+	}
+	if len(r.buf) == cap(r.buf) {
+		nb := make([]byte, len(r.buf), 2*cap(r.buf))
+		copy(nb, r.buf)
+		r.buf = nb
+	}
+	for range 100 {
+		n, err := r.r.Read(r.buf[len(r.buf):cap(r.buf)])
+		r.buf = r.buf[:len(r.buf)+n]
+		if err != nil {
+			r.err = err
+			return
+		}
+		if n > 0 {
+			return
+		}
+	}
+	r.err = io.ErrNoProgress
+}
+
+// Next returns the next packet, valid or not. At the end of the stream it
+// returns io.EOF; a read error other than EOF is returned once everything
+// read before it has been handed out.
+func (r *Reader) Next() (*Packet, error) {
+	for {
+		data := r.buf[r.start:]
+		// Skip line noise between frames.
+		i := 0
+		for i < len(data) && (data[i] == '\r' || data[i] == '\n') {
+			i++
+		}
+		r.consume(i)
+		data = data[i:]
+		if len(data) < 2 && r.err == nil {
+			r.more()
+			continue
+		}
+		if len(data) == 0 {
+			if r.err == io.EOF {
+				return nil, io.EOF
+			}
+			return nil, r.err
+		}
+		var p *Packet
+		if bytes.HasPrefix(data, hashes) {
+			p = r.frameAt(data)
+		} else {
+			p = r.strayAt(data)
+		}
+		if p != nil {
+			return p, nil
+		}
+		r.more() // frameAt and strayAt return nil only while r.err is nil
+	}
+}
+
+func (r *Reader) consume(n int) {
+	r.start += n
+	r.off += int64(n)
+}
+
+// frameAt cuts a frame that starts with "##" at data[0]. It returns nil
+// when it needs more bytes to find the end.
+func (r *Reader) frameAt(data []byte) *Packet {
+	end, terminated := -1, false
+	if k := bytes.Index(data[2:], crlf); k >= 0 {
+		end, terminated = 2+k+2, true
+	}
+	if k := bytes.Index(data[2:], hashes); k >= 0 && (end < 0 || 2+k < end) {
+		end, terminated = 2+k, false
+	}
+	if end < 0 && len(data) < MaxFrame && r.err == nil {
+		return nil
+	}
+	if end < 0 {
+		end = len(data)
+	}
+	limited := false
+	if end > MaxFrame {
+		end, limited, terminated = MaxFrame, true, false
+	}
+	raw := data[:end]
+	r.frame.Parse(raw, r.opt)
+	switch {
+	case limited:
+		r.frame.reject(Problem{Code: CodeTooLong, At: 0, Want: MaxFrame})
+		r.frame.Verdict = Rejected
+	case !terminated:
+		r.frame.reject(Problem{Code: CodeNoTerminator, At: len(raw)})
+		r.frame.Verdict = Rejected
+	}
+	p := r.frame.Packet()
+	p.Offset = r.off
+	r.consume(end)
+	return p
+}
+
+// strayAt reports the bytes before the next "##" as one rejected packet.
+// It returns nil when it needs more bytes to find the end.
+func (r *Reader) strayAt(data []byte) *Packet {
+	end := bytes.Index(data, hashes)
+	if end < 0 {
+		if len(data) < MaxFrame && r.err == nil {
+			return nil
+		}
+		end = min(len(data), MaxFrame)
+		if end == len(data) && end > 1 && data[end-1] == '#' && r.err == nil {
+			end-- // it may be the first half of the next "##"
+		}
+	}
+	raw := data[:end]
+	p := &Packet{
+		Raw:     string(raw),
+		Offset:  r.off,
+		Verdict: Rejected,
+		Length:  -1,
+		Flag:    -1,
+		PNUM:    -1,
+		PNO:     -1,
+	}
+	pr := Problem{Code: CodeStrayBytes, At: 0, Got: len(raw), Text: raw}
+	p.Problems = []Issue{{pr.Code, 0, r.frame.message(pr)}}
+	p.Reason = p.Problems[0].Message
+	r.consume(end)
+	return p
+}
+
+var crlf = []byte("\r\n")
