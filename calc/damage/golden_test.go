@@ -1,0 +1,243 @@
+package damage_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/fixtures"
+)
+
+// goldenCase is one file of testdata/damage (see its README.md).
+type goldenCase struct {
+	Title       string            `json:"title"`
+	Source      string            `json:"source"`
+	Tags        map[string]string `json:"tags"`
+	Note        string            `json:"note"`
+	Request     json.RawMessage   `json:"request"`
+	Expect      *goldenExpect     `json:"expect"`
+	ExpectError *struct {
+		Code  string   `json:"code"`
+		Paths []string `json:"paths"`
+	} `json:"expect_error"`
+}
+
+type goldenExpect struct {
+	Total      string            `json:"total"`
+	Unverified bool              `json:"unverified"`
+	Lines      []goldenLine      `json:"lines"`
+	Categories map[string]string `json:"categories"`
+	Warnings   []string          `json:"warnings"`
+}
+
+type goldenLine struct {
+	Path        string `json:"path"`
+	VirtualCost string `json:"virtual_cost"`
+	Gamma       string `json:"gamma"`
+	Tau         string `json:"tau"`
+	Amount      string `json:"amount"`
+}
+
+func loadParams(t testing.TB) *damage.Params {
+	t.Helper()
+	p, err := fixtures.LoadDamage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestGolden(t *testing.T) {
+	p := loadParams(t)
+	files, err := filepath.Glob("../../testdata/damage/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g goldenCase
+			dec := json.NewDecoder(strings.NewReader(string(data)))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&g); err != nil {
+				t.Fatalf("golden file: %v", err)
+			}
+			if (g.Expect == nil) == (g.ExpectError == nil) {
+				t.Fatal("golden file needs exactly one of expect and expect_error")
+			}
+			req, err := damage.DecodeRequest(g.Request)
+			var res *damage.Result
+			if err == nil {
+				res, err = damage.Calc(p, req)
+			}
+			if g.ExpectError != nil {
+				checkError(t, err, g.ExpectError.Code, g.ExpectError.Paths)
+				if res != nil {
+					t.Error("a rejected request must compute nothing")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", g.Title, err)
+			}
+			checkResult(t, res, g.Expect)
+		})
+	}
+}
+
+func checkError(t *testing.T, err error, code string, paths []string) {
+	t.Helper()
+	var ce *calc.Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("want *calc.Error %s, got %v", code, err)
+	}
+	if ce.Kind != calc.KindInvalid || ce.Code != code {
+		t.Errorf("error kind/code = %s/%s, want invalid/%s (%v)", ce.Kind, ce.Code, code, ce)
+	}
+	if ce.Title == "" || ce.Detail == "" {
+		t.Errorf("error lacks title or detail: %+v", ce)
+	}
+	var got []string
+	for _, f := range ce.Errors {
+		got = append(got, f.Path)
+		if f.Message == "" {
+			t.Errorf("field error %s has no message", f.Path)
+		}
+	}
+	if !slices.Equal(got, paths) {
+		t.Errorf("error paths = %v, want %v (%v)", got, paths, ce)
+	}
+}
+
+func eq(t *testing.T, what string, got decimal.Decimal, want string) {
+	t.Helper()
+	w, err := decimal.NewFromString(want)
+	if err != nil {
+		t.Fatalf("golden %s: %v", what, err)
+	}
+	if !got.Equal(w) {
+		t.Errorf("%s = %s, want %s", what, got, want)
+	}
+}
+
+func checkResult(t *testing.T, res *damage.Result, want *goldenExpect) {
+	t.Helper()
+	eq(t, "total", res.Total, want.Total)
+	if res.Unverified != want.Unverified {
+		t.Errorf("unverified = %v, want %v", res.Unverified, want.Unverified)
+	}
+	for _, wl := range want.Lines {
+		i := slices.IndexFunc(res.Lines, func(l damage.Line) bool { return l.Path == wl.Path })
+		if i < 0 {
+			t.Errorf("no line %s", wl.Path)
+			continue
+		}
+		l := res.Lines[i]
+		eq(t, wl.Path+".amount", l.Amount, wl.Amount)
+		opt := func(name string, got *decimal.Decimal, want string) {
+			if want == "" {
+				return
+			}
+			if got == nil {
+				t.Errorf("%s.%s missing", wl.Path, name)
+				return
+			}
+			eq(t, wl.Path+"."+name, *got, want)
+		}
+		opt("virtual_cost", l.VirtualCost, wl.VirtualCost)
+		opt("gamma", l.Gamma, wl.Gamma)
+		opt("tau", l.Tau, wl.Tau)
+	}
+	if want.Categories != nil {
+		if len(res.Categories) != len(want.Categories) {
+			t.Errorf("categories = %v, want %v", res.Categories, want.Categories)
+		}
+		for _, c := range res.Categories {
+			w, ok := want.Categories[string(c.Category)]
+			if !ok {
+				t.Errorf("unexpected category %s", c.Category)
+				continue
+			}
+			eq(t, "category "+string(c.Category), c.Amount, w)
+		}
+	}
+	var codes []string
+	for _, w := range res.Warnings {
+		codes = append(codes, w.Code)
+	}
+	if !slices.Equal(dedupe(codes), want.Warnings) {
+		t.Errorf("warning codes = %v, want %v", codes, want.Warnings)
+	}
+	checkInvariants(t, res)
+}
+
+func dedupe(s []string) []string {
+	out := []string{}
+	for _, x := range s {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// errorer is what checkInvariants needs of *testing.T and *rapid.T.
+type errorer interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Error(args ...any)
+}
+
+// checkInvariants holds for every result: the total is the sum of the
+// lines and of the categories, amounts are in 分, every line is explained
+// by a step citing a rule, and an unverified result says so.
+func checkInvariants(t errorer, res *damage.Result) {
+	t.Helper()
+	sum, catSum := decimal.Zero, decimal.Zero
+	for _, l := range res.Lines {
+		sum = sum.Add(l.Amount)
+		if !l.Amount.Equal(l.Amount.Round(2)) {
+			t.Errorf("%s amount %s is not in 分", l.Path, l.Amount)
+		}
+		if l.Basis == "" {
+			t.Errorf("%s has no legal basis", l.Path)
+		}
+		explained := false
+		for _, s := range res.Trace {
+			if strings.HasPrefix(s.Path, l.Path) && s.Rule != "" {
+				explained = true
+			}
+		}
+		if !explained {
+			t.Errorf("%s has no trace step", l.Path)
+		}
+	}
+	for _, c := range res.Categories {
+		catSum = catSum.Add(c.Amount)
+	}
+	if !sum.Equal(res.Total) || !catSum.Equal(res.Total) {
+		t.Errorf("total %s, sum of lines %s, sum of categories %s", res.Total, sum, catSum)
+	}
+	if res.Unverified {
+		found := false
+		for _, w := range res.Warnings {
+			if strings.HasPrefix(w.Code, "unverified") {
+				found = true
+			}
+		}
+		if !found {
+			t.Error("unverified result without an unverified warning")
+		}
+	}
+}
