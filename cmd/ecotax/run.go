@@ -36,6 +36,7 @@ type command struct {
 // commands lists every subcommand; each lives in its own file.
 var commands = map[string]command{
 	"calc": {cmdCalc, "calc [--format json|table] FILE|-   assess a declaration (JSON contract) and print the result"},
+	"fees": {cmdFees, "fees list|show|calc   differentiated fees: list schedules, show one, compute a fee with its trace"},
 }
 
 // run is the whole program; main only calls it.
