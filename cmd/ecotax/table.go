@@ -30,6 +30,10 @@ func writeTable(w io.Writer, r *calc.Result) {
 		head += "  所属期 " + r.Period
 	}
 	fmt.Fprintf(w, "%s  取整口径 %s\n", head, r.Rounding)
+	eqPlaces := int32(2)
+	if r.Rounding == calc.Exact {
+		eqPlaces = 4
+	}
 	rows := [][]string{{"月份", "税源", "类别", "污染物/项目", "计税依据", "单位", "当量值", "污染当量数", "排序", "征收", "说明", "单位税额", "应纳税额", "减免税额", "应缴税额"}}
 	for _, m := range r.Months {
 		for i := range r.Lines {
@@ -54,7 +58,7 @@ func writeTable(w io.Writer, r *calc.Result) {
 				reason += "；减按" + l.ReductionFactor.Decimal.Shift(2).String() + "%"
 			}
 			rows = append(rows, []string{l.Month, l.Source, kind, l.Pollutant, l.Quantity.String(), l.Unit,
-				opt(l.EquivalentValue.Valid, l.EquivalentValue.Decimal.String()), opt(l.Equivalents.Valid, l.Equivalents.Decimal.String()),
+				opt(l.EquivalentValue.Valid, l.EquivalentValue.Decimal.String()), opt(l.Equivalents.Valid, l.Equivalents.Decimal.StringFixed(eqPlaces)),
 				rank, taxed, reason, opt(l.Rate.Valid, l.Rate.Decimal.String()),
 				l.TaxDue.StringFixed(2), l.Reduction.StringFixed(2), l.Tax.StringFixed(2)})
 		}

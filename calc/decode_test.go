@@ -1,0 +1,168 @@
+package calc_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecotax/ecotax/calc"
+)
+
+// Each bad request must be rejected with a clear error at the right path.
+func TestDecodeRejects(t *testing.T) {
+	base := `{"rates":{"air":"1.2"},"sources":[{"id":"DA001","kind":"air","month":"2024-01","pollutants":[{"name":"二氧化硫","emission_kg":%s}]}]}`
+	num := func(v string) string { return strings.Replace(base, "%s", v, 1) }
+	cases := []struct {
+		name, body, code, path string
+	}{
+		{"malformed JSON", `{"sources": [`, "invalid_json", "$"},
+		{"trailing data", `{"sources": []} {}`, "invalid_json", "$"},
+		{"not an object", `[1,2]`, "invalid_type", "$"},
+		{"unknown top field", `{"sourcez": []}`, "unknown_field", "sourcez"},
+		{"duplicate field", `{"region":"500000","region":"110000","sources":[]}`, "duplicate_field", "region"},
+		{"no sources", `{"region":"500000"}`, "required", "sources"},
+		{"sources wrong type", `{"sources": {}}`, "invalid_type", "sources"},
+		{"unknown kind", `{"sources":[{"id":"X","kind":"light","month":"2024-01"}]}`, "invalid_value", "sources[0].kind"},
+		{"field of another kind", `{"sources":[{"id":"N1","kind":"noise","month":"2024-01","pollutants":[]}]}`, "unknown_field", "sources[0].pollutants"},
+		{"bad month", `{"sources":[{"id":"S","kind":"solid_waste","month":"2024-13","waste":"尾矿","generated_t":"1"}]}`, "invalid_value", "sources[0].month"},
+		{"bad period", `{"period":"2024-Q5","sources":[{"id":"S","kind":"solid_waste","month":"2024-01","waste":"尾矿","generated_t":"1"}]}`, "invalid_value", "period"},
+		{"bad region", `{"region":"5000","sources":[{"id":"S","kind":"solid_waste","month":"2024-01","waste":"尾矿","generated_t":"1"}]}`, "invalid_value", "region"},
+		{"empty number", num(`""`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
+		{"NaN", num(`"NaN"`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
+		{"Infinity", num(`"Inf"`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
+		{"negative", num(`"-1"`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
+		{"negative number", num(`-1.5`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
+		{"13 decimals", num(`"0.0000000000001"`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
+		{"above 1e15", num(`"1000000000000001"`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
+		{"huge exponent", num(`1e400`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
+		{"boolean number", num(`true`), "invalid_type", "sources[0].pollutants[0].emission_kg"},
+		{"hex", num(`"0x10"`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
+		{"exceed days out of range", `{"sources":[{"id":"N","kind":"noise","month":"2024-01","day":{"limit_db":"65","measured_db":"70","exceed_days":40}}]}`, "invalid_number", "sources[0].day.exceed_days"},
+		{"missing exceed days", `{"sources":[{"id":"N","kind":"noise","month":"2024-01","day":{"limit_db":"65","measured_db":"70"}}]}`, "required", "sources[0].day.exceed_days"},
+		{"bad rounding", `{"rounding":"banker","sources":[{"id":"S","kind":"solid_waste","month":"2024-01","waste":"尾矿","generated_t":"1"}]}`, "invalid_value", "rounding"},
+		{"both kg and t", strings.Replace(base, `"emission_kg":%s`, `"emission_kg":"1","emission_t":"1"`, 1), "invalid_value", "sources[0].pollutants[0].emission_t"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := calc.DecodeRequest([]byte(c.body))
+			var ce *calc.Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("want a *calc.Error, got %v", err)
+			}
+			if ce.Kind != calc.KindInvalid || ce.Title == "" {
+				t.Errorf("kind %s title %q", ce.Kind, ce.Title)
+			}
+			for _, fe := range ce.Errors {
+				if fe.Code == c.code && fe.Path == c.path && fe.Message != "" {
+					return
+				}
+			}
+			t.Errorf("want %s at %s, got %+v", c.code, c.path, ce.Errors)
+		})
+	}
+}
+
+func TestDecodeAcceptsNumbersExactly(t *testing.T) {
+	body := `{"rates":{"air":1.2},"sources":[{"id":"DA001","kind":"air","month":"2024-01","pollutants":[{"name":"SO2","emission_kg":0.1000000000000000055511151231257827}]}]}`
+	_, err := calc.DecodeRequest([]byte(body))
+	// More than 12 decimals: rejected rather than silently rounded.
+	if err == nil {
+		t.Fatal("a 34-decimal number was accepted")
+	}
+	req, err := calc.DecodeRequest([]byte(`{"rates":{"air":1.2},"sources":[{"id":"DA001","kind":"air","month":"2024-01","pollutants":[{"name":"SO2","emission_kg":1e3}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := req.Sources[0].Pollutants[0].EmissionKg.Decimal.String(); got != "1000" {
+		t.Fatalf("1e3 read as %s", got)
+	}
+	if got := req.Rates.Air.Decimal.String(); got != "1.2" {
+		t.Fatalf("rate 1.2 read as %s", got)
+	}
+}
+
+// Every error of a request is reported at once.
+func TestDecodeCollectsAllErrors(t *testing.T) {
+	body := `{"sources":[{"id":"","kind":"air","month":"x","pollutants":[{"name":"SO2","emission_kg":"-1"}]},{"kind":"water","id":"W","month":"2024-01","pollutants":[{"nam":"COD"}]}]}`
+	_, err := calc.DecodeRequest([]byte(body))
+	var ce *calc.Error
+	if !errors.As(err, &ce) || len(ce.Errors) < 4 {
+		t.Fatalf("want at least 4 errors, got %v", err)
+	}
+}
+
+// The shipped example declarations all decode and assess.
+func TestShippedExamples(t *testing.T) {
+	e := testEngine(t)
+	files, _ := filepath.Glob("../fixtures/examples/*.json")
+	if len(files) == 0 {
+		t.Fatal("no examples in fixtures/examples")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := calc.DecodeRequest(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		res, err := e.Assess(req)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if !res.TotalTax.IsPositive() || len(res.Trace) == 0 {
+			t.Errorf("%s: total %s, %d trace steps", f, res.TotalTax, len(res.Trace))
+		}
+	}
+}
+
+func FuzzDecodeAndAssess(f *testing.F) {
+	files, _ := filepath.Glob("../fixtures/examples/*.json")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`{"rates":{"air":"1.2"},"sources":[{"id":"DA001","kind":"air","month":"2024-01","pollutants":[{"name":"二氧化硫","emission_kg":"100"}]}]}`))
+	f.Add([]byte(`{"sources":[{"id":"N","kind":"noise","month":"2024-01","day":{"limit_db":"65","measured_db":"70.5","exceed_days":3}}]}`))
+	f.Add([]byte(`{"region":"130600","sources":[{"id":"W","kind":"water","month":"2024-01","wastewater_t":"10","pollutants":[{"name":"pH","value":"3"},{"name":"色度","measured":"9","standard":"3"}]}]}`))
+	f.Add([]byte(`{"sources":[{"id":"L","kind":"livestock","month":"2024-01","species":"猪","stock_start":"1","stock_end":"1e3"}]}`))
+	e := testEngine(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := calc.DecodeRequest(data)
+		if err != nil {
+			checkClearError(t, err)
+			return
+		}
+		res, err := e.Assess(req)
+		if err != nil {
+			checkClearError(t, err)
+			return
+		}
+		if res.TotalTax.GreaterThan(res.TotalTaxDue) {
+			t.Fatalf("tax %s above tax due %s", res.TotalTax, res.TotalTaxDue)
+		}
+		if _, err := res.MarshalJSON(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func checkClearError(t *testing.T, err error) {
+	t.Helper()
+	var ce *calc.Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("not a *calc.Error: %v", err)
+	}
+	if ce.Kind != calc.KindInvalid || ce.Code == "" || ce.Title == "" || len(ce.Errors) == 0 {
+		t.Fatalf("unclear error: %+v", ce)
+	}
+	for _, fe := range ce.Errors {
+		if fe.Path == "" || fe.Code == "" || fe.Message == "" {
+			t.Fatalf("field error without path, code or message: %+v", fe)
+		}
+	}
+}

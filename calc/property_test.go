@@ -1,0 +1,245 @@
+package calc_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+
+	"github.com/ecotax/ecotax/calc"
+)
+
+// A pool of statutory names to draw from, chosen to hit the rules: the
+// COD/BOD5/TOC and coliform/chlorine groups, class-1 items, pH and 色度.
+var (
+	airNames   = []string{"二氧化硫", "氮氧化物", "一氧化碳", "氟化物", "氯化氢", "硫酸雾", "烟尘", "一般性粉尘", "甲苯", "硫化氢", "氨"}
+	waterNames = []string{"化学需氧量", "生化需氧量", "总有机碳", "悬浮物", "氨氮", "总磷", "石油类", "总汞", "总镉", "总铬", "总砷", "总铅", "总镍", "挥发酚", "pH值", "色度", "大肠菌群数", "余氯量"}
+)
+
+func genAmount(t *rapid.T, label string) decimal.Decimal {
+	units := rapid.Int64Range(0, 5_000_000).Draw(t, label)
+	places := rapid.Int32Range(0, 3).Draw(t, label+"_places")
+	return decimal.New(units, -places)
+}
+
+// genRequest draws a request of air and water outlets over a quarter.
+func genRequest(t *rapid.T, withConcentrations bool) *calc.Request {
+	req := &calc.Request{Rounding: calc.Rounding(rapid.SampledFrom([]string{"per_line_2dp", "exact"}).Draw(t, "rounding"))}
+	req.Rates.Air = decimal.NullDecimal{Decimal: decimal.RequireFromString("2.4"), Valid: true}
+	req.Rates.Water = decimal.NullDecimal{Decimal: decimal.RequireFromString("3"), Valid: true}
+	per, _ := calc.ParsePeriod("2024-Q2")
+	req.Period = per
+	nsrc := rapid.IntRange(1, 6).Draw(t, "sources")
+	seen := map[string]bool{}
+	for i := 0; i < nsrc; i++ {
+		kind := rapid.SampledFrom([]string{calc.KindAir, calc.KindWater}).Draw(t, "kind")
+		month := rapid.IntRange(4, 6).Draw(t, "month")
+		id := fmt.Sprintf("D%c%03d", kind[0], rapid.IntRange(1, 3).Draw(t, "id"))
+		key := fmt.Sprintf("%s-%d", id, month)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		s := calc.Source{Path: fmt.Sprintf("sources[%d]", len(req.Sources)), ID: id, Kind: kind,
+			MonthRaw: fmt.Sprintf("2024-%02d", month), Month: calc.Month(202400 + month)}
+		names := airNames
+		if kind == calc.KindWater {
+			names = waterNames
+			s.WastewaterT = decimal.NullDecimal{Decimal: genAmount(t, "ww"), Valid: true}
+		}
+		picked := rapid.SliceOfNDistinct(rapid.SampledFrom(names), 1, 8, func(s string) string { return s }).Draw(t, "pollutants")
+		for j, name := range picked {
+			p := calc.PollutantInput{Path: fmt.Sprintf("%s.pollutants[%d]", s.Path, j), Name: name}
+			switch name {
+			case "pH值":
+				p.Value = decimal.NullDecimal{Decimal: decimal.New(rapid.Int64Range(0, 1400).Draw(t, "ph"), -2), Valid: true}
+			case "色度":
+				p.Measured = decimal.NullDecimal{Decimal: genAmount(t, "measured"), Valid: true}
+				p.Standard = decimal.NullDecimal{Decimal: decimal.NewFromInt(rapid.Int64Range(1, 500).Draw(t, "std")), Valid: true}
+			case "大肠菌群数", "余氯量":
+			default:
+				p.EmissionKg = decimal.NullDecimal{Decimal: genAmount(t, "kg"), Valid: true}
+				if withConcentrations {
+					std := decimal.NewFromInt(rapid.Int64Range(1, 400).Draw(t, "std"))
+					avg := decimal.NewFromInt(rapid.Int64Range(0, 500).Draw(t, "avg"))
+					mx := avg.Add(decimal.NewFromInt(rapid.Int64Range(0, 100).Draw(t, "spread")))
+					p.AvgConcentration = decimal.NullDecimal{Decimal: avg, Valid: true}
+					p.MaxConcentration = decimal.NullDecimal{Decimal: mx, Valid: true}
+					p.StandardConcentration = decimal.NullDecimal{Decimal: std, Valid: true}
+				}
+			}
+			s.Pollutants = append(s.Pollutants, p)
+		}
+		req.Sources = append(req.Sources, s)
+	}
+	return req
+}
+
+type lineKey struct{ source, kind, month, pollutant string }
+
+func summary(res *calc.Result) map[lineKey]string {
+	m := map[lineKey]string{}
+	for _, l := range res.Lines {
+		m[lineKey{l.Source, l.Kind, l.Month, l.Pollutant}] = fmt.Sprintf("%t %d %s %s %s", l.Taxed, l.Rank, l.TaxDue, l.Reduction, l.Tax)
+	}
+	return m
+}
+
+func mustAssess(t *rapid.T, e *calc.Engine, req *calc.Request) *calc.Result {
+	res, err := e.Assess(req)
+	if err != nil {
+		t.Fatalf("assess: %v", err)
+	}
+	return res
+}
+
+func TestPropertyOrderDoesNotMatter(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, true)
+		res := mustAssess(t, e, req)
+		// Shuffle sources and pollutants (paths move with their items).
+		perm := rapid.Permutation(req.Sources).Draw(t, "perm")
+		shuffled := *req
+		shuffled.Sources = make([]calc.Source, len(perm))
+		for i, s := range perm {
+			s.Pollutants = rapid.Permutation(s.Pollutants).Draw(t, "pperm")
+			shuffled.Sources[i] = s
+		}
+		res2 := mustAssess(t, e, &shuffled)
+		if !res.TotalTax.Equal(res2.TotalTax) || !res.TotalTaxDue.Equal(res2.TotalTaxDue) || !res.TotalReduction.Equal(res2.TotalReduction) {
+			t.Fatalf("totals changed with order: %s/%s vs %s/%s", res.TotalTaxDue, res.TotalTax, res2.TotalTaxDue, res2.TotalTax)
+		}
+		a, b := summary(res), summary(res2)
+		for k, v := range a {
+			if b[k] != v {
+				t.Fatalf("line %v: %s, after shuffle %s", k, v, b[k])
+			}
+		}
+	})
+}
+
+func TestPropertyMoreEmissionNeverLowersTax(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, false) // one rate per class, no reductions
+		res := mustAssess(t, e, req)
+		si := rapid.IntRange(0, len(req.Sources)-1).Draw(t, "source")
+		src := req.Sources[si]
+		pi := rapid.IntRange(0, len(src.Pollutants)-1).Draw(t, "pollutant")
+		p := src.Pollutants[pi]
+		if !p.EmissionKg.Valid {
+			t.Skip("special item")
+		}
+		more := *req
+		more.Sources = append([]calc.Source(nil), req.Sources...)
+		ps := append([]calc.PollutantInput(nil), src.Pollutants...)
+		ps[pi].EmissionKg.Decimal = p.EmissionKg.Decimal.Add(genAmount(t, "extra"))
+		more.Sources[si].Pollutants = ps
+		res2 := mustAssess(t, e, &more)
+		if res2.TotalTax.LessThan(res.TotalTax) {
+			t.Fatalf("tax fell from %s to %s when %s rose", res.TotalTax, res2.TotalTax, p.Name)
+		}
+	})
+}
+
+func TestPropertyLineInvariants(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, true)
+		res := mustAssess(t, e, req)
+		var due, red, tax decimal.Decimal
+		type group struct{ source, month, group string }
+		groups := map[group][]calc.Line{}
+		for _, l := range res.Lines {
+			if l.Tax.GreaterThan(l.TaxDue) || l.Tax.IsNegative() || l.Reduction.IsNegative() {
+				t.Fatalf("%s %s: tax %s, due %s, reduction %s", l.Source, l.Pollutant, l.Tax, l.TaxDue, l.Reduction)
+			}
+			if !l.TaxDue.Sub(l.Reduction).Equal(l.Tax) {
+				t.Fatalf("%s: tax ≠ due − reduction", l.Pollutant)
+			}
+			if !l.Taxed && !l.TaxDue.IsZero() {
+				t.Fatalf("%s: not taxed but tax due %s", l.Pollutant, l.TaxDue)
+			}
+			if l.TaxDue.Exponent() < -2 {
+				t.Fatalf("%s: money with more than 2 decimals: %s", l.Pollutant, l.TaxDue)
+			}
+			due, red, tax = due.Add(l.TaxDue), red.Add(l.Reduction), tax.Add(l.Tax)
+			if l.Rank > 0 {
+				g := group{l.Source + l.Kind, l.Month, l.Group}
+				groups[g] = append(groups[g], l)
+			}
+		}
+		if !due.Equal(res.TotalTaxDue) || !red.Equal(res.TotalReduction) || !tax.Equal(res.TotalTax) {
+			t.Fatal("totals are not the sums of the lines")
+		}
+		for g, ls := range groups {
+			top := 3
+			if g.group == "water1" {
+				top = 5
+			}
+			sort.Slice(ls, func(i, j int) bool { return ls[i].Rank < ls[j].Rank })
+			taxed := 0
+			for i, l := range ls {
+				if l.Rank != i+1 {
+					t.Fatalf("%v: ranks not 1..n: %d at %d", g, l.Rank, i)
+				}
+				if l.Taxed {
+					taxed++
+					if l.Rank > top {
+						t.Fatalf("%v: rank %d taxed beyond top %d", g, l.Rank, top)
+					}
+				}
+				if i > 0 && req.Rounding == calc.PerLine2dp && ls[i-1].Equivalents.Decimal.LessThan(l.Equivalents.Decimal) {
+					t.Fatalf("%v: rank %d has fewer equivalents than rank %d", g, i, i+1)
+				}
+			}
+			if want := min(top, len(ls)); taxed != want {
+				t.Fatalf("%v: %d taxed, want %d", g, taxed, want)
+			}
+			// At most one of each "only one" group is ranked.
+			n := map[string]int{}
+			for _, l := range ls {
+				switch {
+				case strings.HasPrefix(l.Pollutant, "化学需氧量"), strings.HasPrefix(l.Pollutant, "生化需氧量"), strings.HasPrefix(l.Pollutant, "总有机碳"):
+					n["cod"]++
+				case strings.HasPrefix(l.Pollutant, "大肠菌群数"), strings.HasPrefix(l.Pollutant, "余氯量"):
+					n["coliform"]++
+				}
+			}
+			if n["cod"] > 1 || n["coliform"] > 1 {
+				t.Fatalf("%v: more than one item of an only-one group ranked: %v", g, n)
+			}
+		}
+	})
+}
+
+func TestPropertyQuarterIsSumOfMonths(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, true)
+		res := mustAssess(t, e, req)
+		var sum decimal.Decimal
+		for _, m := range res.Months {
+			sum = sum.Add(m.Tax)
+			// The month computed alone gives the same figures.
+			alone := *req
+			alone.Sources = nil
+			for _, s := range req.Sources {
+				if s.MonthRaw == m.Month {
+					alone.Sources = append(alone.Sources, s)
+				}
+			}
+			r2 := mustAssess(t, e, &alone)
+			if !r2.TotalTax.Equal(m.Tax) || !r2.TotalTaxDue.Equal(m.TaxDue) {
+				t.Fatalf("month %s alone: %s, within the quarter: %s", m.Month, r2.TotalTax, m.Tax)
+			}
+		}
+		if !sum.Equal(res.TotalTax) {
+			t.Fatalf("quarter %s ≠ sum of months %s", res.TotalTax, sum)
+		}
+	})
+}
