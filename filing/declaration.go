@@ -1,7 +1,6 @@
 package filing
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,7 +39,7 @@ type Declaration struct {
 	TotalTax       decimal.NullDecimal `json:"total_tax" db:"total_tax"`
 	PreviousTax    decimal.NullDecimal `json:"previous_tax" db:"previous_tax"`     // total_tax of the replaced revision
 	TaxDifference  decimal.NullDecimal `json:"tax_difference" db:"tax_difference"` // 应补(退)税额: total_tax − previous_tax
-	Assessment     json.RawMessage     `json:"assessment,omitempty" db:"assessment"`
+	Assessment     RawJSON             `json:"assessment,omitempty" db:"assessment"`
 	SubmittedAt    *time.Time          `json:"submitted_at" db:"submitted_at"`
 	SubmittedBy    string              `json:"submitted_by" db:"submitted_by"`
 	AcceptedAt     *time.Time          `json:"accepted_at" db:"accepted_at"`

@@ -1,8 +1,13 @@
 package filing
 
 import (
+	"crypto/sha256"
+	"database/sql/driver"
+	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Role is what a token may do. An enterprise token is bound to one
@@ -125,4 +130,94 @@ func ValidRegion(s string) bool {
 		}
 	}
 	return true
+}
+
+// Token is an API token as stored (its secret only as a SHA-256 hash).
+type Token struct {
+	ID         int64      `json:"id" db:"id"`
+	Role       Role       `json:"role" db:"role"`
+	CreditCode string     `json:"credit_code" db:"credit_code"`
+	Region     string     `json:"region" db:"region"`
+	Label      string     `json:"label" db:"label"`
+	CreatedAt  time.Time  `json:"created_at" db:"created_at"`
+	RevokedAt  *time.Time `json:"revoked_at" db:"revoked_at"`
+}
+
+// Principal is who the token speaks for.
+func (t *Token) Principal() Principal {
+	return Principal{TokenID: t.ID, Role: t.Role, CreditCode: t.CreditCode, Region: t.Region}
+}
+
+// TokenPrefix starts every token secret, so leaked tokens are easy to spot.
+const TokenPrefix = "etx_"
+
+// HashToken is how a token secret is stored and looked up.
+func HashToken(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// Check validates the fields of a token about to be created.
+func (t *Token) Check() string {
+	switch {
+	case t.Role == RoleEnterprise && CheckCreditCode(t.CreditCode) != "":
+		return "an enterprise token needs --taxpayer with a valid credit code: " + CheckCreditCode(t.CreditCode)
+	case t.Role != RoleEnterprise && t.CreditCode != "":
+		return "only enterprise tokens are bound to a taxpayer"
+	case t.Region != "" && !ValidRegion(t.Region):
+		return "--region must be a 6-digit GB/T 2260 code"
+	case t.Region != "" && t.Role == RoleEnterprise:
+		return "enterprise tokens are bound by taxpayer, not region"
+	}
+	if _, ok := ParseRole(string(t.Role)); !ok {
+		return "role must be one of enterprise, tax_officer, env_officer, finance, admin"
+	}
+	return ""
+}
+
+// AuditEntry is one row of the append-only audit log.
+type AuditEntry struct {
+	ID         int64     `json:"id" db:"id"`
+	At         time.Time `json:"at" db:"at"`
+	Actor      string    `json:"actor" db:"actor"`
+	TokenID    int64     `json:"token_id" db:"token_id"`
+	Action     string    `json:"action" db:"action"`
+	Entity     string    `json:"entity" db:"entity"`
+	EntityID   string    `json:"entity_id" db:"entity_id"`
+	CreditCode string    `json:"credit_code" db:"credit_code"`
+	Before     RawJSON   `json:"before" db:"before"`
+	After      RawJSON   `json:"after" db:"after"`
+	RequestID  string    `json:"request_id" db:"request_id"`
+}
+
+// RawJSON is a JSON document kept as text: an assessment, an audit
+// snapshot. It scans from TEXT, JSON and JSONB columns alike.
+type RawJSON []byte
+
+func (r RawJSON) MarshalJSON() ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("null"), nil
+	}
+	return r, nil
+}
+
+func (r *RawJSON) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*r = nil
+	case string:
+		*r = RawJSON(v)
+	case []byte:
+		*r = append(RawJSON(nil), v...)
+	default:
+		return fmt.Errorf("filing.RawJSON: cannot scan %T", src)
+	}
+	return nil
+}
+
+func (r RawJSON) Value() (driver.Value, error) {
+	if len(r) == 0 {
+		return nil, nil
+	}
+	return string(r), nil
 }

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"bufio"
+	"fmt"
+	"io/fs"
+	"reflect"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// queries holds every named query of queries/*.sql, listmonk style: each
+// field names its query by tag, and loading fails if a query is missing
+// or a named query is never used.
+type queries struct {
+	InsertTaxpayer string `query:"insert-taxpayer"`
+	GetTaxpayer    string `query:"get-taxpayer"`
+	ListTaxpayers  string `query:"list-taxpayers"`
+	UpdateTaxpayer string `query:"update-taxpayer"`
+
+	InsertSource        string `query:"insert-source"`
+	GetSource           string `query:"get-source"`
+	ListSources         string `query:"list-sources"`
+	UpdateSource        string `query:"update-source"`
+	InsertSourceHistory string `query:"insert-source-history"`
+	ListSourceHistory   string `query:"list-source-history"`
+
+	InsertDeclaration string `query:"insert-declaration"`
+	GetDeclaration    string `query:"get-declaration"`
+	ListDeclarations  string `query:"list-declarations"`
+	LatestRevision    string `query:"latest-revision"`
+	TouchDeclaration  string `query:"touch-declaration"`
+	SubmitDeclaration string `query:"submit-declaration"`
+	AcceptDeclaration string `query:"accept-declaration"`
+	PayDeclaration    string `query:"pay-declaration"`
+	DeleteFigures     string `query:"delete-figures"`
+	InsertFigure      string `query:"insert-figure"`
+	ListFigures       string `query:"list-figures"`
+
+	InsertToken string `query:"insert-token"`
+	TokenByHash string `query:"token-by-hash"`
+	ListTokens  string `query:"list-tokens"`
+	RevokeToken string `query:"revoke-token"`
+
+	InsertAudit string `query:"insert-audit"`
+	ListAudit   string `query:"list-audit"`
+
+	GetIdempotency    string `query:"get-idempotency"`
+	InsertIdempotency string `query:"insert-idempotency"`
+}
+
+// parseNamed reads "-- name: x" blocks from one file.
+func parseNamed(file string, data []byte, into map[string]string) error {
+	var name string
+	var body strings.Builder
+	flush := func() error {
+		if name == "" {
+			return nil
+		}
+		if _, dup := into[name]; dup {
+			return fmt.Errorf("%s: query %q defined twice", file, name)
+		}
+		into[name] = strings.TrimSpace(body.String())
+		body.Reset()
+		return nil
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(data)))
+	for sc.Scan() {
+		line := sc.Text()
+		if n, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+			if err := flush(); err != nil {
+				return err
+			}
+			name = strings.TrimSpace(n)
+			continue
+		}
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
+		if name == "" && strings.TrimSpace(line) != "" {
+			return fmt.Errorf("%s: SQL before the first -- name:", file)
+		}
+		body.WriteString(line)
+		body.WriteByte('\n')
+	}
+	return flush()
+}
+
+func loadQueries(fsys fs.FS, dialect string) (*queries, error) {
+	named := map[string]string{}
+	files, err := fs.Glob(fsys, "queries/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		if err := parseNamed(f, data, named); err != nil {
+			return nil, err
+		}
+	}
+	bind := sqlx.QUESTION
+	if dialect == Postgres {
+		bind = sqlx.DOLLAR
+	}
+	q := &queries{}
+	v := reflect.ValueOf(q).Elem()
+	used := map[string]bool{}
+	for i := 0; i < v.NumField(); i++ {
+		tag := v.Type().Field(i).Tag.Get("query")
+		sql, ok := named[tag]
+		if !ok {
+			return nil, fmt.Errorf("store: query %q not found in queries/*.sql", tag)
+		}
+		used[tag] = true
+		v.Field(i).SetString(strings.TrimSuffix(sqlx.Rebind(bind, sql), ";"))
+	}
+	for name := range named {
+		if !used[name] {
+			return nil, fmt.Errorf("store: query %q is defined but unused", name)
+		}
+	}
+	return q, nil
+}
