@@ -84,7 +84,9 @@ func TestStore(t *testing.T) {
 				}
 				return nil
 			})
-			err := db.InTx(ctx, func(tx *store.Tx) error { return tx.InsertTaxpayer(&filing.Taxpayer{CreditCode: tp.CreditCode, Name: "x", Region: "500000"}) })
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				return tx.InsertTaxpayer(&filing.Taxpayer{CreditCode: tp.CreditCode, Name: "x", Region: "500000"})
+			})
 			if kindOf(err) != calc.KindConflict {
 				t.Errorf("duplicate taxpayer: %v", err)
 			}
