@@ -1,0 +1,157 @@
+package ecocomp
+
+import (
+	"fmt"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/param"
+)
+
+// Request is a decoded settlement request: one scheme, one year, and the
+// sections (or, for a quota scheme, the trades) to settle.
+type Request struct {
+	Scheme   string
+	Year     int
+	Sections []Section
+	Trades   []Trade
+}
+
+// Section is one boundary cross-section between an upstream and a
+// downstream party. A party is a district, or the city treasury where it
+// stands in at the head or tail of a basin (市级财政补位).
+type Section struct {
+	Path       string
+	ID         string
+	River      string
+	Upstream   string
+	Downstream string
+	TargetRaw  string // water-class target as written
+	Periods    []Observation
+}
+
+// Observation is one period of one section. For a water-class scheme
+// Class and CompareRaw are set; for an index scheme either Index or
+// MeetsTarget (the published verdict).
+type Observation struct {
+	Path        string
+	Period      string // YYYY-MM or YYYY
+	ClassRaw    string
+	CompareRaw  string
+	Index       decimal.NullDecimal
+	MeetsTarget *bool
+}
+
+// Trade is one quota trade: the buyer pays the seller for Quantity units,
+// at the scheme's price unless the trade states the agreed Price.
+type Trade struct {
+	Path     string
+	ID       string
+	Buyer    string
+	Seller   string
+	Date     param.Date
+	Quantity decimal.Decimal
+	Price    decimal.NullDecimal
+}
+
+// DecodeRequest reads a settlement request from JSON. Numbers may be JSON
+// numbers or strings and go straight to decimals; unknown or duplicate
+// fields and wrong types are errors naming the JSON path. Whether the
+// water classes are valid is checked by Settle, against the scheme.
+func DecodeRequest(data []byte) (*Request, error) {
+	root, ferr := parseJSON(data)
+	if ferr != nil {
+		return nil, invalid([]calc.FieldError{*ferr})
+	}
+	r := &reader{}
+	o := r.object("", root)
+	if o == nil {
+		return nil, invalid(r.errs)
+	}
+	req := &Request{}
+	req.Scheme = o.str("scheme", true)
+	if y := o.decimal("year", true); y.Valid {
+		if !y.Decimal.IsInteger() || y.Decimal.LessThan(decimal.NewFromInt(1900)) || y.Decimal.GreaterThan(decimal.NewFromInt(2999)) {
+			r.fail("year", "invalid_value", "%s is not a year", y.Decimal)
+		} else {
+			req.Year = int(y.Decimal.IntPart())
+		}
+	}
+	for i, v := range o.list("sections") {
+		path := fmt.Sprintf("sections[%d]", i)
+		so := r.object(path, v)
+		if so == nil {
+			continue
+		}
+		s := Section{Path: path}
+		s.ID = so.str("id", true)
+		s.River = so.str("river", false)
+		s.Upstream = so.str("upstream", true)
+		s.Downstream = so.str("downstream", true)
+		s.TargetRaw = so.str("target_class", false)
+		for j, pv := range so.list("periods") {
+			ppath := fmt.Sprintf("%s.periods[%d]", path, j)
+			po := r.object(ppath, pv)
+			if po == nil {
+				continue
+			}
+			ob := Observation{Path: ppath}
+			ob.Period = po.str("period", true)
+			ob.ClassRaw = po.str("class", false)
+			ob.CompareRaw = po.str("compare_class", false)
+			ob.Index = po.decimal("index", false)
+			if b, ok := po.boolean("meets_target"); ok {
+				ob.MeetsTarget = &b
+			}
+			po.finish()
+			s.Periods = append(s.Periods, ob)
+		}
+		so.finish()
+		req.Sections = append(req.Sections, s)
+	}
+	for i, v := range o.list("trades") {
+		path := fmt.Sprintf("trades[%d]", i)
+		to := r.object(path, v)
+		if to == nil {
+			continue
+		}
+		t := Trade{Path: path}
+		t.ID = to.str("id", false)
+		t.Buyer = to.str("buyer", true)
+		t.Seller = to.str("seller", true)
+		t.Date = to.date("date", true)
+		t.Quantity = to.decimal("quantity", true).Decimal
+		t.Price = to.decimal("price", false)
+		to.finish()
+		req.Trades = append(req.Trades, t)
+	}
+	o.finish()
+	if len(r.errs) > 0 {
+		return nil, invalid(r.errs)
+	}
+	return req, nil
+}
+
+// titles are the Chinese titles of the codes this package adds to those
+// in calc/errors.go.
+var titles = map[string]string{
+	"unknown_water_class": "未知的水质类别",
+	"unknown_scheme":      "未知的补偿方案",
+	"not_applicable":      "该字段不适用于所选方案",
+	"conflicting_fields":  "字段相互冲突",
+	"period_outside_year": "期间不在结算年度内",
+	"duplicate_period":    "期间重复",
+	"duplicate_section":   "断面重复",
+	"same_party":          "付款方与收款方相同",
+	"empty_settlement":    "没有可结算的断面或交易",
+}
+
+// invalid wraps calc.Invalid with this package's Chinese titles.
+func invalid(errs []calc.FieldError) *calc.Error {
+	e := calc.Invalid(errs)
+	if t, ok := titles[e.Code]; ok {
+		e.Title = t
+	}
+	return e
+}
