@@ -511,7 +511,8 @@ func (v *validator) tiers(p *Part) {
 	}
 	for i, r := range rs {
 		if r.Upper.Set {
-			if r.Lower.Value.Cmp(r.Upper.Value) >= 0 {
+			// A single value [a, a] is a tier; (a, a], [a, a) and a > b hold nothing.
+			if c := r.Lower.Value.Cmp(r.Upper.Value); c > 0 || (c == 0 && !(r.Lower.Inclusive && r.Upper.Inclusive)) {
 				v.add(r.Where(), r.Path, "upper", "invalid_value", "tier %s holds no value range: upper end must be above the lower end", Interval(r.Lower, r.Upper, ""))
 			}
 		}
