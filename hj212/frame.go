@@ -162,16 +162,18 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		f.Terminated = true
 		body = body[:n-2]
 	}
-	start := 0
-	if !bytes.HasPrefix(body, hashes) {
-		k := bytes.Index(body, hashes)
-		if k < 0 {
-			f.reject(Problem{Code: CodeNoStart, At: 0, Text: body})
-			f.Verdict = Rejected
-			return
-		}
-		f.reject(Problem{Code: CodeStrayBefore, At: 0, Got: k, Text: body[:k]})
-		start = k
+	start := bytes.Index(body, hashes)
+	if start < 0 {
+		f.reject(Problem{Code: CodeNoStart, At: 0, Text: body})
+		f.Verdict = Rejected
+		return
+	}
+	// In a run of three or more '#', the frame starts with the last two.
+	for start+2 < len(body) && body[start+2] == '#' {
+		start++
+	}
+	if start > 0 {
+		f.reject(Problem{Code: CodeStrayBefore, At: 0, Got: start, Text: body[:start]})
 	}
 	f.Start = start
 	p := start + 2

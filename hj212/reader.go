@@ -83,10 +83,23 @@ func (r *Reader) Next() (*Packet, error) {
 			}
 			return nil, r.err
 		}
+		// In a run of three or more '#', the frame starts with the
+		// last two; the ones before are stray.
+		run := 0
+		for run < len(data) && data[run] == '#' {
+			run++
+		}
+		if run == len(data) && r.err == nil {
+			r.more()
+			continue
+		}
 		var p *Packet
-		if bytes.HasPrefix(data, hashes) {
+		switch {
+		case run > 2:
+			p = r.stray(data[:run-2])
+		case run == 2:
 			p = r.frameAt(data)
-		} else {
+		default:
 			p = r.strayAt(data)
 		}
 		if p != nil {
@@ -150,7 +163,12 @@ func (r *Reader) strayAt(data []byte) *Packet {
 			end-- // it may be the first half of the next "##"
 		}
 	}
-	raw := data[:end]
+	return r.stray(data[:end])
+}
+
+// stray reports raw, the bytes at the head of the buffer, as one rejected
+// packet.
+func (r *Reader) stray(raw []byte) *Packet {
 	p := &Packet{
 		Raw:     string(raw),
 		Offset:  r.off,
@@ -163,7 +181,7 @@ func (r *Reader) strayAt(data []byte) *Packet {
 	pr := Problem{Code: CodeStrayBytes, At: 0, Got: len(raw), Text: raw}
 	p.Problems = []Issue{{pr.Code, 0, r.frame.message(pr)}}
 	p.Reason = p.Problems[0].Message
-	r.consume(end)
+	r.consume(len(raw))
 	return p
 }
 
