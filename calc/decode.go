@@ -87,9 +87,9 @@ func (b *binder) fail(path, code, format string, args ...any) {
 
 func join(path, key string) string {
 	if path == "" {
-		return key
+		return fieldPath("$", key)
 	}
-	return path + "." + key
+	return fieldPath(path, key)
 }
 
 // object checks n is an object whose keys are all allowed and returns a

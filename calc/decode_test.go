@@ -17,7 +17,7 @@ func TestDecodeRejects(t *testing.T) {
 	cases := []struct {
 		name, body, code, path string
 	}{
-		{"malformed JSON", `{"sources": [`, "invalid_json", "$"},
+		{"malformed JSON", `{"sources": [`, "invalid_json", "sources"},
 		{"trailing data", `{"sources": []} {}`, "invalid_json", "$"},
 		{"not an object", `[1,2]`, "invalid_type", "$"},
 		{"unknown top field", `{"sourcez": []}`, "unknown_field", "sourcez"},

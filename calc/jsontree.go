@@ -103,10 +103,7 @@ func parseValue(dec *json.Decoder, path string, depth int) (*jnode, *FieldError)
 				if !ok {
 					return nil, &FieldError{Path: path, Code: "invalid_json", Message: "object key is not a string"}
 				}
-				fpath := path + "." + key
-				if path == "$" {
-					fpath = key
-				}
+				fpath := fieldPath(path, key)
 				if seen[key] {
 					return nil, &FieldError{Path: fpath, Code: "duplicate_field", Message: "field given twice"}
 				}
@@ -137,4 +134,24 @@ func parseValue(dec *json.Decoder, path string, depth int) (*jnode, *FieldError)
 		}
 	}
 	return nil, &FieldError{Path: path, Code: "invalid_json", Message: fmt.Sprintf("unexpected token %v", tok)}
+}
+
+// fieldPath appends an object key to a JSON path: a.b for plain keys,
+// a["x y"] for anything else (including the empty key).
+func fieldPath(path, key string) string {
+	plain := key != ""
+	for _, c := range key {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c > 127) {
+			plain = false
+			break
+		}
+	}
+	if !plain {
+		q, _ := json.Marshal(key)
+		return path + "[" + string(q) + "]"
+	}
+	if path == "$" {
+		return key
+	}
+	return path + "." + key
 }

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+const example = "../../fixtures/examples/chongqing-chemical-2024Q1.json"
+
+// runCLI drives the whole binary in-process.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCalcJSON(t *testing.T) {
+	code, out, errs := runCLI(t, "", "calc", example)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res struct {
+		TotalTax string `json:"total_tax"`
+		Lines    []struct {
+			Taxed bool `json:"taxed"`
+		} `json:"lines"`
+		Trace []struct {
+			Text string `json:"text"`
+		} `json:"trace"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.TotalTax == "" || res.TotalTax == "0.00" || len(res.Lines) < 50 || len(res.Trace) < 100 {
+		t.Fatalf("implausible result: total %s, %d lines, %d steps", res.TotalTax, len(res.Lines), len(res.Trace))
+	}
+	// The same request on stdin gives the same answer.
+	data, _ := readFileForTest(example)
+	code2, out2, _ := runCLI(t, data, "calc", "-")
+	if code2 != exitOK || out2 != out {
+		t.Fatal("stdin and file disagree")
+	}
+}
+
+func TestCalcTable(t *testing.T) {
+	for _, args := range [][]string{{"calc", "--format", "table", example}, {"calc", example, "--format", "table"}} {
+		code, out, errs := runCLI(t, "", args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		for _, want := range []string{"合计", "排序第4，不在前三项", "化学需氧量、生化需氧量和总有机碳只征收一项", "减按75%", "2024-02", "提示"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: table lacks %q", args, want)
+			}
+		}
+	}
+}
+
+func TestCalcBadInput(t *testing.T) {
+	code, out, errs := runCLI(t, `{"sources":[{"id":"DA001","kind":"air","month":"2024-01","pollutants":[{"name":"二氧化琉","emission_kg":"1"}]}]}`, "calc", "-")
+	if code != exitInput || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	var p struct {
+		Code   string `json:"code"`
+		Title  string `json:"title"`
+		Errors []struct {
+			Path string `json:"path"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(errs), &p); err != nil {
+		t.Fatalf("stderr is not JSON: %v\n%s", err, errs)
+	}
+	if p.Code != "unknown_pollutant" || p.Title == "" || len(p.Errors) != 1 || p.Errors[0].Path != "sources[0].pollutants[0].name" {
+		t.Fatalf("problem %+v", p)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if code, _, _ := runCLI(t, "", "nosuch"); code != exitInput {
+		t.Fatalf("unknown command: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "", "calc"); code != exitInput {
+		t.Fatalf("calc without file: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "", "calc", "/nonexistent.json"); code != exitInput {
+		t.Fatalf("missing file: exit %d", code)
+	}
+	if code, out, _ := runCLI(t, "", "help"); code != exitOK || !strings.Contains(out, "calc") {
+		t.Fatalf("help: exit %d", code)
+	}
+}
+
+func readFileForTest(name string) (string, error) {
+	b, err := os.ReadFile(name)
+	return string(b), err
+}
