@@ -285,9 +285,9 @@ func (c *calcRun) virtualLine(l *VirtualCostLine) {
 			line.Unverified = !r.Verified
 			factorSteps = append(factorSteps, func() {
 				c.useParam("multiplier/"+l.Medium+"/"+l.FunctionClass, r.Text(), r.Verification, r.Meta)
-				c.step(l.Path+".multiplier", r.Source, r.Where(), "%s %s 类环境功能区调整系数范围 %s，所选调整系数 %s 在范围内", mediumName(l.Medium), l.FunctionClass, r.Text(), m)
+				c.step(l.Path+".multiplier", r.Source, r.Where(), "%s %s 类环境功能区调整系数范围 %s，所选调整系数 %s 在范围内", MediumName(l.Medium), l.FunctionClass, r.Text(), m)
 				if !r.Verified {
-					c.warn("unverified_parameter", l.Path+".multiplier", "%s %s 类的调整系数范围 %s 未经核实（%s, %s）", mediumName(l.Medium), l.FunctionClass, r.Text(), r.Verification, r.Where())
+					c.warn("unverified_parameter", l.Path+".multiplier", "%s %s 类的调整系数范围 %s 未经核实（%s, %s）", MediumName(l.Medium), l.FunctionClass, r.Text(), r.Verification, r.Where())
 				}
 			})
 		}
@@ -430,7 +430,8 @@ func (c *calcRun) totals() {
 	}
 }
 
-func mediumName(m string) string {
+// MediumName is the Chinese name of a medium.
+func MediumName(m string) string {
 	switch m {
 	case "surface_water":
 		return "地表水"

@@ -561,6 +561,11 @@ func (s *settleRun) net() {
 		return bal[p]
 	}
 	settle := "月核算、月通报、年清缴：各期净额相加为年度净额，按每对区县轧差结算"
+	if s.scheme.Measure == MeasureQuota {
+		settle = "各笔指标交易按买卖双方汇总轧差"
+	} else if s.scheme.Period == PeriodYear {
+		settle = "按年考核：各年度净额按每对地区轧差结算"
+	}
 	for _, k := range keys {
 		periods := make([]string, 0, len(pairs[k]))
 		for p := range pairs[k] {
@@ -631,12 +636,27 @@ func (s *settleRun) warnUnverified() {
 		s.useParam(fmt.Sprintf("rule/%s/%s/%s", r.Scheme, r.Target, r.Trend), ruleValue(r), r.Verification, r.Meta)
 		if !r.Verified {
 			s.res.Warnings = append(s.res.Warnings, Warning{Code: "unverified_parameter",
-				Message: fmt.Sprintf("%d 项使用了未经核实的规则 %s/%s（%s，%s, %s）：%s", s.used[r.Where()], targetNames[r.Target], trendNames[r.Trend], ruleValue(r), r.Verification, r.Where(), r.Note)})
+				Message: fmt.Sprintf("%d 项使用了未经核实的规则 %s（%s，%s, %s）：%s", s.used[r.Where()], ruleLabel(r), ruleValue(r), r.Verification, r.Where(), r.Note)})
 		}
 	}
 	if s.res.Unverified {
 		s.res.Warnings = append(s.res.Warnings, Warning{Code: "unverified_result", Message: "结算使用了未经核实的规则或数额，仅供参考"})
 	}
+}
+
+// ruleLabel names the outcome a rule covers, e.g. 达标/持平.
+func ruleLabel(r *Rule) string {
+	var parts []string
+	if r.Target != Any {
+		parts = append(parts, targetNames[r.Target])
+	}
+	if r.Trend != Any {
+		parts = append(parts, trendNames[r.Trend])
+	}
+	if len(parts) == 0 {
+		return "（所有情形）"
+	}
+	return strings.Join(parts, "/")
 }
 
 func ruleValue(r *Rule) string {

@@ -35,8 +35,11 @@ type command struct {
 
 // commands lists every subcommand; each lives in its own file.
 var commands = map[string]command{
-	"calc": {cmdCalc, "calc [--format json|table] FILE|-   assess a declaration (JSON contract) and print the result"},
-	"fees": {cmdFees, "fees list|show|calc   differentiated fees: list schedules, show one, compute a fee with its trace"},
+	"calc":    {cmdCalc, "calc [--format json|table] FILE|-   assess a declaration (JSON contract) and print the result"},
+	"fees":    {cmdFees, "fees list|show|calc   differentiated fees: list schedules, show one, compute a fee with its trace"},
+	"hj212":   {cmdHJ212, "hj212 check FILE|-   verify HJ 212 packets: one JSON verdict per line"},
+	"damage":  {cmdDamage, "damage calc|list   damage compensation claim (virtual treatment cost, 民法典 第1235条) with its trace"},
+	"ecocomp": {cmdEcocomp, "ecocomp settle|list   horizontal eco-compensation: section × month → annual settlement netted per pair"},
 }
 
 // run is the whole program; main only calls it.

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/fixtures"
+)
+
+const damageUsage = `usage:
+  ecotax damage calc [--format json|table] FILE|-   quantify a damage claim (JSON) with its trace
+  ecotax damage list [--format table|json]          list the built-in parameter sets and claim categories
+
+See docs/damage.md for the request shape.`
+
+// cmdDamage: ecotax damage calc|list — ecological-environment damage
+// compensation (生态环境损害赔偿).
+func cmdDamage(e *env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, damageUsage)
+		return exitInput
+	}
+	switch args[0] {
+	case "calc":
+		return damageCalc(e, args[1:])
+	case "list":
+		return damageList(e, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(e.stdout, damageUsage)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "ecotax damage: unknown subcommand %q\n%s\n", args[0], damageUsage)
+	return exitInput
+}
+
+func loadDamageParams(e *env) *damage.Params {
+	p, err := fixtures.LoadDamage()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ecotax damage: parameter tables: %v\n", err)
+		return nil
+	}
+	return p
+}
+
+// compFormatFlag parses the one flag both compensation commands take.
+func compFormatFlag(e *env, name, def string, args []string) (format string, rest []string, ok bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	f := fs.String("format", def, "output format: json or table")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return "", nil, false
+	}
+	if *f != "json" && *f != "table" {
+		fmt.Fprintf(e.stderr, "ecotax %s: --format must be json or table, not %q\n", name, *f)
+		return "", nil, false
+	}
+	return *f, rest, true
+}
+
+func damageCalc(e *env, args []string) int {
+	format, rest, ok := compFormatFlag(e, "damage calc", "json", args)
+	if !ok || len(rest) != 1 {
+		fmt.Fprintln(e.stderr, "usage: ecotax damage calc [--format json|table] FILE|-")
+		return exitInput
+	}
+	data, err := readInput(e, rest[0])
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ecotax damage calc: %v\n", err)
+		return exitInput
+	}
+	p := loadDamageParams(e)
+	if p == nil {
+		return exitInternal
+	}
+	req, err := damage.DecodeRequest(data)
+	if err != nil {
+		return reportError(e, err)
+	}
+	res, err := damage.Calc(p, req)
+	if err != nil {
+		return reportError(e, err)
+	}
+	if format == "table" {
+		writeDamageTable(e.stdout, res)
+		return exitOK
+	}
+	return compWriteJSON(e, res)
+}
+
+// compWriteJSON prints v as indented JSON, keeping "<", ">" and "&" readable.
+func compWriteJSON(e *env, v any) int {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(e.stderr, "ecotax: %v\n", err)
+		return exitInternal
+	}
+	return exitOK
+}
+
+// compYuan writes an amount with thousands separators and two decimals
+// (14,416,776.00); an amount finer than 分 is shown exactly.
+func compYuan(d decimal.Decimal) string {
+	s := d.StringFixed(2)
+	if !d.Equal(d.Round(2)) {
+		s = d.String()
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	out := b.String()
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+func compDec(d *decimal.Decimal) string {
+	if d == nil {
+		return ""
+	}
+	return d.String()
+}
+
+var damageMethodZh = map[string]string{"multiplier": "虚拟治理成本法", "gamma": "调整系数法(未核实)", "stated": "按所列金额"}
+
+// writeDamageTable prints a claim for people: the lines, the category
+// totals and the total, the warnings, then the trace.
+func writeDamageTable(w io.Writer, r *damage.Result) {
+	head := "生态环境损害赔偿计算"
+	if r.Case != "" {
+		head += "  案件 " + r.Case
+	}
+	fmt.Fprintf(w, "%s  日期 %s  参数集 %s（%s）\n\n", head, r.Date, r.ParameterSet.ID, r.ParameterSet.Title)
+	rows := [][]string{{"项目", "赔偿类别", "方法", "介质/功能区", "排放量", "单位治理成本", "虚拟治理成本", "调整系数", "系数范围", "金额(元)"}}
+	for _, l := range r.Lines {
+		name := l.Path
+		if l.ID != "" {
+			name = l.ID
+		}
+		factor, rng := compDec(l.Multiplier), l.MultiplierRange
+		if l.Gamma != nil {
+			factor = "γ=" + l.Gamma.String()
+			rng = fmt.Sprintf("α=%s τ=%s ω=%s", compDec(l.Alpha), compDec(l.Tau), compDec(l.Omega))
+		}
+		where := ""
+		if l.Medium != "" {
+			where = strings.TrimSuffix(damage.MediumName(l.Medium)+"/"+l.FunctionClass, "/")
+		}
+		if l.Unverified {
+			rng += " *未核实"
+		}
+		vc := ""
+		if l.VirtualCost != nil {
+			vc = compYuan(*l.VirtualCost)
+		}
+		rows = append(rows, []string{name, l.CategoryName, damageMethodZh[l.Method], where,
+			strings.TrimSpace(compDec(l.Discharge) + " " + l.DischargeUnit), compDec(l.UnitCost), vc, factor, rng, compYuan(l.Amount)})
+	}
+	printAligned(w, rows, map[int]bool{4: true, 5: true, 6: true, 7: true, 9: true})
+	fmt.Fprintln(w)
+	cats := [][]string{{"赔偿类别", "依据", "小计(元)"}}
+	for _, c := range r.Categories {
+		cats = append(cats, []string{c.Name, c.Basis, compYuan(c.Amount)})
+	}
+	cats = append(cats, []string{"合计", "", compYuan(r.Total)})
+	printAligned(w, cats, map[int]bool{2: true})
+	compWriteNotes(w, r.Unverified, len(r.Warnings), func(i int) string { return r.Warnings[i].Message })
+	fmt.Fprintln(w, "\n计算过程：")
+	for i, s := range r.Trace {
+		fmt.Fprintf(w, "  %d. %s\n     依据：%s", i+1, s.Text, s.Rule)
+		if s.Where != "" {
+			fmt.Fprintf(w, "（%s）", s.Where)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// compWriteNotes prints the warnings of a compensation result.
+func compWriteNotes(w io.Writer, unverified bool, n int, msg func(int) string) {
+	if n == 0 && !unverified {
+		return
+	}
+	fmt.Fprintln(w, "\n提示：")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(w, "  - %s\n", msg(i))
+	}
+}
+
+// damageSetListing is one parameter set with its rows, for `damage list`.
+type damageSetListing struct {
+	damage.SetInfo
+	Multipliers  []damageRangeListing `json:"multipliers,omitempty"`
+	Coefficients []damageRangeListing `json:"coefficients,omitempty"`
+}
+
+type damageRangeListing struct {
+	Medium        string `json:"medium"`
+	Key           string `json:"key"` // function class, or coefficient name and κ band
+	Value         string `json:"value"`
+	Verification  string `json:"verification"`
+	Verified      bool   `json:"verified"`
+	EffectiveFrom string `json:"effective_from"`
+	EffectiveTo   string `json:"effective_to,omitempty"`
+	Source        string `json:"source"`
+	Where         string `json:"where"`
+}
+
+func damageList(e *env, args []string) int {
+	format, rest, ok := compFormatFlag(e, "damage list", "table", args)
+	if !ok || len(rest) != 0 {
+		fmt.Fprintln(e.stderr, "usage: ecotax damage list [--format table|json]")
+		return exitInput
+	}
+	p := loadDamageParams(e)
+	if p == nil {
+		return exitInternal
+	}
+	var sets []damageSetListing
+	for i := range p.Sets {
+		s := &p.Sets[i]
+		l := damageSetListing{SetInfo: s.Info()}
+		for _, m := range p.Multipliers {
+			if m.Set == s.ID {
+				l.Multipliers = append(l.Multipliers, damageRangeListing{Medium: m.Medium, Key: m.Class, Value: m.Text(),
+					Verification: m.Verification, Verified: m.Verified, EffectiveFrom: m.From.String(), EffectiveTo: m.To.String(), Source: m.Source, Where: m.Where()})
+			}
+		}
+		for _, c := range p.Coefficients {
+			if c.Set == s.ID {
+				key, val := c.Name, c.Low.String()+"–"+c.High.String()
+				if c.Name == damage.CoefTau {
+					key, val = "tau "+damageBand(c), c.Low.String()
+				}
+				l.Coefficients = append(l.Coefficients, damageRangeListing{Medium: c.Medium, Key: key, Value: val,
+					Verification: c.Verification, Verified: c.Verified, EffectiveFrom: c.From.String(), EffectiveTo: c.To.String(), Source: c.Source, Where: c.Where()})
+			}
+		}
+		sets = append(sets, l)
+	}
+	if format == "json" {
+		return compWriteJSON(e, struct {
+			ParameterSets []damageSetListing    `json:"parameter_sets"`
+			Categories    []damage.CategoryInfo `json:"categories"`
+		}{sets, damage.Categories})
+	}
+	w := e.stdout
+	for _, s := range sets {
+		status := "已核实"
+		if !s.Verified {
+			status = "未核实（结果会带警告）"
+		}
+		to := s.EffectiveTo
+		if to == "" {
+			to = "至今"
+		}
+		fmt.Fprintf(w, "参数集 %s  %s\n  方法 %s  有效期 %s 至 %s  %s\n  来源 %s\n", s.ID, s.Title, s.Method, s.EffectiveFrom, to, status, s.Source)
+		rows := [][]string{{"  介质", "功能区/系数", "范围/取值", "核实", "来源标注", "位置"}}
+		for _, r := range append(append([]damageRangeListing{}, s.Multipliers...), s.Coefficients...) {
+			rows = append(rows, []string{"  " + r.Medium, r.Key, r.Value, compYesNo(r.Verified), r.Verification, r.Where})
+		}
+		printAligned(w, rows, nil)
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "赔偿类别（request 的 category）：")
+	rows := [][]string{{"  类别", "名称", "依据"}}
+	for _, c := range damage.Categories {
+		rows = append(rows, []string{"  " + string(c.ID), c.Name, c.Basis})
+	}
+	printAligned(w, rows, nil)
+	return exitOK
+}
+
+func damageBand(c damage.Coefficient) string {
+	lo, hi := "−∞", "+∞"
+	if c.KappaAbove.Valid {
+		lo = c.KappaAbove.Decimal.String()
+	}
+	if c.KappaTo.Valid {
+		hi = c.KappaTo.Decimal.String()
+	}
+	return "κ∈(" + lo + "," + hi + "]"
+}
+
+func compYesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
