@@ -378,7 +378,12 @@ func (v *validator) rate(p *Part, r *Rate) {
 	}
 	// Provenance: every figure names its source and lives exactly as long
 	// as its schedule version.
-	v.meta(w, path, r.Meta)
+	sm := v.s.Meta
+	if r.Meta.Range != sm.Range || r.Meta.Source != sm.Source || r.Meta.Confidence != sm.Confidence || r.Meta.Verified != sm.Verified {
+		// Provenance of its own (a figure that only inherits the
+		// schedule's was checked with the schedule).
+		v.meta(w, path, r.Meta)
+	}
 	if r.Meta.From != 0 && (r.Meta.From != v.s.Meta.From || r.Meta.To != v.s.Meta.To) {
 		v.add(w, path, "effective_from", "invalid_value", "valid %s but schedule %s is valid %s; a figure lives exactly as long as its schedule version",
 			r.Meta.Range, v.s.Key(), v.s.Meta.Range)
