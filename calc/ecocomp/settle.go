@@ -82,6 +82,7 @@ type Line struct {
 	Unverified   bool             `json:"unverified,omitempty"`
 
 	partyA, partyB string // the two parties of the section or trade
+	rule           *Rule  // nil when the request stated the price
 }
 
 // Pair is the netted settlement between two parties, A < B in byte order.
@@ -157,7 +158,7 @@ const ruleRounding = "金额以元为单位保留两位小数（分），四舍�
 // Settle computes the settlement. On bad input it returns a *calc.Error
 // naming every bad field and computes nothing.
 func Settle(c *Catalog, req *Request) (*Result, error) {
-	s := &settleRun{c: c, req: req, used: map[string]int{}}
+	s := &settleRun{c: c, req: req, used: map[*Rule]int{}}
 	return s.run()
 }
 
@@ -167,8 +168,8 @@ type settleRun struct {
 	scheme *Scheme
 	errs   []calc.FieldError
 	res    *Result
-	used   map[string]int // rule where → lines using it
-	rules  []*Rule        // in first-use order
+	used   map[*Rule]int // lines using each rule
+	rules  []*Rule       // in first-use order
 }
 
 func (s *settleRun) fail(path, code, format string, args ...any) {
@@ -331,6 +332,9 @@ func (s *settleRun) section(sec *Section) {
 			case ob.Index.Valid && ob.MeetsTarget != nil:
 				s.fail(ob.Path+".meets_target", "conflicting_fields", "give either index or meets_target, not both")
 				continue
+			case ob.Index.Valid && ob.Index.Decimal.IsNegative():
+				s.fail(ob.Path+".index", "invalid_value", "%s: an index is not negative", ob.Index.Decimal)
+				continue
 			case ob.Index.Valid:
 				line.Index = &ob.Index.Decimal
 				line.Target = TargetMisses
@@ -391,11 +395,12 @@ func (s *settleRun) apply(sec *Section, ob *Observation, line *Line, first, last
 
 func (s *settleRun) useRule(r *Rule, line *Line) {
 	line.Rule = r.Where()
+	line.rule = r
 	line.Unverified = !r.Verified
-	if s.used[r.Where()] == 0 {
+	if s.used[r] == 0 {
 		s.rules = append(s.rules, r)
 	}
-	s.used[r.Where()]++
+	s.used[r]++
 }
 
 func (s *settleRun) trade(t *Trade) {
@@ -404,8 +409,11 @@ func (s *settleRun) trade(t *Trade) {
 	if t.Buyer != "" && t.Buyer == t.Seller {
 		s.fail(t.Path+".seller", "same_party", "buyer and seller are both %q", t.Buyer)
 	}
-	if t.Date != 0 && t.Date.Year() != s.req.Year {
+	switch {
+	case t.Date != 0 && t.Date.Year() != s.req.Year:
 		s.fail(t.Path+".date", "period_outside_year", "%s is not in the settlement year %d", t.Date, s.req.Year)
+	case t.Date != 0 && !sc.Contains(t.Date):
+		s.fail(t.Path+".date", "parameter_not_found", "scheme %s is not in force on %s (%s)", sc.ID, t.Date, sc.Range)
 	}
 	if !t.Quantity.IsPositive() {
 		s.fail(t.Path+".quantity", "invalid_value", "%s: the quantity traded must be above 0", t.Quantity)
@@ -452,13 +460,9 @@ func compareName(c string) string {
 func (s *settleRun) lineSteps() {
 	sc := s.scheme
 	for _, l := range s.res.Lines {
-		rule := sc.Source
-		var r *Rule
-		for _, x := range s.rules {
-			if x.Where() == l.Rule {
-				r = x
-				rule = x.Source
-			}
+		rule, r := sc.Source, l.rule
+		if r != nil {
+			rule = r.Source
 		}
 		var what string
 		switch sc.Measure {
@@ -636,7 +640,7 @@ func (s *settleRun) warnUnverified() {
 		s.useParam(fmt.Sprintf("rule/%s/%s/%s", r.Scheme, r.Target, r.Trend), ruleValue(r), r.Verification, r.Meta)
 		if !r.Verified {
 			s.res.Warnings = append(s.res.Warnings, Warning{Code: "unverified_parameter",
-				Message: fmt.Sprintf("%d 项使用了未经核实的规则 %s（%s，%s, %s）：%s", s.used[r.Where()], ruleLabel(r), ruleValue(r), r.Verification, r.Where(), r.Note)})
+				Message: fmt.Sprintf("%d 项使用了未经核实的规则 %s（%s，%s, %s）：%s", s.used[r], ruleLabel(r), ruleValue(r), r.Verification, r.Where(), r.Note)})
 		}
 	}
 	if s.res.Unverified {
