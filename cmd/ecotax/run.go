@@ -40,6 +40,8 @@ var commands = map[string]command{
 	"hj212":   {cmdHJ212, "hj212 check FILE|-   verify HJ 212 packets: one JSON verdict per line"},
 	"damage":  {cmdDamage, "damage calc|list   damage compensation claim (virtual treatment cost, 民法典 第1235条) with its trace"},
 	"ecocomp": {cmdEcocomp, "ecocomp settle|list   horizontal eco-compensation: section × month → annual settlement netted per pair"},
+	"serve":   {cmdServe, "serve [--addr HOST:PORT]   run the HTTP API (DATABASE_URL for PostgreSQL, else SQLite at $ECOTAX_SQLITE_PATH or ./ecotax.db)"},
+	"token":   {cmdToken, "token create --role ROLE [--taxpayer CODE] [--region CODE] | list | revoke ID   manage API tokens"},
 }
 
 // run is the whole program; main only calls it.

@@ -1,0 +1,51 @@
+package api
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes registers every route of the service, in one place.
+func (s *Server) routes(e *echo.Echo) {
+	e.Use(s.recoverer, s.withRequestID, s.observe, s.timeout)
+
+	// Operations.
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	e.GET("/openapi.yaml", s.openapi)
+
+	// Public: the calculator and a constant document (the benchmark baseline).
+	e.GET("/v1/meta", s.metaInfo)
+	e.POST("/v1/tax/assessments", s.assess, s.rateLimited)
+
+	// Stored data: a bearer token is required.
+	v1 := e.Group("/v1", s.auth)
+	v1.POST("/taxpayers", s.createTaxpayer)
+	v1.GET("/taxpayers", s.listTaxpayers)
+	v1.GET("/taxpayers/:code", s.getTaxpayer)
+	v1.PATCH("/taxpayers/:code", s.updateTaxpayer)
+
+	v1.POST("/taxpayers/:code/sources", s.createSource)
+	v1.GET("/taxpayers/:code/sources", s.listSources)
+	v1.GET("/taxpayers/:code/sources/export", s.exportSources)
+	v1.GET("/taxpayers/:code/sources/:id", s.getSource)
+	v1.PUT("/taxpayers/:code/sources/:id", s.changeSource)
+	v1.POST("/taxpayers/:code/sources/:id/end", s.endSource)
+	v1.GET("/taxpayers/:code/sources/:id/history", s.sourceHistory)
+
+	v1.POST("/taxpayers/:code/declarations", s.createDeclaration)
+	v1.GET("/taxpayers/:code/declarations", s.listDeclarations)
+	v1.GET("/declarations/:id", s.getDeclaration)
+	v1.PUT("/declarations/:id/figures", s.putFigures)
+	v1.POST("/declarations/:id/import", s.importFigures)
+	v1.GET("/declarations/:id/template", s.figuresTemplate)
+	v1.POST("/declarations/:id/precheck", s.precheck)
+	v1.POST("/declarations/:id/submit", s.submit)
+	v1.POST("/declarations/:id/corrections", s.correct)
+	v1.POST("/declarations/:id/accept", s.accept)
+	v1.POST("/declarations/:id/payment", s.pay)
+	v1.GET("/declarations/:id/export", s.exportDeclaration)
+
+	v1.GET("/audit", s.listAudit)
+}

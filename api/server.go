@@ -1,0 +1,108 @@
+// Package api is the HTTP face of ecotax: the public tax calculator and
+// the stored taxpayers, tax sources and declarations, on Echo v4. Every
+// route is registered in routes.go; handlers are methods on Server, which
+// holds its dependencies explicitly.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/store"
+)
+
+// Config holds the limits of the server; zero values take the defaults.
+type Config struct {
+	BodyLimit      int64         // JSON bodies, bytes (default 1 MiB)
+	ImportLimit    int64         // XLSX uploads, bytes (default 10 MiB)
+	RequestTimeout time.Duration // per request (default 15 s)
+	RateLimit      rate.Limit    // public calculator, requests per second per client (default 10)
+	RateBurst      int           // (default 20)
+	TrustProxy     bool          // take the client address from X-Forwarded-For
+	Version        string        // shown by /v1/meta
+}
+
+func (c *Config) defaults() {
+	if c.BodyLimit <= 0 {
+		c.BodyLimit = 1 << 20
+	}
+	if c.ImportLimit <= 0 {
+		c.ImportLimit = 10 << 20
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 15 * time.Second
+	}
+	if c.RateLimit == 0 {
+		c.RateLimit = 10
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = 20
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+}
+
+// Deps are what the server needs from outside.
+type Deps struct {
+	Store    *store.DB
+	Engine   *calc.Engine
+	Filing   *filing.Params
+	Now      func() time.Time     // the clock; time.Now when nil
+	Log      *slog.Logger         // slog.Default() when nil
+	Registry *prometheus.Registry // a fresh registry when nil
+	Config   Config
+}
+
+// Server serves the API.
+type Server struct {
+	store   *store.DB
+	engine  *calc.Engine
+	filing  *filing.Params
+	now     func() time.Time
+	log     *slog.Logger
+	cfg     Config
+	reg     *prometheus.Registry
+	metrics *metrics
+	limiter *clientLimiter
+	echo    *echo.Echo
+	meta    []byte
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	d.Config.defaults()
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{store: d.Store, engine: d.Engine, filing: d.Filing, now: d.Now, log: d.Log, cfg: d.Config, reg: d.Registry}
+	s.metrics = newMetrics(d.Registry, d.Store)
+	s.limiter = newClientLimiter(d.Config.RateLimit, d.Config.RateBurst, d.Now)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.IPExtractor = echo.ExtractIPDirect()
+	if d.Config.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	s.echo = e
+	s.meta = []byte(`{"service":"ecotax","api":"v1","version":"` + d.Config.Version + `"}`)
+	s.routes(e)
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }

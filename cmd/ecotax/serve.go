@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/store"
+)
+
+// openStore opens the database named by DATABASE_URL (PostgreSQL) or,
+// without it, the SQLite file ECOTAX_SQLITE_PATH (default ./ecotax.db),
+// and applies the migrations.
+func openStore(e *env) (*store.DB, error) {
+	dsn := e.getenv("DATABASE_URL")
+	if dsn == "" {
+		dsn = e.getenv("ECOTAX_SQLITE_PATH")
+		if dsn == "" {
+			dsn = "ecotax.db"
+		}
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func newLogger(e *env) *slog.Logger {
+	level := slog.LevelInfo
+	switch e.getenv("ECOTAX_LOG_LEVEL") {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// cmdServe runs the HTTP API until the environment's context ends
+// (SIGINT/SIGTERM), then shuts down gracefully.
+func cmdServe(e *env, args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	addr := fs.String("addr", "", "listen address HOST:PORT (default $ECOTAX_ADDR or :8080)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return exitInput
+	}
+	if *addr == "" {
+		*addr = e.getenv("ECOTAX_ADDR")
+	}
+	if *addr == "" {
+		*addr = ":8080"
+	}
+	log := newLogger(e)
+	cfg, err := serveConfig(e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax serve:", err)
+		return exitInput
+	}
+	tables, err := fixtures.Load()
+	if err != nil {
+		log.Error("fixtures", "error", err)
+		return exitInternal
+	}
+	engine, err := calc.NewEngine(tables)
+	if err != nil {
+		log.Error("engine", "error", err)
+		return exitInternal
+	}
+	params, err := fixtures.LoadFiling()
+	if err != nil {
+		log.Error("filing fixtures", "error", err)
+		return exitInternal
+	}
+	db, err := openStore(e)
+	if err != nil {
+		log.Error("database", "error", err)
+		return exitInternal
+	}
+	defer db.Close()
+	srv := api.New(api.Deps{Store: db, Engine: engine, Filing: params, Now: time.Now, Log: log, Config: cfg})
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 15*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Error("listen", "addr", *addr, "error", err)
+		return exitInternal
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "database", db.Dialect())
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		log.Error("server stopped", "error", err)
+		return exitInternal
+	case <-e.ctx.Done():
+	}
+	log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		log.Error("shutdown", "error", err)
+		return exitInternal
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("server", "error", err)
+		return exitInternal
+	}
+	log.Info("stopped")
+	return exitOK
+}
+
+// serveConfig reads the limits from the environment.
+func serveConfig(e *env) (api.Config, error) {
+	var cfg api.Config
+	if s := e.getenv("ECOTAX_RATE_LIMIT"); s != "" {
+		if s == "inf" {
+			cfg.RateLimit = rate.Inf
+		} else {
+			n, err := strconv.ParseFloat(s, 64)
+			if err != nil || n <= 0 {
+				return cfg, fmt.Errorf("ECOTAX_RATE_LIMIT=%q: want requests per second (> 0) or inf", s)
+			}
+			cfg.RateLimit = rate.Limit(n)
+		}
+	}
+	if s := e.getenv("ECOTAX_RATE_BURST"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			return cfg, fmt.Errorf("ECOTAX_RATE_BURST=%q: want a whole number > 0", s)
+		}
+		cfg.RateBurst = n
+	}
+	if s := e.getenv("ECOTAX_BODY_LIMIT"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			return cfg, fmt.Errorf("ECOTAX_BODY_LIMIT=%q: want bytes > 0", s)
+		}
+		cfg.BodyLimit = n
+	}
+	if s := e.getenv("ECOTAX_REQUEST_TIMEOUT"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return cfg, fmt.Errorf("ECOTAX_REQUEST_TIMEOUT=%q: want a duration like 15s", s)
+		}
+		cfg.RequestTimeout = d
+	}
+	cfg.TrustProxy = e.getenv("ECOTAX_TRUST_PROXY") == "1"
+	return cfg, nil
+}
