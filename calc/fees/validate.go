@@ -74,7 +74,7 @@ func (e *ScheduleError) CalcError() *calc.Error {
 	}
 	detail := fmt.Sprintf("fee schedule %s has %d problem(s); nothing was computed", e.Schedule, len(e.Problems))
 	if len(e.Problems) == 1 {
-		detail = e.Problems[0].String()
+		detail = e.Problems[0].String() + "; nothing was computed"
 	}
 	return &calc.Error{Kind: calc.KindInvalid, Code: "invalid_schedule", Title: "收费标准无效", Detail: detail, Errors: errs}
 }

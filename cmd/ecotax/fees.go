@@ -78,7 +78,7 @@ func feesList(e *env, args []string) int {
 		for _, s := range c.Schedules() {
 			infos = append(infos, s.Info())
 		}
-		return writeJSON(e, infos)
+		return feeWriteJSON(e, infos)
 	}
 	rows := [][]string{{"编号", "地区", "生效日期", "失效日期", "已核实", "名称"}}
 	for _, s := range c.Schedules() {
@@ -86,20 +86,20 @@ func feesList(e *env, args []string) int {
 		if to == "" {
 			to = "—"
 		}
-		rows = append(rows, []string{s.Key(), s.Region, s.Meta.From.String(), to, yesNo(s.Verified()), s.Title})
+		rows = append(rows, []string{s.Key(), s.Region, s.Meta.From.String(), to, feeYesNo(s.Verified()), s.Title})
 	}
 	printAligned(e.stdout, rows, nil)
 	return exitOK
 }
 
-func yesNo(b bool) string {
+func feeYesNo(b bool) string {
 	if b {
 		return "是"
 	}
 	return "否"
 }
 
-func writeJSON(e *env, v any) int {
+func feeWriteJSON(e *env, v any) int {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false) // keep "<= 180" readable
@@ -112,17 +112,17 @@ func writeJSON(e *env, v any) int {
 
 // today is the default date of a calculation; the core never reads the
 // clock, the command does.
-func today() param.Date {
+func feeToday() param.Date {
 	y, m, d := time.Now().Date()
 	return param.NewDate(y, int(m), d)
 }
 
-// inputFlags collects repeated --input NAME=VALUE.
-type inputFlags map[string]string
+// feeInputFlags collects repeated --input NAME=VALUE.
+type feeInputFlags map[string]string
 
-func (f inputFlags) String() string { return "" }
+func (f feeInputFlags) String() string { return "" }
 
-func (f inputFlags) Set(s string) error {
+func (f feeInputFlags) Set(s string) error {
 	name, val, ok := strings.Cut(s, "=")
 	name, val = strings.TrimSpace(name), strings.TrimSpace(val)
 	if !ok || name == "" || val == "" {
@@ -135,9 +135,9 @@ func (f inputFlags) Set(s string) error {
 	return nil
 }
 
-// isScheduleFile tells a file argument from a schedule id: ids have no
+// isFeeScheduleFile tells a file argument from a schedule id: ids have no
 // dots, slashes or file extensions.
-func isScheduleFile(ref string) bool {
+func isFeeScheduleFile(ref string) bool {
 	if ref == "-" || strings.ContainsAny(ref, `/\`) {
 		return true
 	}
@@ -152,10 +152,10 @@ func isScheduleFile(ref string) bool {
 	return false
 }
 
-// resolveSchedule finds a built-in schedule in force on date, or reads and
+// resolveFeeSchedule finds a built-in schedule in force on date, or reads and
 // validates a user-written one.
-func resolveSchedule(e *env, ref string, date param.Date) (*fees.Schedule, int) {
-	if isScheduleFile(ref) {
+func resolveFeeSchedule(e *env, ref string, date param.Date) (*fees.Schedule, int) {
+	if isFeeScheduleFile(ref) {
 		data, err := readInput(e, ref)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "ecotax fees: %v\n", err)
@@ -182,9 +182,9 @@ func resolveSchedule(e *env, ref string, date param.Date) (*fees.Schedule, int) 
 	return s, exitOK
 }
 
-func parseDateFlag(e *env, s string) (param.Date, int) {
+func parseFeeDate(e *env, s string) (param.Date, int) {
 	if s == "" {
-		return today(), exitOK
+		return feeToday(), exitOK
 	}
 	d, err := param.ParseDate(s)
 	if err != nil {
@@ -202,7 +202,7 @@ func feesCalc(e *env, args []string) int {
 	dateText := fs.String("date", "", "date the fee is owed for, YYYY-MM-DD (default today)")
 	partial := fs.String("partial-step", "", "what-if: count partial steps as ceil or floor in every step rule")
 	format := fs.String("format", "json", "output format: json or table")
-	inputs := inputFlags{}
+	inputs := feeInputFlags{}
 	fs.Var(inputs, "input", "NAME=VALUE for an input the schedule needs (repeatable)")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
@@ -217,11 +217,11 @@ func feesCalc(e *env, args []string) int {
 		return reportError(e, &calc.Error{Kind: calc.KindInvalid, Code: "invalid_number", Title: calc.Title("invalid_number"),
 			Detail: "quantity: " + err.Error(), Errors: []calc.FieldError{{Path: "quantity", Code: "invalid_number", Message: err.Error()}}})
 	}
-	date, code := parseDateFlag(e, *dateText)
+	date, code := parseFeeDate(e, *dateText)
 	if code != exitOK {
 		return code
 	}
-	s, code := resolveSchedule(e, *ref, date)
+	s, code := resolveFeeSchedule(e, *ref, date)
 	if s == nil {
 		return code
 	}
@@ -233,10 +233,10 @@ func feesCalc(e *env, args []string) int {
 		writeFeeTable(e.stdout, res)
 		return exitOK
 	}
-	return writeJSON(e, res)
+	return feeWriteJSON(e, res)
 }
 
-var kindNames = map[fees.Kind]string{
+var feeKindNames = map[fees.Kind]string{
 	fees.KindFixed:         "固定金额",
 	fees.KindPerUnit:       "单价",
 	fees.KindBlock:         "分档累进",
@@ -248,7 +248,7 @@ var kindNames = map[fees.Kind]string{
 
 // money shows an amount with two decimals when that loses nothing, and
 // exactly otherwise: the table never rounds what the rule does not.
-func money(d decimal.Decimal) string {
+func feeMoney(d decimal.Decimal) string {
 	if d.Equal(d.Round(2)) {
 		return d.StringFixed(2)
 	}
@@ -268,7 +268,7 @@ func writeFeeTable(w io.Writer, r *fees.Result) {
 		{"适用期", r.Schedule.EffectiveFrom + " 至 " + to},
 		{"计费日期", r.Date},
 		{"计费量", r.Quantity.String() + " " + r.QuantityUnit},
-		{"数据已核实", yesNo(r.Verified)},
+		{"数据已核实", feeYesNo(r.Verified)},
 	}, nil)
 	if len(r.Inputs) > 0 {
 		fmt.Fprintln(w)
@@ -310,12 +310,12 @@ func writeFeeTable(w io.Writer, r *fees.Result) {
 		if !l.Verified {
 			label += "（未核实）"
 		}
-		rows = append(rows, []string{label, kindNames[l.Kind], measure, tier, price, money(l.Amount)})
+		rows = append(rows, []string{label, feeKindNames[l.Kind], measure, tier, price, feeMoney(l.Amount)})
 		for i, t := range l.Tiers {
-			rows = append(rows, []string{fmt.Sprintf("  第 %d 段", i+1), t.Tier, t.Portion.String(), "", t.Price.String(), money(t.Amount)})
+			rows = append(rows, []string{fmt.Sprintf("  第 %d 段", i+1), t.Tier, t.Portion.String(), "", t.Price.String(), feeMoney(t.Amount)})
 		}
 	}
-	rows = append(rows, []string{"合计", "", "", "", "", money(r.Total)})
+	rows = append(rows, []string{"合计", "", "", "", "", feeMoney(r.Total)})
 	printAligned(w, rows, map[int]bool{5: true})
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w)
@@ -361,34 +361,35 @@ func feesShow(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "usage: ecotax fees show ID[@VERSION]|FILE [--date YYYY-MM-DD]")
 		return exitInput
 	}
-	date, code := parseDateFlag(e, *dateText)
+	date, code := parseFeeDate(e, *dateText)
 	if code != exitOK {
 		return code
 	}
 	ref := rest[0]
-	if !isScheduleFile(ref) && !strings.Contains(ref, "@") && *dateText == "" {
+	if !isFeeScheduleFile(ref) && !strings.Contains(ref, "@") && *dateText == "" {
 		// Without a date, show the latest version rather than fail on a
 		// schedule that has ended.
 		c, code := loadFeeCatalog(e)
 		if c == nil {
 			return code
 		}
-		for _, s := range c.Schedules() {
+		latest := ref
+		for _, s := range c.Schedules() { // sorted by date within an id
 			if s.ID == ref {
-				ref = s.Key()
-				date = s.Meta.From
+				latest, date = s.Key(), s.Meta.From
 			}
 		}
+		ref = latest
 	}
-	s, code := resolveSchedule(e, ref, date)
+	s, code := resolveFeeSchedule(e, ref, date)
 	if s == nil {
 		return code
 	}
-	writeSchedule(e.stdout, s)
+	writeFeeSchedule(e.stdout, s)
 	return exitOK
 }
 
-func writeSchedule(w io.Writer, s *fees.Schedule) {
+func writeFeeSchedule(w io.Writer, s *fees.Schedule) {
 	to := s.Meta.To.String()
 	if to == "" {
 		to = "—"
@@ -400,7 +401,7 @@ func writeSchedule(w io.Writer, s *fees.Schedule) {
 		{"适用期", s.Meta.From.String() + " 至 " + to},
 		{"计费量单位", s.QuantityUnit},
 		{"来源", s.Meta.Source},
-		{"可信度", s.Meta.Confidence + "（已核实：" + yesNo(s.Verified()) + "）"},
+		{"可信度", s.Meta.Confidence + "（已核实：" + feeYesNo(s.Verified()) + "）"},
 		{"位置", s.Origin},
 	}, nil)
 	for _, c := range s.Caveats {
@@ -427,7 +428,7 @@ func writeSchedule(w io.Writer, s *fees.Schedule) {
 		printAligned(w, rows, nil)
 	}
 	for _, p := range s.Parts {
-		fmt.Fprintf(w, "\n%s（%s，%s）", p.Label, p.Name, kindNames[p.Kind])
+		fmt.Fprintf(w, "\n%s（%s，%s）", p.Label, p.Name, feeKindNames[p.Kind])
 		if p.Measure != "" {
 			fmt.Fprintf(w, " 计量：%s", p.Measure)
 		}
