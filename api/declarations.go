@@ -44,7 +44,7 @@ type declarationView struct {
 	*filing.Declaration
 	Figures      []filing.Figure   `json:"figures"`
 	DeadlineRule filing.Deadline   `json:"deadline_rule"`
-	Owed         *decimal.Decimal  `json:"owed,omitempty"`
+	Owed         *filing.Money     `json:"owed,omitempty"`
 	Surcharge    *filing.Surcharge `json:"surcharge,omitempty"`
 }
 
@@ -159,12 +159,12 @@ func (s *Server) viewOf(tx *store.Tx, d *filing.Declaration) (*declarationView, 
 	}
 	v := &declarationView{Declaration: d, Figures: figs, DeadlineRule: dl}
 	if d.Status != filing.StatusDraft {
-		owed := d.Owed()
+		owed := filing.MoneyOf(d.Owed())
 		through, paid := d.PaidOn, true
 		if through == "" {
 			through, paid = filing.Today(tx.Now()), false
 		}
-		sc, err := s.filing.SurchargeOf(owed, d.Deadline, through, paid)
+		sc, err := s.filing.SurchargeOf(owed.Decimal, d.Deadline, through, paid)
 		if err != nil {
 			return nil, err
 		}

@@ -26,28 +26,28 @@ const (
 // (更正申报) is a new row with the next revision, pointing at the revision
 // it replaces and showing the difference in tax.
 type Declaration struct {
-	ID             int64               `json:"id" db:"id"`
-	CreditCode     string              `json:"credit_code" db:"credit_code"`
-	Period         string              `json:"period" db:"period"`
-	Revision       int                 `json:"revision" db:"revision"`
-	ReplacesID     *int64              `json:"replaces_id" db:"replaces_id"`
-	Status         Status              `json:"status" db:"status"`
-	Version        int                 `json:"version" db:"version"` // optimistic lock (If-Match)
-	Deadline       Date                `json:"deadline" db:"deadline"`
-	TotalTaxDue    decimal.NullDecimal `json:"total_tax_due" db:"total_tax_due"`
-	TotalReduction decimal.NullDecimal `json:"total_reduction" db:"total_reduction"`
-	TotalTax       decimal.NullDecimal `json:"total_tax" db:"total_tax"`
-	PreviousTax    decimal.NullDecimal `json:"previous_tax" db:"previous_tax"`     // total_tax of the replaced revision
-	TaxDifference  decimal.NullDecimal `json:"tax_difference" db:"tax_difference"` // 应补(退)税额: total_tax − previous_tax
-	Assessment     RawJSON             `json:"assessment,omitempty" db:"assessment"`
-	SubmittedAt    *time.Time          `json:"submitted_at" db:"submitted_at"`
-	SubmittedBy    string              `json:"submitted_by" db:"submitted_by"`
-	AcceptedAt     *time.Time          `json:"accepted_at" db:"accepted_at"`
-	AcceptedBy     string              `json:"accepted_by" db:"accepted_by"`
-	PaidOn         Date                `json:"paid_on" db:"paid_on"`
-	PaidAmount     decimal.NullDecimal `json:"paid_amount" db:"paid_amount"`
-	CreatedAt      time.Time           `json:"created_at" db:"created_at"`
-	UpdatedAt      time.Time           `json:"updated_at" db:"updated_at"`
+	ID             int64      `json:"id" db:"id"`
+	CreditCode     string     `json:"credit_code" db:"credit_code"`
+	Period         string     `json:"period" db:"period"`
+	Revision       int        `json:"revision" db:"revision"`
+	ReplacesID     *int64     `json:"replaces_id" db:"replaces_id"`
+	Status         Status     `json:"status" db:"status"`
+	Version        int        `json:"version" db:"version"` // optimistic lock (If-Match)
+	Deadline       Date       `json:"deadline" db:"deadline"`
+	TotalTaxDue    Money      `json:"total_tax_due" db:"total_tax_due"`
+	TotalReduction Money      `json:"total_reduction" db:"total_reduction"`
+	TotalTax       Money      `json:"total_tax" db:"total_tax"`
+	PreviousTax    Money      `json:"previous_tax" db:"previous_tax"`     // total_tax of the replaced revision
+	TaxDifference  Money      `json:"tax_difference" db:"tax_difference"` // 应补(退)税额: total_tax − previous_tax
+	Assessment     RawJSON    `json:"assessment,omitempty" db:"assessment"`
+	SubmittedAt    *time.Time `json:"submitted_at" db:"submitted_at"`
+	SubmittedBy    string     `json:"submitted_by" db:"submitted_by"`
+	AcceptedAt     *time.Time `json:"accepted_at" db:"accepted_at"`
+	AcceptedBy     string     `json:"accepted_by" db:"accepted_by"`
+	PaidOn         Date       `json:"paid_on" db:"paid_on"`
+	PaidAmount     Money      `json:"paid_amount" db:"paid_amount"`
+	CreatedAt      time.Time  `json:"created_at" db:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at" db:"updated_at"`
 }
 
 // Figure is one tax source's figures for one month (申报计算信息). Which

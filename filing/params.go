@@ -81,14 +81,14 @@ func (p *Params) DeadlineOf(per Period) (Deadline, error) {
 
 // Surcharge is the late-payment surcharge (滞纳金) on an amount owed.
 type Surcharge struct {
-	Owed     decimal.Decimal `json:"owed"`
-	Deadline Date            `json:"deadline"`
-	Through  Date            `json:"through"` // payment date, or the as-of day when unpaid
-	Paid     bool            `json:"paid"`
-	Days     int             `json:"days"`
-	Amount   decimal.Decimal `json:"amount"`
-	Rules    []string        `json:"rules"`
-	Warnings []Warning       `json:"warnings,omitempty"`
+	Owed     Money     `json:"owed"`
+	Deadline Date      `json:"deadline"`
+	Through  Date      `json:"through"` // payment date, or the as-of day when unpaid
+	Paid     bool      `json:"paid"`
+	Days     int       `json:"days"`
+	Amount   Money     `json:"amount"`
+	Rules    []string  `json:"rules"`
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // SurchargeOf computes 滞纳金 = owed × daily rate × days late, the days
@@ -97,7 +97,7 @@ type Surcharge struct {
 // inside the span, each day uses the rate in force on it. Nothing is owed
 // when owed ≤ 0 or the payment was on time.
 func (p *Params) SurchargeOf(owed decimal.Decimal, deadline, through Date, paid bool) (Surcharge, error) {
-	s := Surcharge{Owed: owed, Deadline: deadline, Through: through, Paid: paid, Amount: decimal.Zero,
+	s := Surcharge{Owed: MoneyOf(owed), Deadline: deadline, Through: through, Paid: paid, Amount: MoneyOf(decimal.Zero),
 		Rules: []string{"税收征收管理法 第三十二条", "税收征收管理法实施细则 第七十五条"}}
 	dl, th := deadline.Day(), through.Day()
 	if dl == 0 || th == 0 {
@@ -134,6 +134,6 @@ func (p *Params) SurchargeOf(owed decimal.Decimal, deadline, through Date, paid 
 		return s, err
 	}
 	s.Warnings = append(s.Warnings, unverified(rd)...)
-	s.Amount = exact.Round(int32(rd.Value.IntPart()))
+	s.Amount = MoneyOf(exact.Round(int32(rd.Value.IntPart())))
 	return s, nil
 }

@@ -51,10 +51,10 @@ func TestSurchargeCases(t *testing.T) {
 			t.Fatal(err)
 		}
 		days, _ := strconv.Atoi(row[4])
-		if s.Days != days || !s.Amount.Equal(decimal.RequireFromString(row[5])) {
-			t.Errorf("%s (%s): %d days %s, want %s days %s", row[0], row[6], s.Days, s.Amount, row[4], row[5])
+		if s.Days != days || !s.Amount.Decimal.Equal(decimal.RequireFromString(row[5])) {
+			t.Errorf("%s (%s): %d days %s, want %s days %s", row[0], row[6], s.Days, s.Amount.Decimal, row[4], row[5])
 		}
-		if s.Amount.Sign() > 0 && len(s.Warnings) == 0 {
+		if s.Amount.Decimal.Sign() > 0 && len(s.Warnings) == 0 {
 			t.Errorf("%s: the unconfirmed rounding is not flagged", row[0])
 		}
 	}
@@ -77,12 +77,12 @@ func TestSurchargeMonotone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b.Amount.LessThan(a.Amount) || a.Days != days || b.Days != days+1 {
-			t.Fatalf("%s owed: %d days %s, %d days %s", owed, a.Days, a.Amount, b.Days, b.Amount)
+		if b.Amount.Decimal.LessThan(a.Amount.Decimal) || a.Days != days || b.Days != days+1 {
+			t.Fatalf("%s owed: %d days %s, %d days %s", owed, a.Days, a.Amount.Decimal, b.Days, b.Amount.Decimal)
 		}
 		want := owed.Mul(decimal.RequireFromString("0.0005")).Mul(decimal.NewFromInt(int64(days))).Round(2)
-		if !a.Amount.Equal(want) {
-			t.Fatalf("%s × 0.0005 × %d = %s, got %s", owed, days, want, a.Amount)
+		if !a.Amount.Decimal.Equal(want) {
+			t.Fatalf("%s × 0.0005 × %d = %s, got %s", owed, days, want, a.Amount.Decimal)
 		}
 	})
 }

@@ -163,3 +163,11 @@ func monthRange(s string) (param.Date, param.Date) {
 	m, _ := strconv.Atoi(s[5:])
 	return param.NewDate(y, m, 1), param.NewDate(y, m, param.DaysIn(y, m))
 }
+
+// MarshalJSON writes "" as null.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d == "" {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + string(d) + `"`), nil
+}

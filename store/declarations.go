@@ -91,9 +91,9 @@ func (tx *Tx) Figures(id int64) ([]filing.Figure, error) {
 
 // Submit stores the assessment and totals and makes the draft immutable.
 func (tx *Tx) Submit(d *filing.Declaration, taxDue, reduction, tax decimal.Decimal, assessment []byte, actor string) error {
-	diff := decimal.NullDecimal{}
+	diff := filing.Money{}
 	if d.PreviousTax.Valid {
-		diff = decimal.NullDecimal{Decimal: tax.Sub(d.PreviousTax.Decimal), Valid: true}
+		diff = filing.MoneyOf(tax.Sub(d.PreviousTax.Decimal))
 	}
 	n, err := tx.exec(tx.q.SubmitDeclaration, taxDue, reduction, tax, diff, string(assessment), tx.now, actor, tx.now, d.ID, d.Version)
 	if err != nil {
@@ -104,9 +104,7 @@ func (tx *Tx) Submit(d *filing.Declaration, taxDue, reduction, tax decimal.Decim
 	}
 	now := tx.now
 	d.Status, d.SubmittedAt, d.SubmittedBy, d.Version, d.UpdatedAt = filing.StatusSubmitted, &now, actor, d.Version+1, now
-	d.TotalTaxDue = decimal.NullDecimal{Decimal: taxDue, Valid: true}
-	d.TotalReduction = decimal.NullDecimal{Decimal: reduction, Valid: true}
-	d.TotalTax = decimal.NullDecimal{Decimal: tax, Valid: true}
+	d.TotalTaxDue, d.TotalReduction, d.TotalTax = filing.MoneyOf(taxDue), filing.MoneyOf(reduction), filing.MoneyOf(tax)
 	d.TaxDifference = diff
 	d.Assessment = assessment
 	return nil
@@ -135,7 +133,7 @@ func (tx *Tx) Pay(d *filing.Declaration, paidOn filing.Date, amount decimal.Deci
 	if n == 0 {
 		return stale("declaration " + strconv.FormatInt(d.ID, 10))
 	}
-	d.PaidOn, d.PaidAmount = paidOn, decimal.NullDecimal{Decimal: amount, Valid: true}
+	d.PaidOn, d.PaidAmount = paidOn, filing.MoneyOf(amount)
 	d.Version++
 	d.UpdatedAt = tx.now
 	return nil
