@@ -408,3 +408,23 @@ func TestCatalog(t *testing.T) {
 		t.Errorf("overlapping versions accepted: %v", err)
 	}
 }
+
+func TestRoundingOnlyWhenRuled(t *testing.T) {
+	s := sched(Part{Name: "p", Kind: KindPerUnit, Label: "p", Rates: []Rate{{Price: nd("0.125"), Rule: "r", Meta: testMeta}}})
+	if r := calcOK(t, s, "1", nil); !r.Total.Equal(d("0.125")) {
+		t.Fatalf("rounded without a rule: %s", r.Total)
+	}
+	s.Rounding = &Rounding{Places: 2, Rule: "按元保留两位小数（测试）"}
+	r := calcOK(t, s, "1", nil)
+	if !r.Total.Equal(d("0.13")) { // half up
+		t.Fatalf("half up: %s", r.Total)
+	}
+	last := r.Trace[len(r.Trace)-1]
+	if last.Rule != s.Rounding.Rule || !strings.Contains(last.Text, "0.125 → 0.13") {
+		t.Fatalf("rounding not traced: %+v", last)
+	}
+	s.Rounding = &Rounding{Places: 2}
+	if err := Validate(s); err == nil {
+		t.Fatal("rounding without a rule accepted")
+	}
+}

@@ -38,7 +38,7 @@ type feeGoldenCase struct {
 	PartialStep string            `yaml:"partial_step"`
 	Quantity    string            `yaml:"quantity"`
 	Inputs      map[string]string `yaml:"inputs"`
-	Items       []feeGoldenItem      `yaml:"items"`
+	Items       []feeGoldenItem   `yaml:"items"`
 	Expect      struct {
 		Total    string                       `yaml:"total"`
 		Verified *bool                        `yaml:"verified"`
@@ -48,8 +48,8 @@ type feeGoldenCase struct {
 }
 
 type feeGoldenFile struct {
-	Schedule string       `yaml:"schedule"`
-	Date     string       `yaml:"date"`
+	Schedule string          `yaml:"schedule"`
+	Date     string          `yaml:"date"`
 	Cases    []feeGoldenCase `yaml:"cases"`
 }
 
