@@ -243,7 +243,9 @@ func TestEndToEnd(t *testing.T) {
 		}
 
 		// The audit log has it all, and only officers and admins read it.
-		var audit struct{ Entries []struct{ Action, Actor string } }
+		var audit struct {
+			Entries []struct{ Action, Actor string }
+		}
 		must(t, e.do("admin", "GET", "/v1/audit?credit_code="+codeA, nil, nil), 200).json(t, &audit)
 		if len(audit.Entries) < 12 {
 			t.Errorf("audit: %d entries", len(audit.Entries))
