@@ -95,11 +95,30 @@ func annexABitwise(data []byte) uint16 {
 // lenient mode and always reported as such.
 func modbusSwapped(data []byte) uint16 {
 	reg := uint16(0xFFFF)
+	for len(data) >= 8 {
+		reg ^= uint16(data[0]) | uint16(data[1])<<8
+		reg = modbusSlice[7][byte(reg)] ^ modbusSlice[6][reg>>8] ^ modbusSlice[5][data[2]] ^ modbusSlice[4][data[3]] ^
+			modbusSlice[3][data[4]] ^ modbusSlice[2][data[5]] ^ modbusSlice[1][data[6]] ^ modbusSlice[0][data[7]]
+		data = data[8:]
+	}
 	for _, b := range data {
 		reg = (reg >> 8) ^ crcTable[byte(reg)^b]
 	}
 	return reg<<8 | reg>>8
 }
+
+// modbusSlice are the slicing-by-8 tables of plain CRC-16/MODBUS:
+// modbusSlice[k][x] is byte x followed by k zero bytes.
+var modbusSlice = func() (s [8][256]uint16) {
+	s[0] = crcTable
+	for k := 1; k < 8; k++ {
+		for x := range 256 {
+			v := s[k-1][x]
+			s[k][x] = v>>8 ^ crcTable[byte(v)]
+		}
+	}
+	return s
+}()
 
 // Checksum returns the HJ 212-2017 附录 A checksum of a data segment (the
 // bytes from "QN="/"ST=" through the final "&&") as four upper-case hex

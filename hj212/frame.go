@@ -1,6 +1,10 @@
 package hj212
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // Verdict is what the checks say about one packet. The zero value is
 // Rejected, so a packet nobody looked at is never taken for a good one.
@@ -99,13 +103,28 @@ type Problem struct {
 	Text []byte // the bytes concerned (aliases the raw frame)
 }
 
-// RawPair is one key=value of the header or of CP, pointing into the frame.
+// RawPair is one key=value of the header or of CP, as offsets into the
+// frame's Raw (no pointers, so collecting pairs costs only the copy of 16
+// bytes). Use Frame.Key and Frame.Value to read it.
 type RawPair struct {
-	Item     int // index of the ';'-separated CP item (0-based); 0 in the header
-	Key      []byte
-	Value    []byte
-	NoEquals bool // the entry had no '='; Key holds all of it
-	At       int  // offset of Key in the raw frame
+	Item int32 // index of the ';'-separated CP item (0-based); 0 in the header
+	At   int32 // offset of the key in Raw
+	Eq   int32 // offset of the '=' (== End when the entry has none)
+	End  int32 // offset just past the value
+}
+
+// NoEquals reports an entry without '=': the key is all of it.
+func (p RawPair) NoEquals() bool { return p.Eq == p.End }
+
+// Key returns the key of p.
+func (f *Frame) Key(p RawPair) []byte { return f.Raw[p.At:p.Eq] }
+
+// Value returns the value of p (nil for an entry without '=').
+func (f *Frame) Value(p RawPair) []byte {
+	if p.NoEquals() {
+		return nil
+	}
+	return f.Raw[p.Eq+1 : p.End]
 }
 
 // Frame is a packet taken apart without copying: framing, length, CRC and
@@ -278,8 +297,22 @@ func digits4(b []byte) (int, bool) {
 // CRC still vouches for them.
 func (f *Frame) scanBytes() {
 	ctrl, ctrlAt, spaces, spaceAt, high, highAt := 0, -1, 0, -1, 0, -1
-	for i, c := range f.Data {
-		switch {
+	d := f.Data
+	i := 0
+	for ; i < len(d); i++ {
+		// Skip 8 plain bytes (0x21..0x7E) at a time: a byte below 0x21
+		// or above 0x7E sets a high bit in lt or ge (the "hasless" and
+		// "hasmore" word tricks); only then look at the bytes one by one.
+		if i+8 <= len(d) {
+			x := binary.LittleEndian.Uint64(d[i:])
+			lt := (x - 0x2121212121212121) &^ x & 0x8080808080808080
+			ge := ((x + 0x0101010101010101) | x) & 0x8080808080808080
+			if lt|ge == 0 {
+				i += 7
+				continue
+			}
+		}
+		switch c := d[i]; {
 		case c < 0x20 || c == 0x7F:
 			if ctrl == 0 {
 				ctrlAt = i
@@ -383,7 +416,11 @@ func (f *Frame) splitHeader(h []byte, at int) {
 		if len(seg) == 0 {
 			f.warn(Problem{Code: CodeEmptyItem, At: at})
 		} else {
-			f.Header = append(f.Header, pairOf(seg, 0, at))
+			eq := len(seg)
+			if i := bytes.IndexByte(seg, '='); i >= 0 {
+				eq = i
+			}
+			f.Header = append(f.Header, RawPair{At: int32(at), Eq: int32(at + eq), End: int32(at + len(seg))})
 		}
 		h = h[next:]
 		at += next
@@ -397,56 +434,66 @@ func (f *Frame) splitCP(c []byte, at int) {
 	if len(c) == 0 {
 		return
 	}
-	item := 0
-	for {
-		end := bytes.IndexByte(c, ';')
-		last := end < 0
-		if last {
-			end = len(c)
-		}
-		f.splitItem(c[:end], item, at)
-		if last {
-			return
-		}
-		c = c[end+1:]
-		at += end + 1
-		item++
-	}
-}
-
-func (f *Frame) splitItem(it []byte, item, at int) {
-	if len(it) == 0 {
-		f.warn(Problem{Code: CodeEmptyItem, At: at})
-		return
-	}
-	for {
-		end := bytes.IndexByte(it, ',')
-		last := end < 0
-		if last {
-			end = len(it)
-		}
-		if end == 0 {
-			f.warn(Problem{Code: CodeEmptyItem, At: at})
+	// One pass: items end at ';', pairs at ',' or ';', the first '='
+	// splits key from value. Empty entries are noted, not kept. The
+	// separators are found 8 bytes at a time: sepMask marks each byte of
+	// a word that is '=', ',' or ';', and only those bytes are visited.
+	var item int32
+	start, eq := 0, -1
+	for base := 0; base < len(c); base += 8 {
+		var m uint64
+		if base+8 <= len(c) {
+			m = sepMask(binary.LittleEndian.Uint64(c[base:]))
 		} else {
-			p := pairOf(it[:end], item, at)
-			if p.NoEquals {
-				f.warn(Problem{Code: CodeNoEquals, At: at, Text: p.Key})
+			for j := base; j < len(c); j++ {
+				if ch := c[j]; ch == '=' || ch == ',' || ch == ';' {
+					m |= 0x80 << (8 * uint(j-base))
+				}
 			}
-			f.CP = append(f.CP, p)
 		}
-		if last {
-			return
+		for m != 0 {
+			j := base + bits.TrailingZeros64(m)/8
+			m &= m - 1
+			if c[j] == '=' {
+				if eq < 0 {
+					eq = j
+				}
+				continue
+			}
+			f.endPair(c, at, start, eq, j, item)
+			start, eq = j+1, -1
+			if c[j] == ';' {
+				item++
+			}
 		}
-		it = it[end+1:]
-		at += end + 1
 	}
+	f.endPair(c, at, start, eq, len(c), item)
 }
 
-func pairOf(seg []byte, item, at int) RawPair {
-	if i := bytes.IndexByte(seg, '='); i >= 0 {
-		return RawPair{Item: item, Key: seg[:i], Value: seg[i+1:], At: at}
+const (
+	low7s = 0x7F7F7F7F7F7F7F7F
+	highs = 0x8080808080808080
+)
+
+// zeroBytes sets the high bit of exactly those bytes of x that are zero.
+func zeroBytes(x uint64) uint64 { return ^(((x & low7s) + low7s) | x) & highs }
+
+// sepMask sets the high bit of each byte of x that is '=', ',' or ';'.
+func sepMask(x uint64) uint64 {
+	return zeroBytes(x^0x3D3D3D3D3D3D3D3D) | zeroBytes(x^0x2C2C2C2C2C2C2C2C) | zeroBytes(x^0x3B3B3B3B3B3B3B3B)
+}
+
+// endPair records the CP entry c[start:i] (eq is its first '=', or -1).
+func (f *Frame) endPair(c []byte, at, start, eq, i int, item int32) {
+	switch {
+	case i == start:
+		f.warn(Problem{Code: CodeEmptyItem, At: at + start})
+	case eq < 0:
+		f.warn(Problem{Code: CodeNoEquals, At: at + start, Text: c[start:i]})
+		f.CP = append(f.CP, RawPair{Item: item, At: int32(at + start), Eq: int32(at + i), End: int32(at + i)})
+	default:
+		f.CP = append(f.CP, RawPair{Item: item, At: int32(at + start), Eq: int32(at + eq), End: int32(at + i)})
 	}
-	return RawPair{Item: item, Key: seg, NoEquals: true, At: at}
 }
 
 // Header field bits, for the missing/duplicate checks.
@@ -491,17 +538,18 @@ func headerBit(k []byte) int {
 func (f *Frame) checkHeader() {
 	seen := 0
 	for _, h := range f.Header {
-		bit := headerBit(h.Key)
+		key := f.Key(h)
+		bit := headerBit(key)
 		switch {
 		case bit == 0:
-			f.warn(Problem{Code: CodeUnknownField, At: h.At, Text: h.Key})
+			f.warn(Problem{Code: CodeUnknownField, At: int(h.At), Text: key})
 		case seen&bit != 0:
-			f.warn(Problem{Code: CodeDuplicateField, At: h.At, Text: h.Key})
+			f.warn(Problem{Code: CodeDuplicateField, At: int(h.At), Text: key})
 		}
 		seen |= bit
 		if bit&(fST|fCN|fFlag|fPNUM|fPNO) != 0 {
-			if _, ok := atoi(h.Value); !ok {
-				f.warn(Problem{Code: CodeBadHeaderValue, At: h.At, Text: h.Key})
+			if _, ok := atoi(f.Value(h)); !ok {
+				f.warn(Problem{Code: CodeBadHeaderValue, At: int(h.At), Text: key})
 			}
 		}
 	}
@@ -548,8 +596,8 @@ const (
 // Field returns the value of the first header field named key.
 func (f *Frame) Field(key string) ([]byte, bool) {
 	for _, h := range f.Header {
-		if string(h.Key) == key && !h.NoEquals {
-			return h.Value, true
+		if !h.NoEquals() && string(f.Key(h)) == key {
+			return f.Value(h), true
 		}
 	}
 	return nil, false

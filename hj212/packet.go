@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -90,10 +91,19 @@ func (p *Packet) Accepted() bool { return p.Verdict == Valid || p.Verdict == Len
 // packet read from a line of text has lost it). Parse never panics and
 // never returns nil.
 func Parse(raw []byte, opt Options) *Packet {
-	var f Frame
+	f := framePool.Get().(*Frame)
 	f.Parse(raw, opt)
-	return f.Packet()
+	p := f.Packet()
+	f.Raw, f.Data, f.CRCText = nil, nil, nil // do not keep the caller's buffer alive
+	clear(f.Problems)
+	clear(f.Warnings)
+	framePool.Put(f)
+	return p
 }
+
+// framePool keeps Frames (and the slices they have grown) between calls
+// of Parse.
+var framePool = sync.Pool{New: func() any { return new(Frame) }}
 
 // Packet builds the decoded packet from a parsed frame, copying what it
 // keeps so the frame's buffer can be reused.
@@ -115,13 +125,13 @@ func (f *Frame) Packet() *Packet {
 	}
 	p.Header = make([]Field, len(f.Header))
 	for i, h := range f.Header {
-		k := s[h.At : h.At+len(h.Key)]
+		k := s[h.At:h.Eq]
 		v := ""
-		if !h.NoEquals {
-			v = s[h.At+len(h.Key)+1 : h.At+len(h.Key)+1+len(h.Value)]
+		if !h.NoEquals() {
+			v = s[h.Eq+1 : h.End]
 		}
 		p.Header[i] = Field{Key: k, Value: v}
-		if h.NoEquals {
+		if h.NoEquals() {
 			continue
 		}
 		switch k {
@@ -143,19 +153,18 @@ func (f *Frame) Packet() *Packet {
 	p.CP = make([]Pair, len(f.CP))
 	for i, r := range f.CP {
 		q := &p.CP[i]
-		q.Item = r.Item
-		q.Key = s[r.At : r.At+len(r.Key)]
-		q.NoEquals = r.NoEquals
-		if !r.NoEquals {
-			at := r.At + len(r.Key) + 1
-			q.Value = s[at : at+len(r.Value)]
+		q.Item = int(r.Item)
+		q.Key = s[r.At:r.Eq]
+		q.NoEquals = r.NoEquals()
+		if !q.NoEquals {
+			q.Value = s[r.Eq+1 : r.End]
 		}
 		if j := strings.LastIndexByte(q.Key, '-'); j >= 0 {
 			q.Code, q.Suffix = q.Key[:j], q.Key[j+1:]
 		}
 		for k := i - 1; k >= 0 && p.CP[k].Item == q.Item; k-- {
 			if p.CP[k].Key == q.Key {
-				warnings = append(warnings, Issue{CodeDuplicateKey, r.At, fmt.Sprintf("key %s appears twice in one item (both kept, in order)", q.Key)})
+				warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), fmt.Sprintf("key %s appears twice in one item (both kept, in order)", q.Key)})
 				break
 			}
 		}
@@ -167,7 +176,7 @@ func (f *Frame) Packet() *Packet {
 				if ok {
 					p.Time = t
 				} else {
-					warnings = append(warnings, Issue{CodeBadDataTime, r.At, fmt.Sprintf("DataTime %q is not YYYYMMDDhhmmss[zzz]", q.Value)})
+					warnings = append(warnings, Issue{CodeBadDataTime, int(r.At), fmt.Sprintf("DataTime %q is not YYYYMMDDhhmmss[zzz]", q.Value)})
 				}
 			}
 		case isTimestampKey(q.Key) && (len(q.Value) == 14 || len(q.Value) == 17):
@@ -175,7 +184,7 @@ func (f *Frame) Packet() *Packet {
 		default:
 			q.Number, q.IsNumber = parseNumber(q.Value)
 			if !q.IsNumber && measured(q.Suffix) {
-				warnings = append(warnings, Issue{CodeNotANumber, r.At, fmt.Sprintf("%s value %q is not a decimal number (kept as text)", q.Key, q.Value)})
+				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", q.Key, q.Value)})
 			}
 		}
 	}
