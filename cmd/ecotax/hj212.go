@@ -18,7 +18,8 @@ const hj212Usage = `usage:
 
 check reads one HJ 212 packet per line ("-" reads standard input), without
 its CR LF. Blank lines and comment lines (starting with "#" but not "##")
-are skipped; a trailing CR is removed. For each packet it prints one JSON
+are skipped; a trailing CR (and a UTF-8 byte-order mark at the start of the
+file) is removed. For each packet it prints one JSON
 line:
   {"line":N,"verdict":"valid|lenient|rejected","reason":"...","cn":"...","mn":"...","values":N}
 line is the 1-based line number in the input, values the number of CP
@@ -101,6 +102,10 @@ func hj212Check(e *env, args []string) int {
 		}
 		line = bytes.TrimSuffix(line, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
+		if n == 1 {
+			// A byte-order mark belongs to the file, not to a packet.
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
 		if skipLine(line) {
 			if rerr != nil {
 				break

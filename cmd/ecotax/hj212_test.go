@@ -84,7 +84,7 @@ func TestHJ212CheckSamples(t *testing.T) {
 }
 
 func TestHJ212CheckStdin(t *testing.T) {
-	in := "# a comment\r\n\r\n   \n" +
+	in := "\xef\xbb\xbf# a comment\r\n\r\n   \n" +
 		"##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&1C80\r\n" +
 		"#\n" +
 		"garbage\n" +
