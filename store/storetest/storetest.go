@@ -56,10 +56,10 @@ func PostgresURL(t testing.TB) string {
 	return u
 }
 
-// OpenPostgres creates a schema of its own in the test database, opens a
-// migrated store whose search_path is that schema, and drops the schema
+// PostgresSchemaURL creates a schema of its own in the test database and
+// returns a URL whose search_path is that schema; the schema is dropped
 // when the test ends.
-func OpenPostgres(t testing.TB) *store.DB {
+func PostgresSchemaURL(t testing.TB) string {
 	t.Helper()
 	base := PostgresURL(t)
 	var b [6]byte
@@ -90,7 +90,17 @@ func OpenPostgres(t testing.TB) *store.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String())
+	return u.String()
+}
+
+// OpenPostgres opens a migrated store in a schema of its own (see
+// PostgresSchemaURL).
+func OpenPostgres(t testing.TB) *store.DB {
+	t.Helper()
+	dsn := PostgresSchemaURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
