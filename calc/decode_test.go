@@ -113,8 +113,8 @@ func TestShippedExamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		if !res.TotalTax.IsPositive() || len(res.Trace) == 0 {
-			t.Errorf("%s: total %s, %d trace steps", f, res.TotalTax, len(res.Trace))
+		if !res.TotalTax.IsPositive() || len(res.Steps()) == 0 {
+			t.Errorf("%s: total %s, %d trace steps", f, res.TotalTax, len(res.Steps()))
 		}
 	}
 }

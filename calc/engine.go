@@ -22,6 +22,58 @@ type Engine struct {
 	rates     map[string][]*RateRule // by 2-digit province code
 	provinces map[string]*Region     // by 2-digit province code
 	zones     map[string]*Region     // by region prefix
+	// params holds, for every parameter row, the text a result shows for
+	// it, rendered once at start-up instead of in every result.
+	params map[*param.Meta]paramText
+}
+
+type paramText struct {
+	key, value, from, to, where string
+}
+
+func (e *Engine) addParam(m *param.Meta, key, value string) {
+	e.params[m] = paramText{key: key, value: value, from: m.From.String(), to: m.To.String(), where: m.Where()}
+}
+
+// indexParams renders the text of every parameter row.
+func (e *Engine) indexParams() {
+	t := e.t
+	e.params = map[*param.Meta]paramText{}
+	for _, p := range t.Pollutants {
+		e.addParam(&p.Meta, "equivalent_value."+p.ID, p.Value.String())
+	}
+	for i := range t.PHBands {
+		b := &t.PHBands[i]
+		e.addParam(&b.Meta, "equivalent_value.water_special.ph["+b.Label+"]", b.Value.String())
+	}
+	for i := range t.Rates {
+		r := &t.Rates[i]
+		e.addParam(&r.Meta, rateParamKey(r, e.names), r.Value.String())
+	}
+	for i := range t.Scalars {
+		s := &t.Scalars[i]
+		e.addParam(&s.Meta, s.Key, s.Text)
+	}
+	for i := range t.NoiseBands {
+		b := &t.NoiseBands[i]
+		e.addParam(&b.Meta, "noise.band."+bandLabel(b), b.Amount.String())
+	}
+	for i := range t.SolidWaste {
+		s := &t.SolidWaste[i]
+		e.addParam(&s.Meta, "solid_waste."+s.Waste, s.Value.String())
+	}
+	for i := range t.Exemptions {
+		x := &t.Exemptions[i]
+		e.addParam(&x.Meta, "exemption."+x.Code, x.Reason)
+	}
+	for i := range t.Penalties {
+		p := &t.Penalties[i]
+		e.addParam(&p.Meta, "penalty."+p.Code, p.Reason)
+	}
+	for i := range t.Regions {
+		r := &t.Regions[i]
+		e.addParam(&r.Meta, "region."+r.Code, r.Name)
+	}
 }
 
 // NewEngine indexes the tables. The fixtures package checks each file;
@@ -77,6 +129,7 @@ func NewEngine(t *Tables) (*Engine, error) {
 		}
 		e.rates[r.Province] = append(e.rates[r.Province], r)
 	}
+	e.indexParams()
 	for _, p := range t.Pollutants {
 		if p.Special == SpecialPH && len(t.PHBands) == 0 {
 			return nil, fmt.Errorf("%s: pH needs the pH bands table", p.Where())
@@ -129,30 +182,34 @@ type assessment struct {
 	used     map[*param.Meta]int
 	uses     []paramUse
 	override map[string]decimal.Decimal // pollutant id → what-if rate
-	rateMemo map[rateKey]rateAnswer
+	rateMemo []rateMemo
 	srcOf    []int // line index → source index
 }
 
 type paramUse struct {
 	meta   *param.Meta
-	key    string
 	region string
-	value  func() string
 }
 
 func newAssessment(e *Engine, req *Request) *assessment {
-	n := 0
+	n := 0 // lines: one per pollutant, two per noise source, one otherwise
 	for i := range req.Sources {
-		n += len(req.Sources[i].Pollutants) + 2
+		switch s := &req.Sources[i]; s.Kind {
+		case KindAir, KindWater:
+			n += len(s.Pollutants)
+		case KindNoise:
+			n += 2
+		default:
+			n++
+		}
 	}
 	return &assessment{
-		e:        e,
-		req:      req,
-		res:      &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: make([]Line, 0, n), Trace: make([]Step, 0, 4*n)},
-		months:   map[Month]*monthParams{},
-		used:     map[*param.Meta]int{},
-		rateMemo: map[rateKey]rateAnswer{},
-		srcOf:    make([]int, 0, n),
+		e:      e,
+		req:    req,
+		res:    &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: make([]Line, 0, n), trace: make([]Step, 0, 3*n)},
+		months: map[Month]*monthParams{},
+		used:   make(map[*param.Meta]int, 16),
+		srcOf:  make([]int, 0, n),
 	}
 }
 
@@ -160,16 +217,16 @@ func (a *assessment) fail(path, code, format string, args ...any) {
 	a.errs = append(a.errs, FieldError{Path: path, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
-// use records that the result relied on a parameter row.
-func (a *assessment) use(m *param.Meta, key, region string, value func() string) {
+// use notes that the result relied on a parameter row (in a region).
+func (a *assessment) use(m *param.Meta, region string) {
 	if _, ok := a.used[m]; ok {
 		return
 	}
 	a.used[m] = len(a.uses)
-	a.uses = append(a.uses, paramUse{meta: m, key: key, region: region, value: value})
+	a.uses = append(a.uses, paramUse{meta: m, region: region})
 }
 
-func (a *assessment) step(s Step) { a.res.Trace = append(a.res.Trace, s) }
+func (a *assessment) step(s Step) { a.res.trace = append(a.res.trace, s) }
 
 // monthParams are the named parameters in force in one tax month.
 type monthParams struct {
@@ -260,7 +317,7 @@ func (a *assessment) useScalar(mp *monthParams, key string) {
 	if s == nil {
 		return
 	}
-	a.use(&s.Meta, s.Key, "", func() string { return s.Text })
+	a.use(&s.Meta, "")
 }
 
 // check validates what spans sources: the period, duplicates, the region,
@@ -311,30 +368,38 @@ func (a *assessment) check() {
 // total sums lines into months and the whole result.
 func (a *assessment) total() {
 	res := a.res
-	byMonth := map[string]*MonthTotal{}
+	// Months first (a declaration has one to three), then the whole as the
+	// sum of its months: the same sums with fewer additions.
+	res.Months = make([]MonthTotal, 0, 3)
 	for i := range res.Lines {
 		l := &res.Lines[i]
-		res.TotalTaxDue = res.TotalTaxDue.Add(l.TaxDue)
-		res.TotalReduction = res.TotalReduction.Add(l.Reduction)
-		res.TotalTax = res.TotalTax.Add(l.Tax)
-		mt := byMonth[l.Month]
-		if mt == nil {
-			mt = &MonthTotal{Month: l.Month}
-			byMonth[l.Month] = mt
+		k := 0
+		for k < len(res.Months) && res.Months[k].Month != l.Month {
+			k++
 		}
+		if k == len(res.Months) {
+			res.Months = append(res.Months, MonthTotal{Month: l.Month})
+		}
+		if !l.Taxed {
+			continue // zero lines add nothing
+		}
+		mt := &res.Months[k]
 		mt.TaxDue = mt.TaxDue.Add(l.TaxDue)
-		mt.Reduction = mt.Reduction.Add(l.Reduction)
+		if !l.Reduction.IsZero() {
+			mt.Reduction = mt.Reduction.Add(l.Reduction)
+		}
 		mt.Tax = mt.Tax.Add(l.Tax)
-	}
-	res.Months = make([]MonthTotal, 0, len(byMonth))
-	for _, mt := range byMonth {
-		res.Months = append(res.Months, *mt)
 	}
 	sort.Slice(res.Months, func(i, j int) bool { return res.Months[i].Month < res.Months[j].Month })
 	for _, mt := range res.Months {
-		a.step(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条", vals: [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax}})
+		res.TotalTaxDue = res.TotalTaxDue.Add(mt.TaxDue)
+		res.TotalReduction = res.TotalReduction.Add(mt.Reduction)
+		res.TotalTax = res.TotalTax.Add(mt.Tax)
 	}
-	a.step(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text, vals: [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax}})
+	for _, mt := range res.Months {
+		a.step(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条", data: &stepData{vals: [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax}}})
+	}
+	a.step(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text, data: &stepData{vals: [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax}}})
 }
 
 // finish lists the parameters used and warns about every figure that is
@@ -343,13 +408,12 @@ func (a *assessment) finish() {
 	res := a.res
 	res.Parameters = make([]ParamUse, 0, len(a.uses))
 	for _, u := range a.uses {
-		m := u.meta
-		pu := ParamUse{Key: u.key, Region: u.region, Value: u.value(), EffectiveFrom: m.From.String(), EffectiveTo: m.To.String(),
-			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: m.Where()}
-		res.Parameters = append(res.Parameters, pu)
+		m, pt := u.meta, a.e.params[u.meta]
+		res.Parameters = append(res.Parameters, ParamUse{Key: pt.key, Region: u.region, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,
+			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where})
 		if !m.Verified {
 			res.Warnings = append(res.Warnings, Warning{Code: "unverified_parameter",
-				Message: fmt.Sprintf("参数 %s = %s 未经核实（可信度 %s，%s）：来源 %s", u.key, pu.Value, m.Confidence, m.Where(), m.Source)})
+				Message: "参数 " + pt.key + " = " + pt.value + " 未经核实（可信度 " + m.Confidence + "，" + pt.where + "）：来源 " + m.Source})
 		}
 	}
 }

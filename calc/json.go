@@ -62,16 +62,6 @@ type warningJSON struct {
 	Path    string `json:"path,omitempty"`
 }
 
-type stepJSON struct {
-	N         int    `json:"n"`
-	Step      string `json:"step"`
-	Source    string `json:"source,omitempty"`
-	Month     string `json:"month,omitempty"`
-	Pollutant string `json:"pollutant,omitempty"`
-	Rule      string `json:"rule"`
-	Text      string `json:"text"`
-}
-
 type taxpayerJSON struct {
 	CreditCode string `json:"credit_code,omitempty"`
 	Name       string `json:"name,omitempty"`
@@ -89,7 +79,7 @@ type resultJSON struct {
 	Months         []monthJSON   `json:"months"`
 	Parameters     []paramJSON   `json:"parameters"`
 	Warnings       []warningJSON `json:"warnings"`
-	Trace          []stepJSON    `json:"trace"`
+	Trace          []TraceStep   `json:"trace"`
 }
 
 func money(d decimal.Decimal) string { return d.StringFixed(2) }
@@ -114,7 +104,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		Months:     make([]monthJSON, len(r.Months)),
 		Parameters: make([]paramJSON, len(r.Parameters)),
 		Warnings:   make([]warningJSON, len(r.Warnings)),
-		Trace:      make([]stepJSON, len(r.Trace)),
+		Trace:      r.Steps(),
 	}
 	if r.Taxpayer != (Taxpayer{}) {
 		out.Taxpayer = &taxpayerJSON{r.Taxpayer.CreditCode, r.Taxpayer.Name}
@@ -146,20 +136,6 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	}
 	for i, w := range r.Warnings {
 		out.Warnings[i] = warningJSON(w)
-	}
-	for i := range r.Trace {
-		s := &r.Trace[i]
-		sj := stepJSON{N: i + 1, Step: s.Kind, Rule: s.Rule, Text: r.Explain(i)}
-		if s.about() && s.L >= 0 && s.L < len(r.Lines) {
-			l := &r.Lines[s.L]
-			sj.Source, sj.Month = l.Source, l.Month
-			if s.Kind != StepRanking {
-				sj.Pollutant = l.Pollutant
-			}
-		} else if s.Kind == StepMonthTotal {
-			sj.Month = s.Note
-		}
-		out.Trace[i] = sj
 	}
 	return marshalNoEscape(out)
 }

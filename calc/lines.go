@@ -47,9 +47,9 @@ func (a *assessment) buildLines() {
 		pen := a.penalty(s)
 		switch s.Kind {
 		case KindAir, KindWater:
-			seen := make(map[string]string, len(s.Pollutants))
+			first := len(a.res.Lines)
 			for pi := range s.Pollutants {
-				a.pollutantLine(s, si, &s.Pollutants[pi], ex, pen, seen)
+				a.pollutantLine(s, si, &s.Pollutants[pi], ex, pen, first)
 			}
 		case KindNoise:
 			a.noiseLines(s, si, ex, mp)
@@ -75,7 +75,7 @@ func (a *assessment) exemption(s *Source) *Exemption {
 		}
 		for _, k := range x.Kinds {
 			if k == s.Kind {
-				a.use(&x.Meta, "exemption."+x.Code, "", func() string { return x.Reason })
+				a.use(&x.Meta, "")
 				return x
 			}
 		}
@@ -102,7 +102,7 @@ func (a *assessment) penalty(s *Source) *Penalty {
 		}
 		for _, k := range p.Kinds {
 			if k == s.Kind {
-				a.use(&p.Meta, "penalty."+p.Code, "", func() string { return p.Reason })
+				a.use(&p.Meta, "")
 				return p
 			}
 		}
@@ -137,15 +137,13 @@ func (a *assessment) setEquivalents(li int, num, den, value decimal.Decimal) {
 	}
 	eq := num.DivRound(den, places)
 	l.Equivalents = decimal.NullDecimal{Decimal: eq, Valid: true}
-	a.step(Step{Kind: StepEquivalents, L: li, Rule: "环境保护税法 第八条", vals: [4]decimal.Decimal{num, den, eq}})
-	if a.req.Rounding == PerLine2dp {
-		a.step(Step{Kind: StepRounding, L: li, Rule: "取整口径 per_line_2dp（污染当量数四舍五入保留两位小数，按其排序）", Note: "污染当量数", vals: [4]decimal.Decimal{num, den, eq}})
-	} else {
-		a.step(Step{Kind: StepRounding, L: li, Rule: "取整口径 exact（污染当量数仅为展示保留四位小数，计算与排序用精确值）", Note: "污染当量数(展示)", vals: [4]decimal.Decimal{num, den, eq}})
-	}
+	// One step; on output it reads as the division and its rounding.
+	a.step(Step{Kind: StepEquivalents, L: li, Rule: "环境保护税法 第八条"})
 }
 
-func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exemption, pen *Penalty, seen map[string]string) {
+// pollutantLine adds the line of one air or water item; the source's lines
+// so far start at index first (to find a pollutant listed twice).
+func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exemption, pen *Penalty, first int) {
 	if p.Name == "" {
 		return // reported by the decoder
 	}
@@ -155,11 +153,12 @@ func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exe
 			p.Name, kindZh(s.Kind), strings.Join(a.e.names.Suggest(s.Kind, p.Name), "、"))
 		return
 	}
-	if prev, dup := seen[pol.ID]; dup {
-		a.fail(p.Path+".name", "duplicate_pollutant", "%s is already listed at %s for this outlet", pol.Name, prev)
-		return
+	for j := first; j < len(a.res.Lines); j++ {
+		if a.res.Lines[j].pol == pol {
+			a.fail(p.Path+".name", "duplicate_pollutant", "%s is already listed at %s for this outlet", pol.Name, a.res.Lines[j].Path)
+			return
+		}
 	}
-	seen[pol.ID] = p.Path
 	li := a.newLine(s, si, pol.Name, p.Path)
 	l := &a.res.Lines[li]
 	l.pol, l.order, l.in = pol, pol.Order, p
@@ -205,13 +204,13 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 			return
 		}
 		qty = p.GeneratedKg.Decimal
-		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, vals: [4]decimal.Decimal{qty}})
+		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, data: &stepData{vals: [4]decimal.Decimal{qty}}})
 	case p.GeneratedKg.Valid:
 		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第六条)")
 		return
 	case p.EmissionT.Valid:
 		qty = p.EmissionT.Decimal.Mul(thousand)
-		a.step(Step{Kind: StepTonnes, L: li, vals: [4]decimal.Decimal{p.EmissionT.Decimal, qty}})
+		a.step(Step{Kind: StepTonnes, L: li, data: &stepData{vals: [4]decimal.Decimal{p.EmissionT.Decimal, qty}}})
 	case p.EmissionKg.Valid:
 		qty = p.EmissionKg.Decimal
 	default:
@@ -229,7 +228,7 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 	}
 	l.exceeded = l.exceeded || p.ExceedsStandard
 	a.setEquivalents(li, qty, pol.Value, pol.Value)
-	a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+	a.use(&pol.Meta, "")
 }
 
 // specialItem handles 表三: pH, 色度, 大肠菌群数, 余氯量, all based on the
@@ -272,8 +271,8 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 附表二 表三", Note: l.Reason})
 			return
 		}
-		a.use(&band.Meta, "equivalent_value.water_special.ph["+band.Label+"]", "", band.Value.String)
-		a.step(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label, vals: [4]decimal.Decimal{p.Value.Decimal, band.Value}})
+		a.use(&band.Meta, "")
+		a.step(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label, data: &stepData{vals: [4]decimal.Decimal{p.Value.Decimal, band.Value}}})
 		a.setEquivalents(li, ww, band.Value, band.Value)
 		return
 	case SpecialColour:
@@ -296,7 +295,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				return
 			}
 			over := p.Measured.Decimal.Sub(p.Standard.Decimal)
-			a.step(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条", vals: [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal}})
+			a.step(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条", data: &stepData{vals: [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal}}})
 			if !over.IsPositive() {
 				l.notTaxed("色度 "+p.Measured.Decimal.String()+" 未超过标准 "+p.Standard.Decimal.String(), rulesColour)
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
@@ -308,7 +307,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".measured", "required", "色度 needs measured and standard (or exceed_multiple)")
 			return
 		}
-		a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+		a.use(&pol.Meta, "")
 		a.setEquivalents(li, num, den, pol.Value)
 		return
 	case SpecialColiform:
@@ -331,7 +330,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 		a.fail(p.Path, "invalid_value", "value and exceed_multiple are used only for pH值 and 色度")
 		return
 	}
-	a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+	a.use(&pol.Meta, "")
 	a.setEquivalents(li, ww, pol.Value, pol.Value)
 }
 
@@ -368,7 +367,7 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		}
 		l.Quantity = exceed
 		l.ExceedDB = decimal.NullDecimal{Decimal: exceed, Valid: true}
-		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", vals: [4]decimal.Decimal{np.MeasuredDB, np.LimitDB, diff, exceed}})
+		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", data: &stepData{vals: [4]decimal.Decimal{np.MeasuredDB, np.LimitDB, diff, exceed}}})
 		if ex != nil {
 			l.notTaxed(ex.Reason, []string{ex.Rule})
 			a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
@@ -384,7 +383,7 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 			a.fail(np.Path, "parameter_not_found", "no noise band covers %s dB in %s", exceed, s.MonthRaw)
 			continue
 		}
-		a.use(&band.Meta, "noise.band."+bandLabel(band), "", band.Amount.String)
+		a.use(&band.Meta, "")
 		a.useScalar(mp, "noise.half.days_below")
 		tax := band.Amount
 		l.Rate = decimal.NullDecimal{Decimal: band.Amount, Valid: true}
@@ -400,7 +399,7 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		}
 		l.TaxDue, l.Tax, l.Taxed = tax.Round(2), tax.Round(2), true
 		l.Reason = "超标 " + exceed.String() + " 分贝"
-		a.step(Step{Kind: StepNoiseTax, L: li, Rule: "环境保护税法 附表一 噪声 注", vals: [4]decimal.Decimal{band.Amount, decimal.NewFromInt(int64(np.ExceedDays)), tax}, N: mp.halfDays})
+		a.step(Step{Kind: StepNoiseTax, L: li, Rule: "环境保护税法 附表一 噪声 注", data: &stepData{vals: [4]decimal.Decimal{band.Amount, decimal.NewFromInt(int64(np.ExceedDays)), tax}}, N: mp.halfDays})
 	}
 }
 
@@ -450,17 +449,17 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 	if pen != nil {
 		base = g
 		l.Rules = rulesSolidPenalty
-		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, vals: [4]decimal.Decimal{g}})
+		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, data: &stepData{vals: [4]decimal.Decimal{g}}})
 	} else {
 		base = g.Sub(st).Sub(d).Sub(u)
-		a.step(Step{Kind: StepSolidBase, L: li, Rule: "环境保护税法实施条例 第五条", vals: [4]decimal.Decimal{g, st, d, u}})
+		a.step(Step{Kind: StepSolidBase, L: li, Rule: "环境保护税法实施条例 第五条", data: &stepData{vals: [4]decimal.Decimal{g, st, d, u}}})
 		if base.IsNegative() {
 			a.fail(s.Path+".generated_t", "negative_remainder", "产生量 %s − 贮存量 %s − 处置量 %s − 综合利用量 %s = %s is negative", g, st, d, u, base)
 			return
 		}
 	}
 	l.Quantity = base
-	a.use(&rate.Meta, "solid_waste."+rate.Waste, "", rate.Value.String)
+	a.use(&rate.Meta, "")
 	if ex != nil {
 		l.notTaxed(ex.Reason, []string{ex.Rule})
 		a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
@@ -470,7 +469,7 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 	tax := base.Mul(rate.Value)
 	l.TaxDue, l.Tax, l.Taxed = tax.Round(2), tax.Round(2), true
 	l.Reason = "固体废物排放量 × 单位税额"
-	a.step(Step{Kind: StepSolidTax, L: li, Rule: "环境保护税法 第十一条第三项", vals: [4]decimal.Decimal{base, rate.Value, tax, tax.Round(2)}})
+	a.step(Step{Kind: StepSolidTax, L: li, Rule: "环境保护税法 第十一条第三项", data: &stepData{vals: [4]decimal.Decimal{base, rate.Value, tax, tax.Round(2)}}})
 }
 
 func (a *assessment) livestockLine(s *Source, si int, ex *Exemption) {
@@ -488,8 +487,8 @@ func (a *assessment) livestockLine(s *Source, si int, ex *Exemption) {
 	sum := s.StockStart.Decimal.Add(s.StockEnd.Decimal)
 	avg := sum.Div(two) // exact: halving adds at most one decimal
 	l.Quantity, l.Unit = avg, pol.Unit
-	a.step(Step{Kind: StepStock, L: li, Rule: "财税〔2018〕23号（月均存栏量 = (月初存栏 + 月末存栏) ÷ 2）", vals: [4]decimal.Decimal{s.StockStart.Decimal, s.StockEnd.Decimal, avg}})
-	a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+	a.step(Step{Kind: StepStock, L: li, Rule: "财税〔2018〕23号（月均存栏量 = (月初存栏 + 月末存栏) ÷ 2）", data: &stepData{vals: [4]decimal.Decimal{s.StockStart.Decimal, s.StockEnd.Decimal, avg}}})
+	a.use(&pol.Meta, "")
 	a.setEquivalents(li, sum, pol.Value.Mul(two), pol.Value)
 	l = &a.res.Lines[li]
 	l.Taxed = true
@@ -530,7 +529,7 @@ func (a *assessment) samplingLine(s *Source, si int, ex *Exemption) {
 	l := &a.res.Lines[li]
 	l.pol, l.order, l.Rules, l.Unverified = pol, pol.Order, rulesTable4, !pol.Verified
 	l.Quantity, l.Unit = s.Quantity.Decimal, pol.Unit
-	a.use(&pol.Meta, "equivalent_value."+pol.ID, "", pol.Value.String)
+	a.use(&pol.Meta, "")
 	a.setEquivalents(li, s.Quantity.Decimal, pol.Value, pol.Value)
 	l = &a.res.Lines[li]
 	l.Taxed = true

@@ -166,6 +166,9 @@ func (n *Names) ByID(id string) *Pollutant { return n.byID[id] }
 // Lookup resolves a name within a class ("air", "water" or "table4").
 func (n *Names) Lookup(class, name string) *Pollutant {
 	m := n.byClass[class]
+	if p, ok := m[name]; ok {
+		return p // already in normal form: the common case, no allocation
+	}
 	key := NormalizeName(name)
 	if p, ok := m[key]; ok {
 		return p

@@ -73,14 +73,24 @@ func (a *assessment) rankGroup(g string, idx []int) []int {
 		l.Rank = r + 1
 		if r < top {
 			l.Taxed = true
-			l.Reason = "前" + topZh(top) + "项"
+			l.Reason = topReason(top)
 		} else {
 			l.Taxed = false
 			l.Reason = "排序第" + itoa(r+1) + "，不在前" + topZh(top) + "项"
 		}
 	}
-	a.step(Step{Kind: StepRanking, L: idx[0], Rule: rule, Note: g, N: top, idx: slices.Clone(idx)})
+	a.step(Step{Kind: StepRanking, L: idx[0], Rule: rule, Note: g, N: top})
 	return idx
+}
+
+func topReason(n int) string {
+	switch n {
+	case 3:
+		return "前三项"
+	case 5:
+		return "前五项"
+	}
+	return "前" + topZh(n) + "项"
 }
 
 func topZh(n int) string {
@@ -120,10 +130,10 @@ func (a *assessment) oneOf(idx []int) []int {
 		l.Taxed, l.Group, l.Rank = false, "", 0
 		if grp == "cod_bod_toc" {
 			l.Reason = "化学需氧量、生化需氧量和总有机碳只征收一项：征收 " + b.Pollutant
-			a.step(Step{Kind: StepOneOf, L: i, Rule: "环境保护税法 附表二 表二 注（化学需氧量、生化需氧量和总有机碳，只征收一项）", idx: []int{best, i}})
+			a.step(Step{Kind: StepOneOf, L: i, Rule: "环境保护税法 附表二 表二 注（化学需氧量、生化需氧量和总有机碳，只征收一项）", N: best})
 		} else {
 			l.Reason = "大肠菌群数和余氯量只征收一项：征收 " + b.Pollutant
-			a.step(Step{Kind: StepOneOf, L: i, Rule: "环境保护税法 附表二 表三 注（大肠菌群数和余氯量只征收一项）", idx: []int{best, i}})
+			a.step(Step{Kind: StepOneOf, L: i, Rule: "环境保护税法 附表二 表三 注（大肠菌群数和余氯量只征收一项）", N: best})
 		}
 	}
 	return keep

@@ -8,10 +8,13 @@ import (
 	"github.com/ecotax/ecotax/calc/param"
 )
 
-type rateKey struct {
-	pid      string
+// rateMemo remembers the answers of one request; a declaration asks for a
+// few dozen (pollutant, month) pairs, so a slice beats a map.
+type rateMemo struct {
+	pol      *Pollutant
 	month    Month
 	facility string
+	ans      rateAnswer
 }
 
 type rateAnswer struct {
@@ -38,30 +41,27 @@ func (a *assessment) applyRates() {
 			continue
 		}
 		l.Rate = decimal.NullDecimal{Decimal: ans.value, Valid: true}
-		a.step(Step{Kind: StepRate, L: i, Rule: "环境保护税法 第六条", Note: ans.from, rate: ans.rule, vals: [4]decimal.Decimal{ans.value}})
-		var exact decimal.Decimal
 		if a.req.Rounding == Exact {
 			l.TaxDue = l.num.Mul(ans.value).DivRound(l.den, 2)
-			exact = l.TaxDue
 		} else {
-			exact = l.Equivalents.Decimal.Mul(ans.value)
-			l.TaxDue = exact.Round(2)
+			l.TaxDue = l.Equivalents.Decimal.Mul(ans.value).Round(2)
 		}
 		l.Tax = l.TaxDue
-		a.step(Step{Kind: StepTaxDue, L: i, Rule: "环境保护税法 第十一条", vals: [4]decimal.Decimal{l.Equivalents.Decimal, ans.value, exact, l.TaxDue}})
-		a.step(Step{Kind: StepRounding, L: i, Rule: "应纳税额四舍五入至分（元列至角分）", Note: "应纳税额", vals: [4]decimal.Decimal{l.num, l.den, l.TaxDue, ans.value}})
+		// One step; on output it reads as the rate, the product and its rounding.
+		a.step(Step{Kind: StepTaxDue, L: i, Rule: "环境保护税法 第十一条", rate: ans.rule})
 	}
 }
 
 // rateOf finds the rate of a pollutant for a month, honouring what-if
 // overrides first, and memoises the answer for the request.
 func (a *assessment) rateOf(p *Pollutant, m Month, facility string) rateAnswer {
-	k := rateKey{p.ID, m, facility}
-	if ans, ok := a.rateMemo[k]; ok {
-		return ans
+	for i := range a.rateMemo {
+		if c := &a.rateMemo[i]; c.pol == p && c.month == m && c.facility == facility {
+			return c.ans
+		}
 	}
 	ans := a.lookupRate(p, m, facility)
-	a.rateMemo[k] = ans
+	a.rateMemo = append(a.rateMemo, rateMemo{p, m, facility, ans})
 	return ans
 }
 
@@ -90,10 +90,10 @@ func (a *assessment) lookupRate(p *Pollutant, m Month, facility string) rateAnsw
 	if z := rule.matchedZone(a.req.Region); z != "" {
 		if reg := a.e.zones[z]; reg != nil {
 			region = reg.Code
-			a.use(&reg.Meta, "region."+reg.Code, reg.Code, func() string { return reg.Name })
+			a.use(&reg.Meta, reg.Code)
 		}
 	}
-	a.use(&rule.Meta, rateParamKey(rule, a.e.names), region, rule.Value.String)
+	a.use(&rule.Meta, region)
 	return rateAnswer{value: rule.Value, rule: rule, from: "table"}
 }
 

@@ -14,12 +14,15 @@ type gate struct {
 func (a *assessment) reduce() {
 	lines := a.res.Lines
 	// Find the exceedances of each month (and outlet) first.
-	monthGate := map[Month]gate{}
-	outletGate := map[int]gate{} // by source index
+	var monthGate map[Month]gate
+	var outletGate map[int]gate // by source index
 	for i := range lines {
 		l := &lines[i]
 		if !l.exceeded {
 			continue
+		}
+		if monthGate == nil {
+			monthGate, outletGate = map[Month]gate{}, map[int]gate{}
 		}
 		si := a.srcOf[i]
 		s := &a.req.Sources[si]
@@ -33,7 +36,7 @@ func (a *assessment) reduce() {
 			outletGate[si] = gate{line: i}
 		}
 	}
-	gated := map[Month]bool{}
+	var gated map[Month]bool
 	for i := range lines {
 		l := &lines[i]
 		if !l.Taxed || l.pol == nil || (l.Kind != KindAir && l.Kind != KindWater) {
@@ -69,6 +72,9 @@ func (a *assessment) reduce() {
 		}
 		if blocked {
 			if mp.scope == "taxpayer" && !gated[s.Month] {
+				if gated == nil {
+					gated = map[Month]bool{}
+				}
 				gated[s.Month] = true
 				a.step(Step{Kind: StepGate, L: g.line, Rule: "财税〔2018〕117号 第二条", Note: mp.scope})
 			}
@@ -94,18 +100,15 @@ func (a *assessment) reduce() {
 			a.useScalar(mp, "reduction.tier1.pay_share")
 		default:
 			a.useScalar(mp, "reduction.tier1.max_ratio")
-			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法 第十三条", Note: "月均浓度未低于排放标准的百分之三十", vals: [4]decimal.Decimal{avg, std, mp.tier1Ratio}})
+			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法 第十三条", Note: "月均浓度未低于排放标准的百分之三十", data: &stepData{vals: [4]decimal.Decimal{avg, std, mp.tier1Ratio}}})
 			continue
 		}
 		l.ReductionFactor = decimal.NullDecimal{Decimal: share, Valid: true}
 		off := one.Sub(share)
-		var exact decimal.Decimal
 		if a.req.Rounding == Exact {
 			l.Reduction = l.num.Mul(l.Rate.Decimal).Mul(off).DivRound(l.den, 2)
-			exact = l.Reduction
 		} else {
-			exact = l.TaxDue.Mul(off)
-			l.Reduction = exact.Round(2)
+			l.Reduction = l.TaxDue.Mul(off).Round(2)
 		}
 		l.Tax = l.TaxDue.Sub(l.Reduction)
 		l.Rules = rulesAirWaterRed
@@ -113,9 +116,8 @@ func (a *assessment) reduce() {
 		if mp.inclusive {
 			bound = "≤"
 		}
-		a.step(Step{Kind: StepReduction, L: i, Rule: "环境保护税法 第十三条；环境保护税法实施条例 第十条、第十一条", Note: bound,
-			vals: [4]decimal.Decimal{avg, std, share, exact}, extra: p.MaxConcentration.Decimal})
-		a.step(Step{Kind: StepRounding, L: i, Rule: "减免税额四舍五入至分", Note: "减免税额", vals: [4]decimal.Decimal{exact, decimal.Zero, l.Reduction}})
+		// One step; on output it reads as the reduction and its rounding.
+		a.step(Step{Kind: StepReduction, L: i, Rule: "环境保护税法 第十三条；环境保护税法实施条例 第十条、第十一条", Note: bound})
 	}
 }
 

@@ -17,7 +17,8 @@ type Result struct {
 	Months         []MonthTotal
 	Parameters     []ParamUse
 	Warnings       []Warning
-	Trace          []Step
+	// trace holds the steps as computed; Steps renders them.
+	trace []Step
 }
 
 // Line is one input item, taxed or not.

@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -37,15 +38,41 @@ const (
 // its Chinese text is rendered on output (Result.Explain), so computing a
 // result never pays for formatting it.
 type Step struct {
-	Kind  string
-	L     int    // index of the line the step is about
-	Rule  string // the article or circular behind the step
-	Note  string
-	N     int
-	vals  [4]decimal.Decimal
-	extra decimal.Decimal
-	idx   []int
-	rate  *RateRule
+	Kind string
+	L    int    // index of the line the step is about
+	Rule string // the article or circular behind the step
+	Note string
+	N    int
+	rate *RateRule
+	data *stepData // figures the line does not hold; nil for most steps
+}
+
+// stepData holds the inputs of the few steps whose text needs more than
+// their line (tonnes, solid-waste deductions, noise readings, totals).
+type stepData struct {
+	vals [4]decimal.Decimal
+}
+
+// ranked lists the ranked lines of the group of line li, by rank. A
+// source's lines are contiguous, so the search stays near li.
+func (r *Result) ranked(li int, group string) []*Line {
+	l := &r.Lines[li]
+	same := func(o *Line) bool { return o.Source == l.Source && o.Month == l.Month && o.Kind == l.Kind }
+	lo, hi := li, li
+	for lo > 0 && same(&r.Lines[lo-1]) {
+		lo--
+	}
+	for hi+1 < len(r.Lines) && same(&r.Lines[hi+1]) {
+		hi++
+	}
+	var out []*Line
+	for i := lo; i <= hi; i++ {
+		if r.Lines[i].Group == group && r.Lines[i].Rank > 0 {
+			out = append(out, &r.Lines[i])
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rank < out[j].Rank })
+	return out
 }
 
 // about reports whether a step concerns one line.
@@ -69,14 +96,98 @@ func pct(share decimal.Decimal) string {
 	return share.Mul(decimal.NewFromInt(100)).String() + "%"
 }
 
-// Explain renders the Chinese text of step i.
-func (r *Result) Explain(i int) string {
-	s := &r.Trace[i]
-	var l *Line
-	if s.about() && s.L >= 0 && s.L < len(r.Lines) {
-		l = &r.Lines[s.L]
+// TraceStep is one rendered line of the explain trace: what was done, to
+// which item, under which article, in Chinese words with the figures.
+type TraceStep struct {
+	N         int    `json:"n"`
+	Step      string `json:"step"`
+	Source    string `json:"source,omitempty"`
+	Month     string `json:"month,omitempty"`
+	Pollutant string `json:"pollutant,omitempty"`
+	Rule      string `json:"rule"`
+	Text      string `json:"text"`
+}
+
+// Steps renders the trace. A computed step may read as several lines: the
+// 当量数 and its rounding; the rate, the tax due and its rounding; the
+// reduction and its rounding.
+func (r *Result) Steps() []TraceStep {
+	out := make([]TraceStep, 0, 2*len(r.trace))
+	for i := range r.trace {
+		s := &r.trace[i]
+		var l *Line
+		base := TraceStep{}
+		if s.about() && s.L >= 0 && s.L < len(r.Lines) {
+			l = &r.Lines[s.L]
+			base.Source, base.Month = l.Source, l.Month
+			if s.Kind != StepRanking {
+				base.Pollutant = l.Pollutant
+			}
+		} else if s.Kind == StepMonthTotal {
+			base.Month = s.Note
+		}
+		add := func(kind, rule, text string) {
+			t := base
+			t.N, t.Step, t.Rule, t.Text = len(out)+1, kind, rule, text
+			out = append(out, t)
+		}
+		switch s.Kind {
+		case StepEquivalents:
+			add(StepEquivalents, s.Rule, equivalentsText(l))
+			if r.Rounding == Exact {
+				add(StepRounding, "取整口径 exact（污染当量数仅为展示保留四位小数，计算与排序用精确值）",
+					"污染当量数精确值 "+approx(l.num, l.den)+"，仅展示保留四位 "+l.Equivalents.Decimal.StringFixed(4)+"，排序和计税用精确值")
+			} else {
+				add(StepRounding, "取整口径 per_line_2dp（污染当量数四舍五入保留两位小数，按其排序）",
+					"污染当量数 "+approx(l.num, l.den)+" 四舍五入保留两位小数 → "+l.Equivalents.Decimal.StringFixed(2)+"，按此值排序并计税")
+			}
+		case StepTaxDue:
+			add(StepRate, "环境保护税法 第六条", rateText(s.rate, l.Rate.Decimal))
+			var product string
+			if r.Rounding == Exact {
+				product = approx(l.num.Mul(l.Rate.Decimal), l.den)
+				add(StepTaxDue, s.Rule, "应纳税额 = "+l.num.String()+" ÷ "+l.den.String()+" × "+l.Rate.Decimal.String()+" = "+product)
+			} else {
+				product = l.Equivalents.Decimal.Mul(l.Rate.Decimal).String()
+				add(StepTaxDue, s.Rule, "应纳税额 = 污染当量数 "+l.Equivalents.Decimal.String()+" × 适用税额 "+l.Rate.Decimal.String()+" = "+product)
+			}
+			add(StepRounding, "应纳税额四舍五入至分（元列至角分）", "应纳税额 "+product+" 四舍五入至分 → "+l.TaxDue.StringFixed(2))
+		case StepReduction:
+			share := l.ReductionFactor.Decimal
+			off := one.Sub(share)
+			t := "月均浓度 " + l.in.AvgConcentration.Decimal.String() + " " + s.Note + " 标准 " + l.in.StandardConcentration.Decimal.String() + " 的 " + ratioFor(share) +
+				"，最高浓度 " + l.in.MaxConcentration.Decimal.String() + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
+			var before string
+			if r.Rounding == Exact {
+				before = approx(l.num.Mul(l.Rate.Decimal).Mul(off), l.den)
+				t += l.num.String() + " ÷ " + l.den.String() + " × " + l.Rate.Decimal.String() + " × (1 − " + share.String() + ") = " + before
+			} else {
+				before = l.TaxDue.Mul(off).String()
+				t += l.TaxDue.String() + " × (1 − " + share.String() + ") = " + before
+			}
+			add(StepReduction, s.Rule, t)
+			add(StepRounding, "减免税额四舍五入至分", "减免税额 "+before+" 四舍五入至分 → "+l.Reduction.StringFixed(2)+
+				"；应缴税额 = "+l.TaxDue.StringFixed(2)+" − "+l.Reduction.StringFixed(2)+" = "+l.Tax.StringFixed(2))
+		default:
+			add(s.Kind, s.Rule, r.text(s, l))
+		}
 	}
-	v := s.vals
+	return out
+}
+
+func rateText(rr *RateRule, v decimal.Decimal) string {
+	if rr == nil {
+		return "适用税额 " + v.String() + " 元/污染当量（请求中的测算税额，what-if）"
+	}
+	return "适用税额 " + v.String() + " 元/污染当量（" + rr.ProvinceName + " " + rr.Scope + "，" + rr.Range.String() + "；" + rr.Source + "）"
+}
+
+// text renders the steps that read as one line.
+func (r *Result) text(s *Step, l *Line) string {
+	var v [4]decimal.Decimal
+	if s.data != nil {
+		v = s.data.vals
+	}
 	switch s.Kind {
 	case StepTonnes:
 		switch {
@@ -95,18 +206,14 @@ func (r *Result) Explain(i int) string {
 		return "pH值 " + v[0].String() + " 落在 " + s.Note + " 档，污染当量值 " + v[1].String() + " 吨污水"
 	case StepNoiseExceed:
 		return "超标分贝数 = " + v[0].String() + " − " + v[1].String() + " = " + v[2].String() + "，四舍五入取整为 " + v[3].String() + " 分贝"
-	case StepEquivalents:
-		return equivalentsText(l, r.Rounding)
-	case StepRounding:
-		return roundingText(s, l, r.Rounding)
-	case StepNotTaxable, StepExempt, StepBelowThreshold, StepNoReduction:
-		if s.Kind == StepNoReduction && !v[1].IsZero() {
+	case StepNoReduction:
+		if s.data != nil {
 			return "月均浓度 " + v[0].String() + " 不低于 标准 " + v[1].String() + " × " + v[2].String() + " = " + v[1].Mul(v[2]).String() + "：不予减征"
 		}
 		return s.Note
 	case StepOneOf:
-		kept, dropped := &r.Lines[s.idx[0]], &r.Lines[s.idx[1]]
-		return kept.Pollutant + " " + kept.Equivalents.Decimal.String() + " ≥ " + dropped.Pollutant + " " + dropped.Equivalents.Decimal.String() + "：只征收 " + kept.Pollutant + "，" + dropped.Pollutant + " 不征收"
+		kept := &r.Lines[s.N]
+		return kept.Pollutant + " " + kept.Equivalents.Decimal.String() + " ≥ " + l.Pollutant + " " + l.Equivalents.Decimal.String() + "：只征收 " + kept.Pollutant + "，" + l.Pollutant + " 不征收"
 	case StepRanking:
 		var b strings.Builder
 		switch s.Note {
@@ -118,27 +225,16 @@ func (r *Result) Explain(i int) string {
 			b.WriteString("其他类水污染物")
 		}
 		b.WriteString("按污染当量数从大到小排序：")
-		for k, j := range s.idx {
+		for k, rl := range r.ranked(s.L, s.Note) {
 			if k > 0 {
 				b.WriteString(" > ")
 			}
-			b.WriteString(r.Lines[j].Pollutant)
+			b.WriteString(rl.Pollutant)
 			b.WriteString(" ")
-			b.WriteString(r.Lines[j].Equivalents.Decimal.String())
+			b.WriteString(rl.Equivalents.Decimal.String())
 		}
 		b.WriteString("；对前" + topZh(s.N) + "项征收")
 		return b.String()
-	case StepRate:
-		if s.rate == nil {
-			return "适用税额 " + v[0].String() + " 元/污染当量（请求中的测算税额，what-if）"
-		}
-		rr := s.rate
-		return "适用税额 " + v[0].String() + " 元/污染当量（" + rr.ProvinceName + " " + rr.Scope + "，" + rr.Range.String() + "；" + rr.Source + "）"
-	case StepTaxDue:
-		if r.Rounding == Exact {
-			return "应纳税额 = " + l.num.String() + " ÷ " + l.den.String() + " × " + l.Rate.Decimal.String() + " = " + approx(l.num.Mul(l.Rate.Decimal), l.den)
-		}
-		return "应纳税额 = 污染当量数 " + l.Equivalents.Decimal.String() + " × 适用税额 " + l.Rate.Decimal.String() + " = " + l.Equivalents.Decimal.Mul(l.Rate.Decimal).String()
 	case StepNoiseTax:
 		t := "超标 " + l.Quantity.String() + " 分贝，每月 " + v[0].String() + " 元"
 		if l.Halved {
@@ -158,17 +254,6 @@ func (r *Result) Explain(i int) string {
 			scope = "该排放口当月"
 		}
 		return l.Source + " " + l.Pollutant + " 当月超过排放标准：" + scope + "不予减征环境保护税"
-	case StepReduction:
-		share := v[2]
-		t := "月均浓度 " + v[0].String() + " " + s.Note + " 标准 " + v[1].String() + " 的 "
-		if l.ReductionFactor.Decimal.Equal(share) {
-			t += ratioFor(share)
-		}
-		t += "，最高浓度 " + s.extra.String() + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
-		if r.Rounding == Exact {
-			return t + l.num.String() + " ÷ " + l.den.String() + " × " + l.Rate.Decimal.String() + " × (1 − " + share.String() + ") = " + approx(l.num.Mul(l.Rate.Decimal).Mul(one.Sub(share)), l.den)
-		}
-		return t + l.TaxDue.String() + " × (1 − " + share.String() + ") = " + v[3].String()
 	case StepMonthTotal:
 		return s.Note + " 应纳税额 " + v[0].StringFixed(2) + " 元，减免税额 " + v[1].StringFixed(2) + " 元，应缴税额 " + v[2].StringFixed(2) + " 元（按月计算）"
 	case StepTotal:
@@ -187,7 +272,7 @@ func ratioFor(share decimal.Decimal) string {
 	return "限值"
 }
 
-func equivalentsText(l *Line, mode Rounding) string {
+func equivalentsText(l *Line) string {
 	if l == nil {
 		return ""
 	}
@@ -205,27 +290,4 @@ func equivalentsText(l *Line, mode Rounding) string {
 		}
 	}
 	return "污染当量数 = 排放量 " + l.num.String() + " 千克 ÷ 污染当量值 " + l.den.String() + " 千克 = " + exact
-}
-
-func roundingText(s *Step, l *Line, mode Rounding) string {
-	if l == nil {
-		return ""
-	}
-	switch s.Note {
-	case "污染当量数":
-		return "污染当量数 " + approx(l.num, l.den) + " 四舍五入保留两位小数 → " + l.Equivalents.Decimal.StringFixed(2) + "，按此值排序并计税"
-	case "污染当量数(展示)":
-		return "污染当量数精确值 " + approx(l.num, l.den) + "，仅展示保留四位 " + l.Equivalents.Decimal.StringFixed(4) + "，排序和计税用精确值"
-	case "应纳税额":
-		if mode == Exact {
-			return "应纳税额 " + approx(l.num.Mul(l.Rate.Decimal), l.den) + " 四舍五入至分 → " + l.TaxDue.StringFixed(2)
-		}
-		return "应纳税额 " + l.Equivalents.Decimal.Mul(l.Rate.Decimal).String() + " 四舍五入至分 → " + l.TaxDue.StringFixed(2)
-	case "减免税额":
-		if mode == Exact {
-			return "减免税额四舍五入至分 → " + l.Reduction.StringFixed(2) + "；应缴税额 = " + l.TaxDue.StringFixed(2) + " − " + l.Reduction.StringFixed(2) + " = " + l.Tax.StringFixed(2)
-		}
-		return "减免税额 " + s.vals[0].String() + " 四舍五入至分 → " + l.Reduction.StringFixed(2) + "；应缴税额 = " + l.TaxDue.StringFixed(2) + " − " + l.Reduction.StringFixed(2) + " = " + l.Tax.StringFixed(2)
-	}
-	return s.Note
 }
