@@ -277,7 +277,6 @@ var (
 	hashes     = []byte("##")
 	ampersands = []byte("&&")
 	cpOpen     = []byte("CP=&&")
-	semiCPOpen = []byte(";CP=&&")
 )
 
 func digits4(b []byte) (int, bool) {
@@ -384,35 +383,23 @@ func modbusSwappedSkip(data []byte) uint16 {
 }
 
 // split takes the data segment apart into header fields and CP pairs.
+// Header fields are ';'-separated until one starts with "CP=&&"; the CP
+// content runs from there to the final "&&".
 func (f *Frame) split() {
 	d := f.Data
-	cp := -1
-	if bytes.HasPrefix(d, cpOpen) {
-		cp = 0
-	} else if i := bytes.Index(d, semiCPOpen); i >= 0 {
-		cp = i + 1
-	}
-	if cp < 0 || len(d) < cp+len(cpOpen)+2 || !bytes.HasSuffix(d, ampersands) {
-		f.reject(Problem{Code: CodeNoCP, At: f.DataAt})
-		// Still read what header there is, so that a report can name
-		// the device that sent the broken packet.
-		f.splitHeader(d, f.DataAt)
-		return
-	}
-	f.splitHeader(d[:cp], f.DataAt)
-	content := d[cp+len(cpOpen) : len(d)-2]
-	f.splitCP(content, f.DataAt+cp+len(cpOpen))
-	f.checkHeader()
-}
-
-func (f *Frame) splitHeader(h []byte, at int) {
-	for len(h) > 0 {
-		seg := h
-		next := len(h)
-		if i := bytes.IndexByte(h, ';'); i >= 0 {
-			seg = h[:i]
-			next = i + 1
+	pos, cp := 0, -1
+	for pos < len(d) {
+		rest := d[pos:]
+		if bytes.HasPrefix(rest, cpOpen) {
+			cp = pos
+			break
 		}
+		seg := rest
+		next := len(rest)
+		if i := bytes.IndexByte(rest, ';'); i >= 0 {
+			seg, next = rest[:i], i+1
+		}
+		at := f.DataAt + pos
 		if len(seg) == 0 {
 			f.warn(Problem{Code: CodeEmptyItem, At: at})
 		} else {
@@ -422,9 +409,17 @@ func (f *Frame) splitHeader(h []byte, at int) {
 			}
 			f.Header = append(f.Header, RawPair{At: int32(at), Eq: int32(at + eq), End: int32(at + len(seg))})
 		}
-		h = h[next:]
-		at += next
+		pos += next
 	}
+	if cp < 0 || len(d) < cp+len(cpOpen)+2 || !bytes.HasSuffix(d, ampersands) {
+		// The header read so far still names the device that sent the
+		// broken packet.
+		f.reject(Problem{Code: CodeNoCP, At: f.DataAt})
+		return
+	}
+	content := d[cp+len(cpOpen) : len(d)-2]
+	f.splitCP(content, f.DataAt+cp+len(cpOpen))
+	f.checkHeader()
 }
 
 func (f *Frame) splitCP(c []byte, at int) {
@@ -537,6 +532,7 @@ func headerBit(k []byte) int {
 // or Flag in HJ/T 212-2005).
 func (f *Frame) checkHeader() {
 	seen := 0
+	flag, pnum, pno := -1, -1, -1
 	for _, h := range f.Header {
 		key := f.Key(h)
 		bit := headerBit(key)
@@ -546,10 +542,24 @@ func (f *Frame) checkHeader() {
 		case seen&bit != 0:
 			f.warn(Problem{Code: CodeDuplicateField, At: int(h.At), Text: key})
 		}
+		first := seen&bit == 0
 		seen |= bit
-		if bit&(fST|fCN|fFlag|fPNUM|fPNO) != 0 {
-			if _, ok := atoi(f.Value(h)); !ok {
-				f.warn(Problem{Code: CodeBadHeaderValue, At: int(h.At), Text: key})
+		if bit&(fST|fCN|fFlag|fPNUM|fPNO) == 0 {
+			continue
+		}
+		n, ok := atoi(f.Value(h))
+		if !ok {
+			f.warn(Problem{Code: CodeBadHeaderValue, At: int(h.At), Text: key})
+			continue
+		}
+		if first {
+			switch bit {
+			case fFlag:
+				flag = n
+			case fPNUM:
+				pnum = n
+			case fPNO:
+				pno = n
 			}
 		}
 	}
@@ -561,8 +571,6 @@ func (f *Frame) checkHeader() {
 			f.warn(Problem{Code: CodeMissingField, At: -1, Text: m.name})
 		}
 	}
-	flag := f.Flag()
-	pnum, pno := f.intField("PNUM"), f.intField("PNO")
 	hasParts := seen&(fPNUM|fPNO) != 0
 	switch {
 	case flag >= 0 && flag&FlagSplit != 0 && (pnum < 1 || pno < 1):
