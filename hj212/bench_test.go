@@ -106,6 +106,29 @@ func BenchmarkPacket(b *testing.B) {
 	perPacket(b, len(pkts))
 }
 
+// BenchmarkDecimals: only the conversion of every numeric CP value of the
+// samples to an exact decimal (about 17 per packet), reported per packet.
+func BenchmarkDecimals(b *testing.B) {
+	var vals []string
+	pkts := benchPackets(b)
+	for _, raw := range pkts {
+		for _, q := range Parse(raw, Options{Lenient: true}).CP {
+			if q.IsNumber {
+				vals = append(vals, q.Value)
+			}
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, v := range vals {
+			d, _ := parseNumber(v)
+			sink += int(d.Exponent())
+		}
+	}
+	perPacket(b, len(pkts))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(vals)), "ns/value")
+}
+
 // BenchmarkRatio times the ceilings and the parser in the same loop and
 // reports the parser's cost as a multiple of each ceiling, over all 16
 // samples and over the 9 that are valid (real traffic is mostly valid; a
