@@ -343,10 +343,21 @@ func (f *Frame) scanBytes() {
 	}
 }
 
-// explainSpaces turns the spaces warning of a rejected frame into a
-// finding that says whether the spaces are what broke it: whether the
-// length and CRC would match without them. The frame is not changed.
+// explainSpaces turns the spaces warning of a frame rejected for its
+// length or CRC into a finding that says whether the spaces are what broke
+// it: whether the length and CRC would match without them. The frame is
+// not changed.
 func (f *Frame) explainSpaces() {
+	broken := false
+	for _, p := range f.Problems {
+		switch p.Code {
+		case CodeLengthMismatch, CodeCRCMismatch, CodeCRCModbus:
+			broken = true
+		}
+	}
+	if !broken {
+		return
+	}
 	for i, w := range f.Warnings {
 		if w.Code != CodeSpaces {
 			continue

@@ -84,6 +84,7 @@ func TestFrameFindings(t *testing.T) {
 		{"CP three ampersands", frame("ST=32;CN=1062;PW=1;MN=2;CP=&&&"), Rejected, CodeNoCP, "", "CP=&&"},
 		{"spaces, CRC over them", frame(strings.Replace(data, "MN=", "MN= ", 1)), Valid, "", CodeSpaces, ""},
 		{"spaces added after CRC", "##0101" + strings.Replace(data, "MN=", "MN= ", 1) + "1C80", Rejected, CodeStraySpaces, "", "without them the length and CRC would match"},
+		{"spaces, stray before", "x" + frame(strings.Replace(data, "MN=", "MN= ", 1)), Rejected, CodeStrayBefore, CodeSpaces, "bad framing"},
 		{"non-ASCII", frame(strings.Replace(data, "MN=", "MN=\xe7\x82\x89", 1)), Valid, "", CodeNonASCII, ""},
 		{"no MN", frame("ST=32;CN=1062;PW=1;CP=&&&&"), Valid, "", CodeMissingField, ""},
 		{"unknown header field", frame("ST=32;CN=1062;PW=1;MN=2;XX=1;CP=&&&&"), Valid, "", CodeUnknownField, ""},
@@ -200,7 +201,7 @@ func TestParseNumber(t *testing.T) {
 			t.Errorf("%q: %s %v, want %s", in, d, ok, want)
 		}
 	}
-	for _, in := range []string{"", "-", ".", "1..2", "1.2.3", "N", "1,5", " 1", "1 ", "0x10", "1e", "1e+", "1e99999", "NaN", "Inf"} {
+	for _, in := range []string{"", "-", ".", "1..2", "1.2.3", "N", "1,5", " 1", "1 ", "0x10", "1e", "1e+", "1e100", "1e99999", "NaN", "Inf", "+"} {
 		if d, ok := parseNumber(in); ok {
 			t.Errorf("%q read as %s", in, d)
 		}

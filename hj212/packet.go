@@ -371,7 +371,7 @@ func daysIn(y, m int) int {
 }
 
 // parseNumber reads a plain decimal number: an optional sign, digits with
-// at most one '.', and an optional exponent. It is exact: the text never
+// at most one '.', and an optional exponent below 100. It is exact: the text never
 // passes through a float. Values up to 18 significant digits take a fast
 // path that avoids the string scan inside decimal.NewFromString.
 func parseNumber(s string) (decimal.Decimal, bool) {
@@ -421,7 +421,7 @@ func parseNumber(s string) (decimal.Decimal, bool) {
 				return decimal.Decimal{}, false
 			}
 		}
-		if len(s)-j > 4 { // |exponent| >= 10000 is not a measurement
+		if len(s)-j > 2 { // |exponent| >= 100 is not a measurement
 			return decimal.Decimal{}, false
 		}
 		d, err := decimal.NewFromString(s)
