@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -112,32 +113,48 @@ func BenchmarkAssess(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(lines), "ns/line")
 		b.ReportMetric(float64(mallocs)/float64(b.N)/float64(lines), "allocs/line")
 	}
-	b.Run("kernel", func(b *testing.B) {
-		run(b, func(s *benchBatchData) {
-			var due, red, tax decimal.Decimal
-			for i := range s.qty {
-				eq := s.qty[i].DivRound(s.value[i], 2)
-				d := eq.Mul(s.rate[i]).Round(2)
-				r := decimal.Zero
-				if s.reduce[i] && s.avg[i].LessThan(s.std[i].Mul(r70)) {
-					if s.avg[i].LessThan(s.std[i].Mul(r50)) {
-						r = d.Mul(one.Sub(s.share[i])).Round(2)
-					}
+	kernel := func(s *benchBatchData) {
+		var due, red, tax decimal.Decimal
+		for i := range s.qty {
+			eq := s.qty[i].DivRound(s.value[i], 2)
+			d := eq.Mul(s.rate[i]).Round(2)
+			r := decimal.Zero
+			if s.reduce[i] && s.avg[i].LessThan(s.std[i].Mul(r70)) {
+				if s.avg[i].LessThan(s.std[i].Mul(r50)) {
+					r = d.Mul(one.Sub(s.share[i])).Round(2)
 				}
-				due, red, tax = due.Add(d), red.Add(r), tax.Add(d.Sub(r))
 			}
-			sink = tax
-		})
-	})
-	b.Run("engine", func(b *testing.B) {
-		run(b, func(s *benchBatchData) {
-			for _, req := range s.reqs {
-				res, err := e.Assess(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				sink = res.TotalTax
+			due, red, tax = due.Add(d), red.Add(r), tax.Add(d.Sub(r))
+		}
+		sink = tax
+	}
+	engine := func(s *benchBatchData) {
+		for _, req := range s.reqs {
+			res, err := e.Assess(req)
+			if err != nil {
+				b.Fatal(err)
 			}
-		})
+			sink = res.TotalTax
+		}
+	}
+	b.Run("kernel", func(b *testing.B) { run(b, kernel) })
+	b.Run("engine", func(b *testing.B) { run(b, engine) })
+	// interleaved runs both on each batch, alternately, and reports the
+	// ratio of their times: on a shared machine the load changes between
+	// two sub-benchmarks, but hardly within one batch.
+	b.Run("interleaved", func(b *testing.B) {
+		var tk, te time.Duration
+		for n := 0; n < b.N; n++ {
+			for first := 0; first < benchRequests; first += benchBatch {
+				batch := newBenchBatch(first)
+				t0 := time.Now()
+				kernel(batch)
+				t1 := time.Now()
+				engine(batch)
+				t2 := time.Now()
+				tk, te = tk+t1.Sub(t0), te+t2.Sub(t1)
+			}
+		}
+		b.ReportMetric(float64(te)/float64(tk), "engine/kernel")
 	})
 }

@@ -204,12 +204,13 @@ func newAssessment(e *Engine, req *Request) *assessment {
 		}
 	}
 	return &assessment{
-		e:      e,
-		req:    req,
-		res:    &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: make([]Line, 0, n), trace: make([]Step, 0, 3*n)},
-		months: map[Month]*monthParams{},
-		used:   make(map[*param.Meta]int, 16),
-		srcOf:  make([]int, 0, n),
+		e:        e,
+		req:      req,
+		res:      &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: make([]Line, 0, n), trace: make([]Step, 0, 3*n)},
+		months:   map[Month]*monthParams{},
+		used:     make(map[*param.Meta]int, 16),
+		srcOf:    make([]int, 0, n),
+		rateMemo: make([]rateMemo, 0, 16),
 	}
 }
 
@@ -359,6 +360,7 @@ func (a *assessment) check() {
 			a.fail(o.Path, "unknown_pollutant", "%q is not an air or water pollutant of the statutory table", o.Name)
 		}
 	}
+	a.checkOverrides()
 	if len(req.Policy.ReductionBoundary)+len(req.Policy.ExceedScope) > 0 {
 		a.res.Warnings = append(a.res.Warnings, Warning{Code: "policy_override", Path: "policy",
 			Message: "本结果按请求中的政策口径计算（what-if），与参数表的默认口径不同"})

@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -68,7 +69,6 @@ func (a *assessment) rateOf(p *Pollutant, m Month, facility string) rateAnswer {
 func (a *assessment) lookupRate(p *Pollutant, m Month, facility string) rateAnswer {
 	class := p.Class()
 	if v, ok := a.override[p.ID]; ok {
-		a.checkOverride(class, v, "pollutant_rates", m)
 		return rateAnswer{value: v, from: "request"}
 	}
 	ov := a.req.Rates.Air
@@ -76,7 +76,6 @@ func (a *assessment) lookupRate(p *Pollutant, m Month, facility string) rateAnsw
 		ov = a.req.Rates.Water
 	}
 	if ov.Valid {
-		a.checkOverride(class, ov.Decimal, "rates."+class, m)
 		return rateAnswer{value: ov.Decimal, from: "request"}
 	}
 	if a.req.Region == "" {
@@ -113,6 +112,32 @@ func rateParamKey(r *RateRule, n *Names) string {
 		key += "[" + strings.Join(names, "|") + "]"
 	}
 	return key
+}
+
+// checkOverrides warns about what-if rates outside 附表一's range, once per
+// override and month of the request.
+func (a *assessment) checkOverrides() {
+	var months []Month
+	for i := range a.req.Sources {
+		if m := a.req.Sources[i].Month; m != 0 && !slices.Contains(months, m) {
+			months = append(months, m)
+		}
+	}
+	for _, m := range months {
+		if a.req.Rates.Air.Valid {
+			a.checkOverride(KindAir, a.req.Rates.Air.Decimal, "rates.air", m)
+		}
+		if a.req.Rates.Water.Valid {
+			a.checkOverride(KindWater, a.req.Rates.Water.Decimal, "rates.water", m)
+		}
+		for _, o := range a.req.PollutantRates {
+			for _, cls := range []string{KindAir, KindWater} {
+				if a.e.names.Lookup(cls, o.Name) != nil {
+					a.checkOverride(cls, o.Value, o.Path, m)
+				}
+			}
+		}
+	}
 }
 
 // checkOverride warns when a what-if rate lies outside 附表一's range.
