@@ -1,12 +1,14 @@
 package calc
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/calc/jsonin"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -75,209 +77,86 @@ func ParseAmount(text string) (decimal.Decimal, string) {
 	return d, ""
 }
 
-// binder collects every fault of a request before giving up, so a user
-// sees all of them at once.
-type binder struct {
-	errs []FieldError
-}
+// maxDepth bounds nesting; the contract needs 4 levels.
+const maxDepth = 16
 
-func (b *binder) fail(path, code, format string, args ...any) {
-	b.errs = append(b.errs, FieldError{Path: path, Code: code, Message: fmt.Sprintf(format, args...)})
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return fieldPath("$", key)
-	}
-	return fieldPath(path, key)
-}
-
-// object checks n is an object whose keys are all allowed and returns a
-// lookup of its fields.
-func (b *binder) object(n *jnode, path string, allowed ...string) map[string]*jnode {
-	if n.kind != jObject {
-		b.fail(orRoot(path), "invalid_type", "want an object, got %s", n.kind)
-		return nil
-	}
-	m := make(map[string]*jnode, len(n.fields))
-	for _, f := range n.fields {
-		ok := false
-		for _, a := range allowed {
-			if a == f.key {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			b.fail(join(path, f.key), "unknown_field", "unknown field %q", f.key)
-			continue
-		}
-		m[f.key] = f.val
-	}
-	return m
-}
-
-func orRoot(path string) string {
-	if path == "" {
-		return "$"
-	}
-	return path
-}
-
-func (b *binder) str(m map[string]*jnode, path, key string) string {
-	n, ok := m[key]
-	if !ok || n.kind == jNull {
-		return ""
-	}
-	if n.kind != jString {
-		b.fail(join(path, key), "invalid_type", "want a string, got %s", n.kind)
-		return ""
-	}
-	return n.str
-}
-
-func (b *binder) boolean(m map[string]*jnode, path, key string) bool {
-	n, ok := m[key]
-	if !ok || n.kind == jNull {
-		return false
-	}
-	if n.kind != jBool {
-		b.fail(join(path, key), "invalid_type", "want true or false, got %s", n.kind)
-		return false
-	}
-	return n.b
-}
-
-func (b *binder) amount(m map[string]*jnode, path, key string) decimal.NullDecimal {
-	n, ok := m[key]
-	if !ok || n.kind == jNull {
-		return decimal.NullDecimal{}
-	}
-	return b.amountNode(n, join(path, key))
-}
-
-func (b *binder) amountNode(n *jnode, path string) decimal.NullDecimal {
-	if n.kind != jString && n.kind != jNumber {
-		b.fail(path, "invalid_type", "want a decimal number as a string, got %s", n.kind)
-		return decimal.NullDecimal{}
-	}
-	d, msg := ParseAmount(n.str)
+// amount is ParseAmount as a jsonin.NumberFunc.
+func amount(text string) (decimal.Decimal, error) {
+	d, msg := ParseAmount(text)
 	if msg != "" {
-		b.fail(path, "invalid_number", "%s", msg)
-		return decimal.NullDecimal{}
+		return decimal.Decimal{}, errors.New(msg)
 	}
-	return decimal.NullDecimal{Decimal: d, Valid: true}
+	return d, nil
 }
 
-// whole reads a small whole number (days in a month).
-func (b *binder) whole(m map[string]*jnode, path, key string, max int) (int, bool) {
-	n, ok := m[key]
-	if !ok || n.kind == jNull {
-		return 0, false
+// FieldErrors converts the faults found by calc/jsonin (which cannot
+// import calc) into FieldErrors.
+func FieldErrors(errs []jsonin.Error) []FieldError {
+	out := make([]FieldError, len(errs))
+	for i, e := range errs {
+		out[i] = FieldError(e)
 	}
-	p := join(path, key)
-	if n.kind != jString && n.kind != jNumber {
-		b.fail(p, "invalid_type", "want a whole number, got %s", n.kind)
-		return 0, false
-	}
-	v, err := strconv.Atoi(n.str)
-	if err != nil || v < 0 || v > max {
-		b.fail(p, "invalid_number", "%q is not a whole number from 0 to %d", n.str, max)
-		return 0, false
-	}
-	return v, true
-}
-
-func (b *binder) oneOf(m map[string]*jnode, path, key string, allowed ...string) string {
-	s := b.str(m, path, key)
-	if s == "" {
-		return ""
-	}
-	for _, a := range allowed {
-		if s == a {
-			return s
-		}
-	}
-	b.fail(join(path, key), "invalid_value", "%q is not one of %s", s, strings.Join(allowed, ", "))
-	return ""
+	return out
 }
 
 // DecodeRequest reads a request in the contract's JSON shape. Every
 // rejection is a *Error of KindInvalid naming the JSON path of each fault;
 // nothing partial is returned.
 func DecodeRequest(data []byte) (*Request, error) {
-	root, ferr := parseTree(data)
-	if ferr != nil {
-		return nil, Invalid([]FieldError{*ferr})
-	}
-	b := &binder{}
-	req := b.request(root)
-	if len(b.errs) > 0 {
-		return nil, Invalid(b.errs)
+	var req *Request
+	errs := jsonin.Read(data, maxDepth, amount, func(o *jsonin.Object) { req = readRequest(o) })
+	if len(errs) > 0 {
+		return nil, Invalid(FieldErrors(errs))
 	}
 	return req, nil
 }
 
-func (b *binder) request(root *jnode) *Request {
-	m := b.object(root, "", "taxpayer", "region", "period", "rounding", "rates", "pollutant_rates", "policy", "sources")
-	if m == nil {
-		return nil
-	}
+func readRequest(o *jsonin.Object) *Request {
+	o.Only("taxpayer", "region", "period", "rounding", "rates", "pollutant_rates", "policy", "sources")
 	req := &Request{Rounding: PerLine2dp}
-	if n, ok := m["taxpayer"]; ok && n.kind != jNull {
-		tm := b.object(n, "taxpayer", "credit_code", "name")
-		req.Taxpayer = Taxpayer{CreditCode: b.str(tm, "taxpayer", "credit_code"), Name: b.str(tm, "taxpayer", "name")}
+	if t := o.Object("taxpayer").Only("credit_code", "name"); t != nil {
+		req.Taxpayer = Taxpayer{CreditCode: t.Str("credit_code", false), Name: t.Str("name", false)}
 	}
-	req.Region = b.str(m, "", "region")
+	req.Region = o.Str("region", false)
 	if req.Region != "" && !isRegionCode(req.Region) {
-		b.fail("region", "invalid_value", "%q is not a 6-digit GB/T 2260 code", req.Region)
+		o.Fail("region", "invalid_value", "%q is not a 6-digit GB/T 2260 code", req.Region)
 	}
-	if p := b.str(m, "", "period"); p != "" {
+	if p := o.Str("period", false); p != "" {
 		per, msg := ParsePeriod(p)
 		if msg != "" {
-			b.fail("period", "invalid_value", "%s", msg)
+			o.Fail("period", "invalid_value", "%s", msg)
 		}
 		req.Period = per
 	}
-	if r := b.oneOf(m, "", "rounding", string(PerLine2dp), string(Exact)); r != "" {
+	if r := o.OneOf("rounding", string(PerLine2dp), string(Exact)); r != "" {
 		req.Rounding = Rounding(r)
 	}
-	if n, ok := m["rates"]; ok && n.kind != jNull {
-		rm := b.object(n, "rates", KindAir, KindWater)
-		req.Rates.Air = b.amount(rm, "rates", KindAir)
-		req.Rates.Water = b.amount(rm, "rates", KindWater)
-	}
-	if n, ok := m["pollutant_rates"]; ok && n.kind != jNull {
-		if n.kind != jObject {
-			b.fail("pollutant_rates", "invalid_type", "want an object of pollutant name → rate, got %s", n.kind)
+	rates := o.Object("rates").Only(KindAir, KindWater)
+	req.Rates.Air = rates.Decimal(KindAir, false)
+	req.Rates.Water = rates.Decimal(KindWater, false)
+	if v := o.Get("pollutant_rates"); v != nil {
+		if v.Kind != jsonin.KindObject {
+			o.Fail("pollutant_rates", "invalid_type", "want an object of pollutant name → rate, got %s", v.Kind)
 		} else {
-			for _, f := range n.fields {
-				p := "pollutant_rates." + f.key
-				v := b.amountNode(f.val, p)
-				if v.Valid {
-					req.PollutantRates = append(req.PollutantRates, RateOverride{Name: f.key, Value: v.Decimal, Path: p})
+			for _, f := range v.Fields {
+				p := jsonin.Key(o.At("pollutant_rates"), f.Key)
+				if d := o.Reader().Decimal(f.Value, p); d.Valid {
+					req.PollutantRates = append(req.PollutantRates, RateOverride{Name: f.Key, Value: d.Decimal, Path: p})
 				}
 			}
 		}
 	}
-	if n, ok := m["policy"]; ok && n.kind != jNull {
-		pm := b.object(n, "policy", "reduction_boundary", "exceed_scope")
-		req.Policy.ReductionBoundary = b.oneOf(pm, "policy", "reduction_boundary", "strict", "inclusive")
-		req.Policy.ExceedScope = b.oneOf(pm, "policy", "exceed_scope", "taxpayer", "outlet", "pollutant")
+	policy := o.Object("policy").Only("reduction_boundary", "exceed_scope")
+	req.Policy.ReductionBoundary = policy.OneOf("reduction_boundary", "strict", "inclusive")
+	req.Policy.ExceedScope = policy.OneOf("exceed_scope", "taxpayer", "outlet", "pollutant")
+	switch v := o.Get("sources"); {
+	case v == nil || v.Kind == jsonin.KindArray && len(v.Items) == 0:
+		o.Fail("sources", "required", "at least one source is required")
+	case v.Kind == jsonin.KindArray:
+		req.Sources = make([]Source, 0, len(v.Items))
 	}
-	n, ok := m["sources"]
-	switch {
-	case !ok || n.kind == jNull:
-		b.fail("sources", "required", "at least one source is required")
-	case n.kind != jArray:
-		b.fail("sources", "invalid_type", "want an array, got %s", n.kind)
-	case len(n.items) == 0:
-		b.fail("sources", "required", "at least one source is required")
-	default:
-		req.Sources = make([]Source, 0, len(n.items))
-		for i, it := range n.items {
-			req.Sources = append(req.Sources, b.source(it, "sources["+strconv.Itoa(i)+"]"))
-		}
+	for so := range o.Objects("sources") {
+		req.Sources = append(req.Sources, readSource(so))
 	}
 	return req
 }
@@ -294,173 +173,183 @@ var sourceFields = map[string][]string{
 
 var commonSourceFields = []string{"id", "kind", "month", "name", "exemption"}
 
-func (b *binder) source(n *jnode, path string) Source {
-	s := Source{Path: path}
-	if n.kind != jObject {
-		b.fail(path, "invalid_type", "want an object, got %s", n.kind)
-		return s
+// allowedSourceFields is sourceFields with the common ones, built once.
+var allowedSourceFields = func() map[string][]string {
+	m := make(map[string][]string, len(sourceFields))
+	for k, extra := range sourceFields {
+		m[k] = append(append([]string{}, commonSourceFields...), extra...)
 	}
+	return m
+}()
+
+func readSource(o *jsonin.Object) Source {
+	s := Source{Path: o.Path}
 	// Read the kind first: it decides which other fields are allowed.
-	for _, f := range n.fields {
-		if f.key == "kind" && f.val.kind == jString {
-			s.Kind = f.val.str
-		}
+	if v := o.Get("kind"); v != nil && v.Kind == jsonin.KindString {
+		s.Kind = v.Text
 	}
-	extra, ok := sourceFields[s.Kind]
+	allowed, ok := allowedSourceFields[s.Kind]
 	if !ok {
 		if s.Kind == "" {
-			b.fail(join(path, "kind"), "required", "kind is required (air, water, noise, solid_waste, livestock, sampling)")
+			o.Fail("kind", "required", "kind is required (air, water, noise, solid_waste, livestock, sampling)")
 		} else {
-			b.fail(join(path, "kind"), "invalid_value", "%q is not one of air, water, noise, solid_waste, livestock, sampling", s.Kind)
+			o.Fail("kind", "invalid_value", "%q is not one of air, water, noise, solid_waste, livestock, sampling", s.Kind)
 		}
 		return s
 	}
-	m := b.object(n, path, append(append([]string{}, commonSourceFields...), extra...)...)
-	s.ID = b.str(m, path, "id")
+	o.Only(allowed...)
+	s.ID = o.Str("id", false)
 	if strings.TrimSpace(s.ID) == "" {
-		b.fail(join(path, "id"), "required", "the outlet or source number (排放口编号/噪声源编号) is required")
+		o.Fail("id", "required", "the outlet or source number (排放口编号/噪声源编号) is required")
 	}
-	s.MonthRaw = b.str(m, path, "month")
+	s.MonthRaw = o.Str("month", false)
 	if s.MonthRaw == "" {
-		b.fail(join(path, "month"), "required", "month (YYYY-MM) is required")
+		o.Fail("month", "required", "month (YYYY-MM) is required")
 	} else if mo, ok := parseMonth(s.MonthRaw); ok {
 		s.Month = mo
 	} else {
-		b.fail(join(path, "month"), "invalid_value", "%q is not a month YYYY-MM", s.MonthRaw)
+		o.Fail("month", "invalid_value", "%q is not a month YYYY-MM", s.MonthRaw)
 	}
-	s.Exemption = b.str(m, path, "exemption")
-	s.Penalty = b.str(m, path, "penalty")
-	s.Facility = b.oneOf(m, path, "facility", "centralized_treatment")
+	s.Exemption = o.Str("exemption", false)
+	s.Penalty = o.Str("penalty", false)
+	s.Facility = o.OneOf("facility", "centralized_treatment")
 	switch s.Kind {
 	case KindAir, KindWater:
-		s.Fugitive = b.boolean(m, path, "fugitive")
-		s.WastewaterT = b.amount(m, path, "wastewater_t")
-		pn, ok := m["pollutants"]
-		switch {
-		case !ok || pn.kind == jNull || (pn.kind == jArray && len(pn.items) == 0):
-			b.fail(join(path, "pollutants"), "required", "at least one pollutant is required")
-		case pn.kind != jArray:
-			b.fail(join(path, "pollutants"), "invalid_type", "want an array, got %s", pn.kind)
-		default:
-			s.Pollutants = make([]PollutantInput, 0, len(pn.items))
-			for i, it := range pn.items {
-				s.Pollutants = append(s.Pollutants, b.pollutant(it, join(path, "pollutants")+"["+strconv.Itoa(i)+"]"))
-			}
+		s.Fugitive, _ = o.Bool("fugitive")
+		s.WastewaterT = o.Decimal("wastewater_t", false)
+		switch v := o.Get("pollutants"); {
+		case v == nil || v.Kind == jsonin.KindArray && len(v.Items) == 0:
+			o.Fail("pollutants", "required", "at least one pollutant is required")
+		case v.Kind == jsonin.KindArray:
+			s.Pollutants = make([]PollutantInput, 0, len(v.Items))
+		}
+		for po := range o.Objects("pollutants") {
+			s.Pollutants = append(s.Pollutants, readPollutant(po))
 		}
 	case KindNoise:
-		s.Day = b.noisePeriod(m, path, "day")
-		s.Night = b.noisePeriod(m, path, "night")
-		_, hasDay := m["day"]
-		_, hasNight := m["night"]
+		s.Day = readNoisePeriod(o, "day")
+		s.Night = readNoisePeriod(o, "night")
+		// Present counts, even as null: a source may leave one period empty.
+		_, hasDay := o.Lookup("day")
+		_, hasNight := o.Lookup("night")
 		if !hasDay && !hasNight {
-			b.fail(join(path, "day"), "required", "a noise source needs day or night readings")
+			o.Fail("day", "required", "a noise source needs day or night readings")
 		}
-		s.BoundaryOver100mMultiplePoints = b.boolean(m, path, "boundary_over_100m_multiple_points")
+		s.BoundaryOver100mMultiplePoints, _ = o.Bool("boundary_over_100m_multiple_points")
 	case KindSolidWaste:
-		s.Waste = b.str(m, path, "waste")
+		s.Waste = o.Str("waste", false)
 		if s.Waste == "" {
-			b.fail(join(path, "waste"), "required", "waste (煤矸石, 尾矿, 危险废物, 冶炼渣, 粉煤灰, 炉渣, 其他固体废物) is required")
+			o.Fail("waste", "required", "waste (煤矸石, 尾矿, 危险废物, 冶炼渣, 粉煤灰, 炉渣, 其他固体废物) is required")
 		}
-		s.GeneratedT = b.amount(m, path, "generated_t")
+		s.GeneratedT = o.Decimal("generated_t", false)
 		if !s.GeneratedT.Valid {
-			b.requiredIfAbsent(m, path, "generated_t", "产生量 generated_t is required")
+			requiredIfAbsent(o, "generated_t", "产生量 generated_t is required")
 		}
-		s.StoredT = b.amount(m, path, "stored_t")
-		s.DisposedT = b.amount(m, path, "disposed_t")
-		s.UtilizedT = b.amount(m, path, "utilized_t")
+		s.StoredT = o.Decimal("stored_t", false)
+		s.DisposedT = o.Decimal("disposed_t", false)
+		s.UtilizedT = o.Decimal("utilized_t", false)
 	case KindLivestock:
-		s.Species = b.str(m, path, "species")
+		s.Species = o.Str("species", false)
 		if s.Species == "" {
-			b.fail(join(path, "species"), "required", "species (牛, 猪, 鸡, 鸭, 家禽) is required")
+			o.Fail("species", "required", "species (牛, 猪, 鸡, 鸭, 家禽) is required")
 		}
-		s.StockStart = b.amount(m, path, "stock_start")
-		s.StockEnd = b.amount(m, path, "stock_end")
+		s.StockStart = o.Decimal("stock_start", false)
+		s.StockEnd = o.Decimal("stock_end", false)
 		if !s.StockStart.Valid {
-			b.requiredIfAbsent(m, path, "stock_start", "月初存栏 stock_start is required")
+			requiredIfAbsent(o, "stock_start", "月初存栏 stock_start is required")
 		}
 		if !s.StockEnd.Valid {
-			b.requiredIfAbsent(m, path, "stock_end", "月末存栏 stock_end is required")
+			requiredIfAbsent(o, "stock_end", "月末存栏 stock_end is required")
 		}
 	case KindSampling:
-		s.Item = b.str(m, path, "item")
+		s.Item = o.Str("item", false)
 		if s.Item == "" {
-			b.fail(join(path, "item"), "required", "item (a row of table IV, e.g. 小型企业) is required")
+			o.Fail("item", "required", "item (a row of table IV, e.g. 小型企业) is required")
 		}
-		s.Quantity = b.amount(m, path, "quantity")
+		s.Quantity = o.Decimal("quantity", false)
 		if !s.Quantity.Valid {
-			b.requiredIfAbsent(m, path, "quantity", "quantity (特征指标数量) is required")
+			requiredIfAbsent(o, "quantity", "quantity (特征指标数量) is required")
 		}
-		s.Beds = b.amount(m, path, "beds")
+		s.Beds = o.Decimal("beds", false)
 	}
 	return s
 }
 
 // requiredIfAbsent reports a missing field, unless the field was present
 // but malformed (already reported).
-func (b *binder) requiredIfAbsent(m map[string]*jnode, path, key, msg string) {
-	if n, ok := m[key]; ok && n.kind != jNull {
-		return
+func requiredIfAbsent(o *jsonin.Object, key, msg string) {
+	if o.Get(key) == nil {
+		o.Fail(key, "required", "%s", msg)
 	}
-	b.fail(join(path, key), "required", "%s", msg)
 }
 
-func (b *binder) noisePeriod(m map[string]*jnode, path, key string) *NoisePeriod {
-	n, ok := m[key]
-	if !ok || n.kind == jNull {
+// whole reads a small whole number (days in a month).
+func whole(o *jsonin.Object, key string, max int) (int, bool) {
+	v := o.Get(key)
+	if v == nil {
+		return 0, false
+	}
+	if v.Kind != jsonin.KindString && v.Kind != jsonin.KindNumber {
+		o.Fail(key, "invalid_type", "want a whole number, got %s", v.Kind)
+		return 0, false
+	}
+	n, err := strconv.Atoi(v.Text)
+	if err != nil || n < 0 || n > max {
+		o.Fail(key, "invalid_number", "%q is not a whole number from 0 to %d", v.Text, max)
+		return 0, false
+	}
+	return n, true
+}
+
+func readNoisePeriod(o *jsonin.Object, key string) *NoisePeriod {
+	po := o.Object(key).Only("limit_db", "measured_db", "exceed_days")
+	if po == nil {
 		return nil
 	}
-	p := join(path, key)
-	pm := b.object(n, p, "limit_db", "measured_db", "exceed_days")
-	if pm == nil {
-		return nil
-	}
-	np := &NoisePeriod{Path: p}
-	lim := b.amount(pm, p, "limit_db")
-	meas := b.amount(pm, p, "measured_db")
+	np := &NoisePeriod{Path: po.Path}
+	lim := po.Decimal("limit_db", false)
+	meas := po.Decimal("measured_db", false)
 	if !lim.Valid {
-		b.requiredIfAbsent(pm, p, "limit_db", "the standard limit in dB is required")
+		requiredIfAbsent(po, "limit_db", "the standard limit in dB is required")
 	}
 	if !meas.Valid {
-		b.requiredIfAbsent(pm, p, "measured_db", "the highest measured level in dB is required")
+		requiredIfAbsent(po, "measured_db", "the highest measured level in dB is required")
 	}
-	days, ok := b.whole(pm, p, "exceed_days", 31)
+	days, ok := whole(po, "exceed_days", 31)
 	if !ok {
-		b.requiredIfAbsent(pm, p, "exceed_days", "exceed_days (days, or nights, exceeding in the month) is required: fewer than 15 halves the tax")
+		requiredIfAbsent(po, "exceed_days", "exceed_days (days, or nights, exceeding in the month) is required: fewer than 15 halves the tax")
 	}
 	np.LimitDB, np.MeasuredDB, np.ExceedDays = lim.Decimal, meas.Decimal, days
 	return np
 }
 
-func (b *binder) pollutant(n *jnode, path string) PollutantInput {
-	p := PollutantInput{Path: path}
-	m := b.object(n, path, "name", "emission_kg", "emission_t", "generated_kg", "method",
+func readPollutant(o *jsonin.Object) PollutantInput {
+	p := PollutantInput{Path: o.Path}
+	o.Only("name", "emission_kg", "emission_t", "generated_kg", "method",
 		"avg_concentration", "max_concentration", "standard_concentration", "exceeds_standard",
 		"value", "measured", "standard", "exceed_multiple")
-	if m == nil {
-		return p
-	}
-	p.Name = strings.TrimSpace(b.str(m, path, "name"))
+	p.Name = strings.TrimSpace(o.Str("name", false))
 	if p.Name == "" {
-		b.requiredIfAbsent(m, path, "name", "the pollutant name is required")
+		requiredIfAbsent(o, "name", "the pollutant name is required")
 	}
-	p.EmissionKg = b.amount(m, path, "emission_kg")
-	p.EmissionT = b.amount(m, path, "emission_t")
+	p.EmissionKg = o.Decimal("emission_kg", false)
+	p.EmissionT = o.Decimal("emission_t", false)
 	if p.EmissionKg.Valid && p.EmissionT.Valid {
-		b.fail(join(path, "emission_t"), "invalid_value", "give emission_kg or emission_t, not both")
+		o.Fail("emission_t", "invalid_value", "give emission_kg or emission_t, not both")
 	}
-	p.GeneratedKg = b.amount(m, path, "generated_kg")
-	p.Method = b.oneOf(m, path, "method", "automatic", "monitoring", "self_monitoring", "factor", "material_balance", "sampling")
-	p.AvgConcentration = b.amount(m, path, "avg_concentration")
-	p.MaxConcentration = b.amount(m, path, "max_concentration")
-	p.StandardConcentration = b.amount(m, path, "standard_concentration")
+	p.GeneratedKg = o.Decimal("generated_kg", false)
+	p.Method = o.OneOf("method", "automatic", "monitoring", "self_monitoring", "factor", "material_balance", "sampling")
+	p.AvgConcentration = o.Decimal("avg_concentration", false)
+	p.MaxConcentration = o.Decimal("max_concentration", false)
+	p.StandardConcentration = o.Decimal("standard_concentration", false)
 	if p.StandardConcentration.Valid && p.StandardConcentration.Decimal.IsZero() {
-		b.fail(join(path, "standard_concentration"), "invalid_number", "the standard concentration must be above zero")
+		o.Fail("standard_concentration", "invalid_number", "the standard concentration must be above zero")
 	}
-	p.ExceedsStandard = b.boolean(m, path, "exceeds_standard")
-	p.Value = b.amount(m, path, "value")
-	p.Measured = b.amount(m, path, "measured")
-	p.Standard = b.amount(m, path, "standard")
-	p.ExceedMultiple = b.amount(m, path, "exceed_multiple")
+	p.ExceedsStandard, _ = o.Bool("exceeds_standard")
+	p.Value = o.Decimal("value", false)
+	p.Measured = o.Decimal("measured", false)
+	p.Standard = o.Decimal("standard", false)
+	p.ExceedMultiple = o.Decimal("exceed_multiple", false)
 	return p
 }
 
