@@ -119,6 +119,9 @@ func readNode(dec *json.Decoder, path string, depth int) (*node, *calc.FieldErro
 }
 
 func joinPath(path, key string) string {
+	if key == "" {
+		key = `""` // an empty key still needs a visible path
+	}
 	if path == "" || path == "$" {
 		return key
 	}
