@@ -1,11 +1,10 @@
 package damage
 
 import (
-	"fmt"
-
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/jsonin"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -91,63 +90,50 @@ type Item struct {
 	Amount      decimal.Decimal
 }
 
+// maxDepth bounds nesting: a claim needs 3 levels.
+const maxDepth = 32
+
 // DecodeRequest reads a claim from JSON. Numbers may be JSON numbers or
-// strings; either way they go straight to decimals. Unknown fields,
-// duplicate fields and wrong types are errors naming the JSON path.
+// strings; either way they go straight to decimals (jsonin.PlainDecimal:
+// no exponent). Unknown fields, duplicate fields and wrong types are
+// errors naming the JSON path.
 func DecodeRequest(data []byte) (*Request, error) {
-	root, ferr := parseJSON(data)
-	if ferr != nil {
-		return nil, invalid([]calc.FieldError{*ferr})
-	}
-	r := &reader{}
 	req := &Request{}
-	o := r.object("", root)
-	if o == nil {
-		return nil, invalid(r.errs)
-	}
-	req.Case = o.str("case", false)
-	req.Date = o.date("date", true)
-	req.ParamSet = o.str("parameter_set", true)
-	for i, v := range o.list("virtual_cost") {
-		path := fmt.Sprintf("virtual_cost[%d]", i)
-		lo := r.object(path, v)
-		if lo == nil {
-			continue
+	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
+		req.Case = o.Str("case", false)
+		req.Date = jsonin.Parsed(o, "date", true, param.ParseDate)
+		req.ParamSet = o.Str("parameter_set", true)
+		for lo := range o.Objects("virtual_cost") {
+			l := VirtualCostLine{Path: lo.Path}
+			l.ID = lo.Str("id", false)
+			l.Description = lo.Str("description", false)
+			l.Category = Category(lo.Str("category", true))
+			l.Medium = lo.Str("medium", true)
+			l.FunctionClass = lo.Str("function_class", false)
+			l.Discharge = lo.Decimal("discharge", false)
+			l.DischargeUnit = lo.Str("discharge_unit", false)
+			l.UnitCost = lo.Decimal("unit_cost", false)
+			l.VirtualCost = lo.Decimal("virtual_cost", false)
+			l.Multiplier = lo.Decimal("multiplier", false)
+			l.Alpha = lo.Decimal("alpha", false)
+			l.Omega = lo.Decimal("omega", false)
+			l.Kappa = lo.Decimal("kappa", false)
+			lo.Finish()
+			req.VirtualCost = append(req.VirtualCost, l)
 		}
-		l := VirtualCostLine{Path: path}
-		l.ID = lo.str("id", false)
-		l.Description = lo.str("description", false)
-		l.Category = Category(lo.str("category", true))
-		l.Medium = lo.str("medium", true)
-		l.FunctionClass = lo.str("function_class", false)
-		l.Discharge = lo.decimal("discharge", false)
-		l.DischargeUnit = lo.str("discharge_unit", false)
-		l.UnitCost = lo.decimal("unit_cost", false)
-		l.VirtualCost = lo.decimal("virtual_cost", false)
-		l.Multiplier = lo.decimal("multiplier", false)
-		l.Alpha = lo.decimal("alpha", false)
-		l.Omega = lo.decimal("omega", false)
-		l.Kappa = lo.decimal("kappa", false)
-		lo.finish()
-		req.VirtualCost = append(req.VirtualCost, l)
-	}
-	for i, v := range o.list("items") {
-		path := fmt.Sprintf("items[%d]", i)
-		io := r.object(path, v)
-		if io == nil {
-			continue
+		for obj := range o.Objects("items") {
+			it := Item{Path: obj.Path}
+			it.ID = obj.Str("id", false)
+			it.Description = obj.Str("description", false)
+			it.Category = Category(obj.Str("category", true))
+			it.Amount = obj.Decimal("amount", true).Decimal
+			obj.Finish()
+			req.Items = append(req.Items, it)
 		}
-		it := Item{Path: path}
-		it.ID = io.str("id", false)
-		it.Description = io.str("description", false)
-		it.Category = Category(io.str("category", true))
-		it.Amount = io.decimal("amount", true).Decimal
-		io.finish()
-		req.Items = append(req.Items, it)
-	}
-	o.finish()
-	if len(r.errs) > 0 {
-		return nil, invalid(r.errs)
+		o.Finish()
+	})
+	if len(errs) > 0 {
+		return nil, invalid(calc.FieldErrors(errs))
 	}
 	return req, nil
 }

@@ -1,11 +1,10 @@
 package ecocomp
 
 import (
-	"fmt"
-
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/jsonin"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -55,80 +54,62 @@ type Trade struct {
 	Price    decimal.NullDecimal
 }
 
+// maxDepth bounds nesting: a settlement needs 4 levels.
+const maxDepth = 32
+
 // DecodeRequest reads a settlement request from JSON. Numbers may be JSON
-// numbers or strings and go straight to decimals; unknown or duplicate
-// fields and wrong types are errors naming the JSON path. Whether the
-// water classes are valid is checked by Settle, against the scheme.
+// numbers or strings and go straight to decimals (jsonin.PlainDecimal: no
+// exponent); unknown or duplicate fields and wrong types are errors naming
+// the JSON path. Whether the water classes are valid is checked by Settle,
+// against the scheme.
 func DecodeRequest(data []byte) (*Request, error) {
-	root, ferr := parseJSON(data)
-	if ferr != nil {
-		return nil, invalid([]calc.FieldError{*ferr})
-	}
-	r := &reader{}
-	o := r.object("", root)
-	if o == nil {
-		return nil, invalid(r.errs)
-	}
 	req := &Request{}
-	req.Scheme = o.str("scheme", true)
-	if y := o.decimal("year", true); y.Valid {
-		if !y.Decimal.IsInteger() || y.Decimal.LessThan(decimal.NewFromInt(1900)) || y.Decimal.GreaterThan(decimal.NewFromInt(2999)) {
-			r.fail("year", "invalid_value", "%s is not a year", y.Decimal)
-		} else {
-			req.Year = int(y.Decimal.IntPart())
-		}
-	}
-	for i, v := range o.list("sections") {
-		path := fmt.Sprintf("sections[%d]", i)
-		so := r.object(path, v)
-		if so == nil {
-			continue
-		}
-		s := Section{Path: path}
-		s.ID = so.str("id", true)
-		s.River = so.str("river", false)
-		s.Upstream = so.str("upstream", true)
-		s.Downstream = so.str("downstream", true)
-		s.TargetRaw = so.str("target_class", false)
-		for j, pv := range so.list("periods") {
-			ppath := fmt.Sprintf("%s.periods[%d]", path, j)
-			po := r.object(ppath, pv)
-			if po == nil {
-				continue
+	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
+		req.Scheme = o.Str("scheme", true)
+		if y := o.Decimal("year", true); y.Valid {
+			if !y.Decimal.IsInteger() || y.Decimal.LessThan(decimal.NewFromInt(1900)) || y.Decimal.GreaterThan(decimal.NewFromInt(2999)) {
+				o.Fail("year", "invalid_value", "%s is not a year", y.Decimal)
+			} else {
+				req.Year = int(y.Decimal.IntPart())
 			}
-			ob := Observation{Path: ppath}
-			ob.Period = po.str("period", true)
-			ob.ClassRaw = po.str("class", false)
-			ob.CompareRaw = po.str("compare_class", false)
-			ob.Index = po.decimal("index", false)
-			if b, ok := po.boolean("meets_target"); ok {
-				ob.MeetsTarget = &b
+		}
+		for so := range o.Objects("sections") {
+			s := Section{Path: so.Path}
+			s.ID = so.Str("id", true)
+			s.River = so.Str("river", false)
+			s.Upstream = so.Str("upstream", true)
+			s.Downstream = so.Str("downstream", true)
+			s.TargetRaw = so.Str("target_class", false)
+			for po := range so.Objects("periods") {
+				ob := Observation{Path: po.Path}
+				ob.Period = po.Str("period", true)
+				ob.ClassRaw = po.Str("class", false)
+				ob.CompareRaw = po.Str("compare_class", false)
+				ob.Index = po.Decimal("index", false)
+				if b, ok := po.Bool("meets_target"); ok {
+					ob.MeetsTarget = &b
+				}
+				po.Finish()
+				s.Periods = append(s.Periods, ob)
 			}
-			po.finish()
-			s.Periods = append(s.Periods, ob)
+			so.Finish()
+			req.Sections = append(req.Sections, s)
 		}
-		so.finish()
-		req.Sections = append(req.Sections, s)
-	}
-	for i, v := range o.list("trades") {
-		path := fmt.Sprintf("trades[%d]", i)
-		to := r.object(path, v)
-		if to == nil {
-			continue
+		for to := range o.Objects("trades") {
+			t := Trade{Path: to.Path}
+			t.ID = to.Str("id", false)
+			t.Buyer = to.Str("buyer", true)
+			t.Seller = to.Str("seller", true)
+			t.Date = jsonin.Parsed(to, "date", true, param.ParseDate)
+			t.Quantity = to.Decimal("quantity", true).Decimal
+			t.Price = to.Decimal("price", false)
+			to.Finish()
+			req.Trades = append(req.Trades, t)
 		}
-		t := Trade{Path: path}
-		t.ID = to.str("id", false)
-		t.Buyer = to.str("buyer", true)
-		t.Seller = to.str("seller", true)
-		t.Date = to.date("date", true)
-		t.Quantity = to.decimal("quantity", true).Decimal
-		t.Price = to.decimal("price", false)
-		to.finish()
-		req.Trades = append(req.Trades, t)
-	}
-	o.finish()
-	if len(r.errs) > 0 {
-		return nil, invalid(r.errs)
+		o.Finish()
+	})
+	if len(errs) > 0 {
+		return nil, invalid(calc.FieldErrors(errs))
 	}
 	return req, nil
 }
