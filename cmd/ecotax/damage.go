@@ -65,30 +65,40 @@ func compFormatFlag(e *env, name, def string, args []string) (format string, res
 }
 
 func damageCalc(e *env, args []string) int {
-	format, rest, ok := compFormatFlag(e, "damage calc", "json", args)
-	if !ok || len(rest) != 1 {
-		fmt.Fprintln(e.stderr, "usage: ecotax damage calc [--format json|table] FILE|-")
-		return exitInput
-	}
-	data, err := readInput(e, rest[0])
-	if err != nil {
-		fmt.Fprintf(e.stderr, "ecotax damage calc: %v\n", err)
-		return exitInput
-	}
 	p := loadDamageParams(e)
 	if p == nil {
 		return exitInternal
 	}
-	req, err := damage.DecodeRequest(data)
+	return compCompute(e, "damage calc", args, damage.DecodeRequest,
+		func(req *damage.Request) (*damage.Result, error) { return damage.Calc(p, req) }, writeDamageTable)
+}
+
+// compCompute is what `damage calc` and `ecocomp settle` share: the
+// --format flag, one request (FILE, or - for stdin), decode, compute, then
+// the result as JSON or a table. A rejected request prints the problem on
+// stderr and exits 2, computing nothing.
+func compCompute[Req, Res any](e *env, name string, args []string, decode func([]byte) (Req, error),
+	compute func(Req) (Res, error), table func(io.Writer, Res)) int {
+	format, rest, ok := compFormatFlag(e, name, "json", args)
+	if !ok || len(rest) != 1 {
+		fmt.Fprintf(e.stderr, "usage: ecotax %s [--format json|table] FILE|-\n", name)
+		return exitInput
+	}
+	data, err := readInput(e, rest[0])
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ecotax %s: %v\n", name, err)
+		return exitInput
+	}
+	req, err := decode(data)
 	if err != nil {
 		return reportError(e, err)
 	}
-	res, err := damage.Calc(p, req)
+	res, err := compute(req)
 	if err != nil {
 		return reportError(e, err)
 	}
 	if format == "table" {
-		writeDamageTable(e.stdout, res)
+		table(e.stdout, res)
 		return exitOK
 	}
 	return compWriteJSON(e, res)
@@ -184,11 +194,18 @@ func writeDamageTable(w io.Writer, r *damage.Result) {
 	cats = append(cats, []string{"合计", "", compYuan(r.Total)})
 	printAligned(w, cats, map[int]bool{2: true})
 	compWriteNotes(w, r.Unverified, len(r.Warnings), func(i int) string { return r.Warnings[i].Message })
+	compWriteTrace(w, len(r.Trace), func(i int) (string, string, string) { return r.Trace[i].Text, r.Trace[i].Rule, r.Trace[i].Where })
+}
+
+// compWriteTrace prints the n steps of a compensation result: what was
+// done, the rule behind it and where the figure came from.
+func compWriteTrace(w io.Writer, n int, step func(int) (text, rule, where string)) {
 	fmt.Fprintln(w, "\n计算过程：")
-	for i, s := range r.Trace {
-		fmt.Fprintf(w, "  %d. %s\n     依据：%s", i+1, s.Text, s.Rule)
-		if s.Where != "" {
-			fmt.Fprintf(w, "（%s）", s.Where)
+	for i := 0; i < n; i++ {
+		text, rule, where := step(i)
+		fmt.Fprintf(w, "  %d. %s\n     依据：%s", i+1, text, rule)
+		if where != "" {
+			fmt.Fprintf(w, "（%s）", where)
 		}
 		fmt.Fprintln(w)
 	}

@@ -45,33 +45,12 @@ func loadEcoCatalog(e *env) *ecocomp.Catalog {
 }
 
 func ecocompSettle(e *env, args []string) int {
-	format, rest, ok := compFormatFlag(e, "ecocomp settle", "json", args)
-	if !ok || len(rest) != 1 {
-		fmt.Fprintln(e.stderr, "usage: ecotax ecocomp settle [--format json|table] FILE|-")
-		return exitInput
-	}
-	data, err := readInput(e, rest[0])
-	if err != nil {
-		fmt.Fprintf(e.stderr, "ecotax ecocomp settle: %v\n", err)
-		return exitInput
-	}
 	c := loadEcoCatalog(e)
 	if c == nil {
 		return exitInternal
 	}
-	req, err := ecocomp.DecodeRequest(data)
-	if err != nil {
-		return reportError(e, err)
-	}
-	res, err := ecocomp.Settle(c, req)
-	if err != nil {
-		return reportError(e, err)
-	}
-	if format == "table" {
-		writeEcocompTable(e.stdout, res)
-		return exitOK
-	}
-	return compWriteJSON(e, res)
+	return compCompute(e, "ecocomp settle", args, ecocomp.DecodeRequest,
+		func(req *ecocomp.Request) (*ecocomp.Result, error) { return ecocomp.Settle(c, req) }, writeEcocompTable)
 }
 
 var (
@@ -122,14 +101,7 @@ func writeEcocompTable(w io.Writer, r *ecocomp.Result) {
 	if r.Scheme.Note != "" {
 		fmt.Fprintf(w, "\n方案说明：%s\n", r.Scheme.Note)
 	}
-	fmt.Fprintln(w, "\n计算过程：")
-	for i, s := range r.Trace {
-		fmt.Fprintf(w, "  %d. %s\n     依据：%s", i+1, s.Text, s.Rule)
-		if s.Where != "" {
-			fmt.Fprintf(w, "（%s）", s.Where)
-		}
-		fmt.Fprintln(w)
-	}
+	compWriteTrace(w, len(r.Trace), func(i int) (string, string, string) { return r.Trace[i].Text, r.Trace[i].Rule, r.Trace[i].Where })
 }
 
 func ecoRuleCell(l ecocomp.Line) string {
