@@ -1,12 +1,11 @@
 package calc_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
 	"testing"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 )
 
 // BenchmarkDecode compares DecodeRequest with encoding/json decoding the
@@ -18,17 +17,7 @@ func BenchmarkDecode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("std", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			d := json.NewDecoder(bytes.NewReader(data))
-			d.UseNumber()
-			var v any
-			if err := d.Decode(&v); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	b.Run("std", func(b *testing.B) { jsontest.StdDecode(b, data) })
 	b.Run("strict", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

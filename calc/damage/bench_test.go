@@ -1,55 +1,29 @@
 package damage_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"testing"
 
-	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 )
 
 // benchRequest is Guiding Case 130 plus the five other heads of claim.
 func benchRequest(b *testing.B) []byte {
-	data, err := os.ReadFile("../../testdata/damage/all_heads_of_article_1235.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var g struct {
-		Request json.RawMessage `json:"request"`
-	}
-	if err := json.Unmarshal(data, &g); err != nil {
-		b.Fatal(err)
-	}
-	return g.Request
+	return jsontest.Requests(b, "../../testdata/damage/all_heads_of_article_1235.json")[0]
 }
 
 // BenchmarkBaselineStdDecode is the yardstick: encoding/json decoding the
 // same bytes into untyped values. Report BenchmarkCalc as a ratio to it.
 func BenchmarkBaselineStdDecode(b *testing.B) {
-	data := benchRequest(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		d := json.NewDecoder(bytes.NewReader(data))
-		d.UseNumber()
-		var v any
-		if err := d.Decode(&v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	jsontest.StdDecode(b, benchRequest(b))
 }
 
 // BenchmarkCalc decodes and quantifies the claim.
 func BenchmarkCalc(b *testing.B) {
 	data := benchRequest(b)
-	p := loadParams(b)
+	run := claim(loadParams(b))
 	b.ReportAllocs()
 	for b.Loop() {
-		req, err := damage.DecodeRequest(data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := damage.Calc(p, req); err != nil {
+		if _, err := run(data); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,35 +1,18 @@
 package damage_test
 
 import (
-	"encoding/json"
-	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
 
-	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 	"github.com/ecotax/ecotax/fixtures"
 )
 
-// goldenCase is one file of testdata/damage (see its README.md).
-type goldenCase struct {
-	Title       string            `json:"title"`
-	Source      string            `json:"source"`
-	Tags        map[string]string `json:"tags"`
-	Note        string            `json:"note"`
-	Request     json.RawMessage   `json:"request"`
-	Expect      *goldenExpect     `json:"expect"`
-	ExpectError *struct {
-		Code  string   `json:"code"`
-		Paths []string `json:"paths"`
-	} `json:"expect_error"`
-}
-
+// goldenExpect is the expect of a file of testdata/damage (see its README.md).
 type goldenExpect struct {
 	Total      string            `json:"total"`
 	Unverified bool              `json:"unverified"`
@@ -56,84 +39,23 @@ func loadParams(t testing.TB) *damage.Params {
 }
 
 func TestGolden(t *testing.T) {
-	p := loadParams(t)
-	files, err := filepath.Glob("../../testdata/damage/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var g goldenCase
-			dec := json.NewDecoder(strings.NewReader(string(data)))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&g); err != nil {
-				t.Fatalf("golden file: %v", err)
-			}
-			if (g.Expect == nil) == (g.ExpectError == nil) {
-				t.Fatal("golden file needs exactly one of expect and expect_error")
-			}
-			req, err := damage.DecodeRequest(g.Request)
-			var res *damage.Result
-			if err == nil {
-				res, err = damage.Calc(p, req)
-			}
-			if g.ExpectError != nil {
-				checkError(t, err, g.ExpectError.Code, g.ExpectError.Paths)
-				if res != nil {
-					t.Error("a rejected request must compute nothing")
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("%s: %v", g.Title, err)
-			}
-			checkResult(t, res, g.Expect)
-		})
-	}
+	jsontest.Golden(t, "../../testdata/damage/*.json", claim(loadParams(t)), checkResult)
 }
 
-func checkError(t *testing.T, err error, code string, paths []string) {
-	t.Helper()
-	var ce *calc.Error
-	if !errors.As(err, &ce) {
-		t.Fatalf("want *calc.Error %s, got %v", code, err)
-	}
-	if ce.Kind != calc.KindInvalid || ce.Code != code {
-		t.Errorf("error kind/code = %s/%s, want invalid/%s (%v)", ce.Kind, ce.Code, code, ce)
-	}
-	if ce.Title == "" || ce.Detail == "" {
-		t.Errorf("error lacks title or detail: %+v", ce)
-	}
-	var got []string
-	for _, f := range ce.Errors {
-		got = append(got, f.Path)
-		if f.Message == "" {
-			t.Errorf("field error %s has no message", f.Path)
+// claim decodes and quantifies a request, as the CLI does.
+func claim(p *damage.Params) func([]byte) (*damage.Result, error) {
+	return func(data []byte) (*damage.Result, error) {
+		req, err := damage.DecodeRequest(data)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if !slices.Equal(got, paths) {
-		t.Errorf("error paths = %v, want %v (%v)", got, paths, ce)
-	}
-}
-
-func eq(t *testing.T, what string, got decimal.Decimal, want string) {
-	t.Helper()
-	w, err := decimal.NewFromString(want)
-	if err != nil {
-		t.Fatalf("golden %s: %v", what, err)
-	}
-	if !got.Equal(w) {
-		t.Errorf("%s = %s, want %s", what, got, want)
+		return damage.Calc(p, req)
 	}
 }
 
 func checkResult(t *testing.T, res *damage.Result, want *goldenExpect) {
 	t.Helper()
-	eq(t, "total", res.Total, want.Total)
+	jsontest.Equal(t, "total", res.Total, want.Total)
 	if res.Unverified != want.Unverified {
 		t.Errorf("unverified = %v, want %v", res.Unverified, want.Unverified)
 	}
@@ -144,7 +66,7 @@ func checkResult(t *testing.T, res *damage.Result, want *goldenExpect) {
 			continue
 		}
 		l := res.Lines[i]
-		eq(t, wl.Path+".amount", l.Amount, wl.Amount)
+		jsontest.Equal(t, wl.Path+".amount", l.Amount, wl.Amount)
 		opt := func(name string, got *decimal.Decimal, want string) {
 			if want == "" {
 				return
@@ -153,7 +75,7 @@ func checkResult(t *testing.T, res *damage.Result, want *goldenExpect) {
 				t.Errorf("%s.%s missing", wl.Path, name)
 				return
 			}
-			eq(t, wl.Path+"."+name, *got, want)
+			jsontest.Equal(t, wl.Path+"."+name, *got, want)
 		}
 		opt("virtual_cost", l.VirtualCost, wl.VirtualCost)
 		opt("gamma", l.Gamma, wl.Gamma)
@@ -169,7 +91,7 @@ func checkResult(t *testing.T, res *damage.Result, want *goldenExpect) {
 				t.Errorf("unexpected category %s", c.Category)
 				continue
 			}
-			eq(t, "category "+string(c.Category), c.Amount, w)
+			jsontest.Equal(t, "category "+string(c.Category), c.Amount, w)
 		}
 	}
 	var codes []string

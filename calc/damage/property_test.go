@@ -1,11 +1,8 @@
 package damage_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -125,55 +123,20 @@ func TestMultiplierOutsideRangeAlwaysErrors(t *testing.T) {
 }
 
 // FuzzDecodeRequest: the decoder never panics; it either rejects the input
-// with an invalid-kind *calc.Error whose every field error has a code, or
-// yields a request that Calc either rejects the same way or quantifies
-// with a consistent total.
+// with an invalid-kind *calc.Error whose every field error has a path, a
+// code and a message, or yields a request that Calc either rejects the
+// same way or quantifies with a consistent total.
 func FuzzDecodeRequest(f *testing.F) {
-	files, _ := filepath.Glob("../../testdata/damage/*.json")
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		var g struct {
-			Request json.RawMessage `json:"request"`
-		}
-		if err := json.Unmarshal(data, &g); err != nil {
-			f.Fatal(err)
-		}
-		f.Add([]byte(g.Request))
+	for _, r := range jsontest.Requests(f, "../../testdata/damage/*.json") {
+		f.Add(r)
 	}
 	f.Add([]byte(`{"date":"2020-01-01","parameter_set":"recommended_2014","items":[{"category":"interim_loss","amount":1e3}]}`))
 	f.Add([]byte(`{"date":"2020-01-01","date":"2020-01-02"}`))
 	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`))
-	p := loadParams(f)
+	run := claim(loadParams(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		req, err := damage.DecodeRequest(data)
-		if err != nil {
-			mustBeInvalid(t, err)
-			return
+		if res := jsontest.Run(t, data, run); res != nil {
+			checkInvariants(t, res)
 		}
-		res, err := damage.Calc(p, req)
-		if err != nil {
-			mustBeInvalid(t, err)
-			if res != nil {
-				t.Fatal("result alongside an error")
-			}
-			return
-		}
-		checkInvariants(t, res)
 	})
-}
-
-func mustBeInvalid(t *testing.T, err error) {
-	t.Helper()
-	var ce *calc.Error
-	if !errors.As(err, &ce) || ce.Kind != calc.KindInvalid || len(ce.Errors) == 0 {
-		t.Fatalf("want an invalid *calc.Error with field errors, got %#v", err)
-	}
-	for _, fe := range ce.Errors {
-		if fe.Code == "" || fe.Message == "" {
-			t.Fatalf("field error without code or message: %+v", fe)
-		}
-	}
 }

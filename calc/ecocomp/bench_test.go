@@ -1,12 +1,12 @@
 package ecocomp_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"testing"
 
 	"github.com/ecotax/ecotax/calc/ecocomp"
+	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 )
 
 // benchBasin is a year of the Chongqing scheme at full size: 33 districts
@@ -30,29 +30,16 @@ func benchBasin() []byte {
 // BenchmarkBaselineStdDecode is the yardstick: encoding/json decoding the
 // same bytes into untyped values. Report BenchmarkSettle as a ratio to it.
 func BenchmarkBaselineStdDecode(b *testing.B) {
-	data := benchBasin()
-	b.ReportAllocs()
-	for b.Loop() {
-		d := json.NewDecoder(bytes.NewReader(data))
-		d.UseNumber()
-		var v any
-		if err := d.Decode(&v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	jsontest.StdDecode(b, benchBasin())
 }
 
 // BenchmarkSettle decodes and settles 33 sections × 12 months.
 func BenchmarkSettle(b *testing.B) {
 	data := benchBasin()
-	cat := loadCatalog(b)
+	run := settle(loadCatalog(b))
 	b.ReportAllocs()
 	for b.Loop() {
-		req, err := ecocomp.DecodeRequest(data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := ecocomp.Settle(cat, req); err != nil {
+		if _, err := run(data); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,34 +1,17 @@
 package ecocomp_test
 
 import (
-	"encoding/json"
-	"errors"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
 
-	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/ecocomp"
+	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 	"github.com/ecotax/ecotax/fixtures"
 )
 
-// goldenCase is one file of testdata/ecocomp (see its README.md).
-type goldenCase struct {
-	Title       string            `json:"title"`
-	Source      string            `json:"source"`
-	Tags        map[string]string `json:"tags"`
-	Request     json.RawMessage   `json:"request"`
-	Expect      *goldenExpect     `json:"expect"`
-	ExpectError *struct {
-		Code  string   `json:"code"`
-		Paths []string `json:"paths"`
-	} `json:"expect_error"`
-}
-
+// goldenExpect is the expect of a file of testdata/ecocomp (see its README.md).
 type goldenExpect struct {
 	Unverified bool              `json:"unverified"`
 	Gross      string            `json:"gross"`
@@ -62,67 +45,17 @@ func loadCatalog(t testing.TB) *ecocomp.Catalog {
 }
 
 func TestGolden(t *testing.T) {
-	cat := loadCatalog(t)
-	files, err := filepath.Glob("../../testdata/ecocomp/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden files: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var g goldenCase
-			dec := json.NewDecoder(strings.NewReader(string(data)))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&g); err != nil {
-				t.Fatalf("golden file: %v", err)
-			}
-			if (g.Expect == nil) == (g.ExpectError == nil) {
-				t.Fatal("golden file needs exactly one of expect and expect_error")
-			}
-			req, err := ecocomp.DecodeRequest(g.Request)
-			var res *ecocomp.Result
-			if err == nil {
-				res, err = ecocomp.Settle(cat, req)
-			}
-			if g.ExpectError != nil {
-				var ce *calc.Error
-				if !errors.As(err, &ce) {
-					t.Fatalf("want *calc.Error %s, got %v", g.ExpectError.Code, err)
-				}
-				if ce.Kind != calc.KindInvalid || ce.Code != g.ExpectError.Code || ce.Title == "" {
-					t.Errorf("error = %s/%s %q, want invalid/%s", ce.Kind, ce.Code, ce.Title, g.ExpectError.Code)
-				}
-				var paths []string
-				for _, fe := range ce.Errors {
-					paths = append(paths, fe.Path)
-				}
-				if !slices.Equal(paths, g.ExpectError.Paths) {
-					t.Errorf("paths = %v, want %v (%v)", paths, g.ExpectError.Paths, ce)
-				}
-				if res != nil {
-					t.Error("a rejected request must compute nothing")
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("%s: %v", g.Title, err)
-			}
-			checkResult(t, res, g.Expect)
-		})
-	}
+	jsontest.Golden(t, "../../testdata/ecocomp/*.json", settle(loadCatalog(t)), checkResult)
 }
 
-func eq(t *testing.T, what string, got decimal.Decimal, want string) {
-	t.Helper()
-	w, err := decimal.NewFromString(want)
-	if err != nil {
-		t.Fatalf("golden %s: %v", what, err)
-	}
-	if !got.Equal(w) {
-		t.Errorf("%s = %s, want %s", what, got, want)
+// settle decodes and settles a request, as the CLI does.
+func settle(c *ecocomp.Catalog) func([]byte) (*ecocomp.Result, error) {
+	return func(data []byte) (*ecocomp.Result, error) {
+		req, err := ecocomp.DecodeRequest(data)
+		if err != nil {
+			return nil, err
+		}
+		return ecocomp.Settle(c, req)
 	}
 }
 
@@ -131,7 +64,7 @@ func checkResult(t *testing.T, res *ecocomp.Result, want *goldenExpect) {
 	if res.Unverified != want.Unverified {
 		t.Errorf("unverified = %v, want %v", res.Unverified, want.Unverified)
 	}
-	eq(t, "gross", res.Gross, want.Gross)
+	jsontest.Equal(t, "gross", res.Gross, want.Gross)
 	if len(res.Pairs) != len(want.Pairs) {
 		t.Fatalf("pairs = %+v, want %+v", res.Pairs, want.Pairs)
 	}
@@ -141,7 +74,7 @@ func checkResult(t *testing.T, res *ecocomp.Result, want *goldenExpect) {
 			t.Errorf("no pair %s → %s in %+v", wp.Payer, wp.Payee, res.Pairs)
 			continue
 		}
-		eq(t, wp.Payer+"→"+wp.Payee, res.Pairs[i].Amount, wp.Amount)
+		jsontest.Equal(t, wp.Payer+"→"+wp.Payee, res.Pairs[i].Amount, wp.Amount)
 		if len(res.Pairs[i].Periods) != wp.Periods {
 			t.Errorf("%s→%s: %d periods, want %d", wp.Payer, wp.Payee, len(res.Pairs[i].Periods), wp.Periods)
 		}
@@ -152,7 +85,7 @@ func checkResult(t *testing.T, res *ecocomp.Result, want *goldenExpect) {
 			t.Errorf("no balance for %s", party)
 			continue
 		}
-		eq(t, "balance "+party, res.Balances[i].Net, net)
+		jsontest.Equal(t, "balance "+party, res.Balances[i].Net, net)
 	}
 	for _, wl := range want.Lines {
 		i := slices.IndexFunc(res.Lines, func(l ecocomp.Line) bool { return l.Path == wl.Path })
@@ -164,7 +97,7 @@ func checkResult(t *testing.T, res *ecocomp.Result, want *goldenExpect) {
 		if l.Payer != wl.Payer || l.Payee != wl.Payee {
 			t.Errorf("%s: %s → %s, want %s → %s", wl.Path, l.Payer, l.Payee, wl.Payer, wl.Payee)
 		}
-		eq(t, wl.Path+".amount", l.Amount, wl.Amount)
+		jsontest.Equal(t, wl.Path+".amount", l.Amount, wl.Amount)
 	}
 	var codes []string
 	for _, w := range res.Warnings {

@@ -1,11 +1,8 @@
 package ecocomp_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -14,6 +11,7 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/ecocomp"
+	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 )
 
 var parties = []string{"甲区", "乙区", "丙区", "丁县", "市级财政"}
@@ -164,53 +162,19 @@ func TestUnknownWaterClassAlwaysErrors(t *testing.T) {
 }
 
 // FuzzDecodeRequest: the decoder never panics; it either rejects the input
-// with an invalid-kind *calc.Error whose field errors have codes, or yields
-// a request that Settle rejects the same way or settles consistently.
+// with an invalid-kind *calc.Error whose every field error has a path, a
+// code and a message, or yields a request that Settle rejects the same way
+// or settles consistently.
 func FuzzDecodeRequest(f *testing.F) {
-	files, _ := filepath.Glob("../../testdata/ecocomp/*.json")
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		var g struct {
-			Request json.RawMessage `json:"request"`
-		}
-		if err := json.Unmarshal(data, &g); err != nil {
-			f.Fatal(err)
-		}
-		f.Add([]byte(g.Request))
+	for _, r := range jsontest.Requests(f, "../../testdata/ecocomp/*.json") {
+		f.Add(r)
 	}
 	f.Add([]byte(`{"scheme":"cq_basin_2018","year":"2019.5"}`))
 	f.Add([]byte(`{"scheme":"cq_forest_quota_2018","year":2019,"trades":[{"buyer":"a","seller":"a","date":"2019-02-30","quantity":-1}]}`))
-	cat := loadCatalog(f)
+	run := settle(loadCatalog(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		req, err := ecocomp.DecodeRequest(data)
-		if err != nil {
-			mustBeInvalid(t, err)
-			return
+		if res := jsontest.Run(t, data, run); res != nil {
+			checkInvariants(t, res)
 		}
-		res, err := ecocomp.Settle(cat, req)
-		if err != nil {
-			mustBeInvalid(t, err)
-			if res != nil {
-				t.Fatal("result alongside an error")
-			}
-			return
-		}
-		checkInvariants(t, res)
 	})
-}
-
-func mustBeInvalid(t *testing.T, err error) {
-	t.Helper()
-	var ce *calc.Error
-	if !errors.As(err, &ce) || ce.Kind != calc.KindInvalid || len(ce.Errors) == 0 {
-		t.Fatalf("want an invalid *calc.Error with field errors, got %#v", err)
-	}
-	for _, fe := range ce.Errors {
-		if fe.Code == "" || fe.Message == "" {
-			t.Fatalf("field error without code or message: %+v", fe)
-		}
-	}
 }
