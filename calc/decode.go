@@ -237,22 +237,13 @@ func readSource(o *jsonin.Object) Source {
 		}
 		s.BoundaryOver100mMultiplePoints, _ = o.Bool("boundary_over_100m_multiple_points")
 	case KindSolidWaste:
-		s.Waste = o.Str("waste", false)
-		if s.Waste == "" {
-			o.Fail("waste", "required", "waste (煤矸石, 尾矿, 危险废物, 冶炼渣, 粉煤灰, 炉渣, 其他固体废物) is required")
-		}
-		s.GeneratedT = o.Decimal("generated_t", false)
-		if !s.GeneratedT.Valid {
-			requiredIfAbsent(o, "generated_t", "产生量 generated_t is required")
-		}
+		s.Waste = requiredStr(o, "waste", "waste (煤矸石, 尾矿, 危险废物, 冶炼渣, 粉煤灰, 炉渣, 其他固体废物) is required")
+		s.GeneratedT = requiredAmount(o, "generated_t", "产生量 generated_t is required")
 		s.StoredT = o.Decimal("stored_t", false)
 		s.DisposedT = o.Decimal("disposed_t", false)
 		s.UtilizedT = o.Decimal("utilized_t", false)
 	case KindLivestock:
-		s.Species = o.Str("species", false)
-		if s.Species == "" {
-			o.Fail("species", "required", "species (牛, 猪, 鸡, 鸭, 家禽) is required")
-		}
+		s.Species = requiredStr(o, "species", "species (牛, 猪, 鸡, 鸭, 家禽) is required")
 		s.StockStart = o.Decimal("stock_start", false)
 		s.StockEnd = o.Decimal("stock_end", false)
 		if !s.StockStart.Valid {
@@ -262,17 +253,30 @@ func readSource(o *jsonin.Object) Source {
 			requiredIfAbsent(o, "stock_end", "月末存栏 stock_end is required")
 		}
 	case KindSampling:
-		s.Item = o.Str("item", false)
-		if s.Item == "" {
-			o.Fail("item", "required", "item (a row of table IV, e.g. 小型企业) is required")
-		}
-		s.Quantity = o.Decimal("quantity", false)
-		if !s.Quantity.Valid {
-			requiredIfAbsent(o, "quantity", "quantity (特征指标数量) is required")
-		}
+		s.Item = requiredStr(o, "item", "item (a row of table IV, e.g. 小型企业) is required")
+		s.Quantity = requiredAmount(o, "quantity", "quantity (特征指标数量) is required")
 		s.Beds = o.Decimal("beds", false)
 	}
 	return s
+}
+
+// requiredStr reads a string that must be given, reporting msg when it is
+// empty or not a string.
+func requiredStr(o *jsonin.Object, key, msg string) string {
+	s := o.Str(key, false)
+	if s == "" {
+		o.Fail(key, "required", "%s", msg)
+	}
+	return s
+}
+
+// requiredAmount reads an amount that must be given.
+func requiredAmount(o *jsonin.Object, key, msg string) decimal.NullDecimal {
+	d := o.Decimal(key, false)
+	if !d.Valid {
+		requiredIfAbsent(o, key, msg)
+	}
+	return d
 }
 
 // requiredIfAbsent reports a missing field, unless the field was present
