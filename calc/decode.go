@@ -149,16 +149,26 @@ func readRequest(o *jsonin.Object) *Request {
 	policy := o.Object("policy").Only("reduction_boundary", "exceed_scope")
 	req.Policy.ReductionBoundary = policy.OneOf("reduction_boundary", "strict", "inclusive")
 	req.Policy.ExceedScope = policy.OneOf("exceed_scope", "taxpayer", "outlet", "pollutant")
-	switch v := o.Get("sources"); {
-	case v == nil || v.Kind == jsonin.KindArray && len(v.Items) == 0:
-		o.Fail("sources", "required", "at least one source is required")
-	case v.Kind == jsonin.KindArray:
-		req.Sources = make([]Source, 0, len(v.Items))
-	}
-	for so := range o.Objects("sources") {
-		req.Sources = append(req.Sources, readSource(so))
-	}
+	req.Sources = requiredList(o, "sources", "at least one source is required", readSource)
 	return req
+}
+
+// requiredList reads a non-empty array of objects with read, reporting msg
+// when the array is absent or empty.
+func requiredList[T any](o *jsonin.Object, key, msg string, read func(*jsonin.Object) T) []T {
+	v := o.Get(key)
+	if v == nil || v.Kind == jsonin.KindArray && len(v.Items) == 0 {
+		o.Fail(key, "required", "%s", msg)
+		return nil
+	}
+	var out []T
+	if v.Kind == jsonin.KindArray {
+		out = make([]T, 0, len(v.Items))
+	}
+	for item := range o.Objects(key) {
+		out = append(out, read(item))
+	}
+	return out
 }
 
 // Fields each source kind may carry, besides the common ones.
@@ -217,15 +227,7 @@ func readSource(o *jsonin.Object) Source {
 	case KindAir, KindWater:
 		s.Fugitive, _ = o.Bool("fugitive")
 		s.WastewaterT = o.Decimal("wastewater_t", false)
-		switch v := o.Get("pollutants"); {
-		case v == nil || v.Kind == jsonin.KindArray && len(v.Items) == 0:
-			o.Fail("pollutants", "required", "at least one pollutant is required")
-		case v.Kind == jsonin.KindArray:
-			s.Pollutants = make([]PollutantInput, 0, len(v.Items))
-		}
-		for po := range o.Objects("pollutants") {
-			s.Pollutants = append(s.Pollutants, readPollutant(po))
-		}
+		s.Pollutants = requiredList(o, "pollutants", "at least one pollutant is required", readPollutant)
 	case KindNoise:
 		s.Day = readNoisePeriod(o, "day")
 		s.Night = readNoisePeriod(o, "night")
