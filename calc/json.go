@@ -3,153 +3,288 @@ package calc
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 )
 
 // The JSON shapes of the contract. Every quantity and amount is a string;
-// money always has exactly two decimals.
-
-type lineJSON struct {
-	Source          string   `json:"source"`
-	Month           string   `json:"month"`
-	Kind            string   `json:"kind"`
-	Pollutant       string   `json:"pollutant"`
-	Path            string   `json:"path"`
-	Group           string   `json:"group,omitempty"`
-	Fugitive        bool     `json:"fugitive,omitempty"`
-	Quantity        string   `json:"quantity"`
-	Unit            string   `json:"unit"`
-	EquivalentValue *string  `json:"equivalent_value,omitempty"`
-	Equivalents     *string  `json:"equivalents,omitempty"`
-	Rank            int      `json:"rank,omitempty"`
-	Taxed           bool     `json:"taxed"`
-	Reason          string   `json:"reason"`
-	Rate            *string  `json:"rate,omitempty"`
-	ExceedDB        *string  `json:"exceed_db,omitempty"`
-	Halved          bool     `json:"halved,omitempty"`
-	Doubled         bool     `json:"doubled,omitempty"`
-	TaxDue          string   `json:"tax_due"`
-	ReductionFactor *string  `json:"reduction_factor,omitempty"`
-	Reduction       string   `json:"reduction"`
-	Tax             string   `json:"tax"`
-	Rules           []string `json:"rules"`
-	Unverified      bool     `json:"unverified,omitempty"`
-}
-
-type monthJSON struct {
-	Month     string `json:"month"`
-	TaxDue    string `json:"tax_due"`
-	Reduction string `json:"reduction"`
-	Tax       string `json:"tax"`
-}
-
-type paramJSON struct {
-	Key           string `json:"key"`
-	Region        string `json:"region,omitempty"`
-	Value         string `json:"value"`
-	EffectiveFrom string `json:"effective_from"`
-	EffectiveTo   string `json:"effective_to,omitempty"`
-	Source        string `json:"source"`
-	Verified      bool   `json:"verified"`
-	Confidence    string `json:"confidence"`
-	Where         string `json:"where"`
-}
-
-type warningJSON struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Path    string `json:"path,omitempty"`
-}
-
-type taxpayerJSON struct {
-	CreditCode string `json:"credit_code,omitempty"`
-	Name       string `json:"name,omitempty"`
-}
-
-type resultJSON struct {
-	Taxpayer       *taxpayerJSON `json:"taxpayer,omitempty"`
-	Region         string        `json:"region,omitempty"`
-	Period         string        `json:"period,omitempty"`
-	TotalTaxDue    string        `json:"total_tax_due"`
-	TotalReduction string        `json:"total_reduction"`
-	TotalTax       string        `json:"total_tax"`
-	Rounding       Rounding      `json:"rounding"`
-	Lines          []lineJSON    `json:"lines"`
-	Months         []monthJSON   `json:"months"`
-	Parameters     []paramJSON   `json:"parameters"`
-	Warnings       []warningJSON `json:"warnings"`
-	Trace          []TraceStep   `json:"trace"`
-}
-
-func money(d decimal.Decimal) string { return d.StringFixed(2) }
-
-func optional(d decimal.NullDecimal, places int32) *string {
-	if !d.Valid {
-		return nil
-	}
-	s := d.Decimal.String()
-	if places >= 0 {
-		s = d.Decimal.StringFixed(places)
-	}
-	return &s
-}
+// money always has exactly two decimals. Results are written by hand, in
+// the contract's field order, because reflection-based encoding was the
+// largest single cost of answering the public calculator.
 
 // MarshalJSON writes the contract's response shape.
 func (r *Result) MarshalJSON() ([]byte, error) {
-	out := resultJSON{
-		Region: r.Region, Period: r.Period, Rounding: r.Rounding,
-		TotalTaxDue: money(r.TotalTaxDue), TotalReduction: money(r.TotalReduction), TotalTax: money(r.TotalTax),
-		Lines:      make([]lineJSON, len(r.Lines)),
-		Months:     make([]monthJSON, len(r.Months)),
-		Parameters: make([]paramJSON, len(r.Parameters)),
-		Warnings:   make([]warningJSON, len(r.Warnings)),
-		Trace:      r.Steps(),
-	}
+	w := jsonWriter{b: make([]byte, 0, 1024+600*len(r.Lines)+300*len(r.trace))}
+	w.open('{')
 	if r.Taxpayer != (Taxpayer{}) {
-		out.Taxpayer = &taxpayerJSON{r.Taxpayer.CreditCode, r.Taxpayer.Name}
+		w.key("taxpayer")
+		w.open('{')
+		w.optStr("credit_code", r.Taxpayer.CreditCode)
+		w.optStr("name", r.Taxpayer.Name)
+		w.close('}')
 	}
+	w.optStr("region", r.Region)
+	w.optStr("period", r.Period)
+	w.field("total_tax_due", money(r.TotalTaxDue))
+	w.field("total_reduction", money(r.TotalReduction))
+	w.field("total_tax", money(r.TotalTax))
+	w.field("rounding", string(r.Rounding))
+
 	eqPlaces := int32(2)
 	if r.Rounding == Exact {
 		eqPlaces = 4
 	}
+	w.key("lines")
+	w.open('[')
 	for i := range r.Lines {
 		l := &r.Lines[i]
-		out.Lines[i] = lineJSON{
-			Source: l.Source, Month: l.Month, Kind: l.Kind, Pollutant: l.Pollutant, Path: l.Path, Group: l.Group, Fugitive: l.Fugitive,
-			Quantity: l.Quantity.String(), Unit: l.Unit,
-			EquivalentValue: optional(l.EquivalentValue, -1), Equivalents: optional(l.Equivalents, eqPlaces),
-			Rank: l.Rank, Taxed: l.Taxed, Reason: l.Reason, Rate: optional(l.Rate, -1),
-			ExceedDB: optional(l.ExceedDB, -1), Halved: l.Halved, Doubled: l.Doubled,
-			TaxDue: money(l.TaxDue), ReductionFactor: optional(l.ReductionFactor, -1), Reduction: money(l.Reduction), Tax: money(l.Tax),
-			Rules: l.Rules, Unverified: l.Unverified,
+		w.open('{')
+		w.field("source", l.Source)
+		w.field("month", l.Month)
+		w.field("kind", l.Kind)
+		w.field("pollutant", l.Pollutant)
+		w.field("path", l.Path)
+		w.optStr("group", l.Group)
+		w.optBool("fugitive", l.Fugitive)
+		w.field("quantity", l.Quantity.String())
+		w.field("unit", l.Unit)
+		w.optDec("equivalent_value", l.EquivalentValue, -1)
+		w.optDec("equivalents", l.Equivalents, eqPlaces)
+		if l.Rank > 0 {
+			w.intField("rank", l.Rank)
 		}
-		if out.Lines[i].Rules == nil {
-			out.Lines[i].Rules = []string{}
+		w.boolField("taxed", l.Taxed)
+		w.field("reason", l.Reason)
+		w.optDec("rate", l.Rate, -1)
+		w.optDec("exceed_db", l.ExceedDB, -1)
+		w.optBool("halved", l.Halved)
+		w.optBool("doubled", l.Doubled)
+		w.field("tax_due", money(l.TaxDue))
+		w.optDec("reduction_factor", l.ReductionFactor, -1)
+		w.field("reduction", money(l.Reduction))
+		w.field("tax", money(l.Tax))
+		w.key("rules")
+		w.open('[')
+		for _, rule := range l.Rules {
+			w.comma()
+			w.str(rule)
 		}
+		w.close(']')
+		w.optBool("unverified", l.Unverified)
+		w.close('}')
 	}
-	for i, m := range r.Months {
-		out.Months[i] = monthJSON{m.Month, money(m.TaxDue), money(m.Reduction), money(m.Tax)}
+	w.close(']')
+
+	w.key("months")
+	w.open('[')
+	for _, m := range r.Months {
+		w.open('{')
+		w.field("month", m.Month)
+		w.field("tax_due", money(m.TaxDue))
+		w.field("reduction", money(m.Reduction))
+		w.field("tax", money(m.Tax))
+		w.close('}')
 	}
-	for i, p := range r.Parameters {
-		out.Parameters[i] = paramJSON(p)
+	w.close(']')
+
+	w.key("parameters")
+	w.open('[')
+	for _, p := range r.Parameters {
+		w.open('{')
+		w.field("key", p.Key)
+		w.optStr("region", p.Region)
+		w.field("value", p.Value)
+		w.field("effective_from", p.EffectiveFrom)
+		w.optStr("effective_to", p.EffectiveTo)
+		w.field("source", p.Source)
+		w.boolField("verified", p.Verified)
+		w.field("confidence", p.Confidence)
+		w.field("where", p.Where)
+		w.close('}')
 	}
-	for i, w := range r.Warnings {
-		out.Warnings[i] = warningJSON(w)
+	w.close(']')
+
+	w.key("warnings")
+	w.open('[')
+	for _, wn := range r.Warnings {
+		w.open('{')
+		w.field("code", wn.Code)
+		w.field("message", wn.Message)
+		w.optStr("path", wn.Path)
+		w.close('}')
 	}
-	return marshalNoEscape(out)
+	w.close(']')
+
+	w.key("trace")
+	w.open('[')
+	for _, s := range r.Steps() {
+		w.open('{')
+		w.intField("n", s.N)
+		w.field("step", s.Step)
+		w.optStr("source", s.Source)
+		w.optStr("month", s.Month)
+		w.optStr("pollutant", s.Pollutant)
+		w.field("rule", s.Rule)
+		w.field("text", s.Text)
+		w.close('}')
+	}
+	w.close(']')
+	w.close('}')
+	return w.b, nil
 }
 
-// marshalNoEscape encodes without turning < > & into \u escapes, so the
-// trace reads "120 < 200" in any viewer.
-func marshalNoEscape(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+func money(d decimal.Decimal) string { return d.StringFixed(2) }
+
+// jsonWriter appends JSON to a byte slice. It tracks only whether the
+// next member needs a comma.
+type jsonWriter struct {
+	b    []byte
+	more bool // a value has been written at the current level
+}
+
+func (w *jsonWriter) comma() {
+	if w.more {
+		w.b = append(w.b, ',')
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	w.more = true
+}
+
+func (w *jsonWriter) open(c byte) {
+	w.comma()
+	w.b = append(w.b, c)
+	w.more = false
+}
+
+func (w *jsonWriter) close(c byte) {
+	w.b = append(w.b, c)
+	w.more = true
+}
+
+func (w *jsonWriter) key(k string) {
+	w.comma()
+	w.str(k)
+	w.b = append(w.b, ':')
+	w.more = false
+}
+
+func (w *jsonWriter) field(k, v string) {
+	w.key(k)
+	w.str(v)
+	w.more = true
+}
+
+func (w *jsonWriter) optStr(k, v string) {
+	if v != "" {
+		w.field(k, v)
+	}
+}
+
+func (w *jsonWriter) optBool(k string, v bool) {
+	if v {
+		w.boolField(k, true)
+	}
+}
+
+func (w *jsonWriter) boolField(k string, v bool) {
+	w.key(k)
+	w.b = strconv.AppendBool(w.b, v)
+	w.more = true
+}
+
+func (w *jsonWriter) intField(k string, v int) {
+	w.key(k)
+	w.b = strconv.AppendInt(w.b, int64(v), 10)
+	w.more = true
+}
+
+func (w *jsonWriter) optDec(k string, d decimal.NullDecimal, places int32) {
+	if !d.Valid {
+		return
+	}
+	if places >= 0 {
+		w.field(k, d.Decimal.StringFixed(places))
+	} else {
+		w.field(k, d.Decimal.String())
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// str writes a JSON string the way encoding/json does with HTML escaping
+// off: quotes, backslashes and control characters escaped, U+2028 and
+// U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
+func (w *jsonWriter) str(s string) {
+	if utf8.ValidString(s) && !strings.Contains(s, "\u2028") && !strings.Contains(s, "\u2029") {
+		// The common case: only ASCII bytes may need escaping, and those
+		// never occur inside a multi-byte sequence.
+		b := append(w.b, '"')
+		start := 0
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+				b = append(b, s[start:i]...)
+				b = appendEscapedASCII(b, c)
+				start = i + 1
+			}
+		}
+		b = append(b, s[start:]...)
+		w.b = append(b, '"')
+		return
+	}
+	b := append(w.b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			b = appendEscapedASCII(b, c)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	w.b = append(b, '"')
+}
+
+func appendEscapedASCII(b []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(b, '\\', c)
+	case '\n':
+		return append(b, '\\', 'n')
+	case '\r':
+		return append(b, '\\', 'r')
+	case '\t':
+		return append(b, '\\', 't')
+	case '\b':
+		return append(b, '\\', 'b')
+	case '\f':
+		return append(b, '\\', 'f')
+	}
+	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }
 
 type errorJSON struct {
@@ -166,5 +301,11 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	if errs == nil {
 		errs = []FieldError{}
 	}
-	return marshalNoEscape(errorJSON{Code: e.Code, Title: e.Title, Detail: e.Detail, Errors: errs})
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "<" readable in messages
+	if err := enc.Encode(errorJSON{Code: e.Code, Title: e.Title, Detail: e.Detail, Errors: errs}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }

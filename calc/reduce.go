@@ -105,11 +105,9 @@ func (a *assessment) reduce() {
 		}
 		l.ReductionFactor = decimal.NullDecimal{Decimal: share, Valid: true}
 		off := one.Sub(share)
-		if a.req.Rounding == Exact {
-			l.Reduction = l.num.Mul(l.Rate.Decimal).Mul(off).DivRound(l.den, 2)
-		} else {
-			l.Reduction = l.TaxDue.Mul(off).Round(2)
-		}
+		// 减免税额 is taken from the tax due, which is already money (分), in
+		// both rounding modes: the contract's one formula.
+		l.Reduction = l.TaxDue.Mul(off).Round(2)
 		l.Tax = l.TaxDue.Sub(l.Reduction)
 		l.Rules = rulesAirWaterRed
 		bound := "<"

@@ -133,13 +133,14 @@ func (r *Result) Steps() []TraceStep {
 		}
 		switch s.Kind {
 		case StepEquivalents:
-			add(StepEquivalents, s.Rule, equivalentsText(l))
+			exact := approx(l.num, l.den)
+			add(StepEquivalents, s.Rule, equivalentsText(l, exact))
 			if r.Rounding == Exact {
 				add(StepRounding, "取整口径 exact（污染当量数仅为展示保留四位小数，计算与排序用精确值）",
-					"污染当量数精确值 "+approx(l.num, l.den)+"，仅展示保留四位 "+l.Equivalents.Decimal.StringFixed(4)+"，排序和计税用精确值")
+					"污染当量数精确值 "+exact+"，仅展示保留四位 "+l.Equivalents.Decimal.StringFixed(4)+"，排序和计税用精确值")
 			} else {
 				add(StepRounding, "取整口径 per_line_2dp（污染当量数四舍五入保留两位小数，按其排序）",
-					"污染当量数 "+approx(l.num, l.den)+" 四舍五入保留两位小数 → "+l.Equivalents.Decimal.StringFixed(2)+"，按此值排序并计税")
+					"污染当量数 "+exact+" 四舍五入保留两位小数 → "+l.Equivalents.Decimal.StringFixed(2)+"，按此值排序并计税")
 			}
 		case StepTaxDue:
 			add(StepRate, "环境保护税法 第六条", rateText(s.rate, l.Rate.Decimal))
@@ -157,14 +158,8 @@ func (r *Result) Steps() []TraceStep {
 			off := one.Sub(share)
 			t := "月均浓度 " + l.in.AvgConcentration.Decimal.String() + " " + s.Note + " 标准 " + l.in.StandardConcentration.Decimal.String() + " 的 " + ratioFor(share) +
 				"，最高浓度 " + l.in.MaxConcentration.Decimal.String() + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
-			var before string
-			if r.Rounding == Exact {
-				before = approx(l.num.Mul(l.Rate.Decimal).Mul(off), l.den)
-				t += l.num.String() + " ÷ " + l.den.String() + " × " + l.Rate.Decimal.String() + " × (1 − " + share.String() + ") = " + before
-			} else {
-				before = l.TaxDue.Mul(off).String()
-				t += l.TaxDue.String() + " × (1 − " + share.String() + ") = " + before
-			}
+			before := l.TaxDue.Mul(off).String()
+			t += l.TaxDue.StringFixed(2) + " × (1 − " + share.String() + ") = " + before
 			add(StepReduction, s.Rule, t)
 			add(StepRounding, "减免税额四舍五入至分", "减免税额 "+before+" 四舍五入至分 → "+l.Reduction.StringFixed(2)+
 				"；应缴税额 = "+l.TaxDue.StringFixed(2)+" − "+l.Reduction.StringFixed(2)+" = "+l.Tax.StringFixed(2))
@@ -272,11 +267,10 @@ func ratioFor(share decimal.Decimal) string {
 	return "限值"
 }
 
-func equivalentsText(l *Line) string {
+func equivalentsText(l *Line, exact string) string {
 	if l == nil {
 		return ""
 	}
-	exact := approx(l.num, l.den)
 	if l.pol != nil {
 		switch l.pol.Special {
 		case SpecialPH, SpecialColiform, SpecialChlorine:

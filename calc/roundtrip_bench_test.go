@@ -1,0 +1,51 @@
+package calc_test
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/ecotax/ecotax/calc"
+)
+
+// BenchmarkRoundTrip measures what the public calculator does per request
+// (decode, assess, encode the result with its trace) against encoding/json
+// reading the same request into untyped values and writing it back, in
+// the same run.
+func BenchmarkRoundTrip(b *testing.B) {
+	e := testEngine(b)
+	for name, file := range map[string]string{"contract": "testdata/contract-full.json", "quarter": "../fixtures/examples/chongqing-chemical-2024Q1.json"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name+"/std", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var v any
+				if err := json.Unmarshal(data, &v); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := json.Marshal(v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/ecotax", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req, err := calc.DecodeRequest(data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := e.Assess(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := res.MarshalJSON(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
