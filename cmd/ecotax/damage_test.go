@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 )
 
 // compRun runs the binary in-process with stdin and returns the exit
@@ -20,17 +22,7 @@ func compRun(t *testing.T, stdin string, args ...string) (int, string, string) {
 // compRequest extracts the request of a golden file.
 func compRequest(t *testing.T, file string) string {
 	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g struct {
-		Request json.RawMessage `json:"request"`
-	}
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatal(err)
-	}
-	return string(g.Request)
+	return string(jsontest.Requests(t, file)[0])
 }
 
 func TestDamageCalcJSON(t *testing.T) {
