@@ -1,0 +1,253 @@
+package reconcile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/monitor"
+)
+
+// Codes maps HJ 212 factor codes to rows of the statutory table, from
+// calc.Tables.HJ212 (fixtures/tax/hj212_codes.csv).
+type Codes struct {
+	ids   map[string]string // code → pollutant id ("" = not taxable)
+	units map[string]string // code → concentration unit
+	names *calc.Names
+}
+
+// NewCodes indexes the code table against the statutory names.
+func NewCodes(list []calc.HJ212Code, names *calc.Names) *Codes {
+	c := &Codes{ids: map[string]string{}, units: map[string]string{}, names: names}
+	for _, x := range list {
+		c.ids[x.Code] = x.PollutantID
+		c.units[x.Code] = x.Unit
+	}
+	return c
+}
+
+// Pollutant resolves a factor code. known is false when the table has no
+// row for it (or rows differing only in case disagree); p is nil for a
+// known code that is not taxable (flow, oxygen, 总氮, …).
+func (c *Codes) Pollutant(code string) (p *calc.Pollutant, known bool) {
+	id, ok := monitor.Name(code, c.ids)
+	if !ok {
+		return nil, false
+	}
+	if id == "" {
+		return nil, true
+	}
+	return c.names.ByID(id), true
+}
+
+// MassConcentration reports whether the code's concentration is in mg per
+// m³ or L, the unit emission standards are written in; only then is the
+// monitored mean comparable with a source's standard concentration.
+func (c *Codes) MassConcentration(code string) bool {
+	u, _ := monitor.Name(code, c.units)
+	return strings.HasPrefix(u, "mg/")
+}
+
+// Names is the statutory name index the codes resolve into.
+func (c *Codes) Names() *calc.Names { return c.names }
+
+// DeviceFigure is a stored monthly figure (monitor.Figure) of one device
+// mapping, without its record listing and trace: what a reconciliation
+// needs.
+type DeviceFigure struct {
+	DeviceID   int64
+	MN         string
+	Code       string
+	Month      string
+	Basis      monitor.Basis
+	Total      decimal.Decimal
+	TotalCount int
+	TestSum    decimal.Decimal
+	TestCount  int
+	TestMax    decimal.Decimal
+	Valid      int
+	Units      int
+	Excluded   int
+	Lenient    int
+}
+
+// FromMonitor slims a monitor.Figure computed for a device mapping.
+func FromMonitor(deviceID int64, f *monitor.Figure) DeviceFigure {
+	return DeviceFigure{DeviceID: deviceID, MN: f.MN, Code: f.Code, Month: f.Month, Basis: f.Basis,
+		Total: f.Total, TotalCount: f.TotalCount, TestSum: f.TestSum, TestCount: f.TestCount, TestMax: f.TestMax,
+		Valid: f.Valid, Units: f.Units, Excluded: len(f.Excluded), Lenient: f.Lenient}
+}
+
+// OutletFigure is the monitored figure of one outlet, statutory pollutant
+// and month: the figures of every device mapped to the outlet in that
+// month added up (a device replaced mid-month gives two partial figures).
+type OutletFigure struct {
+	OutletNo    string
+	PollutantID string
+	Pollutant   string // statutory name
+	Month       string
+	Basis       monitor.Basis
+	Devices     []string // MNs
+	Codes       []string
+	// TotalKg is Σ -Cou × kg per unit; Counted is how many records had a
+	// -Cou (0: no emission figure at all).
+	TotalKg decimal.Decimal
+	Counted int
+	// Test concentration (-ZsAvg else -Avg): mean and highest, only when
+	// the codes are in mass units (see Codes.MassConcentration).
+	Mean, Max decimal.NullDecimal
+	// Valid and Units add up over the devices; completeness is their
+	// ratio (the units of the calendar month, whatever the mappings).
+	Valid, Units int
+	Excluded     int
+	Lenient      int
+	Notes        []string
+}
+
+// Complete reports Valid ≥ share × Units, exactly.
+func (o *OutletFigure) Complete(share decimal.Decimal) bool {
+	return decimal.NewFromInt(int64(o.Valid)).GreaterThanOrEqual(share.Mul(decimal.NewFromInt(int64(o.Units))))
+}
+
+// Completeness is Valid ÷ Units rounded half up to places.
+func (o *OutletFigure) Completeness(places int32) decimal.Decimal {
+	if o.Units == 0 {
+		return decimal.Zero
+	}
+	return decimal.NewFromInt(int64(o.Valid)).DivRound(decimal.NewFromInt(int64(o.Units)), places)
+}
+
+// OutletKey addresses an outlet figure.
+type OutletKey struct {
+	OutletNo, PollutantID, Month string
+}
+
+// StatutoryBasis is the basis 实施条例 第十条 uses for a class: hourly
+// averages for air, daily averages for water.
+func StatutoryBasis(class string) monitor.Basis {
+	if class == calc.KindAir {
+		return monitor.Hourly
+	}
+	return monitor.Daily
+}
+
+// Outlets adds the device figures up per outlet, statutory pollutant and
+// month. A device figure goes to the outlet its mapping names (by
+// DeviceID); figures of mapping 0 (days no mapping covers) and of
+// non-taxable or unknown codes are left out and listed in the warnings.
+// For each outlet, pollutant and month the statutory basis (air hour, water
+// day) is used when any device has it, else the other basis, with a note.
+func Outlets(devices []Device, figs []DeviceFigure, codes *Codes, places int32, kgPerUnit decimal.Decimal) (map[OutletKey]*OutletFigure, []string) {
+	byID := make(map[int64]*Device, len(devices))
+	for i := range devices {
+		byID[devices[i].ID] = &devices[i]
+	}
+	var warnings []string
+	unknown := map[string]bool{}
+	type part struct {
+		f   *DeviceFigure
+		dev *Device
+		p   *calc.Pollutant
+	}
+	groups := map[OutletKey][]part{}
+	for i := range figs {
+		f := &figs[i]
+		dev := byID[f.DeviceID]
+		if dev == nil {
+			continue // not a mapping of this taxpayer (or mapping 0)
+		}
+		p, known := codes.Pollutant(f.Code)
+		if !known {
+			if !unknown[f.Code] {
+				unknown[f.Code] = true
+				warnings = append(warnings, fmt.Sprintf("device %s sends factor code %s, which hj212_codes.csv does not map: left out", f.MN, f.Code))
+			}
+			continue
+		}
+		if p == nil || p.Special != calc.SpecialNone || p.Category == calc.CatTable4 {
+			continue // not taxable by mass (flow, O2, pH, 色度 …)
+		}
+		k := OutletKey{dev.OutletNo, p.ID, f.Month}
+		groups[k] = append(groups[k], part{f, dev, p})
+	}
+	out := make(map[OutletKey]*OutletFigure, len(groups))
+	for k, parts := range groups {
+		want := StatutoryBasis(parts[0].p.Class())
+		have := false
+		for _, x := range parts {
+			have = have || x.f.Basis == want
+		}
+		basis := want
+		o := &OutletFigure{OutletNo: k.OutletNo, PollutantID: k.PollutantID, Pollutant: parts[0].p.Name, Month: k.Month}
+		if !have {
+			basis = parts[0].f.Basis
+			o.Notes = append(o.Notes, fmt.Sprintf("no %s data for %s: %s data used (实施条例 第十条 asks for %s averages)", want, parts[0].p.Class(), basis, want))
+		}
+		o.Basis = basis
+		// One device may send two codes for one pollutant (a 2005 and a
+		// 2017 code): adding them would count the emission twice, so the
+		// code with more valid records is kept and the other noted.
+		best := map[int64]*DeviceFigure{}
+		for _, x := range parts {
+			if x.f.Basis != basis {
+				continue
+			}
+			b := best[x.f.DeviceID]
+			if b == nil || x.f.Valid > b.Valid || (x.f.Valid == b.Valid && x.f.Code < b.Code) {
+				if b != nil {
+					o.Notes = append(o.Notes, fmt.Sprintf("device %s sends both %s and %s for %s: %s left out", x.f.MN, b.Code, x.f.Code, o.Pollutant, b.Code))
+				}
+				best[x.f.DeviceID] = x.f
+			} else {
+				o.Notes = append(o.Notes, fmt.Sprintf("device %s sends both %s and %s for %s: %s left out", x.f.MN, b.Code, x.f.Code, o.Pollutant, x.f.Code))
+			}
+		}
+		ids := make([]int64, 0, len(best))
+		for id := range best {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		var testSum decimal.Decimal
+		testCount, mass := 0, true
+		for _, id := range ids {
+			f := best[id]
+			o.Devices = append(o.Devices, f.MN)
+			o.Codes = append(o.Codes, f.Code)
+			o.TotalKg = o.TotalKg.Add(f.Total.Mul(kgPerUnit))
+			o.Counted += f.TotalCount
+			o.Valid += f.Valid
+			o.Units = f.Units // the calendar month's, the same for every device
+			o.Excluded += f.Excluded
+			o.Lenient += f.Lenient
+			testSum = testSum.Add(f.TestSum)
+			testCount += f.TestCount
+			mass = mass && codes.MassConcentration(f.Code)
+			if f.TestCount > 0 && (!o.Max.Valid || f.TestMax.GreaterThan(o.Max.Decimal)) {
+				o.Max = decimal.NullDecimal{Decimal: f.TestMax, Valid: true}
+			}
+		}
+		if len(ids) > 1 {
+			o.Notes = append(o.Notes, fmt.Sprintf("%d devices report %s at outlet %s in %s (%s): their figures are added", len(ids), o.Pollutant, o.OutletNo, o.Month, strings.Join(o.Devices, ", ")))
+		}
+		if o.Valid > o.Units {
+			o.Notes = append(o.Notes, fmt.Sprintf("the devices together have %d valid %ss in a month of %d: overlapping devices?", o.Valid, basis, o.Units))
+		}
+		switch {
+		case testCount > 0 && mass:
+			mean := testSum.DivRound(decimal.NewFromInt(int64(testCount)), places)
+			o.Mean = decimal.NullDecimal{Decimal: mean, Valid: true}
+			if !mean.Mul(decimal.NewFromInt(int64(testCount))).Equal(testSum) {
+				o.Notes = append(o.Notes, fmt.Sprintf("mean concentration %s ÷ %d rounded half up to %d places = %s", testSum, testCount, places, mean.StringFixed(places)))
+			}
+		case testCount > 0:
+			o.Max = decimal.NullDecimal{}
+			o.Notes = append(o.Notes, "concentration not in mg/m³ or mg/L: not compared with the standard")
+		}
+		out[k] = o
+	}
+	sort.Strings(warnings)
+	return out, warnings
+}

@@ -1,0 +1,108 @@
+package reconcile_test
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+
+	"github.com/ecotax/ecotax/calc/param"
+	"github.com/ecotax/ecotax/reconcile"
+)
+
+// peerResult is a result with one intensity.
+func peerResult(code, industry, unit, kg, out string) *reconcile.Result {
+	return &reconcile.Result{CreditCode: code, Industry: industry, Period: "2024-Q1", Status: reconcile.ResultClear,
+		Intensities: []reconcile.Intensity{{PollutantID: "air.1", Pollutant: "二氧化硫",
+			DeclaredKg: decimal.RequireFromString(kg), Output: decimal.RequireFromString(out), Unit: unit}}}
+}
+
+func flagged(r *reconcile.Result) bool {
+	for _, f := range r.Flags {
+		if f.Code == reconcile.FlagPeers {
+			return true
+		}
+	}
+	return false
+}
+
+// TestPeers: a worked example. Intensities (kg/t) 1, 2, 3, 4 and 0.9 in
+// one industry; ratio 0.5, at least 3 peers. The 0.9 taxpayer's peers are
+// 1, 2, 3, 4: median 2.5, half is 1.25 > 0.9, flagged. The taxpayer at 1
+// has peers 0.9, 2, 3, 4: median 2.5, 1 < 1.25, flagged too. The others
+// are not. A taxpayer of another industry and one of another unit have
+// too few peers.
+func TestPeers(t *testing.T) {
+	r := reconciler(t, param.NewDate(2024, 3, 31))
+	rs := []*reconcile.Result{
+		peerResult("A", "3011", "t", "100", "100"),
+		peerResult("B", "3011", "t", "200", "100"),
+		peerResult("C", "3011", "t", "300", "100"),
+		peerResult("D", "3011", "t", "400", "100"),
+		peerResult("E", "3011", "t", "90", "100"),
+		peerResult("F", "4411", "t", "1", "100"),
+		peerResult("G", "3011", "MWh", "1", "100"),
+		peerResult("H", "", "t", "1", "100"),
+	}
+	reconcile.Peers(rs, r.Set, param.NewDate(2024, 5, 20))
+	want := map[string]bool{"A": true, "E": true}
+	for _, x := range rs {
+		if flagged(x) != want[x.CreditCode] {
+			t.Errorf("%s flagged %v, want %v (%+v)", x.CreditCode, flagged(x), want[x.CreditCode], x.Intensities[0])
+		}
+	}
+	in := rs[4].Intensities[0]
+	if in.Peers != 4 || in.PeerMedian.Decimal.String() != "2.5" {
+		t.Errorf("E: %d peers, median %s", in.Peers, in.PeerMedian.Decimal)
+	}
+	f := rs[4].Flags[0]
+	if f.Month != "" || f.OutletNo != "" || f.Pollutant != "二氧化硫" || f.RaisedOn != "2024-05-20" || rs[4].Status != reconcile.ResultFlagged {
+		t.Errorf("flag %+v status %s", f, rs[4].Status)
+	}
+}
+
+// TestPropPeers compares Peers with a direct computation in big.Rat: the
+// median of the others, sorted afresh for each taxpayer.
+func TestPropPeers(t *testing.T) {
+	r := reconciler(t, param.NewDate(2024, 3, 31))
+	ratio := r.Set.PeerRatio.Value.Rat()
+	minPeers := int(r.Set.PeerMin.Value.IntPart())
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 12).Draw(t, "n")
+		var rs []*reconcile.Result
+		var vals []*big.Rat
+		for i := 0; i < n; i++ {
+			kg := rapid.IntRange(0, 5000).Draw(t, "kg")
+			out := rapid.IntRange(1, 300).Draw(t, "out")
+			rs = append(rs, peerResult(fmt.Sprint(i), "x", "t", fmt.Sprintf("%d.%d", kg/10, kg%10), fmt.Sprint(out)))
+			vals = append(vals, big.NewRat(int64(kg), int64(out)*10))
+		}
+		reconcile.Peers(rs, r.Set, param.NewDate(2024, 5, 20))
+		for i := range rs {
+			var others []*big.Rat
+			for j := range vals {
+				if j != i {
+					others = append(others, vals[j])
+				}
+			}
+			want := false
+			if len(others) >= minPeers {
+				sort.Slice(others, func(a, b int) bool { return others[a].Cmp(others[b]) < 0 })
+				m := len(others)
+				med := new(big.Rat).Set(others[m/2])
+				if m%2 == 0 {
+					med.Add(others[m/2-1], others[m/2])
+					med.Quo(med, big.NewRat(2, 1))
+				}
+				lim := new(big.Rat).Mul(med, ratio)
+				want = vals[i].Cmp(lim) < 0
+			}
+			if flagged(rs[i]) != want {
+				t.Fatalf("taxpayer %d (%s): flagged %v, want %v", i, vals[i].RatString(), flagged(rs[i]), want)
+			}
+		}
+	})
+}
