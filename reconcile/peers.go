@@ -58,7 +58,7 @@ func Peers(results []*Result, set *Set, asOf param.Date) {
 			return x.DeclaredKg.Mul(y.Output).LessThan(y.DeclaredKg.Mul(x.Output))
 		}
 		sort.SliceStable(g, func(i, j int) bool { return less(g[i].in, g[j].in) })
-		n := len(g) - 1 // peers of each member
+		n := len(g) - 1                   // peers of each member
 		at := func(j, k int) *Intensity { // k-th of the others when member j is left out
 			if k >= j {
 				k++
