@@ -48,6 +48,10 @@ type queries struct {
 
 	GetIdempotency    string `query:"get-idempotency"`
 	InsertIdempotency string `query:"insert-idempotency"`
+
+	// Embedded groups of later features, each declared next to the code
+	// that uses it; loadQueries fills their fields like the ones above.
+	reviewQueries // store/reviews.go, exchange.go, penalties.go (复核, 信息共享, 处罚)
 }
 
 // parseNamed reads "-- name: x" blocks from one file.
@@ -107,16 +111,9 @@ func loadQueries(fsys fs.FS, dialect string) (*queries, error) {
 		bind = sqlx.DOLLAR
 	}
 	q := &queries{}
-	v := reflect.ValueOf(q).Elem()
 	used := map[string]bool{}
-	for i := 0; i < v.NumField(); i++ {
-		tag := v.Type().Field(i).Tag.Get("query")
-		sql, ok := named[tag]
-		if !ok {
-			return nil, fmt.Errorf("store: query %q not found in queries/*.sql", tag)
-		}
-		used[tag] = true
-		v.Field(i).SetString(strings.TrimSuffix(sqlx.Rebind(bind, sql), ";"))
+	if err := fillQueries(reflect.ValueOf(q).Elem(), named, bind, used); err != nil {
+		return nil, err
 	}
 	for name := range named {
 		if !used[name] {
@@ -124,4 +121,26 @@ func loadQueries(fsys fs.FS, dialect string) (*queries, error) {
 		}
 	}
 	return q, nil
+}
+
+// fillQueries sets every tagged string field of v (and of its embedded
+// structs) to its named query.
+func fillQueries(v reflect.Value, named map[string]string, bind int, used map[string]bool) error {
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			if err := fillQueries(v.Field(i), named, bind, used); err != nil {
+				return err
+			}
+			continue
+		}
+		tag := f.Tag.Get("query")
+		sql, ok := named[tag]
+		if !ok {
+			return fmt.Errorf("store: query %q not found in queries/*.sql", tag)
+		}
+		used[tag] = true
+		v.Field(i).SetString(strings.TrimSuffix(sqlx.Rebind(bind, sql), ";"))
+	}
+	return nil
 }

@@ -1,0 +1,290 @@
+// Package exchange is the format of the tax–environment information
+// exchange (涉税信息共享, 环境保护税法 第十五条) and the deadline of a 复核
+// (法 第二十条). It is pure: it turns records into signed batches of files
+// and back, and computes dates; it reads no files, no database and no
+// clock (the caller passes the time a batch is made).
+//
+// A batch is a set of named files: one data file per dataset (JSON Lines,
+// CSV or XLSX, one format per batch), a manifest (manifest.json: who,
+// what, when, and for every data file its dataset, row count, size and
+// SHA-256) and the manifest's HMAC-SHA256 under the shared key
+// (manifest.sig). Signing the manifest signs every file through its hash.
+package exchange
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ecotax/ecotax/calc/param"
+)
+
+// Directions of a batch.
+const (
+	TaxToEnv = "tax_to_env" // 税务机关 → 生态环境主管部门 (法 第十五条第三款)
+	EnvToTax = "env_to_tax" // 生态环境主管部门 → 税务机关 (法 第十五条第二款)
+)
+
+// Type is the type of a field's value. Every value travels as text, so no
+// receiver ever parses an amount through a binary float.
+type Type int
+
+const (
+	Text    Type = iota // UTF-8, no control characters
+	Decimal             // plain decimal, optional leading '-', no exponent
+	Date                // YYYY-MM-DD
+	Month               // YYYY-MM
+	Int                 // whole number ≥ 0
+)
+
+func (t Type) String() string {
+	return [...]string{"text", "decimal", "date", "month", "int"}[t]
+}
+
+// Field is one column of a dataset.
+type Field struct {
+	Name     string
+	Type     Type
+	Required bool
+	Label    string // the Chinese name, for documentation and people
+}
+
+// Dataset is one kind of record exchanged. Key names the fields that
+// identify a record: two records with the same key in one file are refused.
+type Dataset struct {
+	Name      string
+	Direction string
+	Title     string
+	Fields    []Field
+	Key       []string
+}
+
+// Record is one row: values in the order of the dataset's fields; "" is
+// an absent value (null in JSON Lines, an empty cell in CSV and XLSX).
+type Record []string
+
+func f(name string, t Type, label string) Field { return Field{Name: name, Type: t, Label: label} }
+func req(name string, t Type, label string) Field {
+	return Field{Name: name, Type: t, Required: true, Label: label}
+}
+func ds(name, dir, title string, key []string, fields ...Field) *Dataset {
+	return &Dataset{Name: name, Direction: dir, Title: title, Fields: fields, Key: key}
+}
+
+var (
+	creditCode = req("credit_code", Text, "统一社会信用代码")
+	region     = f("region", Text, "行政区划代码")
+	period     = req("period", Text, "税款所属期")
+	revision   = req("revision", Int, "申报版本")
+	reviewRef  = req("review_ref", Text, "复核编号")
+)
+
+// datasets is every dataset, tax side first. The order is the order of
+// files in a batch.
+var datasets = []*Dataset{
+	ds("declarations", TaxToEnv, "纳税申报", []string{"credit_code", "period", "revision"},
+		creditCode, f("taxpayer_name", Text, "纳税人名称"), region, period, revision,
+		f("replaces_revision", Int, "更正的版本"), req("status", Text, "状态"), f("deadline", Date, "申报期限"),
+		f("submitted_on", Date, "申报日期"), f("total_tax_due", Decimal, "应纳税额"), f("total_reduction", Decimal, "减免税额"),
+		f("total_tax", Decimal, "应缴税额"), f("previous_tax", Decimal, "原申报税额"), f("tax_difference", Decimal, "应补(退)税额")),
+	ds("payments", TaxToEnv, "税款入库", []string{"credit_code", "period", "revision"},
+		creditCode, region, period, revision, req("paid_on", Date, "入库日期"), req("amount", Decimal, "入库金额")),
+	ds("reductions", TaxToEnv, "减免税额", []string{"credit_code", "period", "revision", "month", "outlet_no", "pollutant"},
+		creditCode, region, period, revision, req("month", Month, "税款所属月份"), req("outlet_no", Text, "排放口编号"),
+		req("pollutant", Text, "污染物"), f("reduction_factor", Decimal, "减征后比例"), f("tax_due", Decimal, "应纳税额"),
+		req("reduction", Decimal, "减免税额"), f("tax", Decimal, "应缴税额")),
+	ds("arrears", TaxToEnv, "欠缴税款", []string{"credit_code", "period", "revision"},
+		creditCode, region, period, revision, req("deadline", Date, "缴款期限"), req("owed", Decimal, "应缴税额"),
+		f("paid_amount", Decimal, "已缴金额"), req("unpaid", Decimal, "欠缴税额"), req("days_late", Int, "滞纳天数"),
+		f("surcharge", Decimal, "滞纳金"), req("as_of", Date, "计算日")),
+	ds("risk_flags", TaxToEnv, "风险疑点", []string{"credit_code", "period", "outlet_no", "pollutant", "month", "flag_code"},
+		creditCode, region, period, f("outlet_no", Text, "排放口编号"), f("pollutant", Text, "污染物"), f("month", Month, "月份"),
+		req("flag_code", Text, "疑点代码"), f("detail", Text, "说明"), f("raised_on", Date, "发现日期")),
+	ds("review_requests", TaxToEnv, "复核提请", []string{"review_ref"},
+		reviewRef, creditCode, region, period, req("outlet_no", Text, "排放口编号"), f("pollutant", Text, "污染物"),
+		f("month", Month, "月份"), req("flag_code", Text, "疑点代码"), req("reason", Text, "提请理由"),
+		req("received_on", Date, "收到日期"), req("deadline", Date, "复核期限")),
+
+	ds("permits", EnvToTax, "排污许可", []string{"permit_no", "outlet_no", "pollutant"},
+		req("permit_no", Text, "许可证编号"), creditCode, region, req("outlet_no", Text, "排放口编号"), req("pollutant", Text, "污染物"),
+		f("concentration_limit", Decimal, "许可排放浓度"), f("annual_limit_kg", Decimal, "许可年排放量(千克)"),
+		req("valid_from", Date, "有效期起"), f("valid_to", Date, "有效期止")),
+	ds("monitoring_summaries", EnvToTax, "污染物排放数据", []string{"credit_code", "outlet_no", "pollutant", "month"},
+		creditCode, region, req("outlet_no", Text, "排放口编号"), req("pollutant", Text, "污染物"), req("month", Month, "月份"),
+		f("emission_kg", Decimal, "排放量(千克)"), f("avg_concentration", Decimal, "月均浓度"), f("max_concentration", Decimal, "最高浓度"),
+		f("completeness", Decimal, "有效数据比例"), f("method", Text, "监测方式")),
+	ds("penalties", EnvToTax, "环境违法和行政处罚", []string{"credit_code", "case_no", "outlet_no", "revision", "pollutant", "month"},
+		creditCode, region, req("case_no", Text, "处罚决定书文号"), req("outlet_no", Text, "排放口编号"), revision,
+		req("case_code", Text, "情形代码"), req("period_from", Date, "违法起始日"), req("period_to", Date, "违法终止日"),
+		req("decided_on", Date, "决定日期"), req("pollutant", Text, "污染物"), f("month", Month, "月份"),
+		f("generated_kg", Decimal, "产生量(千克)"), f("note", Text, "备注")),
+	ds("review_opinions", EnvToTax, "复核意见", []string{"review_ref"},
+		reviewRef, creditCode, region, req("opinion", Text, "复核结论"), f("note", Text, "复核意见"), req("answered_on", Date, "出具日期")),
+	ds("review_corrections", EnvToTax, "复核更正数据", []string{"review_ref", "outlet_no", "pollutant", "month"},
+		reviewRef, req("outlet_no", Text, "排放口编号"), req("pollutant", Text, "污染物"), req("month", Month, "月份"),
+		f("emission_kg", Decimal, "排放量(千克)"), f("wastewater_t", Decimal, "废水排放量(吨)"),
+		f("avg_concentration", Decimal, "月均浓度"), f("max_concentration", Decimal, "最高浓度")),
+}
+
+var byName = func() map[string]*Dataset {
+	m := map[string]*Dataset{}
+	for _, d := range datasets {
+		m[d.Name] = d
+	}
+	return m
+}()
+
+// Datasets lists every dataset in batch order.
+func Datasets() []*Dataset { return datasets }
+
+// Lookup finds a dataset by name.
+func Lookup(name string) (*Dataset, bool) {
+	d, ok := byName[name]
+	return d, ok
+}
+
+// Of lists the datasets of one direction, in batch order.
+func Of(direction string) []*Dataset {
+	var out []*Dataset
+	for _, d := range datasets {
+		if d.Direction == direction {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Index is the position of a field, or -1.
+func (d *Dataset) Index(name string) int {
+	for i, f := range d.Fields {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Names lists the field names in order (the CSV header).
+func (d *Dataset) Names() []string {
+	out := make([]string, len(d.Fields))
+	for i, f := range d.Fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// Get reads a field of a record by name.
+func (d *Dataset) Get(r Record, name string) string {
+	i := d.Index(name)
+	if i < 0 {
+		panic("exchange: dataset " + d.Name + " has no field " + name)
+	}
+	return r[i]
+}
+
+// New makes a record from named values; unknown names are a programming
+// error.
+func (d *Dataset) New(values map[string]string) Record {
+	r := make(Record, len(d.Fields))
+	for k, v := range values {
+		i := d.Index(k)
+		if i < 0 {
+			panic("exchange: dataset " + d.Name + " has no field " + k)
+		}
+		r[i] = v
+	}
+	return r
+}
+
+// KeyOf is the record's identity within its dataset.
+func (d *Dataset) KeyOf(r Record) string {
+	parts := make([]string, len(d.Key))
+	for i, k := range d.Key {
+		parts[i] = r[d.Index(k)]
+	}
+	return strings.Join(parts, "|")
+}
+
+// Check validates one record: its length, required values and each value
+// against its type. Messages name the field.
+func (d *Dataset) Check(r Record) error {
+	if len(r) != len(d.Fields) {
+		return fmt.Errorf("%d values, want %d (%s)", len(r), len(d.Fields), strings.Join(d.Names(), ","))
+	}
+	for i, f := range d.Fields {
+		v := r[i]
+		if v == "" {
+			if f.Required {
+				return fmt.Errorf("%s: required", f.Name)
+			}
+			continue
+		}
+		if msg := checkValue(f.Type, v); msg != "" {
+			return fmt.Errorf("%s: %q %s", f.Name, clip(v), msg)
+		}
+	}
+	return nil
+}
+
+const maxText = 2000
+
+func checkValue(t Type, v string) string {
+	switch t {
+	case Text:
+		if !utf8.ValidString(v) {
+			return "is not UTF-8"
+		}
+		if utf8.RuneCountInString(v) > maxText {
+			return fmt.Sprintf("is longer than %d characters", maxText)
+		}
+		for _, r := range v {
+			if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
+				return "holds a control character"
+			}
+		}
+	case Decimal:
+		if !plainDecimal(v) {
+			return "is not a plain decimal (digits, an optional leading '-' and '.', at most 12 decimals)"
+		}
+	case Date:
+		if _, err := param.ParseDate(v); err != nil || len(v) != 10 {
+			return "is not a day YYYY-MM-DD"
+		}
+	case Month:
+		if !validMonth(v) {
+			return "is not a month YYYY-MM"
+		}
+	case Int:
+		if len(v) > 9 || strings.Trim(v, "0123456789") != "" || (len(v) > 1 && v[0] == '0') {
+			return "is not a whole number (no sign, no leading zeros)"
+		}
+	}
+	return ""
+}
+
+func plainDecimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dot := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 18 || strings.Trim(whole, "0123456789") != "" || (len(whole) > 1 && whole[0] == '0') {
+		return false
+	}
+	if dot && (frac == "" || len(frac) > 12 || strings.Trim(frac, "0123456789") != "") {
+		return false
+	}
+	return true
+}
+
+func validMonth(s string) bool {
+	if len(s) != 7 || s[4] != '-' {
+		return false
+	}
+	_, err := param.ParseDate(s + "-01")
+	return err == nil
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
