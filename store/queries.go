@@ -51,8 +51,10 @@ type queries struct {
 
 	// Embedded groups of later features, each declared next to the code
 	// that uses it; loadQueries fills their fields like the ones above.
-	reviewQueries // store/reviews.go, exchange.go, penalties.go (复核, 信息共享, 处罚)
-	budgetQueries // store/budget.go (预算: damage cases, eco settlements, fee bills, gathering)
+	reviewQueries     // store/reviews.go, exchange.go, penalties.go (复核, 信息共享, 处罚)
+	budgetQueries     // store/budget.go (预算: damage cases, eco settlements, fee bills, gathering)
+	monitoringQueries // store/monitoring.go (HJ 212 devices, packets, monthly figures, production output)
+	reconcileQueries  // store/reconcile.go (比对: runs, results, items, risk flags)
 }
 
 // parseNamed reads "-- name: x" blocks from one file.

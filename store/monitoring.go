@@ -1,0 +1,805 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/hj212"
+	"github.com/ecotax/ecotax/monitor"
+	"github.com/ecotax/ecotax/reconcile"
+)
+
+// monitoringQueries are the named queries of queries/monitoring.sql.
+type monitoringQueries struct {
+	InsertDevice    string `query:"insert-device"`
+	GetDevice       string `query:"get-device"`
+	ListDevices     string `query:"list-devices"`
+	DevicesByMN     string `query:"devices-by-mn"`
+	UpdateDevice    string `query:"update-device"`
+	PgLockMN        string `query:"pg-lock-mn"`
+	MarkDirtyMN     string `query:"mark-dirty-mn"`
+	MarkDirty       string `query:"mark-dirty"`
+	PgLockIngest    string `query:"pg-lock-ingest"`
+	PgExisting      string `query:"pg-existing-hashes"`
+	PgNextPacketIDs string `query:"pg-next-packet-ids"`
+	InsertPacket    string `query:"insert-packet"`
+	InsertValue     string `query:"insert-value"`
+	ListDirty       string `query:"list-dirty"`
+	TakeDirty       string `query:"take-dirty"`
+	MonthValues     string `query:"month-values"`
+	DeleteMonthly   string `query:"delete-monthly"`
+	InsertMonthly   string `query:"insert-monthly"`
+	ListMonthly     string `query:"list-monthly"`
+	ListUnmapped    string `query:"list-unmapped"`
+	ListPackets     string `query:"list-packets"`
+	GetPacketRaw    string `query:"get-packet-raw"`
+	GetOutput       string `query:"get-output"`
+	ListOutputs     string `query:"list-outputs"`
+	InsertOutput    string `query:"insert-output"`
+	UpdateOutput    string `query:"update-output"`
+}
+
+func (tx *Tx) postgres() bool { return tx.x.DriverName() == "postgres" }
+
+// ---- Device mappings -----------------------------------------------------
+
+// lockMN serialises the mapping changes of one MN on PostgreSQL (SQLite
+// transactions are serialised already).
+func (tx *Tx) lockMN(mn string) error {
+	if !tx.postgres() {
+		return nil
+	}
+	_, err := tx.exec(tx.q.PgLockMN, mn)
+	return err
+}
+
+// checkOverlap refuses a mapping whose days overlap another mapping of
+// the same MN: a device is at one outlet at a time.
+func (tx *Tx) checkOverlap(d *reconcile.Device) error {
+	var others []reconcile.Device
+	if err := tx.sel(&others, tx.q.DevicesByMN, d.MN); err != nil {
+		return err
+	}
+	for i := range others {
+		o := &others[i]
+		if o.ID != d.ID && o.Overlaps(d) {
+			return &calc.Error{Kind: calc.KindConflict, Code: "device_overlap", Title: "设备对应期间重叠",
+				Detail: fmt.Sprintf("device %s is mapped to %s outlet %s from %s to %s (mapping %d)", d.MN, o.CreditCode, o.OutletNo, o.ValidFrom, orOpen(o.ValidTo), o.ID),
+				Errors: []calc.FieldError{{Path: "valid_from", Code: "device_overlap", Message: fmt.Sprintf("overlaps mapping %d (%s – %s)", o.ID, o.ValidFrom, orOpen(o.ValidTo))}}}
+		}
+	}
+	return nil
+}
+
+func orOpen(d filing.Date) string {
+	if d == "" {
+		return "open"
+	}
+	return string(d)
+}
+
+// InsertDevice maps a device to an outlet. Data already received from
+// the MN are recomputed (their outlet may change).
+func (tx *Tx) InsertDevice(d *reconcile.Device) error {
+	if err := tx.lockMN(d.MN); err != nil {
+		return err
+	}
+	if err := tx.checkOverlap(d); err != nil {
+		return err
+	}
+	if err := tx.get(&d.ID, tx.q.InsertDevice, d.MN, d.CreditCode, d.OutletNo, d.ValidFrom, d.ValidTo, d.Note, tx.now, tx.now); err != nil {
+		return err
+	}
+	d.Version, d.CreatedAt, d.UpdatedAt = 1, tx.now, tx.now
+	_, err := tx.exec(tx.q.MarkDirtyMN, d.MN)
+	return err
+}
+
+// GetDevice finds a mapping by ID.
+func (tx *Tx) GetDevice(id int64) (*reconcile.Device, error) {
+	var d reconcile.Device
+	if err := tx.get(&d, tx.q.GetDevice, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("device_not_found", "监测设备对应关系不存在", "no device mapping "+strconv.FormatInt(id, 10))
+		}
+		return nil, err
+	}
+	return &d, nil
+}
+
+// DeviceFilter narrows a listing; empty fields match everything.
+type DeviceFilter struct {
+	CreditCode, RegionPrefix, MN string
+}
+
+// ListDevices lists mappings by taxpayer, MN and start.
+func (tx *Tx) ListDevices(f DeviceFilter) ([]reconcile.Device, error) {
+	out := []reconcile.Device{}
+	err := tx.sel(&out, tx.q.ListDevices, f.CreditCode, f.CreditCode, f.RegionPrefix, f.MN, f.MN)
+	return out, err
+}
+
+// UpdateDevice writes a changed mapping (MN, outlet, dates, note) if the
+// stored version is still d.Version; the months of data of the old and
+// the new MN are recomputed.
+func (tx *Tx) UpdateDevice(d *reconcile.Device, oldMN string) error {
+	for _, mn := range uniqueStrings(oldMN, d.MN) {
+		if err := tx.lockMN(mn); err != nil {
+			return err
+		}
+	}
+	if err := tx.checkOverlap(d); err != nil {
+		return err
+	}
+	n, err := tx.exec(tx.q.UpdateDevice, d.MN, d.OutletNo, d.ValidFrom, d.ValidTo, d.Note, tx.now, d.ID, d.Version)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return stale("device mapping " + strconv.FormatInt(d.ID, 10))
+	}
+	d.Version++
+	d.UpdatedAt = tx.now
+	for _, mn := range uniqueStrings(oldMN, d.MN) {
+		if _, err := tx.exec(tx.q.MarkDirtyMN, mn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func uniqueStrings(a, b string) []string {
+	if a == b || a == "" {
+		return []string{b}
+	}
+	return []string{a, b}
+}
+
+// ---- Ingest --------------------------------------------------------------
+
+// Incoming is one packet to store, with where it came from ("file
+// name:line", "tcp 10.0.0.5:4711").
+type Incoming struct {
+	Packet *hj212.Packet
+	Origin string
+}
+
+// IngestStats counts what a batch did.
+type IngestStats struct {
+	Packets    int `json:"packets"`    // in the batch
+	Stored     int `json:"stored"`     // new packets stored
+	Duplicates int `json:"duplicates"` // already stored (or twice in the batch): no-ops
+	Rejected   int `json:"rejected"`   // stored with a rejected verdict
+	Values     int `json:"values"`     // value rows written
+}
+
+// Add sums two counts.
+func (s *IngestStats) Add(o IngestStats) {
+	s.Packets += o.Packets
+	s.Stored += o.Stored
+	s.Duplicates += o.Duplicates
+	s.Rejected += o.Rejected
+	s.Values += o.Values
+}
+
+// PacketHash is how a packet is recognised when it comes again: the
+// SHA-256 of its raw bytes without a trailing CR LF (a packet read from a
+// file line has lost it; the same packet off the wire has it).
+func PacketHash(raw string) string {
+	raw = strings.TrimSuffix(raw, "\r\n")
+	h := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(h[:])
+}
+
+// packetRow is a packet as stored.
+type packetRow struct {
+	id                             int64
+	hash                           string
+	raw                            []byte
+	origin, verdict, reason        string
+	problems, warnings, qn, cn, mn string
+	flag                           int
+	dataTime, month, note          string
+	pairs                          int
+	values                         []valueRow
+	received                       time.Time
+}
+
+type valueRow struct {
+	seq                 int
+	code, suffix, value string
+	num                 decimal.NullDecimal
+}
+
+// text makes s storable as TEXT: PostgreSQL refuses NUL bytes and invalid
+// UTF-8. Such text (only ever a header field or CP entry of a packet
+// whose raw bytes are kept as they came) is stored Go-quoted, and the
+// packet's note says so.
+func text(s string, quoted *bool) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	*quoted = true
+	return strconv.Quote(s)
+}
+
+func codes(is []hj212.Issue) string {
+	cs := make([]string, len(is))
+	for i, x := range is {
+		cs[i] = string(x.Code)
+	}
+	return strings.Join(cs, ",")
+}
+
+func rowOf(in Incoming, now time.Time) *packetRow {
+	p := in.Packet
+	quoted := false
+	r := &packetRow{hash: PacketHash(p.Raw), raw: []byte(p.Raw), origin: text(in.Origin, &quoted), verdict: p.Verdict.String(),
+		reason: text(p.Reason, &quoted), problems: codes(p.Problems), warnings: codes(p.Warnings),
+		qn: text(p.QN, &quoted), cn: text(p.CN, &quoted), mn: text(p.MN, &quoted), flag: p.Flag,
+		dataTime: text(p.DataTime, &quoted), pairs: len(p.CP), received: now}
+	if !p.Time.IsZero() && len(p.DataTime) >= 8 {
+		r.month = p.DataTime[:4] + "-" + p.DataTime[4:6]
+	}
+	// Values are kept for accepted packets that say whose (MN) and when
+	// (DataTime) they are; a rejected packet's values are not trusted.
+	if p.Accepted() && r.mn != "" && r.month != "" {
+		for i := range p.CP {
+			q := &p.CP[i]
+			if q.Code == "" {
+				continue
+			}
+			v := valueRow{seq: i, code: text(q.Code, &quoted), suffix: text(q.Suffix, &quoted), value: text(q.Value, &quoted)}
+			if q.IsNumber {
+				v.num = decimal.NullDecimal{Decimal: q.Number, Valid: true}
+			}
+			r.values = append(r.values, v)
+		}
+	}
+	if quoted {
+		r.note = "some header or CP text was not valid UTF-8 (or held a NUL byte) and is stored Go-quoted; raw has the bytes as sent"
+	}
+	return r
+}
+
+// Ingest stores a batch of packets in one transaction: every packet once
+// (a packet already stored, or twice in the batch, is a no-op), valid or
+// not, with its verdict and reason; the CP values of accepted packets;
+// and marks the device-months whose monthly figures must be recomputed.
+// On PostgreSQL packets and values go in by COPY; on SQLite by batched
+// INSERTs.
+func (db *DB) Ingest(ctx context.Context, batch []Incoming) (IngestStats, error) {
+	st := IngestStats{Packets: len(batch)}
+	if len(batch) == 0 {
+		return st, nil
+	}
+	err := db.InTx(ctx, func(tx *Tx) error {
+		st = IngestStats{Packets: len(batch)}
+		rows := make([]*packetRow, 0, len(batch))
+		seen := make(map[string]bool, len(batch))
+		for _, in := range batch {
+			if in.Packet == nil {
+				return errors.New("store: ingest of a nil packet")
+			}
+			r := rowOf(in, tx.now)
+			if seen[r.hash] {
+				st.Duplicates++
+				continue
+			}
+			seen[r.hash] = true
+			rows = append(rows, r)
+		}
+		var err error
+		if tx.postgres() {
+			rows, err = tx.ingestPG(rows)
+		} else {
+			rows, err = tx.ingestSQLite(rows)
+		}
+		if err != nil {
+			return err
+		}
+		st.Duplicates += len(seen) - len(rows)
+		dirty := map[[2]string]bool{}
+		for _, r := range rows {
+			st.Stored++
+			if r.verdict == "rejected" {
+				st.Rejected++
+			}
+			st.Values += len(r.values)
+			if len(r.values) > 0 && (r.cn == monitor.CNHour || r.cn == monitor.CNDay) {
+				dirty[[2]string{r.mn, r.month}] = true
+			}
+		}
+		keys := make([][2]string, 0, len(dirty))
+		for k := range dirty {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
+		for _, k := range keys {
+			if _, err := tx.exec(tx.q.MarkDirty, k[0], k[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return st, err
+}
+
+var packetCols = []string{"id", "hash", "raw", "received_at", "origin", "verdict", "reason", "problems", "warnings", "qn", "cn", "mn",
+	"flag", "data_time", "month", "pairs", "note"}
+
+var valueCols = []string{"packet_id", "seq", "mn", "cn", "month", "data_time", "code", "suffix", "value", "num"}
+
+// ingestPG keeps the rows not stored yet and COPYs them. The advisory
+// lock makes the check and the COPY one step for every ingester, so a
+// racing resend cannot slip between them.
+func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
+	if _, err := tx.exec(tx.q.PgLockIngest); err != nil {
+		return nil, err
+	}
+	hashes := make([]string, len(rows))
+	for i, r := range rows {
+		hashes[i] = r.hash
+	}
+	var have []string
+	if err := tx.sel(&have, tx.q.PgExisting, pq.Array(hashes)); err != nil {
+		return nil, err
+	}
+	if len(have) > 0 {
+		old := make(map[string]bool, len(have))
+		for _, h := range have {
+			old[h] = true
+		}
+		kept := rows[:0]
+		for _, r := range rows {
+			if !old[r.hash] {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
+	if len(rows) == 0 {
+		return rows, nil
+	}
+	var ids []int64
+	if err := tx.sel(&ids, tx.q.PgNextPacketIDs, len(rows)); err != nil {
+		return nil, err
+	}
+	if len(ids) != len(rows) {
+		return nil, fmt.Errorf("store: %d packet ids for %d packets", len(ids), len(rows))
+	}
+	for i, r := range rows {
+		r.id = ids[i]
+	}
+	if err := tx.copyIn("monitoring_packets", packetCols, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.id, r.hash, r.raw, r.received, r.origin, r.verdict, r.reason, r.problems, r.warnings, r.qn, r.cn, r.mn,
+			r.flag, r.dataTime, r.month, r.pairs, r.note}
+	}); err != nil {
+		return nil, err
+	}
+	type ref struct{ r, v int }
+	var refs []ref
+	for i, r := range rows {
+		for j := range r.values {
+			refs = append(refs, ref{i, j})
+		}
+	}
+	if len(refs) > 0 {
+		err := tx.copyIn("monitoring_values", valueCols, len(refs), func(i int) []any {
+			r := rows[refs[i].r]
+			v := &r.values[refs[i].v]
+			return []any{r.id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, v.num}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
+// copyIn runs one COPY … FROM STDIN of n rows.
+func (tx *Tx) copyIn(table string, cols []string, n int, row func(i int) []any) error {
+	stmt, err := tx.x.PrepareContext(tx.ctx, pq.CopyIn(table, cols...))
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		if _, err := stmt.ExecContext(tx.ctx, row(i)...); err != nil {
+			stmt.Close()
+			return dbError(err)
+		}
+	}
+	if _, err := stmt.ExecContext(tx.ctx); err != nil {
+		stmt.Close()
+		return dbError(err)
+	}
+	return stmt.Close()
+}
+
+// sqliteBatch is how many value rows go into one INSERT (10 parameters
+// each, well under SQLite's 32766).
+const sqliteBatch = 400
+
+// ingestSQLite inserts packet by packet (ON CONFLICT DO NOTHING tells a
+// resend) and the values in multi-row INSERTs.
+func (tx *Tx) ingestSQLite(rows []*packetRow) ([]*packetRow, error) {
+	kept := rows[:0]
+	for _, r := range rows {
+		var id int64
+		err := tx.get(&id, tx.q.InsertPacket, r.hash, r.raw, r.received, r.origin, r.verdict, r.reason, r.problems, r.warnings,
+			r.qn, r.cn, r.mn, r.flag, r.dataTime, r.month, r.pairs, r.note)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // already stored
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.id = id
+		kept = append(kept, r)
+	}
+	args := make([]any, 0, sqliteBatch*len(valueCols))
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		q := tx.q.InsertValue + strings.Repeat(", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n-1)
+		_, err := tx.exec(q, args...)
+		args, n = args[:0], 0
+		return err
+	}
+	for _, r := range kept {
+		for j := range r.values {
+			v := &r.values[j]
+			args = append(args, r.id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, v.num)
+			n++
+			if n == sqliteBatch {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return kept, flush()
+}
+
+// ---- Monthly figures -----------------------------------------------------
+
+type dirtyMark struct {
+	MN    string `db:"mn"`
+	Month string `db:"month"`
+}
+
+// RefreshMonthly recomputes the monthly figures of up to limit device-
+// months whose data or mapping changed, each in its own transaction, and
+// returns how many it recomputed. A mark another refresher took first is
+// skipped.
+func (db *DB) RefreshMonthly(ctx context.Context, places int32, limit int) (int, error) {
+	var marks []dirtyMark
+	if err := db.InTx(ctx, func(tx *Tx) error { return tx.sel(&marks, tx.q.ListDirty, limit) }); err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, m := range marks {
+		err := db.InTx(ctx, func(tx *Tx) error {
+			n, err := tx.exec(tx.q.TakeDirty, m.MN, m.Month)
+			if err != nil || n == 0 {
+				return err
+			}
+			return tx.recompute(m.MN, m.Month, places)
+		})
+		if err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, nil
+}
+
+// RefreshAll recomputes every out-of-date device-month.
+func (db *DB) RefreshAll(ctx context.Context, places int32) (int, error) {
+	total := 0
+	for {
+		n, err := db.RefreshMonthly(ctx, places, 500)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+type valueScan struct {
+	PacketID int64               `db:"packet_id"`
+	Verdict  string              `db:"verdict"`
+	CN       string              `db:"cn"`
+	DataTime string              `db:"data_time"`
+	Code     string              `db:"code"`
+	Suffix   string              `db:"suffix"`
+	Value    string              `db:"value"`
+	Num      decimal.NullDecimal `db:"num"`
+}
+
+// MonthPackets rebuilds the hour and day packets of one MN and month from
+// the stored values, as the monitor package reads them: verdict, CN, MN,
+// DataTime and every CP pair with a factor code, in order.
+func (tx *Tx) MonthPackets(mn, month string) ([]*hj212.Packet, error) {
+	var vals []valueScan
+	if err := tx.sel(&vals, tx.q.MonthValues, mn, month); err != nil {
+		return nil, err
+	}
+	var out []*hj212.Packet
+	var cur *hj212.Packet
+	last := int64(-1)
+	for i := range vals {
+		v := &vals[i]
+		if v.PacketID != last {
+			last = v.PacketID
+			t, _ := hj212.ParseTime(v.DataTime)
+			verdict := hj212.Valid
+			if v.Verdict == hj212.Lenient.String() {
+				verdict = hj212.Lenient
+			}
+			cur = &hj212.Packet{Verdict: verdict, CN: v.CN, MN: mn, DataTime: v.DataTime, Time: t, Flag: -1, PNUM: -1, PNO: -1, Length: -1}
+			out = append(out, cur)
+		}
+		cur.CP = append(cur.CP, hj212.Pair{Key: v.Code + "-" + v.Suffix, Code: v.Code, Suffix: v.Suffix, Value: v.Value,
+			IsNumber: v.Num.Valid, Number: v.Num.Decimal})
+	}
+	return out, nil
+}
+
+// figureDetail is what a stored monthly figure keeps beside its numbers:
+// the records left out, the warnings and the trace.
+type figureDetail struct {
+	Excluded []excludedJSON `json:"excluded"`
+	Warnings []string       `json:"warnings"`
+	Trace    []stepJSON     `json:"trace"`
+}
+
+type excludedJSON struct {
+	DataTime string `json:"data_time"`
+	Flag     string `json:"flag"`
+	Reason   string `json:"reason"`
+}
+
+type stepJSON struct {
+	Kind string `json:"kind"`
+	Rule string `json:"rule"`
+	Text string `json:"text"`
+}
+
+// recompute replaces the monthly figures of one MN and month. Each packet
+// goes to the mapping that covers its day (mapping 0 when none does), and
+// monitor.Monthly runs once per mapping, so a device moved mid-month gives
+// each outlet its own part of the month.
+func (tx *Tx) recompute(mn, month string, places int32) error {
+	var devs []reconcile.Device
+	if err := tx.sel(&devs, tx.q.DevicesByMN, mn); err != nil {
+		return err
+	}
+	pkts, err := tx.MonthPackets(mn, month)
+	if err != nil {
+		return err
+	}
+	groups := map[int64][]*hj212.Packet{}
+	for _, p := range pkts {
+		id := int64(0)
+		if len(p.DataTime) >= 8 {
+			if day, err := filing.ParseDate(p.DataTime[:4] + "-" + p.DataTime[4:6] + "-" + p.DataTime[6:8]); err == nil {
+				for i := range devs {
+					if devs[i].Covers(day.Day()) {
+						id = devs[i].ID
+						break
+					}
+				}
+			}
+		}
+		groups[id] = append(groups[id], p)
+	}
+	if _, err := tx.exec(tx.q.DeleteMonthly, mn, month); err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(groups))
+	for id := range groups {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		res, err := monitor.Monthly(groups[id], monitor.Options{Places: places})
+		if err != nil {
+			return err
+		}
+		for i := range res.Figures {
+			f := &res.Figures[i]
+			if f.Month != month {
+				continue // cannot happen: the rows were selected by month
+			}
+			det := figureDetail{Excluded: []excludedJSON{}, Warnings: f.Warnings, Trace: []stepJSON{}}
+			for _, e := range f.Excluded {
+				det.Excluded = append(det.Excluded, excludedJSON{e.DataTime, e.Flag, e.Reason})
+			}
+			for _, s := range f.Trace {
+				det.Trace = append(det.Trace, stepJSON{s.Kind, s.Rule, s.Text})
+			}
+			if det.Warnings == nil {
+				det.Warnings = []string{}
+			}
+			detail, err := json.Marshal(det)
+			if err != nil {
+				return err
+			}
+			_, err = tx.exec(tx.q.InsertMonthly, f.MN, f.Month, id, f.Code, string(f.Basis), f.Total, f.TotalCount, f.AvgSum, f.AvgCount,
+				f.Mean, f.Max, f.MaxAt, f.TestSum, f.TestCount, f.TestMean, f.TestMax, f.TestMaxAt, f.ZsCount, f.Valid, f.Units,
+				f.Completeness, f.Duplicates, f.Lenient, len(f.Excluded), string(detail), tx.now)
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// MonthlyFigure is a stored monthly figure of one device mapping (see
+// monitor.Figure for the meaning of each number).
+type MonthlyFigure struct {
+	MN           string          `json:"mn" db:"mn"`
+	Month        string          `json:"month" db:"month"`
+	DeviceID     int64           `json:"device_id" db:"device_id"`
+	Code         string          `json:"code" db:"code"`
+	Basis        string          `json:"basis" db:"basis"`
+	Total        decimal.Decimal `json:"total" db:"total"`
+	TotalCount   int             `json:"total_count" db:"total_count"`
+	AvgSum       decimal.Decimal `json:"avg_sum" db:"avg_sum"`
+	AvgCount     int             `json:"avg_count" db:"avg_count"`
+	Mean         decimal.Decimal `json:"mean" db:"mean"`
+	Max          decimal.Decimal `json:"max" db:"max"`
+	MaxAt        string          `json:"max_at" db:"max_at"`
+	TestSum      decimal.Decimal `json:"test_sum" db:"test_sum"`
+	TestCount    int             `json:"test_count" db:"test_count"`
+	TestMean     decimal.Decimal `json:"test_mean" db:"test_mean"`
+	TestMax      decimal.Decimal `json:"test_max" db:"test_max"`
+	TestMaxAt    string          `json:"test_max_at" db:"test_max_at"`
+	ZsCount      int             `json:"zs_count" db:"zs_count"`
+	Valid        int             `json:"valid" db:"valid"`
+	Units        int             `json:"units" db:"units"`
+	Completeness decimal.Decimal `json:"completeness" db:"completeness"`
+	Duplicates   int             `json:"duplicates" db:"duplicates"`
+	Lenient      int             `json:"lenient" db:"lenient"`
+	Excluded     int             `json:"excluded" db:"excluded"`
+	Detail       filing.RawJSON  `json:"detail" db:"detail"`
+	ComputedAt   time.Time       `json:"computed_at" db:"computed_at"`
+}
+
+// Slim is the figure as a reconciliation reads it.
+func (m *MonthlyFigure) Slim() reconcile.DeviceFigure {
+	return reconcile.DeviceFigure{DeviceID: m.DeviceID, MN: m.MN, Code: m.Code, Month: m.Month, Basis: monitor.Basis(m.Basis),
+		Total: m.Total, TotalCount: m.TotalCount, TestSum: m.TestSum, TestCount: m.TestCount, TestMax: m.TestMax,
+		Valid: m.Valid, Units: m.Units, Excluded: m.Excluded, Lenient: m.Lenient}
+}
+
+// MonthlyFigures lists the stored figures of a taxpayer's device mappings
+// for the months from … to (YYYY-MM, inclusive).
+func (tx *Tx) MonthlyFigures(creditCode, from, to string) ([]MonthlyFigure, error) {
+	out := []MonthlyFigure{}
+	err := tx.sel(&out, tx.q.ListMonthly, creditCode, from, to)
+	return out, err
+}
+
+// UnmappedFigures lists the figures of data that no mapping covers.
+func (tx *Tx) UnmappedFigures(from, to string) ([]MonthlyFigure, error) {
+	out := []MonthlyFigure{}
+	err := tx.sel(&out, tx.q.ListUnmapped, from, to)
+	return out, err
+}
+
+// ---- Packets ---------------------------------------------------------------
+
+// PacketInfo is a stored packet without its raw bytes.
+type PacketInfo struct {
+	ID         int64     `json:"id" db:"id"`
+	Hash       string    `json:"hash" db:"hash"`
+	ReceivedAt time.Time `json:"received_at" db:"received_at"`
+	Origin     string    `json:"origin" db:"origin"`
+	Verdict    string    `json:"verdict" db:"verdict"`
+	Reason     string    `json:"reason" db:"reason"`
+	Problems   string    `json:"problems" db:"problems"`
+	Warnings   string    `json:"warnings" db:"warnings"`
+	QN         string    `json:"qn" db:"qn"`
+	CN         string    `json:"cn" db:"cn"`
+	MN         string    `json:"mn" db:"mn"`
+	Flag       int       `json:"flag" db:"flag"`
+	DataTime   string    `json:"data_time" db:"data_time"`
+	Month      string    `json:"month" db:"month"`
+	Pairs      int       `json:"pairs" db:"pairs"`
+	Note       string    `json:"note" db:"note"`
+}
+
+// PacketFilter narrows a packet listing; empty fields match everything.
+type PacketFilter struct {
+	MN, Month, Verdict string
+	Before             int64 // only ids below (0: from the newest)
+	Limit              int
+}
+
+// ListPackets lists stored packets, newest first.
+func (tx *Tx) ListPackets(f PacketFilter) ([]PacketInfo, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	out := []PacketInfo{}
+	err := tx.sel(&out, tx.q.ListPackets, f.MN, f.MN, f.Month, f.Month, f.Verdict, f.Verdict, f.Before, f.Before, f.Limit)
+	return out, err
+}
+
+// PacketRaw returns a stored packet's bytes exactly as received.
+func (tx *Tx) PacketRaw(id int64) ([]byte, error) {
+	var raw []byte
+	if err := tx.get(&raw, tx.q.GetPacketRaw, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("packet_not_found", "监测数据包不存在", "no packet "+strconv.FormatInt(id, 10))
+		}
+		return nil, err
+	}
+	return raw, nil
+}
+
+// ---- Production output ---------------------------------------------------
+
+// GetOutput finds a taxpayer's output for a month (nil when none).
+func (tx *Tx) GetOutput(creditCode, month string) (*reconcile.Output, error) {
+	var o reconcile.Output
+	if err := tx.get(&o, tx.q.GetOutput, creditCode, month); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &o, nil
+}
+
+// ListOutputs lists a taxpayer's outputs for months from … to.
+func (tx *Tx) ListOutputs(creditCode, from, to string) ([]reconcile.Output, error) {
+	out := []reconcile.Output{}
+	err := tx.sel(&out, tx.q.ListOutputs, creditCode, from, to)
+	return out, err
+}
+
+// InsertOutput records a month's output at version 1.
+func (tx *Tx) InsertOutput(o *reconcile.Output) error {
+	if _, err := tx.exec(tx.q.InsertOutput, o.CreditCode, o.Month, o.Product, o.Unit, o.Quantity, tx.now, tx.now); err != nil {
+		return err
+	}
+	o.Version, o.CreatedAt, o.UpdatedAt = 1, tx.now, tx.now
+	return nil
+}
+
+// UpdateOutput replaces a month's output if the stored version is still
+// o.Version.
+func (tx *Tx) UpdateOutput(o *reconcile.Output) error {
+	n, err := tx.exec(tx.q.UpdateOutput, o.Product, o.Unit, o.Quantity, tx.now, o.CreditCode, o.Month, o.Version)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return stale("output " + o.CreditCode + " " + o.Month)
+	}
+	o.Version++
+	o.UpdatedAt = tx.now
+	return nil
+}

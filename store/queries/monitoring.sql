@@ -1,0 +1,133 @@
+-- Online monitoring (HJ 212): device mappings, packets, values, monthly
+-- figures and production output. Queries named pg-… run on PostgreSQL
+-- only (the SQLite path does the same with plain statements).
+
+-- name: insert-device
+INSERT INTO monitoring_devices (mn, credit_code, outlet_no, valid_from, valid_to, note, version, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+RETURNING id;
+
+-- name: get-device
+SELECT id, mn, credit_code, outlet_no, valid_from, valid_to, note, version, created_at, updated_at
+FROM monitoring_devices WHERE id = ?;
+
+-- name: list-devices
+-- Filtered by credit code, region prefix and MN ('' = all).
+SELECT d.id, d.mn, d.credit_code, d.outlet_no, d.valid_from, d.valid_to, d.note, d.version, d.created_at, d.updated_at
+FROM monitoring_devices d JOIN taxpayers t ON t.credit_code = d.credit_code
+WHERE (? = '' OR d.credit_code = ?) AND t.region LIKE ? || '%' AND (? = '' OR d.mn = ?)
+ORDER BY d.credit_code, d.mn, d.valid_from, d.id;
+
+-- name: devices-by-mn
+SELECT id, mn, credit_code, outlet_no, valid_from, valid_to, note, version, created_at, updated_at
+FROM monitoring_devices WHERE mn = ?
+ORDER BY valid_from, id;
+
+-- name: update-device
+UPDATE monitoring_devices SET mn = ?, outlet_no = ?, valid_from = ?, valid_to = ?, note = ?,
+    version = version + 1, updated_at = ?
+WHERE id = ? AND version = ?;
+
+-- name: pg-lock-mn
+-- Serialises changes to the mappings of one MN (the overlap check).
+SELECT pg_advisory_xact_lock(7310213, hashtext(?));
+
+-- name: mark-dirty-mn
+-- Every month with data of an MN must be recomputed after its mapping changed.
+INSERT INTO monitoring_dirty (mn, month)
+SELECT DISTINCT mn, month FROM monitoring_packets WHERE mn = ? AND month <> ''
+ON CONFLICT DO NOTHING;
+
+-- name: mark-dirty
+INSERT INTO monitoring_dirty (mn, month) VALUES (?, ?) ON CONFLICT DO NOTHING;
+
+-- name: pg-lock-ingest
+-- One ingest batch at a time, so the duplicate check and the COPY see the same table.
+SELECT pg_advisory_xact_lock(7310212);
+
+-- name: pg-existing-hashes
+SELECT hash FROM monitoring_packets WHERE hash = ANY(?);
+
+-- name: pg-next-packet-ids
+SELECT nextval(pg_get_serial_sequence('monitoring_packets', 'id')) FROM generate_series(1, ?);
+
+-- name: insert-packet
+-- SQLite path; the PostgreSQL path COPYs the same columns.
+INSERT INTO monitoring_packets (hash, raw, received_at, origin, verdict, reason, problems, warnings, qn, cn, mn,
+    flag, data_time, month, pairs, note)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (hash) DO NOTHING
+RETURNING id;
+
+-- name: insert-value
+-- One row; the SQLite path repeats the VALUES tuple for a batch.
+INSERT INTO monitoring_values (packet_id, seq, mn, cn, month, data_time, code, suffix, value, num)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: list-dirty
+SELECT mn, month FROM monitoring_dirty ORDER BY mn, month LIMIT ?;
+
+-- name: take-dirty
+DELETE FROM monitoring_dirty WHERE mn = ? AND month = ?;
+
+-- name: month-values
+-- The hour (2061) and day (2031) data of one MN and month, packet by packet.
+SELECT v.packet_id, p.verdict, v.cn, v.data_time, v.code, v.suffix, v.value, v.num
+FROM monitoring_values v JOIN monitoring_packets p ON p.id = v.packet_id
+WHERE v.mn = ? AND v.month = ? AND v.cn IN ('2061', '2031')
+ORDER BY v.packet_id, v.seq;
+
+-- name: delete-monthly
+DELETE FROM monitoring_monthly WHERE mn = ? AND month = ?;
+
+-- name: insert-monthly
+INSERT INTO monitoring_monthly (mn, month, device_id, code, basis, total, total_count, avg_sum, avg_count, mean, max,
+    max_at, test_sum, test_count, test_mean, test_max, test_max_at, zs_count, valid, units, completeness, duplicates,
+    lenient, excluded, detail, computed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: list-monthly
+-- The monthly figures of a taxpayer's device mappings for months from … to (YYYY-MM, inclusive).
+SELECT m.mn, m.month, m.device_id, m.code, m.basis, m.total, m.total_count, m.avg_sum, m.avg_count, m.mean, m.max,
+    m.max_at, m.test_sum, m.test_count, m.test_mean, m.test_max, m.test_max_at, m.zs_count, m.valid, m.units,
+    m.completeness, m.duplicates, m.lenient, m.excluded, m.detail, m.computed_at
+FROM monitoring_monthly m JOIN monitoring_devices d ON d.id = m.device_id
+WHERE d.credit_code = ? AND m.month >= ? AND m.month <= ?
+ORDER BY m.month, d.outlet_no, m.mn, m.code, m.basis;
+
+-- name: list-unmapped
+-- Monthly figures of data no mapping covers (device_id 0), for months from … to.
+SELECT m.mn, m.month, m.device_id, m.code, m.basis, m.total, m.total_count, m.avg_sum, m.avg_count, m.mean, m.max,
+    m.max_at, m.test_sum, m.test_count, m.test_mean, m.test_max, m.test_max_at, m.zs_count, m.valid, m.units,
+    m.completeness, m.duplicates, m.lenient, m.excluded, m.detail, m.computed_at
+FROM monitoring_monthly m
+WHERE m.device_id = 0 AND m.month >= ? AND m.month <= ?
+ORDER BY m.mn, m.month, m.code, m.basis;
+
+-- name: list-packets
+-- Filtered by MN, month and verdict ('' = all), newest first, after an id (0 = from the newest).
+SELECT id, hash, received_at, origin, verdict, reason, problems, warnings, qn, cn, mn, flag, data_time, month, pairs, note
+FROM monitoring_packets
+WHERE (? = '' OR mn = ?) AND (? = '' OR month = ?) AND (? = '' OR verdict = ?) AND (? = 0 OR id < ?)
+ORDER BY id DESC
+LIMIT ?;
+
+-- name: get-packet-raw
+SELECT raw FROM monitoring_packets WHERE id = ?;
+
+-- name: get-output
+SELECT credit_code, month, product, unit, quantity, version, created_at, updated_at
+FROM production_outputs WHERE credit_code = ? AND month = ?;
+
+-- name: list-outputs
+SELECT credit_code, month, product, unit, quantity, version, created_at, updated_at
+FROM production_outputs WHERE credit_code = ? AND month >= ? AND month <= ?
+ORDER BY month;
+
+-- name: insert-output
+INSERT INTO production_outputs (credit_code, month, product, unit, quantity, version, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 1, ?, ?);
+
+-- name: update-output
+UPDATE production_outputs SET product = ?, unit = ?, quantity = ?, version = version + 1, updated_at = ?
+WHERE credit_code = ? AND month = ? AND version = ?;
