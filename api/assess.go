@@ -44,20 +44,31 @@ func (s *Server) assess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	out, err := s.assessContract(body, "calculator")
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, out)
+}
+
+// assessContract is the calculator's code path: a request in the
+// contract's JSON shape in, the result's JSON out. The web pre-check page
+// (api/web_precheck.go) calls it too, so page and API cannot disagree.
+func (s *Server) assessContract(body []byte, origin string) ([]byte, error) {
 	req, err := calc.DecodeRequest(body)
 	if err != nil {
-		s.metrics.assessments.WithLabelValues("calculator", "rejected").Inc()
-		return err
+		s.metrics.assessments.WithLabelValues(origin, "rejected").Inc()
+		return nil, err
 	}
 	res, err := s.engine.Assess(req)
 	if err != nil {
-		s.metrics.assessments.WithLabelValues("calculator", "rejected").Inc()
-		return err
+		s.metrics.assessments.WithLabelValues(origin, "rejected").Inc()
+		return nil, err
 	}
 	out, err := res.MarshalJSON() // not json.Marshal: that would re-compact the bytes, doubling the cost
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.metrics.assessments.WithLabelValues("calculator", "ok").Inc()
-	return c.JSONBlob(http.StatusOK, out)
+	s.metrics.assessments.WithLabelValues(origin, "ok").Inc()
+	return out, nil
 }

@@ -48,4 +48,25 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/declarations/:id/export", s.exportDeclaration)
 
 	v1.GET("/audit", s.listAudit)
+
+	// Web pages (web/, api/web*.go): a signed session cookie instead of a
+	// bearer token; the same permission and visibility checks.
+	e.GET("/static/*", s.webStatic)
+	w := e.Group("", s.webSession)
+	w.GET("/", s.webHome)
+	w.GET("/signin", s.webSigninForm)
+	w.POST("/signin", s.webSignin)
+	w.POST("/signout", s.webSignout)
+	w.GET("/precheck", s.webPrecheckForm)
+	w.POST("/precheck", s.webPrecheck)
+	w.POST("/precheck/download", s.webPrecheckDownload)
+	w.POST("/precheck/upload", s.webPrecheckUpload)
+	w.GET("/precheck/template.xlsx", s.webPrecheckTemplate)
+	app := w.Group("/app", s.webAuth)
+	app.GET("/taxpayers", s.webTaxpayers)
+	app.GET("/taxpayers/:code", s.webTaxpayer)
+	app.GET("/taxpayers/:code/sources.xlsx", s.webDownload(s.exportSources))
+	app.GET("/taxpayers/:code/sources/:id", s.webSource)
+	app.GET("/declarations/:id", s.webDeclaration)
+	app.GET("/declarations/:id/export.xlsx", s.webDownload(s.exportDeclaration))
 }

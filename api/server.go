@@ -27,6 +27,7 @@ type Config struct {
 	RateBurst      int           // (default 20)
 	TrustProxy     bool          // take the client address from X-Forwarded-For
 	Version        string        // shown by /v1/meta
+	SessionKey     []byte        // signs the web pages' session cookies; random per process when empty
 }
 
 func (c *Config) defaults() {
@@ -74,6 +75,7 @@ type Server struct {
 	limiter *clientLimiter
 	echo    *echo.Echo
 	meta    []byte
+	web     *webUI // the browser pages (api/web*.go)
 }
 
 // New builds the server and its routes.
@@ -100,6 +102,11 @@ func New(d Deps) *Server {
 	}
 	s.echo = e
 	s.meta = []byte(`{"service":"ecotax","api":"v1","version":"` + d.Config.Version + `"}`)
+	ui, err := newWebUI(d.Engine, d.Config.SessionKey)
+	if err != nil {
+		panic(err) // the templates are embedded: a broken one is a build mistake, caught by the tests
+	}
+	s.web = ui
 	s.routes(e)
 	return s
 }

@@ -1,0 +1,437 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/store"
+	"github.com/ecotax/ecotax/web"
+)
+
+// The browser pages (package web holds the templates and the form model).
+// A page handler is an api.Server method like any other: it puts the
+// signed-in token's principal where the API's own checks read it (who(c)),
+// so allowed(), visibleTaxpayer() and declarationOf() decide what a page
+// may show exactly as they decide for the JSON routes.
+
+const (
+	keyWebNonce = "web_nonce"
+	// contentSecurityPolicy lets a page load only what this server serves:
+	// the browser itself refuses any other address.
+	contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+// webUI is the parsed pages, the cookie keys and the choices the forms
+// offer (from the engine's tables, built once).
+type webUI struct {
+	ui         *web.UI
+	keys       *web.Keys
+	choices    web.Choices
+	regionPick []web.Option
+}
+
+func newWebUI(engine *calc.Engine, secret []byte) (*webUI, error) {
+	ui, err := web.New()
+	if err != nil {
+		return nil, err
+	}
+	w := &webUI{ui: ui, keys: web.NewKeys(secret), choices: web.Choices{}}
+	if engine != nil {
+		w.loadChoices(engine.Tables())
+	}
+	return w, nil
+}
+
+func (w *webUI) loadChoices(t *calc.Tables) {
+	ch := w.choices
+	seenRegion := map[string]bool{}
+	for _, r := range t.Regions {
+		if seenRegion[r.Code] {
+			continue
+		}
+		seenRegion[r.Code] = true
+		ch["regions"] = append(ch["regions"], web.Option{Value: r.Code, Label: r.Name})
+		w.regionPick = append(w.regionPick, web.Option{Value: r.Code, Label: r.Code + " " + r.Name})
+	}
+	sort.Slice(w.regionPick, func(i, j int) bool { return w.regionPick[i].Value < w.regionPick[j].Value })
+	seen := map[string]bool{}
+	add := func(list, value, label string) {
+		if value == "" || seen[list+"\x00"+value] {
+			return
+		}
+		seen[list+"\x00"+value] = true
+		ch[list] = append(ch[list], web.Option{Value: value, Label: label})
+	}
+	for _, p := range t.Pollutants {
+		switch {
+		case p.Category == calc.CatAir:
+			add("names-air", p.Name, strings.Join(p.Aliases, "、"))
+		case p.Category == calc.CatTable4 && p.Special == calc.SpecialStock:
+			for _, a := range p.Aliases {
+				add("species", a, p.Name)
+			}
+		case p.Category == calc.CatTable4:
+			add("items", p.Name, "")
+		default:
+			add("names-water", p.Name, strings.Join(p.Aliases, "、"))
+		}
+	}
+	for _, sw := range t.SolidWaste {
+		add("wastes", sw.Waste, "")
+	}
+	for _, m := range filing.Methods {
+		add("methods", m, web.MethodLabel[m])
+	}
+	for _, k := range web.Kinds {
+		for _, e := range t.Exemptions {
+			if containsStr(e.Kinds, k) {
+				add("exemptions-"+k, e.Code, e.Reason)
+			}
+		}
+		for _, p := range t.Penalties {
+			if containsStr(p.Kinds, k) {
+				add("penalties-"+k, p.Code, p.Reason)
+			}
+		}
+	}
+	add("facilities", "centralized_treatment", "城乡污水集中处理、生活垃圾集中处理场所（超过排放标准）")
+	add("rounding", string(calc.PerLine2dp), "污染当量数保留两位小数（默认）")
+	add("rounding", string(calc.Exact), "精确计算，仅金额取整")
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// choicesFor adds the lists that depend on the day and the period.
+func (s *Server) choicesFor(period string) web.Choices {
+	ch := web.Choices{}
+	for k, v := range s.web.choices {
+		ch[k] = v
+	}
+	today := s.now().In(time.FixedZone("CST", 8*3600))
+	for y := today.Year(); y >= today.Year()-2; y-- {
+		for q := 4; q >= 1; q-- {
+			if y == today.Year() && (q-1)*3+1 > int(today.Month()) {
+				continue
+			}
+			ch["periods"] = append(ch["periods"], web.Option{Value: fmt.Sprintf("%d-Q%d", y, q), Label: fmt.Sprintf("%d年第%d季度", y, q)})
+		}
+	}
+	for _, m := range web.PeriodMonths(period) {
+		ch["months"] = append(ch["months"], web.Option{Value: m})
+	}
+	return ch
+}
+
+// webSession reads the session cookie, sets the principal of a live
+// token, sets the security headers of every page and checks the CSRF
+// token and origin of every form post.
+func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		var nonce string
+		if ck, err := c.Cookie(web.SessionCookie); err == nil {
+			sess, ok := s.web.keys.Open(ck.Value, s.now())
+			var tok *filing.Token
+			if ok {
+				err = s.store.InTx(c.Request().Context(), func(tx *store.Tx) error {
+					var err error
+					tok, err = tx.TokenByHash(sess.TokenHash)
+					return err
+				})
+				var ce *calc.Error
+				if err != nil && !(errors.As(err, &ce) && ce.Kind == calc.KindUnauthorized) {
+					return s.webError(c, err)
+				}
+			}
+			if tok != nil {
+				c.Set(keyPrincipal, tok.Principal())
+				nonce = sess.Nonce
+			} else {
+				s.clearCookie(c, web.SessionCookie) // expired, tampered or revoked
+			}
+		}
+		if nonce == "" {
+			if ck, err := c.Cookie(web.AnonCookie); err == nil && web.ValidNonce(ck.Value) {
+				nonce = ck.Value
+			} else {
+				nonce = web.Nonce()
+				s.setCookie(c, web.AnonCookie, nonce, 0)
+			}
+		}
+		c.Set(keyWebNonce, nonce)
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead:
+			h.Set("Cache-Control", "no-store")
+			return next(c)
+		}
+		if !sameOrigin(c) {
+			return s.webError(c, apiError(calc.KindForbidden, "cross_site", "拒绝跨站提交", "the form was posted from another site"))
+		}
+		limit := s.cfg.BodyLimit
+		if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+			limit = s.cfg.ImportLimit + 64<<10
+		}
+		c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limit)
+		if !s.web.keys.CheckCSRF(nonce, c.FormValue(web.CSRFField)) {
+			var mbe *http.MaxBytesError
+			if _, err := c.MultipartForm(); errors.As(err, &mbe) {
+				return s.webError(c, errTooLarge)
+			}
+			if err := c.Request().ParseForm(); errors.As(err, &mbe) {
+				return s.webError(c, errTooLarge)
+			}
+			return s.webError(c, apiError(calc.KindForbidden, "csrf", "页面已过期", "the form's token does not match this browser's session; reload the page and send it again"))
+		}
+		return next(c)
+	}
+}
+
+// sameOrigin refuses a post that the browser says came from elsewhere
+// (Sec-Fetch-Site, Origin). SameSite=Strict and the CSRF token already
+// stop it; this is the belt to those braces.
+func sameOrigin(c echo.Context) bool {
+	r := c.Request()
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		u, err := url.Parse(o)
+		if err != nil || u.Host != r.Host {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) setCookie(c echo.Context, name, value string, maxAge time.Duration) {
+	ck := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: c.Scheme() == "https"}
+	if maxAge > 0 {
+		ck.MaxAge = int(maxAge / time.Second)
+	}
+	c.SetCookie(ck)
+}
+
+func (s *Server) clearCookie(c echo.Context, name string) {
+	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: c.Scheme() == "https"})
+}
+
+// signedIn is the principal of a page, or false when nobody is signed in.
+func signedIn(c echo.Context) (filing.Principal, bool) {
+	p, ok := c.Get(keyPrincipal).(filing.Principal)
+	return p, ok
+}
+
+// webAuth sends a signed-out visitor to the sign-in page, and back here
+// afterwards.
+func (s *Server) webAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, ok := signedIn(c); !ok {
+			return c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		return next(c)
+	}
+}
+
+// page fills the layout's parts.
+func (s *Server) page(c echo.Context, title string, data any) *web.Page {
+	pg := &web.Page{Title: title, CSRF: s.web.keys.CSRF(nonceOf(c)), Data: data}
+	path := c.Request().URL.Path
+	nav := func(href, label string) {
+		cur := path == href || (href != "/" && strings.HasPrefix(path, href+"/"))
+		pg.Nav = append(pg.Nav, web.NavItem{Href: href, Label: label, Current: cur})
+	}
+	nav("/precheck", "申报预检")
+	if p, ok := signedIn(c); ok {
+		pg.User = &web.User{Role: string(p.Role), RoleLabel: web.RoleLabel[string(p.Role)], Scope: p.CreditCode + p.Region}
+		for _, item := range navFor(p) {
+			nav(item.Href, item.Label)
+		}
+	}
+	return pg
+}
+
+// navFor lists the pages a role has, by the same permission table the API
+// uses.
+func navFor(p filing.Principal) []web.NavItem {
+	var out []web.NavItem
+	if p.Role == filing.RoleEnterprise {
+		return append(out, web.NavItem{Href: "/app/taxpayers/" + p.CreditCode, Label: "我的税源与申报"})
+	}
+	if p.Can(filing.ActTaxpayerRead) {
+		out = append(out, web.NavItem{Href: "/app/taxpayers", Label: "纳税人"})
+	}
+	return out
+}
+
+func nonceOf(c echo.Context) string {
+	n, _ := c.Get(keyWebNonce).(string)
+	return n
+}
+
+// render writes a page with a status.
+func (s *Server) render(c echo.Context, status int, name string, pg *web.Page) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return s.web.ui.Render(c.Response(), name, pg)
+}
+
+// errorPage is what error.html shows.
+type errorPage struct {
+	Status    int
+	Title     string
+	Detail    string
+	Code      string
+	RequestID string
+	Errors    []calc.FieldError
+}
+
+// webError shows an error as a page, with the status the API would give
+// it (one table: statusOf). Unauthenticated visitors go to the sign-in.
+func (s *Server) webError(c echo.Context, err error) error {
+	var ce *calc.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ce):
+	case errors.As(err, &he):
+		ce = fromEcho(he)
+	default:
+		ce = apiError(calc.KindInternal, "internal", "服务器内部错误", "")
+	}
+	status, ok := statusOf[ce.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
+		return c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+	}
+	ep := &errorPage{Status: status, Title: ce.Title, Detail: ce.Detail, Code: ce.Code, RequestID: requestID(c), Errors: ce.Errors}
+	if status >= 500 {
+		s.log.Error("page failed", "request_id", requestID(c), "path", c.Request().URL.Path, "error", err)
+		ep.Detail = "请记下请求编号并联系管理员。"
+	}
+	return s.render(c, status, "error", s.page(c, ce.Title, ep))
+}
+
+// webStatic serves the embedded stylesheet, script and icon. A URL with
+// the file's content hash may be cached for a year.
+func (s *Server) webStatic(c echo.Context) error {
+	a, ok := s.web.ui.Asset(c.Param("*"))
+	if !ok {
+		return s.webError(c, apiError(calc.KindNotFound, "not_found", "文件不存在", "no such file"))
+	}
+	h := c.Response().Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("ETag", a.ETag)
+	if c.QueryParam("v") == a.Short {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	if c.Request().Header.Get("If-None-Match") == a.ETag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, a.Type, a.Body)
+}
+
+// webHome is the landing page.
+func (s *Server) webHome(c echo.Context) error {
+	if p, ok := signedIn(c); ok {
+		if items := navFor(p); len(items) > 0 {
+			return c.Redirect(http.StatusSeeOther, items[0].Href)
+		}
+	}
+	return s.render(c, http.StatusOK, "home", s.page(c, "首页", nil))
+}
+
+type signinPage struct {
+	Next  string
+	Error string
+}
+
+// safeNext keeps a post-sign-in target on this site.
+func safeNext(n string) string {
+	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") || strings.ContainsAny(n, "\r\n") {
+		return "/"
+	}
+	return n
+}
+
+func (s *Server) webSigninForm(c echo.Context) error {
+	pg := s.page(c, "登录", &signinPage{Next: safeNext(c.QueryParam("next"))})
+	if c.QueryParam("out") == "1" {
+		pg.Notice = "已退出登录。"
+	}
+	return s.render(c, http.StatusOK, "signin", pg)
+}
+
+// webSignin exchanges a service token for a session cookie. The cookie
+// carries the token's hash (what the token table stores), signed; every
+// request looks the token up again, so revoking it ends the session.
+func (s *Server) webSignin(c echo.Context) error {
+	next := safeNext(c.FormValue("next"))
+	secret := strings.TrimSpace(c.FormValue("token"))
+	fail := func(msg string) error {
+		return s.render(c, http.StatusUnauthorized, "signin", s.page(c, "登录", &signinPage{Next: next, Error: msg}))
+	}
+	if !s.limiter.allow("signin " + c.RealIP()) {
+		c.Response().Header().Set("Retry-After", "1")
+		return s.render(c, http.StatusTooManyRequests, "signin", s.page(c, "登录", &signinPage{Next: next, Error: "尝试过于频繁，请稍后再试。"}))
+	}
+	if !strings.HasPrefix(secret, filing.TokenPrefix) || len(secret) > 200 {
+		return fail("令牌格式不对：应以 " + filing.TokenPrefix + " 开头（由 ecotax token create 生成）。")
+	}
+	hash := filing.HashToken(secret)
+	var tok *filing.Token
+	err := s.store.InTx(c.Request().Context(), func(tx *store.Tx) error {
+		var err error
+		tok, err = tx.TokenByHash(hash)
+		return err
+	})
+	var ce *calc.Error
+	if errors.As(err, &ce) && ce.Kind == calc.KindUnauthorized {
+		return fail("令牌无效或已吊销。")
+	}
+	if err != nil {
+		return s.webError(c, err)
+	}
+	// A new nonce on every sign-in: a CSRF token seen before it is useless after.
+	sess := web.Session{TokenHash: hash, Nonce: web.Nonce(), Expires: s.now().Add(web.SessionTTL)}
+	s.setCookie(c, web.SessionCookie, s.web.keys.Seal(sess), web.SessionTTL)
+	s.clearCookie(c, web.AnonCookie)
+	if next == "/" {
+		if items := navFor(tok.Principal()); len(items) > 0 {
+			next = items[0].Href
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *Server) webSignout(c echo.Context) error {
+	s.clearCookie(c, web.SessionCookie)
+	return c.Redirect(http.StatusSeeOther, "/signin?out=1")
+}

@@ -1,0 +1,406 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/store"
+	"github.com/ecotax/ecotax/web"
+)
+
+// Pages of stored data: taxpayers, their sources, their declarations with
+// every revision, deadlines and late-payment surcharges. Each loads what
+// it shows through allowed(), visibleTaxpayer(), sourceOf() and
+// declarationOf(), the checks of the JSON routes, so a page shows a token
+// exactly what the API would give it.
+
+type taxpayersPage struct {
+	Taxpayers []filing.Taxpayer
+	Region    string
+}
+
+// webTaxpayers lists the taxpayers a token may see (an enterprise goes
+// straight to its own page).
+func (s *Server) webTaxpayers(c echo.Context) error {
+	p, err := allowed(c, filing.ActTaxpayerRead)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	if p.Role == filing.RoleEnterprise {
+		return c.Redirect(http.StatusSeeOther, "/app/taxpayers/"+p.CreditCode)
+	}
+	f := store.TaxpayerFilter{Limit: 500}
+	if p.Region != "" {
+		f.RegionPrefix = filing.RegionPrefix(p.Region)
+	}
+	var list []filing.Taxpayer
+	if err := s.view(c, func(tx *store.Tx) error {
+		list, err = tx.ListTaxpayers(f)
+		return err
+	}); err != nil {
+		return s.webError(c, err)
+	}
+	visible := list[:0]
+	for _, t := range list {
+		if p.Sees(t.CreditCode, t.Region) {
+			visible = append(visible, t)
+		}
+	}
+	return s.render(c, http.StatusOK, "taxpayers", s.page(c, "纳税人", &taxpayersPage{Taxpayers: visible, Region: p.Region}))
+}
+
+// periodRow is one revision of a period's declaration as the taxpayer
+// page lists it.
+type periodRow struct {
+	Period    string
+	Revisions []*declarationView
+	Latest    *declarationView
+	DaysLeft  int  // to the deadline; negative: overdue
+	Due       bool // the latest revision is still unpaid
+}
+
+type taxpayerPage struct {
+	Taxpayer *filing.Taxpayer
+	Sources  []*filing.Source
+	Periods  []*periodRow
+	Today    filing.Date
+	CanFile  bool
+}
+
+func (s *Server) webTaxpayer(c echo.Context) error {
+	p, err := allowed(c, filing.ActTaxpayerRead)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	pg := &taxpayerPage{}
+	err = s.view(c, func(tx *store.Tx) error {
+		if pg.Taxpayer, err = visibleTaxpayer(tx, p, c.Param("code")); err != nil {
+			return err
+		}
+		pg.Today = filing.Today(tx.Now())
+		if p.Can(filing.ActSourceRead) {
+			if pg.Sources, err = tx.ListSources(pg.Taxpayer.CreditCode); err != nil {
+				return err
+			}
+		}
+		if !p.Can(filing.ActDeclarationRead) {
+			return nil
+		}
+		list, err := tx.ListDeclarations(pg.Taxpayer.CreditCode)
+		if err != nil {
+			return err
+		}
+		byPeriod := map[string]*periodRow{}
+		for i := range list {
+			d := &list[i]
+			v, err := s.viewOf(tx, d)
+			if err != nil {
+				return err
+			}
+			row := byPeriod[d.Period]
+			if row == nil {
+				row = &periodRow{Period: d.Period}
+				byPeriod[d.Period] = row
+				pg.Periods = append(pg.Periods, row)
+			}
+			row.Revisions = append(row.Revisions, v)
+		}
+		for _, row := range pg.Periods {
+			sort.Slice(row.Revisions, func(i, j int) bool { return row.Revisions[i].Revision > row.Revisions[j].Revision })
+			row.Latest = row.Revisions[0]
+			row.DaysLeft = row.Latest.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
+			row.Due = row.Latest.Status != filing.StatusDraft && row.Latest.PaidOn == "" && row.Latest.Owed != nil && row.Latest.Owed.Decimal.Sign() > 0
+		}
+		sort.Slice(pg.Periods, func(i, j int) bool { return pg.Periods[i].Period > pg.Periods[j].Period })
+		return nil
+	})
+	if err != nil {
+		return s.webError(c, err)
+	}
+	pg.CanFile = p.Can(filing.ActDeclarationFile)
+	return s.render(c, http.StatusOK, "taxpayer", s.page(c, pg.Taxpayer.Name, pg))
+}
+
+type sourcePage struct {
+	Taxpayer *filing.Taxpayer
+	Source   *filing.Source
+	History  []filing.SourceVersion
+}
+
+func (s *Server) webSource(c echo.Context) error {
+	p, err := allowed(c, filing.ActSourceRead)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	pg := &sourcePage{}
+	err = s.view(c, func(tx *store.Tx) error {
+		if pg.Source, err = sourceOf(tx, c, p); err != nil {
+			return err
+		}
+		if pg.Taxpayer, err = visibleTaxpayer(tx, p, pg.Source.CreditCode); err != nil {
+			return err
+		}
+		pg.History, err = tx.SourceHistory(pg.Source.ID)
+		return err
+	})
+	if err != nil {
+		return s.webError(c, err)
+	}
+	return s.render(c, http.StatusOK, "source", s.page(c, "税源 "+strconv.FormatInt(pg.Source.ID, 10), pg))
+}
+
+// figureChange is one figure field a correction changed.
+type figureChange struct {
+	Source string
+	Month  string
+	Field  string
+	Old    string
+	New    string
+}
+
+// lineChange is one line whose tax a correction changed.
+type lineChange struct {
+	Month, Source, Pollutant string
+	OldTax, NewTax, Diff     string
+}
+
+type declarationPage struct {
+	Taxpayer  *filing.Taxpayer
+	D         *declarationView
+	Sources   map[int64]*filing.Source
+	Result    *web.Result
+	ResultErr *calc.Error
+	Replaced  *filing.Declaration
+	Figures   []figureChange
+	Lines     []lineChange
+	Revisions []filing.Declaration
+	Today     filing.Date
+	DaysLeft  int
+}
+
+// figureLabels names the figure fields with the template's headers.
+func figureLabel(field string) string {
+	for _, c := range importColumns {
+		if c.field == field {
+			return c.header
+		}
+	}
+	return field
+}
+
+func (s *Server) webDeclaration(c echo.Context) error {
+	p, err := allowed(c, filing.ActDeclarationRead)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	pg := &declarationPage{Sources: map[int64]*filing.Source{}}
+	err = s.view(c, func(tx *store.Tx) error {
+		d, err := declarationOf(tx, c, p)
+		if err != nil {
+			return err
+		}
+		if pg.D, err = s.viewOf(tx, d); err != nil {
+			return err
+		}
+		set, err := loadSet(tx, p, d.CreditCode, d.Period)
+		if err != nil {
+			return err
+		}
+		pg.Taxpayer, pg.Sources = set.taxpayer, set.sources
+		pg.Today = filing.Today(tx.Now())
+		pg.DaysLeft = d.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
+		raw := []byte(d.Assessment)
+		if len(raw) == 0 {
+			// A draft: the assessment it would get now, or why it cannot.
+			_, raw, _, err = s.assessDeclaration(tx, p, d)
+			if ce, ok := err.(*calc.Error); ok && ce.Kind == calc.KindInvalid {
+				pg.ResultErr, raw, err = ce, nil, nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if len(raw) > 0 {
+			if pg.Result, err = web.ParseResult(raw); err != nil {
+				return err
+			}
+		}
+		all, err := tx.ListDeclarations(d.CreditCode)
+		if err != nil {
+			return err
+		}
+		for _, o := range all {
+			if o.Period == d.Period {
+				pg.Revisions = append(pg.Revisions, o)
+			}
+		}
+		sort.Slice(pg.Revisions, func(i, j int) bool { return pg.Revisions[i].Revision < pg.Revisions[j].Revision })
+		if d.ReplacesID == nil {
+			return nil
+		}
+		if pg.Replaced, err = tx.GetDeclaration(*d.ReplacesID); err != nil {
+			return err
+		}
+		oldFigs, err := tx.Figures(pg.Replaced.ID)
+		if err != nil {
+			return err
+		}
+		pg.Figures = diffFigures(oldFigs, pg.D.Figures, set.sources)
+		if len(pg.Replaced.Assessment) > 0 && pg.Result != nil {
+			old, err := web.ParseResult(pg.Replaced.Assessment)
+			if err != nil {
+				return err
+			}
+			pg.Lines = diffLines(old, pg.Result)
+		}
+		return nil
+	})
+	if err != nil {
+		return s.webError(c, err)
+	}
+	title := "申报 " + pg.D.Period + " 第" + strconv.Itoa(pg.D.Revision) + "版"
+	return s.render(c, http.StatusOK, "declaration", s.page(c, title, pg))
+}
+
+func sourceName(sources map[int64]*filing.Source, id int64) string {
+	if src := sources[id]; src != nil {
+		return src.Label()
+	}
+	return "税源 " + strconv.FormatInt(id, 10)
+}
+
+// diffFigures lists every figure field that differs between two
+// revisions, by source and month; figures added or dropped show as a
+// change from or to empty.
+func diffFigures(old, cur []filing.Figure, sources map[int64]*filing.Source) []figureChange {
+	type key struct {
+		id    int64
+		month string
+	}
+	fields := func(f *filing.Figure) map[string]string {
+		raw, _ := json.Marshal(f)
+		var m map[string]json.RawMessage
+		json.Unmarshal(raw, &m)
+		out := map[string]string{}
+		for k, v := range m {
+			if k == "source_id" || k == "month" || string(v) == "null" {
+				continue
+			}
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				s = string(v)
+			}
+			out[k] = s
+		}
+		return out
+	}
+	was := map[key]map[string]string{}
+	for i := range old {
+		was[key{old[i].SourceID, old[i].Month}] = fields(&old[i])
+	}
+	now := map[key]map[string]string{}
+	var keys []key
+	for i := range cur {
+		k := key{cur[i].SourceID, cur[i].Month}
+		now[k] = fields(&cur[i])
+		keys = append(keys, k)
+	}
+	for k := range was {
+		if _, ok := now[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].month != keys[j].month {
+			return keys[i].month < keys[j].month
+		}
+		return keys[i].id < keys[j].id
+	})
+	var out []figureChange
+	for _, k := range keys {
+		a, b := was[k], now[k]
+		names := map[string]bool{}
+		for n := range a {
+			names[n] = true
+		}
+		for n := range b {
+			names[n] = true
+		}
+		var sorted []string
+		for n := range names {
+			sorted = append(sorted, n)
+		}
+		sort.Strings(sorted)
+		for _, n := range sorted {
+			if !sameNumber(a[n], b[n]) {
+				out = append(out, figureChange{Source: sourceName(sources, k.id), Month: k.month, Field: figureLabel(n), Old: a[n], New: b[n]})
+			}
+		}
+	}
+	return out
+}
+
+// sameNumber compares two figure texts as decimals (1.50 = 1.5).
+func sameNumber(a, b string) bool {
+	if a == b {
+		return true
+	}
+	da, e1 := decimal.NewFromString(a)
+	db, e2 := decimal.NewFromString(b)
+	return e1 == nil && e2 == nil && da.Equal(db)
+}
+
+// diffLines lists the lines whose tax changed between two assessments.
+func diffLines(old, cur *web.Result) []lineChange {
+	key := func(l web.ResultLine) string { return l.Month + "\x00" + l.Source + "\x00" + l.Pollutant }
+	was := map[string]web.ResultLine{}
+	for _, l := range old.Lines {
+		was[key(l)] = l
+	}
+	seen := map[string]bool{}
+	var out []lineChange
+	add := func(month, source, pol, a, b string) {
+		da, _ := decimal.NewFromString(orZero(a))
+		db, _ := decimal.NewFromString(orZero(b))
+		if da.Equal(db) {
+			return
+		}
+		out = append(out, lineChange{Month: month, Source: source, Pollutant: pol, OldTax: a, NewTax: b, Diff: db.Sub(da).StringFixed(2)})
+	}
+	for _, l := range cur.Lines {
+		k := key(l)
+		seen[k] = true
+		add(l.Month, l.Source, l.Pollutant, was[k].Tax, l.Tax)
+	}
+	for _, l := range old.Lines {
+		if !seen[key(l)] {
+			add(l.Month, l.Source, l.Pollutant, l.Tax, "")
+		}
+	}
+	return out
+}
+
+func orZero(s string) string {
+	if s == "" {
+		return "0"
+	}
+	return s
+}
+
+// webDownload runs an export route of the API for a signed-in page,
+// showing its errors as a page.
+func (s *Server) webDownload(h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := h(c); err != nil {
+			return s.webError(c, err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,356 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/store/storetest"
+	"github.com/ecotax/ecotax/web"
+)
+
+// browser is a plain HTTP client with cookies, for the page tests that
+// need no JavaScript: it gets a page, takes its CSRF token and posts forms
+// the way a browser does.
+type browser struct {
+	t    testing.TB
+	base string
+	c    *http.Client
+	csrf string
+}
+
+func newBrowser(t testing.TB, e *env) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: e.srv.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+type page struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (b *browser) do(req *http.Request) *page {
+	b.t.Helper()
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	p := &page{status: res.StatusCode, header: res.Header, body: string(body)}
+	if m := csrfRe.FindStringSubmatch(p.body); m != nil {
+		b.csrf = m[1]
+	}
+	return p
+}
+
+func (b *browser) get(path string) *page {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.base+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, vals url.Values) *page {
+	b.t.Helper()
+	if vals.Get("_csrf") == "" && b.csrf != "" {
+		vals.Set("_csrf", b.csrf)
+	}
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(vals.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func (b *browser) upload(path string, fields map[string]string, file []byte) *page {
+	b.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	fields["_csrf"] = b.csrf
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	fw, _ := w.CreateFormFile("file", "预检.xlsx")
+	fw.Write(file)
+	w.Close()
+	req, _ := http.NewRequest("POST", b.base+path, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return b.do(req)
+}
+
+func (b *browser) signIn(secret string) {
+	b.t.Helper()
+	b.get("/signin")
+	p := b.post("/signin", url.Values{"token": {secret}})
+	if p.status != http.StatusSeeOther {
+		b.t.Fatalf("sign-in: %d %s", p.status, trim([]byte(p.body)))
+	}
+}
+
+var dataValueRe = regexp.MustCompile(`id="(total-tax-due|total-reduction|total-tax)" data-value="([^"]+)"`)
+var monthRowRe = regexp.MustCompile(`<tr data-month="([^"]+)"><th scope="row">[^<]*</th><td class="num" data-value="([^"]+)">[^<]*</td><td class="num" data-value="([^"]+)">[^<]*</td><td class="num" data-value="([^"]+)">`)
+
+// totalsOf reads the totals and month rows a result page shows.
+func totalsOf(html string) map[string]string {
+	out := map[string]string{}
+	for _, m := range dataValueRe.FindAllStringSubmatch(html, -1) {
+		out[m[1]] = m[2]
+	}
+	for _, m := range monthRowRe.FindAllStringSubmatch(html, -1) {
+		out[m[1]] = m[2] + "/" + m[3] + "/" + m[4]
+	}
+	return out
+}
+
+// totalsOfResult is the same from the API's JSON.
+func totalsOfResult(t testing.TB, data []byte) map[string]string {
+	var r web.Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{"total-tax-due": r.TotalTaxDue, "total-reduction": r.TotalReduction, "total-tax": r.TotalTax}
+	for _, m := range r.Months {
+		out[m.Month] = m.TaxDue + "/" + m.Reduction + "/" + m.Tax
+	}
+	return out
+}
+
+func exampleRequest(t testing.TB) []byte {
+	data, err := os.ReadFile("../fixtures/examples/chongqing-chemical-2024Q1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// The pre-check page, posted as a browser posts it, shows the numbers the
+// API gives for the same request, and its JSON download is the API's
+// answer byte for byte.
+func TestWebPrecheckSameAsAPI(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
+	data := exampleRequest(t)
+	apiRes := e.do("", "POST", "/v1/tax/assessments", string(data), nil)
+	if apiRes.status != 200 {
+		t.Fatalf("API: %d %s", apiRes.status, trim(apiRes.body))
+	}
+	f, _, err := web.FormFromJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, e)
+	if p := b.get("/precheck"); p.status != 200 || b.csrf == "" {
+		t.Fatalf("GET /precheck: %d", p.status)
+	}
+	vals := f.Values()
+	vals.Set("_op", "assess")
+	p := b.post("/precheck", vals)
+	if p.status != 200 {
+		t.Fatalf("POST /precheck: %d %s", p.status, trim([]byte(p.body)))
+	}
+	got, want := totalsOf(p.body), totalsOfResult(t, apiRes.body)
+	if len(got) != len(want) || len(want) != 6 {
+		t.Fatalf("page totals %v, API %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: page %s, API %s", k, got[k], v)
+		}
+	}
+	for _, must := range []string{"申报计算及减免信息", "计算过程与法律依据", "环境保护税法"} {
+		if !strings.Contains(p.body, must) {
+			t.Errorf("result page lacks %q", must)
+		}
+	}
+	dl := b.post("/precheck/download?format=json", f.Values())
+	if dl.status != 200 || dl.body != string(apiRes.body) {
+		t.Fatalf("JSON download %d differs from the API's answer:\n%s", dl.status, trim([]byte(dl.body)))
+	}
+	x := b.post("/precheck/download?format=xlsx", f.Values())
+	if x.status != 200 || x.header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" || !strings.HasPrefix(x.body, "PK") {
+		t.Fatalf("XLSX download: %d %s", x.status, x.header.Get("Content-Type"))
+	}
+}
+
+// A bad figure is reported beside its input, in the summary with a link
+// to it, and nothing is computed.
+func TestWebPrecheckErrorBesideField(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
+	b := newBrowser(t, e)
+	b.get("/precheck")
+	p := b.post("/precheck", url.Values{"region": {"500000"}, "period": {"2024-Q1"},
+		"sources[0].kind": {"air"}, "sources[0].id": {"DA001"}, "sources[0].month": {"2024-01"},
+		"sources[0].pollutants[0].name": {"二氧化硫"}, "sources[0].pollutants[0].emission_kg": {"-5"},
+		"sources[0].pollutants[1].name": {"氮氧化物"}, "sources[0].pollutants[1].emission_kg": {"12,5"}})
+	if p.status != 400 {
+		t.Fatalf("status %d", p.status)
+	}
+	for _, id := range []string{"f-sources-0-pollutants-0-emission_kg", "f-sources-0-pollutants-1-emission_kg"} {
+		re := regexp.MustCompile(`id="` + id + `"[^>]*aria-invalid="true"`)
+		if !re.MatchString(p.body) {
+			t.Errorf("%s is not marked invalid", id)
+		}
+		msg := regexp.MustCompile(`<p class="error" id="` + id + `-err"><span>[^<]+</span>`)
+		if !msg.MatchString(p.body) {
+			t.Errorf("%s has no message beside it", id)
+		}
+		if !strings.Contains(p.body, `href="#`+id+`"`) {
+			t.Errorf("the summary does not link to %s", id)
+		}
+	}
+	if strings.Contains(p.body, `id="total-tax"`) {
+		t.Error("a result was shown for bad input")
+	}
+	// The values entered come back as they were typed.
+	if !strings.Contains(p.body, `value="-5"`) || !strings.Contains(p.body, `value="12,5"`) {
+		t.Error("the form lost the entered values")
+	}
+	// An unknown pollutant (found by the engine, not the decoder) goes beside its name.
+	p = b.post("/precheck", url.Values{"region": {"500000"}, "period": {"2024-Q1"},
+		"sources[0].kind": {"air"}, "sources[0].id": {"DA001"}, "sources[0].month": {"2024-01"},
+		"sources[0].pollutants[0].name": {"不存在的污染物"}, "sources[0].pollutants[0].emission_kg": {"1"}})
+	if p.status != 400 || !regexp.MustCompile(`<p class="error" id="f-sources-0-pollutants-0-name-err"><span>未知的应税污染物：`).MatchString(p.body) {
+		t.Errorf("unknown pollutant: %d, no message beside the name", p.status)
+	}
+}
+
+// Without JavaScript the add/remove buttons are carried out by the server.
+func TestWebPrecheckButtonsWithoutScript(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
+	b := newBrowser(t, e)
+	b.get("/precheck")
+	p := b.post("/precheck", url.Values{"period": {"2024-Q1"}, "sources[0].kind": {"air"}, "sources[0].id": {"DA001"},
+		"sources[0].month": {"2024-02"}, "_op": {"add:noise"}})
+	if p.status != 200 || !strings.Contains(p.body, `name="sources[1].day.limit_db"`) || !strings.Contains(p.body, `name="sources[1].month" value="2024-02"`) {
+		t.Fatalf("add:noise: %d", p.status)
+	}
+}
+
+func TestWebCSRFAndOrigin(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
+	b := newBrowser(t, e)
+	b.get("/precheck")
+	good := b.csrf
+	other := newBrowser(t, e)
+	other.get("/precheck")
+	for name, tc := range map[string]struct {
+		token string
+		hdr   map[string]string
+	}{
+		"no token":            {"-", nil},
+		"another's token":     {other.csrf, nil},
+		"cross-site fetch":    {good, map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		"foreign origin":      {good, map[string]string{"Origin": "http://evil.example"}},
+		"sign-in, no token":   {"-", nil},
+		"sign-out, no token":  {"-", nil},
+		"upload, wrong token": {"x", nil},
+	} {
+		path := "/precheck"
+		switch {
+		case strings.HasPrefix(name, "sign-in"):
+			path = "/signin"
+		case strings.HasPrefix(name, "sign-out"):
+			path = "/signout"
+		case strings.HasPrefix(name, "upload"):
+			path = "/precheck/upload"
+		}
+		vals := url.Values{"period": {"2024-Q1"}, "_csrf": {tc.token}}
+		req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(vals.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range tc.hdr {
+			req.Header.Set(k, v)
+		}
+		if p := b.do(req); p.status != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", name, p.status)
+		}
+	}
+	if p := b.post("/precheck", url.Values{"period": {"2024-Q1"}, "_csrf": {good}}); p.status != 400 { // no sources: a form error, not a CSRF one
+		t.Errorf("with the right token: %d", p.status)
+	}
+}
+
+func TestWebSignIn(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
+	b := newBrowser(t, e)
+	b.get("/signin")
+	if p := b.post("/signin", url.Values{"token": {"etx_wrong"}}); p.status != 401 || !strings.Contains(p.body, "令牌无效") {
+		t.Fatalf("wrong token: %d", p.status)
+	}
+	p := b.post("/signin", url.Values{"token": {e.tokens["tax_officer"]}, "next": {"//evil.example/x"}})
+	if p.status != 303 || p.header.Get("Location") != "/app/taxpayers" {
+		t.Fatalf("sign-in: %d → %q", p.status, p.header.Get("Location"))
+	}
+	var sc string
+	for _, v := range p.header.Values("Set-Cookie") {
+		if strings.HasPrefix(v, web.SessionCookie+"=") {
+			sc = v
+		}
+	}
+	if !strings.Contains(sc, "HttpOnly") || !strings.Contains(sc, "SameSite=Strict") || strings.Contains(sc, e.tokens["tax_officer"]) {
+		t.Fatalf("session cookie %q", sc)
+	}
+	if p := b.get("/app/taxpayers"); p.status != 200 {
+		t.Fatalf("signed-in page: %d", p.status)
+	}
+	// A tampered cookie is a signed-out visitor.
+	u, _ := url.Parse(e.srv.URL)
+	for _, ck := range b.c.Jar.Cookies(u) {
+		if ck.Name == web.SessionCookie {
+			forged := *ck
+			forged.Value = strings.Replace(ck.Value, ".", "x.", 1)
+			b.c.Jar.SetCookies(u, []*http.Cookie{&forged})
+		}
+	}
+	if p := b.get("/app/taxpayers"); p.status != 303 || !strings.HasPrefix(p.header.Get("Location"), "/signin") {
+		t.Fatalf("tampered cookie: %d %s", p.status, p.header.Get("Location"))
+	}
+	// Sign out ends the session.
+	b.signIn(e.tokens["tax_officer"])
+	b.get("/app/taxpayers")
+	if p := b.post("/signout", url.Values{}); p.status != 303 {
+		t.Fatalf("sign-out: %d", p.status)
+	}
+	if p := b.get("/app/taxpayers"); p.status != 303 {
+		t.Fatalf("after sign-out: %d", p.status)
+	}
+}
+
+// Every page is served with a policy that lets the browser load nothing
+// from elsewhere, and no page refers to another site.
+func TestWebPagesLoadNothingFromElsewhere(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
+	b := newBrowser(t, e)
+	ext := regexp.MustCompile(`(?i)(src|href|action)\s*=\s*"(https?:)?//`)
+	for _, path := range []string{"/", "/precheck", "/signin", "/nope-page"} {
+		p := b.get(path)
+		if path != "/nope-page" && p.status != 200 {
+			t.Fatalf("%s: %d", path, p.status)
+		}
+		if m := ext.FindString(p.body); m != "" {
+			t.Errorf("%s refers to another site: %s", path, m)
+		}
+		if path != "/nope-page" && !strings.Contains(p.header.Get("Content-Security-Policy"), "default-src 'none'") {
+			t.Errorf("%s: CSP %q", path, p.header.Get("Content-Security-Policy"))
+		}
+	}
+	for _, a := range []string{"app.css", "app.js", "favicon.svg"} {
+		p := b.get("/static/" + a)
+		if p.status != 200 || p.body == "" || p.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: %d", a, p.status)
+		}
+	}
+	if p := b.get("/static/../go.mod"); p.status != 404 {
+		t.Errorf("path escape: %d", p.status)
+	}
+}

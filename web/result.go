@@ -1,0 +1,237 @@
+package web
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Result is an assessment as the contract writes it (calc.Result's JSON),
+// read back for display. The page shows exactly these strings, so it
+// cannot disagree with POST /v1/tax/assessments.
+type Result struct {
+	Taxpayer *struct {
+		CreditCode string `json:"credit_code"`
+		Name       string `json:"name"`
+	} `json:"taxpayer"`
+	Region         string        `json:"region"`
+	Period         string        `json:"period"`
+	TotalTaxDue    string        `json:"total_tax_due"`
+	TotalReduction string        `json:"total_reduction"`
+	TotalTax       string        `json:"total_tax"`
+	Rounding       string        `json:"rounding"`
+	Lines          []ResultLine  `json:"lines"`
+	Months         []ResultMonth `json:"months"`
+	Parameters     []ResultParam `json:"parameters"`
+	Warnings       []struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Path    string `json:"path"`
+	} `json:"warnings"`
+	Trace []TraceStep `json:"trace"`
+}
+
+// ResultLine is one line of the result.
+type ResultLine struct {
+	Source          string   `json:"source"`
+	Month           string   `json:"month"`
+	Kind            string   `json:"kind"`
+	Pollutant       string   `json:"pollutant"`
+	Path            string   `json:"path"`
+	Group           string   `json:"group"`
+	Fugitive        bool     `json:"fugitive"`
+	Quantity        string   `json:"quantity"`
+	Unit            string   `json:"unit"`
+	EquivalentValue string   `json:"equivalent_value"`
+	Equivalents     string   `json:"equivalents"`
+	Rank            int      `json:"rank"`
+	Taxed           bool     `json:"taxed"`
+	Reason          string   `json:"reason"`
+	Rate            string   `json:"rate"`
+	ExceedDB        string   `json:"exceed_db"`
+	Halved          bool     `json:"halved"`
+	Doubled         bool     `json:"doubled"`
+	TaxDue          string   `json:"tax_due"`
+	ReductionFactor string   `json:"reduction_factor"`
+	Reduction       string   `json:"reduction"`
+	Tax             string   `json:"tax"`
+	Rules           []string `json:"rules"`
+	Unverified      bool     `json:"unverified"`
+}
+
+// ResultMonth is one month's totals.
+type ResultMonth struct {
+	Month     string `json:"month"`
+	TaxDue    string `json:"tax_due"`
+	Reduction string `json:"reduction"`
+	Tax       string `json:"tax"`
+}
+
+// ResultParam is one parameter row the result relied on.
+type ResultParam struct {
+	Key           string `json:"key"`
+	Region        string `json:"region"`
+	Value         string `json:"value"`
+	EffectiveFrom string `json:"effective_from"`
+	EffectiveTo   string `json:"effective_to"`
+	Source        string `json:"source"`
+	Verified      bool   `json:"verified"`
+	Confidence    string `json:"confidence"`
+	Where         string `json:"where"`
+}
+
+// TraceStep is one step of the explain trace.
+type TraceStep struct {
+	N         int    `json:"n"`
+	Step      string `json:"step"`
+	Source    string `json:"source"`
+	Month     string `json:"month"`
+	Pollutant string `json:"pollutant"`
+	Rule      string `json:"rule"`
+	Text      string `json:"text"`
+}
+
+// StepLabel names the trace's step kinds in Chinese.
+var StepLabel = map[string]string{
+	"quantity": "计税依据", "penalty_base": "以产生量计", "ph_band": "pH 分档", "noise_exceed": "超标分贝",
+	"equivalents": "污染当量数", "rounding": "取整", "not_taxable": "不征税", "exempt": "免征",
+	"below_threshold": "未达规模", "one_of": "择一征收", "ranking": "排序", "rate": "适用税额",
+	"tax_due": "应纳税额", "noise_tax": "噪声税额", "solid_tax": "固体废物税额", "exceed_gate": "超标判断",
+	"no_reduction": "不减征", "reduction": "减征", "month_total": "月合计", "total": "合计",
+}
+
+// Outlet groups the lines of one source in one month, as the return lays
+// them out (申报计算及减免信息, one block per 税源 and month).
+type Outlet struct {
+	Month, Source, Kind string
+	Fugitive            bool
+	Lines               []ResultLine
+	Trace               []TraceStep
+	TaxDue, Reduction   string
+	Tax                 string
+}
+
+// ParseResult reads an assessment's JSON.
+func ParseResult(data []byte) (*Result, error) {
+	var r Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Outlets groups the lines by month and source, in the result's order,
+// with each group's sums and its steps of the trace.
+func (r *Result) Outlets() []Outlet {
+	var out []Outlet
+	at := map[string]int{}
+	sums := map[string][3]decimal.Decimal{}
+	for _, l := range r.Lines {
+		k := l.Month + "\x00" + l.Source + "\x00" + l.Kind
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, Outlet{Month: l.Month, Source: l.Source, Kind: l.Kind, Fugitive: l.Fugitive})
+		}
+		out[i].Lines = append(out[i].Lines, l)
+		s := sums[k]
+		s[0] = s[0].Add(dec(l.TaxDue))
+		s[1] = s[1].Add(dec(l.Reduction))
+		s[2] = s[2].Add(dec(l.Tax))
+		sums[k] = s
+	}
+	for i := range out {
+		k := out[i].Month + "\x00" + out[i].Source + "\x00" + out[i].Kind
+		s := sums[k]
+		out[i].TaxDue, out[i].Reduction, out[i].Tax = s[0].StringFixed(2), s[1].StringFixed(2), s[2].StringFixed(2)
+	}
+	byKey := map[string][]int{}
+	for i, o := range out {
+		byKey[o.Month+"\x00"+o.Source] = append(byKey[o.Month+"\x00"+o.Source], i)
+	}
+	for _, st := range r.Trace {
+		if st.Source == "" {
+			continue
+		}
+		idx := byKey[st.Month+"\x00"+st.Source]
+		if len(idx) == 0 {
+			continue
+		}
+		// A source id is unique within a month; the kind split only
+		// matters when an id was reused across kinds: match by pollutant.
+		j := idx[0]
+		for _, i := range idx {
+			for _, l := range out[i].Lines {
+				if l.Pollutant == st.Pollutant {
+					j = i
+				}
+			}
+		}
+		out[j].Trace = append(out[j].Trace, st)
+	}
+	return out
+}
+
+// GeneralTrace is the steps that belong to no single source: month
+// totals and the total.
+func (r *Result) GeneralTrace() []TraceStep {
+	var out []TraceStep
+	for _, st := range r.Trace {
+		if st.Source == "" {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// HasUnverified reports whether any parameter used is not verified.
+func (r *Result) HasUnverified() bool {
+	for _, p := range r.Parameters {
+		if !p.Verified {
+			return true
+		}
+	}
+	return false
+}
+
+func dec(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero
+	}
+	return d
+}
+
+// GroupDigits writes a decimal string with thousands separators for
+// reading: 1234567.80 → 1,234,567.80. Text that is not a plain decimal
+// comes back unchanged.
+func GroupDigits(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	body := strings.TrimPrefix(s, "-")
+	intPart, frac, hasFrac := strings.Cut(body, ".")
+	if intPart == "" {
+		return s
+	}
+	for _, r := range intPart {
+		if r < '0' || r > '9' {
+			return s
+		}
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}
