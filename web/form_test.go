@@ -76,10 +76,10 @@ func TestParseFormClosesUpIndicesAndIgnoresOthers(t *testing.T) {
 		"sources[5].kind": {"air"}, "sources[5].id": {"DA002"}, "sources[5].month": {"2024-01"},
 		"sources[5].pollutants[9].name": {"氮氧化物"}, "sources[5].pollutants[2].name": {"二氧化硫"},
 		"sources[5].pollutants[2].emission_kg": {"10"},
-		"sources[2].kind": {"noise"}, "sources[2].id": {"N1"}, "sources[2].day.limit_db": {"65"},
+		"sources[2].kind":                      {"noise"}, "sources[2].id": {"N1"}, "sources[2].day.limit_db": {"65"},
 		"sources[2].fugitive": {"true"}, // not a noise field: not written
-		"sources[01].id":       {"leading zero: ignored"},
-		"sources[99999].id":    {"too long: ignored"},
+		"sources[01].id":      {"leading zero: ignored"},
+		"sources[99999].id":   {"too long: ignored"},
 	}
 	f := ParseForm(v)
 	if len(f.Sources) != 2 || f.Sources[0].F["id"] != "N1" || f.Sources[1].F["id"] != "DA002" {
