@@ -33,6 +33,7 @@ type reqSource struct {
 	Kind        string           `json:"kind"`
 	Month       string           `json:"month"`
 	Fugitive    bool             `json:"fugitive,omitempty"`
+	Penalty     string           `json:"penalty,omitempty"`
 	WastewaterT *decimal.Decimal `json:"wastewater_t,omitempty"`
 	Pollutants  []reqPollutant   `json:"pollutants,omitempty"`
 	Day         *reqNoise        `json:"day,omitempty"`
@@ -53,6 +54,7 @@ type reqSource struct {
 type reqPollutant struct {
 	Name                  string           `json:"name"`
 	EmissionKg            *decimal.Decimal `json:"emission_kg,omitempty"`
+	GeneratedKg           *decimal.Decimal `json:"generated_kg,omitempty"`
 	Method                string           `json:"method,omitempty"`
 	AvgConcentration      *decimal.Decimal `json:"avg_concentration,omitempty"`
 	MaxConcentration      *decimal.Decimal `json:"max_concentration,omitempty"`
@@ -118,12 +120,36 @@ func ptr(d decimal.NullDecimal) *decimal.Decimal {
 	return &v
 }
 
+// FigureKey names one figure of a declaration: a source and a month.
+type FigureKey struct {
+	SourceID int64
+	Month    string
+}
+
+// PenaltyBase makes the 产生量 the base of one figure because a penalty
+// record covers it (实施条例 第六条、第七条): the request's source then names
+// the case, and an air or water pollutant carries the 产生量 fixed for it.
+// Solid waste needs no figure here: its 产生量 is the figure's generated_t.
+type PenaltyBase struct {
+	Case        string              // a code of fixtures/tax/penalties.csv
+	GeneratedKg decimal.NullDecimal // air and water; absent: the engine asks for it
+}
+
 // BuildRequest writes the declaration as a contract request. The figures
 // must have passed CheckFigures against the same sources. Air and water
 // figures of one outlet and month become one request source with one
 // pollutant each (the engine ranks pollutants per outlet); every other
 // figure is a request source of its own.
 func BuildRequest(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure) (*Built, []calc.FieldError) {
+	return BuildRequestWith(tp, per, sources, figs, nil)
+}
+
+// BuildRequestWith is BuildRequest with penalty bases. The engine takes a
+// penalty case per request source, that is per outlet and month: once one
+// figure of an outlet and month is covered, every air or water pollutant
+// of that outlet and month needs its 产生量, and one without it comes back
+// as an error on figures[i].generated_kg (the flag a pre-check shows).
+func BuildRequestWith(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, penalties map[FigureKey]PenaltyBase) (*Built, []calc.FieldError) {
 	doc := reqDoc{Taxpayer: reqTaxpayer{tp.CreditCode, tp.Name}, Region: tp.Region, Period: per.Text}
 	b := &Built{}
 	var errs []calc.FieldError
@@ -160,6 +186,10 @@ func BuildRequest(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Fi
 				b.links = append(b.links, link{prefix: fmt.Sprintf("sources[%d]", g.idx), fig: i, rename: renamePlain})
 			}
 			src := &doc.Sources[g.idx]
+			pen, penalised := penalties[FigureKey{f.SourceID, f.Month}]
+			if penalised && src.Penalty == "" {
+				src.Penalty = pen.Case
+			}
 			if f.WastewaterT.Valid {
 				if src.WastewaterT != nil && !src.WastewaterT.Equal(f.WastewaterT.Decimal) {
 					errs = append(errs, calc.FieldError{Path: fp + ".wastewater_t", Code: "inconsistent_value",
@@ -172,7 +202,7 @@ func BuildRequest(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Fi
 			}
 			pi := len(src.Pollutants)
 			src.Pollutants = append(src.Pollutants, reqPollutant{
-				Name: s.Pollutant, EmissionKg: ptr(f.EmissionKg), Method: s.Method,
+				Name: s.Pollutant, EmissionKg: ptr(f.EmissionKg), GeneratedKg: ptr(pen.GeneratedKg), Method: s.Method,
 				AvgConcentration: ptr(f.AvgConcentration), MaxConcentration: ptr(f.MaxConcentration),
 				StandardConcentration: ptr(s.StandardConcentration),
 				Value:                 ptr(f.Value), Measured: ptr(f.Measured), Standard: ptr(f.Standard),
@@ -195,6 +225,7 @@ func BuildRequest(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Fi
 				rs.Boundary = s.MultiplePoints
 			case KindSolidWaste:
 				rs.Waste = s.Pollutant
+				rs.Penalty = penalties[FigureKey{f.SourceID, f.Month}].Case
 				rs.GeneratedT, rs.StoredT, rs.DisposedT, rs.UtilizedT = ptr(f.GeneratedT), ptr(f.StoredT), ptr(f.DisposedT), ptr(f.UtilizedT)
 			case KindLivestock:
 				rs.Species = s.Pollutant

@@ -50,6 +50,17 @@ const (
 	ActDeclarationAccept Action = "declaration.accept"
 	ActPaymentRecord     Action = "payment.record"
 	ActAuditRead         Action = "audit.read"
+
+	// 复核, penalty records and the exchange (issue 4, docs/exchange.md).
+	ActReviewOpen     Action = "review.open"   // 提请复核 (法 第二十条)
+	ActReviewAnswer   Action = "review.answer" // 出具复核意见
+	ActReviewApply    Action = "review.apply"  // adjust the tax per the opinion
+	ActReviewRead     Action = "review.read"
+	ActPenaltyRecord  Action = "penalty.record" // 环境违法和受行政处罚情况
+	ActPenaltyRead    Action = "penalty.read"
+	ActExchangeExport Action = "exchange.export" // each bureau exports its own direction
+	ActExchangeImport Action = "exchange.import" // each bureau imports the other's
+	ActExchangeRead   Action = "exchange.read"
 )
 
 // permissions is the one table of who may do what. Scope (which taxpayers)
@@ -65,6 +76,15 @@ var permissions = map[Action][]Role{
 	ActDeclarationAccept: {RoleTaxOfficer, RoleAdmin},
 	ActPaymentRecord:     {RoleFinance, RoleAdmin},
 	ActAuditRead:         {RoleTaxOfficer, RoleAdmin},
+	ActReviewOpen:        {RoleTaxOfficer, RoleAdmin},
+	ActReviewAnswer:      {RoleEnvOfficer, RoleAdmin},
+	ActReviewApply:       {RoleTaxOfficer, RoleAdmin},
+	ActReviewRead:        {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActPenaltyRecord:     {RoleEnvOfficer, RoleAdmin},
+	ActPenaltyRead:       {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActExchangeExport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActExchangeImport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActExchangeRead:      {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 }
 
 // Principal is the authenticated caller.
