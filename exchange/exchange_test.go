@@ -210,11 +210,15 @@ func TestSignedButWrong(t *testing.T) {
 		edit func(string) string
 		want string
 	}{
-		"row count":      {func(m string) string { return strings.Replace(m, `"rows": 1`, `"rows": 2`, 1) }, "row_count"},
-		"unknown field":  {func(m string) string { return strings.Replace(m, `"sender"`, `"sender2"`, 1) }, "manifest_invalid"},
-		"duplicate key":  {func(m string) string { return strings.Replace(m, `"sender": "生态环境局",`, `"sender": "a", "sender": "b",`, 1) }, "manifest_invalid"},
-		"wrong format":   {func(m string) string { return strings.Replace(m, `"format": "jsonl"`, `"format": "xml"`, 1) }, "manifest_invalid"},
-		"wrong dataset":  {func(m string) string { return strings.Replace(m, `"dataset": "penalties"`, `"dataset": "declarations"`, 1) }, "manifest_invalid"},
+		"row count":     {func(m string) string { return strings.Replace(m, `"rows": 1`, `"rows": 2`, 1) }, "row_count"},
+		"unknown field": {func(m string) string { return strings.Replace(m, `"sender"`, `"sender2"`, 1) }, "manifest_invalid"},
+		"duplicate key": {func(m string) string {
+			return strings.Replace(m, `"sender": "生态环境局",`, `"sender": "a", "sender": "b",`, 1)
+		}, "manifest_invalid"},
+		"wrong format": {func(m string) string { return strings.Replace(m, `"format": "jsonl"`, `"format": "xml"`, 1) }, "manifest_invalid"},
+		"wrong dataset": {func(m string) string {
+			return strings.Replace(m, `"dataset": "penalties"`, `"dataset": "declarations"`, 1)
+		}, "manifest_invalid"},
 		"float rows":     {func(m string) string { return strings.Replace(m, `"rows": 1`, `"rows": 1.0`, 1) }, "manifest_invalid"},
 		"bad time":       {func(m string) string { return strings.Replace(m, `2024-05-20T00:00:00Z`, `yesterday`, 1) }, "manifest_invalid"},
 		"future version": {func(m string) string { return strings.Replace(m, `"version": 1`, `"version": 2`, 1) }, "manifest_invalid"},

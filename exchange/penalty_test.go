@@ -205,16 +205,20 @@ func TestCheckPenaltyRefuses(t *testing.T) {
 		edit func(p *exchange.Penalty)
 		path string
 	}{
-		"unknown case":    {func(p *exchange.Penalty) { p.CaseCode = "speeding" }, "case_code"},
-		"unknown outlet":  {func(p *exchange.Penalty) { p.OutletNo = "DA404" }, "outlet_no"},
-		"unknown poll":    {func(p *exchange.Penalty) { p.Pollutants = []string{"汞及其化合物"} }, "pollutants[0]"},
-		"kind not cased":  {func(p *exchange.Penalty) { p.OutletNo, p.Pollutants = "S1", []string{"尾矿"} }, "pollutants[0]"},
-		"reversed dates":  {func(p *exchange.Penalty) { p.PeriodTo = "2024-01-01" }, "period_to"},
-		"month outside":   {func(p *exchange.Penalty) { p.Generated = []exchange.Generated{{Pollutant: "二氧化硫", Month: "2024-03"}} }, "generated[0].month"},
-		"other pollutant": {func(p *exchange.Penalty) { p.Generated = []exchange.Generated{{Pollutant: "氮氧化物", Month: "2024-01"}} }, "generated[0].pollutant"},
-		"no pollutants":   {func(p *exchange.Penalty) { p.Pollutants = nil }, "pollutants"},
-		"twice":           {func(p *exchange.Penalty) { p.Pollutants = []string{"二氧化硫", "二氧化硫"} }, "pollutants[1]"},
-		"before the law":  {func(p *exchange.Penalty) { p.PeriodFrom = "2017-12-01" }, "period_from"},
+		"unknown case":   {func(p *exchange.Penalty) { p.CaseCode = "speeding" }, "case_code"},
+		"unknown outlet": {func(p *exchange.Penalty) { p.OutletNo = "DA404" }, "outlet_no"},
+		"unknown poll":   {func(p *exchange.Penalty) { p.Pollutants = []string{"汞及其化合物"} }, "pollutants[0]"},
+		"kind not cased": {func(p *exchange.Penalty) { p.OutletNo, p.Pollutants = "S1", []string{"尾矿"} }, "pollutants[0]"},
+		"reversed dates": {func(p *exchange.Penalty) { p.PeriodTo = "2024-01-01" }, "period_to"},
+		"month outside": {func(p *exchange.Penalty) {
+			p.Generated = []exchange.Generated{{Pollutant: "二氧化硫", Month: "2024-03"}}
+		}, "generated[0].month"},
+		"other pollutant": {func(p *exchange.Penalty) {
+			p.Generated = []exchange.Generated{{Pollutant: "氮氧化物", Month: "2024-01"}}
+		}, "generated[0].pollutant"},
+		"no pollutants":  {func(p *exchange.Penalty) { p.Pollutants = nil }, "pollutants"},
+		"twice":          {func(p *exchange.Penalty) { p.Pollutants = []string{"二氧化硫", "二氧化硫"} }, "pollutants[1]"},
+		"before the law": {func(p *exchange.Penalty) { p.PeriodFrom = "2017-12-01" }, "period_from"},
 	}
 	for name, c := range cases {
 		p := base()
