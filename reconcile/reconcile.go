@@ -100,8 +100,8 @@ type Item struct {
 	DeclaredKg   decimal.NullDecimal `json:"declared_kg"`
 	MonitoredKg  decimal.NullDecimal `json:"monitored_kg"`
 	DifferenceKg decimal.NullDecimal `json:"difference_kg"` // monitored − declared
-	DeclaredTax  decimal.NullDecimal `json:"declared_tax"`
-	MonitoredTax decimal.NullDecimal `json:"monitored_tax"`
+	DeclaredTax  filing.Money        `json:"declared_tax"`
+	MonitoredTax filing.Money        `json:"monitored_tax"`
 	Completeness decimal.NullDecimal `json:"completeness"`
 	ValidUnits   int                 `json:"valid_units"`
 	Units        int                 `json:"units"`
@@ -180,22 +180,22 @@ const (
 
 // Result is the reconciliation of one taxpayer and period.
 type Result struct {
-	CreditCode    string              `json:"credit_code"`
-	Name          string              `json:"name"`
-	Region        string              `json:"region"`
-	Industry      string              `json:"industry"`
-	Period        string              `json:"period"`
-	DeclarationID *int64              `json:"declaration_id"`
-	Revision      *int                `json:"revision"`
-	DeclaredTax   decimal.NullDecimal `json:"declared_tax"`
-	MonitoredTax  decimal.NullDecimal `json:"monitored_tax"`
-	TaxDifference decimal.NullDecimal `json:"tax_difference"` // monitored − declared
-	Status        string              `json:"status"`
-	Items         []Item              `json:"items"`
-	Flags         []Flag              `json:"flags"`
-	Intensities   []Intensity         `json:"intensities,omitempty"`
-	OutputUnit    string              `json:"output_unit,omitempty"`
-	Warnings      []string            `json:"warnings,omitempty"`
+	CreditCode    string       `json:"credit_code"`
+	Name          string       `json:"name"`
+	Region        string       `json:"region"`
+	Industry      string       `json:"industry"`
+	Period        string       `json:"period"`
+	DeclarationID *int64       `json:"declaration_id"`
+	Revision      *int         `json:"revision"`
+	DeclaredTax   filing.Money `json:"declared_tax"`
+	MonitoredTax  filing.Money `json:"monitored_tax"`
+	TaxDifference filing.Money `json:"tax_difference"` // monitored − declared
+	Status        string       `json:"status"`
+	Items         []Item       `json:"items"`
+	Flags         []Flag       `json:"flags"`
+	Intensities   []Intensity  `json:"intensities,omitempty"`
+	OutputUnit    string       `json:"output_unit,omitempty"`
+	Warnings      []string     `json:"warnings,omitempty"`
 }
 
 // Reconciler holds what every taxpayer's reconciliation reads.
@@ -510,8 +510,8 @@ func (w *work) tax() {
 		if err != nil {
 			w.res.Warnings = append(w.res.Warnings, "the declared figures could not be assessed: "+err.Error())
 		} else {
-			w.res.DeclaredTax = decimal.NullDecimal{Decimal: res.TotalTax, Valid: true}
-			w.spread(res, built, w.in.Declared.Figures, w.srcByID, func(it *Item) *decimal.NullDecimal { return &it.DeclaredTax })
+			w.res.DeclaredTax = filing.MoneyOf(res.TotalTax)
+			w.spread(res, built, w.in.Declared.Figures, w.srcByID, func(it *Item) *filing.Money { return &it.DeclaredTax })
 		}
 	}
 	figs, srcs := w.monitoredFigures()
@@ -523,10 +523,10 @@ func (w *work) tax() {
 		w.res.Warnings = append(w.res.Warnings, "the monitored figures could not be assessed: "+err.Error())
 		return
 	}
-	w.res.MonitoredTax = decimal.NullDecimal{Decimal: res.TotalTax, Valid: true}
-	w.spread(res, built, figs, srcs, func(it *Item) *decimal.NullDecimal { return &it.MonitoredTax })
+	w.res.MonitoredTax = filing.MoneyOf(res.TotalTax)
+	w.spread(res, built, figs, srcs, func(it *Item) *filing.Money { return &it.MonitoredTax })
 	if w.res.DeclaredTax.Valid {
-		w.res.TaxDifference = decimal.NullDecimal{Decimal: res.TotalTax.Sub(w.res.DeclaredTax.Decimal), Valid: true}
+		w.res.TaxDifference = filing.MoneyOf(res.TotalTax.Sub(w.res.DeclaredTax.Decimal))
 	}
 }
 
@@ -562,7 +562,7 @@ func translate(b *filing.Built, err error) error {
 }
 
 // spread adds each line's tax to the item its figure belongs to.
-func (w *work) spread(res *calc.Result, built *filing.Built, figs []filing.Figure, srcs map[int64]*filing.Source, field func(*Item) *decimal.NullDecimal) {
+func (w *work) spread(res *calc.Result, built *filing.Built, figs []filing.Figure, srcs map[int64]*filing.Source, field func(*Item) *filing.Money) {
 	for _, l := range res.Lines {
 		i := built.FigureIndex(l.Path)
 		if i < 0 {
@@ -585,7 +585,7 @@ func (w *work) spread(res *calc.Result, built *filing.Built, figs []filing.Figur
 			continue
 		}
 		t := field(it)
-		*t = decimal.NullDecimal{Decimal: t.Decimal.Add(l.Tax), Valid: true}
+		*t = filing.MoneyOf(t.Decimal.Add(l.Tax))
 	}
 }
 
@@ -749,4 +749,14 @@ func SortFlags(fs []Flag) {
 		}
 		return a.Code < b.Code
 	})
+}
+
+// New builds the reconciler of a period: the parameters in force on its
+// last day.
+func New(engine *calc.Engine, params *Params, per filing.Period) (*Reconciler, error) {
+	set, err := params.On(per.End())
+	if err != nil {
+		return nil, err
+	}
+	return &Reconciler{Engine: engine, Codes: NewCodes(engine.Tables().HJ212, engine.Names()), Set: set}, nil
 }

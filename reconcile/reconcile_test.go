@@ -220,13 +220,13 @@ func TestCase1(t *testing.T) {
 	}
 	dt, mt := want("case1.declared.request.json"), want("case1.monitored.request.json")
 	if !res.DeclaredTax.Valid || !res.DeclaredTax.Decimal.Equal(dt) {
-		t.Errorf("declared tax %s, want %s", nd(res.DeclaredTax), dt)
+		t.Errorf("declared tax %s, want %s", nd(res.DeclaredTax.NullDecimal), dt)
 	}
 	if !res.MonitoredTax.Valid || !res.MonitoredTax.Decimal.Equal(mt) {
-		t.Errorf("monitored tax %s, want %s", nd(res.MonitoredTax), mt)
+		t.Errorf("monitored tax %s, want %s", nd(res.MonitoredTax.NullDecimal), mt)
 	}
 	if !res.TaxDifference.Decimal.Equal(mt.Sub(dt)) || mt.LessThanOrEqual(dt) {
-		t.Errorf("difference %s (monitored %s, declared %s)", nd(res.TaxDifference), mt, dt)
+		t.Errorf("difference %s (monitored %s, declared %s)", nd(res.TaxDifference.NullDecimal), mt, dt)
 	}
 	// Every figure is an item here, so the items' taxes add up to the totals.
 	var sd, sm decimal.Decimal
@@ -280,7 +280,7 @@ func TestNoDeclaration(t *testing.T) {
 		}
 	}
 	if res.DeclaredTax.Valid || !res.MonitoredTax.Valid || res.MonitoredTax.Decimal.Sign() <= 0 || res.TaxDifference.Valid {
-		t.Errorf("taxes %s %s %s", nd(res.DeclaredTax), nd(res.MonitoredTax), nd(res.TaxDifference))
+		t.Errorf("taxes %s %s %s", nd(res.DeclaredTax.NullDecimal), nd(res.MonitoredTax.NullDecimal), nd(res.TaxDifference.NullDecimal))
 	}
 }
 

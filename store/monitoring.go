@@ -208,6 +208,7 @@ func PacketHash(raw string) string {
 
 // packetRow is a packet as stored.
 type packetRow struct {
+	idx                            int // in the batch
 	id                             int64
 	hash                           string
 	raw                            []byte
@@ -284,19 +285,29 @@ func rowOf(in Incoming, now time.Time) *packetRow {
 // On PostgreSQL packets and values go in by COPY; on SQLite by batched
 // INSERTs.
 func (db *DB) Ingest(ctx context.Context, batch []Incoming) (IngestStats, error) {
+	st, _, err := db.IngestEach(ctx, batch)
+	return st, err
+}
+
+// IngestEach is Ingest that also tells, packet by packet, whether it was
+// stored (false: it was there already).
+func (db *DB) IngestEach(ctx context.Context, batch []Incoming) (IngestStats, []bool, error) {
 	st := IngestStats{Packets: len(batch)}
+	stored := make([]bool, len(batch))
 	if len(batch) == 0 {
-		return st, nil
+		return st, stored, nil
 	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		st = IngestStats{Packets: len(batch)}
+		clear(stored)
 		rows := make([]*packetRow, 0, len(batch))
 		seen := make(map[string]bool, len(batch))
-		for _, in := range batch {
+		for i, in := range batch {
 			if in.Packet == nil {
 				return errors.New("store: ingest of a nil packet")
 			}
 			r := rowOf(in, tx.now)
+			r.idx = i
 			if seen[r.hash] {
 				st.Duplicates++
 				continue
@@ -316,6 +327,7 @@ func (db *DB) Ingest(ctx context.Context, batch []Incoming) (IngestStats, error)
 		st.Duplicates += len(seen) - len(rows)
 		dirty := map[[2]string]bool{}
 		for _, r := range rows {
+			stored[r.idx] = true
 			st.Stored++
 			if r.verdict == "rejected" {
 				st.Rejected++
@@ -337,7 +349,7 @@ func (db *DB) Ingest(ctx context.Context, batch []Incoming) (IngestStats, error)
 		}
 		return nil
 	})
-	return st, err
+	return st, stored, err
 }
 
 var packetCols = []string{"id", "hash", "raw", "received_at", "origin", "verdict", "reason", "problems", "warnings", "qn", "cn", "mn",

@@ -462,21 +462,21 @@ func (tx *Tx) ListRuns(f RunFilter) ([]Run, error) {
 
 // StoredResult is a taxpayer's standing reconciliation for a period.
 type StoredResult struct {
-	RunID         int64               `json:"run_id" db:"run_id"`
-	CreditCode    string              `json:"credit_code" db:"credit_code"`
-	Name          string              `json:"name" db:"name"`
-	Region        string              `json:"region" db:"region"`
-	Industry      string              `json:"industry" db:"industry"`
-	Period        string              `json:"period" db:"period"`
-	DeclarationID *int64              `json:"declaration_id" db:"declaration_id"`
-	Revision      *int                `json:"revision" db:"revision"`
-	DeclaredTax   decimal.NullDecimal `json:"declared_tax" db:"declared_tax"`
-	MonitoredTax  decimal.NullDecimal `json:"monitored_tax" db:"monitored_tax"`
-	TaxDifference decimal.NullDecimal `json:"tax_difference" db:"tax_difference"`
-	Status        string              `json:"status" db:"status"`
-	Items         int                 `json:"items" db:"items"`
-	Flags         int                 `json:"flags" db:"flags"`
-	Detail        filing.RawJSON      `json:"detail" db:"detail"`
+	RunID         int64          `json:"run_id" db:"run_id"`
+	CreditCode    string         `json:"credit_code" db:"credit_code"`
+	Name          string         `json:"name" db:"name"`
+	Region        string         `json:"region" db:"region"`
+	Industry      string         `json:"industry" db:"industry"`
+	Period        string         `json:"period" db:"period"`
+	DeclarationID *int64         `json:"declaration_id" db:"declaration_id"`
+	Revision      *int           `json:"revision" db:"revision"`
+	DeclaredTax   filing.Money   `json:"declared_tax" db:"declared_tax"`
+	MonitoredTax  filing.Money   `json:"monitored_tax" db:"monitored_tax"`
+	TaxDifference filing.Money   `json:"tax_difference" db:"tax_difference"`
+	Status        string         `json:"status" db:"status"`
+	Items         int            `json:"items" db:"items"`
+	Flags         int            `json:"flags" db:"flags"`
+	Detail        filing.RawJSON `json:"detail" db:"detail"`
 }
 
 // ResultFilter narrows the listing of standing results.
@@ -509,8 +509,8 @@ type StoredItem struct {
 	DeclaredKg   decimal.NullDecimal `json:"declared_kg" db:"declared_kg"`
 	MonitoredKg  decimal.NullDecimal `json:"monitored_kg" db:"monitored_kg"`
 	DifferenceKg decimal.NullDecimal `json:"difference_kg" db:"difference_kg"`
-	DeclaredTax  decimal.NullDecimal `json:"declared_tax" db:"declared_tax"`
-	MonitoredTax decimal.NullDecimal `json:"monitored_tax" db:"monitored_tax"`
+	DeclaredTax  filing.Money        `json:"declared_tax" db:"declared_tax"`
+	MonitoredTax filing.Money        `json:"monitored_tax" db:"monitored_tax"`
 	Completeness decimal.NullDecimal `json:"completeness" db:"completeness"`
 	ValidUnits   int                 `json:"valid_units" db:"valid_units"`
 	Units        int                 `json:"units" db:"units"`

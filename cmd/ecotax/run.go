@@ -35,13 +35,15 @@ type command struct {
 
 // commands lists every subcommand; each lives in its own file.
 var commands = map[string]command{
-	"calc":    {cmdCalc, "calc [--format json|table] FILE|-   assess a declaration (JSON contract) and print the result"},
-	"fees":    {cmdFees, "fees list|show|calc   differentiated fees: list schedules, show one, compute a fee with its trace"},
-	"hj212":   {cmdHJ212, "hj212 check FILE|-   verify HJ 212 packets: one JSON verdict per line"},
-	"damage":  {cmdDamage, "damage calc|list   damage compensation claim (virtual treatment cost, 民法典 第1235条) with its trace"},
-	"ecocomp": {cmdEcocomp, "ecocomp settle|list   horizontal eco-compensation: section × month → annual settlement netted per pair"},
-	"serve":   {cmdServe, "serve [--addr HOST:PORT]   run the HTTP API (DATABASE_URL for PostgreSQL, else SQLite at $ECOTAX_SQLITE_PATH or ./ecotax.db)"},
-	"token":   {cmdToken, "token create --role ROLE [--taxpayer CODE] [--region CODE] | list | revoke ID   manage API tokens"},
+	"calc":      {cmdCalc, "calc [--format json|table] FILE|-   assess a declaration (JSON contract) and print the result"},
+	"fees":      {cmdFees, "fees list|show|calc   differentiated fees: list schedules, show one, compute a fee with its trace"},
+	"hj212":     {cmdHJ212, "hj212 check FILE|- | listen ADDR   verify HJ 212 packets (one JSON verdict per line); receive them over TCP"},
+	"damage":    {cmdDamage, "damage calc|list   damage compensation claim (virtual treatment cost, 民法典 第1235条) with its trace"},
+	"ecocomp":   {cmdEcocomp, "ecocomp settle|list   horizontal eco-compensation: section × month → annual settlement netted per pair"},
+	"serve":     {cmdServe, "serve [--addr HOST:PORT]   run the HTTP API (DATABASE_URL for PostgreSQL, else SQLite at $ECOTAX_SQLITE_PATH or ./ecotax.db)"},
+	"token":     {cmdToken, "token create --role ROLE [--taxpayer CODE] [--region CODE] | list | revoke ID   manage API tokens"},
+	"import":    {cmdImport, "import hj212 [--stream] FILE...   store HJ 212 packets (every verdict kept, resends are no-ops) and update the monthly figures"},
+	"reconcile": {cmdReconcile, "reconcile run|flags|show --period P   declared vs monitored per outlet, pollutant and month, the tax of both, risk flags"},
 }
 
 // run is the whole program; main only calls it.

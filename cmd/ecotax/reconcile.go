@@ -1,0 +1,338 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/param"
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/reconcile"
+	"github.com/ecotax/ecotax/store"
+)
+
+const reconcileUsage = `usage:
+  ecotax reconcile run --period 2024-Q1 [--region CODE] [--taxpayer CODE] [--as-of YYYY-MM-DD] [--format json|table]
+  ecotax reconcile flags --period 2024-Q1 [--region CODE] [--taxpayer CODE] [--code FLAG]
+  ecotax reconcile show --period 2024-Q1 --taxpayer CODE
+
+run compares, for every taxpayer in scope (a GB/T 2260 region code, read
+as a prefix: 500000 is all of Chongqing; or one credit code), the latest
+submitted or accepted declaration of the period with the online
+monitoring data, outlet by outlet, pollutant by pollutant and month by
+month; runs the tax engine on both; raises the risk flags (风险疑点); and
+stores the run, whose results then stand for those taxpayers and period
+(环境保护税法 第二十条; 实施条例 第二十一条、第二十二条). --as-of is the day
+of the run (default today, Beijing time): no_declaration is raised only
+after the deadline. JSON (default) prints the run and one summary per
+taxpayer; table prints one line per taxpayer.
+
+flags prints the standing flags of a period, one JSON line each; show
+prints a taxpayer's standing items and flags as JSON.
+
+The database is DATABASE_URL (PostgreSQL) or the SQLite file
+$ECOTAX_SQLITE_PATH (default ./ecotax.db). Exit 0 on success, 2 for usage
+errors, 1 for internal failures.`
+
+// cmdReconcile: ecotax reconcile run|flags|show.
+func cmdReconcile(e *env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, reconcileUsage)
+		return exitInput
+	}
+	switch args[0] {
+	case "run":
+		return reconcileRun(e, args[1:])
+	case "flags":
+		return reconcileFlags(e, args[1:])
+	case "show":
+		return reconcileShow(e, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(e.stdout, reconcileUsage)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "ecotax reconcile: unknown subcommand %q\n%s\n", args[0], reconcileUsage)
+	return exitInput
+}
+
+// scopeFlags are the flags every subcommand shares.
+type scopeFlags struct {
+	period, region, taxpayer *string
+}
+
+func addScope(fs *flag.FlagSet) scopeFlags {
+	return scopeFlags{
+		period:   fs.String("period", "", "declaration period, YYYY-Qn (or YYYY-MM-DD per occasion)"),
+		region:   fs.String("region", "", "GB/T 2260 region code (a prefix: 500000 = all of Chongqing)"),
+		taxpayer: fs.String("taxpayer", "", "one taxpayer's credit code"),
+	}
+}
+
+// check validates the shared flags; it returns a message or "".
+func (s scopeFlags) check() (filing.Period, string) {
+	per, err := filing.ParsePeriod(*s.period)
+	if err != nil {
+		return per, "--period: " + err.Error()
+	}
+	if *s.region != "" && !filing.ValidRegion(*s.region) {
+		return per, "--region must be a 6-digit GB/T 2260 code"
+	}
+	if *s.taxpayer != "" {
+		if msg := filing.CheckCreditCode(*s.taxpayer); msg != "" {
+			return per, "--taxpayer: " + msg
+		}
+	}
+	return per, ""
+}
+
+func (s scopeFlags) prefix() string {
+	if *s.region == "" {
+		return ""
+	}
+	return filing.RegionPrefix(*s.region)
+}
+
+func reconcileRun(e *env, args []string) int {
+	fs := flag.NewFlagSet("reconcile run", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	sf := addScope(fs)
+	asOf := fs.String("as-of", "", "the day of the run, YYYY-MM-DD (default today in Beijing)")
+	format := fs.String("format", "json", "json or table")
+	rest, err := parseArgs(fs, args)
+	if err != nil || len(rest) != 0 || (*format != "json" && *format != "table") {
+		fmt.Fprintln(e.stderr, reconcileUsage)
+		return exitInput
+	}
+	per, msg := sf.check()
+	if msg != "" {
+		fmt.Fprintln(e.stderr, "ecotax reconcile run:", msg)
+		return exitInput
+	}
+	day := filing.Today(time.Now())
+	if *asOf != "" {
+		if day, err = filing.ParseDate(*asOf); err != nil {
+			fmt.Fprintln(e.stderr, "ecotax reconcile run: --as-of:", err)
+			return exitInput
+		}
+	}
+	r, dl, err := reconcilerFor(per)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax reconcile run:", err)
+		return exitInternal
+	}
+	db, err := openStore(e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax reconcile run:", err)
+		return exitInternal
+	}
+	defer db.Close()
+	sc := store.Scope{Period: per, Region: *sf.region, RegionPrefix: sf.prefix(), CreditCode: *sf.taxpayer, Deadline: dl, AsOf: day.Day()}
+	run, results, err := db.Reconcile(e.ctx, r, sc, "cli")
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax reconcile run:", err)
+		return exitInternal
+	}
+	if *format == "table" {
+		writeRunTable(e.stdout, run, results)
+		return exitOK
+	}
+	type summary struct {
+		CreditCode    string       `json:"credit_code"`
+		Name          string       `json:"name"`
+		Status        string       `json:"status"`
+		Revision      *int         `json:"revision"`
+		DeclaredTax   filing.Money `json:"declared_tax"`
+		MonitoredTax  filing.Money `json:"monitored_tax"`
+		TaxDifference filing.Money `json:"tax_difference"`
+		Items         int          `json:"items"`
+		Flags         []string     `json:"flags"`
+	}
+	out := struct {
+		Run     *store.Run `json:"run"`
+		Results []summary  `json:"results"`
+	}{Run: run, Results: []summary{}}
+	for _, res := range results {
+		s := summary{res.CreditCode, res.Name, res.Status, res.Revision, res.DeclaredTax, res.MonitoredTax,
+			res.TaxDifference, len(res.Items), []string{}}
+		for _, f := range res.Flags {
+			s.Flags = append(s.Flags, flagLabel(&f))
+		}
+		out.Results = append(out.Results, s)
+	}
+	return writeJSON(e, out)
+}
+
+// reconcilerFor loads the engine and parameters for a period, and its
+// deadline.
+func reconcilerFor(per filing.Period) (*reconcile.Reconciler, param.Date, error) {
+	tables, err := fixtures.Load()
+	if err != nil {
+		return nil, 0, err
+	}
+	engine, err := calc.NewEngine(tables)
+	if err != nil {
+		return nil, 0, err
+	}
+	ps, err := fixtures.LoadReconcile()
+	if err != nil {
+		return nil, 0, err
+	}
+	fp, err := fixtures.LoadFiling()
+	if err != nil {
+		return nil, 0, err
+	}
+	dl, err := fp.DeadlineOf(per)
+	if err != nil {
+		return nil, 0, err
+	}
+	r, err := reconcile.New(engine, ps, per)
+	return r, dl.Date.Day(), err
+}
+
+func flagLabel(f *reconcile.Flag) string {
+	parts := []string{f.Code}
+	for _, p := range []string{f.Month, f.OutletNo, f.Pollutant} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func writeJSON(e *env, v any) int {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintln(e.stderr, "ecotax reconcile:", err)
+		return exitInternal
+	}
+	return exitOK
+}
+
+func writeRunTable(w io.Writer, run *store.Run, results []*reconcile.Result) {
+	fmt.Fprintf(w, "比对 %d  所属期 %s  范围 %s  纳税人 %d  比对项 %d  风险疑点 %d\n", run.ID, run.Period, orAll(run.Region+run.CreditCode), run.Taxpayers, run.Items, run.Flags)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "纳税人识别号\t名称\t状态\t申报税额\t监测税额\t差额\t疑点")
+	for _, r := range results {
+		var fl []string
+		for _, f := range r.Flags {
+			fl = append(fl, flagLabel(&f))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.CreditCode, r.Name, r.Status, amount(r.DeclaredTax), amount(r.MonitoredTax),
+			amount(r.TaxDifference), strings.Join(fl, "; "))
+	}
+	tw.Flush()
+}
+
+func orAll(s string) string {
+	if s == "" {
+		return "全部"
+	}
+	return s
+}
+
+func amount(d filing.Money) string {
+	if !d.Valid {
+		return "-"
+	}
+	return d.Decimal.StringFixed(2)
+}
+
+func reconcileFlags(e *env, args []string) int {
+	fs := flag.NewFlagSet("reconcile flags", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	sf := addScope(fs)
+	code := fs.String("code", "", "only this flag code")
+	rest, err := parseArgs(fs, args)
+	if err != nil || len(rest) != 0 {
+		fmt.Fprintln(e.stderr, reconcileUsage)
+		return exitInput
+	}
+	per, msg := sf.check()
+	if msg != "" {
+		fmt.Fprintln(e.stderr, "ecotax reconcile flags:", msg)
+		return exitInput
+	}
+	db, err := openStore(e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax reconcile flags:", err)
+		return exitInternal
+	}
+	defer db.Close()
+	var flags []store.StoredFlag
+	err = db.InTx(e.ctx, func(tx *store.Tx) error {
+		var err error
+		flags, err = tx.ListFlags(store.FlagFilter{Period: per.Text, RegionPrefix: sf.prefix(), CreditCode: *sf.taxpayer, Code: *code})
+		return err
+	})
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax reconcile flags:", err)
+		return exitInternal
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	for _, f := range flags {
+		if err := enc.Encode(f); err != nil {
+			fmt.Fprintln(e.stderr, "ecotax reconcile flags:", err)
+			return exitInternal
+		}
+	}
+	return exitOK
+}
+
+func reconcileShow(e *env, args []string) int {
+	fs := flag.NewFlagSet("reconcile show", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	sf := addScope(fs)
+	rest, err := parseArgs(fs, args)
+	if err != nil || len(rest) != 0 || *sf.taxpayer == "" {
+		fmt.Fprintln(e.stderr, reconcileUsage)
+		return exitInput
+	}
+	per, msg := sf.check()
+	if msg != "" {
+		fmt.Fprintln(e.stderr, "ecotax reconcile show:", msg)
+		return exitInput
+	}
+	db, err := openStore(e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax reconcile show:", err)
+		return exitInternal
+	}
+	defer db.Close()
+	var out struct {
+		Result *store.StoredResult `json:"result"`
+		Items  []store.StoredItem  `json:"items"`
+		Flags  []store.StoredFlag  `json:"flags"`
+	}
+	err = db.InTx(e.ctx, func(tx *store.Tx) error {
+		rs, err := tx.CurrentResults(store.ResultFilter{Period: per.Text, CreditCode: *sf.taxpayer})
+		if err != nil {
+			return err
+		}
+		if len(rs) == 0 {
+			return &calc.Error{Kind: calc.KindNotFound, Code: "not_reconciled", Detail: "no reconciliation of " + *sf.taxpayer + " for " + per.Text + "; run ecotax reconcile run first"}
+		}
+		out.Result = &rs[0]
+		if out.Items, err = tx.CurrentItems(*sf.taxpayer, per.Text); err != nil {
+			return err
+		}
+		out.Flags, err = tx.ListFlags(store.FlagFilter{Period: per.Text, CreditCode: *sf.taxpayer})
+		return err
+	})
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax reconcile show:", err)
+		if ce, ok := err.(*calc.Error); ok && ce.Kind == calc.KindNotFound {
+			return exitInput
+		}
+		return exitInternal
+	}
+	return writeJSON(e, out)
+}
