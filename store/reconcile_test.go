@@ -1,0 +1,185 @@
+package store_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/param"
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/reconcile"
+	"github.com/ecotax/ecotax/reconcile/reconciletest"
+	"github.com/ecotax/ecotax/store"
+	"github.com/ecotax/ecotax/store/storetest"
+)
+
+var (
+	rcOnce sync.Once
+	rc     *reconcile.Reconciler
+	rcErr  error
+)
+
+func reconciler(t *testing.T) *reconcile.Reconciler {
+	rcOnce.Do(func() {
+		tables, err := fixtures.Load()
+		if err != nil {
+			rcErr = err
+			return
+		}
+		eng, err := calc.NewEngine(tables)
+		if err != nil {
+			rcErr = err
+			return
+		}
+		ps, err := fixtures.LoadReconcile()
+		if err != nil {
+			rcErr = err
+			return
+		}
+		set, err := ps.On(param.NewDate(2024, 3, 31))
+		if err != nil {
+			rcErr = err
+			return
+		}
+		rc = &reconcile.Reconciler{Engine: eng, Codes: reconcile.NewCodes(tables.HJ212, eng.Names()), Set: set}
+	})
+	if rcErr != nil {
+		t.Fatal(rcErr)
+	}
+	return rc
+}
+
+// declare files and submits a revision with the given SO2 figures for
+// January to March; replaces is the revision it corrects (nil for the
+// first).
+func declare(t *testing.T, db *store.DB, code string, src int64, kg [3]string, replaces *filing.Declaration, submit bool) *filing.Declaration {
+	d := &filing.Declaration{CreditCode: code, Period: "2024-Q1", Revision: 1, Deadline: "2024-04-15"}
+	if replaces != nil {
+		id := replaces.ID
+		d.Revision, d.ReplacesID, d.PreviousTax = replaces.Revision+1, &id, replaces.TotalTax
+	}
+	var figs []filing.Figure
+	for i, m := range []string{"2024-01", "2024-02", "2024-03"} {
+		figs = append(figs, filing.Figure{SourceID: src, Month: m, EmissionKg: dec(kg[i])})
+	}
+	tx(t, db, func(tx *store.Tx) error {
+		if err := tx.InsertDeclaration(d); err != nil {
+			return err
+		}
+		if err := tx.PutFigures(d.ID, figs); err != nil {
+			return err
+		}
+		if !submit {
+			return nil
+		}
+		return tx.Submit(d, decimal.Zero, decimal.Zero, decimal.Zero, []byte(`{}`), "test")
+	})
+	return d
+}
+
+func TestReconcileRun(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fixedClock(db)
+		tp, src := seed(t, db) // 500103, DA001 二氧化硫 automatic
+		r := reconciler(t)
+		dev := reconciletest.Device{MN: "MN-R", Factors: []reconciletest.Factor{{Code: "a21026", CouMilli: 800, AvgTenths: 350}},
+			Gaps: map[int]bool{3: true, 4: true}, Flags: map[int]string{20: "D", 21: "D"}}
+		frames, exp, err := reconciletest.Month(dev, "2024-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Ingest(ctx, incoming(frames, "r")); err != nil {
+			t.Fatal(err)
+		}
+		tx(t, db, func(tx *store.Tx) error {
+			return tx.InsertDevice(&reconcile.Device{MN: "MN-R", CreditCode: tp.CreditCode, OutletNo: "DA001", ValidFrom: "2024-01-01"})
+		})
+		monitored := exp["a21026"].TotalKg
+		d1 := declare(t, db, tp.CreditCode, src.ID, [3]string{"100", "0", "0"}, nil, true)
+		per, _ := filing.ParsePeriod("2024-Q1")
+		sc := store.Scope{Period: per, Region: "500000", RegionPrefix: "50", Deadline: param.NewDate(2024, 4, 15), AsOf: param.NewDate(2024, 5, 20)}
+		run, results, err := db.Reconcile(ctx, r, sc, "tax_officer#1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.ID == 0 || run.Taxpayers != 1 || len(results) != 1 || run.Items != 3 {
+			t.Fatalf("run %+v", run)
+		}
+		res := results[0]
+		jan := res.Items[0]
+		if jan.Month != "2024-01" || !jan.MonitoredKg.Decimal.Equal(monitored) || jan.DeclaredKg.Decimal.String() != "100" || jan.Status != reconcile.StatusMonitoredHigher {
+			t.Errorf("January %+v (monitored by hand %s)", jan, monitored)
+		}
+		if jan.ValidUnits != exp["a21026"].Valid || jan.Units != 744 || jan.Excluded != 2 {
+			t.Errorf("January validity %d/%d excluded %d", jan.ValidUnits, jan.Units, jan.Excluded)
+		}
+		want := []string{"2024-01 monitored_above_declared", "2024-02 monitoring_missing", "2024-03 monitoring_missing"}
+		var got []string
+		tx(t, db, func(tx *store.Tx) error {
+			flags, err := tx.ListFlags(store.FlagFilter{Period: "2024-Q1", RegionPrefix: "50"})
+			if err != nil {
+				return err
+			}
+			for _, f := range flags {
+				got = append(got, f.Month+" "+f.Code)
+				if f.RunID != run.ID || f.OutletNo != "DA001" || f.Pollutant != "二氧化硫" || f.SourceID != src.ID || f.RaisedOn != "2024-05-20" {
+					t.Errorf("flag %+v", f)
+				}
+			}
+			other, err := tx.ListFlags(store.FlagFilter{Period: "2024-Q1", RegionPrefix: "11"})
+			if err != nil || len(other) != 0 {
+				t.Errorf("another region sees %v %v", other, err)
+			}
+			if _, err := tx.FindFlag(reconcile.FlagKey{CreditCode: tp.CreditCode, Period: "2024-Q1", OutletNo: "DA001", Pollutant: "二氧化硫", Month: "2024-01", Code: reconcile.FlagMonitoredAbove}); err != nil {
+				t.Errorf("find: %v", err)
+			}
+			items, err := tx.CurrentItems(tp.CreditCode, "2024-Q1")
+			if err != nil || len(items) != 3 || !items[0].MonitoredKg.Decimal.Equal(monitored) {
+				t.Errorf("items %+v %v", items, err)
+			}
+			rs, err := tx.CurrentResults(store.ResultFilter{Period: "2024-Q1", RegionPrefix: "50"})
+			if err != nil || len(rs) != 1 || rs[0].Status != reconcile.ResultFlagged || rs[0].Flags != 3 || *rs[0].DeclarationID != d1.ID {
+				t.Errorf("results %+v %v", rs, err)
+			}
+			if !strings.Contains(string(run.Warnings), "unverified parameter") || !strings.Contains(string(run.Params), "params.csv") {
+				t.Errorf("run params %s warnings %s", run.Params, run.Warnings)
+			}
+			return nil
+		})
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("flags %v, want %v", got, want)
+		}
+
+		// The enterprise corrects January to the monitored figure; a later
+		// draft is ignored. The rerun no longer raises the January flag.
+		d2 := declare(t, db, tp.CreditCode, src.ID, [3]string{monitored.String(), "0", "0"}, d1, true)
+		declare(t, db, tp.CreditCode, src.ID, [3]string{"1", "0", "0"}, d2, false)
+		run2, _, err := db.Reconcile(ctx, r, sc, "tax_officer#1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx(t, db, func(tx *store.Tx) error {
+			_, err := tx.FindFlag(reconcile.FlagKey{CreditCode: tp.CreditCode, Period: "2024-Q1", OutletNo: "DA001", Pollutant: "二氧化硫", Month: "2024-01", Code: reconcile.FlagMonitoredAbove})
+			if kindOf(err) != calc.KindNotFound {
+				t.Errorf("the corrected month is still flagged: %v", err)
+			}
+			flags, err := tx.ListFlags(store.FlagFilter{Period: "2024-Q1", CreditCode: tp.CreditCode})
+			if err != nil || len(flags) != 2 || flags[0].RunID != run2.ID {
+				t.Errorf("after correction %+v %v", flags, err)
+			}
+			rs, err := tx.CurrentResults(store.ResultFilter{Period: "2024-Q1"})
+			if err != nil || len(rs) != 1 || *rs[0].Revision != 2 {
+				t.Errorf("results %+v %v", rs, err)
+			}
+			runs, err := tx.ListRuns(store.RunFilter{Period: "2024-Q1"})
+			if err != nil || len(runs) != 2 || runs[0].ID != run2.ID {
+				t.Errorf("runs %+v %v", runs, err)
+			}
+			return nil
+		})
+	})
+}
