@@ -61,6 +61,13 @@ const (
 	ActExchangeExport Action = "exchange.export" // each bureau exports its own direction
 	ActExchangeImport Action = "exchange.import" // each bureau imports the other's
 	ActExchangeRead   Action = "exchange.read"
+
+	// Online monitoring and reconciliation (比对, 法 第二十条; docs/monitoring.md).
+	ActDeviceWrite    Action = "device.write"    // map a monitoring device (MN) to an outlet
+	ActMonitoringRead Action = "monitoring.read" // devices, packets, monthly figures
+	ActOutputWrite    Action = "output.write"    // production output (产量) per month
+	ActReconcileRun   Action = "reconcile.run"   // run a reconciliation
+	ActReconcileRead  Action = "reconcile.read"  // results, items, risk flags
 )
 
 // permissions is the one table of who may do what. Scope (which taxpayers)
@@ -85,6 +92,11 @@ var permissions = map[Action][]Role{
 	ActExchangeExport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeImport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeRead:      {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActDeviceWrite:       {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActMonitoringRead:    {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActOutputWrite:       {RoleEnterprise, RoleAdmin},
+	ActReconcileRun:      {RoleTaxOfficer, RoleAdmin},
+	ActReconcileRead:     {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 }
 
 // Principal is the authenticated caller.
