@@ -49,6 +49,31 @@ func (s *Server) routes(e *echo.Echo) {
 
 	v1.GET("/audit", s.listAudit)
 
+	// Compensation, fees and the finance budget (api/fees.go, damage.go,
+	// ecocomp.go, budget.go). Schedules, parameter sets and the fee
+	// calculator are public; claims and settlements are government work;
+	// the budget is the finance bureau's.
+	s.warmCalculators()
+	e.GET("/v1/fees/schedules", s.listFeeSchedules)
+	e.POST("/v1/fees/calculate", s.calculateFee, s.rateLimited)
+	e.GET("/v1/damage/parameter-sets", s.listDamageParameterSets)
+	e.GET("/v1/ecocomp/schemes", s.listEcoSchemes)
+	v1.POST("/damage/calculate", s.calculateDamage)
+	v1.POST("/ecocomp/calculate", s.calculateEcoSettlement)
+	v1.POST("/budget/damage-cases", s.createDamageCase)
+	v1.GET("/budget/damage-cases", s.listDamageCases)
+	v1.GET("/budget/damage-cases/:id", s.getDamageCase)
+	v1.DELETE("/budget/damage-cases/:id", s.deleteDamageCase)
+	v1.POST("/budget/eco-settlements", s.createEcoSettlement)
+	v1.GET("/budget/eco-settlements", s.listEcoSettlements)
+	v1.GET("/budget/eco-settlements/:id", s.getEcoSettlement)
+	v1.DELETE("/budget/eco-settlements/:id", s.deleteEcoSettlement)
+	v1.POST("/budget/fee-bills", s.createFeeBill)
+	v1.GET("/budget/fee-bills", s.listFeeBills)
+	v1.GET("/budget/fee-bills/:id", s.getFeeBill)
+	v1.DELETE("/budget/fee-bills/:id", s.deleteFeeBill)
+	v1.POST("/budget/reports", s.budgetReport)
+
 	// Web pages (web/, api/web*.go): a signed session cookie instead of a
 	// bearer token; the same permission and visibility checks.
 	e.GET("/static/*", s.webStatic)
