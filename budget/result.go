@@ -1,6 +1,8 @@
 package budget
 
 import (
+	"encoding/json"
+
 	"github.com/shopspring/decimal"
 )
 
@@ -130,4 +132,51 @@ type Coverage struct {
 	Uncovered  []string `json:"uncovered"`
 	Unverified bool     `json:"unverified"`
 	Note       string   `json:"note,omitempty"`
+}
+
+// Amounts are written as money: two decimals when the figure has at most
+// two (7000000 → "7000000.00"), exactly otherwise (a fee may carry more;
+// nothing is rounded).
+
+type moneyText decimal.Decimal
+
+func (m moneyText) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + money(decimal.Decimal(m)) + `"`), nil
+}
+
+// MarshalJSON writes the row's amounts as money.
+func (r Row) MarshalJSON() ([]byte, error) {
+	type plain Row
+	return json.Marshal(struct {
+		plain
+		Tax    moneyText `json:"tax"`
+		Damage moneyText `json:"damage"`
+		EcoIn  moneyText `json:"ecocomp_receipts"`
+		EcoOut moneyText `json:"ecocomp_payments"`
+		Fees   moneyText `json:"fees"`
+		Net    moneyText `json:"net"`
+	}{plain(r), moneyText(r.Tax), moneyText(r.Damage), moneyText(r.EcoIn), moneyText(r.EcoOut), moneyText(r.Fees), moneyText(r.Net)})
+}
+
+// MarshalJSON writes the cell's amount as money.
+func (c Cell) MarshalJSON() ([]byte, error) {
+	type plain Cell
+	return json.Marshal(struct {
+		plain
+		Amount moneyText `json:"amount"`
+	}{plain(c), moneyText(c.Amount)})
+}
+
+// MarshalJSON writes the line's amount as money, or null when unknown.
+func (l Line) MarshalJSON() ([]byte, error) {
+	type plain Line
+	var amount *moneyText
+	if l.Amount.Valid {
+		m := moneyText(l.Amount.Decimal)
+		amount = &m
+	}
+	return json.Marshal(struct {
+		plain
+		Amount *moneyText `json:"amount"`
+	}{plain(l), amount})
 }
