@@ -49,6 +49,25 @@ func (s *Server) routes(e *echo.Echo) {
 
 	v1.GET("/audit", s.listAudit)
 
+	// Online monitoring and reconciliation (api/monitoring.go, reconcile.go;
+	// docs/monitoring.md): device mappings, stored HJ 212 packets, monthly
+	// figures per outlet, production output, reconciliation runs, standing
+	// results and risk flags.
+	v1.POST("/taxpayers/:code/devices", s.createDevice)
+	v1.GET("/taxpayers/:code/devices", s.listDevices)
+	v1.GET("/taxpayers/:code/devices/:id", s.getDevice)
+	v1.PUT("/taxpayers/:code/devices/:id", s.changeDevice)
+	v1.GET("/taxpayers/:code/monitoring", s.monthly)
+	v1.GET("/taxpayers/:code/outputs", s.listOutputs)
+	v1.PUT("/taxpayers/:code/outputs/:month", s.putOutput)
+	v1.GET("/taxpayers/:code/reconciliation", s.taxpayerReconciliation)
+	v1.GET("/monitoring/packets", s.listPackets)
+	v1.POST("/reconciliations", s.createRun)
+	v1.GET("/reconciliations", s.listRuns)
+	v1.GET("/reconciliations/:id", s.getRun)
+	v1.GET("/reconciliation/results", s.listResults)
+	v1.GET("/reconciliation/flags", s.listFlags)
+
 	// Compensation, fees and the finance budget (api/fees.go, damage.go,
 	// ecocomp.go, budget.go). Schedules, parameter sets and the fee
 	// calculator are public; claims and settlements are government work;

@@ -207,11 +207,7 @@ type paramJSON struct {
 }
 
 // Reconcile runs a reconciliation: it brings the monthly figures up to
-// date, loads the scope, reconciles every taxpayer (in parallel: the
-// engine is safe for concurrent use), compares intensities across the
-// scope's taxpayers of one industry, and stores the run, its results,
-// items and flags in one transaction, making them the standing results of
-// their taxpayers for the period.
+// date, then runs Tx.Reconcile in one transaction.
 func (db *DB) Reconcile(ctx context.Context, r *reconcile.Reconciler, sc Scope, actor string) (*Run, []*reconcile.Result, error) {
 	if _, err := db.RefreshAll(ctx, int32(r.Set.Places.Value.IntPart())); err != nil {
 		return nil, nil, err
@@ -221,18 +217,34 @@ func (db *DB) Reconcile(ctx context.Context, r *reconcile.Reconciler, sc Scope, 
 		results []*reconcile.Result
 	)
 	err := db.InTx(ctx, func(tx *Tx) error {
-		ins, err := tx.ReconcileInputs(sc)
-		if err != nil {
-			return err
-		}
-		if results, err = ReconcileAll(ctx, r, ins); err != nil {
-			return err
-		}
-		reconcile.Peers(results, r.Set, sc.AsOf)
-		run = &Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: actor}
-		return tx.SaveRun(run, r.Set, results)
+		var err error
+		run, results, err = tx.Reconcile(r, sc, actor)
+		return err
 	})
 	return run, results, err
+}
+
+// Reconcile loads the scope, reconciles every taxpayer (in parallel: the
+// engine is safe for concurrent use), compares intensities across the
+// scope's taxpayers of one industry, and stores the run, its results,
+// items and flags, making them the standing results of their taxpayers
+// for the period. The monthly figures are read as stored (see
+// DB.RefreshAll).
+func (tx *Tx) Reconcile(r *reconcile.Reconciler, sc Scope, actor string) (*Run, []*reconcile.Result, error) {
+	ins, err := tx.ReconcileInputs(sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	results, err := ReconcileAll(tx.ctx, r, ins)
+	if err != nil {
+		return nil, nil, err
+	}
+	reconcile.Peers(results, r.Set, sc.AsOf)
+	run := &Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: actor}
+	if err := tx.SaveRun(run, r.Set, results); err != nil {
+		return nil, nil, err
+	}
+	return run, results, nil
 }
 
 // ReconcileAll reconciles the inputs on every core.
