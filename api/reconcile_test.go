@@ -154,7 +154,7 @@ func TestScenario(t *testing.T) {
 				Flags int
 			}
 			Results []struct {
-				CreditCode    string  `json:"credit_code"`
+				CreditCode    string `json:"credit_code"`
 				Status        string
 				DeclaredTax   *string `json:"declared_tax"`
 				MonitoredTax  *string `json:"monitored_tax"`
@@ -250,7 +250,7 @@ func TestScenario(t *testing.T) {
 			Result struct{ Status string }
 			Items  []struct {
 				Month, Pollutant, Status string
-				OutletNo                 string `json:"outlet_no"`
+				OutletNo                 string  `json:"outlet_no"`
 				DeclaredKg               *string `json:"declared_kg"`
 				MonitoredKg              *string `json:"monitored_kg"`
 				DeclaredTax              *string `json:"declared_tax"`
@@ -297,7 +297,11 @@ func TestScenario(t *testing.T) {
 		// monitoring's reach: no device, but the source is still automatic.
 		must(t, e.do("env_officer", "PUT", fmt.Sprintf("/v1/taxpayers/%s/devices/%d", codeA, dev.ID), obj{"mn": "MN-DA001", "outlet_no": "DA001", "valid_from": "2023-06-01", "valid_to": "2024-02-29"}, nil), 428)
 		must(t, e.do("env_officer", "PUT", fmt.Sprintf("/v1/taxpayers/%s/devices/%d", codeA, dev.ID), obj{"mn": "MN-DA001", "outlet_no": "DA001", "valid_from": "2023-06-01", "valid_to": "2024-02-29"}, hdr{"If-Match": `"1"`}), 200)
-		var devs struct{ Devices []struct{ ValidTo *string `json:"valid_to"` } }
+		var devs struct {
+			Devices []struct {
+				ValidTo *string `json:"valid_to"`
+			}
+		}
 		must(t, e.do("enterprise", "GET", "/v1/taxpayers/"+codeA+"/devices", nil, nil), 200).json(t, &devs)
 		if len(devs.Devices) != 2 {
 			t.Errorf("devices %+v", devs)
