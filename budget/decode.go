@@ -55,7 +55,7 @@ func readRegionYear(o *jsonin.Object, c Calculators, lim Limits) (string, string
 		}
 	}
 	year := readInt(o, "year", true)
-	if year != 0 {
+	if v := o.Get("year"); v != nil && v.Kind == jsonin.KindNumber {
 		if msg := CheckYear(year, lim); msg != "" {
 			o.Fail("year", "year_out_of_range", "%s", msg)
 		}

@@ -39,6 +39,7 @@ var commands = map[string]command{
 	"fees":      {cmdFees, "fees list|show|calc   differentiated fees: list schedules, show one, compute a fee with its trace"},
 	"hj212":     {cmdHJ212, "hj212 check FILE|- | listen ADDR   verify HJ 212 packets (one JSON verdict per line); receive them over TCP"},
 	"damage":    {cmdDamage, "damage calc|list   damage compensation claim (virtual treatment cost, 民法典 第1235条) with its trace"},
+	"budget":    {cmdBudget, "budget compute|report   finance budget of tax, damage, eco-compensation and fees by month and district, with scenarios (JSON, XLSX, SVG)"},
 	"ecocomp":   {cmdEcocomp, "ecocomp settle|list   horizontal eco-compensation: section × month → annual settlement netted per pair"},
 	"serve":     {cmdServe, "serve [--addr HOST:PORT]   run the HTTP API (DATABASE_URL for PostgreSQL, else SQLite at $ECOTAX_SQLITE_PATH or ./ecotax.db)"},
 	"token":     {cmdToken, "token create --role ROLE [--taxpayer CODE] [--region CODE] | list | revoke ID   manage API tokens"},
