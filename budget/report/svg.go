@@ -14,7 +14,6 @@ import (
 // with exact decimals and written to one decimal place).
 const (
 	chartW     = 960
-	chartH     = 520
 	plotLeft   = 110
 	plotRight  = 940
 	plotTop    = 70
@@ -31,6 +30,8 @@ var palette = []string{"#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#
 func SVG(res *budget.Result) []byte {
 	var b bytes.Buffer
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	// The legend has one line per outcome below the plot, then the note.
+	chartH := plotBottom + 44 + 18*len(res.Outcomes) + 16
 	p(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif" font-size="12">`+"\n",
 		chartW, chartH, chartW, chartH)
@@ -61,7 +62,7 @@ func SVG(res *budget.Result) []byte {
 	// Grid and axis labels.
 	for v := bottom; !v.GreaterThan(top); v = v.Add(step) {
 		p(`<line x1="%d" x2="%d" y1="%s" y2="%s" stroke="%s" stroke-width="1"/>`+"\n", plotLeft, plotRight, y(v), y(v), gridColour(v))
-		p(`<text x="%d" y="%s" text-anchor="end" dominant-baseline="middle" fill="#333333">%s</text>`+"\n", plotLeft-8, y(v), esc(groupThousands(v)))
+		p(`<text x="%d" y="%s" text-anchor="end" dominant-baseline="middle" fill="#333333">%s</text>`+"\n", plotLeft-8, y(v), esc(strings.TrimSuffix(groupThousands(v), ".00")))
 	}
 
 	// Bars: 12 groups, one bar per outcome.
@@ -122,7 +123,7 @@ func SVG(res *budget.Result) []byte {
 		p(`<text x="%d" y="%d">%s</text>`+"\n", plotLeft+18, row, esc(text))
 	}
 	foot := "虚线边框：该月有金额未知或仅部分估算的项目。明细、依据与计算过程见 JSON / XLSX 输出。"
-	p(`<text x="%d" y="%d" fill="#555555">%s</text>`+"\n", plotLeft, chartH-10, esc(foot))
+	p(`<text x="%d" y="%d" fill="#555555">%s</text>`+"\n", plotLeft, chartH-8, esc(foot))
 	p("</svg>\n")
 	return b.Bytes()
 }
@@ -163,6 +164,9 @@ func floorTo(v, step decimal.Decimal) decimal.Decimal {
 
 // groupThousands writes 14416776.5 as 14,416,776.50.
 func groupThousands(d decimal.Decimal) string {
+	if d.IsZero() {
+		return "0.00"
+	}
 	s := d.StringFixed(2)
 	if d.Exponent() < -2 {
 		s = d.String()
