@@ -18,7 +18,7 @@ func TestDecodeRejects(t *testing.T) {
 	cases := []struct {
 		name, body, code, path string
 	}{
-		{"malformed JSON", `{"sources": [`, "invalid_json", "sources"},
+		{"malformed JSON", `{"sources": [`, "invalid_json", "sources[0]"},
 		{"trailing data", `{"sources": []} {}`, "invalid_json", "$"},
 		{"not an object", `[1,2]`, "invalid_type", "$"},
 		{"unknown top field", `{"sourcez": []}`, "unknown_field", "sourcez"},

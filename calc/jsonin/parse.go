@@ -14,12 +14,10 @@
 package jsonin
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Error names one fault by its JSON path, e.g. "sources[2].pollutants[0].emission_kg".
@@ -65,109 +63,421 @@ type Field struct {
 const Root = "$"
 
 // Parse reads exactly one JSON value nested at most maxDepth levels deep;
-// trailing data is an error. Numbers keep their text (json.Number).
+// trailing data is an error. Numbers keep their text as written.
+//
+// The scanner is written by hand rather than built on encoding/json's
+// Decoder.Token, which allocated for every token and was the largest cost
+// of the public calculator. It accepts exactly what encoding/json accepts
+// (FuzzParse compares the two), and builds a fault's JSON path only when
+// there is a fault.
 func Parse(data []byte, maxDepth int) (*Value, *Error) {
-	p := parser{dec: json.NewDecoder(bytes.NewReader(data)), maxDepth: maxDepth}
-	p.dec.UseNumber()
-	v, ferr := p.value(Root, 0)
-	if ferr != nil {
-		return nil, ferr
+	p := scanner{data: data, maxDepth: maxDepth}
+	root := loc{}
+	v := p.value(&root, 0)
+	if p.err != nil {
+		return nil, p.err
 	}
-	if _, err := p.dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, &Error{Path: Root, Code: "invalid_json", Message: "unexpected data after the JSON document"}
+	p.skipSpace()
+	if p.pos < len(p.data) {
+		return nil, &Error{Path: Root, Code: "invalid_json", Message: "unexpected data after the JSON document (at byte " + strconv.Itoa(p.pos+1) + ")"}
 	}
 	return v, nil
 }
 
-type parser struct {
-	dec      *json.Decoder
+// loc is where a value sits, as a chain to the root; its path is spelled
+// out only for an error.
+type loc struct {
+	parent *loc
+	key    string
+	index  int
+	isKey  bool
+}
+
+func (l *loc) path() string {
+	if l == nil || l.parent == nil {
+		return Root
+	}
+	if l.isKey {
+		return Key(l.parent.path(), l.key)
+	}
+	return Index(l.parent.path(), l.index)
+}
+
+type scanner struct {
+	data     []byte
+	pos      int
 	maxDepth int
+	err      *Error
 }
 
-func syntaxError(path string, err error) *Error {
-	msg := err.Error()
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		msg = fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
+func (p *scanner) fail(at *loc, msg string) {
+	if p.err == nil {
+		p.err = &Error{Path: at.path(), Code: "invalid_json", Message: msg}
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		msg = "unexpected end of JSON input"
-	}
-	return &Error{Path: path, Code: "invalid_json", Message: msg}
 }
 
-func (p *parser) value(path string, depth int) (*Value, *Error) {
+func (p *scanner) failAt(at *loc, msg string) {
+	p.fail(at, msg+" (at byte "+strconv.Itoa(p.pos+1)+")")
+}
+
+func (p *scanner) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func describe(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return "'" + string(rune(c)) + "'"
+	}
+	return "byte 0x" + strconv.FormatUint(uint64(c), 16)
+}
+
+func (p *scanner) value(at *loc, depth int) *Value {
 	if depth > p.maxDepth {
-		return nil, &Error{Path: path, Code: "invalid_json", Message: "nesting too deep"}
+		p.fail(at, "nesting too deep")
+		return nil
 	}
-	tok, err := p.dec.Token()
-	if err != nil {
-		return nil, syntaxError(path, err)
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		p.fail(at, "unexpected end of JSON input")
+		return nil
 	}
-	switch t := tok.(type) {
-	case nil:
-		return &Value{Kind: KindNull}, nil
-	case bool:
-		return &Value{Kind: KindBool, Bool: t}, nil
-	case json.Number:
-		return &Value{Kind: KindNumber, Text: string(t)}, nil
-	case string:
-		return &Value{Kind: KindString, Text: t}, nil
-	case json.Delim:
-		switch t {
-		case '{':
-			return p.object(path, depth)
-		case '[':
-			return p.array(path, depth)
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		return p.object(at, depth)
+	case c == '[':
+		return p.array(at, depth)
+	case c == '"':
+		s, ok := p.str(at)
+		if !ok {
+			return nil
 		}
+		return &Value{Kind: KindString, Text: s}
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number(at)
+	case c == 't':
+		return p.literal(at, "true", &Value{Kind: KindBool, Bool: true})
+	case c == 'f':
+		return p.literal(at, "false", &Value{Kind: KindBool})
+	case c == 'n':
+		return p.literal(at, "null", &Value{Kind: KindNull})
+	default:
+		p.failAt(at, "invalid character "+describe(c)+" looking for beginning of value")
+		return nil
 	}
-	return nil, &Error{Path: path, Code: "invalid_json", Message: fmt.Sprintf("unexpected token %v", tok)}
 }
 
-func (p *parser) object(path string, depth int) (*Value, *Error) {
+func (p *scanner) literal(at *loc, word string, v *Value) *Value {
+	if len(p.data)-p.pos < len(word) {
+		if string(p.data[p.pos:]) == word[:len(p.data)-p.pos] {
+			p.fail(at, "unexpected end of JSON input")
+		} else {
+			p.failAt(at, "invalid literal, want "+word)
+		}
+		return nil
+	}
+	if string(p.data[p.pos:p.pos+len(word)]) != word {
+		p.failAt(at, "invalid literal, want "+word)
+		return nil
+	}
+	p.pos += len(word)
+	return v
+}
+
+// number checks the JSON number grammar and keeps the text.
+func (p *scanner) number(at *loc) *Value {
+	d, start := p.data, p.pos
+	i := p.pos
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case i < len(d) && d[i] == '0':
+		i++
+	case i < len(d) && d[i] >= '1' && d[i] <= '9':
+		digits()
+	default:
+		p.pos = i
+		p.numberFault(at)
+		return nil
+	}
+	if i < len(d) && d[i] == '.' {
+		i++
+		if digits() == 0 {
+			p.pos = i
+			p.numberFault(at)
+			return nil
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			p.pos = i
+			p.numberFault(at)
+			return nil
+		}
+	}
+	p.pos = i
+	return &Value{Kind: KindNumber, Text: string(d[start:i])}
+}
+
+func (p *scanner) numberFault(at *loc) {
+	if p.pos >= len(p.data) {
+		p.fail(at, "unexpected end of JSON input")
+		return
+	}
+	p.failAt(at, "invalid character "+describe(p.data[p.pos])+" in numeric literal")
+}
+
+// str reads a string at p.pos (which holds the opening quote). Invalid
+// UTF-8 and lone surrogates become U+FFFD, as encoding/json does.
+func (p *scanner) str(at *loc) (string, bool) {
+	d := p.data
+	i := p.pos + 1
+	// Fast path: no escapes, valid UTF-8, no control characters.
+	for j := i; j < len(d); j++ {
+		c := d[j]
+		if c == '"' {
+			if utf8.Valid(d[i:j]) {
+				p.pos = j + 1
+				return string(d[i:j]), true
+			}
+			break
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+	}
+	var b []byte
+	for i < len(d) {
+		c := d[i]
+		switch {
+		case c == '"':
+			p.pos = i + 1
+			return string(b), true
+		case c < 0x20:
+			p.pos = i
+			p.failAt(at, "invalid character "+describe(c)+" in string literal")
+			return "", false
+		case c == '\\':
+			if i+1 >= len(d) {
+				p.pos = i + 1
+				p.fail(at, "unexpected end of JSON input")
+				return "", false
+			}
+			i++
+			switch e := d[i]; e {
+			case '"', '\\', '/':
+				b = append(b, e)
+				i++
+			case 'b':
+				b, i = append(b, '\b'), i+1
+			case 'f':
+				b, i = append(b, '\f'), i+1
+			case 'n':
+				b, i = append(b, '\n'), i+1
+			case 'r':
+				b, i = append(b, '\r'), i+1
+			case 't':
+				b, i = append(b, '\t'), i+1
+			case 'u':
+				r, ok := hex4(d, i+1)
+				if !ok {
+					p.pos = i
+					if i+5 > len(d) {
+						p.fail(at, "unexpected end of JSON input")
+					} else {
+						p.failAt(at, "invalid character in \\u hexadecimal character escape")
+					}
+					return "", false
+				}
+				i += 5
+				if utf16.IsSurrogate(r) {
+					// A pair makes one rune; a lone half is U+FFFD.
+					if r2, ok := hex4(d, i+2); ok && i+1 < len(d) && d[i] == '\\' && d[i+1] == 'u' {
+						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+							b = utf8.AppendRune(b, dec)
+							i += 6
+							continue
+						}
+					}
+					r = utf8.RuneError
+				}
+				b = utf8.AppendRune(b, r)
+			default:
+				p.pos = i
+				p.failAt(at, "invalid character "+describe(e)+" in string escape code")
+				return "", false
+			}
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(d[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, "\ufffd"...)
+			} else {
+				b = append(b, d[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	p.pos = i
+	p.fail(at, "unexpected end of JSON input")
+	return "", false
+}
+
+func hex4(d []byte, i int) (rune, bool) {
+	if i+4 > len(d) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r*16 + rune(c)
+	}
+	return r, true
+}
+
+func (p *scanner) object(at *loc, depth int) *Value {
 	v := &Value{Kind: KindObject}
-	// A map, not a scan of the keys so far: an object of many keys must
-	// not cost quadratic time.
-	seen := map[string]bool{}
-	for p.dec.More() {
-		kt, err := p.dec.Token()
-		if err != nil {
-			return nil, syntaxError(path, err)
+	p.pos++ // {
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return v
+	}
+	var seen map[string]bool // only for large objects; small ones scan
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			p.fail(at, "unexpected end of JSON input")
+			return nil
 		}
-		key, ok := kt.(string)
+		if p.data[p.pos] != '"' {
+			p.failAt(at, "invalid character "+describe(p.data[p.pos])+" looking for beginning of object key string")
+			return nil
+		}
+		key, ok := p.str(at)
 		if !ok {
-			return nil, &Error{Path: path, Code: "invalid_json", Message: "object key is not a string"}
+			return nil
 		}
-		kp := Key(path, key)
-		if seen[key] {
-			return nil, &Error{Path: kp, Code: "duplicate_field", Message: "field given twice"}
+		child := loc{parent: at, key: key, isKey: true}
+		dup := false
+		if seen != nil {
+			dup = seen[key]
+		} else {
+			for _, f := range v.Fields {
+				if f.Key == key {
+					dup = true
+					break
+				}
+			}
 		}
-		seen[key] = true
-		val, ferr := p.value(kp, depth+1)
-		if ferr != nil {
-			return nil, ferr
+		if dup {
+			p.fail(&child, "field given twice")
+			p.err.Code = "duplicate_field"
+			return nil
+		}
+		if len(v.Fields) == 16 {
+			seen = make(map[string]bool, 32)
+			for _, f := range v.Fields {
+				seen[f.Key] = true
+			}
+		}
+		if seen != nil {
+			seen[key] = true
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			p.fail(at, "unexpected end of JSON input")
+			return nil
+		}
+		if p.data[p.pos] != ':' {
+			p.failAt(at, "invalid character "+describe(p.data[p.pos])+" after object key")
+			return nil
+		}
+		p.pos++
+		val := p.value(&child, depth+1)
+		if p.err != nil {
+			return nil
 		}
 		v.Fields = append(v.Fields, Field{Key: key, Value: val})
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			p.fail(at, "unexpected end of JSON input")
+			return nil
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return v
+		default:
+			p.failAt(at, "invalid character "+describe(p.data[p.pos])+" after object key:value pair")
+			return nil
+		}
 	}
-	if _, err := p.dec.Token(); err != nil {
-		return nil, syntaxError(path, err)
-	}
-	return v, nil
 }
 
-func (p *parser) array(path string, depth int) (*Value, *Error) {
+func (p *scanner) array(at *loc, depth int) *Value {
 	v := &Value{Kind: KindArray}
-	for p.dec.More() {
-		item, ferr := p.value(Index(path, len(v.Items)), depth+1)
-		if ferr != nil {
-			return nil, ferr
+	p.pos++ // [
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		return v
+	}
+	for {
+		child := loc{parent: at, index: len(v.Items)}
+		item := p.value(&child, depth+1)
+		if p.err != nil {
+			return nil
 		}
 		v.Items = append(v.Items, item)
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			p.fail(at, "unexpected end of JSON input")
+			return nil
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return v
+		default:
+			p.failAt(at, "invalid character "+describe(p.data[p.pos])+" after array element")
+			return nil
+		}
 	}
-	if _, err := p.dec.Token(); err != nil {
-		return nil, syntaxError(path, err)
-	}
-	return v, nil
 }
 
 // Key appends an object key to a JSON path: a.b for plain keys (letters,
