@@ -548,19 +548,25 @@ type valueScan struct {
 }
 
 // MonthPackets rebuilds the hour and day packets of one MN and month from
-// the stored values, as the monitor package reads them: verdict, CN, MN,
-// DataTime and every CP pair with a factor code, in order.
+// the stored values, as the monitor package reads them.
 func (tx *Tx) MonthPackets(mn, month string) ([]*hj212.Packet, error) {
 	var vals []valueScan
 	if err := tx.sel(&vals, tx.q.MonthValues, mn, month); err != nil {
 		return nil, err
 	}
+	return packetsFromValues(mn, vals), nil
+}
+
+// packetsFromValues groups value rows (in packet and pair order) back into
+// packets: verdict, CN, MN, DataTime and every CP pair with a factor code,
+// in order — everything monitor.Monthly reads.
+func packetsFromValues(mn string, vals []valueScan) []*hj212.Packet {
 	var out []*hj212.Packet
 	var cur *hj212.Packet
 	last := int64(-1)
 	for i := range vals {
 		v := &vals[i]
-		if v.PacketID != last {
+		if v.PacketID != last || cur == nil {
 			last = v.PacketID
 			t, _ := hj212.ParseTime(v.DataTime)
 			verdict := hj212.Valid
@@ -573,7 +579,7 @@ func (tx *Tx) MonthPackets(mn, month string) ([]*hj212.Packet, error) {
 		cur.CP = append(cur.CP, hj212.Pair{Key: v.Code + "-" + v.Suffix, Code: v.Code, Suffix: v.Suffix, Value: v.Value,
 			IsNumber: v.Num.Valid, Number: v.Num.Decimal})
 	}
-	return out, nil
+	return out
 }
 
 // figureDetail is what a stored monthly figure keeps beside its numbers:
