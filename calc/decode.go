@@ -231,11 +231,13 @@ func readSource(o *jsonin.Object) Source {
 	case KindNoise:
 		s.Day = readNoisePeriod(o, "day")
 		s.Night = readNoisePeriod(o, "night")
-		// Present counts, even as null: a source may leave one period empty.
-		_, hasDay := o.Lookup("day")
-		_, hasNight := o.Lookup("night")
-		if !hasDay && !hasNight {
-			o.Fail("day", "required", "a noise source needs day or night readings")
+		// A source needs at least one period with readings; null means none.
+		if s.Day == nil && s.Night == nil {
+			if v, ok := o.Lookup("day"); !ok || v.Kind == jsonin.KindNull {
+				if v, ok := o.Lookup("night"); !ok || v.Kind == jsonin.KindNull {
+					o.Fail("day", "required", "a noise source needs day or night readings")
+				}
+			}
 		}
 		s.BoundaryOver100mMultiplePoints, _ = o.Bool("boundary_over_100m_multiple_points")
 	case KindSolidWaste:

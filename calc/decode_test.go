@@ -41,6 +41,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"boolean number", num(`true`), "invalid_type", "sources[0].pollutants[0].emission_kg"},
 		{"hex", num(`"0x10"`), "invalid_number", "sources[0].pollutants[0].emission_kg"},
 		{"exceed days out of range", `{"sources":[{"id":"N","kind":"noise","month":"2024-01","day":{"limit_db":"65","measured_db":"70","exceed_days":40}}]}`, "invalid_number", "sources[0].day.exceed_days"},
+		{"noise without readings", `{"sources":[{"id":"N","kind":"noise","month":"2024-01","day":null}]}`, "required", "sources[0].day"},
 		{"missing exceed days", `{"sources":[{"id":"N","kind":"noise","month":"2024-01","day":{"limit_db":"65","measured_db":"70"}}]}`, "required", "sources[0].day.exceed_days"},
 		{"bad rounding", `{"rounding":"banker","sources":[{"id":"S","kind":"solid_waste","month":"2024-01","waste":"尾矿","generated_t":"1"}]}`, "invalid_value", "rounding"},
 		{"both kg and t", strings.Replace(base, `"emission_kg":%s`, `"emission_kg":"1","emission_t":"1"`, 1), "invalid_value", "sources[0].pollutants[0].emission_t"},
