@@ -302,7 +302,11 @@ func (s *Server) assessDeclaration(tx *store.Tx, p filing.Principal, d *filing.D
 	if len(errs) > 0 {
 		return nil, nil, nil, calc.Invalid(errs)
 	}
-	built, errs := filing.BuildRequest(set.taxpayer, set.period, set.sources, figs)
+	pens, err := penaltyBases(tx, set, figs) // api/penalties.go: 产生量 where a penalty record covers a figure
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	built, errs := filing.BuildRequestWith(set.taxpayer, set.period, set.sources, figs, pens)
 	if len(errs) > 0 {
 		return nil, nil, nil, calc.Invalid(errs)
 	}

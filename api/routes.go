@@ -93,6 +93,22 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.DELETE("/budget/fee-bills/:id", s.deleteFeeBill)
 	v1.POST("/budget/reports", s.budgetReport)
 
+	// 复核, penalty records and the tax–environment exchange (issue 4;
+	// api/reviews.go, penalties.go, exchange.go; docs/exchange.md).
+	v1.POST("/reviews", s.openReview)
+	v1.GET("/reviews", s.listReviews)
+	v1.GET("/reviews/:id", s.getReview)
+	v1.POST("/reviews/:id/answer", s.answerReview)
+	v1.POST("/reviews/:id/apply", s.applyReview)
+	v1.POST("/taxpayers/:code/penalties", s.createPenalty)
+	v1.GET("/taxpayers/:code/penalties", s.listPenalties)
+	v1.GET("/penalties/:id", s.getPenalty)
+	v1.POST("/exchange/exports", s.exportExchange)
+	v1.POST("/exchange/imports", s.importExchange)
+	v1.GET("/exchange/batches", s.listExchangeBatches)
+	v1.GET("/exchange/batches/:batch", s.getExchangeBatch)
+	v1.GET("/exchange/batches/:batch/archive", s.exchangeArchive)
+
 	// Web pages (web/, api/web*.go): a signed session cookie instead of a
 	// bearer token; the same permission and visibility checks.
 	e.GET("/static/*", s.webStatic)

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/store"
 )
@@ -28,6 +29,7 @@ type Config struct {
 	TrustProxy     bool          // take the client address from X-Forwarded-For
 	Version        string        // shown by /v1/meta
 	SessionKey     []byte        // signs the web pages' session cookies; random per process when empty
+	ExchangeKey    []byte        // HMAC key of exchange batches (ECOTAX_EXCHANGE_KEY); none: the exchange routes refuse
 }
 
 func (c *Config) defaults() {
@@ -56,9 +58,10 @@ type Deps struct {
 	Store    *store.DB
 	Engine   *calc.Engine
 	Filing   *filing.Params
-	Now      func() time.Time     // the clock; time.Now when nil
-	Log      *slog.Logger         // slog.Default() when nil
-	Registry *prometheus.Registry // a fresh registry when nil
+	Review   *exchange.ReviewParams // 复核 rules; the embedded fixtures when nil
+	Now      func() time.Time       // the clock; time.Now when nil
+	Log      *slog.Logger           // slog.Default() when nil
+	Registry *prometheus.Registry   // a fresh registry when nil
 	Config   Config
 }
 
@@ -76,6 +79,7 @@ type Server struct {
 	echo    *echo.Echo
 	meta    []byte
 	web     *webUI // the browser pages (api/web*.go)
+	review  *exchange.ReviewParams
 }
 
 // New builds the server and its routes.
@@ -107,6 +111,9 @@ func New(d Deps) *Server {
 		panic(err) // the templates are embedded: a broken one is a build mistake, caught by the tests
 	}
 	s.web = ui
+	if s.review = d.Review; s.review == nil {
+		s.review = defaultReviewParams() // api/reviews.go
+	}
 	s.routes(e)
 	return s
 }

@@ -101,7 +101,7 @@ var datasets = []*Dataset{
 		creditCode, region, period, f("outlet_no", Text, "排放口编号"), f("pollutant", Text, "污染物"), f("month", Month, "月份"),
 		req("flag_code", Text, "疑点代码"), f("detail", Text, "说明"), f("raised_on", Date, "发现日期")),
 	ds("review_requests", TaxToEnv, "复核提请", []string{"review_ref"},
-		reviewRef, creditCode, region, period, req("outlet_no", Text, "排放口编号"), f("pollutant", Text, "污染物"),
+		reviewRef, creditCode, region, period, f("outlet_no", Text, "排放口编号"), f("pollutant", Text, "污染物"),
 		f("month", Month, "月份"), req("flag_code", Text, "疑点代码"), req("reason", Text, "提请理由"),
 		req("received_on", Date, "收到日期"), req("deadline", Date, "复核期限")),
 
@@ -227,6 +227,18 @@ func (d *Dataset) Check(r Record) error {
 }
 
 const maxText = 2000
+
+// CheckText is "" for text a record may carry (UTF-8, no control
+// characters, at most max characters), else what is wrong with it.
+func CheckText(s string, max int) string {
+	if msg := checkValue(Text, s); msg != "" {
+		return msg
+	}
+	if utf8.RuneCountInString(s) > max {
+		return fmt.Sprintf("is longer than %d characters", max)
+	}
+	return ""
+}
 
 func checkValue(t Type, v string) string {
 	switch t {

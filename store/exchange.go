@@ -48,6 +48,9 @@ func (tx *Tx) InsertBatch(b *XBatch, files map[string][]byte, recs []XRecord) er
 		return err
 	}
 	for name, data := range files {
+		if data == nil {
+			data = []byte{} // an empty data file is a file, not NULL
+		}
 		if _, err := tx.exec(tx.q.InsertXFile, b.ID, name, data); err != nil {
 			return err
 		}

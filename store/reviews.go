@@ -18,6 +18,7 @@ type reviewQueries struct {
 	ListReviews    string `query:"list-reviews"`
 	AnswerReview   string `query:"answer-review"`
 	FinishReview   string `query:"finish-review"`
+	FindLiveRev    string `query:"find-live-review"`
 	InsertPenalty  string `query:"insert-penalty"`
 	InsertPenPoll  string `query:"insert-penalty-pollutant"`
 	InsertPenGen   string `query:"insert-penalty-generated"`
@@ -72,6 +73,19 @@ func (tx *Tx) getReview(q string, arg any, name string) (*exchange.Review, error
 	return &r, nil
 }
 
+// LiveReview finds the open or answered review of the same item as r,
+// or nil (a second one would be refused by the database).
+func (tx *Tx) LiveReview(r *exchange.Review) (*exchange.Review, error) {
+	var out exchange.Review
+	if err := tx.get(&out, tx.q.FindLiveRev, r.CreditCode, r.Period, r.OutletNo, r.Pollutant, r.Month, r.FlagCode); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ReviewFilter narrows the review listing; empty fields match everything.
 type ReviewFilter struct {
 	CreditCode, RegionPrefix, Period, Status string
@@ -79,9 +93,10 @@ type ReviewFilter struct {
 	Limit                                    int
 }
 
-// ListReviews lists reviews, earliest deadline first.
+// ListReviews lists reviews, earliest deadline first (at most f.Limit,
+// 200 when unset).
 func (tx *Tx) ListReviews(f ReviewFilter) ([]exchange.Review, error) {
-	if f.Limit <= 0 || f.Limit > 1000 {
+	if f.Limit <= 0 {
 		f.Limit = 200
 	}
 	overdue, day := 0, filing.Date("1900-01-01")

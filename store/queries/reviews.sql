@@ -41,3 +41,12 @@ WHERE id = ? AND version = ? AND status = 'open';
 -- applied (with the correction it became) or closed; only from answered.
 UPDATE reviews SET status = ?, correction_id = ?, applied_at = ?, applied_by = ?, version = version + 1, updated_at = ?
 WHERE id = ? AND version = ? AND status = 'answered';
+
+-- name: find-live-review
+-- The open or answered review of the same item, if any.
+SELECT id, ref, credit_code, period, outlet_no, source_id, pollutant, month, flag_code, reason, declaration_id,
+    item_status, received_on, deadline, status, version, opened_by, opinion, opinion_note, corrections, answered_on,
+    answered_by, answered_at, applied_at, applied_by, correction_id, created_at, updated_at
+FROM reviews
+WHERE credit_code = ? AND period = ? AND outlet_no = ? AND pollutant = ? AND month = ? AND flag_code = ?
+    AND status IN ('open', 'answered');
