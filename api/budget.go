@@ -16,8 +16,10 @@ import (
 	"github.com/ecotax/ecotax/calc/damage"
 	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/calc/fees"
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
 
@@ -152,10 +154,21 @@ func (s *Server) budgetReport(c echo.Context) error {
 	if !inScope(p, rr.Region) {
 		return outsideScope(p, "region", rr.Region)
 	}
+	// Months without a declaration fall back on the stored monitoring
+	// figures, which are derived data: bring them up to date first, as the
+	// monitoring routes do.
+	set, err := reconcileParams.On(param.NewDate(rr.Year, 1, 1))
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.RefreshAll(c.Request().Context(), int32(set.Places.Value.IntPart())); err != nil {
+		return err
+	}
+	codes := reconcile.NewCodes(s.engine.Tables().HJ212, s.engine.Names())
 	var in *budget.Input
 	err = s.view(c, func(tx *store.Tx) error {
 		var err error
-		in, err = tx.BudgetInput(calcs, rr.Region, rr.RegionName, rr.Year, tx.BudgetMonitoring())
+		in, err = tx.BudgetInput(calcs, rr.Region, rr.RegionName, rr.Year, tx.BudgetMonitoring(codes, reconcileParams))
 		return err
 	})
 	if err != nil {

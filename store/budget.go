@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -13,7 +15,9 @@ import (
 	"github.com/ecotax/ecotax/budget"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/ecocomp"
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/reconcile"
 )
 
 // budgetQueries are the named queries of queries/budget.sql.
@@ -364,11 +368,90 @@ func (tx *Tx) BudgetTaxpayers(prefix string, year int) ([]budget.StoredTaxpayer,
 }
 
 // BudgetMonitoring is the monitoring the budget consults for months
-// without a declaration. The monitoring tables (migrations 0010–0012) have
-// no reader of monthly figures per taxpayer and outlet yet; until they do,
-// every such month says monitoring was not available.
-func (tx *Tx) BudgetMonitoring() budget.Monitoring {
-	return budget.Unavailable{Reason: "stored monitoring figures are not yet readable per taxpayer and outlet (store: no monthly-figure reader)"}
+// without a declaration: the stored monthly figures of the taxpayer's
+// devices (store/monitoring.go), added up per outlet, statutory pollutant
+// and month by reconcile.Outlets exactly as a reconciliation does, with
+// the dated parameters in force in each month (kg per -Cou unit, decimal
+// places, minimum completeness). The caller brings the derived figures up
+// to date first (DB.RefreshAll).
+func (tx *Tx) BudgetMonitoring(codes *reconcile.Codes, params *reconcile.Params) budget.Monitoring {
+	return &budgetMonitoring{tx: tx, codes: codes, params: params}
+}
+
+type budgetMonitoring struct {
+	tx     *Tx
+	codes  *reconcile.Codes
+	params *reconcile.Params
+}
+
+// MonthlyFigures implements budget.Monitoring. A taxpayer without device
+// mappings has no figures (monitoring consulted, nothing found). A figure
+// is vouched for (Verified) when its valid records reach the minimum
+// completeness and the kg-per-unit rule is verified; otherwise the budget
+// line that uses it says unverified.
+func (m *budgetMonitoring) MonthlyFigures(creditCode string, year int) ([]budget.MonitoredFigure, error) {
+	devs, err := m.tx.ListDevices(DeviceFilter{CreditCode: creditCode})
+	if err != nil || len(devs) == 0 {
+		return nil, err
+	}
+	figs, err := m.tx.MonthlyFigures(creditCode, fmt.Sprintf("%04d-01", year), fmt.Sprintf("%04d-12", year))
+	if err != nil {
+		return nil, err
+	}
+	byMonth := map[string][]reconcile.DeviceFigure{}
+	var months []string
+	for i := range figs {
+		f := figs[i].Slim()
+		if _, ok := byMonth[f.Month]; !ok {
+			months = append(months, f.Month)
+		}
+		byMonth[f.Month] = append(byMonth[f.Month], f)
+	}
+	sort.Strings(months)
+	var out []budget.MonitoredFigure
+	for _, month := range months {
+		first, err := param.ParseDate(month + "-01")
+		if err != nil {
+			return nil, err
+		}
+		set, err := m.params.On(first)
+		if err != nil {
+			return nil, err
+		}
+		outs, _ := reconcile.Outlets(devs, byMonth[month], m.codes, int32(set.Places.Value.IntPart()), set.CouKg.Value)
+		keys := make([]reconcile.OutletKey, 0, len(outs))
+		for k := range outs {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if keys[i].OutletNo != keys[j].OutletNo {
+				return keys[i].OutletNo < keys[j].OutletNo
+			}
+			return keys[i].PollutantID < keys[j].PollutantID
+		})
+		for _, k := range keys {
+			o := outs[k]
+			if o.Counted == 0 {
+				continue // no -Cou at all: no emission figure to tax
+			}
+			p := m.codes.Names().ByID(o.PollutantID)
+			if p == nil {
+				continue
+			}
+			complete := o.Complete(set.MinCompleteness.Value)
+			ref := fmt.Sprintf("监测 %s %s %s：设备 %s，有效 %d/%d", o.OutletNo, o.Pollutant, month, strings.Join(o.Devices, ","), o.Valid, o.Units)
+			if !complete {
+				ref += fmt.Sprintf("（低于 %s 的完整率要求，%s）", set.MinCompleteness.Value, set.MinCompleteness.Where())
+			}
+			if !set.CouKg.Verified {
+				ref += fmt.Sprintf("（-Cou 折算千克的参数未核实：%s）", set.CouKg.Cite())
+			}
+			out = append(out, budget.MonitoredFigure{Outlet: o.OutletNo, Kind: p.Class(), Pollutant: o.Pollutant, Month: month,
+				EmissionKg: o.TotalKg, AvgConcentration: o.Mean, MaxConcentration: o.Max,
+				Verified: complete && set.CouKg.Verified, Ref: ref})
+		}
+	}
+	return out, nil
 }
 
 // BudgetInput gathers everything a region's budget for a year is computed

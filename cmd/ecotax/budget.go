@@ -11,7 +11,9 @@ import (
 
 	"github.com/ecotax/ecotax/budget"
 	"github.com/ecotax/ecotax/budget/report"
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
 
@@ -151,16 +153,32 @@ func budgetReport(e *env, args []string) int {
 	if err != nil {
 		return reportError(e, err)
 	}
+	rp, err := fixtures.LoadReconcile()
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax budget: reconciliation parameters:", err)
+		return exitInternal
+	}
+	set, err := rp.On(param.NewDate(rr.Year, 1, 1))
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax budget:", err)
+		return exitInternal
+	}
 	db, err := openStore(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax budget report:", err)
 		return exitInternal
 	}
 	defer db.Close()
+	// Monitoring figures are derived data: bring them up to date first.
+	if _, err := db.RefreshAll(e.ctx, int32(set.Places.Value.IntPart())); err != nil {
+		fmt.Fprintln(e.stderr, "ecotax budget report:", err)
+		return exitInternal
+	}
+	codes := reconcile.NewCodes(c.Engine.Tables().HJ212, c.Engine.Names())
 	var in *budget.Input
 	err = db.InTx(e.ctx, func(tx *store.Tx) error {
 		var err error
-		in, err = tx.BudgetInput(c, rr.Region, rr.RegionName, rr.Year, tx.BudgetMonitoring())
+		in, err = tx.BudgetInput(c, rr.Region, rr.RegionName, rr.Year, tx.BudgetMonitoring(codes, rp))
 		return err
 	})
 	if err != nil {
