@@ -9,9 +9,13 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/store/storetest"
@@ -352,5 +356,111 @@ func TestWebPagesLoadNothingFromElsewhere(t *testing.T) {
 	}
 	if p := b.get("/static/../go.mod"); p.status != 404 {
 		t.Errorf("path escape: %d", p.status)
+	}
+}
+
+// uploadRows fill the pre-check template (by column header): the rows
+// web/testdata/precheck-upload.json stands for.
+var uploadRows = []map[string]string{
+	{"排放口编号": "DA001", "排放口名称或噪声源名称": "锅炉排放口", "污染物类别": "大气污染物", "污染物名称": "二氧化硫", "税款所属月份": "2024-01",
+		"污染物排放量计算方法": "自动监测", "标准浓度值": "200", "污染物排放量(千克)": "1000", "月均浓度": "120", "最高浓度": "150"},
+	{"排放口编号": "DA001", "排放口名称或噪声源名称": "锅炉排放口", "污染物类别": "大气污染物", "污染物名称": "氮氧化物", "税款所属月份": "2024-01",
+		"污染物排放量计算方法": "自动监测", "标准浓度值": "200", "污染物排放量(千克)": "800.5"},
+	{"排放口编号": "DW001", "排放口名称或噪声源名称": "总排口", "污染物类别": "水污染物", "污染物名称": "化学需氧量", "税款所属月份": "2024-01",
+		"污染物排放量计算方法": "监测机构监测", "标准浓度值": "100", "污染物排放量(千克)": "2880", "废水排放量(吨)": "24000"},
+	{"排放口编号": "N1", "排放口名称或噪声源名称": "厂界东", "污染物类别": "噪声", "税款所属月份": "2024-01",
+		"标准值昼间(6-22时)": "65", "标准值夜间(22-6时)": "55", "昼间监测分贝数": "71", "昼间超标天数": "16"},
+	{"排放口编号": "S1", "排放口名称或噪声源名称": "尾矿库", "污染物类别": "固体废物", "污染物名称": "尾矿", "税款所属月份": "2024-02",
+		"本月产生量(吨)": "1000", "本月贮存量(吨)": "200", "本月处置量(吨)": "0", "本月综合利用量(吨)": "300"},
+}
+
+// fillTemplate writes rows into the downloaded template under its headers.
+func fillTemplate(t testing.TB, tpl []byte, rows []map[string]string) []byte {
+	f, err := excelize.OpenReader(bytes.NewReader(tpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet := f.GetSheetList()[0]
+	all, _ := f.GetRows(sheet)
+	col := map[string]int{}
+	for i, h := range all[0] {
+		col[h] = i + 1
+	}
+	for r, row := range rows {
+		for h, v := range row {
+			c, ok := col[h]
+			if !ok {
+				t.Fatalf("the template has no column %s", h)
+			}
+			cell, _ := excelize.CoordinatesToCellName(c, r+2)
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && h != "排放口编号" {
+				f.SetCellInt(sheet, cell, n) // a number cell, as a spreadsheet would store it
+			} else {
+				f.SetCellStr(sheet, cell, v)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// uploadExpected is what the API answers for the request the rows stand for.
+func uploadExpected(t testing.TB, e *env) map[string]string {
+	data, err := os.ReadFile("../web/testdata/precheck-upload.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc, "_comment")
+	body, _ := json.Marshal(doc)
+	r := e.do("", "POST", "/v1/tax/assessments", string(body), nil)
+	if r.status != 200 {
+		t.Fatalf("API: %d %s", r.status, trim(r.body))
+	}
+	return totalsOfResult(t, r.body)
+}
+
+// The template downloaded from the page, filled in and uploaded, gives the
+// API's totals for the same figures; a bad cell is named by its address
+// and nothing is computed.
+func TestWebPrecheckUpload(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
+	want := uploadExpected(t, e)
+	b := newBrowser(t, e)
+	b.get("/precheck")
+	tpl := b.get("/precheck/template.xlsx")
+	if tpl.status != 200 || !strings.HasPrefix(tpl.body, "PK") {
+		t.Fatalf("template: %d", tpl.status)
+	}
+	book := fillTemplate(t, []byte(tpl.body), uploadRows)
+	p := b.upload("/precheck/upload", map[string]string{"region": "500000", "period": "2024-Q1"}, book)
+	if p.status != 200 {
+		t.Fatalf("upload: %d %s", p.status, trim([]byte(p.body)))
+	}
+	if got := totalsOf(p.body); !reflect.DeepEqual(got, want) {
+		t.Fatalf("upload totals %v, API %v", got, want)
+	}
+	// The form is filled in from the workbook.
+	if !strings.Contains(p.body, `name="sources[0].pollutants[1].emission_kg" value="800.5"`) {
+		t.Error("the form was not filled from the workbook")
+	}
+	bad := append([]map[string]string{}, uploadRows...)
+	bad[1] = map[string]string{"排放口编号": "DA001", "污染物类别": "大气污染物", "污染物名称": "氮氧化物", "税款所属月份": "2024-01", "污染物排放量(千克)": "八百"}
+	bad = append(bad, map[string]string{"排放口编号": "X", "污染物类别": "光污染", "税款所属月份": "2024-05"})
+	p = b.upload("/precheck/upload", map[string]string{"region": "500000", "period": "2024-Q1"}, fillTemplate(t, []byte(tpl.body), bad))
+	if p.status != 400 || strings.Contains(p.body, `id="total-tax"`) {
+		t.Fatalf("bad upload: %d", p.status)
+	}
+	for _, cell := range []string{"预检数据!L3", "预检数据!C7"} {
+		if !strings.Contains(p.body, cell) {
+			t.Errorf("the errors do not name %s", cell)
+		}
 	}
 }

@@ -45,6 +45,7 @@ type FieldDef struct {
 	Kinds []string // source kinds that have it; nil: every kind
 	Hint  string
 	Unit  string
+	More  bool // rarely needed: folded under 更多选项
 }
 
 func (d FieldDef) forKind(kind string) bool {
@@ -99,16 +100,16 @@ var SourceFields = []FieldDef{
 	{Key: "stock_end", Label: "月末存栏量", Type: "decimal", Unit: "头/羽", Kinds: []string{"livestock"}},
 	{Key: "item", Label: "类型", Type: "text", List: "items", Kinds: []string{"sampling"}},
 	{Key: "quantity", Label: "特征指标数量", Type: "decimal", Kinds: []string{"sampling"}, Hint: "床位、吨污水等，按表四的特征指标"},
-	{Key: "beds", Label: "床位数", Type: "decimal", Kinds: []string{"sampling"}, Hint: "医院按污水量计算时用于判断规模"},
-	{Key: "exemption", Label: "免税或不属于直接排放", Type: "select", List: "exemptions"},
-	{Key: "penalty", Label: "以产生量为计税依据的情形", Type: "select", List: "penalties", Kinds: pens},
-	{Key: "facility", Label: "设施类型", Type: "select", List: "facilities", Kinds: airWater},
+	{Key: "beds", Label: "床位数", Type: "decimal", Kinds: []string{"sampling"}, Hint: "医院按污水量计算时用于判断规模", More: true},
+	{Key: "exemption", Label: "免税或不属于直接排放", Type: "select", List: "exemptions", More: true},
+	{Key: "penalty", Label: "以产生量为计税依据的情形", Type: "select", List: "penalties", Kinds: pens, More: true},
+	{Key: "facility", Label: "设施类型", Type: "select", List: "facilities", Kinds: airWater, More: true},
 }
 
 // PollutantFields are the inputs of one pollutant row of an air or water
 // outlet.
 var PollutantFields = []FieldDef{
-	{Key: "name", Label: "污染物名称", Type: "text", List: "names-", Hint: "法定名称、简称或 HJ 212 编码"},
+	{Key: "name", Label: "污染物名称", Type: "text", List: "names-"},
 	{Key: "emission_kg", Label: "排放量", Type: "decimal", Unit: "千克"},
 	{Key: "method", Label: "计算方法", Type: "select", List: "methods"},
 	{Key: "avg_concentration", Label: "月均浓度", Type: "decimal", Unit: "mg/m³ 或 mg/L"},
@@ -117,8 +118,8 @@ var PollutantFields = []FieldDef{
 	{Key: "value", Label: "pH值", Type: "decimal", Kinds: []string{"water"}, Hint: "仅 pH 值"},
 	{Key: "measured", Label: "实测值", Type: "decimal", Kinds: []string{"water"}, Hint: "色度、大肠菌群数"},
 	{Key: "standard", Label: "标准值", Type: "decimal", Kinds: []string{"water"}, Hint: "色度、大肠菌群数"},
-	{Key: "exceeds_standard", Label: "有超标记录", Type: "bool", Hint: "浓度值未显示的超标（如监督性监测超标）"},
-	{Key: "generated_kg", Label: "产生量", Type: "decimal", Unit: "千克", Hint: "仅在以产生量计税时填写"},
+	{Key: "exceeds_standard", Label: "有超标记录", Type: "bool", Hint: "浓度值未显示的超标（如监督性监测超标）", More: true},
+	{Key: "generated_kg", Label: "产生量", Type: "decimal", Unit: "千克", Hint: "仅在以产生量计税时填写", More: true},
 }
 
 // Form is a pre-check request as entered: every value is text.

@@ -25,7 +25,37 @@ type FieldView struct {
 	List                                     string   // datalist id
 	Options                                  []Option // select options
 	Errors                                   []ErrorView
+	More                                     bool
 }
+
+func split(fs []FieldView, more bool) []FieldView {
+	var out []FieldView
+	for _, f := range fs {
+		if f.More == more {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// moreOpen: the folded fields show when one of them is set or wrong.
+func moreOpen(fs []FieldView) bool {
+	for _, f := range fs {
+		if f.More && (f.Value != "" || f.Invalid()) {
+			return true
+		}
+	}
+	return false
+}
+
+// MainFields are the fields shown at once; MoreFields those folded.
+func (s SourceView) MainFields() []FieldView { return split(s.Fields, false) }
+func (s SourceView) MoreFields() []FieldView { return split(s.Fields, true) }
+func (s SourceView) MoreOpen() bool          { return moreOpen(s.Fields) }
+
+func (p PollutantView) MainFields() []FieldView { return split(p.Fields, false) }
+func (p PollutantView) MoreFields() []FieldView { return split(p.Fields, true) }
+func (p PollutantView) MoreOpen() bool          { return moreOpen(p.Fields) }
 
 // Invalid reports whether the field has errors (aria-invalid).
 func (f FieldView) Invalid() bool { return len(f.Errors) > 0 }
@@ -139,7 +169,7 @@ func BuildForm(f *Form, errs []calc.FieldError, ch Choices) *FormView {
 }
 
 func fieldView(d FieldDef, name, value, kind string, ch Choices) FieldView {
-	fv := FieldView{Name: name, ID: FieldID(name), Label: d.Label, Type: d.Type, Value: value, Unit: d.Unit, Hint: d.Hint}
+	fv := FieldView{Name: name, ID: FieldID(name), Label: d.Label, Type: d.Type, Value: value, Unit: d.Unit, Hint: d.Hint, More: d.More}
 	switch d.Type {
 	case "select":
 		list := d.List
