@@ -27,13 +27,14 @@ func ParseAmount(text string) (decimal.Decimal, string) {
 	if text == "" {
 		return decimal.Decimal{}, "empty number"
 	}
-	mant, exp := text, ""
+	mant, exp, e := text, "", 0
 	if i := strings.IndexAny(text, "eE"); i >= 0 {
 		mant, exp = text[:i], text[i+1:]
 		if exp == "" {
 			return decimal.Decimal{}, fmt.Sprintf("%q is not a decimal number", text)
 		}
-		e, err := strconv.Atoi(exp)
+		var err error
+		e, err = strconv.Atoi(exp)
 		if err != nil {
 			return decimal.Decimal{}, fmt.Sprintf("%q is not a decimal number", text)
 		}
@@ -68,10 +69,17 @@ func ParseAmount(text string) (decimal.Decimal, string) {
 	if neg {
 		d = decimal.Zero
 	}
-	if !d.Equal(d.Truncate(maxDecimals)) {
+	// The two range checks compare decimals only when the digits say the
+	// answer is not obvious: comparing across exponents costs a big.Int
+	// power of ten, and this runs for every number of every request.
+	if d.Exponent() < -maxDecimals && !d.Equal(d.Truncate(maxDecimals)) {
 		return decimal.Decimal{}, fmt.Sprintf("%s has more than %d decimals", text, maxDecimals)
 	}
-	if d.GreaterThan(maxValue) {
+	intDigits := strings.TrimLeft(digits, "0")
+	if i := strings.IndexByte(intDigits, '.'); i >= 0 {
+		intDigits = intDigits[:i]
+	}
+	if len(intDigits)+e > 15 && d.GreaterThan(maxValue) {
 		return decimal.Decimal{}, fmt.Sprintf("%s is above 1e15", text)
 	}
 	return d, ""

@@ -153,3 +153,27 @@ func FuzzDecodeAndAssess(f *testing.F) {
 		}
 	})
 }
+
+func TestParseAmountBoundaries(t *testing.T) {
+	for text, ok := range map[string]bool{
+		"1000000000000000":             true, // 1e15 itself
+		"1e15":                         true,
+		"0001e15":                      true,
+		"1000000000000000.0001":        false,
+		"1.1e15":                       false,
+		"10000000000000000":            false,
+		"999999999999999.999999999999": true,
+		"0.000000000001":               true,
+		"0.0000000000010":              true, // 13 written, 12 significant
+		"0.0000000000001":              false,
+		"1e-12":                        true,
+		"1e-13":                        false,
+		"-0":                           true,
+		"-0.0001":                      false,
+	} {
+		_, msg := calc.ParseAmount(text)
+		if (msg == "") != ok {
+			t.Errorf("%s: accepted=%t, want %t (%s)", text, msg == "", ok, msg)
+		}
+	}
+}

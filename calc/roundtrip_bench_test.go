@@ -49,3 +49,30 @@ func BenchmarkRoundTrip(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOnePollutant is the smallest useful request, where the fixed
+// cost per request (parameters, warnings, trace) shows.
+func BenchmarkOnePollutant(b *testing.B) {
+	e := testEngine(b)
+	data := []byte(`{"region":"500000","period":"2024-01","rates":{"air":"2.4"},"sources":[{"id":"DA001","kind":"air","month":"2024-01","pollutants":[{"name":"二氧化硫","emission_kg":"100","method":"automatic","avg_concentration":"120","max_concentration":"150","standard_concentration":"200"}]}]}`)
+	var req *calc.Request
+	var res *calc.Result
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req, _ = calc.DecodeRequest(data)
+		}
+	})
+	b.Run("assess", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			res, _ = e.Assess(req)
+		}
+	})
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			res.MarshalJSON()
+		}
+	})
+}

@@ -108,6 +108,17 @@ type scanner struct {
 	pos      int
 	maxDepth int
 	err      *Error
+	slab     []Value // values are carved from here, a chunk at a time
+}
+
+// newValue hands out the next value of the slab; a full slab is left to
+// the values already pointing into it and a new one started.
+func (p *scanner) newValue(k Kind) *Value {
+	if len(p.slab) == cap(p.slab) {
+		p.slab = make([]Value, 0, 32)
+	}
+	p.slab = append(p.slab, Value{Kind: k})
+	return &p.slab[len(p.slab)-1]
 }
 
 func (p *scanner) fail(at *loc, msg string) {
@@ -158,22 +169,24 @@ func (p *scanner) value(at *loc, depth int) *Value {
 		if !ok {
 			return nil
 		}
-		return &Value{Kind: KindString, Text: s}
+		v := p.newValue(KindString)
+		v.Text = s
+		return v
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number(at)
 	case c == 't':
-		return p.literal(at, "true", &Value{Kind: KindBool, Bool: true})
+		return p.literal(at, "true", KindBool, true)
 	case c == 'f':
-		return p.literal(at, "false", &Value{Kind: KindBool})
+		return p.literal(at, "false", KindBool, false)
 	case c == 'n':
-		return p.literal(at, "null", &Value{Kind: KindNull})
+		return p.literal(at, "null", KindNull, false)
 	default:
 		p.failAt(at, "invalid character "+describe(c)+" looking for beginning of value")
 		return nil
 	}
 }
 
-func (p *scanner) literal(at *loc, word string, v *Value) *Value {
+func (p *scanner) literal(at *loc, word string, k Kind, b bool) *Value {
 	if len(p.data)-p.pos < len(word) {
 		if string(p.data[p.pos:]) == word[:len(p.data)-p.pos] {
 			p.fail(at, "unexpected end of JSON input")
@@ -187,6 +200,8 @@ func (p *scanner) literal(at *loc, word string, v *Value) *Value {
 		return nil
 	}
 	p.pos += len(word)
+	v := p.newValue(k)
+	v.Bool = b
 	return v
 }
 
@@ -235,7 +250,9 @@ func (p *scanner) number(at *loc) *Value {
 		}
 	}
 	p.pos = i
-	return &Value{Kind: KindNumber, Text: string(d[start:i])}
+	v := p.newValue(KindNumber)
+	v.Text = string(d[start:i])
+	return v
 }
 
 func (p *scanner) numberFault(at *loc) {
@@ -366,7 +383,7 @@ func hex4(d []byte, i int) (rune, bool) {
 }
 
 func (p *scanner) object(at *loc, depth int) *Value {
-	v := &Value{Kind: KindObject}
+	v := p.newValue(KindObject)
 	p.pos++ // {
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
@@ -428,6 +445,9 @@ func (p *scanner) object(at *loc, depth int) *Value {
 		if p.err != nil {
 			return nil
 		}
+		if v.Fields == nil {
+			v.Fields = make([]Field, 0, 8)
+		}
 		v.Fields = append(v.Fields, Field{Key: key, Value: val})
 		p.skipSpace()
 		if p.pos >= len(p.data) {
@@ -448,7 +468,7 @@ func (p *scanner) object(at *loc, depth int) *Value {
 }
 
 func (p *scanner) array(at *loc, depth int) *Value {
-	v := &Value{Kind: KindArray}
+	v := p.newValue(KindArray)
 	p.pos++ // [
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
