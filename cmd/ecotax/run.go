@@ -45,6 +45,8 @@ var commands = map[string]command{
 	"token":     {cmdToken, "token create --role ROLE [--taxpayer CODE] [--region CODE] | list | revoke ID   manage API tokens"},
 	"import":    {cmdImport, "import hj212 [--stream] FILE...   store HJ 212 packets (every verdict kept, resends are no-ops) and update the monthly figures"},
 	"reconcile": {cmdReconcile, "reconcile run|flags|show --period P   declared vs monitored per outlet, pollutant and month, the tax of both, risk flags"},
+	"exchange":  {cmdExchange, "exchange export|import|verify   signed batches of the tax–environment exchange (涉税信息共享) as JSON Lines, CSV or XLSX"},
+	"review":    {cmdReview, "review list [--overdue]   复核 requests and their 15-day deadline (环境保护税法 第二十条)"},
 }
 
 // run is the whole program; main only calls it.

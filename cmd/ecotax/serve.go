@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/store"
 )
@@ -173,5 +174,13 @@ func serveConfig(e *env) (api.Config, error) {
 		cfg.RequestTimeout = d
 	}
 	cfg.TrustProxy = e.getenv("ECOTAX_TRUST_PROXY") == "1"
+	// The exchange key is optional for serving; a key that is set but too
+	// short is a mistake to stop on (docs/exchange.md).
+	if k := e.getenv("ECOTAX_EXCHANGE_KEY"); k != "" {
+		if err := exchange.CheckKey([]byte(k)); err != nil {
+			return cfg, fmt.Errorf("ECOTAX_EXCHANGE_KEY: %v", err)
+		}
+		cfg.ExchangeKey = []byte(k)
+	}
 	return cfg, nil
 }
