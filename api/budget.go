@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,35 +73,6 @@ func (s *Server) budgetLimits() budget.Limits {
 	return budget.Limits{MaxYear: y + 5}
 }
 
-// Who may do what with the compensation calculators and the budget. The
-// table sits here, beside its routes, because filing/role.go's table is
-// about taxpayers' data; the actions use the same names in the audit log.
-const (
-	actCompCompute   filing.Action = "compensation.compute" // damage claims, eco settlements: government work
-	actDamageRecord  filing.Action = "budget.damage_case.record"
-	actEcoRecord     filing.Action = "budget.eco_settlement.record"
-	actFeeRecord     filing.Action = "budget.fee_bill.record"
-	actBudgetInputs  filing.Action = "budget.inputs.read"
-	actBudgetCompute filing.Action = "budget.report"
-)
-
-var budgetPermissions = map[filing.Action][]filing.Role{
-	actCompCompute:   {filing.RoleTaxOfficer, filing.RoleEnvOfficer, filing.RoleFinance, filing.RoleAdmin},
-	actDamageRecord:  {filing.RoleEnvOfficer, filing.RoleFinance, filing.RoleAdmin},
-	actEcoRecord:     {filing.RoleEnvOfficer, filing.RoleFinance, filing.RoleAdmin},
-	actFeeRecord:     {filing.RoleFinance, filing.RoleAdmin},
-	actBudgetInputs:  {filing.RoleEnvOfficer, filing.RoleFinance, filing.RoleAdmin},
-	actBudgetCompute: {filing.RoleFinance, filing.RoleAdmin},
-}
-
-func budgetAllowed(c echo.Context, act filing.Action) (filing.Principal, error) {
-	p := who(c)
-	if !slices.Contains(budgetPermissions[act], p.Role) {
-		return p, apiError(calc.KindForbidden, "forbidden", "无权执行该操作", "role "+string(p.Role)+" may not "+string(act))
-	}
-	return p, nil
-}
-
 // inScope reports whether a region-bound token covers a GB/T 2260 code.
 func inScope(p filing.Principal, code string) bool {
 	return p.Region == "" || strings.HasPrefix(code, filing.RegionPrefix(p.Region))
@@ -131,7 +101,7 @@ func (s *Server) jsonBody(c echo.Context) ([]byte, error) {
 // budgetReport computes a region's budget for a year with its scenarios:
 // JSON (default), XLSX or SVG. Nothing is stored.
 func (s *Server) budgetReport(c echo.Context) error {
-	p, err := budgetAllowed(c, actBudgetCompute)
+	p, err := allowed(c, filing.ActBudgetReport)
 	if err != nil {
 		return err
 	}
@@ -230,7 +200,7 @@ func (s *Server) listFilter(c echo.Context, p filing.Principal) (prefix string, 
 }
 
 func (s *Server) createDamageCase(c echo.Context) error {
-	p, err := budgetAllowed(c, actDamageRecord)
+	p, err := allowed(c, filing.ActDamageCaseRecord)
 	if err != nil {
 		return err
 	}
@@ -261,7 +231,7 @@ func (s *Server) createDamageCase(c echo.Context) error {
 			return nil, err
 		}
 		id := strconv.FormatInt(row.ID, 10)
-		if err := s.audit(tx, c, actDamageRecord, "budget_damage_case", id, "", nil, row); err != nil {
+		if err := s.audit(tx, c, filing.ActDamageCaseRecord, "budget_damage_case", id, "", nil, row); err != nil {
 			return nil, err
 		}
 		return &createdResult{location: "/v1/budget/damage-cases/" + id, body: damageCaseView{row, rec.Claim}}, nil
@@ -276,7 +246,7 @@ type damageCaseView struct {
 }
 
 func (s *Server) listDamageCases(c echo.Context) error {
-	p, err := budgetAllowed(c, actBudgetInputs)
+	p, err := allowed(c, filing.ActBudgetInputsRead)
 	if err != nil {
 		return err
 	}
@@ -296,7 +266,7 @@ func (s *Server) listDamageCases(c echo.Context) error {
 }
 
 func (s *Server) getDamageCase(c echo.Context) error {
-	p, err := budgetAllowed(c, actBudgetInputs)
+	p, err := allowed(c, filing.ActBudgetInputsRead)
 	if err != nil {
 		return err
 	}
@@ -319,7 +289,7 @@ func (s *Server) getDamageCase(c echo.Context) error {
 }
 
 func (s *Server) deleteDamageCase(c echo.Context) error {
-	p, err := budgetAllowed(c, actDamageRecord)
+	p, err := allowed(c, filing.ActDamageCaseRecord)
 	if err != nil {
 		return err
 	}
@@ -354,7 +324,7 @@ func (s *Server) deleteRecord(c echo.Context, fn func(tx *store.Tx) (any, error)
 }
 
 func (s *Server) createEcoSettlement(c echo.Context) error {
-	p, err := budgetAllowed(c, actEcoRecord)
+	p, err := allowed(c, filing.ActEcoSettlementRecord)
 	if err != nil {
 		return err
 	}
@@ -380,7 +350,7 @@ func (s *Server) createEcoSettlement(c echo.Context) error {
 			return nil, err
 		}
 		id := strconv.FormatInt(row.ID, 10)
-		if err := s.audit(tx, c, actEcoRecord, "budget_eco_settlement", id, "", nil, row); err != nil {
+		if err := s.audit(tx, c, filing.ActEcoSettlementRecord, "budget_eco_settlement", id, "", nil, row); err != nil {
 			return nil, err
 		}
 		return &createdResult{location: "/v1/budget/eco-settlements/" + id, body: ecoSettlementView{row, rec.Result}}, nil
@@ -404,7 +374,7 @@ func ecoVisible(p filing.Principal, parties map[string]string) bool {
 }
 
 func (s *Server) listEcoSettlements(c echo.Context) error {
-	p, err := budgetAllowed(c, actBudgetInputs)
+	p, err := allowed(c, filing.ActBudgetInputsRead)
 	if err != nil {
 		return err
 	}
@@ -424,7 +394,7 @@ func (s *Server) listEcoSettlements(c echo.Context) error {
 }
 
 func (s *Server) getEcoSettlement(c echo.Context) error {
-	p, err := budgetAllowed(c, actBudgetInputs)
+	p, err := allowed(c, filing.ActBudgetInputsRead)
 	if err != nil {
 		return err
 	}
@@ -447,7 +417,7 @@ func (s *Server) getEcoSettlement(c echo.Context) error {
 }
 
 func (s *Server) deleteEcoSettlement(c echo.Context) error {
-	p, err := budgetAllowed(c, actEcoRecord)
+	p, err := allowed(c, filing.ActEcoSettlementRecord)
 	if err != nil {
 		return err
 	}
@@ -471,7 +441,7 @@ func (s *Server) deleteEcoSettlement(c echo.Context) error {
 }
 
 func (s *Server) createFeeBill(c echo.Context) error {
-	p, err := budgetAllowed(c, actFeeRecord)
+	p, err := allowed(c, filing.ActFeeBillRecord)
 	if err != nil {
 		return err
 	}
@@ -510,7 +480,7 @@ func (s *Server) createFeeBill(c echo.Context) error {
 			return nil, err
 		}
 		id := strconv.FormatInt(row.ID, 10)
-		if err := s.audit(tx, c, actFeeRecord, "budget_fee_bill", id, "", nil, row); err != nil {
+		if err := s.audit(tx, c, filing.ActFeeBillRecord, "budget_fee_bill", id, "", nil, row); err != nil {
 			return nil, err
 		}
 		return &createdResult{location: "/v1/budget/fee-bills/" + id, body: row}, nil
@@ -518,7 +488,7 @@ func (s *Server) createFeeBill(c echo.Context) error {
 }
 
 func (s *Server) listFeeBills(c echo.Context) error {
-	p, err := budgetAllowed(c, actBudgetInputs)
+	p, err := allowed(c, filing.ActBudgetInputsRead)
 	if err != nil {
 		return err
 	}
@@ -538,7 +508,7 @@ func (s *Server) listFeeBills(c echo.Context) error {
 }
 
 func (s *Server) getFeeBill(c echo.Context) error {
-	p, err := budgetAllowed(c, actBudgetInputs)
+	p, err := allowed(c, filing.ActBudgetInputsRead)
 	if err != nil {
 		return err
 	}
@@ -561,7 +531,7 @@ func (s *Server) getFeeBill(c echo.Context) error {
 }
 
 func (s *Server) deleteFeeBill(c echo.Context) error {
-	p, err := budgetAllowed(c, actFeeRecord)
+	p, err := allowed(c, filing.ActFeeBillRecord)
 	if err != nil {
 		return err
 	}

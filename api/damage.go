@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/filing"
 )
 
 // Damage compensation (生态环境损害赔偿) claims are government work: the
@@ -77,7 +78,7 @@ func (s *Server) listDamageParameterSets(c echo.Context) error {
 // nothing is stored. A multiplier outside its range, an unconfirmed class
 // or an unknown field is a 400 naming the field.
 func (s *Server) calculateDamage(c echo.Context) error {
-	if _, err := budgetAllowed(c, actCompCompute); err != nil {
+	if _, err := allowed(c, filing.ActCompensationCompute); err != nil {
 		return err
 	}
 	body, err := s.jsonBody(c)

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecotax/ecotax/calc/ecocomp"
+	"github.com/ecotax/ecotax/filing"
 )
 
 // Horizontal ecological compensation (横向生态保护补偿) settlements are
@@ -54,7 +55,7 @@ func (s *Server) listEcoSchemes(c echo.Context) error {
 // calculateEcoSettlement settles a year (docs/ecocomp.md) with its trace;
 // nothing is stored. An unknown water class is a 400 naming its path.
 func (s *Server) calculateEcoSettlement(c echo.Context) error {
-	if _, err := budgetAllowed(c, actCompCompute); err != nil {
+	if _, err := allowed(c, filing.ActCompensationCompute); err != nil {
 		return err
 	}
 	body, err := s.jsonBody(c)

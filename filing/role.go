@@ -68,6 +68,14 @@ const (
 	ActOutputWrite    Action = "output.write"    // production output (产量) per month
 	ActReconcileRun   Action = "reconcile.run"   // run a reconciliation
 	ActReconcileRead  Action = "reconcile.read"  // results, items, risk flags
+
+	// Compensation calculators and the finance budget (issue 5, docs/budget.md).
+	ActCompensationCompute Action = "compensation.compute"         // damage claims, eco settlements: government work
+	ActDamageCaseRecord    Action = "budget.damage_case.record"    // record or delete a damage case
+	ActEcoSettlementRecord Action = "budget.eco_settlement.record" // record or delete a settlement
+	ActFeeBillRecord       Action = "budget.fee_bill.record"       // record or delete a fee bill
+	ActBudgetInputsRead    Action = "budget.inputs.read"
+	ActBudgetReport        Action = "budget.report"
 )
 
 // permissions is the one table of who may do what. Scope (which taxpayers)
@@ -97,6 +105,13 @@ var permissions = map[Action][]Role{
 	ActOutputWrite:       {RoleEnterprise, RoleAdmin},
 	ActReconcileRun:      {RoleTaxOfficer, RoleAdmin},
 	ActReconcileRead:     {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+
+	ActCompensationCompute: {RoleTaxOfficer, RoleEnvOfficer, RoleFinance, RoleAdmin},
+	ActDamageCaseRecord:    {RoleEnvOfficer, RoleFinance, RoleAdmin},
+	ActEcoSettlementRecord: {RoleEnvOfficer, RoleFinance, RoleAdmin},
+	ActFeeBillRecord:       {RoleFinance, RoleAdmin},
+	ActBudgetInputsRead:    {RoleEnvOfficer, RoleFinance, RoleAdmin},
+	ActBudgetReport:        {RoleFinance, RoleAdmin},
 }
 
 // Principal is the authenticated caller.
