@@ -29,10 +29,20 @@ type Engine struct {
 
 type paramText struct {
 	key, value, from, to, where string
+	warning                     string // the unverified_parameter message, if any
+	// The long texts again, encoded as JSON strings once: every result
+	// that uses the row repeats them.
+	sourceJSON, warningJSON []byte
 }
 
 func (e *Engine) addParam(m *param.Meta, key, value string) {
-	e.params[m] = paramText{key: key, value: value, from: m.From.String(), to: m.To.String(), where: m.Where()}
+	pt := paramText{key: key, value: value, from: m.From.String(), to: m.To.String(), where: m.Where()}
+	pt.sourceJSON = encodeString(m.Source)
+	if !m.Verified {
+		pt.warning = "参数 " + key + " = " + value + " 未经核实（可信度 " + m.Confidence + "，" + pt.where + "）：来源 " + m.Source
+		pt.warningJSON = encodeString(pt.warning)
+	}
+	e.params[m] = pt
 }
 
 // indexParams renders the text of every parameter row.
@@ -412,10 +422,9 @@ func (a *assessment) finish() {
 	for _, u := range a.uses {
 		m, pt := u.meta, a.e.params[u.meta]
 		res.Parameters = append(res.Parameters, ParamUse{Key: pt.key, Region: u.region, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,
-			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where})
+			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, sourceJSON: pt.sourceJSON})
 		if !m.Verified {
-			res.Warnings = append(res.Warnings, Warning{Code: "unverified_parameter",
-				Message: "参数 " + pt.key + " = " + pt.value + " 未经核实（可信度 " + m.Confidence + "，" + pt.where + "）：来源 " + m.Source})
+			res.Warnings = append(res.Warnings, Warning{Code: "unverified_parameter", Message: pt.warning, messageJSON: pt.warningJSON})
 		}
 	}
 }

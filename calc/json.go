@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -17,7 +16,14 @@ import (
 
 // MarshalJSON writes the contract's response shape.
 func (r *Result) MarshalJSON() ([]byte, error) {
-	w := jsonWriter{b: make([]byte, 0, 1024+600*len(r.Lines)+300*len(r.trace))}
+	size := 1024 + 700*len(r.Lines) + 400*len(r.trace)
+	for i := range r.Parameters {
+		size += 200 + len(r.Parameters[i].Source)
+	}
+	for i := range r.Warnings {
+		size += 40 + len(r.Warnings[i].Message)
+	}
+	w := jsonWriter{b: make([]byte, 0, size)}
 	w.open('{')
 	if r.Taxpayer != (Taxpayer{}) {
 		w.key("taxpayer")
@@ -28,9 +34,9 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	}
 	w.optStr("region", r.Region)
 	w.optStr("period", r.Period)
-	w.field("total_tax_due", money(r.TotalTaxDue))
-	w.field("total_reduction", money(r.TotalReduction))
-	w.field("total_tax", money(r.TotalTax))
+	w.decField("total_tax_due", r.TotalTaxDue, 2)
+	w.decField("total_reduction", r.TotalReduction, 2)
+	w.decField("total_tax", r.TotalTax, 2)
 	w.field("rounding", string(r.Rounding))
 
 	eqPlaces := int32(2)
@@ -49,7 +55,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		w.field("path", l.Path)
 		w.optStr("group", l.Group)
 		w.optBool("fugitive", l.Fugitive)
-		w.field("quantity", l.Quantity.String())
+		w.decField("quantity", l.Quantity, -1)
 		w.field("unit", l.Unit)
 		w.optDec("equivalent_value", l.EquivalentValue, -1)
 		w.optDec("equivalents", l.Equivalents, eqPlaces)
@@ -62,10 +68,10 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		w.optDec("exceed_db", l.ExceedDB, -1)
 		w.optBool("halved", l.Halved)
 		w.optBool("doubled", l.Doubled)
-		w.field("tax_due", money(l.TaxDue))
+		w.decField("tax_due", l.TaxDue, 2)
 		w.optDec("reduction_factor", l.ReductionFactor, -1)
-		w.field("reduction", money(l.Reduction))
-		w.field("tax", money(l.Tax))
+		w.decField("reduction", l.Reduction, 2)
+		w.decField("tax", l.Tax, 2)
 		w.key("rules")
 		w.open('[')
 		for _, rule := range l.Rules {
@@ -83,9 +89,9 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	for _, m := range r.Months {
 		w.open('{')
 		w.field("month", m.Month)
-		w.field("tax_due", money(m.TaxDue))
-		w.field("reduction", money(m.Reduction))
-		w.field("tax", money(m.Tax))
+		w.decField("tax_due", m.TaxDue, 2)
+		w.decField("reduction", m.Reduction, 2)
+		w.decField("tax", m.Tax, 2)
 		w.close('}')
 	}
 	w.close(']')
@@ -99,7 +105,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		w.field("value", p.Value)
 		w.field("effective_from", p.EffectiveFrom)
 		w.optStr("effective_to", p.EffectiveTo)
-		w.field("source", p.Source)
+		w.fieldJSON("source", p.Source, p.sourceJSON)
 		w.boolField("verified", p.Verified)
 		w.field("confidence", p.Confidence)
 		w.field("where", p.Where)
@@ -112,7 +118,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	for _, wn := range r.Warnings {
 		w.open('{')
 		w.field("code", wn.Code)
-		w.field("message", wn.Message)
+		w.fieldJSON("message", wn.Message, wn.messageJSON)
 		w.optStr("path", wn.Path)
 		w.close('}')
 	}
@@ -135,8 +141,6 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	w.close('}')
 	return w.b, nil
 }
-
-func money(d decimal.Decimal) string { return d.StringFixed(2) }
 
 // jsonWriter appends JSON to a byte slice. It tracks only whether the
 // next member needs a comma.
@@ -176,6 +180,24 @@ func (w *jsonWriter) field(k, v string) {
 	w.more = true
 }
 
+// fieldJSON writes a member whose value may come pre-encoded.
+func (w *jsonWriter) fieldJSON(k, v string, encoded []byte) {
+	if encoded == nil {
+		w.field(k, v)
+		return
+	}
+	w.key(k)
+	w.b = append(w.b, encoded...)
+	w.more = true
+}
+
+// encodeString returns s as a JSON string.
+func encodeString(s string) []byte {
+	var w jsonWriter
+	w.str(s)
+	return w.b
+}
+
 func (w *jsonWriter) optStr(k, v string) {
 	if v != "" {
 		w.field(k, v)
@@ -201,14 +223,19 @@ func (w *jsonWriter) intField(k string, v int) {
 }
 
 func (w *jsonWriter) optDec(k string, d decimal.NullDecimal, places int32) {
-	if !d.Valid {
-		return
+	if d.Valid {
+		w.decField(k, d.Decimal, places)
 	}
-	if places >= 0 {
-		w.field(k, d.Decimal.StringFixed(places))
-	} else {
-		w.field(k, d.Decimal.String())
-	}
+}
+
+// decField writes a decimal as a JSON string: String() when places < 0,
+// StringFixed(places) otherwise.
+func (w *jsonWriter) decField(k string, d decimal.Decimal, places int32) {
+	w.key(k)
+	w.b = append(w.b, '"')
+	w.b = appendDecimal(w.b, d, places)
+	w.b = append(w.b, '"')
+	w.more = true
 }
 
 const hexDigits = "0123456789abcdef"
@@ -217,22 +244,6 @@ const hexDigits = "0123456789abcdef"
 // off: quotes, backslashes and control characters escaped, U+2028 and
 // U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
 func (w *jsonWriter) str(s string) {
-	if utf8.ValidString(s) && !strings.Contains(s, "\u2028") && !strings.Contains(s, "\u2029") {
-		// The common case: only ASCII bytes may need escaping, and those
-		// never occur inside a multi-byte sequence.
-		b := append(w.b, '"')
-		start := 0
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
-				b = append(b, s[start:i]...)
-				b = appendEscapedASCII(b, c)
-				start = i + 1
-			}
-		}
-		b = append(b, s[start:]...)
-		w.b = append(b, '"')
-		return
-	}
 	b := append(w.b, '"')
 	start := 0
 	for i := 0; i < len(s); {

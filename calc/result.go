@@ -81,6 +81,8 @@ type ParamUse struct {
 	Verified      bool
 	Confidence    string
 	Where         string // fixture file:line, or "request"
+
+	sourceJSON []byte // Source already encoded as a JSON string
 }
 
 // Warning is something the reader must know that is not an error: an
@@ -90,4 +92,6 @@ type Warning struct {
 	Code    string
 	Message string
 	Path    string
+
+	messageJSON []byte // Message already encoded, for the fixed ones
 }

@@ -1,0 +1,35 @@
+package calc
+
+import (
+	"math/big"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// appendDecimal must print exactly what shopspring prints, for small and
+// huge coefficients, every exponent and every number of places.
+func TestAppendDecimalMatchesShopspring(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var d decimal.Decimal
+		switch rapid.IntRange(0, 3).Draw(t, "shape") {
+		case 0:
+			d = decimal.New(rapid.Int64().Draw(t, "c"), rapid.Int32Range(-20, 20).Draw(t, "exp"))
+		case 1:
+			d = decimal.New(rapid.Int64Range(-100000, 100000).Draw(t, "c"), rapid.Int32Range(-6, 3).Draw(t, "exp"))
+		case 2:
+			c, _ := new(big.Int).SetString(rapid.StringMatching(`-?[1-9][0-9]{18,40}`).Draw(t, "big"), 10)
+			d = decimal.NewFromBigInt(c, rapid.Int32Range(-30, 5).Draw(t, "exp"))
+		default:
+			d = decimal.Decimal{} // the zero value
+		}
+		if got, want := formatDecimal(d, -1), d.String(); got != want {
+			t.Fatalf("String of %v: got %s, want %s", d, got, want)
+		}
+		places := rapid.Int32Range(0, 6).Draw(t, "places")
+		if got, want := formatDecimal(d, places), d.StringFixed(places); got != want {
+			t.Fatalf("StringFixed(%d) of %v: got %s, want %s", places, d, got, want)
+		}
+	})
+}
