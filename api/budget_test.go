@@ -472,3 +472,62 @@ func TestBudgetBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestBudgetRoutesEveryRole walks the compensation and budget routes as
+// every role: the roles allowed get past authorization, the others 403,
+// no token 401.
+func TestBudgetRoutesEveryRole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		var ids struct{ d, s, f int64 }
+		var created struct{ ID int64 }
+		must(t, e.do("admin", "POST", "/v1/budget/damage-cases", damageCase, nil), 201).json(t, &created)
+		ids.d = created.ID
+		must(t, e.do("admin", "POST", "/v1/budget/eco-settlements", ecoSettlement("II"), nil), 201).json(t, &created)
+		ids.s = created.ID
+		must(t, e.do("admin", "POST", "/v1/budget/fee-bills", feeBill, nil), 201).json(t, &created)
+		ids.f = created.ID
+		compute := []string{"tax_officer", "env_officer", "finance", "admin"}
+		keepers := []string{"env_officer", "finance", "admin"}
+		financeOnly := []string{"finance", "admin"}
+		routes := []struct {
+			method, path string
+			body         any
+			roles        []string
+		}{
+			{"POST", "/v1/damage/calculate", gc130Claim, compute},
+			{"POST", "/v1/ecocomp/calculate", ecoSettlement("II")["settlement"], compute},
+			{"POST", "/v1/budget/damage-cases", damageCase, keepers},
+			{"GET", "/v1/budget/damage-cases", nil, keepers},
+			{"GET", fmt.Sprintf("/v1/budget/damage-cases/%d", ids.d), nil, keepers},
+			{"POST", "/v1/budget/eco-settlements", ecoSettlement("II"), keepers},
+			{"GET", "/v1/budget/eco-settlements", nil, keepers},
+			{"GET", fmt.Sprintf("/v1/budget/eco-settlements/%d", ids.s), nil, keepers},
+			{"POST", "/v1/budget/fee-bills", feeBill, financeOnly},
+			{"GET", "/v1/budget/fee-bills", nil, keepers},
+			{"GET", fmt.Sprintf("/v1/budget/fee-bills/%d", ids.f), nil, keepers},
+			{"POST", "/v1/budget/reports", obj{"region": "500000", "year": 2024}, financeOnly},
+		}
+		for _, role := range []string{"enterprise", "enterprise_b", "tax_officer", "tax_officer_bj", "env_officer", "finance", "admin", ""} {
+			for _, r := range routes {
+				res := e.do(role, r.method, r.path, r.body, nil)
+				switch {
+				case role == "":
+					if res.status != 401 {
+						t.Errorf("%s %s without a token: %d", r.method, r.path, res.status)
+					}
+				case contains(r.roles, strings.TrimSuffix(strings.TrimSuffix(role, "_bj"), "_b")):
+					// A calculator has no region: a tax officer of Beijing may compute.
+					if res.status >= 300 {
+						t.Errorf("%s %s as %s: %d %s", r.method, r.path, role, res.status, trim(res.body))
+					}
+				default:
+					if res.status != 403 {
+						t.Errorf("%s %s as %s: %d, want 403", r.method, r.path, role, res.status)
+					}
+					res.problem(t)
+				}
+			}
+		}
+	})
+}
