@@ -81,7 +81,7 @@ type Input struct {
 	AsOf     param.Date // the day of the run
 	Sources  []*filing.Source
 	Declared *Declared // nil: nothing submitted
-	LastYear *Declared // the same period a year before; nil when none
+	LastYear *Declared // the same period a year before (only source, month and emission are read); nil when none
 	Devices  []Device  // mappings of the taxpayer active in the period
 	Figures  []DeviceFigure
 	Outputs  []Output // months of the period
@@ -514,8 +514,18 @@ func (w *work) tax() {
 			w.spread(res, built, w.in.Declared.Figures, w.srcByID, func(it *Item) *filing.Money { return &it.DeclaredTax })
 		}
 	}
-	figs, srcs := w.monitoredFigures()
+	figs, srcs, changed := w.monitoredFigures()
 	if len(figs) == 0 {
+		return
+	}
+	if !changed && w.res.DeclaredTax.Valid {
+		// Monitoring confirms every declared figure: the same request,
+		// the same tax; no second run of the engine.
+		w.res.MonitoredTax = w.res.DeclaredTax
+		w.res.TaxDifference = filing.MoneyOf(decimal.Zero)
+		for _, it := range w.items {
+			it.MonitoredTax = it.DeclaredTax
+		}
 		return
 	}
 	res, built, err := w.assess(srcs, figs)
@@ -594,16 +604,20 @@ func (w *work) spread(res *calc.Result, built *filing.Built, figs []filing.Figur
 // declared (a registered source, or one made up for the outlet and
 // pollutant, with a negative ID). Concentrations are replaced only when
 // the monitoring has comparable ones.
-func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source) {
+func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source, bool) {
 	srcs := make(map[int64]*filing.Source, len(w.srcByID)+4)
 	for id, s := range w.srcByID {
 		srcs[id] = s
 	}
 	used := map[itemKey]bool{}
+	changed := false // whether any figure differs from the declaration
 	var figs []filing.Figure
+	same := func(a, b decimal.NullDecimal) bool { return a.Valid == b.Valid && a.Decimal.Equal(b.Decimal) }
 	replace := func(f *filing.Figure, it *Item, o *OutletFigure) {
+		changed = changed || !same(f.EmissionKg, it.MonitoredKg)
 		f.EmissionKg = it.MonitoredKg
 		if o != nil && o.Mean.Valid {
+			changed = changed || !same(f.AvgConcentration, o.Mean) || !same(f.MaxConcentration, o.Max)
 			f.AvgConcentration, f.MaxConcentration = o.Mean, o.Max
 		}
 	}
@@ -617,7 +631,9 @@ func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source) {
 					if used[k] {
 						// A second source of the same outlet and pollutant:
 						// the monitored total went to the first.
-						g.EmissionKg = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
+						zero := decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
+						changed = changed || !same(g.EmissionKg, zero)
+						g.EmissionKg = zero
 					} else {
 						replace(&g, it, w.outlets[k])
 						used[k] = true
@@ -655,8 +671,9 @@ func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source) {
 		replace(&f, it, w.outlets[k])
 		figs = append(figs, f)
 		used[k] = true
+		changed = true
 	}
-	return figs, srcs
+	return figs, srcs, changed
 }
 
 func (w *work) sortedKeys() []itemKey {

@@ -313,3 +313,39 @@ func TestUndeclaredPollutant(t *testing.T) {
 		t.Errorf("%d NOx flags, want 2: %+v", n, res.Flags)
 	}
 }
+
+// TestConfirmed: when monitoring confirms every declared emission the
+// monitored side is the declaration itself: the same tax, no flags about
+// amounts.
+func TestConfirmed(t *testing.T) {
+	in := loadCase(t, "case1.json")
+	in.Figures = nil
+	for _, f := range in.Declared.Figures {
+		if f.SourceID == 4 { // DA002 has no device
+			continue
+		}
+		dev, code, basis, units := int64(7), map[int64]string{1: "a21026", 2: "a21002"}[f.SourceID], "hour", 744
+		if f.SourceID == 3 {
+			dev, code, basis, units = 8, "w01018", "day", 31
+		}
+		in.Figures = append(in.Figures, reconcile.DeviceFigure{DeviceID: dev, Code: code, Month: f.Month, Basis: monitor.Basis(basis),
+			Total: f.EmissionKg.Decimal, TotalCount: units, Valid: units, Units: units})
+	}
+	res, err := reconciler(t, in.Period.End()).Taxpayer(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.MonitoredTax.Decimal.Equal(res.DeclaredTax.Decimal) || res.TaxDifference.Decimal.Sign() != 0 || !res.MonitoredTax.Valid {
+		t.Errorf("taxes %s %s %s", nd(res.DeclaredTax.NullDecimal), nd(res.MonitoredTax.NullDecimal), nd(res.TaxDifference.NullDecimal))
+	}
+	for _, f := range res.Flags {
+		if f.Code == reconcile.FlagMonitoredAbove {
+			t.Errorf("flag %+v", f)
+		}
+	}
+	for _, it := range res.Items {
+		if it.MonitoredKg.Valid && (it.Status != reconcile.StatusMatch || !it.MonitoredTax.Decimal.Equal(it.DeclaredTax.Decimal)) {
+			t.Errorf("item %+v", it)
+		}
+	}
+}

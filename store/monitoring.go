@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -200,9 +201,11 @@ func (s *IngestStats) Add(o IngestStats) {
 // PacketHash is how a packet is recognised when it comes again: the
 // SHA-256 of its raw bytes without a trailing CR LF (a packet read from a
 // file line has lost it; the same packet off the wire has it).
-func PacketHash(raw string) string {
-	raw = strings.TrimSuffix(raw, "\r\n")
-	h := sha256.Sum256([]byte(raw))
+func PacketHash(raw string) string { return hashBytes([]byte(raw)) }
+
+func hashBytes(raw []byte) string {
+	raw = bytes.TrimSuffix(raw, []byte("\r\n"))
+	h := sha256.Sum256(raw)
 	return hex.EncodeToString(h[:])
 }
 
@@ -250,7 +253,8 @@ func codes(is []hj212.Issue) string {
 func rowOf(in Incoming, now time.Time) *packetRow {
 	p := in.Packet
 	quoted := false
-	r := &packetRow{hash: PacketHash(p.Raw), raw: []byte(p.Raw), origin: text(in.Origin, &quoted), verdict: p.Verdict.String(),
+	raw := []byte(p.Raw)
+	r := &packetRow{hash: hashBytes(raw), raw: raw, origin: text(in.Origin, &quoted), verdict: p.Verdict.String(),
 		reason: text(p.Reason, &quoted), problems: codes(p.Problems), warnings: codes(p.Warnings),
 		qn: text(p.QN, &quoted), cn: text(p.CN, &quoted), mn: text(p.MN, &quoted), flag: p.Flag,
 		dataTime: text(p.DataTime, &quoted), pairs: len(p.CP), received: now}
@@ -260,6 +264,7 @@ func rowOf(in Incoming, now time.Time) *packetRow {
 	// Values are kept for accepted packets that say whose (MN) and when
 	// (DataTime) they are; a rejected packet's values are not trusted.
 	if p.Accepted() && r.mn != "" && r.month != "" {
+		r.values = make([]valueRow, 0, len(p.CP))
 		for i := range p.CP {
 			q := &p.CP[i]
 			if q.Code == "" {

@@ -26,6 +26,7 @@ type reconcileQueries struct {
 	RcSources      string `query:"rc-sources"`
 	RcDeclarations string `query:"rc-declarations"`
 	RcFigures      string `query:"rc-figures"`
+	RcEmissions    string `query:"rc-emissions"`
 	RcDevices      string `query:"rc-devices"`
 	RcMonthly      string `query:"rc-monthly"`
 	RcOutputs      string `query:"rc-outputs"`
@@ -59,6 +60,13 @@ func lastYear(p filing.Period) string { return strconv.Itoa(p.Year-1) + p.Text[4
 type figureRow struct {
 	DeclarationID int64 `db:"declaration_id"`
 	filing.Figure
+}
+
+type emissionRow struct {
+	DeclarationID int64               `db:"declaration_id"`
+	SourceID      int64               `db:"source_id"`
+	Month         string              `db:"month"`
+	EmissionKg    decimal.NullDecimal `db:"emission_kg"`
 }
 
 type declRow struct {
@@ -133,12 +141,21 @@ func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
 		byDecl[d.ID] = x
 	}
 	var figs []figureRow
-	if err := tx.sel(&figs, tx.q.RcFigures, rp, cc, cc, sc.Period.Text, ly); err != nil {
+	if err := tx.sel(&figs, tx.q.RcFigures, rp, cc, cc, sc.Period.Text); err != nil {
 		return nil, err
 	}
 	for _, f := range figs {
 		if d := byDecl[f.DeclarationID]; d != nil {
 			d.Figures = append(d.Figures, f.Figure)
+		}
+	}
+	var ems []emissionRow
+	if err := tx.sel(&ems, tx.q.RcEmissions, rp, cc, cc, ly); err != nil {
+		return nil, err
+	}
+	for _, f := range ems {
+		if d := byDecl[f.DeclarationID]; d != nil {
+			d.Figures = append(d.Figures, filing.Figure{SourceID: f.SourceID, Month: f.Month, EmissionKg: f.EmissionKg})
 		}
 	}
 	start, end := filing.DateOf(sc.Period.Start()), filing.DateOf(sc.Period.End())

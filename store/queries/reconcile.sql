@@ -26,14 +26,25 @@ WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND d.period IN (
 ORDER BY d.credit_code, d.period;
 
 -- name: rc-figures
--- The figures of the revisions rc-declarations picks.
+-- The figures of the revisions rc-declarations picks for one period.
 SELECT f.declaration_id, f.source_id, f.month, f.emission_kg, f.wastewater_t, f.avg_concentration, f.max_concentration,
     f.value, f.measured, f.standard, f.day_measured_db, f.day_exceed_days, f.night_measured_db, f.night_exceed_days,
     f.generated_t, f.stored_t, f.disposed_t, f.utilized_t, f.stock_start, f.stock_end, f.quantity
 FROM declaration_figures f
 JOIN declarations d ON d.id = f.declaration_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND d.period IN (?, ?) AND d.status <> 'draft'
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND d.period = ? AND d.status <> 'draft'
+    AND d.revision = (SELECT MAX(x.revision) FROM declarations x
+                      WHERE x.credit_code = d.credit_code AND x.period = d.period AND x.status <> 'draft')
+ORDER BY f.declaration_id, f.line;
+
+-- name: rc-emissions
+-- Only the emission of each figure of those revisions (last year's, for yoy_drop).
+SELECT f.declaration_id, f.source_id, f.month, f.emission_kg
+FROM declaration_figures f
+JOIN declarations d ON d.id = f.declaration_id
+JOIN taxpayers t ON t.credit_code = d.credit_code
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND d.period = ? AND d.status <> 'draft'
     AND d.revision = (SELECT MAX(x.revision) FROM declarations x
                       WHERE x.credit_code = d.credit_code AND x.period = d.period AND x.status <> 'draft')
 ORDER BY f.declaration_id, f.line;
