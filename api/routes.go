@@ -129,4 +129,13 @@ func (s *Server) routes(e *echo.Echo) {
 	app.GET("/taxpayers/:code/sources/:id", s.webSource)
 	app.GET("/declarations/:id", s.webDeclaration)
 	app.GET("/declarations/:id/export.xlsx", s.webDownload(s.exportDeclaration))
+	app.GET("/reconciliation", s.webReconciliation)
+	app.POST("/reconciliation/run", s.webRunReconciliation)
+	app.GET("/reconciliation/:code", s.webTaxpayerReconciliation)
+	app.GET("/reconciliation/:code/item", s.webReconItem)
+	app.GET("/reviews", s.webReviews)
+	app.POST("/reviews", s.webOpenReview)
+	app.GET("/reviews/:id", s.webReview)
+	app.GET("/budget", s.webBudget)
+	app.GET("/budget.xlsx", s.webBudgetXLSX)
 }

@@ -279,12 +279,28 @@ func (s *Server) page(c echo.Context, title string, data any) *web.Page {
 // uses.
 func navFor(p filing.Principal) []web.NavItem {
 	var out []web.NavItem
-	if p.Role == filing.RoleEnterprise {
-		return append(out, web.NavItem{Href: "/app/taxpayers/" + p.CreditCode, Label: "我的税源与申报"})
+	add := func(ok bool, href, label string) {
+		if ok {
+			out = append(out, web.NavItem{Href: href, Label: label})
+		}
 	}
-	if p.Can(filing.ActTaxpayerRead) {
-		out = append(out, web.NavItem{Href: "/app/taxpayers", Label: "纳税人"})
+	// Each role's main work first: it is where signing in lands.
+	switch p.Role {
+	case filing.RoleEnterprise:
+		add(true, "/app/taxpayers/"+p.CreditCode, "我的税源与申报")
+		add(p.Can(filing.ActReviewRead), "/app/reviews", "复核")
+		return out
+	case filing.RoleTaxOfficer:
+		add(p.Can(filing.ActReconcileRead), "/app/reconciliation", "比对与风险")
+	case filing.RoleEnvOfficer:
+		add(p.Can(filing.ActReviewRead), "/app/reviews", "待复核")
+	case filing.RoleFinance:
+		add(p.Can(filing.ActBudgetReport), "/app/budget", "预算")
 	}
+	add(p.Can(filing.ActTaxpayerRead), "/app/taxpayers", "纳税人")
+	add(p.Role != filing.RoleTaxOfficer && p.Can(filing.ActReconcileRead), "/app/reconciliation", "比对与风险")
+	add(p.Role != filing.RoleEnvOfficer && p.Can(filing.ActReviewRead), "/app/reviews", "复核")
+	add(p.Role != filing.RoleFinance && p.Can(filing.ActBudgetReport), "/app/budget", "预算")
 	return out
 }
 

@@ -55,6 +55,12 @@ type chrome struct {
 
 func newChrome(t *testing.T, e *env) *chrome {
 	path := chromiumPath(t)
+	// A fresh profile; removed by us after the browser is gone (t.TempDir's
+	// own removal can race the browser's last writes).
+	profile, err := os.MkdirTemp("", "ecotax-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -62,7 +68,7 @@ func newChrome(t *testing.T, e *env) *chrome {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -82,7 +88,14 @@ func newChrome(t *testing.T, e *env) *chrome {
 		}
 	}))
 	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	t.Cleanup(func() {
+		cancelT()
+		cancelC()
+		cancelA()
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	c.ctx = ctx
 	// Every request of every page pauses here (Fetch domain) until it is
 	// let through — only to this machine — or failed: none can leave
@@ -465,4 +478,68 @@ func TestBrowserEnterprise(t *testing.T) {
 		}
 	}
 	c.shot("enterprise-other-taxpayer")
+}
+
+// signIn goes through the sign-in page with a token and waits for the
+// landing page.
+func (c *chrome) signIn(secret, landing string) {
+	c.t.Helper()
+	c.open("/signin")
+	c.run(chromedp.SendKeys("#token", secret, chromedp.ByQuery), chromedp.Submit("#token", chromedp.ByQuery))
+	c.wait(landing)
+}
+
+// TestBrowserOfficers: the tax officer filters the reconciliation by risk
+// flag, opens the flagged item (its months and the hourly chart) and asks
+// for a 复核, whose deadline shows; the environment officer finds it
+// waiting with its days left; finance compares a scenario with the base.
+func TestBrowserOfficers(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	e := newEnv(t, db, api.Config{})
+	flaggedWorld(t, e, db)
+
+	c := newChrome(t, e)
+	c.signIn(e.tokens["tax_officer"], "form.filters")
+	c.run(chromedp.SetValue("#flag", "monitored_above_declared", chromedp.ByQuery))
+	c.click("form.filters button[type=submit]")
+	c.wait(`tr[data-code="` + codeA + `"]`)
+	c.shot("officer-reconciliation")
+	c.click("a.flag-link")
+	c.wait("svg.chart")
+	if obs := c.text("#flag-observed"); !strings.HasSuffix(obs, "kg") {
+		t.Errorf("observed %q", obs)
+	}
+	var months int
+	c.run(chromedp.Evaluate(`document.querySelectorAll("table.item-months tbody tr").length`, &months))
+	if months != 3 {
+		t.Errorf("%d months shown for the item, want the quarter's 3", months)
+	}
+	c.shot("officer-flagged-item")
+	c.click("#open-review")
+	c.wait("#review-deadline")
+	if d := c.text("#review-deadline"); d != "2024-06-04" {
+		t.Errorf("review deadline %q", d)
+	}
+	c.shot("officer-review-opened")
+
+	env := newChrome(t, e)
+	env.signIn(e.tokens["env_officer"], "table.reviews")
+	if left := env.text("td.days-left"); left != "15 天" {
+		t.Errorf("days left %q", left)
+	}
+	env.shot("env-reviews-waiting")
+
+	fin := newChrome(t, e)
+	fin.signIn(e.tokens["finance"], "form.budget-form")
+	fin.run(chromedp.SendKeys("#b-region", "500000", chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById("b-year").value = ""`, nil), chromedp.SendKeys("#b-year", "2024", chromedp.ByQuery),
+		chromedp.SendKeys("#s1-title", "大气减排10%", chromedp.ByQuery), chromedp.SendKeys("#s1-ta", "-10", chromedp.ByQuery))
+	fin.click("#budget-go")
+	fin.wait("table.scenarios")
+	var cols int
+	fin.run(chromedp.Evaluate(`document.querySelectorAll("table.scenarios thead th").length`, &cols))
+	if cols != 3 {
+		t.Errorf("scenario table has %d columns, want item + base + scenario", cols)
+	}
+	fin.shot("finance-budget")
 }

@@ -72,6 +72,7 @@ type taxpayerPage struct {
 	Periods  []*periodRow
 	Today    filing.Date
 	CanFile  bool
+	CanRecon bool
 }
 
 func (s *Server) webTaxpayer(c echo.Context) error {
@@ -125,6 +126,7 @@ func (s *Server) webTaxpayer(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	pg.CanFile = p.Can(filing.ActDeclarationFile)
+	pg.CanRecon = p.Can(filing.ActReconcileRead)
 	return s.render(c, http.StatusOK, "taxpayer", s.page(c, pg.Taxpayer.Name, pg))
 }
 

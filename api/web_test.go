@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -18,6 +19,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/budget"
+	"github.com/ecotax/ecotax/reconcile/reconciletest"
+	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/store/storetest"
 	"github.com/ecotax/ecotax/web"
 )
@@ -292,7 +296,7 @@ func TestWebSignIn(t *testing.T) {
 		t.Fatalf("wrong token: %d", p.status)
 	}
 	p := b.post("/signin", url.Values{"token": {e.tokens["tax_officer"]}, "next": {"//evil.example/x"}})
-	if p.status != 303 || p.header.Get("Location") != "/app/taxpayers" {
+	if p.status != 303 || p.header.Get("Location") != "/app/reconciliation" { // the tax officer's main page
 		t.Fatalf("sign-in: %d → %q", p.status, p.header.Get("Location"))
 	}
 	var sc string
@@ -462,5 +466,127 @@ func TestWebPrecheckUpload(t *testing.T) {
 		if !strings.Contains(p.body, cell) {
 			t.Errorf("the errors do not name %s", cell)
 		}
+	}
+}
+
+// flaggedWorld is taxpayer A with an air device whose January SO2 was
+// monitored far above what A declared, reconciled by the tax officer:
+// one standing monitored_above_declared flag (as in TestScenario).
+func flaggedWorld(t *testing.T, e *env, db *store.DB) map[string]int64 {
+	t.Helper()
+	ids := registerA(t, e)
+	must(t, e.do("env_officer", "POST", "/v1/taxpayers/"+codeA+"/devices", obj{"mn": "MN-DA001", "outlet_no": "DA001", "valid_from": "2023-06-01"}, nil), 201)
+	air := reconciletest.Device{MN: "MN-DA001", Factors: []reconciletest.Factor{
+		{Code: "a21026", CouMilli: 160, AvgTenths: 1200},
+		{Code: "a21002", CouMilli: 105, AvgTenths: 900},
+	}, Gaps: map[int]bool{}, Flags: map[int]string{30: "D", 31: "M", 32: "C"}}
+	for h := 100; h < 130; h++ {
+		air.Gaps[h] = true
+	}
+	ingestMonths(t, db, map[string]reconciletest.Device{"MN-DA001": air}, []string{"2024-01", "2024-02", "2024-03"})
+	var d declaration
+	must(t, e.do("enterprise", "POST", "/v1/taxpayers/"+codeA+"/declarations", obj{"period": "2024-Q1", "figures": quarter(ids, "50")}, nil), 201).json(t, &d)
+	must(t, e.do("enterprise", "POST", fmt.Sprintf("/v1/declarations/%d/submit", d.ID), obj{"version": 1}, nil), 200)
+	must(t, e.do("tax_officer", "POST", "/v1/reconciliations", obj{"period": "2024-Q1", "region": "500000"}, nil), 201)
+	return ids
+}
+
+var flagLinkRe = regexp.MustCompile(`class="flag-link" href="([^"]+code=monitored_above_declared)"`)
+
+// The officer pages go through the JSON routes' handlers: the tax officer
+// filters the reconciliation, opens the flagged item (months, hourly
+// chart) and asks for a 复核; the environment officer sees it waiting with
+// its days left; an enterprise reaches none of it.
+func TestWebOfficerPages(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	e := newEnv(t, db, api.Config{})
+	flaggedWorld(t, e, db)
+	b := newBrowser(t, e)
+	b.signIn(e.tokens["tax_officer"])
+	p := b.get("/app/reconciliation?period=2024-Q1&region=500000&flag=monitored_above_declared")
+	if p.status != 200 || !strings.Contains(p.body, `data-code="`+codeA+`"`) {
+		t.Fatalf("reconciliation list: %d %s", p.status, trim([]byte(p.body)))
+	}
+	m := flagLinkRe.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatal("no link to the flagged item")
+	}
+	link := strings.ReplaceAll(m[1], "&amp;", "&")
+	item := b.get(link)
+	if item.status != 200 || !strings.Contains(item.body, `<svg class="chart"`) || !strings.Contains(item.body, `id="open-review"`) {
+		t.Fatalf("flagged item %s: %d", link, item.status)
+	}
+	u, _ := url.Parse(link)
+	q := u.Query()
+	rv := b.post("/app/reviews", url.Values{"credit_code": {codeA}, "period": {q.Get("period")}, "outlet_no": {q.Get("outlet")},
+		"pollutant": {q.Get("pollutant")}, "month": {q.Get("month")}, "flag_code": {q.Get("code")}, "reason": {"监测量高于申报量"}})
+	if rv.status != 303 || !strings.HasPrefix(rv.header.Get("Location"), "/app/reviews/") {
+		t.Fatalf("open review: %d %s", rv.status, trim([]byte(rv.body)))
+	}
+	page := b.get(rv.header.Get("Location"))
+	if page.status != 200 || !strings.Contains(page.body, `id="review-deadline">2024-06-04<`) || !strings.Contains(page.body, `id="review-days-left">15<`) {
+		t.Fatalf("review page: %d %s", page.status, trim([]byte(page.body)))
+	}
+	// The same item again: the route refuses a second open review, shown on the item page.
+	again := b.post("/app/reviews", url.Values{"credit_code": {codeA}, "period": {q.Get("period")}, "outlet_no": {q.Get("outlet")},
+		"pollutant": {q.Get("pollutant")}, "month": {q.Get("month")}, "flag_code": {q.Get("code")}, "reason": {"再次"}})
+	if again.status != 409 || !strings.Contains(again.body, "error-summary") {
+		t.Errorf("second review: %d", again.status)
+	}
+	env := newBrowser(t, e)
+	env.signIn(e.tokens["env_officer"])
+	list := env.get("/app/reviews")
+	if list.status != 200 || !regexp.MustCompile(`class="num days-left">15 天<`).MatchString(list.body) {
+		t.Fatalf("env officer's waiting list: %d %s", list.status, trim([]byte(list.body)))
+	}
+	ent := newBrowser(t, e)
+	ent.signIn(e.tokens["enterprise"])
+	if p := ent.get("/app/reconciliation?period=2024-Q1"); p.status != 403 {
+		t.Errorf("enterprise on the officers' list: %d", p.status)
+	}
+	if p := ent.get("/app/reconciliation/" + codeA + "?period=2024-Q1"); p.status != 200 {
+		t.Errorf("enterprise on its own reconciliation: %d", p.status)
+	}
+	other := newBrowser(t, e)
+	other.signIn(e.tokens["enterprise_b"])
+	for _, path := range []string{"/app/reconciliation/" + codeA + "?period=2024-Q1", link, rv.header.Get("Location")} {
+		if p := other.get(path); p.status != 404 || strings.Contains(p.body, "示例化工") {
+			t.Errorf("enterprise B on %s: %d", path, p.status)
+		}
+	}
+}
+
+// The finance page computes the budget route's answer with a scenario
+// beside the base, draws it by month and district, and downloads its XLSX.
+func TestWebBudget(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	e := newEnv(t, db, api.Config{})
+	setupWorld(t, e)
+	b := newBrowser(t, e)
+	b.signIn(e.tokens["finance"])
+	q := url.Values{"region": {"500000"}, "year": {"2023"}, "s1.title": {"大气减排10%"}, "s1.trend_air": {"-10"}}
+	p := b.get("/app/budget?" + q.Encode())
+	if p.status != 200 || !strings.Contains(p.body, "大气减排10%") || strings.Count(p.body, `<svg class="chart"`) != 2 {
+		t.Fatalf("budget page: %d %s", p.status, trim([]byte(p.body)))
+	}
+	var want budget.Result
+	must(t, e.do("finance", "POST", "/v1/budget/reports", obj{"region": "500000", "year": 2023, "scenarios": []obj{{"id": "s1", "title": "大气减排10%", "trends": obj{"air": "-10"}}}}, nil), 200).json(t, &want)
+	for _, o := range want.Outcomes {
+		if !strings.Contains(p.body, web.Money(o.Total.Net)) {
+			t.Errorf("outcome %s net %s not on the page", o.ID, o.Total.Net)
+		}
+	}
+	x := b.get("/app/budget.xlsx?" + q.Encode())
+	if x.status != 200 || !strings.HasPrefix(x.body, "PK") {
+		t.Errorf("budget XLSX: %d", x.status)
+	}
+	bad := b.get("/app/budget?region=500000&year=2023&s1.trend_air=abc")
+	if bad.status != 400 || !strings.Contains(bad.body, "scenarios[0].trends.air") {
+		t.Errorf("bad trend: %d", bad.status)
+	}
+	tax := newBrowser(t, e)
+	tax.signIn(e.tokens["tax_officer"])
+	if p := tax.get("/app/budget?region=500000&year=2023"); p.status != 403 {
+		t.Errorf("tax officer on the budget: %d", p.status)
 	}
 }

@@ -207,3 +207,22 @@ func canonicalBytes(t testing.TB, data []byte) []byte {
 	b, _ := json.Marshal(canonical(t, data))
 	return b
 }
+
+// Every page parses with the layout (a template error would stop start-up).
+func TestTemplatesParse(t *testing.T) {
+	u, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"home", "signin", "error", "precheck", "taxpayers", "taxpayer", "source", "declaration",
+		"reconciliation", "recon_taxpayer", "recon_item", "reviews", "review", "budget"}
+	have := map[string]bool{}
+	for _, p := range u.Pages() {
+		have[p] = true
+	}
+	for _, p := range want {
+		if !have[p] {
+			t.Errorf("no page %s", p)
+		}
+	}
+}

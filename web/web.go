@@ -151,8 +151,24 @@ func (u *UI) funcs() template.FuncMap {
 			}
 			return "否"
 		},
-		"add":   func(a, b int) int { return a + b },
-		"neg1":  func(a int) int { return -a },
+		"add":  func(a, b int) int { return a + b },
+		"neg1": func(a int) int { return -a },
+		// days from a to b (YYYY-MM-DD), negative when b is before a
+		"daysFrom": func(a, b any) int {
+			return filing.Date(fmt.Sprint(b)).Day().Ordinal() - filing.Date(fmt.Sprint(a)).Day().Ordinal()
+		},
+		"str": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
+		"deref": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
 		"money": Money,
 		"decimal": func(d decimal.NullDecimal) string {
 			if !d.Valid {
@@ -196,6 +212,11 @@ func Money(v any) string {
 		return GroupDigits(m.StringFixed(2))
 	case string:
 		return GroupDigits(m)
+	case *string:
+		if m == nil {
+			return ""
+		}
+		return GroupDigits(*m)
 	}
 	return fmt.Sprint(v)
 }
