@@ -23,6 +23,7 @@
 package reconcile
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -123,6 +124,71 @@ type ItemDetail struct {
 	MonitorMode string              `json:"monitoring,omitempty"` // why monitoring is expected: "automatic", "device"
 }
 
+// MarshalJSON writes the detail without reflection: a run writes one
+// per item, hundreds of thousands at a time.
+func (d ItemDetail) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 256)
+	b = append(b, '{')
+	strs := func(key string, v []string) {
+		if len(v) == 0 {
+			return
+		}
+		b = append(b, '"')
+		b = append(b, key...)
+		b = append(b, `":[`...)
+		for i, s := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		b = append(b, "],"...)
+	}
+	num := func(key string, v decimal.NullDecimal) {
+		b = append(b, '"')
+		b = append(b, key...)
+		b = append(b, `":`...)
+		if v.Valid {
+			b = append(b, '"')
+			b = append(b, v.Decimal.String()...)
+			b = append(b, '"')
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, ',')
+	}
+	strs("devices", d.Devices)
+	strs("codes", d.Codes)
+	num("mean_concentration", d.Mean)
+	num("max_concentration", d.Max)
+	num("last_year_kg", d.LastYearKg)
+	if len(d.Sources) > 0 {
+		b = append(b, `"sources":[`...)
+		for i, id := range d.Sources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, id, 10)
+		}
+		b = append(b, "],"...)
+	}
+	strs("notes", d.Notes)
+	if d.MonitorMode != "" {
+		b = append(b, `"monitoring":`...)
+		b = appendJSONString(b, d.MonitorMode)
+		b = append(b, ',')
+	}
+	b[len(b)-1] = '}'
+	return b, nil
+}
+
+// appendJSONString quotes s as JSON does (encoding/json's escaping of
+// <, > and & aside, which only matters inside HTML).
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
+}
+
 // Flag is one risk flag (风险疑点). It is addressed by FlagKey: the
 // taxpayer, period, outlet, pollutant, month and code; outlet, pollutant
 // and month are "" for a flag about the whole taxpayer or period.
@@ -220,6 +286,9 @@ type work struct {
 	items   map[itemKey]*Item
 	polOf   map[int64]*calc.Pollutant // source → statutory row (air/water, by mass)
 	outlets map[OutletKey]*OutletFigure
+	// inPeriod holds the months of the period (Period.Contains formats
+	// them anew on every call).
+	inPeriod map[string]bool
 }
 
 // Taxpayer reconciles one taxpayer and period. Peer comparison needs the
@@ -232,6 +301,10 @@ func (r *Reconciler) Taxpayer(in *Input) (*Result, error) {
 	w := &work{r: r, in: in, srcByID: map[int64]*filing.Source{}, items: map[itemKey]*Item{}, polOf: map[int64]*calc.Pollutant{},
 		res: &Result{CreditCode: tp.CreditCode, Name: tp.Name, Region: tp.Region, Industry: tp.Industry, Period: in.Period.Text,
 			Items: []Item{}, Flags: []Flag{}}}
+	w.inPeriod = map[string]bool{}
+	for _, m := range in.Period.Months() {
+		w.inPeriod[m] = true
+	}
 	names := r.Codes.Names()
 	for _, s := range in.Sources {
 		w.srcByID[s.ID] = s
@@ -299,7 +372,7 @@ func (w *work) declared() {
 	}
 	for _, f := range w.in.Declared.Figures {
 		p := w.polOf[f.SourceID]
-		if p == nil || !w.in.Period.Contains(f.Month) {
+		if p == nil || !w.inPeriod[f.Month] {
 			continue
 		}
 		s := w.srcByID[f.SourceID]
@@ -316,7 +389,7 @@ func (w *work) declared() {
 // monitored adds the outlet figures of the period.
 func (w *work) monitored() {
 	for k, o := range w.outlets {
-		if !w.in.Period.Contains(k.Month) {
+		if !w.inPeriod[k.Month] {
 			continue
 		}
 		p := w.r.Codes.Names().ByID(k.PollutantID)
@@ -700,7 +773,7 @@ func (w *work) intensity() {
 	var total decimal.Decimal
 	unit := ""
 	for _, o := range w.in.Outputs {
-		if !w.in.Period.Contains(o.Month) {
+		if !w.inPeriod[o.Month] {
 			continue
 		}
 		if unit != "" && o.Unit != unit {

@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"sort"
 	"strconv"
@@ -346,6 +347,39 @@ func TestConfirmed(t *testing.T) {
 	for _, it := range res.Items {
 		if it.MonitoredKg.Valid && (it.Status != reconcile.StatusMatch || !it.MonitoredTax.Decimal.Equal(it.DeclaredTax.Decimal)) {
 			t.Errorf("item %+v", it)
+		}
+	}
+}
+
+// TestItemDetailJSON: the hand-written MarshalJSON reads back as
+// encoding/json would write the struct.
+func TestItemDetailJSON(t *testing.T) {
+	type plain reconcile.ItemDetail // no MarshalJSON
+	for _, d := range []reconcile.ItemDetail{
+		{},
+		{Devices: []string{"MN\"1", "<&>"}, Codes: []string{"a21026"}, Mean: decimal.NullDecimal{Decimal: decimal.RequireFromString("1.2300"), Valid: true},
+			LastYearKg: decimal.NullDecimal{Decimal: decimal.RequireFromString("-5"), Valid: true}, Sources: []int64{3, 14}, Notes: []string{"换行\n", "tab\t"}, MonitorMode: "device"},
+	} {
+		got, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back, want map[string]any
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%s: %v", got, err)
+		}
+		w, _ := json.Marshal(plain(d))
+		json.Unmarshal(w, &want)
+		for k, v := range want {
+			if v == nil || fmt.Sprint(v) == "[]" {
+				if bv, ok := back[k]; ok && bv != nil {
+					t.Errorf("%s: %v, want null or absent", k, bv)
+				}
+				continue
+			}
+			if fmt.Sprint(back[k]) != fmt.Sprint(v) {
+				t.Errorf("%s: %v, want %v (%s)", k, back[k], v, got)
+			}
 		}
 	}
 }
