@@ -626,8 +626,8 @@ func (im *importer) requests() error {
 			im.outcomes[key] = "unchanged: review " + strconv.FormatInt(have.ID, 10)
 			continue
 		}
-		if _, err := im.tx.GetTaxpayer(r.CreditCode); err != nil {
-			im.outcomes[key] = "stored: taxpayer not registered here"
+		if out := im.notHere(r.CreditCode); out != "" {
+			im.outcomes[key] = out
 			continue
 		}
 		per, err := filing.ParsePeriod(r.Period)
@@ -670,6 +670,20 @@ func (im *importer) apply(d *exchange.Dataset, r exchange.Record) (string, error
 		return o, nil
 	}
 	return "stored", nil
+}
+
+// notHere says why a record of a taxpayer is only stored: the taxpayer
+// is not registered here, or lies outside the importing token's region
+// (whatever region the batch claims). "" when it may be applied.
+func (im *importer) notHere(code string) string {
+	t, err := im.tx.GetTaxpayer(code)
+	if err != nil {
+		return "stored: taxpayer not registered here"
+	}
+	if !im.p.Sees(t.CreditCode, t.Region) {
+		return "stored: taxpayer outside the importer's region"
+	}
+	return ""
 }
 
 type penaltyGroup struct {
@@ -718,8 +732,8 @@ func (im *importer) penalties() error {
 func (im *importer) penalty(d *exchange.Dataset, g *penaltyGroup) (string, error) {
 	line := g.lines[0]
 	first := g.recs[0]
-	if _, err := im.tx.GetTaxpayer(g.key[0]); err != nil {
-		return "stored: taxpayer not registered here", nil
+	if out := im.notHere(g.key[0]); out != "" {
+		return out, nil
 	}
 	in := &penaltyInput{CaseNo: g.key[1], OutletNo: g.key[2], CaseCode: d.Get(first, "case_code"),
 		PeriodFrom: filing.Date(d.Get(first, "period_from")), PeriodTo: filing.Date(d.Get(first, "period_to")),
@@ -836,6 +850,10 @@ func (im *importer) opinions() error {
 		rv, err := im.tx.GetReviewByRef(ref)
 		if err != nil {
 			im.outcomes[key] = "stored: no such review here"
+			continue
+		}
+		if out := im.notHere(rv.CreditCode); out != "" {
+			im.outcomes[key] = out
 			continue
 		}
 		if rv.CreditCode != od.Get(r, "credit_code") {

@@ -591,3 +591,34 @@ func TestPenaltyFlagsThePrecheck(t *testing.T) {
 		}
 	})
 }
+
+// TestIssue4Roles walks the routes of reviews, penalties and the exchange
+// as every role: the roles outside the table of docs/exchange.md get 403
+// before anything is read or written.
+func TestIssue4Roles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{ExchangeKey: exchangeKey})
+		registerA(t, e)
+		routes := []struct {
+			method, path string
+			body         any
+			allowed      []string
+		}{
+			{"POST", "/v1/reviews", obj{"credit_code": codeA, "period": "2024-Q1", "outlet_no": "DA001", "flag_code": "x", "reason": "r"}, []string{"tax_officer", "admin"}},
+			{"GET", "/v1/reviews", nil, []string{"enterprise", "tax_officer", "env_officer", "admin"}},
+			{"POST", "/v1/taxpayers/" + codeA + "/penalties", obj{"case_no": "n", "outlet_no": "DA001", "case_code": "no_monitoring", "period_from": "2024-01-01",
+				"period_to": "2024-01-31", "decided_on": "2024-02-01", "pollutants": []string{"二氧化硫"}}, []string{"env_officer", "admin"}},
+			{"GET", "/v1/taxpayers/" + codeA + "/penalties", nil, []string{"enterprise", "tax_officer", "env_officer", "admin"}},
+			{"POST", "/v1/exchange/exports", obj{"direction": "tax_to_env", "period": "2024-Q1"}, []string{"tax_officer", "admin"}},
+			{"GET", "/v1/exchange/batches", nil, []string{"tax_officer", "env_officer", "admin"}},
+		}
+		for _, r := range routes {
+			for _, role := range []string{"enterprise", "tax_officer", "env_officer", "finance", "admin"} {
+				res := e.do(role, r.method, r.path, r.body, hdr{"Idempotency-Key": role + r.path})
+				if contains(r.allowed, role) == (res.status == 403) {
+					t.Errorf("%s %s as %s: %d %s", r.method, r.path, role, res.status, trim(res.body))
+				}
+			}
+		}
+	})
+}
