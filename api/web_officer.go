@@ -460,8 +460,12 @@ func hourCharts(mn, month string, packets []*hj212.Packet, codes *reconcile.Code
 	}
 	n := days * 24
 	labels := make([]string, n)
+	ticks := make([]string, n)
 	for h := 0; h < n; h++ {
 		labels[h] = fmt.Sprintf("%d日%02d时", h/24+1, h%24)
+		if h%24 == 0 {
+			ticks[h] = fmt.Sprintf("%d日", h/24+1)
+		}
 	}
 	cou := make([]decimal.NullDecimal, n)
 	avg := make([]decimal.NullDecimal, n)
@@ -505,11 +509,11 @@ func hourCharts(mn, month string, packets []*hj212.Packet, codes *reconcile.Code
 	}
 	var out []*web.Chart
 	if hasValue(cou) {
-		out = append(out, &web.Chart{Title: mn + " " + month + " " + name + " 小时排放量", Unit: "Cou，按因子单位", Labels: labels,
+		out = append(out, &web.Chart{Title: mn + " " + month + " " + name + " 小时排放量", Unit: "Cou，按因子单位", Labels: labels, Ticks: ticks,
 			Series: []web.Series{{Name: name, Values: cou}}, Marks: markIdx})
 	}
 	if hasValue(avg) {
-		out = append(out, &web.Chart{Title: mn + " " + month + " " + name + " 小时均值浓度", Unit: "Avg", Labels: labels,
+		out = append(out, &web.Chart{Title: mn + " " + month + " " + name + " 小时均值浓度", Unit: "Avg", Labels: labels, Ticks: ticks,
 			Series: []web.Series{{Name: name, Values: avg}}, Marks: markIdx})
 	}
 	return out, marks

@@ -25,6 +25,9 @@ type Chart struct {
 	Title  string
 	Unit   string
 	Labels []string // x positions
+	// Ticks, when set, are the axis labels instead of Labels ("" = no
+	// label at that position): hourly data labels its days only.
+	Ticks  []string
 	Series []Series
 	Bars   bool
 	// Marks are x positions to highlight (e.g. hours left out of the
@@ -117,16 +120,26 @@ func (c *Chart) SVG() template.HTML {
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%s" y2="%s" stroke="#d0d7de" stroke-width="1"/>`, padL, chartW-padR, yy, yy)
 		fmt.Fprintf(&b, `<text x="%d" y="%s" text-anchor="end" font-size="12" fill="#444" dy="4">%s</text>`, padL-6, yy, template.HTMLEscapeString(GroupDigits(v.String())))
 	}
-	// x labels: at most ~12, evenly spread.
-	every := (len(c.Labels) + 11) / 12
+	// x labels: at most ~12, evenly spread over the labelled positions.
+	ticks := c.Ticks
+	if ticks == nil {
+		ticks = c.Labels
+	}
+	var at []int
+	for i, l := range ticks {
+		if l != "" && i < len(c.Labels) {
+			at = append(at, i)
+		}
+	}
+	every := (len(at) + 11) / 12
 	if every < 1 {
 		every = 1
 	}
-	for i, l := range c.Labels {
-		if i%every != 0 {
+	for k, i := range at {
+		if k%every != 0 {
 			continue
 		}
-		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="middle" font-size="12" fill="#444">%s</text>`, px(x(i)), chartH-padB+18, template.HTMLEscapeString(l))
+		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="middle" font-size="12" fill="#444">%s</text>`, px(x(i)), chartH-padB+18, template.HTMLEscapeString(ticks[i]))
 	}
 	zero := px(y(dZero))
 	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%s" y2="%s" stroke="#555" stroke-width="1"/>`, padL, chartW-padR, zero, zero)
@@ -140,11 +153,14 @@ func (c *Chart) SVG() template.HTML {
 		col := Colour(si)
 		if c.Bars {
 			bw := slot.Mul(decimal.RequireFromString("0.8")).DivRound(decimal.NewFromInt(int64(ns)), 4)
+			if maxBar := decimal.NewFromInt(48); bw.GreaterThan(maxBar) {
+				bw = maxBar
+			}
 			for i, v := range s.Values {
 				if !v.Valid || i >= len(c.Labels) {
 					continue
 				}
-				left := x(i).Sub(slot.Mul(decimal.RequireFromString("0.4"))).Add(bw.Mul(decimal.NewFromInt(int64(si))))
+				left := x(i).Sub(bw.Mul(decimal.NewFromInt(int64(ns))).Div(decimal.NewFromInt(2))).Add(bw.Mul(decimal.NewFromInt(int64(si))))
 				top, bottom := y(v.Decimal), y(dZero)
 				if top.GreaterThan(bottom) {
 					top, bottom = bottom, top

@@ -84,11 +84,11 @@ func (k *Keys) Open(v string, now time.Time) (Session, bool) {
 	if !ok || len(v) > 512 {
 		return Session{}, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(p)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(p)
 	if err != nil {
 		return Session{}, false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || !hmac.Equal(got, k.mac("session", string(raw))) {
 		return Session{}, false
 	}
