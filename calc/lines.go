@@ -23,7 +23,7 @@ var (
 	rulesLivestock    = []string{"环境保护税法 附表二 表四", "财税〔2018〕23号", "环境保护税法实施条例 第四条", "环境保护税法 第十一条"}
 	rulesNoise        = []string{"环境保护税法 第七条第四项", "环境保护税法 附表一 噪声", "财税〔2018〕23号 第四条", "环境保护税法 第十一条第四项"}
 	rulesSolid        = []string{"环境保护税法实施条例 第五条", "环境保护税法 附表一 固体废物", "环境保护税法 第十一条第三项"}
-	rulesSolidPenalty = []string{"环境保护税法实施条例 第七条", "环境保护税法 附表一 固体废物", "环境保护税法 第十一条第三项"}
+	rulesSolidPenalty = []string{"环境保护税法实施条例 第六条", "环境保护税法 附表一 固体废物", "环境保护税法 第十一条第三项"}
 )
 
 // newLine appends a line for source si and returns its index.
@@ -206,7 +206,7 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 		qty = p.GeneratedKg.Decimal
 		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, data: &stepData{vals: [4]decimal.Decimal{qty}}})
 	case p.GeneratedKg.Valid:
-		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第六条)")
+		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第七条)")
 		return
 	case p.EmissionT.Valid:
 		qty = p.EmissionT.Decimal.Mul(thousand)

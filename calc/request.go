@@ -145,7 +145,7 @@ type PollutantInput struct {
 	EmissionKg decimal.NullDecimal // or EmissionT, converted on decode
 	EmissionT  decimal.NullDecimal
 	// GeneratedKg is the 产生量 used as the base when the source carries a
-	// Penalty (实施条例 第六条).
+	// Penalty (实施条例 第七条).
 	GeneratedKg decimal.NullDecimal
 	Method      string
 
