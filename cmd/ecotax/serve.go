@@ -182,5 +182,14 @@ func serveConfig(e *env) (api.Config, error) {
 		}
 		cfg.ExchangeKey = []byte(k)
 	}
+	// The web pages' session cookies are signed with this key; without it
+	// a random one is made at start (sessions then end on restart and are
+	// not shared between servers). See docs/web.md.
+	if k := e.getenv("ECOTAX_SESSION_KEY"); k != "" {
+		if len(k) < 32 {
+			return cfg, fmt.Errorf("ECOTAX_SESSION_KEY: want at least 32 characters")
+		}
+		cfg.SessionKey = []byte(k)
+	}
 	return cfg, nil
 }
