@@ -136,6 +136,8 @@ func (s *Server) routes(e *echo.Echo) {
 	app.GET("/reviews", s.webReviews)
 	app.POST("/reviews", s.webOpenReview)
 	app.GET("/reviews/:id", s.webReview)
+	app.POST("/reviews/:id/answer", s.webAnswerReview)
+	app.POST("/reviews/:id/apply", s.webApplyReview)
 	app.GET("/budget", s.webBudget)
 	app.GET("/budget.xlsx", s.webBudgetXLSX)
 }

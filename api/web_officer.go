@@ -595,19 +595,75 @@ func (s *Server) webReviews(c echo.Context) error {
 }
 
 type reviewPage struct {
-	R      *reviewView
-	Today  string
-	Left   int
-	Opened bool
-	Labels map[string]map[string]string
+	R         *reviewView
+	Today     string
+	Left      int
+	Opened    bool
+	CanAnswer bool
+	CanApply  bool
+	Errors    []calc.FieldError
+	Opinions  []web.Option
+	Labels    map[string]map[string]string
 }
 
 func (s *Server) webReview(c echo.Context) error {
+	return s.renderReview(c, http.StatusOK, nil)
+}
+
+func (s *Server) renderReview(c echo.Context, status int, errs []calc.FieldError) error {
 	var v reviewView
-	if err := s.apiJSON(c, s.getReview, "GET", "/v1/reviews/"+c.Param("id"), map[string]string{"id": c.Param("id")}, nil, &v); err != nil {
+	if err := s.apiJSON(c, s.getReview, "GET", "/v1/reviews/"+url.PathEscape(c.Param("id")), map[string]string{"id": c.Param("id")}, nil, &v); err != nil {
 		return s.webError(c, err)
 	}
+	p, _ := signedIn(c)
 	today := filing.Today(s.now())
-	pg := &reviewPage{R: &v, Today: string(today), Left: daysLeft(today, v.Deadline), Opened: c.QueryParam("opened") == "1", Labels: webLabels}
-	return s.render(c, http.StatusOK, "review", s.page(c, "复核 "+v.Ref, pg))
+	pg := &reviewPage{R: &v, Today: string(today), Left: daysLeft(today, v.Deadline), Opened: c.QueryParam("opened") == "1", Labels: webLabels,
+		CanAnswer: p.Can(filing.ActReviewAnswer) && v.Status == exchange.ReviewOpen,
+		CanApply:  p.Can(filing.ActReviewApply) && v.Status == exchange.ReviewAnswered,
+		Errors:    errs, Opinions: options(opinionLabel)}
+	return s.render(c, status, "review", s.page(c, "复核 "+v.Ref, pg))
+}
+
+// webAnswerReview gives the environment bureau's opinion (出具复核意见)
+// through POST /v1/reviews/{id}/answer: confirmed, corrected (with the
+// corrected figures of the item's month) or cannot be determined.
+func (s *Server) webAnswerReview(c echo.Context) error {
+	id := c.Param("id")
+	version, _ := strconv.Atoi(c.FormValue("version"))
+	in := map[string]any{"opinion": c.FormValue("opinion"), "note": strings.TrimSpace(c.FormValue("note")), "version": version}
+	if in["opinion"] == exchange.OpinionCorrected {
+		corr := map[string]any{"outlet_no": c.FormValue("outlet_no"), "pollutant": c.FormValue("pollutant"), "month": c.FormValue("month")}
+		for _, k := range []string{"emission_kg", "wastewater_t", "avg_concentration", "max_concentration"} {
+			if v := strings.TrimSpace(c.FormValue(k)); v != "" {
+				corr[k] = v
+			}
+		}
+		in["corrections"] = []any{corr}
+	}
+	_, err := s.apiCall(c, s.answerReview, "POST", "/v1/reviews/"+url.PathEscape(id)+"/answer", map[string]string{"id": id}, in)
+	return s.afterReviewWrite(c, id, err)
+}
+
+// webApplyReview adjusts the tax per the opinion (POST
+// /v1/reviews/{id}/apply): corrected figures become a correction of the
+// declaration; otherwise the review is closed.
+func (s *Server) webApplyReview(c echo.Context) error {
+	id := c.Param("id")
+	version, _ := strconv.Atoi(c.FormValue("version"))
+	_, err := s.apiCall(c, s.applyReview, "POST", "/v1/reviews/"+url.PathEscape(id)+"/apply", map[string]string{"id": id}, map[string]any{"version": version})
+	return s.afterReviewWrite(c, id, err)
+}
+
+func (s *Server) afterReviewWrite(c echo.Context, id string, err error) error {
+	if ce, ok := err.(*calc.Error); ok && (ce.Kind == calc.KindInvalid || ce.Kind == calc.KindConflict) {
+		errs := ce.Errors
+		if len(errs) == 0 {
+			errs = []calc.FieldError{{Path: "$", Code: ce.Code, Message: ce.Title + "：" + ce.Detail}}
+		}
+		return s.renderReview(c, statusOf[ce.Kind], errs)
+	}
+	if err != nil {
+		return s.webError(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/app/reviews/"+id)
 }

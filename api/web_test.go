@@ -539,6 +539,40 @@ func TestWebOfficerPages(t *testing.T) {
 	if list.status != 200 || !regexp.MustCompile(`class="num days-left">15 天<`).MatchString(list.body) {
 		t.Fatalf("env officer's waiting list: %d %s", list.status, trim([]byte(list.body)))
 	}
+	// The environment officer answers with corrected figures; a bad
+	// figure is refused beside the form; the tax officer applies it: a
+	// correction of the declaration, linked from the review.
+	revPath := rv.header.Get("Location")
+	revPath = revPath[:strings.Index(revPath, "?")]
+	rp := env.get(revPath)
+	vm := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(rp.body)
+	if vm == nil || !strings.Contains(rp.body, `id="answer"`) {
+		t.Fatalf("no answer form on %s", revPath)
+	}
+	if p := env.post(revPath+"/answer", url.Values{"version": {vm[1]}, "opinion": {"corrected"}, "outlet_no": {"DA001"}, "pollutant": {"二氧化硫"},
+		"month": {"2024-01"}, "emission_kg": {"-1"}, "note": {"x"}}); p.status != 400 || !strings.Contains(p.body, "error-summary") {
+		t.Errorf("bad corrected figure: %d", p.status)
+	}
+	if p := env.post(revPath+"/answer", url.Values{"version": {vm[1]}, "opinion": {"corrected"}, "outlet_no": {"DA001"}, "pollutant": {"二氧化硫"},
+		"month": {"2024-01"}, "emission_kg": {"115.889"}, "note": {"按在线监测数据更正"}}); p.status != 303 {
+		t.Fatalf("answer: %d %s", p.status, trim([]byte(p.body)))
+	}
+	rp = b.get(revPath)
+	vm = regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(rp.body)
+	if vm == nil || !strings.Contains(rp.body, `id="apply"`) {
+		t.Fatalf("no apply button for the tax officer")
+	}
+	if p := b.post(revPath+"/apply", url.Values{"version": {vm[1]}}); p.status != 303 {
+		t.Fatalf("apply: %d %s", p.status, trim([]byte(p.body)))
+	}
+	done := b.get(revPath)
+	cm := regexp.MustCompile(`<a href="(/app/declarations/\d+)">查看更正后的申报</a>`).FindStringSubmatch(done.body)
+	if cm == nil {
+		t.Fatalf("applied review does not link its correction")
+	}
+	if d := b.get(cm[1]); d.status != 200 || !strings.Contains(d.body, "115.889") || !strings.Contains(d.body, `id="tax-difference"`) {
+		t.Errorf("the correction page: %d", d.status)
+	}
 	ent := newBrowser(t, e)
 	ent.signIn(e.tokens["enterprise"])
 	if p := ent.get("/app/reconciliation?period=2024-Q1"); p.status != 403 {
