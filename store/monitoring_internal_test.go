@@ -2,7 +2,9 @@ package store
 
 import (
 	"bufio"
+	"context"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/monitor"
+	"github.com/ecotax/ecotax/reconcile/reconciletest"
 )
 
 // storedAndBack turns a packet into the value rows Ingest writes and back
@@ -95,4 +98,51 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b)
+}
+
+// TestValuesHavePackets: without a foreign key (migration 0013), every
+// value row still belongs to a stored, accepted packet, on both databases.
+func TestValuesHavePackets(t *testing.T) {
+	sqliteDB, err := Open(context.Background(), filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqliteDB.Close()
+	if err := sqliteDB.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dbs := map[string]*DB{"sqlite": sqliteDB}
+	if os.Getenv("ECOTAX_TEST_DATABASE_URL") != "" {
+		dbs["postgres"] = benchPostgres(t)
+	}
+	frames, _, err := reconciletest.Month(reconciletest.Device{MN: "MN-V", Factors: []reconciletest.Factor{{Code: "a21026", CouMilli: 1, AvgTenths: 1}}}, "2024-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, db := range dbs {
+		var batch []Incoming
+		for _, f := range append(frames[:50], reconciletest.Corrupt(frames[50])) {
+			batch = append(batch, Incoming{Packet: hj212.Parse(f, hj212.Options{Lenient: true}), Origin: "t"})
+		}
+		for i := 0; i < 2; i++ { // the second time, every packet is a resend
+			if _, err := db.Ingest(context.Background(), batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var orphans, fromRejected, values int
+		q := db.x.Rebind(`SELECT COUNT(*) FROM monitoring_values v LEFT JOIN monitoring_packets p ON p.id = v.packet_id WHERE p.id IS NULL`)
+		if err := db.x.Get(&orphans, q); err != nil {
+			t.Fatal(err)
+		}
+		q = `SELECT COUNT(*) FROM monitoring_values v JOIN monitoring_packets p ON p.id = v.packet_id WHERE p.verdict = 'rejected'`
+		if err := db.x.Get(&fromRejected, q); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.x.Get(&values, `SELECT COUNT(*) FROM monitoring_values`); err != nil {
+			t.Fatal(err)
+		}
+		if orphans != 0 || fromRejected != 0 || values != 50*3 {
+			t.Errorf("%s: %d orphan values, %d from rejected packets, %d values (want 150)", name, orphans, fromRejected, values)
+		}
+	}
 }
