@@ -498,7 +498,10 @@ var flagLinkRe = regexp.MustCompile(`class="flag-link" href="([^"]+code=monitore
 // chart) and asks for a 复核; the environment officer sees it waiting with
 // its days left; an enterprise reaches none of it.
 func TestWebOfficerPages(t *testing.T) {
-	db := storetest.OpenSQLite(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) { testOfficerPages(t, db) })
+}
+
+func testOfficerPages(t *testing.T, db *store.DB) {
 	e := newEnv(t, db, api.Config{})
 	flaggedWorld(t, e, db)
 	b := newBrowser(t, e)
@@ -593,7 +596,10 @@ func TestWebOfficerPages(t *testing.T) {
 // The finance page computes the budget route's answer with a scenario
 // beside the base, draws it by month and district, and downloads its XLSX.
 func TestWebBudget(t *testing.T) {
-	db := storetest.OpenSQLite(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) { testBudgetPage(t, db) })
+}
+
+func testBudgetPage(t *testing.T, db *store.DB) {
 	e := newEnv(t, db, api.Config{})
 	setupWorld(t, e)
 	b := newBrowser(t, e)
