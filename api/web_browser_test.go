@@ -395,6 +395,15 @@ func TestBrowserPrecheckErrors(t *testing.T) {
 	if v := c.pageTotals()["total-tax-due"]; v == "" {
 		t.Error("no result after fixing the errors")
 	}
+	// The form on a phone: two columns, nothing wider than the screen.
+	c.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	c.open("/precheck")
+	var wide bool
+	c.run(chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &wide))
+	if wide {
+		t.Error("the pre-check form is wider than a phone's screen")
+	}
+	c.shot("precheck-phone")
 }
 
 // TestBrowserPrecheckUpload uploads the filled template through the file

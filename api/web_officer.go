@@ -183,16 +183,16 @@ type reconRow struct {
 }
 
 type reconPage struct {
-	Filter     reconFilter
-	Rows       []reconRow
-	Flags      []store.StoredFlag
-	Runs       []runRow
-	Statuses   []web.Option
-	FlagCodes  []web.Option
-	CanRun     bool
-	Errors     []calc.FieldError
-	Labels     map[string]map[string]string
-	ReviewBase string
+	Filter    reconFilter
+	Rows      []reconRow
+	Flags     []store.StoredFlag
+	Runs      []runRow
+	Statuses  []web.Option
+	FlagCodes []web.Option
+	CanRun    bool
+	Errors    []calc.FieldError
+	Labels    map[string]map[string]string
+	Periods   []web.Option
 }
 
 var webLabels = map[string]map[string]string{
@@ -210,7 +210,8 @@ func (s *Server) webReconciliation(c echo.Context) error {
 	if f.Period == "" {
 		f.Period = s.defaultPeriod()
 	}
-	pg := &reconPage{Filter: f, Statuses: options(resultStatusLabel), FlagCodes: options(flagLabel), CanRun: p.Can(filing.ActReconcileRun), Labels: webLabels}
+	pg := &reconPage{Filter: f, Statuses: options(resultStatusLabel), FlagCodes: options(flagLabel), CanRun: p.Can(filing.ActReconcileRun), Labels: webLabels,
+		Periods: s.choicesFor("")["periods"]}
 	q := url.Values{"period": {f.Period}, "limit": {"1000"}}
 	if f.Region != "" {
 		q.Set("region", f.Region)
