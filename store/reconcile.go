@@ -140,7 +140,9 @@ func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
 		}
 		byDecl[d.ID] = x
 	}
-	var figs []figureRow
+	// Slices of pointers: a figure row is large, and growing a slice of
+	// values would copy every row again and again.
+	var figs []*figureRow
 	if err := tx.sel(&figs, tx.q.RcFigures, rp, cc, cc, sc.Period.Text); err != nil {
 		return nil, err
 	}
@@ -149,7 +151,7 @@ func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
 			d.Figures = append(d.Figures, f.Figure)
 		}
 	}
-	var ems []emissionRow
+	var ems []*emissionRow
 	if err := tx.sel(&ems, tx.q.RcEmissions, rp, cc, cc, ly); err != nil {
 		return nil, err
 	}
@@ -172,7 +174,7 @@ func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
 	}
 	months := sc.Period.Months()
 	from, to := months[0], months[len(months)-1]
-	var mfs []slimFigure
+	var mfs []*slimFigure
 	if err := tx.sel(&mfs, tx.q.RcMonthly, rp, cc, cc, from, to); err != nil {
 		return nil, err
 	}
