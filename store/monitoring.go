@@ -235,11 +235,17 @@ type valueRow struct {
 // whose raw bytes are kept as they came) is stored Go-quoted, and the
 // packet's note says so.
 func text(s string, quoted *bool) string {
-	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
-		return s
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0 || c >= 0x80 {
+			// Not plain ASCII: the slow check, once.
+			if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+				return s
+			}
+			*quoted = true
+			return strconv.Quote(s)
+		}
 	}
-	*quoted = true
-	return strconv.Quote(s)
+	return s
 }
 
 func codes(is []hj212.Issue) string {
