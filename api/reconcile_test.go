@@ -306,5 +306,17 @@ func TestScenario(t *testing.T) {
 		if len(devs.Devices) != 2 {
 			t.Errorf("devices %+v", devs)
 		}
+		// Every change is in the audit log: two mappings made, one changed,
+		// three outputs and a correction of one, one run.
+		for entity, n := range map[string]int{"device": 3, "output": 4, "reconciliation": 1} {
+			var log struct{ Entries []struct{ Action, Actor string } }
+			must(t, e.do("tax_officer", "GET", "/v1/audit?entity="+entity+"&credit_code="+codeA, nil, nil), 200).json(t, &log)
+			if entity == "reconciliation" {
+				must(t, e.do("tax_officer", "GET", "/v1/audit?entity="+entity, nil, nil), 200).json(t, &log)
+			}
+			if len(log.Entries) != n {
+				t.Errorf("audit of %s: %d entries, want %d: %+v", entity, len(log.Entries), n, log.Entries)
+			}
+		}
 	})
 }
