@@ -309,7 +309,9 @@ func TestScenario(t *testing.T) {
 		// Every change is in the audit log: two mappings made, one changed,
 		// three outputs and a correction of one, one run.
 		for entity, n := range map[string]int{"device": 3, "output": 4, "reconciliation": 1} {
-			var log struct{ Entries []struct{ Action, Actor string } }
+			var log struct {
+				Entries []struct{ Action, Actor string }
+			}
 			must(t, e.do("tax_officer", "GET", "/v1/audit?entity="+entity+"&credit_code="+codeA, nil, nil), 200).json(t, &log)
 			if entity == "reconciliation" {
 				must(t, e.do("tax_officer", "GET", "/v1/audit?entity="+entity, nil, nil), 200).json(t, &log)
