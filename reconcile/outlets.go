@@ -196,7 +196,9 @@ func Outlets(devices []Device, figs []DeviceFigure, codes *Codes, places int32, 
 				continue
 			}
 			b := best[x.f.DeviceID]
-			if b == nil || x.f.Valid > b.Valid || (x.f.Valid == b.Valid && x.f.Code < b.Code) {
+			better := b == nil || x.f.Valid > b.Valid || (x.f.Valid == b.Valid && x.f.Code < b.Code) ||
+				(x.f.Valid == b.Valid && x.f.Code == b.Code && x.f.Total.GreaterThan(b.Total)) // cannot happen in stored data; keeps the order irrelevant
+			if better {
 				if b != nil {
 					o.Notes = append(o.Notes, fmt.Sprintf("device %s sends both %s and %s for %s: %s left out", x.f.MN, b.Code, x.f.Code, o.Pollutant, b.Code))
 				}

@@ -10,6 +10,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/ecotax/ecotax/calc/param"
+	"github.com/ecotax/ecotax/monitor"
 	"github.com/ecotax/ecotax/reconcile"
 )
 
@@ -102,6 +103,41 @@ func TestPropPeers(t *testing.T) {
 			}
 			if flagged(rs[i]) != want {
 				t.Fatalf("taxpayer %d (%s): flagged %v, want %v", i, vals[i].RatString(), flagged(rs[i]), want)
+			}
+		}
+	})
+}
+
+// TestPropOutlets: the outlet figures do not depend on the order of the
+// device figures, and an outlet's total is the sum of its devices'
+// totals for the codes kept.
+func TestPropOutlets(t *testing.T) {
+	r := reconciler(t, param.NewDate(2024, 3, 31))
+	devs := []reconcile.Device{{ID: 1, MN: "A", OutletNo: "DA001", ValidFrom: "2020-01-01"}, {ID: 2, MN: "B", OutletNo: "DA001", ValidFrom: "2020-01-01"},
+		{ID: 3, MN: "C", OutletNo: "DW001", ValidFrom: "2020-01-01"}}
+	codes := []string{"a21026", "02", "a21002", "w01018", "011", "a00000", "zz1"}
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 20).Draw(t, "n")
+		var figs []reconcile.DeviceFigure
+		for i := 0; i < n; i++ {
+			figs = append(figs, reconcile.DeviceFigure{
+				DeviceID: int64(rapid.IntRange(0, 3).Draw(t, "dev")), Code: rapid.SampledFrom(codes).Draw(t, "code"),
+				Month: rapid.SampledFrom([]string{"2024-01", "2024-02"}).Draw(t, "month"),
+				Basis: rapid.SampledFrom([]monitor.Basis{monitor.Hourly, monitor.Daily}).Draw(t, "basis"),
+				Total: decimal.New(int64(rapid.IntRange(0, 99999).Draw(t, "total")), -3), TotalCount: 1,
+				Valid: rapid.IntRange(0, 744).Draw(t, "valid"), Units: 744,
+			})
+		}
+		a, wa := reconcile.Outlets(devs, figs, r.Codes, 4, decimal.NewFromInt(1))
+		perm := rapid.Permutation(figs).Draw(t, "perm")
+		b, wb := reconcile.Outlets(devs, perm, r.Codes, 4, decimal.NewFromInt(1))
+		if len(a) != len(b) || fmt.Sprint(wa) != fmt.Sprint(wb) {
+			t.Fatalf("%d vs %d outlets; warnings %v vs %v", len(a), len(b), wa, wb)
+		}
+		for k, x := range a {
+			y := b[k]
+			if y == nil || !x.TotalKg.Equal(y.TotalKg) || x.Valid != y.Valid || x.Basis != y.Basis || fmt.Sprint(x.Devices) != fmt.Sprint(y.Devices) {
+				t.Fatalf("%v: %+v vs %+v", k, x, y)
 			}
 		}
 	})
