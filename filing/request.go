@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -73,8 +74,10 @@ type reqNoise struct {
 // Built is a contract request built from a declaration, with the way back
 // from the request's JSON paths to the figures they came from.
 type Built struct {
-	JSON  []byte
+	JSON  []byte // nil from BuildDirect until Request needs it
 	links []link
+	doc   *reqDoc
+	req   *calc.Request // BuildDirect's request; nil when the decoder would refuse it
 }
 
 // link maps a request path prefix to figure i; rename turns the request's
@@ -150,21 +153,50 @@ func BuildRequest(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Fi
 // of that outlet and month needs its 产生量, and one without it comes back
 // as an error on figures[i].generated_kg (the flag a pre-check shows).
 func BuildRequestWith(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, penalties map[FigureKey]PenaltyBase) (*Built, []calc.FieldError) {
-	doc := reqDoc{Taxpayer: reqTaxpayer{tp.CreditCode, tp.Name}, Region: tp.Region, Period: per.Text}
-	b := &Built{}
+	b, errs := build(tp, per, sources, figs, penalties)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if err := b.marshal(); err != nil {
+		return nil, []calc.FieldError{{Path: "figures", Code: "internal", Message: err.Error()}}
+	}
+	return b, nil
+}
+
+// marshal writes the request's JSON.
+func (b *Built) marshal() error {
+	data, err := json.Marshal(b.doc)
+	if err != nil {
+		return err
+	}
+	b.JSON = data
+	return nil
+}
+
+// build lays the declaration out in the contract's shape (BuildRequestWith
+// writes it as JSON, BuildDirect as a calc.Request) with the links back
+// from request paths to figures.
+func build(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, penalties map[FigureKey]PenaltyBase) (*Built, []calc.FieldError) {
+	doc := &reqDoc{Taxpayer: reqTaxpayer{tp.CreditCode, tp.Name}, Region: tp.Region, Period: per.Text}
+	b := &Built{doc: doc}
 	var errs []calc.FieldError
 	type group struct {
 		idx   int // index in doc.Sources
 		wwFig int // figure that gave wastewater_t, or -1
 	}
-	groups := map[string]*group{}
-	usedID := map[string]bool{}
-	uniqueID := func(base, month, kind string, id int64) string {
+	type groupKey struct {
+		kind, outlet, month string
+		fugitive            bool
+	}
+	groups := map[groupKey]*group{}
+	type idKey struct{ id, month string }
+	usedID := map[idKey]bool{}
+	uniqueID := func(base, month string, id int64) string {
 		cand := base
-		if usedID[cand+"|"+month] {
-			cand = fmt.Sprintf("%s#%d", base, id)
+		if usedID[idKey{cand, month}] {
+			cand = base + "#" + strconv.FormatInt(id, 10)
 		}
-		usedID[cand+"|"+month] = true
+		usedID[idKey{cand, month}] = true
 		return cand
 	}
 	for i := range figs {
@@ -177,13 +209,13 @@ func BuildRequestWith(tp *Taxpayer, per Period, sources map[int64]*Source, figs 
 		fp := fmt.Sprintf("figures[%d]", i)
 		switch s.Kind {
 		case KindAir, KindWater:
-			key := fmt.Sprintf("%s|%s|%s|%t", s.Kind, s.OutletNo, f.Month, s.Fugitive)
+			key := groupKey{s.Kind, s.OutletNo, f.Month, s.Fugitive}
 			g := groups[key]
 			if g == nil {
 				g = &group{idx: len(doc.Sources), wwFig: -1}
 				groups[key] = g
-				doc.Sources = append(doc.Sources, reqSource{ID: uniqueID(s.OutletNo, f.Month, s.Kind, s.ID), Kind: s.Kind, Month: f.Month, Fugitive: s.Fugitive})
-				b.links = append(b.links, link{prefix: fmt.Sprintf("sources[%d]", g.idx), fig: i, rename: renamePlain})
+				doc.Sources = append(doc.Sources, reqSource{ID: uniqueID(s.OutletNo, f.Month, s.ID), Kind: s.Kind, Month: f.Month, Fugitive: s.Fugitive})
+				b.links = append(b.links, link{prefix: sourcePath(g.idx), fig: i, rename: renamePlain})
 			}
 			src := &doc.Sources[g.idx]
 			pen, penalised := penalties[FigureKey{f.SourceID, f.Month}]
@@ -197,7 +229,7 @@ func BuildRequestWith(tp *Taxpayer, per Period, sources map[int64]*Source, figs 
 				} else if src.WastewaterT == nil {
 					src.WastewaterT = ptr(f.WastewaterT)
 					g.wwFig = i
-					b.links = append(b.links, link{prefix: fmt.Sprintf("sources[%d].wastewater_t", g.idx), fig: i, field: "wastewater_t"})
+					b.links = append(b.links, link{prefix: sourcePath(g.idx) + ".wastewater_t", fig: i, field: "wastewater_t"})
 				}
 			}
 			pi := len(src.Pollutants)
@@ -207,11 +239,11 @@ func BuildRequestWith(tp *Taxpayer, per Period, sources map[int64]*Source, figs 
 				StandardConcentration: ptr(s.StandardConcentration),
 				Value:                 ptr(f.Value), Measured: ptr(f.Measured), Standard: ptr(f.Standard),
 			})
-			b.links = append(b.links, link{prefix: fmt.Sprintf("sources[%d].pollutants[%d]", g.idx, pi), fig: i, rename: renamePlain})
+			b.links = append(b.links, link{prefix: sourcePath(g.idx) + ".pollutants[" + strconv.Itoa(pi) + "]", fig: i, rename: renamePlain})
 		default:
 			idx := len(doc.Sources)
-			rs := reqSource{ID: uniqueID(s.OutletNo, f.Month, s.Kind, s.ID), Kind: s.Kind, Month: f.Month}
-			prefix := fmt.Sprintf("sources[%d]", idx)
+			rs := reqSource{ID: uniqueID(s.OutletNo, f.Month, s.ID), Kind: s.Kind, Month: f.Month}
+			prefix := sourcePath(idx)
 			switch s.Kind {
 			case KindNoise:
 				if s.DayLimitDB.Valid && (f.DayMeasuredDB.Valid || f.DayExceedDays != nil) {
@@ -244,15 +276,13 @@ func BuildRequestWith(tp *Taxpayer, per Period, sources map[int64]*Source, figs 
 	if len(doc.Sources) == 0 {
 		return nil, []calc.FieldError{{Path: "figures", Code: "required", Message: "a declaration needs at least one figure"}}
 	}
-	data, err := json.Marshal(doc)
-	if err != nil {
-		return nil, []calc.FieldError{{Path: "figures", Code: "internal", Message: err.Error()}}
-	}
-	b.JSON = data
 	// Longest prefixes first, so sources[1].pollutants[0] wins over sources[1].
 	sort.SliceStable(b.links, func(i, j int) bool { return len(b.links[i].prefix) > len(b.links[j].prefix) })
 	return b, nil
 }
+
+// sourcePath is the request path of the i-th source.
+func sourcePath(i int) string { return "sources[" + strconv.Itoa(i) + "]" }
 
 // find returns the link whose prefix covers path and the rest after it.
 func (b *Built) find(path string) (*link, string) {

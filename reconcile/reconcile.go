@@ -613,14 +613,18 @@ func (w *work) tax() {
 	}
 }
 
-// assess builds a contract request from figures (as filing.BuildRequest
-// does for a stored declaration) and runs the engine on it.
+// assess builds a contract request from figures, as filing.BuildRequest
+// does for a stored declaration, and runs the engine on it. The request is
+// built directly (filing.BuildDirect: the calc.Request that decoding
+// BuildRequest's JSON would give, without writing and reading the JSON);
+// a request the decoder would refuse still goes through the JSON, so the
+// warning carries the contract's own words.
 func (w *work) assess(srcs map[int64]*filing.Source, figs []filing.Figure) (*calc.Result, *filing.Built, error) {
-	built, errs := filing.BuildRequest(w.in.Taxpayer, w.in.Period, srcs, figs)
+	built, errs := filing.BuildDirect(w.in.Taxpayer, w.in.Period, srcs, figs, nil)
 	if len(errs) > 0 {
 		return nil, nil, calc.Invalid(errs)
 	}
-	req, err := calc.DecodeRequest(built.JSON)
+	req, err := built.Request()
 	if err != nil {
 		return nil, nil, translate(built, err)
 	}

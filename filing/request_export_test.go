@@ -1,0 +1,7 @@
+package filing
+
+// Test helpers shared with the external tests of package filing_test.
+var (
+	ExampleDeclaration = exampleDeclaration
+	GenSensible        = genSensible
+)
