@@ -354,14 +354,14 @@ func TestCompensationCalculators(t *testing.T) {
 	}
 	must(t, e.do("", "POST", "/v1/fees/calculate", obj{"schedule": "cq-emission-permit-base", "date": "2024-03-01", "quantity": "10",
 		"inputs": obj{"pollutant": "cod"}}, nil), 200).json(t, &fee)
-	if !decimal.RequireFromString(fee.Total).Equal(decimal.NewFromInt(13600)) {
-		t.Errorf("permit fee %s, want 13600", fee.Total)
+	if fee.Total != "13600.00" {
+		t.Errorf("permit fee %s, want 13600.00", fee.Total)
 	}
 	custom := obj{"id": "my-city-waste", "version": "2025", "title": "某市生活垃圾处理费", "fee_kind": "waste", "region": "某市",
 		"quantity_unit": "t", "effective_from": "2025-01-01", "source": "made up for the test", "confidence": "unverified", "verified": false,
 		"parts": []obj{{"name": "waste", "kind": "per_unit", "label": "处理费", "rule": "每吨 80 元", "rates": []obj{{"price": "80"}}}}}
 	must(t, e.do("", "POST", "/v1/fees/calculate", obj{"custom_schedule": custom, "date": "2025-02-01", "quantity": "2.5"}, nil), 200).json(t, &fee)
-	if fee.Total != "200" || fee.Verified {
+	if fee.Total != "200.00" || fee.Verified {
 		t.Errorf("custom schedule: %+v", fee)
 	}
 	var claim struct{ Total string }
@@ -372,7 +372,7 @@ func TestCompensationCalculators(t *testing.T) {
 		}
 		if r.status == 200 {
 			r.json(t, &claim)
-			if !decimal.RequireFromString(claim.Total).Equal(decimal.NewFromInt(14416776)) {
+			if claim.Total != "14416776.00" {
 				t.Errorf("guiding case 130: %s", claim.Total)
 			}
 		}

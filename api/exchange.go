@@ -28,6 +28,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/store"
@@ -241,13 +242,6 @@ func batchViewOf(row *store.XBatch, m *exchange.Manifest, rows []store.XRecord) 
 	return v, nil
 }
 
-func money(m filing.Money) string {
-	if !m.Valid {
-		return ""
-	}
-	return m.Decimal.StringFixed(2)
-}
-
 // taxRecords are the tax side's records of a period (法 第十五条第三款:
 // 纳税申报、税款入库、减免税额、欠缴税款以及风险疑点), and the review requests.
 func (s *Server) taxRecords(tx *store.Tx, per filing.Period, prefix string, today filing.Date) (map[string][]exchange.Record, error) {
@@ -275,11 +269,11 @@ func (s *Server) taxRecords(tx *store.Tx, per filing.Period, prefix string, toda
 		out["declarations"] = append(out["declarations"], ds("declarations").New(map[string]string{
 			"credit_code": d.CreditCode, "taxpayer_name": x.TaxpayerName, "region": x.TaxpayerRegion, "period": d.Period,
 			"revision": rev, "replaces_revision": replaces, "status": string(d.Status), "deadline": string(d.Deadline),
-			"submitted_on": submitted, "total_tax_due": money(d.TotalTaxDue), "total_reduction": money(d.TotalReduction),
-			"total_tax": money(d.TotalTax), "previous_tax": money(d.PreviousTax), "tax_difference": money(d.TaxDifference)}))
+			"submitted_on": submitted, "total_tax_due": d.TotalTaxDue.String(), "total_reduction": d.TotalReduction.String(),
+			"total_tax": d.TotalTax.String(), "previous_tax": d.PreviousTax.String(), "tax_difference": d.TaxDifference.String()}))
 		if d.PaidOn != "" {
 			out["payments"] = append(out["payments"], ds("payments").New(map[string]string{"credit_code": d.CreditCode,
-				"region": x.TaxpayerRegion, "period": d.Period, "revision": rev, "paid_on": string(d.PaidOn), "amount": money(d.PaidAmount)}))
+				"region": x.TaxpayerRegion, "period": d.Period, "revision": rev, "paid_on": string(d.PaidOn), "amount": d.PaidAmount.String()}))
 		}
 		lines, err := reductionLines(d.Assessment)
 		if err != nil {
@@ -309,8 +303,8 @@ func (s *Server) taxRecords(tx *store.Tx, per filing.Period, prefix string, toda
 			}
 			out["arrears"] = append(out["arrears"], ds("arrears").New(map[string]string{"credit_code": d.CreditCode,
 				"region": x.TaxpayerRegion, "period": d.Period, "revision": rev, "deadline": string(d.Deadline),
-				"owed": owed.StringFixed(2), "paid_amount": money(d.PaidAmount), "unpaid": unpaid.StringFixed(2),
-				"days_late": strconv.Itoa(sc.Days), "surcharge": money(sc.Amount), "as_of": string(today)}))
+				"owed": param.MoneyText(owed), "paid_amount": d.PaidAmount.String(), "unpaid": param.MoneyText(unpaid),
+				"days_late": strconv.Itoa(sc.Days), "surcharge": sc.Amount.String(), "as_of": string(today)}))
 		}
 	}
 	flags, err := tx.ListFlags(store.FlagFilter{Period: per.Text, RegionPrefix: prefix})

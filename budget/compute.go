@@ -374,7 +374,7 @@ func (r *run) ecoLines(o *Outcome, sc *Scenario) {
 				if !inYear(month, r.in.Year) {
 					continue
 				}
-				payer, payee, amt := p.A, p.B, pp.Net
+				payer, payee, amt := p.A, p.B, pp.Net.Decimal
 				if amt.Sign() < 0 {
 					payer, payee, amt = p.B, p.A, amt.Neg()
 				}
@@ -470,7 +470,7 @@ func (r *run) feeLines(o *Outcome, sc *Scenario) {
 				r.fail(path, "input_not_computable", "fee bill %s, %s under %s: %s", fb.ID, fm.Month, s.Key(), detail)
 				continue
 			}
-			text := fmt.Sprintf("%s %s：%s，%s %s × 收费标准 %s（%s）= %s 元", fb.ID, fm.Month, fb.Payer, qty, s.QuantityUnit, s.Key(), s.Title, money(res.Total))
+			text := fmt.Sprintf("%s %s：%s，%s %s × 收费标准 %s（%s）= %s 元", fb.ID, fm.Month, fb.Payer, qty, s.QuantityUnit, s.Key(), s.Title, money(res.Total.Decimal))
 			if trend {
 				text += fmt.Sprintf("；情景：数量 %s × %s", fm.Quantity, f)
 			}
@@ -483,7 +483,7 @@ func (r *run) feeLines(o *Outcome, sc *Scenario) {
 				}
 			}
 			o.Lines = append(o.Lines, Line{ID: fmt.Sprintf("fees:%s:%s", fb.ID, fm.Month), Stream: StreamFees, District: fb.District,
-				Month: fm.Month, Amount: decimal.NullDecimal{Decimal: res.Total, Valid: true}, Basis: "bill", Ref: fb.ID,
+				Month: fm.Month, Amount: decimal.NullDecimal{Decimal: res.Total.Decimal, Valid: true}, Basis: "bill", Ref: fb.ID,
 				Unverified: !res.Verified, Text: text})
 		}
 	}
@@ -645,14 +645,9 @@ func inRegion(code, region string) bool {
 	return len(code) == 6 && strings.HasPrefix(code, calc.RegionPrefix(region))
 }
 
-// money writes an amount with two decimals when it has at most two, and
-// exactly otherwise (a fee may carry more; nothing is rounded here).
-func money(d decimal.Decimal) string {
-	if d.Exponent() >= -2 {
-		return d.StringFixed(2)
-	}
-	return d.String()
-}
+// money writes an amount as results write it (param.MoneyText: two
+// decimals, or all of them when there are more; nothing is rounded here).
+func money(d decimal.Decimal) string { return param.MoneyText(d) }
 
 // describe lists what a scenario changes, in words.
 func describe(sc *Scenario) []string {

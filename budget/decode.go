@@ -338,7 +338,7 @@ func readDamageCase(o *jsonin.Object, c Calculators, lim Limits) (DamageCase, *d
 		if err != nil {
 			failNested(o.Reader(), o.At("claim"), err)
 		} else {
-			dc.ClaimTotal = decimal.NullDecimal{Decimal: claim.Total, Valid: true}
+			dc.ClaimTotal = decimal.NullDecimal{Decimal: claim.Total.Decimal, Valid: true}
 			dc.ClaimUnverified = claim.Unverified
 		}
 	}

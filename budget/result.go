@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Result is a budget: the base and each scenario, side by side.
@@ -134,28 +136,22 @@ type Coverage struct {
 	Note       string   `json:"note,omitempty"`
 }
 
-// Amounts are written as money: two decimals when the figure has at most
-// two (7000000 → "7000000.00"), exactly otherwise (a fee may carry more;
-// nothing is rounded).
-
-type moneyText decimal.Decimal
-
-func (m moneyText) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + money(decimal.Decimal(m)) + `"`), nil
-}
+// Amounts are written as param.Money: two decimals when the figure has at
+// most two (7000000 → "7000000.00"), exactly otherwise (a fee may carry
+// more; nothing is rounded). The fields stay decimals, for the sums.
 
 // MarshalJSON writes the row's amounts as money.
 func (r Row) MarshalJSON() ([]byte, error) {
 	type plain Row
 	return json.Marshal(struct {
 		plain
-		Tax    moneyText `json:"tax"`
-		Damage moneyText `json:"damage"`
-		EcoIn  moneyText `json:"ecocomp_receipts"`
-		EcoOut moneyText `json:"ecocomp_payments"`
-		Fees   moneyText `json:"fees"`
-		Net    moneyText `json:"net"`
-	}{plain(r), moneyText(r.Tax), moneyText(r.Damage), moneyText(r.EcoIn), moneyText(r.EcoOut), moneyText(r.Fees), moneyText(r.Net)})
+		Tax    param.Money `json:"tax"`
+		Damage param.Money `json:"damage"`
+		EcoIn  param.Money `json:"ecocomp_receipts"`
+		EcoOut param.Money `json:"ecocomp_payments"`
+		Fees   param.Money `json:"fees"`
+		Net    param.Money `json:"net"`
+	}{plain(r), param.MoneyOf(r.Tax), param.MoneyOf(r.Damage), param.MoneyOf(r.EcoIn), param.MoneyOf(r.EcoOut), param.MoneyOf(r.Fees), param.MoneyOf(r.Net)})
 }
 
 // MarshalJSON writes the cell's amount as money.
@@ -163,20 +159,15 @@ func (c Cell) MarshalJSON() ([]byte, error) {
 	type plain Cell
 	return json.Marshal(struct {
 		plain
-		Amount moneyText `json:"amount"`
-	}{plain(c), moneyText(c.Amount)})
+		Amount param.Money `json:"amount"`
+	}{plain(c), param.MoneyOf(c.Amount)})
 }
 
 // MarshalJSON writes the line's amount as money, or null when unknown.
 func (l Line) MarshalJSON() ([]byte, error) {
 	type plain Line
-	var amount *moneyText
-	if l.Amount.Valid {
-		m := moneyText(l.Amount.Decimal)
-		amount = &m
-	}
 	return json.Marshal(struct {
 		plain
-		Amount *moneyText `json:"amount"`
-	}{plain(l), amount})
+		Amount param.NullMoney `json:"amount"`
+	}{plain(l), param.NullMoney{NullDecimal: l.Amount}})
 }

@@ -85,7 +85,7 @@ type BudgetEcoSettlement struct {
 	Year      int               `json:"year" db:"year"`
 	Scheme    string            `json:"scheme" db:"scheme"`
 	Request   filing.RawJSON    `json:"settlement" db:"request"`
-	Gross     decimal.Decimal   `json:"gross" db:"gross"`
+	Gross     param.Money       `json:"gross" db:"gross"`
 	Parties   map[string]string `json:"parties" db:"-"`
 	CreatedAt time.Time         `json:"created_at" db:"created_at"`
 	CreatedBy string            `json:"created_by" db:"created_by"`
@@ -118,7 +118,7 @@ type BudgetFeeMonth struct {
 	Month    string          `json:"month" db:"month"`
 	Day      filing.Date     `json:"date" db:"day"`
 	Quantity decimal.Decimal `json:"quantity" db:"quantity"`
-	Amount   decimal.Decimal `json:"amount" db:"amount"` // as computed when recorded (CNY, unrounded unless the schedule rounds)
+	Amount   param.Money     `json:"amount" db:"amount"` // as computed when recorded (CNY, unrounded unless the schedule rounds)
 	Sched    string          `json:"schedule" db:"schedule"`
 	Verified bool            `json:"verified" db:"verified"`
 }

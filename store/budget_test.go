@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecotax/ecotax/budget"
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/reconcile"
@@ -53,9 +54,9 @@ func TestBudgetRecords(t *testing.T) {
 			Receipts:  []store.BudgetReceipt{{Month: "2024-02", Amount: filing.MoneyOf(decimal.RequireFromString("0.01"))}, {Month: "2025-01", Amount: filing.MoneyOf(decimal.NewFromInt(5)), Received: true}},
 			CreatedBy: "finance#1"}
 		es := &store.BudgetEcoSettlement{Year: 2024, Scheme: "cq_basin_2018", Request: filing.RawJSON(`{"scheme":"cq_basin_2018"}`),
-			Gross: decimal.NewFromInt(3000000), Parties: map[string]string{"甲区": "500103", "乙县": "510100"}, CreatedBy: "finance#1"}
+			Gross: param.MoneyOf(decimal.NewFromInt(3000000)), Parties: map[string]string{"甲区": "500103", "乙县": "510100"}, CreatedBy: "finance#1"}
 		fb := &store.BudgetFeeBill{District: "500104", Payer: "p", Schedule: "cn-sewage-min-city", Inputs: filing.RawJSON(`{"category":"residential"}`),
-			Months:    []store.BudgetFeeMonth{{Month: "2024-03", Day: "2024-03-15", Quantity: decimal.RequireFromString("123.456789012345"), Amount: decimal.RequireFromString("117.28394956172775"), Sched: "cn-sewage-min-city@2016", Verified: true}},
+			Months:    []store.BudgetFeeMonth{{Month: "2024-03", Day: "2024-03-15", Quantity: decimal.RequireFromString("123.456789012345"), Amount: param.MoneyOf(decimal.RequireFromString("117.28394956172775")), Sched: "cn-sewage-min-city@2016", Verified: true}},
 			CreatedBy: "finance#1"}
 		tx(t, db, func(tx *store.Tx) error {
 			if err := tx.InsertBudgetDamageCase(dc); err != nil {
@@ -79,7 +80,7 @@ func TestBudgetRecords(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if ge.Parties["乙县"] != "510100" || !ge.Gross.Equal(es.Gross) || string(ge.Request) != string(es.Request) {
+			if ge.Parties["乙县"] != "510100" || !ge.Gross.Equal(es.Gross.Decimal) || string(ge.Request) != string(es.Request) {
 				t.Errorf("settlement %+v", ge)
 			}
 			gf, err := tx.GetBudgetFeeBill(fb.ID)

@@ -18,7 +18,7 @@ type Result struct {
 	ParameterSet SetInfo         `json:"parameter_set"`
 	Lines        []Line          `json:"lines"`
 	Categories   []CategoryTotal `json:"categories"`
-	Total        decimal.Decimal `json:"total"`
+	Total        param.Money     `json:"total"`
 	Currency     string          `json:"currency"`
 	Unverified   bool            `json:"unverified"` // some figure used is not verified
 	Parameters   []ParamUse      `json:"parameters"`
@@ -61,7 +61,7 @@ type Line struct {
 	Discharge       *decimal.Decimal `json:"discharge,omitempty"`
 	DischargeUnit   string           `json:"discharge_unit,omitempty"`
 	UnitCost        *decimal.Decimal `json:"unit_cost,omitempty"`
-	VirtualCost     *decimal.Decimal `json:"virtual_cost,omitempty"`
+	VirtualCost     *param.Money     `json:"virtual_cost,omitempty"`
 	Multiplier      *decimal.Decimal `json:"multiplier,omitempty"`
 	MultiplierRange string           `json:"multiplier_range,omitempty"`
 	Alpha           *decimal.Decimal `json:"alpha,omitempty"`
@@ -69,17 +69,17 @@ type Line struct {
 	Kappa           *decimal.Decimal `json:"kappa,omitempty"`
 	Tau             *decimal.Decimal `json:"tau,omitempty"`
 	Gamma           *decimal.Decimal `json:"gamma,omitempty"`
-	Exact           decimal.Decimal  `json:"exact"`  // before rounding to 分
-	Amount          decimal.Decimal  `json:"amount"` // 元, 2 decimals
+	Exact           param.Money      `json:"exact"`  // before rounding to 分 (written with every decimal)
+	Amount          param.Money      `json:"amount"` // 元, 2 decimals
 	Unverified      bool             `json:"unverified,omitempty"`
 }
 
 // CategoryTotal sums the lines of one category.
 type CategoryTotal struct {
-	Category Category        `json:"category"`
-	Name     string          `json:"name"`
-	Basis    string          `json:"basis"`
-	Amount   decimal.Decimal `json:"amount"`
+	Category Category    `json:"category"`
+	Name     string      `json:"name"`
+	Basis    string      `json:"basis"`
+	Amount   param.Money `json:"amount"`
 }
 
 // ParamUse lists one parameter row the result relied on.
@@ -336,15 +336,15 @@ func (c *calcRun) virtualLine(l *VirtualCostLine) {
 		line.Discharge, line.UnitCost, line.DischargeUnit = ptr(l.Discharge.Decimal), ptr(l.UnitCost.Decimal), l.DischargeUnit
 		c.step(l.Path+".virtual_cost", c.set.Source, "", "虚拟治理成本 = 排放量 × 单位治理成本 = %s %s × %s 元 = %s 元", l.Discharge.Decimal, unitName(l.DischargeUnit), l.UnitCost.Decimal, virtual)
 	}
-	line.VirtualCost = ptr(virtual)
+	line.VirtualCost = param.MoneyPtr(virtual)
 	for _, f := range factorSteps {
 		f()
 	}
 	exact := virtual.Mul(factor)
-	line.Exact = exact
-	line.Amount = exact.Round(2)
+	line.Exact = param.MoneyOf(exact)
+	line.Amount = param.MoneyOf(exact.Round(2))
 	c.step(l.Path, c.set.Source, "", "损害数额 = 虚拟治理成本 × 调整系数 = %s × %s = %s 元", virtual, factor, exact)
-	c.rounding(l.Path, exact, line.Amount)
+	c.rounding(l.Path, exact, line.Amount.Decimal)
 	c.step(l.Path+".category", ci.Basis, "", "计入“%s”", ci.Name)
 	c.res.Lines = append(c.res.Lines, line)
 }
@@ -402,7 +402,7 @@ func (c *calcRun) item(it *Item) {
 	}
 	c.res.Lines = append(c.res.Lines, Line{Path: it.Path, ID: it.ID, Description: it.Description,
 		Category: it.Category, CategoryName: ci.Name, Basis: ci.Basis, Method: "stated",
-		Exact: it.Amount, Amount: it.Amount.Round(2)})
+		Exact: param.MoneyOf(it.Amount), Amount: param.MoneyOf(it.Amount.Round(2))})
 	c.step(it.Path, ci.Basis, "", "按所列金额 %s 元计入“%s”", it.Amount.StringFixed(2), ci.Name)
 }
 
@@ -412,18 +412,18 @@ func (c *calcRun) totals() {
 		sum, n := decimal.Zero, 0
 		for _, l := range c.res.Lines {
 			if l.Category == ci.ID {
-				sum = sum.Add(l.Amount)
+				sum = sum.Add(l.Amount.Decimal)
 				n++
 			}
 		}
 		if n == 0 {
 			continue
 		}
-		c.res.Categories = append(c.res.Categories, CategoryTotal{Category: ci.ID, Name: ci.Name, Basis: ci.Basis, Amount: sum})
+		c.res.Categories = append(c.res.Categories, CategoryTotal{Category: ci.ID, Name: ci.Name, Basis: ci.Basis, Amount: param.MoneyOf(sum)})
 		c.step("", ci.Basis, "", "%s：%d 项，小计 %s 元", ci.Name, n, sum.StringFixed(2))
 		total = total.Add(sum)
 	}
-	c.res.Total = total
+	c.res.Total = param.MoneyOf(total)
 	c.step("", ruleSum, "", "赔偿总额 = 各项之和 = %s 元", total.StringFixed(2))
 	if c.res.Unverified {
 		c.warn("unverified_result", "", "结果使用了未经核实的参数，仅供参考")

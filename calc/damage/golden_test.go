@@ -55,7 +55,7 @@ func claim(p *damage.Params) func([]byte) (*damage.Result, error) {
 
 func checkResult(t *testing.T, res *damage.Result, want *goldenExpect) {
 	t.Helper()
-	jsontest.Equal(t, "total", res.Total, want.Total)
+	jsontest.Money(t, "total", res.Total, want.Total)
 	if res.Unverified != want.Unverified {
 		t.Errorf("unverified = %v, want %v", res.Unverified, want.Unverified)
 	}
@@ -66,7 +66,7 @@ func checkResult(t *testing.T, res *damage.Result, want *goldenExpect) {
 			continue
 		}
 		l := res.Lines[i]
-		jsontest.Equal(t, wl.Path+".amount", l.Amount, wl.Amount)
+		jsontest.Money(t, wl.Path+".amount", l.Amount, wl.Amount)
 		opt := func(name string, got *decimal.Decimal, want string) {
 			if want == "" {
 				return
@@ -77,7 +77,13 @@ func checkResult(t *testing.T, res *damage.Result, want *goldenExpect) {
 			}
 			jsontest.Equal(t, wl.Path+"."+name, *got, want)
 		}
-		opt("virtual_cost", l.VirtualCost, wl.VirtualCost)
+		if wl.VirtualCost != "" {
+			if l.VirtualCost == nil {
+				t.Errorf("%s.virtual_cost missing", wl.Path)
+			} else {
+				jsontest.Money(t, wl.Path+".virtual_cost", *l.VirtualCost, wl.VirtualCost)
+			}
+		}
 		opt("gamma", l.Gamma, wl.Gamma)
 		opt("tau", l.Tau, wl.Tau)
 	}
@@ -91,7 +97,7 @@ func checkResult(t *testing.T, res *damage.Result, want *goldenExpect) {
 				t.Errorf("unexpected category %s", c.Category)
 				continue
 			}
-			jsontest.Equal(t, "category "+string(c.Category), c.Amount, w)
+			jsontest.Money(t, "category "+string(c.Category), c.Amount, w)
 		}
 	}
 	var codes []string
@@ -128,7 +134,7 @@ func checkInvariants(t errorer, res *damage.Result) {
 	t.Helper()
 	sum, catSum := decimal.Zero, decimal.Zero
 	for _, l := range res.Lines {
-		sum = sum.Add(l.Amount)
+		sum = sum.Add(l.Amount.Decimal)
 		if !l.Amount.Equal(l.Amount.Round(2)) {
 			t.Errorf("%s amount %s is not in 分", l.Path, l.Amount)
 		}
@@ -146,9 +152,9 @@ func checkInvariants(t errorer, res *damage.Result) {
 		}
 	}
 	for _, c := range res.Categories {
-		catSum = catSum.Add(c.Amount)
+		catSum = catSum.Add(c.Amount.Decimal)
 	}
-	if !sum.Equal(res.Total) || !catSum.Equal(res.Total) {
+	if !sum.Equal(res.Total.Decimal) || !catSum.Equal(res.Total.Decimal) {
 		t.Errorf("total %s, sum of lines %s, sum of categories %s", res.Total, sum, catSum)
 	}
 	if res.Unverified {

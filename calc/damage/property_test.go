@@ -60,7 +60,7 @@ func TestClaimTotalIsSumOfItems(t *testing.T) {
 		lineSum := decimal.Zero
 		for _, l := range res.Lines {
 			if l.Method == "stated" {
-				lineSum = lineSum.Add(l.Amount)
+				lineSum = lineSum.Add(l.Amount.Decimal)
 			} else if !l.Amount.Equal(l.VirtualCost.Mul(*l.Multiplier).Round(2)) {
 				t.Fatalf("%s: %s ≠ round(%s × %s)", l.Path, l.Amount, l.VirtualCost, l.Multiplier)
 			}

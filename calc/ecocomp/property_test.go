@@ -81,9 +81,9 @@ func TestMonthsSumToYear(t *testing.T) {
 				for _, l := range year.Lines {
 					switch {
 					case l.Payer == x && l.Payee == y:
-						fromLines = fromLines.Add(l.Amount)
+						fromLines = fromLines.Add(l.Amount.Decimal)
 					case l.Payer == y && l.Payee == x:
-						fromLines = fromLines.Sub(l.Amount)
+						fromLines = fromLines.Sub(l.Amount.Decimal)
 					}
 				}
 				if !fromLines.Equal(year.Owes(x, y)) {

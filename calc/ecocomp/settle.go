@@ -15,17 +15,17 @@ import (
 // trade); Pairs net the lines per pair of parties, period by period, and
 // the annual net of a pair is the sum of its periods.
 type Result struct {
-	Scheme     SchemeInfo      `json:"scheme"`
-	Year       int             `json:"year"`
-	Lines      []Line          `json:"lines"`
-	Pairs      []Pair          `json:"pairs"`
-	Balances   []Balance       `json:"balances"`
-	Gross      decimal.Decimal `json:"gross"` // sum of all line amounts before netting
-	Currency   string          `json:"currency"`
-	Unverified bool            `json:"unverified"`
-	Parameters []ParamUse      `json:"parameters"`
-	Warnings   []Warning       `json:"warnings"`
-	Trace      []Step          `json:"trace"`
+	Scheme     SchemeInfo  `json:"scheme"`
+	Year       int         `json:"year"`
+	Lines      []Line      `json:"lines"`
+	Pairs      []Pair      `json:"pairs"`
+	Balances   []Balance   `json:"balances"`
+	Gross      param.Money `json:"gross"` // sum of all line amounts before netting
+	Currency   string      `json:"currency"`
+	Unverified bool        `json:"unverified"`
+	Parameters []ParamUse  `json:"parameters"`
+	Warnings   []Warning   `json:"warnings"`
+	Trace      []Step      `json:"trace"`
 }
 
 // SchemeInfo describes a scheme, in results and in listings.
@@ -77,7 +77,7 @@ type Line struct {
 	Classes      int              `json:"classes,omitempty"`
 	Payer        string           `json:"payer,omitempty"`
 	Payee        string           `json:"payee,omitempty"`
-	Amount       decimal.Decimal  `json:"amount"`
+	Amount       param.Money      `json:"amount"`
 	Rule         string           `json:"rule"` // fixture file:line, or "request"
 	Unverified   bool             `json:"unverified,omitempty"`
 
@@ -88,27 +88,27 @@ type Line struct {
 // Pair is the netted settlement between two parties, A < B in byte order.
 // Net > 0: A pays B; Net < 0: B pays A.
 type Pair struct {
-	A       string          `json:"a"`
-	B       string          `json:"b"`
-	Periods []PairPeriod    `json:"periods"`
-	Net     decimal.Decimal `json:"net_a_to_b"`
-	Payer   string          `json:"payer,omitempty"`
-	Payee   string          `json:"payee,omitempty"`
-	Amount  decimal.Decimal `json:"amount"`
+	A       string       `json:"a"`
+	B       string       `json:"b"`
+	Periods []PairPeriod `json:"periods"`
+	Net     param.Money  `json:"net_a_to_b"`
+	Payer   string       `json:"payer,omitempty"`
+	Payee   string       `json:"payee,omitempty"`
+	Amount  param.Money  `json:"amount"`
 }
 
 // PairPeriod is the net of one period (month, year or trade date).
 type PairPeriod struct {
-	Period string          `json:"period"`
-	Net    decimal.Decimal `json:"net_a_to_b"`
+	Period string      `json:"period"`
+	Net    param.Money `json:"net_a_to_b"`
 }
 
 // Balance is one party's position after netting.
 type Balance struct {
-	Party    string          `json:"party"`
-	Receives decimal.Decimal `json:"receives"`
-	Pays     decimal.Decimal `json:"pays"`
-	Net      decimal.Decimal `json:"net"` // receives − pays
+	Party    string      `json:"party"`
+	Receives param.Money `json:"receives"`
+	Pays     param.Money `json:"pays"`
+	Net      param.Money `json:"net"` // receives − pays
 }
 
 // ParamUse lists one parameter row the result relied on.
@@ -145,7 +145,7 @@ func (r *Result) Owes(x, y string) decimal.Decimal {
 	for _, p := range r.Pairs {
 		switch {
 		case p.A == x && p.B == y:
-			return p.Net
+			return p.Net.Decimal
 		case p.A == y && p.B == x:
 			return p.Net.Neg()
 		}
@@ -388,7 +388,7 @@ func (s *settleRun) apply(sec *Section, ob *Observation, line *Line, first, last
 	case PayerDownstream:
 		line.Payer, line.Payee = sec.Downstream, sec.Upstream
 	}
-	line.Amount = amount
+	line.Amount = param.MoneyOf(amount)
 	s.useRule(r, line)
 	s.res.Lines = append(s.res.Lines, *line)
 }
@@ -440,7 +440,7 @@ func (s *settleRun) trade(t *Trade) {
 		s.useRule(r, &line)
 	}
 	line.Price = &price
-	line.Amount = t.Quantity.Mul(price).Round(2)
+	line.Amount = param.MoneyOf(t.Quantity.Mul(price).Round(2))
 	s.res.Lines = append(s.res.Lines, line)
 }
 
@@ -491,7 +491,7 @@ func (s *settleRun) lineSteps() {
 			what += fmt.Sprintf("；%s 付 %s %s 元", l.Payer, l.Payee, l.Amount.StringFixed(2))
 		}
 		s.step(l.Path, rule, l.Rule, "%s", what)
-		if sc.Measure == MeasureQuota && !l.Quantity.Mul(*l.Price).Equal(l.Amount) {
+		if sc.Measure == MeasureQuota && !l.Quantity.Mul(*l.Price).Equal(l.Amount.Decimal) {
 			s.step(l.Path, ruleRounding, "", "%s × %s = %s 元，四舍五入到分为 %s 元", l.Quantity, l.Price, l.Quantity.Mul(*l.Price), l.Amount.StringFixed(2))
 		}
 	}
@@ -532,7 +532,7 @@ func (s *settleRun) net() {
 		addPair(sec.Upstream, sec.Downstream)
 	}
 	for _, l := range s.res.Lines {
-		gross = gross.Add(l.Amount)
+		gross = gross.Add(l.Amount.Decimal)
 		if l.Payer == "" {
 			// A period with no transfer still counts among its pair's periods.
 			k := addPair(l.partyA, l.partyB)
@@ -540,13 +540,13 @@ func (s *settleRun) net() {
 			continue
 		}
 		k := addPair(l.Payer, l.Payee)
-		v := l.Amount
+		v := l.Amount.Decimal
 		if l.Payer != k.a {
 			v = v.Neg()
 		}
 		pairs[k][l.Period] = pairs[k][l.Period].Add(v)
 	}
-	s.res.Gross = gross
+	s.res.Gross = param.MoneyOf(gross)
 	keys := make([]key, 0, len(pairs))
 	for k := range pairs {
 		keys = append(keys, k)
@@ -560,7 +560,7 @@ func (s *settleRun) net() {
 	bal := map[string]*Balance{}
 	balance := func(p string) *Balance {
 		if bal[p] == nil {
-			bal[p] = &Balance{Party: p, Receives: decimal.Zero, Pays: decimal.Zero, Net: decimal.Zero}
+			bal[p] = &Balance{Party: p}
 		}
 		return bal[p]
 	}
@@ -576,12 +576,12 @@ func (s *settleRun) net() {
 			periods = append(periods, p)
 		}
 		sort.Strings(periods)
-		pair := Pair{A: k.a, B: k.b, Periods: []PairPeriod{}, Net: decimal.Zero}
+		pair := Pair{A: k.a, B: k.b, Periods: []PairPeriod{}}
 		for _, p := range periods {
-			pair.Periods = append(pair.Periods, PairPeriod{Period: p, Net: pairs[k][p]})
-			pair.Net = pair.Net.Add(pairs[k][p])
+			pair.Periods = append(pair.Periods, PairPeriod{Period: p, Net: param.MoneyOf(pairs[k][p])})
+			pair.Net.Decimal = pair.Net.Add(pairs[k][p])
 		}
-		pair.Amount = pair.Net.Abs()
+		pair.Amount.Decimal = pair.Net.Abs()
 		switch {
 		case pair.Net.IsPositive():
 			pair.Payer, pair.Payee = k.a, k.b
@@ -591,8 +591,8 @@ func (s *settleRun) net() {
 		balance(k.a)
 		balance(k.b)
 		if pair.Payer != "" {
-			balance(pair.Payer).Pays = balance(pair.Payer).Pays.Add(pair.Amount)
-			balance(pair.Payee).Receives = balance(pair.Payee).Receives.Add(pair.Amount)
+			balance(pair.Payer).Pays.Decimal = balance(pair.Payer).Pays.Add(pair.Amount.Decimal)
+			balance(pair.Payee).Receives.Decimal = balance(pair.Payee).Receives.Add(pair.Amount.Decimal)
 			s.step("", settle, "", "%s 与 %s：%d 期净额合计，%s 应付 %s %s 元", k.a, k.b, len(pair.Periods), pair.Payer, pair.Payee, pair.Amount.StringFixed(2))
 		} else {
 			s.step("", settle, "", "%s 与 %s：%d 期净额合计为 0，互不支付", k.a, k.b, len(pair.Periods))
@@ -606,7 +606,7 @@ func (s *settleRun) net() {
 	sort.Strings(parties)
 	for _, p := range parties {
 		b := bal[p]
-		b.Net = b.Receives.Sub(b.Pays)
+		b.Net.Decimal = b.Receives.Sub(b.Pays.Decimal)
 		s.res.Balances = append(s.res.Balances, *b)
 	}
 }

@@ -33,7 +33,7 @@ func BenchmarkEngineWaterBlock(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sink = r.Total
+		sink = r.Total.Decimal
 	}
 }
 
@@ -79,7 +79,7 @@ func BenchmarkEngineAluminiumStep(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sink = r.Total
+		sink = r.Total.Decimal
 	}
 }
 

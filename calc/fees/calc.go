@@ -30,7 +30,7 @@ type Result struct {
 	QuantityUnit string          `json:"quantity_unit"`
 	Inputs       []InputUse      `json:"inputs"`
 	Lines        []Line          `json:"lines"`
-	Total        decimal.Decimal `json:"total"`
+	Total        param.Money     `json:"total"`
 	Currency     string          `json:"currency"`
 	// Verified is false when any figure the result used is not verified.
 	Verified bool      `json:"verified"`
@@ -86,7 +86,7 @@ type Line struct {
 	UnitPrice    decimal.NullDecimal `json:"unit_price,omitzero"` // CNY per quantity unit
 	Factor       decimal.NullDecimal `json:"factor,omitzero"`     // modifiers: what the targets were multiplied by
 	Applied      bool                `json:"applied"`             // modifiers: whether the condition held
-	Amount       decimal.Decimal     `json:"amount"`
+	Amount       param.Money         `json:"amount"`
 	Verified     bool                `json:"verified"`
 	Where        string              `json:"where,omitempty"`
 }
@@ -97,7 +97,7 @@ type TierUse struct {
 	Tier    string          `json:"tier"`
 	Portion decimal.Decimal `json:"portion"`
 	Price   decimal.Decimal `json:"price"`
-	Amount  decimal.Decimal `json:"amount"`
+	Amount  param.Money     `json:"amount"`
 	Where   string          `json:"where,omitempty"`
 }
 
@@ -185,7 +185,7 @@ func Calculate(s *Schedule, req Request) (*Result, error) {
 	c := &calculation{s: s, req: req, vals: vals, amounts: map[string]decimal.Decimal{}, used: map[*Rate]bool{}}
 	res := &Result{
 		Schedule: s.Info(), Date: req.Date.String(), Quantity: req.Quantity, QuantityUnit: s.QuantityUnit,
-		Inputs: uses, Currency: "CNY", Total: decimal.Zero,
+		Inputs: uses, Currency: "CNY",
 	}
 	c.res = res
 	c.trace("", fmt.Sprintf("收费标准：%s（%s），%s，适用期 %s；计费日期 %s；计费量 %s %s",
@@ -208,7 +208,7 @@ func Calculate(s *Schedule, req Request) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.amounts[p.Name] = line.Amount
+		c.amounts[p.Name] = line.Amount.Decimal
 		res.Lines = append(res.Lines, line)
 	}
 	for i := range s.Parts {
@@ -220,7 +220,7 @@ func Calculate(s *Schedule, req Request) (*Result, error) {
 	}
 	total := decimal.Zero
 	for _, l := range res.Lines {
-		total = total.Add(l.Amount)
+		total = total.Add(l.Amount.Decimal)
 	}
 	c.trace("", fmt.Sprintf("合计 = %s 元", total), "", "", "", true)
 	if r := s.Rounding; r != nil {
@@ -228,7 +228,7 @@ func Calculate(s *Schedule, req Request) (*Result, error) {
 		c.trace("", fmt.Sprintf("按规定四舍五入到 %d 位小数：%s → %s 元", r.Places, total, rounded), r.Rule, s.Meta.Source, r.Where, s.Meta.Verified)
 		total = rounded
 	}
-	res.Total = total
+	res.Total = param.MoneyOf(total)
 
 	// Warnings about provenance, in schedule order.
 	res.Verified = s.Meta.Verified
@@ -394,14 +394,14 @@ func (c *calculation) unit() string { return "元/" + c.s.QuantityUnit }
 
 func (c *calculation) charge(p *Part) (Line, error) {
 	q := c.req.Quantity
-	line := Line{Part: p.Name, Label: p.Label, Kind: p.Kind, Applied: true, Verified: true, Amount: decimal.Zero}
+	line := Line{Part: p.Name, Label: p.Label, Kind: p.Kind, Applied: true, Verified: true}
 	switch p.Kind {
 	case KindFixed:
 		r, err := c.pick(p)
 		if err != nil {
 			return line, err
 		}
-		line.Amount = r.Price.Decimal
+		line.Amount = param.MoneyOf(r.Price.Decimal)
 		line.Verified, line.Where = r.Meta.Verified, r.Where()
 		c.traceRate(p, r, fmt.Sprintf("%s：固定金额 %s 元%s", p.Label, r.Price.Decimal, whenText(r)))
 	case KindPerUnit:
@@ -411,7 +411,7 @@ func (c *calculation) charge(p *Part) (Line, error) {
 		}
 		price, how := c.price(r)
 		line.UnitPrice = decimal.NewNullDecimal(price)
-		line.Amount = price.Mul(q)
+		line.Amount = param.MoneyOf(price.Mul(q))
 		line.Verified, line.Where = r.Meta.Verified, r.Where()
 		c.traceRate(p, r, fmt.Sprintf("%s：%s × 单价 %s %s = %s 元%s", p.Label, q, how, c.unit(), line.Amount, whenText(r)))
 	case KindBlock:
@@ -436,8 +436,8 @@ func (c *calculation) charge(p *Part) (Line, error) {
 			}
 			price, how := c.price(r)
 			amt := portion.Mul(price)
-			line.Tiers = append(line.Tiers, TierUse{Tier: iv, Portion: portion, Price: price, Amount: amt, Where: r.Where()})
-			line.Amount = line.Amount.Add(amt)
+			line.Tiers = append(line.Tiers, TierUse{Tier: iv, Portion: portion, Price: price, Amount: param.MoneyOf(amt), Where: r.Where()})
+			line.Amount.Decimal = line.Amount.Add(amt)
 			line.Verified = line.Verified && r.Meta.Verified
 			c.traceRate(p, r, fmt.Sprintf("%s 第 %d 档 %s：%s × %s %s = %s 元", p.Label, i+1, iv, portion, how, c.unit(), amt))
 		}
@@ -454,7 +454,7 @@ func (c *calculation) charge(p *Part) (Line, error) {
 				line.Tier = Interval(lo, hi, "")
 				price, how := c.price(r)
 				line.UnitPrice = decimal.NewNullDecimal(price)
-				line.Amount = price.Mul(q)
+				line.Amount = param.MoneyOf(price.Mul(q))
 				line.Verified, line.Where = r.Meta.Verified, r.Where()
 				c.traceRate(p, r, fmt.Sprintf("%s：%s = %s 落在第 %d 档 %s%s，全量适用单价 %s %s；%s × %s = %s 元",
 					p.Label, p.measure(), m, i+1, Interval(p.Rates[i].Lower, p.Rates[i].Upper, p.Scale), scaleText(p, f), how, c.unit(), q, price, line.Amount))
@@ -476,7 +476,7 @@ func (c *calculation) charge(p *Part) (Line, error) {
 		unit := steps.Mul(price)
 		line.Measure, line.MeasureValue = p.measure(), decimal.NewNullDecimal(m)
 		line.Steps, line.UnitPrice = decimal.NewNullDecimal(steps), decimal.NewNullDecimal(unit)
-		line.Amount = unit.Mul(q)
+		line.Amount = param.MoneyOf(unit.Mul(q))
 		line.Verified, line.Where = r.Meta.Verified, r.Where()
 		c.traceRate(p, r, fmt.Sprintf("%s：%s；单价 = %s × %s = %s %s；%s × %s = %s 元%s",
 			p.Label, how, steps, phow, unit, c.unit(), q, unit, line.Amount, whenText(r)))
@@ -519,7 +519,7 @@ func (c *calculation) steps(r *Rate, m decimal.Decimal) (decimal.Decimal, string
 
 func (c *calculation) modify(p *Part) Line {
 	r := &p.Rates[0]
-	line := Line{Part: p.Name, Label: p.Label, Kind: p.Kind, Verified: r.Meta.Verified, Where: r.Where(), Amount: decimal.Zero}
+	line := Line{Part: p.Name, Label: p.Label, Kind: p.Kind, Verified: r.Meta.Verified, Where: r.Where()}
 	applied := matches(r.When, c.vals)
 	factor := decimal.NewFromInt(1)
 	var how string
@@ -563,7 +563,7 @@ func (c *calculation) modify(p *Part) Line {
 		old := c.amounts[t]
 		nw := old.Mul(factor)
 		c.amounts[t] = nw
-		line.Amount = line.Amount.Add(nw.Sub(old))
+		line.Amount.Decimal = line.Amount.Add(nw.Sub(old))
 		c.traceRate(p, r, fmt.Sprintf("%s：%s%s；%s %s × %s = %s 元（变动 %s 元）", p.Label, cond, how, t, old, factor, nw, nw.Sub(old)))
 	}
 	return line

@@ -1,6 +1,7 @@
 package fees
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -219,6 +220,26 @@ func TestBlockAndBand(t *testing.T) {
 	// 20 is in (10, 20]: the whole 20 at 2.
 	if !band.Total.Equal(d("40")) || band.Lines[0].Tier != "(10, 20]" {
 		t.Fatalf("band: %s %q", band.Total, band.Lines[0].Tier)
+	}
+}
+
+// Amounts are written as money: two decimals, never rounded (a tier at a
+// price of 0.125 keeps its three).
+func TestResultWritesMoney(t *testing.T) {
+	tiers := []Rate{tier(">=0", "<=10", "1"), tier(">10", "", "0.125")}
+	r := calcOK(t, sched(Part{Name: "p", Kind: KindBlock, Label: "p", Rates: tiers}), "11", nil)
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"total":"10.125"`, `"amount":"10.125"`, `"amount":"10.00"`, `"amount":"0.125"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s: %s", want, b)
+		}
+	}
+	r = calcOK(t, sched(Part{Name: "p", Kind: KindBlock, Label: "p", Rates: tiers}), "10", nil)
+	if b, _ := json.Marshal(r); !strings.Contains(string(b), `"total":"10.00"`) {
+		t.Errorf("JSON lacks \"total\":\"10.00\": %s", b)
 	}
 }
 

@@ -246,7 +246,7 @@ func TestPropMonotoneInQuantity(t *testing.T) {
 		q1 := genDec(t, "q1", 1000000, 3)
 		q2 := q1.Add(genDec(t, "dq", 100000, 3))
 		a1, a2 := mustCalc(t, s, q1, in).Total, mustCalc(t, s, q2, in).Total
-		if a1.GreaterThan(a2) {
+		if a1.GreaterThan(a2.Decimal) {
 			t.Fatalf("amount fell from %s at %s to %s at %s", a1, q1, a2, q2)
 		}
 	})
@@ -285,9 +285,9 @@ func TestPropBlockSplitsQuantityExactly(t *testing.T) {
 				t.Fatalf("empty portion listed: %+v", tu)
 			}
 			portions = portions.Add(tu.Portion)
-			amounts = amounts.Add(tu.Amount)
+			amounts = amounts.Add(tu.Amount.Decimal)
 		}
-		if !portions.Equal(q) || !amounts.Equal(l.Amount) {
+		if !portions.Equal(q) || !amounts.Equal(l.Amount.Decimal) {
 			t.Fatalf("portions %s of %s, amounts %s of %s", portions, q, amounts, l.Amount)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/fixtures"
 )
 
@@ -118,11 +119,8 @@ func compWriteJSON(e *env, v any) int {
 
 // compYuan writes an amount with thousands separators and two decimals
 // (14,416,776.00); an amount finer than 分 is shown exactly.
-func compYuan(d decimal.Decimal) string {
-	s := d.StringFixed(2)
-	if !d.Equal(d.Round(2)) {
-		s = d.String()
-	}
+func compYuan(m param.Money) string {
+	s := m.String()
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	intPart, frac, _ := strings.Cut(s, ".")

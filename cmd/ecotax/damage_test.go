@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // compRun runs the binary in-process with stdin and returns the exit
@@ -48,7 +49,7 @@ func TestDamageCalcJSON(t *testing.T) {
 		t.Fatalf("output is not the result JSON: %v\n%s", err, out)
 	}
 	// Amounts are JSON strings, never floats.
-	if res.Total != "14416776" || res.Lines[0].Amount != "14416776" || res.Lines[0].VirtualCost != "3203728" || res.Unverified {
+	if res.Total != "14416776.00" || res.Lines[0].Amount != "14416776.00" || res.Lines[0].VirtualCost != "3203728.00" || res.Unverified {
 		t.Errorf("total %s, lines %+v, unverified %v", res.Total, res.Lines, res.Unverified)
 	}
 	if len(res.Trace) == 0 || !strings.Contains(out, "民法典 第一千二百三十五条") {
@@ -134,7 +135,7 @@ func TestDamageList(t *testing.T) {
 
 func TestCompYuan(t *testing.T) {
 	for in, want := range map[string]string{"14416776": "14,416,776.00", "0": "0.00", "-7000000": "-7,000,000.00", "999.5": "999.50", "1234.567": "1,234.567", "100": "100.00"} {
-		if got := compYuan(compMustDec(t, in)); got != want {
+		if got := compYuan(param.MoneyOf(compMustDec(t, in))); got != want {
 			t.Errorf("compYuan(%s) = %s, want %s", in, got, want)
 		}
 	}

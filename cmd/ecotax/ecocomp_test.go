@@ -37,7 +37,7 @@ func TestEcocompSettleJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if len(res.Pairs) != 1 || res.Pairs[0].Payer != "乙区" || res.Pairs[0].Payee != "甲区" || res.Pairs[0].Amount != "7000000" {
+	if len(res.Pairs) != 1 || res.Pairs[0].Payer != "乙区" || res.Pairs[0].Payee != "甲区" || res.Pairs[0].Amount != "7000000.00" {
 		t.Errorf("pairs = %+v", res.Pairs)
 	}
 	if !res.Unverified || len(res.Warnings) == 0 {

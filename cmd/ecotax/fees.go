@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/fees"
 	"github.com/ecotax/ecotax/calc/param"
@@ -246,15 +244,6 @@ var feeKindNames = map[fees.Kind]string{
 	fees.KindReducePerStep: "步进减免",
 }
 
-// money shows an amount with two decimals when that loses nothing, and
-// exactly otherwise: the table never rounds what the rule does not.
-func feeMoney(d decimal.Decimal) string {
-	if d.Equal(d.Round(2)) {
-		return d.StringFixed(2)
-	}
-	return d.String()
-}
-
 // writeFeeTable prints a result for people: the bill, then the warnings,
 // then every step of the trace with its rule and source.
 func writeFeeTable(w io.Writer, r *fees.Result) {
@@ -310,12 +299,12 @@ func writeFeeTable(w io.Writer, r *fees.Result) {
 		if !l.Verified {
 			label += "（未核实）"
 		}
-		rows = append(rows, []string{label, feeKindNames[l.Kind], measure, tier, price, feeMoney(l.Amount)})
+		rows = append(rows, []string{label, feeKindNames[l.Kind], measure, tier, price, l.Amount.String()})
 		for i, t := range l.Tiers {
-			rows = append(rows, []string{fmt.Sprintf("  第 %d 段", i+1), t.Tier, t.Portion.String(), "", t.Price.String(), feeMoney(t.Amount)})
+			rows = append(rows, []string{fmt.Sprintf("  第 %d 段", i+1), t.Tier, t.Portion.String(), "", t.Price.String(), t.Amount.String()})
 		}
 	}
-	rows = append(rows, []string{"合计", "", "", "", "", feeMoney(r.Total)})
+	rows = append(rows, []string{"合计", "", "", "", "", r.Total.String()})
 	printAligned(w, rows, map[int]bool{5: true})
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w)

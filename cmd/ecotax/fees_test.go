@@ -130,7 +130,7 @@ func TestFeesGolden(t *testing.T) {
 					if err := json.Unmarshal([]byte(out), &r); err != nil {
 						t.Fatalf("output is not a result: %v\n%s", err, out)
 					}
-					total = total.Add(r.Total)
+					total = total.Add(r.Total.Decimal)
 					verified = verified && r.Verified
 					for _, w := range r.Warnings {
 						warnings[w.Code] = true
@@ -141,8 +141,8 @@ func TestFeesGolden(t *testing.T) {
 					last = r
 					// The table shows the same total.
 					code, table, errs := runFees(t, "", feeCalcArgs(schedule, date, c.PartialStep, it, "table")...)
-					if code != exitOK || !strings.Contains(table, "合计") || !strings.Contains(table, feeMoney(r.Total)) {
-						t.Fatalf("table (exit %d) lacks total %s: %s%s", code, feeMoney(r.Total), table, errs)
+					if code != exitOK || !strings.Contains(table, "合计") || !strings.Contains(table, r.Total.String()) {
+						t.Fatalf("table (exit %d) lacks total %s: %s%s", code, r.Total.String(), table, errs)
 					}
 				}
 				if want := feeDec(t, c.Expect.Total); !total.Equal(want) {
@@ -193,7 +193,7 @@ func feeCheckLine(t *testing.T, r fees.Result, part string, want map[string]stri
 		var got decimal.NullDecimal
 		switch k {
 		case "amount":
-			got = decimal.NewNullDecimal(l.Amount)
+			got = decimal.NewNullDecimal(l.Amount.Decimal)
 		case "unit_price":
 			got = l.UnitPrice
 		case "steps":

@@ -17,6 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Case is one golden file. E is the package's own shape of expect.
@@ -168,6 +169,19 @@ func Equal(t *testing.T, what string, got decimal.Decimal, want string) {
 		t.Fatalf("golden %s: %v", what, err)
 	}
 	if !got.Equal(w) {
+		t.Errorf("%s = %s, want %s", what, got, want)
+	}
+}
+
+// Money checks an amount against a golden figure as text: the figure
+// must be written exactly as the result writes it ("14416776.00"), so a
+// golden file pins the value and its two decimals.
+func Money(t *testing.T, what string, got param.Money, want string) {
+	t.Helper()
+	if _, err := decimal.NewFromString(want); err != nil {
+		t.Fatalf("golden %s: %v", what, err)
+	}
+	if got.String() != want {
 		t.Errorf("%s = %s, want %s", what, got, want)
 	}
 }
