@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -82,33 +83,12 @@ type CategoryTotal struct {
 	Amount   param.Money `json:"amount"`
 }
 
-// ParamUse lists one parameter row the result relied on.
-type ParamUse struct {
-	Key           string `json:"key"`
-	Value         string `json:"value"`
-	EffectiveFrom string `json:"effective_from"`
-	EffectiveTo   string `json:"effective_to,omitempty"`
-	Source        string `json:"source"`
-	Verification  string `json:"verification,omitempty"`
-	Confidence    string `json:"confidence"`
-	Verified      bool   `json:"verified"`
-	Where         string `json:"where"`
-}
-
-// Warning is something the reader must know that is not an error.
-type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Path    string `json:"path,omitempty"`
-}
-
-// Step is one line of the explain trace.
-type Step struct {
-	Path  string `json:"path,omitempty"`
-	Rule  string `json:"rule"`            // the article or standard behind the step
-	Text  string `json:"text"`            // what was done, in Chinese
-	Where string `json:"where,omitempty"` // fixture file:line of the figure used
-}
+// Step, Warning and ParamUse are the explanation shared with calc/ecocomp.
+type (
+	Step     = explain.Step
+	Warning  = explain.Warning
+	ParamUse = explain.ParamUse
+)
 
 const (
 	ruleRounding = "金额以元为单位保留两位小数（分），四舍五入；每行舍入一次，合计为各行之和"
@@ -144,9 +124,7 @@ func (c *calcRun) useParam(key, value, verification string, m param.Meta) {
 		return
 	}
 	c.used[key+"@"+m.Where()] = true
-	c.res.Parameters = append(c.res.Parameters, ParamUse{Key: key, Value: value,
-		EffectiveFrom: m.From.String(), EffectiveTo: m.To.String(), Source: m.Source,
-		Verification: verification, Confidence: m.Confidence, Verified: m.Verified, Where: m.Where()})
+	c.res.Parameters = append(c.res.Parameters, explain.Use(key, value, verification, m))
 	if !m.Verified {
 		c.res.Unverified = true
 	}
@@ -188,7 +166,7 @@ func (c *calcRun) run() (*Result, error) {
 		c.item(&req.Items[i])
 	}
 	if len(c.errs) > 0 {
-		return nil, invalid(c.errs)
+		return nil, explain.Invalid(c.errs, titles)
 	}
 	c.totals()
 	return c.res, nil

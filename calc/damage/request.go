@@ -4,6 +4,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/ecotax/ecotax/calc/jsonin"
 	"github.com/ecotax/ecotax/calc/param"
 )
@@ -133,7 +134,7 @@ func DecodeRequest(data []byte) (*Request, error) {
 		o.Finish()
 	})
 	if len(errs) > 0 {
-		return nil, invalid(calc.FieldErrors(errs))
+		return nil, explain.Invalid(calc.FieldErrors(errs), titles)
 	}
 	return req, nil
 }
@@ -149,13 +150,4 @@ var titles = map[string]string{
 	"not_applicable":           "该字段不适用于所选方法",
 	"conflicting_fields":       "字段相互冲突",
 	"empty_claim":              "索赔没有任何项目",
-}
-
-// invalid wraps calc.Invalid with this package's Chinese titles.
-func invalid(errs []calc.FieldError) *calc.Error {
-	e := calc.Invalid(errs)
-	if t, ok := titles[e.Code]; ok {
-		e.Title = t
-	}
-	return e
 }

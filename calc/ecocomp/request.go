@@ -4,6 +4,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/ecotax/ecotax/calc/jsonin"
 	"github.com/ecotax/ecotax/calc/param"
 )
@@ -109,7 +110,7 @@ func DecodeRequest(data []byte) (*Request, error) {
 		o.Finish()
 	})
 	if len(errs) > 0 {
-		return nil, invalid(calc.FieldErrors(errs))
+		return nil, explain.Invalid(calc.FieldErrors(errs), titles)
 	}
 	return req, nil
 }
@@ -126,13 +127,4 @@ var titles = map[string]string{
 	"duplicate_section":   "断面重复",
 	"same_party":          "付款方与收款方相同",
 	"empty_settlement":    "没有可结算的断面或交易",
-}
-
-// invalid wraps calc.Invalid with this package's Chinese titles.
-func invalid(errs []calc.FieldError) *calc.Error {
-	e := calc.Invalid(errs)
-	if t, ok := titles[e.Code]; ok {
-		e.Title = t
-	}
-	return e
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -111,33 +112,12 @@ type Balance struct {
 	Net      param.Money `json:"net"` // receives − pays
 }
 
-// ParamUse lists one parameter row the result relied on.
-type ParamUse struct {
-	Key           string `json:"key"`
-	Value         string `json:"value"`
-	EffectiveFrom string `json:"effective_from"`
-	EffectiveTo   string `json:"effective_to,omitempty"`
-	Source        string `json:"source"`
-	Verification  string `json:"verification,omitempty"`
-	Confidence    string `json:"confidence"`
-	Verified      bool   `json:"verified"`
-	Where         string `json:"where"`
-}
-
-// Warning is something the reader must know that is not an error.
-type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Path    string `json:"path,omitempty"`
-}
-
-// Step is one line of the explain trace.
-type Step struct {
-	Path  string `json:"path,omitempty"`
-	Rule  string `json:"rule"`
-	Text  string `json:"text"`
-	Where string `json:"where,omitempty"`
-}
+// Step, Warning and ParamUse are the explanation shared with calc/damage.
+type (
+	Step     = explain.Step
+	Warning  = explain.Warning
+	ParamUse = explain.ParamUse
+)
 
 // Owes is what x pays y over the year after netting; negative when y pays
 // x, zero when they share no pair. Owes(x, y) = −Owes(y, x).
@@ -187,7 +167,7 @@ func (s *settleRun) run() (*Result, error) {
 	s.scheme = s.c.Scheme(req.Scheme)
 	if s.scheme == nil {
 		s.fail("scheme", "unknown_scheme", "unknown scheme %q; known: %s", req.Scheme, strings.Join(s.c.IDs(), ", "))
-		return nil, invalid(s.errs)
+		return nil, explain.Invalid(s.errs, titles)
 	}
 	sc := s.scheme
 	s.res.Scheme = sc.Info()
@@ -219,7 +199,7 @@ func (s *settleRun) run() (*Result, error) {
 		}
 	}
 	if len(s.errs) > 0 {
-		return nil, invalid(s.errs)
+		return nil, explain.Invalid(s.errs, titles)
 	}
 	s.step("", sc.Source, sc.Where(), "方案 %s（%s），%s 有效，结算年度 %d", sc.ID, sc.Title, sc.Range, req.Year)
 	s.lineSteps()
@@ -612,9 +592,7 @@ func (s *settleRun) net() {
 }
 
 func (s *settleRun) useParam(key, value, verification string, m param.Meta) {
-	s.res.Parameters = append(s.res.Parameters, ParamUse{Key: key, Value: value,
-		EffectiveFrom: m.From.String(), EffectiveTo: m.To.String(), Source: m.Source,
-		Verification: verification, Confidence: m.Confidence, Verified: m.Verified, Where: m.Where()})
+	s.res.Parameters = append(s.res.Parameters, explain.Use(key, value, verification, m))
 	if !m.Verified {
 		s.res.Unverified = true
 	}

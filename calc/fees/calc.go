@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -145,15 +146,6 @@ var errTitles = map[string]string{
 	"invalid_request":       "请求有误",
 }
 
-// invalid builds the one error type adapters understand.
-func invalid(errs []calc.FieldError) *calc.Error {
-	e := calc.Invalid(errs)
-	if t, ok := errTitles[e.Code]; ok {
-		e.Title = t
-	}
-	return e
-}
-
 // Calculate computes the fee of one request under a schedule that has
 // passed Validate. Any input fault returns a *calc.Error naming each bad
 // field, and no result.
@@ -178,7 +170,7 @@ func Calculate(s *Schedule, req Request) (*Result, error) {
 		errs = checkScales(s, vals)
 	}
 	if len(errs) > 0 {
-		return nil, invalid(errs)
+		return nil, explain.Invalid(errs, errTitles)
 	}
 	vals[Quantity] = value{num: req.Quantity, isNum: true}
 
