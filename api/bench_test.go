@@ -19,9 +19,9 @@ import (
 // benchServer has every middleware on (request IDs, JSON access log,
 // metrics, timeouts, rate limiter with an unreachable limit).
 func benchServer(b *testing.B) *api.Server {
-	eng, par := loadEngine(b)
-	return api.New(api.Deps{Store: storetest.OpenSQLite(b), Engine: eng, Filing: par,
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Config: api.Config{RateLimit: rate.Inf}})
+	d := loadTables(b)
+	d.Store, d.Log, d.Config = storetest.OpenSQLite(b), slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf}
+	return api.New(d)
 }
 
 func serve(b *testing.B, s *api.Server, req func() *http.Request) {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,56 +13,15 @@ import (
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/damage"
 	"github.com/ecotax/ecotax/calc/ecocomp"
-	"github.com/ecotax/ecotax/calc/fees"
 	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
 
-// The compensation and fee calculators read their embedded tables once.
-// They are loaded here rather than passed in Deps so that the server's
-// construction stays as it is; warmCalculators (called when the routes are
-// registered) loads them at start, and a broken table is logged then and
-// answered as an internal error on these routes.
-type calcTables struct {
-	fees    *fees.Catalog
-	ecocomp *ecocomp.Catalog
-	damage  *damage.Params
-}
-
-var loadCalcTables = sync.OnceValues(func() (*calcTables, error) {
-	var t calcTables
-	var err error
-	if t.fees, err = fixtures.LoadFees(); err != nil {
-		return nil, err
-	}
-	if t.ecocomp, err = fixtures.LoadEcocomp(); err != nil {
-		return nil, err
-	}
-	if t.damage, err = fixtures.LoadDamage(); err != nil {
-		return nil, err
-	}
-	return &t, nil
-})
-
-func (s *Server) warmCalculators() {
-	if _, err := loadCalcTables(); err != nil {
-		s.log.Error("compensation and fee tables failed to load", "error", err)
-	}
-}
-
-func (s *Server) calcTables() (*calcTables, error) {
-	return loadCalcTables()
-}
-
-func (s *Server) budgetCalculators() (budget.Calculators, error) {
-	t, err := loadCalcTables()
-	if err != nil {
-		return budget.Calculators{}, err
-	}
-	return budget.Calculators{Engine: s.engine, Fees: t.fees, Ecocomp: t.ecocomp, Damage: t.damage}, nil
+// budgetCalculators are the engines a budget computes with.
+func (s *Server) budgetCalculators() budget.Calculators {
+	return budget.Calculators{Engine: s.engine, Fees: s.fees, Ecocomp: s.ecocomp, Damage: s.damage}
 }
 
 // budgetLimits: budgets reach at most five years past the current year in
@@ -113,10 +71,7 @@ func (s *Server) budgetReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	calcs, err := s.budgetCalculators()
-	if err != nil {
-		return err
-	}
+	calcs := s.budgetCalculators()
 	rr, err := budget.DecodeReport(body, calcs, s.budgetLimits())
 	if err != nil {
 		return err
@@ -127,7 +82,7 @@ func (s *Server) budgetReport(c echo.Context) error {
 	// Months without a declaration fall back on the stored monitoring
 	// figures, which are derived data: bring them up to date first, as the
 	// monitoring routes do.
-	set, err := reconcileParams.On(param.NewDate(rr.Year, 1, 1))
+	set, err := s.reconcile.On(param.NewDate(rr.Year, 1, 1))
 	if err != nil {
 		return err
 	}
@@ -138,7 +93,7 @@ func (s *Server) budgetReport(c echo.Context) error {
 	var in *budget.Input
 	err = s.view(c, func(tx *store.Tx) error {
 		var err error
-		in, err = tx.BudgetInput(calcs, rr.Region, rr.RegionName, rr.Year, tx.BudgetMonitoring(codes, reconcileParams))
+		in, err = tx.BudgetInput(calcs, rr.Region, rr.RegionName, rr.Year, tx.BudgetMonitoring(codes, s.reconcile))
 		return err
 	})
 	if err != nil {
@@ -208,10 +163,7 @@ func (s *Server) createDamageCase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	calcs, err := s.budgetCalculators()
-	if err != nil {
-		return err
-	}
+	calcs := s.budgetCalculators()
 	rec, err := budget.DecodeDamageCase(body, calcs, s.budgetLimits())
 	if err != nil {
 		return err
@@ -332,10 +284,7 @@ func (s *Server) createEcoSettlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	calcs, err := s.budgetCalculators()
-	if err != nil {
-		return err
-	}
+	calcs := s.budgetCalculators()
 	rec, err := budget.DecodeEcoSettlement(body, calcs, s.budgetLimits())
 	if err != nil {
 		return err
@@ -449,10 +398,7 @@ func (s *Server) createFeeBill(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	calcs, err := s.budgetCalculators()
-	if err != nil {
-		return err
-	}
+	calcs := s.budgetCalculators()
 	rec, err := budget.DecodeFeeBill(body, calcs, s.budgetLimits())
 	if err != nil {
 		return err

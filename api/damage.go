@@ -33,11 +33,7 @@ type damageRangeListing struct {
 }
 
 func (s *Server) listDamageParameterSets(c echo.Context) error {
-	t, err := s.calcTables()
-	if err != nil {
-		return err
-	}
-	p := t.damage
+	p := s.damage
 	sets := []damageSetListing{}
 	for i := range p.Sets {
 		set := &p.Sets[i]
@@ -85,15 +81,11 @@ func (s *Server) calculateDamage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.calcTables()
-	if err != nil {
-		return err
-	}
 	req, err := damage.DecodeRequest(body)
 	if err != nil {
 		return err
 	}
-	res, err := damage.Calc(t.damage, req)
+	res, err := damage.Calc(s.damage, req)
 	if err != nil {
 		return err
 	}

@@ -34,15 +34,11 @@ type ecoRuleListing struct {
 }
 
 func (s *Server) listEcoSchemes(c echo.Context) error {
-	t, err := s.calcTables()
-	if err != nil {
-		return err
-	}
 	out := []ecoSchemeListing{}
-	for i := range t.ecocomp.Schemes {
-		sc := &t.ecocomp.Schemes[i]
+	for i := range s.ecocomp.Schemes {
+		sc := &s.ecocomp.Schemes[i]
 		l := ecoSchemeListing{SchemeInfo: sc.Info(), Rules: []ecoRuleListing{}}
-		for _, r := range t.ecocomp.RulesOf(sc.ID) {
+		for _, r := range s.ecocomp.RulesOf(sc.ID) {
 			l.Rules = append(l.Rules, ecoRuleListing{Target: r.Target, Trend: r.Trend, Payer: r.Payer, Amount: r.Amount.String(),
 				Basis: r.Basis, Note: r.Note, EffectiveFrom: r.From.String(), EffectiveTo: r.To.String(), Source: r.Source,
 				Verification: r.Verification, Verified: r.Verified, Where: r.Where()})
@@ -62,15 +58,11 @@ func (s *Server) calculateEcoSettlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.calcTables()
-	if err != nil {
-		return err
-	}
 	req, err := ecocomp.DecodeRequest(body)
 	if err != nil {
 		return err
 	}
-	res, err := ecocomp.Settle(t.ecocomp, req)
+	res, err := ecocomp.Settle(s.ecocomp, req)
 	if err != nil {
 		return err
 	}

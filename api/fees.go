@@ -36,12 +36,8 @@ type feeInputListing struct {
 }
 
 func (s *Server) listFeeSchedules(c echo.Context) error {
-	t, err := s.calcTables()
-	if err != nil {
-		return err
-	}
 	out := []feeScheduleListing{}
-	for _, sc := range t.fees.Schedules() {
+	for _, sc := range s.fees.Schedules() {
 		l := feeScheduleListing{ScheduleInfo: sc.Info(), QuantityUnit: sc.QuantityUnit, Caveats: sc.Caveats, Inputs: []feeInputListing{}}
 		if l.Caveats == nil {
 			l.Caveats = []string{}
@@ -123,10 +119,6 @@ func (s *Server) calculateFee(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.calcTables()
-	if err != nil {
-		return err
-	}
 	var sched *fees.Schedule
 	if fr.custom != nil {
 		sched, err = fixtures.ParseFeeSchedule("custom_schedule", fr.custom)
@@ -137,7 +129,7 @@ func (s *Server) calculateFee(c echo.Context) error {
 			return calc.Invalid([]calc.FieldError{{Path: "date", Code: "schedule_not_in_force",
 				Message: "the custom schedule is in force " + sched.Meta.Range.String()}})
 		}
-	} else if sched, err = t.fees.Find(fr.schedule, fr.req.Date); err != nil {
+	} else if sched, err = s.fees.Find(fr.schedule, fr.req.Date); err != nil {
 		return asInvalid(err)
 	}
 	res, err := fees.Calculate(sched, fr.req)

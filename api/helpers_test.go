@@ -27,27 +27,43 @@ import (
 )
 
 var (
-	engineOnce sync.Once
-	engine     *calc.Engine
-	params     *filing.Params
-	engineErr  error
+	tablesOnce sync.Once
+	tables     api.Deps // the law tables only
+	tablesErr  error
 )
 
-func loadEngine(t testing.TB) (*calc.Engine, *filing.Params) {
-	engineOnce.Do(func() {
-		var tables *calc.Tables
-		if tables, engineErr = fixtures.Load(); engineErr != nil {
+// loadTables reads every embedded table once, as ecotax serve does, and
+// returns Deps holding them.
+func loadTables(t testing.TB) api.Deps {
+	tablesOnce.Do(func() {
+		var tax *calc.Tables
+		if tax, tablesErr = fixtures.Load(); tablesErr != nil {
 			return
 		}
-		if engine, engineErr = calc.NewEngine(tables); engineErr != nil {
+		if tables.Engine, tablesErr = calc.NewEngine(tax); tablesErr != nil {
 			return
 		}
-		params, engineErr = fixtures.LoadFiling()
+		if tables.Filing, tablesErr = fixtures.LoadFiling(); tablesErr != nil {
+			return
+		}
+		if tables.Fees, tablesErr = fixtures.LoadFees(); tablesErr != nil {
+			return
+		}
+		if tables.Ecocomp, tablesErr = fixtures.LoadEcocomp(); tablesErr != nil {
+			return
+		}
+		if tables.Damage, tablesErr = fixtures.LoadDamage(); tablesErr != nil {
+			return
+		}
+		if tables.Reconcile, tablesErr = fixtures.LoadReconcile(); tablesErr != nil {
+			return
+		}
+		tables.Review, tablesErr = fixtures.LoadExchange()
 	})
-	if engineErr != nil {
-		t.Fatal(engineErr)
+	if tablesErr != nil {
+		t.Fatal(tablesErr)
 	}
-	return engine, params
+	return tables
 }
 
 // clock is the test's "today": 2024-05-20 in Beijing, after the Q1 deadline.
@@ -67,13 +83,13 @@ const (
 )
 
 func newEnv(t testing.TB, db *store.DB, cfg api.Config) *env {
-	eng, par := loadEngine(t)
+	d := loadTables(t)
 	db.Now = func() time.Time { return clock }
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = rate.Inf
 	}
-	s := api.New(api.Deps{Store: db, Engine: eng, Filing: par, Now: func() time.Time { return clock },
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Config: cfg})
+	d.Store, d.Now, d.Log, d.Config = db, func() time.Time { return clock }, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg
+	s := api.New(d)
 	e := &env{t: t, db: db, srv: httptest.NewServer(s), tokens: map[string]string{}}
 	t.Cleanup(e.srv.Close)
 	e.router = specRouter(t)

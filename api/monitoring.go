@@ -186,7 +186,7 @@ func (s *Server) monthly(c echo.Context) error {
 	if !filing.ValidMonth(month) {
 		return calc.Invalid([]calc.FieldError{{Path: "month", Code: "invalid_value", Message: "want a month YYYY-MM"}})
 	}
-	set, err := reconcileParams.On(filing.Date(month + "-01").Day())
+	set, err := s.reconcile.On(filing.Date(month + "-01").Day())
 	if err != nil {
 		return err
 	}

@@ -9,21 +9,9 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
-
-// reconcileParams are the dated reconciliation parameters
-// (fixtures/reconcile/params.csv), read once at start: a bad file stops
-// the program with its file and line, as every fixture does.
-var reconcileParams = func() *reconcile.Params {
-	p, err := fixtures.LoadReconcile()
-	if err != nil {
-		panic(err)
-	}
-	return p
-}()
 
 type runInput struct {
 	Period     string `json:"period"`
@@ -110,7 +98,7 @@ func (s *Server) createRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := reconcile.New(s.engine, reconcileParams, per)
+	r, err := reconcile.New(s.engine, s.reconcile, per)
 	if err != nil {
 		return err
 	}

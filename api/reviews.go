@@ -21,20 +21,8 @@ import (
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/store"
 )
-
-// defaultReviewParams loads the embedded review rules when the caller of
-// New gives none. They are embedded and tested, so a failure is a build
-// mistake.
-func defaultReviewParams() *exchange.ReviewParams {
-	p, err := fixtures.LoadExchange()
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
 
 type reviewInput struct {
 	CreditCode string `json:"credit_code"`

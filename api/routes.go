@@ -72,7 +72,6 @@ func (s *Server) routes(e *echo.Echo) {
 	// ecocomp.go, budget.go). Schedules, parameter sets and the fee
 	// calculator are public; claims and settlements are government work;
 	// the budget is the finance bureau's.
-	s.warmCalculators()
 	e.GET("/v1/fees/schedules", s.listFeeSchedules)
 	e.POST("/v1/fees/calculate", s.calculateFee, s.rateLimited)
 	e.GET("/v1/damage/parameter-sets", s.listDamageParameterSets)

@@ -14,8 +14,12 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/calc/ecocomp"
+	"github.com/ecotax/ecotax/calc/fees"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
 
@@ -53,16 +57,23 @@ func (c *Config) defaults() {
 	}
 }
 
-// Deps are what the server needs from outside.
+// Deps are what the server needs from outside. The law tables are loaded
+// by the caller (fixtures.Load*), so that a bad row stops the program at
+// start with its file and line instead of failing requests later; New
+// refuses a nil one.
 type Deps struct {
-	Store    *store.DB
-	Engine   *calc.Engine
-	Filing   *filing.Params
-	Review   *exchange.ReviewParams // 复核 rules; the embedded fixtures when nil
-	Now      func() time.Time       // the clock; time.Now when nil
-	Log      *slog.Logger           // slog.Default() when nil
-	Registry *prometheus.Registry   // a fresh registry when nil
-	Config   Config
+	Store     *store.DB
+	Engine    *calc.Engine
+	Filing    *filing.Params         // deadlines and 滞纳金 (fixtures.LoadFiling)
+	Fees      *fees.Catalog          // fee schedules (fixtures.LoadFees)
+	Ecocomp   *ecocomp.Catalog       // eco-compensation schemes (fixtures.LoadEcocomp)
+	Damage    *damage.Params         // damage parameter sets (fixtures.LoadDamage)
+	Reconcile *reconcile.Params      // reconciliation thresholds (fixtures.LoadReconcile)
+	Review    *exchange.ReviewParams // 复核 rules (fixtures.LoadExchange)
+	Now       func() time.Time       // the clock; time.Now when nil
+	Log       *slog.Logger           // slog.Default() when nil
+	Registry  *prometheus.Registry   // a fresh registry when nil
+	Config    Config
 }
 
 // Server serves the API.
@@ -79,11 +90,23 @@ type Server struct {
 	echo    *echo.Echo
 	meta    []byte
 	web     *webUI // the browser pages (api/web*.go)
-	review  *exchange.ReviewParams
+
+	fees      *fees.Catalog
+	ecocomp   *ecocomp.Catalog
+	damage    *damage.Params
+	reconcile *reconcile.Params
+	review    *exchange.ReviewParams
 }
 
-// New builds the server and its routes.
+// New builds the server and its routes. It panics when a table of Deps is
+// missing: that is a mistake of the caller, not of the data.
 func New(d Deps) *Server {
+	for name, missing := range map[string]bool{"Store": d.Store == nil, "Engine": d.Engine == nil, "Filing": d.Filing == nil,
+		"Fees": d.Fees == nil, "Ecocomp": d.Ecocomp == nil, "Damage": d.Damage == nil, "Reconcile": d.Reconcile == nil, "Review": d.Review == nil} {
+		if missing {
+			panic("api.New: Deps." + name + " is nil")
+		}
+	}
 	d.Config.defaults()
 	if d.Now == nil {
 		d.Now = time.Now
@@ -94,7 +117,8 @@ func New(d Deps) *Server {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{store: d.Store, engine: d.Engine, filing: d.Filing, now: d.Now, log: d.Log, cfg: d.Config, reg: d.Registry}
+	s := &Server{store: d.Store, engine: d.Engine, filing: d.Filing, now: d.Now, log: d.Log, cfg: d.Config, reg: d.Registry,
+		fees: d.Fees, ecocomp: d.Ecocomp, damage: d.Damage, reconcile: d.Reconcile, review: d.Review}
 	s.metrics = newMetrics(d.Registry, d.Store)
 	s.limiter = newClientLimiter(d.Config.RateLimit, d.Config.RateBurst, d.Now)
 	e := echo.New()
@@ -111,9 +135,6 @@ func New(d Deps) *Server {
 		panic(err) // the templates are embedded: a broken one is a build mistake, caught by the tests
 	}
 	s.web = ui
-	if s.review = d.Review; s.review == nil {
-		s.review = defaultReviewParams() // api/reviews.go
-	}
 	s.routes(e)
 	return s
 }

@@ -9,12 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/store"
 )
 
@@ -65,11 +63,7 @@ func exchangeKey(e *env) ([]byte, bool) {
 // exchangeServer builds the service (without listening) to run its
 // export and import in-process, on the configured database.
 func exchangeServer(e *env, key []byte) (*api.Server, *store.DB, error) {
-	engine, err := loadEngine()
-	if err != nil {
-		return nil, nil, err
-	}
-	params, err := fixtures.LoadFiling()
+	tables, err := loadServiceTables()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,8 +71,7 @@ func exchangeServer(e *env, key []byte) (*api.Server, *store.DB, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	srv := api.New(api.Deps{Store: db, Engine: engine, Filing: params, Now: time.Now,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Config: api.Config{ExchangeKey: key}})
+	srv := api.New(tables.deps(db, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Config{ExchangeKey: key}))
 	return srv, db, nil
 }
 

@@ -15,8 +15,13 @@ import (
 
 	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/calc/ecocomp"
+	"github.com/ecotax/ecotax/calc/fees"
 	"github.com/ecotax/ecotax/exchange"
+	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
 
@@ -57,9 +62,61 @@ func newLogger(e *env) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 }
 
+// serviceTables are the law tables the service computes with: the tax
+// engine's and every other calculator's, the filing, reconciliation and
+// review rules.
+type serviceTables struct {
+	engine    *calc.Engine
+	filing    *filing.Params
+	fees      *fees.Catalog
+	ecocomp   *ecocomp.Catalog
+	damage    *damage.Params
+	reconcile *reconcile.Params
+	review    *exchange.ReviewParams
+}
+
+// loadServiceTables reads every embedded table strictly. The first bad one
+// stops it with an error naming the file and line.
+func loadServiceTables() (*serviceTables, error) {
+	t := &serviceTables{}
+	var err error
+	if t.engine, err = loadEngine(); err != nil {
+		return nil, err
+	}
+	if t.filing, err = fixtures.LoadFiling(); err != nil {
+		return nil, fmt.Errorf("filing tables: %w", err)
+	}
+	if t.fees, err = fixtures.LoadFees(); err != nil {
+		return nil, fmt.Errorf("fee tables: %w", err)
+	}
+	if t.ecocomp, err = fixtures.LoadEcocomp(); err != nil {
+		return nil, fmt.Errorf("eco-compensation tables: %w", err)
+	}
+	if t.damage, err = fixtures.LoadDamage(); err != nil {
+		return nil, fmt.Errorf("damage tables: %w", err)
+	}
+	if t.reconcile, err = fixtures.LoadReconcile(); err != nil {
+		return nil, fmt.Errorf("reconciliation tables: %w", err)
+	}
+	if t.review, err = fixtures.LoadExchange(); err != nil {
+		return nil, fmt.Errorf("review tables: %w", err)
+	}
+	return t, nil
+}
+
+// deps hands the tables to api.New.
+func (t *serviceTables) deps(db *store.DB, log *slog.Logger, cfg api.Config) api.Deps {
+	return api.Deps{Store: db, Engine: t.engine, Filing: t.filing, Fees: t.fees, Ecocomp: t.ecocomp, Damage: t.damage,
+		Reconcile: t.reconcile, Review: t.review, Now: time.Now, Log: log, Config: cfg}
+}
+
 // cmdServe runs the HTTP API until the environment's context ends
 // (SIGINT/SIGTERM), then shuts down gracefully.
-func cmdServe(e *env, args []string) int {
+func cmdServe(e *env, args []string) int { return serve(e, args, loadServiceTables) }
+
+// serve is cmdServe with the loading of the tables given, so that a test
+// can start it on a broken table.
+func serve(e *env, args []string, load func() (*serviceTables, error)) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	addr := fs.String("addr", "", "listen address HOST:PORT (default $ECOTAX_ADDR or :8080)")
@@ -78,19 +135,11 @@ func cmdServe(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax serve:", err)
 		return exitInput
 	}
-	tables, err := fixtures.Load()
+	// Every table is read before the database is opened: a bad row stops
+	// the start with its file and line, never a request later.
+	tables, err := load()
 	if err != nil {
-		log.Error("fixtures", "error", err)
-		return exitInternal
-	}
-	engine, err := calc.NewEngine(tables)
-	if err != nil {
-		log.Error("engine", "error", err)
-		return exitInternal
-	}
-	params, err := fixtures.LoadFiling()
-	if err != nil {
-		log.Error("filing fixtures", "error", err)
+		log.Error("parameter tables", "error", err)
 		return exitInternal
 	}
 	db, err := openStore(e)
@@ -99,7 +148,7 @@ func cmdServe(e *env, args []string) int {
 		return exitInternal
 	}
 	defer db.Close()
-	srv := api.New(api.Deps{Store: db, Engine: engine, Filing: params, Now: time.Now, Log: log, Config: cfg})
+	srv := api.New(tables.deps(db, log, cfg))
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 5 * time.Second,

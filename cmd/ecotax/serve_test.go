@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/store/storetest"
 )
 
@@ -128,5 +131,66 @@ func TestServeBadConfig(t *testing.T) {
 	var errb bytes.Buffer
 	if code := run([]string{"serve"}, getenv, nil, io.Discard, &errb); code != exitInput {
 		t.Errorf("exit %d: %s", code, errb.String())
+	}
+}
+
+// Every table the service needs loads; serve hands all of them to the API.
+func TestLoadServiceTables(t *testing.T) {
+	tb, err := loadServiceTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.engine == nil || tb.filing == nil || tb.fees == nil || tb.ecocomp == nil || tb.damage == nil || tb.reconcile == nil || tb.review == nil {
+		t.Fatalf("a table is missing: %+v", tb)
+	}
+}
+
+// A bad row in a table stops `ecotax serve` at start, before it opens the
+// database or listens, and the log names the file and line.
+func TestServeStopsOnBadTable(t *testing.T) {
+	// The damage multipliers with the class III range upside down (low 7,
+	// high 6) on line 9, as a careless edit of the CSV would leave them.
+	read := func(name string) ([]byte, error) {
+		data, err := os.ReadFile("../../fixtures/damage/" + name)
+		if name == "multipliers.csv" {
+			data = bytes.Replace(data, []byte("recommended_2014,surface_water,III,4.5,false,6,"), []byte("recommended_2014,surface_water,III,7,false,6,"), 1)
+		}
+		return data, err
+	}
+	load := func() (*serviceTables, error) {
+		tb, err := loadServiceTables()
+		if err != nil {
+			return nil, err
+		}
+		if tb.damage, err = fixtures.ParseDamage(read); err != nil {
+			return nil, fmt.Errorf("damage tables: %w", err)
+		}
+		return tb, nil
+	}
+	dbFile := filepath.Join(t.TempDir(), "ecotax.db")
+	getenv := func(k string) string { return map[string]string{"ECOTAX_SQLITE_PATH": dbFile}[k] }
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- serve(&env{ctx: ctx, getenv: getenv, stdout: io.Discard, stderr: logs}, []string{"--addr", "127.0.0.1:0"}, load)
+	}()
+	select {
+	case code := <-done:
+		if code != exitInternal {
+			t.Errorf("exit %d, want %d", code, exitInternal)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not stop on a bad table: %s", logs.String())
+	}
+	if want := "fixtures/damage/multipliers.csv:9: column high: 6 is below low 7"; !strings.Contains(logs.String(), want) {
+		t.Errorf("log does not name the file and line (%s): %s", want, logs.String())
+	}
+	if strings.Contains(logs.String(), `"msg":"listening"`) {
+		t.Error("serve listened with a bad table")
+	}
+	if _, err := os.Stat(dbFile); !os.IsNotExist(err) {
+		t.Errorf("the database was opened before the tables were checked: %v", err)
 	}
 }
