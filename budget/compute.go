@@ -180,7 +180,7 @@ func (r *run) taxLines(o *Outcome, sc *Scenario) {
 				base = tm.Declared.Decimal
 				parts = append(parts, fmt.Sprintf("%s %s：申报税额 %s 元（%s）", who, tm.Month, money(base), l.Ref))
 				if !recomputed.Equal(base) && sc == nil {
-					r.warn("declared_differs", l.Ref, "%s %s: declared tax %s, the same figures recomputed with today's parameters give %s; the base keeps the declared amount and scenarios apply their change to it",
+					r.warn("declared_differs", l.Ref, "%s %s：申报税额 %s 元，同一数据按现行参数重算为 %s 元；基准保留申报税额，情景在其上计入变动",
 						tp.CreditCode, tm.Month, money(base), money(recomputed))
 				}
 			case BasisMonitoring:
@@ -357,7 +357,7 @@ func (r *run) ecoLines(o *Outcome, sc *Scenario) {
 			continue
 		}
 		for _, w := range res.Warnings {
-			r.warn("ecocomp_"+w.Code, es.ID, "%s (%s): %s", es.ID, req.Scheme, w.Message)
+			r.warn("ecocomp_"+w.Code, es.ID, "%s（%s）：%s", es.ID, req.Scheme, w.Message)
 		}
 		unverified := map[string]bool{} // pair|period
 		for _, ln := range res.Lines {
@@ -479,7 +479,7 @@ func (r *run) feeLines(o *Outcome, sc *Scenario) {
 			}
 			for _, w := range res.Warnings {
 				if w.Code == "unverified_figure" {
-					r.warn("fees_unverified_figure", fb.ID, "%s (%s): %s", fb.ID, s.Key(), w.Message)
+					r.warn("fees_unverified_figure", fb.ID, "%s（%s）：%s", fb.ID, s.Key(), w.Message)
 				}
 			}
 			o.Lines = append(o.Lines, Line{ID: fmt.Sprintf("fees:%s:%s", fb.ID, fm.Month), Stream: StreamFees, District: fb.District,
@@ -614,14 +614,14 @@ func summaryWarnings(res *Result) []Warning {
 	base := res.Outcomes[0]
 	if base.Total.Missing > 0 {
 		out = append(out, Warning{Code: "tax_basis_missing", Message: fmt.Sprintf(
-			"%d taxpayer-months have neither a submitted declaration nor monitored figures: their tax is unknown and not in the totals (see tax_coverage)", base.Total.Missing)})
+			"%d 个纳税人月份既无已提交的申报，也无监测数据：其税额未知，未计入合计（见 tax_coverage）", base.Total.Missing)})
 	}
 	if base.Total.Partial > 0 {
 		out = append(out, Warning{Code: "tax_basis_partial", Message: fmt.Sprintf(
-			"%d taxpayer-months are estimated from monitoring that covers only some of their tax sources", base.Total.Partial)})
+			"%d 个纳税人月份按自动监测数据估算，但监测只覆盖其部分税源", base.Total.Partial)})
 	}
 	if res.Unverified {
-		out = append(out, Warning{Code: "unverified", Message: "some figures rest on an unverified parameter or figure; their lines say unverified: true"})
+		out = append(out, Warning{Code: "unverified", Message: "部分金额依据未经核实的参数或数据，相应明细行标有 unverified: true"})
 	}
 	return out
 }

@@ -78,11 +78,11 @@ func (p *ReviewParams) ReviewDeadline(received param.Date) (Deadline, error) {
 	for _, r := range []Rule{days, start} {
 		if !r.Verified {
 			d.Warnings = append(d.Warnings, Warning{Code: "unverified_parameter",
-				Message: fmt.Sprintf("%s = %s (%s) has confidence %s and is not verified: %s", r.Key, r.Value, r.Where(), r.Confidence, r.Source)})
+				Message: fmt.Sprintf("参数 %s = %s 未经核实（可信度 %s，%s）：来源 %s", r.Key, r.Value, r.Confidence, r.Where(), r.Source)})
 		}
 	}
 	d.Warnings = append(d.Warnings, Warning{Code: "holidays_not_applied",
-		Message: "the last day is not moved for statutory holidays; check the calendar when it falls on one"})
+		Message: "复核期限的最后一日未按法定节假日顺延；遇节假日请核对日历"})
 	return d, nil
 }
 

@@ -50,7 +50,7 @@ func unverified(r Rule) []Warning {
 	if r.Verified {
 		return nil
 	}
-	return []Warning{{Code: "unverified_parameter", Message: fmt.Sprintf("%s = %s (%s:%d) has confidence %s and is not verified: %s", r.Key, r.Value, r.File, r.Line, r.Confidence, r.Source)}}
+	return []Warning{{Code: "unverified_parameter", Message: fmt.Sprintf("参数 %s = %s 未经核实（可信度 %s，%s:%d）：来源 %s", r.Key, r.Value, r.Confidence, r.File, r.Line, r.Source)}}
 }
 
 // Deadline is the last day to declare and pay the tax of a period
@@ -75,7 +75,7 @@ func (p *Params) DeadlineOf(per Period) (Deadline, error) {
 	}
 	days := int(r.Value.IntPart())
 	d := Deadline{Date: DateOf(per.End().AddDays(days)), Days: days, Rule: "环境保护税法 第十九条"}
-	d.Warnings = append(unverified(r), Warning{Code: "holidays_not_applied", Message: "the deadline is not moved for statutory holidays (征管法实施细则 第一百零九条); check the tax bureau's 申报日历"})
+	d.Warnings = append(unverified(r), Warning{Code: "holidays_not_applied", Message: "截止日期未按法定节假日顺延（征管法实施细则 第一百零九条）；请核对税务机关公布的申报日历"})
 	return d, nil
 }
 

@@ -494,7 +494,7 @@ func (w *work) flag(it *Item, code string, rule Rule, threshold, observed, msg s
 
 func fmtKg(d decimal.NullDecimal) string {
 	if !d.Valid {
-		return "none"
+		return "无"
 	}
 	return d.Decimal.String() + " kg"
 }
@@ -528,36 +528,37 @@ func (w *work) compare() {
 		// declaration at all the taxpayer-wide no_declaration speaks.
 		switch {
 		case it.Status == StatusMonitoredHigher:
-			w.flag(it, FlagMonitoredAbove, set.Tolerance, "declared × (1 + "+tol.String()+") = "+d.Decimal.Mul(one.Add(tol)).String()+" kg",
+			w.flag(it, FlagMonitoredAbove, set.Tolerance, "申报量 × (1 + "+tol.String()+") = "+d.Decimal.Mul(one.Add(tol)).String()+" kg",
 				m.Decimal.String()+" kg",
-				fmt.Sprintf("%s %s %s: monitored %s is above declared %s by %s kg, beyond the tolerance of %s",
+				fmt.Sprintf("%s %s %s：监测量 %s 高于申报量 %s，多 %s kg，超出容差 %s",
 					it.OutletNo, it.Pollutant, it.Month, fmtKg(m), fmtKg(d), it.DifferenceKg.Decimal, tol))
 		case it.Status == StatusNotDeclared && w.in.Declared != nil && m.Decimal.Sign() > 0:
-			w.flag(it, FlagMonitoredAbove, set.Tolerance, "declared 0 kg", m.Decimal.String()+" kg",
-				fmt.Sprintf("%s %s %s: monitored %s but the declaration has no figure for it", it.OutletNo, it.Pollutant, it.Month, fmtKg(m)))
+			w.flag(it, FlagMonitoredAbove, set.Tolerance, "申报量 0 kg", m.Decimal.String()+" kg",
+				fmt.Sprintf("%s %s %s：监测量 %s，申报中却没有该项数据", it.OutletNo, it.Pollutant, it.Month, fmtKg(m)))
 		}
 		if it.Detail.MonitorMode != "" && !m.Valid {
-			why := "the source is declared as measured by automatic monitoring"
+			why := "该税源登记的监测方式为自动监测"
 			if it.Detail.MonitorMode == "device" {
-				why = "a device is mapped to the outlet but sent no data for the month"
+				why = "排放口已关联监测设备，但当月没有收到数据"
 			}
-			w.flag(it, FlagMissing, Rule{}, "monitoring data for the month", "none",
-				fmt.Sprintf("%s %s %s: no monitored emission; %s", it.OutletNo, it.Pollutant, it.Month, why))
+			w.flag(it, FlagMissing, Rule{}, "当月监测数据", "无",
+				fmt.Sprintf("%s %s %s：没有监测排放量；%s", it.OutletNo, it.Pollutant, it.Month, why))
 		}
 		if m.Valid || it.Units > 0 {
 			o := w.outlets[itemKey{it.OutletNo, it.PollutantID, it.Month}]
 			if o != nil && !o.Complete(set.MinCompleteness.Value) {
-				w.flag(it, FlagIncomplete, set.MinCompleteness, set.MinCompleteness.Value.String()+" of "+strconv.Itoa(o.Units)+" "+string(o.Basis)+"s",
-					fmt.Sprintf("%d of %d", o.Valid, o.Units),
-					fmt.Sprintf("%s %s %s: %d valid %ss of %d (completeness %s, %d records left out), below %s",
-						it.OutletNo, it.Pollutant, it.Month, o.Valid, o.Basis, o.Units, it.Completeness.Decimal, o.Excluded, set.MinCompleteness.Value))
+				unit := map[string]string{"hour": "小时", "day": "日"}[string(o.Basis)]
+				w.flag(it, FlagIncomplete, set.MinCompleteness, set.MinCompleteness.Value.String()+" × "+strconv.Itoa(o.Units)+" "+unit,
+					fmt.Sprintf("%d / %d", o.Valid, o.Units),
+					fmt.Sprintf("%s %s %s：有效%s数 %d / %d（完整率 %s，剔除 %d 条记录），低于 %s",
+						it.OutletNo, it.Pollutant, it.Month, unit, o.Valid, o.Units, it.Completeness.Decimal, o.Excluded, set.MinCompleteness.Value))
 			}
 		}
 		if ly := it.Detail.LastYearKg; d.Valid && ly.Valid && ly.Decimal.Sign() > 0 {
 			floor := ly.Decimal.Mul(one.Sub(set.YoYDrop.Value))
 			if d.Decimal.LessThan(floor) {
-				w.flag(it, FlagYoYDrop, set.YoYDrop, "last year × (1 − "+set.YoYDrop.Value.String()+") = "+floor.String()+" kg", d.Decimal.String()+" kg",
-					fmt.Sprintf("%s %s %s: declared %s against %s in the same month last year (more than %s lower)",
+				w.flag(it, FlagYoYDrop, set.YoYDrop, "上年同月 × (1 − "+set.YoYDrop.Value.String()+") = "+floor.String()+" kg", d.Decimal.String()+" kg",
+					fmt.Sprintf("%s %s %s：申报量 %s，上年同月 %s（降幅超过 %s）",
 						it.OutletNo, it.Pollutant, it.Month, fmtKg(d), fmtKg(ly), set.YoYDrop.Value))
 			}
 		}
@@ -570,8 +571,8 @@ func (w *work) noDeclaration() {
 	if w.in.Declared != nil || len(w.items) == 0 || w.in.AsOf <= w.in.Deadline {
 		return
 	}
-	w.flag(nil, FlagNoDeclaration, Rule{}, "declared by "+w.in.Deadline.String(), "nothing submitted by "+w.in.AsOf.String(),
-		fmt.Sprintf("no declaration submitted for %s; the deadline was %s", w.in.Period.Text, w.in.Deadline))
+	w.flag(nil, FlagNoDeclaration, Rule{}, w.in.Deadline.String()+" 前申报", "截至 "+w.in.AsOf.String()+" 未提交",
+		fmt.Sprintf("%s 未提交申报；申报期限为 %s", w.in.Period.Text, w.in.Deadline))
 }
 
 // tax runs the engine on the declared figures and on the same figures

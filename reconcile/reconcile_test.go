@@ -305,7 +305,7 @@ func TestUndeclaredPollutant(t *testing.T) {
 	for _, f := range res.Flags {
 		if f.Pollutant == "氮氧化物" && f.Code == reconcile.FlagMonitoredAbove {
 			n++
-			if f.SourceID != 0 || !strings.Contains(f.Message, "no figure") {
+			if f.SourceID != 0 || !strings.Contains(f.Message, "申报中却没有该项数据") {
 				t.Errorf("%+v", f)
 			}
 		}
