@@ -3,7 +3,7 @@ package filing
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,6 +50,8 @@ type reqSource struct {
 	StockEnd    *decimal.Decimal `json:"stock_end,omitempty"`
 	Item        string           `json:"item,omitempty"`
 	Quantity    *decimal.Decimal `json:"quantity,omitempty"`
+
+	path string // "sources[3]", for BuildDirect (not written)
 }
 
 type reqPollutant struct {
@@ -63,6 +65,8 @@ type reqPollutant struct {
 	Value                 *decimal.Decimal `json:"value,omitempty"`
 	Measured              *decimal.Decimal `json:"measured,omitempty"`
 	Standard              *decimal.Decimal `json:"standard,omitempty"`
+
+	path string // "sources[3].pollutants[1]", for BuildDirect (not written)
 }
 
 type reqNoise struct {
@@ -206,7 +210,6 @@ func build(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, p
 			errs = append(errs, calc.FieldError{Path: fmt.Sprintf("figures[%d].source_id", i), Code: "unknown_source", Message: "unknown tax source"})
 			continue
 		}
-		fp := fmt.Sprintf("figures[%d]", i)
 		switch s.Kind {
 		case KindAir, KindWater:
 			key := groupKey{s.Kind, s.OutletNo, f.Month, s.Fugitive}
@@ -214,8 +217,9 @@ func build(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, p
 			if g == nil {
 				g = &group{idx: len(doc.Sources), wwFig: -1}
 				groups[key] = g
-				doc.Sources = append(doc.Sources, reqSource{ID: uniqueID(s.OutletNo, f.Month, s.ID), Kind: s.Kind, Month: f.Month, Fugitive: s.Fugitive})
-				b.links = append(b.links, link{prefix: sourcePath(g.idx), fig: i, rename: renamePlain})
+				path := sourcePath(g.idx)
+				doc.Sources = append(doc.Sources, reqSource{ID: uniqueID(s.OutletNo, f.Month, s.ID), Kind: s.Kind, Month: f.Month, Fugitive: s.Fugitive, path: path})
+				b.links = append(b.links, link{prefix: path, fig: i, rename: renamePlain})
 			}
 			src := &doc.Sources[g.idx]
 			pen, penalised := penalties[FigureKey{f.SourceID, f.Month}]
@@ -224,26 +228,26 @@ func build(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, p
 			}
 			if f.WastewaterT.Valid {
 				if src.WastewaterT != nil && !src.WastewaterT.Equal(f.WastewaterT.Decimal) {
-					errs = append(errs, calc.FieldError{Path: fp + ".wastewater_t", Code: "inconsistent_value",
+					errs = append(errs, calc.FieldError{Path: fmt.Sprintf("figures[%d].wastewater_t", i), Code: "inconsistent_value",
 						Message: fmt.Sprintf("outlet %s already has %s t of wastewater for %s (figures[%d])", s.OutletNo, src.WastewaterT, f.Month, g.wwFig)})
 				} else if src.WastewaterT == nil {
 					src.WastewaterT = ptr(f.WastewaterT)
 					g.wwFig = i
-					b.links = append(b.links, link{prefix: sourcePath(g.idx) + ".wastewater_t", fig: i, field: "wastewater_t"})
+					b.links = append(b.links, link{prefix: src.path + ".wastewater_t", fig: i, field: "wastewater_t"})
 				}
 			}
-			pi := len(src.Pollutants)
-			src.Pollutants = append(src.Pollutants, reqPollutant{
+			path := src.path + ".pollutants[" + strconv.Itoa(len(src.Pollutants)) + "]"
+			src.Pollutants = append(src.Pollutants, reqPollutant{path: path,
 				Name: s.Pollutant, EmissionKg: ptr(f.EmissionKg), GeneratedKg: ptr(pen.GeneratedKg), Method: s.Method,
 				AvgConcentration: ptr(f.AvgConcentration), MaxConcentration: ptr(f.MaxConcentration),
 				StandardConcentration: ptr(s.StandardConcentration),
 				Value:                 ptr(f.Value), Measured: ptr(f.Measured), Standard: ptr(f.Standard),
 			})
-			b.links = append(b.links, link{prefix: sourcePath(g.idx) + ".pollutants[" + strconv.Itoa(pi) + "]", fig: i, rename: renamePlain})
+			b.links = append(b.links, link{prefix: path, fig: i, rename: renamePlain})
 		default:
 			idx := len(doc.Sources)
-			rs := reqSource{ID: uniqueID(s.OutletNo, f.Month, s.ID), Kind: s.Kind, Month: f.Month}
 			prefix := sourcePath(idx)
+			rs := reqSource{ID: uniqueID(s.OutletNo, f.Month, s.ID), Kind: s.Kind, Month: f.Month, path: prefix}
 			switch s.Kind {
 			case KindNoise:
 				if s.DayLimitDB.Valid && (f.DayMeasuredDB.Valid || f.DayExceedDays != nil) {
@@ -277,7 +281,7 @@ func build(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, p
 		return nil, []calc.FieldError{{Path: "figures", Code: "required", Message: "a declaration needs at least one figure"}}
 	}
 	// Longest prefixes first, so sources[1].pollutants[0] wins over sources[1].
-	sort.SliceStable(b.links, func(i, j int) bool { return len(b.links[i].prefix) > len(b.links[j].prefix) })
+	slices.SortStableFunc(b.links, func(x, y link) int { return len(y.prefix) - len(x.prefix) })
 	return b, nil
 }
 

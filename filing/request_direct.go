@@ -3,6 +3,7 @@ package filing
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -65,8 +66,8 @@ func directRequest(doc *reqDoc) *calc.Request {
 		return nil
 	}
 	if p := jsonText(doc.Period); p != "" {
-		per, msg := calc.ParsePeriod(p)
-		if msg != "" {
+		per, ok := parsePeriod(p)
+		if !ok {
 			return nil
 		}
 		req.Period = per
@@ -77,7 +78,7 @@ func directRequest(doc *reqDoc) *calc.Request {
 	d := directReader{ok: true}
 	req.Sources = make([]calc.Source, len(doc.Sources))
 	for i := range doc.Sources {
-		d.source(&req.Sources[i], &doc.Sources[i], sourcePath(i))
+		d.source(&req.Sources[i], &doc.Sources[i])
 		if !d.ok {
 			return nil
 		}
@@ -153,8 +154,8 @@ func present(rs *reqSource) int {
 	return m
 }
 
-func (d *directReader) source(s *calc.Source, rs *reqSource, path string) {
-	s.Path = path
+func (d *directReader) source(s *calc.Source, rs *reqSource) {
+	s.Path = rs.path
 	s.Kind = jsonText(rs.Kind)
 	allowed, known := allowedFields[s.Kind]
 	if !known || present(rs)&^allowed != 0 {
@@ -179,11 +180,11 @@ func (d *directReader) source(s *calc.Source, rs *reqSource, path string) {
 		}
 		s.Pollutants = make([]calc.PollutantInput, len(rs.Pollutants))
 		for j := range rs.Pollutants {
-			d.pollutant(&s.Pollutants[j], &rs.Pollutants[j], path+".pollutants["+strconv.Itoa(j)+"]")
+			d.pollutant(&s.Pollutants[j], &rs.Pollutants[j])
 		}
 	case KindNoise:
-		s.Day = d.noise(rs.Day, path+".day")
-		s.Night = d.noise(rs.Night, path+".night")
+		s.Day = d.noise(rs.Day, rs.path+".day")
+		s.Night = d.noise(rs.Night, rs.path+".night")
 		if s.Day == nil && s.Night == nil {
 			d.ok = false
 		}
@@ -207,8 +208,8 @@ func (d *directReader) source(s *calc.Source, rs *reqSource, path string) {
 // contractMethods are the methods readPollutant accepts.
 var contractMethods = []string{"automatic", "monitoring", "self_monitoring", "factor", "material_balance", "sampling"}
 
-func (d *directReader) pollutant(p *calc.PollutantInput, rp *reqPollutant, path string) {
-	p.Path = path
+func (d *directReader) pollutant(p *calc.PollutantInput, rp *reqPollutant) {
+	p.Path = rp.path
 	p.Name = strings.TrimSpace(jsonText(rp.Name)) // name is always written, so never "required"
 	p.EmissionKg = d.amount(rp.EmissionKg)
 	p.GeneratedKg = d.amount(rp.GeneratedKg)
@@ -256,23 +257,44 @@ func (d *directReader) requiredAmount(v *decimal.Decimal) decimal.NullDecimal {
 	return d.amount(v)
 }
 
-// parseMonth reads YYYY-MM as the decoder does (its parseMonth is what
-// calc.ParsePeriod applies to a 7-character period that is not a quarter).
+// parseMonth reads YYYY-MM as the decoder does (calc/decode.go
+// parseMonth, the same steps).
 func (d *directReader) parseMonth(s string) calc.Month {
 	if s == d.monthText && s != "" {
 		return d.month
 	}
-	if len(s) != 7 || s[5] == 'Q' {
+	if len(s) != 7 || s[4] != '-' {
 		d.ok = false
 		return 0
 	}
-	per, msg := calc.ParsePeriod(s)
-	if msg != "" || per.Kind != calc.PeriodMonth {
+	y, err1 := strconv.Atoi(s[:4])
+	m, err2 := strconv.Atoi(s[5:])
+	if err1 != nil || err2 != nil || y < 2018 || y > 2999 || m < 1 || m > 12 || s[5] == '+' || s[5] == '-' {
 		d.ok = false
 		return 0
 	}
-	d.monthText, d.month = s, calc.Month(per.Year*100+per.First)
+	d.monthText, d.month = s, calc.Month(y*100+m)
 	return d.month
+}
+
+// periodMemo keeps the last period calc.ParsePeriod read: a run asks for
+// the same one for every taxpayer, and ParsePeriod formats its error
+// message even when there is none.
+var periodMemo atomic.Pointer[periodRead]
+
+type periodRead struct {
+	text string
+	per  calc.Period
+	ok   bool
+}
+
+func parsePeriod(text string) (calc.Period, bool) {
+	if m := periodMemo.Load(); m != nil && m.text == text {
+		return m.per, m.ok
+	}
+	per, msg := calc.ParsePeriod(text)
+	periodMemo.Store(&periodRead{text, per, msg == ""})
+	return per, msg == ""
 }
 
 // amount is what calc.ParseAmount reads from the text json.Marshal writes

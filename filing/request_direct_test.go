@@ -269,7 +269,7 @@ func genDeclaration(t *rapid.T) (*Taxpayer, Period, map[int64]*Source, []Figure,
 		t.Fatal(err)
 	}
 	if rare(t, "badPeriod") {
-		per.Text = "2017-Q1"
+		per.Text = rapid.SampledFrom([]string{"2017-Q1", "2024-Q5", "2024-02", "2024-02-30", "2024"}).Draw(t, "periodText")
 	}
 	kinds := []string{KindAir, KindWater, KindNoise, KindSolidWaste, KindLivestock, KindSampling}
 	pollutants := map[string][]string{
@@ -320,7 +320,8 @@ func genDeclaration(t *rapid.T) (*Taxpayer, Period, map[int64]*Source, []Figure,
 			f.SourceID = 99
 		}
 		if rare(t, "badMonth") {
-			f.Month = rapid.SampledFrom([]string{"2024-13", "202401", "2024-Q1", ""}).Draw(t, "month")
+			f.Month = rapid.SampledFrom([]string{"2024-13", "202401", "2024-Q1", "", "2024-00", "2024-+1", "2024--1", "+024-01",
+				"2017-12", "3000-01", "2999-12", "2024-1a", "2024-1", "2024/01", "2024-011"}).Draw(t, "month")
 		}
 		// The fields of the source's kind, and rarely any other.
 		kind := ""
