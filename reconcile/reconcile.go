@@ -28,6 +28,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -182,11 +184,31 @@ func (d ItemDetail) MarshalJSON() ([]byte, error) {
 	return b, nil
 }
 
-// appendJSONString quotes s as JSON does (encoding/json's escaping of
-// <, > and & aside, which only matters inside HTML).
+// appendJSONString quotes s exactly as json.Marshal does. Plain text (no
+// quote, backslash, control character, <, > or &, valid UTF-8 without
+// U+2028/U+2029: every code, MN and nearly every note) is copied as it is;
+// anything else goes through json.Marshal.
 func appendJSONString(b []byte, s string) []byte {
+	if plainJSON(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	q, _ := json.Marshal(s)
 	return append(b, q...)
+}
+
+func plainJSON(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return ascii || utf8.ValidString(s) && !strings.ContainsRune(s, '\u2028') && !strings.ContainsRune(s, '\u2029')
 }
 
 // Flag is one risk flag (风险疑点). It is addressed by FlagKey: the
@@ -289,6 +311,7 @@ type work struct {
 	// inPeriod holds the months of the period (Period.Contains formats
 	// them anew on every call).
 	inPeriod map[string]bool
+	keys     []itemKey // the items' keys in order, once every item exists
 }
 
 // Taxpayer reconciles one taxpayer and period. Peer comparison needs the
@@ -370,7 +393,8 @@ func (w *work) declared() {
 	if w.in.Declared == nil {
 		return
 	}
-	for _, f := range w.in.Declared.Figures {
+	for i := range w.in.Declared.Figures {
+		f := &w.in.Declared.Figures[i]
 		p := w.polOf[f.SourceID]
 		if p == nil || !w.inPeriod[f.Month] {
 			continue
@@ -378,9 +402,13 @@ func (w *work) declared() {
 		s := w.srcByID[f.SourceID]
 		it := w.item(s.OutletNo, p, f.Month)
 		w.addSource(it, s.ID)
-		if f.EmissionKg.Valid {
+		switch {
+		case f.EmissionKg.Valid && !it.DeclaredKg.Valid && f.EmissionKg.Decimal.Exponent() <= 0:
+			// 0 + x is x, coefficient and exponent alike: no addition.
+			it.DeclaredKg = f.EmissionKg
+		case f.EmissionKg.Valid:
 			it.DeclaredKg = decimal.NullDecimal{Decimal: it.DeclaredKg.Decimal.Add(f.EmissionKg.Decimal), Valid: true}
-		} else if !it.DeclaredKg.Valid {
+		case !it.DeclaredKg.Valid:
 			it.Detail.Notes = append(it.Detail.Notes, fmt.Sprintf("税源 %d declared without emission_kg", s.ID))
 		}
 	}
@@ -504,6 +532,8 @@ func (w *work) compare() {
 	set := w.r.Set
 	tol := set.Tolerance.Value
 	one := decimal.NewFromInt(1)
+	above, below := one.Add(tol), one.Sub(tol) // 1 ± tolerance, once for all items
+	floorShare := one.Sub(set.YoYDrop.Value)
 	for _, it := range w.items {
 		d, m := it.DeclaredKg, it.MonitoredKg
 		if d.Valid && m.Valid {
@@ -516,9 +546,9 @@ func (w *work) compare() {
 			it.Status = StatusNotDeclared
 		case !m.Valid:
 			it.Status = StatusNotMonitored
-		case m.Decimal.GreaterThan(d.Decimal.Mul(one.Add(tol))):
+		case m.Decimal.GreaterThan(d.Decimal.Mul(above)):
 			it.Status = StatusMonitoredHigher
-		case m.Decimal.LessThan(d.Decimal.Mul(one.Sub(tol))):
+		case m.Decimal.LessThan(d.Decimal.Mul(below)):
 			it.Status = StatusDeclaredHigher
 		default:
 			it.Status = StatusMatch
@@ -528,7 +558,7 @@ func (w *work) compare() {
 		// declaration at all the taxpayer-wide no_declaration speaks.
 		switch {
 		case it.Status == StatusMonitoredHigher:
-			w.flag(it, FlagMonitoredAbove, set.Tolerance, "申报量 × (1 + "+tol.String()+") = "+d.Decimal.Mul(one.Add(tol)).String()+" kg",
+			w.flag(it, FlagMonitoredAbove, set.Tolerance, "申报量 × (1 + "+tol.String()+") = "+d.Decimal.Mul(above).String()+" kg",
 				m.Decimal.String()+" kg",
 				fmt.Sprintf("%s %s %s：监测量 %s 高于申报量 %s，多 %s kg，超出容差 %s",
 					it.OutletNo, it.Pollutant, it.Month, fmtKg(m), fmtKg(d), it.DifferenceKg.Decimal, tol))
@@ -555,7 +585,7 @@ func (w *work) compare() {
 			}
 		}
 		if ly := it.Detail.LastYearKg; d.Valid && ly.Valid && ly.Decimal.Sign() > 0 {
-			floor := ly.Decimal.Mul(one.Sub(set.YoYDrop.Value))
+			floor := ly.Decimal.Mul(floorShare)
 			if d.Decimal.LessThan(floor) {
 				w.flag(it, FlagYoYDrop, set.YoYDrop, "上年同月 × (1 − "+set.YoYDrop.Value.String()+") = "+floor.String()+" kg", d.Decimal.String()+" kg",
 					fmt.Sprintf("%s %s %s：申报量 %s，上年同月 %s（降幅超过 %s）",
@@ -689,7 +719,11 @@ func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source, bo
 	}
 	used := map[itemKey]bool{}
 	changed := false // whether any figure differs from the declaration
-	var figs []filing.Figure
+	n := len(w.items)
+	if w.in.Declared != nil {
+		n += len(w.in.Declared.Figures)
+	}
+	figs := make([]filing.Figure, 0, n)
 	same := func(a, b decimal.NullDecimal) bool { return a.Valid == b.Valid && a.Decimal.Equal(b.Decimal) }
 	replace := func(f *filing.Figure, it *Item, o *OutletFigure) {
 		changed = changed || !same(f.EmissionKg, it.MonitoredKg)
@@ -754,7 +788,12 @@ func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source, bo
 	return figs, srcs, changed
 }
 
+// sortedKeys orders the items' keys by month, outlet and pollutant. It is
+// first called once every item exists (from tax), so the order is kept.
 func (w *work) sortedKeys() []itemKey {
+	if w.keys != nil && len(w.keys) == len(w.items) {
+		return w.keys
+	}
 	keys := make([]itemKey, 0, len(w.items))
 	for k := range w.items {
 		keys = append(keys, k)
@@ -769,6 +808,7 @@ func (w *work) sortedKeys() []itemKey {
 		}
 		return a.PollutantID < b.PollutantID
 	})
+	w.keys = keys
 	return keys
 }
 
@@ -814,7 +854,9 @@ func (w *work) intensity() {
 
 // finish orders items and flags and sets the taxpayer's status.
 func (w *work) finish() {
-	for _, k := range w.sortedKeys() {
+	keys := w.sortedKeys()
+	w.res.Items = make([]Item, 0, len(keys))
+	for _, k := range keys {
 		w.res.Items = append(w.res.Items, *w.items[k])
 	}
 	SortFlags(w.res.Flags)
