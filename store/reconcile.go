@@ -16,7 +16,6 @@ import (
 
 	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/monitor"
 	"github.com/ecotax/ecotax/reconcile"
 )
 
@@ -57,144 +56,12 @@ type Scope struct {
 // lastYear is the same period a year earlier.
 func lastYear(p filing.Period) string { return strconv.Itoa(p.Year-1) + p.Text[4:] }
 
-type figureRow struct {
-	DeclarationID int64 `db:"declaration_id"`
-	filing.Figure
-}
-
-type emissionRow struct {
-	DeclarationID int64               `db:"declaration_id"`
-	SourceID      int64               `db:"source_id"`
-	Month         string              `db:"month"`
-	EmissionKg    decimal.NullDecimal `db:"emission_kg"`
-}
-
 type declRow struct {
 	ID         int64         `db:"id"`
 	CreditCode string        `db:"credit_code"`
 	Period     string        `db:"period"`
 	Revision   int           `db:"revision"`
 	Status     filing.Status `db:"status"`
-}
-
-type slimFigure struct {
-	DeviceID   int64           `db:"device_id"`
-	MN         string          `db:"mn"`
-	Code       string          `db:"code"`
-	Month      string          `db:"month"`
-	Basis      string          `db:"basis"`
-	Total      decimal.Decimal `db:"total"`
-	TotalCount int             `db:"total_count"`
-	TestSum    decimal.Decimal `db:"test_sum"`
-	TestCount  int             `db:"test_count"`
-	TestMax    decimal.Decimal `db:"test_max"`
-	Valid      int             `db:"valid"`
-	Units      int             `db:"units"`
-	Excluded   int             `db:"excluded"`
-	Lenient    int             `db:"lenient"`
-}
-
-// ReconcileInputs loads, for every taxpayer in scope, what its
-// reconciliation reads: sources, the latest submitted or accepted
-// revision of this period and of the same period last year, the device
-// mappings active in the period with their monthly figures, and the
-// production output. One query per kind of data, whatever the number of
-// taxpayers.
-func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
-	rp, cc := sc.RegionPrefix, sc.CreditCode
-	var tps []filing.Taxpayer
-	if err := tx.sel(&tps, tx.q.RcTaxpayers, rp, cc, cc); err != nil {
-		return nil, err
-	}
-	ins := make([]*reconcile.Input, len(tps))
-	by := make(map[string]*reconcile.Input, len(tps))
-	for i := range tps {
-		ins[i] = &reconcile.Input{Taxpayer: &tps[i], Period: sc.Period, Deadline: sc.Deadline, AsOf: sc.AsOf}
-		by[tps[i].CreditCode] = ins[i]
-	}
-	var srcs []*filing.Source
-	if err := tx.sel(&srcs, tx.q.RcSources, rp, cc, cc); err != nil {
-		return nil, err
-	}
-	for _, s := range srcs {
-		if in := by[s.CreditCode]; in != nil {
-			in.Sources = append(in.Sources, s)
-		}
-	}
-	ly := lastYear(sc.Period)
-	var decls []declRow
-	if err := tx.sel(&decls, tx.q.RcDeclarations, rp, cc, cc, sc.Period.Text, ly); err != nil {
-		return nil, err
-	}
-	byDecl := map[int64]*reconcile.Declared{}
-	for _, d := range decls {
-		in := by[d.CreditCode]
-		if in == nil {
-			continue
-		}
-		x := &reconcile.Declared{ID: d.ID, Revision: d.Revision, Status: d.Status}
-		if d.Period == sc.Period.Text {
-			in.Declared = x
-		} else {
-			in.LastYear = x
-		}
-		byDecl[d.ID] = x
-	}
-	// Slices of pointers: a figure row is large, and growing a slice of
-	// values would copy every row again and again.
-	var figs []*figureRow
-	if err := tx.sel(&figs, tx.q.RcFigures, rp, cc, cc, sc.Period.Text); err != nil {
-		return nil, err
-	}
-	for _, f := range figs {
-		if d := byDecl[f.DeclarationID]; d != nil {
-			d.Figures = append(d.Figures, f.Figure)
-		}
-	}
-	var ems []*emissionRow
-	if err := tx.sel(&ems, tx.q.RcEmissions, rp, cc, cc, ly); err != nil {
-		return nil, err
-	}
-	for _, f := range ems {
-		if d := byDecl[f.DeclarationID]; d != nil {
-			d.Figures = append(d.Figures, filing.Figure{SourceID: f.SourceID, Month: f.Month, EmissionKg: f.EmissionKg})
-		}
-	}
-	start, end := filing.DateOf(sc.Period.Start()), filing.DateOf(sc.Period.End())
-	var devs []reconcile.Device
-	if err := tx.sel(&devs, tx.q.RcDevices, rp, cc, cc, end, start); err != nil {
-		return nil, err
-	}
-	devOwner := map[int64]*reconcile.Input{}
-	for _, d := range devs {
-		if in := by[d.CreditCode]; in != nil {
-			in.Devices = append(in.Devices, d)
-			devOwner[d.ID] = in
-		}
-	}
-	months := sc.Period.Months()
-	from, to := months[0], months[len(months)-1]
-	var mfs []*slimFigure
-	if err := tx.sel(&mfs, tx.q.RcMonthly, rp, cc, cc, from, to); err != nil {
-		return nil, err
-	}
-	for _, m := range mfs {
-		if in := devOwner[m.DeviceID]; in != nil {
-			in.Figures = append(in.Figures, reconcile.DeviceFigure{DeviceID: m.DeviceID, MN: m.MN, Code: m.Code, Month: m.Month,
-				Basis: monitor.Basis(m.Basis), Total: m.Total, TotalCount: m.TotalCount, TestSum: m.TestSum, TestCount: m.TestCount,
-				TestMax: m.TestMax, Valid: m.Valid, Units: m.Units, Excluded: m.Excluded, Lenient: m.Lenient})
-		}
-	}
-	var outs []reconcile.Output
-	if err := tx.sel(&outs, tx.q.RcOutputs, rp, cc, cc, from, to); err != nil {
-		return nil, err
-	}
-	for _, o := range outs {
-		if in := by[o.CreditCode]; in != nil {
-			in.Outputs = append(in.Outputs, o)
-		}
-	}
-	return ins, nil
 }
 
 // Run is one reconciliation run.
@@ -358,12 +225,26 @@ func (tx *Tx) SaveRun(run *Run, set *reconcile.Set, results []*reconcile.Result)
 			flags = append(flags, at{ri, i})
 		}
 	}
+	// One row slice for every item (the driver copies the values), the
+	// decimals as the text their Value gives, the detail as its
+	// MarshalJSON writes it: json.Marshal would only re-check bytes that
+	// are compact and escaped already (TestItemRowText).
+	row := make([]any, len(itemCols))
+	var buf []byte
 	itemRow := func(k int) ([]any, error) {
 		it := &results[items[k].r].Items[items[k].i]
-		det, err := jsonText(it.Detail)
-		return []any{run.ID, it.CreditCode, it.Period, it.Month, it.OutletNo, it.Pollutant, it.PollutantID, it.Kind, it.SourceID,
-			it.DeclaredKg, it.MonitoredKg, it.DifferenceKg, it.DeclaredTax, it.MonitoredTax, it.Completeness, it.ValidUnits,
-			it.Units, it.Excluded, it.Basis, it.Status, det}, err
+		det, err := it.Detail.MarshalJSON()
+		buf = buf[:0]
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8] = run.ID, it.CreditCode, it.Period, it.Month,
+			it.OutletNo, it.Pollutant, it.PollutantID, it.Kind, it.SourceID
+		row[9], buf = decimalValue(buf, it.DeclaredKg)
+		row[10], buf = decimalValue(buf, it.MonitoredKg)
+		row[11], buf = decimalValue(buf, it.DifferenceKg)
+		row[12], buf = decimalValue(buf, it.DeclaredTax.NullDecimal)
+		row[13], buf = decimalValue(buf, it.MonitoredTax.NullDecimal)
+		row[14], buf = decimalValue(buf, it.Completeness)
+		row[15], row[16], row[17], row[18], row[19], row[20] = it.ValidUnits, it.Units, it.Excluded, it.Basis, it.Status, string(det)
+		return row, err
 	}
 	flagRow := func(k int) ([]any, error) {
 		f := &results[flags[k].r].Flags[flags[k].i]

@@ -1,0 +1,358 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/monitor"
+	"github.com/ecotax/ecotax/reconcile"
+)
+
+// Loading a reconciliation's inputs. A run over a city reads hundreds of
+// thousands of figure rows; sqlx's reflection (a new struct per row, field
+// lookup per column), NewFromString for every NUMERIC and slices grown one
+// figure at a time were half of the load's CPU. The big tables are
+// therefore scanned by position into one reused row (the column names are
+// checked against the expected ones first, so a changed query fails
+// loudly), numbers are read by a fast path that gives exactly the decimal
+// NewFromString gives, and each taxpayer's rows, which the queries return
+// together, are copied into a slice of their exact length.
+
+// ReconcileInputs loads, for every taxpayer in scope, what its
+// reconciliation reads: sources, the latest submitted or accepted
+// revision of this period and of the same period last year, the device
+// mappings active in the period with their monthly figures, and the
+// production output. One query per kind of data, whatever the number of
+// taxpayers.
+func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
+	rp, cc := sc.RegionPrefix, sc.CreditCode
+	var tps []filing.Taxpayer
+	if err := tx.sel(&tps, tx.q.RcTaxpayers, rp, cc, cc); err != nil {
+		return nil, err
+	}
+	ins := make([]*reconcile.Input, len(tps))
+	by := make(map[string]*reconcile.Input, len(tps))
+	for i := range tps {
+		ins[i] = &reconcile.Input{Taxpayer: &tps[i], Period: sc.Period, Deadline: sc.Deadline, AsOf: sc.AsOf}
+		by[tps[i].CreditCode] = ins[i]
+	}
+	if err := tx.loadSources(by, rp, cc); err != nil {
+		return nil, err
+	}
+	ly := lastYear(sc.Period)
+	var decls []declRow
+	if err := tx.sel(&decls, tx.q.RcDeclarations, rp, cc, cc, sc.Period.Text, ly); err != nil {
+		return nil, err
+	}
+	byDecl := make(map[int64]*reconcile.Declared, len(decls))
+	for _, d := range decls {
+		in := by[d.CreditCode]
+		if in == nil {
+			continue
+		}
+		x := &reconcile.Declared{ID: d.ID, Revision: d.Revision, Status: d.Status}
+		if d.Period == sc.Period.Text {
+			in.Declared = x
+		} else {
+			in.LastYear = x
+		}
+		byDecl[d.ID] = x
+	}
+	if err := tx.loadFigures(byDecl, rp, cc, sc.Period.Text); err != nil {
+		return nil, err
+	}
+	if err := tx.loadEmissions(byDecl, rp, cc, ly); err != nil {
+		return nil, err
+	}
+	start, end := filing.DateOf(sc.Period.Start()), filing.DateOf(sc.Period.End())
+	var devs []reconcile.Device
+	if err := tx.sel(&devs, tx.q.RcDevices, rp, cc, cc, end, start); err != nil {
+		return nil, err
+	}
+	devOwner := make(map[int64]*reconcile.Input, len(devs))
+	for _, d := range devs {
+		if in := by[d.CreditCode]; in != nil {
+			in.Devices = append(in.Devices, d)
+			devOwner[d.ID] = in
+		}
+	}
+	months := sc.Period.Months()
+	from, to := months[0], months[len(months)-1]
+	if err := tx.loadMonthly(devOwner, rp, cc, from, to); err != nil {
+		return nil, err
+	}
+	var outs []reconcile.Output
+	if err := tx.sel(&outs, tx.q.RcOutputs, rp, cc, cc, from, to); err != nil {
+		return nil, err
+	}
+	for _, o := range outs {
+		if in := by[o.CreditCode]; in != nil {
+			in.Outputs = append(in.Outputs, o)
+		}
+	}
+	return ins, nil
+}
+
+// grouped gathers the rows of one owner, which a query returns one after
+// another, and hands each owner its rows in a slice of their exact length.
+type grouped[K comparable, T any] struct {
+	key   K
+	cur   []T
+	flush func(K, []T)
+}
+
+func (g *grouped[K, T]) add(k K, v T) {
+	if k != g.key && len(g.cur) > 0 {
+		g.done()
+	}
+	g.key = k
+	g.cur = append(g.cur, v)
+}
+
+func (g *grouped[K, T]) done() {
+	if len(g.cur) > 0 {
+		g.flush(g.key, g.cur)
+	}
+	g.cur = g.cur[:0]
+}
+
+// appendExact appends rows to dst; into a slice of exactly len(rows) when
+// dst is empty (the usual case: an owner's rows come together).
+func appendExact[T any](dst, rows []T) []T {
+	if len(dst) == 0 {
+		return slices.Clone(rows)
+	}
+	return append(dst, rows...)
+}
+
+func (tx *Tx) loadSources(by map[string]*reconcile.Input, rp, cc string) error {
+	var s filing.Source
+	cols := []string{"id", "credit_code", "outlet_no", "outlet_name", "location", "kind", "fugitive", "pollutant", "method", "standard",
+		"standard_concentration", "day_limit_db", "night_limit_db", "multiple_points", "valid_from", "valid_to", "version",
+		"created_at", "updated_at"}
+	dest := []any{int64Col{&s.ID}, &s.CreditCode, &s.OutletNo, &s.OutletName, &s.Location, &s.Kind, &s.Fugitive, &s.Pollutant, &s.Method,
+		&s.Standard, numericCol{&s.StandardConcentration}, numericCol{&s.DayLimitDB}, numericCol{&s.NightLimitDB}, &s.MultiplePoints,
+		&s.ValidFrom, &s.ValidTo, intCol{&s.Version}, &s.CreatedAt, &s.UpdatedAt}
+	var slab []filing.Source // sources are kept by pointer: allocated a block at a time
+	g := grouped[string, *filing.Source]{flush: func(code string, rows []*filing.Source) {
+		if in := by[code]; in != nil {
+			in.Sources = appendExact(in.Sources, rows)
+		}
+	}}
+	err := tx.scanRows(tx.q.RcSources, []any{rp, cc, cc}, cols, dest, func() {
+		if len(slab) == cap(slab) {
+			slab = make([]filing.Source, 0, 1024)
+		}
+		slab = append(slab, s)
+		g.add(s.CreditCode, &slab[len(slab)-1])
+	})
+	g.done()
+	return err
+}
+
+func (tx *Tx) loadFigures(byDecl map[int64]*reconcile.Declared, rp, cc, period string) error {
+	var (
+		declID int64
+		f      filing.Figure
+	)
+	cols := []string{"declaration_id", "source_id", "month", "emission_kg", "wastewater_t", "avg_concentration", "max_concentration",
+		"value", "measured", "standard", "day_measured_db", "day_exceed_days", "night_measured_db", "night_exceed_days",
+		"generated_t", "stored_t", "disposed_t", "utilized_t", "stock_start", "stock_end", "quantity"}
+	dest := []any{int64Col{&declID}, int64Col{&f.SourceID}, &f.Month, numericCol{&f.EmissionKg}, numericCol{&f.WastewaterT},
+		numericCol{&f.AvgConcentration}, numericCol{&f.MaxConcentration}, numericCol{&f.Value}, numericCol{&f.Measured},
+		numericCol{&f.Standard}, numericCol{&f.DayMeasuredDB}, intPtrCol{&f.DayExceedDays}, numericCol{&f.NightMeasuredDB},
+		intPtrCol{&f.NightExceedDays}, numericCol{&f.GeneratedT}, numericCol{&f.StoredT}, numericCol{&f.DisposedT},
+		numericCol{&f.UtilizedT}, numericCol{&f.StockStart}, numericCol{&f.StockEnd}, numericCol{&f.Quantity}}
+	g := grouped[int64, filing.Figure]{key: -1, flush: func(id int64, rows []filing.Figure) {
+		if d := byDecl[id]; d != nil {
+			d.Figures = appendExact(d.Figures, rows)
+		}
+	}}
+	err := tx.scanRows(tx.q.RcFigures, []any{rp, cc, cc, period}, cols, dest, func() { g.add(declID, f) })
+	g.done()
+	return err
+}
+
+// loadEmissions reads last year's figures: only source, month and emission.
+func (tx *Tx) loadEmissions(byDecl map[int64]*reconcile.Declared, rp, cc, period string) error {
+	var (
+		declID int64
+		f      filing.Figure
+	)
+	cols := []string{"declaration_id", "source_id", "month", "emission_kg"}
+	dest := []any{int64Col{&declID}, int64Col{&f.SourceID}, &f.Month, numericCol{&f.EmissionKg}}
+	g := grouped[int64, filing.Figure]{key: -1, flush: func(id int64, rows []filing.Figure) {
+		if d := byDecl[id]; d != nil {
+			d.Figures = appendExact(d.Figures, rows)
+		}
+	}}
+	err := tx.scanRows(tx.q.RcEmissions, []any{rp, cc, cc, period}, cols, dest, func() { g.add(declID, f) })
+	g.done()
+	return err
+}
+
+func (tx *Tx) loadMonthly(devOwner map[int64]*reconcile.Input, rp, cc, from, to string) error {
+	var (
+		f     reconcile.DeviceFigure
+		basis string
+	)
+	cols := []string{"device_id", "mn", "code", "month", "basis", "total", "total_count", "test_sum", "test_count", "test_max",
+		"valid", "units", "excluded", "lenient"}
+	dest := []any{int64Col{&f.DeviceID}, &f.MN, &f.Code, &f.Month, &basis, decimalCol{&f.Total}, intCol{&f.TotalCount},
+		decimalCol{&f.TestSum}, intCol{&f.TestCount}, decimalCol{&f.TestMax}, intCol{&f.Valid}, intCol{&f.Units},
+		intCol{&f.Excluded}, intCol{&f.Lenient}}
+	g := grouped[*reconcile.Input, reconcile.DeviceFigure]{flush: func(in *reconcile.Input, rows []reconcile.DeviceFigure) {
+		if in != nil {
+			in.Figures = appendExact(in.Figures, rows)
+		}
+	}}
+	err := tx.scanRows(tx.q.RcMonthly, []any{rp, cc, cc, from, to}, cols, dest, func() {
+		f.Basis = monitor.Basis(basis)
+		g.add(devOwner[f.DeviceID], f)
+	})
+	g.done()
+	return err
+}
+
+// scanRows runs query and scans each row into dest (the same pointers for
+// every row) before calling row. The query must return exactly cols, in
+// that order.
+func (tx *Tx) scanRows(query string, args []any, cols []string, dest []any, row func()) error {
+	rows, err := tx.x.QueryContext(tx.ctx, query, args...)
+	if err != nil {
+		return dbError(err)
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return dbError(err)
+	}
+	if !slices.Equal(names, cols) {
+		return fmt.Errorf("store: the query returns columns %v, the loader reads %v", names, cols)
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return dbError(err)
+		}
+		row()
+	}
+	return dbError(rows.Err())
+}
+
+// numericCol scans a nullable NUMERIC as decimal.NullDecimal does; NULL
+// clears the whole value (the row is reused).
+type numericCol struct{ d *decimal.NullDecimal }
+
+func (c numericCol) Scan(src any) error {
+	if b, ok := src.([]byte); ok {
+		if v, ok := parseNumeric(b); ok {
+			*c.d = decimal.NullDecimal{Decimal: v, Valid: true}
+			return nil
+		}
+	}
+	*c.d = decimal.NullDecimal{}
+	return c.d.Scan(src)
+}
+
+// decimalCol scans a NUMERIC NOT NULL as decimal.Decimal does.
+type decimalCol struct{ d *decimal.Decimal }
+
+func (c decimalCol) Scan(src any) error {
+	if b, ok := src.([]byte); ok {
+		if v, ok := parseNumeric(b); ok {
+			*c.d = v
+			return nil
+		}
+	}
+	return c.d.Scan(src)
+}
+
+// parseNumeric reads the text PostgreSQL writes for a NUMERIC of at most
+// 18 digits ([-]digits[.digits]) into the decimal NewFromString would make
+// of it: the digits as coefficient, minus the number of decimals as
+// exponent. Anything else is left to shopspring (ok false).
+func parseNumeric(b []byte) (decimal.Decimal, bool) {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		i, neg = 1, true
+	}
+	var c int64
+	digits, exp, point := 0, int32(0), false
+	for ; i < len(b); i++ {
+		switch ch := b[i]; {
+		case ch >= '0' && ch <= '9':
+			c = c*10 + int64(ch-'0')
+			digits++
+			if point {
+				exp--
+			}
+		case ch == '.' && !point:
+			point = true
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	if digits == 0 || digits > 18 || point && exp == 0 {
+		return decimal.Decimal{}, false
+	}
+	if neg {
+		c = -c
+	}
+	return decimal.New(c, exp), true
+}
+
+// int64Col, intCol and intPtrCol scan integers without the reflection
+// database/sql uses for them; other sources go through sql.NullInt64's
+// conversion, as before.
+type int64Col struct{ p *int64 }
+
+func (c int64Col) Scan(src any) error {
+	if v, ok := src.(int64); ok {
+		*c.p = v
+		return nil
+	}
+	n, err := scanInt(src)
+	*c.p = n
+	return err
+}
+
+type intCol struct{ p *int }
+
+func (c intCol) Scan(src any) error {
+	if v, ok := src.(int64); ok {
+		*c.p = int(v)
+		return nil
+	}
+	n, err := scanInt(src)
+	*c.p = int(n)
+	return err
+}
+
+type intPtrCol struct{ p **int }
+
+func (c intPtrCol) Scan(src any) error {
+	if src == nil {
+		*c.p = nil
+		return nil
+	}
+	n, err := scanInt(src)
+	if err != nil {
+		return err
+	}
+	v := int(n)
+	*c.p = &v
+	return nil
+}
+
+func scanInt(src any) (int64, error) {
+	if src == nil {
+		return 0, fmt.Errorf("store: NULL in an integer column")
+	}
+	var n sql.NullInt64
+	err := n.Scan(src)
+	return n.Int64, err
+}
