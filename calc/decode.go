@@ -395,34 +395,47 @@ func parseMonth(s string) (Month, bool) {
 
 // ParsePeriod reads YYYY-MM, YYYY-Qn or YYYY-MM-DD.
 func ParsePeriod(s string) (Period, string) {
+	p, ok := parsePeriod(s)
+	if ok {
+		return p, ""
+	}
 	bad := fmt.Sprintf("%q is not a period: YYYY-MM, YYYY-Qn or YYYY-MM-DD", s)
+	if y, err := strconv.Atoi(s[:min(4, len(s))]); err == nil && len(s) >= 7 && s[4] == '-' && (y < 2018 || y > 2999) {
+		bad += " (the tax exists from 2018)"
+	}
+	return Period{}, bad
+}
+
+// parsePeriod reads a period without building a message, so the common,
+// valid case allocates nothing.
+func parsePeriod(s string) (Period, bool) {
 	if len(s) < 7 || s[4] != '-' {
-		return Period{}, bad
+		return Period{}, false
 	}
 	y, err := strconv.Atoi(s[:4])
 	if err != nil || y < 2018 || y > 2999 {
-		return Period{}, bad + " (the tax exists from 2018)"
+		return Period{}, false
 	}
 	switch {
 	case len(s) == 7 && s[5] == 'Q':
 		q := int(s[6] - '0')
 		if q < 1 || q > 4 {
-			return Period{}, bad
+			return Period{}, false
 		}
-		return Period{Kind: PeriodQuarter, Text: s, Year: y, First: 3*q - 2, Last: 3 * q}, ""
+		return Period{Kind: PeriodQuarter, Text: s, Year: y, First: 3*q - 2, Last: 3 * q}, true
 	case len(s) == 7:
 		m, ok := parseMonth(s)
 		if !ok {
-			return Period{}, bad
+			return Period{}, false
 		}
-		return Period{Kind: PeriodMonth, Text: s, Year: y, First: m.Num(), Last: m.Num()}, ""
+		return Period{Kind: PeriodMonth, Text: s, Year: y, First: m.Num(), Last: m.Num()}, true
 	case len(s) == 10 && s[7] == '-':
 		m, ok := parseMonth(s[:7])
 		d, err := strconv.Atoi(s[8:])
 		if !ok || err != nil || d < 1 || d > param.DaysIn(y, m.Num()) {
-			return Period{}, bad
+			return Period{}, false
 		}
-		return Period{Kind: PeriodOnce, Text: s, Year: y, First: m.Num(), Last: m.Num(), Day: d}, ""
+		return Period{Kind: PeriodOnce, Text: s, Year: y, First: m.Num(), Last: m.Num(), Day: d}, true
 	}
-	return Period{}, bad
+	return Period{}, false
 }
