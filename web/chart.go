@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Charts are drawn on the server as inline SVG: no script library to
@@ -118,7 +120,7 @@ func (c *Chart) SVG() template.HTML {
 	for v := lo; v.LessThanOrEqual(hi); v = v.Add(step) {
 		yy := px(y(v))
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%s" y2="%s" stroke="#d0d7de" stroke-width="1"/>`, padL, chartW-padR, yy, yy)
-		fmt.Fprintf(&b, `<text x="%d" y="%s" text-anchor="end" font-size="12" fill="#444" dy="4">%s</text>`, padL-6, yy, template.HTMLEscapeString(GroupDigits(v.String())))
+		fmt.Fprintf(&b, `<text x="%d" y="%s" text-anchor="end" font-size="12" fill="#444" dy="4">%s</text>`, padL-6, yy, template.HTMLEscapeString(param.GroupDigits(v.String())))
 	}
 	// x labels: at most ~12, evenly spread over the labelled positions.
 	ticks := c.Ticks
@@ -167,7 +169,7 @@ func (c *Chart) SVG() template.HTML {
 				}
 				fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s %s: %s</title></rect>`,
 					px(left), px(top), px(bw), px(bottom.Sub(top)), col,
-					template.HTMLEscapeString(s.Name), template.HTMLEscapeString(c.Labels[i]), template.HTMLEscapeString(GroupDigits(v.Decimal.String())))
+					template.HTMLEscapeString(s.Name), template.HTMLEscapeString(c.Labels[i]), template.HTMLEscapeString(param.GroupDigits(v.Decimal.String())))
 			}
 			continue
 		}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -202,36 +201,4 @@ func dec(s string) decimal.Decimal {
 		return decimal.Zero
 	}
 	return d
-}
-
-// GroupDigits writes a decimal string with thousands separators for
-// reading: 1234567.80 → 1,234,567.80. Text that is not a plain decimal
-// comes back unchanged.
-func GroupDigits(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	body := strings.TrimPrefix(s, "-")
-	intPart, frac, hasFrac := strings.Cut(body, ".")
-	if intPart == "" {
-		return s
-	}
-	for _, r := range intPart {
-		if r < '0' || r > '9' {
-			return s
-		}
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return b.String()
 }

@@ -104,11 +104,3 @@ func TestChartSVG(t *testing.T) {
 		t.Errorf("table %+v", rows)
 	}
 }
-
-func TestGroupDigits(t *testing.T) {
-	for in, want := range map[string]string{"1234567.80": "1,234,567.80", "-1000": "-1,000", "999": "999", "12.5": "12.5", "abc": "abc", "": ""} {
-		if got := GroupDigits(in); got != want {
-			t.Errorf("%q → %q, want %q", in, got, want)
-		}
-	}
-}

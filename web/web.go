@@ -23,6 +23,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
 )
 
@@ -141,7 +142,7 @@ func (u *UI) Pages() []string {
 func (u *UI) funcs() template.FuncMap {
 	return template.FuncMap{
 		"asset":     u.AssetURL,
-		"group":     GroupDigits,
+		"group":     param.GroupDigits,
 		"stepLabel": func(s string) string { return orDefault(StepLabel[s], s) },
 		"kindLabel": func(s string) string { return orDefault(KindLabel[s], s) },
 		"fieldID":   FieldID,
@@ -202,21 +203,21 @@ func Money(v any) string {
 		if !m.Valid {
 			return ""
 		}
-		return GroupDigits(m.Decimal.StringFixed(2))
+		return param.GroupDigits(m.String())
 	case *filing.Money:
 		if m == nil {
 			return ""
 		}
 		return Money(*m)
 	case decimal.Decimal:
-		return GroupDigits(m.StringFixed(2))
+		return param.MoneyOf(m).Grouped()
 	case string:
-		return GroupDigits(m)
+		return param.GroupDigits(m)
 	case *string:
 		if m == nil {
 			return ""
 		}
-		return GroupDigits(*m)
+		return param.GroupDigits(*m)
 	}
 	return fmt.Sprint(v)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/budget"
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Chart geometry in pixels (whole numbers; bar positions are computed
@@ -162,34 +163,8 @@ func floorTo(v, step decimal.Decimal) decimal.Decimal {
 	return v.Div(step).Floor().Mul(step)
 }
 
-// groupThousands writes 14416776.5 as 14,416,776.50.
-func groupThousands(d decimal.Decimal) string {
-	if d.IsZero() {
-		return "0.00"
-	}
-	s := d.StringFixed(2)
-	if d.Exponent() < -2 {
-		s = d.String()
-	}
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	var out []byte
-	for i := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, whole[i])
-	}
-	r := string(out)
-	if frac != "" {
-		r += "." + frac
-	}
-	if neg {
-		r = "-" + r
-	}
-	return r
-}
+// groupThousands writes 14416776.5 as 14,416,776.50 (param.Money's text).
+func groupThousands(d decimal.Decimal) string { return param.MoneyOf(d).Grouped() }
 
 func signed(d decimal.Decimal) string {
 	if d.Sign() > 0 {

@@ -1,6 +1,10 @@
 package param
 
-import "github.com/shopspring/decimal"
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
 
 // Money is an amount in 元 as every result writes it: with two decimals
 // ("14416776.00"), the way amounts are read and written in law and on the
@@ -80,3 +84,39 @@ func (m NullMoney) MarshalText() ([]byte, error) { return []byte(m.String()), ni
 
 // UnmarshalText reads an amount; empty text is absent.
 func (m *NullMoney) UnmarshalText(b []byte) error { return m.NullDecimal.UnmarshalText(b) }
+
+// Grouped writes the amount for reading, with thousands separators:
+// "14,416,776.00".
+func (m Money) Grouped() string { return GroupDigits(m.String()) }
+
+// GroupDigits writes a decimal string with thousands separators for
+// reading: 1234567.80 → 1,234,567.80. Text that is not a plain decimal
+// comes back unchanged.
+func GroupDigits(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	body := strings.TrimPrefix(s, "-")
+	intPart, frac, hasFrac := strings.Cut(body, ".")
+	if intPart == "" {
+		return s
+	}
+	for _, r := range intPart {
+		if r < '0' || r > '9' {
+			return s
+		}
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}

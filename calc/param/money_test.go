@@ -44,6 +44,19 @@ func TestMoneyText(t *testing.T) {
 	}
 }
 
+func TestGrouped(t *testing.T) {
+	for in, want := range map[string]string{"1234567.80": "1,234,567.80", "-1000": "-1,000", "999": "999", "12.5": "12.5", "abc": "abc", "": "", "-": "-", "1.2.3": "1.2.3"} {
+		if got := GroupDigits(in); got != want {
+			t.Errorf("GroupDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"14416776": "14,416,776.00", "0": "0.00", "-7000000": "-7,000,000.00", "999.5": "999.50", "1234.567": "1,234.567", "100": "100.00", "14416776.5": "14,416,776.50"} {
+		if got := MoneyOf(decimal.RequireFromString(in)).Grouped(); got != want {
+			t.Errorf("Grouped(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
 // Writing and reading an amount gives it back exactly, and the text has at
 // least two decimals: writing never rounds.
 func TestMoneyRoundTrip(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc/damage"
-	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/fixtures"
 )
 
@@ -117,30 +116,6 @@ func compWriteJSON(e *env, v any) int {
 	return exitOK
 }
 
-// compYuan writes an amount with thousands separators and two decimals
-// (14,416,776.00); an amount finer than 分 is shown exactly.
-func compYuan(m param.Money) string {
-	s := m.String()
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := b.String()
-	if frac != "" {
-		out += "." + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
-
 func compDec(d *decimal.Decimal) string {
 	if d == nil {
 		return ""
@@ -178,18 +153,18 @@ func writeDamageTable(w io.Writer, r *damage.Result) {
 		}
 		vc := ""
 		if l.VirtualCost != nil {
-			vc = compYuan(*l.VirtualCost)
+			vc = l.VirtualCost.Grouped()
 		}
 		rows = append(rows, []string{name, l.CategoryName, damageMethodZh[l.Method], where,
-			strings.TrimSpace(compDec(l.Discharge) + " " + l.DischargeUnit), compDec(l.UnitCost), vc, factor, rng, compYuan(l.Amount)})
+			strings.TrimSpace(compDec(l.Discharge) + " " + l.DischargeUnit), compDec(l.UnitCost), vc, factor, rng, l.Amount.Grouped()})
 	}
 	printAligned(w, rows, map[int]bool{4: true, 5: true, 6: true, 7: true, 9: true})
 	fmt.Fprintln(w)
 	cats := [][]string{{"赔偿类别", "依据", "小计(元)"}}
 	for _, c := range r.Categories {
-		cats = append(cats, []string{c.Name, c.Basis, compYuan(c.Amount)})
+		cats = append(cats, []string{c.Name, c.Basis, c.Amount.Grouped()})
 	}
-	cats = append(cats, []string{"合计", "", compYuan(r.Total)})
+	cats = append(cats, []string{"合计", "", r.Total.Grouped()})
 	printAligned(w, cats, map[int]bool{2: true})
 	compWriteNotes(w, r.Unverified, len(r.Warnings), func(i int) string { return r.Warnings[i].Message })
 	compWriteTrace(w, len(r.Trace), func(i int) (string, string, string) { return r.Trace[i].Text, r.Trace[i].Rule, r.Trace[i].Where })

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
-	"github.com/ecotax/ecotax/calc/param"
 )
 
 // compRun runs the binary in-process with stdin and returns the exit
@@ -130,13 +129,5 @@ func TestDamageList(t *testing.T) {
 	}
 	if !l.ParameterSets[0].Verified || l.ParameterSets[1].Verified {
 		t.Errorf("verified flags of the sets: %+v", l.ParameterSets)
-	}
-}
-
-func TestCompYuan(t *testing.T) {
-	for in, want := range map[string]string{"14416776": "14,416,776.00", "0": "0.00", "-7000000": "-7,000,000.00", "999.5": "999.50", "1234.567": "1,234.567", "100": "100.00"} {
-		if got := compYuan(param.MoneyOf(compMustDec(t, in))); got != want {
-			t.Errorf("compYuan(%s) = %s, want %s", in, got, want)
-		}
 	}
 }

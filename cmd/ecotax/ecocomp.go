@@ -67,7 +67,7 @@ func writeEcocompTable(w io.Writer, r *ecocomp.Result) {
 	case string(ecocomp.MeasureQuota):
 		rows = [][]string{{"交易", "日期", "购买方", "出让方", "数量", "单价(元)", "金额(元)", "规则"}}
 		for _, l := range r.Lines {
-			rows = append(rows, []string{compOr(l.Section, l.Path), l.Period, l.Payer, l.Payee, compDec(l.Quantity), compDec(l.Price), compYuan(l.Amount), ecoRuleCell(l)})
+			rows = append(rows, []string{compOr(l.Section, l.Path), l.Period, l.Payer, l.Payee, compDec(l.Quantity), compDec(l.Price), l.Amount.Grouped(), ecoRuleCell(l)})
 		}
 		printAligned(w, rows, map[int]bool{4: true, 5: true, 6: true})
 	default:
@@ -80,23 +80,23 @@ func writeEcocompTable(w io.Writer, r *ecocomp.Result) {
 				q = "按考核结论"
 			}
 			rows = append(rows, []string{compOr(l.Section, l.Path), l.Period, q, l.CompareClass, l.TargetClass,
-				ecoTargetZh[l.Target], ecoTrendZh[l.Trend], compOr(l.Payer, "—"), compOr(l.Payee, "—"), compYuan(l.Amount), ecoRuleCell(l)})
+				ecoTargetZh[l.Target], ecoTrendZh[l.Trend], compOr(l.Payer, "—"), compOr(l.Payee, "—"), l.Amount.Grouped(), ecoRuleCell(l)})
 		}
 		printAligned(w, rows, map[int]bool{9: true})
 	}
 	fmt.Fprintln(w, "\n年度结算（按每对区县轧差）：")
 	pairs := [][]string{{"  双方", "期数", "付款方", "收款方", "年度净额(元)"}}
 	for _, p := range r.Pairs {
-		pairs = append(pairs, []string{"  " + p.A + " — " + p.B, fmt.Sprint(len(p.Periods)), compOr(p.Payer, "—"), compOr(p.Payee, "—"), compYuan(p.Amount)})
+		pairs = append(pairs, []string{"  " + p.A + " — " + p.B, fmt.Sprint(len(p.Periods)), compOr(p.Payer, "—"), compOr(p.Payee, "—"), p.Amount.Grouped()})
 	}
 	printAligned(w, pairs, map[int]bool{1: true, 4: true})
 	fmt.Fprintln(w, "\n各方净额（收入 − 支出）：")
 	bal := [][]string{{"  一方", "收入(元)", "支出(元)", "净额(元)"}}
 	for _, b := range r.Balances {
-		bal = append(bal, []string{"  " + b.Party, compYuan(b.Receives), compYuan(b.Pays), compYuan(b.Net)})
+		bal = append(bal, []string{"  " + b.Party, b.Receives.Grouped(), b.Pays.Grouped(), b.Net.Grouped()})
 	}
 	printAligned(w, bal, map[int]bool{1: true, 2: true, 3: true})
-	fmt.Fprintf(w, "\n逐期补偿合计（轧差前）：%s 元\n", compYuan(r.Gross))
+	fmt.Fprintf(w, "\n逐期补偿合计（轧差前）：%s 元\n", r.Gross.Grouped())
 	compWriteNotes(w, r.Unverified, len(r.Warnings), func(i int) string { return r.Warnings[i].Message })
 	if r.Scheme.Note != "" {
 		fmt.Fprintf(w, "\n方案说明：%s\n", r.Scheme.Note)
