@@ -109,7 +109,7 @@ type OutletFigure struct {
 
 // Complete reports Valid ≥ share × Units, exactly.
 func (o *OutletFigure) Complete(share decimal.Decimal) bool {
-	return decimal.NewFromInt(int64(o.Valid)).GreaterThanOrEqual(share.Mul(decimal.NewFromInt(int64(o.Units))))
+	return cmpProducts(decimal.New(int64(o.Valid), 0), one, share, decimal.New(int64(o.Units), 0)) >= 0
 }
 
 // Completeness is Valid ÷ Units rounded half up to places.

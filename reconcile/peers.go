@@ -55,7 +55,7 @@ func Peers(results []*Result, set *Set, asOf param.Date) {
 		}
 		// a/b < c/d  ⇔  a·d < c·b (outputs are positive).
 		less := func(x, y *Intensity) bool {
-			return x.DeclaredKg.Mul(y.Output).LessThan(y.DeclaredKg.Mul(x.Output))
+			return cmpProducts(x.DeclaredKg, y.Output, y.DeclaredKg, x.Output) < 0
 		}
 		sort.SliceStable(g, func(i, j int) bool { return less(g[i].in, g[j].in) })
 		n := len(g) - 1                   // peers of each member

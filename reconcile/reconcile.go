@@ -150,13 +150,7 @@ func (d ItemDetail) MarshalJSON() ([]byte, error) {
 		b = append(b, '"')
 		b = append(b, key...)
 		b = append(b, `":`...)
-		if v.Valid {
-			b = append(b, '"')
-			b = append(b, v.Decimal.String()...)
-			b = append(b, '"')
-		} else {
-			b = append(b, "null"...)
-		}
+		b = appendJSONNull(b, v)
 		b = append(b, ',')
 	}
 	strs("devices", d.Devices)
@@ -531,7 +525,6 @@ func fmtKg(d decimal.NullDecimal) string {
 func (w *work) compare() {
 	set := w.r.Set
 	tol := set.Tolerance.Value
-	one := decimal.NewFromInt(1)
 	above, below := one.Add(tol), one.Sub(tol) // 1 ± tolerance, once for all items
 	floorShare := one.Sub(set.YoYDrop.Value)
 	for _, it := range w.items {
@@ -546,9 +539,9 @@ func (w *work) compare() {
 			it.Status = StatusNotDeclared
 		case !m.Valid:
 			it.Status = StatusNotMonitored
-		case m.Decimal.GreaterThan(d.Decimal.Mul(above)):
+		case cmpProducts(m.Decimal, one, d.Decimal, above) > 0:
 			it.Status = StatusMonitoredHigher
-		case m.Decimal.LessThan(d.Decimal.Mul(below)):
+		case cmpProducts(m.Decimal, one, d.Decimal, below) < 0:
 			it.Status = StatusDeclaredHigher
 		default:
 			it.Status = StatusMatch
@@ -585,8 +578,8 @@ func (w *work) compare() {
 			}
 		}
 		if ly := it.Detail.LastYearKg; d.Valid && ly.Valid && ly.Decimal.Sign() > 0 {
-			floor := ly.Decimal.Mul(floorShare)
-			if d.Decimal.LessThan(floor) {
+			if cmpProducts(d.Decimal, one, ly.Decimal, floorShare) < 0 {
+				floor := ly.Decimal.Mul(floorShare)
 				w.flag(it, FlagYoYDrop, set.YoYDrop, "上年同月 × (1 − "+set.YoYDrop.Value.String()+") = "+floor.String()+" kg", d.Decimal.String()+" kg",
 					fmt.Sprintf("%s %s %s：申报量 %s，上年同月 %s（降幅超过 %s）",
 						it.OutletNo, it.Pollutant, it.Month, fmtKg(d), fmtKg(ly), set.YoYDrop.Value))

@@ -225,6 +225,16 @@ func (tx *Tx) SaveRun(run *Run, set *reconcile.Set, results []*reconcile.Result)
 			flags = append(flags, at{ri, i})
 		}
 	}
+	// decimalValue is what decimal.NullDecimal.Value gives the driver:
+	// nil, or the decimal's String(), written into buf.
+	decimalValue := func(buf []byte, d decimal.NullDecimal) (any, []byte) {
+		if !d.Valid {
+			return nil, buf
+		}
+		start := len(buf)
+		buf = reconcile.AppendDecimal(buf, d.Decimal)
+		return string(buf[start:]), buf
+	}
 	// One row slice for every item (the driver copies the values), the
 	// decimals as the text their Value gives, the detail as its
 	// MarshalJSON writes it: json.Marshal would only re-check bytes that
