@@ -52,13 +52,10 @@ func apiError(kind calc.Kind, code, title, detail string, errs ...calc.FieldErro
 	return &calc.Error{Kind: kind, Code: code, Title: title, Detail: detail, Errors: errs}
 }
 
-// errorHandler renders every error as application/problem+json. Only our
-// own failures (internal) are logged with their cause; the client sees a
-// generic message for those.
-func (s *Server) errorHandler(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
-	}
+// classify turns any error into the *calc.Error a client is shown and its
+// status (statusOf): a *calc.Error as it is, an Echo error translated, any
+// other error an internal one with detail (its cause is only logged).
+func classify(err error, detail string) (*calc.Error, int) {
 	var ce *calc.Error
 	var he *echo.HTTPError
 	switch {
@@ -66,12 +63,23 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	case errors.As(err, &he):
 		ce = fromEcho(he)
 	default:
-		ce = apiError(calc.KindInternal, "internal", "服务器内部错误", "an internal error occurred; it has been logged")
+		ce = apiError(calc.KindInternal, "internal", "服务器内部错误", detail)
 	}
 	status, ok := statusOf[ce.Kind]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
+	return ce, status
+}
+
+// errorHandler renders every error as application/problem+json. Only our
+// own failures (internal) are logged with their cause; the client sees a
+// generic message for those.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	ce, status := classify(err, "an internal error occurred; it has been logged")
 	if status >= 500 {
 		s.log.Error("request failed", slog.String("request_id", requestID(c)), slog.String("path", c.Request().URL.Path), slog.Any("error", err))
 	}

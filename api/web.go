@@ -329,19 +329,7 @@ type errorPage struct {
 // webError shows an error as a page, with the status the API would give
 // it (one table: statusOf). Unauthenticated visitors go to the sign-in.
 func (s *Server) webError(c echo.Context, err error) error {
-	var ce *calc.Error
-	var he *echo.HTTPError
-	switch {
-	case errors.As(err, &ce):
-	case errors.As(err, &he):
-		ce = fromEcho(he)
-	default:
-		ce = apiError(calc.KindInternal, "internal", "服务器内部错误", "")
-	}
-	status, ok := statusOf[ce.Kind]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	ce, status := classify(err, "")
 	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
 		return c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
