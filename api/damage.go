@@ -13,61 +13,8 @@ import (
 // calculator needs a tax_officer, env_officer, finance or admin token. The
 // parameter sets are law as data and public.
 
-type damageSetListing struct {
-	damage.SetInfo
-	Multipliers  []damageRangeListing `json:"multipliers"`
-	Coefficients []damageRangeListing `json:"coefficients"`
-}
-
-type damageRangeListing struct {
-	Medium        string `json:"medium"`
-	Key           string `json:"key"` // function class, or coefficient name and κ band
-	Value         string `json:"value"`
-	Known         bool   `json:"known"` // false: the method has the class but its range was never confirmed (rejected)
-	Verification  string `json:"verification"`
-	Verified      bool   `json:"verified"`
-	EffectiveFrom string `json:"effective_from"`
-	EffectiveTo   string `json:"effective_to,omitempty"`
-	Source        string `json:"source"`
-	Where         string `json:"where"`
-}
-
 func (s *Server) listDamageParameterSets(c echo.Context) error {
-	p := s.damage
-	sets := []damageSetListing{}
-	for i := range p.Sets {
-		set := &p.Sets[i]
-		l := damageSetListing{SetInfo: set.Info(), Multipliers: []damageRangeListing{}, Coefficients: []damageRangeListing{}}
-		for j := range p.Multipliers {
-			m := &p.Multipliers[j]
-			if m.Set == set.ID {
-				l.Multipliers = append(l.Multipliers, damageRangeListing{Medium: m.Medium, Key: m.Class, Value: m.Text(), Known: m.Known,
-					Verification: m.Verification, Verified: m.Verified, EffectiveFrom: m.From.String(), EffectiveTo: m.To.String(),
-					Source: m.Source, Where: m.Where()})
-			}
-		}
-		for _, co := range p.Coefficients {
-			if co.Set != set.ID {
-				continue
-			}
-			key, val := co.Name, co.Low.String()+"–"+co.High.String()
-			if co.Name == damage.CoefTau {
-				lo, hi := "−∞", "+∞"
-				if co.KappaAbove.Valid {
-					lo = co.KappaAbove.Decimal.String()
-				}
-				if co.KappaTo.Valid {
-					hi = co.KappaTo.Decimal.String()
-				}
-				key, val = "tau κ∈("+lo+","+hi+"]", co.Low.String()
-			}
-			l.Coefficients = append(l.Coefficients, damageRangeListing{Medium: co.Medium, Key: key, Value: val, Known: true,
-				Verification: co.Verification, Verified: co.Verified, EffectiveFrom: co.From.String(), EffectiveTo: co.To.String(),
-				Source: co.Source, Where: co.Where()})
-		}
-		sets = append(sets, l)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"parameter_sets": sets, "categories": damage.Categories})
+	return c.JSON(http.StatusOK, map[string]any{"parameter_sets": s.damage.Listing(), "categories": damage.Categories})
 }
 
 // calculateDamage quantifies a claim (docs/damage.md) with its trace;

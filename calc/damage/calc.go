@@ -350,13 +350,7 @@ func coefText(c *Coefficient) string {
 	if c.Name != CoefTau {
 		return c.Low.String() + "–" + c.High.String()
 	}
-	lo, hi := "−∞", "+∞"
-	if c.KappaAbove.Valid {
-		lo = c.KappaAbove.Decimal.String()
-	}
-	if c.KappaTo.Valid {
-		hi = c.KappaTo.Decimal.String()
-	}
+	lo, hi := c.band()
 	return fmt.Sprintf("κ ∈ (%s, %s] → τ = %s", lo, hi, c.Low)
 }
 

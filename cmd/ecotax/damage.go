@@ -195,25 +195,6 @@ func compWriteNotes(w io.Writer, unverified bool, n int, msg func(int) string) {
 	}
 }
 
-// damageSetListing is one parameter set with its rows, for `damage list`.
-type damageSetListing struct {
-	damage.SetInfo
-	Multipliers  []damageRangeListing `json:"multipliers,omitempty"`
-	Coefficients []damageRangeListing `json:"coefficients,omitempty"`
-}
-
-type damageRangeListing struct {
-	Medium        string `json:"medium"`
-	Key           string `json:"key"` // function class, or coefficient name and κ band
-	Value         string `json:"value"`
-	Verification  string `json:"verification"`
-	Verified      bool   `json:"verified"`
-	EffectiveFrom string `json:"effective_from"`
-	EffectiveTo   string `json:"effective_to,omitempty"`
-	Source        string `json:"source"`
-	Where         string `json:"where"`
-}
-
 func damageList(e *env, args []string) int {
 	format, rest, ok := compFormatFlag(e, "damage list", "table", args)
 	if !ok || len(rest) != 0 {
@@ -224,31 +205,10 @@ func damageList(e *env, args []string) int {
 	if p == nil {
 		return exitInternal
 	}
-	var sets []damageSetListing
-	for i := range p.Sets {
-		s := &p.Sets[i]
-		l := damageSetListing{SetInfo: s.Info()}
-		for _, m := range p.Multipliers {
-			if m.Set == s.ID {
-				l.Multipliers = append(l.Multipliers, damageRangeListing{Medium: m.Medium, Key: m.Class, Value: m.Text(),
-					Verification: m.Verification, Verified: m.Verified, EffectiveFrom: m.From.String(), EffectiveTo: m.To.String(), Source: m.Source, Where: m.Where()})
-			}
-		}
-		for _, c := range p.Coefficients {
-			if c.Set == s.ID {
-				key, val := c.Name, c.Low.String()+"–"+c.High.String()
-				if c.Name == damage.CoefTau {
-					key, val = "tau "+damageBand(c), c.Low.String()
-				}
-				l.Coefficients = append(l.Coefficients, damageRangeListing{Medium: c.Medium, Key: key, Value: val,
-					Verification: c.Verification, Verified: c.Verified, EffectiveFrom: c.From.String(), EffectiveTo: c.To.String(), Source: c.Source, Where: c.Where()})
-			}
-		}
-		sets = append(sets, l)
-	}
+	sets := p.Listing()
 	if format == "json" {
 		return compWriteJSON(e, struct {
-			ParameterSets []damageSetListing    `json:"parameter_sets"`
+			ParameterSets []damage.SetListing   `json:"parameter_sets"`
 			Categories    []damage.CategoryInfo `json:"categories"`
 		}{sets, damage.Categories})
 	}
@@ -264,7 +224,7 @@ func damageList(e *env, args []string) int {
 		}
 		fmt.Fprintf(w, "参数集 %s  %s\n  方法 %s  有效期 %s 至 %s  %s\n  来源 %s\n", s.ID, s.Title, s.Method, s.EffectiveFrom, to, status, s.Source)
 		rows := [][]string{{"  介质", "功能区/系数", "范围/取值", "核实", "来源标注", "位置"}}
-		for _, r := range append(append([]damageRangeListing{}, s.Multipliers...), s.Coefficients...) {
+		for _, r := range append(append([]damage.RangeListing{}, s.Multipliers...), s.Coefficients...) {
 			rows = append(rows, []string{"  " + r.Medium, r.Key, r.Value, compYesNo(r.Verified), r.Verification, r.Where})
 		}
 		printAligned(w, rows, nil)
@@ -277,17 +237,6 @@ func damageList(e *env, args []string) int {
 	}
 	printAligned(w, rows, nil)
 	return exitOK
-}
-
-func damageBand(c damage.Coefficient) string {
-	lo, hi := "−∞", "+∞"
-	if c.KappaAbove.Valid {
-		lo = c.KappaAbove.Decimal.String()
-	}
-	if c.KappaTo.Valid {
-		hi = c.KappaTo.Decimal.String()
-	}
-	return "κ∈(" + lo + "," + hi + "]"
 }
 
 func compYesNo(b bool) string {

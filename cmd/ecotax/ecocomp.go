@@ -118,27 +118,6 @@ func compOr(s, def string) string {
 	return s
 }
 
-// ecoSchemeListing is one scheme with its rules, for `ecocomp list`.
-type ecoSchemeListing struct {
-	ecocomp.SchemeInfo
-	Rules []ecoRuleListing `json:"rules"`
-}
-
-type ecoRuleListing struct {
-	Target        string `json:"target"`
-	Trend         string `json:"trend"`
-	Payer         string `json:"payer"`
-	Amount        string `json:"amount"`
-	Basis         string `json:"basis"`
-	Note          string `json:"note,omitempty"`
-	EffectiveFrom string `json:"effective_from"`
-	EffectiveTo   string `json:"effective_to,omitempty"`
-	Source        string `json:"source"`
-	Verification  string `json:"verification"`
-	Verified      bool   `json:"verified"`
-	Where         string `json:"where"`
-}
-
 func ecocompList(e *env, args []string) int {
 	format, rest, ok := compFormatFlag(e, "ecocomp list", "table", args)
 	if !ok || len(rest) != 0 {
@@ -149,21 +128,11 @@ func ecocompList(e *env, args []string) int {
 	if c == nil {
 		return exitInternal
 	}
-	var out []ecoSchemeListing
-	for i := range c.Schemes {
-		s := &c.Schemes[i]
-		l := ecoSchemeListing{SchemeInfo: s.Info(), Rules: []ecoRuleListing{}}
-		for _, r := range c.RulesOf(s.ID) {
-			l.Rules = append(l.Rules, ecoRuleListing{Target: r.Target, Trend: r.Trend, Payer: r.Payer, Amount: r.Amount.String(),
-				Basis: r.Basis, Note: r.Note, EffectiveFrom: r.From.String(), EffectiveTo: r.To.String(), Source: r.Source,
-				Verification: r.Verification, Verified: r.Verified, Where: r.Where()})
-		}
-		out = append(out, l)
-	}
+	out := c.Listing()
 	if format == "json" {
 		return compWriteJSON(e, struct {
-			Schemes      []ecoSchemeListing `json:"schemes"`
-			WaterClasses []string           `json:"water_classes"`
+			Schemes      []ecocomp.SchemeListing `json:"schemes"`
+			WaterClasses []string                `json:"water_classes"`
 		}{out, ecocomp.ClassNames()})
 	}
 	w := e.stdout
