@@ -1,5 +1,7 @@
 package ecocomp
 
+import "github.com/ecotax/ecotax/calc/param"
+
 // SchemeListing is a scheme with its rules, as GET /v1/ecocomp/schemes and
 // `ecotax ecocomp list` show them.
 type SchemeListing struct {
@@ -12,7 +14,7 @@ type RuleListing struct {
 	Target        string `json:"target"`
 	Trend         string `json:"trend"`
 	Payer         string `json:"payer"`
-	Amount        string `json:"amount"`
+	Amount        string `json:"amount"` // 元, written as param.Money
 	Basis         string `json:"basis"`
 	Note          string `json:"note,omitempty"`
 	EffectiveFrom string `json:"effective_from"`
@@ -30,7 +32,7 @@ func (c *Catalog) Listing() []SchemeListing {
 		sc := &c.Schemes[i]
 		l := SchemeListing{SchemeInfo: sc.Info(), Rules: []RuleListing{}}
 		for _, r := range c.RulesOf(sc.ID) {
-			l.Rules = append(l.Rules, RuleListing{Target: r.Target, Trend: r.Trend, Payer: r.Payer, Amount: r.Amount.String(),
+			l.Rules = append(l.Rules, RuleListing{Target: r.Target, Trend: r.Trend, Payer: r.Payer, Amount: param.MoneyText(r.Amount),
 				Basis: r.Basis, Note: r.Note, EffectiveFrom: r.From.String(), EffectiveTo: r.To.String(), Source: r.Source,
 				Verification: r.Verification, Verified: r.Verified, Where: r.Where()})
 		}

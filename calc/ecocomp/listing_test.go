@@ -1,6 +1,9 @@
 package ecocomp_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The listing shows every scheme with exactly its rules.
 func TestListing(t *testing.T) {
@@ -15,6 +18,11 @@ func TestListing(t *testing.T) {
 			t.Errorf("scheme %s: %d rules", s.ID, len(s.Rules))
 		}
 		rules += len(s.Rules)
+		for _, r := range s.Rules {
+			if i := strings.IndexByte(r.Amount, '.'); i < 0 || len(r.Amount)-i-1 != 2 {
+				t.Errorf("scheme %s: rule amount %q is not written as money", s.ID, r.Amount)
+			}
+		}
 	}
 	if rules != len(c.Rules) {
 		t.Errorf("%d rules listed, %d loaded", rules, len(c.Rules))
