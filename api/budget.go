@@ -229,10 +229,7 @@ func (s *Server) getDamageCase(c echo.Context) error {
 	var row *store.BudgetDamageCase
 	if err := s.view(c, func(tx *store.Tx) error {
 		var err error
-		row, err = tx.GetBudgetDamageCase(id)
-		if err == nil && !inScope(p, row.District) {
-			err = apiError(calc.KindNotFound, "damage_case_not_found", "损害赔偿案件不存在", "no damage case visible to this token")
-		}
+		row, err = damageCaseOf(tx, p, id)
 		return err
 	}); err != nil {
 		return err
@@ -250,10 +247,7 @@ func (s *Server) deleteDamageCase(c echo.Context) error {
 		return err
 	}
 	return s.deleteRecord(c, func(tx *store.Tx) (any, error) {
-		row, err := tx.GetBudgetDamageCase(id)
-		if err == nil && !inScope(p, row.District) {
-			err = apiError(calc.KindNotFound, "damage_case_not_found", "损害赔偿案件不存在", "no damage case visible to this token")
-		}
+		row, err := damageCaseOf(tx, p, id)
 		if err != nil {
 			return nil, err
 		}
@@ -262,6 +256,36 @@ func (s *Server) deleteDamageCase(c echo.Context) error {
 		}
 		return row, s.audit(tx, c, "budget.damage_case.delete", "budget_damage_case", strconv.FormatInt(id, 10), "", row, nil)
 	})
+}
+
+// damageCaseOf loads a recorded damage case the caller may see; one it may not see
+// answers like one that does not exist.
+func damageCaseOf(tx *store.Tx, p filing.Principal, id int64) (*store.BudgetDamageCase, error) {
+	row, err := tx.GetBudgetDamageCase(id)
+	if err == nil && !inScope(p, row.District) {
+		err = apiError(calc.KindNotFound, "damage_case_not_found", "损害赔偿案件不存在", "no damage case visible to this token")
+	}
+	return row, err
+}
+
+// ecoSettlementOf loads a recorded eco-compensation settlement the caller may see; one it may not see
+// answers like one that does not exist.
+func ecoSettlementOf(tx *store.Tx, p filing.Principal, id int64) (*store.BudgetEcoSettlement, error) {
+	row, err := tx.GetBudgetEcoSettlement(id)
+	if err == nil && !ecoVisible(p, row.Parties) {
+		err = apiError(calc.KindNotFound, "eco_settlement_not_found", "生态补偿结算不存在", "no settlement visible to this token")
+	}
+	return row, err
+}
+
+// feeBillOf loads a recorded fee bill the caller may see; one it may not see
+// answers like one that does not exist.
+func feeBillOf(tx *store.Tx, p filing.Principal, id int64) (*store.BudgetFeeBill, error) {
+	row, err := tx.GetBudgetFeeBill(id)
+	if err == nil && !inScope(p, row.District) {
+		err = apiError(calc.KindNotFound, "fee_bill_not_found", "收费清单不存在", "no fee bill visible to this token")
+	}
+	return row, err
 }
 
 // deleteRecord runs a deletion in one transaction and answers 204.
@@ -354,10 +378,7 @@ func (s *Server) getEcoSettlement(c echo.Context) error {
 	var row *store.BudgetEcoSettlement
 	if err := s.view(c, func(tx *store.Tx) error {
 		var err error
-		row, err = tx.GetBudgetEcoSettlement(id)
-		if err == nil && !ecoVisible(p, row.Parties) {
-			err = apiError(calc.KindNotFound, "eco_settlement_not_found", "生态补偿结算不存在", "no settlement visible to this token")
-		}
+		row, err = ecoSettlementOf(tx, p, id)
 		return err
 	}); err != nil {
 		return err
@@ -375,10 +396,7 @@ func (s *Server) deleteEcoSettlement(c echo.Context) error {
 		return err
 	}
 	return s.deleteRecord(c, func(tx *store.Tx) (any, error) {
-		row, err := tx.GetBudgetEcoSettlement(id)
-		if err == nil && !ecoVisible(p, row.Parties) {
-			err = apiError(calc.KindNotFound, "eco_settlement_not_found", "生态补偿结算不存在", "no settlement visible to this token")
-		}
+		row, err := ecoSettlementOf(tx, p, id)
 		if err != nil {
 			return nil, err
 		}
@@ -465,10 +483,7 @@ func (s *Server) getFeeBill(c echo.Context) error {
 	var row *store.BudgetFeeBill
 	if err := s.view(c, func(tx *store.Tx) error {
 		var err error
-		row, err = tx.GetBudgetFeeBill(id)
-		if err == nil && !inScope(p, row.District) {
-			err = apiError(calc.KindNotFound, "fee_bill_not_found", "收费清单不存在", "no fee bill visible to this token")
-		}
+		row, err = feeBillOf(tx, p, id)
 		return err
 	}); err != nil {
 		return err
@@ -486,10 +501,7 @@ func (s *Server) deleteFeeBill(c echo.Context) error {
 		return err
 	}
 	return s.deleteRecord(c, func(tx *store.Tx) (any, error) {
-		row, err := tx.GetBudgetFeeBill(id)
-		if err == nil && !inScope(p, row.District) {
-			err = apiError(calc.KindNotFound, "fee_bill_not_found", "收费清单不存在", "no fee bill visible to this token")
-		}
+		row, err := feeBillOf(tx, p, id)
 		if err != nil {
 			return nil, err
 		}
