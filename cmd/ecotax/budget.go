@@ -50,23 +50,13 @@ func cmdBudget(e *env, args []string) int {
 }
 
 // budgetCalculators loads every engine a budget runs, from the embedded
-// parameter tables.
+// parameter tables (as ecotax serve loads them).
 func budgetCalculators() (budget.Calculators, error) {
-	var c budget.Calculators
-	var err error
-	if c.Engine, err = loadEngine(); err != nil {
-		return c, err
+	t, err := loadServiceTables()
+	if err != nil {
+		return budget.Calculators{}, err
 	}
-	if c.Fees, err = fixtures.LoadFees(); err != nil {
-		return c, fmt.Errorf("fee schedules: %w", err)
-	}
-	if c.Ecocomp, err = fixtures.LoadEcocomp(); err != nil {
-		return c, fmt.Errorf("eco-compensation schemes: %w", err)
-	}
-	if c.Damage, err = fixtures.LoadDamage(); err != nil {
-		return c, fmt.Errorf("damage parameters: %w", err)
-	}
-	return c, nil
+	return budget.Calculators{Engine: t.engine, Fees: t.fees, Ecocomp: t.ecocomp, Damage: t.damage}, nil
 }
 
 // budgetLimits: a budget reaches at most five years past the current year
