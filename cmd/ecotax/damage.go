@@ -218,11 +218,7 @@ func damageList(e *env, args []string) int {
 		if !s.Verified {
 			status = "未核实（结果会带警告）"
 		}
-		to := s.EffectiveTo
-		if to == "" {
-			to = "至今"
-		}
-		fmt.Fprintf(w, "参数集 %s  %s\n  方法 %s  有效期 %s 至 %s  %s\n  来源 %s\n", s.ID, s.Title, s.Method, s.EffectiveFrom, to, status, s.Source)
+		fmt.Fprintf(w, "参数集 %s  %s\n  方法 %s  有效期 %s  %s\n  来源 %s\n", s.ID, s.Title, s.Method, validityZh(s.EffectiveFrom, s.EffectiveTo), status, s.Source)
 		rows := [][]string{{"  介质", "功能区/系数", "范围/取值", "核实", "来源标注", "位置"}}
 		for _, r := range append(append([]damage.RangeListing{}, s.Multipliers...), s.Coefficients...) {
 			rows = append(rows, []string{"  " + r.Medium, r.Key, r.Value, compYesNo(r.Verified), r.Verification, r.Where})

@@ -137,11 +137,7 @@ func ecocompList(e *env, args []string) int {
 	}
 	w := e.stdout
 	for _, s := range out {
-		to := s.EffectiveTo
-		if to == "" {
-			to = "至今"
-		}
-		fmt.Fprintf(w, "方案 %s  %s\n  范围 %s  考核 %s  按%s结算  有效期 %s 至 %s\n", s.ID, s.Title, s.Jurisdiction, s.Measure, ecoPeriodZh(s.Period), s.EffectiveFrom, to)
+		fmt.Fprintf(w, "方案 %s  %s\n  范围 %s  考核 %s  按%s结算  有效期 %s\n", s.ID, s.Title, s.Jurisdiction, s.Measure, ecoPeriodZh(s.Period), validityZh(s.EffectiveFrom, s.EffectiveTo))
 		if s.IndexMax != "" {
 			fmt.Fprintf(w, "  指数限值 %s（核实：%s，%s）\n", s.IndexMax, compYesNo(s.Verified), s.Verification)
 		}

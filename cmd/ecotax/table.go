@@ -124,3 +124,12 @@ func displayWidth(s string) int {
 	}
 	return n
 }
+
+// validityZh writes a validity period: "2018-01-01 起" when open-ended,
+// "2018-01-01 至 2020-12-31" otherwise.
+func validityZh(from, to string) string {
+	if to == "" {
+		return from + " 起"
+	}
+	return from + " 至 " + to
+}
