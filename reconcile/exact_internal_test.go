@@ -42,3 +42,25 @@ func TestCmpProducts(t *testing.T) {
 		}
 	})
 }
+
+// TestShortcuts: addFirst and timesUnit give what shopspring's Add and Mul
+// give, coefficient and exponent alike.
+func TestShortcuts(t *testing.T) {
+	same := func(a, b decimal.Decimal) bool {
+		return a.Exponent() == b.Exponent() && a.Coefficient().Cmp(b.Coefficient()) == 0
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		x, y := genAnyDecimal(t, "x"), genAnyDecimal(t, "y")
+		if got, want := addFirst(decimal.Decimal{}, true, x), (decimal.Decimal{}).Add(x); !same(got, want) {
+			t.Fatalf("0 + %s: %s (exp %d), want exp %d", x, got, got.Exponent(), want.Exponent())
+		}
+		if got, want := addFirst(y, false, x), y.Add(x); !same(got, want) {
+			t.Fatalf("%s + %s: %s", y, x, got)
+		}
+		for _, u := range []decimal.Decimal{decimal.New(1, 0), decimal.New(10, -1), y} {
+			if got, want := timesUnit(x, u), x.Mul(u); !same(got, want) {
+				t.Fatalf("%s × %s (exp %d): %s exp %d, want exp %d", x, u, u.Exponent(), got, got.Exponent(), want.Exponent())
+			}
+		}
+	})
+}

@@ -1,7 +1,9 @@
 package reconcile
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -190,49 +192,52 @@ func Outlets(devices []Device, figs []DeviceFigure, codes *Codes, places int32, 
 		// One device may send two codes for one pollutant (a 2005 and a
 		// 2017 code): adding them would count the emission twice, so the
 		// code with more valid records is kept and the other noted.
-		best := map[int64]*DeviceFigure{}
+		var best []*DeviceFigure // one per device; an outlet has one or a few
 		for _, x := range parts {
 			if x.f.Basis != basis {
 				continue
 			}
-			b := best[x.f.DeviceID]
+			bi := slices.IndexFunc(best, func(b *DeviceFigure) bool { return b.DeviceID == x.f.DeviceID })
+			var b *DeviceFigure
+			if bi >= 0 {
+				b = best[bi]
+			}
 			better := b == nil || x.f.Valid > b.Valid || (x.f.Valid == b.Valid && x.f.Code < b.Code) ||
 				(x.f.Valid == b.Valid && x.f.Code == b.Code && x.f.Total.GreaterThan(b.Total)) // cannot happen in stored data; keeps the order irrelevant
 			if better {
 				if b != nil {
 					o.Notes = append(o.Notes, fmt.Sprintf("device %s sends both %s and %s for %s: %s left out", x.f.MN, b.Code, x.f.Code, o.Pollutant, b.Code))
 				}
-				best[x.f.DeviceID] = x.f
+				if bi >= 0 {
+					best[bi] = x.f
+				} else {
+					best = append(best, x.f)
+				}
 			} else {
 				o.Notes = append(o.Notes, fmt.Sprintf("device %s sends both %s and %s for %s: %s left out", x.f.MN, b.Code, x.f.Code, o.Pollutant, x.f.Code))
 			}
 		}
-		ids := make([]int64, 0, len(best))
-		for id := range best {
-			ids = append(ids, id)
-		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		slices.SortFunc(best, func(a, b *DeviceFigure) int { return cmp.Compare(a.DeviceID, b.DeviceID) })
 		var testSum decimal.Decimal
 		testCount, mass := 0, true
-		for _, id := range ids {
-			f := best[id]
+		for i, f := range best {
 			o.Devices = append(o.Devices, f.MN)
 			o.Codes = append(o.Codes, f.Code)
-			o.TotalKg = o.TotalKg.Add(f.Total.Mul(kgPerUnit))
+			o.TotalKg = addFirst(o.TotalKg, i == 0, timesUnit(f.Total, kgPerUnit))
 			o.Counted += f.TotalCount
 			o.Valid += f.Valid
 			o.Units = f.Units // the calendar month's, the same for every device
 			o.Excluded += f.Excluded
 			o.Lenient += f.Lenient
-			testSum = testSum.Add(f.TestSum)
+			testSum = addFirst(testSum, i == 0, f.TestSum)
 			testCount += f.TestCount
 			mass = mass && codes.MassConcentration(f.Code)
 			if f.TestCount > 0 && (!o.Max.Valid || f.TestMax.GreaterThan(o.Max.Decimal)) {
 				o.Max = decimal.NullDecimal{Decimal: f.TestMax, Valid: true}
 			}
 		}
-		if len(ids) > 1 {
-			o.Notes = append(o.Notes, fmt.Sprintf("%d devices report %s at outlet %s in %s (%s): their figures are added", len(ids), o.Pollutant, o.OutletNo, o.Month, strings.Join(o.Devices, ", ")))
+		if len(best) > 1 {
+			o.Notes = append(o.Notes, fmt.Sprintf("%d devices report %s at outlet %s in %s (%s): their figures are added", len(best), o.Pollutant, o.OutletNo, o.Month, strings.Join(o.Devices, ", ")))
 		}
 		if o.Valid > o.Units {
 			o.Notes = append(o.Notes, fmt.Sprintf("the devices together have %d valid %ss in a month of %d: overlapping devices?", o.Valid, basis, o.Units))
@@ -252,4 +257,23 @@ func Outlets(devices []Device, figs []DeviceFigure, codes *Codes, places int32, 
 	}
 	sort.Strings(warnings)
 	return out, warnings
+}
+
+// addFirst is sum.Add(x), where first says sum is still the zero value:
+// 0 + x is then x itself, coefficient and exponent alike, when x's
+// exponent is not positive (shopspring would rescale a positive one to 0).
+func addFirst(sum decimal.Decimal, first bool, x decimal.Decimal) decimal.Decimal {
+	if first && x.Exponent() <= 0 {
+		return x
+	}
+	return sum.Add(x)
+}
+
+// timesUnit is x.Mul(unit); x itself when unit is 1 written as 1 (x·1
+// keeps x's coefficient and exponent).
+func timesUnit(x, unit decimal.Decimal) decimal.Decimal {
+	if unit.Exponent() == 0 && unit.NumDigits() == 1 && unit.CoefficientInt64() == 1 {
+		return x
+	}
+	return x.Mul(unit)
 }

@@ -397,11 +397,8 @@ func (w *work) declared() {
 		it := w.item(s.OutletNo, p, f.Month)
 		w.addSource(it, s.ID)
 		switch {
-		case f.EmissionKg.Valid && !it.DeclaredKg.Valid && f.EmissionKg.Decimal.Exponent() <= 0:
-			// 0 + x is x, coefficient and exponent alike: no addition.
-			it.DeclaredKg = f.EmissionKg
 		case f.EmissionKg.Valid:
-			it.DeclaredKg = decimal.NullDecimal{Decimal: it.DeclaredKg.Decimal.Add(f.EmissionKg.Decimal), Valid: true}
+			it.DeclaredKg = decimal.NullDecimal{Decimal: addFirst(it.DeclaredKg.Decimal, !it.DeclaredKg.Valid, f.EmissionKg.Decimal), Valid: true}
 		case !it.DeclaredKg.Valid:
 			it.Detail.Notes = append(it.Detail.Notes, fmt.Sprintf("税源 %d declared without emission_kg", s.ID))
 		}

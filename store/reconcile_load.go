@@ -30,6 +30,13 @@ import (
 // taxpayers.
 func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
 	rp, cc := sc.RegionPrefix, sc.CreditCode
+	if tx.postgres() {
+		// The figure and monthly queries sort a row per item: in memory
+		// rather than in temporary files (for this transaction only).
+		if _, err := tx.exec(`SET LOCAL work_mem = '64MB'`); err != nil {
+			return nil, err
+		}
+	}
 	var tps []filing.Taxpayer
 	if err := tx.sel(&tps, tx.q.RcTaxpayers, rp, cc, cc); err != nil {
 		return nil, err

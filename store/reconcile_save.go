@@ -1,0 +1,382 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/reconcile"
+)
+
+// Reconcile loads the scope, reconciles every taxpayer (in parallel: the
+// engine is safe for concurrent use), compares intensities across the
+// scope's taxpayers of one industry, and stores the run, its results,
+// items and flags, making them the standing results of their taxpayers
+// for the period. The monthly figures are read as stored (see
+// DB.RefreshAll).
+//
+// The items, nearly all the rows, do not depend on the peer comparison:
+// they are written while the other taxpayers are still being reconciled
+// (the connection is otherwise idle then), taxpayer by taxpayer in scope
+// order, and the peer comparison runs while the last ones are written.
+// The run row goes in first, so that the items have its id, and gets its
+// counts at the end.
+func (tx *Tx) Reconcile(r *reconcile.Reconciler, sc Scope, actor string) (*Run, []*reconcile.Result, error) {
+	ins, err := tx.ReconcileInputs(sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	run := &Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: actor}
+	if err := tx.insertRun(run, r.Set, len(ins)); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(tx.ctx)
+	defer cancel()
+	c := startReconcile(ctx, r, ins)
+	// Items of each taxpayer as soon as it is reconciled, in order.
+	copied := make(chan error, 1)
+	go func() {
+		err := tx.insertMany("reconcile_items", tx.q.InsertItem, itemCols, func(emit func([]any) error) error {
+			rows := newItemRows(run.ID)
+			for i := range ins {
+				res, err := c.wait(i)
+				if err != nil {
+					return err
+				}
+				for k := range res.Items {
+					if err := emit(rows.row(&res.Items[k])); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			cancel() // no use reconciling what cannot be stored
+		}
+		copied <- err
+	}()
+	results, err := c.all()
+	if err != nil {
+		cancel()
+		if cerr := <-copied; cerr != nil && errors.Is(err, context.Canceled) {
+			return nil, nil, cerr // the writing failed first
+		}
+		return nil, nil, err
+	}
+	reconcile.Peers(results, r.Set, sc.AsOf) // reads and adds flags only: the items being written are not touched
+	if err := <-copied; err != nil {
+		return nil, nil, err
+	}
+	if err := tx.finishRun(run, results); err != nil {
+		return nil, nil, err
+	}
+	return run, results, nil
+}
+
+// reconciling is a reconciliation of many taxpayers on every core, whose
+// results can be waited for one by one.
+type reconciling struct {
+	results []*reconcile.Result
+	errs    []error
+	done    []chan struct{}
+	wg      sync.WaitGroup
+	ctx     context.Context
+}
+
+func startReconcile(ctx context.Context, r *reconcile.Reconciler, ins []*reconcile.Input) *reconciling {
+	c := &reconciling{results: make([]*reconcile.Result, len(ins)), errs: make([]error, len(ins)), done: make([]chan struct{}, len(ins)), ctx: ctx}
+	for i := range c.done {
+		c.done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			for i := range next {
+				c.results[i], c.errs[i] = r.Taxpayer(ins[i])
+				close(c.done[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range ins {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return c
+}
+
+// wait returns taxpayer i's result once it is there.
+func (c *reconciling) wait(i int) (*reconcile.Result, error) {
+	select {
+	case <-c.done[i]:
+		return c.results[i], c.errs[i]
+	case <-c.ctx.Done():
+		return nil, c.ctx.Err()
+	}
+}
+
+// all waits for every result.
+func (c *reconciling) all() ([]*reconcile.Result, error) {
+	c.wg.Wait()
+	if err := c.ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range c.errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return c.results, nil
+}
+
+// ReconcileAll reconciles the inputs on every core.
+func ReconcileAll(ctx context.Context, r *reconcile.Reconciler, ins []*reconcile.Input) ([]*reconcile.Result, error) {
+	return startReconcile(ctx, r, ins).all()
+}
+
+// SaveRun stores a run with its results, items and flags (COPY on
+// PostgreSQL, batched INSERTs on SQLite) and makes them current.
+func (tx *Tx) SaveRun(run *Run, set *reconcile.Set, results []*reconcile.Result) error {
+	if err := tx.insertRun(run, set, len(results)); err != nil {
+		return err
+	}
+	err := tx.insertMany("reconcile_items", tx.q.InsertItem, itemCols, func(emit func([]any) error) error {
+		rows := newItemRows(run.ID)
+		for _, res := range results {
+			for k := range res.Items {
+				if err := emit(rows.row(&res.Items[k])); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return tx.finishRun(run, results)
+}
+
+// insertRun stores the run with its parameters and warnings; its item and
+// flag counts are set by finishRun.
+func (tx *Tx) insertRun(run *Run, set *reconcile.Set, taxpayers int) error {
+	var ps []paramJSON
+	for _, r := range set.All() {
+		ps = append(ps, paramJSON{r.Key, r.Value.String(), r.Unit, r.Rule, r.Where(), r.Source, r.Confidence, r.Verified})
+	}
+	warns := set.Unverified()
+	if warns == nil {
+		warns = []string{}
+	}
+	pj, err := json.Marshal(ps)
+	if err != nil {
+		return err
+	}
+	wj, err := json.Marshal(warns)
+	if err != nil {
+		return err
+	}
+	run.Taxpayers, run.Items, run.Flags = taxpayers, 0, 0
+	run.Params, run.Warnings, run.CreatedAt = pj, wj, tx.now
+	return tx.get(&run.ID, tx.q.InsertRun, run.Period, run.Region, run.CreditCode, run.AsOf, run.Taxpayers, run.Items, run.Flags,
+		string(pj), string(wj), run.CreatedBy, tx.now)
+}
+
+// finishRun stores the results and flags (after the peer comparison),
+// the run's counts, and makes the run current.
+func (tx *Tx) finishRun(run *Run, results []*reconcile.Result) error {
+	for _, res := range results {
+		run.Items += len(res.Items)
+		run.Flags += len(res.Flags)
+	}
+	err := tx.insertMany("reconcile_results", tx.q.InsertResult, resultCols, func(emit func([]any) error) error {
+		for _, r := range results {
+			det, err := json.Marshal(resultDetail{Intensities: nonNil(r.Intensities), OutputUnit: r.OutputUnit, Warnings: nonNilS(r.Warnings)})
+			if err != nil {
+				return err
+			}
+			if err := emit([]any{run.ID, r.CreditCode, r.Period, r.DeclarationID, r.Revision, r.DeclaredTax, r.MonitoredTax, r.TaxDifference,
+				r.Status, len(r.Items), len(r.Flags), string(det)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = tx.insertMany("reconcile_flags", tx.q.InsertFlag, flagCols, func(emit func([]any) error) error {
+		for _, r := range results {
+			for k := range r.Flags {
+				f := &r.Flags[k]
+				if err := emit([]any{run.ID, f.CreditCode, f.Period, f.Month, f.OutletNo, f.SourceID, f.Pollutant, f.Code, f.Parameter,
+					f.Threshold, f.Observed, f.Rule, f.Message, f.RaisedOn}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(tx.x.Rebind(`UPDATE reconcile_runs SET items = ?, flags = ? WHERE id = ?`), run.Items, run.Flags, run.ID); err != nil {
+		return err
+	}
+	_, err = tx.exec(tx.q.SetCurrent, run.ID)
+	return err
+}
+
+// itemRows builds item rows into one reused slice (the driver copies the
+// values): the decimals as the text their Value gives, the detail as its
+// MarshalJSON writes it, which is what json.Marshal gave (compact and
+// escaped already; reconcile's TestMarshalJSON).
+type itemRows struct {
+	runID int64
+	vals  []any
+	buf   []byte
+}
+
+func newItemRows(runID int64) *itemRows {
+	return &itemRows{runID: runID, vals: make([]any, len(itemCols))}
+}
+
+func (r *itemRows) row(it *reconcile.Item) []any {
+	det, _ := it.Detail.MarshalJSON() // never fails
+	v := r.vals
+	r.buf = r.buf[:0]
+	v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8] = r.runID, it.CreditCode, it.Period, it.Month,
+		it.OutletNo, it.Pollutant, it.PollutantID, it.Kind, it.SourceID
+	v[9] = r.decimal(it.DeclaredKg)
+	v[10] = r.decimal(it.MonitoredKg)
+	v[11] = r.decimal(it.DifferenceKg)
+	v[12] = r.decimal(it.DeclaredTax.NullDecimal)
+	v[13] = r.decimal(it.MonitoredTax.NullDecimal)
+	v[14] = r.decimal(it.Completeness)
+	v[15], v[16], v[17], v[18], v[19], v[20] = it.ValidUnits, it.Units, it.Excluded, it.Basis, it.Status, string(det)
+	return v
+}
+
+// decimal is what decimal.NullDecimal.Value gives the driver: nil, or the
+// decimal's String().
+func (r *itemRows) decimal(d decimal.NullDecimal) any {
+	if !d.Valid {
+		return nil
+	}
+	start := len(r.buf)
+	r.buf = reconcile.AppendDecimal(r.buf, d.Decimal)
+	return string(r.buf[start:])
+}
+
+// resultDetail is what a stored result keeps beside its columns.
+type resultDetail struct {
+	Intensities []reconcile.Intensity `json:"intensities"`
+	OutputUnit  string                `json:"output_unit"`
+	Warnings    []string              `json:"warnings"`
+}
+
+func nonNil(x []reconcile.Intensity) []reconcile.Intensity {
+	if x == nil {
+		return []reconcile.Intensity{}
+	}
+	return x
+}
+
+func nonNilS(x []string) []string {
+	if x == nil {
+		return []string{}
+	}
+	return x
+}
+
+var (
+	resultCols = []string{"run_id", "credit_code", "period", "declaration_id", "revision", "declared_tax", "monitored_tax",
+		"tax_difference", "status", "items", "flags", "detail"}
+	itemCols = []string{"run_id", "credit_code", "period", "month", "outlet_no", "pollutant", "pollutant_id", "kind", "source_id",
+		"declared_kg", "monitored_kg", "difference_kg", "declared_tax", "monitored_tax", "completeness", "valid_units", "units",
+		"excluded", "basis", "status", "detail"}
+	flagCols = []string{"run_id", "credit_code", "period", "month", "outlet_no", "source_id", "pollutant", "code", "parameter",
+		"threshold", "observed", "rule", "message", "raised_on"}
+)
+
+// insertMany writes the rows rows emits: by COPY on PostgreSQL, by
+// multi-row INSERTs built from the one-row named query on SQLite. The
+// values of a row are used before emit returns (a row slice may be
+// reused).
+func (tx *Tx) insertMany(table, query string, cols []string, rows func(emit func([]any) error) error) error {
+	if tx.postgres() {
+		return tx.copyRows(table, cols, rows)
+	}
+	per := 30000 / len(cols)
+	tuple := ", (" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	args := make([]any, 0, per*len(cols))
+	k := 0
+	flush := func() error {
+		if k == 0 {
+			return nil
+		}
+		_, err := tx.exec(query+strings.Repeat(tuple, k-1), args...)
+		args, k = args[:0], 0
+		return err
+	}
+	err := rows(func(vals []any) error {
+		if len(vals) != len(cols) {
+			return fmt.Errorf("store: %s: %d values for %d columns", table, len(vals), len(cols))
+		}
+		args = append(args, vals...)
+		k++
+		if k == per {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// copyRows is COPY of the rows rows emits; nothing is sent when there
+// are none.
+func (tx *Tx) copyRows(table string, cols []string, rows func(emit func([]any) error) error) error {
+	var stmt *sql.Stmt
+	err := rows(func(vals []any) error {
+		if stmt == nil {
+			var err error
+			if stmt, err = tx.x.PrepareContext(tx.ctx, pq.CopyIn(table, cols...)); err != nil {
+				return dbError(err)
+			}
+		}
+		_, err := stmt.ExecContext(tx.ctx, vals...)
+		return dbError(err)
+	})
+	if stmt == nil {
+		return err
+	}
+	if err != nil {
+		stmt.Close()
+		return err
+	}
+	if _, err := stmt.ExecContext(tx.ctx); err != nil {
+		stmt.Close()
+		return dbError(err)
+	}
+	return stmt.Close()
+}
