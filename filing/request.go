@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -82,6 +83,8 @@ type Built struct {
 	links []link
 	doc   *reqDoc
 	req   *calc.Request // BuildDirect's request; nil when the decoder would refuse it
+	exact     map[string]int // link by prefix, made by the first find
+	exactOnce sync.Once
 }
 
 // link maps a request path prefix to figure i; rename turns the request's
@@ -289,7 +292,24 @@ func build(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, p
 func sourcePath(i int) string { return "sources[" + strconv.Itoa(i) + "]" }
 
 // find returns the link whose prefix covers path and the rest after it.
+// A path that is itself a prefix (a result line's path is its pollutant's
+// or source's) is looked up directly: prefixes are unique, so that link is
+// the one the scan would find first.
 func (b *Built) find(path string) (*link, string) {
+	b.exactOnce.Do(func() {
+		b.exact = make(map[string]int, len(b.links))
+		for i := range b.links {
+			b.exact[b.links[i].prefix] = i
+		}
+	})
+	if i, ok := b.exact[path]; ok {
+		return &b.links[i], ""
+	}
+	return b.scan(path)
+}
+
+// scan tries the links in order, longest prefix first.
+func (b *Built) scan(path string) (*link, string) {
 	for i := range b.links {
 		l := &b.links[i]
 		if path == l.prefix {

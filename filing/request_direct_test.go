@@ -108,9 +108,18 @@ func checkDirect(t fataler, tp *Taxpayer, per Period, srcs map[int64]*Source, fi
 	if d := sameRequest(want, got); d != "" {
 		t.Fatalf("direct request differs from the decoded JSON: %s\n%s", d, viaJSON.JSON)
 	}
-	// The same links back to the figures.
+	// The same links back to the figures, found directly as by the scan.
 	if !reflect.DeepEqual(viaJSON.links, direct.links) {
 		t.Fatalf("links differ")
+	}
+	for _, l := range direct.links {
+		for _, p := range []string{l.prefix, l.prefix + ".emission_kg", l.prefix + "[0]", l.prefix + "x"} {
+			got, grest := direct.find(p)
+			want, wrest := direct.scan(p)
+			if got != want || grest != wrest {
+				t.Fatalf("find(%s) = %v %q, the scan gives %v %q", p, got, grest, want, wrest)
+			}
+		}
 	}
 	return wasDirect
 }

@@ -306,6 +306,23 @@ type work struct {
 	// them anew on every call).
 	inPeriod map[string]bool
 	keys     []itemKey // the items' keys in order, once every item exists
+	active   map[activeKey]bool
+}
+
+type activeKey struct {
+	source int64
+	month  string
+}
+
+// activeIn is s.ActiveIn(month), remembered (it parses both dates).
+func (w *work) activeIn(s *filing.Source, month string) bool {
+	k := activeKey{s.ID, month}
+	a, ok := w.active[k]
+	if !ok {
+		a = s.ActiveIn(month)
+		w.active[k] = a
+	}
+	return a
 }
 
 // Taxpayer reconciles one taxpayer and period. Peer comparison needs the
@@ -319,6 +336,7 @@ func (r *Reconciler) Taxpayer(in *Input) (*Result, error) {
 		res: &Result{CreditCode: tp.CreditCode, Name: tp.Name, Region: tp.Region, Industry: tp.Industry, Period: in.Period.Text,
 			Items: []Item{}, Flags: []Flag{}}}
 	w.inPeriod = map[string]bool{}
+	w.active = make(map[activeKey]bool, len(in.Sources)*3)
 	for _, m := range in.Period.Months() {
 		w.inPeriod[m] = true
 	}
@@ -430,7 +448,7 @@ func (w *work) monitored() {
 		// A registered source of that outlet and pollutant, valid in the
 		// month, is the item's source even when nothing was declared.
 		for _, s := range w.in.Sources {
-			if q := w.polOf[s.ID]; q != nil && q.ID == p.ID && s.OutletNo == k.OutletNo && s.ActiveIn(k.Month) {
+			if q := w.polOf[s.ID]; q != nil && q.ID == p.ID && s.OutletNo == k.OutletNo && w.activeIn(s, k.Month) {
 				w.addSource(it, s.ID)
 			}
 		}
@@ -462,7 +480,7 @@ func (w *work) expected() {
 			continue
 		}
 		for _, m := range months {
-			if !s.ActiveIn(m) {
+			if !w.activeIn(s, m) {
 				continue
 			}
 			it := w.item(s.OutletNo, p, m)
@@ -758,7 +776,7 @@ func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source, bo
 		}
 		var src *filing.Source
 		for _, id := range it.Detail.Sources {
-			if s := w.srcByID[id]; s != nil && s.ActiveIn(k.Month) {
+			if s := w.srcByID[id]; s != nil && w.activeIn(s, k.Month) {
 				src = s
 				break
 			}
