@@ -79,10 +79,10 @@ type reqNoise struct {
 // Built is a contract request built from a declaration, with the way back
 // from the request's JSON paths to the figures they came from.
 type Built struct {
-	JSON  []byte // nil from BuildDirect until Request needs it
-	links []link
-	doc   *reqDoc
-	req   *calc.Request // BuildDirect's request; nil when the decoder would refuse it
+	JSON      []byte // nil from BuildDirect until Request needs it
+	links     []link
+	doc       *reqDoc
+	req       *calc.Request  // BuildDirect's request; nil when the decoder would refuse it
 	exact     map[string]int // link by prefix, made by the first find
 	exactOnce sync.Once
 }
