@@ -1,9 +1,12 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -29,35 +32,83 @@ import (
 // production output. One query per kind of data, whatever the number of
 // taxpayers.
 func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
-	rp, cc := sc.RegionPrefix, sc.CreditCode
-	if tx.postgres() {
-		// The figure and monthly queries sort a row per item: in memory
-		// rather than in temporary files (for this transaction only).
-		if _, err := tx.exec(`SET LOCAL work_mem = '64MB'`); err != nil {
+	l, err := tx.loadScope(sc)
+	if err != nil {
+		return nil, err
+	}
+	for _, load := range l.rows() {
+		if err := load(tx); err != nil {
 			return nil, err
 		}
 	}
+	return l.ins, nil
+}
+
+// reconcileInputs is Tx.ReconcileInputs with the five large queries run
+// side by side, each in a transaction of its own (PostgreSQL): while one
+// sorts its rows, another's are being read. Each query sees the data
+// committed when it starts, as the queries of one READ COMMITTED
+// transaction do.
+func (db *DB) reconcileInputs(ctx context.Context, sc Scope) ([]*reconcile.Input, error) {
+	var l *inputLoader
+	if err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		l, err = tx.loadScope(sc)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	loads := l.rows()
+	errs := make([]error, len(loads))
+	var wg sync.WaitGroup
+	for i, load := range loads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.InTx(ctx, func(tx *Tx) error { return load(tx) })
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return l.ins, nil
+}
+
+// inputLoader holds the scope's taxpayers, declarations and device
+// mappings, which the large queries' rows are sorted into.
+type inputLoader struct {
+	sc                 Scope
+	rp, cc, ly         string
+	ins                []*reconcile.Input
+	by                 map[string]*reconcile.Input
+	byDecl             map[int64]*reconcile.Declared
+	devOwner           map[int64]*reconcile.Input
+	monthFrom, monthTo string
+}
+
+// loadScope reads the taxpayers, the revisions to read and the device
+// mappings (small queries).
+func (tx *Tx) loadScope(sc Scope) (*inputLoader, error) {
+	rp, cc := sc.RegionPrefix, sc.CreditCode
+	l := &inputLoader{sc: sc, rp: rp, cc: cc, ly: lastYear(sc.Period)}
 	var tps []filing.Taxpayer
 	if err := tx.sel(&tps, tx.q.RcTaxpayers, rp, cc, cc); err != nil {
 		return nil, err
 	}
-	ins := make([]*reconcile.Input, len(tps))
-	by := make(map[string]*reconcile.Input, len(tps))
+	l.ins = make([]*reconcile.Input, len(tps))
+	l.by = make(map[string]*reconcile.Input, len(tps))
 	for i := range tps {
-		ins[i] = &reconcile.Input{Taxpayer: &tps[i], Period: sc.Period, Deadline: sc.Deadline, AsOf: sc.AsOf}
-		by[tps[i].CreditCode] = ins[i]
+		l.ins[i] = &reconcile.Input{Taxpayer: &tps[i], Period: sc.Period, Deadline: sc.Deadline, AsOf: sc.AsOf}
+		l.by[tps[i].CreditCode] = l.ins[i]
 	}
-	if err := tx.loadSources(by, rp, cc); err != nil {
-		return nil, err
-	}
-	ly := lastYear(sc.Period)
 	var decls []declRow
-	if err := tx.sel(&decls, tx.q.RcDeclarations, rp, cc, cc, sc.Period.Text, ly); err != nil {
+	if err := tx.sel(&decls, tx.q.RcDeclarations, rp, cc, cc, sc.Period.Text, l.ly); err != nil {
 		return nil, err
 	}
-	byDecl := make(map[int64]*reconcile.Declared, len(decls))
+	l.byDecl = make(map[int64]*reconcile.Declared, len(decls))
 	for _, d := range decls {
-		in := by[d.CreditCode]
+		in := l.by[d.CreditCode]
 		if in == nil {
 			continue
 		}
@@ -67,41 +118,63 @@ func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
 		} else {
 			in.LastYear = x
 		}
-		byDecl[d.ID] = x
-	}
-	if err := tx.loadFigures(byDecl, rp, cc, sc.Period.Text); err != nil {
-		return nil, err
-	}
-	if err := tx.loadEmissions(byDecl, rp, cc, ly); err != nil {
-		return nil, err
+		l.byDecl[d.ID] = x
 	}
 	start, end := filing.DateOf(sc.Period.Start()), filing.DateOf(sc.Period.End())
 	var devs []reconcile.Device
 	if err := tx.sel(&devs, tx.q.RcDevices, rp, cc, cc, end, start); err != nil {
 		return nil, err
 	}
-	devOwner := make(map[int64]*reconcile.Input, len(devs))
+	l.devOwner = make(map[int64]*reconcile.Input, len(devs))
 	for _, d := range devs {
-		if in := by[d.CreditCode]; in != nil {
+		if in := l.by[d.CreditCode]; in != nil {
 			in.Devices = append(in.Devices, d)
-			devOwner[d.ID] = in
+			l.devOwner[d.ID] = in
 		}
 	}
 	months := sc.Period.Months()
-	from, to := months[0], months[len(months)-1]
-	if err := tx.loadMonthly(devOwner, rp, cc, from, to); err != nil {
-		return nil, err
-	}
-	var outs []reconcile.Output
-	if err := tx.sel(&outs, tx.q.RcOutputs, rp, cc, cc, from, to); err != nil {
-		return nil, err
-	}
-	for _, o := range outs {
-		if in := by[o.CreditCode]; in != nil {
-			in.Outputs = append(in.Outputs, o)
+	l.monthFrom, l.monthTo = months[0], months[len(months)-1]
+	return l, nil
+}
+
+// sortInMemory runs load with room to sort its rows in memory rather
+// than in temporary files (PostgreSQL; for the transaction only).
+func (tx *Tx) sortInMemory(load func() error) error {
+	if tx.postgres() {
+		if _, err := tx.exec(`SET LOCAL work_mem = '64MB'`); err != nil {
+			return err
 		}
 	}
-	return ins, nil
+	return load()
+}
+
+// rows are the large queries. Each fills other fields of the inputs (and
+// only reads the maps), so they may run at the same time.
+func (l *inputLoader) rows() []func(tx *Tx) error {
+	return []func(tx *Tx) error{
+		func(tx *Tx) error { return tx.sortInMemory(func() error { return tx.loadSources(l.by, l.rp, l.cc) }) },
+		func(tx *Tx) error {
+			return tx.sortInMemory(func() error { return tx.loadFigures(l.byDecl, l.rp, l.cc, l.sc.Period.Text) })
+		},
+		func(tx *Tx) error {
+			return tx.sortInMemory(func() error { return tx.loadEmissions(l.byDecl, l.rp, l.cc, l.ly) })
+		},
+		func(tx *Tx) error {
+			return tx.sortInMemory(func() error { return tx.loadMonthly(l.devOwner, l.rp, l.cc, l.monthFrom, l.monthTo) })
+		},
+		func(tx *Tx) error {
+			var outs []reconcile.Output
+			if err := tx.sel(&outs, tx.q.RcOutputs, l.rp, l.cc, l.cc, l.monthFrom, l.monthTo); err != nil {
+				return err
+			}
+			for _, o := range outs {
+				if in := l.by[o.CreditCode]; in != nil {
+					in.Outputs = append(in.Outputs, o)
+				}
+			}
+			return nil
+		},
+	}
 }
 
 // grouped gathers the rows of one owner, which a query returns one after

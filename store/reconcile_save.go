@@ -35,6 +35,11 @@ func (tx *Tx) Reconcile(r *reconcile.Reconciler, sc Scope, actor string) (*Run, 
 	if err != nil {
 		return nil, nil, err
 	}
+	return tx.reconcileLoaded(r, sc, actor, ins)
+}
+
+// reconcileLoaded is Reconcile on inputs already loaded.
+func (tx *Tx) reconcileLoaded(r *reconcile.Reconciler, sc Scope, actor string, ins []*reconcile.Input) (*Run, []*reconcile.Result, error) {
 	run := &Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: actor}
 	if err := tx.insertRun(run, r.Set, len(ins)); err != nil {
 		return nil, nil, err

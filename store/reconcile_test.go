@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -105,6 +106,21 @@ func TestReconcileRun(t *testing.T) {
 		run, results, err := db.Reconcile(ctx, r, sc, "tax_officer#1")
 		if err != nil {
 			t.Fatal(err)
+		}
+		// DB.Reconcile on PostgreSQL loads with queries side by side: the
+		// same inputs as one transaction's queries.
+		var inTx []*reconcile.Input
+		tx(t, db, func(tx *store.Tx) error {
+			var err error
+			inTx, err = tx.ReconcileInputs(sc)
+			return err
+		})
+		side, err := db.ParallelInputs(ctx, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(inTx) != 1 || inTx[0].Declared == nil || len(inTx[0].Figures) == 0 || !reflect.DeepEqual(inTx, side) {
+			t.Errorf("inputs loaded side by side differ from one transaction's:\n%+v\n%+v", inTx, side)
 		}
 		if run.ID == 0 || run.Taxpayers != 1 || len(results) != 1 || run.Items != 3 {
 			t.Fatalf("run %+v", run)
