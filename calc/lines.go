@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -65,55 +66,38 @@ func (a *assessment) buildLines() {
 
 // exemption resolves a source's exemption flag, if any.
 func (a *assessment) exemption(s *Source) *Exemption {
-	if s.Exemption == "" {
-		return nil
-	}
-	first, last := monthBounds(s.Month)
-	for _, x := range a.e.exempt[s.Exemption] {
-		if !x.Covers(first, last) {
-			continue
-		}
-		for _, k := range x.Kinds {
-			if k == s.Kind {
-				a.use(&x.Meta, "")
-				return x
-			}
-		}
-		a.fail(s.Path+".exemption", "invalid_value", "%s cannot be claimed by a %s source (allowed: %s)", s.Exemption, s.Kind, strings.Join(x.Kinds, ", "))
-		return nil
-	}
-	codes := make([]string, 0, len(a.e.exempt))
-	for _, x := range a.e.t.Exemptions {
-		codes = append(codes, x.Code)
-	}
-	a.fail(s.Path+".exemption", "invalid_value", "%q is not an exemption in force in %s (known: %s)", s.Exemption, s.MonthRaw, strings.Join(codes, ", "))
-	return nil
+	return a.sourceFlag(s, s.Exemption, "exemption", "an exemption", a.e.exempt, a.e.t.Exemptions)
 }
 
 // penalty resolves a source's penalty flag (产生量 as the base), if any.
 func (a *assessment) penalty(s *Source) *Penalty {
-	if s.Penalty == "" {
+	return a.sourceFlag(s, s.Penalty, "penalty", "a penalty case", a.e.penalties, a.e.t.Penalties)
+}
+
+// sourceFlag finds the flag named code that is in force for the whole
+// month and open to the source's kind; anything else is an error at the
+// source's field.
+func (a *assessment) sourceFlag(s *Source, code, field, what string, index map[string][]*SourceFlag, all []SourceFlag) *SourceFlag {
+	if code == "" {
 		return nil
 	}
 	first, last := monthBounds(s.Month)
-	for _, p := range a.e.penalties[s.Penalty] {
-		if !p.Covers(first, last) {
+	for _, f := range index[code] {
+		if !f.Covers(first, last) {
 			continue
 		}
-		for _, k := range p.Kinds {
-			if k == s.Kind {
-				a.use(&p.Meta, "")
-				return p
-			}
+		if slices.Contains(f.Kinds, s.Kind) {
+			a.use(&f.Meta, "")
+			return f
 		}
-		a.fail(s.Path+".penalty", "invalid_value", "%s does not apply to a %s source (allowed: %s)", s.Penalty, s.Kind, strings.Join(p.Kinds, ", "))
+		a.fail(s.Path+"."+field, "invalid_value", "%s does not apply to a %s source (allowed: %s)", code, s.Kind, strings.Join(f.Kinds, ", "))
 		return nil
 	}
-	codes := make([]string, 0, len(a.e.t.Penalties))
-	for _, p := range a.e.t.Penalties {
-		codes = append(codes, p.Code)
+	codes := make([]string, 0, len(all))
+	for _, f := range all {
+		codes = append(codes, f.Code)
 	}
-	a.fail(s.Path+".penalty", "invalid_value", "%q is not a known case (known: %s)", s.Penalty, strings.Join(codes, ", "))
+	a.fail(s.Path+"."+field, "invalid_value", "%q is not %s in force in %s (known: %s)", code, what, s.MonthRaw, strings.Join(codes, ", "))
 	return nil
 }
 

@@ -131,24 +131,21 @@ type Scalar struct {
 	param.Meta
 }
 
-// Exemption is one flag a source may carry to claim an exemption or
-// "not a direct discharge".
-type Exemption struct {
+// SourceFlag is a case a source may name: an exemption or "not a direct
+// discharge" (Exemption), or a case in which 产生量 replaces 排放量 as the
+// base (Penalty).
+type SourceFlag struct {
 	Code   string
-	Reason string // Chinese reason shown on the zero line
+	Reason string // Chinese text shown on the line
 	Rule   string // citation
 	Kinds  []string
 	param.Meta
 }
 
-// Penalty is one case in which 产生量 replaces 排放量 as the base.
-type Penalty struct {
-	Code   string
-	Reason string
-	Rule   string
-	Kinds  []string
-	param.Meta
-}
+type (
+	Exemption = SourceFlag
+	Penalty   = SourceFlag
+)
 
 // HJ212Code maps a monitoring factor code to a statutory row.
 type HJ212Code struct {
