@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // The JSON shapes of the contract. Every quantity and amount is a string;
@@ -233,7 +235,7 @@ func (w *jsonWriter) optDec(k string, d decimal.NullDecimal, places int32) {
 func (w *jsonWriter) decField(k string, d decimal.Decimal, places int32) {
 	w.key(k)
 	w.b = append(w.b, '"')
-	w.b = appendDecimal(w.b, d, places)
+	w.b = param.AppendDecimal(w.b, d, places)
 	w.b = append(w.b, '"')
 	w.more = true
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Step kinds of the explain trace, in the order they usually appear.
@@ -87,13 +89,13 @@ func approx(num, den decimal.Decimal) string {
 	}
 	q := num.DivRound(den, 8)
 	if q.Mul(den).Equal(num) {
-		return formatDecimal(q, -1)
+		return param.FormatDecimal(q, -1)
 	}
-	return formatDecimal(q, -1) + "…"
+	return param.FormatDecimal(q, -1) + "…"
 }
 
 func pct(share decimal.Decimal) string {
-	return formatDecimal(share.Mul(decimal.NewFromInt(100)), -1) + "%"
+	return param.FormatDecimal(share.Mul(decimal.NewFromInt(100)), -1) + "%"
 }
 
 // TraceStep is one rendered line of the explain trace: what was done, to
@@ -137,32 +139,32 @@ func (r *Result) Steps() []TraceStep {
 			add(StepEquivalents, s.Rule, equivalentsText(l, exact))
 			if r.Rounding == Exact {
 				add(StepRounding, "取整口径 exact（污染当量数仅为展示保留四位小数，计算与排序用精确值）",
-					"污染当量数精确值 "+exact+"，仅展示保留四位 "+formatDecimal(l.Equivalents.Decimal, 4)+"，排序和计税用精确值")
+					"污染当量数精确值 "+exact+"，仅展示保留四位 "+param.FormatDecimal(l.Equivalents.Decimal, 4)+"，排序和计税用精确值")
 			} else {
 				add(StepRounding, "取整口径 per_line_2dp（污染当量数四舍五入保留两位小数，按其排序）",
-					"污染当量数 "+exact+" 四舍五入保留两位小数 → "+formatDecimal(l.Equivalents.Decimal, 2)+"，按此值排序并计税")
+					"污染当量数 "+exact+" 四舍五入保留两位小数 → "+param.FormatDecimal(l.Equivalents.Decimal, 2)+"，按此值排序并计税")
 			}
 		case StepTaxDue:
 			add(StepRate, "环境保护税法 第六条", rateText(s.rate, l.Rate.Decimal))
 			var product string
 			if r.Rounding == Exact {
 				product = approx(l.num.Mul(l.Rate.Decimal), l.den)
-				add(StepTaxDue, s.Rule, "应纳税额 = "+formatDecimal(l.num, -1)+" ÷ "+formatDecimal(l.den, -1)+" × "+formatDecimal(l.Rate.Decimal, -1)+" = "+product)
+				add(StepTaxDue, s.Rule, "应纳税额 = "+param.FormatDecimal(l.num, -1)+" ÷ "+param.FormatDecimal(l.den, -1)+" × "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
 			} else {
-				product = formatDecimal(l.Equivalents.Decimal.Mul(l.Rate.Decimal), -1)
-				add(StepTaxDue, s.Rule, "应纳税额 = 污染当量数 "+formatDecimal(l.Equivalents.Decimal, -1)+" × 适用税额 "+formatDecimal(l.Rate.Decimal, -1)+" = "+product)
+				product = param.FormatDecimal(l.Equivalents.Decimal.Mul(l.Rate.Decimal), -1)
+				add(StepTaxDue, s.Rule, "应纳税额 = 污染当量数 "+param.FormatDecimal(l.Equivalents.Decimal, -1)+" × 适用税额 "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
 			}
-			add(StepRounding, "应纳税额四舍五入至分（元列至角分）", "应纳税额 "+product+" 四舍五入至分 → "+formatDecimal(l.TaxDue, 2))
+			add(StepRounding, "应纳税额四舍五入至分（元列至角分）", "应纳税额 "+product+" 四舍五入至分 → "+param.FormatDecimal(l.TaxDue, 2))
 		case StepReduction:
 			share := l.ReductionFactor.Decimal
 			off := one.Sub(share)
-			t := "月均浓度 " + formatDecimal(l.in.AvgConcentration.Decimal, -1) + " " + s.Note + " 标准 " + formatDecimal(l.in.StandardConcentration.Decimal, -1) + " 的 " + ratioFor(share) +
-				"，最高浓度 " + formatDecimal(l.in.MaxConcentration.Decimal, -1) + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
-			before := formatDecimal(l.TaxDue.Mul(off), -1)
-			t += formatDecimal(l.TaxDue, 2) + " × (1 − " + formatDecimal(share, -1) + ") = " + before
+			t := "月均浓度 " + param.FormatDecimal(l.in.AvgConcentration.Decimal, -1) + " " + s.Note + " 标准 " + param.FormatDecimal(l.in.StandardConcentration.Decimal, -1) + " 的 " + ratioFor(share) +
+				"，最高浓度 " + param.FormatDecimal(l.in.MaxConcentration.Decimal, -1) + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
+			before := param.FormatDecimal(l.TaxDue.Mul(off), -1)
+			t += param.FormatDecimal(l.TaxDue, 2) + " × (1 − " + param.FormatDecimal(share, -1) + ") = " + before
 			add(StepReduction, s.Rule, t)
-			add(StepRounding, "减免税额四舍五入至分", "减免税额 "+before+" 四舍五入至分 → "+formatDecimal(l.Reduction, 2)+
-				"；应缴税额 = "+formatDecimal(l.TaxDue, 2)+" − "+formatDecimal(l.Reduction, 2)+" = "+formatDecimal(l.Tax, 2))
+			add(StepRounding, "减免税额四舍五入至分", "减免税额 "+before+" 四舍五入至分 → "+param.FormatDecimal(l.Reduction, 2)+
+				"；应缴税额 = "+param.FormatDecimal(l.TaxDue, 2)+" − "+param.FormatDecimal(l.Reduction, 2)+" = "+param.FormatDecimal(l.Tax, 2))
 		default:
 			add(s.Kind, s.Rule, r.text(s, l))
 		}
@@ -172,9 +174,9 @@ func (r *Result) Steps() []TraceStep {
 
 func rateText(rr *RateRule, v decimal.Decimal) string {
 	if rr == nil {
-		return "适用税额 " + formatDecimal(v, -1) + " 元/污染当量（请求中的测算税额，what-if）"
+		return "适用税额 " + param.FormatDecimal(v, -1) + " 元/污染当量（请求中的测算税额，what-if）"
 	}
-	return "适用税额 " + formatDecimal(v, -1) + " 元/污染当量（" + rr.ProvinceName + " " + rr.Scope + "，" + rr.Range.String() + "；" + rr.Source + "）"
+	return "适用税额 " + param.FormatDecimal(v, -1) + " 元/污染当量（" + rr.ProvinceName + " " + rr.Scope + "，" + rr.Range.String() + "；" + rr.Source + "）"
 }
 
 // text renders the steps that read as one line.
@@ -188,27 +190,27 @@ func (r *Result) text(s *Step, l *Line) string {
 		switch {
 		case l != nil && l.Kind == KindSolidWaste:
 			base := v[0].Sub(v[1]).Sub(v[2]).Sub(v[3])
-			return "排放量 = 产生量 " + formatDecimal(v[0], -1) + " − 贮存量 " + formatDecimal(v[1], -1) + " − 处置量 " + formatDecimal(v[2], -1) + " − 综合利用量 " + formatDecimal(v[3], -1) + " = " + formatDecimal(base, -1) + " 吨"
+			return "排放量 = 产生量 " + param.FormatDecimal(v[0], -1) + " − 贮存量 " + param.FormatDecimal(v[1], -1) + " − 处置量 " + param.FormatDecimal(v[2], -1) + " − 综合利用量 " + param.FormatDecimal(v[3], -1) + " = " + param.FormatDecimal(base, -1) + " 吨"
 		case l != nil && l.Kind == KindLivestock:
-			return "月均存栏量 = (月初 " + formatDecimal(v[0], -1) + " + 月末 " + formatDecimal(v[1], -1) + ") ÷ 2 = " + formatDecimal(v[2], -1)
+			return "月均存栏量 = (月初 " + param.FormatDecimal(v[0], -1) + " + 月末 " + param.FormatDecimal(v[1], -1) + ") ÷ 2 = " + param.FormatDecimal(v[2], -1)
 		case l != nil && l.pol != nil && l.pol.Special == SpecialColour:
-			return "色度超标倍数 = (实测 " + formatDecimal(v[0], -1) + " − 标准 " + formatDecimal(v[1], -1) + ") ÷ 标准 " + formatDecimal(v[1], -1) + " = " + approx(v[0].Sub(v[1]), v[1])
+			return "色度超标倍数 = (实测 " + param.FormatDecimal(v[0], -1) + " − 标准 " + param.FormatDecimal(v[1], -1) + ") ÷ 标准 " + param.FormatDecimal(v[1], -1) + " = " + approx(v[0].Sub(v[1]), v[1])
 		}
-		return "排放量 " + formatDecimal(v[0], -1) + " 吨 = " + formatDecimal(v[1], -1) + " 千克"
+		return "排放量 " + param.FormatDecimal(v[0], -1) + " 吨 = " + param.FormatDecimal(v[1], -1) + " 千克"
 	case StepPenaltyBase:
-		return s.Note + "：以产生量 " + formatDecimal(v[0], -1) + " 作为计税依据"
+		return s.Note + "：以产生量 " + param.FormatDecimal(v[0], -1) + " 作为计税依据"
 	case StepPHBand:
-		return "pH值 " + formatDecimal(v[0], -1) + " 落在 " + s.Note + " 档，污染当量值 " + formatDecimal(v[1], -1) + " 吨污水"
+		return "pH值 " + param.FormatDecimal(v[0], -1) + " 落在 " + s.Note + " 档，污染当量值 " + param.FormatDecimal(v[1], -1) + " 吨污水"
 	case StepNoiseExceed:
-		return "超标分贝数 = " + formatDecimal(v[0], -1) + " − " + formatDecimal(v[1], -1) + " = " + formatDecimal(v[2], -1) + "，四舍五入取整为 " + formatDecimal(v[3], -1) + " 分贝"
+		return "超标分贝数 = " + param.FormatDecimal(v[0], -1) + " − " + param.FormatDecimal(v[1], -1) + " = " + param.FormatDecimal(v[2], -1) + "，四舍五入取整为 " + param.FormatDecimal(v[3], -1) + " 分贝"
 	case StepNoReduction:
 		if s.data != nil {
-			return "月均浓度 " + formatDecimal(v[0], -1) + " 不低于 标准 " + formatDecimal(v[1], -1) + " × " + formatDecimal(v[2], -1) + " = " + formatDecimal(v[1].Mul(v[2]), -1) + "：不予减征"
+			return "月均浓度 " + param.FormatDecimal(v[0], -1) + " 不低于 标准 " + param.FormatDecimal(v[1], -1) + " × " + param.FormatDecimal(v[2], -1) + " = " + param.FormatDecimal(v[1].Mul(v[2]), -1) + "：不予减征"
 		}
 		return s.Note
 	case StepOneOf:
 		kept := &r.Lines[s.N]
-		return kept.Pollutant + " " + formatDecimal(kept.Equivalents.Decimal, -1) + " ≥ " + l.Pollutant + " " + formatDecimal(l.Equivalents.Decimal, -1) + "：只征收 " + kept.Pollutant + "，" + l.Pollutant + " 不征收"
+		return kept.Pollutant + " " + param.FormatDecimal(kept.Equivalents.Decimal, -1) + " ≥ " + l.Pollutant + " " + param.FormatDecimal(l.Equivalents.Decimal, -1) + "：只征收 " + kept.Pollutant + "，" + l.Pollutant + " 不征收"
 	case StepRanking:
 		var b strings.Builder
 		switch s.Note {
@@ -226,23 +228,23 @@ func (r *Result) text(s *Step, l *Line) string {
 			}
 			b.WriteString(rl.Pollutant)
 			b.WriteString(" ")
-			b.WriteString(formatDecimal(rl.Equivalents.Decimal, -1))
+			b.WriteString(param.FormatDecimal(rl.Equivalents.Decimal, -1))
 		}
 		b.WriteString("；对前" + topZh(s.N) + "项征收")
 		return b.String()
 	case StepNoiseTax:
-		t := "超标 " + formatDecimal(l.Quantity, -1) + " 分贝，每月 " + formatDecimal(v[0], -1) + " 元"
+		t := "超标 " + param.FormatDecimal(l.Quantity, -1) + " 分贝，每月 " + param.FormatDecimal(v[0], -1) + " 元"
 		if l.Halved {
-			t += "；超标天数 " + formatDecimal(v[1], -1) + " 不足 " + itoa(s.N) + " 天，减半"
+			t += "；超标天数 " + param.FormatDecimal(v[1], -1) + " 不足 " + itoa(s.N) + " 天，减半"
 		} else {
-			t += "；超标天数 " + formatDecimal(v[1], -1) + " 不少于 " + itoa(s.N) + " 天，不减半"
+			t += "；超标天数 " + param.FormatDecimal(v[1], -1) + " 不少于 " + itoa(s.N) + " 天，不减半"
 		}
 		if l.Doubled {
 			t += "；边界长度超过100米且有两处以上超标，按两个单位计算"
 		}
-		return t + "：应纳税额 " + formatDecimal(v[2], -1) + " 元"
+		return t + "：应纳税额 " + param.FormatDecimal(v[2], -1) + " 元"
 	case StepSolidTax:
-		return "应纳税额 = 排放量 " + formatDecimal(v[0], -1) + " 吨 × " + formatDecimal(v[1], -1) + " 元/吨 = " + formatDecimal(v[2], -1)
+		return "应纳税额 = 排放量 " + param.FormatDecimal(v[0], -1) + " 吨 × " + param.FormatDecimal(v[1], -1) + " 元/吨 = " + param.FormatDecimal(v[2], -1)
 	case StepGate:
 		scope := "该纳税人当月所有排放口和无组织排放"
 		if s.Note == "outlet" {
@@ -250,15 +252,15 @@ func (r *Result) text(s *Step, l *Line) string {
 		}
 		return l.Source + " " + l.Pollutant + " 当月超过排放标准：" + scope + "不予减征环境保护税"
 	case StepMonthTotal:
-		return s.Note + " 应纳税额 " + formatDecimal(v[0], 2) + " 元，减免税额 " + formatDecimal(v[1], 2) + " 元，应缴税额 " + formatDecimal(v[2], 2) + " 元（按月计算）"
+		return s.Note + " 应纳税额 " + param.FormatDecimal(v[0], 2) + " 元，减免税额 " + param.FormatDecimal(v[1], 2) + " 元，应缴税额 " + param.FormatDecimal(v[2], 2) + " 元（按月计算）"
 	case StepTotal:
-		return "合计：应纳税额 " + formatDecimal(v[0], 2) + " 元，减免税额 " + formatDecimal(v[1], 2) + " 元，应缴税额 " + formatDecimal(v[2], 2) + " 元"
+		return "合计：应纳税额 " + param.FormatDecimal(v[0], 2) + " 元，减免税额 " + param.FormatDecimal(v[1], 2) + " 元，应缴税额 " + param.FormatDecimal(v[2], 2) + " 元"
 	}
 	return s.Note
 }
 
 func ratioFor(share decimal.Decimal) string {
-	switch formatDecimal(share, -1) {
+	switch param.FormatDecimal(share, -1) {
 	case "0.75":
 		return "70%（低于标准百分之三十）"
 	case "0.5":
@@ -274,14 +276,14 @@ func equivalentsText(l *Line, exact string) string {
 	if l.pol != nil {
 		switch l.pol.Special {
 		case SpecialPH, SpecialColiform, SpecialChlorine:
-			return "污染当量数 = 污水排放量 " + formatDecimal(l.num, -1) + " 吨 ÷ 污染当量值 " + formatDecimal(l.den, -1) + " = " + exact
+			return "污染当量数 = 污水排放量 " + param.FormatDecimal(l.num, -1) + " 吨 ÷ 污染当量值 " + param.FormatDecimal(l.den, -1) + " = " + exact
 		case SpecialColour:
-			return "污染当量数 = 污水排放量 × 超标倍数 ÷ 污染当量值 " + formatDecimal(l.EquivalentValue.Decimal, -1) + " = " + formatDecimal(l.num, -1) + " ÷ " + formatDecimal(l.den, -1) + " = " + exact
+			return "污染当量数 = 污水排放量 × 超标倍数 ÷ 污染当量值 " + param.FormatDecimal(l.EquivalentValue.Decimal, -1) + " = " + param.FormatDecimal(l.num, -1) + " ÷ " + param.FormatDecimal(l.den, -1) + " = " + exact
 		case SpecialStock:
-			return "污染当量数 = 月均存栏量 ÷ 污染当量值 " + formatDecimal(l.EquivalentValue.Decimal, -1) + " = " + exact
+			return "污染当量数 = 月均存栏量 ÷ 污染当量值 " + param.FormatDecimal(l.EquivalentValue.Decimal, -1) + " = " + exact
 		case SpecialT4:
-			return "污染当量数 = 特征指标数量 " + formatDecimal(l.num, -1) + " ÷ 污染当量值 " + formatDecimal(l.den, -1) + " = " + exact
+			return "污染当量数 = 特征指标数量 " + param.FormatDecimal(l.num, -1) + " ÷ 污染当量值 " + param.FormatDecimal(l.den, -1) + " = " + exact
 		}
 	}
-	return "污染当量数 = 排放量 " + formatDecimal(l.num, -1) + " 千克 ÷ 污染当量值 " + formatDecimal(l.den, -1) + " 千克 = " + exact
+	return "污染当量数 = 排放量 " + param.FormatDecimal(l.num, -1) + " 千克 ÷ 污染当量值 " + param.FormatDecimal(l.den, -1) + " 千克 = " + exact
 }

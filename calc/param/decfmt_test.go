@@ -1,4 +1,4 @@
-package calc
+package param
 
 import (
 	"math/big"
@@ -24,11 +24,11 @@ func TestAppendDecimalMatchesShopspring(t *testing.T) {
 		default:
 			d = decimal.Decimal{} // the zero value
 		}
-		if got, want := formatDecimal(d, -1), d.String(); got != want {
+		if got, want := FormatDecimal(d, -1), d.String(); got != want {
 			t.Fatalf("String of %v: got %s, want %s", d, got, want)
 		}
 		places := rapid.Int32Range(0, 6).Draw(t, "places")
-		if got, want := formatDecimal(d, places), d.StringFixed(places); got != want {
+		if got, want := FormatDecimal(d, places), d.StringFixed(places); got != want {
 			t.Fatalf("StringFixed(%d) of %v: got %s, want %s", places, d, got, want)
 		}
 	})

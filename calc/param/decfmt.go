@@ -1,50 +1,32 @@
-package calc
+package param
 
 import (
-	"math/big"
 	"strconv"
-	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
 
-// Formatting decimals was the largest cost of writing a result:
-// shopspring's String goes through big.Int.Text and allocates several
-// times per number. appendDecimal prints the same text straight into the
-// output buffer when the coefficient fits in an int64 (every figure of a
-// real declaration does) and falls back to shopspring otherwise.
-//
-// It reads shopspring's coefficient without copying it. decimal.Decimal is
-// {value *big.Int; exp int32} in the version go.mod pins (v1.4.0);
-// TestAppendDecimalMatchesShopspring compares the two printers on random
-// values, so a change of that layout fails the tests, not the output.
-type decimalLayout struct {
-	value *big.Int
-	exp   int32
-}
-
-func coefficient(d *decimal.Decimal) (*big.Int, int32) {
-	l := (*decimalLayout)(unsafe.Pointer(d))
-	return l.value, l.exp
-}
+// Formatting decimals was the largest cost of writing results:
+// shopspring's String copies the coefficient and prints it through
+// big.Int.Text, several allocations a number. AppendDecimal prints the
+// same text straight into a buffer when the coefficient has at most 18
+// digits (every figure of a real declaration) and falls back to
+// shopspring otherwise. TestAppendDecimalMatchesShopspring compares the
+// two printers on random values.
 
 var pow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
 	10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
 	10000000000000000, 100000000000000000, 1000000000000000000}
 
-// appendDecimal appends d as d.String() prints it (places < 0) or as
+// AppendDecimal appends d as d.String() prints it (places < 0) or as
 // d.StringFixed(places) does.
-func appendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
-	v, exp := coefficient(&d)
-	var c int64
-	switch {
-	case v == nil:
-		exp = 0
-	case v.IsInt64():
-		c = v.Int64()
-	default:
+func AppendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
+	// NumDigits is exact and allocation-free up to 2^53; above that it
+	// may allocate, but 18 digits always fit an int64.
+	if d.NumDigits() > 18 {
 		return appendSlow(b, d, places)
 	}
+	c, exp := d.CoefficientInt64(), d.Exponent()
 	if places >= 0 {
 		switch {
 		case exp == -places:
@@ -107,8 +89,8 @@ func appendSlow(b []byte, d decimal.Decimal, places int32) []byte {
 	return append(b, d.String()...)
 }
 
-// formatDecimal is appendDecimal into a new string.
-func formatDecimal(d decimal.Decimal, places int32) string {
+// FormatDecimal is AppendDecimal into a new string.
+func FormatDecimal(d decimal.Decimal, places int32) string {
 	var buf [32]byte
-	return string(appendDecimal(buf[:0], d, places))
+	return string(AppendDecimal(buf[:0], d, places))
 }
