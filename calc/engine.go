@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -25,6 +26,8 @@ type Engine struct {
 	// params holds, for every parameter row, the text a result shows for
 	// it, rendered once at start-up instead of in every result.
 	params map[*param.Meta]paramText
+	// monthCache holds the named parameters of each month asked for.
+	monthCache sync.Map // Month → *monthParams
 }
 
 type paramText struct {
@@ -267,29 +270,25 @@ func twoDigits(n int) string {
 	return strconv.Itoa(n)
 }
 
-// scalar finds the named parameter covering the whole month.
-func (a *assessment) scalar(key string, m Month, path string) *Scalar {
+// monthTable returns the named parameters in force for a whole month, as
+// the tables give them, and the keys no row covers. They depend only on
+// the month, so the engine keeps them once computed.
+func (e *Engine) monthTable(m Month) (*monthParams, []string) {
+	if mp, ok := e.monthCache.Load(m); ok {
+		return mp.(*monthParams), nil
+	}
 	first, last := monthBounds(m)
-	for _, s := range a.e.scalars[key] {
-		if s.Covers(first, last) {
-			return s
-		}
-	}
-	a.fail(path, "parameter_not_found", "no %s parameter covers %s", key, m)
-	return nil
-}
-
-func (a *assessment) monthParams(m Month, path string) *monthParams {
-	if mp, ok := a.months[m]; ok {
-		return mp
-	}
 	mp := &monthParams{scalarsUsed: map[string]*Scalar{}}
+	var missing []string
 	get := func(key string) *Scalar {
-		s := a.scalar(key, m, path)
-		if s != nil {
-			mp.scalarsUsed[key] = s
+		for _, s := range e.scalars[key] {
+			if s.Covers(first, last) {
+				mp.scalarsUsed[key] = s
+				return s
+			}
 		}
-		return s
+		missing = append(missing, key)
+		return nil
 	}
 	num := func(key string) decimal.Decimal {
 		if s := get(key); s != nil {
@@ -310,13 +309,31 @@ func (a *assessment) monthParams(m Month, path string) *monthParams {
 	}
 	mp.halfDays = int(num("noise.half.days_below").IntPart())
 	mp.halfShare, mp.multiplier = num("noise.half.pay_share"), num("noise.boundary.multiplier")
-	// What-if overrides of the two open readings replace the table's
-	// choice for this request only; the result says so.
-	if b := a.req.Policy.ReductionBoundary; b != "" {
-		mp.inclusive = b == "inclusive"
+	if len(missing) == 0 {
+		e.monthCache.Store(m, mp)
 	}
-	if sc := a.req.Policy.ExceedScope; sc != "" {
-		mp.scope = sc
+	return mp, missing
+}
+
+func (a *assessment) monthParams(m Month, path string) *monthParams {
+	if mp, ok := a.months[m]; ok {
+		return mp
+	}
+	mp, missing := a.e.monthTable(m)
+	for _, key := range missing {
+		a.fail(path, "parameter_not_found", "no %s parameter covers %s", key, m)
+	}
+	// What-if overrides of the two open readings replace the table's
+	// choice for this request only (on a copy); the result says so.
+	if b, sc := a.req.Policy.ReductionBoundary, a.req.Policy.ExceedScope; b != "" || sc != "" {
+		own := *mp
+		if b != "" {
+			own.inclusive = b == "inclusive"
+		}
+		if sc != "" {
+			own.scope = sc
+		}
+		mp = &own
 	}
 	a.months[m] = mp
 	return mp
@@ -396,22 +413,32 @@ func (a *assessment) total() {
 			continue // zero lines add nothing
 		}
 		mt := &res.Months[k]
-		mt.TaxDue = mt.TaxDue.Add(l.TaxDue)
-		if !l.Reduction.IsZero() {
-			mt.Reduction = mt.Reduction.Add(l.Reduction)
-		}
-		mt.Tax = mt.Tax.Add(l.Tax)
+		mt.TaxDue = sum(mt.TaxDue, l.TaxDue)
+		mt.Reduction = sum(mt.Reduction, l.Reduction)
+		mt.Tax = sum(mt.Tax, l.Tax)
 	}
 	sort.Slice(res.Months, func(i, j int) bool { return res.Months[i].Month < res.Months[j].Month })
 	for _, mt := range res.Months {
-		res.TotalTaxDue = res.TotalTaxDue.Add(mt.TaxDue)
-		res.TotalReduction = res.TotalReduction.Add(mt.Reduction)
-		res.TotalTax = res.TotalTax.Add(mt.Tax)
+		res.TotalTaxDue = sum(res.TotalTaxDue, mt.TaxDue)
+		res.TotalReduction = sum(res.TotalReduction, mt.Reduction)
+		res.TotalTax = sum(res.TotalTax, mt.Tax)
 	}
 	for _, mt := range res.Months {
 		a.step(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条", data: &stepData{vals: [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax}}})
 	}
 	a.step(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text, data: &stepData{vals: [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax}}})
+}
+
+// sum adds two amounts, skipping the addition (and shopspring's rescaling
+// of a zero) when either side is zero.
+func sum(a, b decimal.Decimal) decimal.Decimal {
+	switch {
+	case b.IsZero():
+		return a
+	case a.IsZero():
+		return b
+	}
+	return a.Add(b)
 }
 
 // finish lists the parameters used and warns about every figure that is
