@@ -195,7 +195,23 @@ func build(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, p
 		kind, outlet, month string
 		fugitive            bool
 	}
-	groups := map[groupKey]*group{}
+	// Count first, so that sources, pollutants and links are allocated
+	// once at their size (a reconciliation builds two requests per
+	// taxpayer).
+	perGroup := map[groupKey]int{}
+	others := 0
+	for i := range figs {
+		switch s := sources[figs[i].SourceID]; {
+		case s == nil:
+		case s.Kind == KindAir || s.Kind == KindWater:
+			perGroup[groupKey{s.Kind, s.OutletNo, figs[i].Month, s.Fugitive}]++
+		default:
+			others++
+		}
+	}
+	doc.Sources = make([]reqSource, 0, len(perGroup)+others)
+	b.links = make([]link, 0, 2*len(perGroup)+len(figs)+2*others)
+	groups := make(map[groupKey]*group, len(perGroup))
 	type idKey struct{ id, month string }
 	usedID := map[idKey]bool{}
 	uniqueID := func(base, month string, id int64) string {
@@ -221,7 +237,8 @@ func build(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, p
 				g = &group{idx: len(doc.Sources), wwFig: -1}
 				groups[key] = g
 				path := sourcePath(g.idx)
-				doc.Sources = append(doc.Sources, reqSource{ID: uniqueID(s.OutletNo, f.Month, s.ID), Kind: s.Kind, Month: f.Month, Fugitive: s.Fugitive, path: path})
+				doc.Sources = append(doc.Sources, reqSource{ID: uniqueID(s.OutletNo, f.Month, s.ID), Kind: s.Kind, Month: f.Month, Fugitive: s.Fugitive, path: path,
+					Pollutants: make([]reqPollutant, 0, perGroup[key])})
 				b.links = append(b.links, link{prefix: path, fig: i, rename: renamePlain})
 			}
 			src := &doc.Sources[g.idx]

@@ -727,9 +727,14 @@ func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source, bo
 	}
 	used := map[itemKey]bool{}
 	changed := false // whether any figure differs from the declaration
-	n := len(w.items)
+	n := 0 // the declared figures and one per item monitored but not declared
 	if w.in.Declared != nil {
-		n += len(w.in.Declared.Figures)
+		n = len(w.in.Declared.Figures)
+	}
+	for _, it := range w.items {
+		if !it.DeclaredKg.Valid && it.MonitoredKg.Valid {
+			n++
+		}
 	}
 	figs := make([]filing.Figure, 0, n)
 	same := func(a, b decimal.NullDecimal) bool { return a.Valid == b.Valid && a.Decimal.Equal(b.Decimal) }
