@@ -727,7 +727,8 @@ func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source, bo
 	}
 	used := map[itemKey]bool{}
 	changed := false // whether any figure differs from the declaration
-	n := 0 // the declared figures and one per item monitored but not declared
+	// The declared figures and one per item monitored but not declared.
+	n := 0
 	if w.in.Declared != nil {
 		n = len(w.in.Declared.Figures)
 	}
