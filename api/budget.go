@@ -178,16 +178,7 @@ func (s *Server) createDamageCase(c echo.Context) error {
 	for _, r := range dc.Receipts {
 		row.Receipts = append(row.Receipts, store.BudgetReceipt{Month: r.Month, Amount: filing.MoneyOf(r.Amount), Received: r.Received})
 	}
-	return s.create(c, body, func(tx *store.Tx) (*createdResult, error) {
-		if err := tx.InsertBudgetDamageCase(row); err != nil {
-			return nil, err
-		}
-		id := strconv.FormatInt(row.ID, 10)
-		if err := s.audit(tx, c, filing.ActDamageCaseRecord, "budget_damage_case", id, "", nil, row); err != nil {
-			return nil, err
-		}
-		return &createdResult{location: "/v1/budget/damage-cases/" + id, body: damageCaseView{row, rec.Claim}}, nil
-	})
+	return damageCases.create(s, c, body, row, damageCaseView{row, rec.Claim})
 }
 
 // damageCaseView is a recorded case, with the claim's computed result
@@ -195,108 +186,6 @@ func (s *Server) createDamageCase(c echo.Context) error {
 type damageCaseView struct {
 	*store.BudgetDamageCase
 	ClaimResult *damage.Result `json:"claim_result,omitempty"`
-}
-
-func (s *Server) listDamageCases(c echo.Context) error {
-	p, err := allowed(c, filing.ActBudgetInputsRead)
-	if err != nil {
-		return err
-	}
-	prefix, year, err := s.listFilter(c, p)
-	if err != nil {
-		return err
-	}
-	var list []*store.BudgetDamageCase
-	if err := s.view(c, func(tx *store.Tx) error {
-		var err error
-		list, err = tx.ListBudgetDamageCases(prefix, year)
-		return err
-	}); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"damage_cases": list})
-}
-
-func (s *Server) getDamageCase(c echo.Context) error {
-	p, err := allowed(c, filing.ActBudgetInputsRead)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var row *store.BudgetDamageCase
-	if err := s.view(c, func(tx *store.Tx) error {
-		var err error
-		row, err = damageCaseOf(tx, p, id)
-		return err
-	}); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, row)
-}
-
-func (s *Server) deleteDamageCase(c echo.Context) error {
-	p, err := allowed(c, filing.ActDamageCaseRecord)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	return s.deleteRecord(c, func(tx *store.Tx) (any, error) {
-		row, err := damageCaseOf(tx, p, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := tx.DeleteBudgetDamageCase(id); err != nil {
-			return nil, err
-		}
-		return row, s.audit(tx, c, "budget.damage_case.delete", "budget_damage_case", strconv.FormatInt(id, 10), "", row, nil)
-	})
-}
-
-// damageCaseOf loads a recorded damage case the caller may see; one it may not see
-// answers like one that does not exist.
-func damageCaseOf(tx *store.Tx, p filing.Principal, id int64) (*store.BudgetDamageCase, error) {
-	row, err := tx.GetBudgetDamageCase(id)
-	if err == nil && !inScope(p, row.District) {
-		err = apiError(calc.KindNotFound, "damage_case_not_found", "损害赔偿案件不存在", "no damage case visible to this token")
-	}
-	return row, err
-}
-
-// ecoSettlementOf loads a recorded eco-compensation settlement the caller may see; one it may not see
-// answers like one that does not exist.
-func ecoSettlementOf(tx *store.Tx, p filing.Principal, id int64) (*store.BudgetEcoSettlement, error) {
-	row, err := tx.GetBudgetEcoSettlement(id)
-	if err == nil && !ecoVisible(p, row.Parties) {
-		err = apiError(calc.KindNotFound, "eco_settlement_not_found", "生态补偿结算不存在", "no settlement visible to this token")
-	}
-	return row, err
-}
-
-// feeBillOf loads a recorded fee bill the caller may see; one it may not see
-// answers like one that does not exist.
-func feeBillOf(tx *store.Tx, p filing.Principal, id int64) (*store.BudgetFeeBill, error) {
-	row, err := tx.GetBudgetFeeBill(id)
-	if err == nil && !inScope(p, row.District) {
-		err = apiError(calc.KindNotFound, "fee_bill_not_found", "收费清单不存在", "no fee bill visible to this token")
-	}
-	return row, err
-}
-
-// deleteRecord runs a deletion in one transaction and answers 204.
-func (s *Server) deleteRecord(c echo.Context, fn func(tx *store.Tx) (any, error)) error {
-	if err := s.store.InTx(c.Request().Context(), func(tx *store.Tx) error {
-		_, err := fn(tx)
-		return err
-	}); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) createEcoSettlement(c echo.Context) error {
@@ -318,16 +207,7 @@ func (s *Server) createEcoSettlement(c echo.Context) error {
 	}
 	row := &store.BudgetEcoSettlement{Year: rec.Settlement.Request.Year, Scheme: rec.Settlement.Request.Scheme,
 		Request: rec.RequestJSON, Gross: rec.Result.Gross, Parties: rec.Settlement.Parties, CreatedBy: p.Actor()}
-	return s.create(c, body, func(tx *store.Tx) (*createdResult, error) {
-		if err := tx.InsertBudgetEcoSettlement(row); err != nil {
-			return nil, err
-		}
-		id := strconv.FormatInt(row.ID, 10)
-		if err := s.audit(tx, c, filing.ActEcoSettlementRecord, "budget_eco_settlement", id, "", nil, row); err != nil {
-			return nil, err
-		}
-		return &createdResult{location: "/v1/budget/eco-settlements/" + id, body: ecoSettlementView{row, rec.Result}}, nil
-	})
+	return ecoSettlements.create(s, c, body, row, ecoSettlementView{row, rec.Result})
 }
 
 type ecoSettlementView struct {
@@ -344,67 +224,6 @@ func ecoVisible(p filing.Principal, parties map[string]string) bool {
 		}
 	}
 	return false
-}
-
-func (s *Server) listEcoSettlements(c echo.Context) error {
-	p, err := allowed(c, filing.ActBudgetInputsRead)
-	if err != nil {
-		return err
-	}
-	prefix, year, err := s.listFilter(c, p)
-	if err != nil {
-		return err
-	}
-	var list []*store.BudgetEcoSettlement
-	if err := s.view(c, func(tx *store.Tx) error {
-		var err error
-		list, err = tx.ListBudgetEcoSettlements(prefix, year)
-		return err
-	}); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"eco_settlements": list})
-}
-
-func (s *Server) getEcoSettlement(c echo.Context) error {
-	p, err := allowed(c, filing.ActBudgetInputsRead)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var row *store.BudgetEcoSettlement
-	if err := s.view(c, func(tx *store.Tx) error {
-		var err error
-		row, err = ecoSettlementOf(tx, p, id)
-		return err
-	}); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, row)
-}
-
-func (s *Server) deleteEcoSettlement(c echo.Context) error {
-	p, err := allowed(c, filing.ActEcoSettlementRecord)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	return s.deleteRecord(c, func(tx *store.Tx) (any, error) {
-		row, err := ecoSettlementOf(tx, p, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := tx.DeleteBudgetEcoSettlement(id); err != nil {
-			return nil, err
-		}
-		return row, s.audit(tx, c, "budget.eco_settlement.delete", "budget_eco_settlement", strconv.FormatInt(id, 10), "", row, nil)
-	})
 }
 
 func (s *Server) createFeeBill(c echo.Context) error {
@@ -439,19 +258,92 @@ func (s *Server) createFeeBill(c echo.Context) error {
 		row.Months = append(row.Months, store.BudgetFeeMonth{Month: m.Month, Day: filing.Date(m.Date), Quantity: m.Quantity,
 			Amount: r.Total, Sched: r.Schedule.ID + "@" + r.Schedule.Version, Verified: r.Verified})
 	}
+	return feeBills.create(s, c, body, row, row)
+}
+
+// budgetInput is one kind of recorded budget input (损害赔偿案件, 生态补偿结算,
+// 收费清单): once decoded, each is stored, listed, read and deleted the same
+// way, by the methods below.
+type budgetInput[T any] struct {
+	write   filing.Action // records and deletes one
+	deleted filing.Action // the audit action of a deletion
+	entity  string        // the audit entity
+	path    string        // where one lives, before its id
+	key     string        // the listing's JSON key
+	insert  func(tx *store.Tx, row *T) error
+	idOf    func(row *T) int64 // the id insert gave it
+	list    func(tx *store.Tx, prefix string, year int) ([]*T, error)
+	get     func(tx *store.Tx, id int64) (*T, error)
+	remove  func(tx *store.Tx, id int64) error
+	visible func(p filing.Principal, row *T) bool
+	// What one the caller may not see answers: the same as one that does
+	// not exist.
+	hiddenCode, hiddenTitle, hiddenDetail string
+}
+
+var (
+	damageCases = &budgetInput[store.BudgetDamageCase]{
+		write: filing.ActDamageCaseRecord, deleted: "budget.damage_case.delete", entity: "budget_damage_case",
+		path: "/v1/budget/damage-cases/", key: "damage_cases",
+		insert: (*store.Tx).InsertBudgetDamageCase, idOf: func(row *store.BudgetDamageCase) int64 { return row.ID },
+		list: (*store.Tx).ListBudgetDamageCases, get: (*store.Tx).GetBudgetDamageCase, remove: (*store.Tx).DeleteBudgetDamageCase,
+		visible:    func(p filing.Principal, row *store.BudgetDamageCase) bool { return inScope(p, row.District) },
+		hiddenCode: "damage_case_not_found", hiddenTitle: "损害赔偿案件不存在", hiddenDetail: "no damage case visible to this token",
+	}
+	ecoSettlements = &budgetInput[store.BudgetEcoSettlement]{
+		write: filing.ActEcoSettlementRecord, deleted: "budget.eco_settlement.delete", entity: "budget_eco_settlement",
+		path: "/v1/budget/eco-settlements/", key: "eco_settlements",
+		insert: (*store.Tx).InsertBudgetEcoSettlement, idOf: func(row *store.BudgetEcoSettlement) int64 { return row.ID },
+		list: (*store.Tx).ListBudgetEcoSettlements, get: (*store.Tx).GetBudgetEcoSettlement, remove: (*store.Tx).DeleteBudgetEcoSettlement,
+		visible:    func(p filing.Principal, row *store.BudgetEcoSettlement) bool { return ecoVisible(p, row.Parties) },
+		hiddenCode: "eco_settlement_not_found", hiddenTitle: "生态补偿结算不存在", hiddenDetail: "no settlement visible to this token",
+	}
+	feeBills = &budgetInput[store.BudgetFeeBill]{
+		write: filing.ActFeeBillRecord, deleted: "budget.fee_bill.delete", entity: "budget_fee_bill",
+		path: "/v1/budget/fee-bills/", key: "fee_bills",
+		insert: (*store.Tx).InsertBudgetFeeBill, idOf: func(row *store.BudgetFeeBill) int64 { return row.ID },
+		list: (*store.Tx).ListBudgetFeeBills, get: (*store.Tx).GetBudgetFeeBill, remove: (*store.Tx).DeleteBudgetFeeBill,
+		visible:    func(p filing.Principal, row *store.BudgetFeeBill) bool { return inScope(p, row.District) },
+		hiddenCode: "fee_bill_not_found", hiddenTitle: "收费清单不存在", hiddenDetail: "no fee bill visible to this token",
+	}
+)
+
+func (s *Server) listDamageCases(c echo.Context) error     { return damageCases.listRoute(s, c) }
+func (s *Server) getDamageCase(c echo.Context) error       { return damageCases.getRoute(s, c) }
+func (s *Server) deleteDamageCase(c echo.Context) error    { return damageCases.deleteRoute(s, c) }
+func (s *Server) listEcoSettlements(c echo.Context) error  { return ecoSettlements.listRoute(s, c) }
+func (s *Server) getEcoSettlement(c echo.Context) error    { return ecoSettlements.getRoute(s, c) }
+func (s *Server) deleteEcoSettlement(c echo.Context) error { return ecoSettlements.deleteRoute(s, c) }
+func (s *Server) listFeeBills(c echo.Context) error        { return feeBills.listRoute(s, c) }
+func (s *Server) getFeeBill(c echo.Context) error          { return feeBills.getRoute(s, c) }
+func (s *Server) deleteFeeBill(c echo.Context) error       { return feeBills.deleteRoute(s, c) }
+
+// create records a row with its audit entry in one transaction (see
+// Server.create); the answer shows view.
+func (b *budgetInput[T]) create(s *Server, c echo.Context, body []byte, row *T, view any) error {
 	return s.create(c, body, func(tx *store.Tx) (*createdResult, error) {
-		if err := tx.InsertBudgetFeeBill(row); err != nil {
+		if err := b.insert(tx, row); err != nil {
 			return nil, err
 		}
-		id := strconv.FormatInt(row.ID, 10)
-		if err := s.audit(tx, c, filing.ActFeeBillRecord, "budget_fee_bill", id, "", nil, row); err != nil {
+		id := strconv.FormatInt(b.idOf(row), 10)
+		if err := s.audit(tx, c, b.write, b.entity, id, "", nil, row); err != nil {
 			return nil, err
 		}
-		return &createdResult{location: "/v1/budget/fee-bills/" + id, body: row}, nil
+		return &createdResult{location: b.path + id, body: view}, nil
 	})
 }
 
-func (s *Server) listFeeBills(c echo.Context) error {
+// of loads a record the caller may see; one it may not see answers like
+// one that does not exist.
+func (b *budgetInput[T]) of(tx *store.Tx, p filing.Principal, id int64) (*T, error) {
+	row, err := b.get(tx, id)
+	if err == nil && !b.visible(p, row) {
+		err = apiError(calc.KindNotFound, b.hiddenCode, b.hiddenTitle, b.hiddenDetail)
+	}
+	return row, err
+}
+
+func (b *budgetInput[T]) listRoute(s *Server, c echo.Context) error {
 	p, err := allowed(c, filing.ActBudgetInputsRead)
 	if err != nil {
 		return err
@@ -460,18 +352,18 @@ func (s *Server) listFeeBills(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var list []*store.BudgetFeeBill
+	var list []*T
 	if err := s.view(c, func(tx *store.Tx) error {
 		var err error
-		list, err = tx.ListBudgetFeeBills(prefix, year)
+		list, err = b.list(tx, prefix, year)
 		return err
 	}); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"fee_bills": list})
+	return c.JSON(http.StatusOK, map[string]any{b.key: list})
 }
 
-func (s *Server) getFeeBill(c echo.Context) error {
+func (b *budgetInput[T]) getRoute(s *Server, c echo.Context) error {
 	p, err := allowed(c, filing.ActBudgetInputsRead)
 	if err != nil {
 		return err
@@ -480,10 +372,10 @@ func (s *Server) getFeeBill(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var row *store.BudgetFeeBill
+	var row *T
 	if err := s.view(c, func(tx *store.Tx) error {
 		var err error
-		row, err = feeBillOf(tx, p, id)
+		row, err = b.of(tx, p, id)
 		return err
 	}); err != nil {
 		return err
@@ -491,8 +383,10 @@ func (s *Server) getFeeBill(c echo.Context) error {
 	return c.JSON(http.StatusOK, row)
 }
 
-func (s *Server) deleteFeeBill(c echo.Context) error {
-	p, err := allowed(c, filing.ActFeeBillRecord)
+// deleteRoute deletes a record in one transaction, keeps it in the audit
+// log and answers 204.
+func (b *budgetInput[T]) deleteRoute(s *Server, c echo.Context) error {
+	p, err := allowed(c, b.write)
 	if err != nil {
 		return err
 	}
@@ -500,14 +394,17 @@ func (s *Server) deleteFeeBill(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.deleteRecord(c, func(tx *store.Tx) (any, error) {
-		row, err := feeBillOf(tx, p, id)
+	if err := s.store.InTx(c.Request().Context(), func(tx *store.Tx) error {
+		row, err := b.of(tx, p, id)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := tx.DeleteBudgetFeeBill(id); err != nil {
-			return nil, err
+		if err := b.remove(tx, id); err != nil {
+			return err
 		}
-		return row, s.audit(tx, c, "budget.fee_bill.delete", "budget_fee_bill", strconv.FormatInt(id, 10), "", row, nil)
-	})
+		return s.audit(tx, c, b.deleted, b.entity, strconv.FormatInt(id, 10), "", row, nil)
+	}); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -178,7 +179,8 @@ func TestBudgetEndToEnd(t *testing.T) {
 		if again.header.Get("Idempotent-Replayed") != "true" {
 			t.Errorf("replay: %v", again.header)
 		}
-		must(t, e.do("finance", "POST", "/v1/budget/eco-settlements", ecoSettlement("II"), nil), 201)
+		var es struct{ ID int64 }
+		must(t, e.do("finance", "POST", "/v1/budget/eco-settlements", ecoSettlement("II"), nil), 201).json(t, &es)
 		var fb struct {
 			ID     int64
 			Months []struct{ Amount string }
@@ -337,6 +339,27 @@ func TestBudgetEndToEnd(t *testing.T) {
 		must(t, e.do("admin", "GET", "/v1/audit?entity=budget_fee_bill", nil, nil), 200).json(t, &audit)
 		if len(audit.Entries) != 2 {
 			t.Errorf("audit of the fee bill: %+v", audit.Entries)
+		}
+
+		// The other two inputs are deleted the same way, each out of sight of
+		// a token bound elsewhere, each with its own audit actions.
+		must(t, e.do("finance_bj", "DELETE", fmt.Sprintf("/v1/budget/eco-settlements/%d", es.ID), nil, nil), 404)
+		must(t, e.do("env_officer", "DELETE", fmt.Sprintf("/v1/budget/damage-cases/%d", dc.ID), nil, nil), 204)
+		must(t, e.do("finance", "DELETE", fmt.Sprintf("/v1/budget/eco-settlements/%d", es.ID), nil, nil), 204)
+		must(t, e.do("finance", "GET", fmt.Sprintf("/v1/budget/eco-settlements/%d", es.ID), nil, nil), 404)
+		for _, entity := range []string{"budget_damage_case", "budget_eco_settlement", "budget_fee_bill"} {
+			var audit struct{ Entries []struct{ Action string } }
+			must(t, e.do("admin", "GET", "/v1/audit?entity="+entity, nil, nil), 200).json(t, &audit)
+			kind := strings.TrimPrefix(entity, "budget_")
+			var actions []string
+			for _, a := range audit.Entries {
+				actions = append(actions, a.Action)
+			}
+			slices.Sort(actions)
+			want := []string{"budget." + kind + ".delete", "budget." + kind + ".record"}
+			if !slices.Equal(actions, want) {
+				t.Errorf("audit of %s: %v, want %v", entity, actions, want)
+			}
 		}
 	})
 }
