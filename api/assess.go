@@ -4,6 +4,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,7 +17,8 @@ func readBody(c echo.Context, limit int64, want string) ([]byte, error) {
 	if want == "" {
 		want = "application/json"
 	}
-	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
+	// The exact type needs no parsing (ParseMediaType builds a map).
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" && ct != want {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != want {
 			return nil, apiError(kindMediaType, "unsupported_media_type", "不支持的内容类型", "send "+want,
@@ -27,7 +29,11 @@ func readBody(c echo.Context, limit int64, want string) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, errTooLarge
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var buf []byte
+	if r.ContentLength >= 0 {
+		buf = make([]byte, 0, r.ContentLength+1) // room to see the end without growing
+	}
+	body, err := readAll(io.LimitReader(r.Body, limit+1), buf)
 	if err != nil {
 		return nil, apiError(calc.KindInvalid, "unreadable_body", "请求体读取失败", err.Error())
 	}
@@ -35,6 +41,35 @@ func readBody(c echo.Context, limit int64, want string) ([]byte, error) {
 		return nil, errTooLarge
 	}
 	return body, nil
+}
+
+// readAll is io.ReadAll into buf, grown only when it is full.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// writeJSON writes a JSON document as c.JSONBlob does, with its
+// Content-Length: net/http otherwise sends a body larger than its buffer
+// (a result with its trace, 7 KB for one pollutant) in chunked encoding.
+func writeJSON(c echo.Context, code int, b []byte) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
+	c.Response().WriteHeader(code)
+	_, err := c.Response().Write(b)
+	return err
 }
 
 // assess is the public calculator: the contract's request in, its result
@@ -48,7 +83,7 @@ func (s *Server) assess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusOK, out)
+	return writeJSON(c, http.StatusOK, out)
 }
 
 // assessContract is the calculator's code path: a request in the

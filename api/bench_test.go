@@ -7,12 +7,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/store/storetest"
 )
 
@@ -94,5 +97,101 @@ func BenchmarkAssessment(b *testing.B) {
 			r.Header.Set("Content-Type", "application/json")
 			return r
 		})
+	}
+}
+
+// BenchmarkAssessmentParts splits POST /v1/tax/assessments: the engine's
+// own parts (calc.DecodeRequest, Engine.Assess, Result.MarshalJSON) run
+// directly, the whole route through every middleware, and the constant
+// route, in one loop. route − engine is what the service adds to the
+// calculation (body reading, middleware, writing); const is the same
+// middleware around a constant document.
+func BenchmarkAssessmentParts(b *testing.B) {
+	for _, name := range []string{"assessment-small.json", "assessment.json"} {
+		b.Run(name, func(b *testing.B) {
+			body, err := os.ReadFile("testdata/" + name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s := benchServer(b)
+			eng := loadTables(b).Engine
+			assess := func() *http.Request {
+				r := httptest.NewRequest("POST", "/v1/tax/assessments", bytes.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				return r
+			}
+			constant := func() *http.Request { return httptest.NewRequest("GET", "/v1/meta", nil) }
+			serve(b, s, assess)
+			var tDecode, tAssess, tMarshal, tRoute, tConst time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				req, err := calc.DecodeRequest(body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				res, err := eng.Assess(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				t2 := time.Now()
+				if _, err := res.MarshalJSON(); err != nil {
+					b.Fatal(err)
+				}
+				t3 := time.Now()
+				serve(b, s, assess)
+				t4 := time.Now()
+				serve(b, s, constant)
+				tConst += time.Since(t4)
+				tDecode, tAssess, tMarshal, tRoute = tDecode+t1.Sub(t0), tAssess+t2.Sub(t1), tMarshal+t3.Sub(t2), tRoute+t4.Sub(t3)
+			}
+			n := float64(b.N)
+			engine := tDecode + tAssess + tMarshal
+			b.ReportMetric(float64(tDecode.Nanoseconds())/n, "decode-ns")
+			b.ReportMetric(float64(tAssess.Nanoseconds())/n, "assess-ns")
+			b.ReportMetric(float64(tMarshal.Nanoseconds())/n, "marshal-ns")
+			b.ReportMetric(float64(tRoute.Nanoseconds())/n, "route-ns")
+			b.ReportMetric(float64((tRoute-engine).Nanoseconds())/n, "service-ns")
+			b.ReportMetric(float64(tConst.Nanoseconds())/n, "const-ns")
+			b.ReportMetric(float64(tConst)/float64(tRoute), "route/const-throughput")
+		})
+	}
+}
+
+// TestAssessmentResponse: the calculator's answer carries its
+// Content-Length and the bytes JSONBlob wrote before; a body sent without
+// a length or in pieces is read whole.
+func TestAssessmentResponse(t *testing.T) {
+	d := loadTables(t)
+	d.Store, d.Log, d.Config = storetest.OpenSQLite(t), slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf}
+	s := api.New(d)
+	body, err := os.ReadFile("testdata/assessment.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := calc.DecodeRequest(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Engine.Assess(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := res.MarshalJSON()
+	for name, r := range map[string]io.Reader{"bytes": bytes.NewReader(body), "pieces": io.MultiReader(bytes.NewReader(body[:10]), iotest.OneByteReader(bytes.NewReader(body[10:])))} {
+		hr := httptest.NewRequest("POST", "/v1/tax/assessments", r)
+		if name == "pieces" {
+			hr.ContentLength = -1
+		}
+		hr.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, hr)
+		if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), want) {
+			t.Errorf("%s: status %d, body %.200s", name, w.Code, w.Body.Bytes())
+		}
+		if got := w.Header().Get("Content-Length"); got != strconv.Itoa(len(want)) || w.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("%s: Content-Length %q (body %d bytes), Content-Type %q", name, got, len(want), w.Header().Get("Content-Type"))
+		}
 	}
 }
