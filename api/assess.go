@@ -29,10 +29,11 @@ func readBody(c echo.Context, limit int64, want string) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, errTooLarge
 	}
-	var buf []byte
+	n := int64(512) // as io.ReadAll starts
 	if r.ContentLength >= 0 {
-		buf = make([]byte, 0, r.ContentLength+1) // room to see the end without growing
+		n = r.ContentLength + 1 // room to see the end without growing
 	}
+	buf := make([]byte, 0, n)
 	body, err := readAll(io.LimitReader(r.Body, limit+1), buf)
 	if err != nil {
 		return nil, apiError(calc.KindInvalid, "unreadable_body", "请求体读取失败", err.Error())
