@@ -41,19 +41,6 @@ func outsideScope(p filing.Principal, path, code string) error {
 		calc.FieldError{Path: path, Code: "outside_region", Message: "outside the token's region " + p.Region})
 }
 
-// body reads a non-empty JSON body.
-func (s *Server) jsonBody(c echo.Context) ([]byte, error) {
-	body, err := readBody(c, s.cfg.BodyLimit, "")
-	if err != nil {
-		return nil, err
-	}
-	if len(body) == 0 {
-		return nil, apiError(calc.KindInvalid, "invalid_json", "JSON 格式错误", "empty body",
-			calc.FieldError{Path: "$", Code: "invalid_json", Message: "the body is empty"})
-	}
-	return body, nil
-}
-
 // --- the budget report ---
 
 // budgetReport computes a region's budget for a year with its scenarios:

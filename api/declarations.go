@@ -61,9 +61,9 @@ func loadSet(tx *store.Tx, p filing.Principal, code, period string) (*filingSet,
 	if err != nil {
 		return nil, err
 	}
-	per, err := filing.ParsePeriod(period)
+	per, err := parsePeriod(period)
 	if err != nil {
-		return nil, calc.Invalid([]calc.FieldError{{Path: "period", Code: "invalid_value", Message: err.Error()}})
+		return nil, err
 	}
 	list, err := tx.ListSources(code)
 	if err != nil {
@@ -413,33 +413,13 @@ func (s *Server) correct(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		latest, err := tx.LatestRevision(old.CreditCode, old.Period)
-		if err != nil {
-			return nil, err
-		}
-		if err := old.CanCorrect(latest); err != nil {
-			return nil, err
-		}
-		figs := in.Figures
-		if figs == nil {
-			if figs, err = tx.Figures(old.ID); err != nil {
-				return nil, err
+		d, figs, err := fileCorrection(tx, p, old, func() ([]filing.Figure, error) {
+			if in.Figures != nil {
+				return in.Figures, nil
 			}
-		}
-		set, err := loadSet(tx, p, old.CreditCode, old.Period)
+			return tx.Figures(old.ID)
+		})
 		if err != nil {
-			return nil, err
-		}
-		if err := invalid(filing.CheckFigures(set.period, set.sources, figs)); err != nil {
-			return nil, err
-		}
-		oldID := old.ID
-		d := &filing.Declaration{CreditCode: old.CreditCode, Period: old.Period, Revision: latest + 1, ReplacesID: &oldID,
-			Deadline: old.Deadline, PreviousTax: old.TotalTax}
-		if err := tx.InsertDeclaration(d); err != nil {
-			return nil, conflictAsRace(err)
-		}
-		if err := tx.PutFigures(d.ID, figs); err != nil {
 			return nil, err
 		}
 		if err := s.audit(tx, c, filing.ActDeclarationFile, "declaration", strconv.FormatInt(d.ID, 10), d.CreditCode, nil, auditView(d, figs)); err != nil {
@@ -451,6 +431,41 @@ func (s *Server) correct(c echo.Context) error {
 		}
 		return &createdResult{location: "/v1/declarations/" + strconv.FormatInt(d.ID, 10), body: v, version: d.Version}, nil
 	})
+}
+
+// fileCorrection stores a correction (更正申报) of old, once the latest
+// revision allows one: a new draft revision after the latest, pointing at
+// old, keeping its deadline and its tax as the previous tax, with the
+// figures figsOf gives (checked against the sources).
+func fileCorrection(tx *store.Tx, p filing.Principal, old *filing.Declaration, figsOf func() ([]filing.Figure, error)) (*filing.Declaration, []filing.Figure, error) {
+	latest, err := tx.LatestRevision(old.CreditCode, old.Period)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := old.CanCorrect(latest); err != nil {
+		return nil, nil, err
+	}
+	figs, err := figsOf()
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := loadSet(tx, p, old.CreditCode, old.Period)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := invalid(filing.CheckFigures(set.period, set.sources, figs)); err != nil {
+		return nil, nil, err
+	}
+	oldID := old.ID
+	d := &filing.Declaration{CreditCode: old.CreditCode, Period: old.Period, Revision: latest + 1, ReplacesID: &oldID,
+		Deadline: old.Deadline, PreviousTax: old.TotalTax}
+	if err := tx.InsertDeclaration(d); err != nil {
+		return nil, nil, conflictAsRace(err)
+	}
+	if err := tx.PutFigures(d.ID, figs); err != nil {
+		return nil, nil, err
+	}
+	return d, figs, nil
 }
 
 // accept (受理) locks the latest submitted revision.

@@ -123,9 +123,9 @@ func (s *Server) exportIn(tx *store.Tx, p filing.Principal, requestID string, in
 	if err := mayMove(p, in.Direction, true); err != nil {
 		return nil, err
 	}
-	per, err := filing.ParsePeriod(in.Period)
+	per, err := parsePeriod(in.Period)
 	if err != nil {
-		return nil, calc.Invalid([]calc.FieldError{{Path: "period", Code: "invalid_value", Message: err.Error()}})
+		return nil, err
 	}
 	if in.Format == "" {
 		in.Format = exchange.JSONL

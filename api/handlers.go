@@ -49,8 +49,18 @@ func pathID(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
-// decodeBody reads and strictly decodes a JSON body.
-func (s *Server) decodeBody(c echo.Context, dst any) ([]byte, error) {
+// parsePeriod reads a period (税款所属期) given as "period", in a body or
+// the query.
+func parsePeriod(text string) (filing.Period, error) {
+	per, err := filing.ParsePeriod(text)
+	if err != nil {
+		return per, calc.Invalid([]calc.FieldError{{Path: "period", Code: "invalid_value", Message: err.Error()}})
+	}
+	return per, nil
+}
+
+// jsonBody reads a non-empty JSON body.
+func (s *Server) jsonBody(c echo.Context) ([]byte, error) {
 	body, err := readBody(c, s.cfg.BodyLimit, "")
 	if err != nil {
 		return nil, err
@@ -58,6 +68,15 @@ func (s *Server) decodeBody(c echo.Context, dst any) ([]byte, error) {
 	if len(body) == 0 {
 		return nil, apiError(calc.KindInvalid, "invalid_json", "JSON 格式错误", "empty body",
 			calc.FieldError{Path: "$", Code: "invalid_json", Message: "the body is empty"})
+	}
+	return body, nil
+}
+
+// decodeBody reads and strictly decodes a JSON body.
+func (s *Server) decodeBody(c echo.Context, dst any) ([]byte, error) {
+	body, err := s.jsonBody(c)
+	if err != nil {
+		return nil, err
 	}
 	if e := decodeJSON(body, dst); e != nil {
 		return nil, e

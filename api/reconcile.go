@@ -85,9 +85,9 @@ func (s *Server) createRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	per, err := filing.ParsePeriod(in.Period)
+	per, err := parsePeriod(in.Period)
 	if err != nil {
-		return calc.Invalid([]calc.FieldError{{Path: "period", Code: "invalid_value", Message: err.Error()}})
+		return err
 	}
 	if in.CreditCode != "" {
 		if msg := filing.CheckCreditCode(in.CreditCode); msg != "" {
@@ -145,8 +145,8 @@ func (s *Server) listRuns(c echo.Context) error {
 	}
 	f := store.RunFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code")}
 	if f.Period != "" {
-		if _, err := filing.ParsePeriod(f.Period); err != nil {
-			return calc.Invalid([]calc.FieldError{{Path: "period", Code: "invalid_value", Message: err.Error()}})
+		if _, err := parsePeriod(f.Period); err != nil {
+			return err
 		}
 	}
 	if _, f.RegionPrefix, err = officerRegion(p, c.QueryParam("region")); err != nil {
@@ -193,9 +193,9 @@ func (s *Server) listResults(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	per, err := filing.ParsePeriod(c.QueryParam("period"))
+	per, err := parsePeriod(c.QueryParam("period"))
 	if err != nil {
-		return calc.Invalid([]calc.FieldError{{Path: "period", Code: "invalid_value", Message: err.Error()}})
+		return err
 	}
 	f := store.ResultFilter{Period: per.Text, CreditCode: c.QueryParam("credit_code")}
 	if _, f.RegionPrefix, err = officerRegion(p, c.QueryParam("region")); err != nil {
@@ -225,9 +225,9 @@ func (s *Server) listFlags(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	per, err := filing.ParsePeriod(c.QueryParam("period"))
+	per, err := parsePeriod(c.QueryParam("period"))
 	if err != nil {
-		return calc.Invalid([]calc.FieldError{{Path: "period", Code: "invalid_value", Message: err.Error()}})
+		return err
 	}
 	f := store.FlagFilter{Period: per.Text, CreditCode: c.QueryParam("credit_code"), Code: c.QueryParam("code")}
 	if f.Code != "" {
@@ -256,9 +256,9 @@ func (s *Server) taxpayerReconciliation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	per, err := filing.ParsePeriod(c.QueryParam("period"))
+	per, err := parsePeriod(c.QueryParam("period"))
 	if err != nil {
-		return calc.Invalid([]calc.FieldError{{Path: "period", Code: "invalid_value", Message: err.Error()}})
+		return err
 	}
 	code := c.Param("code")
 	var out struct {

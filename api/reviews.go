@@ -574,32 +574,14 @@ func (s *Server) correctFromReview(tx *store.Tx, c echo.Context, r *exchange.Rev
 	if old == nil {
 		return nil, apiError(calc.KindConflict, "no_declaration", "该期尚无申报", "nothing is filed for "+r.Period+"; the corrected figures cannot become a correction (核定 is outside this service)")
 	}
-	latest, err := tx.LatestRevision(r.CreditCode, r.Period)
+	d, figs, err := fileCorrection(tx, p, old, func() ([]filing.Figure, error) {
+		figs, err := tx.Figures(old.ID)
+		if err != nil {
+			return nil, err
+		}
+		return r.Corrections.Apply(figs), nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := old.CanCorrect(latest); err != nil {
-		return nil, err
-	}
-	figs, err := tx.Figures(old.ID)
-	if err != nil {
-		return nil, err
-	}
-	figs = r.Corrections.Apply(figs)
-	set, err := loadSet(tx, p, r.CreditCode, r.Period)
-	if err != nil {
-		return nil, err
-	}
-	if err := invalid(filing.CheckFigures(set.period, set.sources, figs)); err != nil {
-		return nil, err
-	}
-	oldID := old.ID
-	d := &filing.Declaration{CreditCode: old.CreditCode, Period: old.Period, Revision: latest + 1, ReplacesID: &oldID,
-		Deadline: old.Deadline, PreviousTax: old.TotalTax}
-	if err := tx.InsertDeclaration(d); err != nil {
-		return nil, conflictAsRace(err)
-	}
-	if err := tx.PutFigures(d.ID, figs); err != nil {
 		return nil, err
 	}
 	res, out, _, err := s.assessDeclaration(tx, p, d)
