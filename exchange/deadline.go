@@ -30,14 +30,12 @@ type ReviewParams struct {
 	Rules []Rule
 }
 
+// ParamKey is the rule's key (for param.InForce).
+func (r Rule) ParamKey() string { return r.Key }
+
 // At finds the rule for key in force on day d.
 func (p *ReviewParams) At(key string, d param.Date) (Rule, error) {
-	for _, r := range p.Rules {
-		if r.Key == key && r.Range.Contains(d) {
-			return r, nil
-		}
-	}
-	return Rule{}, fmt.Errorf("no review parameter %s in force on %s", key, d)
+	return param.InForce(p.Rules, "review parameter", key, d)
 }
 
 // Warning is something a reader must know that is not an error.
