@@ -213,7 +213,7 @@ func (tx *Tx) finishRun(run *Run, results []*reconcile.Result) error {
 	}
 	err := tx.insertMany("reconcile_results", tx.q.InsertResult, resultCols, func(emit func([]any) error) error {
 		for _, r := range results {
-			det, err := json.Marshal(resultDetail{Intensities: nonNil(r.Intensities), OutputUnit: r.OutputUnit, Warnings: nonNilS(r.Warnings)})
+			det, err := resultDetailJSON(r)
 			if err != nil {
 				return err
 			}
@@ -290,7 +290,39 @@ func (r *itemRows) decimal(d decimal.NullDecimal) any {
 	return string(r.buf[start:])
 }
 
-// resultDetail is what a stored result keeps beside its columns.
+// resultDetailJSON is json.Marshal of the result's resultDetail, the
+// intensities written by their own MarshalJSON without encoding/json
+// checking each again (TestResultDetailJSON).
+func resultDetailJSON(r *reconcile.Result) ([]byte, error) {
+	b := make([]byte, 0, 64+160*len(r.Intensities))
+	b = append(b, `{"intensities":[`...)
+	for i := range r.Intensities {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		in, err := r.Intensities[i].MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, in...)
+	}
+	unit, err := json.Marshal(r.OutputUnit)
+	if err != nil {
+		return nil, err
+	}
+	warns, err := json.Marshal(nonNilS(r.Warnings))
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `],"output_unit":`...)
+	b = append(b, unit...)
+	b = append(b, `,"warnings":`...)
+	b = append(b, warns...)
+	return append(b, '}'), nil
+}
+
+// resultDetail is what a stored result keeps beside its columns (the
+// shape resultDetailJSON writes).
 type resultDetail struct {
 	Intensities []reconcile.Intensity `json:"intensities"`
 	OutputUnit  string                `json:"output_unit"`
