@@ -50,26 +50,25 @@ func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
 // committed when it starts, as the queries of one READ COMMITTED
 // transaction do.
 func (db *DB) reconcileInputs(ctx context.Context, sc Scope) ([]*reconcile.Input, error) {
-	var l *inputLoader
-	if err := db.InTx(ctx, func(tx *Tx) error {
-		var err error
-		l, err = tx.loadScope(sc)
-		return err
-	}); err != nil {
+	side := func(loads []func(tx *Tx) error) error {
+		errs := make([]error, len(loads))
+		var wg sync.WaitGroup
+		for i, load := range loads {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.InTx(ctx, func(tx *Tx) error { return load(tx) })
+			}()
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
+	var sr scopeRows
+	if err := side(sr.loads(sc)); err != nil {
 		return nil, err
 	}
-	loads := l.rows()
-	errs := make([]error, len(loads))
-	var wg sync.WaitGroup
-	for i, load := range loads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = db.InTx(ctx, func(tx *Tx) error { return load(tx) })
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	l := sr.loader(sc)
+	if err := side(l.rows()); err != nil {
 		return nil, err
 	}
 	return l.ins, nil
@@ -90,24 +89,48 @@ type inputLoader struct {
 // loadScope reads the taxpayers, the revisions to read and the device
 // mappings (small queries).
 func (tx *Tx) loadScope(sc Scope) (*inputLoader, error) {
+	var sr scopeRows
+	for _, load := range sr.loads(sc) {
+		if err := load(tx); err != nil {
+			return nil, err
+		}
+	}
+	return sr.loader(sc), nil
+}
+
+// scopeRows are the rows of the small queries.
+type scopeRows struct {
+	tps   []filing.Taxpayer
+	decls []declRow
+	devs  []reconcile.Device
+}
+
+// loads are the small queries; they fill separate fields, so they may run
+// at the same time.
+func (sr *scopeRows) loads(sc Scope) []func(tx *Tx) error {
 	rp, cc := sc.RegionPrefix, sc.CreditCode
-	l := &inputLoader{sc: sc, rp: rp, cc: cc, ly: lastYear(sc.Period)}
-	var tps []filing.Taxpayer
-	if err := tx.sel(&tps, tx.q.RcTaxpayers, rp, cc, cc); err != nil {
-		return nil, err
+	start, end := filing.DateOf(sc.Period.Start()), filing.DateOf(sc.Period.End())
+	return []func(tx *Tx) error{
+		func(tx *Tx) error { return tx.sel(&sr.tps, tx.q.RcTaxpayers, rp, cc, cc) },
+		func(tx *Tx) error {
+			return tx.sel(&sr.decls, tx.q.RcDeclarations, rp, cc, cc, sc.Period.Text, lastYear(sc.Period))
+		},
+		func(tx *Tx) error { return tx.sel(&sr.devs, tx.q.RcDevices, rp, cc, cc, end, start) },
 	}
-	l.ins = make([]*reconcile.Input, len(tps))
-	l.by = make(map[string]*reconcile.Input, len(tps))
-	for i := range tps {
-		l.ins[i] = &reconcile.Input{Taxpayer: &tps[i], Period: sc.Period, Deadline: sc.Deadline, AsOf: sc.AsOf}
-		l.by[tps[i].CreditCode] = l.ins[i]
+}
+
+// loader sorts the small queries' rows into inputs, one per taxpayer, and
+// the maps the large queries' rows are sorted by.
+func (sr *scopeRows) loader(sc Scope) *inputLoader {
+	l := &inputLoader{sc: sc, rp: sc.RegionPrefix, cc: sc.CreditCode, ly: lastYear(sc.Period)}
+	l.ins = make([]*reconcile.Input, len(sr.tps))
+	l.by = make(map[string]*reconcile.Input, len(sr.tps))
+	for i := range sr.tps {
+		l.ins[i] = &reconcile.Input{Taxpayer: &sr.tps[i], Period: sc.Period, Deadline: sc.Deadline, AsOf: sc.AsOf}
+		l.by[sr.tps[i].CreditCode] = l.ins[i]
 	}
-	var decls []declRow
-	if err := tx.sel(&decls, tx.q.RcDeclarations, rp, cc, cc, sc.Period.Text, l.ly); err != nil {
-		return nil, err
-	}
-	l.byDecl = make(map[int64]*reconcile.Declared, len(decls))
-	for _, d := range decls {
+	l.byDecl = make(map[int64]*reconcile.Declared, len(sr.decls))
+	for _, d := range sr.decls {
 		in := l.by[d.CreditCode]
 		if in == nil {
 			continue
@@ -120,13 +143,8 @@ func (tx *Tx) loadScope(sc Scope) (*inputLoader, error) {
 		}
 		l.byDecl[d.ID] = x
 	}
-	start, end := filing.DateOf(sc.Period.Start()), filing.DateOf(sc.Period.End())
-	var devs []reconcile.Device
-	if err := tx.sel(&devs, tx.q.RcDevices, rp, cc, cc, end, start); err != nil {
-		return nil, err
-	}
-	l.devOwner = make(map[int64]*reconcile.Input, len(devs))
-	for _, d := range devs {
+	l.devOwner = make(map[int64]*reconcile.Input, len(sr.devs))
+	for _, d := range sr.devs {
 		if in := l.by[d.CreditCode]; in != nil {
 			in.Devices = append(in.Devices, d)
 			l.devOwner[d.ID] = in
@@ -134,7 +152,7 @@ func (tx *Tx) loadScope(sc Scope) (*inputLoader, error) {
 	}
 	months := sc.Period.Months()
 	l.monthFrom, l.monthTo = months[0], months[len(months)-1]
-	return l, nil
+	return l
 }
 
 // sortInMemory runs load with room to sort its rows in memory rather
