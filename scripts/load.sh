@@ -60,12 +60,14 @@ run() { # name threads connections script path
   echo "$1 t=$2 c=$3 ${out#RESULT }"
 }
 
-echo "request: $request, duration $duration, $(nproc) cores"
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "request: $request, duration $duration, $(nproc) cores, load average $(loadavg)"
 c1=$(run constant 1 1 "$work/get.lua" /v1/meta)
 a1=$(run assessment 1 1 "$work/post.lua" /v1/tax/assessments)
 c8=$(run constant 2 8 "$work/get.lua" /v1/meta)
 a8=$(run assessment 2 8 "$work/post.lua" /v1/tax/assessments)
 printf '%s\n' "$c1" "$a1" "$c8" "$a8"
+echo "load average after: $(loadavg) (the machine's other work shares the cores with wrk and the server)"
 rps() { sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$1"; }
 python3 - "$(rps "$c1")" "$(rps "$a1")" "$(rps "$c8")" "$(rps "$a8")" <<'PY'
 import sys
