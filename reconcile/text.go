@@ -4,57 +4,20 @@ import (
 	"strconv"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // A run writes hundreds of thousands of decimals (item details, peer
-// intensities, the stored rows); shopspring's String copies the
-// coefficient and prints it through big.Int.Text, several allocations a
-// number. AppendDecimal prints the same text straight into a buffer.
-
-// AppendDecimal appends d.String(): the coefficient's digits with the
-// point placed by the exponent, trailing zeros of the fraction dropped, 0
-// for zero. Coefficients beyond 18 digits and positive exponents go
-// through shopspring.
-func AppendDecimal(b []byte, d decimal.Decimal) []byte {
-	exp := d.Exponent()
-	if exp < -18 || exp > 0 || d.NumDigits() > 18 {
-		return append(b, d.String()...)
-	}
-	c := d.CoefficientInt64()
-	for exp < 0 && c%10 == 0 && c != 0 {
-		c /= 10
-		exp++
-	}
-	if c == 0 {
-		return append(b, '0')
-	}
-	if c < 0 {
-		b = append(b, '-')
-		c = -c
-	}
-	var buf [20]byte
-	digits := strconv.AppendInt(buf[:0], c, 10)
-	frac := int(-exp)
-	if len(digits) <= frac {
-		b = append(b, '0', '.')
-		for i := len(digits); i < frac; i++ {
-			b = append(b, '0')
-		}
-		return append(b, digits...)
-	}
-	b = append(b, digits[:len(digits)-frac]...)
-	if frac > 0 {
-		b = append(b, '.')
-		b = append(b, digits[len(digits)-frac:]...)
-	}
-	return b
-}
+// intensities, the stored rows): they are printed with param.AppendDecimal,
+// which writes what shopspring's String writes without its big.Int
+// formatting.
 
 // appendJSONDecimal appends d as decimal.Decimal.MarshalJSON writes it:
 // its String() in quotes.
 func appendJSONDecimal(b []byte, d decimal.Decimal) []byte {
 	b = append(b, '"')
-	b = AppendDecimal(b, d)
+	b = param.AppendDecimal(b, d, -1)
 	return append(b, '"')
 }
 

@@ -9,24 +9,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestAppendDecimal: AppendDecimal writes what String() writes, on any
-// decimal.
-func TestAppendDecimal(t *testing.T) {
-	for _, s := range []string{"0", "0.000", "-0.0", "1", "100", "100.00", "0.05", "-0.05", "123.4500", "999999999999999999",
-		"-999999999999999999.5", "1e3", "1.5e-20", "123456789012345678901234567890.12", "0.000000000000000001"} {
-		d := decimal.RequireFromString(s)
-		if got := string(AppendDecimal(nil, d)); got != d.String() {
-			t.Errorf("%s: %s, want %s", s, got, d.String())
-		}
-	}
-	rapid.Check(t, func(t *rapid.T) {
-		d := genAnyDecimal(t, "d")
-		if got := string(AppendDecimal([]byte("x"), d)); got != "x"+d.String() {
-			t.Fatalf("%s (coefficient %s, exp %d): %s", d, d.Coefficient(), d.Exponent(), got)
-		}
-	})
-}
-
 func genText(t *rapid.T, label string) string {
 	return rapid.SampledFrom([]string{"MN0001", "a21026", "二氧化硫 note", "<&>", "q\"\\", "\u2028", "\xff", "", "t"}).Draw(t, label)
 }

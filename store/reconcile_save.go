@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/reconcile"
 )
@@ -286,7 +287,7 @@ func (r *itemRows) decimal(d decimal.NullDecimal) any {
 		return nil
 	}
 	start := len(r.buf)
-	r.buf = reconcile.AppendDecimal(r.buf, d.Decimal)
+	r.buf = param.AppendDecimal(r.buf, d.Decimal, -1)
 	return string(r.buf[start:])
 }
 

@@ -41,3 +41,19 @@ func TestResultDetailJSON(t *testing.T) {
 		}
 	})
 }
+
+// TestItemRowDecimals: an item row's decimals are what
+// decimal.NullDecimal.Value gives the driver.
+func TestItemRowDecimals(t *testing.T) {
+	rows := newItemRows(1)
+	rapid.Check(t, func(t *rapid.T) {
+		var d decimal.NullDecimal
+		if rapid.IntRange(0, 4).Draw(t, "valid") > 0 {
+			d = decimal.NullDecimal{Decimal: decimal.New(rapid.Int64().Draw(t, "c"), int32(rapid.IntRange(-20, 5).Draw(t, "e"))), Valid: true}
+		}
+		want, _ := d.Value()
+		if got := rows.decimal(d); got != want {
+			t.Fatalf("%v: %v, want %v", d, got, want)
+		}
+	})
+}
