@@ -3,7 +3,6 @@ package filing
 import (
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -66,8 +65,8 @@ func directRequest(doc *reqDoc) *calc.Request {
 		return nil
 	}
 	if p := jsonText(doc.Period); p != "" {
-		per, ok := parsePeriod(p)
-		if !ok {
+		per, msg := calc.ParsePeriod(p)
+		if msg != "" {
 			return nil
 		}
 		req.Period = per
@@ -275,26 +274,6 @@ func (d *directReader) parseMonth(s string) calc.Month {
 	}
 	d.monthText, d.month = s, calc.Month(y*100+m)
 	return d.month
-}
-
-// periodMemo keeps the last period calc.ParsePeriod read: a run asks for
-// the same one for every taxpayer, and ParsePeriod formats its error
-// message even when there is none.
-var periodMemo atomic.Pointer[periodRead]
-
-type periodRead struct {
-	text string
-	per  calc.Period
-	ok   bool
-}
-
-func parsePeriod(text string) (calc.Period, bool) {
-	if m := periodMemo.Load(); m != nil && m.text == text {
-		return m.per, m.ok
-	}
-	per, msg := calc.ParsePeriod(text)
-	periodMemo.Store(&periodRead{text, per, msg == ""})
-	return per, msg == ""
 }
 
 // amount is what calc.ParseAmount reads from the text json.Marshal writes
