@@ -30,6 +30,8 @@ type reconcileQueries struct {
 	InsertItem     string `query:"insert-item"`
 	InsertFlag     string `query:"insert-flag"`
 	SetCurrent     string `query:"set-current"`
+	SetRunCounts   string `query:"set-run-counts"`
+	SortInMemory   string `query:"sort-in-memory"`
 	GetRun         string `query:"get-run"`
 	ListRuns       string `query:"list-runs"`
 	CurrentResults string `query:"current-results"`

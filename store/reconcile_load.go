@@ -159,7 +159,7 @@ func (sr *scopeRows) loader(sc Scope) *inputLoader {
 // than in temporary files (PostgreSQL; for the transaction only).
 func (tx *Tx) sortInMemory(load func() error) error {
 	if tx.postgres() {
-		if _, err := tx.exec(`SET LOCAL work_mem = '64MB'`); err != nil {
+		if _, err := tx.exec(tx.q.SortInMemory); err != nil {
 			return err
 		}
 	}

@@ -243,7 +243,7 @@ func (tx *Tx) finishRun(run *Run, results []*reconcile.Result) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.exec(tx.x.Rebind(`UPDATE reconcile_runs SET items = ?, flags = ? WHERE id = ?`), run.Items, run.Flags, run.ID); err != nil {
+	if _, err := tx.exec(tx.q.SetRunCounts, run.Items, run.Flags, run.ID); err != nil {
 		return err
 	}
 	_, err = tx.exec(tx.q.SetCurrent, run.ID)

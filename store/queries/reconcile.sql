@@ -94,6 +94,16 @@ INSERT INTO reconcile_flags (run_id, credit_code, period, month, outlet_no, sour
     threshold, observed, rule, message, raised_on)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
+-- name: set-run-counts
+-- A run's items are written while later taxpayers are still reconciled;
+-- its counts are set once the last one is stored.
+UPDATE reconcile_runs SET items = ?, flags = ? WHERE id = ?;
+
+-- name: sort-in-memory
+-- PostgreSQL only: room for the load's sorts in memory, for the
+-- transaction only.
+SET LOCAL work_mem = '64MB';
+
 -- name: set-current
 -- The run's results become the standing ones for their taxpayers and period.
 INSERT INTO reconcile_current (credit_code, period, run_id)
