@@ -59,14 +59,12 @@ type Params struct {
 // Keys lists every key a complete parameter set has.
 var Keys = []string{KeyTolerance, KeyYoYDrop, KeyPeerRatio, KeyPeerMin, KeyMinCompleteness, KeyPlaces, KeyCouKg}
 
+// ParamKey names the rule for param.InForce.
+func (r Rule) ParamKey() string { return r.Key }
+
 // At finds the rule for key in force on day d.
 func (p *Params) At(key string, d param.Date) (Rule, error) {
-	for _, r := range p.Rules {
-		if r.Key == key && r.Range.Contains(d) {
-			return r, nil
-		}
-	}
-	return Rule{}, fmt.Errorf("no reconciliation parameter %s in force on %s", key, d)
+	return param.InForce(p.Rules, "reconciliation parameter", key, d)
 }
 
 // Set is the parameters in force on one day, looked up once.
