@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/ecotax/ecotax/calc"
-	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
+	"github.com/ecotax/ecotax/internal/jsontest"
 )
 
 // BenchmarkDecode compares DecodeRequest with encoding/json decoding the

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecotax/ecotax/calc"
-	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
+	"github.com/ecotax/ecotax/internal/jsontest"
 )
 
 // Each bad request must be rejected with a clear error at the right path.

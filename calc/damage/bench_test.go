@@ -3,7 +3,7 @@ package damage_test
 import (
 	"testing"
 
-	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
+	"github.com/ecotax/ecotax/internal/jsontest"
 )
 
 // benchRequest is Guiding Case 130 plus the five other heads of claim.

@@ -8,8 +8,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc/damage"
-	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/internal/jsontest"
 )
 
 // goldenExpect is the expect of a file of testdata/damage (see its README.md).

@@ -10,8 +10,8 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/damage"
-	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 	"github.com/ecotax/ecotax/calc/param"
+	"github.com/ecotax/ecotax/internal/jsontest"
 )
 
 var claimDate = param.NewDate(2020, 6, 1)

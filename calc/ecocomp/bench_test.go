@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/ecotax/ecotax/calc/ecocomp"
-	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
+	"github.com/ecotax/ecotax/internal/jsontest"
 )
 
 // benchBasin is a year of the Chongqing scheme at full size: 33 districts

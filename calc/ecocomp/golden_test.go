@@ -7,8 +7,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc/ecocomp"
-	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
 	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/internal/jsontest"
 )
 
 // goldenExpect is the expect of a file of testdata/ecocomp (see its README.md).

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/ecocomp"
-	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
+	"github.com/ecotax/ecotax/internal/jsontest"
 )
 
 var parties = []string{"甲区", "乙区", "丙区", "丁县", "市级财政"}

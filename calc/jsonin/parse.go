@@ -1,7 +1,7 @@
 // Package jsonin reads request JSON strictly, for the decoders of calc,
 // calc/damage and calc/ecocomp. It parses into a small tree that keeps
 // object keys in order, rejects duplicate keys, keeps every number as the
-// text it was written in (never a float64), and names every fault by its
+// text it was written in (never a binary floating-point value), and names every fault by its
 // JSON path. A Reader then walks the tree and collects every fault instead
 // of stopping at the first, so a user sees all of them at once.
 //

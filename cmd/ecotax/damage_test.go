@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecotax/ecotax/calc/jsonin/jsontest"
+	"github.com/ecotax/ecotax/internal/jsontest"
 )
 
 // compRun runs the binary in-process with stdin and returns the exit
