@@ -88,3 +88,27 @@ func BenchmarkOnePollutant(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkEncodeContract writes the contract example's result, the part
+// of the public calculator's answer that grows with the request.
+func BenchmarkEncodeContract(b *testing.B) {
+	e := testEngine(b)
+	data, err := os.ReadFile("testdata/contract-full.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	req, err := calc.DecodeRequest(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := e.Assess(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := res.MarshalJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
