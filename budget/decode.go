@@ -1,8 +1,6 @@
 package budget
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -628,50 +626,7 @@ func joinPath(prefix, p string) string {
 }
 
 // encode writes a parsed value back as JSON, numbers as written.
-func encode(v *jsonin.Value) []byte {
-	var b bytes.Buffer
-	writeValue(&b, v)
-	return b.Bytes()
-}
-
-func writeValue(b *bytes.Buffer, v *jsonin.Value) {
-	switch v.Kind {
-	case jsonin.KindNull:
-		b.WriteString("null")
-	case jsonin.KindBool:
-		if v.Bool {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
-	case jsonin.KindNumber:
-		b.WriteString(v.Text)
-	case jsonin.KindString:
-		s, _ := json.Marshal(v.Text)
-		b.Write(s)
-	case jsonin.KindArray:
-		b.WriteByte('[')
-		for i, it := range v.Items {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeValue(b, it)
-		}
-		b.WriteByte(']')
-	case jsonin.KindObject:
-		b.WriteByte('{')
-		for i, f := range v.Fields {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			k, _ := json.Marshal(f.Key)
-			b.Write(k)
-			b.WriteByte(':')
-			writeValue(b, f.Value)
-		}
-		b.WriteByte('}')
-	}
-}
+func encode(v *jsonin.Value) []byte { return v.AppendJSON(nil) }
 
 // titles are the Chinese titles of the codes this package adds.
 var titles = map[string]string{

@@ -529,3 +529,40 @@ func Key(path, key string) string {
 func Index(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
 }
+
+// AppendJSON writes v back as JSON: keys in their order, numbers as
+// written. A decoder hands a part of a request on to another decoder this
+// way.
+func (v *Value) AppendJSON(b []byte) []byte {
+	switch v.Kind {
+	case KindNull:
+		return append(b, "null"...)
+	case KindBool:
+		return strconv.AppendBool(b, v.Bool)
+	case KindNumber:
+		return append(b, v.Text...)
+	case KindString:
+		q, _ := json.Marshal(v.Text)
+		return append(b, q...)
+	case KindArray:
+		b = append(b, '[')
+		for i, it := range v.Items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = it.AppendJSON(b)
+		}
+		return append(b, ']')
+	}
+	b = append(b, '{')
+	for i, f := range v.Fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		q, _ := json.Marshal(f.Key)
+		b = append(b, q...)
+		b = append(b, ':')
+		b = f.Value.AppendJSON(b)
+	}
+	return append(b, '}')
+}
