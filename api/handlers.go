@@ -185,5 +185,5 @@ func printable(s string) bool {
 
 // view runs reads in one transaction (one snapshot for the response).
 func (s *Server) view(c echo.Context, fn func(tx *store.Tx) error) error {
-	return s.store.InTx(c.Request().Context(), fn)
+	return s.store.View(c.Request().Context(), fn)
 }

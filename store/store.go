@@ -201,6 +201,13 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	return dbError(x.Commit())
 }
 
+// View runs fn in a read transaction: the place every read of the
+// application layer goes through, so that the dialects can run reads
+// without taking the writer's lock.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.InTx(ctx, fn)
+}
+
 // dbError turns driver errors the caller can act on into *calc.Error:
 // unique violations are conflicts; everything else stays internal.
 func dbError(err error) error {
