@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/store"
@@ -186,4 +188,39 @@ func printable(s string) bool {
 // view runs reads in one transaction (one snapshot for the response).
 func (s *Server) view(c echo.Context, fn func(tx *store.Tx) error) error {
 	return s.store.View(c.Request().Context(), fn)
+}
+
+// ctx is the request's context carrying its id for the audit log.
+func ctx(c echo.Context) context.Context {
+	return app.WithRequestID(c.Request().Context(), requestID(c))
+}
+
+// idem names a create request for idempotency: its Idempotency-Key and
+// a hash of its method, path and body.
+func idem(c echo.Context, body []byte) app.Idem {
+	r := c.Request()
+	return app.Idem{Key: r.Header.Get("Idempotency-Key"), Hash: app.IdemHash(r.Method, r.URL.Path, body)}
+}
+
+// created answers a create: 201 with the new record, its address and
+// ETag, or the stored answer of an earlier request with the same key.
+func created[T any](c echo.Context, r *app.Created[T], err error) error {
+	if err != nil {
+		return err
+	}
+	if r.Ref != "" {
+		c.Response().Header().Set(echo.HeaderLocation, "/v1/"+r.Ref)
+	}
+	if r.Replayed {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
+	} else if r.Version > 0 {
+		setETag(c, r.Version)
+	}
+	return c.JSONBlob(http.StatusCreated, r.Body)
+}
+
+// versioned answers 200 with a record and its version as ETag.
+func versioned(c echo.Context, v any, version int) error {
+	setETag(c, version)
+	return c.JSON(http.StatusOK, v)
 }

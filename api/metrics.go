@@ -41,3 +41,6 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
 }
+
+// Assessed counts an assessment for the application layer (app.Observer).
+func (m *metrics) Assessed(origin, outcome string) { m.assessments.WithLabelValues(origin, outcome).Inc() }

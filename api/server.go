@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/damage"
 	"github.com/ecotax/ecotax/calc/ecocomp"
@@ -90,6 +91,7 @@ type Server struct {
 	echo    *echo.Echo
 	meta    []byte
 	web     *webUI // the browser pages (api/web*.go)
+	app     *app.Service
 
 	fees      *fees.Catalog
 	ecocomp   *ecocomp.Catalog
@@ -120,6 +122,12 @@ func New(d Deps) *Server {
 	s := &Server{store: d.Store, engine: d.Engine, filing: d.Filing, now: d.Now, log: d.Log, cfg: d.Config, reg: d.Registry,
 		fees: d.Fees, ecocomp: d.Ecocomp, damage: d.Damage, reconcile: d.Reconcile, review: d.Review}
 	s.metrics = newMetrics(d.Registry, d.Store)
+	svc, err := app.New(app.Deps{Store: d.Store, Now: d.Now, Observer: s.metrics, ExchangeKey: d.Config.ExchangeKey,
+		Tables: &app.Tables{Engine: d.Engine, Filing: d.Filing, Fees: d.Fees, Ecocomp: d.Ecocomp, Damage: d.Damage, Reconcile: d.Reconcile, Review: d.Review}})
+	if err != nil {
+		panic(err)
+	}
+	s.app = svc
 	s.limiter = newClientLimiter(d.Config.RateLimit, d.Config.RateBurst, d.Now)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -130,28 +130,16 @@ func (s *Server) webTaxpayer(c echo.Context) error {
 	return s.render(c, http.StatusOK, "taxpayer", s.page(c, pg.Taxpayer.Name, pg))
 }
 
-type sourcePage struct {
-	Taxpayer *filing.Taxpayer
-	Source   *filing.Source
-	History  []filing.SourceVersion
-}
-
 func (s *Server) webSource(c echo.Context) error {
 	p, err := allowed(c, filing.ActSourceRead)
 	if err != nil {
 		return s.webError(c, err)
 	}
-	pg := &sourcePage{}
-	err = s.view(c, func(tx *store.Tx) error {
-		if pg.Source, err = sourceOf(tx, c, p); err != nil {
-			return err
-		}
-		if pg.Taxpayer, err = visibleTaxpayer(tx, p, pg.Source.CreditCode); err != nil {
-			return err
-		}
-		pg.History, err = tx.SourceHistory(pg.Source.ID)
-		return err
-	})
+	id, err := pathID(c, "id")
+	if err != nil {
+		return s.webError(c, err)
+	}
+	pg, err := s.app.SourceRecord(ctx(c), p, c.Param("code"), id)
 	if err != nil {
 		return s.webError(c, err)
 	}

@@ -152,3 +152,13 @@ func oneOf(s string, list []string) bool {
 	}
 	return false
 }
+
+// SetFields takes what a taxpayer registers or changes (新增/变更) of a
+// source from n: everything but its identity, taxpayer, version and
+// times.
+func (s *Source) SetFields(n *Source) {
+	s.OutletNo, s.OutletName, s.Location, s.Kind, s.Fugitive = n.OutletNo, n.OutletName, n.Location, n.Kind, n.Fugitive
+	s.Pollutant, s.Method, s.Standard = n.Pollutant, n.Method, n.Standard
+	s.StandardConcentration, s.DayLimitDB, s.NightLimitDB = n.StandardConcentration, n.DayLimitDB, n.NightLimitDB
+	s.MultiplePoints, s.ValidFrom, s.ValidTo = n.MultiplePoints, n.ValidFrom, n.ValidTo
+}
