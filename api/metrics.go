@@ -43,4 +43,6 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 }
 
 // Assessed counts an assessment for the application layer (app.Observer).
-func (m *metrics) Assessed(origin, outcome string) { m.assessments.WithLabelValues(origin, outcome).Inc() }
+func (m *metrics) Assessed(origin, outcome string) {
+	m.assessments.WithLabelValues(origin, outcome).Inc()
+}
