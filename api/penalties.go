@@ -214,13 +214,3 @@ func (s *Server) getPenalty(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, v)
 }
-
-// penaltyBases finds the penalty records covering a declaration's figures
-// (api/declarations.go passes them to filing.BuildRequestWith).
-func penaltyBases(tx *store.Tx, set *filingSet, figs []filing.Figure) (map[filing.FigureKey]filing.PenaltyBase, error) {
-	pens, err := tx.PenaltiesCovering(set.taxpayer.CreditCode, filing.DateOf(set.period.Start()), filing.DateOf(set.period.End()))
-	if err != nil || len(pens) == 0 {
-		return nil, err
-	}
-	return exchange.PenaltyBases(pens, set.sources, figs), nil
-}

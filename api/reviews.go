@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
@@ -574,22 +575,15 @@ func (s *Server) correctFromReview(tx *store.Tx, c echo.Context, r *exchange.Rev
 	if old == nil {
 		return nil, apiError(calc.KindConflict, "no_declaration", "该期尚无申报", "nothing is filed for "+r.Period+"; the corrected figures cannot become a correction (核定 is outside this service)")
 	}
-	d, figs, err := fileCorrection(tx, p, old, func() ([]filing.Figure, error) {
+	d, figs, err := s.app.FileAndSubmitCorrection(ctx(c), tx, p, old, func() ([]filing.Figure, error) {
 		figs, err := tx.Figures(old.ID)
 		if err != nil {
 			return nil, err
 		}
 		return r.Corrections.Apply(figs), nil
-	})
+	}, p.Actor()+" 复核 "+r.Ref)
 	if err != nil {
 		return nil, err
 	}
-	res, out, _, err := s.assessDeclaration(tx, p, d)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Submit(d, res.TotalTaxDue, res.TotalReduction, res.TotalTax, out, p.Actor()+" 复核 "+r.Ref); err != nil {
-		return nil, err
-	}
-	return d, s.audit(tx, c, filing.ActReviewApply, "declaration", strconv.FormatInt(d.ID, 10), d.CreditCode, nil, auditView(d, figs))
+	return d, s.audit(tx, c, filing.ActReviewApply, "declaration", strconv.FormatInt(d.ID, 10), d.CreditCode, nil, app.AuditView(d, figs))
 }
