@@ -246,4 +246,3 @@ func (s *Server) listAudit(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"entries": list})
 }
-

@@ -66,9 +66,9 @@ type DeclarationRecord struct {
 	Taxpayer  *filing.Taxpayer
 	Sources   map[int64]*filing.Source
 	Today     filing.Date
-	Result    []byte          // the assessment's JSON; nil when a draft cannot be assessed
-	Built     *filing.Built   // maps result lines to figures; nil when the sources changed since filing
-	ResultErr *calc.Error     // why a draft cannot be assessed
+	Result    []byte        // the assessment's JSON; nil when a draft cannot be assessed
+	Built     *filing.Built // maps result lines to figures; nil when the sources changed since filing
+	ResultErr *calc.Error   // why a draft cannot be assessed
 	Revisions []filing.Declaration
 	Replaced  *filing.Declaration
 	// ReplacedFigures are the replaced revision's figures.
