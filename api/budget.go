@@ -11,6 +11,7 @@ import (
 	"github.com/ecotax/ecotax/budget/report"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/internal/sheet"
 )
 
 // budgetReport computes a region's budget for a year with its scenarios:
@@ -49,7 +50,7 @@ func sendBudget(c echo.Context, res *budget.Result, format string) error {
 			return err
 		}
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
-		return c.Blob(http.StatusOK, mimeXLSX, out)
+		return c.Blob(http.StatusOK, sheet.MIMEXLSX, out)
 	case "svg":
 		c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="`+name+`.svg"`)
 		return c.Blob(http.StatusOK, "image/svg+xml", report.SVG(res))

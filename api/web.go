@@ -90,7 +90,7 @@ func (w *webUI) loadChoices(t *calc.Tables) {
 		add("wastes", sw.Waste, "")
 	}
 	for _, m := range filing.Methods {
-		add("methods", m, web.MethodLabel[m])
+		add("methods", m, filing.MethodLabel[m])
 	}
 	for _, k := range web.Kinds {
 		for _, e := range t.Exemptions {
@@ -267,7 +267,7 @@ func (s *Server) page(c echo.Context, title string, data any) *web.Page {
 	}
 	nav("/precheck", "申报预检")
 	if p, ok := signedIn(c); ok {
-		pg.User = &web.User{Role: string(p.Role), RoleLabel: web.RoleLabel[string(p.Role)], Scope: p.CreditCode + p.Region}
+		pg.User = &web.User{Role: string(p.Role), RoleLabel: filing.RoleLabel[p.Role], Scope: p.CreditCode + p.Region}
 		for _, item := range navFor(p) {
 			nav(item.Href, item.Label)
 		}

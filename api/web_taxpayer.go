@@ -12,6 +12,7 @@ import (
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/internal/sheet"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -145,16 +146,6 @@ type declarationPage struct {
 	DaysLeft  int
 }
 
-// figureLabels names the figure fields with the template's headers.
-func figureLabel(field string) string {
-	for _, c := range importColumns {
-		if c.field == field {
-			return c.header
-		}
-	}
-	return field
-}
-
 func (s *Server) webDeclaration(c echo.Context) error {
 	p, err := allowed(c, filing.ActDeclarationRead)
 	if err != nil {
@@ -262,7 +253,7 @@ func diffFigures(old, cur []filing.Figure, sources map[int64]*filing.Source) []f
 		sort.Strings(sorted)
 		for _, n := range sorted {
 			if !sameNumber(a[n], b[n]) {
-				out = append(out, figureChange{Source: sourceName(sources, k.id), Month: k.month, Field: figureLabel(n), Old: a[n], New: b[n]})
+				out = append(out, figureChange{Source: sourceName(sources, k.id), Month: k.month, Field: sheet.FigureLabel(n), Old: a[n], New: b[n]})
 			}
 		}
 	}
