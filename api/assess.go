@@ -80,7 +80,7 @@ func (s *Server) assess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.assessContract(body, "calculator")
+	out, err := s.assessContract(c, body, "calculator")
 	if err != nil {
 		return err
 	}
@@ -90,21 +90,15 @@ func (s *Server) assess(c echo.Context) error {
 // assessContract is the calculator's code path: a request in the
 // contract's JSON shape in, the result's JSON out. The web pre-check page
 // (api/web_precheck.go) calls it too, so page and API cannot disagree.
-func (s *Server) assessContract(body []byte, origin string) ([]byte, error) {
+func (s *Server) assessContract(c echo.Context, body []byte, origin string) ([]byte, error) {
 	req, err := calc.DecodeRequest(body)
 	if err != nil {
-		s.metrics.assessments.WithLabelValues(origin, "rejected").Inc()
+		s.app.Rejected(origin)
 		return nil, err
 	}
-	res, err := s.engine.Assess(req)
-	if err != nil {
-		s.metrics.assessments.WithLabelValues(origin, "rejected").Inc()
-		return nil, err
-	}
-	out, err := res.MarshalJSON() // not json.Marshal: that would re-compact the bytes, doubling the cost
+	res, err := s.app.Assess(ctx(c), origin, req)
 	if err != nil {
 		return nil, err
 	}
-	s.metrics.assessments.WithLabelValues(origin, "ok").Inc()
-	return out, nil
+	return res.MarshalJSON() // not json.Marshal: that would re-compact the bytes, doubling the cost
 }

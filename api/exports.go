@@ -15,7 +15,6 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 const mimeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -147,15 +146,8 @@ func (s *Server) exportSources(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var tp *filing.Taxpayer
-	var list []*filing.Source
-	if err := s.view(c, func(tx *store.Tx) error {
-		if tp, err = visibleTaxpayer(tx, p, c.Param("code")); err != nil {
-			return err
-		}
-		list, err = tx.ListSources(tp.CreditCode)
-		return err
-	}); err != nil {
+	tp, list, err := s.app.TaxpayerSources(ctx(c), p, c.Param("code"))
+	if err != nil {
 		return err
 	}
 	sh := &sheet{name: "税源明细表", title: "环境保护税税源明细表", info: taxpayerInfo(tp), headers: sourceHeaders}
@@ -220,41 +212,22 @@ func (s *Server) exportDeclaration(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var (
-		d     *filing.Declaration
-		tp    *filing.Taxpayer
-		res   assessedResult
-		built *filing.Built
-		figs  []filing.Figure
-		set   *filingSet
-	)
-	err = s.view(c, func(tx *store.Tx) error {
-		if d, err = declarationOf(tx, c, p); err != nil {
-			return err
-		}
-		if set, err = loadSet(tx, p, d.CreditCode, d.Period); err != nil {
-			return err
-		}
-		tp = set.taxpayer
-		if figs, err = tx.Figures(d.ID); err != nil {
-			return err
-		}
-		raw := []byte(d.Assessment)
-		if len(raw) == 0 {
-			if _, raw, built, err = s.assessDeclaration(tx, p, d); err != nil {
-				return err
-			}
-		} else {
-			var errs []calc.FieldError
-			if built, errs = filing.BuildRequest(tp, set.period, set.sources, figs); len(errs) > 0 {
-				built = nil // sources changed since; the lines still print, without 税源编号
-			}
-		}
-		return json.Unmarshal(raw, &res)
-	})
+	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
+	r, err := s.app.DeclarationRecord(ctx(c), p, id)
+	if err != nil {
+		return err
+	}
+	if r.ResultErr != nil {
+		return r.ResultErr
+	}
+	var res assessedResult
+	if err := json.Unmarshal(r.Result, &res); err != nil {
+		return err
+	}
+	d, tp, built, figs := r.View.Declaration, r.Taxpayer, r.Built, r.View.Figures
 	sh := &sheet{name: "申报计算及减免信息", title: "环境保护税纳税申报表（申报计算及减免信息）", info: append(taxpayerInfo(tp),
 		[2]string{"税款所属期", d.Period}, [2]string{"申报版本", fmt.Sprintf("%d (%s)", d.Revision, revisionLabel(d))},
 		[2]string{"状态", statusLabel[d.Status]}, [2]string{"申报缴纳期限", string(d.Deadline)}), headers: declarationHeaders}
@@ -263,7 +236,7 @@ func (s *Server) exportDeclaration(c echo.Context) error {
 		if built != nil {
 			if i := built.FigureIndex(l.Path); i >= 0 && i < len(figs) {
 				sourceID = strconv.FormatInt(figs[i].SourceID, 10)
-				if src := set.sources[figs[i].SourceID]; src != nil {
+				if src := r.Sources[figs[i].SourceID]; src != nil {
 					outletName, method = src.OutletName, methodLabel[src.Method]
 				}
 			}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 // importColumn is one column of the monthly-figures workbook: its Chinese
@@ -206,7 +205,8 @@ func cellNumber(s string, whole bool) (decimal.Decimal, string) {
 // all or nothing: any bad cell rejects the whole file, each error naming
 // its row and column.
 func (s *Server) importFigures(c echo.Context) error {
-	if _, err := allowed(c, filing.ActDeclarationFile); err != nil {
+	p, err := allowed(c, filing.ActDeclarationFile)
+	if err != nil {
 		return err
 	}
 	version, err := ifMatch(c, 0)
@@ -221,7 +221,14 @@ func (s *Server) importFigures(c echo.Context) error {
 	if len(errs) > 0 {
 		return apiError(calc.KindInvalid, "invalid_import", "导入文件有误", fmt.Sprintf("%d error(s); nothing was imported", len(errs)), errs...)
 	}
-	err = s.replaceFigures(c, version, figs)
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.app.ReplaceFigures(ctx(c), p, id, version, figs)
+	if err == nil {
+		return versioned(c, v, v.Version)
+	}
 	var ce *calc.Error
 	if errors.As(err, &ce) && ce.Kind == calc.KindInvalid {
 		// figures[i].field → the cell of that row and column.
@@ -273,23 +280,15 @@ func (s *Server) figuresTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var (
-		d    *filing.Declaration
-		set  *filingSet
-		figs []filing.Figure
-	)
-	if err := s.view(c, func(tx *store.Tx) error {
-		if d, err = declarationOf(tx, c, p); err != nil {
-			return err
-		}
-		if set, err = loadSet(tx, p, d.CreditCode, d.Period); err != nil {
-			return err
-		}
-		figs, err = tx.Figures(d.ID)
-		return err
-	}); err != nil {
+	id, err := pathID(c, "id")
+	if err != nil {
 		return err
 	}
+	r, err := s.app.FigureSheet(ctx(c), p, id)
+	if err != nil {
+		return err
+	}
+	d, figs := r.View.Declaration, r.View.Figures
 	have := map[string]filing.Figure{}
 	for _, f := range figs {
 		have[fmt.Sprintf("%d/%s", f.SourceID, f.Month)] = f
@@ -299,8 +298,8 @@ func (s *Server) figuresTemplate(c echo.Context) error {
 		headers = append(headers, c.header)
 	}
 	sh := &sheet{name: importSheet, headers: headers}
-	for _, m := range set.period.Months() {
-		for _, src := range set.list {
+	for _, m := range r.Period.Months() {
+		for _, src := range r.Sources {
 			if !src.ActiveIn(m) {
 				continue
 			}

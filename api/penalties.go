@@ -9,9 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecotax/ecotax/app"
-	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 func (s *Server) createPenalty(c echo.Context) error {
@@ -54,14 +52,4 @@ func (s *Server) getPenalty(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
-}
-
-// penaltyBases finds the penalty records covering a declaration's figures
-// (api/declarations.go passes them to filing.BuildRequestWith).
-func penaltyBases(tx *store.Tx, set *filingSet, figs []filing.Figure) (map[filing.FigureKey]filing.PenaltyBase, error) {
-	pens, err := tx.PenaltiesCovering(set.taxpayer.CreditCode, filing.DateOf(set.period.Start()), filing.DateOf(set.period.End()))
-	if err != nil || len(pens) == 0 {
-		return nil, err
-	}
-	return exchange.PenaltyBases(pens, set.sources, figs), nil
 }

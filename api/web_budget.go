@@ -140,9 +140,22 @@ var budgetStreams = []struct {
 	{"净额", func(r *budget.Row) decimal.Decimal { return r.Net }},
 }
 
-func (s *Server) budgetYear() int {
-	y, _ := strconv.Atoi(string(filing.Today(s.now()))[:4])
-	return y
+func (s *Server) budgetYear() int { return s.app.ThisYear() }
+
+// webBudgetReport reads the form as the budget route reads its body and
+// computes the report; index maps the request's scenarios to the form's.
+func (s *Server) webBudgetReport(c echo.Context, p filing.Principal, f *budgetForm) (*budget.Result, []int, error) {
+	body, index := f.request()
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	rr, err := budget.DecodeReport(data, s.app.BudgetCalculators(), s.app.BudgetLimits())
+	if err != nil {
+		return nil, index, err
+	}
+	res, err := s.app.BudgetReport(ctx(c), p, rr)
+	return res, index, err
 }
 
 func (s *Server) webBudget(c echo.Context) error {
@@ -155,9 +168,7 @@ func (s *Server) webBudget(c echo.Context) error {
 	if c.QueryParam("region") == "" && p.Region == "" {
 		return s.render(c, http.StatusOK, "budget", s.page(c, "预算", pg)) // nothing asked yet
 	}
-	body, index := f.request()
-	var res budget.Result
-	err = s.apiJSON(c, s.budgetReport, "POST", "/v1/budget/reports", nil, body, &res)
+	res, index, err := s.webBudgetReport(c, p, f)
 	if ce, ok := err.(*calc.Error); ok && (ce.Kind == calc.KindInvalid || ce.Kind == calc.KindForbidden) {
 		for _, fe := range ce.Errors {
 			var i int
@@ -175,7 +186,7 @@ func (s *Server) webBudget(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	pg.Result = &res
+	pg.Result = res
 	q := c.QueryParams()
 	if q.Get("region") == "" {
 		q.Set("region", f.Region)
@@ -228,11 +239,12 @@ func (s *Server) webBudgetXLSX(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	f := readBudgetForm(c.QueryParams(), p, s.budgetYear())
-	body, _ := f.request()
-	rec, err := s.apiCall(c, s.budgetReport, "POST", "/v1/budget/reports?format=xlsx", nil, body)
+	res, _, err := s.webBudgetReport(c, p, f)
 	if err != nil {
 		return s.webError(c, err)
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, rec.header.Get(echo.HeaderContentDisposition))
-	return c.Blob(http.StatusOK, mimeXLSX, rec.body.Bytes())
+	if err := sendBudget(c, res, "xlsx"); err != nil {
+		return s.webError(c, err)
+	}
+	return nil
 }

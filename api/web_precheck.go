@@ -95,7 +95,7 @@ func (s *Server) assessForm(c echo.Context, f *web.Form) ([]byte, []calc.FieldEr
 		c.Response().Header().Set("Retry-After", "1")
 		return nil, nil, apiError(calc.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
 	}
-	out, err := s.assessContract(f.JSON(), "web")
+	out, err := s.assessContract(c, f.JSON(), "web")
 	var ce *calc.Error
 	if errors.As(err, &ce) && ce.Kind == calc.KindInvalid {
 		return nil, ce.Errors, nil
