@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -361,147 +360,15 @@ func (s *Service) correctFromReview(ctx context.Context, tx *store.Tx, p filing.
 	if old == nil {
 		return nil, Fail(calc.KindConflict, "no_declaration", "该期尚无申报", "nothing is filed for "+r.Period+"; the corrected figures cannot become a correction (核定 is outside this service)")
 	}
-	figs, err := tx.Figures(old.ID)
-	if err != nil {
-		return nil, err
-	}
-	d, figs, err := reviewCorrection(tx, p, old, r.Corrections.Apply(figs))
-	if err != nil {
-		return nil, err
-	}
-	res, out, err := s.reviewAssess(tx, p, d)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Submit(d, res.TotalTaxDue, res.TotalReduction, res.TotalTax, out, p.Actor()+" 复核 "+r.Ref); err != nil {
-		return nil, err
-	}
-	return d, audit(ctx, tx, p, filing.ActReviewApply, "declaration", itoa(d.ID), d.CreditCode, nil, correctionAudit(d, figs))
-}
-
-// The correction a review's opinion files and its assessment.
-//
-// These are the pieces of filing a correction (更正申报) and assessing a
-// revision that applying a review needs, written after api/declarations.go
-// (fileCorrection, loadSet, assessDeclaration, penaltyBases, auditView)
-// while the declarations move into app/declarations.go. They are to be
-// folded into that file's own once it exists: one correction, one
-// assessment.
-
-// reviewSet is a taxpayer's period with its sources.
-type reviewSet struct {
-	taxpayer *filing.Taxpayer
-	period   filing.Period
-	sources  map[int64]*filing.Source
-	list     []*filing.Source
-}
-
-func loadReviewSet(tx *store.Tx, p filing.Principal, code, period string) (*reviewSet, error) {
-	tp, err := visibleTaxpayer(tx, p, code)
-	if err != nil {
-		return nil, err
-	}
-	per, err := parsePeriod(period)
-	if err != nil {
-		return nil, err
-	}
-	list, err := tx.ListSources(code)
-	if err != nil {
-		return nil, err
-	}
-	set := &reviewSet{taxpayer: tp, period: per, sources: map[int64]*filing.Source{}, list: list}
-	for _, src := range list {
-		set.sources[src.ID] = src
-	}
-	return set, nil
-}
-
-// reviewCorrection stores a correction of old with figs, once the latest
-// revision allows one: a new draft revision after the latest, pointing at
-// old, keeping its deadline and its tax as the previous tax.
-func reviewCorrection(tx *store.Tx, p filing.Principal, old *filing.Declaration, figs []filing.Figure) (*filing.Declaration, []filing.Figure, error) {
-	latest, err := tx.LatestRevision(old.CreditCode, old.Period)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := old.CanCorrect(latest); err != nil {
-		return nil, nil, err
-	}
-	set, err := loadReviewSet(tx, p, old.CreditCode, old.Period)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := invalid(filing.CheckFigures(set.period, set.sources, figs)); err != nil {
-		return nil, nil, err
-	}
-	oldID := old.ID
-	d := &filing.Declaration{CreditCode: old.CreditCode, Period: old.Period, Revision: latest + 1, ReplacesID: &oldID,
-		Deadline: old.Deadline, PreviousTax: old.TotalTax}
-	if err := tx.InsertDeclaration(d); err != nil {
-		if isKind(err, calc.KindConflict) {
-			return nil, nil, Fail(calc.KindConflict, "declaration_exists", "该期已有同一版本的申报", "another request created this revision first; reload")
+	d, figs, err := s.fileAndSubmitCorrection(ctx, tx, p, old, func() ([]filing.Figure, error) {
+		figs, err := tx.Figures(old.ID)
+		if err != nil {
+			return nil, err
 		}
-		return nil, nil, err
-	}
-	if err := tx.PutFigures(d.ID, figs); err != nil {
-		return nil, nil, err
-	}
-	return d, figs, nil
-}
-
-// reviewAssess assesses a revision with its stored figures: every check,
-// the 产生量 where a penalty record covers a figure, and the engine.
-func (s *Service) reviewAssess(tx *store.Tx, p filing.Principal, d *filing.Declaration) (*calc.Result, []byte, error) {
-	set, err := loadReviewSet(tx, p, d.CreditCode, d.Period)
+		return r.Corrections.Apply(figs), nil
+	}, p.Actor()+" 复核 "+r.Ref)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	figs, err := tx.Figures(d.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	errs := filing.CheckFigures(set.period, set.sources, figs)
-	errs = append(errs, filing.Missing(set.period, set.list, figs)...)
-	if len(errs) > 0 {
-		return nil, nil, calc.Invalid(errs)
-	}
-	var pens map[filing.FigureKey]filing.PenaltyBase
-	covering, err := tx.PenaltiesCovering(set.taxpayer.CreditCode, filing.DateOf(set.period.Start()), filing.DateOf(set.period.End()))
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(covering) > 0 {
-		pens = exchange.PenaltyBases(covering, set.sources, figs)
-	}
-	built, errs := filing.BuildRequestWith(set.taxpayer, set.period, set.sources, figs, pens)
-	if len(errs) > 0 {
-		return nil, nil, calc.Invalid(errs)
-	}
-	req, err := calc.DecodeRequest(built.JSON)
-	if err == nil {
-		var res *calc.Result
-		res, err = s.t.Engine.Assess(req)
-		if err == nil {
-			out, err := res.MarshalJSON()
-			s.observer.Assessed("declaration", "ok")
-			return res, out, err
-		}
-	}
-	s.observer.Assessed("declaration", "rejected")
-	var ce *calc.Error
-	if errors.As(err, &ce) && ce.Kind == calc.KindInvalid {
-		return nil, nil, built.TranslateError(ce)
-	}
-	return nil, nil, err
-}
-
-// correctionAudit keeps the audit log small: the declaration without its
-// assessment, with its figures.
-func correctionAudit(d *filing.Declaration, figs []filing.Figure) any {
-	cp := *d
-	cp.Assessment = nil
-	return struct {
-		*filing.Declaration
-		Figures []filing.Figure `json:"figures,omitempty"`
-	}{&cp, figs}
+	return d, audit(ctx, tx, p, filing.ActReviewApply, "declaration", itoa(d.ID), d.CreditCode, nil, auditView(d, figs))
 }

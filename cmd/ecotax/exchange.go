@@ -66,6 +66,13 @@ func exchangeOperator(region string) (filing.Principal, error) {
 	return operator(region), nil
 }
 
+// operator is cliPrincipal bound to a region ("" = all).
+func operator(region string) filing.Principal {
+	p := cliPrincipal
+	p.Region = region
+	return p
+}
+
 func exchangeExport(e *env, args []string) int {
 	fs := flag.NewFlagSet("exchange export", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -78,8 +85,7 @@ func exchangeExport(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, exchangeUsage)
 		return exitInput
 	}
-	key, ok := exchangeKey(e)
-	if !ok {
+	if _, ok := exchangeKey(e); !ok {
 		return exitInput
 	}
 	p, err := exchangeOperator(*region)
@@ -91,7 +97,7 @@ func exchangeExport(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInput
 	}
-	svc, db, err := openService(e, key)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInternal
@@ -252,8 +258,7 @@ func exchangeImport(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, exchangeUsage)
 		return exitInput
 	}
-	key, ok := exchangeKey(e)
-	if !ok {
+	if _, ok := exchangeKey(e); !ok {
 		return exitInput
 	}
 	p, err := exchangeOperator(*region)
@@ -265,7 +270,7 @@ func exchangeImport(e *env, args []string) int {
 	if err != nil {
 		return refused(e, err)
 	}
-	svc, db, err := openService(e, key)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInternal

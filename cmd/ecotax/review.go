@@ -58,7 +58,7 @@ func cmdReview(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax review: --region must be a 6-digit GB/T 2260 code")
 		return exitInput
 	}
-	svc, db, err := openService(e, nil)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax review:", err)
 		return exitInternal
