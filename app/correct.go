@@ -7,14 +7,10 @@ import (
 	"github.com/ecotax/ecotax/store"
 )
 
-// FileAndSubmitCorrection files a correction of old with the figures
+// fileAndSubmitCorrection files a correction of old with the figures
 // figsOf gives and submits it at once, noting by whom and why (the 复核
-// opinion it applies), inside the caller's transaction.
-//
-// It is exported only while api/reviews.go still runs its own
-// transaction; it becomes unexported when the review operations move
-// into this package.
-func (s *Service) FileAndSubmitCorrection(ctx context.Context, tx *store.Tx, p filing.Principal, old *filing.Declaration,
+// opinion it applies, ApplyReview), inside the caller's transaction.
+func (s *Service) fileAndSubmitCorrection(ctx context.Context, tx *store.Tx, p filing.Principal, old *filing.Declaration,
 	figsOf func() ([]filing.Figure, error), by string) (*filing.Declaration, []filing.Figure, error) {
 	d, figs, err := fileCorrection(tx, p, old, figsOf)
 	if err != nil {
@@ -29,6 +25,3 @@ func (s *Service) FileAndSubmitCorrection(ctx context.Context, tx *store.Tx, p f
 	}
 	return d, figs, nil
 }
-
-// AuditView is auditView for api/reviews.go, until it moves here.
-func AuditView(d *filing.Declaration, figs []filing.Figure) any { return auditView(d, figs) }

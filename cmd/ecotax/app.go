@@ -13,7 +13,9 @@ import (
 var cliPrincipal = filing.Principal{Role: filing.RoleAdmin}
 
 // openApp opens the database (openStore) and builds the application
-// layer over it with every law table; the caller closes the store.
+// layer over it with every law table and the exchange's key
+// (ECOTAX_EXCHANGE_KEY; without one the exchange refuses); the caller
+// closes the store.
 func openApp(e *env) (*app.Service, *store.DB, error) {
 	t, err := app.LoadTables()
 	if err != nil {
@@ -23,7 +25,7 @@ func openApp(e *env) (*app.Service, *store.DB, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := app.New(app.Deps{Store: db, Tables: t, Now: time.Now})
+	svc, err := app.New(app.Deps{Store: db, Tables: t, Now: time.Now, ExchangeKey: []byte(e.getenv("ECOTAX_EXCHANGE_KEY"))})
 	if err != nil {
 		db.Close()
 		return nil, nil, err
