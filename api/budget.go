@@ -68,12 +68,11 @@ func (s *Server) budgetReport(c echo.Context) error {
 	}
 	// Months without a declaration fall back on the stored monitoring
 	// figures, which are derived data: bring them up to date first, as the
-	// monitoring routes do.
-	set, err := s.reconcile.On(param.NewDate(rr.Year, 1, 1))
-	if err != nil {
+	// reconciliation does (the parameters of the year must exist).
+	if _, err := s.reconcile.On(param.NewDate(rr.Year, 1, 1)); err != nil {
 		return err
 	}
-	if _, err := s.store.RefreshAll(c.Request().Context(), int32(set.Places.Value.IntPart())); err != nil {
+	if _, err := s.app.RefreshFigures(ctx(c), 0); err != nil {
 		return err
 	}
 	codes := reconcile.NewCodes(s.engine.Tables().HJ212, s.engine.Names())

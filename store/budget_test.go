@@ -219,9 +219,7 @@ func TestBudgetGather(t *testing.T) {
 		if _, err := db.Ingest(ctx, incoming(append(april, may...), "budget")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RefreshAll(ctx, 4); err != nil {
-			t.Fatal(err)
-		}
+		refresh(t, db)
 
 		codes := reconcile.NewCodes(c.Engine.Tables().HJ212, c.Engine.Names())
 		var in *budget.Input

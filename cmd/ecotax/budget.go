@@ -148,19 +148,18 @@ func budgetReport(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax budget: reconciliation parameters:", err)
 		return exitInternal
 	}
-	set, err := rp.On(param.NewDate(rr.Year, 1, 1))
-	if err != nil {
+	if _, err := rp.On(param.NewDate(rr.Year, 1, 1)); err != nil {
 		fmt.Fprintln(e.stderr, "ecotax budget:", err)
 		return exitInternal
 	}
-	db, err := openStore(e)
+	svc, db, err := openService(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax budget report:", err)
 		return exitInternal
 	}
 	defer db.Close()
 	// Monitoring figures are derived data: bring them up to date first.
-	if _, err := db.RefreshAll(e.ctx, int32(set.Places.Value.IntPart())); err != nil {
+	if _, err := svc.RefreshFigures(e.ctx, 0); err != nil {
 		fmt.Fprintln(e.stderr, "ecotax budget report:", err)
 		return exitInternal
 	}
