@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -415,6 +416,25 @@ func (s *Service) RefreshFigures(ctx context.Context, limit int) (int, error) {
 		}
 		if len(marks) < n || (limit > 0 && total >= limit) {
 			return total, nil
+		}
+	}
+}
+
+// KeepFiguresFresh is the bounded background job of a long-running
+// process: every interval it recomputes at most batch out-of-date
+// device-months (those left by an import that stopped early, say), until
+// ctx ends. Each error goes to report; the next round tries again.
+func (s *Service) KeepFiguresFresh(ctx context.Context, every time.Duration, batch int, report func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.RefreshFigures(ctx, batch); err != nil && ctx.Err() == nil {
+				report(err)
+			}
 		}
 	}
 }
