@@ -9,6 +9,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/reconcile/reconciletest"
 	"github.com/ecotax/ecotax/store"
@@ -38,8 +40,21 @@ func ingestMonths(t *testing.T, db *store.DB, devs map[string]reconciletest.Devi
 			batch = append(batch, store.Incoming{Packet: hj212.Parse(bad, hj212.Options{Lenient: true}), Origin: "gen corrupt"})
 		}
 	}
-	st, err := db.Ingest(context.Background(), batch)
+	// As ecotax import hj212 does: store, then bring the monthly figures
+	// up to date (GET …/monitoring only reads them).
+	tables, err := app.LoadTables()
 	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := app.New(app.Deps{Store: db, Tables: tables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := svc.Ingest(context.Background(), filing.Principal{Role: filing.RoleAdmin}, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RefreshFigures(context.Background(), 0); err != nil {
 		t.Fatal(err)
 	}
 	if st.Rejected != len(devs)*len(months) || st.Stored != len(batch) {

@@ -213,26 +213,16 @@ func (s *Server) webReconciliation(c echo.Context) error {
 	}
 	pg := &reconPage{Filter: f, Statuses: options(resultStatusLabel), FlagCodes: options(flagLabel), CanRun: p.Can(filing.ActReconcileRun), Labels: webLabels,
 		Periods: s.choicesFor("")["periods"]}
-	q := url.Values{"period": {f.Period}, "limit": {"1000"}}
-	if f.Region != "" {
-		q.Set("region", f.Region)
-	}
-	var results struct {
-		Results []resultRow `json:"results"`
-	}
-	var flags struct {
-		Flags []store.StoredFlag `json:"flags"`
-	}
-	var runs struct {
-		Runs []runRow `json:"runs"`
-	}
-	err = s.apiJSON(c, s.listResults, "GET", "/v1/reconciliation/results?"+q.Encode(), nil, nil, &results)
+	results, err := s.app.Results(ctx(c), p, store.ResultFilter{Period: f.Period, Limit: 1000}, f.Region)
+	var (
+		flags []store.StoredFlag
+		runs  []store.Run
+	)
 	if err == nil {
-		fq := url.Values{"period": {f.Period}, "region": {f.Region}, "code": {f.Flag}}
-		err = s.apiJSON(c, s.listFlags, "GET", "/v1/reconciliation/flags?"+fq.Encode(), nil, nil, &flags)
+		flags, err = s.app.Flags(ctx(c), p, store.FlagFilter{Period: f.Period, Code: f.Flag}, f.Region)
 	}
 	if err == nil {
-		err = s.apiJSON(c, s.listRuns, "GET", "/v1/reconciliations?"+url.Values{"period": {f.Period}, "region": {f.Region}, "limit": {"5"}}.Encode(), nil, nil, &runs)
+		runs, err = s.app.Runs(ctx(c), p, store.RunFilter{Period: f.Period, Limit: 5}, f.Region)
 	}
 	if ce, ok := err.(*calc.Error); ok && ce.Kind == calc.KindInvalid {
 		pg.Errors = ce.Errors
@@ -242,12 +232,13 @@ func (s *Server) webReconciliation(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	codes := map[string][]string{}
-	for _, fl := range flags.Flags {
+	for _, fl := range flags {
 		if !containsStr(codes[fl.CreditCode], fl.Code) {
 			codes[fl.CreditCode] = append(codes[fl.CreditCode], fl.Code)
 		}
 	}
-	for _, r := range results.Results {
+	for i := range results {
+		r := resultRowOf(&results[i])
 		if f.Status != "" && r.Status != f.Status {
 			continue
 		}
@@ -256,21 +247,25 @@ func (s *Server) webReconciliation(c echo.Context) error {
 		}
 		pg.Rows = append(pg.Rows, reconRow{resultRow: r, FlagCodes: codes[r.CreditCode]})
 	}
-	pg.Flags, pg.Runs = flags.Flags, runs.Runs
+	pg.Flags = flags
+	for _, r := range runs {
+		pg.Runs = append(pg.Runs, runRow{CreatedAt: r.CreatedAt, Taxpayers: r.Taxpayers, Flags: r.Flags})
+	}
 	return s.render(c, http.StatusOK, "reconciliation", s.page(c, "比对与风险疑点", pg))
 }
 
 // webRunReconciliation runs a reconciliation (POST /v1/reconciliations)
 // from the list page's form.
 func (s *Server) webRunReconciliation(c echo.Context) error {
-	in := map[string]string{"period": strings.TrimSpace(c.FormValue("period"))}
-	if r := strings.TrimSpace(c.FormValue("region")); r != "" {
-		in["region"] = r
-	}
-	if _, err := s.apiCall(c, s.createRun, "POST", "/v1/reconciliations", nil, in); err != nil {
+	p, err := allowed(c, filing.ActReconcileRun)
+	if err != nil {
 		return s.webError(c, err)
 	}
-	return c.Redirect(http.StatusSeeOther, "/app/reconciliation?"+url.Values{"period": {in["period"]}, "region": {in["region"]}}.Encode())
+	in := app.RunRequest{Period: strings.TrimSpace(c.FormValue("period")), Region: strings.TrimSpace(c.FormValue("region"))}
+	if _, err := s.app.RunReconciliation(ctx(c), p, app.Idem{}, in); err != nil {
+		return s.webError(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/app/reconciliation?"+url.Values{"period": {in.Period}, "region": {in.Region}}.Encode())
 }
 
 // --- one taxpayer's reconciliation ---
@@ -291,22 +286,12 @@ func (s *Server) webTaxpayerReconciliation(c echo.Context) error {
 	}
 	code, period := c.Param("code"), c.QueryParam("period")
 	pg := &taxpayerReconPage{Period: period, Labels: webLabels}
-	if err := s.view(c, func(tx *store.Tx) error {
-		pg.Taxpayer, err = visibleTaxpayer(tx, p, code)
-		return err
-	}); err != nil {
+	out, err := s.app.Reconciliation(ctx(c), p, code, period)
+	if err != nil {
 		return s.webError(c, err)
 	}
-	var out struct {
-		Result *resultRow         `json:"result"`
-		Items  []itemRow          `json:"items"`
-		Flags  []store.StoredFlag `json:"flags"`
-	}
-	if err := s.apiJSON(c, s.taxpayerReconciliation, "GET", "/v1/taxpayers/"+url.PathEscape(code)+"/reconciliation?"+url.Values{"period": {period}}.Encode(),
-		map[string]string{"code": code}, nil, &out); err != nil {
-		return s.webError(c, err)
-	}
-	pg.Result, pg.Items, pg.Flags = out.Result, out.Items, out.Flags
+	r := resultRowOf(out.Result)
+	pg.Taxpayer, pg.Result, pg.Items, pg.Flags = out.Taxpayer, &r, itemRowsOf(out.Items), out.Flags
 	return s.render(c, http.StatusOK, "recon_taxpayer", s.page(c, pg.Taxpayer.Name+" · 比对 "+period, pg))
 }
 
@@ -351,14 +336,11 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 	if pg.Reason == "" && k.Code != "" {
 		pg.Reason = flagLabel[k.Code] + "，请核实该排放口该污染物的监测数据与申报数据。"
 	}
-	var out struct {
-		Items []itemRow          `json:"items"`
-		Flags []store.StoredFlag `json:"flags"`
-	}
-	if err := s.apiJSON(c, s.taxpayerReconciliation, "GET", "/v1/taxpayers/"+url.PathEscape(k.CreditCode)+"/reconciliation?"+url.Values{"period": {k.Period}}.Encode(),
-		map[string]string{"code": k.CreditCode}, nil, &out); err != nil {
+	out, err := s.app.Reconciliation(ctx(c), p, k.CreditCode, k.Period)
+	if err != nil {
 		return s.webError(c, err)
 	}
+	pg.Taxpayer = out.Taxpayer
 	for i := range out.Flags {
 		fl := &out.Flags[i]
 		if fl.OutletNo == k.OutletNo && fl.Pollutant == k.Pollutant {
@@ -372,7 +354,7 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 		return s.webError(c, apiError(calc.KindNotFound, "flag_not_found", "风险疑点不存在", "no standing flag with this address; a later run may have cleared it"))
 	}
 	var pollutantID string
-	for _, it := range out.Items {
+	for _, it := range itemRowsOf(out.Items) {
 		if it.OutletNo == k.OutletNo && it.Pollutant == k.Pollutant {
 			pg.Months = append(pg.Months, it)
 			pollutantID = it.PollutantID
@@ -388,40 +370,17 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 		}
 	}
 	if p.Can(filing.ActMonitoringRead) && pollutantID != "" {
-		err = s.view(c, func(tx *store.Tx) error {
-			if pg.Taxpayer, err = visibleTaxpayer(tx, p, k.CreditCode); err != nil {
-				return err
-			}
-			devs, err := tx.ListDevices(store.DeviceFilter{CreditCode: k.CreditCode})
-			if err != nil {
-				return err
-			}
-			codes := reconcile.NewCodes(s.engine.Tables().HJ212, s.engine.Names())
-			for _, m := range months {
-				for _, d := range devs {
-					if d.OutletNo != k.OutletNo || !deviceActive(d, m) {
-						continue
-					}
-					packets, err := tx.MonthPackets(d.MN, m)
-					if err != nil {
-						return err
-					}
-					charts, marks := hourCharts(d.MN, m, packets, codes, pollutantID, k.Pollutant)
-					pg.Charts = append(pg.Charts, charts...)
-					pg.Excluded = append(pg.Excluded, marks...)
-					pg.Devices = append(pg.Devices, d.MN)
-				}
-			}
-			return nil
-		})
-	} else {
-		err = s.view(c, func(tx *store.Tx) error {
-			pg.Taxpayer, err = visibleTaxpayer(tx, p, k.CreditCode)
-			return err
-		})
-	}
-	if err != nil {
-		return s.webError(c, err)
+		data, err := s.app.OutletPackets(ctx(c), p, k.CreditCode, k.OutletNo, months)
+		if err != nil {
+			return s.webError(c, err)
+		}
+		codes := reconcile.NewCodes(s.engine.Tables().HJ212, s.engine.Names())
+		for _, d := range data {
+			charts, marks := hourCharts(d.MN, d.Month, d.Packets, codes, pollutantID, k.Pollutant)
+			pg.Charts = append(pg.Charts, charts...)
+			pg.Excluded = append(pg.Excluded, marks...)
+			pg.Devices = append(pg.Devices, d.MN)
+		}
 	}
 	if p.Can(filing.ActReviewRead) {
 		var rv struct {
@@ -441,9 +400,37 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 	return s.render(c, status, "recon_item", s.page(c, title, pg))
 }
 
-func deviceActive(d reconcile.Device, month string) bool {
-	first, last := month+"-01", month+"-31"
-	return string(d.ValidFrom) <= last && (d.ValidTo == "" || string(d.ValidTo) >= first)
+// resultRowOf is a standing result as the pages show it (the amounts as
+// their JSON writes them).
+func resultRowOf(r *store.StoredResult) resultRow {
+	return resultRow{CreditCode: r.CreditCode, Name: r.Name, Region: r.Region, Period: r.Period, Status: r.Status, Revision: r.Revision,
+		DeclaredTax: textOf(r.DeclaredTax), MonitoredTax: textOf(r.MonitoredTax), TaxDifference: textOf(r.TaxDifference), Items: r.Items, Flags: r.Flags}
+}
+
+// itemRowsOf are standing items as the pages show them.
+func itemRowsOf(items []store.StoredItem) []itemRow {
+	out := make([]itemRow, len(items))
+	for i := range items {
+		it := &items[i]
+		out[i] = itemRow{CreditCode: it.CreditCode, Period: it.Period, Month: it.Month, OutletNo: it.OutletNo, Pollutant: it.Pollutant,
+			PollutantID: it.PollutantID, Status: it.Status, DeclaredKg: textOf(it.DeclaredKg), MonitoredKg: textOf(it.MonitoredKg),
+			DifferenceKg: textOf(it.DifferenceKg), DeclaredTax: textOf(it.DeclaredTax), MonitoredTax: textOf(it.MonitoredTax),
+			Completeness: textOf(it.Completeness), ValidUnits: it.ValidUnits, Units: it.Units, Excluded: it.Excluded}
+	}
+	return out
+}
+
+// textOf is the text of a number as its JSON writes it; nil for null.
+func textOf(v json.Marshaler) *string {
+	b, err := v.MarshalJSON()
+	if err != nil || string(b) == "null" {
+		return nil
+	}
+	var t string
+	if json.Unmarshal(b, &t) != nil {
+		t = string(b)
+	}
+	return &t
 }
 
 // hourCharts draws a device's hour data (CN 2061) of one month for the

@@ -67,18 +67,19 @@ func (s *Service) BudgetReport(ctx context.Context, p filing.Principal, rr *budg
 	if !inScope(p, rr.Region) {
 		return nil, outsideScope(p, "region", rr.Region)
 	}
-	set, err := s.t.Reconcile.On(param.NewDate(rr.Year, 1, 1))
-	if err != nil {
+	// The reconciliation parameters of the year must exist: the months
+	// without a declaration fall back on the stored monitoring figures,
+	// added up as a reconciliation does. Those figures are derived data:
+	// bring them up to date first.
+	if _, err := s.t.Reconcile.On(param.NewDate(rr.Year, 1, 1)); err != nil {
 		return nil, err
 	}
-	// Months without a declaration fall back on the stored monitoring
-	// figures, which are derived data: bring them up to date first.
-	if _, err := s.store.RefreshAll(ctx, int32(set.Places.Value.IntPart())); err != nil {
+	if _, err := s.RefreshFigures(ctx, 0); err != nil {
 		return nil, err
 	}
 	calcs := s.BudgetCalculators()
 	var in *budget.Input
-	err = s.store.View(ctx, func(tx *store.Tx) error {
+	err := s.store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		in, err = s.budgetInput(tx, calcs, rr.Region, rr.RegionName, rr.Year)
 		return err

@@ -150,7 +150,7 @@ func TestBudgetGather(t *testing.T) {
 		if _, err := db.Ingest(ctx, incoming(append(april, may...), "budget")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RefreshAll(ctx, 4); err != nil {
+		if _, err := s.RefreshFigures(ctx, 0); err != nil {
 			t.Fatal(err)
 		}
 

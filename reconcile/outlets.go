@@ -277,3 +277,19 @@ func timesUnit(x, unit decimal.Decimal) decimal.Decimal {
 	}
 	return x.Mul(unit)
 }
+
+// SortedOutletKeys are the keys of Outlets' figures by outlet, then
+// pollutant.
+func SortedOutletKeys(outs map[OutletKey]*OutletFigure) []OutletKey {
+	keys := make([]OutletKey, 0, len(outs))
+	for k := range outs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].OutletNo != keys[j].OutletNo {
+			return keys[i].OutletNo < keys[j].OutletNo
+		}
+		return keys[i].PollutantID < keys[j].PollutantID
+	})
+	return keys
+}

@@ -41,6 +41,7 @@ type monitoringQueries struct {
 	InsertPacket    string `query:"insert-packet"`
 	InsertValue     string `query:"insert-value"`
 	ListDirty       string `query:"list-dirty"`
+	ListDirtyMN     string `query:"list-dirty-mn"`
 	TakeDirty       string `query:"take-dirty"`
 	MonthValues     string `query:"month-values"`
 	DeleteMonthly   string `query:"delete-monthly"`
@@ -436,6 +437,12 @@ func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
 	return rows, nil
 }
 
+// CopyIn loads n rows into a table by one COPY … FROM STDIN (PostgreSQL
+// only): for bulk loads such as the benchmarks' data sets.
+func (tx *Tx) CopyIn(table string, cols []string, n int, row func(i int) []any) error {
+	return tx.copyIn(table, cols, n, row)
+}
+
 // copyIn runs one COPY … FROM STDIN of n rows.
 func (tx *Tx) copyIn(table string, cols []string, n int, row func(i int) []any) error {
 	stmt, err := tx.x.PrepareContext(tx.ctx, pq.CopyIn(table, cols...))
@@ -504,47 +511,38 @@ func (tx *Tx) ingestSQLite(rows []*packetRow) ([]*packetRow, error) {
 
 // ---- Monthly figures -----------------------------------------------------
 
-type dirtyMark struct {
+// DirtyMark is a device-month (MN and month) whose monthly figures are out
+// of date: its data or its mapping changed since they were computed.
+type DirtyMark struct {
 	MN    string `db:"mn"`
 	Month string `db:"month"`
 }
 
-// RefreshMonthly recomputes the monthly figures of up to limit device-
-// months whose data or mapping changed, each in its own transaction, and
-// returns how many it recomputed. A mark another refresher took first is
-// skipped.
-func (db *DB) RefreshMonthly(ctx context.Context, places int32, limit int) (int, error) {
-	var marks []dirtyMark
-	if err := db.InTx(ctx, func(tx *Tx) error { return tx.sel(&marks, tx.q.ListDirty, limit) }); err != nil {
-		return 0, err
-	}
-	done := 0
-	for _, m := range marks {
-		err := db.InTx(ctx, func(tx *Tx) error {
-			n, err := tx.exec(tx.q.TakeDirty, m.MN, m.Month)
-			if err != nil || n == 0 {
-				return err
-			}
-			return tx.recompute(m.MN, m.Month, places)
-		})
-		if err != nil {
-			return done, err
-		}
-		done++
-	}
-	return done, nil
+// DirtyMarks lists up to limit out-of-date device-months, by MN and month.
+func (tx *Tx) DirtyMarks(limit int) ([]DirtyMark, error) {
+	var marks []DirtyMark
+	err := tx.sel(&marks, tx.q.ListDirty, limit)
+	return marks, err
 }
 
-// RefreshAll recomputes every out-of-date device-month.
-func (db *DB) RefreshAll(ctx context.Context, places int32) (int, error) {
-	total := 0
-	for {
-		n, err := db.RefreshMonthly(ctx, places, 500)
-		total += n
-		if err != nil || n == 0 {
-			return total, err
-		}
-	}
+// DirtyMarksOf lists the out-of-date months of one MN.
+func (tx *Tx) DirtyMarksOf(mn string) ([]DirtyMark, error) {
+	var marks []DirtyMark
+	err := tx.sel(&marks, tx.q.ListDirtyMN, mn)
+	return marks, err
+}
+
+// TakeDirty removes a mark; false when another transaction took it first.
+func (tx *Tx) TakeDirty(m DirtyMark) (bool, error) {
+	n, err := tx.exec(tx.q.TakeDirty, m.MN, m.Month)
+	return n > 0, err
+}
+
+// DevicesByMN lists every mapping of an MN.
+func (tx *Tx) DevicesByMN(mn string) ([]reconcile.Device, error) {
+	var devs []reconcile.Device
+	err := tx.sel(&devs, tx.q.DevicesByMN, mn)
+	return devs, err
 }
 
 type valueScan struct {
@@ -613,72 +611,34 @@ type stepJSON struct {
 	Text string `json:"text"`
 }
 
-// recompute replaces the monthly figures of one MN and month. Each packet
-// goes to the mapping that covers its day (mapping 0 when none does), and
-// monitor.Monthly runs once per mapping, so a device moved mid-month gives
-// each outlet its own part of the month.
-func (tx *Tx) recompute(mn, month string, places int32) error {
-	var devs []reconcile.Device
-	if err := tx.sel(&devs, tx.q.DevicesByMN, mn); err != nil {
-		return err
-	}
-	pkts, err := tx.MonthPackets(mn, month)
-	if err != nil {
-		return err
-	}
-	groups := map[int64][]*hj212.Packet{}
-	for _, p := range pkts {
-		id := int64(0)
-		if len(p.DataTime) >= 8 {
-			if day, err := filing.ParseDate(p.DataTime[:4] + "-" + p.DataTime[4:6] + "-" + p.DataTime[6:8]); err == nil {
-				for i := range devs {
-					if devs[i].Covers(day.Day()) {
-						id = devs[i].ID
-						break
-					}
-				}
-			}
-		}
-		groups[id] = append(groups[id], p)
-	}
+// ReplaceMonthly replaces the stored monthly figures of one MN and month
+// with figs (reconcile.MonthFigures), each with what it keeps beside its
+// numbers (the records left out, the warnings and the trace) as JSON.
+func (tx *Tx) ReplaceMonthly(mn, month string, figs []reconcile.MappedFigure) error {
 	if _, err := tx.exec(tx.q.DeleteMonthly, mn, month); err != nil {
 		return err
 	}
-	ids := make([]int64, 0, len(groups))
-	for id := range groups {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	for _, id := range ids {
-		res, err := monitor.Monthly(groups[id], monitor.Options{Places: places})
+	for i := range figs {
+		f := &figs[i].Figure
+		det := figureDetail{Excluded: []excludedJSON{}, Warnings: f.Warnings, Trace: []stepJSON{}}
+		for _, e := range f.Excluded {
+			det.Excluded = append(det.Excluded, excludedJSON{e.DataTime, e.Flag, e.Reason})
+		}
+		for _, s := range f.Trace {
+			det.Trace = append(det.Trace, stepJSON{s.Kind, s.Rule, s.Text})
+		}
+		if det.Warnings == nil {
+			det.Warnings = []string{}
+		}
+		detail, err := json.Marshal(det)
 		if err != nil {
 			return err
 		}
-		for i := range res.Figures {
-			f := &res.Figures[i]
-			if f.Month != month {
-				continue // cannot happen: the rows were selected by month
-			}
-			det := figureDetail{Excluded: []excludedJSON{}, Warnings: f.Warnings, Trace: []stepJSON{}}
-			for _, e := range f.Excluded {
-				det.Excluded = append(det.Excluded, excludedJSON{e.DataTime, e.Flag, e.Reason})
-			}
-			for _, s := range f.Trace {
-				det.Trace = append(det.Trace, stepJSON{s.Kind, s.Rule, s.Text})
-			}
-			if det.Warnings == nil {
-				det.Warnings = []string{}
-			}
-			detail, err := json.Marshal(det)
-			if err != nil {
-				return err
-			}
-			_, err = tx.exec(tx.q.InsertMonthly, f.MN, f.Month, id, f.Code, string(f.Basis), f.Total, f.TotalCount, f.AvgSum, f.AvgCount,
-				f.Mean, f.Max, f.MaxAt, f.TestSum, f.TestCount, f.TestMean, f.TestMax, f.TestMaxAt, f.ZsCount, f.Valid, f.Units,
-				f.Completeness, f.Duplicates, f.Lenient, len(f.Excluded), string(detail), tx.now)
-			if err != nil {
-				return err
-			}
+		_, err = tx.exec(tx.q.InsertMonthly, f.MN, f.Month, figs[i].DeviceID, f.Code, string(f.Basis), f.Total, f.TotalCount, f.AvgSum, f.AvgCount,
+			f.Mean, f.Max, f.MaxAt, f.TestSum, f.TestCount, f.TestMean, f.TestMax, f.TestMaxAt, f.ZsCount, f.Valid, f.Units,
+			f.Completeness, f.Duplicates, f.Lenient, len(f.Excluded), string(detail), tx.now)
+		if err != nil {
+			return err
 		}
 	}
 	return nil

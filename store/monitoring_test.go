@@ -7,6 +7,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/monitor"
@@ -24,6 +25,24 @@ func incoming(frames [][]byte, origin string) []store.Incoming {
 		out[i] = store.Incoming{Packet: parse(f), Origin: fmt.Sprintf("%s:%d", origin, i+1)}
 	}
 	return out
+}
+
+// refresh brings the monthly figures up to date as the application layer
+// does (app.Service.RefreshFigures: reconcile.MonthFigures on what
+// MonthPackets rebuilds, stored by ReplaceMonthly), with monthly.places 4.
+func refresh(t *testing.T, db *store.DB) {
+	t.Helper()
+	tables, err := app.LoadTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := app.New(app.Deps{Store: db, Tables: tables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RefreshFigures(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestDevices(t *testing.T) {
@@ -145,9 +164,7 @@ func TestIngest(t *testing.T) {
 
 		// Not mapped yet: the figures go to mapping 0.
 		places := int32(4)
-		if _, err := db.RefreshAll(ctx, places); err != nil {
-			t.Fatal(err)
-		}
+		refresh(t, db)
 		tx(t, db, func(tx *store.Tx) error {
 			un, err := tx.UnmappedFigures("2024-02", "2024-02")
 			if err != nil || len(un) != 2 {
@@ -158,9 +175,7 @@ func TestIngest(t *testing.T) {
 		// Mapped from the 15th: the month splits at the mapping's start.
 		d := &reconcile.Device{MN: dev.MN, CreditCode: tp.CreditCode, OutletNo: "DA001", ValidFrom: "2024-02-15"}
 		tx(t, db, func(tx *store.Tx) error { return tx.InsertDevice(d) })
-		if _, err := db.RefreshAll(ctx, places); err != nil {
-			t.Fatal(err)
-		}
+		refresh(t, db)
 		var pkts []*hj212.Packet
 		for _, f := range all {
 			pkts = append(pkts, parse(f))
@@ -245,9 +260,7 @@ func TestIngestExact(t *testing.T) {
 			}
 			return tx.InsertDevice(&reconcile.Device{MN: "MN-X", CreditCode: tp.CreditCode, OutletNo: "DA001", ValidFrom: "2024-01-01"})
 		})
-		if _, err := db.RefreshAll(ctx, 4); err != nil {
-			t.Fatal(err)
-		}
+		refresh(t, db)
 		tx(t, db, func(tx *store.Tx) error {
 			figs, err := tx.MonthlyFigures(tp.CreditCode, "2024-03", "2024-03")
 			if err != nil || len(figs) != 1 {

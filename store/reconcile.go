@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -88,40 +87,6 @@ type paramJSON struct {
 	Source     string `json:"source"`
 	Confidence string `json:"confidence"`
 	Verified   bool   `json:"verified"`
-}
-
-// Reconcile runs a reconciliation: it brings the monthly figures up to
-// date, then runs Tx.Reconcile in one transaction. On PostgreSQL the
-// inputs are loaded before that transaction, by queries running side by
-// side (DB.reconcileInputs), which sees what the transaction's own
-// queries would see: each query the data committed when it starts.
-func (db *DB) Reconcile(ctx context.Context, r *reconcile.Reconciler, sc Scope, actor string) (*Run, []*reconcile.Result, error) {
-	if _, err := db.RefreshAll(ctx, int32(r.Set.Places.Value.IntPart())); err != nil {
-		return nil, nil, err
-	}
-	var ins []*reconcile.Input
-	if db.dialect == Postgres {
-		var err error
-		if ins, err = db.reconcileInputs(ctx, sc); err != nil {
-			return nil, nil, err
-		}
-	}
-	var (
-		run     *Run
-		results []*reconcile.Result
-	)
-	err := db.InTx(ctx, func(tx *Tx) error {
-		var err error
-		if ins == nil {
-			ins, err = tx.ReconcileInputs(sc)
-			if err != nil {
-				return err
-			}
-		}
-		run, results, err = tx.reconcileLoaded(r, sc, actor, ins)
-		return err
-	})
-	return run, results, err
 }
 
 // GetRun finds a run.

@@ -1,12 +1,9 @@
 package store
 
 import (
-	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -44,34 +41,39 @@ func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
 	return l.ins, nil
 }
 
-// reconcileInputs is Tx.ReconcileInputs with the five large queries run
-// side by side, each in a transaction of its own (PostgreSQL): while one
-// sorts its rows, another's are being read. Each query sees the data
-// committed when it starts, as the queries of one READ COMMITTED
-// transaction do.
-func (db *DB) reconcileInputs(ctx context.Context, sc Scope) ([]*reconcile.Input, error) {
-	side := func(loads []func(tx *Tx) error) error {
-		errs := make([]error, len(loads))
-		var wg sync.WaitGroup
-		for i, load := range loads {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = db.InTx(ctx, func(tx *Tx) error { return load(tx) })
-			}()
-		}
-		wg.Wait()
-		return errors.Join(errs...)
+// InputLoad is Tx.ReconcileInputs in its two rounds of queries, for a
+// caller that runs the queries of a round side by side, each in a read
+// transaction of its own (PostgreSQL: while one sorts its rows, another's
+// are being read; each query sees the data committed when it starts, as
+// the queries of one READ COMMITTED transaction do). The queries of a
+// round fill separate fields, so they may run at the same time; the
+// second round needs the first one's rows.
+type InputLoad struct {
+	sc Scope
+	sr scopeRows
+	l  *inputLoader
+}
+
+// NewInputLoad prepares the loading of a scope's inputs.
+func NewInputLoad(sc Scope) *InputLoad { return &InputLoad{sc: sc} }
+
+// ScopeQueries are the first round: taxpayers, revisions, device mappings.
+func (x *InputLoad) ScopeQueries() []func(tx *Tx) error { return x.sr.loads(x.sc) }
+
+// RowQueries are the second round (sources, figures, last year's
+// emissions, monthly figures, outputs), run after every ScopeQueries.
+func (x *InputLoad) RowQueries() []func(tx *Tx) error {
+	x.l = x.sr.loader(x.sc)
+	return x.l.rows()
+}
+
+// Inputs are the loaded inputs, one per taxpayer in scope, once both
+// rounds ran.
+func (x *InputLoad) Inputs() []*reconcile.Input {
+	if x.l == nil {
+		return nil
 	}
-	var sr scopeRows
-	if err := side(sr.loads(sc)); err != nil {
-		return nil, err
-	}
-	l := sr.loader(sc)
-	if err := side(l.rows()); err != nil {
-		return nil, err
-	}
-	return l.ins, nil
+	return x.l.ins
 }
 
 // inputLoader holds the scope's taxpayers, declarations and device

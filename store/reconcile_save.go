@@ -1,173 +1,29 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc/param"
-	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/reconcile"
 )
 
-// Reconcile loads the scope, reconciles every taxpayer (in parallel: the
-// engine is safe for concurrent use), compares intensities across the
-// scope's taxpayers of one industry, and stores the run, its results,
-// items and flags, making them the standing results of their taxpayers
-// for the period. The monthly figures are read as stored (see
-// DB.RefreshAll).
-//
-// The items, nearly all the rows, do not depend on the peer comparison:
-// they are written while the other taxpayers are still being reconciled
-// (the connection is otherwise idle then), taxpayer by taxpayer in scope
-// order, and the peer comparison runs while the last ones are written.
-// The run row goes in first, so that the items have its id, and gets its
-// counts at the end.
-func (tx *Tx) Reconcile(r *reconcile.Reconciler, sc Scope, actor string) (*Run, []*reconcile.Result, error) {
-	ins, err := tx.ReconcileInputs(sc)
-	if err != nil {
-		return nil, nil, err
-	}
-	return tx.reconcileLoaded(r, sc, actor, ins)
-}
-
-// reconcileLoaded is Reconcile on inputs already loaded.
-func (tx *Tx) reconcileLoaded(r *reconcile.Reconciler, sc Scope, actor string, ins []*reconcile.Input) (*Run, []*reconcile.Result, error) {
-	run := &Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: actor}
-	if err := tx.insertRun(run, r.Set, len(ins)); err != nil {
-		return nil, nil, err
-	}
-	ctx, cancel := context.WithCancel(tx.ctx)
-	defer cancel()
-	c := startReconcile(ctx, r, ins)
-	// Items of each taxpayer as soon as it is reconciled, in order.
-	copied := make(chan error, 1)
-	go func() {
-		err := tx.insertMany("reconcile_items", tx.q.InsertItem, itemCols, func(emit func([]any) error) error {
-			rows := newItemRows(run.ID)
-			for i := range ins {
-				res, err := c.wait(i)
-				if err != nil {
-					return err
-				}
-				for k := range res.Items {
-					if err := emit(rows.row(&res.Items[k])); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			cancel() // no use reconciling what cannot be stored
-		}
-		copied <- err
-	}()
-	results, err := c.all()
-	if err != nil {
-		cancel()
-		if cerr := <-copied; cerr != nil && errors.Is(err, context.Canceled) {
-			return nil, nil, cerr // the writing failed first
-		}
-		return nil, nil, err
-	}
-	reconcile.Peers(results, r.Set, sc.AsOf) // reads and adds flags only: the items being written are not touched
-	if err := <-copied; err != nil {
-		return nil, nil, err
-	}
-	if err := tx.finishRun(run, results); err != nil {
-		return nil, nil, err
-	}
-	return run, results, nil
-}
-
-// reconciling is a reconciliation of many taxpayers on every core, whose
-// results can be waited for one by one.
-type reconciling struct {
-	results []*reconcile.Result
-	errs    []error
-	done    []chan struct{}
-	wg      sync.WaitGroup
-	ctx     context.Context
-}
-
-func startReconcile(ctx context.Context, r *reconcile.Reconciler, ins []*reconcile.Input) *reconciling {
-	c := &reconciling{results: make([]*reconcile.Result, len(ins)), errs: make([]error, len(ins)), done: make([]chan struct{}, len(ins)), ctx: ctx}
-	for i := range c.done {
-		c.done[i] = make(chan struct{})
-	}
-	next := make(chan int)
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			for i := range next {
-				c.results[i], c.errs[i] = r.Taxpayer(ins[i])
-				close(c.done[i])
-			}
-		}()
-	}
-	go func() {
-		defer close(next)
-		for i := range ins {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return c
-}
-
-// wait returns taxpayer i's result once it is there.
-func (c *reconciling) wait(i int) (*reconcile.Result, error) {
-	select {
-	case <-c.done[i]:
-		return c.results[i], c.errs[i]
-	case <-c.ctx.Done():
-		return nil, c.ctx.Err()
-	}
-}
-
-// all waits for every result.
-func (c *reconciling) all() ([]*reconcile.Result, error) {
-	c.wg.Wait()
-	if err := c.ctx.Err(); err != nil {
-		return nil, err
-	}
-	for _, err := range c.errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return c.results, nil
-}
-
-// ReconcileAll reconciles the inputs on every core.
-func ReconcileAll(ctx context.Context, r *reconcile.Reconciler, ins []*reconcile.Input) ([]*reconcile.Result, error) {
-	return startReconcile(ctx, r, ins).all()
-}
-
 // SaveRun stores a run with its results, items and flags (COPY on
-// PostgreSQL, batched INSERTs on SQLite) and makes them current.
+// PostgreSQL, batched INSERTs on SQLite) and makes them current:
+// InsertRun, InsertItems and FinishRun in one go.
 func (tx *Tx) SaveRun(run *Run, set *reconcile.Set, results []*reconcile.Result) error {
-	if err := tx.insertRun(run, set, len(results)); err != nil {
+	if err := tx.InsertRun(run, set, len(results)); err != nil {
 		return err
 	}
-	err := tx.insertMany("reconcile_items", tx.q.InsertItem, itemCols, func(emit func([]any) error) error {
-		rows := newItemRows(run.ID)
+	err := tx.InsertItems(run.ID, func(yield func(*reconcile.Item) error) error {
 		for _, res := range results {
 			for k := range res.Items {
-				if err := emit(rows.row(&res.Items[k])); err != nil {
+				if err := yield(&res.Items[k]); err != nil {
 					return err
 				}
 			}
@@ -177,12 +33,22 @@ func (tx *Tx) SaveRun(run *Run, set *reconcile.Set, results []*reconcile.Result)
 	if err != nil {
 		return err
 	}
-	return tx.finishRun(run, results)
+	return tx.FinishRun(run, results)
 }
 
-// insertRun stores the run with its parameters and warnings; its item and
-// flag counts are set by finishRun.
-func (tx *Tx) insertRun(run *Run, set *reconcile.Set, taxpayers int) error {
+// InsertItems writes the items of a run as items yields them, each used
+// before yield returns (by COPY on PostgreSQL: a caller may yield the
+// items of each taxpayer as soon as they are there).
+func (tx *Tx) InsertItems(runID int64, items func(yield func(*reconcile.Item) error) error) error {
+	return tx.insertMany("reconcile_items", tx.q.InsertItem, itemCols, func(emit func([]any) error) error {
+		rows := newItemRows(runID)
+		return items(func(it *reconcile.Item) error { return emit(rows.row(it)) })
+	})
+}
+
+// InsertRun stores the run with its parameters and warnings; its item and
+// flag counts are set by FinishRun.
+func (tx *Tx) InsertRun(run *Run, set *reconcile.Set, taxpayers int) error {
 	var ps []paramJSON
 	for _, r := range set.All() {
 		ps = append(ps, paramJSON{r.Key, r.Value.String(), r.Unit, r.Rule, r.Where(), r.Source, r.Confidence, r.Verified})
@@ -205,9 +71,9 @@ func (tx *Tx) insertRun(run *Run, set *reconcile.Set, taxpayers int) error {
 		string(pj), string(wj), run.CreatedBy, tx.now)
 }
 
-// finishRun stores the results and flags (after the peer comparison),
+// FinishRun stores the results and flags (after the peer comparison),
 // the run's counts, and makes the run current.
-func (tx *Tx) finishRun(run *Run, results []*reconcile.Result) error {
+func (tx *Tx) FinishRun(run *Run, results []*reconcile.Result) error {
 	for _, res := range results {
 		run.Items += len(res.Items)
 		run.Flags += len(res.Flags)

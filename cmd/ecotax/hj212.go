@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/store"
 )
@@ -181,12 +182,7 @@ func hj212Listen(e *env, args []string) int {
 		return exitInput
 	}
 	log := newLogger(e)
-	places, err := monthlyPlaces()
-	if err != nil {
-		log.Error("parameters", slog.Any("error", err))
-		return exitInternal
-	}
-	db, err := openStore(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		log.Error("database", slog.Any("error", err))
 		return exitInternal
@@ -197,7 +193,7 @@ func hj212Listen(e *env, args []string) int {
 		log.Error("listen", slog.Any("error", err))
 		return exitInput
 	}
-	l := &listener{db: db, log: log, idle: *idle, batch: *batch, flush: *flush, refresh: *refresh, places: places,
+	l := &listener{svc: svc, log: log, idle: *idle, batch: *batch, flush: *flush, refresh: *refresh,
 		jobs: make(chan *ingestJob), conns: map[net.Conn]bool{}}
 	log.Info("listening", slog.String("addr", ln.Addr().String()))
 	return l.serve(e.ctx, ln)
@@ -205,11 +201,10 @@ func hj212Listen(e *env, args []string) int {
 
 // listener receives packets on TCP and stores them in batches.
 type listener struct {
-	db                    *store.DB
+	svc                   *app.Service
 	log                   *slog.Logger
 	idle, flush, refresh  time.Duration
 	batch                 int
-	places                int32
 	jobs                  chan *ingestJob
 	mu                    sync.Mutex
 	conns                 map[net.Conn]bool
@@ -267,7 +262,7 @@ func (l *listener) serve(ctx context.Context, ln net.Listener) int {
 	close(l.jobs)
 	l.ingestState.Wait()
 	code := exitOK
-	if n, err := l.db.RefreshAll(context.Background(), l.places); err != nil {
+	if n, err := l.svc.RefreshFigures(context.Background(), 0); err != nil {
 		l.log.Error("monthly figures", slog.Any("error", err))
 		code = exitInternal
 	} else {
@@ -387,7 +382,7 @@ func (l *listener) ingest() {
 			store1()
 		case <-refresh.C:
 			ctx, cancel := context.WithTimeout(context.Background(), l.refresh)
-			if _, err := l.db.RefreshMonthly(ctx, l.places, 200); err != nil {
+			if _, err := l.svc.RefreshFigures(ctx, 200); err != nil {
 				l.log.Error("monthly figures", slog.Any("error", err))
 			}
 			cancel()
@@ -397,6 +392,6 @@ func (l *listener) ingest() {
 
 // ingestBatch stores a batch and tells, per packet, whether it was new.
 func (l *listener) ingestBatch(ctx context.Context, batch []store.Incoming) ([]bool, error) {
-	_, stored, err := l.db.IngestEach(ctx, batch)
+	_, stored, err := l.svc.Ingest(ctx, cliPrincipal, batch)
 	return stored, err
 }

@@ -15,10 +15,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/ecotax/ecotax/calc/param"
-	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/hj212"
-	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
 
@@ -92,12 +90,7 @@ func cmdImport(e *env, args []string) int {
 		}
 		ins = append(ins, input{name: name, r: f, c: f})
 	}
-	places, err := monthlyPlaces()
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax import hj212:", err)
-		return exitInternal
-	}
-	db, err := openStore(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax import hj212:", err)
 		return exitInternal
@@ -107,7 +100,7 @@ func cmdImport(e *env, args []string) int {
 	bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionShowBytes(true),
 		progressbar.OptionSetDescription("importing"), progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSetVisibility(isTerminal(e.stderr)), progressbar.OptionClearOnFinish())
-	im := &importer{e: e, db: db, size: *batch}
+	im := &importer{e: e, svc: svc, size: *batch}
 	for _, in := range ins {
 		r := io.TeeReader(in.r, bar)
 		var err error
@@ -132,7 +125,7 @@ func cmdImport(e *env, args []string) int {
 		im.files++
 	}
 	bar.Finish()
-	n, err := db.RefreshAll(e.ctx, places)
+	n, err := svc.RefreshFigures(e.ctx, 0)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax import hj212: monthly figures:", err)
 		return exitInternal
@@ -145,21 +138,6 @@ func cmdImport(e *env, args []string) int {
 	b, _ := json.Marshal(out)
 	fmt.Fprintln(e.stdout, string(b))
 	return exitOK
-}
-
-// monthlyPlaces is the rounding of monthly figures in force today
-// (fixtures/reconcile/params.csv, monthly.places).
-func monthlyPlaces() (int32, error) {
-	ps, err := fixtures.LoadReconcile()
-	if err != nil {
-		return 0, err
-	}
-	now := time.Now()
-	r, err := ps.At(reconcile.KeyPlaces, param.NewDate(now.Year(), int(now.Month()), now.Day()))
-	if err != nil {
-		return 0, err
-	}
-	return int32(r.Value.IntPart()), nil
 }
 
 // isTerminal reports whether w is a terminal (the progress bar is drawn
@@ -177,7 +155,7 @@ func (r readError) Unwrap() error { return r.err }
 // importer gathers packets into batches.
 type importer struct {
 	e     *env
-	db    *store.DB
+	svc   *app.Service
 	size  int
 	buf   []store.Incoming
 	stats store.IngestStats
@@ -196,7 +174,7 @@ func (im *importer) flush() error {
 	if len(im.buf) == 0 {
 		return nil
 	}
-	st, err := im.db.Ingest(im.e.ctx, im.buf)
+	st, _, err := im.svc.Ingest(im.e.ctx, cliPrincipal, im.buf)
 	if err != nil {
 		return err
 	}

@@ -9,10 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
-	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
@@ -121,78 +120,35 @@ func reconcileRun(e *env, args []string) int {
 			return exitInput
 		}
 	}
-	r, dl, err := reconcilerFor(per)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax reconcile run:", err)
-		return exitInternal
-	}
-	db, err := openStore(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile run:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	sc := store.Scope{Period: per, Region: *sf.region, RegionPrefix: sf.prefix(), CreditCode: *sf.taxpayer, Deadline: dl, AsOf: day.Day()}
-	run, results, err := db.Reconcile(e.ctx, r, sc, "cli")
+	cr, err := svc.RunReconciliation(e.ctx, cliPrincipal, app.Idem{}, app.RunRequest{Period: per.Text, Region: *sf.region, CreditCode: *sf.taxpayer, AsOf: day})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile run:", err)
-		return exitInternal
+		return exitFor(err)
 	}
+	run, results := cr.Value.Run, cr.Value.Detail
 	if *format == "table" {
 		writeRunTable(e.stdout, run, results)
 		return exitOK
 	}
-	type summary struct {
-		CreditCode    string       `json:"credit_code"`
-		Name          string       `json:"name"`
-		Status        string       `json:"status"`
-		Revision      *int         `json:"revision"`
-		DeclaredTax   filing.Money `json:"declared_tax"`
-		MonitoredTax  filing.Money `json:"monitored_tax"`
-		TaxDifference filing.Money `json:"tax_difference"`
-		Items         int          `json:"items"`
-		Flags         []string     `json:"flags"`
-	}
+	// The API's summary, with each flag labelled by month, outlet and
+	// pollutant.
 	out := struct {
-		Run     *store.Run `json:"run"`
-		Results []summary  `json:"results"`
-	}{Run: run, Results: []summary{}}
-	for _, res := range results {
-		s := summary{res.CreditCode, res.Name, res.Status, res.Revision, res.DeclaredTax, res.MonitoredTax,
-			res.TaxDifference, len(res.Items), []string{}}
+		Run     *store.Run       `json:"run"`
+		Results []app.RunSummary `json:"results"`
+	}{Run: run, Results: cr.Value.Results}
+	for i, res := range results {
+		out.Results[i].Flags = []string{}
 		for _, f := range res.Flags {
-			s.Flags = append(s.Flags, flagLabel(&f))
+			out.Results[i].Flags = append(out.Results[i].Flags, flagLabel(&f))
 		}
-		out.Results = append(out.Results, s)
 	}
 	return writeJSON(e, out)
-}
-
-// reconcilerFor loads the engine and parameters for a period, and its
-// deadline.
-func reconcilerFor(per filing.Period) (*reconcile.Reconciler, param.Date, error) {
-	tables, err := fixtures.Load()
-	if err != nil {
-		return nil, 0, err
-	}
-	engine, err := calc.NewEngine(tables)
-	if err != nil {
-		return nil, 0, err
-	}
-	ps, err := fixtures.LoadReconcile()
-	if err != nil {
-		return nil, 0, err
-	}
-	fp, err := fixtures.LoadFiling()
-	if err != nil {
-		return nil, 0, err
-	}
-	dl, err := fp.DeadlineOf(per)
-	if err != nil {
-		return nil, 0, err
-	}
-	r, err := reconcile.New(engine, ps, per)
-	return r, dl.Date.Day(), err
 }
 
 func flagLabel(f *reconcile.Flag) string {
@@ -260,21 +216,16 @@ func reconcileFlags(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax reconcile flags:", msg)
 		return exitInput
 	}
-	db, err := openStore(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile flags:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	var flags []store.StoredFlag
-	err = db.InTx(e.ctx, func(tx *store.Tx) error {
-		var err error
-		flags, err = tx.ListFlags(store.FlagFilter{Period: per.Text, RegionPrefix: sf.prefix(), CreditCode: *sf.taxpayer, Code: *code})
-		return err
-	})
+	flags, err := svc.Flags(e.ctx, cliPrincipal, store.FlagFilter{Period: per.Text, CreditCode: *sf.taxpayer, Code: *code}, *sf.region)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile flags:", err)
-		return exitInternal
+		return exitFor(err)
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
@@ -301,38 +252,19 @@ func reconcileShow(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax reconcile show:", msg)
 		return exitInput
 	}
-	db, err := openStore(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile show:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	var out struct {
-		Result *store.StoredResult `json:"result"`
-		Items  []store.StoredItem  `json:"items"`
-		Flags  []store.StoredFlag  `json:"flags"`
-	}
-	err = db.InTx(e.ctx, func(tx *store.Tx) error {
-		rs, err := tx.CurrentResults(store.ResultFilter{Period: per.Text, CreditCode: *sf.taxpayer})
-		if err != nil {
-			return err
-		}
-		if len(rs) == 0 {
-			return &calc.Error{Kind: calc.KindNotFound, Code: "not_reconciled", Detail: "no reconciliation of " + *sf.taxpayer + " for " + per.Text + "; run ecotax reconcile run first"}
-		}
-		out.Result = &rs[0]
-		if out.Items, err = tx.CurrentItems(*sf.taxpayer, per.Text); err != nil {
-			return err
-		}
-		out.Flags, err = tx.ListFlags(store.FlagFilter{Period: per.Text, CreditCode: *sf.taxpayer})
-		return err
-	})
+	out, err := svc.Reconciliation(e.ctx, cliPrincipal, *sf.taxpayer, per.Text)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile show:", err)
-		if ce, ok := err.(*calc.Error); ok && ce.Kind == calc.KindNotFound {
-			return exitInput
+		if ce, ok := err.(*calc.Error); ok && ce.Code == "not_reconciled" {
+			fmt.Fprintln(e.stderr, "run ecotax reconcile run first")
 		}
-		return exitInternal
+		return exitFor(err)
 	}
 	return writeJSON(e, out)
 }

@@ -149,6 +149,10 @@ func serve(e *env, args []string, load func() (*serviceTables, error)) int {
 	}
 	defer db.Close()
 	srv := api.New(tables.deps(db, log, cfg))
+	if err := keepFiguresFresh(e.ctx, db, tables, log); err != nil {
+		log.Error("monitoring figures", "error", err)
+		return exitInternal
+	}
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 5 * time.Second,

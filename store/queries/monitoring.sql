@@ -67,6 +67,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 -- name: list-dirty
 SELECT mn, month FROM monitoring_dirty ORDER BY mn, month LIMIT ?;
 
+-- name: list-dirty-mn
+SELECT mn, month FROM monitoring_dirty WHERE mn = ? ORDER BY month;
+
 -- name: take-dirty
 DELETE FROM monitoring_dirty WHERE mn = ? AND month = ?;
 

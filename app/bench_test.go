@@ -1,0 +1,105 @@
+package app
+
+// The reconciliation of a region of 10 000 taxpayers, end to end through
+// the operation (docs/monitoring.md records the figures):
+//
+//	ECOTAX_TEST_DATABASE_URL=… go test ./app -run XXX -bench Reconcile10k -benchtime 1x -timeout 30m -v
+
+import (
+	"context"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/reconcile"
+	"github.com/ecotax/ecotax/store"
+	"github.com/ecotax/ecotax/store/storetest"
+)
+
+// BenchmarkReconcile10k: a reconciliation of 10 000 taxpayers × 3 months
+// × 8 pollutants end to end (Service.RunReconciliation: load side by
+// side, reconcile on every core while the items are written, peers,
+// store the results and flags), against its own compute part alone (the
+// reconciliation of the loaded inputs on every core: both sides of every
+// taxpayer) measured in the same run. The parts are then timed one after
+// the other (load, reconcile, peers, save without the overlap) for the
+// record.
+func BenchmarkReconcile10k(b *testing.B) {
+	db := storetest.OpenPostgres(b)
+	ctx := context.Background()
+	tables, err := LoadTables()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(Deps{Store: db, Tables: tables})
+	if err != nil {
+		b.Fatal(err)
+	}
+	per, _ := filing.ParsePeriod("2024-Q1")
+	r, err := reconcile.New(tables.Engine, tables.Reconcile, per)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 10000
+	t0 := time.Now()
+	storetest.Reconcile10k(b, db, r.Codes, n)
+	b.Logf("setup: %d taxpayers written in %s", n, time.Since(t0).Round(time.Millisecond))
+	asOf := per.End().AddDays(40)
+	sc := store.Scope{Period: per, Region: "500000", RegionPrefix: "50", Deadline: per.End().AddDays(15), AsOf: asOf}
+	admin := filing.Principal{Role: filing.RoleAdmin}
+	var tAll, tCompute, cpuAll time.Duration
+	items, flags := 0, 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t1, c1 := time.Now(), cpuTime()
+		cr, err := s.RunReconciliation(ctx, admin, Idem{}, RunRequest{Period: per.Text, Region: "500000", AsOf: filing.DateOf(asOf)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tAll += time.Since(t1)
+		cpuAll += cpuTime() - c1
+		items, flags = cr.Value.Run.Items, cr.Value.Run.Flags
+		b.StopTimer()
+		// The same run in its parts, for the record.
+		tl := time.Now()
+		ins, err := s.loadInputs(ctx, sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		results, err := startReconcile(ctx, r, ins).all()
+		if err != nil {
+			b.Fatal(err)
+		}
+		tCompute += time.Since(t2)
+		t3 := time.Now()
+		reconcile.Peers(results, r.Set, sc.AsOf)
+		t4 := time.Now()
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			return tx.SaveRun(&store.Run{Period: sc.Period.Text, Region: sc.Region, AsOf: filing.DateOf(sc.AsOf), CreatedBy: "bench"}, r.Set, results)
+		}); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("parts: load %s, reconcile %s, peers %s, save %s", t2.Sub(tl).Round(time.Millisecond), t3.Sub(t2).Round(time.Millisecond),
+			t4.Sub(t3).Round(time.Millisecond), time.Since(t4).Round(time.Millisecond))
+		b.StartTimer()
+	}
+	b.ReportMetric(tAll.Seconds()/float64(b.N), "s/run")
+	b.ReportMetric(cpuAll.Seconds()/float64(b.N), "cpu-s/run")
+	b.ReportMetric(tCompute.Seconds()/float64(b.N), "compute-s/run")
+	b.ReportMetric(tAll.Seconds()/tCompute.Seconds(), "run/compute")
+	b.ReportMetric(float64(items), "items")
+	b.ReportMetric(float64(flags), "flags")
+	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
+	if items != n*24 {
+		b.Errorf("%d items, want %d", items, n*24)
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,497 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/hj212"
+	"github.com/ecotax/ecotax/reconcile"
+	"github.com/ecotax/ecotax/store"
+)
+
+// Online monitoring: device mappings (MN → outlet), stored HJ 212
+// packets, the monthly figures per device mapping and per outlet, and
+// production output.
+//
+// The monthly figures are derived data, kept up to date where data
+// change, never on a read: a mapping's write recomputes the months of its
+// MN in its own transaction; an ingest marks the device-months it
+// touched, which RefreshFigures recomputes (the import command at its
+// end, the listener and the server in a bounded background job, a
+// reconciliation run and a budget before they read).
+
+// RegisterDevice maps a device (MN) to an outlet of a taxpayer. Data
+// already received from the MN are given to the outlet (their figures
+// are recomputed in the same transaction).
+func (s *Service) RegisterDevice(ctx context.Context, p filing.Principal, k Idem, d reconcile.Device) (*Created[*reconcile.Device], error) {
+	if err := allowed(p, filing.ActDeviceWrite); err != nil {
+		return nil, err
+	}
+	if d.Version != 0 {
+		return nil, calc.Invalid([]calc.FieldError{{Path: "version", Code: "unknown_field", Message: "a new mapping has no version"}})
+	}
+	if err := invalid(d.Validate()); err != nil {
+		return nil, err
+	}
+	return create(ctx, s, p, k, func(tx *store.Tx) (created[*reconcile.Device], error) {
+		var none created[*reconcile.Device]
+		if _, err := visibleTaxpayer(tx, p, d.CreditCode); err != nil {
+			return none, err
+		}
+		if err := tx.InsertDevice(&d); err != nil {
+			return none, err
+		}
+		if err := s.recomputeMN(tx, d.MN); err != nil {
+			return none, err
+		}
+		id := itoa(d.ID)
+		if err := audit(ctx, tx, p, filing.ActDeviceWrite, "device", id, d.CreditCode, nil, &d); err != nil {
+			return none, err
+		}
+		return created[*reconcile.Device]{&d, "taxpayers/" + d.CreditCode + "/devices/" + id, d.Version}, nil
+	})
+}
+
+// Devices lists a taxpayer's device mappings.
+func (s *Service) Devices(ctx context.Context, p filing.Principal, code string) ([]reconcile.Device, error) {
+	if err := allowed(p, filing.ActMonitoringRead); err != nil {
+		return nil, err
+	}
+	return readTx(ctx, s, func(tx *store.Tx) ([]reconcile.Device, error) {
+		if _, err := visibleTaxpayer(tx, p, code); err != nil {
+			return nil, err
+		}
+		return tx.ListDevices(store.DeviceFilter{CreditCode: code})
+	})
+}
+
+// deviceOf loads a mapping of a taxpayer the caller may see.
+func deviceOf(tx *store.Tx, p filing.Principal, code string, id int64) (*reconcile.Device, error) {
+	if _, err := visibleTaxpayer(tx, p, code); err != nil {
+		return nil, err
+	}
+	d, err := tx.GetDevice(id)
+	if err != nil {
+		return nil, err
+	}
+	if d.CreditCode != code {
+		return nil, Fail(calc.KindNotFound, "device_not_found", "监测设备对应关系不存在", "no such device mapping for this taxpayer")
+	}
+	return d, nil
+}
+
+// Device reads one mapping of a taxpayer.
+func (s *Service) Device(ctx context.Context, p filing.Principal, code string, id int64) (*reconcile.Device, error) {
+	if err := allowed(p, filing.ActMonitoringRead); err != nil {
+		return nil, err
+	}
+	return readTx(ctx, s, func(tx *store.Tx) (*reconcile.Device, error) { return deviceOf(tx, p, code, id) })
+}
+
+// ChangeDevice changes a mapping (MN, outlet, validity, note) at the
+// given version; ending one is setting ValidTo. The monthly figures of
+// the old and the new MN are recomputed in the same transaction.
+func (s *Service) ChangeDevice(ctx context.Context, p filing.Principal, code string, id int64, version int, next reconcile.Device) (*reconcile.Device, error) {
+	if err := allowed(p, filing.ActDeviceWrite); err != nil {
+		return nil, err
+	}
+	var d *reconcile.Device
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		before, err := deviceOf(tx, p, code, id)
+		if err != nil {
+			return err
+		}
+		after := *before
+		after.MN, after.OutletNo, after.ValidFrom, after.ValidTo, after.Note = next.MN, next.OutletNo, next.ValidFrom, next.ValidTo, next.Note
+		if err := invalid(after.Validate()); err != nil {
+			return err
+		}
+		after.Version = version
+		if err := tx.UpdateDevice(&after, before.MN); err != nil {
+			return err
+		}
+		for _, mn := range []string{before.MN, after.MN} {
+			if err := s.recomputeMN(tx, mn); err != nil {
+				return err
+			}
+		}
+		d = &after
+		return audit(ctx, tx, p, filing.ActDeviceWrite, "device", itoa(d.ID), d.CreditCode, before, d)
+	})
+	return d, err
+}
+
+// OutletFigure is an outlet's monitored figure of one statutory pollutant
+// for a month, added up over the outlet's device mappings.
+type OutletFigure struct {
+	OutletNo     string              `json:"outlet_no"`
+	Pollutant    string              `json:"pollutant"`
+	PollutantID  string              `json:"pollutant_id"`
+	Basis        string              `json:"basis"`
+	EmissionKg   decimal.NullDecimal `json:"emission_kg"`
+	Valid        int                 `json:"valid"`
+	Units        int                 `json:"units"`
+	Completeness decimal.Decimal     `json:"completeness"`
+	Mean         decimal.NullDecimal `json:"mean_concentration"`
+	Max          decimal.NullDecimal `json:"max_concentration"`
+	Excluded     int                 `json:"excluded"`
+	Devices      []string            `json:"devices"`
+	Codes        []string            `json:"codes"`
+	Notes        []string            `json:"notes"`
+}
+
+// MonthlyFigures is a taxpayer's monitoring of one month: the figure of
+// each outlet and statutory pollutant, the stored figures of each device
+// mapping (with the records left out and the trace) and the warnings.
+type MonthlyFigures struct {
+	CreditCode string                `json:"credit_code"`
+	Devices    []store.MonthlyFigure `json:"devices"`
+	Month      string                `json:"month"`
+	Outlets    []OutletFigure        `json:"outlets"`
+	Warnings   []string              `json:"warnings"`
+}
+
+// Monitoring reads a taxpayer's monthly figures of month (YYYY-MM) as
+// stored; it writes nothing.
+func (s *Service) Monitoring(ctx context.Context, p filing.Principal, code, month string) (*MonthlyFigures, error) {
+	if err := allowed(p, filing.ActMonitoringRead); err != nil {
+		return nil, err
+	}
+	if !filing.ValidMonth(month) {
+		return nil, calc.Invalid([]calc.FieldError{{Path: "month", Code: "invalid_value", Message: "want a month YYYY-MM"}})
+	}
+	set, err := s.t.Reconcile.On(filing.Date(month + "-01").Day())
+	if err != nil {
+		return nil, err
+	}
+	places := int32(set.Places.Value.IntPart())
+	var devs []reconcile.Device
+	out := &MonthlyFigures{CreditCode: code, Month: month, Outlets: []OutletFigure{}}
+	if err := s.store.View(ctx, func(tx *store.Tx) error {
+		if _, err := visibleTaxpayer(tx, p, code); err != nil {
+			return err
+		}
+		var err error
+		if devs, err = tx.ListDevices(store.DeviceFilter{CreditCode: code}); err != nil {
+			return err
+		}
+		out.Devices, err = tx.MonthlyFigures(code, month, month)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	slim := make([]reconcile.DeviceFigure, len(out.Devices))
+	for i := range out.Devices {
+		slim[i] = out.Devices[i].Slim()
+	}
+	outs, warnings := reconcile.Outlets(devs, slim, s.codes(), places, set.CouKg.Value)
+	for _, k := range reconcile.SortedOutletKeys(outs) {
+		o := outs[k]
+		v := OutletFigure{OutletNo: o.OutletNo, Pollutant: o.Pollutant, PollutantID: o.PollutantID, Basis: string(o.Basis),
+			Valid: o.Valid, Units: o.Units, Completeness: o.Completeness(places), Mean: o.Mean, Max: o.Max, Excluded: o.Excluded,
+			Devices: o.Devices, Codes: o.Codes, Notes: o.Notes}
+		if v.Notes == nil {
+			v.Notes = []string{}
+		}
+		if o.Counted > 0 {
+			v.EmissionKg = decimal.NullDecimal{Decimal: o.TotalKg, Valid: true}
+		}
+		out.Outlets = append(out.Outlets, v)
+	}
+	if warnings == nil {
+		warnings = []string{}
+	}
+	out.Warnings = append(warnings, set.Unverified()...)
+	return out, nil
+}
+
+// codes are the HJ 212 factor codes with the engine's pollutant names.
+func (s *Service) codes() *reconcile.Codes {
+	return reconcile.NewCodes(s.t.Engine.Tables().HJ212, s.t.Engine.Names())
+}
+
+// Packets lists stored packets with their verdicts, newest first. An
+// officer without a region and the operator may list every packet;
+// anyone else names a device (MN) mapped to a taxpayer they may see.
+func (s *Service) Packets(ctx context.Context, p filing.Principal, f store.PacketFilter) ([]store.PacketInfo, error) {
+	if err := allowed(p, filing.ActMonitoringRead); err != nil {
+		return nil, err
+	}
+	var errs []calc.FieldError
+	if f.Month != "" && !filing.ValidMonth(f.Month) {
+		errs = append(errs, calc.FieldError{Path: "month", Code: "invalid_value", Message: "want a month YYYY-MM"})
+	}
+	if f.Verdict != "" && f.Verdict != "valid" && f.Verdict != "lenient" && f.Verdict != "rejected" {
+		errs = append(errs, calc.FieldError{Path: "verdict", Code: "invalid_value", Message: "want valid, lenient or rejected"})
+	}
+	scoped := p.Role == filing.RoleEnterprise || p.Region != ""
+	if scoped && f.MN == "" {
+		errs = append(errs, calc.FieldError{Path: "mn", Code: "required", Message: "name the device (mn) whose packets to list"})
+	}
+	if err := invalid(errs); err != nil {
+		return nil, err
+	}
+	var list []store.PacketInfo
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		if scoped {
+			devs, err := tx.ListDevices(store.DeviceFilter{MN: f.MN})
+			if err != nil {
+				return err
+			}
+			ok := false
+			for _, d := range devs {
+				if _, err := visibleTaxpayer(tx, p, d.CreditCode); err == nil {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return Fail(calc.KindNotFound, "device_not_found", "监测设备不存在", "no device "+f.MN+" mapped to a taxpayer visible to this token")
+			}
+		}
+		var err error
+		list, err = tx.ListPackets(f)
+		return err
+	})
+	return list, err
+}
+
+// DevicePackets are the stored hour and day packets of one device (MN) in
+// one month, as monitor.Monthly reads them.
+type DevicePackets struct {
+	MN, Month string
+	Packets   []*hj212.Packet
+}
+
+// OutletPackets reads, month by month, the stored hour and day packets of
+// each device mapped to an outlet of a taxpayer in that month.
+func (s *Service) OutletPackets(ctx context.Context, p filing.Principal, code, outletNo string, months []string) ([]DevicePackets, error) {
+	if err := allowed(p, filing.ActMonitoringRead); err != nil {
+		return nil, err
+	}
+	var out []DevicePackets
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		if _, err := visibleTaxpayer(tx, p, code); err != nil {
+			return err
+		}
+		devs, err := tx.ListDevices(store.DeviceFilter{CreditCode: code})
+		if err != nil {
+			return err
+		}
+		for _, m := range months {
+			for _, d := range devs {
+				// Compared as text: a month that is not one matches no day.
+				if d.OutletNo != outletNo || string(d.ValidFrom) > m+"-31" || (d.ValidTo != "" && string(d.ValidTo) < m+"-01") {
+					continue
+				}
+				packets, err := tx.MonthPackets(d.MN, m)
+				if err != nil {
+					return err
+				}
+				out = append(out, DevicePackets{MN: d.MN, Month: m, Packets: packets})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// IfMatch is the version a replacing write was based on, as the door read
+// it: the version, or why there is none (Err); Stated when the client
+// named a version at all.
+type IfMatch struct {
+	Version int
+	Err     error
+	Stated  bool
+}
+
+// PutOutput records a month's production output: created when there is
+// none (created true), else replaced at the version v names.
+func (s *Service) PutOutput(ctx context.Context, p filing.Principal, o reconcile.Output, v IfMatch) (out *reconcile.Output, isNew bool, err error) {
+	if err := allowed(p, filing.ActOutputWrite); err != nil {
+		return nil, false, err
+	}
+	if err := invalid(o.Validate()); err != nil {
+		return nil, false, err
+	}
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := visibleTaxpayer(tx, p, o.CreditCode); err != nil {
+			return err
+		}
+		old, err := tx.GetOutput(o.CreditCode, o.Month)
+		if err != nil {
+			return err
+		}
+		entity := o.CreditCode + "/" + o.Month
+		if old == nil {
+			if v.Stated {
+				return Fail(calc.KindConflict, "stale_version", "版本已过期", "there is no output for "+o.Month+" to update; send it without a version to create it")
+			}
+			isNew = true
+			if err := tx.InsertOutput(&o); err != nil {
+				return err
+			}
+			return audit(ctx, tx, p, filing.ActOutputWrite, "output", entity, o.CreditCode, nil, &o)
+		}
+		if v.Err != nil {
+			return v.Err
+		}
+		o.Version = v.Version
+		if err := tx.UpdateOutput(&o); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p, filing.ActOutputWrite, "output", entity, o.CreditCode, old, &o)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return &o, isNew, nil
+}
+
+// Outputs lists a taxpayer's outputs for the months from … to (YYYY-MM;
+// "" is open).
+func (s *Service) Outputs(ctx context.Context, p filing.Principal, code, from, to string) ([]reconcile.Output, error) {
+	if err := allowed(p, filing.ActDeclarationRead); err != nil {
+		return nil, err
+	}
+	if from == "" {
+		from = "2018-01"
+	}
+	if to == "" {
+		to = "2999-12"
+	}
+	if !filing.ValidMonth(from) || !filing.ValidMonth(to) {
+		return nil, calc.Invalid([]calc.FieldError{{Path: "from", Code: "invalid_value", Message: "from and to are months YYYY-MM"}})
+	}
+	return readTx(ctx, s, func(tx *store.Tx) ([]reconcile.Output, error) {
+		if _, err := visibleTaxpayer(tx, p, code); err != nil {
+			return nil, err
+		}
+		return tx.ListOutputs(code, from, to)
+	})
+}
+
+// Ingest stores a batch of packets in one transaction (store.Ingest: each
+// packet once, valid or not, with its verdict) and tells, packet by
+// packet, whether it was new. The device-months it touched are marked;
+// RefreshFigures recomputes them (the caller decides when: after the
+// batch, after a whole import, or in a background job).
+func (s *Service) Ingest(ctx context.Context, p filing.Principal, batch []store.Incoming) (store.IngestStats, []bool, error) {
+	if p.Role != filing.RoleAdmin {
+		// Packets come in through the operator's import and listener only.
+		return store.IngestStats{}, nil, Fail(KindForbidden, "forbidden", "无权执行该操作", "only the operator stores monitoring packets")
+	}
+	return s.store.IngestEach(ctx, batch)
+}
+
+// RefreshFigures recomputes the monthly figures of up to limit out-of-date
+// device-months (all when limit ≤ 0), each in a transaction of its own,
+// and returns how many it recomputed. A device-month another refresher
+// took first is skipped. It is upkeep of derived data, asked for by no
+// one in particular: it takes no principal.
+func (s *Service) RefreshFigures(ctx context.Context, limit int) (int, error) {
+	total := 0
+	for {
+		n := 500
+		if limit > 0 {
+			n = min(n, limit-total)
+		}
+		var marks []store.DirtyMark
+		if err := s.store.View(ctx, func(tx *store.Tx) error {
+			var err error
+			marks, err = tx.DirtyMarks(n)
+			return err
+		}); err != nil {
+			return total, err
+		}
+		for _, m := range marks {
+			if err := s.store.InTx(ctx, func(tx *store.Tx) error { return s.recompute(tx, m) }); err != nil {
+				return total, err
+			}
+			total++
+		}
+		if len(marks) < n || (limit > 0 && total >= limit) {
+			return total, nil
+		}
+	}
+}
+
+// KeepFiguresFresh is the bounded background job of a long-running
+// process: every interval it recomputes at most batch out-of-date
+// device-months (those left by an import that stopped early, say), until
+// ctx ends. Each error goes to report; the next round tries again.
+func (s *Service) KeepFiguresFresh(ctx context.Context, every time.Duration, batch int, report func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.RefreshFigures(ctx, batch); err != nil && ctx.Err() == nil {
+				report(err)
+			}
+		}
+	}
+}
+
+// recomputeMN recomputes every out-of-date month of one MN in tx.
+func (s *Service) recomputeMN(tx *store.Tx, mn string) error {
+	marks, err := tx.DirtyMarksOf(mn)
+	if err != nil {
+		return err
+	}
+	for _, m := range marks {
+		if err := s.recompute(tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recompute takes a mark and replaces the figures of its device-month
+// (reconcile.MonthFigures on the stored hour and day packets), rounded to
+// the places in force in that month.
+func (s *Service) recompute(tx *store.Tx, m store.DirtyMark) error {
+	took, err := tx.TakeDirty(m)
+	if err != nil || !took {
+		return err
+	}
+	devs, err := tx.DevicesByMN(m.MN)
+	if err != nil {
+		return err
+	}
+	pkts, err := tx.MonthPackets(m.MN, m.Month)
+	if err != nil {
+		return err
+	}
+	places, err := s.places(m.Month)
+	if err != nil {
+		return err
+	}
+	figs, err := reconcile.MonthFigures(devs, pkts, m.Month, places)
+	if err != nil {
+		return err
+	}
+	return tx.ReplaceMonthly(m.MN, m.Month, figs)
+}
+
+// places are the decimal places of the monthly figures of month
+// (monthly.places in force on its first day, or today for a month before
+// the table's first row).
+func (s *Service) places(month string) (int32, error) {
+	if d, err := filing.ParseDate(month + "-01"); err == nil {
+		if r, err := s.t.Reconcile.At(reconcile.KeyPlaces, d.Day()); err == nil {
+			return int32(r.Value.IntPart()), nil
+		}
+	}
+	r, err := s.t.Reconcile.At(reconcile.KeyPlaces, filing.Today(s.now()).Day())
+	if err != nil {
+		return 0, err
+	}
+	return int32(r.Value.IntPart()), nil
+}

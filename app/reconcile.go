@@ -1,0 +1,462 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/reconcile"
+	"github.com/ecotax/ecotax/store"
+)
+
+// Reconciliation (比对): a run compares, for every taxpayer in scope, the
+// latest submitted or accepted declaration of a period with the online
+// monitoring data, raises the risk flags (风险疑点) and stores the run,
+// whose results then stand for those taxpayers and that period.
+
+// RunRequest asks for a reconciliation run: a period, and a region
+// (GB/T 2260, read as a prefix; "" = the principal's own) or one
+// taxpayer. AsOf is the day of the run ("" = today in Beijing).
+type RunRequest struct {
+	Period     string
+	Region     string
+	CreditCode string
+	AsOf       filing.Date
+}
+
+// RunView is a stored run with one summary per taxpayer; Detail holds
+// the full results (items and flags) for a door that shows more.
+type RunView struct {
+	Run     *store.Run          `json:"run"`
+	Results []RunSummary        `json:"results"`
+	Detail  []*reconcile.Result `json:"-"`
+}
+
+// RunSummary is one taxpayer's result in a run.
+type RunSummary struct {
+	CreditCode    string       `json:"credit_code"`
+	Name          string       `json:"name"`
+	Status        string       `json:"status"`
+	Revision      *int         `json:"revision"`
+	DeclaredTax   filing.Money `json:"declared_tax"`
+	MonitoredTax  filing.Money `json:"monitored_tax"`
+	TaxDifference filing.Money `json:"tax_difference"`
+	Items         int          `json:"items"`
+	Flags         []string     `json:"flags"`
+}
+
+// OfficerRegion checks a region asked for against the principal's: an
+// officer bound to a region works inside it ("" means the principal's
+// own). It returns the region and its prefix ("" = everywhere).
+func OfficerRegion(p filing.Principal, region string) (string, string, error) {
+	if region != "" && !filing.ValidRegion(region) {
+		return "", "", calc.Invalid([]calc.FieldError{{Path: "region", Code: "invalid_value", Message: "region must be a 6-digit GB/T 2260 code"}})
+	}
+	if p.Region != "" {
+		if region == "" {
+			region = p.Region
+		}
+		if !strings.HasPrefix(filing.RegionPrefix(region), filing.RegionPrefix(p.Region)) {
+			return "", "", Fail(KindForbidden, "region_out_of_scope", "超出令牌的行政区划", "region "+region+" is outside this token's region "+p.Region,
+				calc.FieldError{Path: "region", Code: "region_out_of_scope", Message: "outside " + p.Region})
+		}
+	}
+	prefix := ""
+	if region != "" {
+		prefix = filing.RegionPrefix(region)
+	}
+	return region, prefix, nil
+}
+
+// officersOnly refuses enterprise principals on the listings across
+// taxpayers (an enterprise reads its own reconciliation per taxpayer).
+func officersOnly(p filing.Principal, act filing.Action) error {
+	if err := allowed(p, act); err != nil {
+		return err
+	}
+	if p.Role == filing.RoleEnterprise {
+		return Fail(KindForbidden, "forbidden", "无权执行该操作", "an enterprise token reads its own reconciliation at /v1/taxpayers/{code}/reconciliation")
+	}
+	return nil
+}
+
+// RunReconciliation runs a reconciliation and stores it. The monthly
+// figures are brought up to date first; the inputs are loaded before the
+// run's transaction (on PostgreSQL by queries side by side, each in a read
+// transaction of its own); the taxpayers are reconciled on every core
+// while the run's transaction writes their items, taxpayer by taxpayer in
+// scope order, and the peer comparison runs while the last ones are
+// written; the results, flags and the run's counts go in last.
+func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k Idem, in RunRequest) (*Created[*RunView], error) {
+	if err := allowed(p, filing.ActReconcileRun); err != nil {
+		return nil, err
+	}
+	per, err := parsePeriod(in.Period)
+	if err != nil {
+		return nil, err
+	}
+	if in.CreditCode != "" {
+		if msg := filing.CheckCreditCode(in.CreditCode); msg != "" {
+			return nil, calc.Invalid([]calc.FieldError{{Path: "credit_code", Code: "invalid_credit_code", Message: msg}})
+		}
+	}
+	region, prefix, err := OfficerRegion(p, in.Region)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.check(); err != nil {
+		return nil, err
+	}
+	r, err := reconcile.New(s.t.Engine, s.t.Reconcile, per)
+	if err != nil {
+		return nil, err
+	}
+	dl, err := s.t.Filing.DeadlineOf(per)
+	if err != nil {
+		return nil, err
+	}
+	asOf := filing.Today(s.now())
+	if in.AsOf != "" {
+		if asOf, err = filing.ParseDate(string(in.AsOf)); err != nil {
+			return nil, calc.Invalid([]calc.FieldError{{Path: "as_of", Code: "invalid_value", Message: err.Error()}})
+		}
+	}
+	sc := store.Scope{Period: per, Region: region, RegionPrefix: prefix, CreditCode: in.CreditCode, Deadline: dl.Date.Day(), AsOf: asOf.Day()}
+	if in.CreditCode != "" {
+		if err := s.store.View(ctx, func(tx *store.Tx) error {
+			_, err := visibleTaxpayer(tx, p, in.CreditCode)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := s.RefreshFigures(ctx, 0); err != nil {
+		return nil, err
+	}
+	ins, err := s.loadInputs(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	return create(ctx, s, p, k, func(tx *store.Tx) (created[*RunView], error) {
+		var none created[*RunView]
+		if in.CreditCode != "" {
+			if _, err := visibleTaxpayer(tx, p, in.CreditCode); err != nil {
+				return none, err
+			}
+		}
+		run := &store.Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: p.Actor()}
+		results, err := reconcileAndSave(ctx, tx, r, sc, run, ins)
+		if err != nil {
+			return none, err
+		}
+		id := itoa(run.ID)
+		if err := audit(ctx, tx, p, filing.ActReconcileRun, "reconciliation", id, in.CreditCode, nil, run); err != nil {
+			return none, err
+		}
+		v := &RunView{Run: run, Results: []RunSummary{}, Detail: results}
+		for _, res := range results {
+			sum := RunSummary{res.CreditCode, res.Name, res.Status, res.Revision, res.DeclaredTax, res.MonitoredTax, res.TaxDifference,
+				len(res.Items), []string{}}
+			for _, f := range res.Flags {
+				sum.Flags = append(sum.Flags, f.Code)
+			}
+			v.Results = append(v.Results, sum)
+		}
+		return created[*RunView]{v, "reconciliations/" + id, 0}, nil
+	})
+}
+
+// loadInputs loads a scope's inputs: on PostgreSQL each query of a round
+// in a read transaction of its own, side by side; on SQLite (one writer,
+// reads that gain nothing from it) in one read transaction.
+func (s *Service) loadInputs(ctx context.Context, sc store.Scope) ([]*reconcile.Input, error) {
+	if s.store.Dialect() != store.Postgres {
+		var ins []*reconcile.Input
+		err := s.store.View(ctx, func(tx *store.Tx) error {
+			var err error
+			ins, err = tx.ReconcileInputs(sc)
+			return err
+		})
+		return ins, err
+	}
+	side := func(loads []func(tx *store.Tx) error) error {
+		errs := make([]error, len(loads))
+		var wg sync.WaitGroup
+		for i, load := range loads {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.store.View(ctx, load)
+			}()
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	}
+	l := store.NewInputLoad(sc)
+	if err := side(l.ScopeQueries()); err != nil {
+		return nil, err
+	}
+	if err := side(l.RowQueries()); err != nil {
+		return nil, err
+	}
+	return l.Inputs(), nil
+}
+
+// reconcileAndSave reconciles the inputs and stores the run in tx. The
+// items, nearly all the rows, do not depend on the peer comparison: they
+// are written while the other taxpayers are still being reconciled (the
+// connection is otherwise idle then), and the peer comparison runs while
+// the last ones are written. The run row goes in first, so that the items
+// have its id, and gets its counts at the end.
+func reconcileAndSave(ctx context.Context, tx *store.Tx, r *reconcile.Reconciler, sc store.Scope, run *store.Run, ins []*reconcile.Input) ([]*reconcile.Result, error) {
+	if err := tx.InsertRun(run, r.Set, len(ins)); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := startReconcile(ctx, r, ins)
+	type peered struct {
+		results []*reconcile.Result
+		err     error
+	}
+	peers := make(chan peered, 1)
+	go func() {
+		results, err := c.all()
+		if err == nil {
+			reconcile.Peers(results, r.Set, sc.AsOf) // reads and adds flags only: the items being written are not touched
+		}
+		peers <- peered{results, err}
+	}()
+	err := tx.InsertItems(run.ID, func(yield func(*reconcile.Item) error) error {
+		for i := range ins {
+			res, err := c.wait(i)
+			if err != nil {
+				return err
+			}
+			for k := range res.Items {
+				if err := yield(&res.Items[k]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		cancel() // no use reconciling what cannot be stored
+		pr := <-peers
+		if pr.err != nil && !errors.Is(pr.err, context.Canceled) && errors.Is(err, context.Canceled) {
+			return nil, pr.err // the reconciling failed first
+		}
+		return nil, err
+	}
+	pr := <-peers
+	if pr.err != nil {
+		return nil, pr.err
+	}
+	if err := tx.FinishRun(run, pr.results); err != nil {
+		return nil, err
+	}
+	return pr.results, nil
+}
+
+// reconciling is a reconciliation of many taxpayers on every core, whose
+// results can be waited for one by one.
+type reconciling struct {
+	results []*reconcile.Result
+	errs    []error
+	done    []chan struct{}
+	wg      sync.WaitGroup
+	ctx     context.Context
+}
+
+func startReconcile(ctx context.Context, r *reconcile.Reconciler, ins []*reconcile.Input) *reconciling {
+	c := &reconciling{results: make([]*reconcile.Result, len(ins)), errs: make([]error, len(ins)), done: make([]chan struct{}, len(ins)), ctx: ctx}
+	for i := range c.done {
+		c.done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			for i := range next {
+				c.results[i], c.errs[i] = r.Taxpayer(ins[i])
+				close(c.done[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range ins {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return c
+}
+
+// wait returns taxpayer i's result once it is there.
+func (c *reconciling) wait(i int) (*reconcile.Result, error) {
+	select {
+	case <-c.done[i]:
+		if c.errs[i] != nil {
+			return nil, c.errs[i]
+		}
+		return c.results[i], nil
+	case <-c.ctx.Done():
+		return nil, c.ctx.Err()
+	}
+}
+
+// all waits for every result.
+func (c *reconciling) all() ([]*reconcile.Result, error) {
+	c.wg.Wait()
+	for _, err := range c.errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := c.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return c.results, nil
+}
+
+// readTx runs a read in one read transaction and returns what it read.
+func readTx[T any](ctx context.Context, s *Service, read func(tx *store.Tx) (T, error)) (T, error) {
+	var out T
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = read(tx)
+		return err
+	})
+	return out, err
+}
+
+// officerScope checks an officer's listing of a period ("" allowed when
+// optional) in a region and returns the period's text and the region's
+// prefix.
+func officerScope(p filing.Principal, period string, optional bool, region string) (string, string, error) {
+	if period != "" || !optional {
+		per, err := parsePeriod(period)
+		if err != nil {
+			return "", "", err
+		}
+		period = per.Text
+	}
+	_, prefix, err := OfficerRegion(p, region)
+	return period, prefix, err
+}
+
+// Runs lists runs, newest first (officers only); f.RegionPrefix is set
+// from region.
+func (s *Service) Runs(ctx context.Context, p filing.Principal, f store.RunFilter, region string) ([]store.Run, error) {
+	if err := officersOnly(p, filing.ActReconcileRead); err != nil {
+		return nil, err
+	}
+	var err error
+	if f.Period, f.RegionPrefix, err = officerScope(p, f.Period, true, region); err != nil {
+		return nil, err
+	}
+	return readTx(ctx, s, func(tx *store.Tx) ([]store.Run, error) { return tx.ListRuns(f) })
+}
+
+// Run reads one run; an officer bound to a region sees the runs of its
+// region only.
+func (s *Service) Run(ctx context.Context, p filing.Principal, id int64) (*store.Run, error) {
+	if err := officersOnly(p, filing.ActReconcileRead); err != nil {
+		return nil, err
+	}
+	run, err := readTx(ctx, s, func(tx *store.Tx) (*store.Run, error) { return tx.GetRun(id) })
+	if err != nil {
+		return nil, err
+	}
+	if p.Region != "" && (run.Region == "" || !strings.HasPrefix(filing.RegionPrefix(run.Region), filing.RegionPrefix(p.Region))) {
+		return nil, Fail(calc.KindNotFound, "run_not_found", "比对记录不存在", "no reconciliation run "+itoa(id)+" visible to this token")
+	}
+	return run, nil
+}
+
+// Results lists the standing results of a period in a region (officers
+// only); f.RegionPrefix is set from region.
+func (s *Service) Results(ctx context.Context, p filing.Principal, f store.ResultFilter, region string) ([]store.StoredResult, error) {
+	if err := officersOnly(p, filing.ActReconcileRead); err != nil {
+		return nil, err
+	}
+	var err error
+	if f.Period, f.RegionPrefix, err = officerScope(p, f.Period, false, region); err != nil {
+		return nil, err
+	}
+	return readTx(ctx, s, func(tx *store.Tx) ([]store.StoredResult, error) { return tx.CurrentResults(f) })
+}
+
+// Flags lists the standing risk flags (风险疑点) of a period in a region
+// (officers only), each addressed by credit code, period, outlet,
+// pollutant, month and code; f.RegionPrefix is set from region.
+func (s *Service) Flags(ctx context.Context, p filing.Principal, f store.FlagFilter, region string) ([]store.StoredFlag, error) {
+	if err := officersOnly(p, filing.ActReconcileRead); err != nil {
+		return nil, err
+	}
+	if f.Code != "" {
+		if _, ok := reconcile.FlagRules[f.Code]; !ok {
+			return nil, calc.Invalid([]calc.FieldError{{Path: "code", Code: "invalid_value", Message: "unknown flag code " + f.Code}})
+		}
+	}
+	var err error
+	if f.Period, f.RegionPrefix, err = officerScope(p, f.Period, false, region); err != nil {
+		return nil, err
+	}
+	return readTx(ctx, s, func(tx *store.Tx) ([]store.StoredFlag, error) { return tx.ListFlags(f) })
+}
+
+// TaxpayerReconciliation is one taxpayer's standing reconciliation of a
+// period: the result, every item and every flag.
+type TaxpayerReconciliation struct {
+	Taxpayer *filing.Taxpayer    `json:"-"`
+	Result   *store.StoredResult `json:"result"`
+	Items    []store.StoredItem  `json:"items"`
+	Flags    []store.StoredFlag  `json:"flags"`
+}
+
+// Reconciliation reads a taxpayer's standing reconciliation of a period.
+// An enterprise reads its own; an officer those of its region.
+func (s *Service) Reconciliation(ctx context.Context, p filing.Principal, code, period string) (*TaxpayerReconciliation, error) {
+	if err := allowed(p, filing.ActReconcileRead); err != nil {
+		return nil, err
+	}
+	per, err := parsePeriod(period)
+	if err != nil {
+		return nil, err
+	}
+	out := &TaxpayerReconciliation{}
+	err = s.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if out.Taxpayer, err = visibleTaxpayer(tx, p, code); err != nil {
+			return err
+		}
+		rs, err := tx.CurrentResults(store.ResultFilter{Period: per.Text, CreditCode: code})
+		if err != nil {
+			return err
+		}
+		if len(rs) == 0 {
+			return Fail(calc.KindNotFound, "not_reconciled", "尚未比对", "no reconciliation of "+code+" for "+per.Text)
+		}
+		out.Result = &rs[0]
+		if out.Items, err = tx.CurrentItems(code, per.Text); err != nil {
+			return err
+		}
+		out.Flags, err = tx.ListFlags(store.FlagFilter{Period: per.Text, CreditCode: code})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
