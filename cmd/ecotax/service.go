@@ -7,7 +7,6 @@ import (
 
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
-	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/store"
 )
 
