@@ -13,9 +13,9 @@ require (
 	github.com/schollz/progressbar/v3 v3.18.0
 	github.com/shopspring/decimal v1.4.0
 	github.com/xuri/excelize/v2 v2.9.1
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/term v0.32.0
 	golang.org/x/time v0.11.0
-	gopkg.in/yaml.v3 v3.0.1
 	modernc.org/sqlite v1.38.0
 	pgregory.net/rapid v1.2.0
 )
@@ -62,6 +62,7 @@ require (
 	golang.org/x/sys v0.33.0 // indirect
 	golang.org/x/text v0.25.0 // indirect
 	google.golang.org/protobuf v1.36.5 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 	modernc.org/libc v1.65.10 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.11.0 // indirect
