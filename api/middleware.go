@@ -126,7 +126,7 @@ func (s *Server) auth(next echo.HandlerFunc) echo.HandlerFunc {
 			return apiError(calc.KindUnauthorized, "unauthorized", "未认证", "send Authorization: Bearer <token> (made by `ecotax token create`)")
 		}
 		var tok *filing.Token
-		err := s.store.InTx(c.Request().Context(), func(tx *store.Tx) error {
+		err := s.store.View(c.Request().Context(), func(tx *store.Tx) error {
 			var err error
 			tok, err = tx.TokenByHash(filing.HashToken(secret))
 			return err

@@ -515,7 +515,7 @@ type dirtyMark struct {
 // skipped.
 func (db *DB) RefreshMonthly(ctx context.Context, places int32, limit int) (int, error) {
 	var marks []dirtyMark
-	if err := db.InTx(ctx, func(tx *Tx) error { return tx.sel(&marks, tx.q.ListDirty, limit) }); err != nil {
+	if err := db.View(ctx, func(tx *Tx) error { return tx.sel(&marks, tx.q.ListDirty, limit) }); err != nil {
 		return 0, err
 	}
 	done := 0

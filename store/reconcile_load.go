@@ -57,7 +57,7 @@ func (db *DB) reconcileInputs(ctx context.Context, sc Scope) ([]*reconcile.Input
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = db.InTx(ctx, func(tx *Tx) error { return load(tx) })
+				errs[i] = db.View(ctx, func(tx *Tx) error { return load(tx) })
 			}()
 		}
 		wg.Wait()
