@@ -7,6 +7,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -34,7 +35,16 @@ type Config struct {
 	Version        string        // shown by /v1/meta
 	SessionKey     []byte        // signs the web pages' session cookies; random per process when empty
 	ExchangeKey    []byte        // HMAC key of exchange batches (ECOTAX_EXCHANGE_KEY); none: the exchange routes refuse
+
+	// AccessLogSample is the share (0 to 1) of successful fast requests
+	// written to the access log (default 1: all; LogNone: none). Errors
+	// and requests slower than SlowRequest are always written.
+	AccessLogSample float64
+	SlowRequest     time.Duration // default 1 s
 }
+
+// LogNone as Config.AccessLogSample writes no successful fast request.
+const LogNone = -1.0
 
 func (c *Config) defaults() {
 	if c.BodyLimit <= 0 {
@@ -51,6 +61,12 @@ func (c *Config) defaults() {
 	}
 	if c.RateBurst <= 0 {
 		c.RateBurst = 20
+	}
+	if c.AccessLogSample == 0 {
+		c.AccessLogSample = 1
+	}
+	if c.SlowRequest <= 0 {
+		c.SlowRequest = time.Second
 	}
 	if c.Version == "" {
 		c.Version = "dev"
@@ -87,6 +103,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 	limiter *clientLimiter
+	logged  atomic.Uint64 // successful fast requests seen, for the access log's sampling
 	echo    *echo.Echo
 	meta    []byte
 	web     *webUI // the browser pages (api/web*.go)
@@ -120,7 +137,7 @@ func New(d Deps) *Server {
 	s := &Server{store: d.Store, engine: d.Engine, filing: d.Filing, now: d.Now, log: d.Log, cfg: d.Config, reg: d.Registry,
 		fees: d.Fees, ecocomp: d.Ecocomp, damage: d.Damage, reconcile: d.Reconcile, review: d.Review}
 	s.metrics = newMetrics(d.Registry, d.Store)
-	s.limiter = newClientLimiter(d.Config.RateLimit, d.Config.RateBurst, d.Now)
+	s.limiter = newClientLimiter(d.Config.RateLimit, d.Config.RateBurst)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
