@@ -202,9 +202,38 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func (db *DB) migrate(ctx context.Context, dir, name string) error {
-	tx, err := db.x.BeginTxx(ctx, nil)
+// fkOffMarker starts an SQLite migration that rebuilds tables: it runs
+// with foreign keys off (else dropping a parent table would cascade), on
+// the writer's one connection, and commits only when foreign_key_check
+// finds nothing (https://sqlite.org/lang_altertable.html#otheralter).
+const fkOffMarker = "-- store: foreign keys off"
+
+func (db *DB) migrate(ctx context.Context, dir, name string) (err error) {
+	body, err := fs.ReadFile(sqlFiles, path.Join(dir, name))
 	if err != nil {
+		return err
+	}
+	var tx *sqlx.Tx
+	fkOff := db.dialect == SQLite && strings.HasPrefix(string(body), fkOffMarker)
+	if fkOff {
+		conn, err := db.x.Connx(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return err
+		}
+		defer func() {
+			if _, e := conn.ExecContext(context.Background(), `PRAGMA foreign_keys = ON`); e != nil && err == nil {
+				err = e
+			}
+		}()
+		tx, err = conn.BeginTxx(ctx, nil)
+		if err != nil {
+			return err
+		}
+	} else if tx, err = db.x.BeginTxx(ctx, nil); err != nil {
 		return err
 	}
 	defer tx.Rollback()
@@ -220,12 +249,22 @@ func (db *DB) migrate(ctx context.Context, dir, name string) error {
 	if n > 0 {
 		return nil
 	}
-	body, err := fs.ReadFile(sqlFiles, path.Join(dir, name))
-	if err != nil {
-		return err
-	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
+	}
+	if fkOff {
+		var bad []struct {
+			Table  string        `db:"table"`
+			RowID  sql.NullInt64 `db:"rowid"`
+			Parent string        `db:"parent"`
+			FKID   int           `db:"fkid"`
+		}
+		if err := tx.SelectContext(ctx, &bad, `PRAGMA foreign_key_check`); err != nil {
+			return err
+		}
+		if len(bad) > 0 {
+			return fmt.Errorf("foreign keys broken: %+v", bad)
+		}
 	}
 	at := db.Now().UTC().Format(time.RFC3339)
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, at); err != nil {
