@@ -220,7 +220,7 @@ func TestAccessLog(t *testing.T) {
 		for range 8 {
 			get(s, "/v1/meta")
 		}
-		get(s, "/nothing") // 404: always
+		get(s, "/nothing")    // 404: always
 		get(s, "/test/panic") // 500: always
 		get(s, "/test/slow")  // 20 ms, not slow at the default 1 s: sampled
 		reqs := logs.msgs(t, "request")

@@ -73,6 +73,13 @@ func (c *Config) defaults() {
 	}
 }
 
+// WithDefaults is c with its zero values replaced by the defaults New
+// uses (for the caller's own timeouts around the server).
+func (c Config) WithDefaults() Config {
+	c.defaults()
+	return c
+}
+
 // Deps are what the server needs from outside. The law tables are loaded
 // by the caller (fixtures.Load*), so that a bad row stops the program at
 // start with its file and line instead of failing requests later; New

@@ -165,3 +165,18 @@ func TestEnvVarsDoc(t *testing.T) {
 	}
 	t.Errorf("README.md's environment table differs from envVars; run go test ./cmd/ecotax -run EnvVarsDoc -update-docs\nwant:\n%s", b.String())
 }
+
+// The connection's write timeout is 15 s past the request's deadline,
+// also when ECOTAX_REQUEST_TIMEOUT is unset (it was 15 s then: the
+// request's own deadline, as api.Config's zero value was read).
+func TestWriteTimeout(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 30 * time.Second, "1m": 75 * time.Second} {
+		c, err := loadConfig(envOf(map[string]string{"ECOTAX_REQUEST_TIMEOUT": v}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := httpServer(nil, c.API, slog.Default()).WriteTimeout; got != want {
+			t.Errorf("ECOTAX_REQUEST_TIMEOUT=%q: write timeout %v, want %v", v, got, want)
+		}
+	}
+}

@@ -52,6 +52,20 @@ func newLogger(e *env) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 }
 
+// httpServer wraps the handler with the connection's timeouts: the
+// write timeout leaves 15 s past the request's own deadline.
+func httpServer(h http.Handler, cfg api.Config, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.WithDefaults().RequestTimeout + 15*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // serviceTables are the law tables the service computes with: the tax
 // engine's and every other calculator's, the filing, reconciliation and
 // review rules.
@@ -137,15 +151,7 @@ func serve(e *env, args []string, load func() (*serviceTables, error)) int {
 	}
 	defer db.Close()
 	srv := api.New(tables.deps(db, log, cfg))
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.RequestTimeout + 15*time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	hs := httpServer(srv, cfg, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Error("listen", "addr", *addr, "error", err)
