@@ -37,7 +37,22 @@ func requestID(c echo.Context) string {
 // written to the access log, which observe (inside it) could not do
 // because the panic went through it.
 func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
-	rec := middleware.RecoverWithConfig(middleware.RecoverConfig{
+	rec := s.recover(next)
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := rec(c)
+		// A panic went through observe, which therefore recorded nothing.
+		if p, _ := c.Get(keyPanicked).(bool); p {
+			s.record(c, start, true)
+		}
+		return err
+	}
+}
+
+// newRecover is echo's Recover as the server configures it. Echo chains
+// the middleware of e.Use on every request, so it is built once (New).
+func (s *Server) newRecover() echo.MiddlewareFunc {
+	return middleware.RecoverWithConfig(middleware.RecoverConfig{
 		StackSize:       16 << 10,
 		DisableStackAll: true, // this goroutine's stack; the others say nothing about the request
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -49,41 +64,17 @@ func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
 				slog.String("stack", string(stack)))
 			return fmt.Errorf("panic: %w", err)
 		},
-	})(next)
-	return func(c echo.Context) error {
-		err := rec(c)
-		if p, _ := c.Get(keyPanicked).(bool); p {
-			if done, _ := c.Get(keyObserved).(bool); !done {
-				start, ok := c.Get(keyStart).(time.Time)
-				if !ok {
-					start = time.Now()
-				}
-				s.record(c, start, true)
-			}
-		}
-		return err
-	}
+	})
 }
 
-// Keys of the values observe and recoverer share.
-const (
-	keyStart    = "request_start"
-	keyObserved = "request_observed"
-	keyPanicked = "request_panicked"
-)
+// keyPanicked marks a request whose handler panicked.
+const keyPanicked = "request_panicked"
 
 // withRequestID keeps a caller's X-Request-ID when it is sane, or makes
 // one (echo's RequestID; an insane one is dropped first, so echo makes a
 // new one).
 func (s *Server) withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
-	h := middleware.RequestIDWithConfig(middleware.RequestIDConfig{
-		Generator: func() string {
-			var b [8]byte
-			rand.Read(b[:])
-			return hex.EncodeToString(b[:])
-		},
-		RequestIDHandler: func(c echo.Context, id string) { c.Set(keyRequestID, id) },
-	})(next)
+	h := echoRequestID(next)
 	return func(c echo.Context) error {
 		if id := c.Request().Header.Get(echo.HeaderXRequestID); id != "" && !saneID(id) {
 			c.Request().Header.Del(echo.HeaderXRequestID)
@@ -91,6 +82,17 @@ func (s *Server) withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 		return h(c)
 	}
 }
+
+// echoRequestID is echo's RequestID, built once (echo chains the
+// middleware on every request).
+var echoRequestID = middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+	Generator: func() string {
+		var b [8]byte
+		rand.Read(b[:])
+		return hex.EncodeToString(b[:])
+	},
+	RequestIDHandler: func(c echo.Context, id string) { c.Set(keyRequestID, id) },
+})
 
 func saneID(id string) bool {
 	if id == "" || len(id) > 64 {
@@ -110,12 +112,10 @@ func saneID(id string) bool {
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		c.Set(keyStart, start)
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
 		s.record(c, start, false)
-		c.Set(keyObserved, true)
 		return nil
 	}
 }

@@ -110,7 +110,8 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 	limiter *clientLimiter
-	logged  atomic.Uint64 // successful fast requests seen, for the access log's sampling
+	recover echo.MiddlewareFunc // echo's Recover, configured (api/middleware.go)
+	logged  atomic.Uint64       // successful fast requests seen, for the access log's sampling
 	echo    *echo.Echo
 	meta    []byte
 	web     *webUI // the browser pages (api/web*.go)
@@ -145,6 +146,7 @@ func New(d Deps) *Server {
 		fees: d.Fees, ecocomp: d.Ecocomp, damage: d.Damage, reconcile: d.Reconcile, review: d.Review}
 	s.metrics = newMetrics(d.Registry, d.Store)
 	s.limiter = newClientLimiter(d.Config.RateLimit, d.Config.RateBurst)
+	s.recover = s.newRecover()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
