@@ -155,8 +155,10 @@ func newDB(ctx context.Context, dialect string, x, r *sqlx.DB) (*DB, error) {
 // Dialect is "postgres" or "sqlite".
 func (db *DB) Dialect() string { return db.dialect }
 
-// Ping checks the database answers (for /readyz).
-func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
+// Ping checks the database answers (for /readyz). It uses the reading
+// pool: on SQLite the writer's one connection may be busy with a long
+// write, which says nothing about the service being ready.
+func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
 
 // Close closes the pools.
 func (db *DB) Close() error {

@@ -111,3 +111,28 @@ func TestWritersQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestPingDuringWrite: /readyz's ping does not wait for a long write.
+func TestPingDuringWrite(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	writing, release := make(chan struct{}), make(chan struct{})
+	wrote := make(chan error, 1)
+	go func() {
+		wrote <- db.InTx(ctx, func(tx *store.Tx) error {
+			close(writing)
+			<-release
+			return nil
+		})
+	}()
+	<-writing
+	pctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	err := db.Ping(pctx)
+	close(release)
+	if err != nil {
+		t.Errorf("ping during a write: %v", err)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+}
