@@ -47,10 +47,15 @@ func cmdExchange(e *env, args []string) int {
 	return exitInput
 }
 
-// exchangeKey reads ECOTAX_EXCHANGE_KEY and refuses to go on without a
+// exchangeKey takes ECOTAX_EXCHANGE_KEY (config.go) and refuses to go on without a
 // good one.
 func exchangeKey(e *env) ([]byte, bool) {
-	key := []byte(e.getenv("ECOTAX_EXCHANGE_KEY"))
+	cfg, err := e.config()
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
+		return nil, false
+	}
+	key := cfg.API.ExchangeKey
 	if err := exchange.CheckKey(key); err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return nil, false
