@@ -51,6 +51,10 @@ type Options struct {
 	// bytes swapped, which some data loggers send. Such packets get the
 	// verdict Lenient, never Valid.
 	Lenient bool
+	// Keys gives the SM4 keys of each device, for data areas encrypted as
+	// HJ 212-2025 §6.4 prescribes. Without it an encrypted packet is
+	// rejected with CodeNoKey.
+	Keys KeyStore
 }
 
 // Code is a stable, machine-readable name for one finding.
@@ -73,6 +77,8 @@ const (
 	CodeNoTerminator   Code = "no_terminator"    // stream: frame not ended by CR LF
 	CodeTooLong        Code = "too_long"         // stream: no frame end within the limit
 	CodeStrayBytes     Code = "stray_bytes"      // stream: bytes between frames
+	CodeNoKey          Code = "no_key"           // SM4-encrypted data area, no key for the MN
+	CodeDecryptFailed  Code = "decrypt_failed"   // SM4-encrypted data area, no key gives the CRC
 )
 
 // Findings that do not change the verdict.
@@ -91,6 +97,10 @@ const (
 	CodeBadDataTime    Code = "bad_datatime"  // DataTime (or another *Time) is not a timestamp
 	CodeNotANumber     Code = "not_a_number"  // a measured value that is not a decimal
 	CodeDuplicateKey   Code = "duplicate_key" // the same CP key twice (kept, in order)
+	CodeRF             Code = "rf_value"      // RF other than 1 (HJ 212-2025 defines only RF=1, 补传)
+	CodeSentinel       Code = "sentinel"      // a value equal to the maximum of its data type (HJ 212-2025 §8.1.1 d)
+	CodeTestKey        Code = "test_key"      // decrypted with the standard's published example key
+	CodeCipherLength   Code = "cipher_length" // the length field counts the transmitted ciphertext text, not the plaintext
 )
 
 // Problem is one finding about a frame. It points into the frame instead
@@ -117,14 +127,14 @@ type RawPair struct {
 func (p RawPair) NoEquals() bool { return p.Eq == p.End }
 
 // Key returns the key of p.
-func (f *Frame) Key(p RawPair) []byte { return f.Raw[p.At:p.Eq] }
+func (f *Frame) Key(p RawPair) []byte { return f.Text[p.At:p.Eq] }
 
 // Value returns the value of p (nil for an entry without '=').
 func (f *Frame) Value(p RawPair) []byte {
 	if p.NoEquals() {
 		return nil
 	}
-	return f.Raw[p.Eq+1 : p.End]
+	return f.Text[p.Eq+1 : p.End]
 }
 
 // Frame is a packet taken apart without copying: framing, length, CRC and
@@ -150,6 +160,18 @@ type Frame struct {
 	Warnings   []Problem // oddities that did not decide the verdict
 	Header     []RawPair // header fields in order (QN, ST, CN, ... as sent)
 	CP         []RawPair // every CP pair in order, duplicates included
+
+	// An SM4-encrypted data area (HJ 212-2025 §6.4): how it was sent,
+	// which key decrypted it (0 the current one, 1 the previous, ...;
+	// -1 when none did) and, once decrypted, the plaintext frame that
+	// Data, Header, CP and the offsets of findings refer to. Key and
+	// Value read from Text; Text is Raw for a plaintext packet.
+	Cipher  Cipher
+	KeyUsed int
+	Text    []byte
+	crcAt   int // offset of CRCText in Raw
+	plain   []byte
+	ctbuf   []byte
 }
 
 func (f *Frame) reset(raw []byte) {
@@ -160,6 +182,10 @@ func (f *Frame) reset(raw []byte) {
 		Warnings: f.Warnings[:0],
 		Header:   f.Header[:0],
 		CP:       f.CP[:0],
+		KeyUsed:  -1,
+		Text:     raw,
+		plain:    f.plain[:0],
+		ctbuf:    f.ctbuf[:0],
 	}
 }
 
@@ -222,17 +248,31 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 	}
 	f.Data = body[dataAt:dataEnd]
 	f.DataAt = dataAt
-	if f.Length >= 0 && f.Length != len(f.Data) {
-		f.reject(Problem{Code: CodeLengthMismatch, At: p, Want: f.Length, Got: len(f.Data)})
-	}
 	crcEnd := min(dataEnd+4, len(body))
 	f.CRCText = body[dataEnd:crcEnd]
+	f.crcAt = dataEnd
 	f.CRCSent, f.CRCRead = parseHex4(f.CRCText)
 	if !f.CRCRead {
 		f.reject(Problem{Code: CodeBadCRCField, At: dataEnd, Text: f.CRCText})
 	}
 	if crcEnd < len(body) {
 		f.reject(Problem{Code: CodeStrayAfter, At: crcEnd, Got: len(body) - crcEnd, Text: body[crcEnd:]})
+	}
+	wireLen := len(f.Data)
+	encrypted := f.decrypt(opt)
+	if f.Length >= 0 && f.Length != len(f.Data) && !encrypted {
+		if f.Cipher != CipherNone && f.Length == wireLen {
+			f.warn(Problem{Code: CodeCipherLength, At: p, Want: len(f.Data), Got: wireLen})
+		} else {
+			f.reject(Problem{Code: CodeLengthMismatch, At: p, Want: f.Length, Got: len(f.Data)})
+		}
+	}
+	if encrypted {
+		// The data area could not be decrypted, so neither the CRC nor
+		// the data can be checked: only the header is read.
+		f.split()
+		f.decide()
+		return
 	}
 	f.scanBytes()
 
@@ -428,6 +468,10 @@ func (f *Frame) split() {
 		f.reject(Problem{Code: CodeNoCP, At: f.DataAt})
 		return
 	}
+	if f.Cipher != CipherNone && f.KeyUsed < 0 {
+		f.checkHeader()
+		return
+	}
 	content := d[cp+len(cpOpen) : len(d)-2]
 	f.splitCP(content, f.DataAt+cp+len(cpOpen))
 	f.checkHeader()
@@ -512,6 +556,7 @@ const (
 	fFlag
 	fPNUM
 	fPNO
+	fRF
 )
 
 func headerBit(k []byte) int {
@@ -532,6 +577,8 @@ func headerBit(k []byte) int {
 		return fPNUM
 	case "PNO":
 		return fPNO
+	case "RF":
+		return fRF
 	}
 	return 0
 }
@@ -555,6 +602,9 @@ func (f *Frame) checkHeader() {
 		}
 		first := seen&bit == 0
 		seen |= bit
+		if bit == fRF && first && (h.NoEquals() || string(f.Value(h)) != "1") {
+			f.warn(Problem{Code: CodeRF, At: int(h.At), Text: f.Text[h.At:h.End]})
+		}
 		if bit&(fST|fCN|fFlag|fPNUM|fPNO) == 0 {
 			continue
 		}

@@ -26,14 +26,25 @@ type Packet struct {
 	Warnings []Issue // oddities that did not decide the verdict
 
 	Length int    // the length field; -1 when unreadable
-	Data   string // the data segment the CRC covers
+	Data   string // the data segment the CRC covers (the plaintext when it was encrypted)
 	CRC    string // the CRC field as sent (case kept)
 
-	// Header fields as sent; "" when absent. Flag, PNUM and PNO are -1
-	// when absent or not a number.
-	QN, ST, CN, PW, MN string
-	Flag, PNUM, PNO    int
-	Header             []Field // every header field, in order
+	// An SM4-encrypted data area (HJ 212-2025 §6.4): how it was sent
+	// (CipherNone for plaintext), the key that decrypted it (0 the
+	// device's current key, 1 the previous one, ...; -1 when none did)
+	// and the plaintext frame, which is what Data, Header, CP and the
+	// offsets of findings refer to ("" for a plaintext packet, whose
+	// offsets refer to Raw).
+	Cipher  Cipher
+	KeyUsed int
+	Plain   string
+
+	// Header fields as sent; "" when absent. Flag, PNUM, PNO and RF are
+	// -1 when absent or not a number. RF=1 (HJ 212-2025 补传标志) marks
+	// back-filled data, sent late after an upload failed: see Backfill.
+	QN, ST, CN, PW, MN  string
+	Flag, PNUM, PNO, RF int
+	Header              []Field // every header field, in order
 
 	CP []Pair // every CP pair, in order
 
@@ -56,6 +67,12 @@ type Pair struct {
 	NoEquals bool   // the entry had no '=' (Key holds all of it)
 	IsNumber bool   // Value is a decimal number, held exactly in Number
 	Number   decimal.Decimal
+	// Sentinel: Value is the maximum of the field's data type (e.g.
+	// 9999.99), which HJ 212-2025 §8.1.1 d) prescribes when a value (a
+	// reference-oxygen one) cannot be computed. It is not a measurement:
+	// IsNumber is false and Number zero, so it is never summed, averaged
+	// or judged against a limit.
+	Sentinel bool
 }
 
 // Issue is a finding in words: a stable code, where it is, and a message.
@@ -67,13 +84,43 @@ type Issue struct {
 
 // Version is the protocol version from the Flag bits 2–7: 0 for
 // HJ/T 212-2005 (also when Flag is absent, as in 2005 packets), 1 for
-// HJ 212-2017. Other values are reported as they are.
+// HJ 212-2017, 2 for HJ 212-2025 (Flag 8–11). Other values are reported
+// as they are. It is the sender's declaration: 2025 features (RF, the
+// new commands, encryption) are understood whatever it says.
 func (p *Packet) Version() int {
 	if p.Flag < 0 {
 		return 0
 	}
 	return p.Flag >> 2
 }
+
+// Protocol versions, as Version returns them.
+const (
+	Version2005 = 0 // HJ/T 212-2005
+	Version2017 = 1 // HJ 212-2017
+	Version2025 = 2 // HJ 212-2025
+)
+
+// VersionName names the version: "2005", "2017", "2025", or "v" and the
+// number for a value no standard defines.
+func (p *Packet) VersionName() string {
+	switch v := p.Version(); v {
+	case Version2005:
+		return "2005"
+	case Version2017:
+		return "2017"
+	case Version2025:
+		return "2025"
+	default:
+		return "v" + strconv.Itoa(v)
+	}
+}
+
+// Backfill reports RF=1: the packet re-sends data that could not be
+// uploaded in time (HJ 212-2025 §8.1.2, 补传). Its values belong to their
+// DataTime like any others, but it is not real-time traffic: a receiver
+// must not take it for the device's current state.
+func (p *Packet) Backfill() bool { return p.RF == 1 }
 
 // AckRequested reports whether the sender asked for an answer (Flag bit 0).
 func (p *Packet) AckRequested() bool { return p.Flag >= 0 && p.Flag&FlagAck != 0 }
@@ -117,11 +164,20 @@ func (f *Frame) Packet() *Packet {
 		Flag:    -1,
 		PNUM:    -1,
 		PNO:     -1,
+		RF:      -1,
+		Cipher:  f.Cipher,
+		KeyUsed: f.KeyUsed,
+	}
+	if f.Data != nil {
+		p.CRC = s[f.crcAt : f.crcAt+len(f.CRCText)]
+	}
+	if f.KeyUsed >= 0 {
+		// Decrypted: everything below reads the plaintext frame.
+		s = string(f.Text)
+		p.Plain = s
 	}
 	if f.Data != nil {
 		p.Data = s[f.DataAt : f.DataAt+len(f.Data)]
-		crcAt := f.DataAt + len(f.Data)
-		p.CRC = s[crcAt : crcAt+len(f.CRCText)]
 	}
 	p.Header = make([]Field, len(f.Header))
 	for i, h := range f.Header {
@@ -147,7 +203,7 @@ func (f *Frame) Packet() *Packet {
 			setOnce(&p.MN, v)
 		}
 	}
-	p.Flag, p.PNUM, p.PNO = f.Flag(), f.intField("PNUM"), f.intField("PNO")
+	p.Flag, p.PNUM, p.PNO, p.RF = f.Flag(), f.intField("PNUM"), f.intField("PNO"), f.intField("RF")
 
 	var warnings []Issue
 	p.CP = make([]Pair, len(f.CP))
@@ -183,7 +239,11 @@ func (f *Frame) Packet() *Packet {
 			// RestartTime, xxx-SampleTime, ...: a timestamp, not a quantity.
 		default:
 			q.Number, q.IsNumber = parseNumber(q.Value)
-			if !q.IsNumber && measured(q.Suffix) {
+			if q.IsNumber && isSentinel(q.Code, q.Value) {
+				q.Number, q.IsNumber, q.Sentinel = decimal.Decimal{}, false, true
+				warnings = append(warnings, Issue{CodeSentinel, int(r.At), fmt.Sprintf("%s=%s is the maximum of its data type, sent when the value cannot be computed (HJ 212-2025 §8.1.1 d); not a measurement", q.Key, q.Value)})
+			}
+			if !q.IsNumber && !q.Sentinel && measured(q.Suffix) {
 				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", q.Key, q.Value)})
 			}
 		}
@@ -295,6 +355,16 @@ func (f *Frame) message(p Problem) string {
 		return fmt.Sprintf("CP entry %s has no '=' (kept as a key without value)", excerpt(p.Text))
 	case CodeAmpersand:
 		return fmt.Sprintf("\"&&\" inside the CP content at offset %d", p.At)
+	case CodeNoKey:
+		return fmt.Sprintf("encrypted data area (%s, HJ 212-2025 SM4): no key for MN %s, so neither the data nor the CRC can be checked", f.Cipher, excerpt(p.Text))
+	case CodeDecryptFailed:
+		return fmt.Sprintf("encrypted data area (%s, HJ 212-2025 SM4): none of the %s of MN %s gives plaintext with CRC %s", f.Cipher, plural(p.Want, "key"), excerpt(p.Text), f.CRCText)
+	case CodeRF:
+		return fmt.Sprintf("header field %s: HJ 212-2025 defines only RF=1 (back-fill); the packet is taken as real-time data", excerpt(p.Text))
+	case CodeTestKey:
+		return "decrypted with the example key of HJ 212-2025 Annex A.2 (16 × 0x30), which the standard forbids in service"
+	case CodeCipherLength:
+		return fmt.Sprintf("length field counts the %d transmitted characters, not the %d of the plaintext data segment (HJ 212-2025 Annex A.2 counts the plaintext)", p.Got, p.Want)
 	}
 	return string(p.Code)
 }
@@ -318,7 +388,7 @@ func excerpt(b []byte) string {
 // that is not a number is worth a warning.
 func measured(suffix string) bool {
 	switch suffix {
-	case "Rtd", "Avg", "Min", "Max", "Cou", "ZsRtd", "ZsAvg", "ZsMin", "ZsMax":
+	case "Rtd", "Avg", "Min", "Max", "Cou", "ZsRtd", "ZsAvg", "ZsMin", "ZsMax", "RawAvg":
 		return true
 	}
 	return false
