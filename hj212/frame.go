@@ -259,7 +259,8 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		f.reject(Problem{Code: CodeStrayAfter, At: crcEnd, Got: len(body) - crcEnd, Text: body[crcEnd:]})
 	}
 	wireLen := len(f.Data)
-	encrypted := f.decrypt(opt)
+	sc := scanData(f.Data)
+	encrypted := f.decrypt(opt, &sc)
 	if f.Length >= 0 && f.Length != len(f.Data) && !encrypted {
 		if f.Cipher != CipherNone && f.Length == wireLen {
 			f.warn(Problem{Code: CodeCipherLength, At: p, Want: len(f.Data), Got: wireLen})
@@ -274,9 +275,7 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		f.decide()
 		return
 	}
-	f.scanBytes()
-
-	f.AnnexA = annexA(f.Data)
+	f.noteScan(&sc)
 	if f.CRCRead {
 		if f.CRCSent == f.AnnexA {
 			f.Check = CheckAnnexA
@@ -330,53 +329,85 @@ func digits4(b []byte) (int, bool) {
 	return n, len(b) == 4
 }
 
-// scanBytes looks for bytes that do not belong in HJ 212 text: control
-// bytes reject the frame (CR or LF inside a frame breaks the framing of
-// every receiver), spaces and non-ASCII bytes are only noted because the
-// CRC still vouches for them.
-func (f *Frame) scanBytes() {
-	ctrl, ctrlAt, spaces, spaceAt, high, highAt := 0, -1, 0, -1, 0, -1
-	d := f.Data
+// byteScan is what one pass over a data segment finds: control bytes,
+// spaces and bytes >= 0x80 (how many, and the first one's offset), and the
+// Annex A checksum, whose XOR fold (crc.go) rides along.
+type byteScan struct {
+	ctrl, ctrlAt, spaces, spaceAt, high, highAt int
+	crc                                         uint16
+}
+
+// scanData makes the one pass over d.
+func scanData(d []byte) (sc byteScan) {
+	sc.ctrlAt, sc.spaceAt, sc.highAt = -1, -1, -1
+	n := len(d)
+	var acc uint64
+	var lanes [8]byte
 	i := 0
-	for ; i < len(d); i++ {
-		// Skip 8 plain bytes (0x21..0x7E) at a time: a byte below 0x21
-		// or above 0x7E sets a high bit in lt or ge (the "hasless" and
-		// "hasmore" word tricks); only then look at the bytes one by one.
-		if i+8 <= len(d) {
-			x := binary.LittleEndian.Uint64(d[i:])
+	for ; ; i += 8 {
+		var x uint64
+		if i+8 <= n {
+			x = binary.LittleEndian.Uint64(d[i:])
+			acc ^= x
+			// A byte below 0x21 or above 0x7E sets a high bit in lt
+			// or ge (the "hasless" and "hasmore" word tricks); only
+			// then are the bytes looked at one by one.
 			lt := (x - 0x2121212121212121) &^ x & 0x8080808080808080
 			ge := ((x + 0x0101010101010101) | x) & 0x8080808080808080
 			if lt|ge == 0 {
-				i += 7
 				continue
 			}
+		} else {
+			binary.LittleEndian.PutUint64(lanes[:], acc)
+			for k := i; k < n; k++ {
+				lanes[k&7] ^= d[k]
+			}
 		}
-		switch c := d[i]; {
-		case c < 0x20 || c == 0x7F:
-			if ctrl == 0 {
-				ctrlAt = i
+		for k := i; k < min(i+8, n); k++ {
+			switch c := d[k]; {
+			case c < 0x20 || c == 0x7F:
+				if sc.ctrl == 0 {
+					sc.ctrlAt = k
+				}
+				sc.ctrl++
+			case c == ' ':
+				if sc.spaces == 0 {
+					sc.spaceAt = k
+				}
+				sc.spaces++
+			case c >= 0x80:
+				if sc.high == 0 {
+					sc.highAt = k
+				}
+				sc.high++
 			}
-			ctrl++
-		case c == ' ':
-			if spaces == 0 {
-				spaceAt = i
-			}
-			spaces++
-		case c >= 0x80:
-			if high == 0 {
-				highAt = i
-			}
-			high++
+		}
+		if i+8 > n {
+			break
 		}
 	}
-	if ctrl > 0 {
-		f.reject(Problem{Code: CodeControlChar, At: f.DataAt + ctrlAt, Want: ctrl, Got: int(f.Data[ctrlAt])})
+	if n == 0 {
+		sc.crc = 0xFFFF
+	} else {
+		sc.crc = fromLanes(&lanes, n, d[n-1])
 	}
-	if spaces > 0 {
-		f.warn(Problem{Code: CodeSpaces, At: f.DataAt + spaceAt, Got: spaces})
+	return sc
+}
+
+// noteScan records what scanData found in f.Data: control bytes reject
+// the frame (CR or LF inside a frame breaks the framing of every
+// receiver), spaces and non-ASCII bytes are only noted because the CRC
+// still vouches for them. It sets f.AnnexA.
+func (f *Frame) noteScan(sc *byteScan) {
+	f.AnnexA = sc.crc
+	if sc.ctrl > 0 {
+		f.reject(Problem{Code: CodeControlChar, At: f.DataAt + sc.ctrlAt, Want: sc.ctrl, Got: int(f.Data[sc.ctrlAt])})
 	}
-	if high > 0 {
-		f.warn(Problem{Code: CodeNonASCII, At: f.DataAt + highAt, Got: high})
+	if sc.spaces > 0 {
+		f.warn(Problem{Code: CodeSpaces, At: f.DataAt + sc.spaceAt, Got: sc.spaces})
+	}
+	if sc.high > 0 {
+		f.warn(Problem{Code: CodeNonASCII, At: f.DataAt + sc.highAt, Got: sc.high})
 	}
 	if len(f.Data) > maxData {
 		f.warn(Problem{Code: CodeOverLong, At: f.DataAt, Want: maxData, Got: len(f.Data)})

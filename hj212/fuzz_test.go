@@ -211,7 +211,7 @@ func FuzzDecrypt(f *testing.F) {
 		}
 		for i := range p.CP {
 			a, b := p.CP[i], plain.CP[i]
-			if a.Key != b.Key || a.Value != b.Value || a.Item != b.Item || a.IsNumber != b.IsNumber || a.Sentinel != b.Sentinel || !a.Number.Equal(b.Number) {
+			if a.Key != b.Key || a.Value != b.Value || a.Item != b.Item || a.IsNumber != b.IsNumber || a.Sentinel != b.Sentinel || !a.Number().Equal(b.Number()) {
 				t.Fatalf("pair %d: %+v, want %+v", i, p.CP[i], plain.CP[i])
 			}
 		}

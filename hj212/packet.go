@@ -65,12 +65,12 @@ type Pair struct {
 	Suffix   string // the part after the last '-': "Rtd", "Avg", "Flag", ...; "" when none
 	Value    string // exactly as sent ("1.230" stays "1.230")
 	NoEquals bool   // the entry had no '=' (Key holds all of it)
-	IsNumber bool   // Value is a decimal number, held exactly in Number
-	Number   decimal.Decimal
+	IsNumber bool   // Value is a decimal number, held exactly in Num (see Number)
+	Num      Value
 	// Sentinel: Value is the maximum of the field's data type (e.g.
 	// 9999.99), which HJ 212-2025 §8.1.1 d) prescribes when a value (a
 	// reference-oxygen one) cannot be computed. It is not a measurement:
-	// IsNumber is false and Number zero, so it is never summed, averaged
+	// IsNumber is false and Num zero, so it is never summed, averaged
 	// or judged against a limit.
 	Sentinel bool
 }
@@ -156,8 +156,11 @@ var framePool = sync.Pool{New: func() any { return new(Frame) }}
 // keeps so the frame's buffer can be reused.
 func (f *Frame) Packet() *Packet {
 	s := string(f.Raw)
-	p := &Packet{
+	p := f.alloc()
+	*p = Packet{
 		Raw:     s,
+		Header:  p.Header[:len(f.Header)],
+		CP:      p.CP[:len(f.CP)],
 		Verdict: f.Verdict,
 		Check:   f.Check,
 		Length:  f.Length,
@@ -179,7 +182,6 @@ func (f *Frame) Packet() *Packet {
 	if f.Data != nil {
 		p.Data = s[f.DataAt : f.DataAt+len(f.Data)]
 	}
-	p.Header = make([]Field, len(f.Header))
 	for i, h := range f.Header {
 		k := s[h.At:h.Eq]
 		v := ""
@@ -206,7 +208,6 @@ func (f *Frame) Packet() *Packet {
 	p.Flag, p.PNUM, p.PNO, p.RF = f.Flag(), f.intField("PNUM"), f.intField("PNO"), f.intField("RF")
 
 	var warnings []Issue
-	p.CP = make([]Pair, len(f.CP))
 	for i, r := range f.CP {
 		q := &p.CP[i]
 		q.Item = int(r.Item)
@@ -238,9 +239,9 @@ func (f *Frame) Packet() *Packet {
 		case isTimestampKey(q.Key) && (len(q.Value) == 14 || len(q.Value) == 17):
 			// RestartTime, xxx-SampleTime, ...: a timestamp, not a quantity.
 		default:
-			q.Number, q.IsNumber = parseNumber(q.Value)
+			q.Num, q.IsNumber = parseNumber(q.Value)
 			if q.IsNumber && isSentinel(q.Code, q.Value) {
-				q.Number, q.IsNumber, q.Sentinel = decimal.Decimal{}, false, true
+				q.Num, q.IsNumber, q.Sentinel = Value{}, false, true
 				warnings = append(warnings, Issue{CodeSentinel, int(r.At), fmt.Sprintf("%s=%s is the maximum of its data type, sent when the value cannot be computed (HJ 212-2025 §8.1.1 d); not a measurement", q.Key, q.Value)})
 			}
 			if !q.IsNumber && !q.Sentinel && measured(q.Suffix) {
@@ -442,9 +443,10 @@ func daysIn(y, m int) int {
 
 // parseNumber reads a plain decimal number: an optional sign, digits with
 // at most one '.', and an optional exponent below 100. It is exact: the text never
-// passes through a float. Values up to 18 significant digits take a fast
-// path that avoids the string scan inside decimal.NewFromString.
-func parseNumber(s string) (decimal.Decimal, bool) {
+// passes through a float. Values up to 18 digits (all real ones) become
+// an int64 coefficient and an exponent without allocating; longer ones
+// and exponent forms go through decimal.NewFromString.
+func parseNumber(s string) (Value, bool) {
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++
@@ -455,7 +457,7 @@ func parseNumber(s string) (decimal.Decimal, bool) {
 		c := s[i]
 		if c == '.' {
 			if dot {
-				return decimal.Decimal{}, false
+				return Value{}, false
 			}
 			dot = true
 			continue
@@ -472,37 +474,141 @@ func parseNumber(s string) (decimal.Decimal, bool) {
 		}
 	}
 	if nd == 0 {
-		return decimal.Decimal{}, false
+		return Value{}, false
 	}
 	if i < len(s) {
 		// Only an exponent may follow: e or E, optional sign, digits.
 		if s[i] != 'e' && s[i] != 'E' {
-			return decimal.Decimal{}, false
+			return Value{}, false
 		}
 		j := i + 1
 		if j < len(s) && (s[j] == '+' || s[j] == '-') {
 			j++
 		}
 		if j == len(s) {
-			return decimal.Decimal{}, false
+			return Value{}, false
 		}
 		for k := j; k < len(s); k++ {
 			if s[k] < '0' || s[k] > '9' {
-				return decimal.Decimal{}, false
+				return Value{}, false
 			}
 		}
 		if len(s)-j > 2 { // |exponent| >= 100 is not a measurement
-			return decimal.Decimal{}, false
+			return Value{}, false
 		}
 		d, err := decimal.NewFromString(s)
-		return d, err == nil
+		return ValueOf(d), err == nil
 	}
 	if nd > 18 {
 		d, err := decimal.NewFromString(s)
-		return d, err == nil
+		return ValueOf(d), err == nil
 	}
 	if s[0] == '-' {
 		mant = -mant
 	}
-	return decimal.New(mant, int32(-frac)), true
+	return Value{coef: mant, exp: int32(-frac)}, true
+}
+
+// Packets are allocated together with their header fields and CP pairs:
+// one allocation for all three when the packet has at most 10 header
+// fields and 64 pairs (nearly all do), in the smallest of a few sizes
+// that fits, so that little memory is cleared for nothing. p.Header and
+// p.CP come back with their lengths set.
+type (
+	block4 struct {
+		p  Packet
+		h  [10]Field
+		cp [4]Pair
+	}
+	block8 struct {
+		p  Packet
+		h  [10]Field
+		cp [8]Pair
+	}
+	block12 struct {
+		p  Packet
+		h  [10]Field
+		cp [12]Pair
+	}
+	block16 struct {
+		p  Packet
+		h  [10]Field
+		cp [16]Pair
+	}
+	block20 struct {
+		p  Packet
+		h  [10]Field
+		cp [20]Pair
+	}
+	block24 struct {
+		p  Packet
+		h  [10]Field
+		cp [24]Pair
+	}
+	block32 struct {
+		p  Packet
+		h  [10]Field
+		cp [32]Pair
+	}
+	block40 struct {
+		p  Packet
+		h  [10]Field
+		cp [40]Pair
+	}
+	block48 struct {
+		p  Packet
+		h  [10]Field
+		cp [48]Pair
+	}
+	block64 struct {
+		p  Packet
+		h  [10]Field
+		cp [64]Pair
+	}
+)
+
+func (f *Frame) alloc() *Packet {
+	nh, np := len(f.Header), len(f.CP)
+	if nh > 10 || np > 64 {
+		return &Packet{Header: make([]Field, nh), CP: make([]Pair, np)}
+	}
+	var p *Packet
+	var h []Field
+	var cp []Pair
+	switch {
+	case np <= 4:
+		b := new(block4)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 8:
+		b := new(block8)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 12:
+		b := new(block12)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 16:
+		b := new(block16)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 20:
+		b := new(block20)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 24:
+		b := new(block24)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 32:
+		b := new(block32)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 40:
+		b := new(block40)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 48:
+		b := new(block48)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 64:
+		b := new(block64)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	}
+	// Full slice expressions: appending to one must not write into the
+	// other's memory.
+	p.Header, p.CP = h[:nh:nh], cp[:np:np]
+	return p
 }

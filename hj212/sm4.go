@@ -241,14 +241,20 @@ func unhex(c byte) (byte, bool) {
 // and is UTF-8 text without control bytes. Then Text becomes the plaintext frame and Data
 // its data segment. It reports whether the data area is encrypted and
 // could not be decrypted (the frame is then rejected).
-func (f *Frame) decrypt(opt Options) (undecrypted bool) {
+func (f *Frame) decrypt(opt Options, sc *byteScan) (undecrypted bool) {
 	d := f.Data
 	cp := bytes.Index(d, cpOpen)
 	if cp < 0 || len(d) < cp+len(cpOpen)+2 || !bytes.HasSuffix(d, ampersands) {
 		return false
 	}
 	contentAt := cp + len(cpOpen)
-	form, ct, tail, ok := cipherText(d[contentAt:len(d)-2], f.ctbuf)
+	content := d[contentAt : len(d)-2]
+	// Most packets are plaintext: rule them out with what the scan
+	// already knows before looking closer.
+	if len(content) == 0 || content[0] != '{' && sc.ctrl == 0 && sc.high == 0 && !hexBlock(content) {
+		return false
+	}
+	form, ct, tail, ok := cipherText(content, f.ctbuf)
 	if !ok {
 		return false
 	}
@@ -283,13 +289,14 @@ func (f *Frame) decrypt(opt Options) (undecrypted bool) {
 				pl = append(pl, '\r', '\n')
 			}
 			f.plain, f.Text, f.Data, f.KeyUsed = pl, pl, pl[f.DataAt:dataEnd], i
+			*sc = scanData(f.Data)
 			if isTestKey(b) {
 				f.warn(Problem{Code: CodeTestKey, At: at})
 			}
 			return false
 		}
 	}
-	if form == CipherRaw && !hasControl(d) || form != CipherRaw && f.CRCRead && annexA(d) == f.CRCSent {
+	if form == CipherRaw && sc.ctrl == 0 || form != CipherRaw && f.CRCRead && sc.crc == f.CRCSent {
 		// Not decrypted, and it may be plaintext: bytes that are not
 		// UTF-8 but no control byte (a GBK text, say), or a list or hex
 		// digits that check as they are. The plaintext checks decide.
@@ -321,6 +328,19 @@ func mnOf(h []byte) []byte {
 }
 
 func hasControl(b []byte) bool { return !printable(b) }
+
+// hexBlock reports whether c starts with 32 hex digits (one block).
+func hexBlock(c []byte) bool {
+	if len(c) < 32 {
+		return false
+	}
+	for _, b := range c[:32] {
+		if _, ok := unhex(b); !ok {
+			return false
+		}
+	}
+	return true
+}
 
 func printable(b []byte) bool {
 	for _, c := range b {

@@ -178,7 +178,7 @@ func TestVersionRFAndSentinels(t *testing.T) {
 			t.Errorf("line %d: %v", s.line, p.Warnings)
 		}
 		for _, q := range p.CP {
-			if q.Sentinel && (q.IsNumber || !q.Number.IsZero()) {
+			if q.Sentinel && (q.IsNumber || !q.Num.IsZero()) {
 				t.Errorf("sentinel %s usable as a number", q.Key)
 			}
 		}
