@@ -207,7 +207,10 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		f.Terminated = true
 		body = body[:n-2]
 	}
-	start := bytes.Index(body, hashes)
+	start := 0
+	if len(body) < 2 || body[0] != '#' || body[1] != '#' {
+		start = bytes.Index(body, hashes)
+	}
 	if start < 0 {
 		f.reject(Problem{Code: CodeNoStart, At: 0, Text: body})
 		f.Verdict = Rejected
@@ -239,7 +242,9 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 	// length field is wrong. Without one, trust the length field, and
 	// failing that assume the last 4 bytes are the CRC.
 	var dataEnd int
-	if e := bytes.LastIndex(rest, ampersands); e >= 0 {
+	if n := len(rest); n >= 6 && rest[n-6] == '&' && rest[n-5] == '&' && rest[n-4] != '&' && rest[n-3] != '&' && rest[n-2] != '&' && rest[n-1] != '&' {
+		dataEnd = dataAt + n - 4 // the usual case: "&&" and 4 CRC digits
+	} else if e := bytes.LastIndex(rest, ampersands); e >= 0 {
 		dataEnd = dataAt + e + 2
 	} else if f.Length >= 0 && f.Length <= len(rest) {
 		dataEnd = dataAt + f.Length
@@ -260,7 +265,8 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 	}
 	wireLen := len(f.Data)
 	sc := scanData(f.Data)
-	encrypted := f.decrypt(opt, &sc)
+	cp := f.splitHeader()
+	encrypted := f.decrypt(opt, &sc, cp)
 	if f.Length >= 0 && f.Length != len(f.Data) && !encrypted {
 		if f.Cipher != CipherNone && f.Length == wireLen {
 			f.warn(Problem{Code: CodeCipherLength, At: p, Want: len(f.Data), Got: wireLen})
@@ -271,7 +277,7 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 	if encrypted {
 		// The data area could not be decrypted, so neither the CRC nor
 		// the data can be checked: only the header is read.
-		f.split()
+		f.splitCP(cp)
 		f.decide()
 		return
 	}
@@ -291,7 +297,7 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 			}
 		}
 	}
-	f.split()
+	f.splitCP(cp)
 	f.decide()
 }
 
@@ -464,35 +470,46 @@ func modbusSwappedSkip(data []byte) uint16 {
 	return reg<<8 | reg>>8
 }
 
-// split takes the data segment apart into header fields and CP pairs.
-// Header fields are ';'-separated until one starts with "CP=&&"; the CP
-// content runs from there to the final "&&".
-func (f *Frame) split() {
+// The data segment is taken apart in two steps: header fields are
+// ';'-separated until one starts with "CP=&&" (splitHeader); the CP
+// content runs from there to the final "&&" (splitCP, after a possible
+// decryption). splitHeader reads the header fields and returns where
+// "CP=&&" starts in f.Data (-1 when nowhere).
+func (f *Frame) splitHeader() int {
 	d := f.Data
 	pos, cp := 0, -1
 	for pos < len(d) {
 		rest := d[pos:]
-		if bytes.HasPrefix(rest, cpOpen) {
+		if rest[0] == 'C' && bytes.HasPrefix(rest, cpOpen) {
 			cp = pos
 			break
 		}
-		seg := rest
-		next := len(rest)
-		if i := bytes.IndexByte(rest, ';'); i >= 0 {
-			seg, next = rest[:i], i+1
-		}
-		at := f.DataAt + pos
-		if len(seg) == 0 {
-			f.warn(Problem{Code: CodeEmptyItem, At: at})
-		} else {
-			eq := len(seg)
-			if i := bytes.IndexByte(seg, '='); i >= 0 {
+		// Header fields are short: one plain loop finds the ';' that
+		// ends the field and its first '='.
+		eq, i := -1, 0
+		for ; i < len(rest) && rest[i] != ';'; i++ {
+			if rest[i] == '=' && eq < 0 {
 				eq = i
 			}
-			f.Header = append(f.Header, RawPair{At: int32(at), Eq: int32(at + eq), End: int32(at + len(seg))})
 		}
-		pos += next
+		at := f.DataAt + pos
+		if i == 0 {
+			f.warn(Problem{Code: CodeEmptyItem, At: at})
+		} else {
+			if eq < 0 {
+				eq = i
+			}
+			f.Header = append(f.Header, RawPair{At: int32(at), Eq: int32(at + eq), End: int32(at + i)})
+		}
+		pos += i + 1
 	}
+	return cp
+}
+
+// splitCP takes the CP content apart (unless it stayed encrypted) and
+// checks the header; cp is what splitHeader returned.
+func (f *Frame) splitCP(cp int) {
+	d := f.Data
 	if cp < 0 || len(d) < cp+len(cpOpen)+2 || !bytes.HasSuffix(d, ampersands) {
 		// The header read so far still names the device that sent the
 		// broken packet.
@@ -503,12 +520,11 @@ func (f *Frame) split() {
 		f.checkHeader()
 		return
 	}
-	content := d[cp+len(cpOpen) : len(d)-2]
-	f.splitCP(content, f.DataAt+cp+len(cpOpen))
+	f.splitPairs(d[cp+len(cpOpen):len(d)-2], f.DataAt+cp+len(cpOpen))
 	f.checkHeader()
 }
 
-func (f *Frame) splitCP(c []byte, at int) {
+func (f *Frame) splitPairs(c []byte, at int) {
 	if bytes.Contains(c, ampersands) {
 		f.warn(Problem{Code: CodeAmpersand, At: at + bytes.Index(c, ampersands)})
 	}
@@ -517,37 +533,53 @@ func (f *Frame) splitCP(c []byte, at int) {
 	}
 	// One pass: items end at ';', pairs at ',' or ';', the first '='
 	// splits key from value. Empty entries are noted, not kept. The
-	// separators are found 8 bytes at a time: sepMask marks each byte of
-	// a word that is '=', ',' or ';', and only those bytes are visited.
+	// separators are found 8 bytes at a time, as bit masks of the bytes
+	// that are '=' (eqm) and that end a pair (bm, ',' or ';'): the loop
+	// runs once per pair, and the key's '=' is the lowest bit of eqm
+	// between the pair's start and its end.
 	var item int32
 	start, eq := 0, -1
+	cp := f.CP
 	for base := 0; base < len(c); base += 8 {
-		var m uint64
+		var x uint64
 		if base+8 <= len(c) {
-			m = sepMask(binary.LittleEndian.Uint64(c[base:]))
+			x = binary.LittleEndian.Uint64(c[base:])
 		} else {
-			for j := base; j < len(c); j++ {
-				if ch := c[j]; ch == '=' || ch == ',' || ch == ';' {
-					m |= 0x80 << (8 * uint(j-base))
-				}
-			}
+			var tail [8]byte // zero bytes match no separator
+			copy(tail[:], c[base:])
+			x = binary.LittleEndian.Uint64(tail[:])
 		}
-		for m != 0 {
-			j := base + bits.TrailingZeros64(m)/8
-			m &= m - 1
-			if c[j] == '=' {
-				if eq < 0 {
-					eq = j
+		eqm := zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
+		semi := zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
+		bm := zeroBytes(x^0x2C2C2C2C2C2C2C2C) | semi
+		for bm != 0 {
+			low := bm & -bm
+			j := base + bits.TrailingZeros64(low)/8
+			if eq < 0 {
+				if below := eqm & (low - 1); below != 0 {
+					eq = base + bits.TrailingZeros64(below)/8
 				}
-				continue
 			}
-			f.endPair(c, at, start, eq, j, item)
+			if eq >= 0 {
+				// The common case, kept inline: key=value.
+				cp = append(cp, RawPair{Item: item, At: int32(at + start), Eq: int32(at + eq), End: int32(at + j)})
+			} else {
+				f.CP = cp
+				f.endPair(c, at, start, eq, j, item)
+				cp = f.CP
+			}
+			eqm &^= low<<1 - 1 // the '='s up to here are done
 			start, eq = j+1, -1
-			if c[j] == ';' {
+			if semi&low != 0 {
 				item++
 			}
+			bm &= bm - 1
+		}
+		if eq < 0 && eqm != 0 {
+			eq = base + bits.TrailingZeros64(eqm)/8
 		}
 	}
+	f.CP = cp
 	f.endPair(c, at, start, eq, len(c), item)
 }
 

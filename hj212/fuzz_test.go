@@ -70,7 +70,17 @@ func FuzzFrame(f *testing.F) {
 					t.Fatalf("rejected without reason: %q", raw)
 				}
 			}
+			var fr Frame
+			fr.Parse(raw, opt)
+			if p.Flag != fr.Flag() || p.PNUM != fr.intField("PNUM") || p.PNO != fr.intField("PNO") || p.RF != fr.intField("RF") {
+				t.Fatalf("header numbers %d %d %d %d", p.Flag, p.PNUM, p.PNO, p.RF)
+			}
 			for _, q := range p.CP {
+				v, ok := parseNumber(q.Value)
+				timestamp := q.Key == "DataTime" || isTimestampKey(q.Key) && (len(q.Value) == 14 || len(q.Value) == 17)
+				if q.IsNumber && (!ok || !v.Decimal().Equal(q.Number())) || !q.IsNumber && ok && !q.Sentinel && !timestamp {
+					t.Fatalf("pair %q=%q: number %v %s, parseNumber %v", q.Key, q.Value, q.IsNumber, q.Num, ok)
+				}
 				if !strings.Contains(p.Data, q.Key) || !strings.Contains(p.Data, q.Value) {
 					t.Fatalf("pair %q=%q not in the data segment", q.Key, q.Value)
 				}

@@ -59,20 +59,20 @@ type Field struct {
 
 // Pair is one CP entry as sent, e.g. "a21026-Rtd=12.5".
 type Pair struct {
-	Item     int    // index of the ';'-separated item it belongs to (0-based)
-	Key      string // the whole key: "a21026-Rtd", "DataTime", "LAMPBLACK-Rtd"
-	Code     string // the factor code, the part before the last '-'; "" when Key has none
-	Suffix   string // the part after the last '-': "Rtd", "Avg", "Flag", ...; "" when none
-	Value    string // exactly as sent ("1.230" stays "1.230")
-	NoEquals bool   // the entry had no '=' (Key holds all of it)
-	IsNumber bool   // Value is a decimal number, held exactly in Num (see Number)
-	Num      Value
+	Item     int32 // index of the ';'-separated item it belongs to (0-based)
+	NoEquals bool  // the entry had no '=' (Key holds all of it)
+	IsNumber bool  // Value is a decimal number, held exactly in Num (see Number)
 	// Sentinel: Value is the maximum of the field's data type (e.g.
 	// 9999.99), which HJ 212-2025 §8.1.1 d) prescribes when a value (a
 	// reference-oxygen one) cannot be computed. It is not a measurement:
 	// IsNumber is false and Num zero, so it is never summed, averaged
 	// or judged against a limit.
 	Sentinel bool
+	Key      string // the whole key: "a21026-Rtd", "DataTime", "LAMPBLACK-Rtd"
+	Code     string // the factor code, the part before the last '-'; "" when Key has none
+	Suffix   string // the part after the last '-': "Rtd", "Avg", "Flag", ...; "" when none
+	Value    string // exactly as sent ("1.230" stays "1.230")
+	Num      Value
 }
 
 // Issue is a finding in words: a stable code, where it is, and a message.
@@ -182,6 +182,7 @@ func (f *Frame) Packet() *Packet {
 	if f.Data != nil {
 		p.Data = s[f.DataAt : f.DataAt+len(f.Data)]
 	}
+	seen := 0 // numeric fields met (the first one counts, as in Frame.Flag)
 	for i, h := range f.Header {
 		k := s[h.At:h.Eq]
 		v := ""
@@ -203,49 +204,64 @@ func (f *Frame) Packet() *Packet {
 			setOnce(&p.PW, v)
 		case "MN":
 			setOnce(&p.MN, v)
+		case "Flag":
+			intOnce(&p.Flag, &seen, 1, v)
+		case "PNUM":
+			intOnce(&p.PNUM, &seen, 2, v)
+		case "PNO":
+			intOnce(&p.PNO, &seen, 4, v)
+		case "RF":
+			intOnce(&p.RF, &seen, 8, v)
 		}
 	}
-	p.Flag, p.PNUM, p.PNO, p.RF = f.Flag(), f.intField("PNUM"), f.intField("PNO"), f.intField("RF")
 
 	var warnings []Issue
 	for i, r := range f.CP {
 		q := &p.CP[i]
-		q.Item = int(r.Item)
-		q.Key = s[r.At:r.Eq]
-		q.NoEquals = r.NoEquals()
-		if !q.NoEquals {
-			q.Value = s[r.Eq+1 : r.End]
+		key := s[r.At:r.Eq]
+		val := ""
+		noEq := r.NoEquals()
+		if !noEq {
+			val = s[r.Eq+1 : r.End]
 		}
-		if j := strings.LastIndexByte(q.Key, '-'); j >= 0 {
-			q.Code, q.Suffix = q.Key[:j], q.Key[j+1:]
+		code, suffix := "", ""
+		if j := strings.LastIndexByte(key, '-'); j >= 0 {
+			code, suffix = key[:j], key[j+1:]
 		}
-		for k := i - 1; k >= 0 && p.CP[k].Item == q.Item; k-- {
-			if p.CP[k].Key == q.Key {
-				warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), fmt.Sprintf("key %s appears twice in one item (both kept, in order)", q.Key)})
+		q.Item, q.NoEquals, q.Key, q.Value, q.Code, q.Suffix = r.Item, noEq, key, val, code, suffix
+		for k := i - 1; k >= 0 && p.CP[k].Item == r.Item; k-- {
+			if p.CP[k].Key == key {
+				warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), fmt.Sprintf("key %s appears twice in one item (both kept, in order)", key)})
 				break
 			}
 		}
 		switch {
-		case q.Key == "DataTime":
-			if p.DataTime == "" && !q.NoEquals {
-				p.DataTime = q.Value
-				t, ok := ParseTime(q.Value)
+		case key == "DataTime":
+			if p.DataTime == "" && !noEq {
+				p.DataTime = val
+				t, ok := ParseTime(val)
 				if ok {
 					p.Time = t
 				} else {
-					warnings = append(warnings, Issue{CodeBadDataTime, int(r.At), fmt.Sprintf("DataTime %q is not YYYYMMDDhhmmss[zzz]", q.Value)})
+					warnings = append(warnings, Issue{CodeBadDataTime, int(r.At), fmt.Sprintf("DataTime %q is not YYYYMMDDhhmmss[zzz]", val)})
 				}
 			}
-		case isTimestampKey(q.Key) && (len(q.Value) == 14 || len(q.Value) == 17):
+		case len(val) > 0 && val[0] > '9':
+			// A letter (a -Flag value, an -Info text): never a number.
+			if measured(suffix) {
+				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", key, val)})
+			}
+		case (len(val) == 14 || len(val) == 17) && isTimestampKey(key):
 			// RestartTime, xxx-SampleTime, ...: a timestamp, not a quantity.
 		default:
-			q.Num, q.IsNumber = parseNumber(q.Value)
-			if q.IsNumber && isSentinel(q.Code, q.Value) {
-				q.Num, q.IsNumber, q.Sentinel = Value{}, false, true
-				warnings = append(warnings, Issue{CodeSentinel, int(r.At), fmt.Sprintf("%s=%s is the maximum of its data type, sent when the value cannot be computed (HJ 212-2025 §8.1.1 d); not a measurement", q.Key, q.Value)})
-			}
-			if !q.IsNumber && !q.Sentinel && measured(q.Suffix) {
-				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", q.Key, q.Value)})
+			num, isNum := parseNumber(val)
+			if isNum && isSentinel(code, val) {
+				q.Sentinel = true
+				warnings = append(warnings, Issue{CodeSentinel, int(r.At), fmt.Sprintf("%s=%s is the maximum of its data type, sent when the value cannot be computed (HJ 212-2025 §8.1.1 d); not a measurement", key, val)})
+			} else if isNum {
+				q.Num, q.IsNumber = num, true
+			} else if measured(suffix) {
+				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", key, val)})
 			}
 		}
 	}
@@ -259,6 +275,18 @@ func (f *Frame) Packet() *Packet {
 	p.Warnings = append(p.Warnings, warnings...)
 	p.Reason = f.reason()
 	return p
+}
+
+// intOnce sets *dst from the first field with this bit: its value as a
+// number, -1 when it is not one.
+func intOnce(dst *int, seen *int, bit int, v string) {
+	if *seen&bit != 0 {
+		return
+	}
+	*seen |= bit
+	if n, ok := atoi([]byte(v)); ok {
+		*dst = n
+	}
 }
 
 func setOnce(dst *string, v string) {
@@ -510,80 +538,132 @@ func parseNumber(s string) (Value, bool) {
 }
 
 // Packets are allocated together with their header fields and CP pairs:
-// one allocation for all three when the packet has at most 10 header
+// one allocation for all three when the packet has at most 8 header
 // fields and 64 pairs (nearly all do), in the smallest of a few sizes
 // that fits, so that little memory is cleared for nothing. p.Header and
 // p.CP come back with their lengths set.
 type (
+	block2 struct {
+		p  Packet
+		h  [8]Field
+		cp [2]Pair
+	}
 	block4 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [4]Pair
+	}
+	block6 struct {
+		p  Packet
+		h  [8]Field
+		cp [6]Pair
 	}
 	block8 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [8]Pair
+	}
+	block10 struct {
+		p  Packet
+		h  [8]Field
+		cp [10]Pair
 	}
 	block12 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [12]Pair
+	}
+	block14 struct {
+		p  Packet
+		h  [8]Field
+		cp [14]Pair
 	}
 	block16 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [16]Pair
 	}
 	block20 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [20]Pair
 	}
 	block24 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [24]Pair
+	}
+	block28 struct {
+		p  Packet
+		h  [8]Field
+		cp [28]Pair
 	}
 	block32 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [32]Pair
+	}
+	block36 struct {
+		p  Packet
+		h  [8]Field
+		cp [36]Pair
 	}
 	block40 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [40]Pair
+	}
+	block44 struct {
+		p  Packet
+		h  [8]Field
+		cp [44]Pair
 	}
 	block48 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [48]Pair
+	}
+	block56 struct {
+		p  Packet
+		h  [8]Field
+		cp [56]Pair
 	}
 	block64 struct {
 		p  Packet
-		h  [10]Field
+		h  [8]Field
 		cp [64]Pair
 	}
 )
 
 func (f *Frame) alloc() *Packet {
 	nh, np := len(f.Header), len(f.CP)
-	if nh > 10 || np > 64 {
+	if nh > 8 || np > 64 {
 		return &Packet{Header: make([]Field, nh), CP: make([]Pair, np)}
 	}
 	var p *Packet
 	var h []Field
 	var cp []Pair
 	switch {
+	case np <= 2:
+		b := new(block2)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
 	case np <= 4:
 		b := new(block4)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 6:
+		b := new(block6)
 		p, h, cp = &b.p, b.h[:], b.cp[:]
 	case np <= 8:
 		b := new(block8)
 		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 10:
+		b := new(block10)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
 	case np <= 12:
 		b := new(block12)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 14:
+		b := new(block14)
 		p, h, cp = &b.p, b.h[:], b.cp[:]
 	case np <= 16:
 		b := new(block16)
@@ -594,14 +674,26 @@ func (f *Frame) alloc() *Packet {
 	case np <= 24:
 		b := new(block24)
 		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 28:
+		b := new(block28)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
 	case np <= 32:
 		b := new(block32)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 36:
+		b := new(block36)
 		p, h, cp = &b.p, b.h[:], b.cp[:]
 	case np <= 40:
 		b := new(block40)
 		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 44:
+		b := new(block44)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
 	case np <= 48:
 		b := new(block48)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 56:
+		b := new(block56)
 		p, h, cp = &b.p, b.h[:], b.cp[:]
 	case np <= 64:
 		b := new(block64)

@@ -241,9 +241,8 @@ func unhex(c byte) (byte, bool) {
 // and is UTF-8 text without control bytes. Then Text becomes the plaintext frame and Data
 // its data segment. It reports whether the data area is encrypted and
 // could not be decrypted (the frame is then rejected).
-func (f *Frame) decrypt(opt Options, sc *byteScan) (undecrypted bool) {
+func (f *Frame) decrypt(opt Options, sc *byteScan, cp int) (undecrypted bool) {
 	d := f.Data
-	cp := bytes.Index(d, cpOpen)
 	if cp < 0 || len(d) < cp+len(cpOpen)+2 || !bytes.HasSuffix(d, ampersands) {
 		return false
 	}
