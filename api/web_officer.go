@@ -490,9 +490,9 @@ func hourCharts(mn, month string, packets []*hj212.Packet, codes *reconcile.Code
 			}
 			switch pr.Suffix {
 			case "Cou":
-				cou[h] = decimal.NullDecimal{Decimal: pr.Number, Valid: true}
+				cou[h] = decimal.NullDecimal{Decimal: pr.Number(), Valid: true}
 			case "Avg":
-				avg[h] = decimal.NullDecimal{Decimal: pr.Number, Valid: true}
+				avg[h] = decimal.NullDecimal{Decimal: pr.Number(), Valid: true}
 			}
 		}
 	}
