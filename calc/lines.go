@@ -234,6 +234,10 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 	ww := s.WastewaterT.Decimal
 	l := &a.res.Lines[li]
 	l.Quantity, l.Unit = ww, "t"
+	// A declared exceedance counts for the 117号 gate whatever the item.
+	if p.ExceedsStandard {
+		l.exceeded, l.exceedWhy = true, "申报超标"
+	}
 	if pol.Special == SpecialColour {
 		l.Rules = rulesColour
 	} else {
@@ -256,6 +260,9 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			return
 		}
 		a.use(&band.Meta, "")
+		// Outside 6–9 the discharge is over the pH standard: an exceeding
+		// outlet for the 117号 gate (实施条例 第十条; 财税〔2018〕117号 第二条).
+		l.exceeded, l.exceedWhy = true, "pH值 "+p.Value.Decimal.String()+" 不在6–9之间"
 		a.step(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label, data: &stepData{vals: [4]decimal.Decimal{p.Value.Decimal, band.Value}}})
 		a.setEquivalents(li, ww, band.Value, band.Value)
 		return
@@ -273,6 +280,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
 				return
 			}
+			l.exceeded, l.exceedWhy = true, "色度超标倍数 "+p.ExceedMultiple.Decimal.String()
 		case p.Measured.Valid && p.Standard.Valid:
 			if p.Standard.Decimal.IsZero() {
 				a.fail(p.Path+".standard", "invalid_number", "the 色度 standard must be above zero")
@@ -287,6 +295,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			}
 			// 当量数 = 吨 × (实测 − 标准) ÷ 标准 ÷ 当量值, kept as one fraction.
 			num, den = ww.Mul(over), pol.Value.Mul(p.Standard.Decimal)
+			l.exceeded, l.exceedWhy = true, "色度 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
 		default:
 			a.fail(p.Path+".measured", "required", "色度 needs measured and standard (or exceed_multiple)")
 			return
@@ -304,13 +313,30 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 附表二 表三（大肠菌群数(超标)）", Note: l.Reason})
 			return
 		}
+		// 大肠菌群数 is taxed only over its standard (表三: "超标"), so a
+		// taxed line is an exceedance for the 117号 gate.
+		if p.Measured.Valid {
+			l.exceeded, l.exceedWhy = true, "大肠菌群数 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+		} else {
+			l.exceeded, l.exceedWhy = true, "大肠菌群数(超标)"
+		}
 	case SpecialChlorine:
-		if p.Measured.Valid || p.Standard.Valid || p.Value.Valid || p.ExceedMultiple.Valid {
-			a.fail(p.Path, "invalid_value", "余氯量 is based on the wastewater tonnes only")
+		// 余氯量 is taxed on the wastewater tonnes whether or not it is
+		// over its standard; measured and standard (optional, both or
+		// neither) only tell the 117号 gate whether the outlet exceeded.
+		if p.Value.Valid || p.ExceedMultiple.Valid {
+			a.fail(p.Path, "invalid_value", "余氯量 is based on the wastewater tonnes only (value and exceed_multiple are for pH值 and 色度)")
 			return
 		}
+		if p.Measured.Valid != p.Standard.Valid {
+			a.fail(p.Path+".standard", "required", "余氯量: give both measured and standard (mg/L), or neither")
+			return
+		}
+		if p.Measured.Valid && p.Measured.Decimal.GreaterThan(p.Standard.Decimal) {
+			l.exceeded, l.exceedWhy = true, "余氯量 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+		}
 	}
-	if pol.Special != SpecialColiform && (p.Value.Valid || p.ExceedMultiple.Valid) {
+	if pol.Special != SpecialColiform && pol.Special != SpecialChlorine && (p.Value.Valid || p.ExceedMultiple.Valid) {
 		a.fail(p.Path, "invalid_value", "value and exceed_multiple are used only for pH值 and 色度")
 		return
 	}

@@ -60,6 +60,10 @@ func genRequest(t *rapid.T, withConcentrations bool) *calc.Request {
 				p.Measured = decimal.NullDecimal{Decimal: genAmount(t, "measured"), Valid: true}
 				p.Standard = decimal.NullDecimal{Decimal: decimal.NewFromInt(rapid.Int64Range(1, 500).Draw(t, "std")), Valid: true}
 			case "大肠菌群数", "余氯量":
+				if rapid.Bool().Draw(t, "measured_given") {
+					p.Measured = decimal.NullDecimal{Decimal: decimal.New(rapid.Int64Range(0, 2000).Draw(t, "measured"), -1), Valid: true}
+					p.Standard = decimal.NullDecimal{Decimal: decimal.New(rapid.Int64Range(1, 2000).Draw(t, "std"), -1), Valid: true}
+				}
 			default:
 				p.EmissionKg = decimal.NullDecimal{Decimal: genAmount(t, "kg"), Valid: true}
 				if withConcentrations {
@@ -240,6 +244,52 @@ func TestPropertyQuarterIsSumOfMonths(t *testing.T) {
 		}
 		if !sum.Equal(res.TotalTax) {
 			t.Fatalf("quarter %s ≠ sum of months %s", res.TotalTax, sum)
+		}
+	})
+}
+
+// exceeds tells, from the request alone, whether an item is over its
+// standard in the sense of 实施条例 第十条 and 财税〔2018〕117号: a mean or
+// highest average over the standard, pH outside 6–9, 色度 over its
+// standard, 大肠菌群数 or 余氯量 over theirs (大肠菌群数 declared without
+// readings is declared as 超标).
+func exceeds(p calc.PollutantInput) bool {
+	six, nine := decimal.NewFromInt(6), decimal.NewFromInt(9)
+	switch {
+	case p.ExceedsStandard:
+		return true
+	case p.Value.Valid:
+		return p.Value.Decimal.LessThan(six) || p.Value.Decimal.GreaterThan(nine)
+	case p.Name == "大肠菌群数" && !p.Measured.Valid:
+		return true
+	case p.Measured.Valid:
+		return p.Measured.Decimal.GreaterThan(p.Standard.Decimal)
+	case p.StandardConcentration.Valid:
+		return p.AvgConcentration.Decimal.GreaterThan(p.StandardConcentration.Decimal) ||
+			p.MaxConcentration.Decimal.GreaterThan(p.StandardConcentration.Decimal)
+	}
+	return false
+}
+
+// A month in which any item of any outlet exceeds its standard has no
+// reduction at all (the default, taxpayer-wide reading of 117号).
+func TestPropertyExceedingMonthHasNoReduction(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, true)
+		res := mustAssess(t, e, req)
+		over := map[string]bool{}
+		for _, s := range req.Sources {
+			for _, p := range s.Pollutants {
+				if exceeds(p) {
+					over[s.MonthRaw] = true
+				}
+			}
+		}
+		for _, m := range res.Months {
+			if over[m.Month] && !m.Reduction.IsZero() {
+				t.Fatalf("month %s has an exceedance but a reduction of %s", m.Month, m.Reduction)
+			}
 		}
 	})
 }

@@ -76,7 +76,7 @@ func (a *assessment) reduce() {
 					gated = map[Month]bool{}
 				}
 				gated[s.Month] = true
-				a.step(Step{Kind: StepGate, L: g.line, Rule: "财税〔2018〕117号 第二条", Note: mp.scope})
+				a.step(Step{Kind: StepGate, L: g.line, Rule: "环境保护税法实施条例 第十条；财税〔2018〕117号 第二条", Note: mp.scope})
 			}
 			a.step(Step{Kind: StepNoReduction, L: i, Rule: "财税〔2018〕117号 第二条", Note: gateNote(mp.scope, &lines[g.line])})
 			continue
@@ -121,6 +121,9 @@ func (a *assessment) reduce() {
 
 func gateNote(scope string, l *Line) string {
 	who := l.Source + " " + l.Pollutant
+	if l.exceedWhy != "" {
+		who += "：" + l.exceedWhy
+	}
 	if scope == "outlet" {
 		return "同一排放口 " + who + " 当月超标，该排放口不予减征"
 	}

@@ -60,6 +60,9 @@ type Line struct {
 	in       *PollutantInput
 	order    int
 	exceeded bool
+	// exceedWhy says, for the trace, what made an item exceed its
+	// standard when the concentrations do not show it (pH, 色度, …).
+	exceedWhy string
 }
 
 // MonthTotal sums the lines of one tax month (法 第十八条: 按月计算).

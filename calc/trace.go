@@ -250,7 +250,11 @@ func (r *Result) text(s *Step, l *Line) string {
 		if s.Note == "outlet" {
 			scope = "该排放口当月"
 		}
-		return l.Source + " " + l.Pollutant + " 当月超过排放标准：" + scope + "不予减征环境保护税"
+		why := ""
+		if l.exceedWhy != "" {
+			why = "（" + l.exceedWhy + "）"
+		}
+		return l.Source + " " + l.Pollutant + why + " 当月超过排放标准：" + scope + "不予减征环境保护税"
 	case StepMonthTotal:
 		return s.Note + " 应纳税额 " + param.FormatDecimal(v[0], 2) + " 元，减免税额 " + param.FormatDecimal(v[1], 2) + " 元，应缴税额 " + param.FormatDecimal(v[2], 2) + " 元（按月计算）"
 	case StepTotal:

@@ -52,10 +52,24 @@ func TestCalcTable(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("%v: exit %d: %s", args, code, errs)
 		}
-		for _, want := range []string{"合计", "排序第4，不在前三项", "化学需氧量、生化需氧量和总有机碳只征收一项", "减按75%", "2024-02", "提示"} {
+		// No reduction in this quarter: every month has an exceedance
+		// (色度 64 over 50 in January and March, an NOx hourly average in
+		// February), which denies the month's reductions (财税〔2018〕117号).
+		for _, want := range []string{"合计", "排序第4，不在前三项", "化学需氧量、生化需氧量和总有机碳只征收一项", "2024-02", "提示"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%v: table lacks %q", args, want)
 			}
+		}
+	}
+	// A month without exceedance shows its reduction (E16 of the golden cases).
+	req := `{"rates":{"air":"1.2"},"sources":[{"id":"DA001","kind":"air","month":"2024-05","pollutants":[{"name":"二氧化硫","emission_kg":"1200","method":"automatic","avg_concentration":"120","max_concentration":"120","standard_concentration":"200"}]}]}`
+	code, out, errs := runCLI(t, req, "calc", "--format", "table", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"减按75%", "378.95", "1136.84"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
 }
