@@ -343,6 +343,7 @@ func readPollutant(o *jsonin.Object) PollutantInput {
 	p := PollutantInput{Path: o.Path}
 	o.Only("name", "emission_kg", "emission_t", "generated_kg", "method",
 		"avg_concentration", "max_concentration", "standard_concentration", "exceeds_standard",
+		"monitoring_month", "below_detection_limit",
 		"value", "measured", "standard", "exceed_multiple")
 	p.Name = strings.TrimSpace(o.Str("name", false))
 	if p.Name == "" {
@@ -362,6 +363,15 @@ func readPollutant(o *jsonin.Object) PollutantInput {
 		o.Fail("standard_concentration", "invalid_number", "the standard concentration must be above zero")
 	}
 	p.ExceedsStandard, _ = o.Bool("exceeds_standard")
+	if m := o.Str("monitoring_month", false); m != "" {
+		p.MonitoringMonthRaw = m
+		if mo, ok := parseMonth(m); ok {
+			p.MonitoringMonth = mo
+		} else {
+			o.Fail("monitoring_month", "invalid_value", "%q is not a month YYYY-MM (the month whose monitoring data the figures come from)", m)
+		}
+	}
+	p.BelowDetectionLimit, _ = o.Bool("below_detection_limit")
 	p.Value = o.Decimal("value", false)
 	p.Measured = o.Decimal("measured", false)
 	p.Standard = o.Decimal("standard", false)

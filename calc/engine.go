@@ -249,6 +249,7 @@ type monthParams struct {
 	tier2Ratio, tier2Share           decimal.Decimal
 	inclusive                        bool
 	scope                            string
+	belowDL                          string // monitoring.below_detection_limit: "zero" or "as_declared"
 	halfDays                         int
 	halfShare, multiplier            decimal.Decimal
 	scalarsUsed                      map[string]*Scalar
@@ -306,6 +307,9 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 	}
 	if s := get("reduction.exceed_scope"); s != nil {
 		mp.scope = s.Text
+	}
+	if s := get("monitoring.below_detection_limit"); s != nil {
+		mp.belowDL = s.Text
 	}
 	mp.halfDays = int(num("noise.half.days_below").IntPart())
 	mp.halfShare, mp.multiplier = num("noise.half.pay_share"), num("noise.boundary.multiplier")

@@ -180,6 +180,7 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 			a.fail(p.Path+"."+f.name, "invalid_value", "%s is used only for pH值, 色度 and 大肠菌群数, not for %s", f.name, pol.Name)
 		}
 	}
+	a.checkMonitoring(s, p)
 	var qty decimal.Decimal
 	switch {
 	case pen != nil:
@@ -192,11 +193,28 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 	case p.GeneratedKg.Valid:
 		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第七条)")
 		return
+	case p.BelowDetectionLimit && a.months[s.Month] != nil && a.months[s.Month].belowDL == "zero":
+		// 财税〔2018〕117号 三: readings below the detection limit count as
+		// no emission, unless a special management rule says otherwise.
+		a.useScalar(a.months[s.Month], "monitoring.below_detection_limit")
+		declared := "未申报排放量"
+		if p.EmissionKg.Valid || p.EmissionT.Valid {
+			declared = "申报的排放量不予采用"
+		}
+		a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: "当月监测浓度值低于检出限，视同排放量为零（" + declared + "）"})
 	case p.EmissionT.Valid:
 		qty = p.EmissionT.Decimal.Mul(thousand)
 		a.step(Step{Kind: StepTonnes, L: li, data: &stepData{vals: [4]decimal.Decimal{p.EmissionT.Decimal, qty}}})
+		if p.BelowDetectionLimit {
+			a.useScalar(a.months[s.Month], "monitoring.below_detection_limit")
+			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"})
+		}
 	case p.EmissionKg.Valid:
 		qty = p.EmissionKg.Decimal
+		if p.BelowDetectionLimit {
+			a.useScalar(a.months[s.Month], "monitoring.below_detection_limit")
+			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"})
+		}
 	default:
 		a.fail(p.Path+".emission_kg", "required", "the month's emission (emission_kg or emission_t) of %s is required", pol.Name)
 		return
@@ -226,6 +244,9 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 		if f.v.Valid {
 			a.fail(p.Path+"."+f.name, "invalid_value", "%s is not used for %s: its base is the wastewater in tonnes (表三)", f.name, pol.Name)
 		}
+	}
+	if p.MonitoringMonth != 0 || p.BelowDetectionLimit {
+		a.fail(p.Path, "invalid_value", "monitoring_month and below_detection_limit are for concentration items, not for %s (its base is the wastewater in tonnes)", pol.Name)
 	}
 	if !s.WastewaterT.Valid {
 		a.fail(s.Path+".wastewater_t", "required", "%s is computed from the month's wastewater in tonnes (wastewater_t)", pol.Name)
@@ -564,3 +585,46 @@ func kindZh(kind string) string {
 	}
 	return kind
 }
+
+// measuredMethod reports whether a method yields measured concentrations
+// of the month (法 第十条第一、二项; 实施条例 第九条: self-monitoring that
+// meets the rules counts as agency monitoring). "" is an old request that
+// named no method: read as measured, and the result says so.
+func measuredMethod(m string) bool {
+	switch m {
+	case "", "automatic", "monitoring", "self_monitoring":
+		return true
+	}
+	return false
+}
+
+// checkMonitoring rejects monitoring fields that cannot be true of the
+// line: a monitoring month after the tax month, automatic data of another
+// month, monitoring fields on an estimated emission.
+func (a *assessment) checkMonitoring(s *Source, p *PollutantInput) {
+	if !measuredMethod(p.Method) {
+		if p.MonitoringMonth != 0 {
+			a.fail(p.Path+".monitoring_month", "invalid_value", "monitoring_month is the month of measured data; method %s measures nothing", p.Method)
+		}
+		if p.BelowDetectionLimit {
+			a.fail(p.Path+".below_detection_limit", "invalid_value", "below_detection_limit describes measured readings; method %s measures nothing", p.Method)
+		}
+		return
+	}
+	if p.MonitoringMonth != 0 && p.MonitoringMonth < s.Month && quarterOf(p.MonitoringMonth) != quarterOf(s.Month) {
+		a.res.Warnings = append(a.res.Warnings, Warning{Code: "monitoring_across_quarter", Path: p.Path + ".monitoring_month",
+			Message: s.ID + " " + s.MonthRaw + "：沿用 " + p.MonitoringMonthRaw + " 的监测数据跨越季度，财税〔2018〕117号 第三条不允许跨季度沿用监测数据，排放量应重新监测或按法 第十条的其他方法确定；本结果不予减征"})
+	}
+	switch {
+	case p.MonitoringMonth == 0:
+	case p.MonitoringMonth > s.Month:
+		a.fail(p.Path+".monitoring_month", "invalid_value", "monitoring data of %s cannot be the data of the earlier tax month %s", p.MonitoringMonthRaw, s.MonthRaw)
+	case p.Method == "automatic" && p.MonitoringMonth != s.Month:
+		a.fail(p.Path+".monitoring_month", "invalid_value", "automatic monitoring gives the month's own data (%s), not %s; data carried from an earlier month are agency data (method monitoring)", s.MonthRaw, p.MonitoringMonthRaw)
+	}
+	if p.BelowDetectionLimit && a.months[s.Month] != nil && a.months[s.Month].belowDL == "as_declared" && !p.EmissionKg.Valid && !p.EmissionT.Valid && s.Penalty == "" {
+		a.fail(p.Path+".emission_kg", "required", "below the detection limit, the declared emission is used (monitoring.below_detection_limit = as_declared): give emission_kg or emission_t")
+	}
+}
+
+func quarterOf(m Month) int { return m.Year()*10 + (m.Num()+2)/3 }

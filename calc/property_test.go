@@ -73,6 +73,10 @@ func genRequest(t *rapid.T, withConcentrations bool) *calc.Request {
 					p.AvgConcentration = decimal.NullDecimal{Decimal: avg, Valid: true}
 					p.MaxConcentration = decimal.NullDecimal{Decimal: mx, Valid: true}
 					p.StandardConcentration = decimal.NullDecimal{Decimal: std, Valid: true}
+					p.Method = rapid.SampledFrom([]string{"", "automatic", "monitoring", "self_monitoring"}).Draw(t, "method")
+					if p.Method != "" && p.Method != "automatic" && rapid.Bool().Draw(t, "monitoring_month") {
+						p.MonitoringMonthRaw, p.MonitoringMonth = s.MonthRaw, s.Month
+					}
 				}
 			}
 			s.Pollutants = append(s.Pollutants, p)
@@ -290,6 +294,47 @@ func TestPropertyExceedingMonthHasNoReduction(t *testing.T) {
 			if over[m.Month] && !m.Reduction.IsZero() {
 				t.Fatalf("month %s has an exceedance but a reduction of %s", m.Month, m.Reduction)
 			}
+		}
+	})
+}
+
+// Taking away the month's own monitoring data of one item — its data now
+// carried from an earlier month, or its emission estimated by a factor —
+// never increases a reduction (实施条例 第十条; 财税〔2018〕117号 三).
+func TestPropertyLessMonitoringNeverMoreReduction(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, true)
+		res := mustAssess(t, e, req)
+		si := rapid.IntRange(0, len(req.Sources)-1).Draw(t, "source")
+		src := req.Sources[si]
+		pi := rapid.IntRange(0, len(src.Pollutants)-1).Draw(t, "pollutant")
+		if !src.Pollutants[pi].AvgConcentration.Valid {
+			t.Skip("no concentrations")
+		}
+		less := *req
+		less.Sources = append([]calc.Source(nil), req.Sources...)
+		ps := append([]calc.PollutantInput(nil), src.Pollutants...)
+		switch how := rapid.SampledFrom([]string{"carried", "factor", "sampling"}).Draw(t, "how"); how {
+		case "carried":
+			ps[pi].Method = "monitoring"
+			back := rapid.IntRange(1, 6).Draw(t, "back") // within or across the quarter
+			m := calc.Month(202400 + src.Month.Num() - back)
+			if src.Month.Num()-back < 1 {
+				m = calc.Month(202300 + 12 + src.Month.Num() - back)
+			}
+			ps[pi].MonitoringMonth, ps[pi].MonitoringMonthRaw = m, m.String()
+		default:
+			ps[pi].Method = how
+			ps[pi].MonitoringMonth, ps[pi].MonitoringMonthRaw = 0, ""
+		}
+		less.Sources[si].Pollutants = ps
+		res2 := mustAssess(t, e, &less)
+		if res2.TotalReduction.GreaterThan(res.TotalReduction) {
+			t.Fatalf("reduction rose from %s to %s when %s lost its month's monitoring data", res.TotalReduction, res2.TotalReduction, ps[pi].Name)
+		}
+		if !res2.TotalTaxDue.Equal(res.TotalTaxDue) {
+			t.Fatalf("tax due changed from %s to %s", res.TotalTaxDue, res2.TotalTaxDue)
 		}
 	})
 }

@@ -155,6 +155,17 @@ type PollutantInput struct {
 	// ExceedsStandard lets a declarant state an exceedance that the
 	// concentrations do not show (e.g. one agency reading over the limit).
 	ExceedsStandard bool
+	// MonitoringMonth is the month whose monitoring data the figures come
+	// from (monitoring_month, YYYY-MM); 0 when not given, which is read as
+	// the tax month itself (the result says so). Agency data carried
+	// forward from an earlier month give no reduction (实施条例 第十条:
+	// 当月监测), and may not cross a quarter (财税〔2018〕117号 三).
+	MonitoringMonthRaw string
+	MonitoringMonth    Month
+	// BelowDetectionLimit: the month's readings were below the method's
+	// detection limit (财税〔2018〕117号 三); what that makes the emission
+	// is the dated parameter monitoring.below_detection_limit.
+	BelowDetectionLimit bool
 
 	// Special water items (表三): pH value; 色度 measured and standard (or
 	// the exceedance multiple directly); 大肠菌群数 measured/standard.

@@ -29,6 +29,7 @@ const (
 	StepTaxDue         = "tax_due"         // 当量数 × 税额
 	StepNoiseTax       = "noise_tax"       // band amount, half, double
 	StepSolidTax       = "solid_tax"       // t × 元/t
+	StepMonitoring     = "monitoring"      // what the monitoring data are (month, detection limit, assumptions)
 	StepGate           = "exceed_gate"     // 财税〔2018〕117号
 	StepNoReduction    = "no_reduction"    // why a line keeps its full tax
 	StepReduction      = "reduction"       // 减按75% / 50%
