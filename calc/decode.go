@@ -183,7 +183,7 @@ func requiredList[T any](o *jsonin.Object, key, msg string, read func(*jsonin.Ob
 var sourceFields = map[string][]string{
 	KindAir:        {"fugitive", "pollutants", "penalty", "facility"},
 	KindWater:      {"wastewater_t", "pollutants", "penalty", "facility"},
-	KindNoise:      {"day", "night", "boundary_over_100m_multiple_points"},
+	KindNoise:      {"day", "night", "boundary_over_100m_multiple_points", "boundary", "boundary_length_m"},
 	KindSolidWaste: {"waste", "generated_t", "stored_t", "disposed_t", "utilized_t", "penalty"},
 	KindLivestock:  {"species", "stock_start", "stock_end"},
 	KindSampling:   {"item", "quantity", "beds"},
@@ -248,6 +248,8 @@ func readSource(o *jsonin.Object) Source {
 			}
 		}
 		s.BoundaryOver100mMultiplePoints, _ = o.Bool("boundary_over_100m_multiple_points")
+		s.Boundary = strings.TrimSpace(o.Str("boundary", false))
+		s.BoundaryLengthM = o.Decimal("boundary_length_m", false)
 	case KindSolidWaste:
 		s.Waste = requiredStr(o, "waste", "waste (煤矸石, 尾矿, 危险废物, 冶炼渣, 粉煤灰, 炉渣, 其他固体废物) is required")
 		s.GeneratedT = requiredAmount(o, "generated_t", "产生量 generated_t is required")
@@ -318,7 +320,7 @@ func whole(o *jsonin.Object, key string, max int) (int, bool) {
 }
 
 func readNoisePeriod(o *jsonin.Object, key string) *NoisePeriod {
-	po := o.Object(key).Only("limit_db", "measured_db", "exceed_days")
+	po := o.Object(key).Only("limit_db", "measured_db", "exceed_days", "peak_db", "burst")
 	if po == nil {
 		return nil
 	}
@@ -336,6 +338,20 @@ func readNoisePeriod(o *jsonin.Object, key string) *NoisePeriod {
 		requiredIfAbsent(po, "exceed_days", "exceed_days (days, or nights, exceeding in the month) is required: fewer than 15 halves the tax")
 	}
 	np.LimitDB, np.MeasuredDB, np.ExceedDays = lim.Decimal, meas.Decimal, days
+	np.Burst = po.OneOf("burst", "frequent", "occasional")
+	np.PeakDB = po.Decimal("peak_db", false)
+	switch {
+	case key != "night" && (np.Burst != "" || np.PeakDB.Valid):
+		field := "burst"
+		if np.PeakDB.Valid {
+			field = "peak_db"
+		}
+		po.Fail(field, "invalid_value", "bursts and peak levels are a night-time rule (附表一 噪声 注5: 夜间频繁突发和夜间偶然突发)")
+	case np.Burst != "" && !np.PeakDB.Valid:
+		requiredIfAbsent(po, "peak_db", "a night burst needs the month's highest peak level peak_db (最大声级)")
+	case np.PeakDB.Valid && np.Burst == "":
+		requiredIfAbsent(po, "burst", "peak_db needs burst: frequent (频发) or occasional (偶发)")
+	}
 	return np
 }
 

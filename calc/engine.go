@@ -252,6 +252,7 @@ type monthParams struct {
 	belowDL                          string // monitoring.below_detection_limit: "zero" or "as_declared"
 	halfDays                         int
 	halfShare, multiplier            decimal.Decimal
+	burstFrequent, burstOccasional   decimal.Decimal // dB the night peak may exceed the limit by
 	scalarsUsed                      map[string]*Scalar
 }
 
@@ -313,6 +314,7 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 	}
 	mp.halfDays = int(num("noise.half.days_below").IntPart())
 	mp.halfShare, mp.multiplier = num("noise.half.pay_share"), num("noise.boundary.multiplier")
+	mp.burstFrequent, mp.burstOccasional = num("noise.burst.frequent_allowance_db"), num("noise.burst.occasional_allowance_db")
 	if len(missing) == 0 {
 		e.monthCache.Store(m, mp)
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 var (
@@ -62,6 +64,7 @@ func (a *assessment) buildLines() {
 			a.samplingLine(s, si, ex)
 		}
 	}
+	a.noiseTax()
 }
 
 // exemption resolves a source's exemption flag, if any.
@@ -378,6 +381,7 @@ func (a *assessment) phBand(v decimal.Decimal, m Month) *PHBand {
 }
 
 func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParams) {
+	days := param.DaysIn(s.Month.Year(), s.Month.Num())
 	for _, per := range []struct {
 		np   *NoisePeriod
 		name string
@@ -386,19 +390,44 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		if np == nil {
 			continue
 		}
+		if np.ExceedDays > days {
+			a.fail(np.Path+".exceed_days", "invalid_value", "%d days exceed the %d days of %s", np.ExceedDays, days, s.MonthRaw)
+			continue
+		}
 		li := a.newLine(s, si, per.name, np.Path)
 		l := &a.res.Lines[li]
 		l.Unit, l.Rules = "dB", rulesNoise
 		// 财税〔2018〕23号 第四条: a fractional exceedance is rounded half
 		// up to a whole decibel before the band is read.
 		diff := np.MeasuredDB.Sub(np.LimitDB)
+		shown := diff.Round(0)
+		if shown.IsNegative() {
+			shown = decimal.Zero
+		}
+		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", data: &stepData{vals: [4]decimal.Decimal{np.MeasuredDB, np.LimitDB, diff, shown}}})
+		if np.Burst != "" && np.PeakDB.Valid {
+			// 附表一 噪声 注5: night bursts are taxed on the higher of the
+			// equivalent-level and the peak-level exceedance; the peak may
+			// exceed the limit by the GB 12348 allowance.
+			allow, key, what := mp.burstFrequent, "noise.burst.frequent_allowance_db", "频发"
+			if np.Burst == "occasional" {
+				allow, key, what = mp.burstOccasional, "noise.burst.occasional_allowance_db", "偶发"
+			}
+			a.useScalar(mp, key)
+			peak := np.PeakDB.Decimal.Sub(np.LimitDB.Add(allow))
+			a.step(Step{Kind: StepNoisePeak, L: li, Rule: "环境保护税法 附表一 噪声 注5；GB 12348-2008", Note: what,
+				data: &stepData{vals: [4]decimal.Decimal{np.PeakDB.Decimal, np.LimitDB, allow, peak}}})
+			if peak.GreaterThan(diff) {
+				diff = peak
+			}
+		}
 		exceed := diff.Round(0)
 		if exceed.IsNegative() {
 			exceed = decimal.Zero
 		}
 		l.Quantity = exceed
 		l.ExceedDB = decimal.NullDecimal{Decimal: exceed, Valid: true}
-		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", data: &stepData{vals: [4]decimal.Decimal{np.MeasuredDB, np.LimitDB, diff, exceed}}})
+		l.noiseDiff = diff
 		if ex != nil {
 			l.notTaxed(ex.Reason, []string{ex.Rule})
 			a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
@@ -409,28 +438,108 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 第七条第四项", Note: l.Reason})
 			continue
 		}
+		if np.ExceedDays == 0 {
+			a.fail(np.Path+".exceed_days", "invalid_value", "the point exceeds its limit by %s dB, so it exceeded on at least one day: exceed_days cannot be 0", exceed)
+			continue
+		}
 		band := a.noiseBand(int(exceed.IntPart()), s.Month)
 		if band == nil {
 			a.fail(np.Path, "parameter_not_found", "no noise band covers %s dB in %s", exceed, s.MonthRaw)
 			continue
 		}
 		a.use(&band.Meta, "")
-		a.useScalar(mp, "noise.half.days_below")
-		tax := band.Amount
 		l.Rate = decimal.NullDecimal{Decimal: band.Amount, Valid: true}
-		if np.ExceedDays < mp.halfDays {
+		l.Halved = np.ExceedDays < mp.halfDays
+		l.Doubled = s.BoundaryOver100mMultiplePoints
+		l.noiseDays = np.ExceedDays
+		l.Taxed = true
+		l.Reason = "超标 " + exceed.String() + " 分贝"
+	}
+}
+
+// noiseTax applies 附表一 噪声 注 to the noise lines once every point is
+// known: the points of one unit boundary in a month and period are taxed
+// on the highest only, and twice when the boundary is over 100 m with two
+// or more exceeding points (注1); fewer than 15 days halves (注4).
+func (a *assessment) noiseTax() {
+	lines := a.res.Lines
+	type key struct {
+		boundary string
+		month    Month
+		period   string
+	}
+	groups := map[key][]int{}
+	var order []key
+	for i := range lines {
+		l := &lines[i]
+		if l.Kind != KindNoise || !l.Taxed {
+			continue
+		}
+		s := &a.req.Sources[a.srcOf[i]]
+		if s.Boundary == "" {
+			continue
+		}
+		k := key{s.Boundary, s.Month, l.Pollutant}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range order {
+		idx := groups[k]
+		// The highest exceedance; equal ones by the exact difference,
+		// then by source id, so input order never matters.
+		best := idx[0]
+		for _, i := range idx[1:] {
+			x, b := &lines[i], &lines[best]
+			c := x.ExceedDB.Decimal.Cmp(b.ExceedDB.Decimal)
+			if c == 0 {
+				c = x.noiseDiff.Cmp(b.noiseDiff)
+			}
+			if c > 0 || (c == 0 && x.Source < b.Source) {
+				best = i
+			}
+		}
+		var length decimal.Decimal
+		for _, i := range idx {
+			if s := &a.req.Sources[a.srcOf[i]]; s.BoundaryLengthM.Valid && s.BoundaryLengthM.Decimal.GreaterThan(length) {
+				length = s.BoundaryLengthM.Decimal
+			}
+		}
+		b := &lines[best]
+		for _, i := range idx {
+			if i == best {
+				continue
+			}
+			l := &lines[i]
+			l.notTaxed("同一单位边界（"+k.boundary+"）当月有多处超标，按最高一处（"+b.Source+" 超标 "+b.ExceedDB.Decimal.String()+" 分贝）计算", rulesNoise)
+			l.Rate = decimal.NullDecimal{}
+			a.step(Step{Kind: StepNotTaxable, L: i, Rule: "环境保护税法 附表一 噪声 注1（一个单位边界上有多处噪声超标，根据最高一处超标声级计算应纳税额）", Note: l.Reason})
+		}
+		if len(idx) >= 2 && length.GreaterThan(decimal.NewFromInt(100)) {
+			b.Doubled = true
+			b.noiseCount = len(idx)
+		}
+	}
+	for i := range lines {
+		l := &lines[i]
+		if l.Kind != KindNoise || !l.Taxed {
+			continue
+		}
+		s := &a.req.Sources[a.srcOf[i]]
+		mp := a.months[s.Month]
+		a.useScalar(mp, "noise.half.days_below")
+		tax := l.Rate.Decimal
+		if l.Halved {
 			a.useScalar(mp, "noise.half.pay_share")
 			tax = tax.Mul(mp.halfShare)
-			l.Halved = true
 		}
-		if s.BoundaryOver100mMultiplePoints {
+		if l.Doubled {
 			a.useScalar(mp, "noise.boundary.multiplier")
 			tax = tax.Mul(mp.multiplier)
-			l.Doubled = true
 		}
-		l.TaxDue, l.Tax, l.Taxed = tax.Round(2), tax.Round(2), true
-		l.Reason = "超标 " + exceed.String() + " 分贝"
-		a.step(Step{Kind: StepNoiseTax, L: li, Rule: "环境保护税法 附表一 噪声 注", data: &stepData{vals: [4]decimal.Decimal{band.Amount, decimal.NewFromInt(int64(np.ExceedDays)), tax}}, N: mp.halfDays})
+		l.TaxDue, l.Tax = tax.Round(2), tax.Round(2)
+		a.step(Step{Kind: StepNoiseTax, L: i, Rule: "环境保护税法 附表一 噪声 注", data: &stepData{vals: [4]decimal.Decimal{l.Rate.Decimal, decimal.NewFromInt(int64(l.noiseDays)), tax}}, N: mp.halfDays})
 	}
 }
 

@@ -338,3 +338,67 @@ func TestPropertyLessMonitoringNeverMoreReduction(t *testing.T) {
 		}
 	})
 }
+
+// On one unit boundary of at most 100 m, only the highest point is taxed:
+// adding points that exceed less never changes the tax, and the order of
+// the points never matters (附表一 噪声 注1).
+func TestPropertyNoiseBoundaryHighestOnly(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		limit := decimal.NewFromInt(55)
+		n := rapid.IntRange(1, 5).Draw(t, "points")
+		req := &calc.Request{}
+		top := decimal.Zero
+		for i := 0; i < n; i++ {
+			db := limit.Add(decimal.New(rapid.Int64Range(-30, 250).Draw(t, "over"), -1))
+			days := rapid.IntRange(1, 31).Draw(t, "days")
+			s := calc.Source{Path: fmt.Sprintf("sources[%d]", i), ID: fmt.Sprintf("N%d", i), Kind: calc.KindNoise,
+				MonthRaw: "2024-03", Month: 202403, Boundary: "A", BoundaryLengthM: decimal.NullDecimal{Decimal: decimal.NewFromInt(100), Valid: true},
+				Night: &calc.NoisePeriod{Path: fmt.Sprintf("sources[%d].night", i), LimitDB: limit, MeasuredDB: db, ExceedDays: days}}
+			req.Sources = append(req.Sources, s)
+			if i == 0 || db.GreaterThan(top) {
+				top = db
+			}
+		}
+		res := mustAssess(t, e, req)
+		taxed := 0
+		for _, l := range res.Lines {
+			if l.Taxed {
+				taxed++
+				if l.Doubled {
+					t.Fatalf("a boundary of 100 m is not over 100 m: %s doubled", l.Source)
+				}
+			}
+		}
+		if taxed > 1 {
+			t.Fatalf("%d points of one boundary taxed", taxed)
+		}
+		perm := rapid.Permutation(req.Sources).Draw(t, "perm")
+		shuffled := &calc.Request{Sources: perm}
+		if res2 := mustAssess(t, e, shuffled); !res2.TotalTax.Equal(res.TotalTax) {
+			t.Fatalf("order changed the tax: %s vs %s", res.TotalTax, res2.TotalTax)
+		}
+		// The boundary pays what its highest point would pay alone.
+		var maxEx decimal.Decimal
+		alone := map[string]decimal.Decimal{}
+		for _, s := range req.Sources {
+			r := mustAssess(t, e, &calc.Request{Sources: []calc.Source{s}})
+			alone[s.ID] = r.TotalTax
+			if ex := r.Lines[0].ExceedDB.Decimal; ex.GreaterThan(maxEx) {
+				maxEx = ex
+			}
+		}
+		ok := false
+		for _, l := range res.Lines {
+			if l.Taxed && l.ExceedDB.Decimal.Equal(maxEx) && alone[l.Source].Equal(res.TotalTax) {
+				ok = true
+			}
+		}
+		if maxEx.IsZero() && res.TotalTax.IsZero() {
+			ok = true
+		}
+		if !ok {
+			t.Fatalf("boundary tax %s is not the tax of its highest point (%s dB) alone: %v", res.TotalTax, maxEx, alone)
+		}
+	})
+}

@@ -123,6 +123,13 @@ type Source struct {
 	// Noise.
 	Day, Night                     *NoisePeriod
 	BoundaryOver100mMultiplePoints bool
+	// Boundary names the unit's boundary (单位边界) the point is on; the
+	// points of one boundary in a month are taxed on the highest only
+	// (附表一 噪声 注1). "" keeps the source on its own.
+	Boundary string
+	// BoundaryLengthM is the length of that boundary in metres: over 100
+	// with two or more exceeding points counts two units.
+	BoundaryLengthM decimal.NullDecimal
 
 	// Solid waste.
 	Waste                                     string
@@ -181,4 +188,8 @@ type NoisePeriod struct {
 	LimitDB    decimal.Decimal
 	MeasuredDB decimal.Decimal
 	ExceedDays int
+	// Night bursts (附表一 噪声 注5): "frequent" (频发) or "occasional"
+	// (偶发), with the highest peak level of the month (最大声级).
+	Burst  string
+	PeakDB decimal.NullDecimal
 }

@@ -63,6 +63,11 @@ type Line struct {
 	// exceedWhy says, for the trace, what made an item exceed its
 	// standard when the concentrations do not show it (pH, 色度, …).
 	exceedWhy string
+	// Noise: the exceedance before rounding, the days it exceeded, and
+	// how many points of its boundary exceeded (0 when not grouped).
+	noiseDiff  decimal.Decimal
+	noiseDays  int
+	noiseCount int
 }
 
 // MonthTotal sums the lines of one tax month (法 第十八条: 按月计算).
