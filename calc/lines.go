@@ -167,6 +167,9 @@ func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exe
 	if !l.Unverified && !pol.Verified {
 		l.Unverified = true
 	}
+	if s.Facility == FacilityCentralized && ex == nil {
+		a.centralizedItem(li, p)
+	}
 	if ex != nil {
 		l.notTaxed(ex.Reason, []string{ex.Rule})
 		a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
@@ -737,3 +740,29 @@ func (a *assessment) checkMonitoring(s *Source, p *PollutantInput) {
 }
 
 func quarterOf(m Month) int { return m.Year()*10 + (m.Num()+2)/3 }
+
+// FacilityCentralized marks a 城乡污水集中处理场所 or 生活垃圾集中处理场所.
+const FacilityCentralized = "centralized_treatment"
+
+var rulesCentralized = []string{"环境保护税法 第十二条第一款第三项", "环境保护税法 第五条"}
+
+// centralizedItem applies 法 第十二条第一款第三项 per pollutant: a
+// centralised sewage or household-garbage plant is exempt for each taxable
+// pollutant it discharges within the standard ("相应应税污染物"), so only the
+// items over their standard are taxed and ranked (法 第五条). An item
+// whose readings show no exceedance is exempt; one with no readings is
+// taken as declared over the standard, and the trace says so.
+func (a *assessment) centralizedItem(li int, p *PollutantInput) {
+	l := &a.res.Lines[li]
+	if l.exceeded || l.Group == "" && l.Reason != "" {
+		return // over the standard, or already out of the tax (pH 6–9, …)
+	}
+	within := p.StandardConcentration.Valid && (p.AvgConcentration.Valid || p.MaxConcentration.Valid) ||
+		p.Measured.Valid && p.Standard.Valid
+	if !within {
+		a.step(Step{Kind: StepMonitoring, L: li, Rule: "环境保护税法 第五条", Note: "集中处理场所未申报该污染物的浓度，按超过排放标准计征（假定）"})
+		return
+	}
+	l.notTaxed("集中处理场所排放的该污染物未超过排放标准，免征（相应应税污染物）", rulesCentralized)
+	a.step(Step{Kind: StepExempt, L: li, Rule: "环境保护税法 第十二条第一款第三项", Note: l.Reason})
+}

@@ -402,3 +402,33 @@ func TestPropertyNoiseBoundaryHighestOnly(t *testing.T) {
 		}
 	})
 }
+
+// A centralised plant pays only for the pollutants it discharges over
+// their standard (法 第十二条第一款第三项: 相应应税污染物).
+func TestPropertyCentralizedPaysOnlyForExceedances(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, true)
+		for i := range req.Sources {
+			if req.Sources[i].Kind == calc.KindWater {
+				req.Sources[i].Facility = calc.FacilityCentralized
+			}
+		}
+		res := mustAssess(t, e, req)
+		for _, l := range res.Lines {
+			if l.Kind != calc.KindWater || !l.Taxed {
+				continue
+			}
+			for _, s := range req.Sources {
+				if s.ID != l.Source || s.MonthRaw != l.Month || s.Kind != calc.KindWater {
+					continue
+				}
+				for _, p := range s.Pollutants {
+					if p.Path == l.Path && p.StandardConcentration.Valid && !exceeds(p) {
+						t.Fatalf("%s %s %s is within its standard but taxed %s", l.Source, l.Month, l.Pollutant, l.Tax)
+					}
+				}
+			}
+		}
+	})
+}
