@@ -250,6 +250,7 @@ type monthParams struct {
 	inclusive                        bool
 	scope                            string
 	belowDL                          string // monitoring.below_detection_limit: "zero" or "as_declared"
+	tieBreak                         string // ranking.tie_break
 	halfDays                         int
 	halfShare, multiplier            decimal.Decimal
 	burstFrequent, burstOccasional   decimal.Decimal // dB the night peak may exceed the limit by
@@ -308,6 +309,9 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 	}
 	if s := get("reduction.exceed_scope"); s != nil {
 		mp.scope = s.Text
+	}
+	if s := get("ranking.tie_break"); s != nil {
+		mp.tieBreak = s.Text
 	}
 	if s := get("monitoring.below_detection_limit"); s != nil {
 		mp.belowDL = s.Text

@@ -2,6 +2,7 @@ package calc_test
 
 import (
 	"fmt"
+	"strings"
 
 	"testing"
 
@@ -61,4 +62,39 @@ func TestBelowDetectionLimitBothReadings(t *testing.T) {
 	// as_declared without an emission: an error naming the field.
 	_, err = assessJSON(e, []byte(fmt.Sprintf(belowDL, "")))
 	checkError(t, err, map[string]any{"code": "required", "path": "sources[0].pollutants[0].emission_kg"})
+}
+
+func TestTieBreakReadings(t *testing.T) {
+	const req = `{"region":"310000","sources":[{"id":"DA001","kind":"air","month":"2024-06","pollutants":[
+	  {"name":"一般性粉尘","emission_kg":"8000"},{"name":"烟尘","emission_kg":"3270"},
+	  {"name":"二氧化硫","emission_kg":"950"},{"name":"氮氧化物","emission_kg":"950"}]}]}`
+	for reading, want := range map[string]string{"table_order": "11800.00", "higher_rate": "12750.00", "lower_rate": "11800.00"} {
+		got, err := assessJSON(engineWith(t, "ranking.tie_break", reading), []byte(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["total_tax"] != want {
+			t.Errorf("%s: total_tax %v, want %s", reading, got["total_tax"], want)
+		}
+		found := false
+		for _, w := range got["warnings"].([]any) {
+			wm := w.(map[string]any)
+			if wm["code"] == "ranking_tie" && strings.Contains(wm["message"].(string), "950.00") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no ranking_tie warning with the 950.00 at stake: %v", reading, got["warnings"])
+		}
+	}
+	// No tie across the cut (NOx one kilogram more): no warning.
+	got, err := assessJSON(testEngine(t), []byte(strings.Replace(req, `"氮氧化物","emission_kg":"950"`, `"氮氧化物","emission_kg":"951"`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range got["warnings"].([]any) {
+		if w.(map[string]any)["code"] == "ranking_tie" {
+			t.Errorf("ranking_tie without a tie")
+		}
+	}
 }
