@@ -184,8 +184,8 @@ var sourceFields = map[string][]string{
 	KindAir:        {"fugitive", "pollutants", "penalty", "facility"},
 	KindWater:      {"wastewater_t", "pollutants", "penalty", "facility"},
 	KindNoise:      {"day", "night", "boundary_over_100m_multiple_points", "boundary", "boundary_length_m"},
-	KindSolidWaste: {"waste", "generated_t", "stored_t", "disposed_t", "utilized_t", "penalty"},
-	KindLivestock:  {"species", "stock_start", "stock_end"},
+	KindSolidWaste: {"waste", "generated_t", "stored_t", "disposed_t", "utilized_t", "penalty", "deductions_measured"},
+	KindLivestock:  {"species", "stock_start", "stock_end", "has_outlet"},
 	KindSampling:   {"item", "quantity", "beds"},
 }
 
@@ -256,10 +256,16 @@ func readSource(o *jsonin.Object) Source {
 		s.StoredT = o.Decimal("stored_t", false)
 		s.DisposedT = o.Decimal("disposed_t", false)
 		s.UtilizedT = o.Decimal("utilized_t", false)
+		var measured bool
+		measured, s.DeductionsGiven = o.Bool("deductions_measured")
+		s.DeductionsNotMeasured = s.DeductionsGiven && !measured
 	case KindLivestock:
 		s.Species = requiredStr(o, "species", "species (牛, 猪, 鸡, 鸭, 家禽) is required")
 		s.StockStart = o.Decimal("stock_start", false)
 		s.StockEnd = o.Decimal("stock_end", false)
+		var outlet bool
+		outlet, s.OutletGiven = o.Bool("has_outlet")
+		s.NoOutlet = s.OutletGiven && !outlet
 		if !s.StockStart.Valid {
 			requiredIfAbsent(o, "stock_start", "月初存栏 stock_start is required")
 		}

@@ -87,6 +87,14 @@ func (e *Engine) indexParams() {
 		r := &t.Regions[i]
 		e.addParam(&r.Meta, "region."+r.Code, r.Name)
 	}
+	for i := range t.LivestockScales {
+		x := &t.LivestockScales[i]
+		name := x.PollutantID
+		if p := e.names.ByID(x.PollutantID); p != nil {
+			name = p.Name
+		}
+		e.addParam(&x.Meta, "livestock.scale."+x.Province+"."+name, x.MinStock.String())
+	}
 }
 
 // NewEngine indexes the tables. The fixtures package checks each file;
@@ -141,6 +149,15 @@ func NewEngine(t *Tables) (*Engine, error) {
 			}
 		}
 		e.rates[r.Province] = append(e.rates[r.Province], r)
+	}
+	for i := range t.LivestockScales {
+		x := &t.LivestockScales[i]
+		if e.provinces[x.Province] == nil {
+			return nil, fmt.Errorf("%s: province %s is not in the regions table", x.Where(), x.Province)
+		}
+		if p := e.names.ByID(x.PollutantID); p == nil || p.Special != SpecialStock {
+			return nil, fmt.Errorf("%s: %s is not a livestock row of 表四", x.Where(), x.PollutantID)
+		}
 	}
 	e.indexParams()
 	for _, p := range t.Pollutants {

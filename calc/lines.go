@@ -593,9 +593,17 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 		base = g
 		l.Rules = rulesSolidPenalty
 		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, data: &stepData{vals: [4]decimal.Decimal{g}}})
+	} else if s.DeductionsNotMeasured && !(st.IsZero() && d.IsZero() && u.IsZero()) {
+		// 财税〔2018〕23号 三: amounts stored, disposed or utilised that were
+		// not accurately measured cannot be deducted.
+		base = g
+		a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕23号 第三条", Note: "贮存量、处置量、综合利用量未准确计量（deductions_measured = false），不予扣除：排放量 = 产生量 " + g.String() + " 吨"})
 	} else {
 		base = g.Sub(st).Sub(d).Sub(u)
 		a.step(Step{Kind: StepSolidBase, L: li, Rule: "环境保护税法实施条例 第五条", data: &stepData{vals: [4]decimal.Decimal{g, st, d, u}}})
+		if !s.DeductionsGiven && !(st.IsZero() && d.IsZero() && u.IsZero()) {
+			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕23号 第三条", Note: "未申报扣除量是否准确计量（deductions_measured）：按已准确计量扣除（假定）"})
+		}
 		if base.IsNegative() {
 			a.fail(s.Path+".generated_t", "negative_remainder", "产生量 %s − 贮存量 %s − 处置量 %s − 综合利用量 %s = %s is negative", g, st, d, u, base)
 			return
@@ -642,8 +650,17 @@ func (a *assessment) livestockLine(s *Source, si int, ex *Exemption) {
 	case pol.Threshold.Valid && !avg.GreaterThan(pol.Threshold.Decimal):
 		l.notTaxed("月均存栏 "+avg.String()+" 未超过规模标准 "+pol.Threshold.Decimal.String()+"，属农业生产，免征", []string{"环境保护税法 附表二 表四 注", "环境保护税法 第十二条第一款第一项"})
 		a.step(Step{Kind: StepBelowThreshold, L: li, Rule: "环境保护税法 附表二 表四 注", Note: l.Reason})
+	case a.belowProvincialScale(s, li, pol, avg):
+	case s.NoOutlet:
+		// 实施条例 第四条: a scale farm is taxed only when it has a
+		// pollutant outlet.
+		l.notTaxed("规模化养殖场没有污染物排放口，不缴纳环境保护税", []string{"环境保护税法实施条例 第四条"})
+		a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法实施条例 第四条", Note: l.Reason})
 	default:
 		l.Reason = "月均存栏超过规模标准"
+		if !s.OutletGiven {
+			a.step(Step{Kind: StepMonitoring, L: li, Rule: "环境保护税法实施条例 第四条", Note: "未申报是否有污染物排放口（has_outlet）：按有排放口计征（假定）"})
+		}
 	}
 }
 
@@ -765,4 +782,31 @@ func (a *assessment) centralizedItem(li int, p *PollutantInput) {
 	}
 	l.notTaxed("集中处理场所排放的该污染物未超过排放标准，免征（相应应税污染物）", rulesCentralized)
 	a.step(Step{Kind: StepExempt, L: li, Rule: "环境保护税法 第十二条第一款第三项", Note: l.Reason})
+}
+
+// belowProvincialScale applies a province's own scale standard (实施条例
+// 第四条: 达到省级人民政府确定的规模标准) where the tables have one for the
+// request's region, the species and the month: a farm whose average stock
+// does not reach it is not taxed.
+func (a *assessment) belowProvincialScale(s *Source, li int, pol *Pollutant, avg decimal.Decimal) bool {
+	if len(a.req.Region) != 6 {
+		return false
+	}
+	prov := a.req.Region[:2]
+	first, last := monthBounds(s.Month)
+	for i := range a.e.t.LivestockScales {
+		x := &a.e.t.LivestockScales[i]
+		if x.Province != prov || x.PollutantID != pol.ID || !x.Covers(first, last) {
+			continue
+		}
+		a.use(&x.Meta, prov+"0000")
+		if !avg.LessThan(x.MinStock) {
+			return false
+		}
+		l := &a.res.Lines[li]
+		l.notTaxed("月均存栏 "+avg.String()+" 未达到本省规模标准 "+x.MinStock.String()+"，不属于规模化养殖，不缴纳环境保护税", []string{"环境保护税法实施条例 第四条", "环境保护税法 第十二条第一款第一项"})
+		a.step(Step{Kind: StepBelowThreshold, L: li, Rule: "环境保护税法实施条例 第四条（省级人民政府确定的规模标准）", Note: l.Reason})
+		return true
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package calc_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"testing"
@@ -96,5 +97,42 @@ func TestTieBreakReadings(t *testing.T) {
 		if w.(map[string]any)["code"] == "ranking_tie" {
 			t.Errorf("ranking_tie without a tie")
 		}
+	}
+}
+
+// A province's own 规模标准 (实施条例 第四条) decides, with 表四's threshold,
+// whether a farm is a scale farm: both sides, on a test row for Chongqing.
+func TestProvincialLivestockScale(t *testing.T) {
+	tables, err := fixtures.LoadTax(func(name string) ([]byte, error) {
+		data, err := os.ReadFile("../fixtures/tax/" + name)
+		if name == "livestock_scale.csv" && err == nil {
+			data = append(data, "50,猪,1000,test row,2018-01-01,,a test standard (not a real one),low,false\n"...)
+		}
+		return data, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := calc.NewEngine(tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	farm := `{"region":"500000","sources":[{"id":"L1","kind":"livestock","month":"2024-01","species":"猪","stock_start":"%s","stock_end":"%s","has_outlet":true}]}`
+	for stock, want := range map[string]string{"600": "0.00", "999": "0.00", "1000": "3000.00", "1200": "3600.00"} {
+		got, err := assessJSON(e, []byte(fmt.Sprintf(farm, stock, stock)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["total_tax"] != want {
+			t.Errorf("%s pigs: total_tax %v, want %s", stock, got["total_tax"], want)
+		}
+	}
+	// Without the provincial row, 600 pigs (more than 500) are taxed.
+	got, err := assessJSON(testEngine(t), []byte(fmt.Sprintf(farm, "600", "600")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["total_tax"] != "1800.00" {
+		t.Errorf("shipped tables: total_tax %v, want 1800.00", got["total_tax"])
 	}
 }

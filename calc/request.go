@@ -138,6 +138,16 @@ type Source struct {
 	// Livestock.
 	Species              string
 	StockStart, StockEnd decimal.NullDecimal
+	// NoOutlet: the farm has no pollutant outlet (实施条例 第四条: only
+	// scale farms with an outlet are taxed). false when not given (the
+	// result says an outlet was assumed).
+	NoOutlet, OutletGiven bool
+
+	// Solid waste: DeductionsNotMeasured says the stored, disposed and
+	// utilised amounts were not accurately measured (财税〔2018〕23号 三),
+	// so none of them is deducted. DeductionsGiven tells whether the
+	// declarant said either way.
+	DeductionsNotMeasured, DeductionsGiven bool
 
 	// Sampling (表四 small dischargers).
 	Item     string
