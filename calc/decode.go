@@ -184,7 +184,7 @@ var sourceFields = map[string][]string{
 	KindAir:        {"fugitive", "pollutants", "penalty", "facility"},
 	KindWater:      {"wastewater_t", "pollutants", "penalty", "facility"},
 	KindNoise:      {"day", "night", "boundary_over_100m_multiple_points", "boundary", "boundary_length_m"},
-	KindSolidWaste: {"waste", "generated_t", "stored_t", "disposed_t", "utilized_t", "penalty", "deductions_measured"},
+	KindSolidWaste: {"waste", "generated_t", "stored_t", "disposed_t", "utilized_t", "penalty", "deductions_measured", "hazardous_class"},
 	KindLivestock:  {"species", "stock_start", "stock_end", "has_outlet"},
 	KindSampling:   {"item", "quantity", "beds"},
 }
@@ -253,6 +253,7 @@ func readSource(o *jsonin.Object) Source {
 	case KindSolidWaste:
 		s.Waste = requiredStr(o, "waste", "waste (煤矸石, 尾矿, 危险废物, 冶炼渣, 粉煤灰, 炉渣, 其他固体废物) is required")
 		s.GeneratedT = requiredAmount(o, "generated_t", "产生量 generated_t is required")
+		s.HazardousClass = strings.TrimSpace(o.Str("hazardous_class", false))
 		s.StoredT = o.Decimal("stored_t", false)
 		s.DisposedT = o.Decimal("disposed_t", false)
 		s.UtilizedT = o.Decimal("utilized_t", false)

@@ -280,6 +280,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".value", "invalid_number", "pH %s is outside 0–14", p.Value.Decimal)
 			return
 		}
+		l.PHValue = p.Value
 		band := a.phBand(p.Value.Decimal, s.Month)
 		if band == nil {
 			l.notTaxed("pH值 "+p.Value.Decimal.String()+" 在6–9之间，不属于应税范围", rulesSpecial)
@@ -302,6 +303,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				return
 			}
 			num, den = ww.Mul(p.ExceedMultiple.Decimal), pol.Value
+			l.ColourMultiple = p.ExceedMultiple
 			if p.ExceedMultiple.Decimal.IsZero() {
 				l.notTaxed("色度未超标", rulesColour)
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
@@ -314,6 +316,11 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				return
 			}
 			over := p.Measured.Decimal.Sub(p.Standard.Decimal)
+			if over.IsPositive() {
+				l.ColourMultiple = decimal.NullDecimal{Decimal: over.DivRound(p.Standard.Decimal, 4), Valid: true}
+			} else {
+				l.ColourMultiple = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
+			}
 			a.step(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条", data: &stepData{vals: [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal}}})
 			if !over.IsPositive() {
 				l.notTaxed("色度 "+p.Measured.Decimal.String()+" 未超过标准 "+p.Standard.Decimal.String(), rulesColour)
@@ -585,9 +592,14 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 	}
 	g := s.GeneratedT.Decimal
 	st, d, u := s.StoredT.Decimal, s.DisposedT.Decimal, s.UtilizedT.Decimal // absent = none
+	if s.HazardousClass != "" && s.Waste != "危险废物" {
+		a.fail(s.Path+".hazardous_class", "invalid_value", "hazardous_class is the class of a 危险废物 (e.g. HW08), not of %s", s.Waste)
+		return
+	}
 	li := a.newLine(s, si, s.Waste, s.Path)
 	l := &a.res.Lines[li]
 	l.Unit, l.Rules = "t", rulesSolid
+	l.HazardousClass = s.HazardousClass
 	var base decimal.Decimal
 	if pen != nil {
 		base = g

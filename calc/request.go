@@ -133,6 +133,7 @@ type Source struct {
 
 	// Solid waste.
 	Waste                                     string
+	HazardousClass                            string // 危险废物 class (e.g. HW08), echoed on the line
 	GeneratedT, StoredT, DisposedT, UtilizedT decimal.NullDecimal
 
 	// Livestock.

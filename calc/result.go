@@ -52,6 +52,12 @@ type Line struct {
 	Halved     bool
 	Doubled    bool
 	Unverified bool // a figure behind this line is not verified
+	// Printout detail (docs/contract.md): the pH value of a pH line, the
+	// 色度 exceedance multiple (shown to 4 decimals; the tax uses the exact
+	// fraction), the hazardous-waste class a 危险废物 line was declared with.
+	PHValue        decimal.NullDecimal
+	ColourMultiple decimal.NullDecimal
+	HazardousClass string
 
 	// exact equivalents as a fraction num/den, kept for ranking and for
 	// the exact rounding mode.
