@@ -280,7 +280,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".value", "invalid_number", "pH %s is outside 0–14", p.Value.Decimal)
 			return
 		}
-		l.PHValue = p.Value
+		l.detail().PHValue = p.Value
 		band := a.phBand(p.Value.Decimal, s.Month)
 		if band == nil {
 			l.notTaxed("pH值 "+p.Value.Decimal.String()+" 在6–9之间，不属于应税范围", rulesSpecial)
@@ -303,7 +303,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				return
 			}
 			num, den = ww.Mul(p.ExceedMultiple.Decimal), pol.Value
-			l.ColourMultiple = p.ExceedMultiple
+			l.detail().ColourMultiple = p.ExceedMultiple
 			if p.ExceedMultiple.Decimal.IsZero() {
 				l.notTaxed("色度未超标", rulesColour)
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
@@ -317,9 +317,9 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			}
 			over := p.Measured.Decimal.Sub(p.Standard.Decimal)
 			if over.IsPositive() {
-				l.ColourMultiple = decimal.NullDecimal{Decimal: over.DivRound(p.Standard.Decimal, 4), Valid: true}
+				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: over.DivRound(p.Standard.Decimal, 4), Valid: true}
 			} else {
-				l.ColourMultiple = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
+				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
 			}
 			a.step(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条", data: &stepData{vals: [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal}}})
 			if !over.IsPositive() {
@@ -437,7 +437,7 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		}
 		l.Quantity = exceed
 		l.ExceedDB = decimal.NullDecimal{Decimal: exceed, Valid: true}
-		l.noiseDiff = diff
+		l.noise = &noiseDetail{diff: diff}
 		if ex != nil {
 			l.notTaxed(ex.Reason, []string{ex.Rule})
 			a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
@@ -461,7 +461,7 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		l.Rate = decimal.NullDecimal{Decimal: band.Amount, Valid: true}
 		l.Halved = np.ExceedDays < mp.halfDays
 		l.Doubled = s.BoundaryOver100mMultiplePoints
-		l.noiseDays = np.ExceedDays
+		l.noise.days = np.ExceedDays
 		l.Taxed = true
 		l.Reason = "超标 " + exceed.String() + " 分贝"
 	}
@@ -504,7 +504,7 @@ func (a *assessment) noiseTax() {
 			x, b := &lines[i], &lines[best]
 			c := x.ExceedDB.Decimal.Cmp(b.ExceedDB.Decimal)
 			if c == 0 {
-				c = x.noiseDiff.Cmp(b.noiseDiff)
+				c = x.noise.diff.Cmp(b.noise.diff)
 			}
 			if c > 0 || (c == 0 && x.Source < b.Source) {
 				best = i
@@ -528,7 +528,7 @@ func (a *assessment) noiseTax() {
 		}
 		if len(idx) >= 2 && length.GreaterThan(decimal.NewFromInt(100)) {
 			b.Doubled = true
-			b.noiseCount = len(idx)
+			b.noise.count = len(idx)
 		}
 	}
 	for i := range lines {
@@ -549,7 +549,7 @@ func (a *assessment) noiseTax() {
 			tax = tax.Mul(mp.multiplier)
 		}
 		l.TaxDue, l.Tax = tax.Round(2), tax.Round(2)
-		a.step(Step{Kind: StepNoiseTax, L: i, Rule: "环境保护税法 附表一 噪声 注", data: &stepData{vals: [4]decimal.Decimal{l.Rate.Decimal, decimal.NewFromInt(int64(l.noiseDays)), tax}}, N: mp.halfDays})
+		a.step(Step{Kind: StepNoiseTax, L: i, Rule: "环境保护税法 附表一 噪声 注", data: &stepData{vals: [4]decimal.Decimal{l.Rate.Decimal, decimal.NewFromInt(int64(l.noise.days)), tax}}, N: mp.halfDays})
 	}
 }
 
@@ -599,7 +599,9 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 	li := a.newLine(s, si, s.Waste, s.Path)
 	l := &a.res.Lines[li]
 	l.Unit, l.Rules = "t", rulesSolid
-	l.HazardousClass = s.HazardousClass
+	if s.HazardousClass != "" {
+		l.detail().HazardousClass = s.HazardousClass
+	}
 	var base decimal.Decimal
 	if pen != nil {
 		base = g

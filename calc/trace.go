@@ -245,8 +245,8 @@ func (r *Result) text(s *Step, l *Line) string {
 			t += "；超标天数 " + param.FormatDecimal(v[1], -1) + " 不少于 " + itoa(s.N) + " 天，不减半"
 		}
 		if l.Doubled {
-			if l.noiseCount >= 2 {
-				t += "；单位边界长度超过100米且有 " + itoa(l.noiseCount) + " 处超标，按两个单位计算"
+			if l.noise != nil && l.noise.count >= 2 {
+				t += "；单位边界长度超过100米且有 " + itoa(l.noise.count) + " 处超标，按两个单位计算"
 			} else {
 				t += "；边界长度超过100米且有两处以上超标，按两个单位计算"
 			}

@@ -54,14 +54,16 @@ func writeTable(w io.Writer, r *calc.Result) {
 				taxed = "是"
 			}
 			reason := l.Reason
-			if l.PHValue.Valid {
-				reason += "；pH值 " + l.PHValue.Decimal.String()
-			}
-			if l.ColourMultiple.Valid {
-				reason += "；色度超标倍数 " + l.ColourMultiple.Decimal.String()
-			}
-			if l.HazardousClass != "" {
-				reason += "；危险废物类别 " + l.HazardousClass
+			if d := l.Detail; d != nil {
+				if d.PHValue.Valid {
+					reason += "；pH值 " + d.PHValue.Decimal.String()
+				}
+				if d.ColourMultiple.Valid {
+					reason += "；色度超标倍数 " + d.ColourMultiple.Decimal.String()
+				}
+				if d.HazardousClass != "" {
+					reason += "；危险废物类别 " + d.HazardousClass
+				}
 			}
 			if l.Halved {
 				reason += "；超标不足15天，减半"
