@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ func TestReadDuringWrite(t *testing.T) {
 		seed(t, db)
 		writing := make(chan struct{})
 		wrote := make(chan error, 1)
+		var writerDone atomic.Bool
 		go func() {
 			wrote <- db.InTx(ctx, func(tx *store.Tx) error {
 				if err := tx.InsertTaxpayer(&filing.Taxpayer{CreditCode: "91500000MA5U7XXX1C", Name: "写入中", Region: "500103", Industry: "化工"}); err != nil {
@@ -33,6 +35,7 @@ func TestReadDuringWrite(t *testing.T) {
 				}
 				close(writing)
 				time.Sleep(writeHold)
+				writerDone.Store(true)
 				return nil
 			})
 		}()
@@ -51,6 +54,7 @@ func TestReadDuringWrite(t *testing.T) {
 			return err
 		})
 		d := time.Since(start)
+		readBeforeCommit := !writerDone.Load()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,8 +65,10 @@ func TestReadDuringWrite(t *testing.T) {
 		if n != 1 {
 			t.Errorf("the read saw %d taxpayers, want 1 (the writer's row was not committed when it ran)", n)
 		}
-		if d > writeHold/4 {
-			t.Errorf("the read took %v: it waited for the writer", d)
+		// Waiting for the writer means ending after it: a machine so loaded
+		// that a free read takes 2 s is not told apart (the time is logged).
+		if !readBeforeCommit {
+			t.Errorf("the read took %v and ended after the writer: it waited for it", d)
 		}
 	})
 }
