@@ -264,9 +264,33 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		f.reject(Problem{Code: CodeStrayAfter, At: crcEnd, Got: len(body) - crcEnd, Text: body[crcEnd:]})
 	}
 	wireLen := len(f.Data)
-	sc := scanData(f.Data)
 	cp := f.splitHeader()
-	encrypted := f.decrypt(opt, &sc, cp)
+	// The usual packet, plaintext with a well-formed CP: one pass over
+	// the CP content both splits it and checks its bytes (splitPairs).
+	// A content that may be ciphertext takes the long way: scan, try to
+	// decrypt, then split.
+	var sc byteScan
+	nw, ns, fused := len(f.Warnings), 0, false
+	if d := f.Data; cp >= 0 && len(d) >= cp+len(cpOpen)+2 && bytes.HasSuffix(d, ampersands) {
+		contentAt := cp + len(cpOpen)
+		if c := d[contentAt : len(d)-2]; len(c) == 0 || c[0] != '{' && !hexBlock(c) {
+			sc.reset()
+			sc.part(d[:contentAt], 0)
+			f.splitPairs(c, f.DataAt+contentAt, &sc, contentAt)
+			sc.part(d[len(d)-2:], len(d)-2)
+			if sc.ctrl == 0 && sc.high == 0 {
+				fused, ns = true, len(f.Warnings)
+				sc.finish(d)
+			} else {
+				f.CP, f.Warnings = f.CP[:0], f.Warnings[:nw]
+			}
+		}
+	}
+	encrypted := false
+	if !fused {
+		sc = scanData(f.Data)
+		encrypted = f.decrypt(opt, &sc, cp)
+	}
 	if f.Length >= 0 && f.Length != len(f.Data) && !encrypted {
 		if f.Cipher != CipherNone && f.Length == wireLen {
 			f.warn(Problem{Code: CodeCipherLength, At: p, Want: len(f.Data), Got: wireLen})
@@ -282,6 +306,13 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		return
 	}
 	f.noteScan(&sc)
+	if fused && len(f.Warnings) > ns {
+		// Keep the order of the long way: byte findings before the CP's.
+		var buf [4]Problem
+		moved := buf[:copy(buf[:], f.Warnings[ns:])]
+		copy(f.Warnings[nw+len(moved):], f.Warnings[nw:ns])
+		copy(f.Warnings[nw:], moved)
+	}
 	if f.CRCRead {
 		if f.CRCSent == f.AnnexA {
 			f.Check = CheckAnnexA
@@ -297,7 +328,11 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 			}
 		}
 	}
-	f.splitCP(cp)
+	if fused {
+		f.checkHeader()
+	} else {
+		f.splitCP(cp)
+	}
 	f.decide()
 }
 
@@ -340,64 +375,87 @@ func digits4(b []byte) (int, bool) {
 // Annex A checksum, whose XOR fold (crc.go) rides along.
 type byteScan struct {
 	ctrl, ctrlAt, spaces, spaceAt, high, highAt int
+	acc                                         uint64 // the fold, see part
 	crc                                         uint16
 }
 
 // scanData makes the one pass over d.
 func scanData(d []byte) (sc byteScan) {
-	sc.ctrlAt, sc.spaceAt, sc.highAt = -1, -1, -1
-	n := len(d)
-	var acc uint64
-	var lanes [8]byte
-	i := 0
-	for ; ; i += 8 {
-		var x uint64
-		if i+8 <= n {
-			x = binary.LittleEndian.Uint64(d[i:])
-			acc ^= x
-			// A byte below 0x21 or above 0x7E sets a high bit in lt
-			// or ge (the "hasless" and "hasmore" word tricks); only
-			// then are the bytes looked at one by one.
-			lt := (x - 0x2121212121212121) &^ x & 0x8080808080808080
-			ge := ((x + 0x0101010101010101) | x) & 0x8080808080808080
-			if lt|ge == 0 {
-				continue
-			}
-		} else {
-			binary.LittleEndian.PutUint64(lanes[:], acc)
-			for k := i; k < n; k++ {
-				lanes[k&7] ^= d[k]
-			}
-		}
-		for k := i; k < min(i+8, n); k++ {
-			switch c := d[k]; {
-			case c < 0x20 || c == 0x7F:
-				if sc.ctrl == 0 {
-					sc.ctrlAt = k
-				}
-				sc.ctrl++
-			case c == ' ':
-				if sc.spaces == 0 {
-					sc.spaceAt = k
-				}
-				sc.spaces++
-			case c >= 0x80:
-				if sc.high == 0 {
-					sc.highAt = k
-				}
-				sc.high++
-			}
-		}
-		if i+8 > n {
-			break
-		}
-	}
-	if n == 0 {
-		sc.crc = 0xFFFF
-	} else {
-		sc.crc = fromLanes(&lanes, n, d[n-1])
-	}
+	sc.reset()
+	sc.part(d, 0)
+	sc.finish(d)
 	return sc
+}
+
+func (sc *byteScan) reset() {
+	*sc = byteScan{ctrlAt: -1, spaceAt: -1, highAt: -1}
+}
+
+// part adds d, the bytes at offset off of the data segment, to the scan.
+// The fold goes into sc.acc, lane j (byte j, little-endian) holding the
+// XOR of the bytes at offsets ≡ j mod 8.
+func (sc *byteScan) part(d []byte, off int) {
+	var acc uint64
+	i := 0
+	for ; i+8 <= len(d); i += 8 {
+		x := binary.LittleEndian.Uint64(d[i:])
+		acc ^= x
+		if plainWord(x) {
+			continue
+		}
+		sc.classify(d[i:i+8], off+i)
+	}
+	if i < len(d) {
+		var t [8]byte
+		copy(t[:], d[i:])
+		acc ^= binary.LittleEndian.Uint64(t[:])
+		sc.classify(d[i:], off+i)
+	}
+	sc.acc ^= bits.RotateLeft64(acc, 8*(off&7))
+}
+
+// plainWord reports that none of the 8 bytes of x is below 0x21 or above
+// 0x7E (the "hasless" and "hasmore" word tricks), so that they need no
+// closer look.
+func plainWord(x uint64) bool {
+	lt := (x - 0x2121212121212121) &^ x & 0x8080808080808080
+	ge := ((x + 0x0101010101010101) | x) & 0x8080808080808080
+	return lt|ge == 0
+}
+
+// classify counts the control bytes, spaces and bytes >= 0x80 of b, which
+// sits at offset off of the data segment.
+func (sc *byteScan) classify(b []byte, off int) {
+	for k, c := range b {
+		switch {
+		case c < 0x20 || c == 0x7F:
+			if sc.ctrl == 0 {
+				sc.ctrlAt = off + k
+			}
+			sc.ctrl++
+		case c == ' ':
+			if sc.spaces == 0 {
+				sc.spaceAt = off + k
+			}
+			sc.spaces++
+		case c >= 0x80:
+			if sc.high == 0 {
+				sc.highAt = off + k
+			}
+			sc.high++
+		}
+	}
+}
+
+// finish computes the checksum of d, all of whose bytes are in the fold.
+func (sc *byteScan) finish(d []byte) {
+	if len(d) == 0 {
+		sc.crc = 0xFFFF
+		return
+	}
+	var lanes [8]byte
+	binary.LittleEndian.PutUint64(lanes[:], sc.acc)
+	sc.crc = fromLanes(&lanes, len(d), d[len(d)-1])
 }
 
 // noteScan records what scanData found in f.Data: control bytes reject
@@ -520,11 +578,14 @@ func (f *Frame) splitCP(cp int) {
 		f.checkHeader()
 		return
 	}
-	f.splitPairs(d[cp+len(cpOpen):len(d)-2], f.DataAt+cp+len(cpOpen))
+	var scratch byteScan
+	f.splitPairs(d[cp+len(cpOpen):len(d)-2], f.DataAt+cp+len(cpOpen), &scratch, cp+len(cpOpen))
 	f.checkHeader()
 }
 
-func (f *Frame) splitPairs(c []byte, at int) {
+// splitPairs records the pairs of the CP content c (at offset at of Raw,
+// contentAt of the data segment) and adds its bytes to the scan sc.
+func (f *Frame) splitPairs(c []byte, at int, sc *byteScan, contentAt int) {
 	if bytes.Contains(c, ampersands) {
 		f.warn(Problem{Code: CodeAmpersand, At: at + bytes.Index(c, ampersands)})
 	}
@@ -540,15 +601,21 @@ func (f *Frame) splitPairs(c []byte, at int) {
 	var item int32
 	start, eq := 0, -1
 	cp := f.CP
+	var acc uint64
 	for base := 0; base < len(c); base += 8 {
 		var x uint64
 		if base+8 <= len(c) {
 			x = binary.LittleEndian.Uint64(c[base:])
+			if !plainWord(x) {
+				sc.classify(c[base:base+8], contentAt+base)
+			}
 		} else {
 			var tail [8]byte // zero bytes match no separator
 			copy(tail[:], c[base:])
 			x = binary.LittleEndian.Uint64(tail[:])
+			sc.classify(c[base:], contentAt+base)
 		}
+		acc ^= x
 		eqm := zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
 		semi := zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
 		bm := zeroBytes(x^0x2C2C2C2C2C2C2C2C) | semi
@@ -581,6 +648,7 @@ func (f *Frame) splitPairs(c []byte, at int) {
 	}
 	f.CP = cp
 	f.endPair(c, at, start, eq, len(c), item)
+	sc.acc ^= bits.RotateLeft64(acc, 8*(contentAt&7))
 }
 
 const (

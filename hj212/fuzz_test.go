@@ -72,6 +72,21 @@ func FuzzFrame(f *testing.F) {
 			}
 			var fr Frame
 			fr.Parse(raw, opt)
+			// The scan fused into the split finds what a separate scan finds.
+			if fr.Data != nil && len(fr.Problems) == 0 {
+				sc := scanData(fr.Data)
+				if fr.AnnexA != annexABitwise(fr.Data) || sc.crc != fr.AnnexA {
+					t.Fatalf("Annex A %04X, scan %04X, loop %04X", fr.AnnexA, sc.crc, annexABitwise(fr.Data))
+				}
+				for _, w := range fr.Warnings {
+					if w.Code == CodeSpaces && (w.Got != sc.spaces || w.At != fr.DataAt+sc.spaceAt) || w.Code == CodeNonASCII && (w.Got != sc.high || w.At != fr.DataAt+sc.highAt) {
+						t.Fatalf("%s at %d (%d), scan %+v", w.Code, w.At, w.Got, sc)
+					}
+				}
+				if (sc.spaces > 0) != hasProblem(fr.Warnings, CodeSpaces) || (sc.high > 0) != hasProblem(fr.Warnings, CodeNonASCII) {
+					t.Fatalf("warnings %v, scan %+v", fr.Warnings, sc)
+				}
+			}
 			if p.Flag != fr.Flag() || p.PNUM != fr.intField("PNUM") || p.PNO != fr.intField("PNO") || p.RF != fr.intField("RF") {
 				t.Fatalf("header numbers %d %d %d %d", p.Flag, p.PNUM, p.PNO, p.RF)
 			}
@@ -232,4 +247,13 @@ func FuzzDecrypt(f *testing.F) {
 			}
 		}
 	})
+}
+
+func hasProblem(ps []Problem, c Code) bool {
+	for _, p := range ps {
+		if p.Code == c {
+			return true
+		}
+	}
+	return false
 }
