@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecotax/ecotax/calc"
@@ -21,13 +23,13 @@ func readBody(c echo.Context, limit int64, want string) ([]byte, error) {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" && ct != want {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != want {
-			return nil, apiError(kindMediaType, "unsupported_media_type", "不支持的内容类型", "send "+want,
+			return nil, apiError(httpx.KindMediaType, "unsupported_media_type", "不支持的内容类型", "send "+want,
 				calc.FieldError{Path: "Content-Type", Code: "unsupported_media_type", Message: "want " + want})
 		}
 	}
 	r := c.Request()
 	if r.ContentLength > limit {
-		return nil, errTooLarge
+		return nil, httpx.ErrTooLarge
 	}
 	n := int64(512) // as io.ReadAll starts
 	if r.ContentLength >= 0 {
@@ -39,7 +41,7 @@ func readBody(c echo.Context, limit int64, want string) ([]byte, error) {
 		return nil, apiError(calc.KindInvalid, "unreadable_body", "请求体读取失败", err.Error())
 	}
 	if int64(len(body)) > limit {
-		return nil, errTooLarge
+		return nil, httpx.ErrTooLarge
 	}
 	return body, nil
 }

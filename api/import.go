@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecotax/ecotax/calc"
@@ -32,7 +34,7 @@ func (s *Server) importFigures(c echo.Context) error {
 	if len(errs) > 0 {
 		return apiError(calc.KindInvalid, "invalid_import", "导入文件有误", fmt.Sprintf("%d error(s); nothing was imported", len(errs)), errs...)
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -90,7 +92,7 @@ func (s *Server) figuresTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}

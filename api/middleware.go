@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
@@ -20,15 +23,7 @@ import (
 	"github.com/ecotax/ecotax/store"
 )
 
-const (
-	keyRequestID = "request_id"
-	keyPrincipal = "principal"
-)
-
-func requestID(c echo.Context) string {
-	id, _ := c.Get(keyRequestID).(string)
-	return id
-}
+const keyPrincipal = "principal"
 
 // recoverer is the outermost middleware (echo's Recover): a panic anywhere
 // below, in a handler or another middleware, is logged once with its
@@ -58,7 +53,7 @@ func (s *Server) newRecover() echo.MiddlewareFunc {
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			c.Set(keyPanicked, true)
 			s.log.LogAttrs(c.Request().Context(), slog.LevelError, "panic",
-				slog.String("request_id", requestID(c)),
+				slog.String("request_id", httpx.RequestID(c)),
 				slog.String("req", c.Request().Method+" "+c.Request().URL.Path),
 				slog.String("error", err.Error()),
 				slog.String("stack", string(stack)))
@@ -91,7 +86,7 @@ var echoRequestID = middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		rand.Read(b[:])
 		return hex.EncodeToString(b[:])
 	},
-	RequestIDHandler: func(c echo.Context, id string) { c.Set(keyRequestID, id) },
+	RequestIDHandler: func(c echo.Context, id string) { c.Set(httpx.KeyRequestID, id) },
 })
 
 func saneID(id string) bool {
@@ -148,7 +143,7 @@ func (s *Server) record(c echo.Context, start time.Time, panicked bool) {
 		}
 	}
 	attrs := make([]slog.Attr, 0, 8)
-	attrs = append(attrs, slog.String("request_id", requestID(c)), slog.String("req", req.Method+" "+req.URL.Path))
+	attrs = append(attrs, slog.String("request_id", httpx.RequestID(c)), slog.String("req", req.Method+" "+req.URL.Path))
 	if route != req.URL.Path {
 		attrs = append(attrs, slog.String("route", route))
 	}
@@ -195,7 +190,7 @@ func (s *Server) auth(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		secret, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || !strings.HasPrefix(secret, filing.TokenPrefix) || len(secret) > 200 {
-			return apiError(calc.KindUnauthorized, "unauthorized", "未认证", "send Authorization: Bearer <token> (made by `ecotax token create`)")
+			return apiError(app.KindUnauthorized, "unauthorized", "未认证", "send Authorization: Bearer <token> (made by `ecotax token create`)")
 		}
 		var tok *filing.Token
 		err := s.store.View(c.Request().Context(), func(tx *store.Tx) error {
@@ -237,7 +232,7 @@ func newClientLimiter(l rate.Limit, burst int) *clientLimiter {
 		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			c.Response().Header().Set("Retry-After", "1")
-			return apiError(calc.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
+			return apiError(app.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
 		},
 	})}
 }
@@ -268,7 +263,7 @@ func ifMatch(c echo.Context, bodyVersion int) (int, error) {
 	if bodyVersion > 0 {
 		return bodyVersion, nil
 	}
-	return 0, apiError(kindPrecondition, "version_required", "缺少版本号", "send If-Match with the resource's ETag (or a version field) so a stale write is refused",
+	return 0, apiError(httpx.KindPrecondition, "version_required", "缺少版本号", "send If-Match with the resource's ETag (or a version field) so a stale write is refused",
 		calc.FieldError{Path: "version", Code: "required", Message: "If-Match header or version field required"})
 }
 

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -169,7 +172,7 @@ func (s *Server) webBudget(c echo.Context) error {
 		return s.render(c, http.StatusOK, "budget", s.page(c, "预算", pg)) // nothing asked yet
 	}
 	res, index, err := s.webBudgetReport(c, p, f)
-	if ce, ok := err.(*calc.Error); ok && (ce.Kind == calc.KindInvalid || ce.Kind == calc.KindForbidden) {
+	if ce, ok := err.(*calc.Error); ok && (ce.Kind == calc.KindInvalid || ce.Kind == app.KindForbidden) {
 		for _, fe := range ce.Errors {
 			var i int
 			if n, _ := fmt.Sscanf(fe.Path, "scenarios[%d]", &i); n == 1 && i >= 0 && i < len(index) {
@@ -181,7 +184,7 @@ func (s *Server) webBudget(c echo.Context) error {
 		if len(ce.Errors) == 0 {
 			pg.TopErrors = append(pg.TopErrors, calc.FieldError{Path: "$", Code: ce.Code, Message: ce.Title + "：" + ce.Detail})
 		}
-		return s.render(c, statusOf[ce.Kind], "budget", s.page(c, "预算", pg))
+		return s.render(c, httpx.Status(ce.Kind), "budget", s.page(c, "预算", pg))
 	}
 	if err != nil {
 		return s.webError(c, err)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -82,7 +84,7 @@ func (s *Server) apiCall(c echo.Context, h echo.HandlerFunc, method, target stri
 	ic.SetParamNames(names...)
 	ic.SetParamValues(values...)
 	ic.Set(keyPrincipal, c.Get(keyPrincipal))
-	ic.Set(keyRequestID, requestID(c))
+	ic.Set(httpx.KeyRequestID, httpx.RequestID(c))
 	if err := h(ic); err != nil {
 		return nil, err
 	}
@@ -531,7 +533,7 @@ func (s *Server) webOpenReview(c echo.Context) error {
 		if len(errs) == 0 {
 			errs = []calc.FieldError{{Path: "$", Code: ce.Code, Message: ce.Title + "：" + ce.Detail}}
 		}
-		return s.renderItem(c, k, statusOf[ce.Kind], reason, errs)
+		return s.renderItem(c, k, httpx.Status(ce.Kind), reason, errs)
 	}
 	if err != nil {
 		return s.webError(c, err)
@@ -589,7 +591,7 @@ func (s *Server) webReview(c echo.Context) error {
 
 func (s *Server) renderReview(c echo.Context, status int, errs []calc.FieldError) error {
 	p, _ := signedIn(c)
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return s.webError(c, err)
 	}
@@ -654,7 +656,7 @@ func (s *Server) writeReviewPage(c echo.Context, write func(p filing.Principal, 
 	version, err := ifMatch(c, form)
 	if err == nil {
 		var id int64
-		if id, err = pathID(c, "id"); err == nil {
+		if id, err = httpx.PathID(c, "id"); err == nil {
 			p, _ := signedIn(c)
 			err = write(p, id, version)
 		}
@@ -668,7 +670,7 @@ func (s *Server) afterReviewWrite(c echo.Context, id string, err error) error {
 		if len(errs) == 0 {
 			errs = []calc.FieldError{{Path: "$", Code: ce.Code, Message: ce.Title + "：" + ce.Detail}}
 		}
-		return s.renderReview(c, statusOf[ce.Kind], errs)
+		return s.renderReview(c, httpx.Status(ce.Kind), errs)
 	}
 	if err != nil {
 		return s.webError(c, err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -94,7 +96,7 @@ func postedForm(c echo.Context) (*web.Form, error) {
 func (s *Server) assessForm(c echo.Context, f *web.Form) ([]byte, []calc.FieldError, error) {
 	if !s.limiter.allow(c.RealIP()) {
 		c.Response().Header().Set("Retry-After", "1")
-		return nil, nil, apiError(calc.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
+		return nil, nil, apiError(app.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
 	}
 	out, err := s.assessContract(c, f.JSON(), "web")
 	var ce *calc.Error

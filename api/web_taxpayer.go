@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -106,7 +108,7 @@ func (s *Server) webSource(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return s.webError(c, err)
 	}
@@ -151,7 +153,7 @@ func (s *Server) webDeclaration(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return s.webError(c, err)
 	}
