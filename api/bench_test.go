@@ -22,9 +22,7 @@ import (
 // benchServer has every middleware on (request IDs, JSON access log,
 // metrics, timeouts, rate limiter with an unreachable limit).
 func benchServer(b *testing.B) *api.Server {
-	d := loadTables(b)
-	d.Store, d.Log, d.Config = storetest.OpenSQLite(b), slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf}
-	return api.New(d)
+	return newServer(b, storetest.OpenSQLite(b), nil, slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf})
 }
 
 func serve(b *testing.B, s *api.Server, req func() *http.Request) {
@@ -163,9 +161,7 @@ func BenchmarkAssessmentParts(b *testing.B) {
 // Content-Length and the bytes JSONBlob wrote before; a body sent without
 // a length or in pieces is read whole.
 func TestAssessmentResponse(t *testing.T) {
-	d := loadTables(t)
-	d.Store, d.Log, d.Config = storetest.OpenSQLite(t), slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf}
-	s := api.New(d)
+	s := newServer(t, storetest.OpenSQLite(t), nil, slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf})
 	body, err := os.ReadFile("testdata/assessment.json")
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +170,7 @@ func TestAssessmentResponse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := d.Engine.Assess(req)
+	res, err := loadTables(t).Engine.Assess(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func (s *Server) putFigures(c echo.Context) error {
 	if _, err := s.decodeBody(c, &in); err != nil {
 		return err
 	}
-	version, err := ifMatch(c, in.Version)
+	version, err := httpx.IfMatch(c, in.Version)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *Server) versionFrom(c echo.Context) (int, error) {
 			return 0, e
 		}
 	}
-	return ifMatch(c, in.Version)
+	return httpx.IfMatch(c, in.Version)
 }
 
 // correct files a correction (更正申报): a new draft revision pointing at
@@ -218,7 +218,7 @@ func (s *Server) pay(c echo.Context) error {
 	if _, err := s.decodeBody(c, &in); err != nil {
 		return err
 	}
-	version, err := ifMatch(c, in.Version)
+	version, err := httpx.IfMatch(c, in.Version)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/jsonin"
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
 )
 
@@ -24,7 +24,7 @@ func decodeJSON(body []byte, dst any) *calc.Error {
 	if ferr != nil {
 		return calc.Invalid([]calc.FieldError{calc.FieldError(*ferr)})
 	}
-	r := &jsonin.Reader{Number: parseQuantity}
+	r := &jsonin.Reader{Number: param.ParseQuantity}
 	bind(r, root, reflect.ValueOf(dst).Elem(), jsonin.Root)
 	if len(r.Errs) > 0 {
 		return calc.Invalid(calc.FieldErrors(r.Errs))
@@ -137,31 +137,4 @@ func bind(r *jsonin.Reader, n *jsonin.Value, v reflect.Value, path string) {
 	default:
 		panic("api: decodeJSON cannot bind " + t.String())
 	}
-}
-
-// Limits of the contract for every quantity: no more than 12 decimals and
-// below 1e15.
-var maxQuantity = decimal.New(1, 15)
-
-// parseQuantity reads a non-negative plain decimal from the text of a JSON
-// string or number: no sign, no exponent, at most 12 decimals, below 1e15.
-func parseQuantity(s string) (decimal.Decimal, error) {
-	if s == "" {
-		return decimal.Decimal{}, fmt.Errorf("empty string is not a number")
-	}
-	whole, frac, hasDot := strings.Cut(s, ".")
-	if whole == "" || (hasDot && frac == "") || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
-		return decimal.Decimal{}, fmt.Errorf("%q is not a plain non-negative decimal (no sign, no exponent)", s)
-	}
-	if len(frac) > 12 {
-		return decimal.Decimal{}, fmt.Errorf("%q has more than 12 decimals", s)
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal", s)
-	}
-	if !d.LessThan(maxQuantity) {
-		return decimal.Decimal{}, fmt.Errorf("%q is not below 1e15", s)
-	}
-	return d, nil
 }

@@ -75,10 +75,3 @@ func (s *Server) exportDeclaration(c echo.Context) error {
 	}
 	return download(c, sh, kind, name)
 }
-
-func yesNo(b bool) string {
-	if b {
-		return "是"
-	}
-	return "否"
-}

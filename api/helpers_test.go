@@ -20,50 +20,49 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ecotax/ecotax/api"
-	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/store"
+	"github.com/ecotax/ecotax/web/pages"
 )
 
 var (
 	tablesOnce sync.Once
-	tables     api.Deps // the law tables only
+	tables     *app.Tables
 	tablesErr  error
 )
 
-// loadTables reads every embedded table once, as ecotax serve does, and
-// returns Deps holding them.
-func loadTables(t testing.TB) api.Deps {
-	tablesOnce.Do(func() {
-		var tax *calc.Tables
-		if tax, tablesErr = fixtures.Load(); tablesErr != nil {
-			return
-		}
-		if tables.Engine, tablesErr = calc.NewEngine(tax); tablesErr != nil {
-			return
-		}
-		if tables.Filing, tablesErr = fixtures.LoadFiling(); tablesErr != nil {
-			return
-		}
-		if tables.Fees, tablesErr = fixtures.LoadFees(); tablesErr != nil {
-			return
-		}
-		if tables.Ecocomp, tablesErr = fixtures.LoadEcocomp(); tablesErr != nil {
-			return
-		}
-		if tables.Damage, tablesErr = fixtures.LoadDamage(); tablesErr != nil {
-			return
-		}
-		if tables.Reconcile, tablesErr = fixtures.LoadReconcile(); tablesErr != nil {
-			return
-		}
-		tables.Review, tablesErr = fixtures.LoadExchange()
-	})
+// loadTables reads every embedded table once, as ecotax serve does.
+func loadTables(t testing.TB) *app.Tables {
+	tablesOnce.Do(func() { tables, tablesErr = app.LoadTables() })
 	if tablesErr != nil {
 		t.Fatal(tablesErr)
 	}
 	return tables
+}
+
+// newServer wires the application layer, the pages and the API over db
+// as ecotax serve does, with the clock now (nil: the store's).
+func newServer(t testing.TB, db *store.DB, now func() time.Time, log *slog.Logger, cfg api.Config) *api.Server {
+	t.Helper()
+	if now == nil {
+		now = db.Now
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	metrics := api.NewMetrics(nil, db)
+	svc, err := app.New(app.Deps{Store: db, Tables: loadTables(t), Now: now, Observer: metrics, ExchangeKey: cfg.ExchangeKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limiter := api.NewLimiter(cfg.WithDefaults().RateLimit, cfg.WithDefaults().RateBurst)
+	pg, err := pages.New(pages.Deps{App: svc, Log: log, Limiter: limiter, Config: pages.Config{BodyLimit: cfg.BodyLimit,
+		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SessionKey: cfg.SessionKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api.New(api.Deps{App: svc, Metrics: metrics, Pages: pg, Limiter: limiter, Log: log, Config: cfg})
 }
 
 // clock is the test's "today": 2024-05-20 in Beijing, after the Q1 deadline.
@@ -83,13 +82,11 @@ const (
 )
 
 func newEnv(t testing.TB, db *store.DB, cfg api.Config) *env {
-	d := loadTables(t)
 	db.Now = func() time.Time { return clock }
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = rate.Inf
 	}
-	d.Store, d.Now, d.Log, d.Config = db, func() time.Time { return clock }, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg
-	s := api.New(d)
+	s := newServer(t, db, func() time.Time { return clock }, nil, cfg)
 	e := &env{t: t, db: db, srv: httptest.NewServer(s), tokens: map[string]string{}}
 	t.Cleanup(e.srv.Close)
 	e.router = specRouter(t)

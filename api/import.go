@@ -22,7 +22,7 @@ func (s *Server) importFigures(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c, 0)
+	version, err := httpx.IfMatch(c, 0)
 	if err != nil {
 		return err
 	}

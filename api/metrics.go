@@ -10,14 +10,24 @@ import (
 	"github.com/ecotax/ecotax/store"
 )
 
-type metrics struct {
+// Metrics are the service's Prometheus metrics: requests by route and
+// status, their latency, assessments by origin and outcome (the
+// application layer's observer), the Go runtime, the process and the
+// database pools.
+type Metrics struct {
+	reg         *prometheus.Registry
 	requests    *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	assessments *prometheus.CounterVec
 }
 
-func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
-	m := &metrics{
+// NewMetrics registers the metrics on reg (a fresh registry when nil);
+// db, when given, adds its connection pools.
+func NewMetrics(reg *prometheus.Registry, db *store.DB) *Metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m := &Metrics{reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ecotax_http_requests_total", Help: "HTTP requests by method, route and status.",
 		}, []string{"method", "route", "status"}),
@@ -40,12 +50,12 @@ func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
 	return m
 }
 
-func (m *metrics) observe(method, route string, status int, d time.Duration) {
+func (m *Metrics) observe(method, route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
 }
 
 // Assessed counts an assessment for the application layer (app.Observer).
-func (m *metrics) Assessed(origin, outcome string) {
+func (m *Metrics) Assessed(origin, outcome string) {
 	m.assessments.WithLabelValues(origin, outcome).Inc()
 }

@@ -18,9 +18,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
-	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 const keyPrincipal = "principal"
@@ -192,16 +190,11 @@ func (s *Server) auth(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || !strings.HasPrefix(secret, filing.TokenPrefix) || len(secret) > 200 {
 			return apiError(app.KindUnauthorized, "unauthorized", "未认证", "send Authorization: Bearer <token> (made by `ecotax token create`)")
 		}
-		var tok *filing.Token
-		err := s.store.View(c.Request().Context(), func(tx *store.Tx) error {
-			var err error
-			tok, err = tx.TokenByHash(filing.HashToken(secret))
-			return err
-		})
+		p, err := s.app.Authenticate(c.Request().Context(), secret)
 		if err != nil {
 			return err
 		}
-		c.Set(keyPrincipal, tok.Principal())
+		c.Set(keyPrincipal, p)
 		return next(c)
 	}
 }
@@ -221,12 +214,21 @@ func (s *Server) rateLimited(next echo.HandlerFunc) echo.HandlerFunc {
 // clientLimiter is one token bucket per key (the client address, or
 // "signin " + address for the sign-in form) in echo's memory store.
 type clientLimiter struct {
-	store *middleware.RateLimiterMemoryStore
+	store middleware.RateLimiterStore
 	mw    echo.MiddlewareFunc
 }
 
-func newClientLimiter(l rate.Limit, burst int) *clientLimiter {
-	st := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{Rate: l, Burst: burst, ExpiresIn: 10 * time.Minute})
+// NewLimiter is the per-client rate limit the calculator and the pages
+// share: l requests per second with bursts of burst, per key; a client
+// unseen for 10 minutes is forgotten.
+func NewLimiter(l rate.Limit, burst int) middleware.RateLimiterStore {
+	return middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{Rate: l, Burst: burst, ExpiresIn: 10 * time.Minute})
+}
+
+func newClientLimiter(st middleware.RateLimiterStore, l rate.Limit, burst int) *clientLimiter {
+	if st == nil {
+		st = NewLimiter(l, burst)
+	}
 	return &clientLimiter{store: st, mw: middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store:               st,
 		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
@@ -241,30 +243,6 @@ func newClientLimiter(l rate.Limit, burst int) *clientLimiter {
 func (l *clientLimiter) allow(key string) bool {
 	ok, _ := l.store.Allow(key) // the memory store never fails
 	return ok
-}
-
-// ifMatch reads the version a write was based on, from If-Match ("3" or
-// W/"3") or from the body's version field; neither is 428.
-func ifMatch(c echo.Context, bodyVersion int) (int, error) {
-	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
-	if h != "" {
-		h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-		v, err := strconv.Atoi(h)
-		if err != nil || v <= 0 {
-			return 0, apiError(calc.KindInvalid, "invalid_if_match", "If-Match 无效", "If-Match must be the version, e.g. \"3\"",
-				calc.FieldError{Path: "If-Match", Code: "invalid_value", Message: "want the ETag of the resource, a version number"})
-		}
-		if bodyVersion != 0 && bodyVersion != v {
-			return 0, apiError(calc.KindInvalid, "version_mismatch", "版本不一致", "If-Match and the body's version differ",
-				calc.FieldError{Path: "version", Code: "version_mismatch", Message: "differs from If-Match"})
-		}
-		return v, nil
-	}
-	if bodyVersion > 0 {
-		return bodyVersion, nil
-	}
-	return 0, apiError(httpx.KindPrecondition, "version_required", "缺少版本号", "send If-Match with the resource's ETag (or a version field) so a stale write is refused",
-		calc.FieldError{Path: "version", Code: "required", Message: "If-Match header or version field required"})
 }
 
 func setETag(c echo.Context, version int) {

@@ -13,13 +13,10 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/time/rate"
 
-	"github.com/ecotax/ecotax/calc"
-	"github.com/ecotax/ecotax/exchange"
-	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/store/storetest"
 )
 
@@ -64,7 +61,7 @@ func (b *syncBuffer) msgs(t *testing.T, msg string) []map[string]any {
 
 var (
 	mwTablesOnce sync.Once
-	mwTables     Deps
+	mwTables     *app.Tables
 	mwTablesErr  error
 )
 
@@ -73,36 +70,21 @@ var (
 // the test's own added: one that panics, one that takes 20 ms.
 func middlewareServer(t *testing.T, cfg Config) (*Server, *syncBuffer) {
 	t.Helper()
-	mwTablesOnce.Do(func() {
-		tax, err := fixtures.Load()
-		if err != nil {
-			mwTablesErr = err
-			return
-		}
-		d := Deps{}
-		if d.Engine, err = calc.NewEngine(tax); err != nil {
-			mwTablesErr = err
-			return
-		}
-		d.Filing, _ = fixtures.LoadFiling()
-		d.Fees, _ = fixtures.LoadFees()
-		d.Ecocomp, _ = fixtures.LoadEcocomp()
-		d.Damage, _ = fixtures.LoadDamage()
-		d.Reconcile, _ = fixtures.LoadReconcile()
-		var rv *exchange.ReviewParams
-		rv, mwTablesErr = fixtures.LoadExchange()
-		d.Review = rv
-		mwTables = d
-	})
+	mwTablesOnce.Do(func() { mwTables, mwTablesErr = app.LoadTables() })
 	if mwTablesErr != nil {
 		t.Fatal(mwTablesErr)
 	}
-	d := mwTables
 	logs := &syncBuffer{}
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = rate.Inf
 	}
-	d.Store, d.Log, d.Config, d.Registry = storetest.OpenSQLite(t), slog.New(slog.NewJSONHandler(logs, nil)), cfg, prometheus.NewRegistry()
+	db := storetest.OpenSQLite(t)
+	metrics := NewMetrics(nil, db)
+	svc, err := app.New(app.Deps{Store: db, Tables: mwTables, Observer: metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Deps{App: svc, Metrics: metrics, Log: slog.New(slog.NewJSONHandler(logs, nil)), Config: cfg}
 	s := New(d)
 	s.echo.GET("/test/panic", func(c echo.Context) error { panic("boom in the handler") })
 	s.echo.GET("/test/slow", func(c echo.Context) error {
@@ -259,14 +241,14 @@ func TestAccessLog(t *testing.T) {
 // The limiter is echo's memory store: past the burst a client is
 // refused, another client is not.
 func TestClientLimiter(t *testing.T) {
-	l := newClientLimiter(1, 2)
+	l := newClientLimiter(nil, 1, 2)
 	if !l.allow("a") || !l.allow("a") || l.allow("a") {
 		t.Error("client a: want 2 allowed, the third refused")
 	}
 	if !l.allow("b") {
 		t.Error("client b refused")
 	}
-	inf := newClientLimiter(rate.Inf, 1)
+	inf := newClientLimiter(nil, rate.Inf, 1)
 	for range 100 {
 		if !inf.allow("a") {
 			t.Fatal("rate.Inf refused a request")

@@ -87,7 +87,7 @@ func (s *Server) changeDevice(c echo.Context) error {
 	if _, err := s.decodeBody(c, &in); err != nil {
 		return err
 	}
-	version, err := ifMatch(c, in.Version)
+	version, err := httpx.IfMatch(c, in.Version)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (s *Server) putOutput(c echo.Context) error {
 		return err
 	}
 	v := app.IfMatch{Stated: in.Version != 0 || c.Request().Header.Get("If-Match") != ""}
-	v.Version, v.Err = ifMatch(c, in.Version)
+	v.Version, v.Err = httpx.IfMatch(c, in.Version)
 	out, isNew, err := s.app.PutOutput(ctx(c), p, o, v)
 	if err != nil {
 		return err

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ecotax/ecotax/app"
-
 	"context"
 
 	"github.com/labstack/echo/v4"
@@ -30,9 +28,9 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.app.Ready(ctx); err != nil {
 		s.log.Warn("not ready", "error", err)
-		return apiError(app.KindUnavailable, "database_unavailable", "数据库不可用", "the database does not answer")
+		return err
 	}
 	return c.JSONBlob(http.StatusOK, []byte(`{"status":"ready"}`))
 }

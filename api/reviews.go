@@ -93,7 +93,7 @@ func (s *Server) answerReview(c echo.Context) error {
 	if _, err := s.decodeBody(c, &in); err != nil {
 		return err
 	}
-	version, err := ifMatch(c, in.Version)
+	version, err := httpx.IfMatch(c, in.Version)
 	if err != nil {
 		return err
 	}

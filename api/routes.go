@@ -12,7 +12,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// Operations.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
 	e.GET("/openapi.yaml", s.openapi)
 
 	// Public: the calculator and a constant document (the benchmark baseline).
@@ -107,36 +107,4 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/exchange/batches", s.listExchangeBatches)
 	v1.GET("/exchange/batches/:batch", s.getExchangeBatch)
 	v1.GET("/exchange/batches/:batch/archive", s.exchangeArchive)
-
-	// Web pages (web/, api/web*.go): a signed session cookie instead of a
-	// bearer token; the same permission and visibility checks.
-	e.GET("/static/*", s.webStatic)
-	w := e.Group("", s.webSession)
-	w.GET("/", s.webHome)
-	w.GET("/signin", s.webSigninForm)
-	w.POST("/signin", s.webSignin)
-	w.POST("/signout", s.webSignout)
-	w.GET("/precheck", s.webPrecheckForm)
-	w.POST("/precheck", s.webPrecheck)
-	w.POST("/precheck/download", s.webPrecheckDownload)
-	w.POST("/precheck/upload", s.webPrecheckUpload)
-	w.GET("/precheck/template.xlsx", s.webPrecheckTemplate)
-	app := w.Group("/app", s.webAuth)
-	app.GET("/taxpayers", s.webTaxpayers)
-	app.GET("/taxpayers/:code", s.webTaxpayer)
-	app.GET("/taxpayers/:code/sources.xlsx", s.webDownload(s.exportSources))
-	app.GET("/taxpayers/:code/sources/:id", s.webSource)
-	app.GET("/declarations/:id", s.webDeclaration)
-	app.GET("/declarations/:id/export.xlsx", s.webDownload(s.exportDeclaration))
-	app.GET("/reconciliation", s.webReconciliation)
-	app.POST("/reconciliation/run", s.webRunReconciliation)
-	app.GET("/reconciliation/:code", s.webTaxpayerReconciliation)
-	app.GET("/reconciliation/:code/item", s.webReconItem)
-	app.GET("/reviews", s.webReviews)
-	app.POST("/reviews", s.webOpenReview)
-	app.GET("/reviews/:id", s.webReview)
-	app.POST("/reviews/:id/answer", s.webAnswerReview)
-	app.POST("/reviews/:id/apply", s.webApplyReview)
-	app.GET("/budget", s.webBudget)
-	app.GET("/budget.xlsx", s.webBudgetXLSX)
 }

@@ -11,18 +11,10 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
 	"github.com/ecotax/ecotax/app"
-	"github.com/ecotax/ecotax/calc"
-	"github.com/ecotax/ecotax/calc/damage"
-	"github.com/ecotax/ecotax/calc/ecocomp"
-	"github.com/ecotax/ecotax/calc/fees"
-	"github.com/ecotax/ecotax/exchange"
-	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/reconcile"
-	"github.com/ecotax/ecotax/store"
 )
 
 // Config holds the limits of the server; zero values take the defaults.
@@ -81,79 +73,49 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Deps are what the server needs from outside. The law tables are loaded
-// by the caller (fixtures.Load*), so that a bad row stops the program at
-// start with its file and line instead of failing requests later; New
-// refuses a nil one.
+// Mounter is a door served beside the API on the same server (the pages,
+// web/pages): it adds its routes to e.
+type Mounter interface {
+	Register(e *echo.Echo)
+}
+
+// Deps are what the server needs from outside.
 type Deps struct {
-	Store     *store.DB
-	Engine    *calc.Engine
-	Filing    *filing.Params         // deadlines and 滞纳金 (fixtures.LoadFiling)
-	Fees      *fees.Catalog          // fee schedules (fixtures.LoadFees)
-	Ecocomp   *ecocomp.Catalog       // eco-compensation schemes (fixtures.LoadEcocomp)
-	Damage    *damage.Params         // damage parameter sets (fixtures.LoadDamage)
-	Reconcile *reconcile.Params      // reconciliation thresholds (fixtures.LoadReconcile)
-	Review    *exchange.ReviewParams // 复核 rules (fixtures.LoadExchange)
-	Now       func() time.Time       // the clock; time.Now when nil
-	Log       *slog.Logger           // slog.Default() when nil
-	Registry  *prometheus.Registry   // a fresh registry when nil
-	Config    Config
+	App     *app.Service // every operation; the law tables were loaded by the caller (app.LoadTables)
+	Metrics *Metrics     // NewMetrics; also the application layer's observer
+	Pages   Mounter      // nil: the API alone
+	// Limiter is the per-client rate limit of the public calculator,
+	// shared with the pages; nil: one of its own from Config.
+	Limiter middleware.RateLimiterStore
+	Log     *slog.Logger // slog.Default() when nil
+	Config  Config
 }
 
 // Server serves the API.
 type Server struct {
-	store   *store.DB
-	engine  *calc.Engine
-	filing  *filing.Params
-	now     func() time.Time
+	app     *app.Service
 	log     *slog.Logger
 	cfg     Config
-	reg     *prometheus.Registry
-	metrics *metrics
+	metrics *Metrics
 	limiter *clientLimiter
 	recover echo.MiddlewareFunc // echo's Recover, configured (api/middleware.go)
 	logged  atomic.Uint64       // successful fast requests seen, for the access log's sampling
 	echo    *echo.Echo
 	meta    []byte
-	web     *webUI // the browser pages (api/web*.go)
-	app     *app.Service
-
-	fees      *fees.Catalog
-	ecocomp   *ecocomp.Catalog
-	damage    *damage.Params
-	reconcile *reconcile.Params
-	review    *exchange.ReviewParams
 }
 
-// New builds the server and its routes. It panics when a table of Deps is
-// missing: that is a mistake of the caller, not of the data.
+// New builds the server and its routes. A missing application layer or
+// metrics is the caller's mistake: it panics.
 func New(d Deps) *Server {
-	for name, missing := range map[string]bool{"Store": d.Store == nil, "Engine": d.Engine == nil, "Filing": d.Filing == nil,
-		"Fees": d.Fees == nil, "Ecocomp": d.Ecocomp == nil, "Damage": d.Damage == nil, "Reconcile": d.Reconcile == nil, "Review": d.Review == nil} {
-		if missing {
-			panic("api.New: Deps." + name + " is nil")
-		}
+	if d.App == nil || d.Metrics == nil {
+		panic("api.New: Deps.App and Deps.Metrics are required")
 	}
 	d.Config.defaults()
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	if d.Registry == nil {
-		d.Registry = prometheus.NewRegistry()
-	}
-	s := &Server{store: d.Store, engine: d.Engine, filing: d.Filing, now: d.Now, log: d.Log, cfg: d.Config, reg: d.Registry,
-		fees: d.Fees, ecocomp: d.Ecocomp, damage: d.Damage, reconcile: d.Reconcile, review: d.Review}
-	s.metrics = newMetrics(d.Registry, d.Store)
-	svc, err := app.New(app.Deps{Store: d.Store, Now: d.Now, Observer: s.metrics, ExchangeKey: d.Config.ExchangeKey,
-		Tables: &app.Tables{Engine: d.Engine, Filing: d.Filing, Fees: d.Fees, Ecocomp: d.Ecocomp, Damage: d.Damage, Reconcile: d.Reconcile, Review: d.Review}})
-	if err != nil {
-		panic(err)
-	}
-	s.app = svc
-	s.limiter = newClientLimiter(d.Config.RateLimit, d.Config.RateBurst)
+	s := &Server{app: d.App, log: d.Log, cfg: d.Config, metrics: d.Metrics}
+	s.limiter = newClientLimiter(d.Limiter, d.Config.RateLimit, d.Config.RateBurst)
 	s.recover = s.newRecover()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -164,12 +126,10 @@ func New(d Deps) *Server {
 	}
 	s.echo = e
 	s.meta = []byte(`{"service":"ecotax","api":"v1","version":"` + d.Config.Version + `"}`)
-	ui, err := newWebUI(d.Engine, d.Config.SessionKey)
-	if err != nil {
-		panic(err) // the templates are embedded: a broken one is a build mistake, caught by the tests
-	}
-	s.web = ui
 	s.routes(e)
+	if d.Pages != nil {
+		d.Pages.Register(e)
+	}
 	return s
 }
 

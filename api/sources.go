@@ -115,7 +115,7 @@ func (s *Server) changeSource(c echo.Context) error {
 	if _, err := s.decodeBody(c, &in); err != nil {
 		return err
 	}
-	version, err := ifMatch(c, in.Version)
+	version, err := httpx.IfMatch(c, in.Version)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (s *Server) endSource(c echo.Context) error {
 	if _, err := s.decodeBody(c, &in); err != nil {
 		return err
 	}
-	version, err := ifMatch(c, in.Version)
+	version, err := httpx.IfMatch(c, in.Version)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/internal/httpx"
 )
 
 type taxpayerInput struct {
@@ -92,7 +93,7 @@ func (s *Server) updateTaxpayer(c echo.Context) error {
 	if _, err := s.decodeBody(c, &in); err != nil {
 		return err
 	}
-	version, err := ifMatch(c, in.Version)
+	version, err := httpx.IfMatch(c, in.Version)
 	if err != nil {
 		return err
 	}

@@ -30,12 +30,24 @@ func RequestID(ctx context.Context) string {
 
 // Authenticate turns a bearer secret into the principal it speaks for.
 func (s *Service) Authenticate(ctx context.Context, secret string) (filing.Principal, error) {
+	return s.PrincipalOf(ctx, filing.HashToken(secret))
+}
+
+// PrincipalOf is the principal of a live token by its hash (what a page's
+// session cookie carries); an unknown or revoked token is unauthorized.
+// Every request looks the token up again, so revoking it ends every
+// session at once.
+func (s *Service) PrincipalOf(ctx context.Context, hash string) (filing.Principal, error) {
 	var tok *filing.Token
 	err := s.store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		tok, err = tx.TokenByHash(filing.HashToken(secret))
+		tok, err = tx.TokenByHash(hash)
 		return err
 	})
+	if isKind(err, calc.KindNotFound) {
+		ce := err.(*calc.Error)
+		return filing.Principal{}, Fail(KindUnauthorized, "invalid_token", "令牌无效", ce.Detail)
+	}
 	if err != nil {
 		return filing.Principal{}, err
 	}

@@ -238,13 +238,13 @@ func TestStore(t *testing.T) {
 				if err != nil || got.ID != tok.ID || got.Role != filing.RoleEnterprise {
 					t.Errorf("token %+v %v", got, err)
 				}
-				if _, err := tx.TokenByHash(filing.HashToken("etx_other")); kindOf(err) != calc.KindUnauthorized {
+				if _, err := tx.TokenByHash(filing.HashToken("etx_other")); kindOf(err) != calc.KindNotFound {
 					t.Errorf("unknown token: %v", err)
 				}
 				return tx.RevokeToken(tok.ID)
 			})
 			tx(t, db, func(tx *store.Tx) error {
-				if _, err := tx.TokenByHash(filing.HashToken("etx_secret")); kindOf(err) != calc.KindUnauthorized {
+				if _, err := tx.TokenByHash(filing.HashToken("etx_secret")); kindOf(err) != calc.KindNotFound {
 					t.Errorf("revoked token: %v", err)
 				}
 				r := &store.Idempotent{RequestHash: "h", Status: 201, Location: "/x", Body: `{"a":1}`}

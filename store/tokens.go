@@ -15,18 +15,18 @@ func (tx *Tx) InsertToken(t *filing.Token, hash string) error {
 	return tx.get(&t.ID, tx.q.InsertToken, hash, t.Role, t.CreditCode, t.Region, t.Label, tx.now)
 }
 
-// TokenByHash finds a live token; a revoked or unknown one is
-// unauthorized.
+// TokenByHash finds a live token; a revoked or unknown one is not
+// found (app.PrincipalOf makes that unauthorized).
 func (tx *Tx) TokenByHash(hash string) (*filing.Token, error) {
 	var t filing.Token
 	if err := tx.get(&t, tx.q.TokenByHash, hash); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, &calc.Error{Kind: calc.KindUnauthorized, Code: "invalid_token", Title: "令牌无效", Detail: "unknown token"}
+			return nil, &calc.Error{Kind: calc.KindNotFound, Code: "token_not_found", Title: "令牌无效", Detail: "unknown token"}
 		}
 		return nil, err
 	}
 	if t.RevokedAt != nil {
-		return nil, &calc.Error{Kind: calc.KindUnauthorized, Code: "invalid_token", Title: "令牌无效", Detail: "the token was revoked"}
+		return nil, &calc.Error{Kind: calc.KindNotFound, Code: "token_not_found", Title: "令牌无效", Detail: "the token was revoked"}
 	}
 	return &t, nil
 }

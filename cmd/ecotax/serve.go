@@ -11,15 +11,9 @@ import (
 	"time"
 
 	"github.com/ecotax/ecotax/api"
-	"github.com/ecotax/ecotax/calc"
-	"github.com/ecotax/ecotax/calc/damage"
-	"github.com/ecotax/ecotax/calc/ecocomp"
-	"github.com/ecotax/ecotax/calc/fees"
-	"github.com/ecotax/ecotax/exchange"
-	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/fixtures"
-	"github.com/ecotax/ecotax/reconcile"
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/store"
+	"github.com/ecotax/ecotax/web/pages"
 )
 
 // openStore opens the database named by DATABASE_URL (PostgreSQL) or,
@@ -66,61 +60,30 @@ func httpServer(h http.Handler, cfg api.Config, log *slog.Logger) *http.Server {
 	}
 }
 
-// serviceTables are the law tables the service computes with: the tax
-// engine's and every other calculator's, the filing, reconciliation and
-// review rules.
-type serviceTables struct {
-	engine    *calc.Engine
-	filing    *filing.Params
-	fees      *fees.Catalog
-	ecocomp   *ecocomp.Catalog
-	damage    *damage.Params
-	reconcile *reconcile.Params
-	review    *exchange.ReviewParams
-}
-
-// loadServiceTables reads every embedded table strictly. The first bad one
-// stops it with an error naming the file and line.
-func loadServiceTables() (*serviceTables, error) {
-	t := &serviceTables{}
-	var err error
-	if t.engine, err = loadEngine(); err != nil {
-		return nil, err
+// newServer wires the application layer, the pages and the API over one
+// database: the only place the HTTP server is built.
+func newServer(db *store.DB, tables *app.Tables, log *slog.Logger, cfg api.Config) (*api.Server, *app.Service, error) {
+	metrics := api.NewMetrics(nil, db)
+	svc, err := app.New(app.Deps{Store: db, Tables: tables, Now: time.Now, Observer: metrics, ExchangeKey: cfg.ExchangeKey})
+	if err != nil {
+		return nil, nil, err
 	}
-	if t.filing, err = fixtures.LoadFiling(); err != nil {
-		return nil, fmt.Errorf("filing tables: %w", err)
+	limiter := api.NewLimiter(cfg.WithDefaults().RateLimit, cfg.WithDefaults().RateBurst)
+	pg, err := pages.New(pages.Deps{App: svc, Log: log, Limiter: limiter, Config: pages.Config{BodyLimit: cfg.BodyLimit,
+		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SessionKey: cfg.SessionKey}})
+	if err != nil {
+		return nil, nil, err
 	}
-	if t.fees, err = fixtures.LoadFees(); err != nil {
-		return nil, fmt.Errorf("fee tables: %w", err)
-	}
-	if t.ecocomp, err = fixtures.LoadEcocomp(); err != nil {
-		return nil, fmt.Errorf("eco-compensation tables: %w", err)
-	}
-	if t.damage, err = fixtures.LoadDamage(); err != nil {
-		return nil, fmt.Errorf("damage tables: %w", err)
-	}
-	if t.reconcile, err = fixtures.LoadReconcile(); err != nil {
-		return nil, fmt.Errorf("reconciliation tables: %w", err)
-	}
-	if t.review, err = fixtures.LoadExchange(); err != nil {
-		return nil, fmt.Errorf("review tables: %w", err)
-	}
-	return t, nil
-}
-
-// deps hands the tables to api.New.
-func (t *serviceTables) deps(db *store.DB, log *slog.Logger, cfg api.Config) api.Deps {
-	return api.Deps{Store: db, Engine: t.engine, Filing: t.filing, Fees: t.fees, Ecocomp: t.ecocomp, Damage: t.damage,
-		Reconcile: t.reconcile, Review: t.review, Now: time.Now, Log: log, Config: cfg}
+	return api.New(api.Deps{App: svc, Metrics: metrics, Pages: pg, Limiter: limiter, Log: log, Config: cfg}), svc, nil
 }
 
 // cmdServe runs the HTTP API until the environment's context ends
 // (SIGINT/SIGTERM), then shuts down gracefully.
-func cmdServe(e *env, args []string) int { return serve(e, args, loadServiceTables) }
+func cmdServe(e *env, args []string) int { return serve(e, args, app.LoadTables) }
 
 // serve is cmdServe with the loading of the tables given, so that a test
 // can start it on a broken table.
-func serve(e *env, args []string, load func() (*serviceTables, error)) int {
+func serve(e *env, args []string, load func() (*app.Tables, error)) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	addr := fs.String("addr", "", "listen address HOST:PORT (default $ECOTAX_ADDR or :8080)")
@@ -150,11 +113,14 @@ func serve(e *env, args []string, load func() (*serviceTables, error)) int {
 		return exitInternal
 	}
 	defer db.Close()
-	srv := api.New(tables.deps(db, log, cfg))
-	if err := keepFiguresFresh(e.ctx, db, tables, log); err != nil {
-		log.Error("monitoring figures", "error", err)
+	srv, svc, err := newServer(db, tables, log, cfg)
+	if err != nil {
+		log.Error("server", "error", err)
 		return exitInternal
 	}
+	// Monitoring figures are derived data, kept fresh in the background
+	// (500 device-months a minute at most) so that no read has to.
+	go svc.KeepFiguresFresh(e.ctx, time.Minute, 500, func(err error) { log.Error("monitoring figures", "error", err) })
 	hs := httpServer(srv, cfg, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/store/storetest"
 )
@@ -136,11 +137,11 @@ func TestServeBadConfig(t *testing.T) {
 
 // Every table the service needs loads; serve hands all of them to the API.
 func TestLoadServiceTables(t *testing.T) {
-	tb, err := loadServiceTables()
+	tb, err := app.LoadTables()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tb.engine == nil || tb.filing == nil || tb.fees == nil || tb.ecocomp == nil || tb.damage == nil || tb.reconcile == nil || tb.review == nil {
+	if tb.Engine == nil || tb.Filing == nil || tb.Fees == nil || tb.Ecocomp == nil || tb.Damage == nil || tb.Reconcile == nil || tb.Review == nil {
 		t.Fatalf("a table is missing: %+v", tb)
 	}
 }
@@ -157,12 +158,12 @@ func TestServeStopsOnBadTable(t *testing.T) {
 		}
 		return data, err
 	}
-	load := func() (*serviceTables, error) {
-		tb, err := loadServiceTables()
+	load := func() (*app.Tables, error) {
+		tb, err := app.LoadTables()
 		if err != nil {
 			return nil, err
 		}
-		if tb.damage, err = fixtures.ParseDamage(read); err != nil {
+		if tb.Damage, err = fixtures.ParseDamage(read); err != nil {
 			return nil, fmt.Errorf("damage tables: %w", err)
 		}
 		return tb, nil

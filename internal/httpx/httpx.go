@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -124,4 +125,28 @@ func Download(c echo.Context, sh *sheet.Sheet, kind, filename string) error {
 	}
 	c.Response().Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(filename+ext))
 	return c.Blob(http.StatusOK, ctype, b)
+}
+
+// IfMatch reads the version a write was based on, from If-Match ("3" or
+// W/"3") or from the body's version field; neither is 428.
+func IfMatch(c echo.Context, bodyVersion int) (int, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h != "" {
+		h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+		v, err := strconv.Atoi(h)
+		if err != nil || v <= 0 {
+			return 0, app.Fail(calc.KindInvalid, "invalid_if_match", "If-Match 无效", "If-Match must be the version, e.g. \"3\"",
+				calc.FieldError{Path: "If-Match", Code: "invalid_value", Message: "want the ETag of the resource, a version number"})
+		}
+		if bodyVersion != 0 && bodyVersion != v {
+			return 0, app.Fail(calc.KindInvalid, "version_mismatch", "版本不一致", "If-Match and the body's version differ",
+				calc.FieldError{Path: "version", Code: "version_mismatch", Message: "differs from If-Match"})
+		}
+		return v, nil
+	}
+	if bodyVersion > 0 {
+		return bodyVersion, nil
+	}
+	return 0, app.Fail(KindPrecondition, "version_required", "缺少版本号", "send If-Match with the resource's ETag (or a version field) so a stale write is refused",
+		calc.FieldError{Path: "version", Code: "required", Message: "If-Match header or version field required"})
 }

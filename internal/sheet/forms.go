@@ -18,7 +18,8 @@ func nd(d decimal.NullDecimal) string {
 	return d.Decimal.String()
 }
 
-func yesNo(b bool) string {
+// YesNo is 是 or 否.
+func YesNo(b bool) string {
 	if b {
 		return "是"
 	}
@@ -53,7 +54,7 @@ func Sources(tp *filing.Taxpayer, list []*filing.Source) (*Sheet, string) {
 	for _, src := range list {
 		sh.Rows = append(sh.Rows, []string{tp.CreditCode, tp.Name, strconv.FormatInt(src.ID, 10), src.OutletNo, src.OutletName,
 			src.Location, string(src.ValidFrom), string(src.ValidTo), filing.KindLabel[src.Kind], src.Pollutant, filing.MethodLabel[src.Method],
-			src.Standard, nd(src.StandardConcentration), nd(src.DayLimitDB), nd(src.NightLimitDB), yesNo(src.Fugitive), yesNo(src.MultiplePoints)})
+			src.Standard, nd(src.StandardConcentration), nd(src.DayLimitDB), nd(src.NightLimitDB), YesNo(src.Fugitive), YesNo(src.MultiplePoints)})
 	}
 	return sh, "税源明细表-" + tp.CreditCode
 }
@@ -119,7 +120,7 @@ func Declaration(r *app.DeclarationRecord) (*Sheet, string, error) {
 			}
 		}
 		sh.Rows = append(sh.Rows, []string{sourceID, l.Month, l.Source, outletName, filing.KindLabel[l.Kind], l.Pollutant, method,
-			l.Quantity, l.Unit, str(l.EquivalentValue), str(l.Equivalents), yesNo(l.Taxed), l.Reason, str(l.Rate),
+			l.Quantity, l.Unit, str(l.EquivalentValue), str(l.Equivalents), YesNo(l.Taxed), l.Reason, str(l.Rate),
 			l.TaxDue, str(l.ReductionFactor), l.Reduction, l.Tax})
 	}
 	sh.Summary = [][2]string{{"应纳税额合计", res.TotalTaxDue}, {"减免税额合计", res.TotalReduction}, {"本期应缴税额", res.TotalTax}}

@@ -1,4 +1,4 @@
-package api
+package pages
 
 import (
 	"encoding/json"
@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/budget/report"
 	"github.com/ecotax/ecotax/internal/httpx"
+	"github.com/ecotax/ecotax/internal/sheet"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
@@ -246,8 +248,10 @@ func (s *Server) webBudgetXLSX(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	if err := sendBudget(c, res, "xlsx"); err != nil {
+	out, err := report.XLSX(res)
+	if err != nil {
 		return s.webError(c, err)
 	}
-	return nil
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="budget-`+res.Region+"-"+strconv.Itoa(res.Year)+`.xlsx"`)
+	return c.Blob(http.StatusOK, sheet.MIMEXLSX, out)
 }

@@ -1,4 +1,4 @@
-package api
+package pages
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/internal/httpx"
 	"github.com/ecotax/ecotax/internal/sheet"
 	"github.com/ecotax/ecotax/web"
 )
@@ -82,7 +83,7 @@ func (s *Server) webPrecheckForm(c echo.Context) error {
 // postedForm reads the pre-check form of a post.
 func postedForm(c echo.Context) (*web.Form, error) {
 	if err := c.Request().ParseForm(); err != nil {
-		return nil, apiError(calc.KindInvalid, "invalid_form", "表单无法读取", err.Error())
+		return nil, app.Fail(calc.KindInvalid, "invalid_form", "表单无法读取", err.Error())
 	}
 	f := web.ParseForm(c.Request().PostForm)
 	if f.Top["region"] == "" {
@@ -94,11 +95,11 @@ func postedForm(c echo.Context) (*web.Form, error) {
 // assessForm runs the form through the calculator's code path. A bad
 // input comes back as field errors (paths are the form's names).
 func (s *Server) assessForm(c echo.Context, f *web.Form) ([]byte, []calc.FieldError, error) {
-	if !s.limiter.allow(c.RealIP()) {
+	if !s.allow(c.RealIP()) {
 		c.Response().Header().Set("Retry-After", "1")
-		return nil, nil, apiError(app.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
+		return nil, nil, app.Fail(app.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
 	}
-	out, err := s.assessContract(c, f.JSON(), "web")
+	out, err := s.assess(c, f.JSON())
 	var ce *calc.Error
 	if errors.As(err, &ce) && ce.Kind == calc.KindInvalid {
 		return nil, ce.Errors, nil
@@ -159,7 +160,7 @@ func (s *Server) webPrecheckDownload(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	return download(c, resultSheet(res), "xlsx", name)
+	return httpx.Download(c, resultSheet(res), "xlsx", name)
 }
 
 func safeFileName(s string) string {
@@ -194,7 +195,7 @@ func resultSheet(r *web.Result) *sheet.Sheet {
 			reason += "；超标 " + l.ExceedDB + " dB"
 		}
 		sh.Rows = append(sh.Rows, []string{l.Month, l.Source, web.KindLabel[l.Kind], l.Pollutant, l.Quantity, l.Unit, l.EquivalentValue,
-			l.Equivalents, rankText(l.Rank), yesNo(l.Taxed), reason, l.Rate, l.TaxDue, l.ReductionFactor, l.Reduction, l.Tax, strings.Join(l.Rules, "；")})
+			l.Equivalents, rankText(l.Rank), sheet.YesNo(l.Taxed), reason, l.Rate, l.TaxDue, l.ReductionFactor, l.Reduction, l.Tax, strings.Join(l.Rules, "；")})
 	}
 	for _, m := range r.Months {
 		sh.Summary = append(sh.Summary, [2]string{m.Month + " 应纳税额", m.TaxDue}, [2]string{m.Month + " 减免税额", m.Reduction}, [2]string{m.Month + " 应缴税额", m.Tax})
@@ -604,4 +605,19 @@ func (s *Server) webPrecheckUpload(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	return s.renderPrecheck(c, http.StatusOK, f, nil, res, up)
+}
+
+// assess is the calculator's code path for a page: the contract's request
+// read strictly, assessed by the application layer, the result's JSON.
+func (s *Server) assess(c echo.Context, body []byte) ([]byte, error) {
+	req, err := calc.DecodeRequest(body)
+	if err != nil {
+		s.app.Rejected("web")
+		return nil, err
+	}
+	res, err := s.app.Assess(ctx(c), "web", req)
+	if err != nil {
+		return nil, err
+	}
+	return res.MarshalJSON()
 }

@@ -1,4 +1,4 @@
-package api
+package pages
 
 import (
 	"errors"
@@ -16,7 +16,6 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -155,20 +154,19 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 		var nonce string
 		if ck, err := c.Cookie(web.SessionCookie); err == nil {
 			sess, ok := s.web.keys.Open(ck.Value, s.now())
-			var tok *filing.Token
+			var p *filing.Principal
 			if ok {
-				err = s.store.InTx(c.Request().Context(), func(tx *store.Tx) error {
-					var err error
-					tok, err = tx.TokenByHash(sess.TokenHash)
-					return err
-				})
+				pr, err := s.app.PrincipalOf(c.Request().Context(), sess.TokenHash)
 				var ce *calc.Error
 				if err != nil && !(errors.As(err, &ce) && ce.Kind == app.KindUnauthorized) {
 					return s.webError(c, err)
 				}
+				if err == nil {
+					p = &pr
+				}
 			}
-			if tok != nil {
-				c.Set(keyPrincipal, tok.Principal())
+			if p != nil {
+				c.Set(keyPrincipal, *p)
 				nonce = sess.Nonce
 			} else {
 				s.clearCookie(c, web.SessionCookie) // expired, tampered or revoked
@@ -189,7 +187,7 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if !sameOrigin(c) {
-			return s.webError(c, apiError(app.KindForbidden, "cross_site", "拒绝跨站提交", "the form was posted from another site"))
+			return s.webError(c, app.Fail(app.KindForbidden, "cross_site", "拒绝跨站提交", "the form was posted from another site"))
 		}
 		limit := s.cfg.BodyLimit
 		if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
@@ -204,7 +202,7 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 			if err := c.Request().ParseForm(); errors.As(err, &mbe) {
 				return s.webError(c, httpx.ErrTooLarge)
 			}
-			return s.webError(c, apiError(app.KindForbidden, "csrf", "页面已过期", "the form's token does not match this browser's session; reload the page and send it again"))
+			return s.webError(c, app.Fail(app.KindForbidden, "csrf", "页面已过期", "the form's token does not match this browser's session; reload the page and send it again"))
 		}
 		return next(c)
 	}
@@ -241,12 +239,6 @@ func (s *Server) setCookie(c echo.Context, name, value string, maxAge time.Durat
 func (s *Server) clearCookie(c echo.Context, name string) {
 	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: c.Scheme() == "https"})
-}
-
-// signedIn is the principal of a page, or false when nobody is signed in.
-func signedIn(c echo.Context) (filing.Principal, bool) {
-	p, ok := c.Get(keyPrincipal).(filing.Principal)
-	return p, ok
 }
 
 // webAuth sends a signed-out visitor to the sign-in page, and back here
@@ -349,7 +341,7 @@ func (s *Server) webError(c echo.Context, err error) error {
 func (s *Server) webStatic(c echo.Context) error {
 	a, ok := s.web.ui.Asset(c.Param("*"))
 	if !ok {
-		return s.webError(c, apiError(calc.KindNotFound, "not_found", "文件不存在", "no such file"))
+		return s.webError(c, app.Fail(calc.KindNotFound, "not_found", "文件不存在", "no such file"))
 	}
 	h := c.Response().Header()
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -405,7 +397,7 @@ func (s *Server) webSignin(c echo.Context) error {
 	fail := func(msg string) error {
 		return s.render(c, http.StatusUnauthorized, "signin", s.page(c, "登录", &signinPage{Next: next, Error: msg}))
 	}
-	if !s.limiter.allow("signin " + c.RealIP()) {
+	if !s.allow("signin " + c.RealIP()) {
 		c.Response().Header().Set("Retry-After", "1")
 		return s.render(c, http.StatusTooManyRequests, "signin", s.page(c, "登录", &signinPage{Next: next, Error: "尝试过于频繁，请稍后再试。"}))
 	}
@@ -413,12 +405,7 @@ func (s *Server) webSignin(c echo.Context) error {
 		return fail("令牌格式不对：应以 " + filing.TokenPrefix + " 开头（由 ecotax token create 生成）。")
 	}
 	hash := filing.HashToken(secret)
-	var tok *filing.Token
-	err := s.store.InTx(c.Request().Context(), func(tx *store.Tx) error {
-		var err error
-		tok, err = tx.TokenByHash(hash)
-		return err
-	})
+	p, err := s.app.PrincipalOf(c.Request().Context(), hash)
 	var ce *calc.Error
 	if errors.As(err, &ce) && ce.Kind == app.KindUnauthorized {
 		return fail("令牌无效或已吊销。")
@@ -431,7 +418,7 @@ func (s *Server) webSignin(c echo.Context) error {
 	s.setCookie(c, web.SessionCookie, s.web.keys.Seal(sess), web.SessionTTL)
 	s.clearCookie(c, web.AnonCookie)
 	if next == "/" {
-		if items := navFor(tok.Principal()); len(items) > 0 {
+		if items := navFor(p); len(items) > 0 {
 			next = items[0].Href
 		}
 	}

@@ -1,4 +1,4 @@
-package api
+package pages
 
 import (
 	"encoding/json"
@@ -309,13 +309,47 @@ func orZero(s string) string {
 	return s
 }
 
-// webDownload runs an export route of the API for a signed-in page,
-// showing its errors as a page.
-func (s *Server) webDownload(h echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if err := h(c); err != nil {
-			return s.webError(c, err)
-		}
-		return nil
+// webSourcesXLSX sends the taxpayer's 税源明细表 (as GET
+// /v1/taxpayers/{code}/sources/export does).
+func (s *Server) webSourcesXLSX(c echo.Context) error {
+	p, err := allowed(c, filing.ActSourceRead)
+	if err != nil {
+		return s.webError(c, err)
 	}
+	tp, list, err := s.app.TaxpayerSources(ctx(c), p, c.Param("code"))
+	if err != nil {
+		return s.webError(c, err)
+	}
+	sh, name := sheet.Sources(tp, list)
+	return s.download(c, sh, name)
+}
+
+// webDeclarationXLSX sends a declaration's 申报计算及减免信息 (as GET
+// /v1/declarations/{id}/export does).
+func (s *Server) webDeclarationXLSX(c echo.Context) error {
+	p, err := allowed(c, filing.ActDeclarationRead)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return s.webError(c, err)
+	}
+	r, err := s.app.DeclarationRecord(ctx(c), p, id)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	sh, name, err := sheet.Declaration(r)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	return s.download(c, sh, name)
+}
+
+// download sends a form as XLSX, its errors as a page.
+func (s *Server) download(c echo.Context, sh *sheet.Sheet, name string) error {
+	if err := httpx.Download(c, sh, "xlsx", name); err != nil {
+		return s.webError(c, err)
+	}
+	return nil
 }

@@ -1,10 +1,8 @@
-package api
+package pages
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -12,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/internal/httpx"
 
 	"github.com/labstack/echo/v4"
@@ -27,78 +26,10 @@ import (
 	"github.com/ecotax/ecotax/web"
 )
 
-// Officer and finance pages: reconciliation (比对) with its risk flags, a
-// flagged item's months and hourly monitoring data, 复核 requests, and
-// the budget. Where a JSON route already does the work (listing results,
-// opening a review, computing a budget) the page runs that route's
-// handler itself (apiCall) as the signed-in principal, so its checks, its
-// audit entry and its numbers are the route's.
-
-// recorder collects what a handler writes.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) WriteHeader(s int) {
-	if r.status == 0 {
-		r.status = s
-	}
-}
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.body.Write(b)
-}
-
-// apiCall runs a JSON route's handler for a page: target is the path with
-// its query, params the route's path parameters, body the JSON body (nil
-// for none). A handler's error comes back as the error.
-func (s *Server) apiCall(c echo.Context, h echo.HandlerFunc, method, target string, params map[string]string, body any) (*recorder, error) {
-	var rd io.Reader = http.NoBody
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(c.Request().Context(), method, target, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	}
-	req.RemoteAddr = c.Request().RemoteAddr
-	rec := &recorder{header: http.Header{}}
-	ic := s.echo.NewContext(req, rec)
-	var names, values []string
-	for k, v := range params {
-		names = append(names, k)
-		values = append(values, v)
-	}
-	ic.SetParamNames(names...)
-	ic.SetParamValues(values...)
-	ic.Set(keyPrincipal, c.Get(keyPrincipal))
-	ic.Set(httpx.KeyRequestID, httpx.RequestID(c))
-	if err := h(ic); err != nil {
-		return nil, err
-	}
-	return rec, nil
-}
-
-// apiJSON is apiCall decoding a JSON answer into out.
-func (s *Server) apiJSON(c echo.Context, h echo.HandlerFunc, method, target string, params map[string]string, body, out any) error {
-	rec, err := s.apiCall(c, h, method, target, params, body)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(rec.body.Bytes(), out)
-}
+// Officer pages: reconciliation (比对) with its risk flags, a flagged
+// item's months and hourly monitoring data, and 复核 requests. Each calls
+// the operations of the JSON routes (app/) as the signed-in principal, so
+// its checks, its audit entry and its numbers are the route's.
 
 var (
 	flagLabel = map[string]string{
@@ -204,7 +135,7 @@ var webLabels = map[string]map[string]string{
 }
 
 func (s *Server) webReconciliation(c echo.Context) error {
-	p, err := officersOnly(c, filing.ActReconcileRead)
+	p, err := allowed(c, filing.ActReconcileRead)
 	if err != nil {
 		return s.webError(c, err)
 	}
@@ -308,7 +239,7 @@ type itemPage struct {
 	Charts    []*web.Chart
 	Devices   []string
 	Excluded  []hourMark
-	Reviews   []*reviewView
+	Reviews   []*app.ReviewView
 	CanReview bool
 	Reason    string
 	Errors    []calc.FieldError
@@ -353,7 +284,7 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 		}
 	}
 	if pg.Flag == nil && k.Code != "" {
-		return s.webError(c, apiError(calc.KindNotFound, "flag_not_found", "风险疑点不存在", "no standing flag with this address; a later run may have cleared it"))
+		return s.webError(c, app.Fail(calc.KindNotFound, "flag_not_found", "风险疑点不存在", "no standing flag with this address; a later run may have cleared it"))
 	}
 	var pollutantID string
 	for _, it := range itemRowsOf(out.Items) {
@@ -376,7 +307,7 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 		if err != nil {
 			return s.webError(c, err)
 		}
-		codes := reconcile.NewCodes(s.engine.Tables().HJ212, s.engine.Names())
+		codes := reconcile.NewCodes(s.app.Tables().Engine.Tables().HJ212, s.app.Tables().Engine.Names())
 		for _, d := range data {
 			charts, marks := hourCharts(d.MN, d.Month, d.Packets, codes, pollutantID, k.Pollutant)
 			pg.Charts = append(pg.Charts, charts...)
@@ -385,11 +316,8 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 		}
 	}
 	if p.Can(filing.ActReviewRead) {
-		var rv struct {
-			Reviews []*reviewView `json:"reviews"`
-		}
-		q := url.Values{"credit_code": {k.CreditCode}, "period": {k.Period}}
-		if err := s.apiJSON(c, s.listReviews, "GET", "/v1/reviews?"+q.Encode(), nil, nil, &rv); err != nil {
+		rv, err := s.app.Reviews(ctx(c), p, app.ReviewFilter{CreditCode: k.CreditCode, Period: k.Period})
+		if err != nil {
 			return s.webError(c, err)
 		}
 		for _, r := range rv.Reviews {
@@ -545,7 +473,7 @@ func (s *Server) webOpenReview(c echo.Context) error {
 
 type reviewsPage struct {
 	Status  string
-	Reviews []*reviewView
+	Reviews []*app.ReviewView
 	Today   string
 	Labels  map[string]map[string]string
 	Options []web.Option
@@ -574,7 +502,7 @@ func (s *Server) webReviews(c echo.Context) error {
 }
 
 type reviewPage struct {
-	R         *reviewView
+	R         *app.ReviewView
 	Today     string
 	Left      int
 	Opened    bool
@@ -620,7 +548,7 @@ func (s *Server) webAnswerReview(c echo.Context) error {
 			dst  *decimal.NullDecimal
 		}{{"avg_concentration", &k.AvgConcentration}, {"emission_kg", &k.EmissionKg}, {"max_concentration", &k.MaxConcentration}, {"wastewater_t", &k.WastewaterT}} {
 			if v := strings.TrimSpace(c.FormValue(f.name)); v != "" {
-				d, err := parseQuantity(v)
+				d, err := param.ParseQuantity(v)
 				if err != nil {
 					errs = append(errs, calc.FieldError{Path: "corrections[0]." + f.name, Code: "invalid_number", Message: err.Error()})
 					continue
@@ -653,7 +581,7 @@ func (s *Server) webApplyReview(c echo.Context) error {
 // the form was drawn with, and shows the review again.
 func (s *Server) writeReviewPage(c echo.Context, write func(p filing.Principal, id int64, version int) error) error {
 	form, _ := strconv.Atoi(c.FormValue("version"))
-	version, err := ifMatch(c, form)
+	version, err := httpx.IfMatch(c, form)
 	if err == nil {
 		var id int64
 		if id, err = httpx.PathID(c, "id"); err == nil {
