@@ -199,27 +199,18 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 	case p.GeneratedKg.Valid:
 		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第七条)")
 		return
-	case p.BelowDetectionLimit && a.months[s.Month] != nil && a.months[s.Month].belowDL == "zero":
-		// 财税〔2018〕117号 三: readings below the detection limit count as
-		// no emission, unless a special management rule says otherwise.
-		a.useScalar(a.months[s.Month], "monitoring.below_detection_limit")
-		declared := "未申报排放量"
-		if p.EmissionKg.Valid || p.EmissionT.Valid {
-			declared = "申报的排放量不予采用"
-		}
-		a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: "当月监测浓度值低于检出限，视同排放量为零（" + declared + "）"})
+	case p.BelowDetectionLimit && a.months[s.Month].belowDL == "zero":
+		a.belowDetection(s, li, p) // qty stays 0
 	case p.EmissionT.Valid:
 		qty = p.EmissionT.Decimal.Mul(thousand)
 		a.step(Step{Kind: StepTonnes, L: li, data: &stepData{vals: [4]decimal.Decimal{p.EmissionT.Decimal, qty}}})
 		if p.BelowDetectionLimit {
-			a.useScalar(a.months[s.Month], "monitoring.below_detection_limit")
-			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"})
+			a.belowDetection(s, li, p)
 		}
 	case p.EmissionKg.Valid:
 		qty = p.EmissionKg.Decimal
 		if p.BelowDetectionLimit {
-			a.useScalar(a.months[s.Month], "monitoring.below_detection_limit")
-			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"})
+			a.belowDetection(s, li, p)
 		}
 	default:
 		a.fail(p.Path+".emission_kg", "required", "the month's emission (emission_kg or emission_t) of %s is required", pol.Name)
@@ -765,7 +756,7 @@ func (a *assessment) checkMonitoring(s *Source, p *PollutantInput) {
 	case p.Method == "automatic" && p.MonitoringMonth != s.Month:
 		a.fail(p.Path+".monitoring_month", "invalid_value", "automatic monitoring gives the month's own data (%s), not %s; data carried from an earlier month are agency data (method monitoring)", s.MonthRaw, p.MonitoringMonthRaw)
 	}
-	if p.BelowDetectionLimit && a.months[s.Month] != nil && a.months[s.Month].belowDL == "as_declared" && !p.EmissionKg.Valid && !p.EmissionT.Valid && s.Penalty == "" {
+	if p.BelowDetectionLimit && a.months[s.Month].belowDL == "as_declared" && !p.EmissionKg.Valid && !p.EmissionT.Valid && s.Penalty == "" {
 		a.fail(p.Path+".emission_kg", "required", "below the detection limit, the declared emission is used (monitoring.below_detection_limit = as_declared): give emission_kg or emission_t")
 	}
 }
@@ -823,4 +814,20 @@ func (a *assessment) belowProvincialScale(s *Source, li int, pol *Pollutant, avg
 		return true
 	}
 	return false
+}
+
+// belowDetection records how readings below the detection limit made the
+// emission (财税〔2018〕117号 三): none at all ("视同排放量为零", parameter
+// value zero) or the declared amount (as_declared).
+func (a *assessment) belowDetection(s *Source, li int, p *PollutantInput) {
+	mp := a.months[s.Month]
+	a.useScalar(mp, "monitoring.below_detection_limit")
+	note := "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"
+	if mp.belowDL == "zero" {
+		note = "当月监测浓度值低于检出限，视同排放量为零（未申报排放量）"
+		if p.EmissionKg.Valid || p.EmissionT.Valid {
+			note = "当月监测浓度值低于检出限，视同排放量为零（申报的排放量不予采用）"
+		}
+	}
+	a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: note})
 }

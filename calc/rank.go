@@ -218,6 +218,8 @@ func (a *assessment) tieAtCut(idx []int, top int, mp *monthParams) {
 		}
 		names += lines[i].Pollutant
 	}
+	msg := names + " 污染当量数相同（" + eq.Round(4).String() + "），在前" + topZh(top) + "项的分界处并列而适用税额不同；按参数 ranking.tie_break = " + mp.tieBreak + " 取舍，取舍不同时应纳税额相差最多 " + stake.StringFixed(2) + " 元"
+	a.step(Step{Kind: StepTie, L: tied[0], Rule: "环境保护税法 第九条（未规定并列时的取舍）", Note: msg})
 	a.res.Warnings = append(a.res.Warnings, Warning{Code: "ranking_tie", Path: lines[tied[0]].Path,
-		Message: s.ID + " " + s.MonthRaw + "：" + names + " 污染当量数相同（" + eq.Round(4).String() + "），在前" + topZh(top) + "项的分界处并列而适用税额不同；按参数 ranking.tie_break = " + mp.tieBreak + " 取舍，取舍不同时应纳税额相差最多 " + stake.StringFixed(2) + " 元（环境保护税法 第九条未规定并列时的取舍）"})
+		Message: s.ID + " " + s.MonthRaw + "：" + msg + "（环境保护税法 第九条未规定并列时的取舍）"})
 }

@@ -26,6 +26,7 @@ const (
 	StepBelowThreshold = "below_threshold" // 表四 scale thresholds
 	StepOneOf          = "one_of"          // COD/BOD5/TOC, coliform/chlorine
 	StepRanking        = "ranking"         // ranking and top-N cut
+	StepTie            = "ranking_tie"     // tie across the top-N cut with different rates
 	StepRate           = "rate"            // the applicable amount used
 	StepTaxDue         = "tax_due"         // 当量数 × 税额
 	StepNoiseTax       = "noise_tax"       // band amount, half, double
