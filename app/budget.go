@@ -50,7 +50,7 @@ func yearOf(t time.Time) int {
 
 // inScope reports whether a region-bound principal covers a GB/T 2260 code.
 func inScope(p filing.Principal, code string) bool {
-	return p.Region == "" || strings.HasPrefix(code, filing.RegionPrefix(p.Region))
+	return p.Region == "" || calc.Within(code, p.Region)
 }
 
 func outsideScope(p filing.Principal, path, code string) error {
@@ -259,7 +259,7 @@ func (s *Service) prefix(p filing.Principal, f BudgetFilter) (string, int, error
 		region = p.Region
 	}
 	if region != "" {
-		if _, msg := budget.CheckRegion(s.t.Engine, region); msg != "" {
+		if _, msg := s.t.Engine.CheckRegion(region); msg != "" {
 			errs = append(errs, calc.FieldError{Path: "region", Code: "unknown_region", Message: msg})
 		} else if !inScope(p, region) {
 			return "", 0, outsideScope(p, "region", region)

@@ -116,7 +116,7 @@ func prefixOf(p filing.Principal) string {
 	if p.Region == "" {
 		return ""
 	}
-	return filing.RegionPrefix(p.Region)
+	return calc.RegionPrefix(p.Region)
 }
 
 // ExportBatch gathers the records of a direction for a period in the
@@ -398,7 +398,7 @@ func (s *Service) ImportBatch(ctx context.Context, p filing.Principal, files map
 	if err := mayMove(p, m.Direction, false); err != nil {
 		return nil, err
 	}
-	if p.Region != "" && !strings.HasPrefix(m.Region, filing.RegionPrefix(p.Region)) {
+	if p.Region != "" && !strings.HasPrefix(m.Region, calc.RegionPrefix(p.Region)) {
 		return nil, Fail(KindForbidden, "outside_region", "超出管辖区域", fmt.Sprintf("the batch covers region %q, outside this token's region %s", m.Region, p.Region))
 	}
 	var view *BatchView
@@ -504,7 +504,7 @@ func (im *importer) requests() error {
 			continue
 		}
 		per, err := filing.ParsePeriod(r.Period)
-		if err != nil || !exchange.CheckFlagCode(r.FlagCode) || r.Deadline < r.ReceivedOn || (r.Month != "" && !per.Contains(r.Month)) {
+		if err != nil || !exchange.CheckFlagCode(r.FlagCode) || r.Deadline < r.ReceivedOn || (r.Month != "" && !per.HasMonth(r.Month)) {
 			return badRow(d.Name, i+1, "not a review request this service can open (period, month, flag code or dates)")
 		}
 		sources, err := im.tx.ListSources(r.CreditCode)
@@ -794,7 +794,7 @@ func batchOf(tx *store.Tx, p filing.Principal, id string) (*store.XBatch, error)
 	if err != nil {
 		return nil, err
 	}
-	if b == nil || (p.Region != "" && !strings.HasPrefix(b.Region, filing.RegionPrefix(p.Region))) {
+	if b == nil || (p.Region != "" && !strings.HasPrefix(b.Region, calc.RegionPrefix(p.Region))) {
 		return nil, Fail(calc.KindNotFound, "batch_not_found", "批次不存在", "no batch "+id+" visible to this token")
 	}
 	return b, nil

@@ -53,21 +53,21 @@ type RunSummary struct {
 // officer bound to a region works inside it ("" means the principal's
 // own). It returns the region and its prefix ("" = everywhere).
 func OfficerRegion(p filing.Principal, region string) (string, string, error) {
-	if region != "" && !filing.ValidRegion(region) {
+	if region != "" && !calc.ValidRegion(region) {
 		return "", "", calc.Invalid([]calc.FieldError{{Path: "region", Code: "invalid_value", Message: "region must be a 6-digit GB/T 2260 code"}})
 	}
 	if p.Region != "" {
 		if region == "" {
 			region = p.Region
 		}
-		if !strings.HasPrefix(filing.RegionPrefix(region), filing.RegionPrefix(p.Region)) {
+		if !strings.HasPrefix(calc.RegionPrefix(region), calc.RegionPrefix(p.Region)) {
 			return "", "", Fail(KindForbidden, "region_out_of_scope", "超出令牌的行政区划", "region "+region+" is outside this token's region "+p.Region,
 				calc.FieldError{Path: "region", Code: "region_out_of_scope", Message: "outside " + p.Region})
 		}
 	}
 	prefix := ""
 	if region != "" {
-		prefix = filing.RegionPrefix(region)
+		prefix = calc.RegionPrefix(region)
 	}
 	return region, prefix, nil
 }
@@ -378,7 +378,7 @@ func (s *Service) Run(ctx context.Context, p filing.Principal, id int64) (*store
 	if err != nil {
 		return nil, err
 	}
-	if p.Region != "" && (run.Region == "" || !strings.HasPrefix(filing.RegionPrefix(run.Region), filing.RegionPrefix(p.Region))) {
+	if p.Region != "" && (run.Region == "" || !strings.HasPrefix(calc.RegionPrefix(run.Region), calc.RegionPrefix(p.Region))) {
 		return nil, Fail(calc.KindNotFound, "run_not_found", "比对记录不存在", "no reconciliation run "+itoa(id)+" visible to this token")
 	}
 	return run, nil

@@ -103,7 +103,7 @@ func Gather(c Calculators, year int, tps []StoredTaxpayer, mon Monitoring) ([]Ta
 			tm := TaxMonth{Path: "taxpayer " + tp.CreditCode + " " + m, Month: m}
 			var covering []*StoredDeclaration
 			for _, d := range latest {
-				if d.period.Contains(m) {
+				if d.period.HasMonth(m) {
 					covering = append(covering, d.stored)
 				}
 			}

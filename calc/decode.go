@@ -126,7 +126,7 @@ func readRequest(o *jsonin.Object) *Request {
 		req.Taxpayer = Taxpayer{CreditCode: t.Str("credit_code", false), Name: t.Str("name", false)}
 	}
 	req.Region = o.Str("region", false)
-	if req.Region != "" && !isRegionCode(req.Region) {
+	if req.Region != "" && !ValidRegion(req.Region) {
 		o.Fail("region", "invalid_value", "%q is not a 6-digit GB/T 2260 code", req.Region)
 	}
 	if p := o.Str("period", false); p != "" {
@@ -400,18 +400,6 @@ func readPollutant(o *jsonin.Object) PollutantInput {
 	p.Standard = o.Decimal("standard", false)
 	p.ExceedMultiple = o.Decimal("exceed_multiple", false)
 	return p
-}
-
-func isRegionCode(s string) bool {
-	if len(s) != 6 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func parseMonth(s string) (Month, bool) {

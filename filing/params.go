@@ -5,6 +5,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -64,7 +65,7 @@ type Deadline struct {
 // DeadlineOf computes the deadline of a period.
 func (p *Params) DeadlineOf(per Period) (Deadline, error) {
 	key := KeyDeadlineQuarter
-	if per.Kind == Once {
+	if per.Kind == calc.PeriodOnce {
 		key = KeyDeadlineOnce
 	}
 	r, err := p.At(key, per.End())

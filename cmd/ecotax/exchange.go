@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 )
@@ -65,7 +66,7 @@ func exchangeKey(e *env) ([]byte, bool) {
 
 // exchangeOperator is the operator bound to --region.
 func exchangeOperator(region string) (filing.Principal, error) {
-	if region != "" && !filing.ValidRegion(region) {
+	if region != "" && !calc.ValidRegion(region) {
 		return filing.Principal{}, fmt.Errorf("--region must be a 6-digit GB/T 2260 code")
 	}
 	return operator(region), nil
