@@ -373,7 +373,7 @@ func (tx *Tx) BudgetTaxpayers(prefix string, year int) ([]budget.StoredTaxpayer,
 // and month by reconcile.Outlets exactly as a reconciliation does, with
 // the dated parameters in force in each month (kg per -Cou unit, decimal
 // places, minimum completeness). The caller brings the derived figures up
-// to date first (DB.RefreshAll).
+// to date first (app.Service.RefreshFigures).
 func (tx *Tx) BudgetMonitoring(codes *reconcile.Codes, params *reconcile.Params) budget.Monitoring {
 	return &budgetMonitoring{tx: tx, codes: codes, params: params}
 }
