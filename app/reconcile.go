@@ -49,10 +49,10 @@ type RunSummary struct {
 	Flags         []string     `json:"flags"`
 }
 
-// OfficerRegion checks a region asked for against the principal's: an
+// officerRegion checks a region asked for against the principal's: an
 // officer bound to a region works inside it ("" means the principal's
 // own). It returns the region and its prefix ("" = everywhere).
-func OfficerRegion(p filing.Principal, region string) (string, string, error) {
+func officerRegion(p filing.Principal, region string) (string, string, error) {
 	if region != "" && !filing.ValidRegion(region) {
 		return "", "", calc.Invalid([]calc.FieldError{{Path: "region", Code: "invalid_value", Message: "region must be a 6-digit GB/T 2260 code"}})
 	}
@@ -104,7 +104,7 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 			return nil, calc.Invalid([]calc.FieldError{{Path: "credit_code", Code: "invalid_credit_code", Message: msg}})
 		}
 	}
-	region, prefix, err := OfficerRegion(p, in.Region)
+	region, prefix, err := officerRegion(p, in.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +351,7 @@ func officerScope(p filing.Principal, period string, optional bool, region strin
 		}
 		period = per.Text
 	}
-	_, prefix, err := OfficerRegion(p, region)
+	_, prefix, err := officerRegion(p, region)
 	return period, prefix, err
 }
 
