@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecotax/ecotax/calc"
@@ -21,13 +23,13 @@ func readBody(c echo.Context, limit int64, want string) ([]byte, error) {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" && ct != want {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != want {
-			return nil, apiError(kindMediaType, "unsupported_media_type", "不支持的内容类型", "send "+want,
+			return nil, apiError(httpx.KindMediaType, "unsupported_media_type", "不支持的内容类型", "send "+want,
 				calc.FieldError{Path: "Content-Type", Code: "unsupported_media_type", Message: "want " + want})
 		}
 	}
 	r := c.Request()
 	if r.ContentLength > limit {
-		return nil, errTooLarge
+		return nil, httpx.ErrTooLarge
 	}
 	n := int64(512) // as io.ReadAll starts
 	if r.ContentLength >= 0 {
@@ -39,7 +41,7 @@ func readBody(c echo.Context, limit int64, want string) ([]byte, error) {
 		return nil, apiError(calc.KindInvalid, "unreadable_body", "请求体读取失败", err.Error())
 	}
 	if int64(len(body)) > limit {
-		return nil, errTooLarge
+		return nil, httpx.ErrTooLarge
 	}
 	return body, nil
 }
@@ -80,7 +82,7 @@ func (s *Server) assess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.assessContract(body, "calculator")
+	out, err := s.assessContract(c, body, "calculator")
 	if err != nil {
 		return err
 	}
@@ -90,21 +92,15 @@ func (s *Server) assess(c echo.Context) error {
 // assessContract is the calculator's code path: a request in the
 // contract's JSON shape in, the result's JSON out. The web pre-check page
 // (api/web_precheck.go) calls it too, so page and API cannot disagree.
-func (s *Server) assessContract(body []byte, origin string) ([]byte, error) {
+func (s *Server) assessContract(c echo.Context, body []byte, origin string) ([]byte, error) {
 	req, err := calc.DecodeRequest(body)
 	if err != nil {
-		s.metrics.assessments.WithLabelValues(origin, "rejected").Inc()
+		s.app.Rejected(origin)
 		return nil, err
 	}
-	res, err := s.engine.Assess(req)
-	if err != nil {
-		s.metrics.assessments.WithLabelValues(origin, "rejected").Inc()
-		return nil, err
-	}
-	out, err := res.MarshalJSON() // not json.Marshal: that would re-compact the bytes, doubling the cost
+	res, err := s.app.Assess(ctx(c), origin, req)
 	if err != nil {
 		return nil, err
 	}
-	s.metrics.assessments.WithLabelValues(origin, "ok").Inc()
-	return out, nil
+	return res.MarshalJSON() // not json.Marshal: that would re-compact the bytes, doubling the cost
 }

@@ -14,14 +14,15 @@ import (
 // parameter sets are law as data and public.
 
 func (s *Server) listDamageParameterSets(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"parameter_sets": s.damage.Listing(), "categories": damage.Categories})
+	return c.JSON(http.StatusOK, map[string]any{"parameter_sets": s.app.Tables().Damage.Listing(), "categories": damage.Categories})
 }
 
 // calculateDamage quantifies a claim (docs/damage.md) with its trace;
 // nothing is stored. A multiplier outside its range, an unconfirmed class
 // or an unknown field is a 400 naming the field.
 func (s *Server) calculateDamage(c echo.Context) error {
-	if _, err := allowed(c, filing.ActCompensationCompute); err != nil {
+	p, err := allowed(c, filing.ActCompensationCompute)
+	if err != nil {
 		return err
 	}
 	body, err := s.jsonBody(c)
@@ -32,7 +33,7 @@ func (s *Server) calculateDamage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := damage.Calc(s.damage, req)
+	res, err := s.app.CalculateDamage(ctx(c), p, req)
 	if err != nil {
 		return err
 	}

@@ -74,14 +74,3 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 	})
 }
-
-// Workbooks: never panic, all-or-nothing errors always name a cell.
-func FuzzParseWorkbook(f *testing.F) {
-	f.Add([]byte("PK\x03\x04"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		figs, _, _, errs := parseWorkbook(data)
-		if len(errs) == 0 && len(figs) == 0 {
-			t.Fatal("no figures and no error")
-		}
-	})
-}

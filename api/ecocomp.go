@@ -14,13 +14,14 @@ import (
 // finance or admin token. The schemes are law as data and public.
 
 func (s *Server) listEcoSchemes(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"schemes": s.ecocomp.Listing(), "water_classes": ecocomp.ClassNames()})
+	return c.JSON(http.StatusOK, map[string]any{"schemes": s.app.Tables().Ecocomp.Listing(), "water_classes": ecocomp.ClassNames()})
 }
 
 // calculateEcoSettlement settles a year (docs/ecocomp.md) with its trace;
 // nothing is stored. An unknown water class is a 400 naming its path.
 func (s *Server) calculateEcoSettlement(c echo.Context) error {
-	if _, err := allowed(c, filing.ActCompensationCompute); err != nil {
+	p, err := allowed(c, filing.ActCompensationCompute)
+	if err != nil {
 		return err
 	}
 	body, err := s.jsonBody(c)
@@ -31,7 +32,7 @@ func (s *Server) calculateEcoSettlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := ecocomp.Settle(s.ecocomp, req)
+	res, err := s.app.SettleEco(ctx(c), p, req)
 	if err != nil {
 		return err
 	}

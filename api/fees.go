@@ -37,7 +37,7 @@ type feeInputListing struct {
 
 func (s *Server) listFeeSchedules(c echo.Context) error {
 	out := []feeScheduleListing{}
-	for _, sc := range s.fees.Schedules() {
+	for _, sc := range s.app.Tables().Fees.Schedules() {
 		l := feeScheduleListing{ScheduleInfo: sc.Info(), QuantityUnit: sc.QuantityUnit, Caveats: sc.Caveats, Inputs: []feeInputListing{}}
 		if l.Caveats == nil {
 			l.Caveats = []string{}
@@ -119,38 +119,17 @@ func (s *Server) calculateFee(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var sched *fees.Schedule
+	var custom *fees.Schedule
 	if fr.custom != nil {
-		sched, err = fixtures.ParseFeeSchedule("custom_schedule", fr.custom)
-		if err != nil {
+		if custom, err = fixtures.ParseFeeSchedule("custom_schedule", fr.custom); err != nil {
 			return underPath(err, "custom_schedule")
 		}
-		if !sched.Meta.Range.Contains(fr.req.Date) {
-			return calc.Invalid([]calc.FieldError{{Path: "date", Code: "schedule_not_in_force",
-				Message: "the custom schedule is in force " + sched.Meta.Range.String()}})
-		}
-	} else if sched, err = s.fees.Find(fr.schedule, fr.req.Date); err != nil {
-		return asInvalid(err)
 	}
-	res, err := fees.Calculate(sched, fr.req)
+	res, err := s.app.CalculateFee(ctx(c), fr.schedule, custom, fr.req)
 	if err != nil {
 		return err
 	}
-	if res.Inputs == nil { // calc/fees leaves it nil for a schedule without inputs; the API promises a list
-		res.Inputs = []fees.InputUse{}
-	}
 	return c.JSON(http.StatusOK, res)
-}
-
-// asInvalid turns a lookup's not-found into bad input: the name came in
-// the request body, so the request is wrong, not the URL.
-func asInvalid(err error) error {
-	if ce, ok := err.(*calc.Error); ok && ce.Kind == calc.KindNotFound {
-		out := *ce
-		out.Kind = calc.KindInvalid
-		return &out
-	}
-	return err
 }
 
 // underPath puts the field paths of a nested document's errors under a

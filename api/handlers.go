@@ -6,7 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"strconv"
+
+	"github.com/ecotax/ecotax/internal/httpx"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,7 +21,7 @@ import (
 func allowed(c echo.Context, act filing.Action) (filing.Principal, error) {
 	p := who(c)
 	if !p.Can(act) {
-		return p, apiError(calc.KindForbidden, "forbidden", "无权执行该操作", "role "+string(p.Role)+" may not "+string(act))
+		return p, apiError(app.KindForbidden, "forbidden", "无权执行该操作", "role "+string(p.Role)+" may not "+string(act))
 	}
 	return p, nil
 }
@@ -41,14 +42,6 @@ func visibleTaxpayer(tx *store.Tx, p filing.Principal, code string) (*filing.Tax
 		return nil, hidden
 	}
 	return t, nil
-}
-
-func pathID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apiError(calc.KindNotFound, "not_found", "资源不存在", "no "+name+" "+c.Param(name))
-	}
-	return id, nil
 }
 
 // parsePeriod reads a period (税款所属期) given as "period", in a body or
@@ -89,7 +82,7 @@ func (s *Server) decodeBody(c echo.Context, dst any) ([]byte, error) {
 func (s *Server) audit(tx *store.Tx, c echo.Context, act filing.Action, entity, id, code string, before, after any) error {
 	p := who(c)
 	return tx.Audit(&filing.AuditEntry{Actor: p.Actor(), TokenID: p.TokenID, Action: string(act), Entity: entity,
-		EntityID: id, CreditCode: code, RequestID: requestID(c)}, before, after)
+		EntityID: id, CreditCode: code, RequestID: httpx.RequestID(c)}, before, after)
 }
 
 func invalid(errs []calc.FieldError) error {
@@ -192,7 +185,7 @@ func (s *Server) view(c echo.Context, fn func(tx *store.Tx) error) error {
 
 // ctx is the request's context carrying its id for the audit log.
 func ctx(c echo.Context) context.Context {
-	return app.WithRequestID(c.Request().Context(), requestID(c))
+	return app.WithRequestID(c.Request().Context(), httpx.RequestID(c))
 }
 
 // idem names a create request for idempotency: its Idempotency-Key and

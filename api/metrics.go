@@ -33,6 +33,9 @@ func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		reg.MustRegister(collectors.NewDBStatsCollector(db.SQL(), db.Dialect()))
+		if db.ReadSQL() != db.SQL() {
+			reg.MustRegister(collectors.NewDBStatsCollector(db.ReadSQL(), db.Dialect()+"_read"))
+		}
 	}
 	return m
 }

@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
 	"github.com/ecotax/ecotax/calc"
@@ -20,46 +23,71 @@ import (
 	"github.com/ecotax/ecotax/store"
 )
 
-const (
-	keyRequestID = "request_id"
-	keyPrincipal = "principal"
-)
+const keyPrincipal = "principal"
 
-func requestID(c echo.Context) string {
-	id, _ := c.Get(keyRequestID).(string)
-	return id
-}
-
-// recoverer turns a panic into an internal error (logged with its stack
-// by the error handler's log line) instead of a dropped connection.
+// recoverer is the outermost middleware (echo's Recover): a panic anywhere
+// below, in a handler or another middleware, is logged once with its
+// stack and the request ID, answered as an internal error (500, the
+// problem body with the request ID), and still counted in the metrics and
+// written to the access log, which observe (inside it) could not do
+// because the panic went through it.
 func (s *Server) recoverer(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
-					panic(r)
-				}
-				err = fmt.Errorf("panic: %v", r)
-			}
-		}()
-		return next(c)
+	rec := s.recover(next)
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := rec(c)
+		// A panic went through observe, which therefore recorded nothing.
+		if p, _ := c.Get(keyPanicked).(bool); p {
+			s.record(c, start, true)
+		}
+		return err
 	}
 }
 
-// withRequestID keeps a caller's X-Request-ID when it is sane, or makes one.
+// newRecover is echo's Recover as the server configures it. Echo chains
+// the middleware of e.Use on every request, so it is built once (New).
+func (s *Server) newRecover() echo.MiddlewareFunc {
+	return middleware.RecoverWithConfig(middleware.RecoverConfig{
+		StackSize:       16 << 10,
+		DisableStackAll: true, // this goroutine's stack; the others say nothing about the request
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			c.Set(keyPanicked, true)
+			s.log.LogAttrs(c.Request().Context(), slog.LevelError, "panic",
+				slog.String("request_id", httpx.RequestID(c)),
+				slog.String("req", c.Request().Method+" "+c.Request().URL.Path),
+				slog.String("error", err.Error()),
+				slog.String("stack", string(stack)))
+			return fmt.Errorf("panic: %w", err)
+		},
+	})
+}
+
+// keyPanicked marks a request whose handler panicked.
+const keyPanicked = "request_panicked"
+
+// withRequestID keeps a caller's X-Request-ID when it is sane, or makes
+// one (echo's RequestID; an insane one is dropped first, so echo makes a
+// new one).
 func (s *Server) withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	h := echoRequestID(next)
 	return func(c echo.Context) error {
-		id := c.Request().Header.Get(echo.HeaderXRequestID)
-		if !saneID(id) {
-			var b [8]byte
-			rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+		if id := c.Request().Header.Get(echo.HeaderXRequestID); id != "" && !saneID(id) {
+			c.Request().Header.Del(echo.HeaderXRequestID)
 		}
-		c.Set(keyRequestID, id)
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
-		return next(c)
+		return h(c)
 	}
 }
+
+// echoRequestID is echo's RequestID, built once (echo chains the
+// middleware on every request).
+var echoRequestID = middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+	Generator: func() string {
+		var b [8]byte
+		rand.Read(b[:])
+		return hex.EncodeToString(b[:])
+	},
+	RequestIDHandler: func(c echo.Context, id string) { c.Set(httpx.KeyRequestID, id) },
+})
 
 func saneID(id string) bool {
 	if id == "" || len(id) > 64 {
@@ -74,36 +102,75 @@ func saneID(id string) bool {
 	return true
 }
 
-// observe renders errors itself (so the status is known), then logs the
-// request and records its metrics.
+// observe renders errors itself (so the status is known), then records
+// the request's metrics and access line.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
-		d := time.Since(start)
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
-		status := c.Response().Status
-		s.metrics.observe(c.Request().Method, route, status, d)
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
-		}
-		s.log.LogAttrs(c.Request().Context(), level, "request",
-			slog.String("request_id", requestID(c)),
-			slog.String("method", c.Request().Method),
-			slog.String("route", route),
-			slog.String("path", c.Request().URL.Path),
-			slog.Int("status", status),
-			slog.Int64("bytes", c.Response().Size),
-			slog.Float64("ms", float64(d.Microseconds())/1000),
-			slog.String("client", c.RealIP()))
+		s.record(c, start, false)
 		return nil
 	}
+}
+
+// record counts a finished request in the metrics and writes its access
+// line: one compact line — the request ID, "METHOD path", the route when
+// the path has parameters, status, bytes, milliseconds, client. Errors
+// (status ≥ 400, and panics) and slow requests (Config.SlowRequest) are
+// always written; successful fast ones only at the share
+// Config.AccessLogSample.
+func (s *Server) record(c echo.Context, start time.Time, panicked bool) {
+	d := time.Since(start)
+	req := c.Request()
+	route := c.Path()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Response().Status
+	s.metrics.observe(req.Method, route, status, d)
+	level := slog.LevelInfo
+	switch {
+	case status >= 500 || panicked:
+		level = slog.LevelError
+	case d >= s.cfg.SlowRequest:
+		level = slog.LevelWarn
+	case status >= 400:
+	default:
+		if !s.sampled() {
+			return
+		}
+	}
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs, slog.String("request_id", httpx.RequestID(c)), slog.String("req", req.Method+" "+req.URL.Path))
+	if route != req.URL.Path {
+		attrs = append(attrs, slog.String("route", route))
+	}
+	attrs = append(attrs,
+		slog.Int("status", status),
+		slog.Int64("bytes", c.Response().Size),
+		slog.Float64("ms", float64(d.Microseconds())/1000),
+		slog.String("client", c.RealIP()))
+	if panicked {
+		attrs = append(attrs, slog.Bool("panic", true))
+	}
+	s.log.LogAttrs(req.Context(), level, "request", attrs...)
+}
+
+// sampled says whether this successful fast request is written: exactly
+// one in 1/AccessLogSample of them, spread evenly (no randomness, so a
+// test and an operator can count on it).
+func (s *Server) sampled() bool {
+	p := s.cfg.AccessLogSample
+	if p >= 1 {
+		return true
+	}
+	if p <= 0 {
+		return false
+	}
+	n := s.logged.Add(1)
+	return math.Floor(float64(n)*p) > math.Floor(float64(n-1)*p)
 }
 
 // timeout bounds every request's context; the store's queries honour it.
@@ -123,10 +190,10 @@ func (s *Server) auth(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		secret, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || !strings.HasPrefix(secret, filing.TokenPrefix) || len(secret) > 200 {
-			return apiError(calc.KindUnauthorized, "unauthorized", "未认证", "send Authorization: Bearer <token> (made by `ecotax token create`)")
+			return apiError(app.KindUnauthorized, "unauthorized", "未认证", "send Authorization: Bearer <token> (made by `ecotax token create`)")
 		}
 		var tok *filing.Token
-		err := s.store.InTx(c.Request().Context(), func(tx *store.Tx) error {
+		err := s.store.View(c.Request().Context(), func(tx *store.Tx) error {
 			var err error
 			tok, err = tx.TokenByHash(filing.HashToken(secret))
 			return err
@@ -144,56 +211,36 @@ func who(c echo.Context) filing.Principal {
 	return p
 }
 
-// rateLimited applies the per-client limit of the public calculator.
+// rateLimited applies the per-client limit of the public calculator
+// (echo's rate limiter on its memory store, which forgets a client idle
+// for ten minutes).
 func (s *Server) rateLimited(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if !s.limiter.allow(c.RealIP()) {
-			c.Response().Header().Set("Retry-After", "1")
-			return apiError(calc.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
-		}
-		return next(c)
-	}
+	return s.limiter.mw(next)
 }
 
-// clientLimiter keeps one token bucket per client address, forgetting
-// clients idle for ten minutes.
+// clientLimiter is one token bucket per key (the client address, or
+// "signin " + address for the sign-in form) in echo's memory store.
 type clientLimiter struct {
-	mu      sync.Mutex
-	limit   rate.Limit
-	burst   int
-	now     func() time.Time
-	clients map[string]*clientBucket
-	swept   time.Time
+	store *middleware.RateLimiterMemoryStore
+	mw    echo.MiddlewareFunc
 }
 
-type clientBucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+func newClientLimiter(l rate.Limit, burst int) *clientLimiter {
+	st := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{Rate: l, Burst: burst, ExpiresIn: 10 * time.Minute})
+	return &clientLimiter{store: st, mw: middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store:               st,
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", "1")
+			return apiError(app.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
+		},
+	})}
 }
 
-func newClientLimiter(l rate.Limit, burst int, now func() time.Time) *clientLimiter {
-	return &clientLimiter{limit: l, burst: burst, now: now, clients: map[string]*clientBucket{}}
-}
-
-func (l *clientLimiter) allow(client string) bool {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
-		for k, b := range l.clients {
-			if now.Sub(b.seen) > 10*time.Minute {
-				delete(l.clients, k)
-			}
-		}
-		l.swept = now
-	}
-	b := l.clients[client]
-	if b == nil {
-		b = &clientBucket{lim: rate.NewLimiter(l.limit, l.burst)}
-		l.clients[client] = b
-	}
-	b.seen = now
-	return b.lim.AllowN(now, 1)
+// allow takes a token of key's bucket (the pages' forms use it directly).
+func (l *clientLimiter) allow(key string) bool {
+	ok, _ := l.store.Allow(key) // the memory store never fails
+	return ok
 }
 
 // ifMatch reads the version a write was based on, from If-Match ("3" or
@@ -216,7 +263,7 @@ func ifMatch(c echo.Context, bodyVersion int) (int, error) {
 	if bodyVersion > 0 {
 		return bodyVersion, nil
 	}
-	return 0, apiError(kindPrecondition, "version_required", "缺少版本号", "send If-Match with the resource's ETag (or a version field) so a stale write is refused",
+	return 0, apiError(httpx.KindPrecondition, "version_required", "缺少版本号", "send If-Match with the resource's ETag (or a version field) so a stale write is refused",
 		calc.FieldError{Path: "version", Code: "required", Message: "If-Match header or version field required"})
 }
 

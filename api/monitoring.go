@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -63,7 +65,7 @@ func (s *Server) getDevice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -89,7 +91,7 @@ func (s *Server) changeDevice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}

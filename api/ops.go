@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
+
 	"context"
 
 	"github.com/labstack/echo/v4"
@@ -30,7 +32,7 @@ func (s *Server) readyz(c echo.Context) error {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("not ready", "error", err)
-		return apiError(kindUnavailable, "database_unavailable", "数据库不可用", "the database does not answer")
+		return apiError(app.KindUnavailable, "database_unavailable", "数据库不可用", "the database does not answer")
 	}
 	return c.JSONBlob(http.StatusOK, []byte(`{"status":"ready"}`))
 }

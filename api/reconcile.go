@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecotax/ecotax/app"
@@ -69,7 +71,7 @@ func (s *Server) getRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}

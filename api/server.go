@@ -7,6 +7,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -35,7 +36,16 @@ type Config struct {
 	Version        string        // shown by /v1/meta
 	SessionKey     []byte        // signs the web pages' session cookies; random per process when empty
 	ExchangeKey    []byte        // HMAC key of exchange batches (ECOTAX_EXCHANGE_KEY); none: the exchange routes refuse
+
+	// AccessLogSample is the share (0 to 1) of successful fast requests
+	// written to the access log (default 1: all; LogNone: none). Errors
+	// and requests slower than SlowRequest are always written.
+	AccessLogSample float64
+	SlowRequest     time.Duration // default 1 s
 }
+
+// LogNone as Config.AccessLogSample writes no successful fast request.
+const LogNone = -1.0
 
 func (c *Config) defaults() {
 	if c.BodyLimit <= 0 {
@@ -53,9 +63,22 @@ func (c *Config) defaults() {
 	if c.RateBurst <= 0 {
 		c.RateBurst = 20
 	}
+	if c.AccessLogSample == 0 {
+		c.AccessLogSample = 1
+	}
+	if c.SlowRequest <= 0 {
+		c.SlowRequest = time.Second
+	}
 	if c.Version == "" {
 		c.Version = "dev"
 	}
+}
+
+// WithDefaults is c with its zero values replaced by the defaults New
+// uses (for the caller's own timeouts around the server).
+func (c Config) WithDefaults() Config {
+	c.defaults()
+	return c
 }
 
 // Deps are what the server needs from outside. The law tables are loaded
@@ -88,6 +111,8 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 	limiter *clientLimiter
+	recover echo.MiddlewareFunc // echo's Recover, configured (api/middleware.go)
+	logged  atomic.Uint64       // successful fast requests seen, for the access log's sampling
 	echo    *echo.Echo
 	meta    []byte
 	web     *webUI // the browser pages (api/web*.go)
@@ -128,7 +153,8 @@ func New(d Deps) *Server {
 		panic(err)
 	}
 	s.app = svc
-	s.limiter = newClientLimiter(d.Config.RateLimit, d.Config.RateBurst, d.Now)
+	s.limiter = newClientLimiter(d.Config.RateLimit, d.Config.RateBurst)
+	s.recover = s.newRecover()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler

@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -76,7 +78,7 @@ func (s *Server) getSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -92,7 +94,7 @@ func (s *Server) sourceHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -117,7 +119,7 @@ func (s *Server) changeSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func (s *Server) endSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return err
 	}

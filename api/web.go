@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecotax/ecotax/calc"
@@ -90,7 +93,7 @@ func (w *webUI) loadChoices(t *calc.Tables) {
 		add("wastes", sw.Waste, "")
 	}
 	for _, m := range filing.Methods {
-		add("methods", m, web.MethodLabel[m])
+		add("methods", m, filing.MethodLabel[m])
 	}
 	for _, k := range web.Kinds {
 		for _, e := range t.Exemptions {
@@ -160,7 +163,7 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 					return err
 				})
 				var ce *calc.Error
-				if err != nil && !(errors.As(err, &ce) && ce.Kind == calc.KindUnauthorized) {
+				if err != nil && !(errors.As(err, &ce) && ce.Kind == app.KindUnauthorized) {
 					return s.webError(c, err)
 				}
 			}
@@ -186,7 +189,7 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if !sameOrigin(c) {
-			return s.webError(c, apiError(calc.KindForbidden, "cross_site", "拒绝跨站提交", "the form was posted from another site"))
+			return s.webError(c, apiError(app.KindForbidden, "cross_site", "拒绝跨站提交", "the form was posted from another site"))
 		}
 		limit := s.cfg.BodyLimit
 		if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
@@ -196,12 +199,12 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if !s.web.keys.CheckCSRF(nonce, c.FormValue(web.CSRFField)) {
 			var mbe *http.MaxBytesError
 			if _, err := c.MultipartForm(); errors.As(err, &mbe) {
-				return s.webError(c, errTooLarge)
+				return s.webError(c, httpx.ErrTooLarge)
 			}
 			if err := c.Request().ParseForm(); errors.As(err, &mbe) {
-				return s.webError(c, errTooLarge)
+				return s.webError(c, httpx.ErrTooLarge)
 			}
-			return s.webError(c, apiError(calc.KindForbidden, "csrf", "页面已过期", "the form's token does not match this browser's session; reload the page and send it again"))
+			return s.webError(c, apiError(app.KindForbidden, "csrf", "页面已过期", "the form's token does not match this browser's session; reload the page and send it again"))
 		}
 		return next(c)
 	}
@@ -267,7 +270,7 @@ func (s *Server) page(c echo.Context, title string, data any) *web.Page {
 	}
 	nav("/precheck", "申报预检")
 	if p, ok := signedIn(c); ok {
-		pg.User = &web.User{Role: string(p.Role), RoleLabel: web.RoleLabel[string(p.Role)], Scope: p.CreditCode + p.Region}
+		pg.User = &web.User{Role: string(p.Role), RoleLabel: filing.RoleLabel[p.Role], Scope: p.CreditCode + p.Region}
 		for _, item := range navFor(p) {
 			nav(item.Href, item.Label)
 		}
@@ -329,13 +332,13 @@ type errorPage struct {
 // webError shows an error as a page, with the status the API would give
 // it (one table: statusOf). Unauthenticated visitors go to the sign-in.
 func (s *Server) webError(c echo.Context, err error) error {
-	ce, status := classify(err, "")
+	ce, status := httpx.Classify(err, "")
 	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
 		return c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
-	ep := &errorPage{Status: status, Title: ce.Title, Detail: ce.Detail, Code: ce.Code, RequestID: requestID(c), Errors: ce.Errors}
+	ep := &errorPage{Status: status, Title: ce.Title, Detail: ce.Detail, Code: ce.Code, RequestID: httpx.RequestID(c), Errors: ce.Errors}
 	if status >= 500 {
-		s.log.Error("page failed", "request_id", requestID(c), "path", c.Request().URL.Path, "error", err)
+		s.log.Error("page failed", "request_id", httpx.RequestID(c), "path", c.Request().URL.Path, "error", err)
 		ep.Detail = "请记下请求编号并联系管理员。"
 	}
 	return s.render(c, status, "error", s.page(c, ce.Title, ep))
@@ -417,7 +420,7 @@ func (s *Server) webSignin(c echo.Context) error {
 		return err
 	})
 	var ce *calc.Error
-	if errors.As(err, &ce) && ce.Kind == calc.KindUnauthorized {
+	if errors.As(err, &ce) && ce.Kind == app.KindUnauthorized {
 		return fail("令牌无效或已吊销。")
 	}
 	if err != nil {

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -140,9 +143,22 @@ var budgetStreams = []struct {
 	{"净额", func(r *budget.Row) decimal.Decimal { return r.Net }},
 }
 
-func (s *Server) budgetYear() int {
-	y, _ := strconv.Atoi(string(filing.Today(s.now()))[:4])
-	return y
+func (s *Server) budgetYear() int { return s.app.ThisYear() }
+
+// webBudgetReport reads the form as the budget route reads its body and
+// computes the report; index maps the request's scenarios to the form's.
+func (s *Server) webBudgetReport(c echo.Context, p filing.Principal, f *budgetForm) (*budget.Result, []int, error) {
+	body, index := f.request()
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	rr, err := budget.DecodeReport(data, s.app.BudgetCalculators(), s.app.BudgetLimits())
+	if err != nil {
+		return nil, index, err
+	}
+	res, err := s.app.BudgetReport(ctx(c), p, rr)
+	return res, index, err
 }
 
 func (s *Server) webBudget(c echo.Context) error {
@@ -155,10 +171,8 @@ func (s *Server) webBudget(c echo.Context) error {
 	if c.QueryParam("region") == "" && p.Region == "" {
 		return s.render(c, http.StatusOK, "budget", s.page(c, "预算", pg)) // nothing asked yet
 	}
-	body, index := f.request()
-	var res budget.Result
-	err = s.apiJSON(c, s.budgetReport, "POST", "/v1/budget/reports", nil, body, &res)
-	if ce, ok := err.(*calc.Error); ok && (ce.Kind == calc.KindInvalid || ce.Kind == calc.KindForbidden) {
+	res, index, err := s.webBudgetReport(c, p, f)
+	if ce, ok := err.(*calc.Error); ok && (ce.Kind == calc.KindInvalid || ce.Kind == app.KindForbidden) {
 		for _, fe := range ce.Errors {
 			var i int
 			if n, _ := fmt.Sscanf(fe.Path, "scenarios[%d]", &i); n == 1 && i >= 0 && i < len(index) {
@@ -170,12 +184,12 @@ func (s *Server) webBudget(c echo.Context) error {
 		if len(ce.Errors) == 0 {
 			pg.TopErrors = append(pg.TopErrors, calc.FieldError{Path: "$", Code: ce.Code, Message: ce.Title + "：" + ce.Detail})
 		}
-		return s.render(c, statusOf[ce.Kind], "budget", s.page(c, "预算", pg))
+		return s.render(c, httpx.Status(ce.Kind), "budget", s.page(c, "预算", pg))
 	}
 	if err != nil {
 		return s.webError(c, err)
 	}
-	pg.Result = &res
+	pg.Result = res
 	q := c.QueryParams()
 	if q.Get("region") == "" {
 		q.Set("region", f.Region)
@@ -228,11 +242,12 @@ func (s *Server) webBudgetXLSX(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	f := readBudgetForm(c.QueryParams(), p, s.budgetYear())
-	body, _ := f.request()
-	rec, err := s.apiCall(c, s.budgetReport, "POST", "/v1/budget/reports?format=xlsx", nil, body)
+	res, _, err := s.webBudgetReport(c, p, f)
 	if err != nil {
 		return s.webError(c, err)
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, rec.header.Get(echo.HeaderContentDisposition))
-	return c.Blob(http.StatusOK, mimeXLSX, rec.body.Bytes())
+	if err := sendBudget(c, res, "xlsx"); err != nil {
+		return s.webError(c, err)
+	}
+	return nil
 }

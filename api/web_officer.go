@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -82,7 +84,7 @@ func (s *Server) apiCall(c echo.Context, h echo.HandlerFunc, method, target stri
 	ic.SetParamNames(names...)
 	ic.SetParamValues(values...)
 	ic.Set(keyPrincipal, c.Get(keyPrincipal))
-	ic.Set(keyRequestID, requestID(c))
+	ic.Set(httpx.KeyRequestID, httpx.RequestID(c))
 	if err := h(ic); err != nil {
 		return nil, err
 	}
@@ -490,9 +492,9 @@ func hourCharts(mn, month string, packets []*hj212.Packet, codes *reconcile.Code
 			}
 			switch pr.Suffix {
 			case "Cou":
-				cou[h] = decimal.NullDecimal{Decimal: pr.Number, Valid: true}
+				cou[h] = decimal.NullDecimal{Decimal: pr.Number(), Valid: true}
 			case "Avg":
-				avg[h] = decimal.NullDecimal{Decimal: pr.Number, Valid: true}
+				avg[h] = decimal.NullDecimal{Decimal: pr.Number(), Valid: true}
 			}
 		}
 	}
@@ -517,35 +519,26 @@ func hasValue(vs []decimal.NullDecimal) bool {
 	return false
 }
 
-// webOpenReview opens a 复核 request for a flagged item through POST
-// /v1/reviews and shows the new request with its deadline.
+// webOpenReview opens a 复核 request for a flagged item (the operation of
+// POST /v1/reviews) and shows the new request with its deadline.
 func (s *Server) webOpenReview(c echo.Context) error {
 	k := reconcile.FlagKey{CreditCode: c.FormValue("credit_code"), Period: c.FormValue("period"), OutletNo: c.FormValue("outlet_no"),
 		Pollutant: c.FormValue("pollutant"), Month: c.FormValue("month"), Code: c.FormValue("flag_code")}
 	reason := strings.TrimSpace(c.FormValue("reason"))
-	in := map[string]string{"credit_code": k.CreditCode, "period": k.Period, "outlet_no": k.OutletNo, "pollutant": k.Pollutant,
-		"month": k.Month, "flag_code": k.Code, "reason": reason}
-	for key, v := range in {
-		if v == "" && key != "month" && key != "outlet_no" && key != "pollutant" && key != "reason" {
-			delete(in, key)
-		}
-	}
-	if in["month"] == "" {
-		delete(in, "month")
-	}
-	var v reviewView
-	err := s.apiJSON(c, s.openReview, "POST", "/v1/reviews", nil, in, &v)
+	p, _ := signedIn(c)
+	r, err := s.app.OpenReview(ctx(c), p, app.Idem{}, app.ReviewRequest{CreditCode: k.CreditCode, Period: k.Period, OutletNo: k.OutletNo,
+		Pollutant: k.Pollutant, Month: k.Month, FlagCode: k.Code, Reason: reason})
 	if ce, ok := err.(*calc.Error); ok && (ce.Kind == calc.KindInvalid || ce.Kind == calc.KindConflict) {
 		errs := ce.Errors
 		if len(errs) == 0 {
 			errs = []calc.FieldError{{Path: "$", Code: ce.Code, Message: ce.Title + "：" + ce.Detail}}
 		}
-		return s.renderItem(c, k, statusOf[ce.Kind], reason, errs)
+		return s.renderItem(c, k, httpx.Status(ce.Kind), reason, errs)
 	}
 	if err != nil {
 		return s.webError(c, err)
 	}
-	return c.Redirect(http.StatusSeeOther, "/app/reviews/"+strconv.FormatInt(v.ID, 10)+"?opened=1")
+	return c.Redirect(http.StatusSeeOther, "/app/reviews/"+strconv.FormatInt(r.Value.ID, 10)+"?opened=1")
 }
 
 // --- reviews ---
@@ -571,14 +564,11 @@ func (s *Server) webReviews(c echo.Context) error {
 	if _, ok := c.QueryParams()["status"]; !ok && p.Role == filing.RoleEnvOfficer {
 		status = exchange.ReviewOpen // what waits for an answer
 	}
-	var out struct {
-		Reviews []*reviewView `json:"reviews"`
-		Today   string        `json:"today"`
-	}
-	if err := s.apiJSON(c, s.listReviews, "GET", "/v1/reviews?"+url.Values{"status": {status}}.Encode(), nil, nil, &out); err != nil {
+	list, err := s.app.Reviews(ctx(c), p, app.ReviewFilter{Status: status, Limit: 200})
+	if err != nil {
 		return s.webError(c, err)
 	}
-	pg := &reviewsPage{Status: status, Reviews: out.Reviews, Today: out.Today, Labels: webLabels, Options: options(reviewStatusLabel),
+	pg := &reviewsPage{Status: status, Reviews: list.Reviews, Today: string(list.Today), Labels: webLabels, Options: options(reviewStatusLabel),
 		Waiting: status == exchange.ReviewOpen}
 	return s.render(c, http.StatusOK, "reviews", s.page(c, "复核", pg))
 }
@@ -600,47 +590,78 @@ func (s *Server) webReview(c echo.Context) error {
 }
 
 func (s *Server) renderReview(c echo.Context, status int, errs []calc.FieldError) error {
-	var v reviewView
-	if err := s.apiJSON(c, s.getReview, "GET", "/v1/reviews/"+url.PathEscape(c.Param("id")), map[string]string{"id": c.Param("id")}, nil, &v); err != nil {
+	p, _ := signedIn(c)
+	id, err := httpx.PathID(c, "id")
+	if err != nil {
 		return s.webError(c, err)
 	}
-	p, _ := signedIn(c)
+	v, err := s.app.Review(ctx(c), p, id)
+	if err != nil {
+		return s.webError(c, err)
+	}
 	today := filing.Today(s.now())
-	pg := &reviewPage{R: &v, Today: string(today), Left: daysLeft(today, v.Deadline), Opened: c.QueryParam("opened") == "1", Labels: webLabels,
+	pg := &reviewPage{R: v, Today: string(today), Left: daysLeft(today, v.Deadline), Opened: c.QueryParam("opened") == "1", Labels: webLabels,
 		CanAnswer: p.Can(filing.ActReviewAnswer) && v.Status == exchange.ReviewOpen,
 		CanApply:  p.Can(filing.ActReviewApply) && v.Status == exchange.ReviewAnswered,
 		Errors:    errs, Opinions: options(opinionLabel)}
 	return s.render(c, status, "review", s.page(c, "复核 "+v.Ref, pg))
 }
 
-// webAnswerReview gives the environment bureau's opinion (出具复核意见)
-// through POST /v1/reviews/{id}/answer: confirmed, corrected (with the
-// corrected figures of the item's month) or cannot be determined.
+// webAnswerReview gives the environment bureau's opinion (出具复核意见, the
+// operation of POST /v1/reviews/{id}/answer): confirmed, corrected (with
+// the corrected figures of the item's month) or cannot be determined.
 func (s *Server) webAnswerReview(c echo.Context) error {
-	id := c.Param("id")
-	version, _ := strconv.Atoi(c.FormValue("version"))
-	in := map[string]any{"opinion": c.FormValue("opinion"), "note": strings.TrimSpace(c.FormValue("note")), "version": version}
-	if in["opinion"] == exchange.OpinionCorrected {
-		corr := map[string]any{"outlet_no": c.FormValue("outlet_no"), "pollutant": c.FormValue("pollutant"), "month": c.FormValue("month")}
-		for _, k := range []string{"emission_kg", "wastewater_t", "avg_concentration", "max_concentration"} {
-			if v := strings.TrimSpace(c.FormValue(k)); v != "" {
-				corr[k] = v
+	a := exchange.Answer{Opinion: c.FormValue("opinion"), Note: strings.TrimSpace(c.FormValue("note"))}
+	if a.Opinion == exchange.OpinionCorrected {
+		k := exchange.FigureInput{OutletNo: c.FormValue("outlet_no"), Pollutant: c.FormValue("pollutant"), Month: c.FormValue("month")}
+		var errs []calc.FieldError
+		for _, f := range []struct {
+			name string
+			dst  *decimal.NullDecimal
+		}{{"avg_concentration", &k.AvgConcentration}, {"emission_kg", &k.EmissionKg}, {"max_concentration", &k.MaxConcentration}, {"wastewater_t", &k.WastewaterT}} {
+			if v := strings.TrimSpace(c.FormValue(f.name)); v != "" {
+				d, err := parseQuantity(v)
+				if err != nil {
+					errs = append(errs, calc.FieldError{Path: "corrections[0]." + f.name, Code: "invalid_number", Message: err.Error()})
+					continue
+				}
+				*f.dst = decimal.NullDecimal{Decimal: d, Valid: true}
 			}
 		}
-		in["corrections"] = []any{corr}
+		if len(errs) > 0 {
+			return s.afterReviewWrite(c, c.Param("id"), calc.Invalid(errs))
+		}
+		a.Corrections = []exchange.FigureInput{k}
 	}
-	_, err := s.apiCall(c, s.answerReview, "POST", "/v1/reviews/"+url.PathEscape(id)+"/answer", map[string]string{"id": id}, in)
-	return s.afterReviewWrite(c, id, err)
+	return s.writeReviewPage(c, func(p filing.Principal, id int64, version int) error {
+		_, err := s.app.AnswerReview(ctx(c), p, id, version, a)
+		return err
+	})
 }
 
-// webApplyReview adjusts the tax per the opinion (POST
+// webApplyReview adjusts the tax per the opinion (the operation of POST
 // /v1/reviews/{id}/apply): corrected figures become a correction of the
 // declaration; otherwise the review is closed.
 func (s *Server) webApplyReview(c echo.Context) error {
-	id := c.Param("id")
-	version, _ := strconv.Atoi(c.FormValue("version"))
-	_, err := s.apiCall(c, s.applyReview, "POST", "/v1/reviews/"+url.PathEscape(id)+"/apply", map[string]string{"id": id}, map[string]any{"version": version})
-	return s.afterReviewWrite(c, id, err)
+	return s.writeReviewPage(c, func(p filing.Principal, id int64, version int) error {
+		_, err := s.app.ApplyReview(ctx(c), p, id, version)
+		return err
+	})
+}
+
+// writeReviewPage runs a change of the review of the page at the version
+// the form was drawn with, and shows the review again.
+func (s *Server) writeReviewPage(c echo.Context, write func(p filing.Principal, id int64, version int) error) error {
+	form, _ := strconv.Atoi(c.FormValue("version"))
+	version, err := ifMatch(c, form)
+	if err == nil {
+		var id int64
+		if id, err = httpx.PathID(c, "id"); err == nil {
+			p, _ := signedIn(c)
+			err = write(p, id, version)
+		}
+	}
+	return s.afterReviewWrite(c, c.Param("id"), err)
 }
 
 func (s *Server) afterReviewWrite(c echo.Context, id string, err error) error {
@@ -649,7 +670,7 @@ func (s *Server) afterReviewWrite(c echo.Context, id string, err error) error {
 		if len(errs) == 0 {
 			errs = []calc.FieldError{{Path: "$", Code: ce.Code, Message: ce.Title + "：" + ce.Detail}}
 		}
-		return s.renderReview(c, statusOf[ce.Kind], errs)
+		return s.renderReview(c, httpx.Status(ce.Kind), errs)
 	}
 	if err != nil {
 		return s.webError(c, err)

@@ -11,12 +11,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/internal/sheet"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -93,9 +96,9 @@ func postedForm(c echo.Context) (*web.Form, error) {
 func (s *Server) assessForm(c echo.Context, f *web.Form) ([]byte, []calc.FieldError, error) {
 	if !s.limiter.allow(c.RealIP()) {
 		c.Response().Header().Set("Retry-After", "1")
-		return nil, nil, apiError(calc.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
+		return nil, nil, apiError(app.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
 	}
-	out, err := s.assessContract(f.JSON(), "web")
+	out, err := s.assessContract(c, f.JSON(), "web")
 	var ce *calc.Error
 	if errors.As(err, &ce) && ce.Kind == calc.KindInvalid {
 		return nil, ce.Errors, nil
@@ -156,7 +159,7 @@ func (s *Server) webPrecheckDownload(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	return send(c, resultSheet(res), "xlsx", name)
+	return download(c, resultSheet(res), "xlsx", name)
 }
 
 func safeFileName(s string) string {
@@ -177,28 +180,28 @@ var resultHeaders = []string{"税款所属月份", "排放口编号", "污染物
 
 // resultSheet lays a result out as the return's 申报计算及减免信息, with the
 // month totals, the total and the warnings below it.
-func resultSheet(r *web.Result) *sheet {
+func resultSheet(r *web.Result) *sheet.Sheet {
 	info := [][2]string{}
 	if r.Taxpayer != nil {
 		info = append(info, [2]string{"纳税人名称", r.Taxpayer.Name}, [2]string{"统一社会信用代码", r.Taxpayer.CreditCode})
 	}
 	info = append(info, [2]string{"行政区划", r.Region}, [2]string{"税款所属期", r.Period}, [2]string{"取整口径", r.Rounding},
 		[2]string{"金额单位", "人民币元（列至角分）"}, [2]string{"说明", "申报预检结果，未保存、未申报"})
-	sh := &sheet{name: "申报计算及减免信息", title: "环境保护税申报预检（申报计算及减免信息）", info: info, headers: resultHeaders}
+	sh := &sheet.Sheet{Name: "申报计算及减免信息", Title: "环境保护税申报预检（申报计算及减免信息）", Info: info, Headers: resultHeaders}
 	for _, l := range r.Lines {
 		reason := l.Reason
 		if l.ExceedDB != "" {
 			reason += "；超标 " + l.ExceedDB + " dB"
 		}
-		sh.rows = append(sh.rows, []string{l.Month, l.Source, web.KindLabel[l.Kind], l.Pollutant, l.Quantity, l.Unit, l.EquivalentValue,
+		sh.Rows = append(sh.Rows, []string{l.Month, l.Source, web.KindLabel[l.Kind], l.Pollutant, l.Quantity, l.Unit, l.EquivalentValue,
 			l.Equivalents, rankText(l.Rank), yesNo(l.Taxed), reason, l.Rate, l.TaxDue, l.ReductionFactor, l.Reduction, l.Tax, strings.Join(l.Rules, "；")})
 	}
 	for _, m := range r.Months {
-		sh.summary = append(sh.summary, [2]string{m.Month + " 应纳税额", m.TaxDue}, [2]string{m.Month + " 减免税额", m.Reduction}, [2]string{m.Month + " 应缴税额", m.Tax})
+		sh.Summary = append(sh.Summary, [2]string{m.Month + " 应纳税额", m.TaxDue}, [2]string{m.Month + " 减免税额", m.Reduction}, [2]string{m.Month + " 应缴税额", m.Tax})
 	}
-	sh.summary = append(sh.summary, [2]string{"应纳税额合计", r.TotalTaxDue}, [2]string{"减免税额合计", r.TotalReduction}, [2]string{"本期应缴税额", r.TotalTax})
+	sh.Summary = append(sh.Summary, [2]string{"应纳税额合计", r.TotalTaxDue}, [2]string{"减免税额合计", r.TotalReduction}, [2]string{"本期应缴税额", r.TotalTax})
 	for _, w := range r.Warnings {
-		sh.summary = append(sh.summary, [2]string{"提示 " + w.Code, w.Message})
+		sh.Summary = append(sh.Summary, [2]string{"提示 " + w.Code, w.Message})
 	}
 	return sh
 }
@@ -213,7 +216,7 @@ func rankText(n int) string {
 // The pre-check workbook: one row per outlet × pollutant × month (or per
 // noise source, waste, farm or sampled item × month), the registration
 // columns of the 税源明细表 followed by the figure columns of the
-// declaration template (importColumns), so a filled template reads like
+// declaration template (sheet.Columns), so a filled template reads like
 // the two official forms side by side.
 const precheckSheet = "预检数据"
 
@@ -252,7 +255,7 @@ func methodCell(s string) (string, bool) {
 	if s == "" {
 		return "", true
 	}
-	for code, label := range web.MethodLabel {
+	for code, label := range filing.MethodLabel {
 		if s == code || s == label {
 			return code, true
 		}
@@ -277,9 +280,9 @@ func (s *Server) webPrecheckTemplate(c echo.Context) error {
 	defer f.Close()
 	f.SetSheetName("Sheet1", precheckSheet)
 	col := 1
-	put := func(sheet string, col, row int, v string) {
+	put := func(sh string, col, row int, v string) {
 		cell, _ := excelize.CoordinatesToCellName(col, row)
-		f.SetCellStr(sheet, cell, v)
+		f.SetCellStr(sh, cell, v)
 	}
 	notes := "填写说明"
 	if _, err := f.NewSheet(notes); err != nil {
@@ -295,10 +298,10 @@ func (s *Server) webPrecheckTemplate(c echo.Context) error {
 		col++
 		nr++
 	}
-	for _, ic := range importColumns {
-		put(precheckSheet, col, 1, ic.header)
-		put(notes, 1, nr, ic.header)
-		put(notes, 2, nr, "本月数值（"+ic.field+"），按污染物类别填写相应列")
+	for _, ic := range sheet.Columns {
+		put(precheckSheet, col, 1, ic.Header)
+		put(notes, 1, nr, ic.Header)
+		put(notes, 2, nr, "本月数值（"+ic.Field+"），按污染物类别填写相应列")
 		col++
 		nr++
 	}
@@ -309,7 +312,7 @@ func (s *Server) webPrecheckTemplate(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	c.Response().Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape("环境保护税预检模板.xlsx"))
-	return c.Blob(http.StatusOK, mimeXLSX, buf.Bytes())
+	return c.Blob(http.StatusOK, sheet.MIMEXLSX, buf.Bytes())
 }
 
 // precheckBook is a read pre-check workbook: the sources and figures it
@@ -341,7 +344,7 @@ func (b *precheckBook) cellOf(i int, header, code, msg string) calc.FieldError {
 // cells and inconsistent rows are all reported by cell; nothing partial
 // is returned.
 func parsePrecheckBook(data []byte, per filing.Period) (*precheckBook, []calc.FieldError) {
-	fx, err := excelize.OpenReader(bytes.NewReader(data))
+	fx, err := sheet.Open(data)
 	if err != nil {
 		return nil, []calc.FieldError{{Path: "file", Code: "invalid_xlsx", Message: "not a readable XLSX workbook: " + err.Error()}}
 	}
@@ -364,8 +367,8 @@ func parsePrecheckBook(data []byte, per filing.Period) (*precheckBook, []calc.Fi
 		for _, rc := range precheckRegColumns {
 			known = known || rc.header == h
 		}
-		for _, ic := range importColumns {
-			known = known || ic.header == h
+		for _, ic := range sheet.Columns {
+			known = known || ic.Header == h
 		}
 		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
 		if !known {
@@ -407,7 +410,7 @@ func parsePrecheckBook(data []byte, per filing.Period) (*precheckBook, []calc.Fi
 			bad("污染物类别", "invalid_value", fmt.Sprintf("%q is not one of 大气污染物, 水污染物, 噪声, 固体废物, 畜禽养殖, 抽样测算", get(row, "污染物类别")))
 		}
 		src.Kind = kind
-		month := monthCell(get(row, "税款所属月份"))
+		month := sheet.MonthCell(get(row, "税款所属月份"))
 		if !filing.ValidMonth(month) {
 			bad("税款所属月份", "invalid_value", fmt.Sprintf("%q is not a month YYYY-MM", get(row, "税款所属月份")))
 		} else {
@@ -429,7 +432,7 @@ func parsePrecheckBook(data []byte, per filing.Period) (*precheckBook, []calc.Fi
 			v *decimal.NullDecimal
 		}{{"标准浓度值", &src.StandardConcentration}, {"标准值昼间(6-22时)", &src.DayLimitDB}, {"标准值夜间(22-6时)", &src.NightLimitDB}} {
 			if t := get(row, dc.h); t != "" {
-				d, msg := cellNumber(t, false)
+				d, msg := sheet.Number(t, false)
 				if msg != "" {
 					bad(dc.h, "invalid_number", msg)
 					continue
@@ -438,17 +441,17 @@ func parsePrecheckBook(data []byte, per filing.Period) (*precheckBook, []calc.Fi
 			}
 		}
 		fig := filing.Figure{SourceID: src.ID, Month: month}
-		for _, ic := range importColumns {
-			t := get(row, ic.header)
+		for _, ic := range sheet.Columns {
+			t := get(row, ic.Header)
 			if t == "" {
 				continue
 			}
-			d, msg := cellNumber(t, ic.whole)
+			d, msg := sheet.Number(t, ic.Whole)
 			if msg != "" {
-				bad(ic.header, "invalid_number", msg)
+				bad(ic.Header, "invalid_number", msg)
 				continue
 			}
-			ic.set(&fig, d, int(d.IntPart()))
+			ic.Set(&fig, d)
 		}
 		if kind != "" {
 			for _, fe := range src.Validate() {
@@ -503,9 +506,9 @@ func (b *precheckBook) figureErr(fe calc.FieldError) calc.FieldError {
 		header = "税款所属月份"
 	case "", "source_id":
 	default:
-		for _, ic := range importColumns {
-			if ic.field == field {
-				header = ic.header
+		for _, ic := range sheet.Columns {
+			if ic.Field == field {
+				header = ic.Header
 			}
 		}
 	}

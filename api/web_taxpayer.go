@@ -6,12 +6,15 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/ecotax/ecotax/internal/httpx"
+
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
+	"github.com/ecotax/ecotax/internal/sheet"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -36,15 +39,8 @@ func (s *Server) webTaxpayers(c echo.Context) error {
 	if p.Role == filing.RoleEnterprise {
 		return c.Redirect(http.StatusSeeOther, "/app/taxpayers/"+p.CreditCode)
 	}
-	f := store.TaxpayerFilter{Limit: 500}
-	if p.Region != "" {
-		f.RegionPrefix = filing.RegionPrefix(p.Region)
-	}
-	var list []filing.Taxpayer
-	if err := s.view(c, func(tx *store.Tx) error {
-		list, err = tx.ListTaxpayers(f)
-		return err
-	}); err != nil {
+	list, err := s.app.Taxpayers(ctx(c), p, app.Page{Limit: 500})
+	if err != nil {
 		return s.webError(c, err)
 	}
 	visible := list[:0]
@@ -60,8 +56,8 @@ func (s *Server) webTaxpayers(c echo.Context) error {
 // page lists it.
 type periodRow struct {
 	Period    string
-	Revisions []*declarationView
-	Latest    *declarationView
+	Revisions []*app.DeclarationView
+	Latest    *app.DeclarationView
 	DaysLeft  int  // to the deadline; negative: overdue
 	Due       bool // the latest revision is still unpaid
 }
@@ -80,51 +76,28 @@ func (s *Server) webTaxpayer(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	pg := &taxpayerPage{}
-	err = s.view(c, func(tx *store.Tx) error {
-		if pg.Taxpayer, err = visibleTaxpayer(tx, p, c.Param("code")); err != nil {
-			return err
-		}
-		pg.Today = filing.Today(tx.Now())
-		if p.Can(filing.ActSourceRead) {
-			if pg.Sources, err = tx.ListSources(pg.Taxpayer.CreditCode); err != nil {
-				return err
-			}
-		}
-		if !p.Can(filing.ActDeclarationRead) {
-			return nil
-		}
-		list, err := tx.ListDeclarations(pg.Taxpayer.CreditCode)
-		if err != nil {
-			return err
-		}
-		byPeriod := map[string]*periodRow{}
-		for i := range list {
-			d := &list[i]
-			v, err := s.viewOf(tx, d)
-			if err != nil {
-				return err
-			}
-			row := byPeriod[d.Period]
-			if row == nil {
-				row = &periodRow{Period: d.Period}
-				byPeriod[d.Period] = row
-				pg.Periods = append(pg.Periods, row)
-			}
-			row.Revisions = append(row.Revisions, v)
-		}
-		for _, row := range pg.Periods {
-			sort.Slice(row.Revisions, func(i, j int) bool { return row.Revisions[i].Revision > row.Revisions[j].Revision })
-			row.Latest = row.Revisions[0]
-			row.DaysLeft = row.Latest.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
-			row.Due = row.Latest.Status != filing.StatusDraft && row.Latest.PaidOn == "" && row.Latest.Owed != nil && row.Latest.Owed.Decimal.Sign() > 0
-		}
-		sort.Slice(pg.Periods, func(i, j int) bool { return pg.Periods[i].Period > pg.Periods[j].Period })
-		return nil
-	})
+	r, err := s.app.TaxpayerRecord(ctx(c), p, c.Param("code"))
 	if err != nil {
 		return s.webError(c, err)
 	}
+	pg := &taxpayerPage{Taxpayer: r.Taxpayer, Sources: r.Sources, Today: r.Today}
+	byPeriod := map[string]*periodRow{}
+	for _, v := range r.Declarations {
+		row := byPeriod[v.Period]
+		if row == nil {
+			row = &periodRow{Period: v.Period}
+			byPeriod[v.Period] = row
+			pg.Periods = append(pg.Periods, row)
+		}
+		row.Revisions = append(row.Revisions, v)
+	}
+	for _, row := range pg.Periods {
+		sort.Slice(row.Revisions, func(i, j int) bool { return row.Revisions[i].Revision > row.Revisions[j].Revision })
+		row.Latest = row.Revisions[0]
+		row.DaysLeft = row.Latest.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
+		row.Due = row.Latest.Status != filing.StatusDraft && row.Latest.PaidOn == "" && row.Latest.Owed != nil && row.Latest.Owed.Decimal.Sign() > 0
+	}
+	sort.Slice(pg.Periods, func(i, j int) bool { return pg.Periods[i].Period > pg.Periods[j].Period })
 	pg.CanFile = p.Can(filing.ActDeclarationFile)
 	pg.CanRecon = p.Can(filing.ActReconcileRead)
 	return s.render(c, http.StatusOK, "taxpayer", s.page(c, pg.Taxpayer.Name, pg))
@@ -135,7 +108,7 @@ func (s *Server) webSource(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	id, err := pathID(c, "id")
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return s.webError(c, err)
 	}
@@ -163,7 +136,7 @@ type lineChange struct {
 
 type declarationPage struct {
 	Taxpayer  *filing.Taxpayer
-	D         *declarationView
+	D         *app.DeclarationView
 	Sources   map[int64]*filing.Source
 	Result    *web.Result
 	ResultErr *calc.Error
@@ -175,85 +148,37 @@ type declarationPage struct {
 	DaysLeft  int
 }
 
-// figureLabels names the figure fields with the template's headers.
-func figureLabel(field string) string {
-	for _, c := range importColumns {
-		if c.field == field {
-			return c.header
-		}
-	}
-	return field
-}
-
 func (s *Server) webDeclaration(c echo.Context) error {
 	p, err := allowed(c, filing.ActDeclarationRead)
 	if err != nil {
 		return s.webError(c, err)
 	}
-	pg := &declarationPage{Sources: map[int64]*filing.Source{}}
-	err = s.view(c, func(tx *store.Tx) error {
-		d, err := declarationOf(tx, c, p)
-		if err != nil {
-			return err
+	id, err := httpx.PathID(c, "id")
+	if err != nil {
+		return s.webError(c, err)
+	}
+	r, err := s.app.DeclarationRecord(ctx(c), p, id)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	pg := &declarationPage{D: r.View, Taxpayer: r.Taxpayer, Sources: r.Sources, Today: r.Today, ResultErr: r.ResultErr,
+		Revisions: r.Revisions, Replaced: r.Replaced}
+	pg.DaysLeft = r.View.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
+	if len(r.Result) > 0 {
+		if pg.Result, err = web.ParseResult(r.Result); err != nil {
+			return s.webError(c, err)
 		}
-		if pg.D, err = s.viewOf(tx, d); err != nil {
-			return err
-		}
-		set, err := loadSet(tx, p, d.CreditCode, d.Period)
-		if err != nil {
-			return err
-		}
-		pg.Taxpayer, pg.Sources = set.taxpayer, set.sources
-		pg.Today = filing.Today(tx.Now())
-		pg.DaysLeft = d.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
-		raw := []byte(d.Assessment)
-		if len(raw) == 0 {
-			// A draft: the assessment it would get now, or why it cannot.
-			_, raw, _, err = s.assessDeclaration(tx, p, d)
-			if ce, ok := err.(*calc.Error); ok && ce.Kind == calc.KindInvalid {
-				pg.ResultErr, raw, err = ce, nil, nil
-			}
+	}
+	sort.Slice(pg.Revisions, func(i, j int) bool { return pg.Revisions[i].Revision < pg.Revisions[j].Revision })
+	if r.Replaced != nil {
+		pg.Figures = diffFigures(r.ReplacedFigures, r.View.Figures, r.Sources)
+		if len(r.Replaced.Assessment) > 0 && pg.Result != nil {
+			old, err := web.ParseResult(r.Replaced.Assessment)
 			if err != nil {
-				return err
-			}
-		}
-		if len(raw) > 0 {
-			if pg.Result, err = web.ParseResult(raw); err != nil {
-				return err
-			}
-		}
-		all, err := tx.ListDeclarations(d.CreditCode)
-		if err != nil {
-			return err
-		}
-		for _, o := range all {
-			if o.Period == d.Period {
-				pg.Revisions = append(pg.Revisions, o)
-			}
-		}
-		sort.Slice(pg.Revisions, func(i, j int) bool { return pg.Revisions[i].Revision < pg.Revisions[j].Revision })
-		if d.ReplacesID == nil {
-			return nil
-		}
-		if pg.Replaced, err = tx.GetDeclaration(*d.ReplacesID); err != nil {
-			return err
-		}
-		oldFigs, err := tx.Figures(pg.Replaced.ID)
-		if err != nil {
-			return err
-		}
-		pg.Figures = diffFigures(oldFigs, pg.D.Figures, set.sources)
-		if len(pg.Replaced.Assessment) > 0 && pg.Result != nil {
-			old, err := web.ParseResult(pg.Replaced.Assessment)
-			if err != nil {
-				return err
+				return s.webError(c, err)
 			}
 			pg.Lines = diffLines(old, pg.Result)
 		}
-		return nil
-	})
-	if err != nil {
-		return s.webError(c, err)
 	}
 	title := "申报 " + pg.D.Period + " 第" + strconv.Itoa(pg.D.Revision) + "版"
 	return s.render(c, http.StatusOK, "declaration", s.page(c, title, pg))
@@ -330,7 +255,7 @@ func diffFigures(old, cur []filing.Figure, sources map[int64]*filing.Source) []f
 		sort.Strings(sorted)
 		for _, n := range sorted {
 			if !sameNumber(a[n], b[n]) {
-				out = append(out, figureChange{Source: sourceName(sources, k.id), Month: k.month, Field: figureLabel(n), Old: a[n], New: b[n]})
+				out = append(out, figureChange{Source: sourceName(sources, k.id), Month: k.month, Field: sheet.FigureLabel(n), Old: a[n], New: b[n]})
 			}
 		}
 	}

@@ -183,9 +183,9 @@ func requiredList[T any](o *jsonin.Object, key, msg string, read func(*jsonin.Ob
 var sourceFields = map[string][]string{
 	KindAir:        {"fugitive", "pollutants", "penalty", "facility"},
 	KindWater:      {"wastewater_t", "pollutants", "penalty", "facility"},
-	KindNoise:      {"day", "night", "boundary_over_100m_multiple_points"},
-	KindSolidWaste: {"waste", "generated_t", "stored_t", "disposed_t", "utilized_t", "penalty"},
-	KindLivestock:  {"species", "stock_start", "stock_end"},
+	KindNoise:      {"day", "night", "boundary_over_100m_multiple_points", "boundary", "boundary_length_m"},
+	KindSolidWaste: {"waste", "generated_t", "stored_t", "disposed_t", "utilized_t", "penalty", "deductions_measured", "hazardous_class"},
+	KindLivestock:  {"species", "stock_start", "stock_end", "has_outlet"},
 	KindSampling:   {"item", "quantity", "beds"},
 }
 
@@ -248,16 +248,25 @@ func readSource(o *jsonin.Object) Source {
 			}
 		}
 		s.BoundaryOver100mMultiplePoints, _ = o.Bool("boundary_over_100m_multiple_points")
+		s.Boundary = strings.TrimSpace(o.Str("boundary", false))
+		s.BoundaryLengthM = o.Decimal("boundary_length_m", false)
 	case KindSolidWaste:
 		s.Waste = requiredStr(o, "waste", "waste (煤矸石, 尾矿, 危险废物, 冶炼渣, 粉煤灰, 炉渣, 其他固体废物) is required")
 		s.GeneratedT = requiredAmount(o, "generated_t", "产生量 generated_t is required")
+		s.HazardousClass = strings.TrimSpace(o.Str("hazardous_class", false))
 		s.StoredT = o.Decimal("stored_t", false)
 		s.DisposedT = o.Decimal("disposed_t", false)
 		s.UtilizedT = o.Decimal("utilized_t", false)
+		var measured bool
+		measured, s.DeductionsGiven = o.Bool("deductions_measured")
+		s.DeductionsNotMeasured = s.DeductionsGiven && !measured
 	case KindLivestock:
 		s.Species = requiredStr(o, "species", "species (牛, 猪, 鸡, 鸭, 家禽) is required")
 		s.StockStart = o.Decimal("stock_start", false)
 		s.StockEnd = o.Decimal("stock_end", false)
+		var outlet bool
+		outlet, s.OutletGiven = o.Bool("has_outlet")
+		s.NoOutlet = s.OutletGiven && !outlet
 		if !s.StockStart.Valid {
 			requiredIfAbsent(o, "stock_start", "月初存栏 stock_start is required")
 		}
@@ -318,7 +327,7 @@ func whole(o *jsonin.Object, key string, max int) (int, bool) {
 }
 
 func readNoisePeriod(o *jsonin.Object, key string) *NoisePeriod {
-	po := o.Object(key).Only("limit_db", "measured_db", "exceed_days")
+	po := o.Object(key).Only("limit_db", "measured_db", "exceed_days", "peak_db", "burst")
 	if po == nil {
 		return nil
 	}
@@ -336,6 +345,20 @@ func readNoisePeriod(o *jsonin.Object, key string) *NoisePeriod {
 		requiredIfAbsent(po, "exceed_days", "exceed_days (days, or nights, exceeding in the month) is required: fewer than 15 halves the tax")
 	}
 	np.LimitDB, np.MeasuredDB, np.ExceedDays = lim.Decimal, meas.Decimal, days
+	np.Burst = po.OneOf("burst", "frequent", "occasional")
+	np.PeakDB = po.Decimal("peak_db", false)
+	switch {
+	case key != "night" && (np.Burst != "" || np.PeakDB.Valid):
+		field := "burst"
+		if np.PeakDB.Valid {
+			field = "peak_db"
+		}
+		po.Fail(field, "invalid_value", "bursts and peak levels are a night-time rule (附表一 噪声 注5: 夜间频繁突发和夜间偶然突发)")
+	case np.Burst != "" && !np.PeakDB.Valid:
+		requiredIfAbsent(po, "peak_db", "a night burst needs the month's highest peak level peak_db (最大声级)")
+	case np.PeakDB.Valid && np.Burst == "":
+		requiredIfAbsent(po, "burst", "peak_db needs burst: frequent (频发) or occasional (偶发)")
+	}
 	return np
 }
 
@@ -343,6 +366,7 @@ func readPollutant(o *jsonin.Object) PollutantInput {
 	p := PollutantInput{Path: o.Path}
 	o.Only("name", "emission_kg", "emission_t", "generated_kg", "method",
 		"avg_concentration", "max_concentration", "standard_concentration", "exceeds_standard",
+		"monitoring_month", "below_detection_limit",
 		"value", "measured", "standard", "exceed_multiple")
 	p.Name = strings.TrimSpace(o.Str("name", false))
 	if p.Name == "" {
@@ -362,6 +386,15 @@ func readPollutant(o *jsonin.Object) PollutantInput {
 		o.Fail("standard_concentration", "invalid_number", "the standard concentration must be above zero")
 	}
 	p.ExceedsStandard, _ = o.Bool("exceeds_standard")
+	if m := o.Str("monitoring_month", false); m != "" {
+		p.MonitoringMonthRaw = m
+		if mo, ok := parseMonth(m); ok {
+			p.MonitoringMonth = mo
+		} else {
+			o.Fail("monitoring_month", "invalid_value", "%q is not a month YYYY-MM (the month whose monitoring data the figures come from)", m)
+		}
+	}
+	p.BelowDetectionLimit, _ = o.Bool("below_detection_limit")
 	p.Value = o.Decimal("value", false)
 	p.Measured = o.Decimal("measured", false)
 	p.Standard = o.Decimal("standard", false)

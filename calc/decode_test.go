@@ -132,6 +132,8 @@ func FuzzDecodeAndAssess(f *testing.F) {
 	f.Add([]byte(`{"sources":[{"id":"N","kind":"noise","month":"2024-01","day":{"limit_db":"65","measured_db":"70.5","exceed_days":3}}]}`))
 	f.Add([]byte(`{"region":"130600","sources":[{"id":"W","kind":"water","month":"2024-01","wastewater_t":"10","pollutants":[{"name":"pH","value":"3"},{"name":"色度","measured":"9","standard":"3"}]}]}`))
 	f.Add([]byte(`{"sources":[{"id":"L","kind":"livestock","month":"2024-01","species":"猪","stock_start":"1","stock_end":"1e3"}]}`))
+	f.Add([]byte(`{"period":"2024-Q2","sources":[{"id":"W","kind":"water","month":"2024-05","wastewater_t":"10","pollutants":[{"name":"COD","emission_kg":"9","method":"monitoring","monitoring_month":"2024-03","avg_concentration":"1","max_concentration":"2","standard_concentration":"5"},{"name":"NH3-N","method":"self_monitoring","below_detection_limit":true,"monitoring_month":"2024-05"},{"name":"余氯量","measured":"0.6","standard":"0.5"}]}]}`))
+	f.Add([]byte(`{"sources":[{"id":"N1","kind":"noise","month":"2024-02","boundary":"A","boundary_length_m":"120","night":{"limit_db":"55","measured_db":"58","exceed_days":29,"burst":"occasional","peak_db":"80.5"}},{"id":"N2","kind":"noise","month":"2024-02","boundary":"A","day":{"limit_db":"65","measured_db":"66","exceed_days":1}}]}`))
 	e := testEngine(f)
 	assess := func(data []byte) (*calc.Result, error) {
 		req, err := calc.DecodeRequest(data)

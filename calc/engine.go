@@ -87,6 +87,14 @@ func (e *Engine) indexParams() {
 		r := &t.Regions[i]
 		e.addParam(&r.Meta, "region."+r.Code, r.Name)
 	}
+	for i := range t.LivestockScales {
+		x := &t.LivestockScales[i]
+		name := x.PollutantID
+		if p := e.names.ByID(x.PollutantID); p != nil {
+			name = p.Name
+		}
+		e.addParam(&x.Meta, "livestock.scale."+x.Province+"."+name, x.MinStock.String())
+	}
 }
 
 // NewEngine indexes the tables. The fixtures package checks each file;
@@ -141,6 +149,15 @@ func NewEngine(t *Tables) (*Engine, error) {
 			}
 		}
 		e.rates[r.Province] = append(e.rates[r.Province], r)
+	}
+	for i := range t.LivestockScales {
+		x := &t.LivestockScales[i]
+		if e.provinces[x.Province] == nil {
+			return nil, fmt.Errorf("%s: province %s is not in the regions table", x.Where(), x.Province)
+		}
+		if p := e.names.ByID(x.PollutantID); p == nil || p.Special != SpecialStock {
+			return nil, fmt.Errorf("%s: %s is not a livestock row of 表四", x.Where(), x.PollutantID)
+		}
 	}
 	e.indexParams()
 	for _, p := range t.Pollutants {
@@ -249,8 +266,11 @@ type monthParams struct {
 	tier2Ratio, tier2Share           decimal.Decimal
 	inclusive                        bool
 	scope                            string
+	belowDL                          string // monitoring.below_detection_limit: "zero" or "as_declared"
+	tieBreak                         string // ranking.tie_break
 	halfDays                         int
 	halfShare, multiplier            decimal.Decimal
+	burstFrequent, burstOccasional   decimal.Decimal // dB the night peak may exceed the limit by
 	scalarsUsed                      map[string]*Scalar
 }
 
@@ -307,8 +327,15 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 	if s := get("reduction.exceed_scope"); s != nil {
 		mp.scope = s.Text
 	}
+	if s := get("ranking.tie_break"); s != nil {
+		mp.tieBreak = s.Text
+	}
+	if s := get("monitoring.below_detection_limit"); s != nil {
+		mp.belowDL = s.Text
+	}
 	mp.halfDays = int(num("noise.half.days_below").IntPart())
 	mp.halfShare, mp.multiplier = num("noise.half.pay_share"), num("noise.boundary.multiplier")
+	mp.burstFrequent, mp.burstOccasional = num("noise.burst.frequent_allowance_db"), num("noise.burst.occasional_allowance_db")
 	if len(missing) == 0 {
 		e.monthCache.Store(m, mp)
 	}

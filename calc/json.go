@@ -70,6 +70,11 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		w.optDec("exceed_db", l.ExceedDB, -1)
 		w.optBool("halved", l.Halved)
 		w.optBool("doubled", l.Doubled)
+		if d := l.Detail; d != nil {
+			w.optDec("ph_value", d.PHValue, -1)
+			w.optDec("exceed_multiple", d.ColourMultiple, -1)
+			w.optStr("hazardous_class", d.HazardousClass)
+		}
 		w.decField("tax_due", l.TaxDue, 2)
 		w.optDec("reduction_factor", l.ReductionFactor, -1)
 		w.decField("reduction", l.Reduction, 2)

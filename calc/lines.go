@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 var (
@@ -62,6 +64,7 @@ func (a *assessment) buildLines() {
 			a.samplingLine(s, si, ex)
 		}
 	}
+	a.noiseTax()
 }
 
 // exemption resolves a source's exemption flag, if any.
@@ -164,6 +167,9 @@ func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exe
 	if !l.Unverified && !pol.Verified {
 		l.Unverified = true
 	}
+	if s.Facility == FacilityCentralized && ex == nil {
+		a.centralizedItem(li, p)
+	}
 	if ex != nil {
 		l.notTaxed(ex.Reason, []string{ex.Rule})
 		a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
@@ -180,6 +186,7 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 			a.fail(p.Path+"."+f.name, "invalid_value", "%s is used only for pH值, 色度 and 大肠菌群数, not for %s", f.name, pol.Name)
 		}
 	}
+	a.checkMonitoring(s, p)
 	var qty decimal.Decimal
 	switch {
 	case pen != nil:
@@ -192,11 +199,28 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 	case p.GeneratedKg.Valid:
 		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第七条)")
 		return
+	case p.BelowDetectionLimit && a.months[s.Month] != nil && a.months[s.Month].belowDL == "zero":
+		// 财税〔2018〕117号 三: readings below the detection limit count as
+		// no emission, unless a special management rule says otherwise.
+		a.useScalar(a.months[s.Month], "monitoring.below_detection_limit")
+		declared := "未申报排放量"
+		if p.EmissionKg.Valid || p.EmissionT.Valid {
+			declared = "申报的排放量不予采用"
+		}
+		a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: "当月监测浓度值低于检出限，视同排放量为零（" + declared + "）"})
 	case p.EmissionT.Valid:
 		qty = p.EmissionT.Decimal.Mul(thousand)
 		a.step(Step{Kind: StepTonnes, L: li, data: &stepData{vals: [4]decimal.Decimal{p.EmissionT.Decimal, qty}}})
+		if p.BelowDetectionLimit {
+			a.useScalar(a.months[s.Month], "monitoring.below_detection_limit")
+			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"})
+		}
 	case p.EmissionKg.Valid:
 		qty = p.EmissionKg.Decimal
+		if p.BelowDetectionLimit {
+			a.useScalar(a.months[s.Month], "monitoring.below_detection_limit")
+			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕117号 第三条（监测浓度值低于检出限）", Note: "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"})
+		}
 	default:
 		a.fail(p.Path+".emission_kg", "required", "the month's emission (emission_kg or emission_t) of %s is required", pol.Name)
 		return
@@ -227,6 +251,9 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+"."+f.name, "invalid_value", "%s is not used for %s: its base is the wastewater in tonnes (表三)", f.name, pol.Name)
 		}
 	}
+	if p.MonitoringMonth != 0 || p.BelowDetectionLimit {
+		a.fail(p.Path, "invalid_value", "monitoring_month and below_detection_limit are for concentration items, not for %s (its base is the wastewater in tonnes)", pol.Name)
+	}
 	if !s.WastewaterT.Valid {
 		a.fail(s.Path+".wastewater_t", "required", "%s is computed from the month's wastewater in tonnes (wastewater_t)", pol.Name)
 		return
@@ -234,6 +261,10 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 	ww := s.WastewaterT.Decimal
 	l := &a.res.Lines[li]
 	l.Quantity, l.Unit = ww, "t"
+	// A declared exceedance counts for the 117号 gate whatever the item.
+	if p.ExceedsStandard {
+		l.exceeded, l.exceedWhy = true, "申报超标"
+	}
 	if pol.Special == SpecialColour {
 		l.Rules = rulesColour
 	} else {
@@ -249,6 +280,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".value", "invalid_number", "pH %s is outside 0–14", p.Value.Decimal)
 			return
 		}
+		l.detail().PHValue = p.Value
 		band := a.phBand(p.Value.Decimal, s.Month)
 		if band == nil {
 			l.notTaxed("pH值 "+p.Value.Decimal.String()+" 在6–9之间，不属于应税范围", rulesSpecial)
@@ -256,6 +288,9 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			return
 		}
 		a.use(&band.Meta, "")
+		// Outside 6–9 the discharge is over the pH standard: an exceeding
+		// outlet for the 117号 gate (实施条例 第十条; 财税〔2018〕117号 第二条).
+		l.exceeded, l.exceedWhy = true, "pH值 "+p.Value.Decimal.String()+" 不在6–9之间"
 		a.step(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label, data: &stepData{vals: [4]decimal.Decimal{p.Value.Decimal, band.Value}}})
 		a.setEquivalents(li, ww, band.Value, band.Value)
 		return
@@ -268,17 +303,24 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				return
 			}
 			num, den = ww.Mul(p.ExceedMultiple.Decimal), pol.Value
+			l.detail().ColourMultiple = p.ExceedMultiple
 			if p.ExceedMultiple.Decimal.IsZero() {
 				l.notTaxed("色度未超标", rulesColour)
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
 				return
 			}
+			l.exceeded, l.exceedWhy = true, "色度超标倍数 "+p.ExceedMultiple.Decimal.String()
 		case p.Measured.Valid && p.Standard.Valid:
 			if p.Standard.Decimal.IsZero() {
 				a.fail(p.Path+".standard", "invalid_number", "the 色度 standard must be above zero")
 				return
 			}
 			over := p.Measured.Decimal.Sub(p.Standard.Decimal)
+			if over.IsPositive() {
+				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: over.DivRound(p.Standard.Decimal, 4), Valid: true}
+			} else {
+				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
+			}
 			a.step(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条", data: &stepData{vals: [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal}}})
 			if !over.IsPositive() {
 				l.notTaxed("色度 "+p.Measured.Decimal.String()+" 未超过标准 "+p.Standard.Decimal.String(), rulesColour)
@@ -287,6 +329,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			}
 			// 当量数 = 吨 × (实测 − 标准) ÷ 标准 ÷ 当量值, kept as one fraction.
 			num, den = ww.Mul(over), pol.Value.Mul(p.Standard.Decimal)
+			l.exceeded, l.exceedWhy = true, "色度 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
 		default:
 			a.fail(p.Path+".measured", "required", "色度 needs measured and standard (or exceed_multiple)")
 			return
@@ -304,13 +347,30 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 附表二 表三（大肠菌群数(超标)）", Note: l.Reason})
 			return
 		}
+		// 大肠菌群数 is taxed only over its standard (表三: "超标"), so a
+		// taxed line is an exceedance for the 117号 gate.
+		if p.Measured.Valid {
+			l.exceeded, l.exceedWhy = true, "大肠菌群数 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+		} else {
+			l.exceeded, l.exceedWhy = true, "大肠菌群数(超标)"
+		}
 	case SpecialChlorine:
-		if p.Measured.Valid || p.Standard.Valid || p.Value.Valid || p.ExceedMultiple.Valid {
-			a.fail(p.Path, "invalid_value", "余氯量 is based on the wastewater tonnes only")
+		// 余氯量 is taxed on the wastewater tonnes whether or not it is
+		// over its standard; measured and standard (optional, both or
+		// neither) only tell the 117号 gate whether the outlet exceeded.
+		if p.Value.Valid || p.ExceedMultiple.Valid {
+			a.fail(p.Path, "invalid_value", "余氯量 is based on the wastewater tonnes only (value and exceed_multiple are for pH值 and 色度)")
 			return
 		}
+		if p.Measured.Valid != p.Standard.Valid {
+			a.fail(p.Path+".standard", "required", "余氯量: give both measured and standard (mg/L), or neither")
+			return
+		}
+		if p.Measured.Valid && p.Measured.Decimal.GreaterThan(p.Standard.Decimal) {
+			l.exceeded, l.exceedWhy = true, "余氯量 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+		}
 	}
-	if pol.Special != SpecialColiform && (p.Value.Valid || p.ExceedMultiple.Valid) {
+	if pol.Special != SpecialColiform && pol.Special != SpecialChlorine && (p.Value.Valid || p.ExceedMultiple.Valid) {
 		a.fail(p.Path, "invalid_value", "value and exceed_multiple are used only for pH值 and 色度")
 		return
 	}
@@ -331,6 +391,7 @@ func (a *assessment) phBand(v decimal.Decimal, m Month) *PHBand {
 }
 
 func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParams) {
+	days := param.DaysIn(s.Month.Year(), s.Month.Num())
 	for _, per := range []struct {
 		np   *NoisePeriod
 		name string
@@ -339,19 +400,44 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		if np == nil {
 			continue
 		}
+		if np.ExceedDays > days {
+			a.fail(np.Path+".exceed_days", "invalid_value", "%d days exceed the %d days of %s", np.ExceedDays, days, s.MonthRaw)
+			continue
+		}
 		li := a.newLine(s, si, per.name, np.Path)
 		l := &a.res.Lines[li]
 		l.Unit, l.Rules = "dB", rulesNoise
 		// 财税〔2018〕23号 第四条: a fractional exceedance is rounded half
 		// up to a whole decibel before the band is read.
 		diff := np.MeasuredDB.Sub(np.LimitDB)
+		shown := diff.Round(0)
+		if shown.IsNegative() {
+			shown = decimal.Zero
+		}
+		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", data: &stepData{vals: [4]decimal.Decimal{np.MeasuredDB, np.LimitDB, diff, shown}}})
+		if np.Burst != "" && np.PeakDB.Valid {
+			// 附表一 噪声 注5: night bursts are taxed on the higher of the
+			// equivalent-level and the peak-level exceedance; the peak may
+			// exceed the limit by the GB 12348 allowance.
+			allow, key, what := mp.burstFrequent, "noise.burst.frequent_allowance_db", "频发"
+			if np.Burst == "occasional" {
+				allow, key, what = mp.burstOccasional, "noise.burst.occasional_allowance_db", "偶发"
+			}
+			a.useScalar(mp, key)
+			peak := np.PeakDB.Decimal.Sub(np.LimitDB.Add(allow))
+			a.step(Step{Kind: StepNoisePeak, L: li, Rule: "环境保护税法 附表一 噪声 注5；GB 12348-2008", Note: what,
+				data: &stepData{vals: [4]decimal.Decimal{np.PeakDB.Decimal, np.LimitDB, allow, peak}}})
+			if peak.GreaterThan(diff) {
+				diff = peak
+			}
+		}
 		exceed := diff.Round(0)
 		if exceed.IsNegative() {
 			exceed = decimal.Zero
 		}
 		l.Quantity = exceed
 		l.ExceedDB = decimal.NullDecimal{Decimal: exceed, Valid: true}
-		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", data: &stepData{vals: [4]decimal.Decimal{np.MeasuredDB, np.LimitDB, diff, exceed}}})
+		l.noise = &noiseDetail{diff: diff}
 		if ex != nil {
 			l.notTaxed(ex.Reason, []string{ex.Rule})
 			a.step(Step{Kind: StepExempt, L: li, Rule: ex.Rule, Note: ex.Reason})
@@ -362,28 +448,108 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 第七条第四项", Note: l.Reason})
 			continue
 		}
+		if np.ExceedDays == 0 {
+			a.fail(np.Path+".exceed_days", "invalid_value", "the point exceeds its limit by %s dB, so it exceeded on at least one day: exceed_days cannot be 0", exceed)
+			continue
+		}
 		band := a.noiseBand(int(exceed.IntPart()), s.Month)
 		if band == nil {
 			a.fail(np.Path, "parameter_not_found", "no noise band covers %s dB in %s", exceed, s.MonthRaw)
 			continue
 		}
 		a.use(&band.Meta, "")
-		a.useScalar(mp, "noise.half.days_below")
-		tax := band.Amount
 		l.Rate = decimal.NullDecimal{Decimal: band.Amount, Valid: true}
-		if np.ExceedDays < mp.halfDays {
+		l.Halved = np.ExceedDays < mp.halfDays
+		l.Doubled = s.BoundaryOver100mMultiplePoints
+		l.noise.days = np.ExceedDays
+		l.Taxed = true
+		l.Reason = "超标 " + exceed.String() + " 分贝"
+	}
+}
+
+// noiseTax applies 附表一 噪声 注 to the noise lines once every point is
+// known: the points of one unit boundary in a month and period are taxed
+// on the highest only, and twice when the boundary is over 100 m with two
+// or more exceeding points (注1); fewer than 15 days halves (注4).
+func (a *assessment) noiseTax() {
+	lines := a.res.Lines
+	type key struct {
+		boundary string
+		month    Month
+		period   string
+	}
+	groups := map[key][]int{}
+	var order []key
+	for i := range lines {
+		l := &lines[i]
+		if l.Kind != KindNoise || !l.Taxed {
+			continue
+		}
+		s := &a.req.Sources[a.srcOf[i]]
+		if s.Boundary == "" {
+			continue
+		}
+		k := key{s.Boundary, s.Month, l.Pollutant}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range order {
+		idx := groups[k]
+		// The highest exceedance; equal ones by the exact difference,
+		// then by source id, so input order never matters.
+		best := idx[0]
+		for _, i := range idx[1:] {
+			x, b := &lines[i], &lines[best]
+			c := x.ExceedDB.Decimal.Cmp(b.ExceedDB.Decimal)
+			if c == 0 {
+				c = x.noise.diff.Cmp(b.noise.diff)
+			}
+			if c > 0 || (c == 0 && x.Source < b.Source) {
+				best = i
+			}
+		}
+		var length decimal.Decimal
+		for _, i := range idx {
+			if s := &a.req.Sources[a.srcOf[i]]; s.BoundaryLengthM.Valid && s.BoundaryLengthM.Decimal.GreaterThan(length) {
+				length = s.BoundaryLengthM.Decimal
+			}
+		}
+		b := &lines[best]
+		for _, i := range idx {
+			if i == best {
+				continue
+			}
+			l := &lines[i]
+			l.notTaxed("同一单位边界（"+k.boundary+"）当月有多处超标，按最高一处（"+b.Source+" 超标 "+b.ExceedDB.Decimal.String()+" 分贝）计算", rulesNoise)
+			l.Rate = decimal.NullDecimal{}
+			a.step(Step{Kind: StepNotTaxable, L: i, Rule: "环境保护税法 附表一 噪声 注1（一个单位边界上有多处噪声超标，根据最高一处超标声级计算应纳税额）", Note: l.Reason})
+		}
+		if len(idx) >= 2 && length.GreaterThan(decimal.NewFromInt(100)) {
+			b.Doubled = true
+			b.noise.count = len(idx)
+		}
+	}
+	for i := range lines {
+		l := &lines[i]
+		if l.Kind != KindNoise || !l.Taxed {
+			continue
+		}
+		s := &a.req.Sources[a.srcOf[i]]
+		mp := a.months[s.Month]
+		a.useScalar(mp, "noise.half.days_below")
+		tax := l.Rate.Decimal
+		if l.Halved {
 			a.useScalar(mp, "noise.half.pay_share")
 			tax = tax.Mul(mp.halfShare)
-			l.Halved = true
 		}
-		if s.BoundaryOver100mMultiplePoints {
+		if l.Doubled {
 			a.useScalar(mp, "noise.boundary.multiplier")
 			tax = tax.Mul(mp.multiplier)
-			l.Doubled = true
 		}
-		l.TaxDue, l.Tax, l.Taxed = tax.Round(2), tax.Round(2), true
-		l.Reason = "超标 " + exceed.String() + " 分贝"
-		a.step(Step{Kind: StepNoiseTax, L: li, Rule: "环境保护税法 附表一 噪声 注", data: &stepData{vals: [4]decimal.Decimal{band.Amount, decimal.NewFromInt(int64(np.ExceedDays)), tax}}, N: mp.halfDays})
+		l.TaxDue, l.Tax = tax.Round(2), tax.Round(2)
+		a.step(Step{Kind: StepNoiseTax, L: i, Rule: "环境保护税法 附表一 噪声 注", data: &stepData{vals: [4]decimal.Decimal{l.Rate.Decimal, decimal.NewFromInt(int64(l.noise.days)), tax}}, N: mp.halfDays})
 	}
 }
 
@@ -426,17 +592,32 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 	}
 	g := s.GeneratedT.Decimal
 	st, d, u := s.StoredT.Decimal, s.DisposedT.Decimal, s.UtilizedT.Decimal // absent = none
+	if s.HazardousClass != "" && s.Waste != "危险废物" {
+		a.fail(s.Path+".hazardous_class", "invalid_value", "hazardous_class is the class of a 危险废物 (e.g. HW08), not of %s", s.Waste)
+		return
+	}
 	li := a.newLine(s, si, s.Waste, s.Path)
 	l := &a.res.Lines[li]
 	l.Unit, l.Rules = "t", rulesSolid
+	if s.HazardousClass != "" {
+		l.detail().HazardousClass = s.HazardousClass
+	}
 	var base decimal.Decimal
 	if pen != nil {
 		base = g
 		l.Rules = rulesSolidPenalty
 		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, data: &stepData{vals: [4]decimal.Decimal{g}}})
+	} else if s.DeductionsNotMeasured && !(st.IsZero() && d.IsZero() && u.IsZero()) {
+		// 财税〔2018〕23号 三: amounts stored, disposed or utilised that were
+		// not accurately measured cannot be deducted.
+		base = g
+		a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕23号 第三条", Note: "贮存量、处置量、综合利用量未准确计量（deductions_measured = false），不予扣除：排放量 = 产生量 " + g.String() + " 吨"})
 	} else {
 		base = g.Sub(st).Sub(d).Sub(u)
 		a.step(Step{Kind: StepSolidBase, L: li, Rule: "环境保护税法实施条例 第五条", data: &stepData{vals: [4]decimal.Decimal{g, st, d, u}}})
+		if !s.DeductionsGiven && !(st.IsZero() && d.IsZero() && u.IsZero()) {
+			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕23号 第三条", Note: "未申报扣除量是否准确计量（deductions_measured）：按已准确计量扣除（假定）"})
+		}
 		if base.IsNegative() {
 			a.fail(s.Path+".generated_t", "negative_remainder", "产生量 %s − 贮存量 %s − 处置量 %s − 综合利用量 %s = %s is negative", g, st, d, u, base)
 			return
@@ -483,8 +664,17 @@ func (a *assessment) livestockLine(s *Source, si int, ex *Exemption) {
 	case pol.Threshold.Valid && !avg.GreaterThan(pol.Threshold.Decimal):
 		l.notTaxed("月均存栏 "+avg.String()+" 未超过规模标准 "+pol.Threshold.Decimal.String()+"，属农业生产，免征", []string{"环境保护税法 附表二 表四 注", "环境保护税法 第十二条第一款第一项"})
 		a.step(Step{Kind: StepBelowThreshold, L: li, Rule: "环境保护税法 附表二 表四 注", Note: l.Reason})
+	case a.belowProvincialScale(s, li, pol, avg):
+	case s.NoOutlet:
+		// 实施条例 第四条: a scale farm is taxed only when it has a
+		// pollutant outlet.
+		l.notTaxed("规模化养殖场没有污染物排放口，不缴纳环境保护税", []string{"环境保护税法实施条例 第四条"})
+		a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法实施条例 第四条", Note: l.Reason})
 	default:
 		l.Reason = "月均存栏超过规模标准"
+		if !s.OutletGiven {
+			a.step(Step{Kind: StepMonitoring, L: li, Rule: "环境保护税法实施条例 第四条", Note: "未申报是否有污染物排放口（has_outlet）：按有排放口计征（假定）"})
+		}
 	}
 }
 
@@ -537,4 +727,100 @@ func kindZh(kind string) string {
 		return "water (水)"
 	}
 	return kind
+}
+
+// measuredMethod reports whether a method yields measured concentrations
+// of the month (法 第十条第一、二项; 实施条例 第九条: self-monitoring that
+// meets the rules counts as agency monitoring). "" is an old request that
+// named no method: read as measured, and the result says so.
+func measuredMethod(m string) bool {
+	switch m {
+	case "", "automatic", "monitoring", "self_monitoring":
+		return true
+	}
+	return false
+}
+
+// checkMonitoring rejects monitoring fields that cannot be true of the
+// line: a monitoring month after the tax month, automatic data of another
+// month, monitoring fields on an estimated emission.
+func (a *assessment) checkMonitoring(s *Source, p *PollutantInput) {
+	if !measuredMethod(p.Method) {
+		if p.MonitoringMonth != 0 {
+			a.fail(p.Path+".monitoring_month", "invalid_value", "monitoring_month is the month of measured data; method %s measures nothing", p.Method)
+		}
+		if p.BelowDetectionLimit {
+			a.fail(p.Path+".below_detection_limit", "invalid_value", "below_detection_limit describes measured readings; method %s measures nothing", p.Method)
+		}
+		return
+	}
+	if p.MonitoringMonth != 0 && p.MonitoringMonth < s.Month && quarterOf(p.MonitoringMonth) != quarterOf(s.Month) {
+		a.res.Warnings = append(a.res.Warnings, Warning{Code: "monitoring_across_quarter", Path: p.Path + ".monitoring_month",
+			Message: s.ID + " " + s.MonthRaw + "：沿用 " + p.MonitoringMonthRaw + " 的监测数据跨越季度，财税〔2018〕117号 第三条不允许跨季度沿用监测数据，排放量应重新监测或按法 第十条的其他方法确定；本结果不予减征"})
+	}
+	switch {
+	case p.MonitoringMonth == 0:
+	case p.MonitoringMonth > s.Month:
+		a.fail(p.Path+".monitoring_month", "invalid_value", "monitoring data of %s cannot be the data of the earlier tax month %s", p.MonitoringMonthRaw, s.MonthRaw)
+	case p.Method == "automatic" && p.MonitoringMonth != s.Month:
+		a.fail(p.Path+".monitoring_month", "invalid_value", "automatic monitoring gives the month's own data (%s), not %s; data carried from an earlier month are agency data (method monitoring)", s.MonthRaw, p.MonitoringMonthRaw)
+	}
+	if p.BelowDetectionLimit && a.months[s.Month] != nil && a.months[s.Month].belowDL == "as_declared" && !p.EmissionKg.Valid && !p.EmissionT.Valid && s.Penalty == "" {
+		a.fail(p.Path+".emission_kg", "required", "below the detection limit, the declared emission is used (monitoring.below_detection_limit = as_declared): give emission_kg or emission_t")
+	}
+}
+
+func quarterOf(m Month) int { return m.Year()*10 + (m.Num()+2)/3 }
+
+// FacilityCentralized marks a 城乡污水集中处理场所 or 生活垃圾集中处理场所.
+const FacilityCentralized = "centralized_treatment"
+
+var rulesCentralized = []string{"环境保护税法 第十二条第一款第三项", "环境保护税法 第五条"}
+
+// centralizedItem applies 法 第十二条第一款第三项 per pollutant: a
+// centralised sewage or household-garbage plant is exempt for each taxable
+// pollutant it discharges within the standard ("相应应税污染物"), so only the
+// items over their standard are taxed and ranked (法 第五条). An item
+// whose readings show no exceedance is exempt; one with no readings is
+// taken as declared over the standard, and the trace says so.
+func (a *assessment) centralizedItem(li int, p *PollutantInput) {
+	l := &a.res.Lines[li]
+	if l.exceeded || l.Group == "" && l.Reason != "" {
+		return // over the standard, or already out of the tax (pH 6–9, …)
+	}
+	within := p.StandardConcentration.Valid && (p.AvgConcentration.Valid || p.MaxConcentration.Valid) ||
+		p.Measured.Valid && p.Standard.Valid
+	if !within {
+		a.step(Step{Kind: StepMonitoring, L: li, Rule: "环境保护税法 第五条", Note: "集中处理场所未申报该污染物的浓度，按超过排放标准计征（假定）"})
+		return
+	}
+	l.notTaxed("集中处理场所排放的该污染物未超过排放标准，免征（相应应税污染物）", rulesCentralized)
+	a.step(Step{Kind: StepExempt, L: li, Rule: "环境保护税法 第十二条第一款第三项", Note: l.Reason})
+}
+
+// belowProvincialScale applies a province's own scale standard (实施条例
+// 第四条: 达到省级人民政府确定的规模标准) where the tables have one for the
+// request's region, the species and the month: a farm whose average stock
+// does not reach it is not taxed.
+func (a *assessment) belowProvincialScale(s *Source, li int, pol *Pollutant, avg decimal.Decimal) bool {
+	if len(a.req.Region) != 6 {
+		return false
+	}
+	prov := a.req.Region[:2]
+	first, last := monthBounds(s.Month)
+	for i := range a.e.t.LivestockScales {
+		x := &a.e.t.LivestockScales[i]
+		if x.Province != prov || x.PollutantID != pol.ID || !x.Covers(first, last) {
+			continue
+		}
+		a.use(&x.Meta, prov+"0000")
+		if !avg.LessThan(x.MinStock) {
+			return false
+		}
+		l := &a.res.Lines[li]
+		l.notTaxed("月均存栏 "+avg.String()+" 未达到本省规模标准 "+x.MinStock.String()+"，不属于规模化养殖，不缴纳环境保护税", []string{"环境保护税法实施条例 第四条", "环境保护税法 第十二条第一款第一项"})
+		a.step(Step{Kind: StepBelowThreshold, L: li, Rule: "环境保护税法实施条例 第四条（省级人民政府确定的规模标准）", Note: l.Reason})
+		return true
+	}
+	return false
 }

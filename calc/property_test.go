@@ -60,6 +60,10 @@ func genRequest(t *rapid.T, withConcentrations bool) *calc.Request {
 				p.Measured = decimal.NullDecimal{Decimal: genAmount(t, "measured"), Valid: true}
 				p.Standard = decimal.NullDecimal{Decimal: decimal.NewFromInt(rapid.Int64Range(1, 500).Draw(t, "std")), Valid: true}
 			case "大肠菌群数", "余氯量":
+				if rapid.Bool().Draw(t, "measured_given") {
+					p.Measured = decimal.NullDecimal{Decimal: decimal.New(rapid.Int64Range(0, 2000).Draw(t, "measured"), -1), Valid: true}
+					p.Standard = decimal.NullDecimal{Decimal: decimal.New(rapid.Int64Range(1, 2000).Draw(t, "std"), -1), Valid: true}
+				}
 			default:
 				p.EmissionKg = decimal.NullDecimal{Decimal: genAmount(t, "kg"), Valid: true}
 				if withConcentrations {
@@ -69,6 +73,10 @@ func genRequest(t *rapid.T, withConcentrations bool) *calc.Request {
 					p.AvgConcentration = decimal.NullDecimal{Decimal: avg, Valid: true}
 					p.MaxConcentration = decimal.NullDecimal{Decimal: mx, Valid: true}
 					p.StandardConcentration = decimal.NullDecimal{Decimal: std, Valid: true}
+					p.Method = rapid.SampledFrom([]string{"", "automatic", "monitoring", "self_monitoring"}).Draw(t, "method")
+					if p.Method != "" && p.Method != "automatic" && rapid.Bool().Draw(t, "monitoring_month") {
+						p.MonitoringMonthRaw, p.MonitoringMonth = s.MonthRaw, s.Month
+					}
 				}
 			}
 			s.Pollutants = append(s.Pollutants, p)
@@ -240,6 +248,187 @@ func TestPropertyQuarterIsSumOfMonths(t *testing.T) {
 		}
 		if !sum.Equal(res.TotalTax) {
 			t.Fatalf("quarter %s ≠ sum of months %s", res.TotalTax, sum)
+		}
+	})
+}
+
+// exceeds tells, from the request alone, whether an item is over its
+// standard in the sense of 实施条例 第十条 and 财税〔2018〕117号: a mean or
+// highest average over the standard, pH outside 6–9, 色度 over its
+// standard, 大肠菌群数 or 余氯量 over theirs (大肠菌群数 declared without
+// readings is declared as 超标).
+func exceeds(p calc.PollutantInput) bool {
+	six, nine := decimal.NewFromInt(6), decimal.NewFromInt(9)
+	switch {
+	case p.ExceedsStandard:
+		return true
+	case p.Value.Valid:
+		return p.Value.Decimal.LessThan(six) || p.Value.Decimal.GreaterThan(nine)
+	case p.Name == "大肠菌群数" && !p.Measured.Valid:
+		return true
+	case p.Measured.Valid:
+		return p.Measured.Decimal.GreaterThan(p.Standard.Decimal)
+	case p.StandardConcentration.Valid:
+		return p.AvgConcentration.Decimal.GreaterThan(p.StandardConcentration.Decimal) ||
+			p.MaxConcentration.Decimal.GreaterThan(p.StandardConcentration.Decimal)
+	}
+	return false
+}
+
+// A month in which any item of any outlet exceeds its standard has no
+// reduction at all (the default, taxpayer-wide reading of 117号).
+func TestPropertyExceedingMonthHasNoReduction(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, true)
+		res := mustAssess(t, e, req)
+		over := map[string]bool{}
+		for _, s := range req.Sources {
+			for _, p := range s.Pollutants {
+				if exceeds(p) {
+					over[s.MonthRaw] = true
+				}
+			}
+		}
+		for _, m := range res.Months {
+			if over[m.Month] && !m.Reduction.IsZero() {
+				t.Fatalf("month %s has an exceedance but a reduction of %s", m.Month, m.Reduction)
+			}
+		}
+	})
+}
+
+// Taking away the month's own monitoring data of one item — its data now
+// carried from an earlier month, or its emission estimated by a factor —
+// never increases a reduction (实施条例 第十条; 财税〔2018〕117号 三).
+func TestPropertyLessMonitoringNeverMoreReduction(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, true)
+		res := mustAssess(t, e, req)
+		si := rapid.IntRange(0, len(req.Sources)-1).Draw(t, "source")
+		src := req.Sources[si]
+		pi := rapid.IntRange(0, len(src.Pollutants)-1).Draw(t, "pollutant")
+		if !src.Pollutants[pi].AvgConcentration.Valid {
+			t.Skip("no concentrations")
+		}
+		less := *req
+		less.Sources = append([]calc.Source(nil), req.Sources...)
+		ps := append([]calc.PollutantInput(nil), src.Pollutants...)
+		switch how := rapid.SampledFrom([]string{"carried", "factor", "sampling"}).Draw(t, "how"); how {
+		case "carried":
+			ps[pi].Method = "monitoring"
+			back := rapid.IntRange(1, 6).Draw(t, "back") // within or across the quarter
+			m := calc.Month(202400 + src.Month.Num() - back)
+			if src.Month.Num()-back < 1 {
+				m = calc.Month(202300 + 12 + src.Month.Num() - back)
+			}
+			ps[pi].MonitoringMonth, ps[pi].MonitoringMonthRaw = m, m.String()
+		default:
+			ps[pi].Method = how
+			ps[pi].MonitoringMonth, ps[pi].MonitoringMonthRaw = 0, ""
+		}
+		less.Sources[si].Pollutants = ps
+		res2 := mustAssess(t, e, &less)
+		if res2.TotalReduction.GreaterThan(res.TotalReduction) {
+			t.Fatalf("reduction rose from %s to %s when %s lost its month's monitoring data", res.TotalReduction, res2.TotalReduction, ps[pi].Name)
+		}
+		if !res2.TotalTaxDue.Equal(res.TotalTaxDue) {
+			t.Fatalf("tax due changed from %s to %s", res.TotalTaxDue, res2.TotalTaxDue)
+		}
+	})
+}
+
+// On one unit boundary of at most 100 m, only the highest point is taxed:
+// adding points that exceed less never changes the tax, and the order of
+// the points never matters (附表一 噪声 注1).
+func TestPropertyNoiseBoundaryHighestOnly(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		limit := decimal.NewFromInt(55)
+		n := rapid.IntRange(1, 5).Draw(t, "points")
+		req := &calc.Request{}
+		top := decimal.Zero
+		for i := 0; i < n; i++ {
+			db := limit.Add(decimal.New(rapid.Int64Range(-30, 250).Draw(t, "over"), -1))
+			days := rapid.IntRange(1, 31).Draw(t, "days")
+			s := calc.Source{Path: fmt.Sprintf("sources[%d]", i), ID: fmt.Sprintf("N%d", i), Kind: calc.KindNoise,
+				MonthRaw: "2024-03", Month: 202403, Boundary: "A", BoundaryLengthM: decimal.NullDecimal{Decimal: decimal.NewFromInt(100), Valid: true},
+				Night: &calc.NoisePeriod{Path: fmt.Sprintf("sources[%d].night", i), LimitDB: limit, MeasuredDB: db, ExceedDays: days}}
+			req.Sources = append(req.Sources, s)
+			if i == 0 || db.GreaterThan(top) {
+				top = db
+			}
+		}
+		res := mustAssess(t, e, req)
+		taxed := 0
+		for _, l := range res.Lines {
+			if l.Taxed {
+				taxed++
+				if l.Doubled {
+					t.Fatalf("a boundary of 100 m is not over 100 m: %s doubled", l.Source)
+				}
+			}
+		}
+		if taxed > 1 {
+			t.Fatalf("%d points of one boundary taxed", taxed)
+		}
+		perm := rapid.Permutation(req.Sources).Draw(t, "perm")
+		shuffled := &calc.Request{Sources: perm}
+		if res2 := mustAssess(t, e, shuffled); !res2.TotalTax.Equal(res.TotalTax) {
+			t.Fatalf("order changed the tax: %s vs %s", res.TotalTax, res2.TotalTax)
+		}
+		// The boundary pays what its highest point would pay alone.
+		var maxEx decimal.Decimal
+		alone := map[string]decimal.Decimal{}
+		for _, s := range req.Sources {
+			r := mustAssess(t, e, &calc.Request{Sources: []calc.Source{s}})
+			alone[s.ID] = r.TotalTax
+			if ex := r.Lines[0].ExceedDB.Decimal; ex.GreaterThan(maxEx) {
+				maxEx = ex
+			}
+		}
+		ok := false
+		for _, l := range res.Lines {
+			if l.Taxed && l.ExceedDB.Decimal.Equal(maxEx) && alone[l.Source].Equal(res.TotalTax) {
+				ok = true
+			}
+		}
+		if maxEx.IsZero() && res.TotalTax.IsZero() {
+			ok = true
+		}
+		if !ok {
+			t.Fatalf("boundary tax %s is not the tax of its highest point (%s dB) alone: %v", res.TotalTax, maxEx, alone)
+		}
+	})
+}
+
+// A centralised plant pays only for the pollutants it discharges over
+// their standard (法 第十二条第一款第三项: 相应应税污染物).
+func TestPropertyCentralizedPaysOnlyForExceedances(t *testing.T) {
+	e := testEngine(t)
+	rapid.Check(t, func(t *rapid.T) {
+		req := genRequest(t, true)
+		for i := range req.Sources {
+			if req.Sources[i].Kind == calc.KindWater {
+				req.Sources[i].Facility = calc.FacilityCentralized
+			}
+		}
+		res := mustAssess(t, e, req)
+		for _, l := range res.Lines {
+			if l.Kind != calc.KindWater || !l.Taxed {
+				continue
+			}
+			for _, s := range req.Sources {
+				if s.ID != l.Source || s.MonthRaw != l.Month || s.Kind != calc.KindWater {
+					continue
+				}
+				for _, p := range s.Pollutants {
+					if p.Path == l.Path && p.StandardConcentration.Valid && !exceeds(p) {
+						t.Fatalf("%s %s %s is within its standard but taxed %s", l.Source, l.Month, l.Pollutant, l.Tax)
+					}
+				}
+			}
 		}
 	})
 }

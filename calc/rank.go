@@ -3,6 +3,8 @@ package calc
 import (
 	"slices"
 	"strconv"
+
+	"github.com/shopspring/decimal"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -68,6 +70,9 @@ func (a *assessment) rankGroup(g string, idx []int) []int {
 		idx = a.oneOf(idx)
 	}
 	slices.SortFunc(idx, func(i, j int) int { return a.cmp(&lines[i], &lines[j]) })
+	if len(idx) > top && top > 0 && a.sameEquivalents(&lines[idx[top-1]], &lines[idx[top]]) {
+		a.tieAtCut(idx, top, mp)
+	}
 	for r, i := range idx {
 		l := &lines[i]
 		l.Rank = r + 1
@@ -137,4 +142,82 @@ func (a *assessment) oneOf(idx []int) []int {
 		}
 	}
 	return keep
+}
+
+// sameEquivalents reports whether two lines tie on 污染当量数 as ranked.
+func (a *assessment) sameEquivalents(x, y *Line) bool {
+	if a.req.Rounding == Exact {
+		return x.num.Mul(y.den).Equal(y.num.Mul(x.den))
+	}
+	return x.Equivalents.Decimal.Equal(y.Equivalents.Decimal)
+}
+
+// tieAtCut handles items tied on 污染当量数 across the top-N cut (法 第九条
+// sets no tie-break). When their applicable amounts differ, which of them
+// is taxed changes the tax: the reading is the dated parameter
+// ranking.tie_break (table_order: the statutory table's order;
+// higher_rate / lower_rate: the tied item with the higher / lower amount
+// first), and the result warns with the amount at stake.
+func (a *assessment) tieAtCut(idx []int, top int, mp *monthParams) {
+	lines := a.res.Lines
+	cut := &lines[idx[top-1]]
+	lo, hi := top-1, top
+	for lo > 0 && a.sameEquivalents(&lines[idx[lo-1]], cut) {
+		lo--
+	}
+	for hi < len(idx) && a.sameEquivalents(&lines[idx[hi]], cut) {
+		hi++
+	}
+	tied := idx[lo:hi]
+	s := &a.req.Sources[a.srcOf[tied[0]]]
+	rate := func(i int) decimal.Decimal {
+		ans := a.rateOf(lines[i].pol, s.Month, s.Facility)
+		return ans.value // an error is reported when rates are applied
+	}
+	rates := make([]decimal.Decimal, len(tied))
+	differ := false
+	for k, i := range tied {
+		rates[k] = rate(i)
+		differ = differ || !rates[k].Equal(rates[0])
+	}
+	if !differ {
+		return
+	}
+	a.useScalar(mp, "ranking.tie_break")
+	if mp.tieBreak != "table_order" {
+		slices.SortStableFunc(tied, func(i, j int) int {
+			c := rate(i).Cmp(rate(j))
+			if mp.tieBreak == "higher_rate" {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+			return lines[i].order - lines[j].order
+		})
+	}
+	// The amount at stake: the places of the tie inside the cut taxed at
+	// the highest amounts of the tie, against the lowest.
+	sorted := slices.Clone(rates)
+	slices.SortFunc(sorted, func(x, y decimal.Decimal) int { return y.Cmp(x) })
+	k := top - lo
+	var hiSum, loSum decimal.Decimal
+	for j := 0; j < k; j++ {
+		hiSum = hiSum.Add(sorted[j])
+		loSum = loSum.Add(sorted[len(sorted)-1-j])
+	}
+	eq := cut.Equivalents.Decimal
+	if a.req.Rounding == Exact {
+		eq = cut.num.Div(cut.den)
+	}
+	stake := eq.Mul(hiSum.Sub(loSum)).Round(2)
+	names := ""
+	for n, i := range tied {
+		if n > 0 {
+			names += "、"
+		}
+		names += lines[i].Pollutant
+	}
+	a.res.Warnings = append(a.res.Warnings, Warning{Code: "ranking_tie", Path: lines[tied[0]].Path,
+		Message: s.ID + " " + s.MonthRaw + "：" + names + " 污染当量数相同（" + eq.Round(4).String() + "），在前" + topZh(top) + "项的分界处并列而适用税额不同；按参数 ranking.tie_break = " + mp.tieBreak + " 取舍，取舍不同时应纳税额相差最多 " + stake.StringFixed(2) + " 元（环境保护税法 第九条未规定并列时的取舍）"})
 }

@@ -49,8 +49,24 @@ func (a *assessment) reduce() {
 			continue // no concentrations declared: nothing to test
 		}
 		mp := a.months[s.Month]
-		if p.Method == "factor" || p.Method == "material_balance" {
+		if s.Penalty != "" {
+			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第七条、第十条", Note: "以污染物产生量作为计税依据（实施条例 第七条），没有当月排放浓度的监测值，不适用浓度减征"})
+			continue
+		}
+		switch p.Method {
+		case "factor", "material_balance":
 			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第十条", Note: "按排污系数或物料衡算法计算的排放量没有监测浓度值，不适用浓度减征"})
+			continue
+		case "sampling":
+			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法 第十条第四项；环境保护税法实施条例 第十条", Note: "按抽样测算方法核定的排放量没有当月监测浓度值，不适用浓度减征"})
+			continue
+		}
+		if p.MonitoringMonth != 0 && p.MonitoringMonth != s.Month {
+			note := "当月无监测数据（沿用 " + p.MonitoringMonthRaw + " 的监测数据计算排放量），减征须有当月监测的浓度值，不予减征"
+			if quarterOf(p.MonitoringMonth) != quarterOf(s.Month) {
+				note = "监测数据属于 " + p.MonitoringMonthRaw + "，不得跨季度沿用（财税〔2018〕117号 第三条），且当月无监测浓度值，不予减征"
+			}
+			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第十条；财税〔2018〕117号 第三条", Note: note})
 			continue
 		}
 		if !p.MaxConcentration.Valid && !p.ExceedsStandard {
@@ -76,7 +92,7 @@ func (a *assessment) reduce() {
 					gated = map[Month]bool{}
 				}
 				gated[s.Month] = true
-				a.step(Step{Kind: StepGate, L: g.line, Rule: "财税〔2018〕117号 第二条", Note: mp.scope})
+				a.step(Step{Kind: StepGate, L: g.line, Rule: "环境保护税法实施条例 第十条；财税〔2018〕117号 第二条", Note: mp.scope})
 			}
 			a.step(Step{Kind: StepNoReduction, L: i, Rule: "财税〔2018〕117号 第二条", Note: gateNote(mp.scope, &lines[g.line])})
 			continue
@@ -116,13 +132,34 @@ func (a *assessment) reduce() {
 		}
 		// One step; on output it reads as the reduction and its rounding.
 		a.step(Step{Kind: StepReduction, L: i, Rule: "环境保护税法 第十三条；环境保护税法实施条例 第十条、第十一条", Note: bound})
+		a.assumedMonitoring(s, i, p)
 	}
 }
 
 func gateNote(scope string, l *Line) string {
 	who := l.Source + " " + l.Pollutant
+	if l.exceedWhy != "" {
+		who += "：" + l.exceedWhy
+	}
 	if scope == "outlet" {
 		return "同一排放口 " + who + " 当月超标，该排放口不予减征"
 	}
 	return "纳税人当月有排放口或无组织排放超标（" + who + "），当月不予减征"
+}
+
+// assumedMonitoring records what a granted reduction took for granted when
+// the request did not say it: an old request without a method, or agency
+// data without their month, is read as monitoring data of the tax month.
+func (a *assessment) assumedMonitoring(s *Source, i int, p *PollutantInput) {
+	var note string
+	switch {
+	case p.Method == "":
+		note = "未申报排放量计算方法（method）：按当月自动监测或监测机构当月监测的浓度值计算减征（假定）"
+	case p.Method != "automatic" && p.MonitoringMonth == 0:
+		note = "未申报监测数据所属月份（monitoring_month）：按 " + s.MonthRaw + " 当月的监测数据计算减征（假定）"
+	default:
+		return
+	}
+	a.step(Step{Kind: StepMonitoring, L: i, Rule: "环境保护税法实施条例 第十条", Note: note})
+	a.res.Warnings = append(a.res.Warnings, Warning{Code: "assumed_monitoring", Path: p.Path, Message: s.ID + " " + s.MonthRaw + " " + a.res.Lines[i].Pollutant + "：" + note})
 }

@@ -123,14 +123,32 @@ type Source struct {
 	// Noise.
 	Day, Night                     *NoisePeriod
 	BoundaryOver100mMultiplePoints bool
+	// Boundary names the unit's boundary (单位边界) the point is on; the
+	// points of one boundary in a month are taxed on the highest only
+	// (附表一 噪声 注1). "" keeps the source on its own.
+	Boundary string
+	// BoundaryLengthM is the length of that boundary in metres: over 100
+	// with two or more exceeding points counts two units.
+	BoundaryLengthM decimal.NullDecimal
 
 	// Solid waste.
 	Waste                                     string
+	HazardousClass                            string // 危险废物 class (e.g. HW08), echoed on the line
 	GeneratedT, StoredT, DisposedT, UtilizedT decimal.NullDecimal
 
 	// Livestock.
 	Species              string
 	StockStart, StockEnd decimal.NullDecimal
+	// NoOutlet: the farm has no pollutant outlet (实施条例 第四条: only
+	// scale farms with an outlet are taxed). false when not given (the
+	// result says an outlet was assumed).
+	NoOutlet, OutletGiven bool
+
+	// Solid waste: DeductionsNotMeasured says the stored, disposed and
+	// utilised amounts were not accurately measured (财税〔2018〕23号 三),
+	// so none of them is deducted. DeductionsGiven tells whether the
+	// declarant said either way.
+	DeductionsNotMeasured, DeductionsGiven bool
 
 	// Sampling (表四 small dischargers).
 	Item     string
@@ -155,6 +173,17 @@ type PollutantInput struct {
 	// ExceedsStandard lets a declarant state an exceedance that the
 	// concentrations do not show (e.g. one agency reading over the limit).
 	ExceedsStandard bool
+	// MonitoringMonth is the month whose monitoring data the figures come
+	// from (monitoring_month, YYYY-MM); 0 when not given, which is read as
+	// the tax month itself (the result says so). Agency data carried
+	// forward from an earlier month give no reduction (实施条例 第十条:
+	// 当月监测), and may not cross a quarter (财税〔2018〕117号 三).
+	MonitoringMonthRaw string
+	MonitoringMonth    Month
+	// BelowDetectionLimit: the month's readings were below the method's
+	// detection limit (财税〔2018〕117号 三); what that makes the emission
+	// is the dated parameter monitoring.below_detection_limit.
+	BelowDetectionLimit bool
 
 	// Special water items (表三): pH value; 色度 measured and standard (or
 	// the exceedance multiple directly); 大肠菌群数 measured/standard.
@@ -170,4 +199,8 @@ type NoisePeriod struct {
 	LimitDB    decimal.Decimal
 	MeasuredDB decimal.Decimal
 	ExceedDays int
+	// Night bursts (附表一 噪声 注5): "frequent" (频发) or "occasional"
+	// (偶发), with the highest peak level of the month (最大声级).
+	Burst  string
+	PeakDB decimal.NullDecimal
 }

@@ -52,6 +52,10 @@ type Line struct {
 	Halved     bool
 	Doubled    bool
 	Unverified bool // a figure behind this line is not verified
+	// Detail holds what only a few lines have (pH value, 色度 multiple,
+	// hazardous-waste class); nil for the others, so that the common
+	// line stays small.
+	Detail *LineDetail
 
 	// exact equivalents as a fraction num/den, kept for ranking and for
 	// the exact rounding mode.
@@ -60,6 +64,36 @@ type Line struct {
 	in       *PollutantInput
 	order    int
 	exceeded bool
+	// exceedWhy says, for the trace, what made an item exceed its
+	// standard when the concentrations do not show it (pH, 色度, …).
+	exceedWhy string
+	noise     *noiseDetail // noise lines only
+}
+
+// LineDetail is the printout detail of a line (docs/contract.md): the pH
+// value of a pH line, the 色度 exceedance multiple (shown to 4 decimals;
+// the tax uses the exact fraction), the hazardous-waste class a 危险废物
+// line was declared with.
+type LineDetail struct {
+	PHValue        decimal.NullDecimal
+	ColourMultiple decimal.NullDecimal
+	HazardousClass string
+}
+
+// noiseDetail is what the boundary rule needs of a noise line: the
+// exceedance before rounding, the days it exceeded, and how many points
+// of its boundary exceeded (0 when not grouped).
+type noiseDetail struct {
+	diff        decimal.Decimal
+	days, count int
+}
+
+// detail returns the line's detail, creating it on first use.
+func (l *Line) detail() *LineDetail {
+	if l.Detail == nil {
+		l.Detail = &LineDetail{}
+	}
+	return l.Detail
 }
 
 // MonthTotal sums the lines of one tax month (法 第十八条: 按月计算).

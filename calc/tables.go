@@ -157,6 +157,17 @@ type HJ212Code struct {
 	Source      string
 }
 
+// LivestockScale is a province's own scale standard (规模标准) for one row
+// of 表四's livestock: a farm below it is not a scale farm and is not
+// taxed (环境保护税法实施条例 第四条: 达到省级人民政府确定的规模标准).
+type LivestockScale struct {
+	Province    string // 2-digit province code
+	PollutantID string // the 表四 livestock row
+	MinStock    decimal.Decimal
+	Note        string
+	param.Meta
+}
+
 // Tables is every parameter the engine reads. It is filled by the
 // fixtures package and checked there; the engine never changes it.
 type Tables struct {
@@ -171,6 +182,8 @@ type Tables struct {
 	Exemptions []Exemption
 	Penalties  []Penalty
 	HJ212      []HJ212Code
+	// LivestockScales are the provinces' own scale standards (may be empty).
+	LivestockScales []LivestockScale
 }
 
 // RegionPrefix drops the trailing "00" pairs of a GB/T 2260 code, so that

@@ -18,6 +18,7 @@ const (
 	StepColourMultiple = "quantity"        // 色度超标倍数
 	StepPHBand         = "ph_band"         // which pH band
 	StepNoiseExceed    = "noise_exceed"    // dB over the standard, rounded
+	StepNoisePeak      = "noise_peak"      // night burst: peak level over limit + allowance
 	StepEquivalents    = "equivalents"     // 排放量 ÷ 污染当量值
 	StepRounding       = "rounding"        // every rounding, with before and after
 	StepNotTaxable     = "not_taxable"     // below the standard, pH 6–9, …
@@ -29,6 +30,7 @@ const (
 	StepTaxDue         = "tax_due"         // 当量数 × 税额
 	StepNoiseTax       = "noise_tax"       // band amount, half, double
 	StepSolidTax       = "solid_tax"       // t × 元/t
+	StepMonitoring     = "monitoring"      // what the monitoring data are (month, detection limit, assumptions)
 	StepGate           = "exceed_gate"     // 财税〔2018〕117号
 	StepNoReduction    = "no_reduction"    // why a line keeps its full tax
 	StepReduction      = "reduction"       // 减按75% / 50%
@@ -232,6 +234,9 @@ func (r *Result) text(s *Step, l *Line) string {
 		}
 		b.WriteString("；对前" + topZh(s.N) + "项征收")
 		return b.String()
+	case StepNoisePeak:
+		return "夜间" + s.Note + "突发噪声：峰值超标 = 最大声级 " + param.FormatDecimal(v[0], -1) + " − (限值 " + param.FormatDecimal(v[1], -1) + " + " + param.FormatDecimal(v[2], -1) + ") = " + param.FormatDecimal(v[3], -1) +
+			" 分贝；与等效声级超标分贝值比较，取高者（附表一 噪声 注5）"
 	case StepNoiseTax:
 		t := "超标 " + param.FormatDecimal(l.Quantity, -1) + " 分贝，每月 " + param.FormatDecimal(v[0], -1) + " 元"
 		if l.Halved {
@@ -240,7 +245,11 @@ func (r *Result) text(s *Step, l *Line) string {
 			t += "；超标天数 " + param.FormatDecimal(v[1], -1) + " 不少于 " + itoa(s.N) + " 天，不减半"
 		}
 		if l.Doubled {
-			t += "；边界长度超过100米且有两处以上超标，按两个单位计算"
+			if l.noise != nil && l.noise.count >= 2 {
+				t += "；单位边界长度超过100米且有 " + itoa(l.noise.count) + " 处超标，按两个单位计算"
+			} else {
+				t += "；边界长度超过100米且有两处以上超标，按两个单位计算"
+			}
 		}
 		return t + "：应纳税额 " + param.FormatDecimal(v[2], -1) + " 元"
 	case StepSolidTax:
@@ -250,7 +259,11 @@ func (r *Result) text(s *Step, l *Line) string {
 		if s.Note == "outlet" {
 			scope = "该排放口当月"
 		}
-		return l.Source + " " + l.Pollutant + " 当月超过排放标准：" + scope + "不予减征环境保护税"
+		why := ""
+		if l.exceedWhy != "" {
+			why = "（" + l.exceedWhy + "）"
+		}
+		return l.Source + " " + l.Pollutant + why + " 当月超过排放标准：" + scope + "不予减征环境保护税"
 	case StepMonthTotal:
 		return s.Note + " 应纳税额 " + param.FormatDecimal(v[0], 2) + " 元，减免税额 " + param.FormatDecimal(v[1], 2) + " 元，应缴税额 " + param.FormatDecimal(v[2], 2) + " 元（按月计算）"
 	case StepTotal:

@@ -263,3 +263,27 @@ func PenaltyBases(pens []*Penalty, sources map[int64]*filing.Source, figs []fili
 	}
 	return out
 }
+
+// SamePenalty reports whether two revisions of a record say the same:
+// case, period, decision day, note, pollutants and 产生量 (in any order).
+func SamePenalty(a, b *Penalty) bool {
+	if a.CaseCode != b.CaseCode || a.PeriodFrom != b.PeriodFrom || a.PeriodTo != b.PeriodTo || a.DecidedOn != b.DecidedOn || a.Note != b.Note {
+		return false
+	}
+	ap, bp := append([]string(nil), a.Pollutants...), append([]string(nil), b.Pollutants...)
+	sort.Strings(ap)
+	sort.Strings(bp)
+	if strings.Join(ap, "\x00") != strings.Join(bp, "\x00") || len(a.Generated) != len(b.Generated) {
+		return false
+	}
+	gen := map[string]decimal.Decimal{}
+	for _, g := range a.Generated {
+		gen[g.Pollutant+"|"+g.Month] = g.GeneratedKg
+	}
+	for _, g := range b.Generated {
+		if v, ok := gen[g.Pollutant+"|"+g.Month]; !ok || !v.Equal(g.GeneratedKg) {
+			return false
+		}
+	}
+	return true
+}

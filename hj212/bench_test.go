@@ -122,7 +122,7 @@ func BenchmarkDecimals(b *testing.B) {
 	for b.Loop() {
 		for _, v := range vals {
 			d, _ := parseNumber(v)
-			sink += int(d.Exponent())
+			sink += int(d.exp)
 		}
 	}
 	perPacket(b, len(pkts))

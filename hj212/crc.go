@@ -1,5 +1,7 @@
 package hj212
 
+import "encoding/binary"
+
 // The HJ 212 checksum (HJ 212-2017 附录 A, CRC16_Checkout) is computed over
 // the data segment only. Its loop is
 //
@@ -19,9 +21,14 @@ package hj212
 // by chance about once in 256 (a single changed byte is always caught,
 // because the high byte of T is a permutation; see crc_test.go). Second,
 // the carried byte evolves linearly over GF(2), h' = TH[h ^ b] with TH the
-// high byte of T, so eight bytes can be folded at once with eight 256-byte
-// tables ("slicing by 8"), which is what annexA does. annexABitwise keeps
-// the standard's loop as written, and the tests compare the two.
+// high byte of T, a linear map of bytes. And TH has order 8: applying it
+// eight times gives the identity (TestCarriedByteOrder). So the byte at
+// position i contributes TH^((n-1-i) mod 8) of itself, and all bytes at
+// positions equal mod 8 can be XORed together first: annexA folds the data
+// into one 64-bit word with one XOR per 8 bytes, then maps its 8 lanes
+// with 8 table lookups. Frame.Parse does the same fold in the pass that
+// checks the bytes (scanBytes). annexABitwise keeps the standard's loop
+// as written, and the tests compare them.
 
 // crcTable is the reflected 0xA001 table: crcTable[i] is i after eight
 // Annex A shift rounds.
@@ -54,22 +61,52 @@ var slice = func() (s [8][256]byte) {
 	return s
 }()
 
-// annexA is the HJ 212 checksum of data, table driven.
+// pow[k][x] is TH applied k times to x (pow[0] is the identity); TH^8 is
+// the identity again.
+var pow = func() (p [8][256]byte) {
+	for x := range 256 {
+		p[0][x] = byte(x)
+		for k := 1; k < 8; k++ {
+			p[k][x] = slice[k-1][x]
+		}
+	}
+	return p
+}()
+
+// annexA is the HJ 212 checksum of data: the XOR fold described above.
 func annexA(data []byte) uint16 {
-	if len(data) == 0 {
+	n := len(data)
+	if n == 0 {
 		return 0xFFFF
 	}
-	h := byte(0xFF) // high byte of the initial register 0xFFFF
-	body := data[:len(data)-1]
-	for len(body) >= 8 {
-		h = slice[7][h^body[0]] ^ slice[6][body[1]] ^ slice[5][body[2]] ^ slice[4][body[3]] ^
-			slice[3][body[4]] ^ slice[2][body[5]] ^ slice[1][body[6]] ^ slice[0][body[7]]
-		body = body[8:]
+	var a, b uint64
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		a ^= binary.LittleEndian.Uint64(data[i:])
+		b ^= binary.LittleEndian.Uint64(data[i+8:])
 	}
-	for _, b := range body {
-		h = slice[0][h^b]
+	a ^= b
+	if i+8 <= n {
+		a ^= binary.LittleEndian.Uint64(data[i:])
+		i += 8
 	}
-	return crcTable[h^data[len(data)-1]]
+	var lanes [8]byte
+	binary.LittleEndian.PutUint64(lanes[:], a)
+	for ; i < n; i++ {
+		lanes[i&7] ^= data[i]
+	}
+	return fromLanes(&lanes, n, data[n-1])
+}
+
+// fromLanes finishes the checksum of n bytes (n > 0) whose fold, byte i
+// XORed into lanes[i mod 8], is lanes, and whose last byte is last.
+func fromLanes(lanes *[8]byte, n int, last byte) uint16 {
+	lanes[(n-1)&7] ^= last // the last byte is not carried, see above
+	m := n - 1
+	h := pow[m&7][0xFF] ^
+		pow[m&7][lanes[0]] ^ pow[(m-1)&7][lanes[1]] ^ pow[(m-2)&7][lanes[2]] ^ pow[(m-3)&7][lanes[3]] ^
+		pow[(m-4)&7][lanes[4]] ^ pow[(m-5)&7][lanes[5]] ^ pow[(m-6)&7][lanes[6]] ^ pow[(m-7)&7][lanes[7]]
+	return crcTable[h^last]
 }
 
 // annexABitwise is the loop of HJ 212-2017 附录 A exactly as printed.

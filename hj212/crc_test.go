@@ -28,9 +28,35 @@ func TestChecksumSlicingMatchesAnnexA(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		b := rapid.SliceOf(rapid.Byte()).Draw(t, "data")
 		if f, s := annexA(b), annexABitwise(b); f != s {
-			t.Fatalf("slicing %04X, Annex A loop %04X", f, s)
+			t.Fatalf("fold %04X, Annex A loop %04X", f, s)
+		}
+		// The fold inside the byte scan of Frame.Parse.
+		if sc, s := scanData(b), annexABitwise(b); sc.crc != s {
+			t.Fatalf("scan fold %04X, Annex A loop %04X", sc.crc, s)
 		}
 	})
+	for n := range 100 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*37 + n)
+		}
+		if a, sc, s := annexA(b), scanData(b), annexABitwise(b); a != s || sc.crc != s {
+			t.Fatalf("length %d: fold %04X, scan %04X, loop %04X", n, a, sc.crc, s)
+		}
+	}
+}
+
+// TH, the carried byte's map, has order 8: the fold of annexA rests on it.
+func TestCarriedByteOrder(t *testing.T) {
+	for x := range 256 {
+		y := byte(x)
+		for range 8 {
+			y = byte(crcTable[y] >> 8)
+		}
+		if y != byte(x) {
+			t.Fatalf("TH^8(%02X) = %02X", x, y)
+		}
+	}
 }
 
 func TestModbusTableMatchesBitwise(t *testing.T) {

@@ -155,8 +155,8 @@ func reply(req *Packet, cn string, cp []Field) ([]byte, error) {
 	if req == nil || req.QN == "" {
 		return nil, errors.New("hj212: the request has no QN to answer")
 	}
-	if req.MN == "" {
-		return nil, errors.New("hj212: the request has no MN to answer")
+	if req.MN == "" && !mnOptional(req) {
+		return nil, errNoMN
 	}
 	version := req.Version()
 	if version >= 1 {

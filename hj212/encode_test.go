@@ -46,7 +46,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 		var flat []Pair
 		for i, it := range items {
 			for _, f := range it {
-				flat = append(flat, Pair{Item: i, Key: f.Key, Value: f.Value})
+				flat = append(flat, Pair{Item: int32(i), Key: f.Key, Value: f.Value})
 			}
 		}
 		if len(p.CP) != len(flat) {

@@ -51,6 +51,10 @@ type Options struct {
 	// bytes swapped, which some data loggers send. Such packets get the
 	// verdict Lenient, never Valid.
 	Lenient bool
+	// Keys gives the SM4 keys of each device, for data areas encrypted as
+	// HJ 212-2025 §6.4 prescribes. Without it an encrypted packet is
+	// rejected with CodeNoKey.
+	Keys KeyStore
 }
 
 // Code is a stable, machine-readable name for one finding.
@@ -73,6 +77,8 @@ const (
 	CodeNoTerminator   Code = "no_terminator"    // stream: frame not ended by CR LF
 	CodeTooLong        Code = "too_long"         // stream: no frame end within the limit
 	CodeStrayBytes     Code = "stray_bytes"      // stream: bytes between frames
+	CodeNoKey          Code = "no_key"           // SM4-encrypted data area, no key for the MN
+	CodeDecryptFailed  Code = "decrypt_failed"   // SM4-encrypted data area, no key gives the CRC
 )
 
 // Findings that do not change the verdict.
@@ -91,6 +97,10 @@ const (
 	CodeBadDataTime    Code = "bad_datatime"  // DataTime (or another *Time) is not a timestamp
 	CodeNotANumber     Code = "not_a_number"  // a measured value that is not a decimal
 	CodeDuplicateKey   Code = "duplicate_key" // the same CP key twice (kept, in order)
+	CodeRF             Code = "rf_value"      // RF other than 1 (HJ 212-2025 defines only RF=1, 补传)
+	CodeSentinel       Code = "sentinel"      // a value equal to the maximum of its data type (HJ 212-2025 §8.1.1 d)
+	CodeTestKey        Code = "test_key"      // decrypted with the standard's published example key
+	CodeCipherLength   Code = "cipher_length" // the length field counts the transmitted ciphertext text, not the plaintext
 )
 
 // Problem is one finding about a frame. It points into the frame instead
@@ -117,14 +127,14 @@ type RawPair struct {
 func (p RawPair) NoEquals() bool { return p.Eq == p.End }
 
 // Key returns the key of p.
-func (f *Frame) Key(p RawPair) []byte { return f.Raw[p.At:p.Eq] }
+func (f *Frame) Key(p RawPair) []byte { return f.Text[p.At:p.Eq] }
 
 // Value returns the value of p (nil for an entry without '=').
 func (f *Frame) Value(p RawPair) []byte {
 	if p.NoEquals() {
 		return nil
 	}
-	return f.Raw[p.Eq+1 : p.End]
+	return f.Text[p.Eq+1 : p.End]
 }
 
 // Frame is a packet taken apart without copying: framing, length, CRC and
@@ -150,6 +160,18 @@ type Frame struct {
 	Warnings   []Problem // oddities that did not decide the verdict
 	Header     []RawPair // header fields in order (QN, ST, CN, ... as sent)
 	CP         []RawPair // every CP pair in order, duplicates included
+
+	// An SM4-encrypted data area (HJ 212-2025 §6.4): how it was sent,
+	// which key decrypted it (0 the current one, 1 the previous, ...;
+	// -1 when none did) and, once decrypted, the plaintext frame that
+	// Data, Header, CP and the offsets of findings refer to. Key and
+	// Value read from Text; Text is Raw for a plaintext packet.
+	Cipher  Cipher
+	KeyUsed int
+	Text    []byte
+	crcAt   int // offset of CRCText in Raw
+	plain   []byte
+	ctbuf   []byte
 }
 
 func (f *Frame) reset(raw []byte) {
@@ -160,6 +182,10 @@ func (f *Frame) reset(raw []byte) {
 		Warnings: f.Warnings[:0],
 		Header:   f.Header[:0],
 		CP:       f.CP[:0],
+		KeyUsed:  -1,
+		Text:     raw,
+		plain:    f.plain[:0],
+		ctbuf:    f.ctbuf[:0],
 	}
 }
 
@@ -181,7 +207,10 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		f.Terminated = true
 		body = body[:n-2]
 	}
-	start := bytes.Index(body, hashes)
+	start := 0
+	if len(body) < 2 || body[0] != '#' || body[1] != '#' {
+		start = bytes.Index(body, hashes)
+	}
 	if start < 0 {
 		f.reject(Problem{Code: CodeNoStart, At: 0, Text: body})
 		f.Verdict = Rejected
@@ -213,7 +242,9 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 	// length field is wrong. Without one, trust the length field, and
 	// failing that assume the last 4 bytes are the CRC.
 	var dataEnd int
-	if e := bytes.LastIndex(rest, ampersands); e >= 0 {
+	if n := len(rest); n >= 6 && rest[n-6] == '&' && rest[n-5] == '&' && rest[n-4] != '&' && rest[n-3] != '&' && rest[n-2] != '&' && rest[n-1] != '&' {
+		dataEnd = dataAt + n - 4 // the usual case: "&&" and 4 CRC digits
+	} else if e := bytes.LastIndex(rest, ampersands); e >= 0 {
 		dataEnd = dataAt + e + 2
 	} else if f.Length >= 0 && f.Length <= len(rest) {
 		dataEnd = dataAt + f.Length
@@ -222,11 +253,9 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 	}
 	f.Data = body[dataAt:dataEnd]
 	f.DataAt = dataAt
-	if f.Length >= 0 && f.Length != len(f.Data) {
-		f.reject(Problem{Code: CodeLengthMismatch, At: p, Want: f.Length, Got: len(f.Data)})
-	}
 	crcEnd := min(dataEnd+4, len(body))
 	f.CRCText = body[dataEnd:crcEnd]
+	f.crcAt = dataEnd
 	f.CRCSent, f.CRCRead = parseHex4(f.CRCText)
 	if !f.CRCRead {
 		f.reject(Problem{Code: CodeBadCRCField, At: dataEnd, Text: f.CRCText})
@@ -234,9 +263,56 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 	if crcEnd < len(body) {
 		f.reject(Problem{Code: CodeStrayAfter, At: crcEnd, Got: len(body) - crcEnd, Text: body[crcEnd:]})
 	}
-	f.scanBytes()
-
-	f.AnnexA = annexA(f.Data)
+	wireLen := len(f.Data)
+	cp := f.splitHeader()
+	// The usual packet, plaintext with a well-formed CP: one pass over
+	// the CP content both splits it and checks its bytes (splitPairs).
+	// A content that may be ciphertext takes the long way: scan, try to
+	// decrypt, then split.
+	var sc byteScan
+	nw, ns, fused := len(f.Warnings), 0, false
+	if d := f.Data; cp >= 0 && len(d) >= cp+len(cpOpen)+2 && bytes.HasSuffix(d, ampersands) {
+		contentAt := cp + len(cpOpen)
+		if c := d[contentAt : len(d)-2]; len(c) == 0 || c[0] != '{' && !hexBlock(c) {
+			sc.reset()
+			sc.part(d[:contentAt], 0)
+			f.splitPairs(c, f.DataAt+contentAt, &sc, contentAt)
+			sc.part(d[len(d)-2:], len(d)-2)
+			if sc.ctrl == 0 && sc.high == 0 {
+				fused, ns = true, len(f.Warnings)
+				sc.finish(d)
+			} else {
+				f.CP, f.Warnings = f.CP[:0], f.Warnings[:nw]
+			}
+		}
+	}
+	encrypted := false
+	if !fused {
+		sc = scanData(f.Data)
+		encrypted = f.decrypt(opt, &sc, cp)
+	}
+	if f.Length >= 0 && f.Length != len(f.Data) && !encrypted {
+		if f.Cipher != CipherNone && f.Length == wireLen {
+			f.warn(Problem{Code: CodeCipherLength, At: p, Want: len(f.Data), Got: wireLen})
+		} else {
+			f.reject(Problem{Code: CodeLengthMismatch, At: p, Want: f.Length, Got: len(f.Data)})
+		}
+	}
+	if encrypted {
+		// The data area could not be decrypted, so neither the CRC nor
+		// the data can be checked: only the header is read.
+		f.splitCP(cp)
+		f.decide()
+		return
+	}
+	f.noteScan(&sc)
+	if fused && len(f.Warnings) > ns {
+		// Keep the order of the long way: byte findings before the CP's.
+		var buf [4]Problem
+		moved := buf[:copy(buf[:], f.Warnings[ns:])]
+		copy(f.Warnings[nw+len(moved):], f.Warnings[nw:ns])
+		copy(f.Warnings[nw:], moved)
+	}
 	if f.CRCRead {
 		if f.CRCSent == f.AnnexA {
 			f.Check = CheckAnnexA
@@ -252,7 +328,11 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 			}
 		}
 	}
-	f.split()
+	if fused {
+		f.checkHeader()
+	} else {
+		f.splitCP(cp)
+	}
 	f.decide()
 }
 
@@ -290,53 +370,108 @@ func digits4(b []byte) (int, bool) {
 	return n, len(b) == 4
 }
 
-// scanBytes looks for bytes that do not belong in HJ 212 text: control
-// bytes reject the frame (CR or LF inside a frame breaks the framing of
-// every receiver), spaces and non-ASCII bytes are only noted because the
-// CRC still vouches for them.
-func (f *Frame) scanBytes() {
-	ctrl, ctrlAt, spaces, spaceAt, high, highAt := 0, -1, 0, -1, 0, -1
-	d := f.Data
+// byteScan is what one pass over a data segment finds: control bytes,
+// spaces and bytes >= 0x80 (how many, and the first one's offset), and the
+// Annex A checksum, whose XOR fold (crc.go) rides along.
+type byteScan struct {
+	ctrl, ctrlAt, spaces, spaceAt, high, highAt int
+	acc                                         uint64 // the fold, see part
+	crc                                         uint16
+}
+
+// scanData makes the one pass over d.
+func scanData(d []byte) (sc byteScan) {
+	sc.reset()
+	sc.part(d, 0)
+	sc.finish(d)
+	return sc
+}
+
+func (sc *byteScan) reset() {
+	*sc = byteScan{ctrlAt: -1, spaceAt: -1, highAt: -1}
+}
+
+// part adds d, the bytes at offset off of the data segment, to the scan.
+// The fold goes into sc.acc, lane j (byte j, little-endian) holding the
+// XOR of the bytes at offsets ≡ j mod 8.
+func (sc *byteScan) part(d []byte, off int) {
+	var acc uint64
 	i := 0
-	for ; i < len(d); i++ {
-		// Skip 8 plain bytes (0x21..0x7E) at a time: a byte below 0x21
-		// or above 0x7E sets a high bit in lt or ge (the "hasless" and
-		// "hasmore" word tricks); only then look at the bytes one by one.
-		if i+8 <= len(d) {
-			x := binary.LittleEndian.Uint64(d[i:])
-			lt := (x - 0x2121212121212121) &^ x & 0x8080808080808080
-			ge := ((x + 0x0101010101010101) | x) & 0x8080808080808080
-			if lt|ge == 0 {
-				i += 7
-				continue
-			}
+	for ; i+8 <= len(d); i += 8 {
+		x := binary.LittleEndian.Uint64(d[i:])
+		acc ^= x
+		if plainWord(x) {
+			continue
 		}
-		switch c := d[i]; {
+		sc.classify(d[i:i+8], off+i)
+	}
+	if i < len(d) {
+		var t [8]byte
+		copy(t[:], d[i:])
+		acc ^= binary.LittleEndian.Uint64(t[:])
+		sc.classify(d[i:], off+i)
+	}
+	sc.acc ^= bits.RotateLeft64(acc, 8*(off&7))
+}
+
+// plainWord reports that none of the 8 bytes of x is below 0x21 or above
+// 0x7E (the "hasless" and "hasmore" word tricks), so that they need no
+// closer look.
+func plainWord(x uint64) bool {
+	lt := (x - 0x2121212121212121) &^ x & 0x8080808080808080
+	ge := ((x + 0x0101010101010101) | x) & 0x8080808080808080
+	return lt|ge == 0
+}
+
+// classify counts the control bytes, spaces and bytes >= 0x80 of b, which
+// sits at offset off of the data segment.
+func (sc *byteScan) classify(b []byte, off int) {
+	for k, c := range b {
+		switch {
 		case c < 0x20 || c == 0x7F:
-			if ctrl == 0 {
-				ctrlAt = i
+			if sc.ctrl == 0 {
+				sc.ctrlAt = off + k
 			}
-			ctrl++
+			sc.ctrl++
 		case c == ' ':
-			if spaces == 0 {
-				spaceAt = i
+			if sc.spaces == 0 {
+				sc.spaceAt = off + k
 			}
-			spaces++
+			sc.spaces++
 		case c >= 0x80:
-			if high == 0 {
-				highAt = i
+			if sc.high == 0 {
+				sc.highAt = off + k
 			}
-			high++
+			sc.high++
 		}
 	}
-	if ctrl > 0 {
-		f.reject(Problem{Code: CodeControlChar, At: f.DataAt + ctrlAt, Want: ctrl, Got: int(f.Data[ctrlAt])})
+}
+
+// finish computes the checksum of d, all of whose bytes are in the fold.
+func (sc *byteScan) finish(d []byte) {
+	if len(d) == 0 {
+		sc.crc = 0xFFFF
+		return
 	}
-	if spaces > 0 {
-		f.warn(Problem{Code: CodeSpaces, At: f.DataAt + spaceAt, Got: spaces})
+	var lanes [8]byte
+	binary.LittleEndian.PutUint64(lanes[:], sc.acc)
+	sc.crc = fromLanes(&lanes, len(d), d[len(d)-1])
+}
+
+// noteScan records what scanData found in f.Data: control bytes reject
+// the frame (CR or LF inside a frame breaks the framing of every
+// receiver), spaces and non-ASCII bytes are only noted because the CRC
+// still vouches for them. It sets f.AnnexA.
+func (f *Frame) noteScan(sc *byteScan) {
+	f.AnnexA = sc.crc
+	if sc.ctrl > 0 {
+		f.reject(Problem{Code: CodeControlChar, At: f.DataAt + sc.ctrlAt, Want: sc.ctrl, Got: int(f.Data[sc.ctrlAt])})
 	}
-	if high > 0 {
-		f.warn(Problem{Code: CodeNonASCII, At: f.DataAt + highAt, Got: high})
+	if sc.spaces > 0 {
+		f.warn(Problem{Code: CodeSpaces, At: f.DataAt + sc.spaceAt, Got: sc.spaces})
+	}
+	if sc.high > 0 {
+		f.warn(Problem{Code: CodeNonASCII, At: f.DataAt + sc.highAt, Got: sc.high})
 	}
 	if len(f.Data) > maxData {
 		f.warn(Problem{Code: CodeOverLong, At: f.DataAt, Want: maxData, Got: len(f.Data)})
@@ -393,47 +528,64 @@ func modbusSwappedSkip(data []byte) uint16 {
 	return reg<<8 | reg>>8
 }
 
-// split takes the data segment apart into header fields and CP pairs.
-// Header fields are ';'-separated until one starts with "CP=&&"; the CP
-// content runs from there to the final "&&".
-func (f *Frame) split() {
+// The data segment is taken apart in two steps: header fields are
+// ';'-separated until one starts with "CP=&&" (splitHeader); the CP
+// content runs from there to the final "&&" (splitCP, after a possible
+// decryption). splitHeader reads the header fields and returns where
+// "CP=&&" starts in f.Data (-1 when nowhere).
+func (f *Frame) splitHeader() int {
 	d := f.Data
 	pos, cp := 0, -1
 	for pos < len(d) {
 		rest := d[pos:]
-		if bytes.HasPrefix(rest, cpOpen) {
+		if rest[0] == 'C' && bytes.HasPrefix(rest, cpOpen) {
 			cp = pos
 			break
 		}
-		seg := rest
-		next := len(rest)
-		if i := bytes.IndexByte(rest, ';'); i >= 0 {
-			seg, next = rest[:i], i+1
-		}
-		at := f.DataAt + pos
-		if len(seg) == 0 {
-			f.warn(Problem{Code: CodeEmptyItem, At: at})
-		} else {
-			eq := len(seg)
-			if i := bytes.IndexByte(seg, '='); i >= 0 {
+		// Header fields are short: one plain loop finds the ';' that
+		// ends the field and its first '='.
+		eq, i := -1, 0
+		for ; i < len(rest) && rest[i] != ';'; i++ {
+			if rest[i] == '=' && eq < 0 {
 				eq = i
 			}
-			f.Header = append(f.Header, RawPair{At: int32(at), Eq: int32(at + eq), End: int32(at + len(seg))})
 		}
-		pos += next
+		at := f.DataAt + pos
+		if i == 0 {
+			f.warn(Problem{Code: CodeEmptyItem, At: at})
+		} else {
+			if eq < 0 {
+				eq = i
+			}
+			f.Header = append(f.Header, RawPair{At: int32(at), Eq: int32(at + eq), End: int32(at + i)})
+		}
+		pos += i + 1
 	}
+	return cp
+}
+
+// splitCP takes the CP content apart (unless it stayed encrypted) and
+// checks the header; cp is what splitHeader returned.
+func (f *Frame) splitCP(cp int) {
+	d := f.Data
 	if cp < 0 || len(d) < cp+len(cpOpen)+2 || !bytes.HasSuffix(d, ampersands) {
 		// The header read so far still names the device that sent the
 		// broken packet.
 		f.reject(Problem{Code: CodeNoCP, At: f.DataAt})
 		return
 	}
-	content := d[cp+len(cpOpen) : len(d)-2]
-	f.splitCP(content, f.DataAt+cp+len(cpOpen))
+	if f.Cipher != CipherNone && f.KeyUsed < 0 {
+		f.checkHeader()
+		return
+	}
+	var scratch byteScan
+	f.splitPairs(d[cp+len(cpOpen):len(d)-2], f.DataAt+cp+len(cpOpen), &scratch, cp+len(cpOpen))
 	f.checkHeader()
 }
 
-func (f *Frame) splitCP(c []byte, at int) {
+// splitPairs records the pairs of the CP content c (at offset at of Raw,
+// contentAt of the data segment) and adds its bytes to the scan sc.
+func (f *Frame) splitPairs(c []byte, at int, sc *byteScan, contentAt int) {
 	if bytes.Contains(c, ampersands) {
 		f.warn(Problem{Code: CodeAmpersand, At: at + bytes.Index(c, ampersands)})
 	}
@@ -442,38 +594,61 @@ func (f *Frame) splitCP(c []byte, at int) {
 	}
 	// One pass: items end at ';', pairs at ',' or ';', the first '='
 	// splits key from value. Empty entries are noted, not kept. The
-	// separators are found 8 bytes at a time: sepMask marks each byte of
-	// a word that is '=', ',' or ';', and only those bytes are visited.
+	// separators are found 8 bytes at a time, as bit masks of the bytes
+	// that are '=' (eqm) and that end a pair (bm, ',' or ';'): the loop
+	// runs once per pair, and the key's '=' is the lowest bit of eqm
+	// between the pair's start and its end.
 	var item int32
 	start, eq := 0, -1
+	cp := f.CP
+	var acc uint64
 	for base := 0; base < len(c); base += 8 {
-		var m uint64
+		var x uint64
 		if base+8 <= len(c) {
-			m = sepMask(binary.LittleEndian.Uint64(c[base:]))
+			x = binary.LittleEndian.Uint64(c[base:])
+			if !plainWord(x) {
+				sc.classify(c[base:base+8], contentAt+base)
+			}
 		} else {
-			for j := base; j < len(c); j++ {
-				if ch := c[j]; ch == '=' || ch == ',' || ch == ';' {
-					m |= 0x80 << (8 * uint(j-base))
-				}
-			}
+			var tail [8]byte // zero bytes match no separator
+			copy(tail[:], c[base:])
+			x = binary.LittleEndian.Uint64(tail[:])
+			sc.classify(c[base:], contentAt+base)
 		}
-		for m != 0 {
-			j := base + bits.TrailingZeros64(m)/8
-			m &= m - 1
-			if c[j] == '=' {
-				if eq < 0 {
-					eq = j
+		acc ^= x
+		eqm := zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
+		semi := zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
+		bm := zeroBytes(x^0x2C2C2C2C2C2C2C2C) | semi
+		for bm != 0 {
+			low := bm & -bm
+			j := base + bits.TrailingZeros64(low)/8
+			if eq < 0 {
+				if below := eqm & (low - 1); below != 0 {
+					eq = base + bits.TrailingZeros64(below)/8
 				}
-				continue
 			}
-			f.endPair(c, at, start, eq, j, item)
+			if eq >= 0 {
+				// The common case, kept inline: key=value.
+				cp = append(cp, RawPair{Item: item, At: int32(at + start), Eq: int32(at + eq), End: int32(at + j)})
+			} else {
+				f.CP = cp
+				f.endPair(c, at, start, eq, j, item)
+				cp = f.CP
+			}
+			eqm &^= low<<1 - 1 // the '='s up to here are done
 			start, eq = j+1, -1
-			if c[j] == ';' {
+			if semi&low != 0 {
 				item++
 			}
+			bm &= bm - 1
+		}
+		if eq < 0 && eqm != 0 {
+			eq = base + bits.TrailingZeros64(eqm)/8
 		}
 	}
+	f.CP = cp
 	f.endPair(c, at, start, eq, len(c), item)
+	sc.acc ^= bits.RotateLeft64(acc, 8*(contentAt&7))
 }
 
 const (
@@ -512,6 +687,7 @@ const (
 	fFlag
 	fPNUM
 	fPNO
+	fRF
 )
 
 func headerBit(k []byte) int {
@@ -532,6 +708,8 @@ func headerBit(k []byte) int {
 		return fPNUM
 	case "PNO":
 		return fPNO
+	case "RF":
+		return fRF
 	}
 	return 0
 }
@@ -555,6 +733,9 @@ func (f *Frame) checkHeader() {
 		}
 		first := seen&bit == 0
 		seen |= bit
+		if bit == fRF && first && (h.NoEquals() || string(f.Value(h)) != "1") {
+			f.warn(Problem{Code: CodeRF, At: int(h.At), Text: f.Text[h.At:h.End]})
+		}
 		if bit&(fST|fCN|fFlag|fPNUM|fPNO) == 0 {
 			continue
 		}

@@ -26,14 +26,25 @@ type Packet struct {
 	Warnings []Issue // oddities that did not decide the verdict
 
 	Length int    // the length field; -1 when unreadable
-	Data   string // the data segment the CRC covers
+	Data   string // the data segment the CRC covers (the plaintext when it was encrypted)
 	CRC    string // the CRC field as sent (case kept)
 
-	// Header fields as sent; "" when absent. Flag, PNUM and PNO are -1
-	// when absent or not a number.
-	QN, ST, CN, PW, MN string
-	Flag, PNUM, PNO    int
-	Header             []Field // every header field, in order
+	// An SM4-encrypted data area (HJ 212-2025 §6.4): how it was sent
+	// (CipherNone for plaintext), the key that decrypted it (0 the
+	// device's current key, 1 the previous one, ...; -1 when none did)
+	// and the plaintext frame, which is what Data, Header, CP and the
+	// offsets of findings refer to ("" for a plaintext packet, whose
+	// offsets refer to Raw).
+	Cipher  Cipher
+	KeyUsed int
+	Plain   string
+
+	// Header fields as sent; "" when absent. Flag, PNUM, PNO and RF are
+	// -1 when absent or not a number. RF=1 (HJ 212-2025 补传标志) marks
+	// back-filled data, sent late after an upload failed: see Backfill.
+	QN, ST, CN, PW, MN  string
+	Flag, PNUM, PNO, RF int
+	Header              []Field // every header field, in order
 
 	CP []Pair // every CP pair, in order
 
@@ -48,14 +59,20 @@ type Field struct {
 
 // Pair is one CP entry as sent, e.g. "a21026-Rtd=12.5".
 type Pair struct {
-	Item     int    // index of the ';'-separated item it belongs to (0-based)
+	Item     int32 // index of the ';'-separated item it belongs to (0-based)
+	NoEquals bool  // the entry had no '=' (Key holds all of it)
+	IsNumber bool  // Value is a decimal number, held exactly in Num (see Number)
+	// Sentinel: Value is the maximum of the field's data type (e.g.
+	// 9999.99), which HJ 212-2025 §8.1.1 d) prescribes when a value (a
+	// reference-oxygen one) cannot be computed. It is not a measurement:
+	// IsNumber is false and Num zero, so it is never summed, averaged
+	// or judged against a limit.
+	Sentinel bool
 	Key      string // the whole key: "a21026-Rtd", "DataTime", "LAMPBLACK-Rtd"
 	Code     string // the factor code, the part before the last '-'; "" when Key has none
 	Suffix   string // the part after the last '-': "Rtd", "Avg", "Flag", ...; "" when none
 	Value    string // exactly as sent ("1.230" stays "1.230")
-	NoEquals bool   // the entry had no '=' (Key holds all of it)
-	IsNumber bool   // Value is a decimal number, held exactly in Number
-	Number   decimal.Decimal
+	Num      Value
 }
 
 // Issue is a finding in words: a stable code, where it is, and a message.
@@ -67,13 +84,43 @@ type Issue struct {
 
 // Version is the protocol version from the Flag bits 2–7: 0 for
 // HJ/T 212-2005 (also when Flag is absent, as in 2005 packets), 1 for
-// HJ 212-2017. Other values are reported as they are.
+// HJ 212-2017, 2 for HJ 212-2025 (Flag 8–11). Other values are reported
+// as they are. It is the sender's declaration: 2025 features (RF, the
+// new commands, encryption) are understood whatever it says.
 func (p *Packet) Version() int {
 	if p.Flag < 0 {
 		return 0
 	}
 	return p.Flag >> 2
 }
+
+// Protocol versions, as Version returns them.
+const (
+	Version2005 = 0 // HJ/T 212-2005
+	Version2017 = 1 // HJ 212-2017
+	Version2025 = 2 // HJ 212-2025
+)
+
+// VersionName names the version: "2005", "2017", "2025", or "v" and the
+// number for a value no standard defines.
+func (p *Packet) VersionName() string {
+	switch v := p.Version(); v {
+	case Version2005:
+		return "2005"
+	case Version2017:
+		return "2017"
+	case Version2025:
+		return "2025"
+	default:
+		return "v" + strconv.Itoa(v)
+	}
+}
+
+// Backfill reports RF=1: the packet re-sends data that could not be
+// uploaded in time (HJ 212-2025 §8.1.2, 补传). Its values belong to their
+// DataTime like any others, but it is not real-time traffic: a receiver
+// must not take it for the device's current state.
+func (p *Packet) Backfill() bool { return p.RF == 1 }
 
 // AckRequested reports whether the sender asked for an answer (Flag bit 0).
 func (p *Packet) AckRequested() bool { return p.Flag >= 0 && p.Flag&FlagAck != 0 }
@@ -109,21 +156,33 @@ var framePool = sync.Pool{New: func() any { return new(Frame) }}
 // keeps so the frame's buffer can be reused.
 func (f *Frame) Packet() *Packet {
 	s := string(f.Raw)
-	p := &Packet{
+	p := f.alloc()
+	*p = Packet{
 		Raw:     s,
+		Header:  p.Header[:len(f.Header)],
+		CP:      p.CP[:len(f.CP)],
 		Verdict: f.Verdict,
 		Check:   f.Check,
 		Length:  f.Length,
 		Flag:    -1,
 		PNUM:    -1,
 		PNO:     -1,
+		RF:      -1,
+		Cipher:  f.Cipher,
+		KeyUsed: f.KeyUsed,
+	}
+	if f.Data != nil {
+		p.CRC = s[f.crcAt : f.crcAt+len(f.CRCText)]
+	}
+	if f.KeyUsed >= 0 {
+		// Decrypted: everything below reads the plaintext frame.
+		s = string(f.Text)
+		p.Plain = s
 	}
 	if f.Data != nil {
 		p.Data = s[f.DataAt : f.DataAt+len(f.Data)]
-		crcAt := f.DataAt + len(f.Data)
-		p.CRC = s[crcAt : crcAt+len(f.CRCText)]
 	}
-	p.Header = make([]Field, len(f.Header))
+	seen := 0 // numeric fields met (the first one counts, as in Frame.Flag)
 	for i, h := range f.Header {
 		k := s[h.At:h.Eq]
 		v := ""
@@ -145,46 +204,64 @@ func (f *Frame) Packet() *Packet {
 			setOnce(&p.PW, v)
 		case "MN":
 			setOnce(&p.MN, v)
+		case "Flag":
+			intOnce(&p.Flag, &seen, 1, v)
+		case "PNUM":
+			intOnce(&p.PNUM, &seen, 2, v)
+		case "PNO":
+			intOnce(&p.PNO, &seen, 4, v)
+		case "RF":
+			intOnce(&p.RF, &seen, 8, v)
 		}
 	}
-	p.Flag, p.PNUM, p.PNO = f.Flag(), f.intField("PNUM"), f.intField("PNO")
 
 	var warnings []Issue
-	p.CP = make([]Pair, len(f.CP))
 	for i, r := range f.CP {
 		q := &p.CP[i]
-		q.Item = int(r.Item)
-		q.Key = s[r.At:r.Eq]
-		q.NoEquals = r.NoEquals()
-		if !q.NoEquals {
-			q.Value = s[r.Eq+1 : r.End]
+		key := s[r.At:r.Eq]
+		val := ""
+		noEq := r.NoEquals()
+		if !noEq {
+			val = s[r.Eq+1 : r.End]
 		}
-		if j := strings.LastIndexByte(q.Key, '-'); j >= 0 {
-			q.Code, q.Suffix = q.Key[:j], q.Key[j+1:]
+		code, suffix := "", ""
+		if j := strings.LastIndexByte(key, '-'); j >= 0 {
+			code, suffix = key[:j], key[j+1:]
 		}
-		for k := i - 1; k >= 0 && p.CP[k].Item == q.Item; k-- {
-			if p.CP[k].Key == q.Key {
-				warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), fmt.Sprintf("key %s appears twice in one item (both kept, in order)", q.Key)})
+		q.Item, q.NoEquals, q.Key, q.Value, q.Code, q.Suffix = r.Item, noEq, key, val, code, suffix
+		for k := i - 1; k >= 0 && p.CP[k].Item == r.Item; k-- {
+			if p.CP[k].Key == key {
+				warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), fmt.Sprintf("key %s appears twice in one item (both kept, in order)", key)})
 				break
 			}
 		}
 		switch {
-		case q.Key == "DataTime":
-			if p.DataTime == "" && !q.NoEquals {
-				p.DataTime = q.Value
-				t, ok := ParseTime(q.Value)
+		case key == "DataTime":
+			if p.DataTime == "" && !noEq {
+				p.DataTime = val
+				t, ok := ParseTime(val)
 				if ok {
 					p.Time = t
 				} else {
-					warnings = append(warnings, Issue{CodeBadDataTime, int(r.At), fmt.Sprintf("DataTime %q is not YYYYMMDDhhmmss[zzz]", q.Value)})
+					warnings = append(warnings, Issue{CodeBadDataTime, int(r.At), fmt.Sprintf("DataTime %q is not YYYYMMDDhhmmss[zzz]", val)})
 				}
 			}
-		case isTimestampKey(q.Key) && (len(q.Value) == 14 || len(q.Value) == 17):
+		case len(val) > 0 && val[0] > '9':
+			// A letter (a -Flag value, an -Info text): never a number.
+			if measured(suffix) {
+				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", key, val)})
+			}
+		case (len(val) == 14 || len(val) == 17) && isTimestampKey(key):
 			// RestartTime, xxx-SampleTime, ...: a timestamp, not a quantity.
 		default:
-			q.Number, q.IsNumber = parseNumber(q.Value)
-			if !q.IsNumber && measured(q.Suffix) {
-				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", q.Key, q.Value)})
+			num, isNum := parseNumber(val)
+			if isNum && isSentinel(code, val) {
+				q.Sentinel = true
+				warnings = append(warnings, Issue{CodeSentinel, int(r.At), fmt.Sprintf("%s=%s is the maximum of its data type, sent when the value cannot be computed (HJ 212-2025 §8.1.1 d); not a measurement", key, val)})
+			} else if isNum {
+				q.Num, q.IsNumber = num, true
+			} else if measured(suffix) {
+				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", key, val)})
 			}
 		}
 	}
@@ -198,6 +275,18 @@ func (f *Frame) Packet() *Packet {
 	p.Warnings = append(p.Warnings, warnings...)
 	p.Reason = f.reason()
 	return p
+}
+
+// intOnce sets *dst from the first field with this bit: its value as a
+// number, -1 when it is not one.
+func intOnce(dst *int, seen *int, bit int, v string) {
+	if *seen&bit != 0 {
+		return
+	}
+	*seen |= bit
+	if n, ok := atoi([]byte(v)); ok {
+		*dst = n
+	}
 }
 
 func setOnce(dst *string, v string) {
@@ -295,6 +384,16 @@ func (f *Frame) message(p Problem) string {
 		return fmt.Sprintf("CP entry %s has no '=' (kept as a key without value)", excerpt(p.Text))
 	case CodeAmpersand:
 		return fmt.Sprintf("\"&&\" inside the CP content at offset %d", p.At)
+	case CodeNoKey:
+		return fmt.Sprintf("encrypted data area (%s, HJ 212-2025 SM4): no key for MN %s, so neither the data nor the CRC can be checked", f.Cipher, excerpt(p.Text))
+	case CodeDecryptFailed:
+		return fmt.Sprintf("encrypted data area (%s, HJ 212-2025 SM4): none of the %s of MN %s gives plaintext with CRC %s", f.Cipher, plural(p.Want, "key"), excerpt(p.Text), f.CRCText)
+	case CodeRF:
+		return fmt.Sprintf("header field %s: HJ 212-2025 defines only RF=1 (back-fill); the packet is taken as real-time data", excerpt(p.Text))
+	case CodeTestKey:
+		return "decrypted with the example key of HJ 212-2025 Annex A.2 (16 × 0x30), which the standard forbids in service"
+	case CodeCipherLength:
+		return fmt.Sprintf("length field counts the %d transmitted characters, not the %d of the plaintext data segment (HJ 212-2025 Annex A.2 counts the plaintext)", p.Got, p.Want)
 	}
 	return string(p.Code)
 }
@@ -318,7 +417,7 @@ func excerpt(b []byte) string {
 // that is not a number is worth a warning.
 func measured(suffix string) bool {
 	switch suffix {
-	case "Rtd", "Avg", "Min", "Max", "Cou", "ZsRtd", "ZsAvg", "ZsMin", "ZsMax":
+	case "Rtd", "Avg", "Min", "Max", "Cou", "ZsRtd", "ZsAvg", "ZsMin", "ZsMax", "RawAvg":
 		return true
 	}
 	return false
@@ -372,9 +471,10 @@ func daysIn(y, m int) int {
 
 // parseNumber reads a plain decimal number: an optional sign, digits with
 // at most one '.', and an optional exponent below 100. It is exact: the text never
-// passes through a float. Values up to 18 significant digits take a fast
-// path that avoids the string scan inside decimal.NewFromString.
-func parseNumber(s string) (decimal.Decimal, bool) {
+// passes through a float. Values up to 18 digits (all real ones) become
+// an int64 coefficient and an exponent without allocating; longer ones
+// and exponent forms go through decimal.NewFromString.
+func parseNumber(s string) (Value, bool) {
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++
@@ -385,7 +485,7 @@ func parseNumber(s string) (decimal.Decimal, bool) {
 		c := s[i]
 		if c == '.' {
 			if dot {
-				return decimal.Decimal{}, false
+				return Value{}, false
 			}
 			dot = true
 			continue
@@ -402,37 +502,205 @@ func parseNumber(s string) (decimal.Decimal, bool) {
 		}
 	}
 	if nd == 0 {
-		return decimal.Decimal{}, false
+		return Value{}, false
 	}
 	if i < len(s) {
 		// Only an exponent may follow: e or E, optional sign, digits.
 		if s[i] != 'e' && s[i] != 'E' {
-			return decimal.Decimal{}, false
+			return Value{}, false
 		}
 		j := i + 1
 		if j < len(s) && (s[j] == '+' || s[j] == '-') {
 			j++
 		}
 		if j == len(s) {
-			return decimal.Decimal{}, false
+			return Value{}, false
 		}
 		for k := j; k < len(s); k++ {
 			if s[k] < '0' || s[k] > '9' {
-				return decimal.Decimal{}, false
+				return Value{}, false
 			}
 		}
 		if len(s)-j > 2 { // |exponent| >= 100 is not a measurement
-			return decimal.Decimal{}, false
+			return Value{}, false
 		}
 		d, err := decimal.NewFromString(s)
-		return d, err == nil
+		return ValueOf(d), err == nil
 	}
 	if nd > 18 {
 		d, err := decimal.NewFromString(s)
-		return d, err == nil
+		return ValueOf(d), err == nil
 	}
 	if s[0] == '-' {
 		mant = -mant
 	}
-	return decimal.New(mant, int32(-frac)), true
+	return Value{coef: mant, exp: int32(-frac)}, true
+}
+
+// Packets are allocated together with their header fields and CP pairs:
+// one allocation for all three when the packet has at most 8 header
+// fields and 64 pairs (nearly all do), in the smallest of a few sizes
+// that fits, so that little memory is cleared for nothing. p.Header and
+// p.CP come back with their lengths set.
+type (
+	block2 struct {
+		p  Packet
+		h  [8]Field
+		cp [2]Pair
+	}
+	block4 struct {
+		p  Packet
+		h  [8]Field
+		cp [4]Pair
+	}
+	block6 struct {
+		p  Packet
+		h  [8]Field
+		cp [6]Pair
+	}
+	block8 struct {
+		p  Packet
+		h  [8]Field
+		cp [8]Pair
+	}
+	block10 struct {
+		p  Packet
+		h  [8]Field
+		cp [10]Pair
+	}
+	block12 struct {
+		p  Packet
+		h  [8]Field
+		cp [12]Pair
+	}
+	block14 struct {
+		p  Packet
+		h  [8]Field
+		cp [14]Pair
+	}
+	block16 struct {
+		p  Packet
+		h  [8]Field
+		cp [16]Pair
+	}
+	block20 struct {
+		p  Packet
+		h  [8]Field
+		cp [20]Pair
+	}
+	block24 struct {
+		p  Packet
+		h  [8]Field
+		cp [24]Pair
+	}
+	block28 struct {
+		p  Packet
+		h  [8]Field
+		cp [28]Pair
+	}
+	block32 struct {
+		p  Packet
+		h  [8]Field
+		cp [32]Pair
+	}
+	block36 struct {
+		p  Packet
+		h  [8]Field
+		cp [36]Pair
+	}
+	block40 struct {
+		p  Packet
+		h  [8]Field
+		cp [40]Pair
+	}
+	block44 struct {
+		p  Packet
+		h  [8]Field
+		cp [44]Pair
+	}
+	block48 struct {
+		p  Packet
+		h  [8]Field
+		cp [48]Pair
+	}
+	block56 struct {
+		p  Packet
+		h  [8]Field
+		cp [56]Pair
+	}
+	block64 struct {
+		p  Packet
+		h  [8]Field
+		cp [64]Pair
+	}
+)
+
+func (f *Frame) alloc() *Packet {
+	nh, np := len(f.Header), len(f.CP)
+	if nh > 8 || np > 64 {
+		return &Packet{Header: make([]Field, nh), CP: make([]Pair, np)}
+	}
+	var p *Packet
+	var h []Field
+	var cp []Pair
+	switch {
+	case np <= 2:
+		b := new(block2)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 4:
+		b := new(block4)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 6:
+		b := new(block6)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 8:
+		b := new(block8)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 10:
+		b := new(block10)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 12:
+		b := new(block12)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 14:
+		b := new(block14)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 16:
+		b := new(block16)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 20:
+		b := new(block20)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 24:
+		b := new(block24)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 28:
+		b := new(block28)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 32:
+		b := new(block32)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 36:
+		b := new(block36)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 40:
+		b := new(block40)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 44:
+		b := new(block44)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 48:
+		b := new(block48)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 56:
+		b := new(block56)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	case np <= 64:
+		b := new(block64)
+		p, h, cp = &b.p, b.h[:], b.cp[:]
+	}
+	// Full slice expressions: appending to one must not write into the
+	// other's memory.
+	p.Header, p.CP = h[:nh:nh], cp[:np:np]
+	return p
 }

@@ -201,10 +201,10 @@ func TestSampleDetails(t *testing.T) {
 	}
 	// Exact decimals, trailing zeros kept in the text.
 	p = sampleBySource(t, "chenqi92", "2011")
-	if q := find(p, "w21003-Rtd"); len(q) != 1 || !q[0].IsNumber || q[0].Number.String() != "0.09055002" {
+	if q := find(p, "w21003-Rtd"); len(q) != 1 || !q[0].IsNumber || q[0].Number().String() != "0.09055002" {
 		t.Errorf("w21003-Rtd: %+v", q)
 	}
-	if q := find(p, "w01003-Rtd"); len(q) != 1 || q[0].Value != "13.10" || !q[0].Number.Equal(decimal.RequireFromString("13.1")) || q[0].Number.Exponent() != -2 {
+	if q := find(p, "w01003-Rtd"); len(q) != 1 || q[0].Value != "13.10" || !q[0].Number().Equal(decimal.RequireFromString("13.1")) || q[0].Number().Exponent() != -2 {
 		t.Errorf("w01003-Rtd: %+v", q)
 	}
 	if q := find(p, "w01001-Flag"); len(q) != 1 || q[0].IsNumber || q[0].Code != "w01001" || q[0].Suffix != "Flag" {
@@ -225,7 +225,7 @@ func TestSampleDetails(t *testing.T) {
 		if p.QN != "" || p.Flag != -1 || p.Version() != 0 || p.AckRequested() {
 			t.Errorf("2005 header: QN %q Flag %d", p.QN, p.Flag)
 		}
-		if q := find(p, "ele01-Rtd"); len(q) != 1 || q[0].Code != "ele01" || !q[0].Number.Equal(decimal.NewFromInt(1)) {
+		if q := find(p, "ele01-Rtd"); len(q) != 1 || q[0].Code != "ele01" || !q[0].Number().Equal(decimal.NewFromInt(1)) {
 			t.Errorf("ele01-Rtd: %+v", q)
 		}
 	}

@@ -280,7 +280,7 @@ func records(p *hj212.Packet, basis Basis) []*record {
 		}
 		v := q.Value
 		if q.IsNumber {
-			v = q.Number.String() // 1.230 and 1.23 are the same value
+			v = q.Number().String() // 1.230 and 1.23 are the same value
 		}
 		// Every value goes into the signature, repeats included, so
 		// that two packets count as the same only if they say the same.
@@ -292,7 +292,7 @@ func records(p *hj212.Packet, basis Basis) []*record {
 			continue
 		}
 		vals[q.Code][q.Suffix] = v
-		n := q.Number
+		n := q.Number()
 		switch q.Suffix {
 		case "Flag":
 			r.flag = q.Value

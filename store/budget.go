@@ -2,22 +2,16 @@ package store
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/budget"
-	"github.com/ecotax/ecotax/calc"
-	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/reconcile"
 )
 
 // budgetQueries are the named queries of queries/budget.sql.
@@ -363,161 +357,6 @@ func (tx *Tx) BudgetTaxpayers(prefix string, year int) ([]budget.StoredTaxpayer,
 		if i, ok := index[d.CreditCode]; ok {
 			out[i].Declarations = append(out[i].Declarations, budget.StoredDeclaration{Declaration: d, Figures: byDecl[d.ID]})
 		}
-	}
-	return out, nil
-}
-
-// BudgetMonitoring is the monitoring the budget consults for months
-// without a declaration: the stored monthly figures of the taxpayer's
-// devices (store/monitoring.go), added up per outlet, statutory pollutant
-// and month by reconcile.Outlets exactly as a reconciliation does, with
-// the dated parameters in force in each month (kg per -Cou unit, decimal
-// places, minimum completeness). The caller brings the derived figures up
-// to date first (app.Service.RefreshFigures).
-func (tx *Tx) BudgetMonitoring(codes *reconcile.Codes, params *reconcile.Params) budget.Monitoring {
-	return &budgetMonitoring{tx: tx, codes: codes, params: params}
-}
-
-type budgetMonitoring struct {
-	tx     *Tx
-	codes  *reconcile.Codes
-	params *reconcile.Params
-}
-
-// MonthlyFigures implements budget.Monitoring. A taxpayer without device
-// mappings has no figures (monitoring consulted, nothing found). A figure
-// is vouched for (Verified) when its valid records reach the minimum
-// completeness and the kg-per-unit rule is verified; otherwise the budget
-// line that uses it says unverified.
-func (m *budgetMonitoring) MonthlyFigures(creditCode string, year int) ([]budget.MonitoredFigure, error) {
-	devs, err := m.tx.ListDevices(DeviceFilter{CreditCode: creditCode})
-	if err != nil || len(devs) == 0 {
-		return nil, err
-	}
-	figs, err := m.tx.MonthlyFigures(creditCode, fmt.Sprintf("%04d-01", year), fmt.Sprintf("%04d-12", year))
-	if err != nil {
-		return nil, err
-	}
-	byMonth := map[string][]reconcile.DeviceFigure{}
-	var months []string
-	for i := range figs {
-		f := figs[i].Slim()
-		if _, ok := byMonth[f.Month]; !ok {
-			months = append(months, f.Month)
-		}
-		byMonth[f.Month] = append(byMonth[f.Month], f)
-	}
-	sort.Strings(months)
-	var out []budget.MonitoredFigure
-	for _, month := range months {
-		first, err := param.ParseDate(month + "-01")
-		if err != nil {
-			return nil, err
-		}
-		set, err := m.params.On(first)
-		if err != nil {
-			return nil, err
-		}
-		outs, _ := reconcile.Outlets(devs, byMonth[month], m.codes, int32(set.Places.Value.IntPart()), set.CouKg.Value)
-		keys := make([]reconcile.OutletKey, 0, len(outs))
-		for k := range outs {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if keys[i].OutletNo != keys[j].OutletNo {
-				return keys[i].OutletNo < keys[j].OutletNo
-			}
-			return keys[i].PollutantID < keys[j].PollutantID
-		})
-		for _, k := range keys {
-			o := outs[k]
-			if o.Counted == 0 {
-				continue // no -Cou at all: no emission figure to tax
-			}
-			p := m.codes.Names().ByID(o.PollutantID)
-			if p == nil {
-				continue
-			}
-			complete := o.Complete(set.MinCompleteness.Value)
-			ref := fmt.Sprintf("监测 %s %s %s：设备 %s，有效 %d/%d", o.OutletNo, o.Pollutant, month, strings.Join(o.Devices, ","), o.Valid, o.Units)
-			if !complete {
-				ref += fmt.Sprintf("（低于 %s 的完整率要求，%s）", set.MinCompleteness.Value, set.MinCompleteness.Where())
-			}
-			if !set.CouKg.Verified {
-				ref += fmt.Sprintf("（-Cou 折算千克的参数未核实：%s）", set.CouKg.Cite())
-			}
-			out = append(out, budget.MonitoredFigure{Outlet: o.OutletNo, Kind: p.Class(), Pollutant: o.Pollutant, Month: month,
-				EmissionKg: o.TotalKg, AvgConcentration: o.Mean, MaxConcentration: o.Max,
-				Verified: complete && set.CouKg.Verified, Ref: ref})
-		}
-	}
-	return out, nil
-}
-
-// BudgetInput gathers everything a region's budget for a year is computed
-// from: the tax months (declaration, else monitoring, else nothing), the
-// damage cases with a receipt in the year, the year's settlements with a
-// party in the region, and the fee bills with a month in the year.
-func (tx *Tx) BudgetInput(c budget.Calculators, region, regionName string, year int, mon budget.Monitoring) (*budget.Input, error) {
-	prefix := calc.RegionPrefix(region)
-	in := &budget.Input{Region: region, RegionName: regionName, Year: year}
-	stored, err := tx.BudgetTaxpayers(prefix, year)
-	if err != nil {
-		return nil, err
-	}
-	if in.Taxpayers, err = budget.Gather(c, year, stored, mon); err != nil {
-		return nil, err
-	}
-	cases, err := tx.ListBudgetDamageCases(prefix, year)
-	if err != nil {
-		return nil, err
-	}
-	for _, dc := range cases {
-		in.Damage = append(in.Damage, damageCase(dc))
-	}
-	setts, err := tx.ListBudgetEcoSettlements(prefix, year)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range setts {
-		req, err := ecocomp.DecodeRequest(s.Request)
-		if err != nil {
-			return nil, fmt.Errorf("store: eco-compensation settlement %d: stored request: %w", s.ID, err)
-		}
-		in.Ecocomp = append(in.Ecocomp, budget.EcoSettlement{ID: "生态补偿结算#" + strconv.FormatInt(s.ID, 10), Request: req, Parties: s.Parties})
-	}
-	bills, err := tx.ListBudgetFeeBills(prefix, year)
-	if err != nil {
-		return nil, err
-	}
-	for _, b := range bills {
-		fb, err := feeBill(b)
-		if err != nil {
-			return nil, err
-		}
-		in.Fees = append(in.Fees, fb)
-	}
-	return in, nil
-}
-
-func damageCase(dc *BudgetDamageCase) budget.DamageCase {
-	out := budget.DamageCase{ID: "损害赔偿案件#" + strconv.FormatInt(dc.ID, 10), District: dc.District, Case: dc.Case,
-		ClaimTotal: dc.ClaimTotal.NullDecimal, ClaimUnverified: dc.ClaimUnverified, Settled: dc.SettledAmount.NullDecimal,
-		SettledOn: string(dc.SettledOn)}
-	for _, r := range dc.Receipts {
-		out.Receipts = append(out.Receipts, budget.Receipt{Path: out.ID, Month: r.Month, Amount: r.Amount.Decimal, Received: r.Received})
-	}
-	return out
-}
-
-func feeBill(b *BudgetFeeBill) (budget.FeeBill, error) {
-	out := budget.FeeBill{ID: "收费清单#" + strconv.FormatInt(b.ID, 10), District: b.District, Payer: b.Payer, Schedule: b.Schedule,
-		PartialStep: b.PartialStep, Inputs: map[string]string{}}
-	if err := json.Unmarshal(b.Inputs, &out.Inputs); err != nil {
-		return out, fmt.Errorf("store: fee bill %d: stored inputs: %w", b.ID, err)
-	}
-	for _, m := range b.Months {
-		out.Months = append(out.Months, budget.FeeMonth{Path: out.ID + " " + m.Month, Month: m.Month, Date: string(m.Day), Quantity: m.Quantity})
 	}
 	return out, nil
 }

@@ -279,7 +279,7 @@ func rowOf(in Incoming, now time.Time) *packetRow {
 			}
 			v := valueRow{seq: i, code: text(q.Code, &quoted), suffix: text(q.Suffix, &quoted), value: text(q.Value, &quoted)}
 			if q.IsNumber {
-				v.num = decimal.NullDecimal{Decimal: q.Number, Valid: true}
+				v.num = decimal.NullDecimal{Decimal: q.Number(), Valid: true}
 			}
 			r.values = append(r.values, v)
 		}
@@ -586,7 +586,7 @@ func packetsFromValues(mn string, vals []valueScan) []*hj212.Packet {
 			out = append(out, cur)
 		}
 		cur.CP = append(cur.CP, hj212.Pair{Key: v.Code + "-" + v.Suffix, Code: v.Code, Suffix: v.Suffix, Value: v.Value,
-			IsNumber: v.Num.Valid, Number: v.Num.Decimal})
+			IsNumber: v.Num.Valid, Num: hj212.ValueOf(v.Num.Decimal)})
 	}
 	return out
 }

@@ -254,8 +254,8 @@ func TestIngestExact(t *testing.T) {
 			for i, p := range pkts {
 				q := p.CP[0]
 				want := decimal.RequireFromString(vals[i])
-				if q.Value != vals[i] || !q.IsNumber || !q.Number.Equal(want) {
-					t.Errorf("%s came back as %q / %s", vals[i], q.Value, q.Number)
+				if q.Value != vals[i] || !q.IsNumber || !q.Number().Equal(want) {
+					t.Errorf("%s came back as %q / %s", vals[i], q.Value, q.Number())
 				}
 			}
 			return tx.InsertDevice(&reconcile.Device{MN: "MN-X", CreditCode: tp.CreditCode, OutletNo: "DA001", ValidFrom: "2024-01-01"})

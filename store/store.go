@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -39,73 +40,141 @@ const (
 
 // DB is the database. Now is the clock every transaction reads once at
 // its start, so all rows written together carry the same time.
+//
+// On SQLite there are two pools on the one file: the writer, a single
+// connection whose transactions begin IMMEDIATE (writers queue in Go, never
+// fail half-way on a lock), and the readers, read-only connections
+// (query_only) whose transactions begin deferred; in WAL mode a reader
+// reads the last committed state and never waits for the writer. On
+// PostgreSQL both are the one pool; View's transactions are READ ONLY.
 type DB struct {
-	x       *sqlx.DB
+	x       *sqlx.DB // writes (InTx)
+	r       *sqlx.DB // reads (View); x on PostgreSQL
 	dialect string
 	q       *queries
 	Now     func() time.Time
 }
 
-// Open connects to dsn: a postgres:// or postgresql:// URL selects
+// Options are the settings of Open that are not in the DSN.
+type Options struct {
+	// SQLiteSynchronous is SQLite's synchronous pragma: "full" (the
+	// default: a committed transaction survives a power loss) or "normal"
+	// (in WAL mode it survives a crash of the process, but a power loss
+	// may lose the last transactions; faster commits, docs/service.md).
+	SQLiteSynchronous string
+}
+
+// SQLiteSynchronousModes are the accepted values of Options.SQLiteSynchronous.
+var SQLiteSynchronousModes = []string{"full", "normal"}
+
+// Open connects to dsn with the default Options (see OpenWith).
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// OpenWith connects to dsn: a postgres:// or postgresql:// URL selects
 // PostgreSQL, anything else is the path of an SQLite file. It does not
 // migrate; call Migrate.
-func Open(ctx context.Context, dsn string) (*DB, error) {
-	var (
-		x   *sqlx.DB
-		err error
-	)
-	dialect := SQLite
+func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		dialect = Postgres
-		x, err = sqlx.Open("postgres", dsn)
-	} else {
-		if dsn == "" {
-			return nil, errors.New("store: empty SQLite path")
+		x, err := sqlx.Open("postgres", dsn)
+		if err != nil {
+			return nil, err
 		}
-		// WAL lets readers run beside the writer; immediate transactions
-		// take the write lock up front so two writers wait (busy_timeout)
-		// instead of failing half-way; foreign keys are off by default.
-		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "foreign_keys(1)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Set("_txlock", "immediate")
-		x, err = sqlx.Open("sqlite", "file:"+dsn+"?"+q.Encode())
-	}
-	if err != nil {
-		return nil, err
-	}
-	if dialect == SQLite {
-		x.SetMaxOpenConns(4)
-	} else {
 		x.SetMaxOpenConns(20)
 		x.SetMaxIdleConns(10)
 		x.SetConnMaxIdleTime(5 * time.Minute)
+		return newDB(ctx, Postgres, x, x)
 	}
+	if dsn == "" {
+		return nil, errors.New("store: empty SQLite path")
+	}
+	sync := strings.ToLower(o.SQLiteSynchronous)
+	switch sync {
+	case "":
+		sync = "full"
+	case "full", "normal":
+	default:
+		return nil, fmt.Errorf("store: SQLite synchronous %q: want full or normal", o.SQLiteSynchronous)
+	}
+	// The writer: WAL lets readers run beside it; immediate transactions
+	// take the write lock up front; the busy timeout covers another
+	// process (a CLI command beside the server) holding it; foreign keys
+	// are off by default.
+	w := url.Values{}
+	w.Add("_pragma", "busy_timeout(10000)")
+	w.Add("_pragma", "journal_mode(WAL)")
+	w.Add("_pragma", "foreign_keys(1)")
+	w.Add("_pragma", "synchronous("+sync+")")
+	w.Set("_txlock", "immediate")
+	x, err := sqlx.Open("sqlite", "file:"+dsn+"?"+w.Encode())
+	if err != nil {
+		return nil, err
+	}
+	x.SetMaxOpenConns(1)
+	// Open the writer first: it switches the file to WAL, which the
+	// readers then find.
 	if err := x.PingContext(ctx); err != nil {
 		x.Close()
-		return nil, fmt.Errorf("store: %s: %w", dialect, err)
+		return nil, fmt.Errorf("store: %s: %w", SQLite, err)
 	}
-	q, err := loadQueries(sqlFiles, dialect)
+	rd := url.Values{}
+	rd.Add("_pragma", "busy_timeout(10000)")
+	rd.Add("_pragma", "foreign_keys(1)")
+	rd.Add("_pragma", "query_only(1)")
+	r, err := sqlx.Open("sqlite", "file:"+dsn+"?"+rd.Encode())
 	if err != nil {
 		x.Close()
 		return nil, err
 	}
-	return &DB{x: x, dialect: dialect, q: q, Now: time.Now}, nil
+	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	return newDB(ctx, SQLite, x, r)
+}
+
+func newDB(ctx context.Context, dialect string, x, r *sqlx.DB) (*DB, error) {
+	closeAll := func() {
+		x.Close()
+		if r != x {
+			r.Close()
+		}
+	}
+	for _, p := range []*sqlx.DB{x, r} {
+		if err := p.PingContext(ctx); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("store: %s: %w", dialect, err)
+		}
+	}
+	q, err := loadQueries(sqlFiles, dialect)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	return &DB{x: x, r: r, dialect: dialect, q: q, Now: time.Now}, nil
 }
 
 // Dialect is "postgres" or "sqlite".
 func (db *DB) Dialect() string { return db.dialect }
 
-// Ping checks the database answers (for /readyz).
-func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
+// Ping checks the database answers (for /readyz). It uses the reading
+// pool: on SQLite the writer's one connection may be busy with a long
+// write, which says nothing about the service being ready.
+func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
 
-// Close closes the pool.
-func (db *DB) Close() error { return db.x.Close() }
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.x.Close()
+	if db.r != db.x {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
 
-// SQL exposes the pool for metrics (sql.DBStats).
+// SQL exposes the (writing) pool for metrics (sql.DBStats).
 func (db *DB) SQL() *sql.DB { return db.x.DB }
+
+// ReadSQL exposes the pool of View for metrics: on PostgreSQL the same as
+// SQL, on SQLite the read-only connections.
+func (db *DB) ReadSQL() *sql.DB { return db.r.DB }
 
 // Migrate applies the embedded migrations not yet recorded, each in its
 // own transaction. On PostgreSQL an advisory lock keeps two servers
@@ -135,9 +204,38 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func (db *DB) migrate(ctx context.Context, dir, name string) error {
-	tx, err := db.x.BeginTxx(ctx, nil)
+// fkOffMarker starts an SQLite migration that rebuilds tables: it runs
+// with foreign keys off (else dropping a parent table would cascade), on
+// the writer's one connection, and commits only when foreign_key_check
+// finds nothing (https://sqlite.org/lang_altertable.html#otheralter).
+const fkOffMarker = "-- store: foreign keys off"
+
+func (db *DB) migrate(ctx context.Context, dir, name string) (err error) {
+	body, err := fs.ReadFile(sqlFiles, path.Join(dir, name))
 	if err != nil {
+		return err
+	}
+	var tx *sqlx.Tx
+	fkOff := db.dialect == SQLite && strings.HasPrefix(string(body), fkOffMarker)
+	if fkOff {
+		conn, err := db.x.Connx(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return err
+		}
+		defer func() {
+			if _, e := conn.ExecContext(context.Background(), `PRAGMA foreign_keys = ON`); e != nil && err == nil {
+				err = e
+			}
+		}()
+		tx, err = conn.BeginTxx(ctx, nil)
+		if err != nil {
+			return err
+		}
+	} else if tx, err = db.x.BeginTxx(ctx, nil); err != nil {
 		return err
 	}
 	defer tx.Rollback()
@@ -153,12 +251,22 @@ func (db *DB) migrate(ctx context.Context, dir, name string) error {
 	if n > 0 {
 		return nil
 	}
-	body, err := fs.ReadFile(sqlFiles, path.Join(dir, name))
-	if err != nil {
-		return err
-	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
+	}
+	if fkOff {
+		var bad []struct {
+			Table  string        `db:"table"`
+			RowID  sql.NullInt64 `db:"rowid"`
+			Parent string        `db:"parent"`
+			FKID   int           `db:"fkid"`
+		}
+		if err := tx.SelectContext(ctx, &bad, `PRAGMA foreign_key_check`); err != nil {
+			return err
+		}
+		if len(bad) > 0 {
+			return fmt.Errorf("foreign keys broken: %+v", bad)
+		}
 	}
 	at := db.Now().UTC().Format(time.RFC3339)
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, at); err != nil {
@@ -181,8 +289,20 @@ func (tx *Tx) Now() time.Time { return tx.now }
 
 // InTx runs fn in a transaction, committing when it returns nil and
 // rolling back otherwise (also on panic).
-func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	x, err := db.x.BeginTxx(ctx, nil)
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.run(ctx, db.x, nil, fn)
+}
+
+// View runs fn in a read transaction: the place every read goes through.
+// On SQLite it runs on the read-only pool (a deferred BEGIN, query_only):
+// it sees the last committed state and never waits for a writer. On
+// PostgreSQL it is a READ ONLY transaction. A write inside fails on both.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.run(ctx, db.r, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sqlx.DB, opts *sql.TxOptions, fn func(tx *Tx) error) (err error) {
+	x, err := pool.BeginTxx(ctx, opts)
 	if err != nil {
 		return dbError(err)
 	}
@@ -199,13 +319,6 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return err
 	}
 	return dbError(x.Commit())
-}
-
-// View runs fn in a read transaction: the place every read of the
-// application layer goes through, so that the dialects can run reads
-// without taking the writer's lock.
-func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.InTx(ctx, fn)
 }
 
 // dbError turns driver errors the caller can act on into *calc.Error:

@@ -24,21 +24,3 @@ type NavItem struct {
 	Label   string
 	Current bool
 }
-
-// RoleLabel names the roles in Chinese.
-var RoleLabel = map[string]string{
-	"enterprise":  "纳税人",
-	"tax_officer": "税务机关",
-	"env_officer": "生态环境部门",
-	"finance":     "财政部门",
-	"admin":       "系统管理员",
-}
-
-// StatusLabel names declaration states.
-var StatusLabel = map[string]string{"draft": "草稿", "submitted": "已申报", "accepted": "已受理"}
-
-// MethodLabel names the 污染物排放量计算方法.
-var MethodLabel = map[string]string{
-	"automatic": "自动监测", "monitoring": "监测机构监测", "self_monitoring": "自行监测",
-	"factor": "排污系数", "material_balance": "物料衡算", "sampling": "抽样测算",
-}

@@ -6,9 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/gorilla/securecookie"
 )
 
 // Cookie names. The session cookie is HttpOnly and SameSite=Strict; the
@@ -33,9 +33,12 @@ type Session struct {
 	Expires   time.Time
 }
 
-// Keys signs session cookies and CSRF tokens with HMAC-SHA256.
+// Keys signs session cookies (gorilla/securecookie: HMAC-SHA256 over the
+// cookie's name, a timestamp and the value; not encrypted, as nothing in a
+// session is secret) and CSRF tokens (HMAC-SHA256).
 type Keys struct {
-	key []byte
+	key    []byte // CSRF
+	cookie *securecookie.SecureCookie
 }
 
 // NewKeys uses secret as the signing key; an empty secret gets a random
@@ -47,10 +50,17 @@ func NewKeys(secret []byte) *Keys {
 			panic("web: no randomness for the session key: " + err.Error())
 		}
 	}
-	// Derive, so the configured secret is never used as is.
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("ecotax web session v1"))
-	return &Keys{key: m.Sum(nil)}
+	// Derive, so the configured secret is never used as is, and each use
+	// has a key of its own.
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	sc := securecookie.New(derive("ecotax web session cookie v2"), nil)
+	sc.SetSerializer(securecookie.JSONEncoder{})
+	sc.MaxAge(int((SessionTTL + time.Minute) / time.Second)) // the session's own expiry is the one that counts
+	return &Keys{key: derive("ecotax web session v1"), cookie: sc}
 }
 
 // Nonce returns 16 random bytes, hex.
@@ -71,36 +81,44 @@ func (k *Keys) mac(parts ...string) []byte {
 	return m.Sum(nil)
 }
 
-// Seal writes a session as a cookie value: payload "." signature.
-func (k *Keys) Seal(s Session) string {
-	payload := s.TokenHash + "|" + s.Nonce + "|" + strconv.FormatInt(s.Expires.Unix(), 10)
-	p := base64.RawURLEncoding.EncodeToString([]byte(payload))
-	return p + "." + base64.RawURLEncoding.EncodeToString(k.mac("session", payload))
+// sealed is what the cookie carries.
+type sealed struct {
+	H string `json:"h"` // token hash
+	N string `json:"n"` // nonce
+	E int64  `json:"e"` // expiry, Unix seconds
 }
 
-// Open checks a cookie value's signature and expiry.
-func (k *Keys) Open(v string, now time.Time) (Session, bool) {
-	p, sig, ok := strings.Cut(v, ".")
-	if !ok || len(v) > 512 {
-		return Session{}, false
-	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(p)
+// Seal writes a session as a signed cookie value.
+func (k *Keys) Seal(s Session) string {
+	v, err := k.cookie.Encode(SessionCookie, sealed{H: s.TokenHash, N: s.Nonce, E: s.Expires.Unix()})
 	if err != nil {
+		panic("web: sealing a session: " + err.Error()) // only a value too long for a cookie fails, and a session is not
+	}
+	return v
+}
+
+// Open checks a cookie value's signature and expiry. Only the one
+// encoding Seal writes is taken (strict base64: no two values open to the
+// same session by flipping unused bits).
+func (k *Keys) Open(v string, now time.Time) (Session, bool) {
+	if len(v) > 1024 {
 		return Session{}, false
 	}
-	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
-	if err != nil || !hmac.Equal(got, k.mac("session", string(raw))) {
+	if _, err := base64.URLEncoding.Strict().DecodeString(v); err != nil {
 		return Session{}, false
 	}
-	f := strings.Split(string(raw), "|")
-	if len(f) != 3 || len(f[0]) != 64 || len(f[1]) != 32 {
+	var p sealed
+	if err := k.cookie.Decode(SessionCookie, v, &p); err != nil {
 		return Session{}, false
 	}
-	exp, err := strconv.ParseInt(f[2], 10, 64)
-	if err != nil || !now.Before(time.Unix(exp, 0)) {
+	if len(p.H) != 64 || !ValidNonce(p.N) {
 		return Session{}, false
 	}
-	return Session{TokenHash: f[0], Nonce: f[1], Expires: time.Unix(exp, 0)}, true
+	exp := time.Unix(p.E, 0)
+	if !now.Before(exp) {
+		return Session{}, false
+	}
+	return Session{TokenHash: p.H, Nonce: p.N, Expires: exp}, true
 }
 
 // CSRF is the form token bound to a nonce (the session's, or a signed-out

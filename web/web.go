@@ -177,8 +177,8 @@ func (u *UI) funcs() template.FuncMap {
 			}
 			return d.Decimal.String()
 		},
-		"statusLabel": func(s any) string { k := fmt.Sprint(s); return orDefault(StatusLabel[k], k) },
-		"methodLabel": func(s string) string { return orDefault(MethodLabel[s], s) },
+		"statusLabel": func(s any) string { k := fmt.Sprint(s); return orDefault(filing.StatusLabel[filing.Status(k)], k) },
+		"methodLabel": func(s string) string { return orDefault(filing.MethodLabel[s], s) },
 		"changeLabel": func(s string) string { return orDefault(ChangeLabel[s], s) },
 		"colour":      Colour,
 		"neg":         func(s string) bool { return strings.HasPrefix(s, "-") },

@@ -9,12 +9,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/budget"
 	"github.com/ecotax/ecotax/budget/report"
-	"github.com/ecotax/ecotax/calc/param"
-	"github.com/ecotax/ecotax/fixtures"
-	"github.com/ecotax/ecotax/reconcile"
-	"github.com/ecotax/ecotax/store"
 )
 
 const budgetUsage = `usage:
@@ -52,18 +49,16 @@ func cmdBudget(e *env, args []string) int {
 // budgetCalculators loads every engine a budget runs, from the embedded
 // parameter tables (as ecotax serve loads them).
 func budgetCalculators() (budget.Calculators, error) {
-	t, err := loadServiceTables()
+	t, err := app.LoadTables()
 	if err != nil {
 		return budget.Calculators{}, err
 	}
-	return budget.Calculators{Engine: t.engine, Fees: t.fees, Ecocomp: t.ecocomp, Damage: t.damage}, nil
+	return t.BudgetCalculators(), nil
 }
 
 // budgetLimits: a budget reaches at most five years past the current year
 // in Beijing (the only place the clock is read).
-func budgetLimits() budget.Limits {
-	return budget.Limits{MaxYear: time.Now().In(time.FixedZone("CST", 8*3600)).Year() + 5}
-}
+func budgetLimits() budget.Limits { return app.BudgetLimitsAt(time.Now()) }
 
 type budgetFlags struct {
 	format, out, region string
@@ -134,47 +129,17 @@ func budgetReport(e *env, args []string) int {
 	} else {
 		data = []byte(`{"region":` + strconv.Quote(f.region) + `,"year":` + strconv.Itoa(f.year) + `}`)
 	}
-	c, err := budgetCalculators()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "ecotax budget: %v\n", err)
-		return exitInternal
-	}
-	rr, err := budget.DecodeReport(data, c, budgetLimits())
-	if err != nil {
-		return reportError(e, err)
-	}
-	rp, err := fixtures.LoadReconcile()
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax budget: reconciliation parameters:", err)
-		return exitInternal
-	}
-	if _, err := rp.On(param.NewDate(rr.Year, 1, 1)); err != nil {
-		fmt.Fprintln(e.stderr, "ecotax budget:", err)
-		return exitInternal
-	}
-	svc, db, err := openService(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax budget report:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	// Monitoring figures are derived data: bring them up to date first.
-	if _, err := svc.RefreshFigures(e.ctx, 0); err != nil {
-		fmt.Fprintln(e.stderr, "ecotax budget report:", err)
-		return exitInternal
-	}
-	codes := reconcile.NewCodes(c.Engine.Tables().HJ212, c.Engine.Names())
-	var in *budget.Input
-	err = db.InTx(e.ctx, func(tx *store.Tx) error {
-		var err error
-		in, err = tx.BudgetInput(c, rr.Region, rr.RegionName, rr.Year, tx.BudgetMonitoring(codes, rp))
-		return err
-	})
+	rr, err := budget.DecodeReport(data, svc.BudgetCalculators(), svc.BudgetLimits())
 	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax budget report:", err)
-		return exitInternal
+		return reportError(e, err)
 	}
-	res, err := budget.Compute(c, in, rr.Scenarios)
+	res, err := svc.BudgetReport(e.ctx, cliPrincipal, rr)
 	if err != nil {
 		return reportError(e, err)
 	}

@@ -52,10 +52,53 @@ func TestCalcTable(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("%v: exit %d: %s", args, code, errs)
 		}
-		for _, want := range []string{"合计", "排序第4，不在前三项", "化学需氧量、生化需氧量和总有机碳只征收一项", "减按75%", "2024-02", "提示"} {
+		// No reduction in this quarter: every month has an exceedance
+		// (色度 64 over 50 in January and March, an NOx hourly average in
+		// February), which denies the month's reductions (财税〔2018〕117号).
+		for _, want := range []string{"合计", "排序第4，不在前三项", "化学需氧量、生化需氧量和总有机碳只征收一项", "2024-02", "提示"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%v: table lacks %q", args, want)
 			}
+		}
+	}
+	// A month without exceedance shows its reduction (E16 of the golden cases).
+	req := `{"rates":{"air":"1.2"},"sources":[{"id":"DA001","kind":"air","month":"2024-05","pollutants":[{"name":"二氧化硫","emission_kg":"1200","method":"automatic","avg_concentration":"120","max_concentration":"120","standard_concentration":"200"}]}]}`
+	code, out, errs := runCLI(t, req, "calc", "--format", "table", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"减按75%", "378.95", "1136.84"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// The table shows what a tax officer checks: pH and 色度 on their lines,
+// noise halving and doubling, the hazardous-waste class, exempt solid
+// waste at 0, and the unverified parameters once, after the totals.
+func TestCalcTablePrintout(t *testing.T) {
+	req := `{"region":"210100","sources":[
+	 {"id":"DW001","kind":"water","month":"2024-01","wastewater_t":"24000","pollutants":[{"name":"pH值","value":"4"},{"name":"色度","measured":"320","standard":"80"}]},
+	 {"id":"N1","kind":"noise","month":"2024-01","day":{"limit_db":"65","measured_db":"70","exceed_days":5},"boundary_over_100m_multiple_points":true},
+	 {"id":"S1","kind":"solid_waste","month":"2024-01","waste":"危险废物","hazardous_class":"HW08","generated_t":"1"},
+	 {"id":"S2","kind":"solid_waste","month":"2024-01","waste":"粉煤灰","generated_t":"50","exemption":"utilized_solid_waste"}]}`
+	code, out, errs := runCLI(t, req, "calc", "--format", "table", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"pH值 4", "色度超标倍数 3", "危险废物类别 HW08", "减半", "按两个单位计算", "以下参数未经核实"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	total := strings.Index(out, "合计")
+	if i := strings.Index(out, "未经核实"); total < 0 || i < total {
+		t.Errorf("unverified parameters must come after the totals:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "S2") && !strings.Contains(line, " 0 ") {
+			t.Errorf("exempt solid waste must show 0: %q", line)
 		}
 	}
 }

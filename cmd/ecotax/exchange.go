@@ -5,15 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 const exchangeUsage = `usage:
@@ -49,10 +47,15 @@ func cmdExchange(e *env, args []string) int {
 	return exitInput
 }
 
-// exchangeKey reads ECOTAX_EXCHANGE_KEY and refuses to go on without a
+// exchangeKey takes ECOTAX_EXCHANGE_KEY (config.go) and refuses to go on without a
 // good one.
 func exchangeKey(e *env) ([]byte, bool) {
-	key := []byte(e.getenv("ECOTAX_EXCHANGE_KEY"))
+	cfg, err := e.config()
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
+		return nil, false
+	}
+	key := cfg.API.ExchangeKey
 	if err := exchange.CheckKey(key); err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return nil, false
@@ -60,26 +63,19 @@ func exchangeKey(e *env) ([]byte, bool) {
 	return key, true
 }
 
-// exchangeServer builds the service (without listening) to run its
-// export and import in-process, on the configured database.
-func exchangeServer(e *env, key []byte) (*api.Server, *store.DB, error) {
-	tables, err := loadServiceTables()
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := openStore(e)
-	if err != nil {
-		return nil, nil, err
-	}
-	srv := api.New(tables.deps(db, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Config{ExchangeKey: key}))
-	return srv, db, nil
-}
-
-func operator(region string) (filing.Principal, error) {
+// exchangeOperator is the operator bound to --region.
+func exchangeOperator(region string) (filing.Principal, error) {
 	if region != "" && !filing.ValidRegion(region) {
 		return filing.Principal{}, fmt.Errorf("--region must be a 6-digit GB/T 2260 code")
 	}
-	return filing.Principal{Role: filing.RoleAdmin, Region: region}, nil
+	return operator(region), nil
+}
+
+// operator is cliPrincipal bound to a region ("" = all).
+func operator(region string) filing.Principal {
+	p := cliPrincipal
+	p.Region = region
+	return p
 }
 
 func exchangeExport(e *env, args []string) int {
@@ -94,11 +90,10 @@ func exchangeExport(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, exchangeUsage)
 		return exitInput
 	}
-	key, ok := exchangeKey(e)
-	if !ok {
+	if _, ok := exchangeKey(e); !ok {
 		return exitInput
 	}
-	p, err := operator(*region)
+	p, err := exchangeOperator(*region)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInput
@@ -107,26 +102,21 @@ func exchangeExport(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInput
 	}
-	srv, db, err := exchangeServer(e, key)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	v, err := srv.ExportBatch(e.ctx, p, "cli", api.ExportRequest{Direction: *dir, Period: *period, Format: *format})
+	ctx := app.WithRequestID(e.ctx, "cli")
+	r, err := svc.ExportBatch(ctx, p, app.Idem{}, app.ExportRequest{Direction: *dir, Period: *period, Format: *format})
 	if err != nil {
 		return reportError(e, err)
 	}
-	var files map[string][]byte
-	if err := db.InTx(e.ctx, func(tx *store.Tx) error {
-		b, err := tx.GetBatch(v.Batch.BatchID)
-		if err != nil || b == nil {
-			return fmt.Errorf("the batch just made is not stored: %v", err)
-		}
-		files, err = tx.BatchFiles(b.ID)
-		return err
-	}); err != nil {
-		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
+	v := r.Value
+	_, files, err := svc.BatchFiles(ctx, p, v.Batch.BatchID)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax exchange: the batch just made is not stored:", err)
 		return exitInternal
 	}
 	if err := writeBatch(*out, files); err != nil {
@@ -232,7 +222,7 @@ type fileSummary struct {
 	Rows    int    `json:"rows"`
 }
 
-func summary(m *exchange.Manifest, v *api.BatchView) batchSummary {
+func summary(m *exchange.Manifest, v *app.BatchView) batchSummary {
 	s := batchSummary{OK: true, BatchID: m.BatchID, Direction: m.Direction, Period: m.Period, Region: m.Region, Format: m.Format, Files: []fileSummary{}}
 	for _, f := range m.Files {
 		s.Files = append(s.Files, fileSummary{f.Name, f.Dataset, f.Rows})
@@ -273,11 +263,10 @@ func exchangeImport(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, exchangeUsage)
 		return exitInput
 	}
-	key, ok := exchangeKey(e)
-	if !ok {
+	if _, ok := exchangeKey(e); !ok {
 		return exitInput
 	}
-	p, err := operator(*region)
+	p, err := exchangeOperator(*region)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInput
@@ -286,13 +275,13 @@ func exchangeImport(e *env, args []string) int {
 	if err != nil {
 		return refused(e, err)
 	}
-	srv, db, err := exchangeServer(e, key)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	v, err := srv.ImportBatch(e.ctx, p, "cli", files)
+	v, err := svc.ImportBatch(app.WithRequestID(e.ctx, "cli"), p, files)
 	if err != nil {
 		return reportError(e, err) // refusals come back as problems naming the file and the reason
 	}

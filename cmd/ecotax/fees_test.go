@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ecotax/ecotax/calc/fees"
 	"github.com/ecotax/ecotax/fixtures"

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -22,7 +23,7 @@ import (
 )
 
 const hj212Usage = `usage:
-  ecotax hj212 check [--strict] FILE|-
+  ecotax hj212 check [--strict] [--keys FILE] [--no-example-key] FILE|-
   ecotax hj212 listen [--idle 10m] [--batch 200] [--flush 200ms] [--refresh 1m] ADDR
 
 check reads one HJ 212 packet per line ("-" reads standard input), without
@@ -30,13 +31,22 @@ its CR LF. Blank lines and comment lines (starting with "#" but not "##")
 are skipped; a trailing CR (and a UTF-8 byte-order mark at the start of the
 file) is removed. For each packet it prints one JSON
 line:
-  {"line":N,"verdict":"valid|lenient|rejected","reason":"...","cn":"...","mn":"...","values":N}
+  {"line":N,"verdict":"valid|lenient|rejected","reason":"...","cn":"...","mn":"...","version":"2017","values":N}
 line is the 1-based line number in the input, values the number of CP
-key=value pairs parsed, and "warnings" lists oddities that did not decide
-the verdict (only when there are any). By default a CRC computed as plain
-CRC-16/MODBUS with swapped bytes is accepted as "lenient"; --strict accepts
-only the HJ 212-2017 Annex A CRC. Exit status 0 when the file was read
-(whatever the verdicts), 2 for usage errors or unreadable input.
+key=value pairs parsed, version the protocol the Flag bits declare (2005,
+2017, 2025), and "warnings" lists oddities that did not decide the verdict
+(only when there are any). HJ 212-2025 packets may add "backfill":true
+(RF=1, 补传: late data, not real-time), "encrypted":"sm4-0x-list|sm4-hex|
+sm4-raw" with "key":N (0 the device's current key, 1 the previous one) and
+"sentinels":N (values equal to their data type's maximum, not
+measurements). By default a CRC computed as plain CRC-16/MODBUS with
+swapped bytes is accepted as "lenient"; --strict accepts only the HJ
+212-2017 Annex A CRC. --keys FILE gives SM4 keys for encrypted data areas,
+one device a line: MN KEY [PREVIOUS-KEY...], each key 16 characters or 32
+hex digits, MN "*" for every device; unless --no-example-key, the example
+key of HJ 212-2025 Annex A.2 (16 x "0") is tried last, with a warning when
+it fits. Exit status 0 when the file was read (whatever the verdicts), 2
+for usage errors or unreadable input.
 
 listen receives packets from data loggers over TCP at ADDR (HOST:PORT) and
 stores them as "ecotax import hj212" does (DATABASE_URL for PostgreSQL,
@@ -78,7 +88,12 @@ type checkLine struct {
 	Reason   string   `json:"reason"`
 	CN       string   `json:"cn"`
 	MN       string   `json:"mn"`
+	Version  string   `json:"version,omitempty"`
 	Values   int      `json:"values"`
+	Backfill bool     `json:"backfill,omitempty"`
+	Cipher   string   `json:"encrypted,omitempty"`
+	Key      *int     `json:"key,omitempty"`
+	Sentinel int      `json:"sentinels,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -86,9 +101,16 @@ func hj212Check(e *env, args []string) int {
 	fs := flag.NewFlagSet("hj212 check", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	strict := fs.Bool("strict", false, "accept only the HJ 212-2017 Annex A CRC (no lenient verdicts)")
+	keyFile := fs.String("keys", "", "SM4 keys of the devices: MN KEY [PREVIOUS-KEY...] per line")
+	noExample := fs.Bool("no-example-key", false, "do not try the example key of HJ 212-2025 Annex A.2")
 	rest, err := parseArgs(fs, args)
 	if err != nil || len(rest) != 1 {
 		fmt.Fprintln(e.stderr, hj212Usage)
+		return exitInput
+	}
+	keys, err := readKeys(*keyFile, !*noExample)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ecotax hj212 check: %v\n", err)
 		return exitInput
 	}
 	in := e.stdin
@@ -102,7 +124,7 @@ func hj212Check(e *env, args []string) int {
 		defer fh.Close()
 		in, name = fh, rest[0]
 	}
-	opt := hj212.Options{Lenient: !*strict}
+	opt := hj212.Options{Lenient: !*strict, Keys: keys}
 
 	out := bufio.NewWriter(e.stdout)
 	enc := json.NewEncoder(out)
@@ -138,7 +160,22 @@ func hj212Check(e *env, args []string) int {
 		}
 		f.Parse(line, opt)
 		p := f.Packet()
-		cl := checkLine{Line: n, Verdict: p.Verdict.String(), Reason: p.Reason, CN: p.CN, MN: p.MN, Values: len(p.CP)}
+		cl := checkLine{Line: n, Verdict: p.Verdict.String(), Reason: p.Reason, CN: p.CN, MN: p.MN, Values: len(p.CP),
+			Backfill: p.Backfill()}
+		if len(p.Header) > 0 {
+			cl.Version = p.VersionName()
+		}
+		if p.Cipher != hj212.CipherNone {
+			cl.Cipher = p.Cipher.String()
+			if p.KeyUsed >= 0 {
+				cl.Key = &p.KeyUsed
+			}
+		}
+		for _, q := range p.CP {
+			if q.Sentinel {
+				cl.Sentinel++
+			}
+		}
 		for _, w := range p.Warnings {
 			cl.Warnings = append(cl.Warnings, w.Message)
 		}
@@ -155,6 +192,59 @@ func hj212Check(e *env, args []string) int {
 		return exitInternal
 	}
 	return exitOK
+}
+
+// readKeys reads a key file of `hj212 check`: one device a line, "MN KEY
+// [PREVIOUS-KEY...]", each key 16 characters or 32 hex digits; blank lines
+// and lines starting with "#" are skipped. With example, the example key
+// of HJ 212-2025 Annex A.2 is tried for every device after its own keys.
+// It returns nil when there are no keys at all.
+func readKeys(name string, example bool) (hj212.KeyStore, error) {
+	var ring hj212.Keyring
+	n := 0
+	if name != "" {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		for i, l := range strings.Split(string(b), "\n") {
+			fs := strings.Fields(l)
+			if len(fs) == 0 || strings.HasPrefix(fs[0], "#") {
+				continue
+			}
+			if len(fs) < 2 {
+				return nil, fmt.Errorf("%s:%d: want MN KEY [PREVIOUS-KEY...]", name, i+1)
+			}
+			var ks [][]byte
+			for _, k := range fs[1:] {
+				key := []byte(k)
+				if len(k) == 32 {
+					if h, err := hex.DecodeString(k); err == nil {
+						key = h
+					}
+				}
+				ks = append(ks, key)
+			}
+			if err := ring.Set(fs[0], ks[0], ks[1:]...); err != nil {
+				return nil, fmt.Errorf("%s:%d: %v", name, i+1, err)
+			}
+			n++
+		}
+	}
+	if example {
+		star := ring.Ciphers("*")
+		if len(star) > 0 {
+			return nil, fmt.Errorf("%s: keys for \"*\" need --no-example-key", name)
+		}
+		if err := ring.Set("*", hj212.StandardTestKey); err != nil {
+			return nil, err
+		}
+		n++
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return &ring, nil
 }
 
 // skipLine: blank lines (only spaces or tabs) and comments. A comment
@@ -182,7 +272,7 @@ func hj212Listen(e *env, args []string) int {
 		return exitInput
 	}
 	log := newLogger(e)
-	svc, db, err := openService(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		log.Error("database", slog.Any("error", err))
 		return exitInternal
@@ -317,8 +407,9 @@ func (l *listener) handle(c net.Conn) {
 		default:
 			stored++
 		}
-		if p.Accepted() && p.AckRequested() && !strings.HasPrefix(p.CN, "9") {
-			reply, err := hj212.DataAck(p)
+		// 9014 for data that asks for it; 9013 for an HJ 212-2025
+		// heartbeat or hardware serial; 9011 refusing key requests.
+		if reply, err := hj212.Answer(p); reply != nil || err != nil {
 			if err != nil {
 				l.log.Warn("no answer", slog.String("peer", peer), slog.String("mn", p.MN), slog.Any("error", err))
 				continue
@@ -392,6 +483,6 @@ func (l *listener) ingest() {
 
 // ingestBatch stores a batch and tells, per packet, whether it was new.
 func (l *listener) ingestBatch(ctx context.Context, batch []store.Incoming) ([]bool, error) {
-	_, stored, err := l.svc.Ingest(ctx, cliOperator, batch)
+	_, stored, err := l.svc.Ingest(ctx, cliPrincipal, batch)
 	return stored, err
 }

@@ -95,9 +95,9 @@ func TestHJ212CheckStdin(t *testing.T) {
 	}
 	got := strings.Split(strings.TrimSpace(out), "\n")
 	want := []string{
-		`{"line":4,"verdict":"valid","reason":"","cn":"1062","mn":"010000A8900016F000169DC0","values":1}`,
+		`{"line":4,"verdict":"valid","reason":"","cn":"1062","mn":"010000A8900016F000169DC0","version":"2017","values":1}`,
 		`{"line":6,"verdict":"rejected","reason":"bad framing: no \"##\" frame start in \"garbage\"","cn":"","mn":"","values":0}`,
-		`{"line":7,"verdict":"rejected","reason":"bad CRC: packet says 1C81, HJ 212-2017 Annex A gives 1C80","cn":"1062","mn":"010000A8900016F000169DC0","values":1}`,
+		`{"line":7,"verdict":"rejected","reason":"bad CRC: packet says 1C81, HJ 212-2017 Annex A gives 1C80","cn":"1062","mn":"010000A8900016F000169DC0","version":"2017","values":1}`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", out, strings.Join(want, "\n"))
@@ -128,5 +128,47 @@ func TestHJ212Usage(t *testing.T) {
 	code := run([]string{"hj212", "check", "-"}, func(string) string { return "" }, iotest.ErrReader(os.ErrClosed), &out, &errb)
 	if code != exitInput || !strings.Contains(errb.String(), "reading standard input") {
 		t.Errorf("unreadable stdin: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// The HJ 212-2025 packets: versions, back-fill, decryption with the
+// standard's example key (and with a key file: current, previous key),
+// sentinels; without any key the encrypted ones are rejected, and the
+// others keep their verdicts.
+func TestHJ212Check2025(t *testing.T) {
+	const file = "../../hj212/testdata/hj212_2025_packets.txt"
+	code, out, errs := runHJ212(t, "", "check", file)
+	if code != exitOK || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	golden, err := os.ReadFile("../../hj212/testdata/check_2025.golden.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != string(golden) {
+		t.Errorf("output differs from hj212/testdata/check_2025.golden.jsonl:\n%s", out)
+	}
+	keys := t.TempDir() + "/keys"
+	if err := os.WriteFile(keys, []byte("# MN current previous\n010000A8900016F000169DC0 1234567890abcdef 30303030303030303030303030303030\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, withKeys, _ := runHJ212(t, "", "check", "--keys", keys, "--no-example-key", file)
+	_, none, _ := runHJ212(t, "", "check", "--no-example-key", file)
+	want := strings.Split(strings.TrimSpace(out), "\n")
+	for i, l := range strings.Split(strings.TrimSpace(withKeys), "\n") {
+		n := strings.Split(strings.TrimSpace(none), "\n")[i]
+		if strings.Contains(want[i], `"encrypted"`) {
+			if !strings.Contains(l, `"verdict":"valid"`) || !strings.Contains(l, `"key":1`) {
+				t.Errorf("with the key file: %s", l)
+			}
+			if !strings.Contains(n, `"verdict":"rejected"`) || !strings.Contains(n, "no key for MN") {
+				t.Errorf("without keys: %s", n)
+			}
+		} else if l != want[i] || n != want[i] {
+			t.Errorf("keys change a plaintext packet: %s", l)
+		}
+	}
+	if code, _, _ := runHJ212(t, "", "check", "--keys", keys+".missing", file); code != exitInput {
+		t.Errorf("missing key file: exit %d", code)
 	}
 }

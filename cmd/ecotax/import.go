@@ -90,7 +90,7 @@ func cmdImport(e *env, args []string) int {
 		}
 		ins = append(ins, input{name: name, r: f, c: f})
 	}
-	svc, db, err := openService(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax import hj212:", err)
 		return exitInternal
@@ -174,7 +174,7 @@ func (im *importer) flush() error {
 	if len(im.buf) == 0 {
 		return nil
 	}
-	st, _, err := im.svc.Ingest(im.e.ctx, cliOperator, im.buf)
+	st, _, err := im.svc.Ingest(im.e.ctx, cliPrincipal, im.buf)
 	if err != nil {
 		return err
 	}

@@ -120,13 +120,13 @@ func reconcileRun(e *env, args []string) int {
 			return exitInput
 		}
 	}
-	svc, db, err := openService(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile run:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	cr, err := svc.RunReconciliation(e.ctx, cliOperator, app.Idem{}, app.RunRequest{Period: per.Text, Region: *sf.region, CreditCode: *sf.taxpayer, AsOf: day})
+	cr, err := svc.RunReconciliation(e.ctx, cliPrincipal, app.Idem{}, app.RunRequest{Period: per.Text, Region: *sf.region, CreditCode: *sf.taxpayer, AsOf: day})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile run:", err)
 		return exitFor(err)
@@ -216,13 +216,13 @@ func reconcileFlags(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax reconcile flags:", msg)
 		return exitInput
 	}
-	svc, db, err := openService(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile flags:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	flags, err := svc.Flags(e.ctx, cliOperator, store.FlagFilter{Period: per.Text, CreditCode: *sf.taxpayer, Code: *code}, *sf.region)
+	flags, err := svc.Flags(e.ctx, cliPrincipal, store.FlagFilter{Period: per.Text, CreditCode: *sf.taxpayer, Code: *code}, *sf.region)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile flags:", err)
 		return exitFor(err)
@@ -252,13 +252,13 @@ func reconcileShow(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax reconcile show:", msg)
 		return exitInput
 	}
-	svc, db, err := openService(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile show:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	out, err := svc.Reconciliation(e.ctx, cliOperator, *sf.taxpayer, per.Text)
+	out, err := svc.Reconciliation(e.ctx, cliPrincipal, *sf.taxpayer, per.Text)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax reconcile show:", err)
 		if ce, ok := err.(*calc.Error); ok && ce.Code == "not_reconciled" {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 const reviewUsage = `usage:
@@ -17,8 +17,9 @@ Lists 复核 requests (环境保护税法 第二十条) as JSON, earliest deadli
 --overdue keeps the open ones past their last day as of --today (default:
 today in Beijing). Uses the database of ecotax serve.`
 
-// cmdReview lists review requests; opening and answering them is the
-// HTTP API's work (roles, versions, audit).
+// cmdReview lists review requests through the application layer, as the
+// operator (admin#0), bound to --region when given; opening and answering
+// them is done by the officers through the API and the pages.
 func cmdReview(e *env, args []string) int {
 	if len(args) == 0 || args[0] != "list" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
@@ -57,24 +58,15 @@ func cmdReview(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "ecotax review: --region must be a 6-digit GB/T 2260 code")
 		return exitInput
 	}
-	f := store.ReviewFilter{CreditCode: *taxpayer, Period: *period, Status: *status, Limit: 1 << 30}
-	if *region != "" {
-		f.RegionPrefix = filing.RegionPrefix(*region)
-	}
-	if *overdue {
-		f.OverdueOn = day
-	}
-	db, err := openStore(e)
+	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax review:", err)
 		return exitInternal
 	}
 	defer db.Close()
-	var list []exchange.Review
-	if err := db.InTx(e.ctx, func(tx *store.Tx) error {
-		list, err = tx.ListReviews(f)
-		return err
-	}); err != nil {
+	list, err := svc.Reviews(app.WithRequestID(e.ctx, "cli"), operator(*region),
+		app.ReviewFilter{CreditCode: *taxpayer, Period: *period, Status: *status, Overdue: *overdue, Today: day})
+	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax review:", err)
 		return exitInternal
 	}
@@ -84,16 +76,8 @@ func cmdReview(e *env, args []string) int {
 		DaysLate int  `json:"days_late"`
 	}
 	out := []row{}
-	for _, r := range list {
-		x := row{Review: r}
-		last, on := r.Deadline.Day(), day.Day()
-		if r.Status != exchange.ReviewOpen {
-			on = r.AnsweredOn.Day()
-		} else {
-			x.Overdue = exchange.Overdue(last, on)
-		}
-		x.DaysLate = exchange.DaysLate(last, on)
-		out = append(out, x)
+	for _, r := range list.Reviews {
+		out = append(out, row{Review: *r.Review, Overdue: r.Overdue, DaysLate: r.DaysLate})
 	}
 	return writeJSON(e, map[string]any{"today": day, "reviews": out})
 }

@@ -26,6 +26,7 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	configOnce
 }
 
 type command struct {
@@ -65,6 +66,11 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	if !ok {
 		fmt.Fprintf(stderr, "ecotax: unknown command %q\n", args[0])
 		printUsage(stderr)
+		return exitInput
+	}
+	// Every variable is checked before any command runs (config.go).
+	if _, err := e.config(); err != nil {
+		fmt.Fprintln(stderr, "ecotax:", err)
 		return exitInput
 	}
 	return c.run(e, args[1:])

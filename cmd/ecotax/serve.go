@@ -8,10 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/calc"
@@ -29,16 +26,13 @@ import (
 // without it, the SQLite file ECOTAX_SQLITE_PATH (default ./ecotax.db),
 // and applies the migrations.
 func openStore(e *env) (*store.DB, error) {
-	dsn := e.getenv("DATABASE_URL")
-	if dsn == "" {
-		dsn = e.getenv("ECOTAX_SQLITE_PATH")
-		if dsn == "" {
-			dsn = "ecotax.db"
-		}
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
 	defer cancel()
-	db, err := store.Open(ctx, dsn)
+	db, err := store.OpenWith(ctx, cfg.dsn(), cfg.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -49,17 +43,27 @@ func openStore(e *env) (*store.DB, error) {
 	return db, nil
 }
 
+// newLogger writes JSON lines on stderr at ECOTAX_LOG_LEVEL.
 func newLogger(e *env) *slog.Logger {
 	level := slog.LevelInfo
-	switch e.getenv("ECOTAX_LOG_LEVEL") {
-	case "debug":
-		level = slog.LevelDebug
-	case "warn":
-		level = slog.LevelWarn
-	case "error":
-		level = slog.LevelError
+	if cfg, err := e.config(); err == nil {
+		level = cfg.LogLevel
 	}
 	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// httpServer wraps the handler with the connection's timeouts: the
+// write timeout leaves 15 s past the request's own deadline.
+func httpServer(h http.Handler, cfg api.Config, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.WithDefaults().RequestTimeout + 15*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // serviceTables are the law tables the service computes with: the tax
@@ -123,18 +127,16 @@ func serve(e *env, args []string, load func() (*serviceTables, error)) int {
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return exitInput
 	}
-	if *addr == "" {
-		*addr = e.getenv("ECOTAX_ADDR")
-	}
-	if *addr == "" {
-		*addr = ":8080"
-	}
-	log := newLogger(e)
-	cfg, err := serveConfig(e)
+	conf, err := e.config()
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax serve:", err)
 		return exitInput
 	}
+	if *addr == "" {
+		*addr = conf.Addr
+	}
+	log := newLogger(e)
+	cfg := conf.API
 	// Every table is read before the database is opened: a bad row stops
 	// the start with its file and line, never a request later.
 	tables, err := load()
@@ -153,15 +155,7 @@ func serve(e *env, args []string, load func() (*serviceTables, error)) int {
 		log.Error("monitoring figures", "error", err)
 		return exitInternal
 	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.RequestTimeout + 15*time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	hs := httpServer(srv, cfg, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Error("listen", "addr", *addr, "error", err)
@@ -189,60 +183,4 @@ func serve(e *env, args []string, load func() (*serviceTables, error)) int {
 	}
 	log.Info("stopped")
 	return exitOK
-}
-
-// serveConfig reads the limits from the environment.
-func serveConfig(e *env) (api.Config, error) {
-	var cfg api.Config
-	if s := e.getenv("ECOTAX_RATE_LIMIT"); s != "" {
-		if s == "inf" {
-			cfg.RateLimit = rate.Inf
-		} else {
-			n, err := strconv.ParseFloat(s, 64)
-			if err != nil || n <= 0 {
-				return cfg, fmt.Errorf("ECOTAX_RATE_LIMIT=%q: want requests per second (> 0) or inf", s)
-			}
-			cfg.RateLimit = rate.Limit(n)
-		}
-	}
-	if s := e.getenv("ECOTAX_RATE_BURST"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			return cfg, fmt.Errorf("ECOTAX_RATE_BURST=%q: want a whole number > 0", s)
-		}
-		cfg.RateBurst = n
-	}
-	if s := e.getenv("ECOTAX_BODY_LIMIT"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			return cfg, fmt.Errorf("ECOTAX_BODY_LIMIT=%q: want bytes > 0", s)
-		}
-		cfg.BodyLimit = n
-	}
-	if s := e.getenv("ECOTAX_REQUEST_TIMEOUT"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return cfg, fmt.Errorf("ECOTAX_REQUEST_TIMEOUT=%q: want a duration like 15s", s)
-		}
-		cfg.RequestTimeout = d
-	}
-	cfg.TrustProxy = e.getenv("ECOTAX_TRUST_PROXY") == "1"
-	// The exchange key is optional for serving; a key that is set but too
-	// short is a mistake to stop on (docs/exchange.md).
-	if k := e.getenv("ECOTAX_EXCHANGE_KEY"); k != "" {
-		if err := exchange.CheckKey([]byte(k)); err != nil {
-			return cfg, fmt.Errorf("ECOTAX_EXCHANGE_KEY: %v", err)
-		}
-		cfg.ExchangeKey = []byte(k)
-	}
-	// The web pages' session cookies are signed with this key; without it
-	// a random one is made at start (sessions then end on restart and are
-	// not shared between servers). See docs/web.md.
-	if k := e.getenv("ECOTAX_SESSION_KEY"); k != "" {
-		if len(k) < 32 {
-			return cfg, fmt.Errorf("ECOTAX_SESSION_KEY: want at least 32 characters")
-		}
-		cfg.SessionKey = []byte(k)
-	}
-	return cfg, nil
 }

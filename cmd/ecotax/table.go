@@ -54,10 +54,31 @@ func writeTable(w io.Writer, r *calc.Result) {
 				taxed = "是"
 			}
 			reason := l.Reason
+			if d := l.Detail; d != nil {
+				if d.PHValue.Valid {
+					reason += "；pH值 " + d.PHValue.Decimal.String()
+				}
+				if d.ColourMultiple.Valid {
+					reason += "；色度超标倍数 " + d.ColourMultiple.Decimal.String()
+				}
+				if d.HazardousClass != "" {
+					reason += "；危险废物类别 " + d.HazardousClass
+				}
+			}
+			if l.Halved {
+				reason += "；超标不足15天，减半"
+			}
+			if l.Doubled {
+				reason += "；按两个单位计算"
+			}
 			if l.ReductionFactor.Valid {
 				reason += "；减按" + l.ReductionFactor.Decimal.Shift(2).String() + "%"
 			}
-			rows = append(rows, []string{l.Month, l.Source, kind, l.Pollutant, l.Quantity.String(), l.Unit,
+			qty := l.Quantity.String()
+			if l.Kind == calc.KindSolidWaste && !l.Taxed {
+				qty = "0" // exempt (综合利用 …): nothing discharged is taxed
+			}
+			rows = append(rows, []string{l.Month, l.Source, kind, l.Pollutant, qty, l.Unit,
 				opt(l.EquivalentValue.Valid, l.EquivalentValue.Decimal.String()), opt(l.Equivalents.Valid, l.Equivalents.Decimal.StringFixed(eqPlaces)),
 				rank, taxed, reason, opt(l.Rate.Valid, l.Rate.Decimal.String()),
 				l.TaxDue.StringFixed(2), l.Reduction.StringFixed(2), l.Tax.StringFixed(2)})
@@ -66,10 +87,26 @@ func writeTable(w io.Writer, r *calc.Result) {
 	}
 	rows = append(rows, []string{"合计", "", "", "", "", "", "", "", "", "", "", "", r.TotalTaxDue.StringFixed(2), r.TotalReduction.StringFixed(2), r.TotalTax.StringFixed(2)})
 	printAligned(w, rows, map[int]bool{4: true, 6: true, 7: true, 11: true, 12: true, 13: true, 14: true})
-	if len(r.Warnings) > 0 {
+	// After the totals: first what the reader must know, then, once each,
+	// the parameters that are not verified.
+	var notes, unverified []string
+	for _, wn := range r.Warnings {
+		if wn.Code == "unverified_parameter" {
+			unverified = append(unverified, wn.Message)
+		} else {
+			notes = append(notes, wn.Message)
+		}
+	}
+	if len(notes) > 0 {
 		fmt.Fprintln(w, "\n提示：")
-		for _, wn := range r.Warnings {
-			fmt.Fprintf(w, "  - %s\n", wn.Message)
+		for _, n := range notes {
+			fmt.Fprintf(w, "  - %s\n", n)
+		}
+	}
+	if len(unverified) > 0 {
+		fmt.Fprintln(w, "\n提示：以下参数未经核实，结果依赖于它们：")
+		for _, n := range unverified {
+			fmt.Fprintf(w, "  - %s\n", n)
 		}
 	}
 }

@@ -1,0 +1,45 @@
+package hj212
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// parseNumber agrees with decimal.NewFromString, exponent included, on
+// every plain decimal text.
+func TestParseNumberMatchesDecimal(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringMatching(`[+-]?[0-9]{1,25}(\.[0-9]{0,12})?`).Draw(t, "number")
+		v, ok := parseNumber(s)
+		d, err := decimal.NewFromString(s)
+		if !ok || err != nil {
+			t.Fatalf("%q: ok %v, err %v", s, ok, err)
+		}
+		if got := v.Decimal(); !got.Equal(d) || got.Exponent() != d.Exponent() {
+			t.Fatalf("%q: %s (exp %d), decimal %s (exp %d)", s, got, got.Exponent(), d, d.Exponent())
+		}
+		if c, e, ok := v.Int64(); ok && !decimal.New(c, e).Equal(d) {
+			t.Fatalf("%q: int64 form %d e%d", s, c, e)
+		}
+		if ValueOf(d).Decimal().Cmp(d) != 0 || v.IsZero() != d.IsZero() {
+			t.Fatalf("%q: ValueOf", s)
+		}
+	})
+}
+
+// A valid packet costs two allocations: its text and one block holding
+// the Packet, its header fields and its CP pairs.
+func TestParseAllocations(t *testing.T) {
+	for _, s := range allSamples(t) {
+		raw := []byte(s.raw)
+		p := Parse(raw, Options{})
+		if p.Verdict != Valid || len(p.Warnings) > 0 {
+			continue
+		}
+		if n := testing.AllocsPerRun(50, func() { Parse(raw, Options{}) }); n > 2 {
+			t.Errorf("line %d: %v allocations", s.line, n)
+		}
+	}
+}
