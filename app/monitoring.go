@@ -171,7 +171,10 @@ func (s *Service) Monitoring(ctx context.Context, p filing.Principal, code, mont
 		return nil, err
 	}
 	places := int32(set.Places.Value.IntPart())
-	var devs []reconcile.Device
+	var (
+		devs  []reconcile.Device
+		stale []string // MNs whose figures of the month wait for the refresh
+	)
 	out := &MonthlyFigures{CreditCode: code, Month: month, Outlets: []OutletFigure{}}
 	if err := s.store.View(ctx, func(tx *store.Tx) error {
 		if _, err := visibleTaxpayer(tx, p, code); err != nil {
@@ -180,6 +183,22 @@ func (s *Service) Monitoring(ctx context.Context, p filing.Principal, code, mont
 		var err error
 		if devs, err = tx.ListDevices(store.DeviceFilter{CreditCode: code}); err != nil {
 			return err
+		}
+		seen := map[string]bool{}
+		for _, d := range devs {
+			if seen[d.MN] {
+				continue
+			}
+			seen[d.MN] = true
+			marks, err := tx.DirtyMarksOf(d.MN)
+			if err != nil {
+				return err
+			}
+			for _, m := range marks {
+				if m.Month == month {
+					stale = append(stale, d.MN)
+				}
+			}
 		}
 		out.Devices, err = tx.MonthlyFigures(code, month, month)
 		return err
@@ -206,6 +225,9 @@ func (s *Service) Monitoring(ctx context.Context, p filing.Principal, code, mont
 	}
 	if warnings == nil {
 		warnings = []string{}
+	}
+	for _, mn := range stale {
+		warnings = append(warnings, "device "+mn+": new data or a changed mapping since these figures were computed; they are being brought up to date")
 	}
 	out.Warnings = append(warnings, set.Unverified()...)
 	return out, nil
