@@ -49,10 +49,10 @@ type RunSummary struct {
 	Flags         []string     `json:"flags"`
 }
 
-// OfficerRegion checks a region asked for against the principal's: an
+// officerRegion checks a region asked for against the principal's: an
 // officer bound to a region works inside it ("" means the principal's
 // own). It returns the region and its prefix ("" = everywhere).
-func OfficerRegion(p filing.Principal, region string) (string, string, error) {
+func officerRegion(p filing.Principal, region string) (string, string, error) {
 	if region != "" && !calc.ValidRegion(region) {
 		return "", "", calc.Invalid([]calc.FieldError{{Path: "region", Code: "invalid_value", Message: "region must be a 6-digit GB/T 2260 code"}})
 	}
@@ -104,7 +104,7 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 			return nil, calc.Invalid([]calc.FieldError{{Path: "credit_code", Code: "invalid_credit_code", Message: msg}})
 		}
 	}
-	region, prefix, err := OfficerRegion(p, in.Region)
+	region, prefix, err := officerRegion(p, in.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 	}
 	ins, err := s.loadInputs(ctx, sc)
 	if err != nil {
-		return nil, err
+		return nil, failed(err, "app: loading the reconciliation inputs of "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
 	}
 	return create(ctx, s, p, k, func(tx *store.Tx) (created[*RunView], error) {
 		var none created[*RunView]
@@ -151,7 +151,7 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 		run := &store.Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: p.Actor()}
 		results, err := reconcileAndSave(ctx, tx, r, sc, run, ins)
 		if err != nil {
-			return none, err
+			return none, failed(err, "app: reconciling and storing "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
 		}
 		id := itoa(run.ID)
 		if err := audit(ctx, tx, p, filing.ActReconcileRun, "reconciliation", id, in.CreditCode, nil, run); err != nil {
@@ -168,6 +168,13 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 		}
 		return created[*RunView]{v, "reconciliations/" + id, 0}, nil
 	})
+}
+
+func orAll(scope string) string {
+	if scope == "" {
+		return "all"
+	}
+	return scope
 }
 
 // loadInputs loads a scope's inputs: on PostgreSQL each query of a round
@@ -351,7 +358,7 @@ func officerScope(p filing.Principal, period string, optional bool, region strin
 		}
 		period = per.Text
 	}
-	_, prefix, err := OfficerRegion(p, region)
+	_, prefix, err := officerRegion(p, region)
 	return period, prefix, err
 }
 

@@ -96,7 +96,7 @@ func orOpen(d filing.Date) string {
 }
 
 // InsertDevice maps a device to an outlet. Data already received from
-// the MN are recomputed (their outlet may change).
+// the MN are marked for recomputation (their outlet may change).
 func (tx *Tx) InsertDevice(d *reconcile.Device) error {
 	if err := tx.lockMN(d.MN); err != nil {
 		return err
@@ -138,7 +138,7 @@ func (tx *Tx) ListDevices(f DeviceFilter) ([]reconcile.Device, error) {
 
 // UpdateDevice writes a changed mapping (MN, outlet, dates, note) if the
 // stored version is still d.Version; the months of data of the old and
-// the new MN are recomputed.
+// the new MN are marked for recomputation.
 func (tx *Tx) UpdateDevice(d *reconcile.Device, oldMN string) error {
 	for _, mn := range uniqueStrings(oldMN, d.MN) {
 		if err := tx.lockMN(mn); err != nil {

@@ -44,7 +44,7 @@ type reconcileQueries struct {
 type Scope struct {
 	Period       filing.Period
 	Region       string // the GB/T 2260 code as given ("" = all)
-	RegionPrefix string // filing.RegionPrefix(Region)
+	RegionPrefix string // calc.RegionPrefix(Region)
 	CreditCode   string
 	Deadline     param.Date // of the period (filing.Params.DeadlineOf)
 	AsOf         param.Date // the day of the run
