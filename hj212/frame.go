@@ -618,8 +618,10 @@ func (f *Frame) splitCP(cp int) {
 // splitPairs records the pairs of the CP content c (at offset at of Raw,
 // contentAt of the data segment) and adds its bytes to the scan sc.
 func (f *Frame) splitPairs(c []byte, at int, sc *byteScan, contentAt int) {
-	if bytes.Contains(c, ampersands) {
-		f.warn(Problem{Code: CodeAmpersand, At: at + bytes.Index(c, ampersands)})
+	if k := bytes.IndexByte(c, '&'); k >= 0 { // '&' is rare: look closer only then
+		if j := bytes.Index(c[k:], ampersands); j >= 0 {
+			f.warn(Problem{Code: CodeAmpersand, At: at + k + j})
+		}
 	}
 	if len(c) == 0 {
 		return
@@ -787,12 +789,14 @@ func (f *Frame) checkHeader() {
 			}
 		}
 	}
-	for _, m := range [...]struct {
-		bit  int
-		name []byte
-	}{{fST, nameST}, {fCN, nameCN}, {fPW, namePW}, {fMN, nameMN}} {
-		if seen&m.bit == 0 {
-			f.warn(Problem{Code: CodeMissingField, At: -1, Text: m.name})
+	if all := fST | fCN | fPW | fMN; seen&all != all {
+		for _, m := range [...]struct {
+			bit  int
+			name []byte
+		}{{fST, nameST}, {fCN, nameCN}, {fPW, namePW}, {fMN, nameMN}} {
+			if seen&m.bit == 0 {
+				f.warn(Problem{Code: CodeMissingField, At: -1, Text: m.name})
+			}
 		}
 	}
 	hasParts := seen&(fPNUM|fPNO) != 0
