@@ -3,13 +3,13 @@ package api
 import (
 	"net/http"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/internal/httpx"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 type declarationInput struct {
@@ -238,7 +238,7 @@ func (s *Server) listAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.AuditFilter{Entity: c.QueryParam("entity"), EntityID: c.QueryParam("entity_id"), CreditCode: c.QueryParam("credit_code")}
+	f := app.AuditFilter{Entity: c.QueryParam("entity"), EntityID: c.QueryParam("entity_id"), CreditCode: c.QueryParam("credit_code")}
 	if f.Limit, err = queryInt(c, "limit", 200, 1, 1000); err != nil {
 		return err
 	}

@@ -367,3 +367,12 @@ func (tx *Tx) exec(query string, args ...any) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// Pools are the database's connection pools by name, for their metrics:
+// one for PostgreSQL; SQLite's writing and reading pools.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.r.DB == db.x.DB {
+		return map[string]*sql.DB{db.dialect: db.x.DB}
+	}
+	return map[string]*sql.DB{db.dialect: db.x.DB, db.dialect + "_read": db.r.DB}
+}

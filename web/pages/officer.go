@@ -22,7 +22,6 @@ import (
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/reconcile"
-	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -119,7 +118,7 @@ type reconRow struct {
 type reconPage struct {
 	Filter    reconFilter
 	Rows      []reconRow
-	Flags     []store.StoredFlag
+	Flags     []app.Flag
 	Runs      []runRow
 	Statuses  []web.Option
 	FlagCodes []web.Option
@@ -146,16 +145,16 @@ func (s *Server) webReconciliation(c echo.Context) error {
 	}
 	pg := &reconPage{Filter: f, Statuses: options(resultStatusLabel), FlagCodes: options(flagLabel), CanRun: p.Can(filing.ActReconcileRun), Labels: webLabels,
 		Periods: s.choicesFor("")["periods"]}
-	results, err := s.app.Results(ctx(c), p, store.ResultFilter{Period: f.Period, Limit: 1000}, f.Region)
+	results, err := s.app.Results(ctx(c), p, app.ResultFilter{Period: f.Period, Limit: 1000}, f.Region)
 	var (
-		flags []store.StoredFlag
-		runs  []store.Run
+		flags []app.Flag
+		runs  []app.Run
 	)
 	if err == nil {
-		flags, err = s.app.Flags(ctx(c), p, store.FlagFilter{Period: f.Period, Code: f.Flag}, f.Region)
+		flags, err = s.app.Flags(ctx(c), p, app.FlagFilter{Period: f.Period, Code: f.Flag}, f.Region)
 	}
 	if err == nil {
-		runs, err = s.app.Runs(ctx(c), p, store.RunFilter{Period: f.Period, Limit: 5}, f.Region)
+		runs, err = s.app.Runs(ctx(c), p, app.RunFilter{Period: f.Period, Limit: 5}, f.Region)
 	}
 	if ce, ok := err.(*calc.Error); ok && ce.Kind == calc.KindInvalid {
 		pg.Errors = ce.Errors
@@ -208,7 +207,7 @@ type taxpayerReconPage struct {
 	Period   string
 	Result   *resultRow
 	Items    []itemRow
-	Flags    []store.StoredFlag
+	Flags    []app.Flag
 	Labels   map[string]map[string]string
 }
 
@@ -233,8 +232,8 @@ func (s *Server) webTaxpayerReconciliation(c echo.Context) error {
 type itemPage struct {
 	Taxpayer  *filing.Taxpayer
 	Key       reconcile.FlagKey
-	Flag      *store.StoredFlag
-	Flags     []store.StoredFlag
+	Flag      *app.Flag
+	Flags     []app.Flag
 	Months    []itemRow
 	Charts    []*web.Chart
 	Devices   []string
@@ -332,13 +331,13 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 
 // resultRowOf is a standing result as the pages show it (the amounts as
 // their JSON writes them).
-func resultRowOf(r *store.StoredResult) resultRow {
+func resultRowOf(r *app.Result) resultRow {
 	return resultRow{CreditCode: r.CreditCode, Name: r.Name, Region: r.Region, Period: r.Period, Status: r.Status, Revision: r.Revision,
 		DeclaredTax: textOf(r.DeclaredTax), MonitoredTax: textOf(r.MonitoredTax), TaxDifference: textOf(r.TaxDifference), Items: r.Items, Flags: r.Flags}
 }
 
 // itemRowsOf are standing items as the pages show them.
-func itemRowsOf(items []store.StoredItem) []itemRow {
+func itemRowsOf(items []app.Item) []itemRow {
 	out := make([]itemRow, len(items))
 	for i := range items {
 		it := &items[i]
