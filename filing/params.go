@@ -6,6 +6,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -39,11 +40,8 @@ func (p *Params) At(key string, d param.Date) (Rule, error) {
 	return param.InForce(p.Rules, "filing parameter", key, d)
 }
 
-// Warning is something a reader must know that is not an error.
-type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// Warning is the project's one warning (calc/explain).
+type Warning = explain.Warning
 
 func unverified(r Rule) []Warning {
 	if r.Verified {
