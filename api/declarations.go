@@ -84,14 +84,7 @@ func (s *Server) putFigures(c echo.Context) error {
 		return err
 	}
 	var in figuresInput
-	if _, err := s.decodeBody(c, &in); err != nil {
-		return err
-	}
-	version, err := httpx.IfMatch(c, in.Version)
-	if err != nil {
-		return err
-	}
-	id, err := httpx.PathID(c, "id")
+	id, version, err := s.writeArgs(c, &in, &in.Version)
 	if err != nil {
 		return err
 	}
@@ -215,14 +208,7 @@ func (s *Server) pay(c echo.Context) error {
 		return err
 	}
 	var in paymentInput
-	if _, err := s.decodeBody(c, &in); err != nil {
-		return err
-	}
-	version, err := httpx.IfMatch(c, in.Version)
-	if err != nil {
-		return err
-	}
-	id, err := httpx.PathID(c, "id")
+	id, version, err := s.writeArgs(c, &in, &in.Version)
 	if err != nil {
 		return err
 	}

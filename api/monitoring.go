@@ -83,14 +83,7 @@ func (s *Server) changeDevice(c echo.Context) error {
 		return err
 	}
 	var in deviceInput
-	if _, err := s.decodeBody(c, &in); err != nil {
-		return err
-	}
-	version, err := httpx.IfMatch(c, in.Version)
-	if err != nil {
-		return err
-	}
-	id, err := httpx.PathID(c, "id")
+	id, version, err := s.writeArgs(c, &in, &in.Version)
 	if err != nil {
 		return err
 	}
