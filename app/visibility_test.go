@@ -130,3 +130,35 @@ func TestPacketsOnlyForTheMappingsDays(t *testing.T) {
 		}
 	})
 }
+
+// TestRegisteringACodeRegisteredElsewhere (issue 11, item 2): a tax
+// officer of another region is not told that the code is registered
+// (nor where); one of the same region is.
+func TestRegisteringACodeRegisteredElsewhere(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tables, err := app.LoadTables()
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := app.New(app.Deps{Store: db, Tables: tables})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := "91350100M000100Y43"
+		if _, err := svc.RegisterTaxpayer(ctx, admin, app.Idem{}, filing.Taxpayer{CreditCode: code, Name: "甲", Region: "500103", Industry: "4411"}); err != nil {
+			t.Fatal(err)
+		}
+		other := filing.Principal{Role: filing.RoleTaxOfficer, Region: "110105", TokenID: 3}
+		_, err = svc.RegisterTaxpayer(ctx, other, app.Idem{}, filing.Taxpayer{CreditCode: code, Name: "乙", Region: "110105", Industry: "4411"})
+		ce, ok := err.(*calc.Error)
+		if !ok || ce.Code != "credit_code_unavailable" || strings.Contains(ce.Detail+ce.Title, "500103") || strings.Contains(ce.Detail, "registered") && !strings.Contains(ce.Detail, "cannot be registered") {
+			t.Errorf("another region's officer: %v", err)
+		}
+		same := filing.Principal{Role: filing.RoleTaxOfficer, Region: "500103", TokenID: 4}
+		_, err = svc.RegisterTaxpayer(ctx, same, app.Idem{}, filing.Taxpayer{CreditCode: code, Name: "甲", Region: "500103", Industry: "4411"})
+		if ce, ok := err.(*calc.Error); !ok || ce.Code != "taxpayer_exists" {
+			t.Errorf("the same region's officer: %v", err)
+		}
+	})
+}
