@@ -66,6 +66,11 @@ type Options struct {
 	// (in WAL mode it survives a crash of the process, but a power loss
 	// may lose the last transactions; faster commits, docs/service.md).
 	SQLiteSynchronous string
+	// PGStatementTimeout is PostgreSQL's statement_timeout unless the DSN
+	// names one (0: PGStatementTimeout); PGIOTimeout the deadline of each
+	// read and write on a connection (0: the statement timeout plus
+	// PGReadSlack). See store/pgconn.go.
+	PGStatementTimeout, PGIOTimeout time.Duration
 }
 
 // SQLiteSynchronousModes are the accepted values of Options.SQLiteSynchronous.
@@ -80,8 +85,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // PostgreSQL, anything else is the path of an SQLite file. It does not
 // migrate; call Migrate.
 func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		x, err := sqlx.Open("postgres", dsn)
+	if isPostgresDSN(dsn) {
+		x, err := openPostgres(dsn, o)
 		if err != nil {
 			return nil, err
 		}
