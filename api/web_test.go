@@ -639,3 +639,19 @@ func testBudgetPage(t *testing.T, db *store.DB) {
 		t.Errorf("tax officer on the budget: %d", p.status)
 	}
 }
+
+// TestWebPrecheckUploadRateLimited (issue 11, item 4): the public upload
+// takes its rate-limit token before the workbook is read: past the burst
+// an upload is 429 however bad the workbook.
+func TestWebPrecheckUploadRateLimited(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{RateLimit: 0.001, RateBurst: 2})
+	b := newBrowser(t, e)
+	b.get("/precheck")
+	statuses := map[int]int{}
+	for i := 0; i < 4; i++ {
+		statuses[b.upload("/precheck/upload", map[string]string{"region": "500000", "period": "2024-Q1"}, []byte("PK not a workbook")).status]++
+	}
+	if statuses[400] != 2 || statuses[429] != 2 {
+		t.Errorf("statuses %v, want 2×400 then 2×429", statuses)
+	}
+}

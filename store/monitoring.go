@@ -81,18 +81,13 @@ func (tx *Tx) checkOverlap(d *reconcile.Device) error {
 		o := &others[i]
 		if o.ID != d.ID && o.Overlaps(d) {
 			return &calc.Error{Kind: calc.KindConflict, Code: "device_overlap", Title: "设备对应期间重叠",
-				Detail: fmt.Sprintf("device %s is mapped to %s outlet %s from %s to %s (mapping %d)", d.MN, o.CreditCode, o.OutletNo, o.ValidFrom, orOpen(o.ValidTo), o.ID),
-				Errors: []calc.FieldError{{Path: "valid_from", Code: "device_overlap", Message: fmt.Sprintf("overlaps mapping %d (%s – %s)", o.ID, o.ValidFrom, orOpen(o.ValidTo))}}}
+				// Never the other mapping's taxpayer, outlet or id: it may be
+				// another tenant's (app.checkMapping says the same first).
+				Detail: "device " + d.MN + " is already mapped to an outlet on some of these days; a device is at one outlet at a time",
+				Errors: []calc.FieldError{{Path: "valid_from", Code: "device_overlap", Message: "overlaps another mapping of this device"}}}
 		}
 	}
 	return nil
-}
-
-func orOpen(d filing.Date) string {
-	if d == "" {
-		return "open"
-	}
-	return string(d)
 }
 
 // InsertDevice maps a device to an outlet. Data already received from
@@ -724,15 +719,30 @@ type PacketFilter struct {
 	MN, Month, Verdict string
 	Before             int64 // only ids below (0: from the newest)
 	Limit              int
+	// Dated keeps only packets with a DataTime whose day (YYYYMMDD) is
+	// from DayFrom to DayTo inclusive ("" DayTo: no end).
+	Dated          bool
+	DayFrom, DayTo string
+}
+
+// PacketLimit is the number of packets a listing returns for limit.
+func PacketLimit(limit int) int {
+	if limit <= 0 || limit > 1000 {
+		return 100
+	}
+	return limit
 }
 
 // ListPackets lists stored packets, newest first.
 func (tx *Tx) ListPackets(f PacketFilter) ([]PacketInfo, error) {
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
+	f.Limit = PacketLimit(f.Limit)
+	dated := 0
+	if f.Dated {
+		dated = 1
 	}
 	out := []PacketInfo{}
-	err := tx.sel(&out, tx.q.ListPackets, f.MN, f.MN, f.Month, f.Month, f.Verdict, f.Verdict, f.Before, f.Before, f.Limit)
+	err := tx.sel(&out, tx.q.ListPackets, f.MN, f.MN, f.Month, f.Month, f.Verdict, f.Verdict, f.Before, f.Before,
+		dated, f.DayFrom, f.DayTo, f.DayTo, f.Limit)
 	return out, err
 }
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/internal/httpx"
@@ -204,6 +205,14 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return s.webError(c, app.Fail(app.KindForbidden, "csrf", "页面已过期", "the form's token does not match this browser's session; reload the page and send it again"))
 		}
+		if err := httpx.CheckForm(c.Request().Form); err != nil {
+			return s.webError(c, err)
+		}
+		if mf := c.Request().MultipartForm; mf != nil {
+			if err := httpx.CheckForm(mf.Value); err != nil {
+				return s.webError(c, err)
+			}
+		}
 		return next(c)
 	}
 }
@@ -325,6 +334,7 @@ type errorPage struct {
 // it (one table: statusOf). Unauthenticated visitors go to the sign-in.
 func (s *Server) webError(c echo.Context, err error) error {
 	ce, status := httpx.Classify(err, "")
+	httpx.RetryHeaders(c, ce)
 	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
 		return c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
@@ -372,12 +382,36 @@ type signinPage struct {
 	Error string
 }
 
-// safeNext keeps a post-sign-in target on this site.
+// safeNext keeps a post-sign-in target on this site: the text is parsed
+// as a URL and only a same-origin path (with its query) is kept, written
+// out again from the parsed parts; anything else is "/". Refused: a scheme,
+// a host or user, a path not starting with one "/" once decoded (so
+// "//evil", "/%2F/evil", "/%09/evil" — which browsers read as
+// "//evil" once the tab is dropped — and "/\\evil" all fail), any control
+// character, backslash or invalid UTF-8 anywhere, and over 2,000 bytes.
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") || strings.ContainsAny(n, "\r\n") {
+	if n == "" || len(n) > 2000 || n[0] != '/' || !utf8.ValidString(n) {
 		return "/"
 	}
-	return n
+	bad := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' || r == utf8.RuneError })
+	}
+	if bad(n) {
+		return "/"
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	q, err := url.QueryUnescape(u.RawQuery)
+	if !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || bad(u.Path) || err != nil || bad(q) {
+		return "/"
+	}
+	out := (&url.URL{Path: u.Path, RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") || strings.HasPrefix(out, "/\\") {
+		return "/"
+	}
+	return out
 }
 
 func (s *Server) webSigninForm(c echo.Context) error {
