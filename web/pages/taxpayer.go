@@ -59,7 +59,9 @@ type periodRow struct {
 	Revisions []*app.DeclarationView
 	Latest    *app.DeclarationView
 	DaysLeft  int  // to the deadline; negative: overdue
-	Due       bool // the latest revision is still unpaid
+	Due       bool // something of the period is still unpaid
+	// Balance is what the period owes across its revisions and payments.
+	Balance *filing.Balance
 }
 
 type taxpayerPage struct {
@@ -95,7 +97,8 @@ func (s *Server) webTaxpayer(c echo.Context) error {
 		sort.Slice(row.Revisions, func(i, j int) bool { return row.Revisions[i].Revision > row.Revisions[j].Revision })
 		row.Latest = row.Revisions[0]
 		row.DaysLeft = row.Latest.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
-		row.Due = row.Latest.Status != filing.StatusDraft && row.Latest.PaidOn == "" && row.Latest.Owed != nil && row.Latest.Owed.Decimal.Sign() > 0
+		row.Balance = r.Balances[row.Period]
+		row.Due = row.Balance != nil && row.Balance.Unpaid.Decimal.Sign() > 0
 	}
 	sort.Slice(pg.Periods, func(i, j int) bool { return pg.Periods[i].Period > pg.Periods[j].Period })
 	pg.CanFile = p.Can(filing.ActDeclarationFile)
@@ -144,6 +147,7 @@ type declarationPage struct {
 	Figures   []figureChange
 	Lines     []lineChange
 	Revisions []filing.Declaration
+	Balance   *filing.Balance
 	Today     filing.Date
 	DaysLeft  int
 }
@@ -162,7 +166,7 @@ func (s *Server) webDeclaration(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	pg := &declarationPage{D: r.View, Taxpayer: r.Taxpayer, Sources: r.Sources, Today: r.Today, ResultErr: r.ResultErr,
-		Revisions: r.Revisions, Replaced: r.Replaced}
+		Revisions: r.Revisions, Replaced: r.Replaced, Balance: r.Balance}
 	pg.DaysLeft = r.View.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
 	if len(r.Result) > 0 {
 		if pg.Result, err = web.ParseResult(r.Result); err != nil {
