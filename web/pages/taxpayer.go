@@ -3,6 +3,7 @@ package pages
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 
@@ -65,15 +66,23 @@ type periodRow struct {
 }
 
 type taxpayerPage struct {
-	Taxpayer *filing.Taxpayer
-	Sources  []*filing.Source
-	Periods  []*periodRow
-	Today    filing.Date
-	CanFile  bool
-	CanRecon bool
+	Taxpayer    *filing.Taxpayer
+	Sources     []*filing.Source
+	Periods     []*periodRow
+	Today       filing.Date
+	CanFile     bool
+	CanSource   bool
+	CanRecon    bool
+	Errs        *formErrors // starting a declaration
+	StartPeriod string      // the period offered (or typed) to start
+	Steps       []step
 }
 
 func (s *Server) webTaxpayer(c echo.Context) error {
+	return s.renderTaxpayer(c, http.StatusOK, nil, "")
+}
+
+func (s *Server) renderTaxpayer(c echo.Context, status int, fe *formErrors, period string) error {
 	p, err := allowed(c, filing.ActTaxpayerRead)
 	if err != nil {
 		return s.webError(c, err)
@@ -102,8 +111,14 @@ func (s *Server) webTaxpayer(c echo.Context) error {
 	}
 	sort.Slice(pg.Periods, func(i, j int) bool { return pg.Periods[i].Period > pg.Periods[j].Period })
 	pg.CanFile = p.Can(filing.ActDeclarationFile)
+	pg.CanSource = p.Can(filing.ActSourceWrite)
 	pg.CanRecon = p.Can(filing.ActReconcileRead)
-	return s.render(c, http.StatusOK, "taxpayer", s.page(c, pg.Taxpayer.Name, pg))
+	pg.Errs, pg.StartPeriod = fe, period
+	if pg.StartPeriod == "" {
+		pg.StartPeriod = periodToFile(pg.Today, pg.Periods)
+	}
+	pg.Steps = taxpayerSteps(pg)
+	return s.render(c, status, "taxpayer", s.page(c, pg.Taxpayer.Name, pg))
 }
 
 func (s *Server) webSource(c echo.Context) error {
@@ -115,11 +130,11 @@ func (s *Server) webSource(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	pg, err := s.app.SourceRecord(ctx(c), p, c.Param("code"), id)
+	r, err := s.app.SourceRecord(ctx(c), p, c.Param("code"), id)
 	if err != nil {
 		return s.webError(c, err)
 	}
-	return s.render(c, http.StatusOK, "source", s.page(c, "税源 "+strconv.FormatInt(pg.Source.ID, 10), pg))
+	return s.renderSource(c, http.StatusOK, r, nil, "")
 }
 
 // figureChange is one figure field a correction changed.
@@ -150,14 +165,43 @@ type declarationPage struct {
 	Balance   *filing.Balance
 	Today     filing.Date
 	DaysLeft  int
+
+	Form       *declForm
+	Rows       []web.FigureRow // the figures form of a draft
+	Steps      []step
+	Problems   []web.Explained // why a draft cannot be assessed, in plain Chinese
+	Latest     bool            // the latest revision of its period
+	CanFile    bool
+	CanAccept  bool
+	CanPay     bool
+	LastPeriod *filing.Declaration // for the summary before submitting
+	Done       string
+	DoneText   string
+	Summary    []summaryRow
+	Warnings   []web.Explained
+	PayOn      string
+	PayAmount  string
+}
+
+// declForm is what was posted to a declaration page and refused: the
+// figures as typed, the errors, the summary before submitting.
+type declForm struct {
+	Vals    url.Values
+	PayVals url.Values
+	Errs    *formErrors
+	Confirm bool
 }
 
 func (s *Server) webDeclaration(c echo.Context) error {
-	p, err := allowed(c, filing.ActDeclarationRead)
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return s.webError(c, err)
 	}
-	id, err := httpx.PathID(c, "id")
+	return s.renderDeclaration(c, http.StatusOK, id, nil)
+}
+
+func (s *Server) renderDeclaration(c echo.Context, status int, id int64, form *declForm) error {
+	p, err := allowed(c, filing.ActDeclarationRead)
 	if err != nil {
 		return s.webError(c, err)
 	}
@@ -184,8 +228,14 @@ func (s *Server) webDeclaration(c echo.Context) error {
 			pg.Lines = diffLines(old, pg.Result)
 		}
 	}
+	if err := s.fillDeclarationPage(c, p, pg, r, form); err != nil {
+		return s.webError(c, err)
+	}
 	title := "申报 " + pg.D.Period + " 第" + strconv.Itoa(pg.D.Revision) + "版"
-	return s.render(c, http.StatusOK, "declaration", s.page(c, title, pg))
+	if pg.Form != nil && pg.Form.Confirm {
+		title = "提交前确认 " + pg.D.Period
+	}
+	return s.render(c, status, "declaration", s.page(c, title, pg))
 }
 
 func sourceName(sources map[int64]*filing.Source, id int64) string {
