@@ -70,7 +70,7 @@ func TestWebPageEnterpriseFiling(t *testing.T) {
 		src := url.Values{"kind": {"air"}, "outlet_no": {"DA001"}, "outlet_name": {"锅炉烟囱"}, "pollutant": {"颗粒物"},
 			"method": {"automatic"}, "standard_concentration": {"abc"}, "valid_from": {"2023-01-01"}}
 		p := b.post("/app/taxpayers/"+codeA+"/sources", src)
-		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "请填“烟尘”") || !strings.Contains(p.body, `value="锅炉烟囱"`) ||
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "请填“烟尘”") || !strings.Contains(p.body, `value="锅炉烟囱"`) ||
 			!strings.Contains(p.body, "标准浓度值") {
 			t.Errorf("颗粒物 and a bad number: %d %s", p.status, trim([]byte(p.body)))
 		}
@@ -121,7 +121,7 @@ func TestWebPageEnterpriseFiling(t *testing.T) {
 		}
 		figs.Set("fig."+so2+".2024-02.avg_concentration", "十二")
 		p = b.post(decl+"/figures", figs)
-		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `value="十二"`) || !strings.Contains(p.body, `value="24,000"`) ||
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="十二"`) || !strings.Contains(p.body, `value="24,000"`) ||
 			!strings.Contains(p.body, `aria-invalid="true"`) {
 			t.Errorf("a bad figure: %d", p.status)
 		}

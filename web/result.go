@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 
 	"github.com/shopspring/decimal"
@@ -236,7 +237,16 @@ func (r *Result) PlainWarnings() []Explained {
 
 // PlainWarningsOf is PlainWarnings for the warnings of deadlines and
 // surcharges.
-func PlainWarningsOf(ws []filing.Warning) []Explained {
+func PlainWarningsOf(v any) []Explained {
+	var ws []filing.Warning
+	switch x := v.(type) {
+	case []filing.Warning:
+		ws = x
+	case []exchange.Warning:
+		for _, w := range x {
+			ws = append(ws, filing.Warning{Code: w.Code, Message: w.Message})
+		}
+	}
 	r := &Result{}
 	for _, w := range ws {
 		r.Warnings = append(r.Warnings, struct {

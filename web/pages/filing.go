@@ -221,7 +221,7 @@ func (s *Server) webSaveSource(c echo.Context) error {
 		}
 	}
 	fe := &formErrors{By: map[string][]string{}}
-	status := http.StatusUnprocessableEntity
+	status := httpx.Status(calc.KindInvalid)
 	if verr != nil {
 		var ok bool
 		if fe, status, ok = invalidOf(verr, nil, nil); !ok {
@@ -237,7 +237,7 @@ func (s *Server) webSaveSource(c echo.Context) error {
 	}
 	pg.Errs = fe
 	if status < 400 {
-		status = http.StatusUnprocessableEntity
+		status = httpx.Status(calc.KindInvalid)
 	}
 	return s.renderSourceForm(c, status, pg)
 }
@@ -335,7 +335,7 @@ func (s *Server) webSaveFigures(c echo.Context) error {
 		}
 	}
 	fe := &formErrors{By: byName}
-	status := http.StatusUnprocessableEntity
+	status := httpx.Status(calc.KindInvalid)
 	if err != nil {
 		var ce *calc.Error
 		if !errors.As(err, &ce) || (ce.Kind != calc.KindInvalid && ce.Kind != calc.KindConflict) {
@@ -367,7 +367,7 @@ func (s *Server) webImportFigures(c echo.Context) error {
 	}
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	fail := func(errs []web.Explained) error {
-		return s.renderDeclaration(c, http.StatusUnprocessableEntity, id, &declForm{Errs: &formErrors{Top: errs}})
+		return s.renderDeclaration(c, httpx.Status(calc.KindInvalid), id, &declForm{Errs: &formErrors{Top: errs}})
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
