@@ -191,3 +191,50 @@ func TestWebPageEnterpriseFiling(t *testing.T) {
 		_ = fmt.Sprint
 	})
 }
+
+// The tax officer registers a taxpayer on the page (a bad credit code is
+// refused beside its input, entries kept), then finds the region's
+// submitted declarations waiting for 受理, with what each owes.
+func TestWebPageTaxOfficer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		o := newBrowser(t, e)
+		o.signIn(e.tokens["tax_officer"])
+		list := o.get("/app/taxpayers")
+		if !strings.Contains(list.body, `id="register-taxpayer"`) {
+			t.Fatalf("no registration form")
+		}
+		plainChinese(t, "taxpayer list", list.body)
+		bad := url.Values{"credit_code": {"91350100M000100Y4X"}, "name": {"示例化工有限公司"}, "region": {"500103"}, "industry": {"化工"}}
+		p := o.post("/app/taxpayers", bad)
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="示例化工有限公司"`) || !strings.Contains(p.body, `id="tp-credit_code" name="credit_code" value="91350100M000100Y4X" aria-invalid="true"`) {
+			t.Errorf("a bad credit code: %d %s", p.status, trim([]byte(tagRe.ReplaceAllString(p.body, " "))))
+		}
+		plainChinese(t, "refused registration", p.body)
+		bad.Set("credit_code", codeA)
+		loc := location(t, o.post("/app/taxpayers", bad), http.StatusSeeOther)
+		if tp := o.get(loc); !strings.Contains(tp.body, "示例化工有限公司") || !strings.Contains(tp.body, "500103") {
+			t.Errorf("registered taxpayer page: %d", tp.status)
+		}
+		// The enterprise declares; the officer's list shows it waiting.
+		w := &world{ids: map[string]int64{}}
+		for key, src := range map[string]obj{"so2": {"outlet_no": "DA001", "outlet_name": "锅炉", "kind": "air", "pollutant": "二氧化硫", "valid_from": "2018-01-01"}} {
+			var out struct{ ID int64 }
+			must(t, e.do("enterprise", "POST", "/v1/taxpayers/"+codeA+"/sources", src, nil), 201).json(t, &out)
+			w.ids[key] = out.ID
+		}
+		var d declaration
+		must(t, e.do("enterprise", "POST", "/v1/taxpayers/"+codeA+"/declarations", obj{"period": "2024-Q1", "figures": []obj{
+			{"source_id": w.ids["so2"], "month": "2024-01", "emission_kg": "100"}, {"source_id": w.ids["so2"], "month": "2024-02", "emission_kg": "100"},
+			{"source_id": w.ids["so2"], "month": "2024-03", "emission_kg": "100"}}}, nil), 201).json(t, &d)
+		must(t, e.do("enterprise", "POST", fmt.Sprintf("/v1/declarations/%d/submit", d.ID), nil, hdr{"If-Match": `"1"`}), 200)
+		waiting := o.get("/app/declarations")
+		if !strings.Contains(waiting.body, `data-code="`+codeA+`" data-period="2024-Q1"`) || !strings.Contains(waiting.body, "示例化工有限公司") {
+			t.Errorf("the submitted declaration is not waiting for 受理: %s", trim([]byte(tagRe.ReplaceAllString(waiting.body, " "))))
+		}
+		plainChinese(t, "declarations waiting", waiting.body)
+		if acc := o.get("/app/declarations?status=accepted"); strings.Contains(acc.body, `data-period="2024-Q1"`) {
+			t.Errorf("a submitted declaration listed as accepted")
+		}
+	})
+}

@@ -40,6 +40,7 @@ var SourceLabel = map[string]string{
 	"day_limit_db": "昼间标准值（dB）", "night_limit_db": "夜间标准值（dB）",
 	"multiple_points": "沿边界长度超过100米有两处以上噪声超标", "valid_from": "有效期起", "valid_to": "有效期止",
 	"period": "税款所属期", "paid_on": "缴款日期", "amount": "缴款金额（元）", "file": "导入文件",
+	"credit_code": "统一社会信用代码", "name": "纳税人名称", "region": "生产经营所在区划代码", "industry": "行业",
 }
 
 var fullWidth = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9",

@@ -761,3 +761,89 @@ func hasLatinWords(s string) bool {
 	}
 	return false
 }
+
+// --- the officers' lists ---
+
+type declarationsPage struct {
+	Status  string
+	Options []web.Option
+	Rows    []app.RegionDeclaration
+	Region  string
+	Names   map[string]string // region code → name
+	Total   map[string]string // unpaid and surcharge of the rows shown
+}
+
+// webDeclarations lists the region's declarations by status, for the
+// officers (受理 and 缴款 are on each declaration's page).
+func (s *Server) webDeclarations(c echo.Context) error {
+	p, err := allowed(c, filing.ActDeclarationRead)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	if p.Role == filing.RoleEnterprise {
+		return c.Redirect(http.StatusSeeOther, "/app/taxpayers/"+p.CreditCode+"#declarations")
+	}
+	status := c.QueryParam("status")
+	if _, ok := c.QueryParams()["status"]; !ok && p.Role == filing.RoleTaxOfficer {
+		status = string(filing.StatusSubmitted) // what waits for 受理
+	}
+	if status != "" && filing.StatusLabel[filing.Status(status)] == "" {
+		status = ""
+	}
+	rows, err := s.app.RegionDeclarations(ctx(c), p, filing.Status(status))
+	if err != nil {
+		return s.webError(c, err)
+	}
+	pg := &declarationsPage{Status: status, Rows: rows, Region: p.Region, Names: s.regionNames()}
+	pg.Options = []web.Option{{Value: "", Label: "全部"}}
+	for _, st := range []filing.Status{filing.StatusDraft, filing.StatusSubmitted, filing.StatusAccepted} {
+		pg.Options = append(pg.Options, web.Option{Value: string(st), Label: filing.StatusLabel[st]})
+	}
+	unpaid, sc := decimal.Zero, decimal.Zero
+	for _, r := range rows {
+		if r.Balance != nil {
+			unpaid, sc = unpaid.Add(r.Balance.Unpaid.Decimal), sc.Add(r.Balance.Surcharge.Amount.Decimal)
+		}
+	}
+	pg.Total = map[string]string{"unpaid": web.Money(unpaid), "surcharge": web.Money(sc)}
+	return s.render(c, http.StatusOK, "declarations", s.page(c, "申报受理与缴款", pg))
+}
+
+// regionNames maps the region codes the forms offer to their names.
+func (s *Server) regionNames() map[string]string {
+	out := map[string]string{}
+	for _, o := range s.web.choices["regions"] {
+		out[o.Value] = o.Label
+	}
+	return out
+}
+
+// --- registering a taxpayer (tax officer) ---
+
+type taxpayerFormPage struct {
+	Vals url.Values
+	Errs *formErrors
+}
+
+func (s *Server) webRegisterTaxpayer(c echo.Context) error {
+	p, err := allowed(c, filing.ActTaxpayerCreate)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	vals, _ := c.FormParams()
+	t := func(k string) string { return strings.TrimSpace(vals.Get(k)) }
+	tp := filing.Taxpayer{CreditCode: strings.ToUpper(t("credit_code")), Name: t("name"), Region: t("region"), Industry: t("industry")}
+	if _, err := s.app.RegisterTaxpayer(ctx(c), p, app.Idem{}, tp); err != nil {
+		fe, status, ok := invalidOf(err, nil, func(path string) string {
+			if vals.Has(path) {
+				return path
+			}
+			return ""
+		})
+		if !ok {
+			return s.webError(c, err)
+		}
+		return s.renderTaxpayers(c, status, &taxpayerFormPage{Vals: vals, Errs: fe})
+	}
+	return c.Redirect(http.StatusSeeOther, "/app/taxpayers/"+tp.CreditCode+"?registered=1")
+}

@@ -293,6 +293,7 @@ func navFor(p filing.Principal) []web.NavItem {
 		add(p.Can(filing.ActBudgetReport), "/app/budget", "预算")
 	}
 	add(p.Can(filing.ActTaxpayerRead), "/app/taxpayers", "纳税人")
+	add(p.Can(filing.ActDeclarationAccept) || p.Can(filing.ActPaymentRecord), "/app/declarations", "申报受理与缴款")
 	add(p.Role != filing.RoleTaxOfficer && p.Can(filing.ActReconcileRead), "/app/reconciliation", "比对与风险")
 	add(p.Role != filing.RoleEnvOfficer && p.Can(filing.ActReviewRead), "/app/reviews", "复核")
 	add(p.Role != filing.RoleFinance && p.Can(filing.ActBudgetReport), "/app/budget", "预算")

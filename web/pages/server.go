@@ -101,6 +101,8 @@ func (s *Server) Register(e *echo.Echo) {
 	w.GET("/precheck/template.xlsx", s.webPrecheckTemplate)
 	a := w.Group("/app", s.webAuth)
 	a.GET("/taxpayers", s.webTaxpayers)
+	a.POST("/taxpayers", s.webRegisterTaxpayer)
+	a.GET("/declarations", s.webDeclarations)
 	a.GET("/taxpayers/:code", s.webTaxpayer)
 	a.GET("/taxpayers/:code/sources.xlsx", s.webSourcesXLSX)
 	a.GET("/taxpayers/:code/sources/new", s.webNewSource)

@@ -28,11 +28,19 @@ import (
 type taxpayersPage struct {
 	Taxpayers []filing.Taxpayer
 	Region    string
+	Names     map[string]string // region code → name
+	CanCreate bool
+	Form      *taxpayerFormPage
+	Labels    map[string]string
 }
 
 // webTaxpayers lists the taxpayers a token may see (an enterprise goes
 // straight to its own page).
 func (s *Server) webTaxpayers(c echo.Context) error {
+	return s.renderTaxpayers(c, http.StatusOK, nil)
+}
+
+func (s *Server) renderTaxpayers(c echo.Context, status int, form *taxpayerFormPage) error {
 	p, err := allowed(c, filing.ActTaxpayerRead)
 	if err != nil {
 		return s.webError(c, err)
@@ -50,7 +58,11 @@ func (s *Server) webTaxpayers(c echo.Context) error {
 			visible = append(visible, t)
 		}
 	}
-	return s.render(c, http.StatusOK, "taxpayers", s.page(c, "纳税人", &taxpayersPage{Taxpayers: visible, Region: p.Region}))
+	if form == nil {
+		form = &taxpayerFormPage{Vals: url.Values{"region": {p.Region}}}
+	}
+	return s.render(c, status, "taxpayers", s.page(c, "纳税人", &taxpayersPage{Taxpayers: visible, Region: p.Region, Names: s.regionNames(),
+		CanCreate: p.Can(filing.ActTaxpayerCreate), Form: form, Labels: taxpayerLabel}))
 }
 
 // periodRow is one revision of a period's declaration as the taxpayer
@@ -65,7 +77,11 @@ type periodRow struct {
 	Balance *filing.Balance
 }
 
+// taxpayerLabel names the inputs of the registration form.
+var taxpayerLabel = map[string]string{"credit_code": "统一社会信用代码", "name": "纳税人名称", "region": "生产经营所在区划代码", "industry": "行业"}
+
 type taxpayerPage struct {
+	RegionName  string
 	Taxpayer    *filing.Taxpayer
 	Sources     []*filing.Source
 	Periods     []*periodRow
@@ -114,6 +130,7 @@ func (s *Server) renderTaxpayer(c echo.Context, status int, fe *formErrors, peri
 	pg.CanSource = p.Can(filing.ActSourceWrite)
 	pg.CanRecon = p.Can(filing.ActReconcileRead)
 	pg.Errs, pg.StartPeriod = fe, period
+	pg.RegionName = s.regionNames()[pg.Taxpayer.Region]
 	if pg.StartPeriod == "" {
 		pg.StartPeriod = periodToFile(pg.Today, pg.Periods)
 	}
