@@ -238,3 +238,33 @@ func TestWebPageTaxOfficer(t *testing.T) {
 		}
 	})
 }
+
+// Finance records a damage case on the page: a figure with separators is
+// read, a bad one is refused beside its input with the entries kept, and
+// the recorded case is listed.
+func TestWebPageFinanceDamageCase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		f := newBrowser(t, e)
+		f.signIn(e.tokens["finance"])
+		pg := f.get("/app/budget/damage-cases")
+		if pg.status != 200 || !strings.Contains(pg.body, `id="record-damage"`) {
+			t.Fatalf("damage case page: %d %s", pg.status, trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
+		}
+		plainChinese(t, "damage case page", pg.body)
+		vals := url.Values{"district": {"500103"}, "case": {"某化工厂渗漏案"}, "settlement.amount": {"1,2x"}, "settlement.date": {"2024-03-01"},
+			"receipts[0].month": {"2024-06"}, "receipts[0].amount": {"６００,000"}, "receipts[0].received": {"1"}}
+		p := f.post("/app/budget/damage-cases", vals)
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="1,2x"`) || !strings.Contains(p.body, `value="某化工厂渗漏案"`) {
+			t.Errorf("a bad amount: %d", p.status)
+		}
+		plainChinese(t, "refused damage case", p.body)
+		vals.Set("settlement.amount", "1,200,000")
+		location(t, f.post("/app/budget/damage-cases", vals), http.StatusSeeOther)
+		pg = f.get("/app/budget/damage-cases?saved=1")
+		if !strings.Contains(pg.body, "某化工厂渗漏案") || !strings.Contains(pg.body, "1,200,000.00") || !strings.Contains(pg.body, "600,000.00") {
+			t.Errorf("recorded case not listed: %s", trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
+		}
+		plainChinese(t, "damage cases", pg.body)
+	})
+}

@@ -132,5 +132,7 @@ func (s *Server) Register(e *echo.Echo) {
 	a.POST("/reviews/:id/answer", s.webAnswerReview)
 	a.POST("/reviews/:id/apply", s.webApplyReview)
 	a.GET("/budget", s.webBudget)
+	a.GET("/budget/damage-cases", s.webDamageCases)
+	a.POST("/budget/damage-cases", s.webRecordDamageCase)
 	a.GET("/budget.xlsx", s.webBudgetXLSX)
 }
