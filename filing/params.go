@@ -107,25 +107,11 @@ func (p *Params) SurchargeOf(owed decimal.Decimal, deadline, through Date, paid 
 	if owed.Sign() <= 0 {
 		return s, nil
 	}
-	exact := decimal.Zero
-	seen := map[int]bool{}
-	for day := dl.AddDays(1); day <= th; {
-		r, err := p.At(KeySurchargeRate, day)
-		if err != nil {
-			return s, err
-		}
-		if !seen[r.Line] {
-			seen[r.Line] = true
-			s.Warnings = append(s.Warnings, unverified(r)...)
-		}
-		end := th
-		if r.To != 0 && r.To < end {
-			end = r.To
-		}
-		n := end.Ordinal() - day.Ordinal() + 1
-		exact = exact.Add(owed.Mul(r.Value).Mul(decimal.NewFromInt(int64(n))))
-		day = end.AddDays(1)
+	exact, ws, err := p.surchargeOver(owed, dl.AddDays(1), th, map[int]bool{})
+	if err != nil {
+		return s, err
 	}
+	s.Warnings = append(s.Warnings, ws...)
 	rd, err := p.At(KeySurchargeDP, th)
 	if err != nil {
 		return s, err
