@@ -36,3 +36,9 @@ func SlowSum(xs []decimal.Decimal) decimal.Decimal {
 }
 
 var FastCmpProduct = cmpProduct
+
+// LayoutOK reports whether the fast paths read decimal's coefficient in place.
+func LayoutOK() bool { return layoutOK }
+
+// SetLayout switches the in-place read on or off (to test the other way).
+func SetLayout(on bool) { layoutOK = on }

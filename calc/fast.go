@@ -1,7 +1,9 @@
 package calc
 
 import (
+	"math/big"
 	"math/bits"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -21,12 +23,25 @@ var decimalOnly bool
 // pow10 holds 10^0 … 10^18.
 var pow10 = [19]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
 
-// small returns d's coefficient when it is known to have at most 16
-// digits (NumDigits answers without allocating below 2^53, and may be one
-// short at a power of ten, so 15 leaves room).
+// small returns d's coefficient when it lies within ±2^62, so that sums
+// of two never overflow. It reads decimal's big.Int in place (see
+// coefficient); when that cannot be trusted it asks NumDigits, which
+// answers without allocating below 2^53 and may be one short at a power
+// of ten, so 15 leaves room.
 func small(d decimal.Decimal) (int64, bool) {
 	if decimalOnly {
 		return 0, false
+	}
+	if layoutOK {
+		v := (*decimalLayout)(unsafe.Pointer(&d)).value
+		if v == nil {
+			return 0, true
+		}
+		if !v.IsInt64() {
+			return 0, false
+		}
+		c := v.Int64()
+		return c, c >= -1<<62 && c <= 1<<62
 	}
 	if d.Sign() == 0 {
 		return 0, true
@@ -36,6 +51,30 @@ func small(d decimal.Decimal) (int64, bool) {
 	}
 	return d.CoefficientInt64(), true
 }
+
+// decimalLayout is shopspring/decimal v1.4's Decimal: a big.Int
+// coefficient (nil for zero) and an int32 exponent. Reading the pointer
+// in place saves the copy Coefficient makes; layoutOK is set only when
+// the size matches and a probe reads back what it was built from.
+type decimalLayout struct {
+	value *big.Int
+	exp   int32
+}
+
+var layoutOK = func() bool {
+	if unsafe.Sizeof(decimal.Decimal{}) != unsafe.Sizeof(decimalLayout{}) {
+		return false
+	}
+	for _, c := range []int64{0, 1, -7, 123456789, -1 << 62} {
+		d := decimal.New(c, -3)
+		l := (*decimalLayout)(unsafe.Pointer(&d))
+		if l.exp != -3 || l.value == nil || !l.value.IsInt64() || l.value.Int64() != c {
+			return false
+		}
+	}
+	var z decimal.Decimal
+	return (*decimalLayout)(unsafe.Pointer(&z)).value == nil
+}()
 
 // mul64 multiplies two int64 values, reporting whether the product fits.
 func mul64(a, b int64) (int64, bool) {

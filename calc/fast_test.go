@@ -51,6 +51,16 @@ func randDec(r *rand.Rand) decimal.Decimal {
 // TestFastPaths checks every int64 fast path against shopspring/decimal
 // on a million random operand pairs: same value, same exponent.
 func TestFastPaths(t *testing.T) {
+	if !calc.LayoutOK() {
+		t.Fatal("shopspring/decimal's layout changed: the fast paths now go through NumDigits")
+	}
+	t.Run("in place", testFastPaths)
+	calc.SetLayout(false)
+	defer calc.SetLayout(true)
+	t.Run("NumDigits", testFastPaths)
+}
+
+func testFastPaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 2))
 	n := 1_000_000
 	if testing.Short() {
