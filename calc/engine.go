@@ -481,6 +481,7 @@ func sum(a, b decimal.Decimal) decimal.Decimal {
 // not verified.
 func (a *assessment) finish() {
 	res := a.res
+	res.paramIndex = a.used
 	res.Parameters = make([]ParamUse, 0, len(a.uses))
 	for _, u := range a.uses {
 		m, pt := u.meta, a.e.params[u.meta]

@@ -333,8 +333,10 @@ func (s *acc) add(x decimal.Decimal) {
 		case ex > e:
 			cx, ok = scale(cx, ex-e)
 		}
-		if ok {
-			s.c, s.e = c+cx, e // both below 2^62 in magnitude: no overflow
+		// Both are within ±2^62, so the sum cannot wrap; it must stay
+		// within ±2^62 for the next addition.
+		if sum := c + cx; ok && uabs(sum) <= 1<<62 {
+			s.c, s.e = sum, e
 			return
 		}
 	}

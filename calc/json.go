@@ -16,16 +16,40 @@ import (
 // the contract's field order, because reflection-based encoding was the
 // largest single cost of answering the public calculator.
 
-// MarshalJSON writes the contract's response shape.
+// MarshalJSON writes the contract's response shape with the full trace.
 func (r *Result) MarshalJSON() ([]byte, error) {
-	size := 1024 + 700*len(r.Lines) + 400*len(r.trace)
+	return r.AppendJSON(nil, TraceFull), nil
+}
+
+// MarshalJSONTrace writes the result with the trace at a level.
+func (r *Result) MarshalJSONTrace(level TraceLevel) ([]byte, error) {
+	return r.AppendJSON(nil, level), nil
+}
+
+// AppendJSON appends the result in the contract's shape. Below
+// TraceFull the result says "trace_level" and each line names the
+// parameters behind its figures ("params": indexes into "parameters":
+// the equivalent value and the rate), so that the arithmetic the trace
+// leaves out can be followed from the line.
+func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
+	steps := len(r.trace)
+	switch level {
+	case TraceSummary:
+		steps /= 3
+	case TraceNone:
+		steps = 0
+	}
+	size := 1024 + 700*len(r.Lines) + 400*steps
 	for i := range r.Parameters {
 		size += 200 + len(r.Parameters[i].Source)
 	}
 	for i := range r.Warnings {
 		size += 40 + len(r.Warnings[i].Message)
 	}
-	w := jsonWriter{b: make([]byte, 0, size)}
+	if cap(dst)-len(dst) < size {
+		dst = append(make([]byte, 0, len(dst)+size), dst...)
+	}
+	w := jsonWriter{b: dst}
 	w.open('{')
 	if r.Taxpayer != (Taxpayer{}) {
 		w.key("taxpayer")
@@ -40,6 +64,9 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	w.decField("total_reduction", r.TotalReduction, 2)
 	w.decField("total_tax", r.TotalTax, 2)
 	w.field("rounding", string(r.Rounding))
+	if level != TraceFull {
+		w.field("trace_level", level.String())
+	}
 
 	eqPlaces := int32(2)
 	if r.Rounding == Exact {
@@ -87,6 +114,9 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		}
 		w.close(']')
 		w.optBool("unverified", l.Unverified)
+		if level != TraceFull {
+			r.lineParams(&w, l)
+		}
 		w.close('}')
 	}
 	w.close(']')
@@ -133,7 +163,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 
 	w.key("trace")
 	w.open('[')
-	for _, s := range r.Steps() {
+	for _, s := range r.StepsAt(level) {
 		w.open('{')
 		w.intField("n", s.N)
 		w.field("step", s.Step)
@@ -146,7 +176,34 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	}
 	w.close(']')
 	w.close('}')
-	return w.b, nil
+	return w.b
+}
+
+// lineParams writes the indexes of the parameters behind a line's
+// figures, in "parameters".
+func (r *Result) lineParams(w *jsonWriter, l *Line) {
+	var refs [2]int
+	n := 0
+	if l.pol != nil {
+		if i, ok := r.paramIndex[&l.pol.Meta]; ok {
+			refs[n], n = i, n+1
+		}
+	}
+	if l.rateRule != nil {
+		if i, ok := r.paramIndex[&l.rateRule.Meta]; ok {
+			refs[n], n = i, n+1
+		}
+	}
+	if n == 0 {
+		return
+	}
+	w.key("params")
+	w.open('[')
+	for _, i := range refs[:n] {
+		w.comma()
+		w.b = strconv.AppendInt(w.b, int64(i), 10)
+	}
+	w.close(']')
 }
 
 // jsonWriter appends JSON to a byte slice. It tracks only whether the
