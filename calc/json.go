@@ -47,7 +47,10 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		size += 40 + len(r.Warnings[i].Message)
 	}
 	if cap(dst)-len(dst) < size {
-		dst = append(make([]byte, 0, len(dst)+size), dst...)
+		// Grow by doubling at least: callers append many results to one
+		// buffer (ecotax calc --jsonl), and growing by one result's size
+		// each time would copy the buffer once per result.
+		dst = append(make([]byte, 0, max(2*cap(dst), len(dst)+size)), dst...)
 	}
 	w := jsonWriter{b: dst}
 	w.open('{')

@@ -153,14 +153,18 @@ func TestRunBatchOrder(t *testing.T) {
 // BenchmarkCalcJSONL: pollutant lines per second of CPU time through
 // calc --jsonl's path (read, decode, assess, write without a trace, on
 // every core), 50,000 declarations of 20 lines (one million lines) per
-// run. CPU time, not wall time, is what "per core" means on a machine
+// run (-short: 5,000). CPU time, not wall time, is what "per core" means on a machine
 // shared with other work.
 func BenchmarkCalcJSONL(b *testing.B) {
 	engine, err := loadEngine()
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := benchJSONL(50_000)
+	n := 50_000
+	if testing.Short() {
+		n = 5_000
+	}
+	in := benchJSONL(n)
 	for _, level := range []calc.TraceLevel{calc.TraceNone, calc.TraceSummary} {
 		b.Run(level.String(), func(b *testing.B) {
 			var lines int
