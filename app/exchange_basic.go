@@ -7,10 +7,13 @@ package app
 // See docs/exchange.md.
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -401,4 +404,74 @@ func (s *Service) Worklist(ctx context.Context, p filing.Principal, direction st
 		return items[i].Dataset < items[j].Dataset
 	})
 	return items, err
+}
+
+// DatasetInfo describes a dataset for people and programs.
+type DatasetInfo struct {
+	Name      string      `json:"name"`
+	Direction string      `json:"direction"`
+	Title     string      `json:"title"`
+	Key       []string    `json:"key"`
+	Fields    []FieldInfo `json:"fields"`
+}
+
+// FieldInfo describes a field of a dataset.
+type FieldInfo struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Required bool   `json:"required"`
+	Label    string `json:"label"`
+	Unit     string `json:"unit,omitempty"`
+	Absent   string `json:"absent,omitempty"`
+}
+
+// ExchangeDatasets lists every dataset in batch order.
+func ExchangeDatasets() []DatasetInfo {
+	var out []DatasetInfo
+	for _, d := range exchange.Datasets() {
+		info := DatasetInfo{Name: d.Name, Direction: d.Direction, Title: d.Title, Key: d.Key}
+		for _, f := range d.Fields {
+			info.Fields = append(info.Fields, FieldInfo{Name: f.Name, Type: f.Type.String(), Required: f.Required, Label: f.Label, Unit: f.Unit, Absent: f.Absent})
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+// BadFormat is the problem of a worklist format other than json or csv.
+func BadFormat() error {
+	return calc.Invalid([]calc.FieldError{{Path: "format", Code: "invalid_value", Message: "format is json or csv"}})
+}
+
+// WorklistCSV writes a worklist as CSV (UTF-8 with a BOM, so that
+// spreadsheet programs read the Chinese), one item a row, with the
+// record as its JSON Lines object.
+func WorklistCSV(items []WorkItem) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"batch_id", "direction", "dataset", "line", "credit_code", "field", "value", "reason", "record"})
+	for _, it := range items {
+		d, _ := exchange.Lookup(it.Dataset)
+		rec := make(exchange.Record, len(d.Fields))
+		for i, f := range d.Fields {
+			if v := it.Values[f.Name]; v != nil {
+				rec[i] = *v
+			}
+		}
+		if err := w.Write([]string{it.BatchID, it.Direction, it.Dataset, strconv.Itoa(it.Line), csvSafe(it.CreditCode),
+			it.Mismatch.Field, csvSafe(it.Mismatch.Value), csvSafe(it.Mismatch.Reason), csvSafe(d.Payload(rec))}); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// csvSafe keeps a spreadsheet from reading a value as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
