@@ -19,10 +19,13 @@ const exchangeUsage = `usage:
   ecotax exchange export --direction tax_to_env|env_to_tax --period P [--format jsonl|csv|xlsx] [--region CODE] --out DIR|FILE.zip
   ecotax exchange import [--region CODE] DIR|FILE.zip
   ecotax exchange verify DIR|FILE.zip
+  ecotax exchange worklist [--direction tax_to_env|env_to_tax] [--format json|csv] [--region CODE]
 
 A batch is a directory (or a ZIP archive) of manifest.json, manifest.sig and
 one data file per dataset. ECOTAX_EXCHANGE_KEY (at least 32 bytes) signs and
-verifies; without it nothing runs. export and import use the database of
+verifies; without it nothing runs. worklist lists the records of imported
+batches that match no taxpayer, outlet or MN registered here (实施条例
+第十九条). export, import and worklist use the database of
 ecotax serve (DATABASE_URL or ECOTAX_SQLITE_PATH) and act as the operator
 (admin#0), bound to --region when given.`
 
@@ -40,6 +43,8 @@ func cmdExchange(e *env, args []string) int {
 		return exchangeImport(e, args[1:])
 	case "verify":
 		return exchangeVerify(e, args[1:])
+	case "worklist":
+		return exchangeWorklist(e, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.stdout, exchangeUsage)
 		return exitOK
@@ -312,4 +317,45 @@ func exchangeVerify(e *env, args []string) int {
 		return refused(e, err)
 	}
 	return writeJSON(e, summary(&b.Manifest, nil))
+}
+
+// exchangeWorklist writes the identification worklist (实施条例 第十九条):
+// the other side's records that match nothing registered here.
+func exchangeWorklist(e *env, args []string) int {
+	fs := flag.NewFlagSet("exchange worklist", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	region := fs.String("region", "", "act for this GB/T 2260 region only")
+	direction := fs.String("direction", "", "tax_to_env or env_to_tax (default both)")
+	format := fs.String("format", "json", "json or csv")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) != 0 || (*format != "json" && *format != "csv") {
+		fmt.Fprintln(e.stderr, exchangeUsage)
+		return exitInput
+	}
+	p, err := exchangeOperator(*region)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
+		return exitInput
+	}
+	svc, db, err := openApp(e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
+		return exitInternal
+	}
+	defer db.Close()
+	items, err := svc.Worklist(app.WithRequestID(e.ctx, "cli"), p, *direction)
+	if err != nil {
+		return reportError(e, err)
+	}
+	if *format == "csv" {
+		data, err := app.WorklistCSV(items)
+		if err != nil {
+			return reportError(e, err)
+		}
+		if _, err := e.stdout.Write(data); err != nil {
+			return exitInternal
+		}
+		return exitOK
+	}
+	return writeJSON(e, map[string]any{"items": items})
 }

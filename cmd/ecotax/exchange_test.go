@@ -157,6 +157,18 @@ func TestExchangeCommand(t *testing.T) {
 				t.Errorf("import zip: %s", errs)
 			}
 
+			// The identification worklist, as JSON and CSV.
+			var wl struct{ Items []map[string]any }
+			if c, out, errs := runXch(env, "exchange", "worklist", "--direction", "tax_to_env"); c != exitOK || json.Unmarshal([]byte(out), &wl) != nil || wl.Items == nil {
+				t.Errorf("worklist: %d %s %s", c, out, errs)
+			}
+			if c, out, errs := runXch(env, "exchange", "worklist", "--format", "csv"); c != exitOK || !strings.HasPrefix(out, "\ufeffbatch_id,") {
+				t.Errorf("worklist csv: %d %q %s", c, out, errs)
+			}
+			if c, _, _ := runXch(env, "exchange", "worklist", "--format", "pdf"); c != exitInput {
+				t.Error("worklist in a bad format was accepted")
+			}
+
 			// The review received on the environment side is overdue from 2024-06-05.
 			for today, want := range map[string]int{"2024-06-04": 0, "2024-06-05": 1} {
 				c, out, errs := runXch(env, "review", "list", "--overdue", "--today", today)
