@@ -30,9 +30,9 @@ import (
 )
 
 // Provider supplies the records of a dataset this service does not keep
-// itself (permits, monitoring summaries). A nil provider leaves the
-// dataset out of the batches; the seam is here so that a later module
-// registers one without touching the exchange.
+// itself (permits, supervisory samples: their files go empty without
+// one). A registered provider replaces those rows; the seam is here so
+// that a later module registers one without touching the exchange.
 type Provider func(tx *store.Tx, per filing.Period, regionPrefix string) ([]exchange.Record, error)
 
 // Providers by dataset name, for the datasets that have none here.

@@ -81,8 +81,9 @@ func sourceOf(l *fullLine, sources []*filing.Source) *filing.Source {
 	return hit
 }
 
-// LineRows are the declaration_lines of a filed revision (法 第十五条第三款
-// 纳税申报; the 申报计算及减免信息 of the 税源明细表): every line of its
+// LineRows are the declaration_lines of a filed revision (纳税申报信息, 法
+// 第十五条第三款、实施条例 第十六条第二项; the 申报计算及减免信息 of the
+// 税源明细表): every line of its
 // assessment with the tax source, method and concentrations it was
 // declared with.
 func LineRows(x Filed, sources []*filing.Source, figs []filing.Figure) ([]Record, error) {
@@ -139,8 +140,8 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// TaxpayerRows are the taxpayers rows of a taxpayer (纳税人基本信息, 法
-// 第十五条第三款; 税源 of the 税源明细表): one per tax source, or one
+// TaxpayerRows are the taxpayers rows of a taxpayer (纳税人基本信息, 实施条例
+// 第十六条第一项; 税源 of the 税源明细表): one per tax source, or one
 // without a source when none is registered.
 func TaxpayerRows(t *filing.Taxpayer, sources []*filing.Source) []Record {
 	ds := dataset("taxpayers")
@@ -161,9 +162,10 @@ func TaxpayerRows(t *filing.Taxpayer, sources []*filing.Source) []Record {
 }
 
 // ViolationRows are the tax_violations of a filed revision: a first
-// declaration submitted after its deadline (税收征收管理法 第二十五条、
-// 第六十二条 未按照规定期限办理纳税申报). The row states the fact; no
-// decision is recorded here.
+// declaration submitted after its deadline — 未按照规定期限办理纳税申报,
+// which 实施条例 第十六条第五项 has the tax side send (税收征收管理法
+// 第二十五条、第六十二条). The row states the fact; no decision is
+// recorded here.
 func ViolationRows(x Filed) []Record {
 	d := x.Declaration
 	if d.ReplacesID != nil || d.SubmittedAt == nil || d.Deadline == "" {
@@ -176,7 +178,7 @@ func ViolationRows(x Filed) []Record {
 	days := on.Day().Ordinal() - d.Deadline.Day().Ordinal()
 	return []Record{dataset("tax_violations").New(map[string]string{"credit_code": d.CreditCode, "region": x.Region,
 		"period": d.Period, "revision": strconv.Itoa(d.Revision), "violation": "late_filing 逾期申报",
-		"basis": "税收征收管理法第二十五条、第六十二条", "deadline": string(d.Deadline), "done_on": string(on),
+		"basis": "实施条例第十六条第五项；税收征收管理法第二十五条、第六十二条", "deadline": string(d.Deadline), "done_on": string(on),
 		"days_late": strconv.Itoa(days)})}
 }
 
@@ -186,8 +188,8 @@ type Monitored struct {
 	MN       string
 }
 
-// PolluterRows are the polluters rows of a taxpayer (排污单位基本信息,
-// 实施条例 第十四条): one per tax source and device mapped to its outlet,
+// PolluterRows are the polluters rows of a taxpayer (排污单位基本信息:
+// 名称、统一社会信用代码、排放口、排放污染物种类, 实施条例 第十五条第一项): one per tax source and device mapped to its outlet,
 // and one per device whose outlet has no source.
 func PolluterRows(t *filing.Taxpayer, sources []*filing.Source, devices []Monitored) []Record {
 	ds := dataset("polluters")
@@ -257,7 +259,8 @@ type Monthly struct {
 }
 
 // MonthlyRow is the monitoring_monthly row of a monitored month (污染物
-// 排放数据, 法 第十五条第二款、实施条例 第十四条). The flow goes in 万标立方米
+// 排放数据: 排放量 and 浓度值, 法 第十五条第二款、实施条例 第十五条第二项;
+// the concentration per 实施条例 第十条). The flow goes in 万标立方米
 // for air and in t for water (1 m³ of wastewater counted as 1 t), the
 // units of the 税源明细表.
 func MonthlyRow(m *Monthly) Record {
@@ -301,8 +304,9 @@ func clipText(s string, max int) string {
 }
 
 // NoticeRows are the error_notices of a review answered with corrected
-// figures (法 第二十条; 实施条例 第二十二条): each corrected item, the
-// reason being the opinion's note.
+// figures (实施条例 第二十条: 申报的应税污染物排放信息…有误的，应当通知税务机关
+// 处理; 法 第二十条): each corrected item, the reason being the opinion's
+// note.
 func NoticeRows(r *Review, region string) []Record {
 	if r.Opinion == nil || *r.Opinion != OpinionCorrected {
 		return nil
