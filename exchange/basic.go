@@ -119,15 +119,17 @@ func LineRows(x Filed, sources []*filing.Source, figs []filing.Figure) ([]Record
 				row["avg_concentration"], row["max_concentration"] = nullText(f.AvgConcentration), nullText(f.MaxConcentration)
 			}
 		}
-		if l.Pollutant == "" { // noise: the period is the item
-			row["pollutant"] = "噪声"
+		if l.Pollutant == "" {
+			row["pollutant"] = filing.KindLabel[l.Kind]
 		}
 		r := ds.New(row)
-		if k := ds.KeyOf(r); seen[k] {
-			continue // two noise lines of one outlet and month: the first carries the key
-		} else {
-			seen[k] = true
+		if seen[ds.KeyOf(r)] { // two lines of one outlet whose source is not known: keep the engine's line address
+			r[ds.Index("outlet_no")] = l.Source
 		}
+		for n := 2; seen[ds.KeyOf(r)]; n++ {
+			r[ds.Index("outlet_no")] = fmt.Sprintf("%s (%d)", l.Source, n)
+		}
+		seen[ds.KeyOf(r)] = true
 		out = append(out, r)
 	}
 	return out, nil

@@ -114,6 +114,15 @@ func TestExchangeLineRows(t *testing.T) {
 			t.Errorf("%s = %q, want %q", f, got, want)
 		}
 	}
+	// Two lines of one outlet, pollutant and month whose source is not
+	// registered: both go, under distinct keys.
+	d2 := *d
+	d2.Assessment = filing.RawJSON(`{"lines":[{"source":"DW001","month":"2024-01","kind":"water","pollutant":"化学需氧量","tax_due":"1"},
+		{"source":"DW001#9","month":"2024-01","kind":"water","pollutant":"化学需氧量","tax_due":"2"}]}`)
+	rows, err = LineRows(Filed{Declaration: &d2, Region: "350100"}, nil, nil)
+	if err != nil || len(rows) != 2 || ds.KeyOf(rows[0]) == ds.KeyOf(rows[1]) || ds.Get(rows[0], "tax_source_no") != "" {
+		t.Fatalf("unregistered lines: %q %v", rows, err)
+	}
 	v := ViolationRows(Filed{Declaration: d, Region: "350100"})
 	if len(v) != 1 || dataset("tax_violations").Get(v[0], "days_late") != "5" {
 		t.Fatalf("late filing: %q", v)

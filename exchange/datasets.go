@@ -99,7 +99,7 @@ var datasets = []*Dataset{
 		f("replaces_revision", Int, "更正的版本"), req("status", Text, "状态"), f("deadline", Date, "申报期限"),
 		f("submitted_on", Date, "申报日期"), f("total_tax_due", Decimal, "应纳税额"), f("total_reduction", Decimal, "减免税额"),
 		f("total_tax", Decimal, "应缴税额"), f("previous_tax", Decimal, "原申报税额"), f("tax_difference", Decimal, "应补(退)税额")),
-	ds("declaration_lines", TaxToEnv, "纳税申报明细(申报计算及减免信息)", []string{"credit_code", "period", "revision", "month", "outlet_no", "pollutant"},
+	ds("declaration_lines", TaxToEnv, "纳税申报明细(申报计算及减免信息)", []string{"credit_code", "period", "revision", "month", "tax_source_no", "outlet_no", "pollutant"},
 		creditCode, region, period, revision, req("month", Month, "税款所属月份"),
 		f("tax_source_no", Text, "税源编号"), req("outlet_no", Text, "排放口编号"), f("kind", Text, "污染物类别"),
 		req("pollutant", Text, "污染物名称"), f("method", Text, "污染物排放量计算方法"),
@@ -143,7 +143,7 @@ var datasets = []*Dataset{
 		f("month", Month, "月份"), req("flag_code", Text, "疑点代码"), req("reason", Text, "提请理由"),
 		req("received_on", Date, "收到日期"), req("deadline", Date, "复核期限")),
 
-	ds("polluters", EnvToTax, "排污单位基本信息", []string{"credit_code", "outlet_no", "pollutant", "mn"},
+	ds("polluters", EnvToTax, "排污单位基本信息", []string{"credit_code", "outlet_no", "fugitive", "pollutant", "mn"},
 		creditCode, f("name", Text, "排污单位名称"), region,
 		absent(f("permit_no", Text, "排污许可证编号"), "ecotax keeps no permit register: the 税源明细表 field 排污许可证编号 is not stored"),
 		f("outlet_no", Text, "排放口编号"), f("outlet_name", Text, "排放口名称"), f("outlet_kind", Text, "污染物类别(排放口类型)"),
