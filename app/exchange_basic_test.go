@@ -54,14 +54,8 @@ func TestExchangeBasicRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		other := storetest.OpenSQLite(t)
-		if db.Dialect() == store.Postgres {
-			other = storetest.OpenPostgres(t)
-		}
-		T, E := service(t, db, tables), service(t, other, tables)
+		T, E := twoSides(t, db, tables)
 		ctx := context.Background()
-		tax := filing.Principal{Role: filing.RoleTaxOfficer, Region: "500000"}
-		env := filing.Principal{Role: filing.RoleEnvOfficer, Region: "500000"}
 		export := func(s *app.Service, p filing.Principal, dir string) *app.BatchView {
 			t.Helper()
 			out, err := s.ExportBatch(ctx, p, app.Idem{}, app.ExportRequest{Direction: dir, Period: "2024-Q1"})

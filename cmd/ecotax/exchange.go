@@ -77,6 +77,23 @@ func exchangeOperator(region string) (filing.Principal, error) {
 	return operator(region), nil
 }
 
+// openExchange opens the service for an exchange command acting as the
+// operator bound to region; code is exitOK, or the exit code after the
+// reason was written.
+func openExchange(e *env, region string) (svc *app.Service, p filing.Principal, done func(), code int) {
+	p, err := exchangeOperator(region)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
+		return nil, p, nil, exitInput
+	}
+	svc, db, err := openApp(e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
+		return nil, p, nil, exitInternal
+	}
+	return svc, p, func() { db.Close() }, exitOK
+}
+
 // operator is cliPrincipal bound to a region ("" = all).
 func operator(region string) filing.Principal {
 	p := cliPrincipal
@@ -99,21 +116,15 @@ func exchangeExport(e *env, args []string) int {
 	if _, ok := exchangeKey(e); !ok {
 		return exitInput
 	}
-	p, err := exchangeOperator(*region)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
-		return exitInput
-	}
 	if err := checkOut(*out); err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInput
 	}
-	svc, db, err := openApp(e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
-		return exitInternal
+	svc, p, done, code := openExchange(e, *region)
+	if code != exitOK {
+		return code
 	}
-	defer db.Close()
+	defer done()
 	ctx := app.WithRequestID(e.ctx, "cli")
 	r, err := svc.ExportBatch(ctx, p, app.Idem{}, app.ExportRequest{Direction: *dir, Period: *period, Format: *format})
 	if err != nil {
@@ -272,8 +283,7 @@ func exchangeImport(e *env, args []string) int {
 	if _, ok := exchangeKey(e); !ok {
 		return exitInput
 	}
-	p, err := exchangeOperator(*region)
-	if err != nil {
+	if _, err := exchangeOperator(*region); err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInput
 	}
@@ -281,12 +291,11 @@ func exchangeImport(e *env, args []string) int {
 	if err != nil {
 		return refused(e, err)
 	}
-	svc, db, err := openApp(e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
-		return exitInternal
+	svc, p, done, code := openExchange(e, *region)
+	if code != exitOK {
+		return code
 	}
-	defer db.Close()
+	defer done()
 	v, err := svc.ImportBatch(app.WithRequestID(e.ctx, "cli"), p, files)
 	if err != nil {
 		return reportError(e, err) // refusals come back as problems naming the file and the reason
@@ -332,17 +341,11 @@ func exchangeWorklist(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, exchangeUsage)
 		return exitInput
 	}
-	p, err := exchangeOperator(*region)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
-		return exitInput
+	svc, p, done, code := openExchange(e, *region)
+	if code != exitOK {
+		return code
 	}
-	svc, db, err := openApp(e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
-		return exitInternal
-	}
-	defer db.Close()
+	defer done()
 	items, err := svc.Worklist(app.WithRequestID(e.ctx, "cli"), p, *direction)
 	if err != nil {
 		return reportError(e, err)
