@@ -57,8 +57,9 @@ func TestExchangeDatasetsAndWorklist(t *testing.T) {
 
 		var wl struct {
 			Items []struct {
-				Dataset, CreditCode string `json:"credit_code"`
-				Mismatch            struct{ Field, Value string }
+				Dataset    string
+				CreditCode string `json:"credit_code"`
+				Mismatch   struct{ Field, Value string }
 			}
 		}
 		must(t, E.do("env_officer", "GET", "/v1/exchange/worklist?direction=tax_to_env", nil, nil), 200).json(t, &wl)
