@@ -107,6 +107,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/exchange/exports", s.exportExchange)
 	v1.POST("/exchange/imports", s.importExchange)
 	v1.GET("/exchange/batches", s.listExchangeBatches)
+	v1.GET("/exchange/datasets", s.exchangeDatasets)
+	v1.GET("/exchange/worklist", s.exchangeWorklist)
 	v1.GET("/exchange/batches/:batch", s.getExchangeBatch)
 	v1.GET("/exchange/batches/:batch/archive", s.exchangeArchive)
 }

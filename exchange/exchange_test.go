@@ -51,6 +51,13 @@ func genRecords(t *rapid.T, d *Dataset) []Record {
 		for j, f := range d.Fields {
 			r[j] = genValue(t, f, fmt.Sprintf("%s[%d].%s", d.Name, i, f.Name))
 		}
+		if p := d.Index("permit_no"); p >= 0 && r[p] != "" { // HJ 608: the holder's code + sequence + letter
+			code := rapid.SampledFrom([]string{"91350100M000100Y43", "91440300708461136T"}).Draw(t, "holder")
+			r[p] = code + rapid.StringMatching(`[0-9]{3}[A-Z]`).Draw(t, "permit tail")
+			if c := d.Index("credit_code"); c >= 0 {
+				r[c] = code
+			}
+		}
 		if seen[d.KeyOf(r)] {
 			continue
 		}
