@@ -52,6 +52,14 @@ func benchOnly(t *testing.T) {
 	}
 }
 
+// benchConfig: the defaults, or ECOTAX_LISTENER_BATCH / _PERCONN.
+func benchConfig() Config {
+	var c Config
+	fmt.Sscan(os.Getenv("ECOTAX_LISTENER_BATCH"), &c.Batch)
+	fmt.Sscan(os.Getenv("ECOTAX_LISTENER_PERCONN"), &c.PerConn)
+	return c
+}
+
 func loadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
 	f := strings.Fields(string(b))
@@ -70,7 +78,7 @@ func TestBurstAgainstImport(t *testing.T) {
 	benchOnly(t)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		svc := newService(t, db)
-		l := New(FromApp(svc, operator), Config{})
+		l := New(FromApp(svc, operator), benchConfig())
 		addr, stop := start(t, l)
 		var ratios []float64
 		for round := range 3 {

@@ -70,11 +70,11 @@ func (a appSink) Refresh(ctx context.Context, limit int) (int, error) {
 
 // Config sets the limits. Zero values take the defaults in brackets.
 type Config struct {
-	Batch      int           // packets per transaction at most [200]
+	Batch      int           // packets per transaction at most [500]
 	Flush      time.Duration // a partial batch is stored this long after its first packet [200ms]
 	Committers int           // transactions at once [2]
 	Queue      int           // packets read and waiting for a batch, all connections [4 × Batch]
-	PerConn    int           // packets read and not yet answered, per connection [256]
+	PerConn    int           // packets read and not yet answered, per connection [1440: a day of minute data]
 	MaxConns   int           // connections at once; more are closed at once [10000]
 	Idle       time.Duration // a connection silent this long is closed [10m]
 	WriteWait  time.Duration // an answer not written in this time closes the connection [30s]
@@ -86,7 +86,7 @@ type Config struct {
 
 func (c *Config) defaults() {
 	if c.Batch <= 0 {
-		c.Batch = 200
+		c.Batch = 500
 	}
 	if c.Flush <= 0 {
 		c.Flush = 200 * time.Millisecond
@@ -98,7 +98,7 @@ func (c *Config) defaults() {
 		c.Queue = 4 * c.Batch
 	}
 	if c.PerConn <= 0 {
-		c.PerConn = 256
+		c.PerConn = 1440
 	}
 	if c.MaxConns <= 0 {
 		c.MaxConns = 10000
@@ -261,10 +261,10 @@ func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 func (l *Listener) handle(c net.Conn) {
 	peer := c.RemoteAddr().String()
 	origin := "tcp " + peer
-	window := make(chan *job, l.cfg.PerConn)
+	window := newFIFO(l.cfg.PerConn)
 	go l.answer(c, peer, window)
 	defer l.readers.Done()
-	defer close(window)
+	defer window.close()
 	l.cfg.Log.Debug("connection", slog.String("peer", peer))
 	rd := hj212.NewReader(c, hj212.Options{Lenient: true, Keys: l.cfg.Keys})
 	for {
@@ -282,7 +282,7 @@ func (l *Listener) handle(c net.Conn) {
 		}
 		l.packets.Add(1)
 		j := &job{in: store.Incoming{Packet: p, Origin: origin}, done: make(chan result, 1)}
-		window <- j // blocks when PerConn packets wait for their answers
+		window.push(j) // blocks when PerConn packets wait for their answers
 		l.jobs <- j // blocks when the shared queue is full
 	}
 }
@@ -290,7 +290,7 @@ func (l *Listener) handle(c net.Conn) {
 // answer writes the answers of one connection in the order its packets
 // arrived, each once its packet is committed; after a failed transaction
 // or a failed write it closes the connection and answers nothing more.
-func (l *Listener) answer(c net.Conn, peer string, window chan *job) {
+func (l *Listener) answer(c net.Conn, peer string, window *fifo) {
 	defer l.writers.Done()
 	defer func() {
 		l.mu.Lock()
@@ -299,7 +299,11 @@ func (l *Listener) answer(c net.Conn, peer string, window chan *job) {
 		c.Close()
 	}()
 	broken := false
-	for j := range window {
+	for {
+		j := window.pop()
+		if j == nil {
+			return
+		}
 		res := <-j.done
 		if broken {
 			continue
@@ -439,4 +443,63 @@ func (l *Listener) refreshLoop(stop chan struct{}) {
 			cancel()
 		}
 	}
+}
+
+// fifo is a connection's window: a queue of at most max jobs whose
+// memory grows with what is in it (a channel of that capacity would hold
+// max slots for each of thousands of mostly quiet connections).
+type fifo struct {
+	mu             sync.Mutex
+	notEmpty, room sync.Cond
+	q              []*job
+	head, max      int
+	closed         bool
+}
+
+func newFIFO(max int) *fifo {
+	f := &fifo{max: max}
+	f.notEmpty.L, f.room.L = &f.mu, &f.mu
+	return f
+}
+
+// push waits for room, then appends j.
+func (f *fifo) push(j *job) {
+	f.mu.Lock()
+	for len(f.q)-f.head >= f.max {
+		f.room.Wait()
+	}
+	f.q = append(f.q, j)
+	f.mu.Unlock()
+	f.notEmpty.Signal()
+}
+
+// pop waits for a job; nil once the fifo is closed and empty.
+func (f *fifo) pop() *job {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for f.head == len(f.q) && !f.closed {
+		f.notEmpty.Wait()
+	}
+	if f.head == len(f.q) {
+		return nil
+	}
+	j := f.q[f.head]
+	f.q[f.head] = nil
+	f.head++
+	if f.head == len(f.q) {
+		f.q, f.head = f.q[:0], 0
+	} else if f.head > 64 && f.head*2 > len(f.q) {
+		n := copy(f.q, f.q[f.head:])
+		clear(f.q[n:])
+		f.q, f.head = f.q[:n], 0
+	}
+	f.room.Signal()
+	return j
+}
+
+func (f *fifo) close() {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	f.notEmpty.Broadcast()
 }

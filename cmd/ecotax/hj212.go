@@ -21,8 +21,8 @@ import (
 
 const hj212Usage = `usage:
   ecotax hj212 check [--strict] [--keys FILE] [--no-example-key] FILE|-
-  ecotax hj212 listen [--idle 10m] [--batch 200] [--flush 200ms] [--refresh 1m]
-                      [--committers 2] [--per-conn 256] [--max-conns 10000] [--keys FILE] ADDR
+  ecotax hj212 listen [--idle 10m] [--batch 500] [--flush 200ms] [--refresh 1m]
+                      [--committers 2] [--per-conn 1440] [--max-conns 10000] [--keys FILE] ADDR
 
 check reads one HJ 212 packet per line ("-" reads standard input), without
 its CR LF. Blank lines and comment lines (starting with "#" but not "##")
@@ -266,11 +266,11 @@ func hj212Listen(e *env, args []string) int {
 	fs := flag.NewFlagSet("hj212 listen", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	idle := fs.Duration("idle", 10*time.Minute, "close a connection that sends nothing for this long")
-	batch := fs.Int("batch", 200, "packets per transaction at most")
+	batch := fs.Int("batch", 500, "packets per transaction at most")
 	flush := fs.Duration("flush", 200*time.Millisecond, "store a partial batch this long after its first packet")
 	refresh := fs.Duration("refresh", time.Minute, "bring the monthly figures up to date this often")
 	committers := fs.Int("committers", 2, "transactions at once")
-	perConn := fs.Int("per-conn", 256, "packets read and not yet answered per connection at most")
+	perConn := fs.Int("per-conn", 1440, "packets read and not yet answered per connection at most")
 	maxConns := fs.Int("max-conns", 10000, "connections at once at most")
 	keyFile := fs.String("keys", "", "SM4 keys of the devices: MN KEY [PREVIOUS-KEY...] per line")
 	rest, err := parseArgs(fs, args)
