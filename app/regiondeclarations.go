@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/store"
 )
@@ -27,7 +28,7 @@ func (s *Service) RegionDeclarations(ctx context.Context, p filing.Principal, st
 	if p.Role == filing.RoleEnterprise {
 		f.CreditCode = p.CreditCode
 	} else if p.Region != "" {
-		f.RegionPrefix = filing.RegionPrefix(p.Region)
+		f.RegionPrefix = calc.RegionPrefix(p.Region)
 	}
 	var out []RegionDeclaration
 	err := s.store.View(ctx, func(tx *store.Tx) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/store"
 )
@@ -77,7 +78,7 @@ func lastFiled(tx *store.Tx, p filing.Principal, code, period string) (*filing.D
 	for i := range list {
 		d := &list[i]
 		old, err := filing.ParsePeriod(d.Period)
-		if err != nil || old.Kind != filing.Quarterly || old.End() >= per.Start() || !d.Filed() {
+		if err != nil || old.Kind != calc.PeriodQuarter || old.End() >= per.Start() || !d.Filed() {
 			continue
 		}
 		return d, nil

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ecotax/ecotax/exchange"
-	"github.com/ecotax/ecotax/filing"
-
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/shopspring/decimal"
 )
 
@@ -238,15 +236,8 @@ func (r *Result) PlainWarnings() []Explained {
 // PlainWarningsOf is PlainWarnings for the warnings of deadlines and
 // surcharges.
 func PlainWarningsOf(v any) []Explained {
-	var ws []filing.Warning
-	switch x := v.(type) {
-	case []filing.Warning:
-		ws = x
-	case []exchange.Warning:
-		for _, w := range x {
-			ws = append(ws, filing.Warning{Code: w.Code, Message: w.Message})
-		}
-	}
+	ws, _ := v.([]explain.Warning) // filing's and exchange's warnings are the one warning type
+
 	r := &Result{}
 	for _, w := range ws {
 		r.Warnings = append(r.Warnings, struct {
