@@ -407,6 +407,9 @@ func readPollutant(o *jsonin.Object) PollutantInput {
 	return p
 }
 
+// ParseMonth reads a tax month YYYY-MM (from 2018).
+func ParseMonth(s string) (Month, bool) { return parseMonth(s) }
+
 func parseMonth(s string) (Month, bool) {
 	if len(s) != 7 || s[4] != '-' {
 		return 0, false
