@@ -249,7 +249,6 @@ func fromDeclarations(tm *TaxMonth, tp *filing.Taxpayer, sources map[int64]*fili
 	return nil
 }
 
-
 // fromMonitoring estimates a month from monitored figures (环境保护税法
 // 第十条第（一）项: automatic monitoring data come first). Only air and water
 // outlets are monitored; the month's other sources are listed as not
