@@ -412,12 +412,13 @@ type DatasetInfo struct {
 
 // FieldInfo describes a field of a dataset.
 type FieldInfo struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	Required bool   `json:"required"`
-	Label    string `json:"label"`
-	Unit     string `json:"unit,omitempty"`
-	Absent   string `json:"absent,omitempty"`
+	Name     string   `json:"name"`
+	Type     string   `json:"type"`
+	Required bool     `json:"required"`
+	Label    string   `json:"label"`
+	Unit     string   `json:"unit,omitempty"`
+	Absent   string   `json:"absent,omitempty"`
+	Enum     []string `json:"enum,omitempty"`
 }
 
 // ExchangeDatasets lists every dataset in batch order.
@@ -426,7 +427,8 @@ func ExchangeDatasets() []DatasetInfo {
 	for _, d := range exchange.Datasets() {
 		info := DatasetInfo{Name: d.Name, Direction: d.Direction, Title: d.Title, Key: d.Key}
 		for _, f := range d.Fields {
-			info.Fields = append(info.Fields, FieldInfo{Name: f.Name, Type: f.Type.String(), Required: f.Required, Label: f.Label, Unit: f.Unit, Absent: f.Absent})
+			info.Fields = append(info.Fields, FieldInfo{Name: f.Name, Type: f.Type.String(), Required: f.Required, Label: f.Label,
+				Unit: f.Unit, Absent: f.Absent, Enum: f.Enum})
 		}
 		out = append(out, info)
 	}
