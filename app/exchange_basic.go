@@ -177,7 +177,7 @@ func monthlyRows(t *filing.Taxpayer, devs []reconcile.Device, figs []store.Month
 		m := &exchange.Monthly{CreditCode: t.CreditCode, Region: t.Region, OutletNo: o.OutletNo, Month: o.Month,
 			Pollutant: o.Pollutant, MNs: o.Devices, Codes: o.Codes, Kind: kind, Avg: o.Mean, Max: o.Max,
 			Basis: string(o.Basis), Valid: o.Valid, Units: o.Units, Completeness: o.Completeness(places),
-			Excluded: o.Excluded, Notes: o.Notes}
+			Excluded: o.Excluded, Lenient: o.Lenient, Notes: o.Notes}
 		if o.Counted > 0 {
 			m.EmissionKg = decimal.NullDecimal{Decimal: o.TotalKg, Valid: true}
 		}
