@@ -30,24 +30,25 @@ func TestDecodeJSON(t *testing.T) {
 		t.Errorf("%+v", p)
 	}
 	bad := map[string]string{
-		`{"items":[{"q":"-1"}]}`:    "items[0].q",
-		`{"items":[{"q":"1e3"}]}`:   "items[0].q",
-		`{"items":[{"q":""}]}`:      "items[0].q",
-		`{"items":[{"q":"NaN"}]}`:   "items[0].q",
-		`{"d":"1000000000000000"}`:  "d",
-		`{"d":"0.0000000000001"}`:   "d",
-		`{"n":1.5}`:                 "n",
-		`{"n":"1"}`:                 "n",
-		`{"day":"2023-02-29"}`:      "day",
-		`{"items":{}}`:              "items",
-		`{"name":"a","name":"b"}`:   "name",
-		`{"zzz":1}`:                 "zzz",
-		`{"items":[{"q":1,"r":2}]}`: "items[0].r",
-		`{`:                         "$",
-		`[]`:                        "$",
-		`{"flag":"true"}`:           "flag",
-		`{"name":"x"} trailing`:     "$",
-		strings.Repeat("[", 100):    "$",
+		`{"items":[{"q":"-1"}]}`:                 "items[0].q",
+		`{"items":[{"q":"1e3"}]}`:                "items[0].q",
+		`{"items":[{"q":""}]}`:                   "items[0].q",
+		`{"items":[{"q":"NaN"}]}`:                "items[0].q",
+		`{"d":"1000000000000001"}`:               "d", // 1e15 itself is the limit (the contract's)
+		`{"d":"123456789012345678901234567890"}`: "d",
+		`{"d":"0.0000000000001"}`:                "d",
+		`{"n":1.5}`:                              "n",
+		`{"n":"1"}`:                              "n",
+		`{"day":"2023-02-29"}`:                   "day",
+		`{"items":{}}`:                           "items",
+		`{"name":"a","name":"b"}`:                "name",
+		`{"zzz":1}`:                              "zzz",
+		`{"items":[{"q":1,"r":2}]}`:              "items[0].r",
+		`{`:                                      "$",
+		`[]`:                                     "$",
+		`{"flag":"true"}`:                        "flag",
+		`{"name":"x"} trailing`:                  "$",
+		strings.Repeat("[", 100):                 "$",
 	}
 	for in, path := range bad {
 		var p probe

@@ -47,6 +47,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if ce.Kind == calc.KindInternal {
 		p.Detail = "an internal error occurred; quote the request_id when reporting it"
 	}
+	httpx.RetryHeaders(c, ce)
 	if ce.Kind == app.KindUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="ecotax"`)
 	}

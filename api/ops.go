@@ -8,6 +8,8 @@ import (
 	"context"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/ecotax/ecotax/app"
 )
 
 //go:embed openapi.yaml
@@ -28,7 +30,18 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := s.app.Ready(ctx); err != nil {
+	// Asked beside the wait, so that the answer comes within the timeout
+	// even when the pool is exhausted or the database accepts and never
+	// answers (the driver does not always honour ctx).
+	done := make(chan error, 1)
+	go func() { done <- s.app.Ready(ctx) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		err = app.Fail(app.KindUnavailable, "database_unavailable", "数据库不可用", "the database does not answer within 2s")
+	}
+	if err != nil {
 		s.log.Warn("not ready", "error", err)
 		return err
 	}

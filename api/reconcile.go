@@ -9,7 +9,6 @@ import (
 
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 // Reconciliation runs, standing results and risk flags (app/reconcile.go).
@@ -55,7 +54,7 @@ func (s *Server) listRuns(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.RunFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code")}
+	f := app.RunFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code")}
 	if f.Limit, err = queryInt(c, "limit", 100, 1, 1000); err != nil {
 		return err
 	}
@@ -88,7 +87,7 @@ func (s *Server) listResults(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.ResultFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code")}
+	f := app.ResultFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code")}
 	if f.Limit, err = queryInt(c, "limit", 100, 1, 1000); err != nil {
 		return err
 	}
@@ -109,7 +108,7 @@ func (s *Server) listFlags(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.FlagFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code"), Code: c.QueryParam("code")}
+	f := app.FlagFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code"), Code: c.QueryParam("code")}
 	list, err := s.app.Flags(ctx(c), p, f, c.QueryParam("region"))
 	if err != nil {
 		return err

@@ -3,11 +3,13 @@ package api
 import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ecotax/ecotax/internal/httpx"
 )
 
 // routes registers every route of the service, in one place.
 func (s *Server) routes(e *echo.Echo) {
-	e.Use(s.recoverer, s.withRequestID, s.observe, s.timeout)
+	e.Use(s.recoverer, s.withRequestID, s.observe, s.timeout, httpx.Text)
 
 	// Operations.
 	e.GET("/healthz", s.healthz)

@@ -7,6 +7,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -15,19 +16,21 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/internal/httpx"
 )
 
 // Config holds the limits of the server; zero values take the defaults.
 type Config struct {
-	BodyLimit      int64         // JSON bodies, bytes (default 1 MiB)
-	ImportLimit    int64         // XLSX uploads, bytes (default 10 MiB)
-	RequestTimeout time.Duration // per request (default 15 s)
-	RateLimit      rate.Limit    // public calculator, requests per second per client (default 10)
-	RateBurst      int           // (default 20)
-	TrustProxy     bool          // take the client address from X-Forwarded-For
-	Version        string        // shown by /v1/meta
-	SessionKey     []byte        // signs the web pages' session cookies; random per process when empty
-	ExchangeKey    []byte        // HMAC key of exchange batches (ECOTAX_EXCHANGE_KEY); none: the exchange routes refuse
+	BodyLimit      int64          // JSON bodies, bytes (default 1 MiB)
+	ImportLimit    int64          // XLSX uploads, bytes (default 10 MiB)
+	RequestTimeout time.Duration  // per request (default 15 s)
+	RateLimit      rate.Limit     // public calculator, requests per second per client (default 10)
+	RateBurst      int            // (default 20)
+	TrustProxy     bool           // take the client address from X-Forwarded-For
+	TrustedProxies []netip.Prefix // the proxies whose X-Forwarded-For hops count (none: httpx.DefaultTrustedProxies)
+	Version        string         // shown by /v1/meta
+	SessionKey     []byte         // signs the web pages' session cookies; random per process when empty
+	ExchangeKey    []byte         // HMAC key of exchange batches (ECOTAX_EXCHANGE_KEY); none: the exchange routes refuse
 
 	// AccessLogSample is the share (0 to 1) of successful fast requests
 	// written to the access log (default 1: all; LogNone: none). Errors
@@ -122,7 +125,11 @@ func New(d Deps) *Server {
 	e.HTTPErrorHandler = s.errorHandler
 	e.IPExtractor = echo.ExtractIPDirect()
 	if d.Config.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+		trusted := d.Config.TrustedProxies
+		if len(trusted) == 0 {
+			trusted = httpx.DefaultTrustedProxies
+		}
+		e.IPExtractor = httpx.ClientIP(trusted)
 	}
 	s.echo = e
 	s.meta = []byte(`{"service":"ecotax","api":"v1","version":"` + d.Config.Version + `"}`)

@@ -206,17 +206,7 @@ func (m *budgetMonitoring) MonthlyFigures(creditCode string, year int) ([]budget
 			return nil, err
 		}
 		outs, _ := reconcile.Outlets(devs, byMonth[month], m.codes, int32(set.Places.Value.IntPart()), set.CouKg.Value)
-		keys := make([]reconcile.OutletKey, 0, len(outs))
-		for k := range outs {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if keys[i].OutletNo != keys[j].OutletNo {
-				return keys[i].OutletNo < keys[j].OutletNo
-			}
-			return keys[i].PollutantID < keys[j].PollutantID
-		})
-		for _, k := range keys {
+		for _, k := range reconcile.SortedOutletKeys(outs) {
 			o := outs[k]
 			if o.Counted == 0 {
 				continue // no -Cou at all: no emission figure to tax

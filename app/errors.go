@@ -1,16 +1,19 @@
 package app
 
-import "github.com/ecotax/ecotax/calc"
+import (
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/store"
+)
 
 // Kinds of error the application layer adds to the vocabulary of
 // calc.Error (the one error type: Chinese title, English detail, field
 // paths). The engine only ever produces invalid and internal errors; who
 // may do what is decided here, so these kinds live here.
 const (
-	KindUnauthorized calc.Kind = "unauthorized" // no or bad credentials
-	KindForbidden    calc.Kind = "forbidden"    // credentials valid, action not allowed
-	KindTooMany      calc.Kind = "too_many"     // rate limited
-	KindUnavailable  calc.Kind = "unavailable"  // a dependency (the database) does not answer
+	KindUnauthorized calc.Kind = "unauthorized"        // no or bad credentials
+	KindForbidden    calc.Kind = "forbidden"           // credentials valid, action not allowed
+	KindTooMany      calc.Kind = "too_many"            // rate limited
+	KindUnavailable            = store.KindUnavailable // a dependency (the database) does not answer
 )
 
 // Fail builds an error of a kind with its stable code, Chinese title and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -42,6 +43,9 @@ func (s *Service) RegisterDevice(ctx context.Context, p filing.Principal, k Idem
 	return create(ctx, s, p, k, func(tx *store.Tx) (created[*reconcile.Device], error) {
 		var none created[*reconcile.Device]
 		if _, err := visibleTaxpayer(tx, p, d.CreditCode); err != nil {
+			return none, err
+		}
+		if err := checkMapping(tx, p, &d); err != nil {
 			return none, err
 		}
 		if err := tx.InsertDevice(&d); err != nil {
@@ -113,6 +117,9 @@ func (s *Service) ChangeDevice(ctx context.Context, p filing.Principal, code str
 			return err
 		}
 		after.Version = version
+		if err := checkMapping(tx, p, &after); err != nil {
+			return err
+		}
 		if err := tx.UpdateDevice(&after, before.MN); err != nil {
 			return err
 		}
@@ -252,7 +259,7 @@ func (s *Service) Packets(ctx context.Context, p filing.Principal, f store.Packe
 	if f.Verdict != "" && f.Verdict != "valid" && f.Verdict != "lenient" && f.Verdict != "rejected" {
 		errs = append(errs, calc.FieldError{Path: "verdict", Code: "invalid_value", Message: "want valid, lenient or rejected"})
 	}
-	scoped := p.Role == filing.RoleEnterprise || p.Region != ""
+	scoped := scopedPackets(p)
 	if scoped && f.MN == "" {
 		errs = append(errs, calc.FieldError{Path: "mn", Code: "required", Message: "name the device (mn) whose packets to list"})
 	}
@@ -261,25 +268,34 @@ func (s *Service) Packets(ctx context.Context, p filing.Principal, f store.Packe
 	}
 	var list []store.PacketInfo
 	err := s.store.View(ctx, func(tx *store.Tx) error {
-		if scoped {
-			devs, err := tx.ListDevices(store.DeviceFilter{MN: f.MN})
+		if !scoped {
+			var err error
+			list, err = tx.ListPackets(f)
+			return err
+		}
+		ws, err := mnWindows(tx, p, f.MN)
+		if err != nil {
+			return err
+		}
+		if len(ws) == 0 {
+			return Fail(calc.KindNotFound, "device_not_found", "监测设备不存在", "no device "+f.MN+" mapped to a taxpayer visible to this token")
+		}
+		// One listing per mapping's days, merged newest first.
+		list = []store.PacketInfo{}
+		for _, w := range ws {
+			g := f
+			g.DayFrom, g.DayTo, g.Dated = w.From, w.To, true
+			part, err := tx.ListPackets(g)
 			if err != nil {
 				return err
 			}
-			ok := false
-			for _, d := range devs {
-				if _, err := visibleTaxpayer(tx, p, d.CreditCode); err == nil {
-					ok = true
-					break
-				}
-			}
-			if !ok {
-				return Fail(calc.KindNotFound, "device_not_found", "监测设备不存在", "no device "+f.MN+" mapped to a taxpayer visible to this token")
-			}
+			list = append(list, part...)
 		}
-		var err error
-		list, err = tx.ListPackets(f)
-		return err
+		sort.Slice(list, func(i, j int) bool { return list[i].ID > list[j].ID })
+		if n := store.PacketLimit(f.Limit); len(list) > n {
+			list = list[:n]
+		}
+		return nil
 	})
 	return list, err
 }
@@ -312,9 +328,17 @@ func (s *Service) OutletPackets(ctx context.Context, p filing.Principal, code, o
 				if d.OutletNo != outletNo || string(d.ValidFrom) > m+"-31" || (d.ValidTo != "" && string(d.ValidTo) < m+"-01") {
 					continue
 				}
-				packets, err := tx.MonthPackets(d.MN, m)
+				all, err := tx.MonthPackets(d.MN, m)
 				if err != nil {
 					return err
+				}
+				// Only the days of this mapping: the MN's other days are
+				// another mapping's, perhaps another taxpayer's.
+				packets := all[:0]
+				for _, pk := range all {
+					if inWindow(d, pk.DataTime) {
+						packets = append(packets, pk)
+					}
 				}
 				out = append(out, DevicePackets{MN: d.MN, Month: m, Packets: packets})
 			}

@@ -23,10 +23,16 @@ func (s *Service) RegisterTaxpayer(ctx context.Context, p filing.Principal, k Id
 			calc.FieldError{Path: "region", Code: "outside_region", Message: "outside the token's region " + p.Region})
 	}
 	return create(ctx, s, p, k, func(tx *store.Tx) (created[*filing.Taxpayer], error) {
+		// Looked up first: on PostgreSQL a failed insert ends the
+		// transaction, so it could not be asked afterwards.
+		if old, err := tx.GetTaxpayer(t.CreditCode); err == nil {
+			return created[*filing.Taxpayer]{}, registeredAlready(p, old)
+		} else if !isKind(err, calc.KindNotFound) {
+			return created[*filing.Taxpayer]{}, err
+		}
 		if err := tx.InsertTaxpayer(&t); err != nil {
-			if isKind(err, calc.KindConflict) {
-				return created[*filing.Taxpayer]{}, Fail(calc.KindConflict, "taxpayer_exists", "纳税人已登记", "taxpayer "+t.CreditCode+" is already registered",
-					calc.FieldError{Path: "credit_code", Code: "taxpayer_exists", Message: "already registered"})
+			if isKind(err, calc.KindConflict) { // registered meanwhile
+				return created[*filing.Taxpayer]{}, registeredAlready(p, nil)
 			}
 			return created[*filing.Taxpayer]{}, err
 		}
@@ -35,6 +41,21 @@ func (s *Service) RegisterTaxpayer(ctx context.Context, p filing.Principal, k Id
 		}
 		return created[*filing.Taxpayer]{&t, "taxpayers/" + t.CreditCode, t.Version}, nil
 	})
+}
+
+// registeredAlready answers a credit code that is registered already. A
+// token that may see the taxpayer learns that it exists (it can read it
+// anyway); any other token learns only that this code cannot be
+// registered by it — not that, where or by whom it is registered, and the
+// same answer is given for every such code (docs/service.md).
+func registeredAlready(p filing.Principal, old *filing.Taxpayer) error {
+	if old != nil && p.Sees(old.CreditCode, old.Region) {
+		return Fail(calc.KindConflict, "taxpayer_exists", "纳税人已登记", "taxpayer "+old.CreditCode+" is already registered",
+			calc.FieldError{Path: "credit_code", Code: "taxpayer_exists", Message: "already registered"})
+	}
+	return Fail(calc.KindConflict, "credit_code_unavailable", "该信用代码无法在此登记",
+		"this credit code cannot be registered with this token; a taxpayer that moves between regions is moved by an officer who sees both regions",
+		calc.FieldError{Path: "credit_code", Code: "credit_code_unavailable", Message: "cannot be registered with this token"})
 }
 
 // Page bounds a listing.

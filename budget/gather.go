@@ -234,11 +234,11 @@ func fromDeclarations(tm *TaxMonth, tp *filing.Taxpayer, sources map[int64]*fili
 		if err != nil {
 			return fmt.Errorf("budget: declaration %d: %w", d.ID, err)
 		}
-		built, errs := filing.BuildRequest(tp, per, sources, figs)
+		built, errs := filing.BuildDirect(tp, per, sources, figs, nil)
 		if len(errs) > 0 {
 			return fmt.Errorf("budget: declaration %d, %s: %s: %s", d.ID, tm.Month, errs[0].Path, errs[0].Message)
 		}
-		req, err := calc.DecodeRequest(built.JSON)
+		req, err := built.Request()
 		if err != nil {
 			return fmt.Errorf("budget: declaration %d, %s: %w", d.ID, tm.Month, err)
 		}

@@ -12,13 +12,15 @@ import (
 	"github.com/ecotax/ecotax/calc/param"
 )
 
-// Limits on input numbers (contract: "Numbers").
+// Limits on input numbers (contract: "Numbers"): the policy every decoder
+// shares (calc/jsonin/limits.go), checked here on a fast path because
+// this runs for every number of every request.
 const (
-	maxDecimals = 12
-	maxExponent = 15 // |exponent| written in scientific notation
+	maxDecimals = jsonin.MaxDecimals
+	maxExponent = jsonin.MaxExponent // |exponent| written in scientific notation
 )
 
-var maxValue = decimal.New(1, 15)
+var maxValue = jsonin.MaxMagnitude
 
 // ParseAmount reads one contract number: a plain non-negative decimal
 // written as a JSON string or number. It returns a message suitable for a
@@ -26,6 +28,9 @@ var maxValue = decimal.New(1, 15)
 func ParseAmount(text string) (decimal.Decimal, string) {
 	if text == "" {
 		return decimal.Decimal{}, "empty number"
+	}
+	if err := jsonin.TooLong(text); err != nil {
+		return decimal.Decimal{}, err.Error()
 	}
 	mant, exp, e := text, "", 0
 	if i := strings.IndexAny(text, "eE"); i >= 0 {

@@ -42,10 +42,11 @@ func (a *assessment) applyRates() {
 			continue
 		}
 		l.Rate = decimal.NullDecimal{Decimal: ans.value, Valid: true}
+		l.rateRule = ans.rule
 		if a.req.Rounding == Exact {
 			l.TaxDue = l.num.Mul(ans.value).DivRound(l.den, 2)
 		} else {
-			l.TaxDue = l.Equivalents.Decimal.Mul(ans.value).Round(2)
+			l.TaxDue = mulRound(l.Equivalents.Decimal, ans.value, 2)
 		}
 		l.Tax = l.TaxDue
 		// One step; on output it reads as the rate, the product and its rounding.

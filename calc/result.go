@@ -2,6 +2,8 @@ package calc
 
 import (
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Result is a tax assessment (see the contract). Totals are sums of lines.
@@ -19,6 +21,8 @@ type Result struct {
 	Warnings       []Warning
 	// trace holds the steps as computed; Steps renders them.
 	trace []Step
+	// paramIndex gives each parameter row's index in Parameters.
+	paramIndex map[*param.Meta]int
 }
 
 // Line is one input item, taxed or not.
@@ -68,6 +72,7 @@ type Line struct {
 	// standard when the concentrations do not show it (pH, 色度, …).
 	exceedWhy string
 	noise     *noiseDetail // noise lines only
+	rateRule  *RateRule    // the rate row of a taxed air or water line
 }
 
 // LineDetail is the printout detail of a line (docs/contract.md): the pH

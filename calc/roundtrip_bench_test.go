@@ -112,3 +112,31 @@ func BenchmarkEncodeContract(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQuarterLevels: the shipped Chongqing quarter (72 lines) through
+// decode, assess and write at each trace level.
+func BenchmarkQuarterLevels(b *testing.B) {
+	e := testEngine(b)
+	data, err := os.ReadFile("../fixtures/examples/chongqing-chemical-2024Q1.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, level := range []calc.TraceLevel{calc.TraceFull, calc.TraceSummary, calc.TraceNone} {
+		b.Run(level.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			var size int
+			for b.Loop() {
+				req, err := calc.DecodeRequest(data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := e.Assess(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(res.AppendJSON(nil, level))
+			}
+			b.ReportMetric(float64(size), "bytes/answer")
+		})
+	}
+}

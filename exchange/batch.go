@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -94,7 +95,29 @@ func CheckKey(key []byte) error {
 	if len(key) < MinKeyBytes {
 		return refuse("missing_key", "", "the exchange key has %d bytes; at least %d are required", len(key), MinKeyBytes)
 	}
+	if WeakKey(key) {
+		return refuse("weak_key", "", "the exchange key is too regular to be secret (few distinct characters or a repeated pattern); make one with openssl rand -hex 32")
+	}
 	return nil
+}
+
+// WeakKey reports a key that is long enough but plainly not random: fewer
+// than 10 distinct bytes (a hex key of 32 random bytes has 16), or a
+// short pattern repeated ("abcdabcd…").
+func WeakKey(key []byte) bool {
+	seen := map[byte]bool{}
+	for _, b := range key {
+		seen[b] = true
+	}
+	if len(seen) < 10 {
+		return true
+	}
+	for p := 1; p <= len(key)/2; p++ {
+		if bytes.Equal(key[p:], key[:len(key)-p]) {
+			return true
+		}
+	}
+	return false
 }
 
 // Sign is the hex HMAC-SHA256 of the manifest's bytes.

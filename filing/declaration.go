@@ -263,3 +263,7 @@ func (d *Declaration) Owed() decimal.Decimal {
 	}
 	return decimal.Zero
 }
+
+// FigureFields lists the JSON names of the figure fields a source kind
+// takes, in the order of the form.
+func FigureFields(kind string) []string { return figureFields[kind] }

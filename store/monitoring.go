@@ -81,18 +81,13 @@ func (tx *Tx) checkOverlap(d *reconcile.Device) error {
 		o := &others[i]
 		if o.ID != d.ID && o.Overlaps(d) {
 			return &calc.Error{Kind: calc.KindConflict, Code: "device_overlap", Title: "设备对应期间重叠",
-				Detail: fmt.Sprintf("device %s is mapped to %s outlet %s from %s to %s (mapping %d)", d.MN, o.CreditCode, o.OutletNo, o.ValidFrom, orOpen(o.ValidTo), o.ID),
-				Errors: []calc.FieldError{{Path: "valid_from", Code: "device_overlap", Message: fmt.Sprintf("overlaps mapping %d (%s – %s)", o.ID, o.ValidFrom, orOpen(o.ValidTo))}}}
+				// Never the other mapping's taxpayer, outlet or id: it may be
+				// another tenant's (app.checkMapping says the same first).
+				Detail: "device " + d.MN + " is already mapped to an outlet on some of these days; a device is at one outlet at a time",
+				Errors: []calc.FieldError{{Path: "valid_from", Code: "device_overlap", Message: "overlaps another mapping of this device"}}}
 		}
 	}
 	return nil
-}
-
-func orOpen(d filing.Date) string {
-	if d == "" {
-		return "open"
-	}
-	return string(d)
 }
 
 // InsertDevice maps a device to an outlet. Data already received from
@@ -410,29 +405,44 @@ func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
 	for i, r := range rows {
 		r.id = ids[i]
 	}
-	if err := tx.copyIn("monitoring_packets", packetCols, len(rows), func(i int) []any {
-		r := rows[i]
-		return []any{r.id, r.hash, r.raw, r.received, r.origin, r.verdict, r.reason, r.problems, r.warnings, r.qn, r.cn, r.mn,
-			r.flag, r.dataTime, r.month, r.pairs, r.note}
-	}); err != nil {
+	// Rows go to COPY as driver values (int64, string, []byte,
+	// time.Time, nil) in one reused argument slice: database/sql then
+	// converts nothing (an int or a decimal.NullDecimal would go through
+	// reflection or Valuer on every row) and nothing is allocated per row
+	// but the decimal's text (copyRows: reconcile_save.go).
+	err := tx.copyRows("monitoring_packets", packetCols, func(emit func([]any) error) error {
+		args := make([]any, len(packetCols))
+		for _, r := range rows {
+			args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8] = r.id, r.hash, r.raw, r.received, r.origin, r.verdict, r.reason, r.problems, r.warnings
+			args[9], args[10], args[11], args[12], args[13], args[14], args[15], args[16] = r.qn, r.cn, r.mn, int64(r.flag), r.dataTime, r.month, int64(r.pairs), r.note
+			if err := emit(args); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	type ref struct{ r, v int }
-	var refs []ref
-	for i, r := range rows {
-		for j := range r.values {
-			refs = append(refs, ref{i, j})
+	err = tx.copyRows("monitoring_values", valueCols, func(emit func([]any) error) error {
+		args := make([]any, len(valueCols))
+		for _, r := range rows {
+			args[0], args[2], args[3], args[4], args[5] = r.id, r.mn, r.cn, r.month, r.dataTime
+			for j := range r.values {
+				v := &r.values[j]
+				args[1], args[6], args[7], args[8], args[9] = int64(v.seq), v.code, v.suffix, v.value, nil
+				if v.num.Valid {
+					args[9] = v.num.Decimal.String()
+				}
+				if err := emit(args); err != nil {
+					return err
+				}
+			}
 		}
-	}
-	if len(refs) > 0 {
-		err := tx.copyIn("monitoring_values", valueCols, len(refs), func(i int) []any {
-			r := rows[refs[i].r]
-			v := &r.values[refs[i].v]
-			return []any{r.id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, v.num}
-		})
-		if err != nil {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rows, nil
 }
@@ -724,15 +734,30 @@ type PacketFilter struct {
 	MN, Month, Verdict string
 	Before             int64 // only ids below (0: from the newest)
 	Limit              int
+	// Dated keeps only packets with a DataTime whose day (YYYYMMDD) is
+	// from DayFrom to DayTo inclusive ("" DayTo: no end).
+	Dated          bool
+	DayFrom, DayTo string
+}
+
+// PacketLimit is the number of packets a listing returns for limit.
+func PacketLimit(limit int) int {
+	if limit <= 0 || limit > 1000 {
+		return 100
+	}
+	return limit
 }
 
 // ListPackets lists stored packets, newest first.
 func (tx *Tx) ListPackets(f PacketFilter) ([]PacketInfo, error) {
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
+	f.Limit = PacketLimit(f.Limit)
+	dated := 0
+	if f.Dated {
+		dated = 1
 	}
 	out := []PacketInfo{}
-	err := tx.sel(&out, tx.q.ListPackets, f.MN, f.MN, f.Month, f.Month, f.Verdict, f.Verdict, f.Before, f.Before, f.Limit)
+	err := tx.sel(&out, tx.q.ListPackets, f.MN, f.MN, f.Month, f.Month, f.Verdict, f.Verdict, f.Before, f.Before,
+		dated, f.DayFrom, f.DayTo, f.DayTo, f.Limit)
 	return out, err
 }
 

@@ -10,6 +10,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"io"
+	"net"
+	"syscall"
 	"embed"
 	"errors"
 	"fmt"
@@ -62,6 +66,11 @@ type Options struct {
 	// (in WAL mode it survives a crash of the process, but a power loss
 	// may lose the last transactions; faster commits, docs/service.md).
 	SQLiteSynchronous string
+	// PGStatementTimeout is PostgreSQL's statement_timeout unless the DSN
+	// names one (0: PGStatementTimeout); PGIOTimeout the deadline of each
+	// read and write on a connection (0: the statement timeout plus
+	// PGReadSlack). See store/pgconn.go.
+	PGStatementTimeout, PGIOTimeout time.Duration
 }
 
 // SQLiteSynchronousModes are the accepted values of Options.SQLiteSynchronous.
@@ -76,8 +85,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // PostgreSQL, anything else is the path of an SQLite file. It does not
 // migrate; call Migrate.
 func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		x, err := sqlx.Open("postgres", dsn)
+	if isPostgresDSN(dsn) {
+		x, err := openPostgres(dsn, o)
 		if err != nil {
 			return nil, err
 		}
@@ -339,7 +348,56 @@ func dbError(err error) error {
 	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 		return &calc.Error{Kind: calc.KindConflict, Code: "duplicate", Title: "记录已存在", Detail: se.Error()}
 	}
+	if Unavailable(err) {
+		return &downError{ce: &calc.Error{Kind: KindUnavailable, Code: "database_unavailable", Title: "数据库暂不可用",
+			Detail: "the database refused the connection or did not answer in time; retry later"}, cause: err}
+	}
 	return err
+}
+
+// downError is the client's 503 (its *calc.Error, what errors.As finds)
+// with the driver's error kept for the log.
+type downError struct {
+	ce    *calc.Error
+	cause error
+}
+
+func (e *downError) Error() string { return e.ce.Error() + ": " + e.cause.Error() }
+func (e *downError) Unwrap() error { return e.ce }
+
+// KindUnavailable is the kind of error of a database that refuses
+// connections, is shutting down or does not answer in time (app and the
+// doors answer it 503 with Retry-After).
+const KindUnavailable calc.Kind = "unavailable"
+
+// Unavailable reports whether err says the database cannot be reached
+// now (rather than that the request was wrong): a refused or broken
+// connection, a timeout, PostgreSQL's connection exceptions (class 08),
+// shutdown and start-up (57P01–57P03), too many connections (53300), a
+// statement timeout or cancel (57014), and SQLite's busy and locked.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		c := string(pe.Code)
+		return strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03" || c == "53300" || c == "57014"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	}
+	return false
 }
 
 func notFound(code, title, detail string) *calc.Error {
@@ -366,4 +424,13 @@ func (tx *Tx) exec(query string, args ...any) (int64, error) {
 		return 0, dbError(err)
 	}
 	return res.RowsAffected()
+}
+
+// Pools are the database's connection pools by name, for their metrics:
+// one for PostgreSQL; SQLite's writing and reading pools.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.r.DB == db.x.DB {
+		return map[string]*sql.DB{db.dialect: db.x.DB}
+	}
+	return map[string]*sql.DB{db.dialect: db.x.DB, db.dialect + "_read": db.r.DB}
 }

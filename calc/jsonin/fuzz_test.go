@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ecotax/ecotax/calc/jsonin"
 )
@@ -87,10 +88,13 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, ferr := jsonin.Parse(data, fuzzDepth)
 		if ferr != nil {
-			if ferr.Path == "" || ferr.Message == "" || (ferr.Code != "invalid_json" && ferr.Code != "duplicate_field") {
+			if ferr.Path == "" || ferr.Message == "" || (ferr.Code != "invalid_json" && ferr.Code != "duplicate_field" && ferr.Code != "invalid_text") {
 				t.Fatalf("unclear fault %+v", ferr)
 			}
-			if json.Valid(data) && ferr.Code != "duplicate_field" && ferr.Message != "nesting too deep" {
+			if ferr.Code == "invalid_text" && utf8.Valid(data) && !bytes.Contains(data, []byte(`\u`)) {
+				t.Fatalf("valid text refused: %+v", ferr)
+			}
+			if json.Valid(data) && ferr.Code != "duplicate_field" && ferr.Code != "invalid_text" && ferr.Message != "nesting too deep" {
 				t.Fatalf("valid JSON refused: %+v", ferr)
 			}
 			return

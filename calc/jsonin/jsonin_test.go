@@ -236,16 +236,41 @@ func TestStrRequired(t *testing.T) {
 
 func TestPlainDecimal(t *testing.T) {
 	ok := map[string]string{"0": "0", "-0": "0", "1234.56": "1234.56", "-7": "-7", "007": "7", "0.000001": "0.000001",
-		strings.Repeat("9", 40): strings.Repeat("9", 40)}
+		"999999999999999.999999999999": "999999999999999.999999999999", "-1000000000000000": "-1000000000000000"}
 	for in, want := range ok {
 		d, err := jsonin.PlainDecimal(in)
 		if err != nil || d.String() != want {
 			t.Errorf("PlainDecimal(%q) = %s, %v; want %s", in, d, err, want)
 		}
 	}
-	for _, in := range []string{"", "-", ".5", "5.", "+1", "1e3", "1E3", "1.2.3", "0x10", "1_000", " 1", "1 ", "NaN", "Inf", "--1", "١", strings.Repeat("9", 41)} {
+	for _, in := range []string{"", "-", ".5", "5.", "+1", "1e3", "1E3", "1.2.3", "0x10", "1_000", " 1", "1 ", "NaN", "Inf", "--1", "١", strings.Repeat("9", 41),
+		strings.Repeat("9", 30), "1000000000000000.01", "-1000000000000001", "0.0000000000001", "1." + strings.Repeat("0", 30) + "1"} {
 		if d, err := jsonin.PlainDecimal(in); err == nil {
 			t.Errorf("PlainDecimal(%q) accepted as %s", in, d)
+		}
+	}
+}
+
+// TestBadText (issue 11, item 3): NUL, invalid UTF-8 and lone surrogates
+// in a key or a value are refused with the string's path.
+func TestBadText(t *testing.T) {
+	for in, path := range map[string]string{
+		`{"name":"a\u0000b"}`:           "name",
+		"{\"name\":\"a\xffb\"}":         "name",
+		`{"x":["ok","\ud800"]}`:         "x[1]",
+		`{"x":"\udc00\ud800"}`:          "x",
+		`{"a\u0000":1}`:                 "$",
+		`{"s":"\ud83d\ude00 é \u00e9"}`: "",
+	} {
+		_, ferr := jsonin.Parse([]byte(in), 8)
+		if path == "" {
+			if ferr != nil {
+				t.Errorf("%q refused: %+v", in, ferr)
+			}
+			continue
+		}
+		if ferr == nil || ferr.Code != "invalid_text" || !strings.HasPrefix(ferr.Path, path) {
+			t.Errorf("%q: %+v, want invalid_text at %s", in, ferr, path)
 		}
 	}
 }

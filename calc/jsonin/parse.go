@@ -263,8 +263,20 @@ func (p *scanner) numberFault(at *loc) {
 	p.failAt(at, "invalid character "+describe(p.data[p.pos])+" in numeric literal")
 }
 
-// str reads a string at p.pos (which holds the opening quote). Invalid
-// UTF-8 and lone surrogates become U+FFFD, as encoding/json does.
+// badText refuses a string (a key or a value) that the service will not
+// store or compare: a NUL character (PostgreSQL refuses it in TEXT),
+// invalid UTF-8 or a lone UTF-16 surrogate (which encoding/json would
+// silently turn into U+FFFD, so that what is stored is not what was
+// sent). It is the JSON half of the one text rule (internal/httpx.Text
+// checks paths, queries and forms the same way).
+func (p *scanner) badText(at *loc, what string) {
+	if p.err == nil {
+		p.err = &Error{Path: at.path(), Code: "invalid_text", Message: "the string holds " + what + " (at byte " + strconv.Itoa(p.pos+1) + "); send valid UTF-8 text without NUL"}
+	}
+}
+
+// str reads a string at p.pos (which holds the opening quote). NUL, invalid
+// UTF-8 and lone surrogates are refused (badText).
 func (p *scanner) str(at *loc) (string, bool) {
 	d := p.data
 	i := p.pos + 1
@@ -327,7 +339,7 @@ func (p *scanner) str(at *loc) (string, bool) {
 				}
 				i += 5
 				if utf16.IsSurrogate(r) {
-					// A pair makes one rune; a lone half is U+FFFD.
+					// A pair makes one rune; a lone half is refused.
 					if r2, ok := hex4(d, i+2); ok && i+1 < len(d) && d[i] == '\\' && d[i+1] == 'u' {
 						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
 							b = utf8.AppendRune(b, dec)
@@ -335,7 +347,14 @@ func (p *scanner) str(at *loc) (string, bool) {
 							continue
 						}
 					}
-					r = utf8.RuneError
+					p.pos = i - 6
+					p.badText(at, "a lone UTF-16 surrogate escape")
+					return "", false
+				}
+				if r == 0 {
+					p.pos = i - 6
+					p.badText(at, "a NUL character (\\u0000)")
+					return "", false
 				}
 				b = utf8.AppendRune(b, r)
 			default:
@@ -349,10 +368,11 @@ func (p *scanner) str(at *loc) (string, bool) {
 		default:
 			r, size := utf8.DecodeRune(d[i:])
 			if r == utf8.RuneError && size == 1 {
-				b = append(b, "\ufffd"...)
-			} else {
-				b = append(b, d[i:i+size]...)
+				p.pos = i
+				p.badText(at, "invalid UTF-8")
+				return "", false
 			}
+			b = append(b, d[i:i+size]...)
 			i += size
 		}
 	}

@@ -267,9 +267,11 @@ func Parsed[T any](o *Object, key string, required bool, parse func(string) (T, 
 	return x
 }
 
-// PlainDecimal is the number rule of damage and ecocomp: an optional
-// minus, digits, and an optional point followed by digits, at most 40
-// characters. An exponent is refused: amounts in law are written out.
+// PlainDecimal is the number rule of damage, ecocomp, fees and the
+// budget: an optional minus, digits, and an optional point followed by
+// digits, within the shared limits (WithinLimits: at most 12 decimals, at
+// most 1e15 in size). An exponent is refused: amounts in law are written
+// out.
 func PlainDecimal(s string) (decimal.Decimal, error) {
 	const maxLen = 40 // digits, sign and point: far beyond any real amount
 	if len(s) > maxLen {
@@ -279,7 +281,14 @@ func PlainDecimal(s string) (decimal.Decimal, error) {
 	if intPart == "" || (hasPoint && frac == "") || !digits(intPart) || !digits(frac) {
 		return decimal.Decimal{}, fmt.Errorf("%q is not a plain decimal such as 1234.56", s)
 	}
-	return decimal.NewFromString(s)
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	if err := WithinLimits(s, d); err != nil {
+		return decimal.Decimal{}, err
+	}
+	return d, nil
 }
 
 func digits(s string) bool {

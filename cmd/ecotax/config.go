@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -143,6 +144,24 @@ var envVars = []envVar{
 			}
 			return nil
 		}},
+	{"ECOTAX_TRUSTED_PROXIES", "with `ECOTAX_TRUST_PROXY=1`, the proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` hops count; the client is the rightmost hop that is not one of them", "loopback, private and link-local ranges", "`10.0.0.5,10.0.1.0/24`",
+		func(c *config, v string) error {
+			var ps []netip.Prefix
+			for _, f := range strings.Split(v, ",") {
+				f = strings.TrimSpace(f)
+				p, err := netip.ParsePrefix(f)
+				if err != nil {
+					a, err2 := netip.ParseAddr(f)
+					if err2 != nil {
+						return fmt.Errorf("want addresses or CIDR ranges separated by commas, like 10.0.0.5,10.0.1.0/24")
+					}
+					p = netip.PrefixFrom(a, a.BitLen())
+				}
+				ps = append(ps, p.Masked())
+			}
+			c.API.TrustedProxies = ps
+			return nil
+		}},
 	{"ECOTAX_ACCESS_LOG_SAMPLE", "share of successful fast requests written to the access log, 0 to 1 (errors and slow requests are always written)", "`1`", "`0.01`",
 		func(c *config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
@@ -176,6 +195,9 @@ var envVars = []envVar{
 		func(c *config, v string) error {
 			if len(v) < 32 {
 				return fmt.Errorf("want at least 32 characters")
+			}
+			if exchange.WeakKey([]byte(v)) {
+				return fmt.Errorf("too regular to be secret; make one with openssl rand -hex 32")
 			}
 			c.API.SessionKey = []byte(v)
 			return nil

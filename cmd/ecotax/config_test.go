@@ -37,7 +37,7 @@ func TestConfigDefaults(t *testing.T) {
 // values, each refused with the variable's name; a variable without cases
 // fails the test.
 func TestEnvVars(t *testing.T) {
-	key := strings.Repeat("k", 32)
+	key := "9f86d081884c7d659a2feaa0c55ad015"
 	cases := map[string]struct {
 		good  string
 		check func(c *config) bool
@@ -68,9 +68,12 @@ func TestEnvVars(t *testing.T) {
 		"ECOTAX_SLOW_REQUEST": {"250ms", func(c *config) bool { return c.API.SlowRequest == 250*time.Millisecond },
 			[]string{"250", "0s"}},
 		"ECOTAX_EXCHANGE_KEY": {key, func(c *config) bool { return string(c.API.ExchangeKey) == key },
-			[]string{"short"}},
+			[]string{"short", strings.Repeat("k", 32), strings.Repeat("0123456789ab", 3)}},
 		"ECOTAX_SESSION_KEY": {key, func(c *config) bool { return string(c.API.SessionKey) == key },
-			[]string{"short"}},
+			[]string{"short", strings.Repeat("k", 32), strings.Repeat("0123456789ab", 3)}},
+		"ECOTAX_TRUSTED_PROXIES": {"10.0.0.5, 10.0.1.0/24", func(c *config) bool {
+			return len(c.API.TrustedProxies) == 2 && c.API.TrustedProxies[0].String() == "10.0.0.5/32" && c.API.TrustedProxies[1].String() == "10.0.1.0/24"
+		}, []string{"proxy", "10.0.0.0/33", "10.0.0.5,"}},
 	}
 	for _, v := range envVars {
 		tc, ok := cases[v.Name]

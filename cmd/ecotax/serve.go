@@ -24,18 +24,42 @@ func openStore(e *env) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(e.ctx, openTimeout)
 	defer cancel()
-	db, err := store.OpenWith(ctx, cfg.dsn(), cfg.Store)
-	if err != nil {
-		return nil, err
+	// Opened beside the wait: a database that accepts connections and
+	// never answers must not keep the command from giving up at the
+	// timeout or on SIGTERM (the driver's reads have deadlines of their
+	// own, store/pgconn.go, but longer ones).
+	type opened struct {
+		db  *store.DB
+		err error
 	}
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
+	done := make(chan opened, 1)
+	go func() {
+		db, err := store.OpenWith(ctx, cfg.dsn(), cfg.Store)
+		if err == nil {
+			if err = db.Migrate(ctx); err != nil {
+				db.Close()
+				db = nil
+			}
+		}
+		done <- opened{db, err}
+	}()
+	select {
+	case o := <-done:
+		return o.db, o.err
+	case <-ctx.Done():
+		go func() { // close what opens late
+			if o := <-done; o.db != nil {
+				o.db.Close()
+			}
+		}()
+		return nil, fmt.Errorf("the database did not answer within %s or the command was stopped: %w", openTimeout, ctx.Err())
 	}
-	return db, nil
 }
+
+// openTimeout bounds opening and migrating the database.
+var openTimeout = 30 * time.Second
 
 // newLogger writes JSON lines on stderr at ECOTAX_LOG_LEVEL.
 func newLogger(e *env) *slog.Logger {
@@ -63,7 +87,11 @@ func httpServer(h http.Handler, cfg api.Config, log *slog.Logger) *http.Server {
 // newServer wires the application layer, the pages and the API over one
 // database: the only place the HTTP server is built.
 func newServer(db *store.DB, tables *app.Tables, log *slog.Logger, cfg api.Config) (*api.Server, *app.Service, error) {
-	metrics := api.NewMetrics(nil, db)
+	var pools []api.Pool
+	for name, p := range db.Pools() {
+		pools = append(pools, api.Pool{Name: name, DB: p})
+	}
+	metrics := api.NewMetrics(nil, pools...)
 	svc, err := app.New(app.Deps{Store: db, Tables: tables, Now: time.Now, Observer: metrics, ExchangeKey: cfg.ExchangeKey})
 	if err != nil {
 		return nil, nil, err

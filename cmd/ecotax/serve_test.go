@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -193,5 +194,49 @@ func TestServeStopsOnBadTable(t *testing.T) {
 	}
 	if _, err := os.Stat(dbFile); !os.IsNotExist(err) {
 		t.Errorf("the database was opened before the tables were checked: %v", err)
+	}
+}
+
+// TestServeAgainstASilentDatabase (issue 11, item 8): serve against a
+// database that accepts connections and never answers stops at once on
+// SIGTERM (its context ending) instead of hanging in the driver.
+func TestServeAgainstASilentDatabase(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var mu sync.Mutex
+	var held []net.Conn
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accepted, never answered
+			mu.Unlock()
+		}
+	}()
+	getenv := envOf(map[string]string{"DATABASE_URL": "postgres://u:p@" + l.Addr().String() + "/x?sslmode=disable&connect_timeout=60"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- cmdServe(&env{ctx: ctx, getenv: getenv, stdout: io.Discard, stderr: io.Discard}, []string{"--addr", "127.0.0.1:0"})
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cancel() // SIGTERM
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve ignored SIGTERM while opening a silent database")
 	}
 }

@@ -67,6 +67,19 @@ func Classify(err error, detail string) (*calc.Error, int) {
 	return ce, Status(ce.Kind)
 }
 
+// RetryHeaders sets Retry-After on the answer of an error that passes
+// (unavailable, too many): both doors call it before writing the error.
+func RetryHeaders(c echo.Context, ce *calc.Error) {
+	switch ce.Kind {
+	case app.KindUnavailable:
+		c.Response().Header().Set("Retry-After", "5")
+	case app.KindTooMany:
+		if c.Response().Header().Get("Retry-After") == "" {
+			c.Response().Header().Set("Retry-After", "1")
+		}
+	}
+}
+
 // ErrTooLarge is a request body over its limit.
 var ErrTooLarge = app.Fail(KindTooLarge, "body_too_large", "请求体过大", "the request body exceeds the limit",
 	calc.FieldError{Path: "$", Code: "body_too_large", Message: "the request body exceeds the size limit"})

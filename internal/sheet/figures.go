@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/jsonin"
 	"github.com/ecotax/ecotax/filing"
 )
 
@@ -24,8 +25,6 @@ const (
 	UnzipXMLLimit = 16 << 20
 	maxNumberText = 40
 )
-
-var maxQuantity = decimal.New(1, 15)
 
 // Open reads an uploaded workbook within the unzip limits.
 func Open(data []byte) (*excelize.File, error) {
@@ -224,10 +223,8 @@ func Number(s string, whole bool) (decimal.Decimal, string) {
 		return d, fmt.Sprintf("%q is not a number", s)
 	case d.Sign() < 0:
 		return d, fmt.Sprintf("%s is negative", s)
-	case d.Exponent() < -12 && !d.Equal(d.Round(12)):
-		return d, fmt.Sprintf("%s has more than 12 decimals", s)
-	case !d.LessThan(maxQuantity):
-		return d, fmt.Sprintf("%s is not below 1e15", s)
+	case jsonin.WithinLimits(s, d) != nil: // the policy every decoder shares
+		return d, jsonin.WithinLimits(s, d).Error()
 	case whole && (!d.IsInteger() || d.GreaterThan(decimal.NewFromInt(31))):
 		return d, fmt.Sprintf("%s is not a whole number of days (0-31)", s)
 	}
@@ -243,7 +240,7 @@ func boundedNumber(s string) bool {
 	}
 	if i := strings.IndexAny(s, "eE"); i >= 0 {
 		e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
-		if err != nil || e > 15 || e < -15 {
+		if err != nil || e > jsonin.MaxExponent || e < -jsonin.MaxExponent {
 			return false
 		}
 	}

@@ -33,7 +33,7 @@ func TestReadFiguresRefusesNumbers(t *testing.T) {
 	for _, bad := range []struct{ kg, days, want string }{
 		{"1E-10000000", "", "not a number below 1e15"},
 		{"1e16", "", "not a number below 1e15"},
-		{strings.Repeat("9", 30), "", "below 1e15"},
+		{strings.Repeat("9", 30), "", "above 1e15"},
 		{"0.0000000000001", "", "more than 12 decimals"},
 		{"-1", "", "negative"},
 		{"", "32", "whole number of days"},

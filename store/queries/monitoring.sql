@@ -108,10 +108,12 @@ WHERE m.device_id = 0 AND m.month >= ? AND m.month <= ?
 ORDER BY m.mn, m.month, m.code, m.basis;
 
 -- name: list-packets
--- Filtered by MN, month and verdict ('' = all), newest first, after an id (0 = from the newest).
+-- Filtered by MN, month and verdict ('' = all), newest first, after an id (0 = from the newest);
+-- dated (1): only packets with a DataTime (month <> '') whose day is in [from, to] ('' to = open).
 SELECT id, hash, received_at, origin, verdict, reason, problems, warnings, qn, cn, mn, flag, data_time, month, pairs, note
 FROM monitoring_packets
 WHERE (? = '' OR mn = ?) AND (? = '' OR month = ?) AND (? = '' OR verdict = ?) AND (? = 0 OR id < ?)
+  AND (? = 0 OR (month <> '' AND substr(data_time, 1, 8) >= ? AND (? = '' OR substr(data_time, 1, 8) <= ?)))
 ORDER BY id DESC
 LIMIT ?;
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/internal/httpx"
@@ -204,6 +205,14 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return s.webError(c, app.Fail(app.KindForbidden, "csrf", "页面已过期", "the form's token does not match this browser's session; reload the page and send it again"))
 		}
+		if err := httpx.CheckForm(c.Request().Form); err != nil {
+			return s.webError(c, err)
+		}
+		if mf := c.Request().MultipartForm; mf != nil {
+			if err := httpx.CheckForm(mf.Value); err != nil {
+				return s.webError(c, err)
+			}
+		}
 		return next(c)
 	}
 }
@@ -293,6 +302,7 @@ func navFor(p filing.Principal) []web.NavItem {
 		add(p.Can(filing.ActBudgetReport), "/app/budget", "预算")
 	}
 	add(p.Can(filing.ActTaxpayerRead), "/app/taxpayers", "纳税人")
+	add(p.Can(filing.ActDeclarationAccept) || p.Can(filing.ActPaymentRecord), "/app/declarations", "申报受理与缴款")
 	add(p.Role != filing.RoleTaxOfficer && p.Can(filing.ActReconcileRead), "/app/reconciliation", "比对与风险")
 	add(p.Role != filing.RoleEnvOfficer && p.Can(filing.ActReviewRead), "/app/reviews", "复核")
 	add(p.Role != filing.RoleFinance && p.Can(filing.ActBudgetReport), "/app/budget", "预算")
@@ -319,21 +329,43 @@ type errorPage struct {
 	Code      string
 	RequestID string
 	Errors    []calc.FieldError
+	Plain     string          // what to do, in Chinese
+	Explained []web.Explained // the errors, in Chinese
 }
 
 // webError shows an error as a page, with the status the API would give
 // it (one table: statusOf). Unauthenticated visitors go to the sign-in.
 func (s *Server) webError(c echo.Context, err error) error {
 	ce, status := httpx.Classify(err, "")
+	httpx.RetryHeaders(c, ce)
 	if status == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
 		return c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
 	ep := &errorPage{Status: status, Title: ce.Title, Detail: ce.Detail, Code: ce.Code, RequestID: httpx.RequestID(c), Errors: ce.Errors}
+	ep.Plain = plainStatus[status]
+	if ep.Detail != "" && !hasLatinWords(ep.Detail) && ep.Detail != ep.Plain {
+		ep.Plain = ep.Detail
+	}
+	ep.Explained = web.ExplainAll(ce.Errors, nil)
 	if status >= 500 {
 		s.log.Error("page failed", "request_id", httpx.RequestID(c), "path", c.Request().URL.Path, "error", err)
 		ep.Detail = "请记下请求编号并联系管理员。"
+		ep.Plain = ep.Detail
 	}
 	return s.render(c, status, "error", s.page(c, ce.Title, ep))
+}
+
+// plainStatus says in Chinese what a status means for the person reading.
+var plainStatus = map[int]string{
+	http.StatusBadRequest:            "请求的内容有误，请返回上一页检查后再试。",
+	http.StatusUnauthorized:          "请先登录。",
+	http.StatusForbidden:             "您的账号没有办理这项业务的权限；如需办理，请联系系统管理员或相应部门。",
+	http.StatusNotFound:              "要找的内容不存在，或不在您可以查看的范围内。",
+	http.StatusConflict:              "这项业务当前不能办理：数据状态已经变化，请刷新页面后查看。",
+	http.StatusPreconditionFailed:    "这份数据刚被别人修改过，请刷新页面后再办理。",
+	http.StatusRequestEntityTooLarge: "文件或提交的内容太大。",
+	http.StatusUnprocessableEntity:   "填写的内容有误，请返回修改。",
+	http.StatusTooManyRequests:       "操作太频繁，请稍后再试。",
 }
 
 // webStatic serves the embedded stylesheet, script and icon. A URL with
@@ -372,12 +404,36 @@ type signinPage struct {
 	Error string
 }
 
-// safeNext keeps a post-sign-in target on this site.
+// safeNext keeps a post-sign-in target on this site: the text is parsed
+// as a URL and only a same-origin path (with its query) is kept, written
+// out again from the parsed parts; anything else is "/". Refused: a scheme,
+// a host or user, a path not starting with one "/" once decoded (so
+// "//evil", "/%2F/evil", "/%09/evil" — which browsers read as
+// "//evil" once the tab is dropped — and "/\\evil" all fail), any control
+// character, backslash or invalid UTF-8 anywhere, and over 2,000 bytes.
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") || strings.ContainsAny(n, "\r\n") {
+	if n == "" || len(n) > 2000 || n[0] != '/' || !utf8.ValidString(n) {
 		return "/"
 	}
-	return n
+	bad := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' || r == utf8.RuneError })
+	}
+	if bad(n) {
+		return "/"
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	q, err := url.QueryUnescape(u.RawQuery)
+	if !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || bad(u.Path) || err != nil || bad(q) {
+		return "/"
+	}
+	out := (&url.URL{Path: u.Path, RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") || strings.HasPrefix(out, "/\\") {
+		return "/"
+	}
+	return out
 }
 
 func (s *Server) webSigninForm(c echo.Context) error {

@@ -95,10 +95,24 @@ func postedForm(c echo.Context) (*web.Form, error) {
 // assessForm runs the form through the calculator's code path. A bad
 // input comes back as field errors (paths are the form's names).
 func (s *Server) assessForm(c echo.Context, f *web.Form) ([]byte, []calc.FieldError, error) {
+	if err := s.rateLimit(c); err != nil {
+		return nil, nil, err
+	}
+	return s.assessAllowed(c, f)
+}
+
+// rateLimit takes a token of the client's bucket of the public
+// calculator, or answers 429.
+func (s *Server) rateLimit(c echo.Context) error {
 	if !s.allow(c.RealIP()) {
 		c.Response().Header().Set("Retry-After", "1")
-		return nil, nil, app.Fail(app.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
+		return app.Fail(app.KindTooMany, "rate_limited", "请求过于频繁", "too many requests from this client; retry later")
 	}
+	return nil
+}
+
+// assessAllowed is assessForm once the client's token has been taken.
+func (s *Server) assessAllowed(c echo.Context, f *web.Form) ([]byte, []calc.FieldError, error) {
 	out, err := s.assess(c, f.JSON())
 	var ce *calc.Error
 	if errors.As(err, &ce) && ce.Kind == calc.KindInvalid {
@@ -548,6 +562,11 @@ func (s *Server) webPrecheckUpload(c echo.Context) error {
 		}
 		return s.renderPrecheck(c, http.StatusBadRequest, empty, nil, nil, up)
 	}
+	// The rate limit comes before the workbook is read: reading it is
+	// the costly part of a request anyone may send.
+	if err := s.rateLimit(c); err != nil {
+		return s.webError(c, err)
+	}
 	per, err := filing.ParsePeriod(up.Period)
 	if err != nil {
 		return fail(calc.FieldError{Path: "period", Code: "invalid_value", Message: "税款所属期: " + err.Error()})
@@ -589,7 +608,7 @@ func (s *Server) webPrecheckUpload(c echo.Context) error {
 	}
 	f.Top["rounding"] = string(calc.PerLine2dp)
 	up.Notes = append(up.Notes, fmt.Sprintf("已读取 %d 行，合并为 %d 个税源·月份，已填入下方表单。", len(book.figs), len(f.Sources)))
-	out, ferrs, err := s.assessForm(c, f)
+	out, ferrs, err := s.assessAllowed(c, f)
 	if err != nil {
 		return s.webError(c, err)
 	}
