@@ -177,7 +177,7 @@ func monthlyRows(t *filing.Taxpayer, devs []reconcile.Device, figs []store.Month
 		m := &exchange.Monthly{CreditCode: t.CreditCode, Region: t.Region, OutletNo: o.OutletNo, Month: o.Month,
 			Pollutant: o.Pollutant, MNs: o.Devices, Codes: o.Codes, Kind: kind, Avg: o.Mean, Max: o.Max,
 			Basis: string(o.Basis), Valid: o.Valid, Units: o.Units, Completeness: o.Completeness(places),
-			Excluded: o.Excluded, Notes: o.Notes}
+			Excluded: o.Excluded, Lenient: o.Lenient, Notes: o.Notes}
 		if o.Counted > 0 {
 			m.EmissionKg = decimal.NullDecimal{Decimal: o.TotalKg, Valid: true}
 		}
@@ -352,47 +352,42 @@ func (s *Service) Worklist(ctx context.Context, p filing.Principal, direction st
 	}
 	items := []WorkItem{}
 	err := s.store.View(ctx, func(tx *store.Tx) error {
-		batches, err := tx.ListBatches(direction, prefixOf(p), 1<<30)
+		recs, err := tx.ImportedRecords(direction, prefixOf(p))
 		if err != nil {
 			return err
 		}
 		reg := newRegistry(tx)
 		seen := map[string]bool{}
-		for _, b := range batches { // newest first
-			if b.Origin != "import" {
+		for _, r := range recs { // newest batch first
+			d, ok := exchange.Lookup(r.Dataset)
+			if !ok || !matchDatasets[d.Name] || seen[d.Name+"|"+r.RecordKey] {
 				continue
 			}
-			recs, err := tx.BatchRecords(b.ID)
+			seen[d.Name+"|"+r.RecordKey] = true
+			vals, err := d.Values(r.Payload)
+			if err != nil {
+				return fmt.Errorf("stored record %s:%d: %v", r.Dataset, r.Line, err)
+			}
+			rec := make(exchange.Record, len(d.Fields))
+			for i, f := range d.Fields {
+				if v := vals[f.Name]; v != nil {
+					rec[i] = *v
+				}
+			}
+			t, err := reg.taxpayer(r.CreditCode)
 			if err != nil {
 				return err
 			}
-			for _, r := range recs {
-				d, ok := exchange.Lookup(r.Dataset)
-				if !ok || !matchDatasets[d.Name] || seen[d.Name+"|"+r.RecordKey] {
-					continue
-				}
-				seen[d.Name+"|"+r.RecordKey] = true
-				vals, err := d.Values(r.Payload)
-				if err != nil {
-					return fmt.Errorf("stored record %s:%d: %v", r.Dataset, r.Line, err)
-				}
-				rec := make(exchange.Record, len(d.Fields))
-				for i, f := range d.Fields {
-					if v := vals[f.Name]; v != nil {
-						rec[i] = *v
-					}
-				}
-				if t, _ := reg.taxpayer(r.CreditCode); t != nil && !p.Sees(t.CreditCode, t.Region) {
-					continue
-				}
-				m, err := reg.match(d, rec)
-				if err != nil {
-					return err
-				}
-				if m != nil {
-					items = append(items, WorkItem{BatchID: b.BatchID, Direction: b.Direction, Dataset: d.Name, Line: r.Line,
-						Key: r.RecordKey, CreditCode: r.CreditCode, Mismatch: *m, Values: vals})
-				}
+			if t != nil && !p.Sees(t.CreditCode, t.Region) {
+				continue
+			}
+			m, err := reg.match(d, rec)
+			if err != nil {
+				return err
+			}
+			if m != nil {
+				items = append(items, WorkItem{BatchID: r.BatchID, Direction: r.Direction, Dataset: d.Name, Line: r.Line,
+					Key: r.RecordKey, CreditCode: r.CreditCode, Mismatch: *m, Values: vals})
 			}
 		}
 		return nil
@@ -417,12 +412,13 @@ type DatasetInfo struct {
 
 // FieldInfo describes a field of a dataset.
 type FieldInfo struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	Required bool   `json:"required"`
-	Label    string `json:"label"`
-	Unit     string `json:"unit,omitempty"`
-	Absent   string `json:"absent,omitempty"`
+	Name     string   `json:"name"`
+	Type     string   `json:"type"`
+	Required bool     `json:"required"`
+	Label    string   `json:"label"`
+	Unit     string   `json:"unit,omitempty"`
+	Absent   string   `json:"absent,omitempty"`
+	Enum     []string `json:"enum,omitempty"`
 }
 
 // ExchangeDatasets lists every dataset in batch order.
@@ -431,7 +427,8 @@ func ExchangeDatasets() []DatasetInfo {
 	for _, d := range exchange.Datasets() {
 		info := DatasetInfo{Name: d.Name, Direction: d.Direction, Title: d.Title, Key: d.Key}
 		for _, f := range d.Fields {
-			info.Fields = append(info.Fields, FieldInfo{Name: f.Name, Type: f.Type.String(), Required: f.Required, Label: f.Label, Unit: f.Unit, Absent: f.Absent})
+			info.Fields = append(info.Fields, FieldInfo{Name: f.Name, Type: f.Type.String(), Required: f.Required, Label: f.Label,
+				Unit: f.Unit, Absent: f.Absent, Enum: f.Enum})
 		}
 		out = append(out, info)
 	}

@@ -256,7 +256,7 @@ type Monthly struct {
 	Basis                                          string              // "hour" or "day" (monitor.Basis)
 	Valid, Units                                   int
 	Completeness                                   decimal.Decimal
-	Excluded                                       int
+	Excluded, Lenient                              int
 	Notes                                          []string
 }
 
@@ -291,6 +291,9 @@ func MonthlyRow(m *Monthly) Record {
 	marks := []string{}
 	if m.Excluded > 0 {
 		marks = append(marks, fmt.Sprintf("excluded %d records (flags)", m.Excluded))
+	}
+	if m.Lenient > 0 {
+		marks = append(marks, fmt.Sprintf("%d records only in leniently accepted packets", m.Lenient))
 	}
 	marks = append(marks, m.Notes...)
 	row["marks"] = clipText(strings.Join(marks, "; "), maxText)

@@ -138,6 +138,11 @@ func TestExchangeMonthlyRow(t *testing.T) {
 	if err := d.Check(r); err != nil {
 		t.Fatal(err)
 	}
+	bad := append(Record(nil), r...)
+	bad[d.Index("concentration_basis")] = "weekly"
+	if err := d.Check(bad); err == nil {
+		t.Error("a concentration basis other than hourly or daily passed")
+	}
 	for f, want := range map[string]string{"mn": "MN1,MN2", "quantity": "12.5", "unit": "kg", "flow": "25", "flow_unit": "万标立方米",
 		"concentration_basis": "hourly", "completeness": "0.94", "marks": "excluded 3 records (flags)"} {
 		if got := d.Get(r, f); got != want {

@@ -13,6 +13,7 @@ package exchange
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -52,6 +53,8 @@ type Field struct {
 	// Absent is why this service always sends the field empty: it keeps
 	// nothing it could be filled from, and never invents a value.
 	Absent string
+	// Enum lists the values a text field may take; nil: any text.
+	Enum []string
 }
 
 // Dataset is one kind of record exchanged. Key names the fields that
@@ -75,6 +78,9 @@ func req(name string, t Type, label string) Field {
 
 // u sets the unit of a field.
 func u(fl Field, unit string) Field { fl.Unit = unit; return fl }
+
+// enum restricts a text field to a list of values.
+func enum(fl Field, values ...string) Field { fl.Enum = values; return fl }
 
 // absent marks a field this service cannot fill, with the reason.
 func absent(fl Field, why string) Field { fl.Absent = why; return fl }
@@ -115,7 +121,7 @@ var datasets = []*Dataset{
 		creditCode, req("name", Text, "纳税人名称"), region, f("industry", Text, "行业"),
 		absent(f("tax_office", Text, "主管税务机关"), "ecotax keeps no 主管税务机关 per taxpayer; the region code names the area"),
 		f("tax_source_no", Text, "税源编号"), f("outlet_no", Text, "排放口编号"), f("outlet_name", Text, "排放口名称或噪声源名称"),
-		f("kind", Text, "污染物类别"), f("fugitive", Text, "无组织排放(yes/no)"), f("pollutant", Text, "污染物名称"),
+		f("kind", Text, "污染物类别"), enum(f("fugitive", Text, "无组织排放(yes/no)"), "yes", "no"), f("pollutant", Text, "污染物名称"),
 		f("method", Text, "污染物排放量计算方法"), f("standard", Text, "执行标准"),
 		u(f("standard_concentration", Decimal, "标准浓度值"), "mg/m³ (大气) / mg/L (水)"),
 		f("valid_from", Date, "有效期起"), f("valid_to", Date, "有效期止")),
@@ -147,9 +153,9 @@ var datasets = []*Dataset{
 		creditCode, f("name", Text, "排污单位名称"), region,
 		absent(f("permit_no", Text, "排污许可证编号"), "ecotax keeps no permit register: the 税源明细表 field 排污许可证编号 is not stored"),
 		f("outlet_no", Text, "排放口编号"), f("outlet_name", Text, "排放口名称"), f("outlet_kind", Text, "污染物类别(排放口类型)"),
-		f("fugitive", Text, "无组织排放(yes/no)"), f("pollutant", Text, "污染物"), f("standard", Text, "执行标准"),
+		enum(f("fugitive", Text, "无组织排放(yes/no)"), "yes", "no"), f("pollutant", Text, "污染物"), f("standard", Text, "执行标准"),
 		u(f("standard_concentration", Decimal, "标准浓度值"), "mg/m³ (大气) / mg/L (水)"),
-		f("monitoring", Text, "监测方式(automatic/agency/none)"), f("mn", Text, "自动监测设备编码(HJ 212 MN)")),
+		enum(f("monitoring", Text, "监测方式(automatic/agency/none)"), "automatic", "agency", "none"), f("mn", Text, "自动监测设备编码(HJ 212 MN)")),
 	ds("permits", EnvToTax, "排污许可", []string{"permit_no", "outlet_no", "pollutant"},
 		req("permit_no", Text, "排污许可证编号"), creditCode, region, f("outlet_no", Text, "排放口编号"), f("pollutant", Text, "污染物"),
 		f("standard", Text, "执行标准"), u(f("concentration_limit", Decimal, "许可排放浓度"), "mg/m³ (大气) / mg/L (水)"),
@@ -162,7 +168,7 @@ var datasets = []*Dataset{
 		f("flow", Decimal, "废气(废水)排放量"), f("flow_unit", Text, "排放量单位(万标立方米/吨)"),
 		u(f("avg_concentration", Decimal, "月均浓度"), "mg/m³ (大气) / mg/L (水)"),
 		u(f("max_concentration", Decimal, "最高浓度"), "mg/m³ (大气) / mg/L (水)"),
-		req("concentration_basis", Text, "浓度计算依据(hourly/daily, 实施条例第十条)"),
+		enum(req("concentration_basis", Text, "浓度计算依据(hourly/daily, 实施条例第十条)"), "hourly", "daily"),
 		req("valid_units", Int, "有效时段数"), req("units", Int, "应有时段数"), u(req("completeness", Decimal, "数据完整率"), "0–1"),
 		f("marks", Text, "数据标记与说明")),
 	ds("supervisory_samples", EnvToTax, "监督性监测数据", []string{"credit_code", "outlet_no", "pollutant", "sampled_on"},
@@ -284,6 +290,9 @@ func (d *Dataset) Check(r Record) error {
 		}
 		if msg := checkValue(f.Type, v); msg != "" {
 			return fmt.Errorf("%s: %q %s", f.Name, clip(v), msg)
+		}
+		if f.Enum != nil && !slices.Contains(f.Enum, v) {
+			return fmt.Errorf("%s: %q is not one of %s", f.Name, clip(v), strings.Join(f.Enum, ", "))
 		}
 		if f.Name == "permit_no" {
 			code := ""

@@ -19,6 +19,9 @@ func genValue(t *rapid.T, f Field, label string) string {
 	if !f.Required && rapid.IntRange(0, 4).Draw(t, label+"?") == 0 {
 		return ""
 	}
+	if f.Enum != nil {
+		return rapid.SampledFrom(f.Enum).Draw(t, label)
+	}
 	switch f.Type {
 	case Decimal:
 		whole := rapid.SampledFrom([]string{"0", "1", "12", "999999999999999", "100"}).Draw(t, label+"w")
