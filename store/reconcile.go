@@ -52,7 +52,7 @@ type Scope struct {
 	// region (ReconcileSlices).
 	After, Through string
 	Deadline       param.Date // of the period (filing.Params.DeadlineOf)
-	AsOf         param.Date // the day of the run
+	AsOf           param.Date // the day of the run
 }
 
 // who are the query arguments that select the scope's taxpayers.
