@@ -66,18 +66,7 @@ func (s *Service) jobTable() *jobs {
 // runs it in the background; the returned job (queued) is read with
 // ReconciliationJob. The run goes on when ctx (the request) ends.
 func (s *Service) StartReconciliation(ctx context.Context, p filing.Principal, in RunRequest) (*Job, error) {
-	if err := allowed(p, filing.ActReconcileRun); err != nil {
-		return nil, err
-	}
-	if _, err := parsePeriod(in.Period); err != nil {
-		return nil, err
-	}
-	if in.CreditCode != "" {
-		if msg := filing.CheckCreditCode(in.CreditCode); msg != "" {
-			return nil, calc.Invalid([]calc.FieldError{{Path: "credit_code", Code: "invalid_credit_code", Message: msg}})
-		}
-	}
-	region, _, err := officerRegion(p, in.Region)
+	_, region, _, err := checkRun(p, in)
 	if err != nil {
 		return nil, err
 	}
