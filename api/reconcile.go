@@ -49,6 +49,40 @@ func (s *Server) createRun(c echo.Context) error {
 	return created(c, r, err)
 }
 
+// startRunJob hands a reconciliation to a background job (a region too
+// large for one request): 202 with the job, whose Location gives its
+// progress and, once done, the run.
+func (s *Server) startRunJob(c echo.Context) error {
+	p, err := allowed(c, filing.ActReconcileRun)
+	if err != nil {
+		return err
+	}
+	var in runInput
+	if _, err := s.decodeBody(c, &in); err != nil {
+		return err
+	}
+	j, err := s.app.StartReconciliation(ctx(c), p, app.RunRequest{Period: in.Period, Region: in.Region, CreditCode: in.CreditCode})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/reconciliation-jobs/"+j.ID)
+	return c.JSON(http.StatusAccepted, j)
+}
+
+// getRunJob reads a background reconciliation: status, progress, the
+// run once done (GET /v1/reconciliations/{run_id}).
+func (s *Server) getRunJob(c echo.Context) error {
+	p, err := allowed(c, filing.ActReconcileRun)
+	if err != nil {
+		return err
+	}
+	j, err := s.app.ReconciliationJob(ctx(c), p, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, j)
+}
+
 func (s *Server) listRuns(c echo.Context) error {
 	p, err := officersOnly(c, filing.ActReconcileRead)
 	if err != nil {

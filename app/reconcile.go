@@ -98,19 +98,7 @@ func officersOnly(p filing.Principal, act filing.Action) error {
 // the end; the results, flags and the run's counts go in last. A run of
 // more than one slice has no Detail (read the items per taxpayer).
 func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k Idem, in RunRequest) (*Created[*RunView], error) {
-	if err := allowed(p, filing.ActReconcileRun); err != nil {
-		return nil, err
-	}
-	per, err := parsePeriod(in.Period)
-	if err != nil {
-		return nil, err
-	}
-	if in.CreditCode != "" {
-		if msg := filing.CheckCreditCode(in.CreditCode); msg != "" {
-			return nil, calc.Invalid([]calc.FieldError{{Path: "credit_code", Code: "invalid_credit_code", Message: msg}})
-		}
-	}
-	region, prefix, err := officerRegion(p, in.Region)
+	per, region, prefix, err := checkRun(p, in)
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +172,25 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 		}
 		return created[*RunView]{v, "reconciliations/" + id, 0}, nil
 	})
+}
+
+// checkRun checks a run request: permission, period, credit code and the
+// region against the principal's; it gives the period, region and prefix.
+func checkRun(p filing.Principal, in RunRequest) (per filing.Period, region, prefix string, err error) {
+	if err = allowed(p, filing.ActReconcileRun); err != nil {
+		return
+	}
+	if per, err = parsePeriod(in.Period); err != nil {
+		return
+	}
+	if in.CreditCode != "" {
+		if msg := filing.CheckCreditCode(in.CreditCode); msg != "" {
+			err = calc.Invalid([]calc.FieldError{{Path: "credit_code", Code: "invalid_credit_code", Message: msg}})
+			return
+		}
+	}
+	region, prefix, err = officerRegion(p, in.Region)
+	return
 }
 
 func orAll(scope string) string {

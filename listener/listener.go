@@ -283,7 +283,7 @@ func (l *Listener) handle(c net.Conn) {
 		l.packets.Add(1)
 		j := &job{in: store.Incoming{Packet: p, Origin: origin}, done: make(chan result, 1)}
 		window.push(j) // blocks when PerConn packets wait for their answers
-		l.jobs <- j // blocks when the shared queue is full
+		l.jobs <- j    // blocks when the shared queue is full
 	}
 }
 
