@@ -65,7 +65,8 @@ var walls = []struct {
 	{"reconcile", []string{"app", "api", "web", "store", "cmd"}, []string{"net/http", "database/sql", "github.com/labstack"}, "vocabulary"},
 	{"monitor", []string{"app", "api", "web", "store", "cmd"}, []string{"net/http", "database/sql", "github.com/labstack"}, "vocabulary"},
 	{"budget", []string{"app", "api", "web", "store", "cmd"}, []string{"net/http", "database/sql", "github.com/labstack"}, "vocabulary"},
-	{"api", []string{"web", "cmd", "store"}, nil, "the JSON door reaches the data only through the application layer"},
+	{"api", []string{"web", "cmd", "store", "listener"}, nil, "the JSON door reaches the data only through the application layer"},
+	{"listener", []string{"api", "web", "cmd"}, []string{"net/http", "github.com/labstack"}, "the data loggers' door knows no other door"},
 	{"web", []string{"api", "cmd", "store"}, nil, "the pages reach the data only through the application layer"},
 }
 
