@@ -16,4 +16,7 @@ type (
 	Result       = store.StoredResult
 	Item         = store.StoredItem
 	Incoming     = store.Incoming
+	DamageCase   = store.BudgetDamageCase
+	Settlement   = store.BudgetEcoSettlement
+	FeeBill      = store.BudgetFeeBill
 )

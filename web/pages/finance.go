@@ -14,7 +14,6 @@ import (
 	"github.com/ecotax/ecotax/budget"
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -30,7 +29,7 @@ type damagePage struct {
 	Vals     url.Values
 	By       map[string][]string
 	Top      []web.Explained
-	Cases    []*store.BudgetDamageCase
+	Cases    []*app.DamageCase
 	Names    map[string]string
 	Receipts []int
 	Saved    bool
