@@ -42,3 +42,5 @@ func LayoutOK() bool { return layoutOK }
 
 // SetLayout switches the in-place read on or off (to test the other way).
 func SetLayout(on bool) { layoutOK = on }
+
+var PlainAmount = plainAmount

@@ -173,3 +173,44 @@ func compareResults(t *testing.T, n int, fast, slow *calc.Result) {
 		}
 	}
 }
+
+// The plain-number fast path of ParseAmount gives what
+// decimal.NewFromString gives (coefficient and exponent), and takes only
+// numbers ParseAmount accepts; random strings of digits and dots.
+func TestPlainAmount(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 3))
+	limit := decimal.New(1, 15)
+	taken := 0
+	for i := 0; i < 500_000; i++ {
+		n := 1 + r.IntN(22)
+		b := make([]byte, n)
+		for j := range b {
+			switch k := r.IntN(14); {
+			case k < 10:
+				b[j] = byte('0' + k)
+			case k < 12:
+				b[j] = '0'
+			case k == 12:
+				b[j] = '.'
+			default:
+				b[j] = "-e+x "[r.IntN(5)]
+			}
+		}
+		s := string(b)
+		got, ok := calc.PlainAmount(s)
+		if !ok {
+			continue
+		}
+		taken++
+		want, err := decimal.NewFromString(s)
+		if err != nil || !same(got, want) {
+			t.Fatalf("%q: fast %s (exp %d), decimal %s (exp %d) %v", s, got, got.Exponent(), want, want.Exponent(), err)
+		}
+		if want.GreaterThan(limit) || want.Exponent() < -12 {
+			t.Fatalf("%q: taken by the fast path but out of range", s)
+		}
+	}
+	if taken < 10_000 {
+		t.Fatalf("only %d strings took the fast path", taken)
+	}
+}

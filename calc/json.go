@@ -75,6 +75,10 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	if r.Rounding == Exact {
 		eqPlaces = 4
 	}
+	var rates []*RateRule // by line, for lineParams
+	if level != TraceFull {
+		rates = r.lineRates()
+	}
 	w.key("lines")
 	w.open('[')
 	for i := range r.Lines {
@@ -118,7 +122,7 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		w.close(']')
 		w.optBool("unverified", l.Unverified)
 		if level != TraceFull {
-			r.lineParams(&w, l)
+			r.lineParams(&w, l, rates[i])
 		}
 		w.close('}')
 	}
@@ -182,9 +186,22 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	return w.b
 }
 
+// lineRates gives each line the rate row its tax-due step used (nil for
+// a what-if rate and for lines without one); kept in the trace, not on
+// every line, so that computing pays nothing for it.
+func (r *Result) lineRates() []*RateRule {
+	rates := make([]*RateRule, len(r.Lines))
+	for i := range r.trace {
+		if s := &r.trace[i]; s.Kind == StepTaxDue && s.L >= 0 && s.L < len(rates) {
+			rates[s.L] = s.rate
+		}
+	}
+	return rates
+}
+
 // lineParams writes the indexes of the parameters behind a line's
 // figures, in "parameters".
-func (r *Result) lineParams(w *jsonWriter, l *Line) {
+func (r *Result) lineParams(w *jsonWriter, l *Line, rate *RateRule) {
 	var refs [2]int
 	n := 0
 	if l.pol != nil {
@@ -192,8 +209,8 @@ func (r *Result) lineParams(w *jsonWriter, l *Line) {
 			refs[n], n = i, n+1
 		}
 	}
-	if l.rateRule != nil {
-		if i, ok := r.paramIndex[&l.rateRule.Meta]; ok {
+	if rate != nil {
+		if i, ok := r.paramIndex[&rate.Meta]; ok {
 			refs[n], n = i, n+1
 		}
 	}

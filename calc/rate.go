@@ -42,7 +42,6 @@ func (a *assessment) applyRates() {
 			continue
 		}
 		l.Rate = decimal.NullDecimal{Decimal: ans.value, Valid: true}
-		l.rateRule = ans.rule
 		if a.req.Rounding == Exact {
 			l.TaxDue = l.num.Mul(ans.value).DivRound(l.den, 2)
 		} else {

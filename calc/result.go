@@ -72,7 +72,6 @@ type Line struct {
 	// standard when the concentrations do not show it (pH, 色度, …).
 	exceedWhy string
 	noise     *noiseDetail // noise lines only
-	rateRule  *RateRule    // the rate row of a taxed air or water line
 }
 
 // LineDetail is the printout detail of a line (docs/contract.md): the pH

@@ -34,17 +34,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		b.Run(name+"/ecotax", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				req, err := calc.DecodeRequest(data)
-				if err != nil {
-					b.Fatal(err)
-				}
-				res, err := e.Assess(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := res.MarshalJSON(); err != nil {
-					b.Fatal(err)
-				}
+				roundTrip(b, e, data, calc.TraceFull)
 			}
 		})
 	}
@@ -126,17 +116,22 @@ func BenchmarkQuarterLevels(b *testing.B) {
 			b.ReportAllocs()
 			var size int
 			for b.Loop() {
-				req, err := calc.DecodeRequest(data)
-				if err != nil {
-					b.Fatal(err)
-				}
-				res, err := e.Assess(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				size = len(res.AppendJSON(nil, level))
+				size = len(roundTrip(b, e, data, level))
 			}
 			b.ReportMetric(float64(size), "bytes/answer")
 		})
 	}
+}
+
+// roundTrip is the calculator's path: decode, assess, write at a level.
+func roundTrip(b *testing.B, e *calc.Engine, data []byte, level calc.TraceLevel) []byte {
+	req, err := calc.DecodeRequest(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := e.Assess(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.AppendJSON(nil, level)
 }
