@@ -74,6 +74,7 @@ func TestBrowserAccountantFiling(t *testing.T) {
 		c.fill("#"+id, "1,250.5")
 	}
 	c.click("#save-figures")
+	c.wait("#done") // the blank draft has a #precheck of its own: wait for the saved page
 	c.wait("#precheck")
 	if txt := c.text("#precheck"); !strings.Contains(txt, "预检通过") {
 		t.Fatalf("pre-check: %q", txt)

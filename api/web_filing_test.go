@@ -85,7 +85,7 @@ func TestWebPageEnterpriseFiling(t *testing.T) {
 		}
 		plainChinese(t, "source page", p.body)
 		loc = location(t, b.post("/app/taxpayers/"+codeA+"/sources", url.Values{"kind": {"water"}, "outlet_no": {"DW001"}, "outlet_name": {"总排口"},
-			"pollutant": {"化学需氧量"}, "method": {"monitoring"}, "standard_concentration": {"1,00"}, "valid_from": {"2023-01-01"}}), http.StatusSeeOther)
+			"pollutant": {"化学需氧量"}, "method": {"monitoring"}, "standard_concentration": {"100"}, "valid_from": {"2023-01-01"}}), http.StatusSeeOther)
 		cod := strings.TrimSuffix(strings.TrimPrefix(loc, "/app/taxpayers/"+codeA+"/sources/"), "?saved=1")
 		// 变更: a new name; the history keeps both.
 		edit := b.get("/app/taxpayers/" + codeA + "/sources/" + so2 + "/edit")

@@ -44,11 +44,29 @@ var SourceLabel = map[string]string{
 }
 
 var fullWidth = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9",
-	"．", ".", "。", ".", "，", "", ",", "", " ", "", "\u3000", "", "\u00a0", "", "－", "-", "＋", "")
+	"．", ".", "，", ",", " ", ",", "\u3000", ",", "\u00a0", ",", "\u2009", ",", "－", "-", "＋", "+")
 
-// NormalizeNumber turns a number as typed (1,820.5, １８２０．５, "1 820")
-// into the plain decimal the domain reads.
-func NormalizeNumber(s string) string { return fullWidth.Replace(strings.TrimSpace(s)) }
+var groupedRe = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+$`)
+
+// NormalizeNumber turns a number as typed (1,820.5, １８２０．５, "24 000")
+// into the plain decimal the domain reads. Separators are taken only
+// where they group thousands: "12,5" is left as it is (and refused), not
+// read as 125.
+func NormalizeNumber(s string) string {
+	n := strings.Trim(fullWidth.Replace(strings.TrimSpace(s)), ",")
+	if !strings.Contains(n, ",") {
+		return n
+	}
+	whole, frac, dot := strings.Cut(n, ".")
+	if !groupedRe.MatchString(whole) || strings.Contains(frac, ",") {
+		return strings.TrimSpace(s)
+	}
+	n = strings.ReplaceAll(whole, ",", "")
+	if dot {
+		n += "." + frac
+	}
+	return n
+}
 
 // ParseNumber reads a non-negative number as typed; msg is why not, in
 // Chinese.

@@ -388,9 +388,12 @@ func writeFields(b *bytes.Buffer, defs []FieldDef, vals map[string]string, n int
 		n++
 		writeString(b, d.Key)
 		b.WriteByte(':')
-		if d.Type == "bool" {
+		switch d.Type {
+		case "bool":
 			b.WriteString("true")
-		} else {
+		case "decimal", "whole":
+			writeString(b, NormalizeNumber(v)) // 1,820.5 and １８２０．５ as people type them
+		default:
 			writeString(b, v)
 		}
 	}
