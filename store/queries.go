@@ -55,6 +55,7 @@ type queries struct {
 	budgetQueries     // store/budget.go (预算: damage cases, eco settlements, fee bills, gathering)
 	monitoringQueries // store/monitoring.go (HJ 212 devices, packets, monthly figures, production output)
 	reconcileQueries  // store/reconcile.go (比对: runs, results, items, risk flags)
+	sessionQueries    // store/sessions.go (web sessions kept on the server)
 }
 
 // parseNamed reads "-- name: x" blocks from one file.
