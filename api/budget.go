@@ -125,6 +125,7 @@ func (s *Server) getEcoSettlement(c echo.Context) error { return getInput(s, c, 
 func (s *Server) deleteEcoSettlement(c echo.Context) error {
 	return deleteInput(s, c, app.EcoSettlements, filing.ActEcoSettlementRecord)
 }
+
 // confirmEcoSettlement confirms a settlement another region's bureau
 // recorded, for the caller's region (docs/budget.md).
 func (s *Server) confirmEcoSettlement(c echo.Context) error {
