@@ -16,15 +16,8 @@ import (
 func TestSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		tables, err := app.LoadTables()
-		if err != nil {
-			t.Fatal(err)
-		}
 		now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-		svc, err := app.New(app.Deps{Store: db, Tables: tables, Now: func() time.Time { return now }})
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc := newService(t, db, func() time.Time { return now })
 		hash := filing.HashToken("secret-of-a-test-token")
 		if err := db.InTx(ctx, func(tx *store.Tx) error {
 			return tx.InsertToken(&filing.Token{Role: filing.RoleTaxOfficer, Label: "t"}, hash)
