@@ -75,14 +75,24 @@ func writeJSON(c echo.Context, code int, b []byte) error {
 	return err
 }
 
+// DefaultTrace is the calculator's trace level when the request names
+// none (?trace=full|summary|none; api/openapi.yaml): the decisions, with
+// each line's arithmetic left to its figures and the parameters it names.
+const DefaultTrace = calc.TraceSummary
+
 // assess is the public calculator: the contract's request in, its result
 // out, nothing stored.
 func (s *Server) assess(c echo.Context) error {
+	level, ok := calc.ParseTraceLevel(c.QueryParam("trace"), DefaultTrace)
+	if !ok {
+		return apiError(calc.KindInvalid, "invalid_parameter", "参数错误", "trace is full, summary or none",
+			calc.FieldError{Path: "trace", Code: "invalid_value", Message: "want full, summary or none"})
+	}
 	body, err := readBody(c, s.cfg.BodyLimit, "")
 	if err != nil {
 		return err
 	}
-	out, err := s.assessContract(c, body, "calculator")
+	out, err := s.assessContract(c, body, "calculator", level)
 	if err != nil {
 		return err
 	}
@@ -90,9 +100,9 @@ func (s *Server) assess(c echo.Context) error {
 }
 
 // assessContract is the calculator's code path: a request in the
-// contract's JSON shape in, the result's JSON out. The web pre-check page
-// (api/web_precheck.go) calls it too, so page and API cannot disagree.
-func (s *Server) assessContract(c echo.Context, body []byte, origin string) ([]byte, error) {
+// contract's JSON shape in, the result's JSON out with the trace at a
+// level.
+func (s *Server) assessContract(c echo.Context, body []byte, origin string, level calc.TraceLevel) ([]byte, error) {
 	req, err := calc.DecodeRequest(body)
 	if err != nil {
 		s.app.Rejected(origin)
@@ -102,5 +112,5 @@ func (s *Server) assessContract(c echo.Context, body []byte, origin string) ([]b
 	if err != nil {
 		return nil, err
 	}
-	return res.MarshalJSON() // not json.Marshal: that would re-compact the bytes, doubling the cost
+	return res.AppendJSON(nil, level), nil // not json.Marshal: that would re-compact the bytes, doubling the cost
 }

@@ -3,13 +3,13 @@ package api
 import (
 	"net/http"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/internal/httpx"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 type declarationInput struct {
@@ -84,14 +84,7 @@ func (s *Server) putFigures(c echo.Context) error {
 		return err
 	}
 	var in figuresInput
-	if _, err := s.decodeBody(c, &in); err != nil {
-		return err
-	}
-	version, err := httpx.IfMatch(c, in.Version)
-	if err != nil {
-		return err
-	}
-	id, err := httpx.PathID(c, "id")
+	id, version, err := s.writeArgs(c, &in, &in.Version)
 	if err != nil {
 		return err
 	}
@@ -215,14 +208,7 @@ func (s *Server) pay(c echo.Context) error {
 		return err
 	}
 	var in paymentInput
-	if _, err := s.decodeBody(c, &in); err != nil {
-		return err
-	}
-	version, err := httpx.IfMatch(c, in.Version)
-	if err != nil {
-		return err
-	}
-	id, err := httpx.PathID(c, "id")
+	id, version, err := s.writeArgs(c, &in, &in.Version)
 	if err != nil {
 		return err
 	}
@@ -238,7 +224,7 @@ func (s *Server) listAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.AuditFilter{Entity: c.QueryParam("entity"), EntityID: c.QueryParam("entity_id"), CreditCode: c.QueryParam("credit_code")}
+	f := app.AuditFilter{Entity: c.QueryParam("entity"), EntityID: c.QueryParam("entity_id"), CreditCode: c.QueryParam("credit_code")}
 	if f.Limit, err = queryInt(c, "limit", 200, 1, 1000); err != nil {
 		return err
 	}

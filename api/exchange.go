@@ -102,3 +102,40 @@ func (s *Server) listExchangeBatches(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"batches": list})
 }
+
+// exchangeDatasets lists the datasets of the exchange with their fields,
+// Chinese labels, units and, for a field this service always sends
+// empty, why (docs/exchange.md).
+func (s *Server) exchangeDatasets(c echo.Context) error {
+	if _, err := allowed(c, filing.ActExchangeRead); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"datasets": app.ExchangeDatasets()})
+}
+
+// exchangeWorklist lists the other side's records that match nothing
+// here (实施条例 第十九条), as JSON or, with format=csv, as a download.
+func (s *Server) exchangeWorklist(c echo.Context) error {
+	p, err := allowed(c, filing.ActExchangeRead)
+	if err != nil {
+		return err
+	}
+	dir := c.QueryParam("direction")
+	format := c.QueryParam("format")
+	if format != "" && format != "json" && format != "csv" {
+		return app.BadFormat()
+	}
+	list, err := s.app.Worklist(ctx(c), p, dir)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		data, err := app.WorklistCSV(list)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="exchange-worklist.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", data)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": list})
+}

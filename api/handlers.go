@@ -86,3 +86,17 @@ func versioned(c echo.Context, v any, version int) error {
 	setETag(c, version)
 	return c.JSON(http.StatusOK, v)
 }
+
+// writeArgs reads what a change of one record sends: its JSON body into in
+// (bodyVersion points at in's version field), the version the change is
+// based on (If-Match or that field) and the record's id in the path.
+func (s *Server) writeArgs(c echo.Context, in any, bodyVersion *int) (id int64, version int, err error) {
+	if _, err = s.decodeBody(c, in); err != nil {
+		return 0, 0, err
+	}
+	if version, err = httpx.IfMatch(c, *bodyVersion); err != nil {
+		return 0, 0, err
+	}
+	id, err = httpx.PathID(c, "id")
+	return id, version, err
+}

@@ -51,7 +51,7 @@ func newServer(t testing.TB, db *store.DB, now func() time.Time, log *slog.Logge
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	metrics := api.NewMetrics(nil, db)
+	metrics := api.NewMetrics(nil)
 	svc, err := app.New(app.Deps{Store: db, Tables: loadTables(t), Now: now, Observer: metrics, ExchangeKey: cfg.ExchangeKey})
 	if err != nil {
 		t.Fatal(err)

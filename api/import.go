@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/ecotax/ecotax/internal/httpx"
 
@@ -49,41 +48,11 @@ func (s *Server) importFigures(c echo.Context) error {
 		out.Code, out.Title = "invalid_import", "导入文件有误"
 		out.Errors = make([]calc.FieldError, len(ce.Errors))
 		for k, fe := range ce.Errors {
-			out.Errors[k] = toCell(fe, rowOf, cols)
+			out.Errors[k] = sheet.ToCell(fe, rowOf, cols)
 		}
 		return &out
 	}
 	return err
-}
-
-func toCell(fe calc.FieldError, rowOf []int, cols []string) calc.FieldError {
-	var i int
-	var field string
-	if _, err := fmt.Sscanf(fe.Path, "figures[%d]", &i); err != nil || i < 0 || i >= len(rowOf) {
-		return fe
-	}
-	if j := strings.Index(fe.Path, "]."); j >= 0 {
-		field = fe.Path[j+2:]
-	}
-	header := sheet.ColSourceID
-	switch field {
-	case "", "source_id":
-	case "month":
-		header = sheet.ColMonth
-	default:
-		for _, c := range sheet.Columns {
-			if c.Field == field {
-				header = c.Header
-			}
-		}
-	}
-	col := 1
-	for k, h := range cols {
-		if h == header {
-			col = k + 1
-		}
-	}
-	return sheet.CellErr(col, rowOf[i], header, fe.Code, fe.Message)
 }
 
 // figuresTemplate is the workbook to fill in (sheet.FigureTemplate).

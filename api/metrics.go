@@ -1,13 +1,12 @@
 package api
 
 import (
+	"database/sql"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/ecotax/ecotax/store"
 )
 
 // Metrics are the service's Prometheus metrics: requests by route and
@@ -21,9 +20,16 @@ type Metrics struct {
 	assessments *prometheus.CounterVec
 }
 
-// NewMetrics registers the metrics on reg (a fresh registry when nil);
-// db, when given, adds its connection pools.
-func NewMetrics(reg *prometheus.Registry, db *store.DB) *Metrics {
+// Pool is a database connection pool whose statistics are exported
+// under its name.
+type Pool struct {
+	Name string
+	DB   *sql.DB
+}
+
+// NewMetrics registers the metrics on reg (a fresh registry when nil)
+// and the statistics of the database pools given.
+func NewMetrics(reg *prometheus.Registry, pools ...Pool) *Metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
@@ -41,11 +47,8 @@ func NewMetrics(reg *prometheus.Registry, db *store.DB) *Metrics {
 	}
 	reg.MustRegister(m.requests, m.duration, m.assessments,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if db != nil {
-		reg.MustRegister(collectors.NewDBStatsCollector(db.SQL(), db.Dialect()))
-		if db.ReadSQL() != db.SQL() {
-			reg.MustRegister(collectors.NewDBStatsCollector(db.ReadSQL(), db.Dialect()+"_read"))
-		}
+	for _, p := range pools {
+		reg.MustRegister(collectors.NewDBStatsCollector(p.DB, p.Name))
 	}
 	return m
 }

@@ -79,7 +79,7 @@ func middlewareServer(t *testing.T, cfg Config) (*Server, *syncBuffer) {
 		cfg.RateLimit = rate.Inf
 	}
 	db := storetest.OpenSQLite(t)
-	metrics := NewMetrics(nil, db)
+	metrics := NewMetrics(nil)
 	svc, err := app.New(app.Deps{Store: db, Tables: mwTables, Observer: metrics})
 	if err != nil {
 		t.Fatal(err)

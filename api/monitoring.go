@@ -12,7 +12,6 @@ import (
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/reconcile"
-	"github.com/ecotax/ecotax/store"
 )
 
 // Online monitoring: device mappings (MN → outlet), stored packets, the
@@ -84,14 +83,7 @@ func (s *Server) changeDevice(c echo.Context) error {
 		return err
 	}
 	var in deviceInput
-	if _, err := s.decodeBody(c, &in); err != nil {
-		return err
-	}
-	version, err := httpx.IfMatch(c, in.Version)
-	if err != nil {
-		return err
-	}
-	id, err := httpx.PathID(c, "id")
+	id, version, err := s.writeArgs(c, &in, &in.Version)
 	if err != nil {
 		return err
 	}
@@ -124,7 +116,7 @@ func (s *Server) listPackets(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.PacketFilter{MN: c.QueryParam("mn"), Month: c.QueryParam("month"), Verdict: c.QueryParam("verdict")}
+	f := app.PacketFilter{MN: c.QueryParam("mn"), Month: c.QueryParam("month"), Verdict: c.QueryParam("verdict")}
 	if f.Limit, err = queryInt(c, "limit", 100, 1, 1000); err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 )
 
 // Reconciliation runs, standing results and risk flags (app/reconcile.go).
@@ -50,12 +49,46 @@ func (s *Server) createRun(c echo.Context) error {
 	return created(c, r, err)
 }
 
+// startRunJob hands a reconciliation to a background job (a region too
+// large for one request): 202 with the job, whose Location gives its
+// progress and, once done, the run.
+func (s *Server) startRunJob(c echo.Context) error {
+	p, err := allowed(c, filing.ActReconcileRun)
+	if err != nil {
+		return err
+	}
+	var in runInput
+	if _, err := s.decodeBody(c, &in); err != nil {
+		return err
+	}
+	j, err := s.app.StartReconciliation(ctx(c), p, app.RunRequest{Period: in.Period, Region: in.Region, CreditCode: in.CreditCode})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/reconciliation-jobs/"+j.ID)
+	return c.JSON(http.StatusAccepted, j)
+}
+
+// getRunJob reads a background reconciliation: status, progress, the
+// run once done (GET /v1/reconciliations/{run_id}).
+func (s *Server) getRunJob(c echo.Context) error {
+	p, err := allowed(c, filing.ActReconcileRun)
+	if err != nil {
+		return err
+	}
+	j, err := s.app.ReconciliationJob(ctx(c), p, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, j)
+}
+
 func (s *Server) listRuns(c echo.Context) error {
 	p, err := officersOnly(c, filing.ActReconcileRead)
 	if err != nil {
 		return err
 	}
-	f := store.RunFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code")}
+	f := app.RunFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code")}
 	if f.Limit, err = queryInt(c, "limit", 100, 1, 1000); err != nil {
 		return err
 	}
@@ -88,7 +121,7 @@ func (s *Server) listResults(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.ResultFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code")}
+	f := app.ResultFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code")}
 	if f.Limit, err = queryInt(c, "limit", 100, 1, 1000); err != nil {
 		return err
 	}
@@ -109,7 +142,7 @@ func (s *Server) listFlags(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.FlagFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code"), Code: c.QueryParam("code")}
+	f := app.FlagFilter{Period: c.QueryParam("period"), CreditCode: c.QueryParam("credit_code"), Code: c.QueryParam("code")}
 	list, err := s.app.Flags(ctx(c), p, f, c.QueryParam("region"))
 	if err != nil {
 		return err

@@ -67,6 +67,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/reconciliations", s.createRun)
 	v1.GET("/reconciliations", s.listRuns)
 	v1.GET("/reconciliations/:id", s.getRun)
+	v1.POST("/reconciliation-jobs", s.startRunJob)
+	v1.GET("/reconciliation-jobs/:id", s.getRunJob)
 	v1.GET("/reconciliation/results", s.listResults)
 	v1.GET("/reconciliation/flags", s.listFlags)
 
@@ -108,6 +110,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/exchange/exports", s.exportExchange)
 	v1.POST("/exchange/imports", s.importExchange)
 	v1.GET("/exchange/batches", s.listExchangeBatches)
+	v1.GET("/exchange/datasets", s.exchangeDatasets)
+	v1.GET("/exchange/worklist", s.exchangeWorklist)
 	v1.GET("/exchange/batches/:batch", s.getExchangeBatch)
 	v1.GET("/exchange/batches/:batch/archive", s.exchangeArchive)
 }

@@ -112,14 +112,7 @@ func (s *Server) changeSource(c echo.Context) error {
 		return err
 	}
 	var in sourceInput
-	if _, err := s.decodeBody(c, &in); err != nil {
-		return err
-	}
-	version, err := httpx.IfMatch(c, in.Version)
-	if err != nil {
-		return err
-	}
-	id, err := httpx.PathID(c, "id")
+	id, version, err := s.writeArgs(c, &in, &in.Version)
 	if err != nil {
 		return err
 	}
@@ -137,14 +130,7 @@ func (s *Server) endSource(c echo.Context) error {
 		return err
 	}
 	var in endInput
-	if _, err := s.decodeBody(c, &in); err != nil {
-		return err
-	}
-	version, err := httpx.IfMatch(c, in.Version)
-	if err != nil {
-		return err
-	}
-	id, err := httpx.PathID(c, "id")
+	id, version, err := s.writeArgs(c, &in, &in.Version)
 	if err != nil {
 		return err
 	}

@@ -542,6 +542,9 @@ func TestBrowserOfficers(t *testing.T) {
 	env.run(chromedp.SetValue("#opinion", "confirmed", chromedp.ByQuery), chromedp.SendKeys("#note", "在线监测数据有效，维持申报数据以外的处理由税务机关决定", chromedp.ByQuery))
 	env.shot("env-review-answer")
 	env.click("#answer")
+	env.wait("#answer-confirm")
+	env.shot("env-review-confirm")
+	env.click("#answer-confirm")
 	env.wait("#review-opinion")
 	if op := env.text("#review-opinion"); !strings.HasPrefix(op, "维持申报数据") {
 		t.Errorf("opinion shown as %q", op)

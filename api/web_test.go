@@ -149,7 +149,7 @@ func exampleRequest(t testing.TB) []byte {
 func TestWebPrecheckSameAsAPI(t *testing.T) {
 	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
 	data := exampleRequest(t)
-	apiRes := e.do("", "POST", "/v1/tax/assessments", string(data), nil)
+	apiRes := e.do("", "POST", "/v1/tax/assessments?trace=full", string(data), nil) // the page downloads the full trace
 	if apiRes.status != 200 {
 		t.Fatalf("API: %d %s", apiRes.status, trim(apiRes.body))
 	}
@@ -565,14 +565,38 @@ func testOfficerPages(t *testing.T, db *store.DB) {
 		"month": {"2024-01"}, "emission_kg": {"-1"}, "note": {"x"}}); p.status != 400 || !strings.Contains(p.body, "error-summary") {
 		t.Errorf("bad corrected figure: %d", p.status)
 	}
-	if p := env.post(revPath+"/answer", url.Values{"version": {vm[1]}, "opinion": {"corrected"}, "outlet_no": {"DA001"}, "pollutant": {"二氧化硫"},
-		"month": {"2024-01"}, "emission_kg": {"115.889"}, "note": {"按在线监测数据更正"}}); p.status != 303 {
+	// No opinion is chosen for the officer; the monitored figure of the
+	// month is offered for 更正数据; a refused entry keeps what was typed.
+	if strings.Contains(rp.body, `" selected>无法确定`) || !strings.Contains(rp.body, `<option value="">请选择</option>`) {
+		t.Errorf("the opinion has a default")
+	}
+	if !regexp.MustCompile(`name="emission_kg" inputmode="decimal" class="num" value="[0-9.]+"`).MatchString(rp.body) {
+		t.Errorf("the monitored figure is not offered for 更正数据")
+	}
+	if !strings.Contains(rp.body, "申报排放量（千克）") || !strings.Contains(rp.body, "监测排放量（千克）") {
+		t.Errorf("the review page does not show declared and monitored months")
+	}
+	if p := env.post(revPath+"/answer", url.Values{"version": {vm[1]}, "opinion": {""}, "emission_kg": {"1,2x"}, "note": {"保留的说明"}}); p.status != 400 ||
+		!strings.Contains(p.body, "请选择复核意见") || !strings.Contains(p.body, `value="1,2x"`) || !strings.Contains(p.body, "保留的说明") {
+		t.Errorf("no opinion: %d", p.status)
+	}
+	answer := url.Values{"version": {vm[1]}, "opinion": {"corrected"}, "outlet_no": {"DA001"}, "pollutant": {"二氧化硫"},
+		"month": {"2024-01"}, "emission_kg": {"115.889"}, "note": {"按在线监测数据更正"}}
+	if p := env.post(revPath+"/answer", answer); p.status != 200 || !strings.Contains(p.body, `id="answer-confirm"`) || !strings.Contains(p.body, "115.889 千克") {
+		t.Fatalf("confirmation step: %d", p.status)
+	}
+	answer.Set("confirm", "1")
+	if p := env.post(revPath+"/answer", answer); p.status != 303 {
 		t.Fatalf("answer: %d %s", p.status, trim([]byte(p.body)))
 	}
 	rp = b.get(revPath)
 	vm = regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(rp.body)
 	if vm == nil || !strings.Contains(rp.body, `id="apply"`) {
 		t.Fatalf("no apply button for the tax officer")
+	}
+	// What applying will do, before it is done.
+	if !strings.Contains(rp.body, `id="preview-diff"`) || !strings.Contains(rp.body, "应补(退)税额") {
+		t.Errorf("no summary of the resulting 应补(退) before applying")
 	}
 	if p := b.post(revPath+"/apply", url.Values{"version": {vm[1]}}); p.status != 303 {
 		t.Fatalf("apply: %d %s", p.status, trim([]byte(p.body)))

@@ -17,6 +17,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ecotax/ecotax/calc"
@@ -115,6 +116,8 @@ type Service struct {
 	now      func() time.Time
 	observer Observer
 	xkey     []byte
+	jobsOnce sync.Once
+	jobs     *jobs
 }
 
 // New builds the service; a missing store or table is the caller's

@@ -7,7 +7,12 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -102,4 +107,72 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestReconcileScale: a run over ECOTAX_RECONCILE_N taxpayers × 3 months
+// × 8 pollutants (Reconcile10k's data) through RunReconciliation, with
+// its time and the process's peak RSS during the run (VmHWM, reset after
+// the setup). Skipped unless ECOTAX_RECONCILE_N is set (PostgreSQL):
+//
+//	ECOTAX_RECONCILE_N=100000 go test ./app -run TestReconcileScale -v -timeout 60m
+func TestReconcileScale(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("ECOTAX_RECONCILE_N"))
+	if n <= 0 {
+		t.Skip("set ECOTAX_RECONCILE_N for the reconciliation scale test")
+	}
+	db := storetest.OpenPostgres(t)
+	ctx := context.Background()
+	tables, err := LoadTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Deps{Store: db, Tables: tables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	storetest.Reconcile10k(t, db, reconcile.NewCodes(tables.Engine.Tables().HJ212, tables.Engine.Names()), n)
+	t.Logf("setup: %d taxpayers written in %s", n, time.Since(t0).Round(time.Millisecond))
+	runtime.GC()
+	debug.FreeOSMemory()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		t.Logf("cannot reset the peak RSS: %v", err)
+	}
+	before := vmHWM()
+	load0, _ := os.ReadFile("/proc/loadavg")
+	t1, c1 := time.Now(), cpuTime()
+	var progress []string
+	cr, err := s.RunReconciliation(ctx, filing.Principal{Role: filing.RoleAdmin}, Idem{}, RunRequest{Period: "2024-Q1", Region: "500000", AsOf: "2024-05-10",
+		Progress: func(done, total int) {
+			if done == total || done%(10*reconcileSlice) == 0 || os.Getenv("ECOTAX_RECONCILE_TRACE") != "" {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				progress = append(progress, fmt.Sprintf("%d/%d at %s (rss peak %d MB, heap in use %d MB)", done, total,
+					time.Since(t1).Round(time.Second), vmHWM()>>20, ms.HeapInuse>>20))
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	el, cpu := time.Since(t1), cpuTime()-c1
+	load1, _ := os.ReadFile("/proc/loadavg")
+	t.Logf("progress: %s", strings.Join(progress, "; "))
+	t.Logf("%d taxpayers, %d items, %d flags: %s (cpu %s), peak RSS %d MB (%d MB after setup); load %s → %s; slice %d, procs %d",
+		cr.Value.Run.Taxpayers, cr.Value.Run.Items, cr.Value.Run.Flags, el.Round(time.Millisecond), cpu.Round(time.Millisecond),
+		vmHWM()>>20, before>>20, strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)), reconcileSlice, runtime.GOMAXPROCS(0))
+	if cr.Value.Run.Items != n*24 {
+		t.Errorf("%d items, want %d", cr.Value.Run.Items, n*24)
+	}
+}
+
+// vmHWM is the process's peak resident set size in bytes.
+func vmHWM() int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -50,7 +50,7 @@ func yearOf(t time.Time) int {
 
 // inScope reports whether a region-bound principal covers a GB/T 2260 code.
 func inScope(p filing.Principal, code string) bool {
-	return p.Region == "" || strings.HasPrefix(code, filing.RegionPrefix(p.Region))
+	return p.Region == "" || calc.Within(code, p.Region)
 }
 
 func outsideScope(p filing.Principal, path, code string) error {
@@ -215,17 +215,7 @@ func (m *budgetMonitoring) MonthlyFigures(creditCode string, year int) ([]budget
 			return nil, err
 		}
 		outs, _ := reconcile.Outlets(devs, byMonth[month], m.codes, int32(set.Places.Value.IntPart()), set.CouKg.Value)
-		keys := make([]reconcile.OutletKey, 0, len(outs))
-		for k := range outs {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if keys[i].OutletNo != keys[j].OutletNo {
-				return keys[i].OutletNo < keys[j].OutletNo
-			}
-			return keys[i].PollutantID < keys[j].PollutantID
-		})
-		for _, k := range keys {
+		for _, k := range reconcile.SortedOutletKeys(outs) {
 			o := outs[k]
 			if o.Counted == 0 {
 				continue // no -Cou at all: no emission figure to tax
@@ -268,7 +258,7 @@ func (s *Service) prefix(p filing.Principal, f BudgetFilter) (string, int, error
 		region = p.Region
 	}
 	if region != "" {
-		if _, msg := budget.CheckRegion(s.t.Engine, region); msg != "" {
+		if _, msg := s.t.Engine.CheckRegion(region); msg != "" {
 			errs = append(errs, calc.FieldError{Path: "region", Code: "unknown_region", Message: msg})
 		} else if !inScope(p, region) {
 			return "", 0, outsideScope(p, "region", region)

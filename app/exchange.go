@@ -3,9 +3,8 @@ package app
 // The tax–environment exchange (涉税信息共享, 环境保护税法 第十五条): signed
 // batches both ways. The tax side exports declarations, payments,
 // reductions, arrears, risk flags and review requests; the environment
-// side exports penalty records and review opinions (permits and
-// monitoring summaries have no source in this service yet: see
-// Providers). Importing verifies the batch completely before anything is
+// side exports penalty records and review opinions; both send their
+// basic records and details (exchange_basic.go). Importing verifies the batch completely before anything is
 // stored, applies penalty records and review opinions, keeps every file
 // byte for byte, and changes nothing the second time. The datasets, their
 // rows, signing and verifying are exchange/'s; here are the transactions
@@ -31,9 +30,9 @@ import (
 )
 
 // Provider supplies the records of a dataset this service does not keep
-// itself (permits, monitoring summaries). A nil provider leaves the
-// dataset out of the batches; the seam is here so that a later module
-// registers one without touching the exchange.
+// itself (permits, supervisory samples: their files go empty without
+// one). A registered provider replaces those rows; the seam is here so
+// that a later module registers one without touching the exchange.
 type Provider func(tx *store.Tx, per filing.Period, regionPrefix string) ([]exchange.Record, error)
 
 // Providers by dataset name, for the datasets that have none here.
@@ -116,7 +115,7 @@ func prefixOf(p filing.Principal) string {
 	if p.Region == "" {
 		return ""
 	}
-	return filing.RegionPrefix(p.Region)
+	return calc.RegionPrefix(p.Region)
 }
 
 // ExportBatch gathers the records of a direction for a period in the
@@ -160,7 +159,7 @@ func (s *Service) export(ctx context.Context, tx *store.Tx, p filing.Principal, 
 	if in.Direction == exchange.TaxToEnv {
 		recs, err = s.taxRecords(tx, per, prefix, today)
 	} else {
-		recs, err = envRecords(tx, per, prefix)
+		recs, err = s.envRecords(tx, per, prefix)
 	}
 	if err != nil {
 		return nil, err
@@ -287,6 +286,9 @@ func (s *Service) taxRecords(tx *store.Tx, per filing.Period, prefix string, tod
 		}
 		out["review_requests"] = append(out["review_requests"], exchange.RequestRow(&reviews[i], reg))
 	}
+	if err := taxBasic(tx, out, per, prefix, decls, revOf); err != nil {
+		return nil, err
+	}
 	for _, name := range []string{"declarations", "payments", "reductions", "arrears", "risk_flags", "review_requests"} {
 		if out[name] == nil {
 			out[name] = []exchange.Record{}
@@ -314,8 +316,11 @@ func regionCache(tx *store.Tx) func(code string) (string, error) {
 // envRecords are the environment side's records kept here: penalty
 // records whose violation touches the period (every revision, oldest
 // first) and the opinions given on the period's reviews.
-func envRecords(tx *store.Tx, per filing.Period, prefix string) (map[string][]exchange.Record, error) {
-	out := map[string][]exchange.Record{"penalties": {}, "review_opinions": {}, "review_corrections": {}}
+func (s *Service) envRecords(tx *store.Tx, per filing.Period, prefix string) (map[string][]exchange.Record, error) {
+	out := map[string][]exchange.Record{"penalties": {}, "review_opinions": {}, "review_corrections": {}, "error_notices": {}}
+	if err := s.envBasic(tx, out, per, prefix); err != nil {
+		return nil, err
+	}
 	region := regionCache(tx)
 	pens, err := tx.ListPenalties(store.PenaltyFilter{RegionPrefix: prefix, From: filing.DateOf(per.Start()), To: filing.DateOf(per.End())})
 	if err != nil {
@@ -344,6 +349,7 @@ func envRecords(tx *store.Tx, per filing.Period, prefix string) (map[string][]ex
 		op, corr := exchange.OpinionRows(r, reg)
 		out["review_opinions"] = append(out["review_opinions"], op)
 		out["review_corrections"] = append(out["review_corrections"], corr...)
+		out["error_notices"] = append(out["error_notices"], exchange.NoticeRows(r, reg)...)
 	}
 	return out, nil
 }
@@ -398,7 +404,7 @@ func (s *Service) ImportBatch(ctx context.Context, p filing.Principal, files map
 	if err := mayMove(p, m.Direction, false); err != nil {
 		return nil, err
 	}
-	if p.Region != "" && !strings.HasPrefix(m.Region, filing.RegionPrefix(p.Region)) {
+	if p.Region != "" && !strings.HasPrefix(m.Region, calc.RegionPrefix(p.Region)) {
 		return nil, Fail(KindForbidden, "outside_region", "超出管辖区域", fmt.Sprintf("the batch covers region %q, outside this token's region %s", m.Region, p.Region))
 	}
 	var view *BatchView
@@ -439,6 +445,7 @@ type importer struct {
 	p        filing.Principal
 	b        *exchange.Batch
 	outcomes map[string]string // dataset|key → outcome, filled by prepare
+	reg      *registry
 }
 
 func rowErr(dataset string, line int, err error) error {
@@ -504,7 +511,7 @@ func (im *importer) requests() error {
 			continue
 		}
 		per, err := filing.ParsePeriod(r.Period)
-		if err != nil || !exchange.CheckFlagCode(r.FlagCode) || r.Deadline < r.ReceivedOn || (r.Month != "" && !per.Contains(r.Month)) {
+		if err != nil || !exchange.CheckFlagCode(r.FlagCode) || r.Deadline < r.ReceivedOn || (r.Month != "" && !per.HasMonth(r.Month)) {
 			return badRow(d.Name, i+1, "not a review request this service can open (period, month, flag code or dates)")
 		}
 		sources, err := im.tx.ListSources(r.CreditCode)
@@ -540,6 +547,19 @@ func (im *importer) requests() error {
 func (im *importer) apply(d *exchange.Dataset, r exchange.Record) (string, error) {
 	if o, ok := im.outcomes[d.Name+"|"+d.KeyOf(r)]; ok {
 		return o, nil
+	}
+	if basicDatasets[d.Name] {
+		if im.reg == nil {
+			im.reg = newRegistry(im.tx)
+		}
+		m, err := im.reg.match(d, r)
+		if err != nil {
+			return "", err
+		}
+		if m != nil {
+			return m.outcome(), nil
+		}
+		return "matched", nil
 	}
 	return "stored", nil
 }
@@ -794,7 +814,7 @@ func batchOf(tx *store.Tx, p filing.Principal, id string) (*store.XBatch, error)
 	if err != nil {
 		return nil, err
 	}
-	if b == nil || (p.Region != "" && !strings.HasPrefix(b.Region, filing.RegionPrefix(p.Region))) {
+	if b == nil || (p.Region != "" && !strings.HasPrefix(b.Region, calc.RegionPrefix(p.Region))) {
 		return nil, Fail(calc.KindNotFound, "batch_not_found", "批次不存在", "no batch "+id+" visible to this token")
 	}
 	return b, nil

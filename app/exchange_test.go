@@ -31,6 +31,23 @@ func service(t *testing.T, db *store.DB, tables *app.Tables) *app.Service {
 	return s
 }
 
+// The officers of the two sides of an exchange.
+var (
+	tax = filing.Principal{Role: filing.RoleTaxOfficer, Region: "500000"}
+	env = filing.Principal{Role: filing.RoleEnvOfficer, Region: "500000"}
+)
+
+// twoSides are the services of the tax side (on db) and of the
+// environment side (on a fresh database of the same dialect).
+func twoSides(t *testing.T, db *store.DB, tables *app.Tables) (T, E *app.Service) {
+	t.Helper()
+	other := storetest.OpenSQLite(t)
+	if db.Dialect() == store.Postgres {
+		other = storetest.OpenPostgres(t)
+	}
+	return service(t, db, tables), service(t, other, tables)
+}
+
 // register gives a service the taxpayer with one air source.
 func register(t *testing.T, s *app.Service) int64 {
 	t.Helper()
@@ -60,14 +77,8 @@ func TestReviewLoopWithoutHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		other := storetest.OpenSQLite(t)
-		if db.Dialect() == store.Postgres {
-			other = storetest.OpenPostgres(t)
-		}
-		T, E := service(t, db, tables), service(t, other, tables)
+		T, E := twoSides(t, db, tables)
 		ctx := context.Background()
-		tax := filing.Principal{Role: filing.RoleTaxOfficer, Region: "500000"}
-		env := filing.Principal{Role: filing.RoleEnvOfficer, Region: "500000"}
 		src := register(t, T)
 		register(t, E)
 

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -176,7 +178,10 @@ func (s *Service) Monitoring(ctx context.Context, p filing.Principal, code, mont
 		return nil, err
 	}
 	places := int32(set.Places.Value.IntPart())
-	var devs []reconcile.Device
+	var (
+		devs  []reconcile.Device
+		stale []string // MNs whose figures of the month wait for the refresh
+	)
 	out := &MonthlyFigures{CreditCode: code, Month: month, Outlets: []OutletFigure{}}
 	if err := s.store.View(ctx, func(tx *store.Tx) error {
 		if _, err := visibleTaxpayer(tx, p, code); err != nil {
@@ -185,6 +190,22 @@ func (s *Service) Monitoring(ctx context.Context, p filing.Principal, code, mont
 		var err error
 		if devs, err = tx.ListDevices(store.DeviceFilter{CreditCode: code}); err != nil {
 			return err
+		}
+		seen := map[string]bool{}
+		for _, d := range devs {
+			if seen[d.MN] {
+				continue
+			}
+			seen[d.MN] = true
+			marks, err := tx.DirtyMarksOf(d.MN)
+			if err != nil {
+				return err
+			}
+			for _, m := range marks {
+				if m.Month == month {
+					stale = append(stale, d.MN)
+				}
+			}
 		}
 		out.Devices, err = tx.MonthlyFigures(code, month, month)
 		return err
@@ -211,6 +232,9 @@ func (s *Service) Monitoring(ctx context.Context, p filing.Principal, code, mont
 	}
 	if warnings == nil {
 		warnings = []string{}
+	}
+	for _, mn := range stale {
+		warnings = append(warnings, "device "+mn+": new data or a changed mapping since these figures were computed; they are being brought up to date")
 	}
 	out.Warnings = append(warnings, set.Unverified()...)
 	return out, nil
@@ -409,7 +433,19 @@ func (s *Service) Ingest(ctx context.Context, p filing.Principal, batch []store.
 		// Packets come in through the operator's import and listener only.
 		return store.IngestStats{}, nil, Fail(KindForbidden, "forbidden", "无权执行该操作", "only the operator stores monitoring packets")
 	}
-	return s.store.IngestEach(ctx, batch)
+	st, stored, err := s.store.IngestEach(ctx, batch)
+	return st, stored, failed(err, fmt.Sprintf("app: storing a batch of %d packets", len(batch)))
+}
+
+// failed names the operation and key an internal failure concerns, for
+// the log (a client only ever sees that there was one); a *calc.Error is
+// the caller's answer and passes as it is.
+func failed(err error, what string) error {
+	var ce *calc.Error
+	if err == nil || errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // RefreshFigures recomputes the monthly figures of up to limit out-of-date
@@ -430,7 +466,7 @@ func (s *Service) RefreshFigures(ctx context.Context, limit int) (int, error) {
 			marks, err = tx.DirtyMarks(n)
 			return err
 		}); err != nil {
-			return total, err
+			return total, failed(err, "app: listing the out-of-date monthly figures")
 		}
 		for _, m := range marks {
 			if err := s.store.InTx(ctx, func(tx *store.Tx) error { return s.recompute(tx, m) }); err != nil {
@@ -481,6 +517,10 @@ func (s *Service) recomputeMN(tx *store.Tx, mn string) error {
 // (reconcile.MonthFigures on the stored hour and day packets), rounded to
 // the places in force in that month.
 func (s *Service) recompute(tx *store.Tx, m store.DirtyMark) error {
+	return failed(s.recomputeOne(tx, m), "app: monthly figures of "+m.MN+" "+m.Month)
+}
+
+func (s *Service) recomputeOne(tx *store.Tx, m store.DirtyMark) error {
 	took, err := tx.TakeDirty(m)
 	if err != nil || !took {
 		return err

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +76,9 @@ func TestFiguresAreKeptNotComputedOnRead(t *testing.T) {
 		if figures() != 0 || marks() != 1 {
 			t.Fatal("reading the monitoring wrote")
 		}
+		if m, err := svc.Monitoring(ctx, admin, code, "2024-01"); err != nil || !strings.Contains(strings.Join(m.Warnings, "\n"), "device MN-K: new data") {
+			t.Errorf("a read of out-of-date figures does not say so: %+v %v", m, err)
+		}
 		jobCtx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
@@ -103,7 +107,7 @@ func TestFiguresAreKeptNotComputedOnRead(t *testing.T) {
 		if marks() != 0 {
 			t.Error("the change left its months out of date")
 		}
-		if m, err = svc.Monitoring(ctx, admin, code, "2024-01"); err != nil || len(m.Outlets) != 1 || m.Outlets[0].OutletNo != "DA002" {
+		if m, err = svc.Monitoring(ctx, admin, code, "2024-01"); err != nil || len(m.Outlets) != 1 || m.Outlets[0].OutletNo != "DA002" || strings.Contains(strings.Join(m.Warnings, "\n"), "MN-K") {
 			t.Errorf("after the change: %+v %v", m, err)
 		}
 	})

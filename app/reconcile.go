@@ -26,6 +26,9 @@ type RunRequest struct {
 	Region     string
 	CreditCode string
 	AsOf       filing.Date
+	// Progress (may be nil) hears, after each slice of taxpayers, how
+	// many of the total are reconciled and their items stored.
+	Progress func(done, total int)
 }
 
 // RunView is a stored run with one summary per taxpayer; Detail holds
@@ -49,25 +52,25 @@ type RunSummary struct {
 	Flags         []string     `json:"flags"`
 }
 
-// OfficerRegion checks a region asked for against the principal's: an
+// officerRegion checks a region asked for against the principal's: an
 // officer bound to a region works inside it ("" means the principal's
 // own). It returns the region and its prefix ("" = everywhere).
-func OfficerRegion(p filing.Principal, region string) (string, string, error) {
-	if region != "" && !filing.ValidRegion(region) {
+func officerRegion(p filing.Principal, region string) (string, string, error) {
+	if region != "" && !calc.ValidRegion(region) {
 		return "", "", calc.Invalid([]calc.FieldError{{Path: "region", Code: "invalid_value", Message: "region must be a 6-digit GB/T 2260 code"}})
 	}
 	if p.Region != "" {
 		if region == "" {
 			region = p.Region
 		}
-		if !strings.HasPrefix(filing.RegionPrefix(region), filing.RegionPrefix(p.Region)) {
+		if !strings.HasPrefix(calc.RegionPrefix(region), calc.RegionPrefix(p.Region)) {
 			return "", "", Fail(KindForbidden, "region_out_of_scope", "超出令牌的行政区划", "region "+region+" is outside this token's region "+p.Region,
 				calc.FieldError{Path: "region", Code: "region_out_of_scope", Message: "outside " + p.Region})
 		}
 	}
 	prefix := ""
 	if region != "" {
-		prefix = filing.RegionPrefix(region)
+		prefix = calc.RegionPrefix(region)
 	}
 	return region, prefix, nil
 }
@@ -85,26 +88,17 @@ func officersOnly(p filing.Principal, act filing.Action) error {
 }
 
 // RunReconciliation runs a reconciliation and stores it. The monthly
-// figures are brought up to date first; the inputs are loaded before the
-// run's transaction (on PostgreSQL by queries side by side, each in a read
-// transaction of its own); the taxpayers are reconciled on every core
-// while the run's transaction writes their items, taxpayer by taxpayer in
-// scope order, and the peer comparison runs while the last ones are
-// written; the results, flags and the run's counts go in last.
+// figures are brought up to date first; the scope is cut into slices of
+// reconcileSlice taxpayers (credit-code ranges), and slice after slice the
+// inputs are loaded (on PostgreSQL by queries side by side, each in a read
+// transaction of its own, one slice ahead), the taxpayers reconciled on
+// every core while the run's transaction writes their items, taxpayer by
+// taxpayer in scope order; a region of many slices keeps only the results
+// without their items. The peer comparison runs over the whole scope at
+// the end; the results, flags and the run's counts go in last. A run of
+// more than one slice has no Detail (read the items per taxpayer).
 func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k Idem, in RunRequest) (*Created[*RunView], error) {
-	if err := allowed(p, filing.ActReconcileRun); err != nil {
-		return nil, err
-	}
-	per, err := parsePeriod(in.Period)
-	if err != nil {
-		return nil, err
-	}
-	if in.CreditCode != "" {
-		if msg := filing.CheckCreditCode(in.CreditCode); msg != "" {
-			return nil, calc.Invalid([]calc.FieldError{{Path: "credit_code", Code: "invalid_credit_code", Message: msg}})
-		}
-	}
-	region, prefix, err := OfficerRegion(p, in.Region)
+	per, region, prefix, err := checkRun(p, in)
 	if err != nil {
 		return nil, err
 	}
@@ -137,9 +131,16 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 	if _, err := s.RefreshFigures(ctx, 0); err != nil {
 		return nil, err
 	}
-	ins, err := s.loadInputs(ctx, sc)
-	if err != nil {
-		return nil, err
+	var (
+		slices []store.Scope
+		total  int
+	)
+	if err := s.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		slices, total, err = tx.ReconcileSlices(sc, reconcileSlice)
+		return err
+	}); err != nil {
+		return nil, failed(err, "app: listing the taxpayers of "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
 	}
 	return create(ctx, s, p, k, func(tx *store.Tx) (created[*RunView], error) {
 		var none created[*RunView]
@@ -149,18 +150,21 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 			}
 		}
 		run := &store.Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: p.Actor()}
-		results, err := reconcileAndSave(ctx, tx, r, sc, run, ins)
+		results, counts, err := s.reconcileAndSave(ctx, tx, r, sc, run, slices, total, in.Progress)
 		if err != nil {
-			return none, err
+			return none, failed(err, "app: reconciling and storing "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
 		}
 		id := itoa(run.ID)
 		if err := audit(ctx, tx, p, filing.ActReconcileRun, "reconciliation", id, in.CreditCode, nil, run); err != nil {
 			return none, err
 		}
 		v := &RunView{Run: run, Results: []RunSummary{}, Detail: results}
-		for _, res := range results {
+		if len(slices) > 1 {
+			v.Detail = nil // the items were let go once stored: read them per taxpayer
+		}
+		for i, res := range results {
 			sum := RunSummary{res.CreditCode, res.Name, res.Status, res.Revision, res.DeclaredTax, res.MonitoredTax, res.TaxDifference,
-				len(res.Items), []string{}}
+				counts[i], []string{}}
 			for _, f := range res.Flags {
 				sum.Flags = append(sum.Flags, f.Code)
 			}
@@ -168,6 +172,32 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 		}
 		return created[*RunView]{v, "reconciliations/" + id, 0}, nil
 	})
+}
+
+// checkRun checks a run request: permission, period, credit code and the
+// region against the principal's; it gives the period, region and prefix.
+func checkRun(p filing.Principal, in RunRequest) (per filing.Period, region, prefix string, err error) {
+	if err = allowed(p, filing.ActReconcileRun); err != nil {
+		return
+	}
+	if per, err = parsePeriod(in.Period); err != nil {
+		return
+	}
+	if in.CreditCode != "" {
+		if msg := filing.CheckCreditCode(in.CreditCode); msg != "" {
+			err = calc.Invalid([]calc.FieldError{{Path: "credit_code", Code: "invalid_credit_code", Message: msg}})
+			return
+		}
+	}
+	region, prefix, err = officerRegion(p, in.Region)
+	return
+}
+
+func orAll(scope string) string {
+	if scope == "" {
+		return "all"
+	}
+	return scope
 }
 
 // loadInputs loads a scope's inputs: on PostgreSQL each query of a round
@@ -206,61 +236,110 @@ func (s *Service) loadInputs(ctx context.Context, sc store.Scope) ([]*reconcile.
 	return l.Inputs(), nil
 }
 
-// reconcileAndSave reconciles the inputs and stores the run in tx. The
-// items, nearly all the rows, do not depend on the peer comparison: they
-// are written while the other taxpayers are still being reconciled (the
-// connection is otherwise idle then), and the peer comparison runs while
-// the last ones are written. The run row goes in first, so that the items
-// have its id, and gets its counts at the end.
-func reconcileAndSave(ctx context.Context, tx *store.Tx, r *reconcile.Reconciler, sc store.Scope, run *store.Run, ins []*reconcile.Input) ([]*reconcile.Result, error) {
-	if err := tx.InsertRun(run, r.Set, len(ins)); err != nil {
-		return nil, err
+// reconcileSlice is how many taxpayers are loaded and reconciled at a
+// time: a region is read a slice of credit codes after the other, so
+// that memory follows the slice, not the region.
+var reconcileSlice = 1000
+
+// reconcileAndSave reconciles the scope's taxpayers slice by slice and
+// stores the run in tx. The items, nearly all the rows, do not depend on
+// the peer comparison: they are written while the other taxpayers are
+// still being reconciled (the connection is otherwise idle then), and,
+// when the scope has more than one slice, let go once written, so only
+// the results (without items) of the whole region stay for the peer
+// comparison, the results and the flags. On PostgreSQL the next slice is
+// loaded (in read transactions of its own) while this one is reconciled
+// and written; on SQLite each slice is read in tx before it is
+// reconciled. The run row goes in first, so that the items have its id,
+// and gets its counts at the end. counts[i] is the number of items of
+// results[i]. progress (may be nil) hears the taxpayers done of total.
+func (s *Service) reconcileAndSave(ctx context.Context, tx *store.Tx, r *reconcile.Reconciler, sc store.Scope, run *store.Run,
+	slices []store.Scope, total int, progress func(done, total int)) ([]*reconcile.Result, []int, error) {
+	if err := tx.InsertRun(run, r.Set, total); err != nil {
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	c := startReconcile(ctx, r, ins)
-	type peered struct {
-		results []*reconcile.Result
-		err     error
+	keep := len(slices) <= 1
+	type loaded struct {
+		ins []*reconcile.Input
+		err error
 	}
-	peers := make(chan peered, 1)
-	go func() {
-		results, err := c.all()
-		if err == nil {
-			reconcile.Peers(results, r.Set, sc.AsOf) // reads and adds flags only: the items being written are not touched
+	var next func() ([]*reconcile.Input, error)
+	if s.store.Dialect() == store.Postgres {
+		ch := make(chan loaded) // one slice loaded ahead at most
+		go func() {
+			defer close(ch)
+			for _, x := range slices {
+				ins, err := s.loadInputs(ctx, x)
+				select {
+				case ch <- loaded{ins, err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		next = func() ([]*reconcile.Input, error) {
+			l, ok := <-ch
+			if !ok {
+				return nil, ctx.Err()
+			}
+			return l.ins, l.err
 		}
-		peers <- peered{results, err}
-	}()
+	} else {
+		i := 0
+		next = func() ([]*reconcile.Input, error) {
+			i++
+			return tx.ReconcileInputs(slices[i-1])
+		}
+	}
+	var (
+		results []*reconcile.Result
+		counts  []int
+	)
 	err := tx.InsertItems(run.ID, func(yield func(*reconcile.Item) error) error {
-		for i := range ins {
-			res, err := c.wait(i)
+		for range slices {
+			ins, err := next()
 			if err != nil {
 				return err
 			}
-			for k := range res.Items {
-				if err := yield(&res.Items[k]); err != nil {
+			c := startReconcile(ctx, r, ins)
+			for i := range ins {
+				res, err := c.wait(i)
+				if err != nil {
 					return err
 				}
+				for k := range res.Items {
+					if err := yield(&res.Items[k]); err != nil {
+						return err
+					}
+				}
+				counts = append(counts, len(res.Items))
+				if !keep {
+					res.Items = nil
+				}
+				results = append(results, res)
+			}
+			if _, err := c.all(); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress(len(results), total)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		cancel() // no use reconciling what cannot be stored
-		pr := <-peers
-		if pr.err != nil && !errors.Is(pr.err, context.Canceled) && errors.Is(err, context.Canceled) {
-			return nil, pr.err // the reconciling failed first
-		}
-		return nil, err
+		return nil, nil, err
 	}
-	pr := <-peers
-	if pr.err != nil {
-		return nil, pr.err
+	reconcile.Peers(results, r.Set, sc.AsOf)
+	if err := tx.FinishRun(run, results, counts); err != nil {
+		return nil, nil, err
 	}
-	if err := tx.FinishRun(run, pr.results); err != nil {
-		return nil, err
-	}
-	return pr.results, nil
+	return results, counts, nil
 }
 
 // reconciling is a reconciliation of many taxpayers on every core, whose
@@ -351,7 +430,7 @@ func officerScope(p filing.Principal, period string, optional bool, region strin
 		}
 		period = per.Text
 	}
-	_, prefix, err := OfficerRegion(p, region)
+	_, prefix, err := officerRegion(p, region)
 	return period, prefix, err
 }
 
@@ -378,7 +457,7 @@ func (s *Service) Run(ctx context.Context, p filing.Principal, id int64) (*store
 	if err != nil {
 		return nil, err
 	}
-	if p.Region != "" && (run.Region == "" || !strings.HasPrefix(filing.RegionPrefix(run.Region), filing.RegionPrefix(p.Region))) {
+	if p.Region != "" && (run.Region == "" || !strings.HasPrefix(calc.RegionPrefix(run.Region), calc.RegionPrefix(p.Region))) {
 		return nil, Fail(calc.KindNotFound, "run_not_found", "比对记录不存在", "no reconciliation run "+itoa(id)+" visible to this token")
 	}
 	return run, nil

@@ -18,7 +18,11 @@ type TaxpayerRecord struct {
 	Taxpayer     *filing.Taxpayer
 	Sources      []*filing.Source   // nil when the principal may not read sources
 	Declarations []*DeclarationView // nil when it may not read declarations
-	Today        filing.Date
+	// Balances are, by period, what is unpaid across the period's
+	// revisions and payments and the surcharge on it (periods with a
+	// filed revision only).
+	Balances map[string]*filing.Balance
+	Today    filing.Date
 }
 
 // TaxpayerRecord reads a taxpayer's record.
@@ -52,7 +56,8 @@ func (s *Service) TaxpayerRecord(ctx context.Context, p filing.Principal, code s
 			}
 			r.Declarations = append(r.Declarations, v)
 		}
-		return nil
+		r.Balances, err = s.periodBalances(list, r.Today)
+		return err
 	})
 	return r, err
 }
@@ -70,7 +75,10 @@ type DeclarationRecord struct {
 	Built     *filing.Built // maps result lines to figures; nil when the sources changed since filing
 	ResultErr *calc.Error   // why a draft cannot be assessed
 	Revisions []filing.Declaration
-	Replaced  *filing.Declaration
+	// Balance is what the period owes across its revisions and payments;
+	// nil while nothing of the period is filed.
+	Balance  *filing.Balance
+	Replaced *filing.Declaration
 	// ReplacedFigures are the replaced revision's figures.
 	ReplacedFigures []filing.Figure
 }
@@ -121,6 +129,11 @@ func (s *Service) DeclarationRecord(ctx context.Context, p filing.Principal, id 
 				r.Revisions = append(r.Revisions, o)
 			}
 		}
+		bs, err := s.periodBalances(r.Revisions, r.Today)
+		if err != nil {
+			return err
+		}
+		r.Balance = bs[d.Period]
 		if d.ReplacesID == nil {
 			return nil
 		}

@@ -128,7 +128,7 @@ func (s *Service) OpenReview(ctx context.Context, p filing.Principal, k Idem, in
 	per, perr := filing.ParsePeriod(in.Period)
 	if perr != nil {
 		errs = append(errs, calc.FieldError{Path: "period", Code: "invalid_value", Message: perr.Error()})
-	} else if in.Month != "" && !per.Contains(in.Month) {
+	} else if in.Month != "" && !per.HasMonth(in.Month) {
 		errs = append(errs, calc.FieldError{Path: "month", Code: "month_outside_period", Message: fmt.Sprintf("%q is not a month of %s", in.Month, in.Period)})
 	}
 	if err := invalid(errs); err != nil {
@@ -252,7 +252,7 @@ func (s *Service) Reviews(ctx context.Context, p filing.Principal, f ReviewFilte
 		}
 		sf.CreditCode = p.CreditCode
 	} else if p.Region != "" {
-		sf.RegionPrefix = filing.RegionPrefix(p.Region)
+		sf.RegionPrefix = calc.RegionPrefix(p.Region)
 	}
 	if err := CheckReviewStatus(f.Status); err != nil {
 		return nil, err

@@ -72,7 +72,7 @@ func (s *Service) Taxpayers(ctx context.Context, p filing.Principal, pg Page) ([
 	if p.Role == filing.RoleEnterprise {
 		f.CreditCode = p.CreditCode
 	} else if p.Region != "" {
-		f.RegionPrefix = filing.RegionPrefix(p.Region)
+		f.RegionPrefix = calc.RegionPrefix(p.Region)
 	}
 	var list []filing.Taxpayer
 	err := s.store.View(ctx, func(tx *store.Tx) error {

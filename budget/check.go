@@ -43,33 +43,6 @@ func CheckYear(y int, lim Limits) string {
 	return ""
 }
 
-// CheckRegion checks a GB/T 2260 code: six digits whose province the
-// parameter tables know. Finer codes are not checked against the full
-// administrative list, which the tables do not hold. It returns the
-// region's name when the tables know it.
-func CheckRegion(e *calc.Engine, code string) (name, msg string) {
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" || code == "000000" {
-		return "", fmt.Sprintf("%q is not a 6-digit GB/T 2260 code", code)
-	}
-	province := code[:2] + "0000"
-	var provinceName string
-	for _, r := range e.Regions() {
-		if r.Code == code {
-			name = r.Name
-		}
-		if r.Code == province {
-			provinceName = r.Name
-		}
-	}
-	if provinceName == "" {
-		return "", fmt.Sprintf("%s: no province %s in the parameter tables", code, province)
-	}
-	if name == "" {
-		name = provinceName + " " + code
-	}
-	return name, ""
-}
-
 // checkScenarios checks what the scenarios refer to: schemes and
 // schedules that exist, rate changes that do not overlap.
 func checkScenarios(c Calculators, in *Input, scs []Scenario) []calc.FieldError {

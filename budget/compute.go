@@ -387,7 +387,7 @@ func (r *run) ecoLines(o *Outcome, sc *Scenario) {
 					stream, party, other string
 				}{{StreamEcoIn, payee, payer}, {StreamEcoOut, payer, payee}} {
 					code := es.Parties[side.party]
-					if !inRegion(code, r.in.Region) {
+					if !(len(code) == 6 && calc.Within(code, r.in.Region)) {
 						continue
 					}
 					o.Lines = append(o.Lines, Line{ID: fmt.Sprintf("%s:%s:%s:%s", side.stream, es.ID, pairKey(p.A, p.B), pp.Period),
@@ -638,11 +638,6 @@ func yearMonths(y int) []string {
 
 func inYear(month string, y int) bool {
 	return len(month) == 7 && month[:4] == fmt.Sprintf("%04d", y)
-}
-
-// inRegion reports whether a GB/T 2260 code lies inside the region.
-func inRegion(code, region string) bool {
-	return len(code) == 6 && strings.HasPrefix(code, calc.RegionPrefix(region))
 }
 
 // money writes an amount as results write it (param.MoneyText: two

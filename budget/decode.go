@@ -48,7 +48,7 @@ func readRegionYear(o *jsonin.Object, c Calculators, lim Limits) (string, string
 	var name string
 	if region != "" {
 		var msg string
-		if name, msg = CheckRegion(c.Engine, region); msg != "" {
+		if name, msg = c.Engine.CheckRegion(region); msg != "" {
 			o.Fail("region", "unknown_region", "%s", msg)
 		}
 	}
@@ -169,7 +169,7 @@ func DecodeInput(data []byte, c Calculators, lim Limits) (*Input, []Scenario, er
 				to.Fail("credit_code", "duplicate_taxpayer", "taxpayer %s is already given at %s", tp.CreditCode, prev)
 			}
 			seen[tp.CreditCode] = to.Path
-			if tp.District != "" && in.Region != "" && !inRegion(tp.District, in.Region) {
+			if tp.District != "" && in.Region != "" && !(len(tp.District) == 6 && calc.Within(tp.District, in.Region)) {
 				to.Fail("district", "outside_region", "%s is not inside the budget's region %s", tp.District, in.Region)
 			}
 			in.Taxpayers = append(in.Taxpayers, tp)
@@ -213,7 +213,7 @@ func DecodeInput(data []byte, c Calculators, lim Limits) (*Input, []Scenario, er
 func readTaxpayer(o *jsonin.Object, c Calculators, year int) Taxpayer {
 	tp := Taxpayer{CreditCode: o.Str("credit_code", true), Name: o.Str("name", true), District: o.Str("district", true)}
 	if tp.District != "" {
-		if _, msg := CheckRegion(c.Engine, tp.District); msg != "" {
+		if _, msg := c.Engine.CheckRegion(tp.District); msg != "" {
 			o.Fail("district", "unknown_region", "%s", msg)
 		}
 	}
@@ -430,7 +430,7 @@ func readEcoSettlement(o *jsonin.Object, c Calculators, lim Limits) (EcoSettleme
 		o.Fail("parties", "required", "required: the GB/T 2260 code of every party, e.g. {\"甲区\": \"500103\"}")
 	}
 	for _, p := range sortedKeys(es.Parties) {
-		if _, msg := CheckRegion(c.Engine, es.Parties[p]); msg != "" {
+		if _, msg := c.Engine.CheckRegion(es.Parties[p]); msg != "" {
 			o.Reader().Fail(joinPath(o.At("parties"), jsonin.Key("", p)), "unknown_region", "%s", msg)
 		}
 	}
@@ -560,7 +560,7 @@ func checkDistrict(o *jsonin.Object, c Calculators, code string) {
 	if code == "" {
 		return
 	}
-	if _, msg := CheckRegion(c.Engine, code); msg != "" {
+	if _, msg := c.Engine.CheckRegion(code); msg != "" {
 		o.Fail("district", "unknown_region", "%s", msg)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -103,7 +104,7 @@ func Gather(c Calculators, year int, tps []StoredTaxpayer, mon Monitoring) ([]Ta
 			tm := TaxMonth{Path: "taxpayer " + tp.CreditCode + " " + m, Month: m}
 			var covering []*StoredDeclaration
 			for _, d := range latest {
-				if d.period.Contains(m) {
+				if d.period.HasMonth(m) {
 					covering = append(covering, d.stored)
 				}
 			}
@@ -234,11 +235,11 @@ func fromDeclarations(tm *TaxMonth, tp *filing.Taxpayer, sources map[int64]*fili
 		if err != nil {
 			return fmt.Errorf("budget: declaration %d: %w", d.ID, err)
 		}
-		built, errs := filing.BuildRequest(tp, per, sources, figs)
+		built, errs := filing.BuildDirect(tp, per, sources, figs, nil)
 		if len(errs) > 0 {
 			return fmt.Errorf("budget: declaration %d, %s: %s: %s", d.ID, tm.Month, errs[0].Path, errs[0].Message)
 		}
-		req, err := calc.DecodeRequest(built.JSON)
+		req, err := built.Request()
 		if err != nil {
 			return fmt.Errorf("budget: declaration %d, %s: %w", d.ID, tm.Month, err)
 		}
@@ -248,50 +249,15 @@ func fromDeclarations(tm *TaxMonth, tp *filing.Taxpayer, sources map[int64]*fili
 	return nil
 }
 
-// monRequest is the tax contract's request shape, as far as monitored
-// figures fill it.
-type monRequest struct {
-	Taxpayer struct {
-		CreditCode string `json:"credit_code"`
-		Name       string `json:"name"`
-	} `json:"taxpayer"`
-	Region  string      `json:"region"`
-	Sources []monSource `json:"sources"`
-}
-
-type monSource struct {
-	ID          string           `json:"id"`
-	Kind        string           `json:"kind"`
-	Month       string           `json:"month"`
-	WastewaterT *decimal.Decimal `json:"wastewater_t,omitempty"`
-	Pollutants  []monPollutant   `json:"pollutants"`
-}
-
-type monPollutant struct {
-	Name                  string           `json:"name"`
-	EmissionKg            decimal.Decimal  `json:"emission_kg"`
-	Method                string           `json:"method"`
-	AvgConcentration      *decimal.Decimal `json:"avg_concentration,omitempty"`
-	MaxConcentration      *decimal.Decimal `json:"max_concentration,omitempty"`
-	StandardConcentration *decimal.Decimal `json:"standard_concentration,omitempty"`
-}
-
-func ptr(d decimal.NullDecimal) *decimal.Decimal {
-	if !d.Valid {
-		return nil
-	}
-	v := d.Decimal
-	return &v
-}
-
 // fromMonitoring estimates a month from monitored figures (环境保护税法
 // 第十条第（一）项: automatic monitoring data come first). Only air and water
 // outlets are monitored; the month's other sources are listed as not
 // covered. Figures the engine cannot assess leave the month without a basis,
 // with the reason.
 func fromMonitoring(c Calculators, tm *TaxMonth, tp *filing.Taxpayer, active []*filing.Source, figs []MonitoredFigure) {
-	doc := monRequest{Region: tp.Region}
-	doc.Taxpayer.CreditCode, doc.Taxpayer.Name = tp.CreditCode, tp.Name
+	// The engine's request is built directly (no JSON written and read
+	// back), as the decoder would read it: paths for the engine's faults.
+	req := &calc.Request{Rounding: calc.PerLine2dp, Region: tp.Region, Taxpayer: calc.Taxpayer{CreditCode: tp.CreditCode, Name: tp.Name}}
 	index := map[string]int{}
 	covered := map[*filing.Source]bool{}
 	unverified := false
@@ -302,20 +268,22 @@ func fromMonitoring(c Calculators, tm *TaxMonth, tp *filing.Taxpayer, active []*
 		key := f.Kind + "|" + f.Outlet
 		i, ok := index[key]
 		if !ok {
-			i = len(doc.Sources)
+			i = len(req.Sources)
 			index[key] = i
-			doc.Sources = append(doc.Sources, monSource{ID: f.Outlet, Kind: f.Kind, Month: f.Month})
+			m, _ := calc.ParseMonth(f.Month)
+			req.Sources = append(req.Sources, calc.Source{Path: "sources[" + strconv.Itoa(i) + "]", ID: f.Outlet, Kind: f.Kind, MonthRaw: f.Month, Month: m})
 		}
-		src := &doc.Sources[i]
-		if f.WastewaterT.Valid && src.WastewaterT == nil {
-			src.WastewaterT = ptr(f.WastewaterT)
+		src := &req.Sources[i]
+		if f.WastewaterT.Valid && !src.WastewaterT.Valid {
+			src.WastewaterT = f.WastewaterT
 		}
-		p := monPollutant{Name: f.Pollutant, EmissionKg: f.EmissionKg, Method: "automatic",
-			AvgConcentration: ptr(f.AvgConcentration), MaxConcentration: ptr(f.MaxConcentration)}
+		p := calc.PollutantInput{Path: src.Path + ".pollutants[" + strconv.Itoa(len(src.Pollutants)) + "]", Name: strings.TrimSpace(f.Pollutant),
+			EmissionKg: decimal.NullDecimal{Decimal: f.EmissionKg, Valid: true}, Method: "automatic",
+			AvgConcentration: f.AvgConcentration, MaxConcentration: f.MaxConcentration}
 		for _, s := range active {
 			if s.Kind == f.Kind && s.OutletNo == f.Outlet && calc.NormalizeName(s.Pollutant) == calc.NormalizeName(f.Pollutant) {
 				covered[s] = true
-				p.StandardConcentration = ptr(s.StandardConcentration)
+				p.StandardConcentration = s.StandardConcentration
 			}
 		}
 		src.Pollutants = append(src.Pollutants, p)
@@ -331,19 +299,12 @@ func fromMonitoring(c Calculators, tm *TaxMonth, tp *filing.Taxpayer, active []*
 			tm.Uncovered = append(tm.Uncovered, s.Label())
 		}
 	}
-	if len(doc.Sources) == 0 {
+	if len(req.Sources) == 0 {
 		tm.Monitoring = "monitored figures exist but none for an air or water outlet"
 		tm.Refs, tm.Uncovered = nil, nil
 		return
 	}
-	data, err := json.Marshal(doc)
-	var req *calc.Request
-	if err == nil {
-		req, err = calc.DecodeRequest(data)
-	}
-	if err == nil {
-		_, err = c.Engine.Assess(req)
-	}
+	_, err := c.Engine.Assess(req)
 	if err != nil {
 		detail := err.Error()
 		if ce, ok := err.(*calc.Error); ok && len(ce.Errors) > 0 {

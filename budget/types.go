@@ -20,6 +20,7 @@ import (
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/damage"
 	"github.com/ecotax/ecotax/calc/ecocomp"
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/ecotax/ecotax/calc/fees"
 )
 
@@ -201,9 +202,6 @@ const (
 	TrendFees       = "fees"
 )
 
-// Warning is something the reader must know that is not an error.
-type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Ref     string `json:"ref,omitempty"`
-}
+// Warning is the project's one warning (calc/explain); Ref names the
+// record it concerns.
+type Warning = explain.Warning

@@ -26,6 +26,9 @@ var maxValue = jsonin.MaxMagnitude
 // written as a JSON string or number. It returns a message suitable for a
 // FieldError when the text is rejected.
 func ParseAmount(text string) (decimal.Decimal, string) {
+	if d, ok := plainAmount(text); ok {
+		return d, ""
+	}
 	if text == "" {
 		return decimal.Decimal{}, "empty number"
 	}
@@ -90,6 +93,46 @@ func ParseAmount(text string) (decimal.Decimal, string) {
 	return d, ""
 }
 
+// plainAmount reads the common number: digits with at most one inner
+// dot, no sign, no exponent, at most 15 digits before the dot and
+// maxDecimals after it (so in range, and at most 18 digits in all). It
+// gives the coefficient and exponent decimal.NewFromString gives, without
+// its big.Int parsing; anything else goes the long way.
+func plainAmount(text string) (decimal.Decimal, bool) {
+	if len(text) == 0 || len(text) > 19 || text[0] == '.' || text[len(text)-1] == '.' {
+		return decimal.Decimal{}, false
+	}
+	var c int64
+	dot, lead := -1, true
+	intDigits := 0
+	for i := 0; i < len(text); i++ {
+		ch := text[i]
+		switch {
+		case ch >= '0' && ch <= '9':
+			c = c*10 + int64(ch-'0')
+			if dot < 0 {
+				if lead && ch == '0' {
+					continue
+				}
+				lead = false
+				intDigits++
+			}
+		case ch == '.' && dot < 0:
+			dot = i
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	frac := 0
+	if dot >= 0 {
+		frac = len(text) - dot - 1
+	}
+	if intDigits > 15 || frac > maxDecimals || len(text)-min(dot+1, 1) > 18 {
+		return decimal.Decimal{}, false
+	}
+	return decimal.New(c, -int32(frac)), true
+}
+
 // maxDepth bounds nesting; the contract needs 4 levels.
 const maxDepth = 16
 
@@ -131,7 +174,7 @@ func readRequest(o *jsonin.Object) *Request {
 		req.Taxpayer = Taxpayer{CreditCode: t.Str("credit_code", false), Name: t.Str("name", false)}
 	}
 	req.Region = o.Str("region", false)
-	if req.Region != "" && !isRegionCode(req.Region) {
+	if req.Region != "" && !ValidRegion(req.Region) {
 		o.Fail("region", "invalid_value", "%q is not a 6-digit GB/T 2260 code", req.Region)
 	}
 	if p := o.Str("period", false); p != "" {
@@ -407,17 +450,8 @@ func readPollutant(o *jsonin.Object) PollutantInput {
 	return p
 }
 
-func isRegionCode(s string) bool {
-	if len(s) != 6 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
+// ParseMonth reads a tax month YYYY-MM (from 2018).
+func ParseMonth(s string) (Month, bool) { return parseMonth(s) }
 
 func parseMonth(s string) (Month, bool) {
 	if len(s) != 7 || s[4] != '-' {

@@ -427,6 +427,8 @@ func (a *assessment) total() {
 	// Months first (a declaration has one to three), then the whole as the
 	// sum of its months: the same sums with fewer additions.
 	res.Months = make([]MonthTotal, 0, 3)
+	var buf [3][3]acc // tax due, reduction, tax of each month
+	sums := buf[:0]
 	for i := range res.Lines {
 		l := &res.Lines[i]
 		k := 0
@@ -435,21 +437,28 @@ func (a *assessment) total() {
 		}
 		if k == len(res.Months) {
 			res.Months = append(res.Months, MonthTotal{Month: l.Month})
+			sums = append(sums, [3]acc{})
 		}
 		if !l.Taxed {
 			continue // zero lines add nothing
 		}
-		mt := &res.Months[k]
-		mt.TaxDue = sum(mt.TaxDue, l.TaxDue)
-		mt.Reduction = sum(mt.Reduction, l.Reduction)
-		mt.Tax = sum(mt.Tax, l.Tax)
+		s := &sums[k]
+		s[0].add(l.TaxDue)
+		s[1].add(l.Reduction)
+		s[2].add(l.Tax)
+	}
+	for k := range res.Months {
+		mt, s := &res.Months[k], &sums[k]
+		mt.TaxDue, mt.Reduction, mt.Tax = s[0].value(), s[1].value(), s[2].value()
 	}
 	sort.Slice(res.Months, func(i, j int) bool { return res.Months[i].Month < res.Months[j].Month })
+	var due, red, tax acc
 	for _, mt := range res.Months {
-		res.TotalTaxDue = sum(res.TotalTaxDue, mt.TaxDue)
-		res.TotalReduction = sum(res.TotalReduction, mt.Reduction)
-		res.TotalTax = sum(res.TotalTax, mt.Tax)
+		due.add(mt.TaxDue)
+		red.add(mt.Reduction)
+		tax.add(mt.Tax)
 	}
+	res.TotalTaxDue, res.TotalReduction, res.TotalTax = due.value(), red.value(), tax.value()
 	for _, mt := range res.Months {
 		a.step(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条", data: &stepData{vals: [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax}}})
 	}
@@ -465,13 +474,14 @@ func sum(a, b decimal.Decimal) decimal.Decimal {
 	case a.IsZero():
 		return b
 	}
-	return a.Add(b)
+	return add(a, b)
 }
 
 // finish lists the parameters used and warns about every figure that is
 // not verified.
 func (a *assessment) finish() {
 	res := a.res
+	res.paramIndex = a.used
 	res.Parameters = make([]ParamUse, 0, len(a.uses))
 	for _, u := range a.uses {
 		m, pt := u.meta, a.e.params[u.meta]

@@ -2,19 +2,18 @@ package calc
 
 import "strings"
 
-// Kind classifies an error for the adapters: the API maps each kind to one
-// HTTP status in a single table, the CLI to an exit status. The engine
-// itself only produces KindInvalid (bad input) and KindInternal.
+// Kind classifies an error for the adapters: the doors map each kind to
+// one HTTP status in a single table (internal/httpx), the CLI to an exit
+// status. The engine itself only produces KindInvalid (bad input) and
+// KindInternal; who may do what is the application layer's business, and
+// its kinds (unauthorized, forbidden, too many, unavailable) live in app.
 type Kind string
 
 const (
-	KindInvalid      Kind = "invalid"      // the request is wrong; nothing was computed
-	KindNotFound     Kind = "not_found"    // a named thing does not exist (or is not visible)
-	KindConflict     Kind = "conflict"     // stale version, duplicate, immutable record
-	KindUnauthorized Kind = "unauthorized" // no or bad credentials
-	KindForbidden    Kind = "forbidden"    // credentials valid, action not allowed
-	KindTooMany      Kind = "too_many"     // rate limited
-	KindInternal     Kind = "internal"     // our fault
+	KindInvalid  Kind = "invalid"   // the request is wrong; nothing was computed
+	KindNotFound Kind = "not_found" // a named thing does not exist (or is not visible)
+	KindConflict Kind = "conflict"  // stale version, duplicate, immutable record
+	KindInternal Kind = "internal"  // our fault
 )
 
 // FieldError names one bad input by its JSON path, e.g.

@@ -16,16 +16,43 @@ import (
 // the contract's field order, because reflection-based encoding was the
 // largest single cost of answering the public calculator.
 
-// MarshalJSON writes the contract's response shape.
+// MarshalJSON writes the contract's response shape with the full trace.
 func (r *Result) MarshalJSON() ([]byte, error) {
-	size := 1024 + 700*len(r.Lines) + 400*len(r.trace)
+	return r.AppendJSON(nil, TraceFull), nil
+}
+
+// MarshalJSONTrace writes the result with the trace at a level.
+func (r *Result) MarshalJSONTrace(level TraceLevel) ([]byte, error) {
+	return r.AppendJSON(nil, level), nil
+}
+
+// AppendJSON appends the result in the contract's shape. Below
+// TraceFull the result says "trace_level" and each line names the
+// parameters behind its figures ("params": indexes into "parameters":
+// the equivalent value and the rate), so that the arithmetic the trace
+// leaves out can be followed from the line.
+func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
+	steps := len(r.trace)
+	switch level {
+	case TraceSummary:
+		steps /= 3
+	case TraceNone:
+		steps = 0
+	}
+	size := 1024 + 700*len(r.Lines) + 400*steps
 	for i := range r.Parameters {
 		size += 200 + len(r.Parameters[i].Source)
 	}
 	for i := range r.Warnings {
 		size += 40 + len(r.Warnings[i].Message)
 	}
-	w := jsonWriter{b: make([]byte, 0, size)}
+	if cap(dst)-len(dst) < size {
+		// Grow by doubling at least: callers append many results to one
+		// buffer (ecotax calc --jsonl), and growing by one result's size
+		// each time would copy the buffer once per result.
+		dst = append(make([]byte, 0, max(2*cap(dst), len(dst)+size)), dst...)
+	}
+	w := jsonWriter{b: dst}
 	w.open('{')
 	if r.Taxpayer != (Taxpayer{}) {
 		w.key("taxpayer")
@@ -40,10 +67,17 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	w.decField("total_reduction", r.TotalReduction, 2)
 	w.decField("total_tax", r.TotalTax, 2)
 	w.field("rounding", string(r.Rounding))
+	if level != TraceFull {
+		w.field("trace_level", level.String())
+	}
 
 	eqPlaces := int32(2)
 	if r.Rounding == Exact {
 		eqPlaces = 4
+	}
+	var rates []*RateRule // by line, for lineParams
+	if level != TraceFull {
+		rates = r.lineRates()
 	}
 	w.key("lines")
 	w.open('[')
@@ -87,6 +121,9 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		}
 		w.close(']')
 		w.optBool("unverified", l.Unverified)
+		if level != TraceFull {
+			r.lineParams(&w, l, rates[i])
+		}
 		w.close('}')
 	}
 	w.close(']')
@@ -133,7 +170,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 
 	w.key("trace")
 	w.open('[')
-	for _, s := range r.Steps() {
+	for _, s := range r.StepsAt(level) {
 		w.open('{')
 		w.intField("n", s.N)
 		w.field("step", s.Step)
@@ -146,7 +183,47 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	}
 	w.close(']')
 	w.close('}')
-	return w.b, nil
+	return w.b
+}
+
+// lineRates gives each line the rate row its tax-due step used (nil for
+// a what-if rate and for lines without one); kept in the trace, not on
+// every line, so that computing pays nothing for it.
+func (r *Result) lineRates() []*RateRule {
+	rates := make([]*RateRule, len(r.Lines))
+	for i := range r.trace {
+		if s := &r.trace[i]; s.Kind == StepTaxDue && s.L >= 0 && s.L < len(rates) {
+			rates[s.L] = s.rate
+		}
+	}
+	return rates
+}
+
+// lineParams writes the indexes of the parameters behind a line's
+// figures, in "parameters".
+func (r *Result) lineParams(w *jsonWriter, l *Line, rate *RateRule) {
+	var refs [2]int
+	n := 0
+	if l.pol != nil {
+		if i, ok := r.paramIndex[&l.pol.Meta]; ok {
+			refs[n], n = i, n+1
+		}
+	}
+	if rate != nil {
+		if i, ok := r.paramIndex[&rate.Meta]; ok {
+			refs[n], n = i, n+1
+		}
+	}
+	if n == 0 {
+		return
+	}
+	w.key("params")
+	w.open('[')
+	for _, i := range refs[:n] {
+		w.comma()
+		w.b = strconv.AppendInt(w.b, int64(i), 10)
+	}
+	w.close(']')
 }
 
 // jsonWriter appends JSON to a byte slice. It tracks only whether the
@@ -174,10 +251,13 @@ func (w *jsonWriter) close(c byte) {
 	w.more = true
 }
 
+// key writes a member name. Names are the contract's own ASCII
+// identifiers, never input, so they need no escaping.
 func (w *jsonWriter) key(k string) {
 	w.comma()
-	w.str(k)
-	w.b = append(w.b, ':')
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
 	w.more = false
 }
 
@@ -251,6 +331,10 @@ const hexDigits = "0123456789abcdef"
 // off: quotes, backslashes and control characters escaped, U+2028 and
 // U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
 func (w *jsonWriter) str(s string) {
+	if plain(s) {
+		w.b = append(append(append(w.b, '"'), s...), '"')
+		return
+	}
 	b := append(w.b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -285,6 +369,23 @@ func (w *jsonWriter) str(s string) {
 	}
 	b = append(b, s[start:]...)
 	w.b = append(b, '"')
+}
+
+// plain reports whether s goes into a JSON string as it is: valid UTF-8
+// without quotes, backslashes, control characters, U+2028 or U+2029
+// (E2 80 A8/A9). Most texts are, and copying them whole is several times
+// faster than decoding them rune by rune.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+		if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 func appendEscapedASCII(b []byte, c byte) []byte {

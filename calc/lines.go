@@ -122,7 +122,7 @@ func (a *assessment) setEquivalents(li int, num, den, value decimal.Decimal) {
 	if a.req.Rounding == Exact {
 		places = 4
 	}
-	eq := num.DivRound(den, places)
+	eq := divRound(num, den, places)
 	l.Equivalents = decimal.NullDecimal{Decimal: eq, Valid: true}
 	// One step; on output it reads as the division and its rounding.
 	a.step(Step{Kind: StepEquivalents, L: li, Rule: "环境保护税法 第八条"})
@@ -222,8 +222,8 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 	// the taxpayer-wide gate of 财税〔2018〕117号.
 	std := p.StandardConcentration
 	if std.Valid {
-		l.exceeded = (p.MaxConcentration.Valid && p.MaxConcentration.Decimal.GreaterThan(std.Decimal)) ||
-			(p.AvgConcentration.Valid && p.AvgConcentration.Decimal.GreaterThan(std.Decimal))
+		l.exceeded = (p.MaxConcentration.Valid && cmp(p.MaxConcentration.Decimal, std.Decimal) > 0) ||
+			(p.AvgConcentration.Valid && cmp(p.AvgConcentration.Decimal, std.Decimal) > 0)
 	}
 	l.exceeded = l.exceeded || p.ExceedsStandard
 	a.setEquivalents(li, qty, pol.Value, pol.Value)

@@ -42,9 +42,9 @@ func (a *assessment) cmp(x, y *Line) int {
 	var c int
 	if a.req.Rounding == Exact {
 		// Exact comparison of num/den fractions without division.
-		c = x.num.Mul(y.den).Cmp(y.num.Mul(x.den))
+		c = cmpCross(x.num, x.den, y.num, y.den)
 	} else {
-		c = x.Equivalents.Decimal.Cmp(y.Equivalents.Decimal)
+		c = cmp(x.Equivalents.Decimal, y.Equivalents.Decimal)
 	}
 	if c != 0 {
 		return -c

@@ -45,7 +45,7 @@ func (a *assessment) applyRates() {
 		if a.req.Rounding == Exact {
 			l.TaxDue = l.num.Mul(ans.value).DivRound(l.den, 2)
 		} else {
-			l.TaxDue = l.Equivalents.Decimal.Mul(ans.value).Round(2)
+			l.TaxDue = mulRound(l.Equivalents.Decimal, ans.value, 2)
 		}
 		l.Tax = l.TaxDue
 		// One step; on output it reads as the rate, the product and its rounding.

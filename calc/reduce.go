@@ -101,7 +101,7 @@ func (a *assessment) reduce() {
 		avg, std := p.AvgConcentration.Decimal, p.StandardConcentration.Decimal
 		below := func(ratio decimal.Decimal) bool {
 			// avg < std × ratio, compared exactly, without dividing.
-			c := avg.Cmp(std.Mul(ratio))
+			c := cmpProduct(avg, std, ratio)
 			return c < 0 || (c == 0 && mp.inclusive)
 		}
 		var share decimal.Decimal
@@ -120,11 +120,11 @@ func (a *assessment) reduce() {
 			continue
 		}
 		l.ReductionFactor = decimal.NullDecimal{Decimal: share, Valid: true}
-		off := one.Sub(share)
+		off := sub(one, share)
 		// 减免税额 is taken from the tax due, which is already money (分), in
 		// both rounding modes: the contract's one formula.
-		l.Reduction = l.TaxDue.Mul(off).Round(2)
-		l.Tax = l.TaxDue.Sub(l.Reduction)
+		l.Reduction = mulRound(l.TaxDue, off, 2)
+		l.Tax = sub(l.TaxDue, l.Reduction)
 		l.Rules = rulesAirWaterRed
 		bound := "<"
 		if mp.inclusive {

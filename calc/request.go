@@ -1,6 +1,9 @@
 package calc
 
-import "github.com/shopspring/decimal"
+import (
+	"github.com/ecotax/ecotax/calc/param"
+	"github.com/shopspring/decimal"
+)
 
 // Request is a decoded tax assessment request (see the contract,
 // docs/contract.md). Every number is already an exact decimal; every field
@@ -78,6 +81,36 @@ func (p Period) Contains(m Month) bool {
 		return true
 	}
 	return m.Year() == p.Year && m.Num() >= p.First && m.Num() <= p.Last
+}
+
+// Months lists the tax months (税款所属月份) of the period as YYYY-MM.
+func (p Period) Months() []string {
+	ms := make([]string, 0, p.Last-p.First+1)
+	for m := p.First; m <= p.Last; m++ {
+		ms = append(ms, Month(p.Year*100+m).String())
+	}
+	return ms
+}
+
+// HasMonth reports whether month YYYY-MM lies in the period.
+func (p Period) HasMonth(month string) bool {
+	m, ok := parseMonth(month)
+	return ok && p.Kind != PeriodNone && p.Contains(m)
+}
+
+// Start and End are the first and last day of the period.
+func (p Period) Start() param.Date {
+	if p.Kind == PeriodOnce {
+		return param.NewDate(p.Year, p.First, p.Day)
+	}
+	return param.NewDate(p.Year, p.First, 1)
+}
+
+func (p Period) End() param.Date {
+	if p.Kind == PeriodOnce {
+		return param.NewDate(p.Year, p.First, p.Day)
+	}
+	return param.NewDate(p.Year, p.Last, param.DaysIn(p.Year, p.Last))
 }
 
 // Month is a tax month encoded as yyyymm.

@@ -2,6 +2,8 @@ package calc
 
 import (
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Result is a tax assessment (see the contract). Totals are sums of lines.
@@ -19,6 +21,8 @@ type Result struct {
 	Warnings       []Warning
 	// trace holds the steps as computed; Steps renders them.
 	trace []Step
+	// paramIndex gives each parameter row's index in Parameters.
+	paramIndex map[*param.Meta]int
 }
 
 // Line is one input item, taxed or not.

@@ -34,17 +34,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		b.Run(name+"/ecotax", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				req, err := calc.DecodeRequest(data)
-				if err != nil {
-					b.Fatal(err)
-				}
-				res, err := e.Assess(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := res.MarshalJSON(); err != nil {
-					b.Fatal(err)
-				}
+				roundTrip(b, e, data, calc.TraceFull)
 			}
 		})
 	}
@@ -111,4 +101,37 @@ func BenchmarkEncodeContract(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkQuarterLevels: the shipped Chongqing quarter (72 lines) through
+// decode, assess and write at each trace level.
+func BenchmarkQuarterLevels(b *testing.B) {
+	e := testEngine(b)
+	data, err := os.ReadFile("../fixtures/examples/chongqing-chemical-2024Q1.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, level := range []calc.TraceLevel{calc.TraceFull, calc.TraceSummary, calc.TraceNone} {
+		b.Run(level.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			var size int
+			for b.Loop() {
+				size = len(roundTrip(b, e, data, level))
+			}
+			b.ReportMetric(float64(size), "bytes/answer")
+		})
+	}
+}
+
+// roundTrip is the calculator's path: decode, assess, write at a level.
+func roundTrip(b *testing.B, e *calc.Engine, data []byte, level calc.TraceLevel) []byte {
+	req, err := calc.DecodeRequest(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := e.Assess(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.AppendJSON(nil, level)
 }

@@ -185,13 +185,3 @@ type Tables struct {
 	// LivestockScales are the provinces' own scale standards (may be empty).
 	LivestockScales []LivestockScale
 }
-
-// RegionPrefix drops the trailing "00" pairs of a GB/T 2260 code, so that
-// a code covers every code that starts with its prefix: 500000 → 50,
-// 130600 → 1306, 130623 → 130623.
-func RegionPrefix(code string) string {
-	for len(code) > 2 && code[len(code)-2:] == "00" {
-		code = code[:len(code)-2]
-	}
-	return code
-}

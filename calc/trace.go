@@ -116,10 +116,47 @@ type TraceStep struct {
 // Steps renders the trace. A computed step may read as several lines: the
 // 当量数 and its rounding; the rate, the tax due and its rounding; the
 // reduction and its rounding.
-func (r *Result) Steps() []TraceStep {
-	out := make([]TraceStep, 0, 2*len(r.trace))
+func (r *Result) Steps() []TraceStep { return r.StepsAt(TraceFull) }
+
+// arithmetic reports how many rendered steps a computed step makes when
+// it is only the arithmetic its line shows (当量数 and its rounding; rate,
+// tax due and rounding; reduction and rounding), and 0 for the others.
+func (s *Step) arithmetic() int {
+	switch s.Kind {
+	case StepEquivalents, StepReduction:
+		return 2
+	case StepTaxDue:
+		return 3
+	}
+	return 0
+}
+
+// StepsAt renders the trace at a level: TraceFull every step;
+// TraceSummary leaves out the arithmetic each line already shows in its
+// own figures (quantity ÷ equivalent_value = equivalents, × rate =
+// tax_due, × (1 − reduction_factor) = reduction, with the parameters
+// each line names) and keeps every decision: what was not taxed and
+// why, one-of rules, ranking, exemptions, monitoring, gates, reductions
+// refused, totals. Steps keep their numbers from the full trace, so a
+// summary step can be found in the full one. TraceNone renders nothing.
+func (r *Result) StepsAt(level TraceLevel) []TraceStep {
+	if level == TraceNone {
+		return []TraceStep{}
+	}
+	size := 2 * len(r.trace)
+	if level == TraceSummary {
+		size = len(r.trace) / 2
+	}
+	out := make([]TraceStep, 0, size)
+	n := 0
 	for i := range r.trace {
 		s := &r.trace[i]
+		if level == TraceSummary {
+			if k := s.arithmetic(); k > 0 {
+				n += k
+				continue
+			}
+		}
 		var l *Line
 		base := TraceStep{}
 		if s.about() && s.L >= 0 && s.L < len(r.Lines) {
@@ -133,7 +170,8 @@ func (r *Result) Steps() []TraceStep {
 		}
 		add := func(kind, rule, text string) {
 			t := base
-			t.N, t.Step, t.Rule, t.Text = len(out)+1, kind, rule, text
+			n++
+			t.N, t.Step, t.Rule, t.Text = n, kind, rule, text
 			out = append(out, t)
 		}
 		switch s.Kind {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -38,11 +39,8 @@ func (p *ReviewParams) At(key string, d param.Date) (Rule, error) {
 	return param.InForce(p.Rules, "review parameter", key, d)
 }
 
-// Warning is something a reader must know that is not an error.
-type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// Warning is the project's one warning (calc/explain).
+type Warning = explain.Warning
 
 // Deadline is the last day for the 复核意见 of a request received on a
 // day, with how it was counted.

@@ -19,6 +19,9 @@ func genValue(t *rapid.T, f Field, label string) string {
 	if !f.Required && rapid.IntRange(0, 4).Draw(t, label+"?") == 0 {
 		return ""
 	}
+	if f.Enum != nil {
+		return rapid.SampledFrom(f.Enum).Draw(t, label)
+	}
 	switch f.Type {
 	case Decimal:
 		whole := rapid.SampledFrom([]string{"0", "1", "12", "999999999999999", "100"}).Draw(t, label+"w")
@@ -50,6 +53,13 @@ func genRecords(t *rapid.T, d *Dataset) []Record {
 		r := make(Record, len(d.Fields))
 		for j, f := range d.Fields {
 			r[j] = genValue(t, f, fmt.Sprintf("%s[%d].%s", d.Name, i, f.Name))
+		}
+		if p := d.Index("permit_no"); p >= 0 && r[p] != "" { // HJ 608: the holder's code + sequence + letter
+			code := rapid.SampledFrom([]string{"91350100M000100Y43", "91440300708461136T"}).Draw(t, "holder")
+			r[p] = code + rapid.StringMatching(`[0-9]{3}[A-Z]`).Draw(t, "permit tail")
+			if c := d.Index("credit_code"); c >= 0 {
+				r[c] = code
+			}
 		}
 		if seen[d.KeyOf(r)] {
 			continue

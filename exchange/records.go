@@ -59,7 +59,7 @@ func FiledRows(out map[string][]Record, x Filed, today filing.Date, fp *filing.P
 		out["reductions"] = append(out["reductions"], dataset("reductions").New(map[string]string{"credit_code": d.CreditCode,
 			"region": x.Region, "period": d.Period, "revision": rev, "month": l.Month, "outlet_no": l.Source,
 			"pollutant": l.Pollutant, "reduction_factor": string(l.ReductionFactor), "tax_due": string(l.TaxDue),
-			"reduction": string(l.Reduction), "tax": string(l.Tax)}))
+			"reduction": string(l.Reduction), "tax": string(l.Tax), "relief_basis": ReliefBasis(string(l.ReductionFactor))}))
 	}
 	owed := d.Owed()
 	paid := decimal.Zero

@@ -340,7 +340,7 @@ func CheckCorrections(r *Review, sources []*filing.Source, in []FigureInput) (Co
 		case !filing.ValidMonth(k.Month):
 			add(path+".month", "invalid_value", "%q is not a month YYYY-MM", k.Month)
 			continue
-		case !per.Contains(k.Month):
+		case !per.HasMonth(k.Month):
 			add(path+".month", "month_outside_period", "%s is outside the period %s", k.Month, r.Period)
 			continue
 		case !src.ActiveIn(k.Month):

@@ -129,7 +129,7 @@ func CheckFigures(per Period, sources map[int64]*Source, figs []Figure) []calc.F
 		switch {
 		case !ValidMonth(f.Month):
 			add(p+".month", "invalid_value", fmt.Sprintf("%q is not a month YYYY-MM", f.Month))
-		case !per.Contains(f.Month):
+		case !per.HasMonth(f.Month):
 			add(p+".month", "month_outside_period", fmt.Sprintf("%s is outside the period %s (%s)", f.Month, per.Text, strings.Join(per.Months(), ", ")))
 		case ok && !s.ActiveIn(f.Month):
 			add(p+".month", "source_not_valid", fmt.Sprintf("%s is not valid in %s (有效期 %s – %s)", s.Label(), f.Month, s.ValidFrom, s.ValidTo))
@@ -263,3 +263,7 @@ func (d *Declaration) Owed() decimal.Decimal {
 	}
 	return decimal.Zero
 }
+
+// FigureFields lists the JSON names of the figure fields a source kind
+// takes, in the order of the form.
+func FigureFields(kind string) []string { return figureFields[kind] }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -38,11 +40,8 @@ func (p *Params) At(key string, d param.Date) (Rule, error) {
 	return param.InForce(p.Rules, "filing parameter", key, d)
 }
 
-// Warning is something a reader must know that is not an error.
-type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// Warning is the project's one warning (calc/explain).
+type Warning = explain.Warning
 
 func unverified(r Rule) []Warning {
 	if r.Verified {
@@ -64,7 +63,7 @@ type Deadline struct {
 // DeadlineOf computes the deadline of a period.
 func (p *Params) DeadlineOf(per Period) (Deadline, error) {
 	key := KeyDeadlineQuarter
-	if per.Kind == Once {
+	if per.Kind == calc.PeriodOnce {
 		key = KeyDeadlineOnce
 	}
 	r, err := p.At(key, per.End())
@@ -108,25 +107,11 @@ func (p *Params) SurchargeOf(owed decimal.Decimal, deadline, through Date, paid 
 	if owed.Sign() <= 0 {
 		return s, nil
 	}
-	exact := decimal.Zero
-	seen := map[int]bool{}
-	for day := dl.AddDays(1); day <= th; {
-		r, err := p.At(KeySurchargeRate, day)
-		if err != nil {
-			return s, err
-		}
-		if !seen[r.Line] {
-			seen[r.Line] = true
-			s.Warnings = append(s.Warnings, unverified(r)...)
-		}
-		end := th
-		if r.To != 0 && r.To < end {
-			end = r.To
-		}
-		n := end.Ordinal() - day.Ordinal() + 1
-		exact = exact.Add(owed.Mul(r.Value).Mul(decimal.NewFromInt(int64(n))))
-		day = end.AddDays(1)
+	exact, ws, err := p.surchargeOver(owed, dl.AddDays(1), th, map[int]bool{})
+	if err != nil {
+		return s, err
 	}
+	s.Warnings = append(s.Warnings, ws...)
 	rd, err := p.At(KeySurchargeDP, th)
 	if err != nil {
 		return s, err

@@ -100,7 +100,7 @@ func TestPeriods(t *testing.T) {
 	if got := p.Months(); len(got) != 3 || got[0] != "2024-04" || got[2] != "2024-06" {
 		t.Errorf("months %v", got)
 	}
-	if p.Contains("2024-07") || !p.Contains("2024-05") {
-		t.Error("Contains")
+	if p.HasMonth("2024-07") || !p.HasMonth("2024-05") || p.HasMonth("2024-5") {
+		t.Error("HasMonth")
 	}
 }

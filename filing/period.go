@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/param"
 )
 
@@ -73,78 +74,20 @@ func (d Date) Value() (driver.Value, error) {
 	return string(d), nil
 }
 
-// PeriodKind tells a quarterly declaration (按季申报, 法 第十八条) from a
-// per-occasion one (按次申报).
-type PeriodKind string
+// Period is the one period type of the project (calc.Period): a
+// declaration's is a quarter, "2024-Q1" (按季申报, 法 第十八条), or a day,
+// "2024-03-15" (按次申报).
+type Period = calc.Period
 
-const (
-	Quarterly PeriodKind = "quarter"
-	Once      PeriodKind = "once"
-)
-
-// Period is a declaration period: "2024-Q1" or, per occasion, "2024-03-15".
-type Period struct {
-	Text  string
-	Kind  PeriodKind
-	Year  int
-	First int // first month inside
-	Last  int // last month inside
-	Day   param.Date
-}
-
-// ParsePeriod reads YYYY-Qn or YYYY-MM-DD. The tax exists from 2018.
+// ParsePeriod reads a declaration period: YYYY-Qn or YYYY-MM-DD (the
+// contract's parser, calc.ParsePeriod, restricted to those two kinds). The
+// tax exists from 2018.
 func ParsePeriod(s string) (Period, error) {
-	bad := fmt.Errorf("%q is not a declaration period: YYYY-Qn (quarterly) or YYYY-MM-DD (per occasion)", s)
-	if len(s) == 7 && s[4] == '-' && s[5] == 'Q' {
-		y, err := strconv.Atoi(s[:4])
-		q := int(s[6] - '0')
-		if err != nil || s[0] == '+' || s[0] == '-' || y < 2018 || y > 2999 || q < 1 || q > 4 {
-			return Period{}, bad
-		}
-		return Period{Text: s, Kind: Quarterly, Year: y, First: 3*q - 2, Last: 3 * q}, nil
+	p, msg := calc.ParsePeriod(s)
+	if msg != "" || (p.Kind != calc.PeriodQuarter && p.Kind != calc.PeriodOnce) {
+		return Period{}, fmt.Errorf("%q is not a declaration period: YYYY-Qn (quarterly) or YYYY-MM-DD (per occasion)", s)
 	}
-	if len(s) == 10 {
-		d, err := param.ParseDate(s)
-		if err != nil || d.Year() < 2018 {
-			return Period{}, bad
-		}
-		return Period{Text: s, Kind: Once, Year: d.Year(), First: d.Month(), Last: d.Month(), Day: d}, nil
-	}
-	return Period{}, bad
-}
-
-// Months lists the tax months (税款所属月份) of the period as YYYY-MM.
-func (p Period) Months() []string {
-	var ms []string
-	for m := p.First; m <= p.Last; m++ {
-		ms = append(ms, fmt.Sprintf("%04d-%02d", p.Year, m))
-	}
-	return ms
-}
-
-// Contains reports whether month YYYY-MM lies in the period.
-func (p Period) Contains(month string) bool {
-	for _, m := range p.Months() {
-		if m == month {
-			return true
-		}
-	}
-	return false
-}
-
-// Start and End are the first and last day of the period.
-func (p Period) Start() param.Date {
-	if p.Kind == Once {
-		return p.Day
-	}
-	return param.NewDate(p.Year, p.First, 1)
-}
-
-func (p Period) End() param.Date {
-	if p.Kind == Once {
-		return p.Day
-	}
-	return param.NewDate(p.Year, p.Last, param.DaysIn(p.Year, p.Last))
+	return p, nil
 }
 
 // ValidMonth checks a YYYY-MM month.

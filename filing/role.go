@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecotax/ecotax/calc"
 )
 
 // Role is what a token may do. An enterprise token is bound to one
@@ -139,7 +141,7 @@ func (p Principal) Sees(creditCode, region string) bool {
 	case p.Role == RoleEnterprise:
 		return p.CreditCode != "" && p.CreditCode == creditCode
 	case p.Region != "":
-		return strings.HasPrefix(region, RegionPrefix(p.Region))
+		return strings.HasPrefix(region, calc.RegionPrefix(p.Region))
 	}
 	return true
 }
@@ -154,29 +156,6 @@ func (p Principal) Actor() string {
 		s += "@" + p.Region
 	}
 	return s
-}
-
-// RegionPrefix turns a GB/T 2260 code into the prefix it stands for:
-// 500000 (a province) → "50", 500100 (a city) → "5001", 500103 → "500103".
-func RegionPrefix(code string) string {
-	for len(code) > 2 && strings.HasSuffix(code, "00") {
-		code = code[:len(code)-2]
-	}
-	return code
-}
-
-// ValidRegion reports whether s looks like a GB/T 2260 code (6 digits, not
-// all zeros). Whether the code exists is the engine's business.
-func ValidRegion(s string) bool {
-	if len(s) != 6 || s == "000000" {
-		return false
-	}
-	for i := 0; i < 6; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Token is an API token as stored (its secret only as a SHA-256 hash).
@@ -211,7 +190,7 @@ func (t *Token) Check() string {
 		return "an enterprise token needs --taxpayer with a valid credit code: " + CheckCreditCode(t.CreditCode)
 	case t.Role != RoleEnterprise && t.CreditCode != "":
 		return "only enterprise tokens are bound to a taxpayer"
-	case t.Region != "" && !ValidRegion(t.Region):
+	case t.Region != "" && !calc.ValidRegion(t.Region):
 		return "--region must be a 6-digit GB/T 2260 code"
 	case t.Region != "" && t.Role == RoleEnterprise:
 		return "enterprise tokens are bound by taxpayer, not region"

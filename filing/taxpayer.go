@@ -26,7 +26,7 @@ func (t *Taxpayer) Validate() []calc.FieldError {
 		errs = append(errs, calc.FieldError{Path: "credit_code", Code: "invalid_credit_code", Message: msg})
 	}
 	errs = append(errs, checkText("name", t.Name, true, 200)...)
-	if !ValidRegion(t.Region) {
+	if !calc.ValidRegion(t.Region) {
 		errs = append(errs, calc.FieldError{Path: "region", Code: "invalid_value", Message: "region must be a 6-digit GB/T 2260 code"})
 	}
 	errs = append(errs, checkText("industry", t.Industry, false, 100)...)

@@ -93,7 +93,7 @@ func BenchmarkFrame(b *testing.B) {
 	perPacket(b, len(pkts))
 }
 
-// BenchmarkPacket: everything, including strings, exact decimals,
+// BenchmarkPacket: everything, including strings, exact values,
 // DataTime and the reason text.
 func BenchmarkPacket(b *testing.B) {
 	pkts := benchPackets(b)
@@ -107,7 +107,8 @@ func BenchmarkPacket(b *testing.B) {
 }
 
 // BenchmarkDecimals: only the conversion of every numeric CP value of the
-// samples to an exact decimal (about 17 per packet), reported per packet.
+// samples to an exact Value (int64 coefficient and exponent; about 17 per
+// packet), reported per packet.
 func BenchmarkDecimals(b *testing.B) {
 	var vals []string
 	pkts := benchPackets(b)

@@ -535,33 +535,65 @@ func modbusSwappedSkip(data []byte) uint16 {
 // "CP=&&" starts in f.Data (-1 when nowhere).
 func (f *Frame) splitHeader() int {
 	d := f.Data
-	pos, cp := 0, -1
-	for pos < len(d) {
-		rest := d[pos:]
-		if rest[0] == 'C' && bytes.HasPrefix(rest, cpOpen) {
-			cp = pos
-			break
-		}
-		// Header fields are short: one plain loop finds the ';' that
-		// ends the field and its first '='.
-		eq, i := -1, 0
-		for ; i < len(rest) && rest[i] != ';'; i++ {
-			if rest[i] == '=' && eq < 0 {
-				eq = i
-			}
-		}
-		at := f.DataAt + pos
-		if i == 0 {
-			f.warn(Problem{Code: CodeEmptyItem, At: at})
-		} else {
-			if eq < 0 {
-				eq = i
-			}
-			f.Header = append(f.Header, RawPair{At: int32(at), Eq: int32(at + eq), End: int32(at + i)})
-		}
-		pos += i + 1
+	if hasCPAt(d, 0) {
+		return 0
 	}
-	return cp
+	// As in splitPairs: bit masks of the ';' and '=' bytes of each word,
+	// one turn of the inner loop per field.
+	start, eq := 0, -1
+	for base := 0; base < len(d); base += 8 {
+		var x uint64
+		if base+8 <= len(d) {
+			x = binary.LittleEndian.Uint64(d[base:])
+		} else {
+			var tail [8]byte
+			copy(tail[:], d[base:])
+			x = binary.LittleEndian.Uint64(tail[:])
+		}
+		eqm := zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
+		bm := zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
+		for bm != 0 {
+			low := bm & -bm
+			j := base + bits.TrailingZeros64(low)/8
+			if eq < 0 {
+				if below := eqm & (low - 1); below != 0 {
+					eq = base + bits.TrailingZeros64(below)/8
+				}
+			}
+			f.headerField(start, eq, j)
+			eqm &^= low<<1 - 1
+			start, eq = j+1, -1
+			if hasCPAt(d, start) {
+				return start
+			}
+			bm &= bm - 1
+		}
+		if eq < 0 && eqm != 0 {
+			eq = base + bits.TrailingZeros64(eqm)/8
+		}
+	}
+	if start < len(d) {
+		f.headerField(start, eq, len(d))
+	}
+	return -1
+}
+
+// headerField records the header field f.Data[start:end] whose first '='
+// is at eq (-1 when it has none).
+func (f *Frame) headerField(start, eq, end int) {
+	at := f.DataAt + start
+	if end == start {
+		f.warn(Problem{Code: CodeEmptyItem, At: at})
+		return
+	}
+	if eq < 0 {
+		eq = end
+	}
+	f.Header = append(f.Header, RawPair{At: int32(at), Eq: int32(f.DataAt + eq), End: int32(f.DataAt + end)})
+}
+
+func hasCPAt(d []byte, i int) bool {
+	return i+len(cpOpen) <= len(d) && d[i] == 'C' && d[i+1] == 'P' && d[i+2] == '=' && d[i+3] == '&' && d[i+4] == '&'
 }
 
 // splitCP takes the CP content apart (unless it stayed encrypted) and
@@ -586,8 +618,10 @@ func (f *Frame) splitCP(cp int) {
 // splitPairs records the pairs of the CP content c (at offset at of Raw,
 // contentAt of the data segment) and adds its bytes to the scan sc.
 func (f *Frame) splitPairs(c []byte, at int, sc *byteScan, contentAt int) {
-	if bytes.Contains(c, ampersands) {
-		f.warn(Problem{Code: CodeAmpersand, At: at + bytes.Index(c, ampersands)})
+	if k := bytes.IndexByte(c, '&'); k >= 0 { // '&' is rare: look closer only then
+		if j := bytes.Index(c[k:], ampersands); j >= 0 {
+			f.warn(Problem{Code: CodeAmpersand, At: at + k + j})
+		}
 	}
 	if len(c) == 0 {
 		return
@@ -755,12 +789,14 @@ func (f *Frame) checkHeader() {
 			}
 		}
 	}
-	for _, m := range [...]struct {
-		bit  int
-		name []byte
-	}{{fST, nameST}, {fCN, nameCN}, {fPW, namePW}, {fMN, nameMN}} {
-		if seen&m.bit == 0 {
-			f.warn(Problem{Code: CodeMissingField, At: -1, Text: m.name})
+	if all := fST | fCN | fPW | fMN; seen&all != all {
+		for _, m := range [...]struct {
+			bit  int
+			name []byte
+		}{{fST, nameST}, {fCN, nameCN}, {fPW, namePW}, {fMN, nameMN}} {
+			if seen&m.bit == 0 {
+				f.warn(Problem{Code: CodeMissingField, At: -1, Text: m.name})
+			}
 		}
 	}
 	hasParts := seen&(fPNUM|fPNO) != 0

@@ -72,6 +72,30 @@ func FuzzFrame(f *testing.F) {
 			}
 			var fr Frame
 			fr.Parse(raw, opt)
+			// The header fields against strings.Split.
+			if fr.Data != nil {
+				var want []Field
+				rest := string(fr.Data)
+				for rest != "" && !strings.HasPrefix(rest, "CP=&&") {
+					seg, after, found := strings.Cut(rest, ";")
+					if seg != "" {
+						k, v, _ := strings.Cut(seg, "=")
+						want = append(want, Field{k, v})
+					}
+					if !found {
+						break
+					}
+					rest = after
+				}
+				if len(want) != len(fr.Header) {
+					t.Fatalf("%d header fields, want %d", len(fr.Header), len(want))
+				}
+				for i, h := range fr.Header {
+					if string(fr.Key(h)) != want[i].Key || string(fr.Value(h)) != want[i].Value {
+						t.Fatalf("header field %d: %q=%q, want %v", i, fr.Key(h), fr.Value(h), want[i])
+					}
+				}
+			}
 			// The scan fused into the split finds what a separate scan finds.
 			if fr.Data != nil && len(fr.Problems) == 0 {
 				sc := scanData(fr.Data)

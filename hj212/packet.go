@@ -225,12 +225,15 @@ func (f *Frame) Packet() *Packet {
 			val = s[r.Eq+1 : r.End]
 		}
 		code, suffix := "", ""
-		if j := strings.LastIndexByte(key, '-'); j >= 0 {
-			code, suffix = key[:j], key[j+1:]
+		for j := len(key) - 1; j >= 0; j-- { // keys are short: no call
+			if key[j] == '-' {
+				code, suffix = key[:j], key[j+1:]
+				break
+			}
 		}
 		q.Item, q.NoEquals, q.Key, q.Value, q.Code, q.Suffix = r.Item, noEq, key, val, code, suffix
 		for k := i - 1; k >= 0 && p.CP[k].Item == r.Item; k-- {
-			if p.CP[k].Key == key {
+			if o := &p.CP[k]; len(o.Key) == len(key) && o.Suffix == suffix && o.Key == key {
 				warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), fmt.Sprintf("key %s appears twice in one item (both kept, in order)", key)})
 				break
 			}

@@ -130,6 +130,23 @@ func (r *Reader) frameAt(data []byte) *Packet {
 	if end < 0 {
 		end = len(data)
 	}
+	// A frame whose end so found is implausible (not "&&", 4 CRC digits
+	// and CR LF) may be an HJ 212-2025 frame with a raw SM4 ciphertext,
+	// which can hold CR LF or "##": then the length field decides, if it
+	// points at a plausible end.
+	if !plausibleEnd(data[:end], terminated) {
+		if n, ok := digits4(data[2:min(6, len(data))]); ok {
+			total := 2 + 4 + n + 4 + 2
+			switch {
+			case total <= len(data) && plausibleEnd(data[:total], true):
+				end, terminated = total, true
+			case total > len(data) && total <= MaxFrame && r.err == nil && (terminated || !frameStart(data[end:], r.err != nil)):
+				// A CR LF or a "##" that does not start a frame, inside
+				// the ciphertext: wait for the rest.
+				return nil
+			}
+		}
+	}
 	limited := false
 	if end > MaxFrame {
 		end, limited, terminated = MaxFrame, true, false
@@ -186,3 +203,35 @@ func (r *Reader) stray(raw []byte) *Packet {
 }
 
 var crlf = []byte("\r\n")
+
+// plausibleEnd reports whether frame ends as a frame does: "&&", four hex
+// digits and, when terminated, CR LF.
+func plausibleEnd(frame []byte, terminated bool) bool {
+	if terminated {
+		if len(frame) < 2 {
+			return false
+		}
+		frame = frame[:len(frame)-2]
+	}
+	n := len(frame)
+	if n < 6 || frame[n-6] != '&' || frame[n-5] != '&' {
+		return false
+	}
+	_, ok := parseHex4(frame[n-4:])
+	return ok
+}
+
+// frameStart reports whether b (which starts with "##") looks like the
+// start of a frame: "##", 4 digits and "QN=" or "ST=". Too few bytes to
+// tell count as a start only at the end of the stream (atEnd); before,
+// they do not, and the Reader waits for more.
+func frameStart(b []byte, atEnd bool) bool {
+	if len(b) < 9 {
+		return atEnd
+	}
+	if _, ok := digits4(b[2:6]); !ok {
+		return false
+	}
+	h := string(b[6:9])
+	return h == "QN=" || h == "ST="
+}

@@ -280,7 +280,9 @@ func (f *Frame) decrypt(opt Options, sc *byteScan, cp int) (undecrypted bool) {
 			// The Annex A CRC carries only 8 bits (crc.go), so a wrong key
 			// passes it once in 256 tries; it must also give UTF-8 text
 			// without control bytes, which random blocks almost never are.
-			if annexA(pl[f.DataAt:dataEnd]) != f.CRCSent || !printable(pl[n0:n0+len(ct)]) || !utf8.Valid(pl[n0:n0+len(ct)]) {
+			// (UTF-8 is checked with the tail: a block may end inside a
+			// character.)
+			if annexA(pl[f.DataAt:dataEnd]) != f.CRCSent || !printable(pl[n0:n0+len(ct)]) || !utf8.Valid(pl[n0:dataEnd-2]) {
 				continue
 			}
 			pl = append(pl, f.CRCText...)

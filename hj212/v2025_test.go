@@ -3,6 +3,8 @@ package hj212
 import (
 	"bytes"
 	"encoding/hex"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -254,4 +256,65 @@ func TestAnswer2025(t *testing.T) {
 	if _, ok := New2025Command("9015"); !ok {
 		t.Fatal("9015 unknown")
 	}
+}
+
+// A raw SM4 ciphertext may hold CR LF or "##": the Reader then frames by
+// the length field, and the frames around it are unharmed.
+func TestReaderRawCiphertext(t *testing.T) {
+	head := "QN=20260105103000000;ST=31;CN=2051;PW=123456;MN=010000A8900016F000169DC0;Flag=9;CP=&&"
+	find := func(needle string) string {
+		for i := 0; i < 1000000; i++ {
+			content := "DataTime=20260105102000;a21002-Avg=" + strconv.Itoa(i) + ",a21002-Flag=N"
+			ct, err := EncryptData(StandardTestKey, []byte(content))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(ct), needle) {
+				data := head + content + "&&"
+				return "##" + pad4(len(data)) + head + string(ct) + "&&" + Checksum([]byte(data)) + "\r\n"
+			}
+		}
+		t.Fatalf("no ciphertext with %q", needle)
+		return ""
+	}
+	for _, needle := range []string{"\r\n", "##"} {
+		enc := find(needle)
+		stream := std + "\r\n" + enc + std + "\r\n"
+		for _, chunk := range []int{1, 7, 4096} {
+			rd := NewReader(&chunked{data: []byte(stream), n: chunk}, Options{Keys: testKeys(t)})
+			var got []*Packet
+			for {
+				p, err := rd.Next()
+				if err != nil {
+					break
+				}
+				got = append(got, p)
+			}
+			if len(got) != 3 || got[1].Raw != enc {
+				t.Fatalf("%q, chunks of %d: %d packets", needle, chunk, len(got))
+			}
+			for i, p := range got {
+				if p.Verdict != Valid {
+					t.Fatalf("%q: packet %d: %s", needle, i, p.Reason)
+				}
+			}
+			if got[1].Cipher != CipherRaw || got[1].KeyUsed != 0 {
+				t.Fatalf("not decrypted: %s", got[1].Cipher)
+			}
+		}
+	}
+}
+
+type chunked struct {
+	data []byte
+	n    int
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.n)], c.data)
+	c.data = c.data[n:]
+	return n, nil
 }

@@ -1,10 +1,6 @@
 package hj212
 
-import (
-	"math/big"
-
-	"github.com/shopspring/decimal"
-)
+import "github.com/shopspring/decimal"
 
 // Value is an exact decimal number as a packet sent it: an integer
 // coefficient and a power of ten, coef × 10^exp ("1.230" is 1230 × 10^-3,
@@ -60,5 +56,3 @@ func (v Value) String() string { return v.Decimal().String() }
 // Number is the pair's value as an exact decimal, built on demand; zero
 // when IsNumber is false.
 func (q *Pair) Number() decimal.Decimal { return q.Num.Decimal() }
-
-var _ = big.NewInt // the coefficient of a big Value is a big.Int inside decimal

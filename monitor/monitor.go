@@ -173,6 +173,7 @@ type record struct {
 	avg      *decimal.Decimal
 	cou      *decimal.Decimal
 	zsAvg    *decimal.Decimal
+	zsSent   string // the -ZsAvg sentinel as sent (HJ 212-2025 §8.1.1 d), "" when none
 	problem  string // why the record cannot be counted, besides its flag
 	sig      string // all its values, for telling duplicates from conflicts
 	lenient  bool
@@ -300,16 +301,20 @@ func records(p *hj212.Packet, basis Basis) []*record {
 			if q.IsNumber {
 				r.avg = &n
 			} else if r.problem == "" {
-				r.problem = fmt.Sprintf("-Avg %q is not a number", q.Value)
+				r.problem = fmt.Sprintf("-Avg %q is not a number%s", q.Value, sentinelNote(q))
 			}
 		case "Cou":
 			if q.IsNumber {
 				r.cou = &n
 			} else if r.problem == "" {
-				r.problem = fmt.Sprintf("-Cou %q is not a number", q.Value)
+				r.problem = fmt.Sprintf("-Cou %q is not a number%s", q.Value, sentinelNote(q))
 			}
 		case "ZsAvg":
-			if q.IsNumber {
+			if q.Sentinel {
+				// The reference-oxygen value could not be computed: the
+				// record keeps its -Avg and -Cou but has no test value.
+				r.zsSent = q.Value
+			} else if q.IsNumber {
 				r.zsAvg = &n
 			} else if r.problem == "" {
 				r.problem = fmt.Sprintf("-ZsAvg %q is not a number", q.Value)
@@ -414,7 +419,13 @@ func aggregate(slots map[slotKey]*slot, places int32) []Figure {
 			f.AvgCount++
 		}
 		test := r.avg
-		if r.zsAvg != nil {
+		switch {
+		case r.zsSent != "":
+			// Neither the sentinel nor the unconverted -Avg is the test
+			// concentration of that record.
+			test = nil
+			f.Warnings = append(f.Warnings, fmt.Sprintf("-ZsAvg at %s is %s, the value sent when it cannot be computed (HJ 212-2025 §8.1.1 d): no test concentration for that record", r.dataTime, r.zsSent))
+		case r.zsAvg != nil:
 			test = r.zsAvg
 			f.ZsCount++
 		}
@@ -579,4 +590,12 @@ func Unnamed(figs []Figure, names map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// sentinelNote explains a value that is the maximum of its data type.
+func sentinelNote(q hj212.Pair) string {
+	if !q.Sentinel {
+		return ""
+	}
+	return " (the maximum of its data type, sent when the value cannot be computed, HJ 212-2025 §8.1.1 d)"
 }

@@ -2,7 +2,10 @@
 # Load test of the public calculator against a constant-JSON route, with
 # wrk, on 127.0.0.1 only. Run by hand (not in CI):
 #
-#   scripts/load.sh [DURATION] [REQUEST.json]
+#   scripts/load.sh [DURATION] [REQUEST.json] [QUERY]
+#
+# QUERY is added to the assessment's path, e.g. '?trace=full' (the API's
+# default trace level is summary).
 #
 # It builds ecotax, starts `ecotax serve` on a free loopback port with an
 # SQLite file in a temporary directory and every middleware on (the rate
@@ -16,6 +19,7 @@ set -euo pipefail
 duration=${1:-10s}
 root=$(cd "$(dirname "$0")/.." && pwd)
 request=$(realpath "${2:-$root/api/testdata/assessment.json}")
+query=${3:-}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 2; }
 
 work=$(mktemp -d)
@@ -38,7 +42,7 @@ done
 curl -fsS "http://$addr/readyz" >/dev/null
 
 # The assessment must succeed before it is measured.
-curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @"$request" "http://$addr/v1/tax/assessments" >/dev/null
+curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @"$request" "http://$addr/v1/tax/assessments$query" >/dev/null
 
 cat >"$work/post.lua" <<LUA
 wrk.method = "POST"
@@ -61,11 +65,11 @@ run() { # name threads connections script path
 }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-echo "request: $request, duration $duration, $(nproc) cores, load average $(loadavg)"
+echo "request: $request$query, duration $duration, $(nproc) cores, load average $(loadavg)"
 c1=$(run constant 1 1 "$work/get.lua" /v1/meta)
-a1=$(run assessment 1 1 "$work/post.lua" /v1/tax/assessments)
+a1=$(run assessment 1 1 "$work/post.lua" "/v1/tax/assessments$query")
 c8=$(run constant 2 8 "$work/get.lua" /v1/meta)
-a8=$(run assessment 2 8 "$work/post.lua" /v1/tax/assessments)
+a8=$(run assessment 2 8 "$work/post.lua" "/v1/tax/assessments$query")
 printf '%s\n' "$c1" "$a1" "$c8" "$a8"
 echo "load average after: $(loadavg) (the machine's other work shares the cores with wrk and the server)"
 rps() { sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$1"; }

@@ -109,6 +109,22 @@ func (tx *Tx) BatchRecords(pk int64) ([]XRecord, error) {
 	return out, err
 }
 
+// XImported is a record of an imported batch with its batch.
+type XImported struct {
+	BatchID   string `db:"batch_id"`
+	Direction string `db:"direction"`
+	XRecord
+}
+
+// ImportedRecords lists the records of imported batches, newest batch
+// first; direction "" is any, a region prefix keeps the batches whose
+// region lies inside it.
+func (tx *Tx) ImportedRecords(direction, regionPrefix string) ([]XImported, error) {
+	out := []XImported{}
+	err := tx.sel(&out, tx.q.ListXImported, direction, direction, regionPrefix)
+	return out, err
+}
+
 // XDeclaration is a filed revision with its taxpayer's name and region,
 // for the exchange.
 type XDeclaration struct {

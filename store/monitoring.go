@@ -91,7 +91,7 @@ func (tx *Tx) checkOverlap(d *reconcile.Device) error {
 }
 
 // InsertDevice maps a device to an outlet. Data already received from
-// the MN are recomputed (their outlet may change).
+// the MN are marked for recomputation (their outlet may change).
 func (tx *Tx) InsertDevice(d *reconcile.Device) error {
 	if err := tx.lockMN(d.MN); err != nil {
 		return err
@@ -133,7 +133,7 @@ func (tx *Tx) ListDevices(f DeviceFilter) ([]reconcile.Device, error) {
 
 // UpdateDevice writes a changed mapping (MN, outlet, dates, note) if the
 // stored version is still d.Version; the months of data of the old and
-// the new MN are recomputed.
+// the new MN are marked for recomputation.
 func (tx *Tx) UpdateDevice(d *reconcile.Device, oldMN string) error {
 	for _, mn := range uniqueStrings(oldMN, d.MN) {
 		if err := tx.lockMN(mn); err != nil {
@@ -405,29 +405,44 @@ func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
 	for i, r := range rows {
 		r.id = ids[i]
 	}
-	if err := tx.copyIn("monitoring_packets", packetCols, len(rows), func(i int) []any {
-		r := rows[i]
-		return []any{r.id, r.hash, r.raw, r.received, r.origin, r.verdict, r.reason, r.problems, r.warnings, r.qn, r.cn, r.mn,
-			r.flag, r.dataTime, r.month, r.pairs, r.note}
-	}); err != nil {
+	// Rows go to COPY as driver values (int64, string, []byte,
+	// time.Time, nil) in one reused argument slice: database/sql then
+	// converts nothing (an int or a decimal.NullDecimal would go through
+	// reflection or Valuer on every row) and nothing is allocated per row
+	// but the decimal's text (copyRows: reconcile_save.go).
+	err := tx.copyRows("monitoring_packets", packetCols, func(emit func([]any) error) error {
+		args := make([]any, len(packetCols))
+		for _, r := range rows {
+			args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8] = r.id, r.hash, r.raw, r.received, r.origin, r.verdict, r.reason, r.problems, r.warnings
+			args[9], args[10], args[11], args[12], args[13], args[14], args[15], args[16] = r.qn, r.cn, r.mn, int64(r.flag), r.dataTime, r.month, int64(r.pairs), r.note
+			if err := emit(args); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	type ref struct{ r, v int }
-	var refs []ref
-	for i, r := range rows {
-		for j := range r.values {
-			refs = append(refs, ref{i, j})
+	err = tx.copyRows("monitoring_values", valueCols, func(emit func([]any) error) error {
+		args := make([]any, len(valueCols))
+		for _, r := range rows {
+			args[0], args[2], args[3], args[4], args[5] = r.id, r.mn, r.cn, r.month, r.dataTime
+			for j := range r.values {
+				v := &r.values[j]
+				args[1], args[6], args[7], args[8], args[9] = int64(v.seq), v.code, v.suffix, v.value, nil
+				if v.num.Valid {
+					args[9] = v.num.Decimal.String()
+				}
+				if err := emit(args); err != nil {
+					return err
+				}
+			}
 		}
-	}
-	if len(refs) > 0 {
-		err := tx.copyIn("monitoring_values", valueCols, len(refs), func(i int) []any {
-			r := rows[refs[i].r]
-			v := &r.values[refs[i].v]
-			return []any{r.id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, v.num}
-		})
-		if err != nil {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rows, nil
 }

@@ -56,6 +56,10 @@ type queries struct {
 	budgetQueries     // store/budget.go (预算: damage cases, eco settlements, fee bills, gathering)
 	monitoringQueries // store/monitoring.go (HJ 212 devices, packets, monthly figures, production output)
 	reconcileQueries  // store/reconcile.go (比对: runs, results, items, risk flags)
+
+	// nameOf finds a query's name by its text, so that a failure says
+	// which query failed.
+	nameOf map[string]string
 }
 
 // parseNamed reads "-- name: x" blocks from one file.
@@ -124,6 +128,10 @@ func loadQueries(fsys fs.FS, dialect string) (*queries, error) {
 			return nil, fmt.Errorf("store: query %q is defined but unused", name)
 		}
 	}
+	q.nameOf = map[string]string{}
+	for name, sql := range named {
+		q.nameOf[strings.TrimSuffix(sqlx.Rebind(bind, sql), ";")] = name
+	}
 	return q, nil
 }
 
@@ -139,6 +147,9 @@ func fillQueries(v reflect.Value, named map[string]string, bind int, used map[st
 			continue
 		}
 		tag := f.Tag.Get("query")
+		if tag == "" {
+			continue
+		}
 		sql, ok := named[tag]
 		if !ok {
 			return fmt.Errorf("store: query %q not found in queries/*.sql", tag)

@@ -17,6 +17,7 @@ import (
 // reconcileQueries are the named queries of queries/reconcile.sql.
 type reconcileQueries struct {
 	RcTaxpayers    string `query:"rc-taxpayers"`
+	RcCodes        string `query:"rc-taxpayer-codes"`
 	RcSources      string `query:"rc-sources"`
 	RcDeclarations string `query:"rc-declarations"`
 	RcFigures      string `query:"rc-figures"`
@@ -44,10 +45,37 @@ type reconcileQueries struct {
 type Scope struct {
 	Period       filing.Period
 	Region       string // the GB/T 2260 code as given ("" = all)
-	RegionPrefix string // filing.RegionPrefix(Region)
+	RegionPrefix string // calc.RegionPrefix(Region)
 	CreditCode   string
-	Deadline     param.Date // of the period (filing.Params.DeadlineOf)
-	AsOf         param.Date // the day of the run
+	// After and Through narrow the scope to the credit codes in
+	// (After, Through] ("" Through: no upper end), a slice of a large
+	// region (ReconcileSlices).
+	After, Through string
+	Deadline       param.Date // of the period (filing.Params.DeadlineOf)
+	AsOf           param.Date // the day of the run
+}
+
+// who are the query arguments that select the scope's taxpayers.
+func (sc Scope) who() []any {
+	return []any{sc.RegionPrefix, sc.CreditCode, sc.CreditCode, sc.After, sc.Through, sc.Through}
+}
+
+// ReconcileSlices cuts a scope into slices of at most size taxpayers
+// (credit-code ranges, in order) and tells how many taxpayers it holds.
+func (tx *Tx) ReconcileSlices(sc Scope, size int) ([]Scope, int, error) {
+	var codes []string
+	if err := tx.sel(&codes, tx.q.RcCodes, sc.RegionPrefix, sc.CreditCode, sc.CreditCode); err != nil {
+		return nil, 0, err
+	}
+	var out []Scope
+	after := ""
+	for i := 0; i < len(codes); i += size {
+		x := sc
+		x.After, x.Through = after, codes[min(i+size, len(codes))-1]
+		after = x.Through
+		out = append(out, x)
+	}
+	return out, len(codes), nil
 }
 
 // lastYear is the same period a year earlier.

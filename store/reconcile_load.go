@@ -80,7 +80,7 @@ func (x *InputLoad) Inputs() []*reconcile.Input {
 // mappings, which the large queries' rows are sorted into.
 type inputLoader struct {
 	sc                 Scope
-	rp, cc, ly         string
+	ly                 string
 	ins                []*reconcile.Input
 	by                 map[string]*reconcile.Input
 	byDecl             map[int64]*reconcile.Declared
@@ -110,21 +110,20 @@ type scopeRows struct {
 // loads are the small queries; they fill separate fields, so they may run
 // at the same time.
 func (sr *scopeRows) loads(sc Scope) []func(tx *Tx) error {
-	rp, cc := sc.RegionPrefix, sc.CreditCode
 	start, end := filing.DateOf(sc.Period.Start()), filing.DateOf(sc.Period.End())
 	return []func(tx *Tx) error{
-		func(tx *Tx) error { return tx.sel(&sr.tps, tx.q.RcTaxpayers, rp, cc, cc) },
+		func(tx *Tx) error { return tx.sel(&sr.tps, tx.q.RcTaxpayers, sc.who()...) },
 		func(tx *Tx) error {
-			return tx.sel(&sr.decls, tx.q.RcDeclarations, rp, cc, cc, sc.Period.Text, lastYear(sc.Period))
+			return tx.sel(&sr.decls, tx.q.RcDeclarations, append(sc.who(), sc.Period.Text, lastYear(sc.Period))...)
 		},
-		func(tx *Tx) error { return tx.sel(&sr.devs, tx.q.RcDevices, rp, cc, cc, end, start) },
+		func(tx *Tx) error { return tx.sel(&sr.devs, tx.q.RcDevices, append(sc.who(), end, start)...) },
 	}
 }
 
 // loader sorts the small queries' rows into inputs, one per taxpayer, and
 // the maps the large queries' rows are sorted by.
 func (sr *scopeRows) loader(sc Scope) *inputLoader {
-	l := &inputLoader{sc: sc, rp: sc.RegionPrefix, cc: sc.CreditCode, ly: lastYear(sc.Period)}
+	l := &inputLoader{sc: sc, ly: lastYear(sc.Period)}
 	l.ins = make([]*reconcile.Input, len(sr.tps))
 	l.by = make(map[string]*reconcile.Input, len(sr.tps))
 	for i := range sr.tps {
@@ -172,19 +171,19 @@ func (tx *Tx) sortInMemory(load func() error) error {
 // only reads the maps), so they may run at the same time.
 func (l *inputLoader) rows() []func(tx *Tx) error {
 	return []func(tx *Tx) error{
-		func(tx *Tx) error { return tx.sortInMemory(func() error { return tx.loadSources(l.by, l.rp, l.cc) }) },
+		func(tx *Tx) error { return tx.sortInMemory(func() error { return tx.loadSources(l.by, l.sc.who()) }) },
 		func(tx *Tx) error {
-			return tx.sortInMemory(func() error { return tx.loadFigures(l.byDecl, l.rp, l.cc, l.sc.Period.Text) })
+			return tx.sortInMemory(func() error { return tx.loadFigures(l.byDecl, l.sc.who(), l.sc.Period.Text) })
 		},
 		func(tx *Tx) error {
-			return tx.sortInMemory(func() error { return tx.loadEmissions(l.byDecl, l.rp, l.cc, l.ly) })
+			return tx.sortInMemory(func() error { return tx.loadEmissions(l.byDecl, l.sc.who(), l.ly) })
 		},
 		func(tx *Tx) error {
-			return tx.sortInMemory(func() error { return tx.loadMonthly(l.devOwner, l.rp, l.cc, l.monthFrom, l.monthTo) })
+			return tx.sortInMemory(func() error { return tx.loadMonthly(l.devOwner, l.sc.who(), l.monthFrom, l.monthTo) })
 		},
 		func(tx *Tx) error {
 			var outs []reconcile.Output
-			if err := tx.sel(&outs, tx.q.RcOutputs, l.rp, l.cc, l.cc, l.monthFrom, l.monthTo); err != nil {
+			if err := tx.sel(&outs, tx.q.RcOutputs, append(l.sc.who(), l.monthFrom, l.monthTo)...); err != nil {
 				return err
 			}
 			for _, o := range outs {
@@ -229,7 +228,7 @@ func appendExact[T any](dst, rows []T) []T {
 	return append(dst, rows...)
 }
 
-func (tx *Tx) loadSources(by map[string]*reconcile.Input, rp, cc string) error {
+func (tx *Tx) loadSources(by map[string]*reconcile.Input, who []any) error {
 	var s filing.Source
 	cols := []string{"id", "credit_code", "outlet_no", "outlet_name", "location", "kind", "fugitive", "pollutant", "method", "standard",
 		"standard_concentration", "day_limit_db", "night_limit_db", "multiple_points", "valid_from", "valid_to", "version",
@@ -243,7 +242,7 @@ func (tx *Tx) loadSources(by map[string]*reconcile.Input, rp, cc string) error {
 			in.Sources = appendExact(in.Sources, rows)
 		}
 	}}
-	err := tx.scanRows(tx.q.RcSources, []any{rp, cc, cc}, cols, dest, func() {
+	err := tx.scanRows(tx.q.RcSources, who, cols, dest, func() {
 		if len(slab) == cap(slab) {
 			slab = make([]filing.Source, 0, 1024)
 		}
@@ -254,7 +253,7 @@ func (tx *Tx) loadSources(by map[string]*reconcile.Input, rp, cc string) error {
 	return err
 }
 
-func (tx *Tx) loadFigures(byDecl map[int64]*reconcile.Declared, rp, cc, period string) error {
+func (tx *Tx) loadFigures(byDecl map[int64]*reconcile.Declared, who []any, period string) error {
 	var (
 		declID int64
 		f      filing.Figure
@@ -272,13 +271,13 @@ func (tx *Tx) loadFigures(byDecl map[int64]*reconcile.Declared, rp, cc, period s
 			d.Figures = appendExact(d.Figures, rows)
 		}
 	}}
-	err := tx.scanRows(tx.q.RcFigures, []any{rp, cc, cc, period}, cols, dest, func() { g.add(declID, f) })
+	err := tx.scanRows(tx.q.RcFigures, append(who, period), cols, dest, func() { g.add(declID, f) })
 	g.done()
 	return err
 }
 
 // loadEmissions reads last year's figures: only source, month and emission.
-func (tx *Tx) loadEmissions(byDecl map[int64]*reconcile.Declared, rp, cc, period string) error {
+func (tx *Tx) loadEmissions(byDecl map[int64]*reconcile.Declared, who []any, period string) error {
 	var (
 		declID int64
 		f      filing.Figure
@@ -290,12 +289,12 @@ func (tx *Tx) loadEmissions(byDecl map[int64]*reconcile.Declared, rp, cc, period
 			d.Figures = appendExact(d.Figures, rows)
 		}
 	}}
-	err := tx.scanRows(tx.q.RcEmissions, []any{rp, cc, cc, period}, cols, dest, func() { g.add(declID, f) })
+	err := tx.scanRows(tx.q.RcEmissions, append(who, period), cols, dest, func() { g.add(declID, f) })
 	g.done()
 	return err
 }
 
-func (tx *Tx) loadMonthly(devOwner map[int64]*reconcile.Input, rp, cc, from, to string) error {
+func (tx *Tx) loadMonthly(devOwner map[int64]*reconcile.Input, who []any, from, to string) error {
 	var (
 		f     reconcile.DeviceFigure
 		basis string
@@ -310,7 +309,7 @@ func (tx *Tx) loadMonthly(devOwner map[int64]*reconcile.Input, rp, cc, from, to 
 			in.Figures = appendExact(in.Figures, rows)
 		}
 	}}
-	err := tx.scanRows(tx.q.RcMonthly, []any{rp, cc, cc, from, to}, cols, dest, func() {
+	err := tx.scanRows(tx.q.RcMonthly, append(who, from, to), cols, dest, func() {
 		f.Basis = monitor.Basis(basis)
 		g.add(devOwner[f.DeviceID], f)
 	})

@@ -33,7 +33,7 @@ func (tx *Tx) SaveRun(run *Run, set *reconcile.Set, results []*reconcile.Result)
 	if err != nil {
 		return err
 	}
-	return tx.FinishRun(run, results)
+	return tx.FinishRun(run, results, nil)
 }
 
 // InsertItems writes the items of a run as items yields them, each used
@@ -72,20 +72,28 @@ func (tx *Tx) InsertRun(run *Run, set *reconcile.Set, taxpayers int) error {
 }
 
 // FinishRun stores the results and flags (after the peer comparison),
-// the run's counts, and makes the run current.
-func (tx *Tx) FinishRun(run *Run, results []*reconcile.Result) error {
-	for _, res := range results {
-		run.Items += len(res.Items)
+// the run's counts, and makes the run current. items[i] is the number of
+// items of results[i] when a caller that streamed them has let them go
+// (nil: len(Items)).
+func (tx *Tx) FinishRun(run *Run, results []*reconcile.Result, items []int) error {
+	nItems := func(i int) int {
+		if items != nil {
+			return items[i]
+		}
+		return len(results[i].Items)
+	}
+	for i, res := range results {
+		run.Items += nItems(i)
 		run.Flags += len(res.Flags)
 	}
 	err := tx.insertMany("reconcile_results", tx.q.InsertResult, resultCols, func(emit func([]any) error) error {
-		for _, r := range results {
+		for i, r := range results {
 			det, err := resultDetailJSON(r)
 			if err != nil {
 				return err
 			}
 			if err := emit([]any{run.ID, r.CreditCode, r.Period, r.DeclarationID, r.Revision, r.DeclaredTax, r.MonitoredTax, r.TaxDifference,
-				r.Status, len(r.Items), len(r.Flags), string(det)}); err != nil {
+				r.Status, nItems(i), len(r.Flags), string(det)}); err != nil {
 				return err
 			}
 		}

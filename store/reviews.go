@@ -37,6 +37,7 @@ type reviewQueries struct {
 	ListXBatches   string `query:"list-exchange-batches"`
 	ListXFiles     string `query:"list-exchange-files"`
 	ListXRecords   string `query:"list-exchange-records"`
+	ListXImported  string `query:"list-imported-records"`
 	XDeclarations  string `query:"exchange-declarations"`
 }
 

@@ -410,18 +410,43 @@ func stale(what string) *calc.Error {
 }
 
 // get, sel and exec run a named query in the transaction.
+// A failure the caller cannot act on is wrapped with the query's name (an
+// operator reads which statement failed; no client ever sees it, the
+// doors answer it as internal or unavailable); a *calc.Error, a missing
+// row and what dbError classifies pass as they are.
 func (tx *Tx) get(dst any, query string, args ...any) error {
-	return dbError(tx.x.GetContext(tx.ctx, dst, query, args...))
+	return tx.wrap(query, dbError(tx.x.GetContext(tx.ctx, dst, query, args...)))
 }
 
 func (tx *Tx) sel(dst any, query string, args ...any) error {
-	return dbError(tx.x.SelectContext(tx.ctx, dst, query, args...))
+	return tx.wrap(query, dbError(tx.x.SelectContext(tx.ctx, dst, query, args...)))
 }
 
 func (tx *Tx) exec(query string, args ...any) (int64, error) {
 	res, err := tx.x.ExecContext(tx.ctx, query, args...)
 	if err != nil {
-		return 0, dbError(err)
+		return 0, tx.wrap(query, dbError(err))
 	}
 	return res.RowsAffected()
+}
+
+func (tx *Tx) wrap(query string, err error) error {
+	var ce *calc.Error
+	if err == nil || errors.Is(err, sql.ErrNoRows) || errors.As(err, &ce) {
+		return err
+	}
+	name := tx.q.nameOf[query]
+	if name == "" {
+		name = "statement"
+	}
+	return fmt.Errorf("store: %s: %w", name, err)
+}
+
+// Pools are the database's connection pools by name, for their metrics:
+// one for PostgreSQL; SQLite's writing and reading pools.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.r.DB == db.x.DB {
+		return map[string]*sql.DB{db.dialect: db.x.DB}
+	}
+	return map[string]*sql.DB{db.dialect: db.x.DB, db.dialect + "_read": db.r.DB}
 }

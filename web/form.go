@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ecotax/ecotax/calc"
 )
 
 // The pre-check form names every input by its JSON path in the tax
@@ -585,23 +587,15 @@ func NextMonth(m string) string {
 	return fmt.Sprintf("%04d-%02d", y, mo+1)
 }
 
-// PeriodMonths lists the months of a period written YYYY-Qn, YYYY-MM or
-// YYYY-MM-DD, for the month suggestions; nil when it is none of those.
+// PeriodMonths lists the months of a period written YYYY-Qn (or -qn),
+// YYYY-MM or YYYY-MM-DD, for the month suggestions; nil when it is none of
+// those (the contract's parser, calc.ParsePeriod).
 func PeriodMonths(p string) []string {
-	switch {
-	case len(p) == 7 && p[4] == '-' && (p[5] == 'Q' || p[5] == 'q'):
-		y, err := strconv.Atoi(p[:4])
-		q := int(p[6] - '0')
-		if err != nil || q < 1 || q > 4 {
-			return nil
-		}
-		return []string{fmt.Sprintf("%04d-%02d", y, 3*q-2), fmt.Sprintf("%04d-%02d", y, 3*q-1), fmt.Sprintf("%04d-%02d", y, 3*q)}
-	case len(p) == 7 && NextMonth(p) != p:
-		return []string{p}
-	case len(p) == 10 && NextMonth(p[:7]) != p[:7]:
-		return []string{p[:7]}
+	per, msg := calc.ParsePeriod(strings.ToUpper(p))
+	if msg != "" {
+		return nil
 	}
-	return nil
+	return per.Months()
 }
 
 // Values writes the form as the inputs a browser would post: the inverse

@@ -2,7 +2,10 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 
+	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/shopspring/decimal"
 )
 
@@ -201,4 +204,59 @@ func dec(s string) decimal.Decimal {
 		return decimal.Zero
 	}
 	return d
+}
+
+// RoundingLabel names the rounding rules in Chinese.
+var RoundingLabel = map[string]string{"per_line_2dp": "污染当量数保留两位小数", "exact": "精确计算，仅金额取整"}
+
+// PlainWarnings are the result's warnings as a person reads them: the
+// unverified parameters as one sentence, the others in Chinese; codes,
+// paths and parameter files stay in 依据详情 (Detail).
+func (r *Result) PlainWarnings() []Explained {
+	var out []Explained
+	var unverified []string
+	for _, w := range r.Warnings {
+		if w.Code == "unverified_parameter" {
+			unverified = append(unverified, w.Message)
+			continue
+		}
+		x := Explained{Text: w.Message, Code: w.Code, Path: w.Path, Detail: w.Message}
+		if hasLatin(w.Message) {
+			x.Text = "计算中有一项需要核对的提示（见依据详情）。"
+		}
+		out = append(out, x)
+	}
+	if len(unverified) > 0 {
+		out = append([]Explained{{Text: fmt.Sprintf("本次计算用到 %d 个尚未与官方文本核实的参数（税额、当量值或规则），结果仅供参考，请与主管税务机关确认。", len(unverified)),
+			Code: "unverified_parameter", Detail: strings.Join(unverified, "；")}}, out...)
+	}
+	return out
+}
+
+// PlainWarningsOf is PlainWarnings for the warnings of deadlines and
+// surcharges.
+func PlainWarningsOf(v any) []Explained {
+	ws, _ := v.([]explain.Warning) // filing's and exchange's warnings are the one warning type
+
+	r := &Result{}
+	for _, w := range ws {
+		r.Warnings = append(r.Warnings, struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Path    string `json:"path"`
+		}{w.Code, w.Message, ""})
+	}
+	return r.PlainWarnings()
+}
+
+// Percent writes a share (0.5) as a percentage (50%).
+func Percent(s string) string {
+	if s == "" {
+		return ""
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return s
+	}
+	return d.Mul(decimal.NewFromInt(100)).Round(2).String() + "%"
 }

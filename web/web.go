@@ -152,8 +152,12 @@ func (u *UI) funcs() template.FuncMap {
 			}
 			return "否"
 		},
-		"add":  func(a, b int) int { return a + b },
-		"neg1": func(a int) int { return -a },
+		"add":       func(a, b int) int { return a + b },
+		"list":      func(s ...string) []string { return s },
+		"percent":   Percent,
+		"rounding":  func(s string) string { return orDefault(RoundingLabel[s], s) },
+		"plainWarn": PlainWarningsOf,
+		"neg1":      func(a int) int { return -a },
 		// days from a to b (YYYY-MM-DD), negative when b is before a
 		"daysFrom": func(a, b any) int {
 			return filing.Date(fmt.Sprint(b)).Day().Ordinal() - filing.Date(fmt.Sprint(a)).Day().Ordinal()

@@ -25,7 +25,9 @@ type Step struct {
 type Warning struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	Path    string `json:"path,omitempty"`
+	Path    string `json:"path,omitempty"`  // the input it concerns (a JSON path)
+	Where   string `json:"where,omitempty"` // the clause or table row it comes from (fees)
+	Ref     string `json:"ref,omitempty"`   // the record it concerns (budget)
 }
 
 // ParamUse lists one parameter row the result relied on.

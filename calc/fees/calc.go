@@ -102,13 +102,9 @@ type TierUse struct {
 	Where   string          `json:"where,omitempty"`
 }
 
-// Warning is something the reader must know: an unverified figure, a
-// caveat of the source, a defaulted input, a what-if override.
-type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Where   string `json:"where,omitempty"`
-}
+// Warning is the project's one warning (calc/explain); Where names the
+// clause or row it comes from.
+type Warning = explain.Warning
 
 // Step is one line of the explanation, citing the clause and source of
 // the figure it used.

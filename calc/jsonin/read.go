@@ -217,6 +217,13 @@ func (o *Object) Decimal(key string, required bool) decimal.NullDecimal {
 		}
 		return decimal.NullDecimal{}
 	}
+	// The path is built only for a fault: most numbers are fine, and
+	// building it for each cost a string per number read.
+	if v.Kind == KindString || v.Kind == KindNumber {
+		if d, err := o.r.Number(v.Text); err == nil {
+			return decimal.NullDecimal{Decimal: d, Valid: true}
+		}
+	}
 	return o.r.Decimal(v, o.At(key))
 }
 

@@ -15,18 +15,29 @@ import (
 // maxRequestBytes bounds what `ecotax calc` reads, like the API's body limit.
 const maxRequestBytes = 32 << 20
 
-// cmdCalc: ecotax calc [--format json|table] FILE|-
+const calcUsage = "usage: ecotax calc [--format json|table] [--trace full|summary|none] [--jsonl] FILE|-"
+
+// cmdCalc: ecotax calc [--format json|table] [--trace full|summary|none] [--jsonl] FILE|-
+//
+// With --jsonl the input is JSON Lines, one declaration per line, and
+// the output one result (or problem) per line in the same order.
 func cmdCalc(e *env, args []string) int {
 	fs := flag.NewFlagSet("calc", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	format := fs.String("format", "json", "output format: json or table")
+	traceFlag := fs.String("trace", "full", "trace in JSON output: full, summary (decisions only) or none")
+	jsonl := fs.Bool("jsonl", false, "JSON Lines: one declaration per input line, one result or problem per output line, in order")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
 		return exitInput
 	}
-	if len(rest) != 1 || (*format != "json" && *format != "table") {
-		fmt.Fprintln(e.stderr, "usage: ecotax calc [--format json|table] FILE|-")
+	level, ok := calc.ParseTraceLevel(*traceFlag, calc.TraceFull)
+	if len(rest) != 1 || (*format != "json" && *format != "table") || !ok || (*jsonl && *format != "json") {
+		fmt.Fprintln(e.stderr, calcUsage)
 		return exitInput
+	}
+	if *jsonl {
+		return calcJSONL(e, rest[0], level)
 	}
 	data, err := readInput(e, rest[0])
 	if err != nil {
@@ -46,7 +57,7 @@ func cmdCalc(e *env, args []string) int {
 				writeTable(e.stdout, res)
 				return exitOK
 			}
-			out, err := json.MarshalIndent(res, "", "  ")
+			out, err := json.MarshalIndent(leveled{res, level}, "", "  ")
 			if err != nil {
 				fmt.Fprintf(e.stderr, "ecotax calc: %v\n", err)
 				return exitInternal
@@ -103,3 +114,11 @@ func loadEngine() (*calc.Engine, error) {
 	}
 	return calc.NewEngine(t)
 }
+
+// leveled writes a result with its trace at a level.
+type leveled struct {
+	res   *calc.Result
+	level calc.TraceLevel
+}
+
+func (l leveled) MarshalJSON() ([]byte, error) { return l.res.MarshalJSONTrace(l.level) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 )
@@ -18,10 +19,13 @@ const exchangeUsage = `usage:
   ecotax exchange export --direction tax_to_env|env_to_tax --period P [--format jsonl|csv|xlsx] [--region CODE] --out DIR|FILE.zip
   ecotax exchange import [--region CODE] DIR|FILE.zip
   ecotax exchange verify DIR|FILE.zip
+  ecotax exchange worklist [--direction tax_to_env|env_to_tax] [--format json|csv] [--region CODE]
 
 A batch is a directory (or a ZIP archive) of manifest.json, manifest.sig and
 one data file per dataset. ECOTAX_EXCHANGE_KEY (at least 32 bytes) signs and
-verifies; without it nothing runs. export and import use the database of
+verifies; without it nothing runs. worklist lists the records of imported
+batches that match no taxpayer, outlet or MN registered here (实施条例
+第十九条). export, import and worklist use the database of
 ecotax serve (DATABASE_URL or ECOTAX_SQLITE_PATH) and act as the operator
 (admin#0), bound to --region when given.`
 
@@ -39,6 +43,8 @@ func cmdExchange(e *env, args []string) int {
 		return exchangeImport(e, args[1:])
 	case "verify":
 		return exchangeVerify(e, args[1:])
+	case "worklist":
+		return exchangeWorklist(e, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.stdout, exchangeUsage)
 		return exitOK
@@ -65,10 +71,27 @@ func exchangeKey(e *env) ([]byte, bool) {
 
 // exchangeOperator is the operator bound to --region.
 func exchangeOperator(region string) (filing.Principal, error) {
-	if region != "" && !filing.ValidRegion(region) {
+	if region != "" && !calc.ValidRegion(region) {
 		return filing.Principal{}, fmt.Errorf("--region must be a 6-digit GB/T 2260 code")
 	}
 	return operator(region), nil
+}
+
+// openExchange opens the service for an exchange command acting as the
+// operator bound to region; code is exitOK, or the exit code after the
+// reason was written.
+func openExchange(e *env, region string) (svc *app.Service, p filing.Principal, done func(), code int) {
+	p, err := exchangeOperator(region)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
+		return nil, p, nil, exitInput
+	}
+	svc, db, err := openApp(e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
+		return nil, p, nil, exitInternal
+	}
+	return svc, p, func() { db.Close() }, exitOK
 }
 
 // operator is cliPrincipal bound to a region ("" = all).
@@ -93,21 +116,15 @@ func exchangeExport(e *env, args []string) int {
 	if _, ok := exchangeKey(e); !ok {
 		return exitInput
 	}
-	p, err := exchangeOperator(*region)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
-		return exitInput
-	}
 	if err := checkOut(*out); err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInput
 	}
-	svc, db, err := openApp(e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
-		return exitInternal
+	svc, p, done, code := openExchange(e, *region)
+	if code != exitOK {
+		return code
 	}
-	defer db.Close()
+	defer done()
 	ctx := app.WithRequestID(e.ctx, "cli")
 	r, err := svc.ExportBatch(ctx, p, app.Idem{}, app.ExportRequest{Direction: *dir, Period: *period, Format: *format})
 	if err != nil {
@@ -266,8 +283,7 @@ func exchangeImport(e *env, args []string) int {
 	if _, ok := exchangeKey(e); !ok {
 		return exitInput
 	}
-	p, err := exchangeOperator(*region)
-	if err != nil {
+	if _, err := exchangeOperator(*region); err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return exitInput
 	}
@@ -275,12 +291,11 @@ func exchangeImport(e *env, args []string) int {
 	if err != nil {
 		return refused(e, err)
 	}
-	svc, db, err := openApp(e)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
-		return exitInternal
+	svc, p, done, code := openExchange(e, *region)
+	if code != exitOK {
+		return code
 	}
-	defer db.Close()
+	defer done()
 	v, err := svc.ImportBatch(app.WithRequestID(e.ctx, "cli"), p, files)
 	if err != nil {
 		return reportError(e, err) // refusals come back as problems naming the file and the reason
@@ -311,4 +326,39 @@ func exchangeVerify(e *env, args []string) int {
 		return refused(e, err)
 	}
 	return writeJSON(e, summary(&b.Manifest, nil))
+}
+
+// exchangeWorklist writes the identification worklist (实施条例 第十九条):
+// the other side's records that match nothing registered here.
+func exchangeWorklist(e *env, args []string) int {
+	fs := flag.NewFlagSet("exchange worklist", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	region := fs.String("region", "", "act for this GB/T 2260 region only")
+	direction := fs.String("direction", "", "tax_to_env or env_to_tax (default both)")
+	format := fs.String("format", "json", "json or csv")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) != 0 || (*format != "json" && *format != "csv") {
+		fmt.Fprintln(e.stderr, exchangeUsage)
+		return exitInput
+	}
+	svc, p, done, code := openExchange(e, *region)
+	if code != exitOK {
+		return code
+	}
+	defer done()
+	items, err := svc.Worklist(app.WithRequestID(e.ctx, "cli"), p, *direction)
+	if err != nil {
+		return reportError(e, err)
+	}
+	if *format == "csv" {
+		data, err := app.WorklistCSV(items)
+		if err != nil {
+			return reportError(e, err)
+		}
+		if _, err := e.stdout.Write(data); err != nil {
+			return exitInternal
+		}
+		return exitOK
+	}
+	return writeJSON(e, map[string]any{"items": items})
 }

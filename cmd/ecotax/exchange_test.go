@@ -96,7 +96,7 @@ func TestExchangeCommand(t *testing.T) {
 				t.Fatalf("export: %d %s", c, errs)
 			}
 			var sum batchSummary
-			if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Format != "csv" || len(sum.Files) != 6 {
+			if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Format != "csv" || len(sum.Files) != len(exchange.Of(exchange.TaxToEnv)) {
 				t.Fatalf("export summary %s (%v)", out, err)
 			}
 			if _, err := os.Stat(filepath.Join(dir, "review_requests.csv")); err != nil {
@@ -155,6 +155,18 @@ func TestExchangeCommand(t *testing.T) {
 			}
 			if c, _, errs := runXch(env, "exchange", "import", zipPath); c != exitOK {
 				t.Errorf("import zip: %s", errs)
+			}
+
+			// The identification worklist, as JSON and CSV.
+			var wl struct{ Items []map[string]any }
+			if c, out, errs := runXch(env, "exchange", "worklist", "--direction", "tax_to_env"); c != exitOK || json.Unmarshal([]byte(out), &wl) != nil || wl.Items == nil {
+				t.Errorf("worklist: %d %s %s", c, out, errs)
+			}
+			if c, out, errs := runXch(env, "exchange", "worklist", "--format", "csv"); c != exitOK || !strings.HasPrefix(out, "\ufeffbatch_id,") {
+				t.Errorf("worklist csv: %d %q %s", c, out, errs)
+			}
+			if c, _, _ := runXch(env, "exchange", "worklist", "--format", "pdf"); c != exitInput {
+				t.Error("worklist in a bad format was accepted")
 			}
 
 			// The review received on the environment side is overdue from 2024-06-05.

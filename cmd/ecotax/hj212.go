@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -14,17 +13,16 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/hj212"
-	"github.com/ecotax/ecotax/store"
+	"github.com/ecotax/ecotax/listener"
 )
 
 const hj212Usage = `usage:
   ecotax hj212 check [--strict] [--keys FILE] [--no-example-key] FILE|-
-  ecotax hj212 listen [--idle 10m] [--batch 200] [--flush 200ms] [--refresh 1m] ADDR
+  ecotax hj212 listen [--idle 10m] [--batch 500] [--flush 200ms] [--refresh 1m]
+                      [--committers 2] [--per-conn 1440] [--max-conns 10000] [--keys FILE] ADDR
 
 check reads one HJ 212 packet per line ("-" reads standard input), without
 its CR LF. Blank lines and comment lines (starting with "#" but not "##")
@@ -55,9 +53,14 @@ or not, with its verdict. A packet whose Flag asks for an answer (bit 0) is
 answered with a data answer (CN=9014) once it is stored; a rejected packet
 is stored but not answered, so the logger sends it again. After a bad
 frame the reader resynchronises on the next "##". Packets from all
-connections are stored in batches (--batch packets or every --flush); the
+connections are stored in batches (--batch packets, or --flush after a
+batch's first packet), --committers transactions at once; a connection has
+at most --per-conn packets read and not yet answered, and when the database
+falls behind the listener stops reading (devices wait) instead of queueing
+without bound. More than --max-conns connections are closed at once. The
 monthly figures are brought up to date every --refresh. A connection idle
-for --idle is closed. SIGINT/SIGTERM stops accepting, lets each
+for --idle is closed. --keys gives SM4 keys for HJ 212-2025 encrypted
+data areas (the format of check --keys; no example key). SIGINT/SIGTERM stops accepting, lets each
 connection finish its packet, stores what was received and exits 0. Logs
 are JSON lines on standard error.`
 
@@ -263,12 +266,22 @@ func hj212Listen(e *env, args []string) int {
 	fs := flag.NewFlagSet("hj212 listen", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	idle := fs.Duration("idle", 10*time.Minute, "close a connection that sends nothing for this long")
-	batch := fs.Int("batch", 200, "packets per transaction at most")
-	flush := fs.Duration("flush", 200*time.Millisecond, "store a partial batch after this long")
+	batch := fs.Int("batch", 500, "packets per transaction at most")
+	flush := fs.Duration("flush", 200*time.Millisecond, "store a partial batch this long after its first packet")
 	refresh := fs.Duration("refresh", time.Minute, "bring the monthly figures up to date this often")
+	committers := fs.Int("committers", 2, "transactions at once")
+	perConn := fs.Int("per-conn", 1440, "packets read and not yet answered per connection at most")
+	maxConns := fs.Int("max-conns", 10000, "connections at once at most")
+	keyFile := fs.String("keys", "", "SM4 keys of the devices: MN KEY [PREVIOUS-KEY...] per line")
 	rest, err := parseArgs(fs, args)
-	if err != nil || len(rest) != 1 || *batch < 1 || *flush <= 0 || *idle <= 0 || *refresh <= 0 {
+	if err != nil || len(rest) != 1 || *batch < 1 || *flush <= 0 || *idle <= 0 || *refresh <= 0 ||
+		*committers < 1 || *perConn < 1 || *maxConns < 1 {
 		fmt.Fprintln(e.stderr, hj212Usage)
+		return exitInput
+	}
+	keys, err := readKeys(*keyFile, false)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ecotax hj212 listen: %v\n", err)
 		return exitInput
 	}
 	log := newLogger(e)
@@ -283,206 +296,12 @@ func hj212Listen(e *env, args []string) int {
 		log.Error("listen", slog.Any("error", err))
 		return exitInput
 	}
-	l := &listener{svc: svc, log: log, idle: *idle, batch: *batch, flush: *flush, refresh: *refresh,
-		jobs: make(chan *ingestJob), conns: map[net.Conn]bool{}}
+	l := listener.New(listener.FromApp(svc, cliPrincipal), listener.Config{Batch: *batch, Flush: *flush,
+		Committers: *committers, PerConn: *perConn, MaxConns: *maxConns, Idle: *idle, Refresh: *refresh,
+		Keys: keys, Log: log})
 	log.Info("listening", slog.String("addr", ln.Addr().String()))
-	return l.serve(e.ctx, ln)
-}
-
-// listener receives packets on TCP and stores them in batches.
-type listener struct {
-	svc                   *app.Service
-	log                   *slog.Logger
-	idle, flush, refresh  time.Duration
-	batch                 int
-	jobs                  chan *ingestJob
-	mu                    sync.Mutex
-	conns                 map[net.Conn]bool
-	stopping              bool
-	handlers, ingestState sync.WaitGroup
-}
-
-// ingestJob is one packet waiting to be stored; done gets the outcome.
-type ingestJob struct {
-	in   store.Incoming
-	done chan ingestResult
-}
-
-type ingestResult struct {
-	stored bool // false: already stored (a resend)
-	err    error
-}
-
-func (l *listener) serve(ctx context.Context, ln net.Listener) int {
-	l.ingestState.Add(1)
-	go l.ingest()
-	go func() {
-		<-ctx.Done()
-		l.mu.Lock()
-		l.stopping = true
-		for c := range l.conns {
-			// Unblock the reads; each handler finishes the packets it
-			// already has, then ends.
-			c.SetReadDeadline(time.Now())
-		}
-		l.mu.Unlock()
-		ln.Close()
-	}()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() == nil {
-				l.log.Error("accept", slog.Any("error", err))
-				ln.Close()
-			}
-			break
-		}
-		l.mu.Lock()
-		if l.stopping {
-			l.mu.Unlock()
-			c.Close()
-			continue
-		}
-		l.conns[c] = true
-		l.handlers.Add(1)
-		l.mu.Unlock()
-		go l.handle(c)
+	if err := l.Serve(e.ctx, ln); err != nil {
+		return exitInternal
 	}
-	l.handlers.Wait()
-	close(l.jobs)
-	l.ingestState.Wait()
-	code := exitOK
-	if n, err := l.svc.RefreshFigures(context.Background(), 0); err != nil {
-		l.log.Error("monthly figures", slog.Any("error", err))
-		code = exitInternal
-	} else {
-		l.log.Info("monthly figures", slog.Int("refreshed", n))
-	}
-	l.log.Info("stopped")
-	return code
-}
-
-// handle reads one connection's packets, stores each and answers those
-// that ask for it once they are stored.
-func (l *listener) handle(c net.Conn) {
-	defer l.handlers.Done()
-	defer func() {
-		l.mu.Lock()
-		delete(l.conns, c)
-		l.mu.Unlock()
-		c.Close()
-	}()
-	peer := c.RemoteAddr().String()
-	var n, stored, dup, rejected, acked int
-	l.log.Info("connection", slog.String("peer", peer))
-	rd := hj212.NewReader(c, hj212.Options{Lenient: true})
-	for {
-		l.mu.Lock()
-		if !l.stopping {
-			c.SetReadDeadline(time.Now().Add(l.idle))
-		}
-		l.mu.Unlock()
-		p, err := rd.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) {
-				l.log.Warn("read", slog.String("peer", peer), slog.Any("error", err))
-			}
-			break
-		}
-		n++
-		job := &ingestJob{in: store.Incoming{Packet: p, Origin: "tcp " + peer}, done: make(chan ingestResult, 1)}
-		l.jobs <- job
-		res := <-job.done
-		if res.err != nil {
-			// Not stored: no answer, so the logger sends it again.
-			l.log.Error("store", slog.String("peer", peer), slog.Any("error", res.err))
-			break
-		}
-		switch {
-		case !res.stored:
-			dup++
-		case p.Verdict == hj212.Rejected:
-			rejected++
-			l.log.Warn("rejected", slog.String("peer", peer), slog.String("mn", p.MN), slog.String("reason", p.Reason))
-		default:
-			stored++
-		}
-		// 9014 for data that asks for it; 9013 for an HJ 212-2025
-		// heartbeat or hardware serial; 9011 refusing key requests.
-		if reply, err := hj212.Answer(p); reply != nil || err != nil {
-			if err != nil {
-				l.log.Warn("no answer", slog.String("peer", peer), slog.String("mn", p.MN), slog.Any("error", err))
-				continue
-			}
-			c.SetWriteDeadline(time.Now().Add(30 * time.Second))
-			if _, err := c.Write(reply); err != nil {
-				l.log.Warn("answer", slog.String("peer", peer), slog.Any("error", err))
-				break
-			}
-			acked++
-		}
-	}
-	l.log.Info("closed", slog.String("peer", peer), slog.Int("packets", n), slog.Int("stored", stored),
-		slog.Int("duplicates", dup), slog.Int("rejected", rejected), slog.Int("answered", acked))
-}
-
-// ingest stores the packets of all connections in batches: when a batch
-// is full or the flush interval passes. Every job learns whether its
-// packet was stored. It ends when jobs is closed, after storing the rest.
-func (l *listener) ingest() {
-	defer l.ingestState.Done()
-	var pending []*ingestJob
-	tick := time.NewTicker(l.flush)
-	defer tick.Stop()
-	refresh := time.NewTicker(l.refresh)
-	defer refresh.Stop()
-	store1 := func() {
-		if len(pending) == 0 {
-			return
-		}
-		batch := make([]store.Incoming, len(pending))
-		for i, j := range pending {
-			batch[i] = j.in
-		}
-		// Not the command's context: packets already received are stored
-		// even while stopping.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		res, err := l.ingestBatch(ctx, batch)
-		cancel()
-		for i, j := range pending {
-			if err != nil {
-				j.done <- ingestResult{err: err}
-			} else {
-				j.done <- ingestResult{stored: res[i]}
-			}
-		}
-		pending = pending[:0]
-	}
-	for {
-		select {
-		case j, ok := <-l.jobs:
-			if !ok {
-				store1()
-				return
-			}
-			pending = append(pending, j)
-			if len(pending) >= l.batch {
-				store1()
-			}
-		case <-tick.C:
-			store1()
-		case <-refresh.C:
-			ctx, cancel := context.WithTimeout(context.Background(), l.refresh)
-			if _, err := l.svc.RefreshFigures(ctx, 200); err != nil {
-				l.log.Error("monthly figures", slog.Any("error", err))
-			}
-			cancel()
-		}
-	}
-}
-
-// ingestBatch stores a batch and tells, per packet, whether it was new.
-func (l *listener) ingestBatch(ctx context.Context, batch []store.Incoming) ([]bool, error) {
-	_, stored, err := l.svc.Ingest(ctx, cliPrincipal, batch)
-	return stored, err
+	return exitOK
 }

@@ -79,7 +79,7 @@ func (s scopeFlags) check() (filing.Period, string) {
 	if err != nil {
 		return per, "--period: " + err.Error()
 	}
-	if *s.region != "" && !filing.ValidRegion(*s.region) {
+	if *s.region != "" && !calc.ValidRegion(*s.region) {
 		return per, "--region must be a 6-digit GB/T 2260 code"
 	}
 	if *s.taxpayer != "" {
@@ -94,7 +94,7 @@ func (s scopeFlags) prefix() string {
 	if *s.region == "" {
 		return ""
 	}
-	return filing.RegionPrefix(*s.region)
+	return calc.RegionPrefix(*s.region)
 }
 
 func reconcileRun(e *env, args []string) int {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 )
@@ -54,7 +55,7 @@ func cmdReview(e *env, args []string) int {
 	case *status != "" && *status != exchange.ReviewOpen && *status != exchange.ReviewAnswered && *status != exchange.ReviewApplied && *status != exchange.ReviewClosed:
 		fmt.Fprintln(e.stderr, "ecotax review: --status is open, answered, applied or closed")
 		return exitInput
-	case *region != "" && !filing.ValidRegion(*region):
+	case *region != "" && !calc.ValidRegion(*region):
 		fmt.Fprintln(e.stderr, "ecotax review: --region must be a 6-digit GB/T 2260 code")
 		return exitInput
 	}

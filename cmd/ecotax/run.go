@@ -36,7 +36,7 @@ type command struct {
 
 // commands lists every subcommand; each lives in its own file.
 var commands = map[string]command{
-	"calc":      {cmdCalc, "calc [--format json|table] FILE|-   assess a declaration (JSON contract) and print the result"},
+	"calc":      {cmdCalc, "calc [--format json|table] [--trace full|summary|none] [--jsonl] FILE|-   assess a declaration (JSON contract; --jsonl: one per line) and print the result"},
 	"fees":      {cmdFees, "fees list|show|calc   differentiated fees: list schedules, show one, compute a fee with its trace"},
 	"hj212":     {cmdHJ212, "hj212 check FILE|- | listen ADDR   verify HJ 212 packets (one JSON verdict per line); receive them over TCP"},
 	"damage":    {cmdDamage, "damage calc|list   damage compensation claim (virtual treatment cost, 民法典 第1235条) with its trace"},

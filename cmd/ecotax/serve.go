@@ -87,7 +87,11 @@ func httpServer(h http.Handler, cfg api.Config, log *slog.Logger) *http.Server {
 // newServer wires the application layer, the pages and the API over one
 // database: the only place the HTTP server is built.
 func newServer(db *store.DB, tables *app.Tables, log *slog.Logger, cfg api.Config) (*api.Server, *app.Service, error) {
-	metrics := api.NewMetrics(nil, db)
+	var pools []api.Pool
+	for name, p := range db.Pools() {
+		pools = append(pools, api.Pool{Name: name, DB: p})
+	}
+	metrics := api.NewMetrics(nil, pools...)
 	svc, err := app.New(app.Deps{Store: db, Tables: tables, Now: time.Now, Observer: metrics, ExchangeKey: cfg.ExchangeKey})
 	if err != nil {
 		return nil, nil, err

@@ -33,6 +33,14 @@ SELECT name, content FROM exchange_files WHERE batch_pk = ? ORDER BY name;
 SELECT dataset, line, record_key, credit_code, region, payload, outcome
 FROM exchange_records WHERE batch_pk = ? ORDER BY dataset, line;
 
+-- name: list-imported-records
+-- The records of imported batches (direction '' = any; region: batches
+-- whose region lies inside the prefix), newest batch first.
+SELECT b.batch_id, b.direction, r.dataset, r.line, r.record_key, r.credit_code, r.region, r.payload, r.outcome
+FROM exchange_records r JOIN exchange_batches b ON b.id = r.batch_pk
+WHERE b.origin = 'import' AND (? = '' OR b.direction = ?) AND b.region LIKE ? || '%'
+ORDER BY b.id DESC, r.dataset, r.line;
+
 -- name: exchange-declarations
 -- Every filed revision of a period in a region, with its assessment.
 SELECT d.id, d.credit_code, d.period, d.revision, d.replaces_id, d.status, d.version, d.deadline, d.total_tax_due,

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/internal/httpx"
 
 	"github.com/labstack/echo/v4"
@@ -22,7 +21,6 @@ import (
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/reconcile"
-	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -119,7 +117,7 @@ type reconRow struct {
 type reconPage struct {
 	Filter    reconFilter
 	Rows      []reconRow
-	Flags     []store.StoredFlag
+	Flags     []app.Flag
 	Runs      []runRow
 	Statuses  []web.Option
 	FlagCodes []web.Option
@@ -146,16 +144,16 @@ func (s *Server) webReconciliation(c echo.Context) error {
 	}
 	pg := &reconPage{Filter: f, Statuses: options(resultStatusLabel), FlagCodes: options(flagLabel), CanRun: p.Can(filing.ActReconcileRun), Labels: webLabels,
 		Periods: s.choicesFor("")["periods"]}
-	results, err := s.app.Results(ctx(c), p, store.ResultFilter{Period: f.Period, Limit: 1000}, f.Region)
+	results, err := s.app.Results(ctx(c), p, app.ResultFilter{Period: f.Period, Limit: 1000}, f.Region)
 	var (
-		flags []store.StoredFlag
-		runs  []store.Run
+		flags []app.Flag
+		runs  []app.Run
 	)
 	if err == nil {
-		flags, err = s.app.Flags(ctx(c), p, store.FlagFilter{Period: f.Period, Code: f.Flag}, f.Region)
+		flags, err = s.app.Flags(ctx(c), p, app.FlagFilter{Period: f.Period, Code: f.Flag}, f.Region)
 	}
 	if err == nil {
-		runs, err = s.app.Runs(ctx(c), p, store.RunFilter{Period: f.Period, Limit: 5}, f.Region)
+		runs, err = s.app.Runs(ctx(c), p, app.RunFilter{Period: f.Period, Limit: 5}, f.Region)
 	}
 	if ce, ok := err.(*calc.Error); ok && ce.Kind == calc.KindInvalid {
 		pg.Errors = ce.Errors
@@ -208,7 +206,7 @@ type taxpayerReconPage struct {
 	Period   string
 	Result   *resultRow
 	Items    []itemRow
-	Flags    []store.StoredFlag
+	Flags    []app.Flag
 	Labels   map[string]map[string]string
 }
 
@@ -233,8 +231,8 @@ func (s *Server) webTaxpayerReconciliation(c echo.Context) error {
 type itemPage struct {
 	Taxpayer  *filing.Taxpayer
 	Key       reconcile.FlagKey
-	Flag      *store.StoredFlag
-	Flags     []store.StoredFlag
+	Flag      *app.Flag
+	Flags     []app.Flag
 	Months    []itemRow
 	Charts    []*web.Chart
 	Devices   []string
@@ -332,13 +330,13 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 
 // resultRowOf is a standing result as the pages show it (the amounts as
 // their JSON writes them).
-func resultRowOf(r *store.StoredResult) resultRow {
+func resultRowOf(r *app.Result) resultRow {
 	return resultRow{CreditCode: r.CreditCode, Name: r.Name, Region: r.Region, Period: r.Period, Status: r.Status, Revision: r.Revision,
 		DeclaredTax: textOf(r.DeclaredTax), MonitoredTax: textOf(r.MonitoredTax), TaxDifference: textOf(r.TaxDifference), Items: r.Items, Flags: r.Flags}
 }
 
 // itemRowsOf are standing items as the pages show them.
-func itemRowsOf(items []store.StoredItem) []itemRow {
+func itemRowsOf(items []app.Item) []itemRow {
 	out := make([]itemRow, len(items))
 	for i := range items {
 		it := &items[i]
@@ -511,6 +509,34 @@ type reviewPage struct {
 	Errors    []calc.FieldError
 	Opinions  []web.Option
 	Labels    map[string]map[string]string
+
+	Months   []itemRow         // declared vs monitored, month by month, of the item
+	Answer   *answerForm       // the opinion as entered (kept when refused, shown to confirm)
+	Preview  *app.ApplyPreview // what applying corrected figures would file
+	Problems []web.Explained   // the errors, in plain Chinese
+	Name     string            // the taxpayer's name
+}
+
+// answerForm is an opinion being given: the values typed, the errors
+// beside each input, and whether it is shown for confirmation.
+type answerForm struct {
+	Vals    url.Values
+	By      map[string][]string
+	Confirm bool
+}
+
+func (a *answerForm) Get(k string) string {
+	if a == nil {
+		return ""
+	}
+	return a.Vals.Get(k)
+}
+
+func (a *answerForm) Err(k string) []string {
+	if a == nil {
+		return nil
+	}
+	return a.By[k]
 }
 
 func (s *Server) webReview(c echo.Context) error {
@@ -518,6 +544,10 @@ func (s *Server) webReview(c echo.Context) error {
 }
 
 func (s *Server) renderReview(c echo.Context, status int, errs []calc.FieldError) error {
+	return s.renderReviewForm(c, status, errs, nil)
+}
+
+func (s *Server) renderReviewForm(c echo.Context, status int, errs []calc.FieldError, form *answerForm) error {
 	p, _ := signedIn(c)
 	id, err := httpx.PathID(c, "id")
 	if err != nil {
@@ -531,7 +561,38 @@ func (s *Server) renderReview(c echo.Context, status int, errs []calc.FieldError
 	pg := &reviewPage{R: v, Today: string(today), Left: daysLeft(today, v.Deadline), Opened: c.QueryParam("opened") == "1", Labels: webLabels,
 		CanAnswer: p.Can(filing.ActReviewAnswer) && v.Status == exchange.ReviewOpen,
 		CanApply:  p.Can(filing.ActReviewApply) && v.Status == exchange.ReviewAnswered,
-		Errors:    errs, Opinions: options(opinionLabel)}
+		Errors:    errs, Opinions: options(opinionLabel), Answer: form}
+	for _, e := range errs {
+		pg.Problems = append(pg.Problems, web.Explain(e, nil))
+	}
+	if tp, err := s.app.Taxpayer(ctx(c), p, v.CreditCode); err == nil {
+		pg.Name = tp.Name
+	}
+	if p.Can(filing.ActReconcileRead) {
+		// Declared and monitored, month by month, for the item under review.
+		if out, err := s.app.Reconciliation(ctx(c), p, v.CreditCode, v.Period); err == nil {
+			for _, it := range itemRowsOf(out.Items) {
+				if it.OutletNo == v.OutletNo && it.Pollutant == v.Pollutant {
+					pg.Months = append(pg.Months, it)
+				}
+			}
+			sort.Slice(pg.Months, func(i, j int) bool { return pg.Months[i].Month < pg.Months[j].Month })
+		}
+	}
+	if pg.CanAnswer && pg.Answer == nil {
+		// Monitored figures of the month, offered for 更正数据; no opinion chosen.
+		pg.Answer = &answerForm{Vals: url.Values{}}
+		for _, m := range pg.Months {
+			if m.Month == v.Month && m.MonitoredKg != nil {
+				pg.Answer.Vals.Set("emission_kg", *m.MonitoredKg)
+			}
+		}
+	}
+	if pg.CanApply {
+		if pg.Preview, err = s.app.PreviewApply(ctx(c), p, v.ID); err != nil {
+			return s.webError(c, err)
+		}
+	}
 	return s.render(c, status, "review", s.page(c, "复核 "+v.Ref, pg))
 }
 
@@ -539,32 +600,72 @@ func (s *Server) renderReview(c echo.Context, status int, errs []calc.FieldError
 // operation of POST /v1/reviews/{id}/answer): confirmed, corrected (with
 // the corrected figures of the item's month) or cannot be determined.
 func (s *Server) webAnswerReview(c echo.Context) error {
-	a := exchange.Answer{Opinion: c.FormValue("opinion"), Note: strings.TrimSpace(c.FormValue("note"))}
+	vals, _ := c.FormParams()
+	form := &answerForm{Vals: vals, By: map[string][]string{}}
+	a := exchange.Answer{Opinion: vals.Get("opinion"), Note: strings.TrimSpace(vals.Get("note"))}
+	if _, ok := opinionLabel[a.Opinion]; !ok {
+		form.By["opinion"] = []string{"请选择复核意见。"}
+	}
 	if a.Opinion == exchange.OpinionCorrected {
-		k := exchange.FigureInput{OutletNo: c.FormValue("outlet_no"), Pollutant: c.FormValue("pollutant"), Month: c.FormValue("month")}
-		var errs []calc.FieldError
+		k := exchange.FigureInput{OutletNo: vals.Get("outlet_no"), Pollutant: vals.Get("pollutant"), Month: vals.Get("month")}
+		given := false
 		for _, f := range []struct {
 			name string
 			dst  *decimal.NullDecimal
 		}{{"avg_concentration", &k.AvgConcentration}, {"emission_kg", &k.EmissionKg}, {"max_concentration", &k.MaxConcentration}, {"wastewater_t", &k.WastewaterT}} {
-			if v := strings.TrimSpace(c.FormValue(f.name)); v != "" {
-				d, err := param.ParseQuantity(v)
-				if err != nil {
-					errs = append(errs, calc.FieldError{Path: "corrections[0]." + f.name, Code: "invalid_number", Message: err.Error()})
+			if v := strings.TrimSpace(vals.Get(f.name)); v != "" {
+				d, msg := web.ParseNumber(v)
+				if msg != "" {
+					form.By[f.name] = append(form.By[f.name], msg)
 					continue
 				}
-				*f.dst = decimal.NullDecimal{Decimal: d, Valid: true}
+				*f.dst, given = decimal.NullDecimal{Decimal: d, Valid: true}, true
 			}
 		}
-		if len(errs) > 0 {
-			return s.afterReviewWrite(c, c.Param("id"), calc.Invalid(errs))
+		if !given && len(form.By) == 0 {
+			form.By["emission_kg"] = []string{"“更正数据”需要填写更正后的排放量或浓度。"}
 		}
 		a.Corrections = []exchange.FigureInput{k}
 	}
-	return s.writeReviewPage(c, func(p filing.Principal, id int64, version int) error {
-		_, err := s.app.AnswerReview(ctx(c), p, id, version, a)
-		return err
-	})
+	if len(form.By) > 0 {
+		return s.renderReviewForm(c, httpx.Status(calc.KindInvalid), nil, form)
+	}
+	if vals.Get("confirm") != "1" {
+		// A confirmation step: the opinion as it will be given, to check once more.
+		form.Confirm = true
+		return s.renderReviewForm(c, http.StatusOK, nil, form)
+	}
+	form2, _ := strconv.Atoi(vals.Get("version"))
+	version, err := httpx.IfMatch(c, form2)
+	if err == nil {
+		var id int64
+		if id, err = httpx.PathID(c, "id"); err == nil {
+			p, _ := signedIn(c)
+			_, err = s.app.AnswerReview(ctx(c), p, id, version, a)
+		}
+	}
+	if ce, ok := err.(*calc.Error); ok && (ce.Kind == calc.KindInvalid || ce.Kind == calc.KindConflict) {
+		var top []calc.FieldError
+		for _, e := range ce.Errors {
+			name := e.Path
+			if i := strings.LastIndex(name, "."); i >= 0 {
+				name = name[i+1:]
+			}
+			if vals.Has(name) {
+				form.By[name] = append(form.By[name], web.Explain(e, nil).Text)
+			} else {
+				top = append(top, e)
+			}
+		}
+		if len(ce.Errors) == 0 {
+			top = append(top, calc.FieldError{Path: "$", Code: ce.Code, Message: ce.Title})
+		}
+		return s.renderReviewForm(c, httpx.Status(ce.Kind), top, form)
+	}
+	if err != nil {
+		return s.webError(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/app/reviews/"+c.Param("id"))
 }
 
 // webApplyReview adjusts the tax per the opinion (the operation of POST

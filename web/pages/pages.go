@@ -302,6 +302,7 @@ func navFor(p filing.Principal) []web.NavItem {
 		add(p.Can(filing.ActBudgetReport), "/app/budget", "预算")
 	}
 	add(p.Can(filing.ActTaxpayerRead), "/app/taxpayers", "纳税人")
+	add(p.Can(filing.ActDeclarationAccept) || p.Can(filing.ActPaymentRecord), "/app/declarations", "申报受理与缴款")
 	add(p.Role != filing.RoleTaxOfficer && p.Can(filing.ActReconcileRead), "/app/reconciliation", "比对与风险")
 	add(p.Role != filing.RoleEnvOfficer && p.Can(filing.ActReviewRead), "/app/reviews", "复核")
 	add(p.Role != filing.RoleFinance && p.Can(filing.ActBudgetReport), "/app/budget", "预算")
@@ -328,6 +329,8 @@ type errorPage struct {
 	Code      string
 	RequestID string
 	Errors    []calc.FieldError
+	Plain     string          // what to do, in Chinese
+	Explained []web.Explained // the errors, in Chinese
 }
 
 // webError shows an error as a page, with the status the API would give
@@ -339,11 +342,30 @@ func (s *Server) webError(c echo.Context, err error) error {
 		return c.Redirect(http.StatusSeeOther, "/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
 	ep := &errorPage{Status: status, Title: ce.Title, Detail: ce.Detail, Code: ce.Code, RequestID: httpx.RequestID(c), Errors: ce.Errors}
+	ep.Plain = plainStatus[status]
+	if ep.Detail != "" && !hasLatinWords(ep.Detail) && ep.Detail != ep.Plain {
+		ep.Plain = ep.Detail
+	}
+	ep.Explained = web.ExplainAll(ce.Errors, nil)
 	if status >= 500 {
 		s.log.Error("page failed", "request_id", httpx.RequestID(c), "path", c.Request().URL.Path, "error", err)
 		ep.Detail = "请记下请求编号并联系管理员。"
+		ep.Plain = ep.Detail
 	}
 	return s.render(c, status, "error", s.page(c, ce.Title, ep))
+}
+
+// plainStatus says in Chinese what a status means for the person reading.
+var plainStatus = map[int]string{
+	http.StatusBadRequest:            "请求的内容有误，请返回上一页检查后再试。",
+	http.StatusUnauthorized:          "请先登录。",
+	http.StatusForbidden:             "您的账号没有办理这项业务的权限；如需办理，请联系系统管理员或相应部门。",
+	http.StatusNotFound:              "要找的内容不存在，或不在您可以查看的范围内。",
+	http.StatusConflict:              "这项业务当前不能办理：数据状态已经变化，请刷新页面后查看。",
+	http.StatusPreconditionFailed:    "这份数据刚被别人修改过，请刷新页面后再办理。",
+	http.StatusRequestEntityTooLarge: "文件或提交的内容太大。",
+	http.StatusUnprocessableEntity:   "填写的内容有误，请返回修改。",
+	http.StatusTooManyRequests:       "操作太频繁，请稍后再试。",
 }
 
 // webStatic serves the embedded stylesheet, script and icon. A URL with

@@ -3,6 +3,7 @@ package pages
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 
@@ -27,11 +28,19 @@ import (
 type taxpayersPage struct {
 	Taxpayers []filing.Taxpayer
 	Region    string
+	Names     map[string]string // region code → name
+	CanCreate bool
+	Form      *taxpayerFormPage
+	Labels    map[string]string
 }
 
 // webTaxpayers lists the taxpayers a token may see (an enterprise goes
 // straight to its own page).
 func (s *Server) webTaxpayers(c echo.Context) error {
+	return s.renderTaxpayers(c, http.StatusOK, nil)
+}
+
+func (s *Server) renderTaxpayers(c echo.Context, status int, form *taxpayerFormPage) error {
 	p, err := allowed(c, filing.ActTaxpayerRead)
 	if err != nil {
 		return s.webError(c, err)
@@ -49,7 +58,11 @@ func (s *Server) webTaxpayers(c echo.Context) error {
 			visible = append(visible, t)
 		}
 	}
-	return s.render(c, http.StatusOK, "taxpayers", s.page(c, "纳税人", &taxpayersPage{Taxpayers: visible, Region: p.Region}))
+	if form == nil {
+		form = &taxpayerFormPage{Vals: url.Values{"region": {p.Region}}}
+	}
+	return s.render(c, status, "taxpayers", s.page(c, "纳税人", &taxpayersPage{Taxpayers: visible, Region: p.Region, Names: s.regionNames(),
+		CanCreate: p.Can(filing.ActTaxpayerCreate), Form: form, Labels: taxpayerLabel}))
 }
 
 // periodRow is one revision of a period's declaration as the taxpayer
@@ -59,19 +72,33 @@ type periodRow struct {
 	Revisions []*app.DeclarationView
 	Latest    *app.DeclarationView
 	DaysLeft  int  // to the deadline; negative: overdue
-	Due       bool // the latest revision is still unpaid
+	Due       bool // something of the period is still unpaid
+	// Balance is what the period owes across its revisions and payments.
+	Balance *filing.Balance
 }
 
+// taxpayerLabel names the inputs of the registration form.
+var taxpayerLabel = map[string]string{"credit_code": "统一社会信用代码", "name": "纳税人名称", "region": "生产经营所在区划代码", "industry": "行业"}
+
 type taxpayerPage struct {
-	Taxpayer *filing.Taxpayer
-	Sources  []*filing.Source
-	Periods  []*periodRow
-	Today    filing.Date
-	CanFile  bool
-	CanRecon bool
+	RegionName  string
+	Taxpayer    *filing.Taxpayer
+	Sources     []*filing.Source
+	Periods     []*periodRow
+	Today       filing.Date
+	CanFile     bool
+	CanSource   bool
+	CanRecon    bool
+	Errs        *formErrors // starting a declaration
+	StartPeriod string      // the period offered (or typed) to start
+	Steps       []step
 }
 
 func (s *Server) webTaxpayer(c echo.Context) error {
+	return s.renderTaxpayer(c, http.StatusOK, nil, "")
+}
+
+func (s *Server) renderTaxpayer(c echo.Context, status int, fe *formErrors, period string) error {
 	p, err := allowed(c, filing.ActTaxpayerRead)
 	if err != nil {
 		return s.webError(c, err)
@@ -95,12 +122,20 @@ func (s *Server) webTaxpayer(c echo.Context) error {
 		sort.Slice(row.Revisions, func(i, j int) bool { return row.Revisions[i].Revision > row.Revisions[j].Revision })
 		row.Latest = row.Revisions[0]
 		row.DaysLeft = row.Latest.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
-		row.Due = row.Latest.Status != filing.StatusDraft && row.Latest.PaidOn == "" && row.Latest.Owed != nil && row.Latest.Owed.Decimal.Sign() > 0
+		row.Balance = r.Balances[row.Period]
+		row.Due = row.Balance != nil && row.Balance.Unpaid.Decimal.Sign() > 0
 	}
 	sort.Slice(pg.Periods, func(i, j int) bool { return pg.Periods[i].Period > pg.Periods[j].Period })
 	pg.CanFile = p.Can(filing.ActDeclarationFile)
+	pg.CanSource = p.Can(filing.ActSourceWrite)
 	pg.CanRecon = p.Can(filing.ActReconcileRead)
-	return s.render(c, http.StatusOK, "taxpayer", s.page(c, pg.Taxpayer.Name, pg))
+	pg.Errs, pg.StartPeriod = fe, period
+	pg.RegionName = s.regionNames()[pg.Taxpayer.Region]
+	if pg.StartPeriod == "" {
+		pg.StartPeriod = periodToFile(pg.Today, pg.Periods)
+	}
+	pg.Steps = taxpayerSteps(pg)
+	return s.render(c, status, "taxpayer", s.page(c, pg.Taxpayer.Name, pg))
 }
 
 func (s *Server) webSource(c echo.Context) error {
@@ -112,11 +147,11 @@ func (s *Server) webSource(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
-	pg, err := s.app.SourceRecord(ctx(c), p, c.Param("code"), id)
+	r, err := s.app.SourceRecord(ctx(c), p, c.Param("code"), id)
 	if err != nil {
 		return s.webError(c, err)
 	}
-	return s.render(c, http.StatusOK, "source", s.page(c, "税源 "+strconv.FormatInt(pg.Source.ID, 10), pg))
+	return s.renderSource(c, http.StatusOK, r, nil, "")
 }
 
 // figureChange is one figure field a correction changed.
@@ -144,16 +179,46 @@ type declarationPage struct {
 	Figures   []figureChange
 	Lines     []lineChange
 	Revisions []filing.Declaration
+	Balance   *filing.Balance
 	Today     filing.Date
 	DaysLeft  int
+
+	Form       *declForm
+	Rows       []web.FigureRow // the figures form of a draft
+	Steps      []step
+	Problems   []web.Explained // why a draft cannot be assessed, in plain Chinese
+	Latest     bool            // the latest revision of its period
+	CanFile    bool
+	CanAccept  bool
+	CanPay     bool
+	LastPeriod *filing.Declaration // for the summary before submitting
+	Done       string
+	DoneText   string
+	Summary    []summaryRow
+	Warnings   []web.Explained
+	PayOn      string
+	PayAmount  string
+}
+
+// declForm is what was posted to a declaration page and refused: the
+// figures as typed, the errors, the summary before submitting.
+type declForm struct {
+	Vals    url.Values
+	PayVals url.Values
+	Errs    *formErrors
+	Confirm bool
 }
 
 func (s *Server) webDeclaration(c echo.Context) error {
-	p, err := allowed(c, filing.ActDeclarationRead)
+	id, err := httpx.PathID(c, "id")
 	if err != nil {
 		return s.webError(c, err)
 	}
-	id, err := httpx.PathID(c, "id")
+	return s.renderDeclaration(c, http.StatusOK, id, nil)
+}
+
+func (s *Server) renderDeclaration(c echo.Context, status int, id int64, form *declForm) error {
+	p, err := allowed(c, filing.ActDeclarationRead)
 	if err != nil {
 		return s.webError(c, err)
 	}
@@ -162,7 +227,7 @@ func (s *Server) webDeclaration(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	pg := &declarationPage{D: r.View, Taxpayer: r.Taxpayer, Sources: r.Sources, Today: r.Today, ResultErr: r.ResultErr,
-		Revisions: r.Revisions, Replaced: r.Replaced}
+		Revisions: r.Revisions, Replaced: r.Replaced, Balance: r.Balance}
 	pg.DaysLeft = r.View.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
 	if len(r.Result) > 0 {
 		if pg.Result, err = web.ParseResult(r.Result); err != nil {
@@ -180,8 +245,14 @@ func (s *Server) webDeclaration(c echo.Context) error {
 			pg.Lines = diffLines(old, pg.Result)
 		}
 	}
+	if err := s.fillDeclarationPage(c, p, pg, r, form); err != nil {
+		return s.webError(c, err)
+	}
 	title := "申报 " + pg.D.Period + " 第" + strconv.Itoa(pg.D.Revision) + "版"
-	return s.render(c, http.StatusOK, "declaration", s.page(c, title, pg))
+	if pg.Form != nil && pg.Form.Confirm {
+		title = "提交前确认 " + pg.D.Period
+	}
+	return s.render(c, status, "declaration", s.page(c, title, pg))
 }
 
 func sourceName(sources map[int64]*filing.Source, id int64) string {

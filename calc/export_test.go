@@ -1,0 +1,46 @@
+package calc
+
+import "github.com/shopspring/decimal"
+
+// SetDecimalOnly turns the int64 fast paths off (true) or on, for tests
+// that compare the engine with its plain decimal arithmetic.
+func SetDecimalOnly(on bool) { decimalOnly = on }
+
+// Fast paths under test, with their decimal meaning.
+var (
+	FastDivRound = divRound
+	FastMulRound = mulRound
+	FastMul      = mul
+	FastAdd      = add
+	FastSub      = sub
+	FastCmp      = cmp
+	FastCmpCross = cmpCross
+)
+
+// FastSum adds xs with the int64 accumulator; SlowSum as the engine
+// did before it, one sum at a time.
+func FastSum(xs []decimal.Decimal) decimal.Decimal {
+	var s acc
+	for _, x := range xs {
+		s.add(x)
+	}
+	return s.value()
+}
+
+func SlowSum(xs []decimal.Decimal) decimal.Decimal {
+	var s decimal.Decimal
+	for _, x := range xs {
+		s = sum(s, x)
+	}
+	return s
+}
+
+var FastCmpProduct = cmpProduct
+
+// LayoutOK reports whether the fast paths read decimal's coefficient in place.
+func LayoutOK() bool { return layoutOK }
+
+// SetLayout switches the in-place read on or off (to test the other way).
+func SetLayout(on bool) { layoutOK = on }
+
+var PlainAmount = plainAmount

@@ -1,0 +1,355 @@
+package calc
+
+import (
+	"math/big"
+	"math/bits"
+	"unsafe"
+
+	"github.com/shopspring/decimal"
+)
+
+// Exact int64 fast paths for the few decimal operations every line does.
+// Each gives exactly the coefficient and exponent shopspring/decimal gives
+// (so the printed result is the same), and falls back to decimal when an
+// operand or an intermediate value would not fit in 64 bits: never a
+// rounding, never a float. decimal keeps its coefficient in a big.Int, so
+// each operation there allocates and divides in big arithmetic; here only
+// the result is allocated. fast_test.go checks every path against
+// decimal, including the fallbacks at the edges.
+
+// decimalOnly turns every fast path off (tests compare both ways).
+var decimalOnly bool
+
+// pow10 holds 10^0 … 10^18.
+var pow10 = [19]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// small returns d's coefficient when it lies within ±2^62, so that sums
+// of two never overflow. It reads decimal's big.Int in place (see
+// coefficient); when that cannot be trusted it asks NumDigits, which
+// answers without allocating below 2^53 and may be one short at a power
+// of ten, so 15 leaves room.
+func small(d decimal.Decimal) (int64, bool) {
+	if decimalOnly {
+		return 0, false
+	}
+	if layoutOK {
+		v := (*decimalLayout)(unsafe.Pointer(&d)).value
+		if v == nil {
+			return 0, true
+		}
+		if !v.IsInt64() {
+			return 0, false
+		}
+		c := v.Int64()
+		return c, c >= -1<<62 && c <= 1<<62
+	}
+	if d.Sign() == 0 {
+		return 0, true
+	}
+	if d.NumDigits() > 15 {
+		return 0, false
+	}
+	return d.CoefficientInt64(), true
+}
+
+// decimalLayout is shopspring/decimal v1.4's Decimal: a big.Int
+// coefficient (nil for zero) and an int32 exponent. Reading the pointer
+// in place saves the copy Coefficient makes; layoutOK is set only when
+// the size matches and a probe reads back what it was built from.
+type decimalLayout struct {
+	value *big.Int
+	exp   int32
+}
+
+var layoutOK = func() bool {
+	if unsafe.Sizeof(decimal.Decimal{}) != unsafe.Sizeof(decimalLayout{}) {
+		return false
+	}
+	for _, c := range []int64{0, 1, -7, 123456789, -1 << 62} {
+		d := decimal.New(c, -3)
+		l := (*decimalLayout)(unsafe.Pointer(&d))
+		if l.exp != -3 || l.value == nil || !l.value.IsInt64() || l.value.Int64() != c {
+			return false
+		}
+	}
+	var z decimal.Decimal
+	return (*decimalLayout)(unsafe.Pointer(&z)).value == nil
+}()
+
+// mul64 multiplies two int64 values, reporting whether the product fits.
+func mul64(a, b int64) (int64, bool) {
+	neg := (a < 0) != (b < 0)
+	ua, ub := uabs(a), uabs(b)
+	hi, lo := bits.Mul64(ua, ub)
+	if hi != 0 || lo > 1<<62 {
+		return 0, false
+	}
+	if neg {
+		return -int64(lo), true
+	}
+	return int64(lo), true
+}
+
+func uabs(a int64) uint64 {
+	if a < 0 {
+		return uint64(-a)
+	}
+	return uint64(a)
+}
+
+// scale returns c × 10^k (0 ≤ k), if it fits.
+func scale(c int64, k int32) (int64, bool) {
+	if k == 0 {
+		return c, true
+	}
+	if k < 0 || k > 18 {
+		return 0, false
+	}
+	return mul64(c, pow10[k])
+}
+
+// divHalfAway divides a by b (b ≠ 0) and rounds half away from zero.
+func divHalfAway(a, b int64) int64 {
+	q, r := a/b, a%b
+	ar, ab := uabs(r), uabs(b)
+	if ar >= ab-ar { // 2|r| ≥ |b| without overflow
+		if (a < 0) != (b < 0) {
+			q--
+		} else {
+			q++
+		}
+	}
+	return q
+}
+
+// divRound is a.DivRound(b, prec).
+func divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
+	ca, oka := small(a)
+	cb, okb := small(b)
+	if !oka || !okb || cb == 0 {
+		return a.DivRound(b, prec)
+	}
+	// a ÷ b = ca/cb × 10^(ea−eb); the quotient is wanted at 10^−prec.
+	e := int64(a.Exponent()) - int64(b.Exponent()) + int64(prec)
+	var ok bool
+	if e < 0 {
+		if e < -18 {
+			return a.DivRound(b, prec)
+		}
+		cb, ok = scale(cb, int32(-e))
+	} else {
+		if e > 18 {
+			return a.DivRound(b, prec)
+		}
+		ca, ok = scale(ca, int32(e))
+	}
+	if !ok {
+		return a.DivRound(b, prec)
+	}
+	return decimal.New(divHalfAway(ca, cb), -prec)
+}
+
+// round is d.Round(places) for a coefficient c at exponent e.
+func roundCoef(c int64, e, places int32) (decimal.Decimal, bool) {
+	switch {
+	case e == -places:
+		return decimal.New(c, e), true
+	case e > -places:
+		v, ok := scale(c, e+places)
+		if !ok {
+			return decimal.Decimal{}, false
+		}
+		return decimal.New(v, -places), true
+	default:
+		k := -places - e
+		if k > 18 {
+			return decimal.Decimal{}, false
+		}
+		return decimal.New(divHalfAway(c, pow10[k]), -places), true
+	}
+}
+
+// mulRound is a.Mul(b).Round(places).
+func mulRound(a, b decimal.Decimal, places int32) decimal.Decimal {
+	ca, oka := small(a)
+	cb, okb := small(b)
+	if oka && okb {
+		if p, ok := mul64(ca, cb); ok {
+			if d, ok := roundCoef(p, a.Exponent()+b.Exponent(), places); ok {
+				return d
+			}
+		}
+	}
+	return a.Mul(b).Round(places)
+}
+
+// add is a.Add(b): the result has the smaller exponent of the two.
+func add(a, b decimal.Decimal) decimal.Decimal {
+	ca, oka := small(a)
+	cb, okb := small(b)
+	if oka && okb {
+		ea, eb := a.Exponent(), b.Exponent()
+		var ok bool
+		e := ea
+		switch {
+		case ea > eb:
+			ca, ok = scale(ca, ea-eb)
+			e = eb
+		case eb > ea:
+			cb, ok = scale(cb, eb-ea)
+		default:
+			ok = true
+		}
+		if ok {
+			if s := ca + cb; (s > ca) == (cb > 0) || cb == 0 {
+				return decimal.New(s, e)
+			}
+		}
+	}
+	return a.Add(b)
+}
+
+// sub is a.Sub(b).
+func sub(a, b decimal.Decimal) decimal.Decimal {
+	cb, ok := small(b)
+	if ok && cb != -1<<63 {
+		return add(a, decimal.New(-cb, b.Exponent()))
+	}
+	return a.Sub(b)
+}
+
+// cmp is a.Cmp(b).
+func cmp(a, b decimal.Decimal) int {
+	ca, oka := small(a)
+	cb, okb := small(b)
+	if oka && okb {
+		if c, ok := cmpCoef(ca, a.Exponent(), cb, b.Exponent()); ok {
+			return c
+		}
+	}
+	return a.Cmp(b)
+}
+
+// cmpCoef compares ca·10^ea with cb·10^eb when they align in 64 bits.
+func cmpCoef(ca int64, ea int32, cb int64, eb int32) (int, bool) {
+	ok := true
+	switch {
+	case ea > eb:
+		ca, ok = scale(ca, ea-eb)
+	case eb > ea:
+		cb, ok = scale(cb, eb-ea)
+	}
+	if !ok {
+		return 0, false
+	}
+	switch {
+	case ca < cb:
+		return -1, true
+	case ca > cb:
+		return 1, true
+	}
+	return 0, true
+}
+
+// cmpCross compares xn·yd with yn·xd (the exact order of two fractions
+// xn/xd and yn/yd with positive denominators) without allocating when
+// the products fit.
+func cmpCross(xn, xd, yn, yd decimal.Decimal) int {
+	cxn, ok1 := small(xn)
+	cxd, ok2 := small(xd)
+	cyn, ok3 := small(yn)
+	cyd, ok4 := small(yd)
+	if ok1 && ok2 && ok3 && ok4 {
+		p, okp := mul64(cxn, cyd)
+		q, okq := mul64(cyn, cxd)
+		if okp && okq {
+			if c, ok := cmpCoef(p, xn.Exponent()+yd.Exponent(), q, yn.Exponent()+xd.Exponent()); ok {
+				return c
+			}
+		}
+	}
+	return xn.Mul(yd).Cmp(yn.Mul(xd))
+}
+
+// mul is a.Mul(b).
+func mul(a, b decimal.Decimal) decimal.Decimal {
+	ca, oka := small(a)
+	cb, okb := small(b)
+	if oka && okb {
+		if p, ok := mul64(ca, cb); ok {
+			return decimal.New(p, a.Exponent()+b.Exponent())
+		}
+	}
+	return a.Mul(b)
+}
+
+// cmpProduct is a.Cmp(x.Mul(y)).
+func cmpProduct(a, x, y decimal.Decimal) int {
+	ca, oka := small(a)
+	cx, okx := small(x)
+	cy, oky := small(y)
+	if oka && okx && oky {
+		if p, ok := mul64(cx, cy); ok {
+			if c, ok := cmpCoef(ca, a.Exponent(), p, x.Exponent()+y.Exponent()); ok {
+				return c
+			}
+		}
+	}
+	return a.Cmp(x.Mul(y))
+}
+
+// acc sums decimals exactly as repeated sum(total, x) does (engine.go:
+// zeros are skipped, a zero total takes the next addend as it is, the
+// exponent is the smaller one), in an int64 until something does not fit,
+// then in decimal. It allocates once, when read.
+type acc struct {
+	c    int64
+	e    int32
+	n    bool // a nonzero addend has been seen
+	slow bool // summing in d
+	d    decimal.Decimal
+}
+
+func (s *acc) add(x decimal.Decimal) {
+	if s.slow {
+		s.d = sum(s.d, x)
+		return
+	}
+	if x.IsZero() {
+		return
+	}
+	cx, ok := small(x)
+	if ok {
+		ex := x.Exponent()
+		if !s.n || s.c == 0 {
+			s.c, s.e, s.n = cx, ex, true
+			return
+		}
+		c, e := s.c, s.e
+		switch {
+		case e > ex:
+			c, ok = scale(c, e-ex)
+			e = ex
+		case ex > e:
+			cx, ok = scale(cx, ex-e)
+		}
+		// Both are within ±2^62, so the sum cannot wrap; it must stay
+		// within ±2^62 for the next addition.
+		if sum := c + cx; ok && uabs(sum) <= 1<<62 {
+			s.c, s.e = sum, e
+			return
+		}
+	}
+	s.d, s.slow = s.value(), true
+	s.d = sum(s.d, x)
+}
+
+func (s *acc) value() decimal.Decimal {
+	switch {
+	case s.slow:
+		return s.d
+	case !s.n:
+		return decimal.Decimal{}
+	}
+	return decimal.New(s.c, s.e)
+}

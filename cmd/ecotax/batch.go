@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/ecotax/ecotax/calc"
+)
+
+// batchChunk is how many input lines a worker takes at a time: enough to
+// make handing work over cheap, few enough to keep the output flowing.
+const batchChunk = 256
+
+// batchStats counts what a batch run did.
+type batchStats struct {
+	declarations, problems, lines int
+}
+
+// batchJob is one chunk of input lines and, once done, its output.
+type batchJob struct {
+	first int      // 1-based number of the first line
+	lines [][]byte // each line without its newline
+	out   []byte
+	stats batchStats
+	done  chan struct{}
+}
+
+// runBatch assesses one declaration per input line (JSON Lines) and
+// writes one result per line, in input order: the result in the
+// contract's shape with the trace at level, or a problem line
+// {"line":N,"code":…,"title":…,"detail":…,"errors":[…]} for a line that
+// cannot be assessed. A bad line never stops the run. Chunks of lines are
+// assessed on every core; the output keeps the input order.
+func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLevel, workers int) (batchStats, error) {
+	if workers < 1 {
+		workers = 1
+	}
+	jobs := make(chan *batchJob, workers)
+	order := make(chan *batchJob, 2*workers)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				assessChunk(engine, j, level)
+				close(j.done)
+			}
+		}()
+	}
+	// The reader hands out chunks and queues them in order; the writer
+	// (this goroutine) waits for each in turn.
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		br := bufio.NewReaderSize(r, 1<<20)
+		n := 0
+		for {
+			j := &batchJob{first: n + 1, done: make(chan struct{})}
+			var err error
+			for len(j.lines) < batchChunk {
+				var line []byte
+				line, err = readLine(br)
+				if len(line) > 0 || err == nil {
+					n++
+					j.lines = append(j.lines, line)
+				}
+				if err != nil {
+					break
+				}
+			}
+			if len(j.lines) > 0 {
+				order <- j
+				jobs <- j
+			}
+			if err != nil {
+				if err == io.EOF {
+					err = nil
+				}
+				readErr <- err
+				return
+			}
+		}
+	}()
+	var st batchStats
+	bw := bufio.NewWriterSize(w, 1<<20)
+	var werr error
+	for j := range order {
+		<-j.done
+		if werr == nil {
+			_, werr = bw.Write(j.out)
+		}
+		st.declarations += j.stats.declarations
+		st.problems += j.stats.problems
+		st.lines += j.stats.lines
+		j.out, j.lines = nil, nil
+	}
+	wg.Wait()
+	if err := <-readErr; err != nil {
+		return st, err
+	}
+	if werr == nil {
+		werr = bw.Flush()
+	}
+	return st, werr
+}
+
+// readLine reads one line without its end (\n or \r\n); a line longer
+// than maxRequestBytes is an error of the whole input.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var buf []byte
+	for {
+		part, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			buf = append(buf, part...)
+			if len(buf) > maxRequestBytes {
+				return nil, fmt.Errorf("a line is longer than %d bytes", maxRequestBytes)
+			}
+			continue
+		}
+		if buf == nil {
+			buf = append(make([]byte, 0, len(part)), part...) // part is reused by the next read
+		} else {
+			buf = append(buf, part...)
+		}
+		buf = bytes.TrimSuffix(buf, []byte("\n"))
+		buf = bytes.TrimSuffix(buf, []byte("\r"))
+		return buf, err
+	}
+}
+
+func assessChunk(engine *calc.Engine, j *batchJob, level calc.TraceLevel) {
+	out := make([]byte, 0, 512*len(j.lines))
+	for k, line := range j.lines {
+		j.stats.declarations++
+		var res *calc.Result
+		var err error
+		if len(bytes.TrimSpace(line)) == 0 {
+			err = &calc.Error{Kind: calc.KindInvalid, Code: "empty_line", Title: "空行", Detail: "one declaration per line; this line is empty"}
+		} else {
+			var req *calc.Request
+			if req, err = calc.DecodeRequest(line); err == nil {
+				res, err = engine.Assess(req)
+			}
+		}
+		if err != nil {
+			j.stats.problems++
+			out = appendProblem(out, j.first+k, err)
+		} else {
+			j.stats.lines += len(res.Lines)
+			out = res.AppendJSON(out, level)
+		}
+		out = append(out, '\n')
+	}
+	j.out = out
+}
+
+// appendProblem writes a problem line: the error's problem JSON with the
+// number of the input line first.
+func appendProblem(out []byte, line int, err error) []byte {
+	var ce *calc.Error
+	if !errors.As(err, &ce) {
+		ce = &calc.Error{Kind: calc.KindInternal, Code: "internal", Title: "内部错误", Detail: err.Error()}
+	}
+	b, _ := ce.MarshalJSON()
+	out = append(out, `{"line":`...)
+	out = strconv.AppendInt(out, int64(line), 10)
+	if len(b) > 2 {
+		out = append(out, ',')
+		out = append(out, b[1:]...)
+	} else {
+		out = append(out, '}')
+	}
+	return out
+}
+
+// calcJSONL is `ecotax calc --jsonl FILE|-`: a progress bar on a terminal
+// (bytes of a file read so far), a one-line summary on standard error,
+// exit 2 when any line was a problem, 1 when reading or writing failed.
+func calcJSONL(e *env, name string, level calc.TraceLevel) int {
+	var r io.Reader = e.stdin
+	total := int64(-1)
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "ecotax calc: %v\n", err)
+			return exitInput
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			total = st.Size()
+		}
+		r = f
+	}
+	engine, err := loadEngine()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ecotax calc: %v\n", err)
+		return exitInternal
+	}
+	tty := isTerminal(e.stderr)
+	bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionShowBytes(true),
+		progressbar.OptionSetDescription("assessing"), progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetVisibility(tty), progressbar.OptionClearOnFinish())
+	t0 := time.Now()
+	st, err := runBatch(engine, io.TeeReader(r, bar), e.stdout, level, runtime.GOMAXPROCS(0))
+	bar.Finish()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ecotax calc: %v (after %d declarations)\n", err, st.declarations)
+		return exitInternal
+	}
+	if tty || st.problems > 0 {
+		fmt.Fprintf(e.stderr, "ecotax calc: %d declarations, %d pollutant and other lines, %d problems, %s\n",
+			st.declarations, st.lines, st.problems, time.Since(t0).Round(time.Millisecond))
+	}
+	if st.problems > 0 {
+		return exitInput
+	}
+	return exitOK
+}

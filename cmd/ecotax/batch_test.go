@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ecotax/ecotax/calc"
+)
+
+func compactJSON(t testing.TB, data string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func sameJSON(t *testing.T, a, b string) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatalf("%v: %.200s", err, a)
+	}
+	if err := json.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatalf("%v: %.200s", err, b)
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// calc --jsonl: one result or problem per input line, in order; a bad
+// line does not stop the run; each result is what calc gives for the
+// declaration alone at the same trace level.
+func TestCalcJSONL(t *testing.T) {
+	data, _ := readFileForTest(example)
+	cq := compactJSON(t, data)
+	small := `{"region":"500000","period":"2024-Q1","sources":[{"id":"DA001","kind":"air","month":"2024-01","pollutants":[{"name":"二氧化硫","emission_kg":"100"}]}]}`
+	unknown := strings.Replace(small, "二氧化硫", "不存在的污染物", 1)
+	in := cq + "\n{\n\n" + unknown + "\r\n" + small // no final newline
+	for _, level := range []string{"full", "summary", "none"} {
+		code, out, errs := runCLI(t, in, "calc", "--jsonl", "--trace", level, "-")
+		if code != exitInput {
+			t.Fatalf("%s: exit %d (want %d: problems): %s", level, code, exitInput, errs)
+		}
+		if !strings.Contains(errs, "5 declarations") || !strings.Contains(errs, "3 problems") {
+			t.Errorf("%s: summary %q", level, errs)
+		}
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != 5 || !strings.HasSuffix(out, "\n") {
+			t.Fatalf("%s: %d output lines for 5 input lines:\n%.500s", level, len(lines), out)
+		}
+		for i, req := range []string{cq, "", "", "", small} {
+			if req == "" {
+				continue
+			}
+			c, one, _ := runCLI(t, req, "calc", "--trace", level, "-")
+			if c != exitOK || !sameJSON(t, one, lines[i]) {
+				t.Fatalf("%s: line %d differs from calc alone", level, i+1)
+			}
+		}
+		for i, want := range map[int]string{1: `"code":"invalid_json"`, 2: `"code":"empty_line"`, 3: `"unknown_pollutant"`} {
+			if !strings.HasPrefix(lines[i], fmt.Sprintf(`{"line":%d,`, i+1)) || !strings.Contains(lines[i], want) {
+				t.Errorf("%s: line %d: %s, want %s", level, i+1, lines[i], want)
+			}
+		}
+		if level == "none" && strings.Contains(lines[0], `"step"`) {
+			t.Error("trace none has steps")
+		}
+	}
+	if code, _, errs := runCLI(t, small+"\n", "calc", "--jsonl", "-"); code != exitOK || errs != "" {
+		t.Fatalf("all good: exit %d, stderr %q", code, errs)
+	}
+	if code, _, _ := runCLI(t, "", "calc", "--jsonl", "--format", "table", "-"); code != exitInput {
+		t.Fatalf("--jsonl --format table: exit %d", code)
+	}
+}
+
+// benchJSONL builds n one-month declarations of 20 pollutant lines (two
+// air outlets, one water outlet, half with concentrations), as the engine
+// benchmark does, one per line.
+func benchJSONL(n int) []byte {
+	air := []string{"二氧化硫", "氮氧化物", "烟尘", "一氧化碳", "氯化氢", "甲苯", "硫化氢"}
+	water := []string{"化学需氧量", "生化需氧量", "氨氮", "总磷", "悬浮物", "石油类", "总铬", "总镍", "挥发酚", "总锌"}
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		b.WriteString(`{"region":"500107","period":"2024-01","rounding":"per_line_2dp","rates":{"air":"2.4","water":"3"},"sources":[`)
+		for o, src := range []struct {
+			kind, id string
+			n        int
+		}{{"air", "DA001", 5}, {"air", "DA002", 5}, {"water", "DW001", 10}} {
+			if o > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"%s","kind":"%s","month":"2024-01","pollutants":[`, src.id, src.kind)
+			for j := 0; j < src.n; j++ {
+				name := air[(j+o)%len(air)]
+				if src.kind == "water" {
+					name = water[j]
+				}
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `{"name":"%s","emission_kg":"%d.%02d","method":"automatic"`, name, (i*7919+j*104729)%100000, (i+j)%100)
+				if i%2 == 0 {
+					b.WriteString(`,"avg_concentration":"40","max_concentration":"60","standard_concentration":"100"`)
+				}
+				b.WriteByte('}')
+			}
+			b.WriteString("]}")
+		}
+		b.WriteString("]}\n")
+	}
+	return b.Bytes()
+}
+
+// The output order is the input order on every core, and each line is
+// the result of its declaration alone.
+func TestRunBatchOrder(t *testing.T) {
+	engine, err := loadEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := benchJSONL(3*batchChunk + 17)
+	var out bytes.Buffer
+	st, err := runBatch(engine, bytes.NewReader(in), &out, calc.TraceNone, 4)
+	if err != nil || st.problems != 0 || st.declarations != 3*batchChunk+17 || st.lines != 20*st.declarations {
+		t.Fatalf("%+v, %v", st, err)
+	}
+	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	for i, line := range strings.Split(strings.TrimSuffix(string(in), "\n"), "\n") {
+		req, err := calc.DecodeRequest([]byte(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := engine.Assess(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := string(res.AppendJSON(nil, calc.TraceNone)); got[i] != want {
+			t.Fatalf("line %d out of order or different", i+1)
+		}
+	}
+}
+
+// BenchmarkCalcJSONL: pollutant lines per second of CPU time through
+// calc --jsonl's path (read, decode, assess, write without a trace, on
+// every core), 50,000 declarations of 20 lines (one million lines) per
+// run (-short: 5,000). CPU time, not wall time, is what "per core" means on a machine
+// shared with other work.
+func BenchmarkCalcJSONL(b *testing.B) {
+	engine, err := loadEngine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 50_000
+	if testing.Short() {
+		n = 5_000
+	}
+	in := benchJSONL(n)
+	for _, level := range []calc.TraceLevel{calc.TraceNone, calc.TraceSummary} {
+		b.Run(level.String(), func(b *testing.B) {
+			var lines int
+			var cpu time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c0 := cpuTime()
+				st, err := runBatch(engine, bytes.NewReader(in), io.Discard, level, runtime.GOMAXPROCS(0))
+				cpu += cpuTime() - c0
+				if err != nil || st.problems != 0 {
+					b.Fatal(st, err)
+				}
+				lines += st.lines
+			}
+			b.ReportMetric(float64(lines)/cpu.Seconds(), "lines/cpu-s")
+			b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
