@@ -125,6 +125,25 @@ func (s *Server) getEcoSettlement(c echo.Context) error { return getInput(s, c, 
 func (s *Server) deleteEcoSettlement(c echo.Context) error {
 	return deleteInput(s, c, app.EcoSettlements, filing.ActEcoSettlementRecord)
 }
+
+// confirmEcoSettlement confirms a settlement another region's bureau
+// recorded, for the caller's region (docs/budget.md).
+func (s *Server) confirmEcoSettlement(c echo.Context) error {
+	p, err := allowed(c, filing.ActEcoSettlementRecord)
+	if err != nil {
+		return err
+	}
+	id, err := httpx.PathID(c, "id")
+	if err != nil {
+		return err
+	}
+	row, err := s.app.ConfirmEcoSettlement(ctx(c), p, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, row)
+}
+
 func (s *Server) listFeeBills(c echo.Context) error {
 	return listInputs(s, c, app.FeeBills, "fee_bills")
 }

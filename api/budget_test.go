@@ -563,3 +563,60 @@ func TestBudgetRoutesEveryRole(t *testing.T) {
 		}
 	})
 }
+
+// TestCrossRegionSettlement (issue 11, item 10; docs/budget.md): finance
+// of 渝中区 records a settlement with 大渡口区; 大渡口区's side is pending
+// — listed to 大渡口区's finance, in no budget of 大渡口区 — until
+// 大渡口区's finance confirms it.
+func TestCrossRegionSettlement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		addToken(t, e, "finance_500103", filing.RoleFinance, "500103")
+		addToken(t, e, "finance_500104", filing.RoleFinance, "500104")
+		var es struct {
+			ID      int64
+			Pending []string `json:"pending_parties"`
+		}
+		must(t, e.do("finance_500103", "POST", "/v1/budget/eco-settlements", ecoSettlement("II"), nil), 201).json(t, &es)
+		if len(es.Pending) != 1 || es.Pending[0] != "大渡口区" {
+			t.Fatalf("pending %v", es.Pending)
+		}
+		ecoLines := func() int {
+			var res budgetResult
+			must(t, e.do("finance_500104", "POST", "/v1/budget/reports", obj{"region": "500104", "year": 2024}, nil), 200).json(t, &res)
+			n := 0
+			for _, l := range res.Outcomes[0].Lines {
+				if strings.HasPrefix(l.Stream, "eco") {
+					n++
+				}
+			}
+			return n
+		}
+		var listed struct {
+			EcoSettlements []struct {
+				ID      int64
+				Pending []string `json:"pending_parties"`
+			} `json:"eco_settlements"`
+		}
+		must(t, e.do("finance_500104", "GET", "/v1/budget/eco-settlements?year=2024", nil, nil), 200).json(t, &listed)
+		if len(listed.EcoSettlements) != 1 || len(listed.EcoSettlements[0].Pending) != 1 {
+			t.Fatalf("大渡口区 does not see the pending settlement: %+v", listed)
+		}
+		if n := ecoLines(); n != 0 {
+			t.Errorf("an unconfirmed settlement gave %d lines of 大渡口区's budget", n)
+		}
+		path := fmt.Sprintf("/v1/budget/eco-settlements/%d/confirm", es.ID)
+		must(t, e.do("finance_500103", "POST", path, nil, nil), 409)
+		var after struct {
+			Pending []string `json:"pending_parties"`
+		}
+		must(t, e.do("finance_500104", "POST", path, nil, nil), 200).json(t, &after)
+		if len(after.Pending) != 0 {
+			t.Errorf("after confirming: pending %v", after.Pending)
+		}
+		if n := ecoLines(); n == 0 {
+			t.Error("the confirmed settlement is not in 大渡口区's budget")
+		}
+		must(t, e.do("finance_500104", "POST", path, nil, nil), 409)
+	})
+}

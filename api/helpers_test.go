@@ -58,7 +58,8 @@ func newServer(t testing.TB, db *store.DB, now func() time.Time, log *slog.Logge
 	}
 	limiter := api.NewLimiter(cfg.WithDefaults().RateLimit, cfg.WithDefaults().RateBurst)
 	pg, err := pages.New(pages.Deps{App: svc, Log: log, Limiter: limiter, Config: pages.Config{BodyLimit: cfg.BodyLimit,
-		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SessionKey: cfg.SessionKey}})
+		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SessionKey: cfg.SessionKey,
+		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle}})
 	if err != nil {
 		t.Fatal(err)
 	}

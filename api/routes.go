@@ -90,6 +90,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/budget/eco-settlements", s.listEcoSettlements)
 	v1.GET("/budget/eco-settlements/:id", s.getEcoSettlement)
 	v1.DELETE("/budget/eco-settlements/:id", s.deleteEcoSettlement)
+	v1.POST("/budget/eco-settlements/:id/confirm", s.confirmEcoSettlement)
 	v1.POST("/budget/fee-bills", s.createFeeBill)
 	v1.GET("/budget/fee-bills", s.listFeeBills)
 	v1.GET("/budget/fee-bills/:id", s.getFeeBill)

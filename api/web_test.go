@@ -679,3 +679,40 @@ func TestWebPrecheckUploadRateLimited(t *testing.T) {
 		t.Errorf("statuses %v, want 2×400 then 2×429", statuses)
 	}
 }
+
+// TestSignOutEndsCopiedCookies (issue 11, item 9): a session cookie
+// copied before signing out stops working once the browser signs out;
+// the server keeps the sessions.
+func TestSignOutEndsCopiedCookies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		b := newBrowser(t, e)
+		b.signIn(e.tokens["tax_officer"])
+		if p := b.get("/app/taxpayers"); p.status != 200 {
+			t.Fatalf("signed in: %d", p.status)
+		}
+		u, _ := url.Parse(e.srv.URL)
+		var copied *http.Cookie
+		for _, ck := range b.c.Jar.Cookies(u) {
+			if ck.Name == "ecotax_session" {
+				copied = ck
+			}
+		}
+		if copied == nil {
+			t.Fatal("no session cookie")
+		}
+		if p := b.post("/signout", url.Values{}); p.status != 303 {
+			t.Fatalf("sign-out: %d", p.status)
+		}
+		req, _ := http.NewRequest("GET", e.srv.URL+"/app/taxpayers", nil)
+		req.AddCookie(copied)
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/signin") {
+			t.Errorf("the copied cookie after sign-out: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+}

@@ -121,7 +121,16 @@ func (s *Service) budgetInput(tx *store.Tx, c budget.Calculators, region, region
 		if err != nil {
 			return nil, fmt.Errorf("eco-compensation settlement %d: stored request: %w", st.ID, err)
 		}
-		in.Ecocomp = append(in.Ecocomp, budget.EcoSettlement{ID: "生态补偿结算#" + strconv.FormatInt(st.ID, 10), Request: req, Parties: st.Parties})
+		// A pending party (recorded by another region, not yet confirmed
+		// by its own) is left out: its side is in no budget until then.
+		parties := map[string]string{}
+		for k, v := range st.Parties {
+			parties[k] = v
+		}
+		for _, k := range st.Pending {
+			delete(parties, k)
+		}
+		in.Ecocomp = append(in.Ecocomp, budget.EcoSettlement{ID: "生态补偿结算#" + strconv.FormatInt(st.ID, 10), Request: req, Parties: parties})
 	}
 	bills, err := tx.ListBudgetFeeBills(prefix, year)
 	if err != nil {
@@ -318,7 +327,63 @@ func (s *Service) RecordEcoSettlement(ctx context.Context, p filing.Principal, k
 	}
 	row := &store.BudgetEcoSettlement{Year: rec.Settlement.Request.Year, Scheme: rec.Settlement.Request.Scheme,
 		Request: rec.RequestJSON, Gross: rec.Result.Gross, Parties: rec.Settlement.Parties, CreatedBy: p.Actor()}
+	// A party outside the recorder's region is pending until a bureau of
+	// its region confirms it (ConfirmEcoSettlement; docs/budget.md).
+	row.Pending = []string{}
+	for _, party := range sortedParties(row.Parties) {
+		if !inScope(p, row.Parties[party]) {
+			row.Pending = append(row.Pending, party)
+		}
+	}
 	return EcoSettlements.create(ctx, s, p, k, row, EcoSettlementView{row, rec.Result})
+}
+
+func sortedParties(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ConfirmEcoSettlement confirms, for the caller's region, the pending
+// parties of a settlement that another region's bureau recorded: from
+// then on the settlement enters the budget of that region for them. A
+// settlement with no pending party in the caller's region is a conflict.
+func (s *Service) ConfirmEcoSettlement(ctx context.Context, p filing.Principal, id int64) (*store.BudgetEcoSettlement, error) {
+	if err := allowed(p, filing.ActEcoSettlementRecord); err != nil {
+		return nil, err
+	}
+	var row *store.BudgetEcoSettlement
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		before, err := EcoSettlements.of(tx, p, id)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, party := range before.Pending {
+			if !inScope(p, before.Parties[party]) {
+				continue
+			}
+			ok, err := tx.ConfirmBudgetEcoParty(id, party, p.Actor())
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
+		}
+		if n == 0 {
+			return Fail(calc.KindConflict, "nothing_to_confirm", "无待确认的结算方", "no party of this settlement in the token's region awaits confirmation",
+				calc.FieldError{Path: "id", Code: "nothing_to_confirm", Message: "no pending party in the token's region"})
+		}
+		if row, err = tx.GetBudgetEcoSettlement(id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p, "budget.eco_settlement.confirm", "budget_eco_settlement", itoa(id), "", before, row)
+	})
+	return row, err
 }
 
 // ecoVisible: a settlement concerns a region-bound principal when one of

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -462,11 +464,19 @@ func (s *Service) Pay(ctx context.Context, p filing.Principal, id int64, version
 	})
 }
 
+// AuditEntities are the kinds of record the audit log names (api/openapi.yaml
+// lists the same).
+var AuditEntities = []string{"taxpayer", "source", "declaration", "budget_damage_case", "budget_eco_settlement", "budget_fee_bill",
+	"device", "output", "reconciliation", "review", "penalty", "exchange_batch"}
+
 // Audit lists audit entries; an officer bound to a region reads the
 // audit of one visible taxpayer at a time.
 func (s *Service) Audit(ctx context.Context, p filing.Principal, f store.AuditFilter) ([]filing.AuditEntry, error) {
 	if err := allowed(p, filing.ActAuditRead); err != nil {
 		return nil, err
+	}
+	if f.Entity != "" && !slices.Contains(AuditEntities, f.Entity) {
+		return nil, calc.Invalid([]calc.FieldError{{Path: "entity", Code: "invalid_value", Message: "want one of " + strings.Join(AuditEntities, ", ")}})
 	}
 	var list []filing.AuditEntry
 	err := s.store.View(ctx, func(tx *store.Tx) error {

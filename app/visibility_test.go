@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
@@ -15,6 +16,21 @@ import (
 	"github.com/ecotax/ecotax/store/storetest"
 )
 
+// newService is the application layer on db with clock now (nil: the
+// real one).
+func newService(t *testing.T, db *store.DB, now func() time.Time) *app.Service {
+	t.Helper()
+	tables, err := app.LoadTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := app.New(app.Deps{Store: db, Tables: tables, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 // TestPacketsOnlyForTheMappingsDays (issue 11, item 1): B's officer
 // cannot map A's device for an old window; where B's taxpayer was
 // rightly given the MN for other days, B sees only the packets of those
@@ -22,14 +38,7 @@ import (
 func TestPacketsOnlyForTheMappingsDays(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		tables, err := app.LoadTables()
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := app.New(app.Deps{Store: db, Tables: tables})
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc := newService(t, db, nil)
 		codeA, codeB := "91350100M000100Y43", "91110105MA0000000Y"
 		for _, tp := range []filing.Taxpayer{{CreditCode: codeA, Name: "甲", Region: "500103", Industry: "4411"}, {CreditCode: codeB, Name: "乙", Region: "110105", Industry: "4411"}} {
 			if _, err := svc.RegisterTaxpayer(ctx, admin, app.Idem{}, tp); err != nil {
@@ -137,20 +146,13 @@ func TestPacketsOnlyForTheMappingsDays(t *testing.T) {
 func TestRegisteringACodeRegisteredElsewhere(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		tables, err := app.LoadTables()
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := app.New(app.Deps{Store: db, Tables: tables})
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc := newService(t, db, nil)
 		code := "91350100M000100Y43"
 		if _, err := svc.RegisterTaxpayer(ctx, admin, app.Idem{}, filing.Taxpayer{CreditCode: code, Name: "甲", Region: "500103", Industry: "4411"}); err != nil {
 			t.Fatal(err)
 		}
 		other := filing.Principal{Role: filing.RoleTaxOfficer, Region: "110105", TokenID: 3}
-		_, err = svc.RegisterTaxpayer(ctx, other, app.Idem{}, filing.Taxpayer{CreditCode: code, Name: "乙", Region: "110105", Industry: "4411"})
+		_, err := svc.RegisterTaxpayer(ctx, other, app.Idem{}, filing.Taxpayer{CreditCode: code, Name: "乙", Region: "110105", Industry: "4411"})
 		ce, ok := err.(*calc.Error)
 		if !ok || ce.Code != "credit_code_unavailable" || strings.Contains(ce.Detail+ce.Title, "500103") || strings.Contains(ce.Detail, "registered") && !strings.Contains(ce.Detail, "cannot be registered") {
 			t.Errorf("another region's officer: %v", err)

@@ -30,6 +30,7 @@ type budgetQueries struct {
 	ListBudgetEcoSettlements  string `query:"list-budget-eco-settlements"`
 	ListBudgetEcoParties      string `query:"list-budget-eco-parties"`
 	DeleteBudgetEcoParties    string `query:"delete-budget-eco-parties"`
+	ConfirmBudgetEcoParty     string `query:"confirm-budget-eco-party"`
 	DeleteBudgetEcoSettlement string `query:"delete-budget-eco-settlement"`
 
 	InsertBudgetFeeBill  string `query:"insert-budget-fee-bill"`
@@ -75,19 +76,24 @@ type BudgetReceipt struct {
 // BudgetEcoSettlement is a recorded eco-compensation settlement request
 // for a year, with the region code of each party.
 type BudgetEcoSettlement struct {
-	ID        int64             `json:"id" db:"id"`
-	Year      int               `json:"year" db:"year"`
-	Scheme    string            `json:"scheme" db:"scheme"`
-	Request   filing.RawJSON    `json:"settlement" db:"request"`
-	Gross     param.Money       `json:"gross" db:"gross"`
-	Parties   map[string]string `json:"parties" db:"-"`
-	CreatedAt time.Time         `json:"created_at" db:"created_at"`
-	CreatedBy string            `json:"created_by" db:"created_by"`
+	ID      int64             `json:"id" db:"id"`
+	Year    int               `json:"year" db:"year"`
+	Scheme  string            `json:"scheme" db:"scheme"`
+	Request filing.RawJSON    `json:"settlement" db:"request"`
+	Gross   param.Money       `json:"gross" db:"gross"`
+	Parties map[string]string `json:"parties" db:"-"`
+	// Pending are the parties awaiting their region's confirmation (a
+	// settlement recorded by another region's bureau); they are not in
+	// their region's budget until confirmed (docs/budget.md).
+	Pending   []string  `json:"pending_parties" db:"-"`
+	CreatedAt time.Time `json:"created_at" db:"created_at"`
+	CreatedBy string    `json:"created_by" db:"created_by"`
 }
 
 type budgetParty struct {
 	SettlementID int64  `db:"settlement_id"`
 	Party        string `db:"party"`
+	ConfirmedBy  string `db:"confirmed_by"`
 	Region       string `db:"region"`
 }
 
@@ -194,8 +200,16 @@ func (tx *Tx) InsertBudgetEcoSettlement(s *BudgetEcoSettlement) error {
 	if err := tx.get(&s.ID, tx.q.InsertBudgetEcoSettlement, s.Year, s.Scheme, string(s.Request), s.Gross, tx.now, s.CreatedBy); err != nil {
 		return err
 	}
+	pending := map[string]bool{}
+	for _, p := range s.Pending {
+		pending[p] = true
+	}
 	for party, region := range s.Parties {
-		if _, err := tx.exec(tx.q.InsertBudgetEcoParty, s.ID, party, region); err != nil {
+		by := s.CreatedBy
+		if pending[party] {
+			by = ""
+		}
+		if _, err := tx.exec(tx.q.InsertBudgetEcoParty, s.ID, party, region, by); err != nil {
 			return err
 		}
 	}
@@ -220,11 +234,21 @@ func (tx *Tx) ecoParties(s *BudgetEcoSettlement) error {
 	if err := tx.sel(&ps, tx.q.ListBudgetEcoParties, s.ID); err != nil {
 		return err
 	}
-	s.Parties = map[string]string{}
+	s.Parties, s.Pending = map[string]string{}, []string{}
 	for _, p := range ps {
 		s.Parties[p.Party] = p.Region
+		if p.ConfirmedBy == "" {
+			s.Pending = append(s.Pending, p.Party)
+		}
 	}
 	return nil
+}
+
+// ConfirmBudgetEcoParty confirms a pending party of a settlement for
+// actor; it reports whether the party was pending.
+func (tx *Tx) ConfirmBudgetEcoParty(id int64, party, actor string) (bool, error) {
+	n, err := tx.exec(tx.q.ConfirmBudgetEcoParty, actor, id, party)
+	return n > 0, err
 }
 
 // ListBudgetEcoSettlements lists settlements with a party under a region

@@ -30,6 +30,8 @@ var citusPlacement = map[string]string{
 	// an exchange batch and its files span taxpayers: reference tables
 	"exchange_batches": "", "exchange_files": "",
 	"idempotency_keys": "token_id",
+	// web sessions: by session
+	"web_sessions": "id",
 }
 
 // citusDebt are the constraints Citus would refuse today, as the catalog

@@ -52,6 +52,7 @@ type queries struct {
 	// Embedded groups of later features, each declared next to the code
 	// that uses it; loadQueries fills their fields like the ones above.
 	reviewQueries     // store/reviews.go, exchange.go, penalties.go (复核, 信息共享, 处罚)
+	sessionQueries    // store/sessions.go (web sessions kept on the server)
 	budgetQueries     // store/budget.go (预算: damage cases, eco settlements, fee bills, gathering)
 	monitoringQueries // store/monitoring.go (HJ 212 devices, packets, monthly figures, production output)
 	reconcileQueries  // store/reconcile.go (比对: runs, results, items, risk flags)

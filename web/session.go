@@ -20,8 +20,9 @@ const (
 	CSRFField     = "_csrf"
 )
 
-// SessionTTL is how long a sign-in lasts. Revoking the token ends the
-// session at once: every request looks the token up again.
+// SessionTTL is how long a sign-in lasts by default (ECOTAX_SESSION_LIFETIME).
+// Signing out, the idle timeout and revoking the token end it sooner: the
+// server keeps every session (app/sessions.go).
 const SessionTTL = 8 * time.Hour
 
 // Session is what the signed session cookie carries: the SHA-256 of the
@@ -59,7 +60,7 @@ func NewKeys(secret []byte) *Keys {
 	}
 	sc := securecookie.New(derive("ecotax web session cookie v2"), nil)
 	sc.SetSerializer(securecookie.JSONEncoder{})
-	sc.MaxAge(int((SessionTTL + time.Minute) / time.Second)) // the session's own expiry is the one that counts
+	sc.MaxAge(0) // the session's own expiry (and the server's row, app/sessions.go) is the one that counts
 	return &Keys{key: derive("ecotax web session v1"), cookie: sc}
 }
 

@@ -202,6 +202,24 @@ var envVars = []envVar{
 			c.API.SessionKey = []byte(v)
 			return nil
 		}},
+	{"ECOTAX_SESSION_LIFETIME", "how long a web session lasts from sign-in (sessions are kept on the server: signing out ends a session everywhere its cookie was copied)", "`8h`", "`2h`",
+		func(c *config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Minute || d > 30*24*time.Hour {
+				return fmt.Errorf("want a duration from 1m to 720h like 8h")
+			}
+			c.API.SessionLifetime = d
+			return nil
+		}},
+	{"ECOTAX_SESSION_IDLE", "a web session unused for this long ends", "`30m`", "`15m`",
+		func(c *config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Minute || d > 30*24*time.Hour {
+				return fmt.Errorf("want a duration from 1m to 720h like 30m")
+			}
+			c.API.SessionIdle = d
+			return nil
+		}},
 }
 
 // loadConfig reads every variable of envVars. An empty variable is unset;

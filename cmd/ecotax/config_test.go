@@ -71,6 +71,10 @@ func TestEnvVars(t *testing.T) {
 			[]string{"short", strings.Repeat("k", 32), strings.Repeat("0123456789ab", 3)}},
 		"ECOTAX_SESSION_KEY": {key, func(c *config) bool { return string(c.API.SessionKey) == key },
 			[]string{"short", strings.Repeat("k", 32), strings.Repeat("0123456789ab", 3)}},
+		"ECOTAX_SESSION_LIFETIME": {"2h", func(c *config) bool { return c.API.SessionLifetime == 2*time.Hour },
+			[]string{"2", "0s", "10s", "9000h"}},
+		"ECOTAX_SESSION_IDLE": {"15m", func(c *config) bool { return c.API.SessionIdle == 15*time.Minute },
+			[]string{"15", "-1m", "1s"}},
 		"ECOTAX_TRUSTED_PROXIES": {"10.0.0.5, 10.0.1.0/24", func(c *config) bool {
 			return len(c.API.TrustedProxies) == 2 && c.API.TrustedProxies[0].String() == "10.0.0.5/32" && c.API.TrustedProxies[1].String() == "10.0.1.0/24"
 		}, []string{"proxy", "10.0.0.0/33", "10.0.0.5,"}},

@@ -98,7 +98,8 @@ func newServer(db *store.DB, tables *app.Tables, log *slog.Logger, cfg api.Confi
 	}
 	limiter := api.NewLimiter(cfg.WithDefaults().RateLimit, cfg.WithDefaults().RateBurst)
 	pg, err := pages.New(pages.Deps{App: svc, Log: log, Limiter: limiter, Config: pages.Config{BodyLimit: cfg.BodyLimit,
-		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SessionKey: cfg.SessionKey}})
+		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SessionKey: cfg.SessionKey,
+		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle}})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -16,12 +16,12 @@ func TestClientIP(t *testing.T) {
 		xff  []string
 		want string
 	}{
-		{"203.0.113.9:5000", []string{"1.2.3.4"}, "203.0.113.9"},               // not behind a trusted proxy
-		{"127.0.0.1:5000", nil, "127.0.0.1"},                                   // no header
-		{"127.0.0.1:5000", []string{"1.2.3.4, 5.6.7.8"}, "5.6.7.8"},            // the proxy appended 5.6.7.8
+		{"203.0.113.9:5000", []string{"1.2.3.4"}, "203.0.113.9"},                // not behind a trusted proxy
+		{"127.0.0.1:5000", nil, "127.0.0.1"},                                    // no header
+		{"127.0.0.1:5000", []string{"1.2.3.4, 5.6.7.8"}, "5.6.7.8"},             // the proxy appended 5.6.7.8
 		{"127.0.0.1:5000", []string{"1.2.3.4", "5.6.7.8, 10.0.0.2"}, "5.6.7.8"}, // two proxies
-		{"127.0.0.1:5000", []string{"10.9.9.9"}, "127.0.0.1"},                  // every hop trusted: the peer
-		{"127.0.0.1:5000", []string{"junk, 10.0.0.3"}, "127.0.0.1"},            // unreadable: the peer
+		{"127.0.0.1:5000", []string{"10.9.9.9"}, "127.0.0.1"},                   // every hop trusted: the peer
+		{"127.0.0.1:5000", []string{"junk, 10.0.0.3"}, "127.0.0.1"},             // unreadable: the peer
 		{"127.0.0.1:5000", []string{"5.6.7.8, junk"}, "127.0.0.1"},
 		{"[::1]:5000", []string{"[2001:db8::1]"}, "2001:db8::1"},
 	} {

@@ -40,7 +40,7 @@ VALUES (?, ?, ?, ?, ?, ?)
 RETURNING id;
 
 -- name: insert-budget-eco-party
-INSERT INTO budget_eco_parties (settlement_id, party, region) VALUES (?, ?, ?);
+INSERT INTO budget_eco_parties (settlement_id, party, region, confirmed_by) VALUES (?, ?, ?, ?);
 
 -- name: get-budget-eco-settlement
 SELECT id, year, scheme, request, gross, created_at, created_by FROM budget_eco_settlements WHERE id = ?;
@@ -54,7 +54,10 @@ WHERE (? = 0 OR year = ?)
 ORDER BY id;
 
 -- name: list-budget-eco-parties
-SELECT settlement_id, party, region FROM budget_eco_parties WHERE settlement_id = ? ORDER BY party;
+SELECT settlement_id, party, region, confirmed_by FROM budget_eco_parties WHERE settlement_id = ? ORDER BY party;
+
+-- name: confirm-budget-eco-party
+UPDATE budget_eco_parties SET confirmed_by = ? WHERE settlement_id = ? AND party = ? AND confirmed_by = '';
 
 -- name: delete-budget-eco-parties
 DELETE FROM budget_eco_parties WHERE settlement_id = ?;

@@ -1,6 +1,10 @@
 package pages
 
-import "testing"
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
 
 // TestSafeNext (issue 11, item 6): only same-origin paths survive.
 func TestSafeNext(t *testing.T) {
@@ -29,4 +33,27 @@ func TestSafeNext(t *testing.T) {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzSafeNext: whatever comes in, what comes out is "/" or a path that a
+// browser resolves on this site.
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/app", "/%09/evil.example", "//evil", "/\\evil", "/%2F%2Fevil", "/a?b=c#d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := safeNext(s)
+		if out == "/" {
+			return
+		}
+		u, err := url.Parse(out)
+		if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") ||
+			strings.ContainsAny(out, "\\\t\r\n") || strings.HasPrefix(u.Path, "//") {
+			t.Fatalf("safeNext(%q) = %q", s, out)
+		}
+		// A browser drops tabs and newlines before resolving.
+		if r, err := url.Parse("https://ecotax.example" + out); err != nil || r.Host != "ecotax.example" {
+			t.Fatalf("safeNext(%q) = %q resolves to %v", s, out, r)
+		}
+	})
 }

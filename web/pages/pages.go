@@ -157,7 +157,7 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 			sess, ok := s.web.keys.Open(ck.Value, s.now())
 			var p *filing.Principal
 			if ok {
-				pr, err := s.app.PrincipalOf(c.Request().Context(), sess.TokenHash)
+				pr, err := s.app.SessionPrincipal(c.Request().Context(), sess.TokenHash, sess.Nonce, s.cfg.sessions())
 				var ce *calc.Error
 				if err != nil && !(errors.As(err, &ce) && ce.Kind == app.KindUnauthorized) {
 					return s.webError(c, err)
@@ -470,8 +470,13 @@ func (s *Server) webSignin(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	// A new nonce on every sign-in: a CSRF token seen before it is useless after.
-	sess := web.Session{TokenHash: hash, Nonce: web.Nonce(), Expires: s.now().Add(web.SessionTTL)}
-	s.setCookie(c, web.SessionCookie, s.web.keys.Seal(sess), web.SessionTTL)
+	sess := web.Session{TokenHash: hash, Nonce: web.Nonce()}
+	exp, err := s.app.StartSession(c.Request().Context(), hash, sess.Nonce, s.cfg.sessions())
+	if err != nil {
+		return s.webError(c, err)
+	}
+	sess.Expires = exp
+	s.setCookie(c, web.SessionCookie, s.web.keys.Seal(sess), s.cfg.SessionLifetime)
 	s.clearCookie(c, web.AnonCookie)
 	if next == "/" {
 		if items := navFor(p); len(items) > 0 {
@@ -481,7 +486,16 @@ func (s *Server) webSignin(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
+// webSignout ends the session on the server (a copy of the cookie stops
+// working) and clears the cookie.
 func (s *Server) webSignout(c echo.Context) error {
+	if ck, err := c.Cookie(web.SessionCookie); err == nil {
+		if sess, ok := s.web.keys.Open(ck.Value, s.now()); ok {
+			if err := s.app.EndSession(c.Request().Context(), sess.Nonce); err != nil {
+				return s.webError(c, err)
+			}
+		}
+	}
 	s.clearCookie(c, web.SessionCookie)
 	return c.Redirect(http.StatusSeeOther, "/signin?out=1")
 }

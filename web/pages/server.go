@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/web"
 )
 
 // Config holds the limits of the pages; zero values take the defaults.
@@ -25,6 +26,9 @@ type Config struct {
 	RateLimit   rate.Limit // the public pre-check and sign-in, per client per second (default 10)
 	RateBurst   int        // (default 20)
 	SessionKey  []byte     // signs the session cookies; random per process when empty
+	// Sessions (kept on the server, app/sessions.go): how long one lasts
+	// from sign-in (default web.SessionTTL, 8 h) and idle (default 30 min).
+	SessionLifetime, SessionIdle time.Duration
 }
 
 func (c *Config) defaults() {
@@ -40,6 +44,16 @@ func (c *Config) defaults() {
 	if c.RateBurst <= 0 {
 		c.RateBurst = 20
 	}
+	if c.SessionLifetime <= 0 {
+		c.SessionLifetime = web.SessionTTL
+	}
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = 30 * time.Minute
+	}
+}
+
+func (c *Config) sessions() app.SessionPolicy {
+	return app.SessionPolicy{Lifetime: c.SessionLifetime, Idle: c.SessionIdle}
 }
 
 // Deps are what the pages need.
