@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -78,5 +79,15 @@ func TestExchangeDatasetsAndWorklist(t *testing.T) {
 		must(t, E.do("env_officer", "GET", "/v1/exchange/worklist?format=pdf", nil, nil), 400)
 		must(t, E.do("env_officer", "GET", "/v1/exchange/worklist?direction=sideways", nil, nil), 400)
 		must(t, E.do("enterprise", "GET", "/v1/exchange/worklist", nil, nil), 403)
+
+		// The same worklist on the environment officer's page, in plain Chinese.
+		b := newBrowser(t, E)
+		b.signIn(E.tokens["env_officer"])
+		pg := b.get("/app/exchange/worklist?direction=tax_to_env")
+		if pg.status != 200 || !strings.Contains(pg.body, "该纳税人未在本系统登记") || !strings.Contains(pg.body, codeA) ||
+			!strings.Contains(pg.body, fmt.Sprintf("共 %d 条待核对", len(wl.Items))) {
+			t.Errorf("worklist page: %d %s", pg.status, pg.body)
+		}
+		plainChinese(t, "worklist page", pg.body)
 	})
 }

@@ -306,6 +306,7 @@ func navFor(p filing.Principal) []web.NavItem {
 	add(p.Role != filing.RoleTaxOfficer && p.Can(filing.ActReconcileRead), "/app/reconciliation", "比对与风险")
 	add(p.Role != filing.RoleEnvOfficer && p.Can(filing.ActReviewRead), "/app/reviews", "复核")
 	add(p.Role != filing.RoleFinance && p.Can(filing.ActBudgetReport), "/app/budget", "预算")
+	add(p.Can(filing.ActExchangeRead) && p.Role != filing.RoleFinance, "/app/exchange/worklist", "信息共享待核对")
 	return out
 }
 

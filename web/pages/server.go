@@ -145,6 +145,7 @@ func (s *Server) Register(e *echo.Echo) {
 	a.GET("/reviews/:id", s.webReview)
 	a.POST("/reviews/:id/answer", s.webAnswerReview)
 	a.POST("/reviews/:id/apply", s.webApplyReview)
+	a.GET("/exchange/worklist", s.webWorklist)
 	a.GET("/budget", s.webBudget)
 	a.GET("/budget/damage-cases", s.webDamageCases)
 	a.POST("/budget/damage-cases", s.webRecordDamageCase)
