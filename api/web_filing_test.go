@@ -310,7 +310,7 @@ func TestWebPageFinanceFeeBill(t *testing.T) {
 		vals.Del("months[1].quantity")
 		location(t, f.post("/app/budget/fee-bills", vals), http.StatusSeeOther)
 		pg = f.get("/app/budget/fee-bills?saved=1")
-		if !strings.Contains(pg.body, "示例化工 排污权有偿使用") || !strings.Contains(pg.body, "13,600") {
+		if !strings.Contains(pg.body, "示例化工 排污权有偿使用") || !strings.Contains(pg.body, "10 吨，13,600") {
 			t.Errorf("recorded bill not listed: %s", trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
 		}
 		plainChinese(t, "fee bills", pg.body)
@@ -348,7 +348,7 @@ func TestWebPageFinanceEcoSettlement(t *testing.T) {
 		vals.Set("parties.downstream", "500104")
 		location(t, f.post("/app/budget/eco-settlements", vals), http.StatusSeeOther)
 		pg = f.get("/app/budget/eco-settlements?saved=1")
-		if !strings.Contains(pg.body, "渝中区") || !strings.Contains(pg.body, "大渡口区") || !strings.Contains(pg.body, "2024") || !strings.Contains(pg.body, `id="saved"`) {
+		if !strings.Contains(pg.body, "渝中区") || !strings.Contains(pg.body, "大渡口区") || !strings.Contains(pg.body, "已生效") || !strings.Contains(pg.body, `id="saved"`) {
 			t.Errorf("recorded settlement not listed: %s", trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
 		}
 		plainChinese(t, "settlements", pg.body)

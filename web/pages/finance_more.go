@@ -104,6 +104,7 @@ type feePage struct {
 	Schedules []feeSchedule
 	Schedule  *feeSchedule // the chosen one, whose inputs the form asks for
 	Titles    map[string]string
+	Units     map[string]string
 	Bills     []*app.FeeBill
 	Names     map[string]string
 	Months    []int
@@ -190,9 +191,10 @@ func (s *Server) renderFee(c echo.Context, status int, pg *feePage) error {
 		return s.webError(c, err)
 	}
 	pg.Schedules = s.feeSchedules()
-	pg.Titles = map[string]string{}
+	pg.Titles, pg.Units = map[string]string{}, map[string]string{}
 	for i := range pg.Schedules {
 		pg.Titles[pg.Schedules[i].ID] = pg.Schedules[i].Title
+		pg.Units[pg.Schedules[i].ID] = pg.Schedules[i].Unit
 		if pg.Schedules[i].ID == pg.Vals.Get("schedule") {
 			pg.Schedule = &pg.Schedules[i]
 		}
