@@ -268,3 +268,89 @@ func TestWebPageFinanceDamageCase(t *testing.T) {
 		plainChinese(t, "damage cases", pg.body)
 	})
 }
+
+// Finance records a fee bill on the page: the schedule is chosen first,
+// its inputs asked in Chinese; a bad quantity is refused beside its input
+// with the entries kept, and the recorded bill is listed with its fee.
+func TestWebPageFinanceFeeBill(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		f := newBrowser(t, e)
+		f.signIn(e.tokens["finance"])
+		budgetPg := f.get("/app/budget")
+		if !strings.Contains(budgetPg.body, `href="/app/budget/fee-bills"`) || !strings.Contains(budgetPg.body, `href="/app/budget/eco-settlements"`) {
+			t.Errorf("the budget page does not link the fee bills and settlements")
+		}
+		pg := f.get("/app/budget/fee-bills")
+		if pg.status != 200 || !strings.Contains(pg.body, `id="pick-schedule"`) || strings.Contains(pg.body, `id="record-fee"`) {
+			t.Fatalf("fee bill page: %d %s", pg.status, trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
+		}
+		plainChinese(t, "fee bill page", pg.body)
+		pg = f.get("/app/budget/fee-bills?schedule=cq-emission-permit-base")
+		if !strings.Contains(pg.body, `id="record-fee"`) || !strings.Contains(pg.body, `name="inputs.pollutant"`) || !strings.Contains(pg.body, "化学需氧量") {
+			t.Fatalf("fee bill form: %s", trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
+		}
+		plainChinese(t, "fee bill form", pg.body)
+		vals := url.Values{"schedule": {"cq-emission-permit-base"}, "district": {"500103"}, "payer": {"示例化工 排污权有偿使用"},
+			"inputs.pollutant": {"cod"}, "months[0].month": {"2024-03"}, "months[0].quantity": {"1x"}}
+		p := f.post("/app/budget/fee-bills", vals)
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="1x"`) || !strings.Contains(p.body, `value="示例化工 排污权有偿使用"`) {
+			t.Errorf("a bad quantity: %d", p.status)
+		}
+		plainChinese(t, "refused fee bill", p.body)
+		vals.Set("months[0].quantity", "１0")
+		vals.Set("months[1].month", "2017-12")
+		vals.Set("months[1].quantity", "1")
+		p = f.post("/app/budget/fee-bills", vals)
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="2017-12"`) || !strings.Contains(p.body, `aria-invalid="true"`) {
+			t.Errorf("a month out of range: %d", p.status)
+		}
+		plainChinese(t, "refused fee bill month", p.body)
+		vals.Del("months[1].month")
+		vals.Del("months[1].quantity")
+		location(t, f.post("/app/budget/fee-bills", vals), http.StatusSeeOther)
+		pg = f.get("/app/budget/fee-bills?saved=1")
+		if !strings.Contains(pg.body, "示例化工 排污权有偿使用") || !strings.Contains(pg.body, "10 吨，13,600") {
+			t.Errorf("recorded bill not listed: %s", trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
+		}
+		plainChinese(t, "fee bills", pg.body)
+	})
+}
+
+// Finance records an eco-compensation settlement for one section on the
+// page: a bad district code is refused beside its input with the entries
+// kept, and the recorded settlement is listed with its amount.
+func TestWebPageFinanceEcoSettlement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		f := newBrowser(t, e)
+		f.signIn(e.tokens["finance"])
+		pg := f.get("/app/budget/eco-settlements")
+		if pg.status != 200 || !strings.Contains(pg.body, `id="record-eco"`) {
+			t.Fatalf("settlement page: %d %s", pg.status, trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
+		}
+		plainChinese(t, "settlement page", pg.body)
+		const sec = "settlement.sections[0]."
+		vals := url.Values{"settlement.scheme": {"cq_basin_2018"}, "settlement.year": {"2024"}, sec + "id": {"渝中—大渡口界"},
+			sec + "upstream": {"渝中区"}, "parties.upstream": {"500103"}, sec + "downstream": {"大渡口区"}, "parties.downstream": {"990104"},
+			sec + "target_class": {"III"}}
+		for m := 1; m <= 12; m++ {
+			p := fmt.Sprintf(sec+"periods[%d].", m-1)
+			vals.Set(p+"period", fmt.Sprintf("2024-%02d", m))
+			vals.Set(p+"class", "II")
+			vals.Set(p+"compare_class", "III")
+		}
+		p := f.post("/app/budget/eco-settlements", vals)
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="990104" aria-invalid="true"`) || !strings.Contains(p.body, `value="渝中—大渡口界"`) {
+			t.Errorf("a bad district code: %d %s", p.status, trim([]byte(tagRe.ReplaceAllString(p.body, " "))))
+		}
+		plainChinese(t, "refused settlement", p.body)
+		vals.Set("parties.downstream", "500104")
+		location(t, f.post("/app/budget/eco-settlements", vals), http.StatusSeeOther)
+		pg = f.get("/app/budget/eco-settlements?saved=1")
+		if !strings.Contains(pg.body, "渝中区") || !strings.Contains(pg.body, "大渡口区") || !strings.Contains(pg.body, "已生效") || !strings.Contains(pg.body, `id="saved"`) {
+			t.Errorf("recorded settlement not listed: %s", trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
+		}
+		plainChinese(t, "settlements", pg.body)
+	})
+}

@@ -2,7 +2,6 @@ package pages
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -59,18 +58,7 @@ func (s *Server) renderDamage(c echo.Context, status int, pg *damagePage) error 
 // typed people type them (separators, full-width digits) made plain.
 func damageJSON(vals url.Values) ([]byte, map[string][]string) {
 	by := map[string][]string{}
-	num := func(name string) any {
-		v := strings.TrimSpace(vals.Get(name))
-		if v == "" {
-			return nil
-		}
-		n := web.NormalizeNumber(v)
-		if _, msg := web.ParseNumber(v); msg != "" {
-			by[name] = append(by[name], msg)
-			return nil
-		}
-		return json.Number(n)
-	}
+	num := func(name string) any { return formNumber(vals, by, name) }
 	body := map[string]any{"district": strings.TrimSpace(vals.Get("district")), "case": strings.TrimSpace(vals.Get("case"))}
 	if a := num("settlement.amount"); a != nil || vals.Get("settlement.date") != "" {
 		so := map[string]any{}
@@ -115,18 +103,7 @@ func (s *Server) webRecordDamageCase(c echo.Context) error {
 				return c.Redirect(http.StatusSeeOther, "/app/budget/damage-cases?saved=1")
 			}
 		}
-		var ce *calc.Error
-		if !errors.As(err, &ce) || (ce.Kind != calc.KindInvalid && ce.Kind != calc.KindConflict) {
-			return s.webError(c, err)
-		}
-		if len(ce.Errors) == 0 {
-			pg.Top = append(pg.Top, web.Explained{Text: ce.Title, Code: ce.Code, Detail: ce.Detail})
-		}
-		for _, e := range ce.Errors {
-			x := web.Explain(e, nil)
-			if e.Code == "unknown_region" {
-				x.Text = "区划代码不在国家统计局的区划代码表中，请从提示中选择。"
-			}
+		fix := func(e *calc.FieldError, x *web.Explained) {
 			if e.Path == "claim" && e.Code == "required" {
 				x.Text = "请填写协议（或判决）确定的赔偿金额。"
 				e.Path = "settlement.amount"
@@ -135,11 +112,11 @@ func (s *Server) webRecordDamageCase(c echo.Context) error {
 				x.Text = "请至少填写一笔（预计或已到账的）赔偿款。"
 				e.Path = "receipts[0].amount"
 			}
-			if vals.Has(e.Path) || strings.HasPrefix(e.Path, "receipts[") || strings.HasPrefix(e.Path, "settlement.") {
-				pg.By[e.Path] = append(pg.By[e.Path], x.Text)
-			} else {
-				pg.Top = append(pg.Top, x)
-			}
+		}
+		if err := placeErrors(err, vals, pg.By, &pg.Top, fix, func(path string) bool {
+			return strings.HasPrefix(path, "receipts[") || strings.HasPrefix(path, "settlement.")
+		}); err != nil {
+			return s.webError(c, err)
 		}
 	}
 	return s.renderDamage(c, http.StatusBadRequest, pg)

@@ -149,5 +149,9 @@ func (s *Server) Register(e *echo.Echo) {
 	a.GET("/budget", s.webBudget)
 	a.GET("/budget/damage-cases", s.webDamageCases)
 	a.POST("/budget/damage-cases", s.webRecordDamageCase)
+	a.GET("/budget/eco-settlements", s.webEcoSettlements)
+	a.POST("/budget/eco-settlements", s.webRecordEcoSettlement)
+	a.GET("/budget/fee-bills", s.webFeeBills)
+	a.POST("/budget/fee-bills", s.webRecordFeeBill)
 	a.GET("/budget.xlsx", s.webBudgetXLSX)
 }

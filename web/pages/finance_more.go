@@ -1,0 +1,435 @@
+package pages
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/budget"
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/ecocomp"
+	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/web"
+)
+
+// The other two non-tax streams recorded on the pages, as the damage case
+// is: a fee bill (收费清单, read by budget.DecodeFeeBill and recorded by
+// app.RecordFeeBill) and an eco-compensation settlement (生态补偿结算,
+// budget.DecodeEcoSettlement, app.RecordEcoSettlement). Inputs are named by
+// their JSON paths, so an error's path is the input it belongs to.
+
+const (
+	feeMonths = 12 // month rows the fee bill form offers
+	ecoMonths = 12 // period rows the settlement form offers
+)
+
+// formNumber reads a number input as people type it (separators,
+// full-width digits) into a plain JSON number, or records why not.
+func formNumber(vals url.Values, by map[string][]string, name string) any {
+	v := strings.TrimSpace(vals.Get(name))
+	if v == "" {
+		return nil
+	}
+	n := web.NormalizeNumber(v)
+	if _, msg := web.ParseNumber(v); msg != "" {
+		by[name] = append(by[name], msg)
+		return nil
+	}
+	return json.Number(n)
+}
+
+// placeErrors puts a refusal's errors beside their inputs (or at the top
+// when no input carries the path), as the damage case page does. fix may
+// rewrite an error's text and path; beside says which paths have an input.
+func placeErrors(err error, vals url.Values, by map[string][]string, top *[]web.Explained,
+	fix func(e *calc.FieldError, x *web.Explained), beside func(path string) bool) error {
+	var ce *calc.Error
+	if !errors.As(err, &ce) || (ce.Kind != calc.KindInvalid && ce.Kind != calc.KindConflict) {
+		return err
+	}
+	if len(ce.Errors) == 0 {
+		*top = append(*top, web.Explained{Text: ce.Title, Code: ce.Code, Detail: ce.Detail})
+	}
+	for _, e := range ce.Errors {
+		x := web.Explain(e, nil)
+		if e.Code == "unknown_region" {
+			x.Text = "区划代码不在国家统计局的区划代码表中，请从提示中选择。"
+		}
+		if fix != nil {
+			fix(&e, &x)
+		}
+		if vals.Has(e.Path) || beside(e.Path) {
+			by[e.Path] = append(by[e.Path], x.Text)
+		} else {
+			*top = append(*top, x)
+		}
+	}
+	return nil
+}
+
+func rows(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// --- fee bills (收费清单) ---
+
+type feeSchedule struct {
+	ID, Title, Unit string
+	Inputs          []feeInput
+}
+
+type feeInput struct {
+	Name, Label, Unit string
+	Choices           []feeChoice
+	Default           string
+}
+
+type feeChoice struct{ Value, Label string }
+
+type feePage struct {
+	Vals      url.Values
+	By        map[string][]string
+	Top       []web.Explained
+	Schedules []feeSchedule
+	Schedule  *feeSchedule // the chosen one, whose inputs the form asks for
+	Titles    map[string]string
+	Units     map[string]string
+	Bills     []*app.FeeBill
+	Names     map[string]string
+	Months    []int
+	Saved     bool
+}
+
+// Plain Chinese for the units and choice words the schedules use.
+var (
+	feeUnits = map[string]string{"kWh": "千瓦时", "kWh/t": "千瓦时/吨", "t": "吨", "m3": "立方米", "t·a": "吨·年",
+		"mg/L": "毫克/升", "元/m3": "元/立方米", "pH": "", "%": "%"}
+	feeWords = map[string]string{"yes": "是", "no": "否", "cod": "化学需氧量", "nh3n": "氨氮", "so2": "二氧化硫", "nox": "氮氧化物",
+		"general_industrial_solid_waste": "一般工业固体废物", "domestic_sewage": "生活污水", "domestic_waste": "生活垃圾",
+		"residential_urban": "城镇居民", "residential_town": "建制镇居民", "non_industrial_non_operating": "非工业（非经营性）",
+		"non_industrial_operating": "非工业（经营性）", "industry_general": "一般工业", "industry_heavy": "重污染工业"}
+	// "用户类别（居民 residential / 非居民 non_residential）": the words in the brackets name the choices.
+	choiceNote = regexp.MustCompile(`（([^（）]*[A-Za-z][^（）]*)）`)
+	choicePair = regexp.MustCompile(`([^\s/]+)\s+([a-z_]+)`)
+)
+
+func unitText(u string) string {
+	if t, ok := feeUnits[u]; ok {
+		return t
+	}
+	return u
+}
+
+func (s *Server) feeSchedules() []feeSchedule {
+	var out []feeSchedule
+	at := map[string]int{}
+	for _, sc := range s.app.BudgetCalculators().Fees.Schedules() {
+		i, ok := at[sc.ID]
+		if !ok {
+			i, at[sc.ID] = len(out), len(out)
+			out = append(out, feeSchedule{ID: sc.ID, Title: sc.Title, Unit: unitText(sc.QuantityUnit)})
+		} else {
+			out[i].Title = sc.Title // the latest version's title
+		}
+		f := &out[i]
+	inputs:
+		for _, in := range sc.Inputs {
+			for _, have := range f.Inputs {
+				if have.Name == in.Name {
+					continue inputs
+				}
+			}
+			fi := feeInput{Name: in.Name, Label: in.Label, Unit: unitText(in.Unit), Default: in.Default}
+			words := map[string]string{}
+			if m := choiceNote.FindStringSubmatch(in.Label); m != nil {
+				for _, p := range choicePair.FindAllStringSubmatch(m[1], -1) {
+					words[p[2]] = p[1]
+				}
+				fi.Label = strings.Replace(fi.Label, m[0], "", 1)
+			}
+			for _, c := range in.Choices {
+				l := words[c]
+				if l == "" {
+					l = feeWords[c]
+				}
+				if l == "" {
+					l = c
+				}
+				fi.Choices = append(fi.Choices, feeChoice{Value: c, Label: l})
+			}
+			f.Inputs = append(f.Inputs, fi)
+		}
+	}
+	return out
+}
+
+func (s *Server) webFeeBills(c echo.Context) error {
+	vals := url.Values{}
+	if sc := c.QueryParam("schedule"); sc != "" {
+		vals.Set("schedule", sc)
+	}
+	return s.renderFee(c, http.StatusOK, &feePage{Vals: vals})
+}
+
+func (s *Server) renderFee(c echo.Context, status int, pg *feePage) error {
+	p, err := allowed(c, filing.ActFeeBillRecord)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	if pg.Bills, err = app.FeeBills.List(ctx(c), s.app, p, app.BudgetFilter{Region: p.Region}); err != nil {
+		return s.webError(c, err)
+	}
+	pg.Schedules = s.feeSchedules()
+	pg.Titles, pg.Units = map[string]string{}, map[string]string{}
+	for i := range pg.Schedules {
+		pg.Titles[pg.Schedules[i].ID] = pg.Schedules[i].Title
+		pg.Units[pg.Schedules[i].ID] = pg.Schedules[i].Unit
+		if pg.Schedules[i].ID == pg.Vals.Get("schedule") {
+			pg.Schedule = &pg.Schedules[i]
+		}
+	}
+	pg.Names = s.regionNames()
+	pg.Months = rows(feeMonths)
+	pg.Saved = c.QueryParam("saved") != ""
+	return s.render(c, status, "feebill", s.page(c, "收费清单", pg))
+}
+
+// feeJSON writes the form as the JSON DecodeFeeBill reads.
+func feeJSON(vals url.Values, sc *feeSchedule) ([]byte, map[string][]string) {
+	by := map[string][]string{}
+	body := map[string]any{"district": strings.TrimSpace(vals.Get("district")), "payer": strings.TrimSpace(vals.Get("payer")),
+		"schedule": strings.TrimSpace(vals.Get("schedule"))}
+	if sc != nil {
+		inputs := map[string]any{}
+		for _, in := range sc.Inputs {
+			name := "inputs." + in.Name
+			if in.Choices != nil {
+				if v := strings.TrimSpace(vals.Get(name)); v != "" {
+					inputs[in.Name] = v
+				}
+			} else if n := formNumber(vals, by, name); n != nil {
+				inputs[in.Name] = n
+			}
+		}
+		body["inputs"] = inputs
+	}
+	months := []any{}
+	for i := 0; i < feeMonths; i++ {
+		p := "months[" + strconv.Itoa(i) + "]."
+		m, q := strings.TrimSpace(vals.Get(p+"month")), formNumber(vals, by, p+"quantity")
+		if m == "" && q == nil && len(by[p+"quantity"]) == 0 {
+			continue
+		}
+		r := map[string]any{"month": m}
+		if q != nil {
+			r["quantity"] = q
+		}
+		months = append(months, r)
+	}
+	body["months"] = months
+	out, _ := json.Marshal(body)
+	return out, by
+}
+
+func (s *Server) webRecordFeeBill(c echo.Context) error {
+	p, err := allowed(c, filing.ActFeeBillRecord)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	vals, _ := c.FormParams()
+	var sc *feeSchedule
+	for _, f := range s.feeSchedules() {
+		if f.ID == vals.Get("schedule") {
+			sc = &f
+		}
+	}
+	body, by := feeJSON(vals, sc)
+	pg := &feePage{Vals: vals, By: by}
+	if len(by) == 0 {
+		rec, err := budget.DecodeFeeBill(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
+		if err == nil {
+			if _, err = s.app.RecordFeeBill(ctx(c), p, app.Idem{}, rec); err == nil {
+				return c.Redirect(http.StatusSeeOther, "/app/budget/fee-bills?saved=1&schedule="+url.QueryEscape(vals.Get("schedule")))
+			}
+		}
+		fix := func(e *calc.FieldError, x *web.Explained) {
+			switch {
+			case e.Path == "months" && e.Code == "required":
+				x.Text = "请至少填写一个月的收费量。"
+				e.Path = "months[0].quantity"
+			case e.Code == "unknown_schedule" || (e.Path == "schedule" && e.Code == "required"):
+				x.Text = "请先选择收费项目。"
+			case e.Code == "schedule_not_in_force":
+				x.Text = "该月份不在所选收费标准的执行期内。"
+			case e.Code == "duplicate_month":
+				x.Text = "这个月份已经填过一次。"
+			}
+		}
+		if err := placeErrors(err, vals, pg.By, &pg.Top, fix, func(path string) bool {
+			return path == "district" || path == "payer" || strings.HasPrefix(path, "months[") || strings.HasPrefix(path, "inputs.")
+		}); err != nil {
+			return s.webError(c, err)
+		}
+	}
+	return s.renderFee(c, http.StatusBadRequest, pg)
+}
+
+// --- eco-compensation settlements (生态补偿结算) ---
+
+// An eco settlement on the page is one boundary section between two
+// districts under a water-class scheme, month by month; settlements with
+// several sections, index schemes or quota trades go through the API.
+
+type ecoScheme struct{ ID, Title string }
+
+type ecoPage struct {
+	Vals        url.Values
+	By          map[string][]string
+	Top         []web.Explained
+	Schemes     []ecoScheme
+	Titles      map[string]string
+	Classes     []string
+	Settlements []*app.Settlement
+	Names       map[string]string
+	Periods     []int
+	Saved       bool
+}
+
+const ecoSection = "settlement.sections[0]."
+
+func (s *Server) ecoSchemes() []ecoScheme {
+	var out []ecoScheme
+	for _, l := range s.app.BudgetCalculators().Ecocomp.Listing() {
+		if string(l.Measure) == "water_class" && string(l.Period) == "month" {
+			out = append(out, ecoScheme{ID: l.ID, Title: l.Title})
+		}
+	}
+	return out
+}
+
+func (s *Server) webEcoSettlements(c echo.Context) error {
+	return s.renderEco(c, http.StatusOK, &ecoPage{Vals: url.Values{}})
+}
+
+func (s *Server) renderEco(c echo.Context, status int, pg *ecoPage) error {
+	p, err := allowed(c, filing.ActEcoSettlementRecord)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	if pg.Settlements, err = app.EcoSettlements.List(ctx(c), s.app, p, app.BudgetFilter{Region: p.Region}); err != nil {
+		return s.webError(c, err)
+	}
+	pg.Schemes = s.ecoSchemes()
+	pg.Titles = map[string]string{}
+	for _, l := range s.app.BudgetCalculators().Ecocomp.Listing() {
+		pg.Titles[l.ID] = l.Title
+	}
+	pg.Classes = ecocomp.ClassNames()
+	pg.Names = s.regionNames()
+	pg.Periods = rows(ecoMonths)
+	pg.Saved = c.QueryParam("saved") != ""
+	return s.render(c, status, "ecosettlement", s.page(c, "生态补偿结算", pg))
+}
+
+// ecoJSON writes the form as the JSON DecodeEcoSettlement reads: the
+// section's two districts are the parties, each with its region code.
+func ecoJSON(vals url.Values) ([]byte, map[string][]string) {
+	by := map[string][]string{}
+	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
+	sec := map[string]any{}
+	for _, k := range []string{"id", "river", "upstream", "downstream", "target_class"} {
+		if v := get(ecoSection + k); v != "" {
+			sec[k] = v
+		}
+	}
+	periods := []any{}
+	for i := 0; i < ecoMonths; i++ {
+		p := ecoSection + "periods[" + strconv.Itoa(i) + "]."
+		m, cl, cmp := get(p+"period"), get(p+"class"), get(p+"compare_class")
+		if m == "" && cl == "" && cmp == "" {
+			continue
+		}
+		o := map[string]any{"period": m}
+		if cl != "" {
+			o["class"] = cl
+		}
+		if cmp != "" {
+			o["compare_class"] = cmp
+		}
+		periods = append(periods, o)
+	}
+	sec["periods"] = periods
+	settlement := map[string]any{"scheme": get("settlement.scheme"), "sections": []any{sec}}
+	if y := formNumber(vals, by, "settlement.year"); y != nil {
+		settlement["year"] = y
+	}
+	parties := map[string]any{}
+	for _, side := range []string{"upstream", "downstream"} {
+		if name := get(ecoSection + side); name != "" {
+			parties[name] = get("parties." + side)
+		}
+	}
+	out, _ := json.Marshal(map[string]any{"settlement": settlement, "parties": parties})
+	return out, by
+}
+
+func (s *Server) webRecordEcoSettlement(c echo.Context) error {
+	p, err := allowed(c, filing.ActEcoSettlementRecord)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	vals, _ := c.FormParams()
+	body, by := ecoJSON(vals)
+	pg := &ecoPage{Vals: vals, By: by}
+	if len(by) == 0 {
+		rec, err := budget.DecodeEcoSettlement(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
+		if err == nil {
+			if _, err = s.app.RecordEcoSettlement(ctx(c), p, app.Idem{}, rec); err == nil {
+				return c.Redirect(http.StatusSeeOther, "/app/budget/eco-settlements?saved=1")
+			}
+		}
+		up, down := strings.TrimSpace(vals.Get(ecoSection+"upstream")), strings.TrimSpace(vals.Get(ecoSection+"downstream"))
+		fix := func(e *calc.FieldError, x *web.Explained) {
+			if strings.HasPrefix(e.Path, "parties") {
+				switch {
+				case up != "" && strings.Contains(e.Path, up), e.Code == "missing_party" && vals.Get("parties.upstream") == "":
+					e.Path = "parties.upstream"
+				case down != "" && strings.Contains(e.Path, down), e.Code == "missing_party":
+					e.Path = "parties.downstream"
+				}
+				if e.Code == "missing_party" || e.Code == "required" {
+					x.Text = "请填写上游和下游区县的区划代码。"
+				}
+			}
+			switch e.Code {
+			case "unknown_scheme":
+				x.Text = "请选择补偿方案。"
+			case "unknown_water_class":
+				x.Text = "水质类别应为 I、II、III、IV、V 或劣V 类，请从列表中选择。"
+			case "year_out_of_range":
+				x.Text = "年度超出可编制预算的范围。"
+			}
+			if e.Path == ecoSection+"periods" || e.Path == "settlement.sections" {
+				x.Text = "请至少填写一个月的考核结果。"
+				e.Path = ecoSection + "periods[0].period"
+			}
+		}
+		if err := placeErrors(err, vals, pg.By, &pg.Top, fix, func(path string) bool {
+			return strings.HasPrefix(path, "settlement.") || strings.HasPrefix(path, "parties.")
+		}); err != nil {
+			return s.webError(c, err)
+		}
+	}
+	return s.renderEco(c, http.StatusBadRequest, pg)
+}
