@@ -4,8 +4,8 @@
 // session cookie, the result layout and server-side SVG charts. Everything
 // is embedded in the binary: the pages load nothing from anywhere else, so
 // they work on a closed government network. The handlers live in package
-// api (api/web*.go) as methods on api.Server, next to the permission and
-// visibility checks they reuse.
+// web/pages, which calls the application layer (app/) for everything a
+// page shows or does.
 package web
 
 import (

@@ -21,10 +21,10 @@ import (
 )
 
 // The browser pages (package web holds the templates and the form model).
-// A page handler is an api.Server method like any other: it puts the
-// signed-in token's principal where the API's own checks read it (who(c)),
-// so allowed(), visibleTaxpayer() and declarationOf() decide what a page
-// may show exactly as they decide for the JSON routes.
+// A page handler reads the signed-in principal from its session (who(c))
+// and calls the application layer's operations with it, so the same
+// permission and visibility checks decide what a page may show as decide
+// for the JSON routes.
 
 const (
 	keyWebNonce = "web_nonce"
