@@ -94,7 +94,8 @@ func taxBasic(tx *store.Tx, out map[string][]exchange.Record, per filing.Period,
 // envBasic adds the environment side's basic records and monitored
 // months: the polluters with their outlets and devices, and the monthly
 // figures of every monitored outlet, from ecotax's own stored figures.
-// permits and supervisory_samples have no source here and go empty.
+// permits come from the permit register (RegisterPermit);
+// supervisory_samples have no source here and go empty.
 func (s *Service) envBasic(tx *store.Tx, out map[string][]exchange.Record, per filing.Period, prefix string) error {
 	out["polluters"], out["permits"], out["monitoring_monthly"], out["supervisory_samples"] =
 		[]exchange.Record{}, []exchange.Record{}, []exchange.Record{}, []exchange.Record{}
@@ -125,7 +126,15 @@ func (s *Service) envBasic(tx *store.Tx, out map[string][]exchange.Record, per f
 				mon = append(mon, exchange.Monitored{OutletNo: d.OutletNo, MN: d.MN})
 			}
 		}
-		out["polluters"] = append(out["polluters"], exchange.PolluterRows(t, srcs, mon)...)
+		permits, err := tx.Permits(t.CreditCode)
+		if err != nil {
+			return err
+		}
+		from, to := filing.DateOf(per.Start()), filing.DateOf(per.End())
+		pol := exchange.PolluterRows(t, srcs, mon)
+		exchange.FillPermitNo(pol, permits, from, to)
+		out["polluters"] = append(out["polluters"], pol...)
+		out["permits"] = append(out["permits"], exchange.PermitRows(t, permits, from, to)...)
 		if len(devs) == 0 {
 			continue
 		}

@@ -2,11 +2,13 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/hj212"
@@ -170,8 +172,35 @@ func TestExchangeBasicRecords(t *testing.T) {
 			t.Fatalf("environment worklist %+v", wl)
 		}
 
+		// E registers the taxpayer's permit (排污许可): it travels in permits
+		// and beside the outlet in polluters. A number not built per HJ 608
+		// from the holder's credit code is refused; an enterprise cannot
+		// register one.
+		permitNo := code + "001P"
+		line := []exchange.PermitLine{{OutletNo: "DA001", Pollutant: "二氧化硫", Standard: "GB 13271-2014", ConcentrationLimit: num("200")}}
+		if _, err := E.RegisterPermit(ctx, env, app.Idem{}, code, exchange.Permit{PermitNo: permitNo, ValidFrom: "2023-06-01", Lines: line}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := E.RegisterPermit(ctx, env, app.Idem{}, code, exchange.Permit{PermitNo: "91440300708461136T001P", ValidFrom: "2023-06-01", Lines: line}); kindOf(err) != "invalid" {
+			t.Errorf("a permit number of another credit code: %v", err)
+		}
+		if _, err := E.RegisterPermit(ctx, env, app.Idem{}, code, exchange.Permit{PermitNo: permitNo, ValidFrom: "2023-06-01", Lines: line}); kindOf(err) != "conflict" {
+			t.Errorf("the same permit twice: %v", err)
+		}
+		if _, err := E.RegisterPermit(ctx, filing.Principal{Role: filing.RoleEnterprise, CreditCode: code}, app.Idem{}, code,
+			exchange.Permit{PermitNo: code + "002P", ValidFrom: "2023-06-01", Lines: line}); kindOf(err) != "forbidden" {
+			t.Errorf("an enterprise registered a permit: %v", err)
+		}
+		if ps, err := E.Permits(ctx, env, code); err != nil || len(ps) != 1 || len(ps[0].Lines) != 1 || ps[0].Lines[0].ConcentrationLimit.Decimal.String() != "200" {
+			t.Errorf("permits %+v %v", ps, err)
+		}
+
 		// E → T.
 		ev := export(E, env, exchange.EnvToTax)
+		if pr := rowsOf(ev, "permits"); len(pr) != 1 || pr[0]["permit_no"] != permitNo || pr[0]["outlet_no"] != "DA001" ||
+			pr[0]["concentration_limit"] != "200" || pr[0]["valid_from"] != "2023-06-01" || pr[0]["credit_code"] != code {
+			t.Errorf("permits rows %v", pr)
+		}
 		mon := rowsOf(ev, "monitoring_monthly")
 		if len(mon) != 1 {
 			t.Fatalf("monitoring_monthly %v", mon)
@@ -187,7 +216,7 @@ func TestExchangeBasicRecords(t *testing.T) {
 			t.Errorf("polluters %v", pol)
 		}
 		for _, r := range pol {
-			if r["credit_code"] == code && (r["mn"] != "MN-K" || r["monitoring"] != "automatic" || r["permit_no"] != "") {
+			if r["credit_code"] == code && (r["mn"] != "MN-K" || r["monitoring"] != "automatic" || r["permit_no"] != permitNo) {
 				t.Errorf("polluter %v", r)
 			}
 		}
@@ -251,4 +280,13 @@ func TestExchangeBasicRecords(t *testing.T) {
 			t.Error("an enterprise read the worklist")
 		}
 	})
+}
+
+// kindOf is the kind of a *calc.Error, "" for anything else.
+func kindOf(err error) string {
+	var ce *calc.Error
+	if errors.As(err, &ce) {
+		return string(ce.Kind)
+	}
+	return ""
 }

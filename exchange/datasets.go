@@ -151,7 +151,7 @@ var datasets = []*Dataset{
 
 	ds("polluters", EnvToTax, "排污单位基本信息", []string{"credit_code", "outlet_no", "fugitive", "pollutant", "mn"},
 		creditCode, f("name", Text, "排污单位名称"), region,
-		absent(f("permit_no", Text, "排污许可证编号"), "ecotax keeps no permit register: the 税源明细表 field 排污许可证编号 is not stored"),
+		f("permit_no", Text, "排污许可证编号"),
 		f("outlet_no", Text, "排放口编号"), f("outlet_name", Text, "排放口名称"), f("outlet_kind", Text, "污染物类别(排放口类型)"),
 		enum(f("fugitive", Text, "无组织排放(yes/no)"), "yes", "no"), f("pollutant", Text, "污染物"), f("standard", Text, "执行标准"),
 		u(f("standard_concentration", Decimal, "标准浓度值"), "mg/m³ (大气) / mg/L (水)"),

@@ -60,6 +60,8 @@ const (
 	ActReviewRead     Action = "review.read"
 	ActPenaltyRecord  Action = "penalty.record" // 环境违法和受行政处罚情况
 	ActPenaltyRead    Action = "penalty.read"
+	ActPermitRecord   Action = "permit.record" // 排污许可: register a permit (法 第十五条第二款)
+	ActPermitRead     Action = "permit.read"
 	ActExchangeExport Action = "exchange.export" // each bureau exports its own direction
 	ActExchangeImport Action = "exchange.import" // each bureau imports the other's
 	ActExchangeRead   Action = "exchange.read"
@@ -99,6 +101,8 @@ var permissions = map[Action][]Role{
 	ActReviewRead:        {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActPenaltyRecord:     {RoleEnvOfficer, RoleAdmin},
 	ActPenaltyRead:       {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActPermitRecord:      {RoleEnvOfficer, RoleAdmin},
+	ActPermitRead:        {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeExport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeImport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeRead:      {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},

@@ -38,6 +38,8 @@ var roleDoc = []struct {
 	{ActReviewRead, "read 复核 requests and opinions"},
 	{ActPenaltyRecord, "record penalties (环境违法和受行政处罚情况)"},
 	{ActPenaltyRead, "read penalty records"},
+	{ActPermitRecord, "register a permit (排污许可)"},
+	{ActPermitRead, "read permits"},
 	{ActExchangeExport, "export an exchange batch (its own bureau's direction)"},
 	{ActExchangeImport, "import the other bureau's exchange batch"},
 	{ActExchangeRead, "read exchange batches, their records and archives"},

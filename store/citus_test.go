@@ -32,6 +32,8 @@ var citusPlacement = map[string]string{
 	"idempotency_keys": "token_id",
 	// web sessions: by session
 	"web_sessions": "id",
+	// the permit register: by taxpayer
+	"permits": "credit_code", "permit_lines": "credit_code",
 }
 
 // citusDebt are the constraints Citus would refuse today, as the catalog

@@ -56,6 +56,7 @@ type queries struct {
 	budgetQueries     // store/budget.go (预算: damage cases, eco settlements, fee bills, gathering)
 	monitoringQueries // store/monitoring.go (HJ 212 devices, packets, monthly figures, production output)
 	reconcileQueries  // store/reconcile.go (比对: runs, results, items, risk flags)
+	permitQueries     // store/permits.go (排污许可)
 
 	// nameOf finds a query's name by its text, so that a failure says
 	// which query failed.
