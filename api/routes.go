@@ -109,6 +109,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/penalties/:id", s.getPenalty)
 	v1.POST("/taxpayers/:code/permits", s.createPermit)
 	v1.GET("/taxpayers/:code/permits", s.listPermits)
+	v1.POST("/taxpayers/:code/samples", s.createSample)
+	v1.GET("/taxpayers/:code/samples", s.listSamples)
 	v1.POST("/exchange/exports", s.exportExchange)
 	v1.POST("/exchange/imports", s.importExchange)
 	v1.GET("/exchange/batches", s.listExchangeBatches)

@@ -94,8 +94,8 @@ func taxBasic(tx *store.Tx, out map[string][]exchange.Record, per filing.Period,
 // envBasic adds the environment side's basic records and monitored
 // months: the polluters with their outlets and devices, and the monthly
 // figures of every monitored outlet, from ecotax's own stored figures.
-// permits come from the permit register (RegisterPermit);
-// supervisory_samples have no source here and go empty.
+// permits come from the permit register (RegisterPermit),
+// supervisory_samples from the recorded measurements (RecordSample).
 func (s *Service) envBasic(tx *store.Tx, out map[string][]exchange.Record, per filing.Period, prefix string) error {
 	out["polluters"], out["permits"], out["monitoring_monthly"], out["supervisory_samples"] =
 		[]exchange.Record{}, []exchange.Record{}, []exchange.Record{}, []exchange.Record{}
@@ -135,6 +135,11 @@ func (s *Service) envBasic(tx *store.Tx, out map[string][]exchange.Record, per f
 		exchange.FillPermitNo(pol, permits, from, to)
 		out["polluters"] = append(out["polluters"], pol...)
 		out["permits"] = append(out["permits"], exchange.PermitRows(t, permits, from, to)...)
+		samples, err := tx.Samples(t.CreditCode, from, to)
+		if err != nil {
+			return err
+		}
+		out["supervisory_samples"] = append(out["supervisory_samples"], exchange.SampleRows(t, samples, from, to)...)
 		if len(devs) == 0 {
 			continue
 		}

@@ -195,8 +195,35 @@ func TestExchangeBasicRecords(t *testing.T) {
 			t.Errorf("permits %+v %v", ps, err)
 		}
 
+		// E records an agency's supervisory measurement of the outlet in
+		// February, and one of last year (outside the period).
+		sample := exchange.Sample{OutletNo: "DA001", Pollutant: "二氧化硫", SampledOn: "2024-02-20", ReportNo: "JC-2024-0131",
+			Agency: "重庆市生态环境监测中心", Concentration: num("41.5"), Flow: num("12000"), FlowUnit: "m³/h"}
+		if _, err := E.RecordSample(ctx, env, app.Idem{}, code, sample); err != nil {
+			t.Fatal(err)
+		}
+		old := sample
+		old.SampledOn = "2023-11-02"
+		if _, err := E.RecordSample(ctx, env, app.Idem{}, code, old); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := E.RecordSample(ctx, env, app.Idem{}, code, sample); kindOf(err) != "conflict" {
+			t.Errorf("the same report twice: %v", err)
+		}
+		if _, err := E.RecordSample(ctx, env, app.Idem{}, code, exchange.Sample{OutletNo: "DA001", Pollutant: "二氧化硫", SampledOn: "2024-02-20",
+			ReportNo: "x", Flow: num("1")}); kindOf(err) != "invalid" {
+			t.Errorf("a measurement without concentration and flow unit: %v", err)
+		}
+		if ss, err := E.Samples(ctx, env, code, "2024-Q1"); err != nil || len(ss) != 1 || ss[0].ReportNo != "JC-2024-0131" {
+			t.Errorf("samples of 2024-Q1: %+v %v", ss, err)
+		}
+
 		// E → T.
 		ev := export(E, env, exchange.EnvToTax)
+		if sr := rowsOf(ev, "supervisory_samples"); len(sr) != 1 || sr[0]["sampled_on"] != "2024-02-20" || sr[0]["concentration"] != "41.5" ||
+			sr[0]["report_no"] != "JC-2024-0131" || sr[0]["flow_unit"] != "m³/h" || sr[0]["credit_code"] != code {
+			t.Errorf("supervisory_samples rows %v", sr)
+		}
 		if pr := rowsOf(ev, "permits"); len(pr) != 1 || pr[0]["permit_no"] != permitNo || pr[0]["outlet_no"] != "DA001" ||
 			pr[0]["concentration_limit"] != "200" || pr[0]["valid_from"] != "2023-06-01" || pr[0]["credit_code"] != code {
 			t.Errorf("permits rows %v", pr)

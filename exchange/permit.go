@@ -151,3 +151,89 @@ func FillPermitNo(rows []Record, permits []Permit, from, to filing.Date) {
 		r[pi] = PermitOf(permits, r[oi], from, to)
 	}
 }
+
+// Sample is one supervisory measurement (监督性监测) of an outlet's
+// pollutant by a monitoring agency, as the environment bureau records it
+// (实施条例 第十五条第二项).
+type Sample struct {
+	CreditCode    string              `json:"credit_code" db:"credit_code"`
+	OutletNo      string              `json:"outlet_no" db:"outlet_no"`
+	Pollutant     string              `json:"pollutant" db:"pollutant"`
+	SampledOn     filing.Date         `json:"sampled_on" db:"sampled_on"`
+	ReportNo      string              `json:"report_no" db:"report_no"`           // 监测报告编号
+	Agency        string              `json:"agency" db:"agency"`                 // 监测机构
+	Concentration decimal.NullDecimal `json:"concentration" db:"concentration"`   // mg/m³ or mg/L
+	Flow          decimal.NullDecimal `json:"flow" db:"flow"`                     // 废气(废水)流量
+	FlowUnit      string              `json:"flow_unit" db:"flow_unit"`           // e.g. m³/h, t/d
+	CreatedBy     string              `json:"created_by" db:"created_by"`
+	CreatedAt     time.Time           `json:"created_at" db:"created_at"`
+}
+
+// Validate names every bad field of a measurement to record.
+func (m *Sample) Validate() []calc.FieldError {
+	var errs []calc.FieldError
+	add := func(path, code, msg string) { errs = append(errs, calc.FieldError{Path: path, Code: code, Message: msg}) }
+	if m.OutletNo == "" {
+		add("outlet_no", "required", "the outlet number (排放口编号) is required")
+	}
+	if m.Pollutant == "" {
+		add("pollutant", "required", "the pollutant is required")
+	}
+	if m.SampledOn == "" {
+		add("sampled_on", "required", "the sampling day is required")
+	}
+	if m.ReportNo == "" {
+		add("report_no", "required", "the monitoring report number (监测报告编号) is required")
+	}
+	if !m.Concentration.Valid {
+		add("concentration", "required", "the measured concentration is required")
+	}
+	for name, d := range map[string]decimal.NullDecimal{"concentration": m.Concentration, "flow": m.Flow} {
+		if d.Valid && d.Decimal.Sign() < 0 {
+			add(name, "invalid_number", "a measurement is not negative")
+		}
+	}
+	if m.Flow.Valid && m.FlowUnit == "" {
+		add("flow_unit", "required", "a flow needs its unit")
+	}
+	return errs
+}
+
+// SampleRows are the `supervisory_samples` records of a taxpayer's
+// measurements taken in [from, to].
+func SampleRows(tp *filing.Taxpayer, samples []Sample, from, to filing.Date) []Record {
+	d, _ := Lookup("supervisory_samples")
+	var out []Record
+	for _, m := range samples {
+		if m.SampledOn < from || m.SampledOn > to {
+			continue
+		}
+		r := make(Record, len(d.Fields))
+		for k, f := range d.Fields {
+			switch f.Name {
+			case "credit_code":
+				r[k] = tp.CreditCode
+			case "region":
+				r[k] = tp.Region
+			case "outlet_no":
+				r[k] = m.OutletNo
+			case "pollutant":
+				r[k] = m.Pollutant
+			case "sampled_on":
+				r[k] = string(m.SampledOn)
+			case "concentration":
+				r[k] = nullText(m.Concentration)
+			case "flow":
+				r[k] = nullText(m.Flow)
+			case "flow_unit":
+				r[k] = m.FlowUnit
+			case "agency":
+				r[k] = m.Agency
+			case "report_no":
+				r[k] = m.ReportNo
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}

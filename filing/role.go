@@ -62,6 +62,8 @@ const (
 	ActPenaltyRead    Action = "penalty.read"
 	ActPermitRecord   Action = "permit.record" // 排污许可: register a permit (法 第十五条第二款)
 	ActPermitRead     Action = "permit.read"
+	ActSampleRecord   Action = "sample.record" // 监督性监测: record an agency's measurement
+	ActSampleRead     Action = "sample.read"
 	ActExchangeExport Action = "exchange.export" // each bureau exports its own direction
 	ActExchangeImport Action = "exchange.import" // each bureau imports the other's
 	ActExchangeRead   Action = "exchange.read"
@@ -103,6 +105,8 @@ var permissions = map[Action][]Role{
 	ActPenaltyRead:       {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActPermitRecord:      {RoleEnvOfficer, RoleAdmin},
 	ActPermitRead:        {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActSampleRecord:      {RoleEnvOfficer, RoleAdmin},
+	ActSampleRead:        {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeExport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeImport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeRead:      {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},

@@ -40,6 +40,8 @@ var roleDoc = []struct {
 	{ActPenaltyRead, "read penalty records"},
 	{ActPermitRecord, "register a permit (排污许可)"},
 	{ActPermitRead, "read permits"},
+	{ActSampleRecord, "record a supervisory measurement (监督性监测)"},
+	{ActSampleRead, "read supervisory measurements"},
 	{ActExchangeExport, "export an exchange batch (its own bureau's direction)"},
 	{ActExchangeImport, "import the other bureau's exchange batch"},
 	{ActExchangeRead, "read exchange batches, their records and archives"},

@@ -33,7 +33,7 @@ var citusPlacement = map[string]string{
 	// web sessions: by session
 	"web_sessions": "id",
 	// the permit register: by taxpayer
-	"permits": "credit_code", "permit_lines": "credit_code",
+	"permits": "credit_code", "permit_lines": "credit_code", "supervisory_samples": "credit_code",
 }
 
 // citusDebt are the constraints Citus would refuse today, as the catalog

@@ -2,6 +2,7 @@ package store
 
 import (
 	"github.com/ecotax/ecotax/exchange"
+	"github.com/ecotax/ecotax/filing"
 )
 
 // permitQueries are the named queries of queries/permits.sql.
@@ -10,6 +11,8 @@ type permitQueries struct {
 	InsertPermitLine string `query:"insert-permit-line"`
 	ListPermits      string `query:"list-permits"`
 	ListPermitLines  string `query:"list-permit-lines"`
+	InsertSample     string `query:"insert-sample"`
+	ListSamples      string `query:"list-samples"`
 }
 
 // InsertPermit stores a permit with its lines; a number registered
@@ -50,4 +53,20 @@ func (tx *Tx) Permits(creditCode string) ([]exchange.Permit, error) {
 		}
 	}
 	return ps, nil
+}
+
+// InsertSample stores a supervisory measurement; the same report for the
+// same outlet, pollutant and day is a conflict (duplicate).
+func (tx *Tx) InsertSample(m *exchange.Sample) error {
+	m.CreatedAt = tx.now
+	_, err := tx.exec(tx.q.InsertSample, m.CreditCode, m.OutletNo, m.Pollutant, m.SampledOn, m.ReportNo, m.Agency,
+		m.Concentration, m.Flow, m.FlowUnit, m.CreatedBy, m.CreatedAt)
+	return err
+}
+
+// Samples lists a taxpayer's supervisory measurements taken in [from, to].
+func (tx *Tx) Samples(creditCode string, from, to filing.Date) ([]exchange.Sample, error) {
+	out := []exchange.Sample{}
+	err := tx.sel(&out, tx.q.ListSamples, creditCode, from, to)
+	return out, err
 }
