@@ -76,7 +76,7 @@ func (p *Permit) Covers(from, to filing.Date) bool {
 // PermitRows are the `permits` records of a taxpayer's permits valid in
 // the period, one per line.
 func PermitRows(tp *filing.Taxpayer, permits []Permit, from, to filing.Date) []Record {
-	d, _ := Lookup("permits")
+	d := dataset("permits")
 	var out []Record
 	for i := range permits {
 		p := &permits[i]
@@ -84,32 +84,10 @@ func PermitRows(tp *filing.Taxpayer, permits []Permit, from, to filing.Date) []R
 			continue
 		}
 		for _, l := range p.Lines {
-			r := make(Record, len(d.Fields))
-			for k, f := range d.Fields {
-				switch f.Name {
-				case "permit_no":
-					r[k] = p.PermitNo
-				case "credit_code":
-					r[k] = tp.CreditCode
-				case "region":
-					r[k] = tp.Region
-				case "outlet_no":
-					r[k] = l.OutletNo
-				case "pollutant":
-					r[k] = l.Pollutant
-				case "standard":
-					r[k] = l.Standard
-				case "concentration_limit":
-					r[k] = nullText(l.ConcentrationLimit)
-				case "annual_limit_kg":
-					r[k] = nullText(l.AnnualLimitKg)
-				case "valid_from":
-					r[k] = string(p.ValidFrom)
-				case "valid_to":
-					r[k] = string(p.ValidTo)
-				}
-			}
-			out = append(out, r)
+			out = append(out, d.New(map[string]string{"permit_no": p.PermitNo, "credit_code": tp.CreditCode, "region": tp.Region,
+				"outlet_no": l.OutletNo, "pollutant": l.Pollutant, "standard": l.Standard,
+				"concentration_limit": nullText(l.ConcentrationLimit), "annual_limit_kg": nullText(l.AnnualLimitKg),
+				"valid_from": string(p.ValidFrom), "valid_to": string(p.ValidTo)}))
 		}
 	}
 	return out
@@ -134,19 +112,8 @@ func PermitOf(permits []Permit, outletNo string, from, to filing.Date) string {
 // FillPermitNo writes, in `polluters` records, the number of the permit
 // that covers each outlet in the period (left empty where none does).
 func FillPermitNo(rows []Record, permits []Permit, from, to filing.Date) {
-	d, _ := Lookup("polluters")
-	pi, oi := -1, -1
-	for i, f := range d.Fields {
-		switch f.Name {
-		case "permit_no":
-			pi = i
-		case "outlet_no":
-			oi = i
-		}
-	}
-	if pi < 0 || oi < 0 {
-		return
-	}
+	d := dataset("polluters")
+	pi, oi := d.Index("permit_no"), d.Index("outlet_no")
 	for _, r := range rows {
 		r[pi] = PermitOf(permits, r[oi], from, to)
 	}
@@ -160,11 +127,11 @@ type Sample struct {
 	OutletNo      string              `json:"outlet_no" db:"outlet_no"`
 	Pollutant     string              `json:"pollutant" db:"pollutant"`
 	SampledOn     filing.Date         `json:"sampled_on" db:"sampled_on"`
-	ReportNo      string              `json:"report_no" db:"report_no"`           // 监测报告编号
-	Agency        string              `json:"agency" db:"agency"`                 // 监测机构
-	Concentration decimal.NullDecimal `json:"concentration" db:"concentration"`   // mg/m³ or mg/L
-	Flow          decimal.NullDecimal `json:"flow" db:"flow"`                     // 废气(废水)流量
-	FlowUnit      string              `json:"flow_unit" db:"flow_unit"`           // e.g. m³/h, t/d
+	ReportNo      string              `json:"report_no" db:"report_no"`         // 监测报告编号
+	Agency        string              `json:"agency" db:"agency"`               // 监测机构
+	Concentration decimal.NullDecimal `json:"concentration" db:"concentration"` // mg/m³ or mg/L
+	Flow          decimal.NullDecimal `json:"flow" db:"flow"`                   // 废气(废水)流量
+	FlowUnit      string              `json:"flow_unit" db:"flow_unit"`         // e.g. m³/h, t/d
 	CreatedBy     string              `json:"created_by" db:"created_by"`
 	CreatedAt     time.Time           `json:"created_at" db:"created_at"`
 }
@@ -172,7 +139,9 @@ type Sample struct {
 // Validate names every bad field of a measurement to record.
 func (m *Sample) Validate() []calc.FieldError {
 	var errs []calc.FieldError
-	add := func(path, code, msg string) { errs = append(errs, calc.FieldError{Path: path, Code: code, Message: msg}) }
+	add := func(path, code, msg string) {
+		errs = append(errs, calc.FieldError{Path: path, Code: code, Message: msg})
+	}
 	if m.OutletNo == "" {
 		add("outlet_no", "required", "the outlet number (排放口编号) is required")
 	}
@@ -202,38 +171,15 @@ func (m *Sample) Validate() []calc.FieldError {
 // SampleRows are the `supervisory_samples` records of a taxpayer's
 // measurements taken in [from, to].
 func SampleRows(tp *filing.Taxpayer, samples []Sample, from, to filing.Date) []Record {
-	d, _ := Lookup("supervisory_samples")
+	d := dataset("supervisory_samples")
 	var out []Record
 	for _, m := range samples {
 		if m.SampledOn < from || m.SampledOn > to {
 			continue
 		}
-		r := make(Record, len(d.Fields))
-		for k, f := range d.Fields {
-			switch f.Name {
-			case "credit_code":
-				r[k] = tp.CreditCode
-			case "region":
-				r[k] = tp.Region
-			case "outlet_no":
-				r[k] = m.OutletNo
-			case "pollutant":
-				r[k] = m.Pollutant
-			case "sampled_on":
-				r[k] = string(m.SampledOn)
-			case "concentration":
-				r[k] = nullText(m.Concentration)
-			case "flow":
-				r[k] = nullText(m.Flow)
-			case "flow_unit":
-				r[k] = m.FlowUnit
-			case "agency":
-				r[k] = m.Agency
-			case "report_no":
-				r[k] = m.ReportNo
-			}
-		}
-		out = append(out, r)
+		out = append(out, d.New(map[string]string{"credit_code": tp.CreditCode, "region": tp.Region, "outlet_no": m.OutletNo,
+			"pollutant": m.Pollutant, "sampled_on": string(m.SampledOn), "concentration": nullText(m.Concentration),
+			"flow": nullText(m.Flow), "flow_unit": m.FlowUnit, "agency": m.Agency, "report_no": m.ReportNo}))
 	}
 	return out
 }
