@@ -366,6 +366,10 @@ func Explain(fe calc.FieldError, sources map[int64]*filing.Source) Explained {
 	case "too_long":
 		e.Text = orDefault(label, "此项") + "太长。"
 	case "unknown_pollutant", "unknown_name":
+		if strings.Contains(fe.Message, "颗粒物") {
+			e.Text = "「颗粒物」不是税法中的污染物名称：有组织排放口请填「烟尘」，无组织排放（如堆场扬尘）请填「一般性粉尘」。"
+			break
+		}
 		e.Text = orDefault(label, "污染物名称") + "不是税法《环境保护税税目税额表》或《应税污染物和当量值表》中的名称，请从提示中选择。"
 	case "declaration_exists":
 		e.Text = "该期已经申报过：请打开该期的申报办理更正申报。"

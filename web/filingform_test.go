@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/ecotax/ecotax/calc"
 )
 
 // Numbers are read as people type them, on the pre-check form too.
@@ -28,5 +30,16 @@ func TestNumbersAsTyped(t *testing.T) {
 	}
 	if ParticulateHint("颗粒物", false) == "" || ParticulateHint("烟尘", false) != "" || !strings.Contains(ParticulateHint("颗粒物", true), "一般性粉尘") {
 		t.Error("颗粒物 suggestion")
+	}
+}
+
+// 颗粒物, the name permits use, gets one clear suggestion instead of the
+// engine's list of close names; the engine's words stay for 依据详情.
+func TestExplainParticulates(t *testing.T) {
+	e := NewErrorView(calc.FieldError{Path: "sources[0].pollutants[0].name", Code: "unknown_pollutant",
+		Message: `"颗粒物" is not a pollutant of the tables; closest: 氟化物, 一氧化碳`})
+	if !strings.Contains(e.Message, "烟尘") || !strings.Contains(e.Message, "一般性粉尘") || strings.Contains(e.Message, "closest") ||
+		!strings.Contains(e.Detail, "closest") {
+		t.Errorf("%+v", e)
 	}
 }

@@ -155,13 +155,13 @@ func TestBuildFormPlacesErrors(t *testing.T) {
 		return FieldView{}
 	}
 	p0 := v.Sources[0].Pollutants[0]
-	if e := field(p0.Fields, "sources[0].pollutants[0].emission_kg").Errors; len(e) != 1 || e[0].Message != "m1" || e[0].Title != "缺少必填项" {
+	if e := field(p0.Fields, "sources[0].pollutants[0].emission_kg").Errors; len(e) != 1 || e[0].Detail != "m1" || e[0].Message != "排放量（千克）必须填写。" || e[0].Title != "缺少必填项" {
 		t.Errorf("emission_kg errors %+v", e)
 	}
-	if len(p0.Errors) != 1 || p0.Errors[0].Message != "m3" {
+	if len(p0.Errors) != 1 || p0.Errors[0].Detail != "m3" || !strings.Contains(p0.Errors[0].Message, "数字") {
 		t.Errorf("row errors %+v", p0.Errors)
 	}
-	if len(v.Sources[1].Errors) != 1 || v.Sources[1].Errors[0].Message != "m2" {
+	if len(v.Sources[1].Errors) != 1 || v.Sources[1].Errors[0].Detail != "m2" {
 		t.Errorf("card errors %+v", v.Sources[1].Errors)
 	}
 	if e := field(v.Top, "region").Errors; len(e) != 1 || v.Summary[3].Anchor != "f-region" {

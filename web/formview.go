@@ -67,6 +67,13 @@ func (f FieldView) Checked() bool { return f.Value == "true" || f.Value == "on" 
 // the engine's message, with the anchor of the input it belongs to.
 type ErrorView struct {
 	Path, Code, Title, Message, Anchor, Label string
+	Detail                                    string // the engine's own words, shown only in 依据详情
+}
+
+// NewErrorView is a field error as a page shows it: a plain Chinese
+// message (Explain), the engine's words kept for 依据详情.
+func NewErrorView(e calc.FieldError) ErrorView {
+	return ErrorView{Path: e.Path, Code: e.Code, Title: calc.Title(e.Code), Message: Explain(e, nil).Text, Detail: e.Message}
 }
 
 // SourceView is one source card.
@@ -252,7 +259,7 @@ func (v *FormView) place(errs []calc.FieldError) {
 		}
 	}
 	for _, e := range errs {
-		ev := ErrorView{Path: e.Path, Code: e.Code, Title: calc.Title(e.Code), Message: e.Message}
+		ev := NewErrorView(e)
 		for p := e.Path; p != ""; p = parent(p) {
 			if s, ok := slots[p]; ok {
 				ev.Anchor, ev.Label = s.id, s.label

@@ -558,7 +558,7 @@ func (s *Server) webPrecheckUpload(c echo.Context) error {
 	empty := &web.Form{Top: map[string]string{"region": up.Region, "period": up.Period, "taxpayer.name": up.Name, "rounding": string(calc.PerLine2dp)}}
 	fail := func(errs ...calc.FieldError) error {
 		for _, e := range errs {
-			up.Errors = append(up.Errors, web.ErrorView{Path: e.Path, Code: e.Code, Title: calc.Title(e.Code), Message: e.Message})
+			up.Errors = append(up.Errors, web.NewErrorView(e))
 		}
 		return s.renderPrecheck(c, http.StatusBadRequest, empty, nil, nil, up)
 	}
@@ -615,7 +615,7 @@ func (s *Server) webPrecheckUpload(c echo.Context) error {
 	if len(ferrs) > 0 {
 		for _, fe := range ferrs {
 			ce := book.engineCell(built, fe)
-			up.Errors = append(up.Errors, web.ErrorView{Path: ce.Path, Code: ce.Code, Title: calc.Title(ce.Code), Message: ce.Message})
+			up.Errors = append(up.Errors, web.NewErrorView(ce))
 		}
 		return s.renderPrecheck(c, http.StatusBadRequest, f, ferrs, nil, up)
 	}
