@@ -23,7 +23,7 @@ import (
 // benchServer has every middleware on (request IDs, JSON access log,
 // metrics, timeouts, rate limiter with an unreachable limit).
 func benchServer(b *testing.B) *api.Server {
-	return newServer(b, storetest.OpenSQLite(b), nil, slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf})
+	return newServer(b, storetest.OpenSQLite(b), nil, slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf}, nil)
 }
 
 func serve(b *testing.B, s *api.Server, req func() *http.Request) {
@@ -188,7 +188,7 @@ func BenchmarkAssessmentParts(b *testing.B) {
 // Content-Length and the bytes JSONBlob wrote before; a body sent without
 // a length or in pieces is read whole.
 func TestAssessmentResponse(t *testing.T) {
-	s := newServer(t, storetest.OpenSQLite(t), nil, slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf})
+	s := newServer(t, storetest.OpenSQLite(t), nil, slog.New(slog.NewJSONHandler(io.Discard, nil)), api.Config{RateLimit: rate.Inf}, nil)
 	body, err := os.ReadFile("testdata/assessment.json")
 	if err != nil {
 		t.Fatal(err)

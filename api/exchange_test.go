@@ -166,8 +166,8 @@ func setClock(t *testing.T, at time.Time) {
 // is identical; tampered copies are refused and store nothing.
 func TestReviewAndExchangeEndToEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		T := newEnv(t, db, api.Config{ExchangeKey: exchangeKey})
-		E := newEnv(t, sameDialect(t, db), api.Config{ExchangeKey: exchangeKey})
+		T := newEnvWithKey(t, db, api.Config{}, exchangeKey)
+		E := newEnvWithKey(t, sameDialect(t, db), api.Config{}, exchangeKey)
 		T.addToken("tax_officer_cq", &filing.Token{Role: filing.RoleTaxOfficer, Region: "500000"})
 
 		// T: taxpayer A declares 2024-Q1 (SO2 in January: 100 kg) and submits.
@@ -488,7 +488,7 @@ func TestReviewBadInput(t *testing.T) {
 // TestExchangeKeyRequired: without a key nothing is signed or read.
 func TestExchangeKeyRequired(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db, api.Config{ExchangeKey: []byte("short")})
+		e := newEnvWithKey(t, db, api.Config{}, []byte("short"))
 		if p := must(t, e.do("admin", "POST", "/v1/exchange/exports", obj{"direction": "tax_to_env", "period": "2024-Q1"}, nil), 503).problem(t); p["code"] != "exchange_key_missing" {
 			t.Errorf("export without a key: %v", p)
 		}
@@ -597,7 +597,7 @@ func TestPenaltyFlagsThePrecheck(t *testing.T) {
 // before anything is read or written.
 func TestIssue4Roles(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db, api.Config{ExchangeKey: exchangeKey})
+		e := newEnvWithKey(t, db, api.Config{}, exchangeKey)
 		registerA(t, e)
 		routes := []struct {
 			method, path string

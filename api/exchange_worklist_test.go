@@ -17,8 +17,8 @@ import (
 // JSON and as CSV.
 func TestExchangeDatasetsAndWorklist(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		T := newEnv(t, db, api.Config{ExchangeKey: exchangeKey})
-		E := newEnv(t, sameDialect(t, db), api.Config{ExchangeKey: exchangeKey})
+		T := newEnvWithKey(t, db, api.Config{}, exchangeKey)
+		E := newEnvWithKey(t, sameDialect(t, db), api.Config{}, exchangeKey)
 		T.addToken("tax_officer_cq", &filing.Token{Role: filing.RoleTaxOfficer, Region: "500000"})
 
 		var cat struct {

@@ -43,7 +43,7 @@ func loadTables(t testing.TB) *app.Tables {
 
 // newServer wires the application layer, the pages and the API over db
 // as ecotax serve does, with the clock now (nil: the store's).
-func newServer(t testing.TB, db *store.DB, now func() time.Time, log *slog.Logger, cfg api.Config) *api.Server {
+func newServer(t testing.TB, db *store.DB, now func() time.Time, log *slog.Logger, cfg api.Config, exchangeKey []byte) *api.Server {
 	t.Helper()
 	if now == nil {
 		now = db.Now
@@ -52,14 +52,13 @@ func newServer(t testing.TB, db *store.DB, now func() time.Time, log *slog.Logge
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	metrics := api.NewMetrics(nil)
-	svc, err := app.New(app.Deps{Store: db, Tables: loadTables(t), Now: now, Observer: metrics, ExchangeKey: cfg.ExchangeKey})
+	svc, err := app.New(app.Deps{Store: db, Tables: loadTables(t), Now: now, Observer: metrics, ExchangeKey: exchangeKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	limiter := api.NewLimiter(cfg.WithDefaults().RateLimit, cfg.WithDefaults().RateBurst)
 	pg, err := pages.New(pages.Deps{App: svc, Log: log, Limiter: limiter, Config: pages.Config{BodyLimit: cfg.BodyLimit,
-		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SessionKey: cfg.SessionKey,
-		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle}})
+		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,12 +81,16 @@ const (
 	codeB = "91440300708461136T"
 )
 
-func newEnv(t testing.TB, db *store.DB, cfg api.Config) *env {
+func newEnv(t testing.TB, db *store.DB, cfg api.Config) *env { return newEnvWithKey(t, db, cfg, nil) }
+
+// newEnvWithKey is newEnv with the exchange's HMAC key (the application
+// layer's: ECOTAX_EXCHANGE_KEY).
+func newEnvWithKey(t testing.TB, db *store.DB, cfg api.Config, exchangeKey []byte) *env {
 	db.Now = func() time.Time { return clock }
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = rate.Inf
 	}
-	s := newServer(t, db, func() time.Time { return clock }, nil, cfg)
+	s := newServer(t, db, func() time.Time { return clock }, nil, cfg, exchangeKey)
 	e := &env{t: t, db: db, srv: httptest.NewServer(s), tokens: map[string]string{}}
 	t.Cleanup(e.srv.Close)
 	e.router = specRouter(t)

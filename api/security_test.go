@@ -84,7 +84,7 @@ func fill(path string, w *world) string {
 // or name in an answer, nothing of A changed.
 func TestCrossTenantMatrix(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db, api.Config{ExchangeKey: []byte("9f86d081884c7d659a2feaa0c55ad015-security")})
+		e := newEnvWithKey(t, db, api.Config{}, []byte("9f86d081884c7d659a2feaa0c55ad015-security"))
 		addToken(t, e, "env_officer_bj", filing.RoleEnvOfficer, "110000")
 		addToken(t, e, "finance_bj", filing.RoleFinance, "110000")
 		w := setupWorld(t, e)
@@ -133,7 +133,7 @@ var badValues = []string{
 // and every described query parameter too: never a 5xx.
 func TestBadInputPerField(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db, api.Config{ExchangeKey: []byte("9f86d081884c7d659a2feaa0c55ad015-security")})
+		e := newEnvWithKey(t, db, api.Config{}, []byte("9f86d081884c7d659a2feaa0c55ad015-security"))
 		w := setupWorld(t, e)
 		calls := 0
 		for _, o := range operations(t) {

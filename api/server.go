@@ -21,18 +21,14 @@ import (
 
 // Config holds the limits of the server; zero values take the defaults.
 type Config struct {
-	BodyLimit       int64          // JSON bodies, bytes (default 1 MiB)
-	ImportLimit     int64          // XLSX uploads, bytes (default 10 MiB)
-	RequestTimeout  time.Duration  // per request (default 15 s)
-	RateLimit       rate.Limit     // public calculator, requests per second per client (default 10)
-	RateBurst       int            // (default 20)
-	TrustProxy      bool           // take the client address from X-Forwarded-For
-	TrustedProxies  []netip.Prefix // the proxies whose X-Forwarded-For hops count (none: httpx.DefaultTrustedProxies)
-	Version         string         // shown by /v1/meta
-	SessionKey      []byte         // signs the web pages' session cookies; random per process when empty
-	SessionLifetime time.Duration  // a web session's lifetime from sign-in (ECOTAX_SESSION_LIFETIME; 0: 8h)
-	SessionIdle     time.Duration  // a web session's idle timeout (ECOTAX_SESSION_IDLE; 0: 30m)
-	ExchangeKey     []byte         // HMAC key of exchange batches (ECOTAX_EXCHANGE_KEY); none: the exchange routes refuse
+	BodyLimit      int64          // JSON bodies, bytes (default 1 MiB)
+	ImportLimit    int64          // XLSX uploads, bytes (default 10 MiB)
+	RequestTimeout time.Duration  // per request (default 15 s)
+	RateLimit      rate.Limit     // public calculator, requests per second per client (default 10)
+	RateBurst      int            // (default 20)
+	TrustProxy     bool           // take the client address from X-Forwarded-For
+	TrustedProxies []netip.Prefix // the proxies whose X-Forwarded-For hops count (none: httpx.DefaultTrustedProxies)
+	Version        string         // shown by /v1/meta
 
 	// AccessLogSample is the share (0 to 1) of successful fast requests
 	// written to the access log (default 1: all; LogNone: none). Errors

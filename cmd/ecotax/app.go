@@ -17,6 +17,10 @@ var cliPrincipal = filing.Principal{Role: filing.RoleAdmin}
 // (ECOTAX_EXCHANGE_KEY; without one the exchange refuses); the caller
 // closes the store.
 func openApp(e *env) (*app.Service, *store.DB, error) {
+	conf, err := e.config()
+	if err != nil {
+		return nil, nil, err
+	}
 	t, err := app.LoadTables()
 	if err != nil {
 		return nil, nil, err
@@ -25,7 +29,7 @@ func openApp(e *env) (*app.Service, *store.DB, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := app.New(app.Deps{Store: db, Tables: t, Now: time.Now, ExchangeKey: []byte(e.getenv("ECOTAX_EXCHANGE_KEY"))})
+	svc, err := app.New(app.Deps{Store: db, Tables: t, Now: time.Now, ExchangeKey: conf.ExchangeKey})
 	if err != nil {
 		db.Close()
 		return nil, nil, err

@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/store"
 )
@@ -29,7 +28,8 @@ type config struct {
 	Store       store.Options // ECOTAX_SQLITE_SYNCHRONOUS
 	Addr        string        // ECOTAX_ADDR (serve's --addr wins)
 	LogLevel    slog.Level    // ECOTAX_LOG_LEVEL
-	API         api.Config    // the server's limits, keys and access log
+	ExchangeKey []byte        // ECOTAX_EXCHANGE_KEY: the application layer's (exchange batches)
+	Server      serverConfig  // the HTTP server's limits, access log and sessions (cmd/ecotax/serve.go)
 }
 
 // envVar is one row of the README's table.
@@ -95,14 +95,14 @@ var envVars = []envVar{
 	{"ECOTAX_RATE_LIMIT", "the public calculators (tax, fees) and the sign-in and pre-check forms: requests per second per client address (`inf`: no limit)", "`10`", "`50`",
 		func(c *config, v string) error {
 			if v == "inf" {
-				c.API.RateLimit = rate.Inf
+				c.Server.API.RateLimit = rate.Inf
 				return nil
 			}
 			n, err := strconv.ParseFloat(v, 64)
 			if err != nil || !(n > 0) || n > 1e9 {
 				return fmt.Errorf("want requests per second (> 0) or inf")
 			}
-			c.API.RateLimit = rate.Limit(n)
+			c.Server.API.RateLimit = rate.Limit(n)
 			return nil
 		}},
 	{"ECOTAX_RATE_BURST", "the burst of that limit", "`20`", "`100`",
@@ -111,7 +111,7 @@ var envVars = []envVar{
 			if err != nil || n <= 0 {
 				return fmt.Errorf("want a whole number > 0")
 			}
-			c.API.RateBurst = n
+			c.Server.API.RateBurst = n
 			return nil
 		}},
 	{"ECOTAX_BODY_LIMIT", "JSON body limit, bytes (XLSX uploads: 10 MiB)", "`1048576`", "`4194304`",
@@ -120,7 +120,7 @@ var envVars = []envVar{
 			if err != nil || n <= 0 {
 				return fmt.Errorf("want bytes > 0")
 			}
-			c.API.BodyLimit = n
+			c.Server.API.BodyLimit = n
 			return nil
 		}},
 	{"ECOTAX_REQUEST_TIMEOUT", "per-request deadline (the database queries honour it)", "`15s`", "`30s`",
@@ -129,16 +129,16 @@ var envVars = []envVar{
 			if err != nil || d <= 0 {
 				return fmt.Errorf("want a duration > 0 like 15s")
 			}
-			c.API.RequestTimeout = d
+			c.Server.API.RequestTimeout = d
 			return nil
 		}},
 	{"ECOTAX_TRUST_PROXY", "`1`: the client address is taken from `X-Forwarded-For` (behind a proxy); `0`: the direct peer", "`0`", "`1`",
 		func(c *config, v string) error {
 			switch v {
 			case "1":
-				c.API.TrustProxy = true
+				c.Server.API.TrustProxy = true
 			case "0":
-				c.API.TrustProxy = false
+				c.Server.API.TrustProxy = false
 			default:
 				return fmt.Errorf("want 1 or 0")
 			}
@@ -159,7 +159,7 @@ var envVars = []envVar{
 				}
 				ps = append(ps, p.Masked())
 			}
-			c.API.TrustedProxies = ps
+			c.Server.API.TrustedProxies = ps
 			return nil
 		}},
 	{"ECOTAX_ACCESS_LOG_SAMPLE", "share of successful fast requests written to the access log, 0 to 1 (errors and slow requests are always written)", "`1`", "`0.01`",
@@ -168,10 +168,7 @@ var envVars = []envVar{
 			if err != nil || !(f >= 0 && f <= 1) {
 				return fmt.Errorf("want a share between 0 and 1, e.g. 0.01")
 			}
-			c.API.AccessLogSample = f
-			if f == 0 {
-				c.API.AccessLogSample = api.LogNone
-			}
+			c.Server.setLogSample(f)
 			return nil
 		}},
 	{"ECOTAX_SLOW_REQUEST", "a request at least this long is slow: always logged, at level warn", "`1s`", "`250ms`",
@@ -180,7 +177,7 @@ var envVars = []envVar{
 			if err != nil || d <= 0 {
 				return fmt.Errorf("want a duration > 0 like 1s")
 			}
-			c.API.SlowRequest = d
+			c.Server.API.SlowRequest = d
 			return nil
 		}},
 	{"ECOTAX_EXCHANGE_KEY", "HMAC key of the exchange batches, at least 32 bytes; required by `ecotax exchange`; without it the exchange routes refuse (docs/exchange.md)", "unset", "`openssl rand -hex 32`",
@@ -188,7 +185,7 @@ var envVars = []envVar{
 			if err := exchange.CheckKey([]byte(v)); err != nil {
 				return err
 			}
-			c.API.ExchangeKey = []byte(v)
+			c.ExchangeKey = []byte(v)
 			return nil
 		}},
 	{"ECOTAX_SESSION_KEY", "signs the web pages' session cookies, at least 32 characters; unset: a random key per process (sessions end on restart and are not shared between servers; docs/web.md)", "random", "`openssl rand -hex 32`",
@@ -199,7 +196,7 @@ var envVars = []envVar{
 			if exchange.WeakKey([]byte(v)) {
 				return fmt.Errorf("too regular to be secret; make one with openssl rand -hex 32")
 			}
-			c.API.SessionKey = []byte(v)
+			c.Server.Pages.SessionKey = []byte(v)
 			return nil
 		}},
 	{"ECOTAX_SESSION_LIFETIME", "how long a web session lasts from sign-in (sessions are kept on the server: signing out ends a session everywhere its cookie was copied)", "`8h`", "`2h`",
@@ -208,7 +205,7 @@ var envVars = []envVar{
 			if err != nil || d < time.Minute || d > 30*24*time.Hour {
 				return fmt.Errorf("want a duration from 1m to 720h like 8h")
 			}
-			c.API.SessionLifetime = d
+			c.Server.Pages.SessionLifetime = d
 			return nil
 		}},
 	{"ECOTAX_SESSION_IDLE", "a web session unused for this long ends", "`30m`", "`15m`",
@@ -217,7 +214,7 @@ var envVars = []envVar{
 			if err != nil || d < time.Minute || d > 30*24*time.Hour {
 				return fmt.Errorf("want a duration from 1m to 720h like 30m")
 			}
-			c.API.SessionIdle = d
+			c.Server.Pages.SessionIdle = d
 			return nil
 		}},
 }

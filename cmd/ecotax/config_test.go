@@ -28,8 +28,8 @@ func TestConfigDefaults(t *testing.T) {
 	if c.dsn() != "ecotax.db" || c.Addr != ":8080" || c.LogLevel != slog.LevelInfo || c.Store.SQLiteSynchronous != "" {
 		t.Errorf("defaults: %+v", c)
 	}
-	if c.API.RateLimit != 0 || c.API.TrustProxy || c.API.ExchangeKey != nil || c.API.SessionKey != nil || c.API.AccessLogSample != 0 {
-		t.Errorf("api defaults are api.Config's (zero values): %+v", c.API)
+	if c.Server.API.RateLimit != 0 || c.Server.API.TrustProxy || c.ExchangeKey != nil || c.Server.Pages.SessionKey != nil || c.Server.API.AccessLogSample != 0 {
+		t.Errorf("api defaults are api.Config's (zero values): %+v", c.Server.API)
 	}
 }
 
@@ -53,30 +53,30 @@ func TestEnvVars(t *testing.T) {
 			[]string{"8080", "localhost:http", ":70000"}},
 		"ECOTAX_LOG_LEVEL": {"warn", func(c *config) bool { return c.LogLevel == slog.LevelWarn },
 			[]string{"verbose", "WARN", "warning", "info+1"}},
-		"ECOTAX_RATE_LIMIT": {"2.5", func(c *config) bool { return c.API.RateLimit == 2.5 },
+		"ECOTAX_RATE_LIMIT": {"2.5", func(c *config) bool { return c.Server.API.RateLimit == 2.5 },
 			[]string{"fast", "0", "-1", "NaN", "Inf"}},
-		"ECOTAX_RATE_BURST": {"7", func(c *config) bool { return c.API.RateBurst == 7 },
+		"ECOTAX_RATE_BURST": {"7", func(c *config) bool { return c.Server.API.RateBurst == 7 },
 			[]string{"0", "1.5", "many"}},
-		"ECOTAX_BODY_LIMIT": {"4096", func(c *config) bool { return c.API.BodyLimit == 4096 },
+		"ECOTAX_BODY_LIMIT": {"4096", func(c *config) bool { return c.Server.API.BodyLimit == 4096 },
 			[]string{"0", "1MB", "-5"}},
-		"ECOTAX_REQUEST_TIMEOUT": {"30s", func(c *config) bool { return c.API.RequestTimeout == 30*time.Second },
+		"ECOTAX_REQUEST_TIMEOUT": {"30s", func(c *config) bool { return c.Server.API.RequestTimeout == 30*time.Second },
 			[]string{"30", "0s", "-1s"}},
-		"ECOTAX_TRUST_PROXY": {"1", func(c *config) bool { return c.API.TrustProxy },
+		"ECOTAX_TRUST_PROXY": {"1", func(c *config) bool { return c.Server.API.TrustProxy },
 			[]string{"yes", "true", "2"}},
-		"ECOTAX_ACCESS_LOG_SAMPLE": {"0.01", func(c *config) bool { return c.API.AccessLogSample == 0.01 },
+		"ECOTAX_ACCESS_LOG_SAMPLE": {"0.01", func(c *config) bool { return c.Server.API.AccessLogSample == 0.01 },
 			[]string{"1.5", "-0.1", "1%", "NaN"}},
-		"ECOTAX_SLOW_REQUEST": {"250ms", func(c *config) bool { return c.API.SlowRequest == 250*time.Millisecond },
+		"ECOTAX_SLOW_REQUEST": {"250ms", func(c *config) bool { return c.Server.API.SlowRequest == 250*time.Millisecond },
 			[]string{"250", "0s"}},
-		"ECOTAX_EXCHANGE_KEY": {key, func(c *config) bool { return string(c.API.ExchangeKey) == key },
+		"ECOTAX_EXCHANGE_KEY": {key, func(c *config) bool { return string(c.ExchangeKey) == key },
 			[]string{"short", strings.Repeat("k", 32), strings.Repeat("0123456789ab", 3)}},
-		"ECOTAX_SESSION_KEY": {key, func(c *config) bool { return string(c.API.SessionKey) == key },
+		"ECOTAX_SESSION_KEY": {key, func(c *config) bool { return string(c.Server.Pages.SessionKey) == key },
 			[]string{"short", strings.Repeat("k", 32), strings.Repeat("0123456789ab", 3)}},
-		"ECOTAX_SESSION_LIFETIME": {"2h", func(c *config) bool { return c.API.SessionLifetime == 2*time.Hour },
+		"ECOTAX_SESSION_LIFETIME": {"2h", func(c *config) bool { return c.Server.Pages.SessionLifetime == 2*time.Hour },
 			[]string{"2", "0s", "10s", "9000h"}},
-		"ECOTAX_SESSION_IDLE": {"15m", func(c *config) bool { return c.API.SessionIdle == 15*time.Minute },
+		"ECOTAX_SESSION_IDLE": {"15m", func(c *config) bool { return c.Server.Pages.SessionIdle == 15*time.Minute },
 			[]string{"15", "-1m", "1s"}},
 		"ECOTAX_TRUSTED_PROXIES": {"10.0.0.5, 10.0.1.0/24", func(c *config) bool {
-			return len(c.API.TrustedProxies) == 2 && c.API.TrustedProxies[0].String() == "10.0.0.5/32" && c.API.TrustedProxies[1].String() == "10.0.1.0/24"
+			return len(c.Server.API.TrustedProxies) == 2 && c.Server.API.TrustedProxies[0].String() == "10.0.0.5/32" && c.Server.API.TrustedProxies[1].String() == "10.0.1.0/24"
 		}, []string{"proxy", "10.0.0.0/33", "10.0.0.5,"}},
 	}
 	for _, v := range envVars {
@@ -116,7 +116,7 @@ func TestEnvVarsSpecial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.API.RateLimit != rate.Inf || c.API.AccessLogSample != api.LogNone || c.API.TrustProxy || c.LogLevel != slog.LevelDebug {
+	if c.Server.API.RateLimit != rate.Inf || c.Server.API.AccessLogSample != api.LogNone || c.Server.API.TrustProxy || c.LogLevel != slog.LevelDebug {
 		t.Errorf("%+v", c)
 	}
 	// Every bad value is reported at once.
@@ -182,7 +182,7 @@ func TestWriteTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := httpServer(nil, c.API, slog.Default()).WriteTimeout; got != want {
+		if got := httpServer(nil, c.Server.API, slog.Default()).WriteTimeout; got != want {
 			t.Errorf("ECOTAX_REQUEST_TIMEOUT=%q: write timeout %v, want %v", v, got, want)
 		}
 	}

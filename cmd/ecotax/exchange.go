@@ -61,7 +61,7 @@ func exchangeKey(e *env) ([]byte, bool) {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return nil, false
 	}
-	key := cfg.API.ExchangeKey
+	key := cfg.ExchangeKey
 	if err := exchange.CheckKey(key); err != nil {
 		fmt.Fprintln(e.stderr, "ecotax exchange:", err)
 		return nil, false

@@ -84,22 +84,40 @@ func httpServer(h http.Handler, cfg api.Config, log *slog.Logger) *http.Server {
 	}
 }
 
+// serverConfig is what ecotax serve is set up with from the environment
+// (cmd/ecotax/config.go): the API's limits and access log, and the pages'
+// sessions. The pages share the API's body and rate limits.
+type serverConfig struct {
+	API   api.Config
+	Pages pages.Config
+}
+
+// setLogSample takes ECOTAX_ACCESS_LOG_SAMPLE: 0 writes no successful
+// fast request.
+func (s *serverConfig) setLogSample(f float64) {
+	s.API.AccessLogSample = f
+	if f == 0 {
+		s.API.AccessLogSample = api.LogNone
+	}
+}
+
 // newServer wires the application layer, the pages and the API over one
 // database: the only place the HTTP server is built.
-func newServer(db *store.DB, tables *app.Tables, log *slog.Logger, cfg api.Config) (*api.Server, *app.Service, error) {
+func newServer(db *store.DB, tables *app.Tables, log *slog.Logger, sc serverConfig, exchangeKey []byte) (*api.Server, *app.Service, error) {
+	cfg := sc.API.WithDefaults()
 	var pools []api.Pool
 	for name, p := range db.Pools() {
 		pools = append(pools, api.Pool{Name: name, DB: p})
 	}
 	metrics := api.NewMetrics(nil, pools...)
-	svc, err := app.New(app.Deps{Store: db, Tables: tables, Now: time.Now, Observer: metrics, ExchangeKey: cfg.ExchangeKey})
+	svc, err := app.New(app.Deps{Store: db, Tables: tables, Now: time.Now, Observer: metrics, ExchangeKey: exchangeKey})
 	if err != nil {
 		return nil, nil, err
 	}
-	limiter := api.NewLimiter(cfg.WithDefaults().RateLimit, cfg.WithDefaults().RateBurst)
-	pg, err := pages.New(pages.Deps{App: svc, Log: log, Limiter: limiter, Config: pages.Config{BodyLimit: cfg.BodyLimit,
-		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, SessionKey: cfg.SessionKey,
-		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle}})
+	limiter := api.NewLimiter(cfg.RateLimit, cfg.RateBurst)
+	pc := sc.Pages
+	pc.BodyLimit, pc.ImportLimit, pc.RateLimit, pc.RateBurst = cfg.BodyLimit, cfg.ImportLimit, cfg.RateLimit, cfg.RateBurst
+	pg, err := pages.New(pages.Deps{App: svc, Log: log, Limiter: limiter, Config: pc})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -128,7 +146,7 @@ func serve(e *env, args []string, load func() (*app.Tables, error)) int {
 		*addr = conf.Addr
 	}
 	log := newLogger(e)
-	cfg := conf.API
+	cfg := conf.Server.API
 	// Every table is read before the database is opened: a bad row stops
 	// the start with its file and line, never a request later.
 	tables, err := load()
@@ -142,7 +160,7 @@ func serve(e *env, args []string, load func() (*app.Tables, error)) int {
 		return exitInternal
 	}
 	defer db.Close()
-	srv, svc, err := newServer(db, tables, log, cfg)
+	srv, svc, err := newServer(db, tables, log, conf.Server, conf.ExchangeKey)
 	if err != nil {
 		log.Error("server", "error", err)
 		return exitInternal
