@@ -162,7 +162,7 @@ func figName(id int64, month, field string) string {
 func FigureRows(months []string, sources []*filing.Source, figs []filing.Figure, vals url.Values, errs map[string][]string) []FigureRow {
 	have := map[string]map[string]string{}
 	for i := range figs {
-		have[strconv.FormatInt(figs[i].SourceID, 10)+"/"+figs[i].Month] = figureValues(&figs[i])
+		have[strconv.FormatInt(figs[i].SourceID, 10)+"/"+figs[i].Month] = FigureValues(&figs[i])
 	}
 	var rows []FigureRow
 	for _, m := range months {
@@ -200,7 +200,9 @@ func SourceName(s *filing.Source) string {
 	return strings.Join(parts, " ")
 }
 
-func figureValues(f *filing.Figure) map[string]string {
+// FigureValues are a figure's filled fields by JSON name, as text (the
+// source and month left out).
+func FigureValues(f *filing.Figure) map[string]string {
 	raw, _ := json.Marshal(f)
 	var m map[string]json.RawMessage
 	json.Unmarshal(raw, &m)

@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"sort"
@@ -270,23 +269,7 @@ func diffFigures(old, cur []filing.Figure, sources map[int64]*filing.Source) []f
 		id    int64
 		month string
 	}
-	fields := func(f *filing.Figure) map[string]string {
-		raw, _ := json.Marshal(f)
-		var m map[string]json.RawMessage
-		json.Unmarshal(raw, &m)
-		out := map[string]string{}
-		for k, v := range m {
-			if k == "source_id" || k == "month" || string(v) == "null" {
-				continue
-			}
-			var s string
-			if json.Unmarshal(v, &s) != nil {
-				s = string(v)
-			}
-			out[k] = s
-		}
-		return out
-	}
+	fields := web.FigureValues
 	was := map[key]map[string]string{}
 	for i := range old {
 		was[key{old[i].SourceID, old[i].Month}] = fields(&old[i])
