@@ -155,18 +155,29 @@ func FieldErrors(errs []jsonin.Error) []FieldError {
 	return out
 }
 
-// DecodeRequest reads a request in the contract's JSON shape. Every
-// rejection is a *Error of KindInvalid naming the JSON path of each fault;
-// nothing partial is returned.
+// DecodeRequest reads a request in the contract's JSON shape: the JSON's
+// shape, types and numbers here, then the request's own rules
+// (Request.Validate). Every rejection is a *Error of KindInvalid naming
+// the JSON path of each fault, all of them at once; nothing partial is
+// returned.
 func DecodeRequest(data []byte) (*Request, error) {
 	var req *Request
 	errs := jsonin.Read(data, maxDepth, amount, func(o *jsonin.Object) { req = readRequest(o) })
-	if len(errs) > 0 {
-		return nil, Invalid(FieldErrors(errs))
+	faults := FieldErrors(errs)
+	if req != nil {
+		// The number reader has applied the number policy to every amount.
+		v := validator{}
+		v.request(req)
+		faults = mergeFaults(faults, v.errs)
+	}
+	if len(faults) > 0 {
+		return nil, Invalid(faults)
 	}
 	return req, nil
 }
 
+// readRequest reads the request's fields as they are written; what they
+// must be is Validate's.
 func readRequest(o *jsonin.Object) *Request {
 	o.Only("taxpayer", "region", "period", "rounding", "rates", "pollutant_rates", "policy", "sources")
 	req := &Request{Rounding: PerLine2dp}
@@ -174,9 +185,6 @@ func readRequest(o *jsonin.Object) *Request {
 		req.Taxpayer = Taxpayer{CreditCode: t.Str("credit_code", false), Name: t.Str("name", false)}
 	}
 	req.Region = o.Str("region", false)
-	if req.Region != "" && !ValidRegion(req.Region) {
-		o.Fail("region", "invalid_value", "%q is not a 6-digit GB/T 2260 code", req.Region)
-	}
 	if p := o.Str("period", false); p != "" {
 		per, msg := ParsePeriod(p)
 		if msg != "" {
@@ -184,7 +192,7 @@ func readRequest(o *jsonin.Object) *Request {
 		}
 		req.Period = per
 	}
-	if r := o.OneOf("rounding", string(PerLine2dp), string(Exact)); r != "" {
+	if r := o.Str("rounding", false); r != "" {
 		req.Rounding = Rounding(r)
 	}
 	rates := o.Object("rates").Only(KindAir, KindWater)
@@ -203,22 +211,16 @@ func readRequest(o *jsonin.Object) *Request {
 		}
 	}
 	policy := o.Object("policy").Only("reduction_boundary", "exceed_scope")
-	req.Policy.ReductionBoundary = policy.OneOf("reduction_boundary", "strict", "inclusive")
-	req.Policy.ExceedScope = policy.OneOf("exceed_scope", "taxpayer", "outlet", "pollutant")
-	req.Sources = requiredList(o, "sources", "at least one source is required", readSource)
+	req.Policy.ReductionBoundary = policy.Str("reduction_boundary", false)
+	req.Policy.ExceedScope = policy.Str("exceed_scope", false)
+	req.Sources = list(o, "sources", readSource)
 	return req
 }
 
-// requiredList reads a non-empty array of objects with read, reporting msg
-// when the array is absent or empty.
-func requiredList[T any](o *jsonin.Object, key, msg string, read func(*jsonin.Object) T) []T {
-	v := o.Get(key)
-	if v == nil || v.Kind == jsonin.KindArray && len(v.Items) == 0 {
-		o.Fail(key, "required", "%s", msg)
-		return nil
-	}
+// list reads an array of objects with read.
+func list[T any](o *jsonin.Object, key string, read func(*jsonin.Object) T) []T {
 	var out []T
-	if v.Kind == jsonin.KindArray {
+	if v := o.Get(key); v != nil && v.Kind == jsonin.KindArray {
 		out = make([]T, 0, len(v.Items))
 	}
 	for item := range o.Objects(key) {
@@ -256,51 +258,29 @@ func readSource(o *jsonin.Object) Source {
 	}
 	allowed, ok := allowedSourceFields[s.Kind]
 	if !ok {
-		if s.Kind == "" {
-			o.Fail("kind", "required", "kind is required (air, water, noise, solid_waste, livestock, sampling)")
-		} else {
-			o.Fail("kind", "invalid_value", "%q is not one of air, water, noise, solid_waste, livestock, sampling", s.Kind)
-		}
-		return s
+		return s // Validate names the kind; the rest cannot be judged without it
 	}
 	o.Only(allowed...)
 	s.ID = o.Str("id", false)
-	if strings.TrimSpace(s.ID) == "" {
-		o.Fail("id", "required", "the outlet or source number (排放口编号/噪声源编号) is required")
-	}
 	s.MonthRaw = o.Str("month", false)
-	if s.MonthRaw == "" {
-		o.Fail("month", "required", "month (YYYY-MM) is required")
-	} else if mo, ok := parseMonth(s.MonthRaw); ok {
-		s.Month = mo
-	} else {
-		o.Fail("month", "invalid_value", "%q is not a month YYYY-MM", s.MonthRaw)
-	}
+	s.Month, _ = parseMonth(s.MonthRaw)
 	s.Exemption = o.Str("exemption", false)
 	s.Penalty = o.Str("penalty", false)
-	s.Facility = o.OneOf("facility", "centralized_treatment")
+	s.Facility = o.Str("facility", false)
 	switch s.Kind {
 	case KindAir, KindWater:
 		s.Fugitive, _ = o.Bool("fugitive")
 		s.WastewaterT = o.Decimal("wastewater_t", false)
-		s.Pollutants = requiredList(o, "pollutants", "at least one pollutant is required", readPollutant)
+		s.Pollutants = list(o, "pollutants", readPollutant)
 	case KindNoise:
 		s.Day = readNoisePeriod(o, "day")
 		s.Night = readNoisePeriod(o, "night")
-		// A source needs at least one period with readings; null means none.
-		if s.Day == nil && s.Night == nil {
-			if v, ok := o.Lookup("day"); !ok || v.Kind == jsonin.KindNull {
-				if v, ok := o.Lookup("night"); !ok || v.Kind == jsonin.KindNull {
-					o.Fail("day", "required", "a noise source needs day or night readings")
-				}
-			}
-		}
 		s.BoundaryOver100mMultiplePoints, _ = o.Bool("boundary_over_100m_multiple_points")
 		s.Boundary = strings.TrimSpace(o.Str("boundary", false))
 		s.BoundaryLengthM = o.Decimal("boundary_length_m", false)
 	case KindSolidWaste:
-		s.Waste = requiredStr(o, "waste", "waste (煤矸石, 尾矿, 危险废物, 冶炼渣, 粉煤灰, 炉渣, 其他固体废物) is required")
-		s.GeneratedT = requiredAmount(o, "generated_t", "产生量 generated_t is required")
+		s.Waste = o.Str("waste", false)
+		s.GeneratedT = o.Decimal("generated_t", false)
 		s.HazardousClass = strings.TrimSpace(o.Str("hazardous_class", false))
 		s.StoredT = o.Decimal("stored_t", false)
 		s.DisposedT = o.Decimal("disposed_t", false)
@@ -309,51 +289,18 @@ func readSource(o *jsonin.Object) Source {
 		measured, s.DeductionsGiven = o.Bool("deductions_measured")
 		s.DeductionsNotMeasured = s.DeductionsGiven && !measured
 	case KindLivestock:
-		s.Species = requiredStr(o, "species", "species (牛, 猪, 鸡, 鸭, 家禽) is required")
+		s.Species = o.Str("species", false)
 		s.StockStart = o.Decimal("stock_start", false)
 		s.StockEnd = o.Decimal("stock_end", false)
 		var outlet bool
 		outlet, s.OutletGiven = o.Bool("has_outlet")
 		s.NoOutlet = s.OutletGiven && !outlet
-		if !s.StockStart.Valid {
-			requiredIfAbsent(o, "stock_start", "月初存栏 stock_start is required")
-		}
-		if !s.StockEnd.Valid {
-			requiredIfAbsent(o, "stock_end", "月末存栏 stock_end is required")
-		}
 	case KindSampling:
-		s.Item = requiredStr(o, "item", "item (a row of table IV, e.g. 小型企业) is required")
-		s.Quantity = requiredAmount(o, "quantity", "quantity (特征指标数量) is required")
+		s.Item = o.Str("item", false)
+		s.Quantity = o.Decimal("quantity", false)
 		s.Beds = o.Decimal("beds", false)
 	}
 	return s
-}
-
-// requiredStr reads a string that must be given, reporting msg when it is
-// empty or not a string.
-func requiredStr(o *jsonin.Object, key, msg string) string {
-	s := o.Str(key, false)
-	if s == "" {
-		o.Fail(key, "required", "%s", msg)
-	}
-	return s
-}
-
-// requiredAmount reads an amount that must be given.
-func requiredAmount(o *jsonin.Object, key, msg string) decimal.NullDecimal {
-	d := o.Decimal(key, false)
-	if !d.Valid {
-		requiredIfAbsent(o, key, msg)
-	}
-	return d
-}
-
-// requiredIfAbsent reports a missing field, unless the field was present
-// but malformed (already reported).
-func requiredIfAbsent(o *jsonin.Object, key, msg string) {
-	if o.Get(key) == nil {
-		o.Fail(key, "required", "%s", msg)
-	}
 }
 
 // whole reads a small whole number (days in a month).
@@ -380,33 +327,11 @@ func readNoisePeriod(o *jsonin.Object, key string) *NoisePeriod {
 		return nil
 	}
 	np := &NoisePeriod{Path: po.Path}
-	lim := po.Decimal("limit_db", false)
-	meas := po.Decimal("measured_db", false)
-	if !lim.Valid {
-		requiredIfAbsent(po, "limit_db", "the standard limit in dB is required")
-	}
-	if !meas.Valid {
-		requiredIfAbsent(po, "measured_db", "the highest measured level in dB is required")
-	}
-	days, ok := whole(po, "exceed_days", 31)
-	if !ok {
-		requiredIfAbsent(po, "exceed_days", "exceed_days (days, or nights, exceeding in the month) is required: fewer than 15 halves the tax")
-	}
-	np.LimitDB, np.MeasuredDB, np.ExceedDays = lim.Decimal, meas.Decimal, days
-	np.Burst = po.OneOf("burst", "frequent", "occasional")
+	np.LimitDB = po.Decimal("limit_db", false)
+	np.MeasuredDB = po.Decimal("measured_db", false)
+	np.ExceedDays, np.ExceedDaysGiven = whole(po, "exceed_days", 31)
+	np.Burst = po.Str("burst", false)
 	np.PeakDB = po.Decimal("peak_db", false)
-	switch {
-	case key != "night" && (np.Burst != "" || np.PeakDB.Valid):
-		field := "burst"
-		if np.PeakDB.Valid {
-			field = "peak_db"
-		}
-		po.Fail(field, "invalid_value", "bursts and peak levels are a night-time rule (附表一 噪声 注5: 夜间频繁突发和夜间偶然突发)")
-	case np.Burst != "" && !np.PeakDB.Valid:
-		requiredIfAbsent(po, "peak_db", "a night burst needs the month's highest peak level peak_db (最大声级)")
-	case np.PeakDB.Valid && np.Burst == "":
-		requiredIfAbsent(po, "burst", "peak_db needs burst: frequent (频发) or occasional (偶发)")
-	}
 	return np
 }
 
@@ -417,30 +342,17 @@ func readPollutant(o *jsonin.Object) PollutantInput {
 		"monitoring_month", "below_detection_limit",
 		"value", "measured", "standard", "exceed_multiple")
 	p.Name = strings.TrimSpace(o.Str("name", false))
-	if p.Name == "" {
-		requiredIfAbsent(o, "name", "the pollutant name is required")
-	}
 	p.EmissionKg = o.Decimal("emission_kg", false)
 	p.EmissionT = o.Decimal("emission_t", false)
-	if p.EmissionKg.Valid && p.EmissionT.Valid {
-		o.Fail("emission_t", "invalid_value", "give emission_kg or emission_t, not both")
-	}
 	p.GeneratedKg = o.Decimal("generated_kg", false)
-	p.Method = o.OneOf("method", "automatic", "monitoring", "self_monitoring", "factor", "material_balance", "sampling")
+	p.Method = o.Str("method", false)
 	p.AvgConcentration = o.Decimal("avg_concentration", false)
 	p.MaxConcentration = o.Decimal("max_concentration", false)
 	p.StandardConcentration = o.Decimal("standard_concentration", false)
-	if p.StandardConcentration.Valid && p.StandardConcentration.Decimal.IsZero() {
-		o.Fail("standard_concentration", "invalid_number", "the standard concentration must be above zero")
-	}
 	p.ExceedsStandard, _ = o.Bool("exceeds_standard")
 	if m := o.Str("monitoring_month", false); m != "" {
 		p.MonitoringMonthRaw = m
-		if mo, ok := parseMonth(m); ok {
-			p.MonitoringMonth = mo
-		} else {
-			o.Fail("monitoring_month", "invalid_value", "%q is not a month YYYY-MM (the month whose monitoring data the figures come from)", m)
-		}
+		p.MonitoringMonth, _ = parseMonth(m)
 	}
 	p.BelowDetectionLimit, _ = o.Bool("below_detection_limit")
 	p.Value = o.Decimal("value", false)

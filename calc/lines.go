@@ -400,12 +400,12 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		l.Unit, l.Rules = "dB", rulesNoise
 		// 财税〔2018〕23号 第四条: a fractional exceedance is rounded half
 		// up to a whole decibel before the band is read.
-		diff := np.MeasuredDB.Sub(np.LimitDB)
+		diff := np.MeasuredDB.Decimal.Sub(np.LimitDB.Decimal)
 		shown := diff.Round(0)
 		if shown.IsNegative() {
 			shown = decimal.Zero
 		}
-		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", data: &stepData{vals: [4]decimal.Decimal{np.MeasuredDB, np.LimitDB, diff, shown}}})
+		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", data: &stepData{vals: [4]decimal.Decimal{np.MeasuredDB.Decimal, np.LimitDB.Decimal, diff, shown}}})
 		if np.Burst != "" && np.PeakDB.Valid {
 			// 附表一 噪声 注5: night bursts are taxed on the higher of the
 			// equivalent-level and the peak-level exceedance; the peak may
@@ -415,9 +415,9 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 				allow, key, what = mp.burstOccasional, "noise.burst.occasional_allowance_db", "偶发"
 			}
 			a.useScalar(mp, key)
-			peak := np.PeakDB.Decimal.Sub(np.LimitDB.Add(allow))
+			peak := np.PeakDB.Decimal.Sub(np.LimitDB.Decimal.Add(allow))
 			a.step(Step{Kind: StepNoisePeak, L: li, Rule: "环境保护税法 附表一 噪声 注5；GB 12348-2008", Note: what,
-				data: &stepData{vals: [4]decimal.Decimal{np.PeakDB.Decimal, np.LimitDB, allow, peak}}})
+				data: &stepData{vals: [4]decimal.Decimal{np.PeakDB.Decimal, np.LimitDB.Decimal, allow, peak}}})
 			if peak.GreaterThan(diff) {
 				diff = peak
 			}

@@ -354,7 +354,7 @@ func TestPropertyNoiseBoundaryHighestOnly(t *testing.T) {
 			days := rapid.IntRange(1, 31).Draw(t, "days")
 			s := calc.Source{Path: fmt.Sprintf("sources[%d]", i), ID: fmt.Sprintf("N%d", i), Kind: calc.KindNoise,
 				MonthRaw: "2024-03", Month: 202403, Boundary: "A", BoundaryLengthM: decimal.NullDecimal{Decimal: decimal.NewFromInt(100), Valid: true},
-				Night: &calc.NoisePeriod{Path: fmt.Sprintf("sources[%d].night", i), LimitDB: limit, MeasuredDB: db, ExceedDays: days}}
+				Night: &calc.NoisePeriod{Path: fmt.Sprintf("sources[%d].night", i), LimitDB: decimal.NewNullDecimal(limit), MeasuredDB: decimal.NewNullDecimal(db), ExceedDays: days, ExceedDaysGiven: true}}
 			req.Sources = append(req.Sources, s)
 			if i == 0 || db.GreaterThan(top) {
 				top = db

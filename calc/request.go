@@ -229,9 +229,11 @@ type PollutantInput struct {
 // NoisePeriod is one of the two noise periods (昼 06–22, 夜 22–06).
 type NoisePeriod struct {
 	Path       string
-	LimitDB    decimal.Decimal
-	MeasuredDB decimal.Decimal
+	LimitDB    decimal.NullDecimal
+	MeasuredDB decimal.NullDecimal
 	ExceedDays int
+	// ExceedDaysGiven tells a count of 0 from no count at all.
+	ExceedDaysGiven bool
 	// Night bursts (附表一 噪声 注5): "frequent" (频发) or "occasional"
 	// (偶发), with the highest peak level of the month (最大声级).
 	Burst  string

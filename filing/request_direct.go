@@ -1,7 +1,6 @@
 package filing
 
 import (
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -13,17 +12,15 @@ import (
 // A reconciliation assesses every taxpayer twice, and writing each request
 // as JSON only for calc.DecodeRequest to read it back was most of its cost.
 // BuildDirect lays the declaration out exactly as BuildRequestWith does and
-// hands the engine the calc.Request that DecodeRequest would have read
-// from that JSON: the same strings (invalid UTF-8 replaced as
-// encoding/json does), the same decimals (as parsed from their text, so
-// 100.0 becomes 100), the same paths. Where the decoder would refuse the
-// request (a negative amount, an unknown kind or method, a missing noise
-// reading …) there is no direct request and Request goes through the JSON,
-// so the refusal is the decoder's own, word for word. request_direct_test.go
-// checks both halves on the golden declarations and on generated ones.
+// hands the engine the calc.Request that DecodeRequest would read from that
+// JSON: the same strings (invalid UTF-8 replaced as encoding/json does),
+// the same decimals (as parsed from their text, so 100.0 becomes 100), the
+// same paths. What the request must be is calc.Request.Validate's, the rule
+// the decoder applies too, so a refusal is worded as the decoder words it
+// without any JSON. request_direct_test.go checks both on the golden
+// declarations and on generated ones.
 
-// BuildDirect is BuildRequestWith without the JSON: Built.JSON stays nil
-// (Request writes it only when the decoder must speak).
+// BuildDirect is BuildRequestWith without the JSON: Built.JSON stays nil.
 func BuildDirect(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, penalties map[FigureKey]PenaltyBase) (*Built, []calc.FieldError) {
 	b, errs := build(tp, per, sources, figs, penalties)
 	if len(errs) > 0 {
@@ -33,260 +30,131 @@ func BuildDirect(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Fig
 	return b, nil
 }
 
-// Request returns the request the engine assesses: BuildDirect's, or
-// calc.DecodeRequest of the JSON (written first if need be), whose error
-// is the contract's rejection of the request.
+// Request returns the request the engine assesses, or the contract's
+// rejection of it (a *calc.Error of KindInvalid with request paths;
+// TranslateError turns them into figure paths).
 func (b *Built) Request() (*calc.Request, error) {
-	if b.req != nil {
-		return b.req, nil
+	if b.req == nil {
+		b.req = directRequest(b.doc)
 	}
-	if b.JSON == nil {
-		if err := b.marshal(); err != nil {
-			return nil, err
-		}
+	if errs := b.req.Validate(); len(errs) > 0 {
+		return nil, calc.Invalid(errs)
 	}
-	return calc.DecodeRequest(b.JSON)
+	return b.req, nil
 }
 
-// Direct reports whether Request returns the request built directly.
-func (b *Built) Direct() bool { return b.req != nil }
-
-// directRequest is calc.DecodeRequest(json.Marshal(doc)), or nil where the
-// decoder would report a fault. It follows calc/decode.go (readRequest,
-// readSource, readPollutant, readNoisePeriod) for the fields a reqDoc can
-// carry.
+// directRequest is the calc.Request DecodeRequest would read from
+// json.Marshal(doc), checked or not. It follows calc/decode.go
+// (readRequest, readSource, readPollutant, readNoisePeriod) for the fields
+// a reqDoc can carry.
 func directRequest(doc *reqDoc) *calc.Request {
 	req := &calc.Request{
 		Rounding: calc.PerLine2dp,
 		Taxpayer: calc.Taxpayer{CreditCode: jsonText(doc.Taxpayer.CreditCode), Name: jsonText(doc.Taxpayer.Name)},
 		Region:   jsonText(doc.Region),
 	}
-	if req.Region != "" && !sixDigits(req.Region) {
-		return nil
-	}
 	if p := jsonText(doc.Period); p != "" {
 		per, msg := calc.ParsePeriod(p)
 		if msg != "" {
-			return nil
+			per = calc.Period{Text: p} // Validate names it
 		}
 		req.Period = per
 	}
-	if len(doc.Sources) == 0 {
-		return nil
-	}
-	d := directReader{ok: true}
+	var d directReader
 	req.Sources = make([]calc.Source, len(doc.Sources))
 	for i := range doc.Sources {
 		d.source(&req.Sources[i], &doc.Sources[i])
-		if !d.ok {
-			return nil
-		}
 	}
 	return req
 }
 
-// directReader converts one request; ok turns false at the first value
-// the decoder would refuse.
+// directReader converts one request, remembering the last month read: a
+// request has few, repeated source by source.
 type directReader struct {
-	ok bool
-	// The last month read: a request has few, repeated source by source.
 	monthText string
 	month     calc.Month
-}
-
-// Fields a request source may carry (calc/decode.go sourceFields), as bits.
-const (
-	fFugitive = 1 << iota
-	fPenalty
-	fWastewater
-	fPollutants
-	fDay
-	fNight
-	fBoundary
-	fWaste
-	fGenerated
-	fStored
-	fDisposed
-	fUtilized
-	fSpecies
-	fStockStart
-	fStockEnd
-	fItem
-	fQuantity
-)
-
-var allowedFields = map[string]int{
-	KindAir:        fFugitive | fPollutants | fPenalty,
-	KindWater:      fWastewater | fPollutants | fPenalty,
-	KindNoise:      fDay | fNight | fBoundary,
-	KindSolidWaste: fWaste | fGenerated | fStored | fDisposed | fUtilized | fPenalty,
-	KindLivestock:  fSpecies | fStockStart | fStockEnd,
-	KindSampling:   fItem | fQuantity,
-}
-
-// present lists the fields json.Marshal writes for rs (the omitempty ones
-// that are set; id, kind and month are always written).
-func present(rs *reqSource) int {
-	m := 0
-	set := func(cond bool, bit int) {
-		if cond {
-			m |= bit
-		}
-	}
-	set(rs.Fugitive, fFugitive)
-	set(rs.Penalty != "", fPenalty)
-	set(rs.WastewaterT != nil, fWastewater)
-	set(len(rs.Pollutants) > 0, fPollutants)
-	set(rs.Day != nil, fDay)
-	set(rs.Night != nil, fNight)
-	set(rs.Boundary, fBoundary)
-	set(rs.Waste != "", fWaste)
-	set(rs.GeneratedT != nil, fGenerated)
-	set(rs.StoredT != nil, fStored)
-	set(rs.DisposedT != nil, fDisposed)
-	set(rs.UtilizedT != nil, fUtilized)
-	set(rs.Species != "", fSpecies)
-	set(rs.StockStart != nil, fStockStart)
-	set(rs.StockEnd != nil, fStockEnd)
-	set(rs.Item != "", fItem)
-	set(rs.Quantity != nil, fQuantity)
-	return m
 }
 
 func (d *directReader) source(s *calc.Source, rs *reqSource) {
 	s.Path = rs.path
 	s.Kind = jsonText(rs.Kind)
-	allowed, known := allowedFields[s.Kind]
-	if !known || present(rs)&^allowed != 0 {
-		d.ok = false // unknown kind, or unknown_field
-		return
-	}
 	s.ID = jsonText(rs.ID)
-	if strings.TrimSpace(s.ID) == "" {
-		d.ok = false
-		return
-	}
 	s.MonthRaw = jsonText(rs.Month)
 	s.Month = d.parseMonth(s.MonthRaw)
 	s.Penalty = jsonText(rs.Penalty)
-	switch s.Kind {
-	case KindAir, KindWater:
-		s.Fugitive = rs.Fugitive
-		s.WastewaterT = d.amount(rs.WastewaterT)
-		if len(rs.Pollutants) == 0 {
-			d.ok = false
-			return
-		}
+	s.Fugitive = rs.Fugitive
+	s.WastewaterT = amount(rs.WastewaterT)
+	if len(rs.Pollutants) > 0 {
 		s.Pollutants = make([]calc.PollutantInput, len(rs.Pollutants))
 		for j := range rs.Pollutants {
-			d.pollutant(&s.Pollutants[j], &rs.Pollutants[j])
+			pollutant(&s.Pollutants[j], &rs.Pollutants[j])
 		}
-	case KindNoise:
-		s.Day = d.noise(rs.Day, rs.path+".day")
-		s.Night = d.noise(rs.Night, rs.path+".night")
-		if s.Day == nil && s.Night == nil {
-			d.ok = false
-		}
-		s.BoundaryOver100mMultiplePoints = rs.Boundary
-	case KindSolidWaste:
-		s.Waste = d.required(rs.Waste)
-		s.GeneratedT = d.requiredAmount(rs.GeneratedT)
-		s.StoredT = d.amount(rs.StoredT)
-		s.DisposedT = d.amount(rs.DisposedT)
-		s.UtilizedT = d.amount(rs.UtilizedT)
-	case KindLivestock:
-		s.Species = d.required(rs.Species)
-		s.StockStart = d.requiredAmount(rs.StockStart)
-		s.StockEnd = d.requiredAmount(rs.StockEnd)
-	case KindSampling:
-		s.Item = d.required(rs.Item)
-		s.Quantity = d.requiredAmount(rs.Quantity)
 	}
+	s.Day = noise(rs.Day, rs.path+".day")
+	s.Night = noise(rs.Night, rs.path+".night")
+	s.BoundaryOver100mMultiplePoints = rs.Boundary
+	s.Waste = jsonText(rs.Waste)
+	s.GeneratedT = amount(rs.GeneratedT)
+	s.StoredT = amount(rs.StoredT)
+	s.DisposedT = amount(rs.DisposedT)
+	s.UtilizedT = amount(rs.UtilizedT)
+	s.Species = jsonText(rs.Species)
+	s.StockStart = amount(rs.StockStart)
+	s.StockEnd = amount(rs.StockEnd)
+	s.Item = jsonText(rs.Item)
+	s.Quantity = amount(rs.Quantity)
 }
 
-// contractMethods are the methods readPollutant accepts.
-var contractMethods = []string{"automatic", "monitoring", "self_monitoring", "factor", "material_balance", "sampling"}
-
-func (d *directReader) pollutant(p *calc.PollutantInput, rp *reqPollutant) {
+func pollutant(p *calc.PollutantInput, rp *reqPollutant) {
 	p.Path = rp.path
-	p.Name = strings.TrimSpace(jsonText(rp.Name)) // name is always written, so never "required"
-	p.EmissionKg = d.amount(rp.EmissionKg)
-	p.GeneratedKg = d.amount(rp.GeneratedKg)
-	if p.Method = jsonText(rp.Method); p.Method != "" && !oneOf(p.Method, contractMethods) {
-		d.ok = false
-	}
-	p.AvgConcentration = d.amount(rp.AvgConcentration)
-	p.MaxConcentration = d.amount(rp.MaxConcentration)
-	p.StandardConcentration = d.amount(rp.StandardConcentration)
-	if p.StandardConcentration.Valid && p.StandardConcentration.Decimal.IsZero() {
-		d.ok = false
-	}
-	p.Value = d.amount(rp.Value)
-	p.Measured = d.amount(rp.Measured)
-	p.Standard = d.amount(rp.Standard)
+	p.Name = strings.TrimSpace(jsonText(rp.Name))
+	p.EmissionKg = amount(rp.EmissionKg)
+	p.GeneratedKg = amount(rp.GeneratedKg)
+	p.Method = jsonText(rp.Method)
+	p.AvgConcentration = amount(rp.AvgConcentration)
+	p.MaxConcentration = amount(rp.MaxConcentration)
+	p.StandardConcentration = amount(rp.StandardConcentration)
+	p.Value = amount(rp.Value)
+	p.Measured = amount(rp.Measured)
+	p.Standard = amount(rp.Standard)
 }
 
-func (d *directReader) noise(n *reqNoise, path string) *calc.NoisePeriod {
+func noise(n *reqNoise, path string) *calc.NoisePeriod {
 	if n == nil {
 		return nil
 	}
-	lim := d.amount(&n.LimitDB)
-	meas := d.requiredAmount(n.MeasuredDB)
-	if n.ExceedDays == nil || *n.ExceedDays < 0 || *n.ExceedDays > 31 {
-		d.ok = false
-		return nil
+	np := &calc.NoisePeriod{Path: path, LimitDB: amount(&n.LimitDB), MeasuredDB: amount(n.MeasuredDB)}
+	if n.ExceedDays != nil {
+		np.ExceedDays, np.ExceedDaysGiven = *n.ExceedDays, true
 	}
-	return &calc.NoisePeriod{Path: path, LimitDB: lim.Decimal, MeasuredDB: meas.Decimal, ExceedDays: *n.ExceedDays}
+	return np
 }
 
-// required is a string the decoder wants non-empty (requiredStr).
-func (d *directReader) required(s string) string {
-	s = jsonText(s)
-	if s == "" {
-		d.ok = false
-	}
-	return s
-}
-
-func (d *directReader) requiredAmount(v *decimal.Decimal) decimal.NullDecimal {
-	if v == nil {
-		d.ok = false
-		return decimal.NullDecimal{}
-	}
-	return d.amount(v)
-}
-
-// parseMonth reads YYYY-MM as the decoder does (calc/decode.go
-// parseMonth, the same steps).
+// parseMonth reads YYYY-MM as the decoder does; 0 when it is not one
+// (Validate then says so).
 func (d *directReader) parseMonth(s string) calc.Month {
 	if s == d.monthText && s != "" {
 		return d.month
 	}
-	if len(s) != 7 || s[4] != '-' {
-		d.ok = false
+	m, ok := calc.ParseMonth(s)
+	if !ok {
 		return 0
 	}
-	y, err1 := strconv.Atoi(s[:4])
-	m, err2 := strconv.Atoi(s[5:])
-	if err1 != nil || err2 != nil || y < 2018 || y > 2999 || m < 1 || m > 12 || s[5] == '+' || s[5] == '-' {
-		d.ok = false
-		return 0
-	}
-	d.monthText, d.month = s, calc.Month(y*100+m)
-	return d.month
+	d.monthText, d.month = s, m
+	return m
 }
 
 // amount is what calc.ParseAmount reads from the text json.Marshal writes
 // for v (its String()), without writing the text when the coefficient
-// fits an int64 (every real figure).
-func (d *directReader) amount(v *decimal.Decimal) decimal.NullDecimal {
+// fits an int64 (every real figure). A value the contract refuses is kept
+// as it is, for Validate to name.
+func amount(v *decimal.Decimal) decimal.NullDecimal {
 	if v == nil {
 		return decimal.NullDecimal{}
 	}
 	x, ok := ContractAmount(*v)
 	if !ok {
-		d.ok = false
-		return decimal.NullDecimal{}
+		x = *v
 	}
 	return decimal.NullDecimal{Decimal: x, Valid: true}
 }
@@ -357,17 +225,4 @@ func jsonText(s string) string {
 		i += size
 	}
 	return b.String()
-}
-
-// sixDigits is the decoder's region check (a GB/T 2260 code).
-func sixDigits(s string) bool {
-	if len(s) != 6 {
-		return false
-	}
-	for i := 0; i < 6; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -30,14 +30,14 @@ func TestBuildDirectAssess(t *testing.T) {
 			t.Fatalf("%v", errs)
 		}
 		direct, _ := filing.BuildDirect(tp, per, srcs, figs, nil)
-		if !direct.Direct() {
-			t.Fatalf("not direct")
-		}
 		want, err := calc.DecodeRequest(viaJSON.JSON)
 		if err != nil {
 			t.Fatalf("%v", err)
 		}
-		got, _ := direct.Request()
+		got, err := direct.Request()
+		if err != nil {
+			t.Fatalf("direct request refused: %v", err)
+		}
 		r1, err1 := eng.Assess(want)
 		r2, err2 := eng.Assess(got)
 		if (err1 == nil) != (err2 == nil) {
