@@ -21,8 +21,10 @@ import (
 
 	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/store"
+	"github.com/ecotax/ecotax/web"
 	"github.com/ecotax/ecotax/web/pages"
 )
 
@@ -264,4 +266,15 @@ func trim(b []byte) string {
 		s = s[:400] + "…"
 	}
 	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// formFromJSON fills the pre-check form with a contract request, as the
+// page's template upload fills it from a built request.
+func formFromJSON(data []byte) (*web.Form, []string, error) {
+	req, err := calc.DecodeRequest(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, dropped := web.FormFromRequest(req)
+	return f, dropped, nil
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ecotax/ecotax/web"
 )
 
 // BenchmarkPrecheckPageVsAPI posts the Chongqing example as the pre-check
@@ -20,7 +18,7 @@ import (
 func BenchmarkPrecheckPageVsAPI(b *testing.B) {
 	s := benchServer(b)
 	data := exampleRequest(b)
-	f, _, err := web.FormFromJSON(data)
+	f, _, err := formFromJSON(data)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -337,7 +337,7 @@ func TestBrowserPrecheckExample(t *testing.T) {
 	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
 	data := exampleRequest(t)
 	want := apiTotals(t, e, data)
-	f, _, err := web.FormFromJSON(data)
+	f, _, err := formFromJSON(data)
 	if err != nil {
 		t.Fatal(err)
 	}

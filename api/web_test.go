@@ -153,7 +153,7 @@ func TestWebPrecheckSameAsAPI(t *testing.T) {
 	if apiRes.status != 200 {
 		t.Fatalf("API: %d %s", apiRes.status, trim(apiRes.body))
 	}
-	f, _, err := web.FormFromJSON(data)
+	f, _, err := formFromJSON(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/budget"
-	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/reconcile"
@@ -104,11 +103,11 @@ func TestBudgetGather(t *testing.T) {
 			figs = append(figs, filing.Figure{SourceID: so2.ID, Month: m, EmissionKg: dec("100")},
 				filing.Figure{SourceID: noise.ID, Month: m, DayMeasuredDB: dec("70"), DayExceedDays: &days})
 		}
-		built, errs := filing.BuildRequest(tp, per, map[int64]*filing.Source{so2.ID: so2, noise.ID: noise}, figs)
+		built, errs := filing.BuildDirect(tp, per, map[int64]*filing.Source{so2.ID: so2, noise.ID: noise}, figs, nil)
 		if len(errs) > 0 {
 			t.Fatal(errs)
 		}
-		req, err := calc.DecodeRequest(built.JSON)
+		req, err := built.Request()
 		if err != nil {
 			t.Fatal(err)
 		}

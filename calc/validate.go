@@ -33,6 +33,17 @@ func (r *Request) Validate() []FieldError {
 	return v.errs
 }
 
+// ValidateAfter is Validate for a builder that has read its values from
+// text and found faults doing so (read, at their paths): it returns those
+// faults with every fault Validate finds away from them, so a malformed
+// value is reported once and not also as missing. The pre-check form is
+// such a builder; DecodeRequest is another.
+func (r *Request) ValidateAfter(read []FieldError) []FieldError {
+	v := validator{amounts: true}
+	v.request(r)
+	return mergeFaults(read, v.errs)
+}
+
 // validator collects faults. amounts is off after DecodeRequest, whose
 // number reader has already applied the number policy to every amount.
 type validator struct {

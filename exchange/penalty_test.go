@@ -1,7 +1,6 @@
 package exchange_test
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -59,7 +58,7 @@ func declaration() (*filing.Taxpayer, filing.Period, map[int64]*filing.Source, [
 
 func assess(t *testing.T, e *calc.Engine, b *filing.Built) (*calc.Result, *calc.Error) {
 	t.Helper()
-	req, err := calc.DecodeRequest(b.JSON)
+	req, err := b.Request()
 	if err == nil {
 		var res *calc.Result
 		if res, err = e.Assess(req); err == nil {
@@ -93,30 +92,18 @@ func TestPenaltyFixesTheBase(t *testing.T) {
 	if len(bases) != 2 {
 		t.Fatalf("bases: %v", bases)
 	}
-	b, errs := filing.BuildRequestWith(tp, per, srcs, figs, bases)
+	b, errs := filing.BuildDirect(tp, per, srcs, figs, bases)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	var doc struct {
-		Sources []struct {
-			ID, Month, Penalty string
-			Pollutants         []struct {
-				Name        string
-				GeneratedKg *string `json:"generated_kg"`
-			}
-		}
-	}
-	if err := json.Unmarshal(b.JSON, &doc); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range doc.Sources {
-		want := s.ID == "DA001" && s.Month == "2024-01"
+	for _, s := range b.Draft().Sources {
+		want := s.ID == "DA001" && s.MonthRaw == "2024-01"
 		if (s.Penalty == "tampered_data") != want {
-			t.Errorf("%s %s: penalty %q", s.ID, s.Month, s.Penalty)
+			t.Errorf("%s %s: penalty %q", s.ID, s.MonthRaw, s.Penalty)
 		}
 		for _, p := range s.Pollutants {
-			if (p.GeneratedKg != nil) != want {
-				t.Errorf("%s %s %s: generated_kg %v", s.ID, s.Month, p.Name, p.GeneratedKg)
+			if p.GeneratedKg.Valid != want {
+				t.Errorf("%s %s %s: generated_kg %v", s.ID, s.MonthRaw, p.Name, p.GeneratedKg)
 			}
 		}
 	}
@@ -155,7 +142,7 @@ func TestPenaltyWithoutGeneratedIsFlagged(t *testing.T) {
 	tp, per, srcs, _, figs := declaration()
 	pen := &exchange.Penalty{OutletNo: "DA001", Status: exchange.PenaltyActive, CaseCode: "no_monitoring",
 		PeriodFrom: "2024-02-01", PeriodTo: "2024-02-29", Pollutants: []string{"二氧化硫"}}
-	b, errs := filing.BuildRequestWith(tp, per, srcs, figs, exchange.PenaltyBases([]*exchange.Penalty{pen}, srcs, figs))
+	b, errs := filing.BuildDirect(tp, per, srcs, figs, exchange.PenaltyBases([]*exchange.Penalty{pen}, srcs, figs))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -182,7 +169,7 @@ func TestPenaltySolidWaste(t *testing.T) {
 	if errs := exchange.CheckPenalty(pen, list, e.Tables().Penalties); len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	b, _ := filing.BuildRequestWith(tp, per, srcs, figs, exchange.PenaltyBases([]*exchange.Penalty{pen}, srcs, figs))
+	b, _ := filing.BuildDirect(tp, per, srcs, figs, exchange.PenaltyBases([]*exchange.Penalty{pen}, srcs, figs))
 	res, ce := assess(t, e, b)
 	if ce != nil {
 		t.Fatal(ce.Errors)

@@ -1,7 +1,6 @@
 package filing
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -13,9 +12,11 @@ import (
 	"github.com/ecotax/ecotax/calc"
 )
 
-// The declaration is assessed by writing it as a request in the public
-// contract's shape (shared by the CLI, the API and the calculator) and
-// handing that to calc.DecodeRequest and Engine.Assess, so a stored
+// A declaration is assessed as a request in the public contract's shape
+// (shared by the CLI, the API and the calculator): build lays the figures
+// out as that request (reqDoc mirrors the contract's fields), BuildDirect
+// turns it into the calc.Request the decoder would read, and
+// calc.Request.Validate applies the contract's rules, so a stored
 // declaration and the public calculator can never disagree.
 
 type reqDoc struct {
@@ -79,10 +80,9 @@ type reqNoise struct {
 // Built is a contract request built from a declaration, with the way back
 // from the request's JSON paths to the figures they came from.
 type Built struct {
-	JSON      []byte // nil from BuildDirect until Request needs it
 	links     []link
 	doc       *reqDoc
-	req       *calc.Request  // BuildDirect's request; nil when the decoder would refuse it
+	req       *calc.Request  // the request as built, before Validate
 	exact     map[string]int // link by prefix, made by the first find
 	exactOnce sync.Once
 }
@@ -145,44 +145,16 @@ type PenaltyBase struct {
 	GeneratedKg decimal.NullDecimal // air and water; absent: the engine asks for it
 }
 
-// BuildRequest writes the declaration as a contract request. The figures
-// must have passed CheckFigures against the same sources. Air and water
-// figures of one outlet and month become one request source with one
-// pollutant each (the engine ranks pollutants per outlet); every other
-// figure is a request source of its own.
-func BuildRequest(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure) (*Built, []calc.FieldError) {
-	return BuildRequestWith(tp, per, sources, figs, nil)
-}
-
-// BuildRequestWith is BuildRequest with penalty bases. The engine takes a
-// penalty case per request source, that is per outlet and month: once one
-// figure of an outlet and month is covered, every air or water pollutant
-// of that outlet and month needs its 产生量, and one without it comes back
-// as an error on figures[i].generated_kg (the flag a pre-check shows).
-func BuildRequestWith(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, penalties map[FigureKey]PenaltyBase) (*Built, []calc.FieldError) {
-	b, errs := build(tp, per, sources, figs, penalties)
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	if err := b.marshal(); err != nil {
-		return nil, []calc.FieldError{{Path: "figures", Code: "internal", Message: err.Error()}}
-	}
-	return b, nil
-}
-
-// marshal writes the request's JSON.
-func (b *Built) marshal() error {
-	data, err := json.Marshal(b.doc)
-	if err != nil {
-		return err
-	}
-	b.JSON = data
-	return nil
-}
-
-// build lays the declaration out in the contract's shape (BuildRequestWith
-// writes it as JSON, BuildDirect as a calc.Request) with the links back
-// from request paths to figures.
+// build lays the declaration out in the contract's shape with the links
+// back from request paths to figures. The figures must have passed
+// CheckFigures against the same sources. Air and water figures of one
+// outlet and month become one request source with one pollutant each (the
+// engine ranks pollutants per outlet); every other figure is a request
+// source of its own. The engine takes a penalty case per request source,
+// that is per outlet and month: once one figure of an outlet and month is
+// covered, every air or water pollutant of that outlet and month needs its
+// 产生量, and one without it comes back as an error on
+// figures[i].generated_kg (the flag a pre-check shows).
 func build(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Figure, penalties map[FigureKey]PenaltyBase) (*Built, []calc.FieldError) {
 	doc := &reqDoc{Taxpayer: reqTaxpayer{tp.CreditCode, tp.Name}, Region: tp.Region, Period: per.Text}
 	b := &Built{doc: doc}

@@ -34,13 +34,20 @@ func BuildDirect(tp *Taxpayer, per Period, sources map[int64]*Source, figs []Fig
 // rejection of it (a *calc.Error of KindInvalid with request paths;
 // TranslateError turns them into figure paths).
 func (b *Built) Request() (*calc.Request, error) {
-	if b.req == nil {
-		b.req = directRequest(b.doc)
-	}
-	if errs := b.req.Validate(); len(errs) > 0 {
+	if errs := b.Draft().Validate(); len(errs) > 0 {
 		return nil, calc.Invalid(errs)
 	}
 	return b.req, nil
+}
+
+// Draft is the request as built, before Validate: for showing it to a
+// person who will correct it (the pre-check page fills its form with it).
+// The engine takes Request's.
+func (b *Built) Draft() *calc.Request {
+	if b.req == nil {
+		b.req = directRequest(b.doc)
+	}
+	return b.req
 }
 
 // directRequest is the calc.Request DecodeRequest would read from

@@ -5,7 +5,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/monitor"
@@ -52,9 +51,9 @@ func benchInput(b *testing.B, r *reconcile.Reconciler) *reconcile.Input {
 // BenchmarkTaxpayer: one taxpayer's reconciliation against its ceiling,
 // the engine alone (Engine.Assess) on two requests built beforehand (the
 // declared one twice: one reconciliation assesses the declared and the
-// monitored figures), and against the contract path the reconciliation
-// used before filing.BuildDirect (calc.DecodeRequest of the JSON, then
-// Assess, twice), in the same loop.
+// monitored figures), in the same loop. (Until Request.Validate, a third
+// timing ran the old contract path, the declaration written as JSON and
+// decoded; no product path writes that JSON any more.)
 func BenchmarkTaxpayer(b *testing.B) {
 	r := reconciler(b, param.NewDate(2024, 3, 31))
 	in := benchInput(b, r)
@@ -62,11 +61,11 @@ func BenchmarkTaxpayer(b *testing.B) {
 	for _, s := range in.Sources {
 		srcs[s.ID] = s
 	}
-	built, errs := filing.BuildRequest(in.Taxpayer, in.Period, srcs, in.Declared.Figures)
+	built, errs := filing.BuildDirect(in.Taxpayer, in.Period, srcs, in.Declared.Figures, nil)
 	if len(errs) > 0 {
 		b.Fatal(errs)
 	}
-	req, err := calc.DecodeRequest(built.JSON)
+	req, err := built.Request()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -74,7 +73,7 @@ func BenchmarkTaxpayer(b *testing.B) {
 	if err != nil || !res.MonitoredTax.Valid || res.TaxDifference.Decimal.Sign() == 0 {
 		b.Fatalf("%v %+v", err, res)
 	}
-	var tAll, tEngine, tContract float64
+	var tAll, tEngine float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := nowNanos()
@@ -87,23 +86,10 @@ func BenchmarkTaxpayer(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		t2 := nowNanos()
-		for k := 0; k < 2; k++ {
-			req, err := calc.DecodeRequest(built.JSON)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := r.Engine.Assess(req); err != nil {
-				b.Fatal(err)
-			}
-		}
-		tContract += float64(nowNanos() - t2)
-		tEngine += float64(t2 - t1)
+		tEngine += float64(nowNanos() - t1)
 		tAll += float64(t1 - t0)
 	}
 	b.ReportMetric(tAll/float64(b.N)/1e3, "taxpayer-µs")
 	b.ReportMetric(tEngine/float64(b.N)/1e3, "assess-µs")
-	b.ReportMetric(tContract/float64(b.N)/1e3, "decode+assess-µs")
 	b.ReportMetric(tAll/tEngine, "taxpayer/assess")
-	b.ReportMetric(tAll/tContract, "taxpayer/(decode+assess)")
 }

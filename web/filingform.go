@@ -54,6 +54,9 @@ var groupedRe = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+$`)
 // read as 125.
 func NormalizeNumber(s string) string {
 	n := strings.Trim(fullWidth.Replace(strings.TrimSpace(s)), ",")
+	if n == "" {
+		return strings.TrimSpace(s) // "," is not an empty input: the reader says it is no number
+	}
 	if !strings.Contains(n, ",") {
 		return n
 	}

@@ -2,14 +2,18 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/internal/httpx"
 )
 
 // canonical decodes JSON with numbers as text and booleans false dropped,
@@ -200,7 +204,98 @@ func FuzzParseForm(f *testing.F) {
 			t.Fatalf("not stable:\n%s\n%s", out, again)
 		}
 		BuildForm(form, []calc.FieldError{{Path: "sources[0].pollutants[0].name", Code: "required"}}, Choices{})
+		// The page refuses bad text (invalid UTF-8, NUL …) before reading
+		// the form, as JSON would.
+		if httpx.CheckForm(vals) == nil {
+			sameAsDecoder(t, form)
+		}
 	})
+}
+
+// sameAsDecoder checks that the form read directly (Form.Request) is the
+// request the contract's decoder reads from the form's JSON, or is refused
+// with the same faults.
+func sameAsDecoder(t *testing.T, form *Form) {
+	t.Helper()
+	out := form.JSON()
+	want, werr := calc.DecodeRequest(out)
+	got, gerrs := form.Request()
+	if werr == nil {
+		if gerrs != nil {
+			t.Fatalf("the decoder accepts %s, the form says %v", out, gerrs)
+		}
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("requests differ for %s:\n decoder %+v\n form    %+v", out, want, got)
+		}
+		return
+	}
+	var ce *calc.Error
+	if !errors.As(werr, &ce) {
+		t.Fatalf("decoder: %v", werr)
+	}
+	if w, g := sortFaults(ce.Errors), sortFaults(gerrs); !reflect.DeepEqual(w, g) {
+		t.Fatalf("faults differ for %s:\n decoder %v\n form    %v", out, w, g)
+	}
+}
+
+func sortFaults(errs []calc.FieldError) []calc.FieldError {
+	out := slices.Clone(errs)
+	slices.SortFunc(out, func(a, b calc.FieldError) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Code, b.Code), strings.Compare(a.Message, b.Message))
+	})
+	return out
+}
+
+// The form is read into the engine's request without JSON, and reads as
+// the decoder reads its JSON: the shipped example, and forms with every
+// kind of fault a person makes.
+func TestFormRequestIsTheDecodersRequest(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/examples/chongqing-chemical-2024Q1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _, err := FormFromJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, errs := f.Request()
+	if errs != nil {
+		t.Fatalf("the shipped example refused: %v", errs)
+	}
+	if want, _ := calc.DecodeRequest(data); !reflect.DeepEqual(want, req) {
+		t.Fatal("the example read from the form differs from the decoded example")
+	}
+	sameAsDecoder(t, f)
+	// And back: the request laid out as the form (the template upload's
+	// way) reads as the same request, with nothing left out.
+	back, dropped := FormFromRequest(req)
+	if len(dropped) > 0 {
+		t.Fatalf("dropped %v", dropped)
+	}
+	if again, errs := back.Request(); errs != nil || !reflect.DeepEqual(again, req) {
+		t.Fatalf("FormFromRequest then Request: %v", errs)
+	}
+	for _, body := range []string{
+		"period=2024-Q5&region=12345&sources[0].kind=air&sources[0].id=DA001&sources[0].month=2024-03&sources[0].pollutants[0].name=SO2&sources[0].pollutants[0].emission_kg=1,820.5",
+		"sources[0].kind=water&sources[0].month=2024-3&sources[0].wastewater_t=-3&sources[0].pollutants[0].emission_kg=abc&sources[0].pollutants[0].method=guess",
+		"sources[0].kind=noise&sources[0].id=N1&sources[0].month=2024-01&sources[0].day.limit_db=65&sources[0].day.exceed_days=40",
+		"sources[0].kind=noise&sources[0].id=N1&sources[0].month=2024-01",
+		"sources[0].kind=solid_waste&sources[0].id=S&sources[0].month=2024-01&sources[0].stored_t=１２",
+		"sources[0].kind=livestock&sources[0].id=L&sources[0].month=2024-01&sources[0].species=猪&sources[0].stock_start=1e99999",
+		"sources[0].kind=sampling&sources[0].id=X&sources[0].month=2024-01&sources[0].item=小型企业&sources[0].quantity=3&rounding=nearest",
+		"sources[0].kind=radiation&sources[0].id=R",
+		"region=500107&period=2024-03",
+	} {
+		vals, err := url.ParseQuery(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		form := ParseForm(vals)
+		sameAsDecoder(t, form)
+		if _, errs := form.Request(); body != "" && errs == nil && !strings.Contains(body, "小型企业") {
+			t.Errorf("%s: accepted", body)
+		}
+	}
 }
 
 func canonicalBytes(t testing.TB, data []byte) []byte {

@@ -111,13 +111,24 @@ func (s *Server) rateLimit(c echo.Context) error {
 	return nil
 }
 
-// assessAllowed is assessForm once the client's token has been taken.
+// assessAllowed is assessForm once the client's token has been taken: the
+// form read into the engine's request (the contract's rules, the
+// calculator's code path from there on), the result's JSON.
 func (s *Server) assessAllowed(c echo.Context, f *web.Form) ([]byte, []calc.FieldError, error) {
-	out, err := s.assess(c, f.JSON())
+	req, errs := f.Request()
+	if errs != nil {
+		s.app.Rejected("web")
+		return nil, errs, nil
+	}
+	res, err := s.app.Assess(ctx(c), "web", req)
 	var ce *calc.Error
 	if errors.As(err, &ce) && ce.Kind == calc.KindInvalid {
 		return nil, ce.Errors, nil
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := res.MarshalJSON()
 	return out, nil, err
 }
 
@@ -592,18 +603,15 @@ func (s *Server) webPrecheckUpload(c echo.Context) error {
 		return fail(errs...)
 	}
 	tp := &filing.Taxpayer{Name: up.Name, Region: up.Region}
-	built, errs := filing.BuildRequest(tp, per, book.sources, book.figs)
+	built, errs := filing.BuildDirect(tp, per, book.sources, book.figs, nil)
 	if len(errs) > 0 {
 		for i := range errs {
 			errs[i] = book.figureErr(errs[i])
 		}
 		return fail(errs...)
 	}
-	f, dropped, err := web.FormFromJSON(built.JSON)
-	if err != nil {
-		return s.webError(c, err)
-	}
-	if len(dropped) > 0 { // the form has an input for every field BuildRequest writes; say so if not
+	f, dropped := web.FormFromRequest(built.Draft())
+	if len(dropped) > 0 { // the form has an input for every field a declaration carries; say so if not
 		return s.webError(c, fmt.Errorf("pre-check upload: fields without an input: %v", dropped))
 	}
 	f.Top["rounding"] = string(calc.PerLine2dp)
@@ -624,19 +632,4 @@ func (s *Server) webPrecheckUpload(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	return s.renderPrecheck(c, http.StatusOK, f, nil, res, up)
-}
-
-// assess is the calculator's code path for a page: the contract's request
-// read strictly, assessed by the application layer, the result's JSON.
-func (s *Server) assess(c echo.Context, body []byte) ([]byte, error) {
-	req, err := calc.DecodeRequest(body)
-	if err != nil {
-		s.app.Rejected("web")
-		return nil, err
-	}
-	res, err := s.app.Assess(ctx(c), "web", req)
-	if err != nil {
-		return nil, err
-	}
-	return res.MarshalJSON()
 }
