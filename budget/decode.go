@@ -254,7 +254,7 @@ func readTaxpayer(o *jsonin.Object, c Calculators, year int) Taxpayer {
 		case rv != nil:
 			for i, item := range rv.Items {
 				path := jsonin.Index(mo.At("requests"), i)
-				req, err := calc.DecodeRequest(encode(item))
+				req, err := calc.DecodeFrom(jsonin.FromValue(item))
 				if err != nil {
 					failNested(mo.Reader(), path, err)
 					continue
@@ -329,7 +329,7 @@ func readDamageCase(o *jsonin.Object, c Calculators, lim Limits) (DamageCase, *d
 	checkDistrict(o, c, dc.District)
 	var claim *damage.Result
 	if v := o.Get("claim"); v != nil {
-		req, err := damage.DecodeRequest(encode(v))
+		req, err := damage.DecodeFrom(jsonin.FromValue(v))
 		if err == nil {
 			claim, err = damage.Calc(c.Damage, req)
 		}
@@ -411,8 +411,8 @@ func readEcoSettlement(o *jsonin.Object, c Calculators, lim Limits) (EcoSettleme
 	if v == nil {
 		o.Fail("settlement", "required", "required: a settlement request (docs/ecocomp.md)")
 	} else {
-		raw = encode(v)
-		req, err := ecocomp.DecodeRequest(raw)
+		raw = encode(v) // stored with the settlement, as sent
+		req, err := ecocomp.DecodeFrom(jsonin.FromValue(v))
 		if err == nil {
 			if msg := CheckYear(req.Year, lim); msg != "" {
 				o.Reader().Fail(joinPath(o.At("settlement"), "year"), "year_out_of_range", "%s", msg)

@@ -161,8 +161,15 @@ func FieldErrors(errs []jsonin.Error) []FieldError {
 // the JSON path of each fault, all of them at once; nothing partial is
 // returned.
 func DecodeRequest(data []byte) (*Request, error) {
+	return DecodeFrom(jsonin.Bytes(data, maxDepth))
+}
+
+// DecodeFrom is DecodeRequest of a request from src: a document's bytes,
+// or a request already parsed inside another document (the budget's
+// monthly requests).
+func DecodeFrom(src jsonin.Source) (*Request, error) {
 	var req *Request
-	errs := jsonin.Read(data, maxDepth, amount, func(o *jsonin.Object) { req = readRequest(o) })
+	errs := src(amount, func(o *jsonin.Object) { req = readRequest(o) })
 	faults := FieldErrors(errs)
 	if req != nil {
 		// The number reader has applied the number policy to every amount.

@@ -99,8 +99,15 @@ const maxDepth = 32
 // no exponent). Unknown fields, duplicate fields and wrong types are
 // errors naming the JSON path.
 func DecodeRequest(data []byte) (*Request, error) {
+	return DecodeFrom(jsonin.Bytes(data, maxDepth))
+}
+
+// DecodeFrom is DecodeRequest of a request from src: a document's bytes,
+// or a request already parsed inside another document (the budget's
+// inputs).
+func DecodeFrom(src jsonin.Source) (*Request, error) {
 	req := &Request{}
-	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
+	errs := src(jsonin.PlainDecimal, func(o *jsonin.Object) {
 		req.Case = o.Str("case", false)
 		req.Date = jsonin.Parsed(o, "date", true, param.ParseDate)
 		req.ParamSet = o.Str("parameter_set", true)

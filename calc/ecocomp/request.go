@@ -64,8 +64,15 @@ const maxDepth = 32
 // the JSON path. Whether the water classes are valid is checked by Settle,
 // against the scheme.
 func DecodeRequest(data []byte) (*Request, error) {
+	return DecodeFrom(jsonin.Bytes(data, maxDepth))
+}
+
+// DecodeFrom is DecodeRequest of a request from src: a document's bytes,
+// or a request already parsed inside another document (the budget's
+// inputs).
+func DecodeFrom(src jsonin.Source) (*Request, error) {
 	req := &Request{}
-	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
+	errs := src(jsonin.PlainDecimal, func(o *jsonin.Object) {
 		req.Scheme = o.Str("scheme", true)
 		if y := o.Decimal("year", true); y.Valid {
 			if !y.Decimal.IsInteger() || y.Decimal.LessThan(decimal.NewFromInt(1900)) || y.Decimal.GreaterThan(decimal.NewFromInt(2999)) {

@@ -2,6 +2,7 @@ package jsonin_test
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -272,5 +273,30 @@ func TestBadText(t *testing.T) {
 		if ferr == nil || ferr.Code != "invalid_text" || !strings.HasPrefix(ferr.Path, path) {
 			t.Errorf("%q: %+v, want invalid_text at %s", in, ferr, path)
 		}
+	}
+}
+
+// A value nested in a document reads as a document of its own: the same
+// faults as its bytes would give, at paths relative to it.
+func TestFromValueReadsInPlace(t *testing.T) {
+	outer, ferr := jsonin.Parse([]byte(`{"inner":{"n":"1.5x","s":"ok","extra":1}}`), 8)
+	if ferr != nil {
+		t.Fatal(ferr)
+	}
+	read := func(src jsonin.Source) []jsonin.Error {
+		return src(jsonin.PlainDecimal, func(o *jsonin.Object) {
+			o.Decimal("n", true)
+			o.Str("s", true)
+			o.Finish()
+		})
+	}
+	inner := outer.Fields[0].Value
+	got := read(jsonin.FromValue(inner))
+	want := read(jsonin.Bytes(inner.AppendJSON(nil), 8))
+	if len(got) != 2 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("in place %v, from bytes %v", got, want)
+	}
+	if got[0].Path != "n" || got[1].Path != "extra" {
+		t.Fatalf("paths %v", got)
 	}
 }

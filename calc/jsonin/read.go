@@ -306,3 +306,28 @@ func digits(s string) bool {
 	}
 	return true
 }
+
+// A Source hands a document's root to a reader and returns every fault:
+// Bytes parses a document, FromValue takes one already parsed (a request
+// nested in another document is read where it lies, never written out
+// as JSON to be parsed again).
+type Source func(number NumberFunc, read func(root *Object)) []Error
+
+// Bytes is the document data, parsed with Parse.
+func Bytes(data []byte, maxDepth int) Source {
+	return func(number NumberFunc, read func(root *Object)) []Error {
+		return Read(data, maxDepth, number, read)
+	}
+}
+
+// FromValue is a parsed value as a document: its faults' paths are
+// relative to it (a caller nesting it prefixes them).
+func FromValue(v *Value) Source {
+	return func(number NumberFunc, read func(root *Object)) []Error {
+		r := &Reader{Number: number}
+		if o := r.Object(v, Root); o != nil {
+			read(o)
+		}
+		return r.Errs
+	}
+}
