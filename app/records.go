@@ -71,7 +71,8 @@ type DeclarationRecord struct {
 	Taxpayer  *filing.Taxpayer
 	Sources   map[int64]*filing.Source
 	Today     filing.Date
-	Result    []byte        // the assessment's JSON; nil when a draft cannot be assessed
+	Result    []byte        // a filed revision's assessment, as stored (the contract's JSON)
+	Assessed  *calc.Result  // a draft's assessment, made now; nil when it cannot be assessed
 	Built     *filing.Built // maps result lines to figures; nil when the sources changed since filing
 	ResultErr *calc.Error   // why a draft cannot be assessed
 	Revisions []filing.Declaration
@@ -108,7 +109,7 @@ func (s *Service) DeclarationRecord(ctx context.Context, p filing.Principal, id 
 			var ce *calc.Error
 			switch {
 			case err == nil:
-				r.Result, r.Built = a.JSON, a.Built
+				r.Assessed, r.Built = a.Result, a.Built
 			case errors.As(err, &ce) && ce.Kind == calc.KindInvalid:
 				r.ResultErr = ce
 			default:

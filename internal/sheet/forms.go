@@ -1,7 +1,6 @@
 package sheet
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -9,6 +8,7 @@ import (
 
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/web"
 )
 
 func nd(d decimal.NullDecimal) string {
@@ -59,37 +59,6 @@ func Sources(tp *filing.Taxpayer, list []*filing.Source) (*Sheet, string) {
 	return sh, "税源明细表-" + tp.CreditCode
 }
 
-// assessedLine is the part of a result line the declaration form shows.
-type assessedLine struct {
-	Source          string  `json:"source"`
-	Month           string  `json:"month"`
-	Kind            string  `json:"kind"`
-	Pollutant       string  `json:"pollutant"`
-	Path            string  `json:"path"`
-	Quantity        string  `json:"quantity"`
-	Unit            string  `json:"unit"`
-	EquivalentValue *string `json:"equivalent_value"`
-	Equivalents     *string `json:"equivalents"`
-	Taxed           bool    `json:"taxed"`
-	Reason          string  `json:"reason"`
-	Rate            *string `json:"rate"`
-	TaxDue          string  `json:"tax_due"`
-	ReductionFactor *string `json:"reduction_factor"`
-	Reduction       string  `json:"reduction"`
-	Tax             string  `json:"tax"`
-}
-
-type assessedResult struct {
-	TotalTaxDue    string         `json:"total_tax_due"`
-	TotalReduction string         `json:"total_reduction"`
-	TotalTax       string         `json:"total_tax"`
-	Lines          []assessedLine `json:"lines"`
-	Warnings       []struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"warnings"`
-}
-
 var declarationHeaders = []string{"税源编号", "税款所属月份", "排放口编号", "排放口名称或噪声源名称", "污染物类别", "污染物名称",
 	"污染物排放量计算方法", "计税依据", "计量单位", "污染当量值", "污染当量数", "是否计税", "说明", "单位税额",
 	"本期应纳税额", "减免比例(仍缴)", "本期减免税额", "本期应缴税额"}
@@ -101,9 +70,12 @@ func Declaration(r *app.DeclarationRecord) (*Sheet, string, error) {
 	if r.ResultErr != nil {
 		return nil, "", r.ResultErr
 	}
-	var res assessedResult
-	if err := json.Unmarshal(r.Result, &res); err != nil { // the assessment as stored, read back
+	res, err := web.DeclarationResult(r.Assessed, r.Result)
+	if err != nil {
 		return nil, "", err
+	}
+	if res == nil {
+		return nil, "", fmt.Errorf("declaration %d has no assessment", r.View.Declaration.ID)
 	}
 	d, tp, figs := r.View.Declaration, r.Taxpayer, r.View.Figures
 	sh := &Sheet{Name: "申报计算及减免信息", Title: "环境保护税纳税申报表（申报计算及减免信息）", Info: append(taxpayerInfo(tp),
@@ -120,8 +92,8 @@ func Declaration(r *app.DeclarationRecord) (*Sheet, string, error) {
 			}
 		}
 		sh.Rows = append(sh.Rows, []string{sourceID, l.Month, l.Source, outletName, filing.KindLabel[l.Kind], l.Pollutant, method,
-			l.Quantity, l.Unit, str(l.EquivalentValue), str(l.Equivalents), YesNo(l.Taxed), l.Reason, str(l.Rate),
-			l.TaxDue, str(l.ReductionFactor), l.Reduction, l.Tax})
+			l.Quantity, l.Unit, l.EquivalentValue, l.Equivalents, YesNo(l.Taxed), l.Reason, l.Rate,
+			l.TaxDue, l.ReductionFactor, l.Reduction, l.Tax})
 	}
 	sh.Summary = [][2]string{{"应纳税额合计", res.TotalTaxDue}, {"减免税额合计", res.TotalReduction}, {"本期应缴税额", res.TotalTax}}
 	if d.PreviousTax.Valid {

@@ -94,7 +94,7 @@ func postedForm(c echo.Context) (*web.Form, error) {
 
 // assessForm runs the form through the calculator's code path. A bad
 // input comes back as field errors (paths are the form's names).
-func (s *Server) assessForm(c echo.Context, f *web.Form) ([]byte, []calc.FieldError, error) {
+func (s *Server) assessForm(c echo.Context, f *web.Form) (*calc.Result, []calc.FieldError, error) {
 	if err := s.rateLimit(c); err != nil {
 		return nil, nil, err
 	}
@@ -113,8 +113,8 @@ func (s *Server) rateLimit(c echo.Context) error {
 
 // assessAllowed is assessForm once the client's token has been taken: the
 // form read into the engine's request (the contract's rules, the
-// calculator's code path from there on), the result's JSON.
-func (s *Server) assessAllowed(c echo.Context, f *web.Form) ([]byte, []calc.FieldError, error) {
+// calculator's code path from there on), the result.
+func (s *Server) assessAllowed(c echo.Context, f *web.Form) (*calc.Result, []calc.FieldError, error) {
 	req, errs := f.Request()
 	if errs != nil {
 		s.app.Rejected("web")
@@ -128,8 +128,7 @@ func (s *Server) assessAllowed(c echo.Context, f *web.Form) ([]byte, []calc.Fiel
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := res.MarshalJSON()
-	return out, nil, err
+	return res, nil, nil
 }
 
 func (s *Server) webPrecheck(c echo.Context) error {
@@ -140,18 +139,14 @@ func (s *Server) webPrecheck(c echo.Context) error {
 	if op := c.FormValue("_op"); op != "" && op != "assess" && f.Apply(op) {
 		return s.renderPrecheck(c, http.StatusOK, f, nil, nil, uploadView{})
 	}
-	out, errs, err := s.assessForm(c, f)
+	res, errs, err := s.assessForm(c, f)
 	if err != nil {
 		return s.webError(c, err)
 	}
 	if len(errs) > 0 {
 		return s.renderPrecheck(c, http.StatusBadRequest, f, errs, nil, uploadView{})
 	}
-	res, err := web.ParseResult(out)
-	if err != nil {
-		return s.webError(c, err)
-	}
-	return s.renderPrecheck(c, http.StatusOK, f, nil, res, uploadView{})
+	return s.renderPrecheck(c, http.StatusOK, f, nil, web.ResultOf(res), uploadView{})
 }
 
 // webPrecheckDownload assesses the posted form again and sends the
@@ -170,7 +165,7 @@ func (s *Server) webPrecheckDownload(c echo.Context) error {
 		c.Response().Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name+"-请求.json"))
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, f.JSON())
 	}
-	out, errs, err := s.assessForm(c, f)
+	res, errs, err := s.assessForm(c, f)
 	if err != nil {
 		return s.webError(c, err)
 	}
@@ -179,13 +174,13 @@ func (s *Server) webPrecheckDownload(c echo.Context) error {
 	}
 	if format == "json" {
 		c.Response().Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name+".json"))
+		out, err := res.MarshalJSON()
+		if err != nil {
+			return s.webError(c, err)
+		}
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, out)
 	}
-	res, err := web.ParseResult(out)
-	if err != nil {
-		return s.webError(c, err)
-	}
-	return httpx.Download(c, resultSheet(res), "xlsx", name)
+	return httpx.Download(c, resultSheet(web.ResultOf(res)), "xlsx", name)
 }
 
 func safeFileName(s string) string {
@@ -616,7 +611,7 @@ func (s *Server) webPrecheckUpload(c echo.Context) error {
 	}
 	f.Top["rounding"] = string(calc.PerLine2dp)
 	up.Notes = append(up.Notes, fmt.Sprintf("已读取 %d 行，合并为 %d 个税源·月份，已填入下方表单。", len(book.figs), len(f.Sources)))
-	out, ferrs, err := s.assessAllowed(c, f)
+	res, ferrs, err := s.assessAllowed(c, f)
 	if err != nil {
 		return s.webError(c, err)
 	}
@@ -627,9 +622,5 @@ func (s *Server) webPrecheckUpload(c echo.Context) error {
 		}
 		return s.renderPrecheck(c, http.StatusBadRequest, f, ferrs, nil, up)
 	}
-	res, err := web.ParseResult(out)
-	if err != nil {
-		return s.webError(c, err)
-	}
-	return s.renderPrecheck(c, http.StatusOK, f, nil, res, up)
+	return s.renderPrecheck(c, http.StatusOK, f, nil, web.ResultOf(res), up)
 }

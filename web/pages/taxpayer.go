@@ -228,10 +228,8 @@ func (s *Server) renderDeclaration(c echo.Context, status int, id int64, form *d
 	pg := &declarationPage{D: r.View, Taxpayer: r.Taxpayer, Sources: r.Sources, Today: r.Today, ResultErr: r.ResultErr,
 		Revisions: r.Revisions, Replaced: r.Replaced, Balance: r.Balance}
 	pg.DaysLeft = r.View.Deadline.Day().Ordinal() - pg.Today.Day().Ordinal()
-	if len(r.Result) > 0 {
-		if pg.Result, err = web.ParseResult(r.Result); err != nil {
-			return s.webError(c, err)
-		}
+	if pg.Result, err = web.DeclarationResult(r.Assessed, r.Result); err != nil {
+		return s.webError(c, err)
 	}
 	sort.Slice(pg.Revisions, func(i, j int) bool { return pg.Revisions[i].Revision < pg.Revisions[j].Revision })
 	if r.Replaced != nil {
