@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -203,25 +202,9 @@ func SourceName(s *filing.Source) string {
 	return strings.Join(parts, " ")
 }
 
-// FigureValues are a figure's filled fields by JSON name, as text (the
-// source and month left out).
-func FigureValues(f *filing.Figure) map[string]string {
-	raw, _ := json.Marshal(f)
-	var m map[string]json.RawMessage
-	json.Unmarshal(raw, &m)
-	out := map[string]string{}
-	for k, v := range m {
-		if k == "source_id" || k == "month" || string(v) == "null" {
-			continue
-		}
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			s = string(v)
-		}
-		out[k] = s
-	}
-	return out
-}
+// FigureValues are a figure's filled fields by name, as text (the source
+// and month left out).
+func FigureValues(f *filing.Figure) map[string]string { return f.Values() }
 
 // ParseFigures reads the figures form: a figure per source and month with
 // at least one input filled. Errors are by input name; Names maps each
@@ -232,7 +215,7 @@ func ParseFigures(vals url.Values) ([]filing.Figure, []string, map[string][]stri
 		id    int64
 		month string
 	}
-	byKey := map[key]map[string]any{}
+	byKey := map[key]*filing.Figure{}
 	var keys []key
 	errs := map[string][]string{}
 	for name, vs := range vals {
@@ -251,17 +234,14 @@ func ParseFigures(vals url.Values) ([]filing.Figure, []string, map[string][]stri
 		}
 		k := key{id, parts[2]}
 		if byKey[k] == nil {
-			byKey[k] = map[string]any{"source_id": id, "month": parts[2]}
+			byKey[k] = &filing.Figure{SourceID: id, Month: parts[2]}
 			keys = append(keys, k)
 		}
-		if strings.HasSuffix(parts[3], "_days") {
-			if !d.IsInteger() {
-				errs[name] = append(errs[name], "天数请填整数")
-				continue
-			}
-			byKey[k][parts[3]] = d.IntPart()
-		} else {
-			byKey[k][parts[3]] = d.String()
+		// Stored as written without trailing zeros (1,820.50 → 1820.5), as
+		// figures always have been.
+		d, _ = decimal.NewFromString(d.String())
+		if !byKey[k].SetField(parts[3], d) && filing.IsDayCount(parts[3]) {
+			errs[name] = append(errs[name], "天数请填整数")
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -273,12 +253,7 @@ func ParseFigures(vals url.Values) ([]filing.Figure, []string, map[string][]stri
 	figs := make([]filing.Figure, 0, len(keys))
 	prefixes := make([]string, 0, len(keys))
 	for _, k := range keys {
-		raw, _ := json.Marshal(byKey[k])
-		var f filing.Figure
-		if err := json.Unmarshal(raw, &f); err != nil {
-			continue
-		}
-		figs = append(figs, f)
+		figs = append(figs, *byKey[k])
 		prefixes = append(prefixes, "fig."+strconv.FormatInt(k.id, 10)+"."+k.month+".")
 	}
 	return figs, prefixes, errs
