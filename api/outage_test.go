@@ -2,6 +2,9 @@ package api_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,4 +78,123 @@ func TestReadyzWithAnExhaustedPool(t *testing.T) {
 		close(release)
 		must(t, e.do("", "GET", "/readyz", nil, nil), 200)
 	})
+}
+
+// TestPostgresRestartMidRun (issue 11, outages): the service writes
+// against a PostgreSQL of the test's own (never the shared cluster) that
+// is restarted (pg_ctl restart -m fast) in the middle of the run. Every
+// answer is 201 or 503 with Retry-After (never 500), none waits past the
+// request timeout, writes succeed again after the restart without
+// restarting the service, and every write answered 201 is in the
+// database afterwards.
+func TestPostgresRestartMidRun(t *testing.T) {
+	pg := storetest.StartPrivatePostgres(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, pg.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg := api.Config{RequestTimeout: 2 * time.Second}
+	e := newEnv(t, db, cfg)
+	must(t, e.do("tax_officer", "POST", "/v1/taxpayers", obj{"credit_code": codeA, "name": "甲", "region": "500103"}, nil), 201)
+
+	type write struct {
+		outlet string
+		status int
+		retry  string
+		took   time.Duration
+		at     time.Time
+	}
+	var (
+		mu     sync.Mutex
+		writes []write
+		stop   atomic.Bool
+		wg     sync.WaitGroup
+	)
+	for g := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; !stop.Load(); i++ {
+				outlet := fmt.Sprintf("R%d-%d", g, i)
+				start := time.Now()
+				res := e.do("enterprise", "POST", "/v1/taxpayers/"+codeA+"/sources", obj{"outlet_no": outlet, "outlet_name": "重启测试排口",
+					"kind": "air", "pollutant": "二氧化硫", "method": "automatic", "standard_concentration": "200", "valid_from": "2018-01-01"}, nil)
+				mu.Lock()
+				writes = append(writes, write{outlet, res.status, res.header.Get("Retry-After"), time.Since(start), time.Now()})
+				mu.Unlock()
+				if res.status != 201 {
+					time.Sleep(20 * time.Millisecond) // a client backing off
+				}
+			}
+		}()
+	}
+	okSince := func(since time.Time) (n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, w := range writes {
+			if w.status == 201 && w.at.After(since) {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor := func(what string, since time.Time, n int) {
+		until := time.Now().Add(10 * time.Second)
+		for okSince(since) < n {
+			if time.Now().After(until) {
+				stop.Store(true)
+				wg.Wait()
+				t.Fatalf("%s: fewer than %d writes succeeded within 10 s", what, n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor("before the restart", time.Time{}, 20)
+	pg.Restart(t)
+	restarted := time.Now()
+	waitFor("after the restart", restarted, 20)
+	stop.Store(true)
+	wg.Wait()
+
+	acked := map[string]bool{}
+	counts := map[int]int{}
+	for _, w := range writes {
+		counts[w.status]++
+		switch {
+		case w.status == 201:
+			acked[w.outlet] = true
+		case w.status == 503 && w.retry != "":
+		default:
+			t.Errorf("write %s: %d (Retry-After %q), want 201 or 503 with Retry-After", w.outlet, w.status, w.retry)
+		}
+		if w.took > cfg.RequestTimeout+3*time.Second {
+			t.Errorf("write %s: took %s, the request timeout is %s", w.outlet, w.took, cfg.RequestTimeout)
+		}
+	}
+	if counts[503] == 0 {
+		t.Errorf("no write met the outage (%v): the restart was not observed", counts)
+	}
+	stored := map[string]bool{}
+	if err := db.View(ctx, func(tx *store.Tx) error {
+		srcs, err := tx.ListSources(codeA)
+		for _, s := range srcs {
+			stored[s.OutletNo] = true
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	lost := 0
+	for o := range acked {
+		if !stored[o] {
+			lost++
+			t.Errorf("write %s was answered 201 and is not in the database", o)
+		}
+	}
+	t.Logf("%d writes: %v; %d acknowledged, %d lost", len(writes), counts, len(acked), lost)
 }
