@@ -93,10 +93,10 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	pc := *c.pq // a copy: the dialer is this connection's alone
 	pc.Dialer(d)
 	cn, err := pc.Connect(ctx)
+	sock := d.opened() // and forgets ctx: lib/pq keeps the dialer for its cancel requests
 	if err != nil {
 		return nil, err
 	}
-	sock := d.socket()
 	if sock == nil {
 		cn.Close()
 		return nil, errors.New("store: lib/pq connected without the dialer")
@@ -138,16 +138,19 @@ func (d *ioDialer) DialContext(ctx context.Context, network, address string) (ne
 	ic := &ioConn{Conn: c, io: d.io}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.first == nil {
+	if d.first == nil && d.ctx != nil {
 		d.first = ic
 		ic.bind(d.ctx)
 	}
 	return ic, nil
 }
 
-func (d *ioDialer) socket() *ioConn {
+// opened is the connection's socket once lib/pq has opened it; the
+// dialer then forgets the context of the call that opened it.
+func (d *ioDialer) opened() *ioConn {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.ctx = nil
 	return d.first
 }
 
