@@ -1,11 +1,9 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"net/http"
-	"time"
-
-	"context"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,7 +26,7 @@ func (s *Server) healthz(c echo.Context) error {
 
 // readyz answers 200 only when the database answers.
 func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.ReadyTimeout)
 	defer cancel()
 	// Asked beside the wait, so that the answer comes within the timeout
 	// even when the pool is exhausted or the database accepts and never
@@ -39,7 +37,7 @@ func (s *Server) readyz(c echo.Context) error {
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		err = app.Fail(app.KindUnavailable, "database_unavailable", "数据库不可用", "the database does not answer within 2s")
+		err = app.Fail(app.KindUnavailable, "database_unavailable", "数据库不可用", "the database does not answer within "+s.cfg.ReadyTimeout.String())
 	}
 	if err != nil {
 		s.log.Warn("not ready", "error", err)

@@ -24,6 +24,7 @@ type Config struct {
 	BodyLimit      int64          // JSON bodies, bytes (default 1 MiB)
 	ImportLimit    int64          // XLSX uploads, bytes (default 10 MiB)
 	RequestTimeout time.Duration  // per request (default 15 s)
+	ReadyTimeout   time.Duration  // /readyz's wait for the database (default 2 s)
 	RateLimit      rate.Limit     // public calculator, requests per second per client (default 10)
 	RateBurst      int            // (default 20)
 	TrustProxy     bool           // take the client address from X-Forwarded-For
@@ -49,6 +50,9 @@ func (c *Config) defaults() {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 15 * time.Second
+	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = 2 * time.Second
 	}
 	if c.RateLimit == 0 {
 		c.RateLimit = 10

@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/internal/httpx"
 	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/store/storetest"
 )
@@ -26,6 +28,7 @@ func TestBadText(t *testing.T) {
 			{"invalid UTF-8 in a query", "tax_officer", "GET", "/v1/audit?credit_code=%C3", nil, "credit_code"},
 			{"NUL in JSON", "tax_officer", "POST", "/v1/taxpayers", obj{"credit_code": codeB, "name": "a\x00b", "region": "500103", "industry": "x"}, "name"},
 			{"invalid UTF-8 in JSON", "tax_officer", "POST", "/v1/taxpayers", "{\"credit_code\":\"" + codeB + "\",\"name\":\"a\xffb\",\"region\":\"500103\",\"industry\":\"x\"}", "name"},
+			{"over-long query", "tax_officer", "GET", "/v1/audit?credit_code=" + strings.Repeat("a", httpx.MaxTextBytes+1), nil, "credit_code"},
 			{"lone surrogate in JSON", "tax_officer", "POST", "/v1/taxpayers", `{"credit_code":"` + codeB + `","name":"a\udc00","region":"500103","industry":"x"}`, "name"},
 		} {
 			t.Run(c.name, func(t *testing.T) {

@@ -3,102 +3,22 @@ package store_test
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
-	"net/url"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/store/storetest"
 )
-
-// silentProxy forwards 127.0.0.1 connections to target until silenced;
-// silenced, it accepts connections and keeps them open but passes no byte
-// either way: a database that accepts and never answers.
-type silentProxy struct {
-	l      net.Listener
-	target string
-	silent atomic.Bool
-	mu     sync.Mutex
-	conns  []net.Conn
-}
-
-func newSilentProxy(t *testing.T, target string) *silentProxy {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &silentProxy{l: l, target: target}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c)
-			p.mu.Unlock()
-			if p.silent.Load() || target == "" {
-				continue // held open, never answered
-			}
-			go p.pipe(c)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		p.mu.Lock()
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.mu.Unlock()
-	})
-	return p
-}
-
-func (p *silentProxy) pipe(c net.Conn) {
-	s, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns = append(p.conns, s)
-	p.mu.Unlock()
-	copyUntilSilent := func(dst, src net.Conn) {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := src.Read(buf)
-			if n > 0 && !p.silent.Load() {
-				if _, err := dst.Write(buf[:n]); err != nil {
-					return
-				}
-			}
-			if err != nil {
-				if err != io.EOF {
-					return
-				}
-				dst.Close()
-				return
-			}
-		}
-	}
-	go copyUntilSilent(s, c)
-	go copyUntilSilent(c, s)
-}
-
-func (p *silentProxy) addr() string { return p.l.Addr().String() }
 
 // TestOpenAgainstASilentDatabase (issue 11, item 8): opening a database
 // that accepts connections and never answers fails within the connect
 // timeout, not after minutes.
 func TestOpenAgainstASilentDatabase(t *testing.T) {
-	p := newSilentProxy(t, "")
+	p := storetest.NewSilentProxy(t, "")
 	start := time.Now()
-	_, err := store.Open(context.Background(), "postgres://u:p@"+p.addr()+"/x?sslmode=disable&connect_timeout=1")
+	_, err := store.Open(context.Background(), "postgres://u:p@"+p.Addr()+"/x?sslmode=disable&connect_timeout=1")
 	if err == nil {
 		t.Fatal("opened a silent database")
 	}
@@ -113,36 +33,17 @@ func TestOpenAgainstASilentDatabase(t *testing.T) {
 // not after minutes; once the proxy passes bytes again, the same pool
 // works without a restart.
 func TestQueriesAgainstADatabaseThatStopsAnswering(t *testing.T) {
-	dsn := storetest.PostgresSchemaURL(t)
 	ctx := context.Background()
-	direct, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := direct.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	direct.Close()
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newSilentProxy(t, u.Host)
-	u.Host = p.addr()
-	db, err := store.OpenWith(ctx, u.String(), store.Options{PGStatementTimeout: 2 * time.Second, PGIOTimeout: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, p := storetest.OpenPostgresBehind(t, store.Options{PGStatementTimeout: 2 * time.Second, PGIOTimeout: 3 * time.Second})
 	ping := func(ctx context.Context) error {
 		return db.View(ctx, func(tx *store.Tx) error { _, err := tx.ListTaxpayers(store.TaxpayerFilter{Limit: 1}); return err })
 	}
 	if err := ping(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p.silent.Store(true)
+	p.Silence(true)
 	start := time.Now()
-	err = ping(ctx)
+	err := ping(ctx)
 	var ce *calc.Error
 	if !errors.As(err, &ce) || ce.Kind != store.KindUnavailable {
 		t.Errorf("silent database: %v, want unavailable", err)
@@ -150,10 +51,82 @@ func TestQueriesAgainstADatabaseThatStopsAnswering(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("silent database: took %s", d)
 	}
-	p.silent.Store(false)
+	p.Silence(false)
 	deadline := time.Now().Add(10 * time.Second)
 	for ping(ctx) != nil {
 		if time.Now().After(deadline) {
+			t.Fatal("the pool did not recover")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func listOne(ctx context.Context, db *store.DB) error {
+	return db.View(ctx, func(tx *store.Tx) error { _, err := tx.ListTaxpayers(store.TaxpayerFilter{Limit: 1}); return err })
+}
+
+func wantUnavailable(t *testing.T, what string, err error) {
+	t.Helper()
+	var ce *calc.Error
+	if !errors.As(err, &ce) || ce.Kind != store.KindUnavailable {
+		t.Errorf("%s: %v, want unavailable", what, err)
+	}
+}
+
+// TestTheCallersDeadlineGovernsASilentDatabase (issue 11, item 8): with
+// the default statement and I/O timeouts (30 s, 35 s), a read, a write
+// and its commit, a ping and the opening of a new connection against a
+// database that stopped answering all give up at the deadline of the
+// caller's context, which is far shorter; a cancelled context (a client
+// gone) ends them at once. The bound is the deadline plus a margin well
+// under the I/O timeout, so the test says which one governed.
+func TestTheCallersDeadlineGovernsASilentDatabase(t *testing.T) {
+	db, p := storetest.OpenPostgresBehind(t, store.Options{})
+	if err := listOne(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	const deadline = 700 * time.Millisecond
+	margin := store.PGStatementTimeout / 10 // 3 s: far under the 35 s the socket would wait
+	p.Silence(true)
+	bounded := func(name string, f func(ctx context.Context) error) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		start := time.Now()
+		err := f(ctx)
+		if d := time.Since(start); d > deadline+margin {
+			t.Errorf("%s: took %s, the caller's deadline is %s", name, d, deadline)
+		}
+		wantUnavailable(t, name, err)
+	}
+	bounded("read", func(ctx context.Context) error { return listOne(ctx, db) })
+	bounded("write", func(ctx context.Context) error {
+		return db.InTx(ctx, func(tx *store.Tx) error {
+			return tx.InsertToken(&filing.Token{Role: filing.RoleAdmin}, filing.HashToken(filing.TokenPrefix+"outage"))
+		})
+	})
+	bounded("ping", db.Ping)
+	// A pool whose connections are all new: the start-up handshake is
+	// held to the caller's deadline too, not only to connect_timeout.
+	db.SQL().SetMaxIdleConns(0)
+	bounded("new connection", func(ctx context.Context) error { return listOne(ctx, db) })
+	db.SQL().SetMaxIdleConns(10)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(deadline, cancel)
+	start := time.Now()
+	err := listOne(ctx, db)
+	if d := time.Since(start); d > deadline+margin {
+		t.Errorf("cancelled: took %s after a cancel at %s", d, deadline)
+	}
+	if err == nil {
+		t.Error("cancelled: no error")
+	}
+
+	p.Silence(false)
+	until := time.Now().Add(10 * time.Second)
+	for listOne(context.Background(), db) != nil {
+		if time.Now().After(until) {
 			t.Fatal("the pool did not recover")
 		}
 		time.Sleep(100 * time.Millisecond)

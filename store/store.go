@@ -167,7 +167,7 @@ func (db *DB) Dialect() string { return db.dialect }
 // Ping checks the database answers (for /readyz). It uses the reading
 // pool: on SQLite the writer's one connection may be busy with a long
 // write, which says nothing about the service being ready.
-func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return dbError(db.r.PingContext(ctx)) }
 
 // Close closes the pools.
 func (db *DB) Close() error {

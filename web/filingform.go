@@ -54,7 +54,9 @@ var groupedRe = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+$`)
 func NormalizeNumber(s string) string {
 	n := strings.Trim(fullWidth.Replace(strings.TrimSpace(s)), ",")
 	if n == "" {
-		return strings.TrimSpace(s) // "," is not an empty input: the reader says it is no number
+		// Only separators: kept as typed, so that the engine refuses it
+		// by name rather than the field vanishing (found by FuzzParseForm).
+		return strings.TrimSpace(s)
 	}
 	if !strings.Contains(n, ",") {
 		return n

@@ -18,9 +18,12 @@ func TestNumbersAsTyped(t *testing.T) {
 			t.Errorf("%q refused: %s", in, msg)
 		}
 	}
-	for _, bad := range []string{"1,2x", "-3", "十二", "12,5", "1 5", "1,23.4"} {
+	for _, bad := range []string{"1,2x", "-3", "十二", "12,5", "1 5", "1,23.4", ",", "，，"} {
 		if _, msg := ParseNumber(bad); msg == "" || hasLatin(msg) {
 			t.Errorf("%q: %q", bad, msg)
+		}
+		if NormalizeNumber(bad) == "" {
+			t.Errorf("%q vanished", bad)
 		}
 	}
 	f := ParseForm(url.Values{"region": {"500000"}, "period": {"2024-Q1"}, "sources[0].kind": {"air"}, "sources[0].id": {"DA001"},

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -201,32 +200,8 @@ func TestServeStopsOnBadTable(t *testing.T) {
 // database that accepts connections and never answers stops at once on
 // SIGTERM (its context ending) instead of hanging in the driver.
 func TestServeAgainstASilentDatabase(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var mu sync.Mutex
-	var held []net.Conn
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c) // accepted, never answered
-			mu.Unlock()
-		}
-	}()
-	getenv := envOf(map[string]string{"DATABASE_URL": "postgres://u:p@" + l.Addr().String() + "/x?sslmode=disable&connect_timeout=60"})
+	p := storetest.NewSilentProxy(t, "")
+	getenv := envOf(map[string]string{"DATABASE_URL": "postgres://u:p@" + p.Addr() + "/x?sslmode=disable&connect_timeout=60"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
@@ -238,5 +213,28 @@ func TestServeAgainstASilentDatabase(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve ignored SIGTERM while opening a silent database")
+	}
+}
+
+// TestServeGivesUpOnASilentDatabaseWithinItsTimeout (issue 11, item 8):
+// serve against a database that accepts connections and never answers,
+// with a connect_timeout far longer than its own open timeout, fails
+// (exit 70, never listening) within the open timeout, not the driver's.
+func TestServeGivesUpOnASilentDatabaseWithinItsTimeout(t *testing.T) {
+	p := storetest.NewSilentProxy(t, "")
+	defer func(d time.Duration) { openTimeout = d }(openTimeout)
+	openTimeout = 700 * time.Millisecond
+	getenv := envOf(map[string]string{"DATABASE_URL": "postgres://u:p@" + p.Addr() + "/x?sslmode=disable&connect_timeout=60"})
+	var logs syncBuffer
+	start := time.Now()
+	code := cmdServe(&env{ctx: context.Background(), getenv: getenv, stdout: io.Discard, stderr: &logs}, []string{"--addr", "127.0.0.1:0"})
+	if d := time.Since(start); d > openTimeout+3*time.Second {
+		t.Errorf("took %s, the open timeout is %s", d, openTimeout)
+	}
+	if code != exitInternal {
+		t.Errorf("exit %d, want %d", code, exitInternal)
+	}
+	if strings.Contains(logs.String(), `"msg":"listening"`) {
+		t.Error("serve listened without a database")
 	}
 }

@@ -197,8 +197,17 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limit)
 		if !s.web.keys.CheckCSRF(nonce, c.FormValue(web.CSRFField)) {
 			var mbe *http.MaxBytesError
-			if _, err := c.MultipartForm(); errors.As(err, &mbe) {
+			_, err := c.MultipartForm()
+			if errors.As(err, &mbe) {
 				return s.webError(c, httpx.ErrTooLarge)
+			}
+			if err != nil && !errors.Is(err, http.ErrNotMultipart) {
+				// An upload that cannot be read (a NUL in a part's header,
+				// which Go's reader refuses before the text rule sees it;
+				// a truncated body) is the sender's fault, not an expired
+				// page.
+				return s.webError(c, app.Fail(calc.KindInvalid, "invalid_form", "表单无法读取", "the upload could not be read as multipart/form-data: "+err.Error(),
+					calc.FieldError{Path: "$", Code: "invalid_form", Message: "the upload could not be read"}))
 			}
 			if err := c.Request().ParseForm(); errors.As(err, &mbe) {
 				return s.webError(c, httpx.ErrTooLarge)
@@ -208,10 +217,8 @@ func (s *Server) webSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := httpx.CheckForm(c.Request().Form); err != nil {
 			return s.webError(c, err)
 		}
-		if mf := c.Request().MultipartForm; mf != nil {
-			if err := httpx.CheckForm(mf.Value); err != nil {
-				return s.webError(c, err)
-			}
+		if err := httpx.CheckMultipart(c.Request().MultipartForm); err != nil {
+			return s.webError(c, err)
 		}
 		return next(c)
 	}
