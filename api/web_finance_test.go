@@ -49,7 +49,9 @@ var (
 	xlsxRe    = regexp.MustCompile(`<a id="budget-xlsx" href="([^"]*)"`)
 )
 
-func cellText(s string) string { return strings.TrimSpace(html.UnescapeString(anyTagRe.ReplaceAllString(s, ""))) }
+func cellText(s string) string {
+	return strings.TrimSpace(html.UnescapeString(anyTagRe.ReplaceAllString(s, "")))
+}
 
 // pageSheets reads the budget page's tables as the rows of each sheet:
 // a table's caption, its header and its rows, in page order.

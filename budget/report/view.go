@@ -109,7 +109,9 @@ func Place(code string, names map[string]string) string {
 	return code
 }
 
-func amount(d decimal.Decimal) Cell { return Cell{Amount: decimal.NullDecimal{Decimal: d, Valid: true}} }
+func amount(d decimal.Decimal) Cell {
+	return Cell{Amount: decimal.NullDecimal{Decimal: d, Valid: true}}
+}
 
 // StreamLabel names a stream as the page's rows do.
 func StreamLabel(id string) string {
