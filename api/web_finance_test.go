@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/store/storetest"
 )
@@ -215,6 +216,167 @@ func TestWebBudgetXLSXIsTheScreen(t *testing.T) {
 			if got[i+1][0] != n {
 				t.Errorf("note %d: workbook %q, page %q", i, got[i+1][0], n)
 			}
+		}
+	})
+}
+
+var dataIDRe = regexp.MustCompile(`<tr data-id="(\d+)"`)
+
+// ids lists the recorded entries of a finance list page.
+func ids(body string) []string {
+	var out []string
+	for _, m := range dataIDRe.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// TestWebPageFinanceSettlements (issue 12): finance of 渝中区 records,
+// with plain form posts, a settlement over two sections (a section row
+// added without script, a name given two codes refused beside its code
+// with the entries kept); finance of 大渡口区 sees it waiting for its
+// confirmation in plain words and confirms it; national finance records
+// an index settlement (新安江, the published verdict) and a forest quota
+// trade typed with full-width digits and separators; then deletes an
+// entry of each kind after a confirmation page. Every page is plain
+// Chinese.
+func TestWebPageFinanceSettlements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		addToken(t, e, "finance_500103", filing.RoleFinance, "500103")
+		addToken(t, e, "finance_500104", filing.RoleFinance, "500104")
+		yz := newBrowser(t, e)
+		yz.signIn(e.tokens["finance_500103"])
+		const s0, s1 = "settlement.sections[0].", "settlement.sections[1]."
+		vals := url.Values{"settlement.scheme": {"cq_basin_2018"}, "settlement.year": {"２０２４"}, "nsec": {"2"},
+			s0 + "id": {"渝中—大渡口界"}, s0 + "upstream": {"渝中区"}, "code." + s0 + "upstream": {"500103"},
+			s0 + "downstream": {"大渡口区"}, "code." + s0 + "downstream": {"500104"}, s0 + "target_class": {"III"},
+			s1 + "id": {"大渡口—九龙坡界"}, s1 + "upstream": {"大渡口区"}, "code." + s1 + "upstream": {"500107"},
+			s1 + "downstream": {"九龙坡区"}, "code." + s1 + "downstream": {"500107"}, s1 + "target_class": {"III"}}
+		for m := 1; m <= 12; m++ {
+			for _, sec := range []string{s0, s1} {
+				p := fmt.Sprintf(sec+"periods[%d].", m-1)
+				vals.Set(p+"period", fmt.Sprintf("2024-%02d", m))
+				vals.Set(p+"class", "II")
+				vals.Set(p+"compare_class", "III")
+			}
+		}
+		vals.Set("_op", "addsec")
+		yz.get("/app/budget/eco-settlements?scheme=cq_basin_2018")
+		p := yz.post("/app/budget/eco-settlements", vals)
+		if p.status != 200 || !strings.Contains(p.body, `name="nsec" value="3"`) || !strings.Contains(p.body, `id="section-2"`) || !strings.Contains(p.body, `value="大渡口—九龙坡界"`) {
+			t.Fatalf("adding a section: %d %s", p.status, tagRe.ReplaceAllString(p.body, " "))
+		}
+		plainChinese(t, "settlement form with three sections", p.body)
+		vals.Del("_op")
+		vals.Del("_csrf")
+		vals.Set("nsec", "3")
+		p = yz.post("/app/budget/eco-settlements", vals)
+		if p.status != 400 || !strings.Contains(p.body, `value="500107" aria-invalid="true"`) || !strings.Contains(p.body, "同一名称只能对应一个区县") {
+			t.Fatalf("大渡口区 given two codes: %d %s", p.status, tagRe.ReplaceAllString(p.body[strings.Index(p.body, "<h1>"):], " "))
+		}
+		plainChinese(t, "refused settlement", p.body)
+		vals.Set("code."+s1+"upstream", "500104")
+		vals.Del("_csrf")
+		if p := yz.post("/app/budget/eco-settlements", vals); p.status != 303 {
+			t.Fatalf("two sections: %d %q", p.status, regexp.MustCompile(`name="[^"]*"[^>]*aria-invalid="true"[^<]*|<p class="error">[^<]*`).FindAllString(p.body, -1))
+		}
+		list := yz.get("/app/budget/eco-settlements?done=saved")
+		if !strings.Contains(list.body, "断面「渝中—大渡口界」渝中区 → 大渡口区（12 期）") || !strings.Contains(list.body, "断面「大渡口—九龙坡界」") ||
+			!strings.Contains(list.body, "大渡口区（500104）") || !strings.Contains(list.body, "九龙坡区（500107）") || !strings.Contains(list.body, "确认（确认前不计入其预算）") {
+			t.Errorf("the two-section settlement is not listed: %s", tagRe.ReplaceAllString(list.body[strings.Index(list.body, "<h1>"):], " "))
+		}
+		if strings.Contains(list.body, `id="waiting"`) {
+			t.Error("the recorder is asked to confirm its own settlement")
+		}
+		plainChinese(t, "settlements", list.body)
+
+		ddk := newBrowser(t, e)
+		ddk.signIn(e.tokens["finance_500104"])
+		w := ddk.get("/app/budget/eco-settlements")
+		if !strings.Contains(w.body, `id="waiting"`) || !strings.Contains(w.body, "待本辖区确认的结算（1）") || !strings.Contains(w.body, "确认这项结算") {
+			t.Fatalf("大渡口区 does not see the settlement waiting: %s", tagRe.ReplaceAllString(w.body[strings.Index(w.body, "<h1>"):], " "))
+		}
+		plainChinese(t, "settlement waiting for confirmation", w.body)
+		id := ids(w.body)[0]
+		location(t, ddk.post("/app/budget/eco-settlements/"+id+"/confirm", url.Values{}), 303)
+		w = ddk.get("/app/budget/eco-settlements?done=confirmed")
+		if strings.Contains(w.body, `id="waiting"`) || !strings.Contains(w.body, "已确认") || !strings.Contains(w.body, "待 九龙坡区（500107） 确认") {
+			t.Errorf("after confirming: %s", tagRe.ReplaceAllString(w.body[strings.Index(w.body, "<h1>"):], " "))
+		}
+
+		nat := newBrowser(t, e)
+		nat.signIn(e.tokens["finance"])
+		pg := nat.get("/app/budget/eco-settlements?scheme=xinan_river_2012")
+		if !strings.Contains(pg.body, "公布的考核结论") || strings.Contains(pg.body, "本期水质") {
+			t.Errorf("the index scheme's form asks for water classes")
+		}
+		plainChinese(t, "index settlement form", pg.body)
+		post := func(vals url.Values) {
+			t.Helper()
+			if p := nat.post("/app/budget/eco-settlements", vals); p.status != 303 {
+				t.Fatalf("%s: %d %q", vals.Get("settlement.scheme"), p.status, regexp.MustCompile(`name="[^"]*"[^>]*aria-invalid="true"[^<]*|<p class="error">[^<]*|<li>[^<]*`).FindAllString(p.body, -1))
+			}
+		}
+		// 新安江's rounds ended in 2017, before the tax (and any budget):
+		// the page says so beside the year, entries kept.
+		p = nat.post("/app/budget/eco-settlements", url.Values{"settlement.scheme": {"xinan_river_2012"}, "settlement.year": {"2016"},
+			s0 + "id": {"街口断面"}, s0 + "upstream": {"安徽省"}, "code." + s0 + "upstream": {"340000"}, s0 + "downstream": {"浙江省"},
+			"code." + s0 + "downstream": {"330000"}, s0 + "periods[0].period": {"2016"}, s0 + "periods[0].meets_target": {"yes"}})
+		if p.status != 400 || !strings.Contains(p.body, `value="2016" aria-invalid="true"`) || !strings.Contains(p.body, "预算只编制 2018 年") ||
+			!strings.Contains(p.body, `<option value="yes" selected>达标</option>`) {
+			t.Errorf("an index settlement before the tax: %d", p.status)
+		}
+		plainChinese(t, "refused index settlement", p.body)
+		pg = nat.get("/app/budget/eco-settlements?scheme=cq_forest_quota_2018")
+		if !strings.Contains(pg.body, "交易量（亩）") {
+			t.Errorf("the quota form does not ask the quantity in 亩")
+		}
+		plainChinese(t, "quota settlement form", pg.body)
+		const t0 = "settlement.trades[0]."
+		post(url.Values{"settlement.scheme": {"cq_forest_quota_2018"}, "settlement.year": {"2024"},
+			t0 + "buyer": {"九龙坡区"}, "code." + t0 + "buyer": {"500107"}, t0 + "seller": {"城口县"}, "code." + t0 + "seller": {"500229"},
+			t0 + "date": {"2024-05-10"}, t0 + "quantity": {"１,000"}})
+		list = nat.get("/app/budget/eco-settlements")
+		if !strings.Contains(list.body, "2,500,000.00") || !strings.Contains(list.body, "九龙坡区 向 城口县 购买 1000") {
+			t.Errorf("index and quota settlements: %s", tagRe.ReplaceAllString(list.body[strings.Index(list.body, "<h1>"):], " "))
+		}
+		plainChinese(t, "settlements of every scheme", list.body)
+
+		// Deleting asks first; only the confirmation's button deletes.
+		before := ids(list.body)
+		ask := nat.get("/app/budget/eco-settlements/" + before[0] + "/delete")
+		if ask.status != 200 || !strings.Contains(ask.body, `id="confirm-delete"`) || !strings.Contains(ask.body, "确定删除下面这一项吗") {
+			t.Fatalf("delete confirmation: %d", ask.status)
+		}
+		plainChinese(t, "delete confirmation", ask.body)
+		if after := ids(nat.get("/app/budget/eco-settlements").body); len(after) != len(before) {
+			t.Fatal("opening the confirmation deleted the settlement")
+		}
+		location(t, nat.post("/app/budget/eco-settlements/"+before[0]+"/delete", url.Values{}), 303)
+		gone := nat.get("/app/budget/eco-settlements?done=deleted")
+		if after := ids(gone.body); len(after) != len(before)-1 || !strings.Contains(gone.body, "已删除") {
+			t.Errorf("after deleting: %v (before %v)", after, before)
+		}
+		must(t, e.do("finance", "POST", "/v1/budget/damage-cases", obj{"district": "500103", "case": "某化工厂渗漏案",
+			"settlement": obj{"amount": "1200000", "date": "2024-03-15"}, "receipts": []obj{{"month": "2024-06", "amount": "600000"}}}, nil), 201)
+		must(t, e.do("finance", "POST", "/v1/budget/fee-bills", feeBill, nil), 201)
+		for _, kind := range []string{"damage-cases", "fee-bills"} {
+			before := ids(nat.get("/app/budget/" + kind).body)
+			if len(before) != 1 {
+				t.Fatalf("%s: %v", kind, before)
+			}
+			ask := nat.get("/app/budget/" + kind + "/" + before[0] + "/delete")
+			if ask.status != 200 || !strings.Contains(ask.body, `id="confirm-delete"`) {
+				t.Fatalf("%s delete confirmation: %d", kind, ask.status)
+			}
+			plainChinese(t, kind+" delete confirmation", ask.body)
+			location(t, nat.post("/app/budget/"+kind+"/"+before[0]+"/delete", url.Values{}), 303)
+			gone := nat.get("/app/budget/" + kind + "?done=deleted")
+			if len(ids(gone.body)) != 0 || !strings.Contains(gone.body, `id="deleted"`) {
+				t.Errorf("%s not deleted", kind)
+			}
+			plainChinese(t, kind+" after deleting", gone.body)
 		}
 	})
 }

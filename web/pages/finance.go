@@ -32,6 +32,7 @@ type damagePage struct {
 	Names    map[string]string
 	Receipts []int
 	Saved    bool
+	Deleted  bool
 }
 
 func (s *Server) webDamageCases(c echo.Context) error {
@@ -51,6 +52,7 @@ func (s *Server) renderDamage(c echo.Context, status int, pg *damagePage) error 
 		pg.Receipts = append(pg.Receipts, i)
 	}
 	pg.Saved = c.QueryParam("saved") != ""
+	pg.Deleted = c.QueryParam("done") == "deleted"
 	return s.render(c, status, "damage", s.page(c, "生态环境损害赔偿案件", pg))
 }
 
