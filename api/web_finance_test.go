@@ -298,6 +298,11 @@ func TestWebPageFinanceSettlements(t *testing.T) {
 			t.Fatalf("大渡口区 does not see the settlement waiting: %s", tagRe.ReplaceAllString(w.body[strings.Index(w.body, "<h1>"):], " "))
 		}
 		plainChinese(t, "settlement waiting for confirmation", w.body)
+		if bp := ddk.get("/app/budget?year=2024"); !strings.Contains(bp.body, `id="budget-waiting"`) {
+			t.Error("the budget page does not say a settlement awaits confirmation")
+		} else {
+			plainChinese(t, "budget page with a settlement waiting", bp.body)
+		}
 		id := ids(w.body)[0]
 		location(t, ddk.post("/app/budget/eco-settlements/"+id+"/confirm", url.Values{}), 303)
 		w = ddk.get("/app/budget/eco-settlements?done=confirmed")
@@ -338,7 +343,7 @@ func TestWebPageFinanceSettlements(t *testing.T) {
 			t0 + "buyer": {"九龙坡区"}, "code." + t0 + "buyer": {"500107"}, t0 + "seller": {"城口县"}, "code." + t0 + "seller": {"500229"},
 			t0 + "date": {"2024-05-10"}, t0 + "quantity": {"１,000"}})
 		list = nat.get("/app/budget/eco-settlements")
-		if !strings.Contains(list.body, "2,500,000.00") || !strings.Contains(list.body, "九龙坡区 向 城口县 购买 1000") {
+		if !strings.Contains(list.body, "2,500,000.00") || !strings.Contains(list.body, "九龙坡区 向 城口县 购买 1000 亩") {
 			t.Errorf("index and quota settlements: %s", tagRe.ReplaceAllString(list.body[strings.Index(list.body, "<h1>"):], " "))
 		}
 		plainChinese(t, "settlements of every scheme", list.body)
@@ -379,4 +384,65 @@ func TestWebPageFinanceSettlements(t *testing.T) {
 			plainChinese(t, kind+" after deleting", gone.body)
 		}
 	})
+}
+
+// TestWebFinancePagesPlainChinese (issue 12): every finance page — the
+// budget (empty, computed with scenarios, refused), the damage case, fee
+// bill (every schedule) and settlement (every scheme) forms, empty and
+// refused, the lists, the delete confirmations and the pages of a refused
+// act — shows no English engine message, internal code, file path,
+// parameter key or URL outside 依据详情.
+func TestWebFinancePagesPlainChinese(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
+	financeWorld2023(t, e)
+	b := newBrowser(t, e)
+	b.signIn(e.tokens["finance"])
+	seen := 0
+	check := func(what string, p *page) {
+		t.Helper()
+		if p.status >= 500 {
+			t.Errorf("%s: %d", what, p.status)
+		}
+		plainChinese(t, what, p.body)
+		seen++
+	}
+	for _, path := range []string{"/app/budget", "/app/budget?region=500000&year=2023",
+		"/app/budget?region=500000&year=2023&s1.title=减排&s1.trend_air=-10&s2.air=4.8&s2.water=5.6&s2.from=2023-07&s2.trend_fees=５",
+		"/app/budget?region=999999&year=2023", "/app/budget?region=500000&year=1999", "/app/budget?region=500000&year=abc",
+		"/app/budget?region=500000&year=2023&s1.trend_air=abc&s1.air=-1&s1.from=07&s2.water=x",
+		"/app/budget/damage-cases", "/app/budget/fee-bills", "/app/budget/eco-settlements",
+		"/app/budget/damage-cases/99999/delete", "/app/budget/fee-bills/abc/delete"} {
+		check(path, b.get(path))
+	}
+	check("damage case, nothing typed", b.post("/app/budget/damage-cases", url.Values{}))
+	check("damage case, wrong everywhere", b.post("/app/budget/damage-cases", url.Values{"district": {"abc"}, "settlement.amount": {"-5"},
+		"settlement.date": {"2023-13-01"}, "receipts[0].month": {"2023/06"}, "receipts[0].amount": {"x"}, "receipts[1].amount": {"1"}}))
+	fees := b.get("/app/budget/fee-bills").body
+	for _, m := range regexp.MustCompile(`<option value="([^"]+)"`).FindAllStringSubmatch(fees, -1) {
+		check("fee bill form "+m[1], b.get("/app/budget/fee-bills?schedule="+url.QueryEscape(m[1])))
+		check("fee bill refused "+m[1], b.post("/app/budget/fee-bills", url.Values{"schedule": {m[1]}, "district": {"500103"},
+			"months[0].month": {"2023-03"}, "months[0].quantity": {"-1"}, "months[1].month": {"1999-01"}, "months[1].quantity": {"1"}}))
+	}
+	for _, sc := range []string{"cq_basin_2018", "beijing_water_2015", "xinan_river_2012", "cq_forest_quota_2018"} {
+		check("settlement form "+sc, b.get("/app/budget/eco-settlements?scheme="+sc))
+		check("settlement, nothing typed "+sc, b.post("/app/budget/eco-settlements", url.Values{"settlement.scheme": {sc}}))
+		check("settlement refused "+sc, b.post("/app/budget/eco-settlements", url.Values{"settlement.scheme": {sc}, "settlement.year": {"2023"},
+			"settlement.sections[0].id": {"甲断面"}, "settlement.sections[0].upstream": {"甲区"}, "code.settlement.sections[0].upstream": {"500103"},
+			"settlement.sections[0].downstream": {"甲区"}, "settlement.sections[0].periods[0].period": {"2023-13"},
+			"settlement.sections[0].periods[0].index": {"-1"}, "settlement.sections[0].periods[0].meets_target": {"yes"},
+			"settlement.trades[0].buyer": {"甲区"}, "settlement.trades[0].seller": {"乙区"}, "code.settlement.trades[0].seller": {"990000"},
+			"settlement.trades[0].date": {"2023-02-30"}, "settlement.trades[0].quantity": {"0"}}))
+	}
+	check("settlement of an unknown scheme", b.post("/app/budget/eco-settlements", url.Values{"settlement.scheme": {"nope"}}))
+	for _, kind := range []string{"damage-cases", "fee-bills", "eco-settlements"} {
+		list := b.get("/app/budget/" + kind)
+		check(kind, list)
+		for _, id := range ids(list.body) {
+			check(kind+" delete "+id, b.get("/app/budget/"+kind+"/"+id+"/delete"))
+		}
+	}
+	check("nothing to confirm", b.post("/app/budget/eco-settlements/"+ids(b.get("/app/budget/eco-settlements").body)[0]+"/confirm", url.Values{}))
+	if seen < 40 {
+		t.Errorf("only %d pages read", seen)
+	}
 }

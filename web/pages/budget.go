@@ -141,6 +141,7 @@ type budgetPage struct {
 	XLSX      template.URL
 	TopErrors []web.Explained
 	Names     map[string]string // region codes offered to the region input
+	Waiting   int               // settlements awaiting the viewer's confirmation
 }
 
 // budgetChart is one stream's chart with its month table.
@@ -175,6 +176,15 @@ func (s *Server) webBudget(c echo.Context) error {
 	}
 	f := readBudgetForm(c.QueryParams(), p, s.budgetYear())
 	pg := &budgetPage{Form: f, Names: s.regionNames()}
+	// Settlements another region recorded with a party here are in no
+	// budget of this region until confirmed: say so where the budget is.
+	if list, err := app.EcoSettlements.List(ctx(c), s.app, p, app.BudgetFilter{Region: p.Region}); err == nil {
+		for _, st := range list {
+			if s.settlementRow(p, st, nil, nil).CanConfirm {
+				pg.Waiting++
+			}
+		}
+	}
 	if c.QueryParam("region") == "" && p.Region == "" {
 		return s.render(c, http.StatusOK, "budget", s.page(c, "预算", pg)) // nothing asked yet
 	}

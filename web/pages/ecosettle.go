@@ -187,8 +187,14 @@ func (s *Server) settlementRow(p filing.Principal, st *store.BudgetEcoSettlement
 		for _, sec := range req.Sections {
 			r.Items = append(r.Items, fmt.Sprintf("断面「%s」%s → %s（%d 期）", sec.ID, sec.Upstream, sec.Downstream, len(sec.Periods)))
 		}
+		unit := ""
+		for _, sc := range s.ecoSchemes() {
+			if sc.ID == st.Scheme {
+				unit = sc.Unit
+			}
+		}
 		for _, t := range req.Trades {
-			r.Items = append(r.Items, fmt.Sprintf("%s 向 %s 购买 %s（%s）", t.Buyer, t.Seller, t.Quantity, t.Date))
+			r.Items = append(r.Items, fmt.Sprintf("%s 向 %s 购买 %s %s（%s）", t.Buyer, t.Seller, t.Quantity, unit, t.Date))
 		}
 	}
 	return r
@@ -465,9 +471,12 @@ func (s *Server) webRecordEcoSettlement(c echo.Context) error {
 	}
 	body, by := ecoJSON(vals, sc)
 	pg := &ecoPage{Vals: vals, By: by}
-	if len(by) == 0 {
+	// A number the form could not read is left out of the JSON and said
+	// beside its input; the rest is still checked, so every error shows
+	// in one pass.
+	{
 		rec, err := budget.DecodeEcoSettlement(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
-		if err == nil {
+		if err == nil && len(by) == 0 {
 			if _, err = s.app.RecordEcoSettlement(ctx(c), p, app.Idem{}, rec); err == nil {
 				return c.Redirect(http.StatusSeeOther, "/app/budget/eco-settlements?done=saved&scheme="+url.QueryEscape(vals.Get("settlement.scheme")))
 			}

@@ -54,6 +54,10 @@ func placeErrors(err error, vals url.Values, by map[string][]string, top *[]web.
 	if len(ce.Errors) == 0 {
 		*top = append(*top, web.Explained{Text: ce.Title, Code: ce.Code, Detail: ce.Detail})
 	}
+	read := map[string]bool{} // inputs the form could not read: they say so already
+	for k := range by {
+		read[k] = true
+	}
 	for _, e := range ce.Errors {
 		x := web.Explain(e, nil)
 		if e.Code == "unknown_region" {
@@ -61,6 +65,9 @@ func placeErrors(err error, vals url.Values, by map[string][]string, top *[]web.
 		}
 		if fix != nil {
 			fix(&e, &x)
+		}
+		if read[e.Path] {
+			continue
 		}
 		if vals.Has(e.Path) || beside(e.Path) {
 			by[e.Path] = append(by[e.Path], x.Text)
@@ -255,9 +262,12 @@ func (s *Server) webRecordFeeBill(c echo.Context) error {
 	}
 	body, by := feeJSON(vals, sc)
 	pg := &feePage{Vals: vals, By: by}
-	if len(by) == 0 {
+	// A number the form could not read is left out of the JSON and said
+	// beside its input; the rest is still checked, so every error shows
+	// in one pass.
+	{
 		rec, err := budget.DecodeFeeBill(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
-		if err == nil {
+		if err == nil && len(by) == 0 {
 			if _, err = s.app.RecordFeeBill(ctx(c), p, app.Idem{}, rec); err == nil {
 				return c.Redirect(http.StatusSeeOther, "/app/budget/fee-bills?saved=1&schedule="+url.QueryEscape(vals.Get("schedule")))
 			}
@@ -273,6 +283,8 @@ func (s *Server) webRecordFeeBill(c echo.Context) error {
 				x.Text = "该月份不在所选收费标准的执行期内。"
 			case e.Code == "duplicate_month":
 				x.Text = "这个月份已经填过一次。"
+			default:
+				financeExplain(e, x)
 			}
 		}
 		if err := placeErrors(err, vals, pg.By, &pg.Top, fix, func(path string) bool {
@@ -283,4 +295,3 @@ func (s *Server) webRecordFeeBill(c echo.Context) error {
 	}
 	return s.renderFee(c, http.StatusBadRequest, pg)
 }
-
