@@ -177,7 +177,7 @@ func NewView(res *budget.Result, names map[string]string) *View {
 	v.Complete = none == 0
 	switch {
 	case len(res.Coverage) == 0:
-		v.Coverage = fmt.Sprintf("%d / %d 个月有依据（本年度没有应税的纳税人月份）", covered, len(res.Months))
+		v.Coverage = "本年度没有登记了应税税源的纳税人，税额为 0"
 	default:
 		v.Coverage = fmt.Sprintf("%d / %d 个月有依据", covered, len(res.Months))
 		if none > 0 {
@@ -227,7 +227,7 @@ func inputsOf(res *budget.Result, stream string) int {
 }
 
 func (v *View) summary(res *budget.Result) Table {
-	t := Table{ID: "budget-summary", Caption: "全年合计（元）", Head: append([]string{"项目", "依据"}, v.Columns...)}
+	t := Table{ID: "budget-summary", Caption: "全年合计（元）", Head: append(append([]string{"项目"}, v.Columns...), "依据")}
 	basis := map[string]string{
 		budget.StreamTax:    v.Coverage,
 		budget.StreamDamage: fmt.Sprintf("%d 个赔偿案件", inputsOf(res, budget.StreamDamage)),
@@ -245,15 +245,16 @@ func (v *View) summary(res *budget.Result) Table {
 		if id == "net" && !v.Complete {
 			label += "（不含金额未知的月份）"
 		}
-		r := Row{Label: label, Cells: []Cell{{Text: basis[id]}}}
+		r := Row{Label: label}
 		for _, o := range res.Outcomes {
 			r.Cells = append(r.Cells, amount(rowStream(&o.Total, id)))
 		}
+		r.Cells = append(r.Cells, Cell{Text: basis[id]})
 		t.Rows = append(t.Rows, r)
 	}
 	if len(res.Outcomes) > 1 {
 		for _, id := range ids {
-			r := Row{Label: StreamLabel(id) + " 较基准", Class: "diff", Cells: []Cell{{Text: "情景减基准"}, {}}}
+			r := Row{Label: StreamLabel(id) + " 较基准", Class: "diff", Cells: []Cell{{}}}
 			for _, o := range res.Outcomes[1:] {
 				if o.VsBase == nil {
 					r.Cells = append(r.Cells, Cell{})
@@ -261,6 +262,7 @@ func (v *View) summary(res *budget.Result) Table {
 				}
 				r.Cells = append(r.Cells, amount(rowStream(o.VsBase, id)))
 			}
+			r.Cells = append(r.Cells, Cell{Text: "情景减基准"})
 			t.Rows = append(t.Rows, r)
 		}
 	}

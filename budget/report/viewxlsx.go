@@ -2,6 +2,9 @@ package report
 
 import (
 	"bytes"
+	"strings"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -42,6 +45,7 @@ func ViewXLSX(v *View) ([]byte, error) {
 					switch {
 					case c.Amount.Valid:
 						w.num(sh.Name, j+2, row, c.Amount.Decimal)
+						w.places(sh.Name, j+2, row, c.Amount.Decimal)
 					case c.Text != "":
 						w.str(sh.Name, j+2, row, c.Text)
 					}
@@ -73,4 +77,29 @@ func ViewXLSX(v *View) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// places gives an amount with more than two decimals (a fee may carry
+// more; nothing is rounded) a number format showing all of them, as the
+// page does (param.Money): the cell reads as the screen.
+func (w *book) places(sh string, col, row int, d decimal.Decimal) {
+	var n int32 // decimals as written (trailing zeros dropped, as on the page)
+	if _, frac, ok := strings.Cut(d.String(), "."); ok {
+		n = int32(len(frac))
+	}
+	if w.err != nil || n <= 2 {
+		return
+	}
+	if w.extra == nil {
+		w.extra = map[int32]int{}
+	}
+	style, ok := w.extra[n]
+	if !ok {
+		f := "#,##0." + strings.Repeat("0", int(n)) + ";-#,##0." + strings.Repeat("0", int(n))
+		if style, w.err = w.f.NewStyle(&excelize.Style{CustomNumFmt: &f}); w.err != nil {
+			return
+		}
+		w.extra[n] = style
+	}
+	w.err = w.f.SetCellStyle(sh, cell(col, row), cell(col, row), style)
 }
