@@ -262,7 +262,9 @@ func TestWebPageFinanceSettlements(t *testing.T) {
 			}
 		}
 		vals.Set("_op", "addsec")
-		yz.get("/app/budget/eco-settlements?scheme=cq_basin_2018")
+		if pg := yz.get("/app/budget/eco-settlements?scheme=cq_basin_2018&year=2024"); !strings.Contains(pg.body, `name="settlement.sections[1].periods[11].period" value="2024-12"`) {
+			t.Error("the months of the settlement year are not filled in advance")
+		}
 		p := yz.post("/app/budget/eco-settlements", vals)
 		if p.status != 200 || !strings.Contains(p.body, `name="nsec" value="3"`) || !strings.Contains(p.body, `id="section-2"`) || !strings.Contains(p.body, `value="大渡口—九龙坡界"`) {
 			t.Fatalf("adding a section: %d %s", p.status, tagRe.ReplaceAllString(p.body, " "))

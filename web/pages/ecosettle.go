@@ -118,6 +118,9 @@ func (s *Server) webEcoSettlements(c echo.Context) error {
 	if sc := c.QueryParam("scheme"); sc != "" {
 		vals.Set("settlement.scheme", sc)
 	}
+	if y := strings.TrimSpace(c.QueryParam("year")); y != "" {
+		vals.Set("settlement.year", y)
+	}
 	return s.renderEco(c, http.StatusOK, &ecoPage{Vals: vals})
 }
 
@@ -153,11 +156,38 @@ func (s *Server) renderEco(c echo.Context, status int, pg *ecoPage) error {
 	pg.Classes = ecocomp.ClassNames()
 	pg.TradeCols = tradeCols
 	pg.Sections = rows(formCount(pg.Vals, "nsec", ecoSectionsDefault, ecoSectionsMax))
+	prefillPeriods(pg)
 	pg.Trades = rows(formCount(pg.Vals, "ntrade", ecoTradesDefault, ecoTradesMax))
 	if pg.Done == "" {
 		pg.Done = doneWords[c.QueryParam("done")]
 	}
 	return s.render(c, status, "ecosettlement", s.page(c, "生态补偿结算", pg))
+}
+
+// prefillPeriods writes the periods of the settlement year into every
+// empty period input (2024-01 … 2024-12, or 2024), so only the results
+// are left to type; a period left without a result is not submitted.
+func prefillPeriods(pg *ecoPage) {
+	y := web.NormalizeNumber(strings.TrimSpace(pg.Vals.Get("settlement.year")))
+	if pg.Scheme == nil || pg.Scheme.Quota() || len(y) != 4 {
+		return
+	}
+	if _, err := strconv.Atoi(y); err != nil {
+		return
+	}
+	for _, i := range pg.Sections {
+		for _, j := range pg.Scheme.Periods() {
+			name := fmt.Sprintf("settlement.sections[%d].periods[%d].period", i, j)
+			if strings.TrimSpace(pg.Vals.Get(name)) != "" {
+				continue
+			}
+			if pg.Scheme.Period == ecocomp.PeriodMonth {
+				pg.Vals.Set(name, fmt.Sprintf("%s-%02d", y, j+1))
+			} else {
+				pg.Vals.Set(name, y)
+			}
+		}
+	}
 }
 
 // formCount reads a hidden row count, within bounds.
@@ -274,7 +304,7 @@ func ecoJSON(vals url.Values, sc *ecoScheme) ([]byte, map[string][]string) {
 		sections := []any{}
 		for i := 0; i < formCount(vals, "nsec", ecoSectionsDefault, ecoSectionsMax); i++ {
 			p := "settlement.sections[" + strconv.Itoa(i) + "]."
-			if blank(vals, p) {
+			if sectionBlank(vals, p) {
 				continue
 			}
 			sec := map[string]any{"id": get(p + "id"), "upstream": party(p + "upstream"), "downstream": party(p + "downstream")}
@@ -286,8 +316,8 @@ func ecoJSON(vals url.Values, sc *ecoScheme) ([]byte, map[string][]string) {
 			periods := []any{}
 			for j := 0; j < 12; j++ {
 				pp := p + "periods[" + strconv.Itoa(j) + "]."
-				if blank(vals, pp) {
-					continue
+				if resultBlank(vals, pp) {
+					continue // a period without a result is not given (its month may be filled in advance)
 				}
 				o := map[string]any{"period": get(pp + "period")}
 				for _, k := range []string{"class", "compare_class"} {
@@ -313,6 +343,32 @@ func ecoJSON(vals url.Values, sc *ecoScheme) ([]byte, map[string][]string) {
 	}
 	out, _ := json.Marshal(map[string]any{"settlement": settlement, "parties": parties})
 	return out, by
+}
+
+// resultBlank reports whether a period row has no result: no class, no
+// comparison, no index, no verdict.
+func resultBlank(vals url.Values, row string) bool {
+	for _, k := range []string{"class", "compare_class", "index", "meets_target"} {
+		if strings.TrimSpace(vals.Get(row+k)) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// sectionBlank reports whether a section was left empty: nothing typed
+// but, perhaps, the months filled in advance.
+func sectionBlank(vals url.Values, sec string) bool {
+	for k, v := range vals {
+		if !strings.HasPrefix(k, sec) && !strings.HasPrefix(k, "code."+sec) || strings.TrimSpace(strings.Join(v, "")) == "" {
+			continue
+		}
+		if strings.HasSuffix(k, ".period") {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // blank reports whether every input under a prefix is empty.
