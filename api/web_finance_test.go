@@ -129,6 +129,9 @@ func TestWebBudgetXLSXIsTheScreen(t *testing.T) {
 		if !strings.Contains(p.body, `value="1,0"`) || !strings.Contains(p.body, "收费量增减应为数字") {
 			t.Errorf("the refused scenario is not kept with its reason: %s", trim([]byte(tagRe.ReplaceAllString(p.body, " "))))
 		}
+		if p := b.get("/app/budget?region=990000&year=2023"); p.status != 400 || !strings.Contains(p.body, `value="990000"`) || !strings.Contains(p.body, `aria-invalid="true"><p class="error">区划代码不在`) {
+			t.Errorf("an unknown region is not refused beside its input: %d", p.status)
+		}
 		q.Set("s2.trend_fees", "1,000")
 		p = b.get("/app/budget?" + q.Encode())
 		if p.status != 200 {

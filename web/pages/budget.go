@@ -142,6 +142,7 @@ type budgetPage struct {
 	TopErrors []web.Explained
 	Names     map[string]string // region codes offered to the region input
 	Waiting   int               // settlements awaiting the viewer's confirmation
+	By        map[string][]string // errors beside the region and year inputs
 }
 
 // budgetChart is one stream's chart with its month table.
@@ -175,7 +176,7 @@ func (s *Server) webBudget(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	f := readBudgetForm(c.QueryParams(), p, s.budgetYear())
-	pg := &budgetPage{Form: f, Names: s.regionNames()}
+	pg := &budgetPage{Form: f, Names: s.regionNames(), By: map[string][]string{}}
 	// Settlements another region recorded with a party here are in no
 	// budget of this region until confirmed: say so where the budget is.
 	if list, err := app.EcoSettlements.List(ctx(c), s.app, p, app.BudgetFilter{Region: p.Region}); err == nil {
@@ -195,6 +196,12 @@ func (s *Server) webBudget(c echo.Context) error {
 			var i int
 			if n, _ := fmt.Sscanf(fe.Path, "scenarios[%d]", &i); n == 1 && i >= 0 && i < len(index) {
 				f.Scenarios[index[i]-1].Errors = append(f.Scenarios[index[i]-1].Errors, x)
+				top := x
+				top.Text = "情景 " + strconv.Itoa(index[i]) + "：" + x.Text // in the summary at the top too
+				pg.TopErrors = append(pg.TopErrors, top)
+			} else if fe.Path == "region" || fe.Path == "year" {
+				pg.By[fe.Path] = append(pg.By[fe.Path], x.Text) // beside its input
+				pg.TopErrors = append(pg.TopErrors, x)
 			} else {
 				pg.TopErrors = append(pg.TopErrors, x)
 			}
