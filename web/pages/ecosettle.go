@@ -17,7 +17,6 @@ import (
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -66,7 +65,7 @@ func (s *ecoScheme) Quota() bool { return s.Measure == string(ecocomp.MeasureQuo
 
 // settlementRow is a recorded settlement as the list shows it.
 type settlementRow struct {
-	*store.BudgetEcoSettlement
+	*app.Settlement
 	Title      string
 	Parties    []string // 渝中区（500103）
 	Items      []string // the sections or trades
@@ -199,8 +198,8 @@ func formCount(vals url.Values, name string, def, most int) int {
 	return min(n, most)
 }
 
-func (s *Server) settlementRow(p filing.Principal, st *store.BudgetEcoSettlement, titles, names map[string]string) *settlementRow {
-	r := &settlementRow{BudgetEcoSettlement: st, Title: titles[st.Scheme]}
+func (s *Server) settlementRow(p filing.Principal, st *app.Settlement, titles, names map[string]string) *settlementRow {
+	r := &settlementRow{Settlement: st, Title: titles[st.Scheme]}
 	if r.Title == "" {
 		r.Title = "补偿方案（已停用）"
 	}
