@@ -140,8 +140,8 @@ type budgetPage struct {
 	Charts    []*budgetChart
 	XLSX      template.URL
 	TopErrors []web.Explained
-	Names     map[string]string // region codes offered to the region input
-	Waiting   int               // settlements awaiting the viewer's confirmation
+	Names     map[string]string   // region codes offered to the region input
+	Waiting   int                 // settlements awaiting the viewer's confirmation
 	By        map[string][]string // errors beside the region and year inputs
 }
 
