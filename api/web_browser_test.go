@@ -556,11 +556,11 @@ func TestBrowserOfficers(t *testing.T) {
 		chromedp.Evaluate(`document.getElementById("b-year").value = ""`, nil), chromedp.SendKeys("#b-year", "2024", chromedp.ByQuery),
 		chromedp.SendKeys("#s1-title", "大气减排10%", chromedp.ByQuery), chromedp.SendKeys("#s1-ta", "-10", chromedp.ByQuery))
 	fin.click("#budget-go")
-	fin.wait("table.scenarios")
+	fin.wait("#budget-summary")
 	var cols int
-	fin.run(chromedp.Evaluate(`document.querySelectorAll("table.scenarios thead th").length`, &cols))
-	if cols != 3 {
-		t.Errorf("scenario table has %d columns, want item + base + scenario", cols)
+	fin.run(chromedp.Evaluate(`document.querySelectorAll("#budget-summary thead th").length`, &cols))
+	if cols != 4 {
+		t.Errorf("scenario table has %d columns, want item + base + scenario + basis", cols)
 	}
 	fin.shot("finance-budget")
 }

@@ -326,13 +326,18 @@ func TestWebPageFinanceEcoSettlement(t *testing.T) {
 		f := newBrowser(t, e)
 		f.signIn(e.tokens["finance"])
 		pg := f.get("/app/budget/eco-settlements")
+		if pg.status != 200 || !strings.Contains(pg.body, `id="pick-scheme"`) {
+			t.Fatalf("settlement page: %d %s", pg.status, trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
+		}
+		plainChinese(t, "settlement page", pg.body)
+		pg = f.get("/app/budget/eco-settlements?scheme=cq_basin_2018")
 		if pg.status != 200 || !strings.Contains(pg.body, `id="record-eco"`) {
 			t.Fatalf("settlement page: %d %s", pg.status, trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
 		}
 		plainChinese(t, "settlement page", pg.body)
 		const sec = "settlement.sections[0]."
 		vals := url.Values{"settlement.scheme": {"cq_basin_2018"}, "settlement.year": {"2024"}, sec + "id": {"渝中—大渡口界"},
-			sec + "upstream": {"渝中区"}, "parties.upstream": {"500103"}, sec + "downstream": {"大渡口区"}, "parties.downstream": {"990104"},
+			sec + "upstream": {"渝中区"}, "code." + sec + "upstream": {"500103"}, sec + "downstream": {"大渡口区"}, "code." + sec + "downstream": {"990104"},
 			sec + "target_class": {"III"}}
 		for m := 1; m <= 12; m++ {
 			p := fmt.Sprintf(sec+"periods[%d].", m-1)
@@ -342,12 +347,12 @@ func TestWebPageFinanceEcoSettlement(t *testing.T) {
 		}
 		p := f.post("/app/budget/eco-settlements", vals)
 		if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="990104" aria-invalid="true"`) || !strings.Contains(p.body, `value="渝中—大渡口界"`) {
-			t.Errorf("a bad district code: %d %s", p.status, trim([]byte(tagRe.ReplaceAllString(p.body, " "))))
+			t.Errorf("a bad district code: %d %s", p.status, tagRe.ReplaceAllString(p.body[strings.Index(p.body, "<h1>"):], " "))
 		}
 		plainChinese(t, "refused settlement", p.body)
-		vals.Set("parties.downstream", "500104")
+		vals.Set("code."+sec+"downstream", "500104")
 		location(t, f.post("/app/budget/eco-settlements", vals), http.StatusSeeOther)
-		pg = f.get("/app/budget/eco-settlements?saved=1")
+		pg = f.get("/app/budget/eco-settlements?done=saved")
 		if !strings.Contains(pg.body, "渝中区") || !strings.Contains(pg.body, "大渡口区") || !strings.Contains(pg.body, "已生效") || !strings.Contains(pg.body, `id="saved"`) {
 			t.Errorf("recorded settlement not listed: %s", trim([]byte(tagRe.ReplaceAllString(pg.body, " "))))
 		}

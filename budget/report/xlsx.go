@@ -76,6 +76,7 @@ type book struct {
 	f                   *excelize.File
 	err                 error
 	money, head, title_ int
+	extra               map[int32]int // number formats by decimal places beyond two
 }
 
 func (w *book) styles() {

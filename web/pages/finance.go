@@ -32,6 +32,7 @@ type damagePage struct {
 	Names    map[string]string
 	Receipts []int
 	Saved    bool
+	Deleted  bool
 }
 
 func (s *Server) webDamageCases(c echo.Context) error {
@@ -51,6 +52,7 @@ func (s *Server) renderDamage(c echo.Context, status int, pg *damagePage) error 
 		pg.Receipts = append(pg.Receipts, i)
 	}
 	pg.Saved = c.QueryParam("saved") != ""
+	pg.Deleted = c.QueryParam("done") == "deleted"
 	return s.render(c, status, "damage", s.page(c, "生态环境损害赔偿案件", pg))
 }
 
@@ -96,9 +98,12 @@ func (s *Server) webRecordDamageCase(c echo.Context) error {
 	vals, _ := c.FormParams()
 	body, by := damageJSON(vals)
 	pg := &damagePage{Vals: vals, By: by}
-	if len(by) == 0 {
+	// A number the form could not read is left out of the JSON and said
+	// beside its input; the rest is still checked, so every error shows
+	// in one pass.
+	{
 		rec, err := budget.DecodeDamageCase(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
-		if err == nil {
+		if err == nil && len(by) == 0 {
 			if _, err = s.app.RecordDamageCase(ctx(c), p, app.Idem{}, rec); err == nil {
 				return c.Redirect(http.StatusSeeOther, "/app/budget/damage-cases?saved=1")
 			}
@@ -112,12 +117,36 @@ func (s *Server) webRecordDamageCase(c echo.Context) error {
 				x.Text = "请至少填写一笔（预计或已到账的）赔偿款。"
 				e.Path = "receipts[0].amount"
 			}
+			financeExplain(e, x)
 		}
 		if err := placeErrors(err, vals, pg.By, &pg.Top, fix, func(path string) bool {
-			return strings.HasPrefix(path, "receipts[") || strings.HasPrefix(path, "settlement.")
+			return path == "district" || path == "case" || strings.HasPrefix(path, "receipts[") || strings.HasPrefix(path, "settlement.")
 		}); err != nil {
 			return s.webError(c, err)
 		}
 	}
 	return s.renderDamage(c, http.StatusBadRequest, pg)
+}
+
+// financeExplain words the errors the finance forms share by the input
+// they belong to (the last part of the path), where the general
+// explanation would only say "此项".
+func financeExplain(e *calc.FieldError, x *web.Explained) {
+	field := e.Path
+	if i := strings.LastIndex(field, "."); i >= 0 {
+		field = field[i+1:]
+	}
+	label := map[string]string{"district": "区县的区划代码", "case": "案件名称", "payer": "缴费单位", "month": "月份", "date": "日期",
+		"amount": "金额", "quantity": "计费量"}[field]
+	switch {
+	case label == "":
+	case e.Code == "required":
+		x.Text = "请填写" + label + "。"
+	case e.Code == "invalid_value" && field == "month":
+		x.Text = "月份应写成 2024-06 这样的格式，且在可编制预算的年度内。"
+	case e.Code == "invalid_value" && field == "date":
+		x.Text = "日期应写成 2024-03-15 这样的格式。"
+	case e.Code == "duplicate_month":
+		x.Text = "这个月份已经填过一次。"
+	}
 }

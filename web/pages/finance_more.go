@@ -14,20 +14,17 @@ import (
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/budget"
 	"github.com/ecotax/ecotax/calc"
-	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/web"
 )
 
-// The other two non-tax streams recorded on the pages, as the damage case
-// is: a fee bill (收费清单, read by budget.DecodeFeeBill and recorded by
-// app.RecordFeeBill) and an eco-compensation settlement (生态补偿结算,
-// budget.DecodeEcoSettlement, app.RecordEcoSettlement). Inputs are named by
+// A fee bill (收费清单, read by budget.DecodeFeeBill and recorded by
+// app.RecordFeeBill) on the pages, as the damage case is; the
+// eco-compensation settlement is in ecosettle.go. Inputs are named by
 // their JSON paths, so an error's path is the input it belongs to.
 
 const (
 	feeMonths = 12 // month rows the fee bill form offers
-	ecoMonths = 12 // period rows the settlement form offers
 )
 
 // formNumber reads a number input as people type it (separators,
@@ -57,6 +54,10 @@ func placeErrors(err error, vals url.Values, by map[string][]string, top *[]web.
 	if len(ce.Errors) == 0 {
 		*top = append(*top, web.Explained{Text: ce.Title, Code: ce.Code, Detail: ce.Detail})
 	}
+	read := map[string]bool{} // inputs the form could not read: they say so already
+	for k := range by {
+		read[k] = true
+	}
 	for _, e := range ce.Errors {
 		x := web.Explain(e, nil)
 		if e.Code == "unknown_region" {
@@ -64,6 +65,9 @@ func placeErrors(err error, vals url.Values, by map[string][]string, top *[]web.
 		}
 		if fix != nil {
 			fix(&e, &x)
+		}
+		if read[e.Path] {
+			continue
 		}
 		if vals.Has(e.Path) || beside(e.Path) {
 			by[e.Path] = append(by[e.Path], x.Text)
@@ -109,6 +113,7 @@ type feePage struct {
 	Names     map[string]string
 	Months    []int
 	Saved     bool
+	Deleted   bool
 }
 
 // Plain Chinese for the units and choice words the schedules use.
@@ -202,6 +207,7 @@ func (s *Server) renderFee(c echo.Context, status int, pg *feePage) error {
 	pg.Names = s.regionNames()
 	pg.Months = rows(feeMonths)
 	pg.Saved = c.QueryParam("saved") != ""
+	pg.Deleted = c.QueryParam("done") == "deleted"
 	return s.render(c, status, "feebill", s.page(c, "收费清单", pg))
 }
 
@@ -256,9 +262,12 @@ func (s *Server) webRecordFeeBill(c echo.Context) error {
 	}
 	body, by := feeJSON(vals, sc)
 	pg := &feePage{Vals: vals, By: by}
-	if len(by) == 0 {
+	// A number the form could not read is left out of the JSON and said
+	// beside its input; the rest is still checked, so every error shows
+	// in one pass.
+	{
 		rec, err := budget.DecodeFeeBill(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
-		if err == nil {
+		if err == nil && len(by) == 0 {
 			if _, err = s.app.RecordFeeBill(ctx(c), p, app.Idem{}, rec); err == nil {
 				return c.Redirect(http.StatusSeeOther, "/app/budget/fee-bills?saved=1&schedule="+url.QueryEscape(vals.Get("schedule")))
 			}
@@ -274,6 +283,8 @@ func (s *Server) webRecordFeeBill(c echo.Context) error {
 				x.Text = "该月份不在所选收费标准的执行期内。"
 			case e.Code == "duplicate_month":
 				x.Text = "这个月份已经填过一次。"
+			default:
+				financeExplain(e, x)
 			}
 		}
 		if err := placeErrors(err, vals, pg.By, &pg.Top, fix, func(path string) bool {
@@ -283,153 +294,4 @@ func (s *Server) webRecordFeeBill(c echo.Context) error {
 		}
 	}
 	return s.renderFee(c, http.StatusBadRequest, pg)
-}
-
-// --- eco-compensation settlements (生态补偿结算) ---
-
-// An eco settlement on the page is one boundary section between two
-// districts under a water-class scheme, month by month; settlements with
-// several sections, index schemes or quota trades go through the API.
-
-type ecoScheme struct{ ID, Title string }
-
-type ecoPage struct {
-	Vals        url.Values
-	By          map[string][]string
-	Top         []web.Explained
-	Schemes     []ecoScheme
-	Titles      map[string]string
-	Classes     []string
-	Settlements []*app.Settlement
-	Names       map[string]string
-	Periods     []int
-	Saved       bool
-}
-
-const ecoSection = "settlement.sections[0]."
-
-func (s *Server) ecoSchemes() []ecoScheme {
-	var out []ecoScheme
-	for _, l := range s.app.BudgetCalculators().Ecocomp.Listing() {
-		if string(l.Measure) == "water_class" && string(l.Period) == "month" {
-			out = append(out, ecoScheme{ID: l.ID, Title: l.Title})
-		}
-	}
-	return out
-}
-
-func (s *Server) webEcoSettlements(c echo.Context) error {
-	return s.renderEco(c, http.StatusOK, &ecoPage{Vals: url.Values{}})
-}
-
-func (s *Server) renderEco(c echo.Context, status int, pg *ecoPage) error {
-	p, err := allowed(c, filing.ActEcoSettlementRecord)
-	if err != nil {
-		return s.webError(c, err)
-	}
-	if pg.Settlements, err = app.EcoSettlements.List(ctx(c), s.app, p, app.BudgetFilter{Region: p.Region}); err != nil {
-		return s.webError(c, err)
-	}
-	pg.Schemes = s.ecoSchemes()
-	pg.Titles = map[string]string{}
-	for _, l := range s.app.BudgetCalculators().Ecocomp.Listing() {
-		pg.Titles[l.ID] = l.Title
-	}
-	pg.Classes = ecocomp.ClassNames()
-	pg.Names = s.regionNames()
-	pg.Periods = rows(ecoMonths)
-	pg.Saved = c.QueryParam("saved") != ""
-	return s.render(c, status, "ecosettlement", s.page(c, "生态补偿结算", pg))
-}
-
-// ecoJSON writes the form as the JSON DecodeEcoSettlement reads: the
-// section's two districts are the parties, each with its region code.
-func ecoJSON(vals url.Values) ([]byte, map[string][]string) {
-	by := map[string][]string{}
-	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
-	sec := map[string]any{}
-	for _, k := range []string{"id", "river", "upstream", "downstream", "target_class"} {
-		if v := get(ecoSection + k); v != "" {
-			sec[k] = v
-		}
-	}
-	periods := []any{}
-	for i := 0; i < ecoMonths; i++ {
-		p := ecoSection + "periods[" + strconv.Itoa(i) + "]."
-		m, cl, cmp := get(p+"period"), get(p+"class"), get(p+"compare_class")
-		if m == "" && cl == "" && cmp == "" {
-			continue
-		}
-		o := map[string]any{"period": m}
-		if cl != "" {
-			o["class"] = cl
-		}
-		if cmp != "" {
-			o["compare_class"] = cmp
-		}
-		periods = append(periods, o)
-	}
-	sec["periods"] = periods
-	settlement := map[string]any{"scheme": get("settlement.scheme"), "sections": []any{sec}}
-	if y := formNumber(vals, by, "settlement.year"); y != nil {
-		settlement["year"] = y
-	}
-	parties := map[string]any{}
-	for _, side := range []string{"upstream", "downstream"} {
-		if name := get(ecoSection + side); name != "" {
-			parties[name] = get("parties." + side)
-		}
-	}
-	out, _ := json.Marshal(map[string]any{"settlement": settlement, "parties": parties})
-	return out, by
-}
-
-func (s *Server) webRecordEcoSettlement(c echo.Context) error {
-	p, err := allowed(c, filing.ActEcoSettlementRecord)
-	if err != nil {
-		return s.webError(c, err)
-	}
-	vals, _ := c.FormParams()
-	body, by := ecoJSON(vals)
-	pg := &ecoPage{Vals: vals, By: by}
-	if len(by) == 0 {
-		rec, err := budget.DecodeEcoSettlement(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
-		if err == nil {
-			if _, err = s.app.RecordEcoSettlement(ctx(c), p, app.Idem{}, rec); err == nil {
-				return c.Redirect(http.StatusSeeOther, "/app/budget/eco-settlements?saved=1")
-			}
-		}
-		up, down := strings.TrimSpace(vals.Get(ecoSection+"upstream")), strings.TrimSpace(vals.Get(ecoSection+"downstream"))
-		fix := func(e *calc.FieldError, x *web.Explained) {
-			if strings.HasPrefix(e.Path, "parties") {
-				switch {
-				case up != "" && strings.Contains(e.Path, up), e.Code == "missing_party" && vals.Get("parties.upstream") == "":
-					e.Path = "parties.upstream"
-				case down != "" && strings.Contains(e.Path, down), e.Code == "missing_party":
-					e.Path = "parties.downstream"
-				}
-				if e.Code == "missing_party" || e.Code == "required" {
-					x.Text = "请填写上游和下游区县的区划代码。"
-				}
-			}
-			switch e.Code {
-			case "unknown_scheme":
-				x.Text = "请选择补偿方案。"
-			case "unknown_water_class":
-				x.Text = "水质类别应为 I、II、III、IV、V 或劣V 类，请从列表中选择。"
-			case "year_out_of_range":
-				x.Text = "年度超出可编制预算的范围。"
-			}
-			if e.Path == ecoSection+"periods" || e.Path == "settlement.sections" {
-				x.Text = "请至少填写一个月的考核结果。"
-				e.Path = ecoSection + "periods[0].period"
-			}
-		}
-		if err := placeErrors(err, vals, pg.By, &pg.Top, fix, func(path string) bool {
-			return strings.HasPrefix(path, "settlement.") || strings.HasPrefix(path, "parties.")
-		}); err != nil {
-			return s.webError(c, err)
-		}
-	}
-	return s.renderEco(c, http.StatusBadRequest, pg)
 }

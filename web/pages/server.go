@@ -153,5 +153,10 @@ func (s *Server) Register(e *echo.Echo) {
 	a.POST("/budget/eco-settlements", s.webRecordEcoSettlement)
 	a.GET("/budget/fee-bills", s.webFeeBills)
 	a.POST("/budget/fee-bills", s.webRecordFeeBill)
+	a.POST("/budget/eco-settlements/:id/confirm", s.webConfirmEcoSettlement)
+	for _, k := range []string{"damage-cases", "eco-settlements", "fee-bills"} {
+		a.GET("/budget/"+k+"/:id/delete", s.webDeleteBudgetInput) // asks
+		a.POST("/budget/"+k+"/:id/delete", s.webDeleteBudgetInput)
+	}
 	a.GET("/budget.xlsx", s.webBudgetXLSX)
 }
