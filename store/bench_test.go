@@ -29,6 +29,16 @@ import (
 // database named by ECOTAX_TEST_DATABASE_URL (skipping without one), as
 // storetest does; storetest itself cannot be imported from package store.
 func benchPostgres(b testing.TB) *DB {
+	db := openPGSchema(b)
+	if err := db.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// openPGSchema opens a store, not migrated, in a new schema of its own
+// (dropped at the end) in the database named by ECOTAX_TEST_DATABASE_URL.
+func openPGSchema(b testing.TB) *DB {
 	base := os.Getenv("ECOTAX_TEST_DATABASE_URL")
 	if base == "" {
 		b.Skip("ECOTAX_TEST_DATABASE_URL not set")
@@ -59,9 +69,6 @@ func benchPostgres(b testing.TB) *DB {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		b.Fatal(err)
-	}
 	return db
 }
 

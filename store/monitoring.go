@@ -418,7 +418,7 @@ func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
 		return nil, err
 	}
 	if ingestLocked != nil {
-		ingestLocked(mns)
+		ingestLocked(tx, mns)
 	}
 	hashes, mnOf := make([]string, len(rows)), make([]string, len(rows))
 	for i, r := range rows {
@@ -569,8 +569,9 @@ func (tx *Tx) ingestSQLite(rows []*packetRow) ([]*packetRow, error) {
 }
 
 // ingestLocked, when set (by a test in this package), is called once an
-// ingest holds the locks of its devices, with their MNs.
-var ingestLocked func(mns []string)
+// ingest holds the locks of its devices, with its transaction and their
+// MNs.
+var ingestLocked func(tx *Tx, mns []string)
 
 // ---- Partitions and retention ----------------------------------------------
 
