@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ecotax/ecotax/hj212"
@@ -156,5 +158,160 @@ func TestUpgradeToMonthlyPartitions(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// migrateBefore applies the migrations of db's dialect named before
+// stop, as a database made by an earlier release would have them.
+func migrateBefore(t *testing.T, db *DB, stop string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.x.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	dir := path.Join("migrations", db.dialect)
+	entries, _ := fs.ReadDir(sqlFiles, dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if n >= stop {
+			break
+		}
+		if err := db.migrate(ctx, dir, n); err != nil {
+			t.Fatal(n, err)
+		}
+	}
+}
+
+// TestUpgradeFilingKeys: a database of each dialect migrated up to the
+// schema before 0047, holding a taxpayer's source with its history, an
+// accepted declaration with figures, its correction, and a review naming
+// them, takes 0049: every row is kept, each figure gets its declaration's
+// taxpayer, the keys and foreign keys carry credit_code, the immutability
+// triggers and the id counters survive (SQLite rebuilds the tables), and
+// new rows take the next ids.
+func TestUpgradeFilingKeys(t *testing.T) {
+	for _, dialect := range []string{SQLite, Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			var db *DB
+			if dialect == Postgres {
+				if os.Getenv("ECOTAX_TEST_DATABASE_URL") == "" && os.Getenv("ECOTAX_REQUIRE_PG") != "1" {
+					t.Skip("ECOTAX_TEST_DATABASE_URL not set")
+				}
+				db = openPGSchema(t)
+			} else {
+				var err error
+				if db, err = Open(ctx, filepath.Join(t.TempDir(), "u.db")); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+			}
+			migrateBefore(t, db, "0047")
+			code := "91350100M000100Y43"
+			ts := "2024-04-01T00:00:00Z"
+			for _, q := range []string{
+				`INSERT INTO taxpayers (credit_code, name, region, industry, version, created_at, updated_at) VALUES ('` + code + `', 'x', '500103', '', 1, '` + ts + `', '` + ts + `')`,
+				`INSERT INTO tax_sources (id, credit_code, outlet_no, outlet_name, kind, valid_from, version, created_at, updated_at) VALUES (7, '` + code + `', 'DA001', 'DA001', 'air', '2024-01-01', 1, '` + ts + `', '` + ts + `')`,
+				`INSERT INTO tax_source_history (id, version, credit_code, outlet_no, outlet_name, location, kind, fugitive, pollutant, method, standard, multiple_points, valid_from, created_at, updated_at, change, changed_by, changed_at)
+					VALUES (7, 1, '` + code + `', 'DA001', 'DA001', '', 'air', FALSE, '', '', '', FALSE, '2024-01-01', '` + ts + `', '` + ts + `', 'create', 't', '` + ts + `')`,
+				`INSERT INTO declarations (id, credit_code, period, revision, status, version, deadline, created_at, updated_at) VALUES (3, '` + code + `', '2024-Q1', 1, 'draft', 1, '2024-04-15', '` + ts + `', '` + ts + `')`,
+				`INSERT INTO declaration_figures (declaration_id, line, source_id, month, emission_kg) VALUES (3, 0, 7, '2024-01', '12.5'), (3, 1, 7, '2024-02', '13.5')`,
+				`UPDATE declarations SET status = 'accepted' WHERE id = 3`,
+				`INSERT INTO declarations (id, credit_code, period, revision, replaces_id, status, version, deadline, created_at, updated_at) VALUES (4, '` + code + `', '2024-Q1', 2, 3, 'draft', 1, '2024-04-15', '` + ts + `', '` + ts + `')`,
+				`INSERT INTO reviews (id, ref, credit_code, period, outlet_no, source_id, flag_code, reason, declaration_id, item_status, received_on, deadline, status, version, opened_by, created_at, updated_at)
+					VALUES (5, 'FH-1', '` + code + `', '2024-Q1', 'DA001', 7, 'x', 'y', 3, 'declared', '2024-04-01', '2024-04-16', 'open', 1, 't', '` + ts + `', '` + ts + `')`,
+				`INSERT INTO penalty_records (id, credit_code, case_no, outlet_no, revision, status, case_code, period_from, period_to, decided_on, created_by, created_at)
+					VALUES (8, '` + code + `', 'C-1', 'DA001', 1, 'superseded', 'x', '2024-01-01', '2024-01-31', '2024-02-01', 't', '` + ts + `')`,
+				`INSERT INTO penalty_records (id, credit_code, case_no, outlet_no, revision, replaces_id, status, case_code, period_from, period_to, decided_on, created_by, created_at)
+					VALUES (9, '` + code + `', 'C-1', 'DA001', 2, 8, 'active', 'x', '2024-01-01', '2024-01-31', '2024-02-01', 't', '` + ts + `')`,
+				`INSERT INTO penalty_pollutants (penalty_id, pollutant) VALUES (9, '二氧化硫')`,
+				`INSERT INTO penalty_generated (penalty_id, pollutant, month, generated_kg) VALUES (9, '二氧化硫', '2024-01', '100.5')`,
+			} {
+				if dialect == SQLite {
+					q = strings.ReplaceAll(strings.ReplaceAll(q, "FALSE", "0"), "TRUE", "1")
+				}
+				if _, err := db.x.ExecContext(ctx, q); err != nil {
+					t.Fatal(q, err)
+				}
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			count := func(q string) (n int) {
+				t.Helper()
+				if err := db.x.GetContext(ctx, &n, q); err != nil {
+					t.Fatal(q, err)
+				}
+				return n
+			}
+			for q, want := range map[string]int{
+				`SELECT COUNT(*) FROM tax_sources`:                                            1,
+				`SELECT COUNT(*) FROM tax_source_history`:                                     1,
+				`SELECT COUNT(*) FROM declarations`:                                           2,
+				`SELECT COUNT(*) FROM declaration_figures WHERE credit_code = '` + code + `'`: 2,
+				`SELECT COUNT(*) FROM reviews WHERE declaration_id = 3 AND source_id = 7`:     1,
+				`SELECT COUNT(*) FROM penalty_records WHERE replaces_id = 8`:                  1,
+				`SELECT COUNT(*) FROM penalty_pollutants WHERE credit_code = '` + code + `'`:  1,
+				`SELECT COUNT(*) FROM penalty_generated WHERE credit_code = '` + code + `'`:   1,
+			} {
+				if n := count(q); n != want {
+					t.Errorf("%s: %d, want %d", q, n, want)
+				}
+			}
+			// The accepted declaration's figures are still immutable.
+			err := db.InTx(ctx, func(tx *Tx) error {
+				_, err := tx.exec(db.x.Rebind(`DELETE FROM declaration_figures WHERE declaration_id = ?`), 3)
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), "immutable") {
+				t.Errorf("deleting an accepted declaration's figures: %v", err)
+			}
+			err = db.InTx(ctx, func(tx *Tx) error {
+				_, err := tx.exec(`DELETE FROM penalty_generated`)
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), "never changed") {
+				t.Errorf("deleting penalty items: %v", err)
+			}
+			// A figure naming another taxpayer's source is refused now.
+			err = db.InTx(ctx, func(tx *Tx) error {
+				_, err := tx.exec(db.x.Rebind(`INSERT INTO declaration_figures (credit_code, declaration_id, line, source_id, month) VALUES (?, 4, 0, 7, '2024-01')`), "91350100M000200Y43")
+				return err
+			})
+			if err == nil {
+				t.Error("a figure of another taxpayer's declaration and source was stored")
+			}
+			if dialect == SQLite {
+				if n := count(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('declaration_figures', 'reviews')`); n != 7 {
+					t.Errorf("%d triggers on declaration_figures and reviews, want 7", n)
+				}
+				if n := count(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'penalty_%'`); n != 7 {
+					t.Errorf("%d triggers on the penalty tables, want 7", n)
+				}
+				if n := count(`PRAGMA foreign_keys`); n != 1 {
+					t.Error("foreign keys left off")
+				}
+				if n := count(`SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_new'`); n != 0 {
+					t.Errorf("%d *_new objects left", n)
+				}
+			}
+			// New rows take ids after the old ones (the counters survived).
+			err = db.InTx(ctx, func(tx *Tx) error {
+				var id int64
+				err := tx.get(&id, db.x.Rebind(`INSERT INTO declarations (credit_code, period, revision, status, version, deadline, created_at, updated_at)
+					VALUES (?, '2024-Q2', 1, 'draft', 1, '2024-07-15', ?, ?) RETURNING id`), code, ts, ts)
+				if err == nil && id <= 4 && dialect == SQLite {
+					t.Errorf("new declaration id %d, want after 4", id)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
