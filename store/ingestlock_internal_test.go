@@ -179,3 +179,37 @@ func TestIngestLocksEveryDeviceOfABatch(t *testing.T) {
 		t.Errorf("%d device locks held by a batch of %d devices", n, len(mns))
 	}
 }
+
+// TestIngestOddYears (PostgreSQL): a device whose clock says year 0001 or
+// 9999 gets its partitions like any other month (the last month runs to
+// MAXVALUE); its batch is stored, not refused.
+func TestIngestOddYears(t *testing.T) {
+	db := benchPostgres(t)
+	ctx := context.Background()
+	var in []Incoming
+	for _, dt := range []string{"00010101000000", "99991231230000", "99991130230000"} {
+		raw, err := hj212.Encode([]hj212.Field{{Key: "QN", Value: dt + "000"}, {Key: "ST", Value: "31"}, {Key: "CN", Value: "2061"},
+			{Key: "PW", Value: "123456"}, {Key: "MN", Value: "MN-ODD"}, {Key: "Flag", Value: "4"}},
+			[][]hj212.Field{{{Key: "DataTime", Value: dt}}, {{Key: "a21026-Avg", Value: "1.0"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := hj212.Parse(raw, hj212.Options{Lenient: true})
+		if valueMonth(p) == "" {
+			continue // the parser does not take this year: nothing to store
+		}
+		in = append(in, Incoming{Packet: p, Origin: "odd"})
+	}
+	if len(in) == 0 {
+		t.Skip("the parser takes none of these years")
+	}
+	t.Logf("%d of 3 packets with a value month", len(in))
+	st, err := db.Ingest(ctx, in)
+	if err != nil || st.Stored != len(in) {
+		t.Fatalf("%+v %v", st, err)
+	}
+	var n int
+	if err := db.x.GetContext(ctx, &n, `SELECT COUNT(*) FROM monitoring_values`); err != nil || n != len(in) {
+		t.Errorf("%d values (%v), want %d", n, err, len(in))
+	}
+}

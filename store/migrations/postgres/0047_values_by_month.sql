@@ -53,8 +53,14 @@ BEGIN
     IF to_regclass(quote_ident(part)) IS NOT NULL THEN
         RETURN;
     END IF;
-    nxt := to_char(to_date(m || '-01', 'YYYY-MM-DD') + INTERVAL '1 month', 'YYYY-MM');
-    EXECUTE format('CREATE TABLE %I PARTITION OF monitoring_values FOR VALUES FROM (%L) TO (%L) PARTITION BY LIST (cn)', part, m, nxt);
+    -- The month after 9999-12 has no four-digit name (and '10000-01'
+    -- sorts before it): the last month runs to the end.
+    IF m = '9999-12' THEN
+        nxt := 'MAXVALUE';
+    ELSE
+        nxt := quote_literal(to_char(to_date(m || '-01', 'YYYY-MM-DD') + INTERVAL '1 month', 'YYYY-MM'));
+    END IF;
+    EXECUTE format('CREATE TABLE %I PARTITION OF monitoring_values FOR VALUES FROM (%L) TO (%s) PARTITION BY LIST (cn)', part, m, nxt);
     EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES IN (''2011'', ''2051'')', part || '_raw', part);
     EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', part || '_rest', part);
 END
