@@ -119,7 +119,8 @@ func BenchmarkParseRatio(b *testing.B) {
 }
 
 // BenchmarkIngestPG: value rows per second through Ingest (duplicate
-// check under the advisory lock, COPY of packets and values, dirty marks)
+// check under the devices' advisory locks, COPY of packets and values
+// into the monthly partitions, dirty marks)
 // against a plain COPY of the same value rows into a table of the same
 // shape, in batches of 1000 packets, in the same run.
 func BenchmarkIngestPG(b *testing.B) {
