@@ -69,11 +69,12 @@ const (
 	ActExchangeRead   Action = "exchange.read"
 
 	// Online monitoring and reconciliation (比对, 法 第二十条; docs/monitoring.md).
-	ActDeviceWrite    Action = "device.write"    // map a monitoring device (MN) to an outlet
-	ActMonitoringRead Action = "monitoring.read" // devices, packets, monthly figures
-	ActOutputWrite    Action = "output.write"    // production output (产量) per month
-	ActReconcileRun   Action = "reconcile.run"   // run a reconciliation
-	ActReconcileRead  Action = "reconcile.read"  // results, items, risk flags
+	ActDeviceWrite    Action = "device.write"         // map a monitoring device (MN) to an outlet
+	ActMonitoringRead Action = "monitoring.read"      // devices, packets, monthly figures
+	ActOutputWrite    Action = "output.write"         // production output (产量) per month
+	ActRawRetention   Action = "monitoring.retention" // drop raw real-time and minute data past the retention setting
+	ActReconcileRun   Action = "reconcile.run"        // run a reconciliation
+	ActReconcileRead  Action = "reconcile.read"       // results, items, risk flags
 
 	// Compensation calculators and the finance budget (issue 5, docs/budget.md).
 	ActCompensationCompute Action = "compensation.compute"         // damage claims, eco settlements: government work
@@ -113,6 +114,7 @@ var permissions = map[Action][]Role{
 	ActDeviceWrite:       {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActMonitoringRead:    {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActOutputWrite:       {RoleEnterprise, RoleAdmin},
+	ActRawRetention:      {RoleAdmin},
 	ActReconcileRun:      {RoleTaxOfficer, RoleAdmin},
 	ActReconcileRead:     {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 

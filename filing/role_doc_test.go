@@ -30,6 +30,7 @@ var roleDoc = []struct {
 	{ActDeviceWrite, "map a monitoring device (MN) to an outlet"},
 	{ActMonitoringRead, "read devices, HJ 212 packets and monthly monitoring figures"},
 	{ActOutputWrite, "record production output (产量) per month"},
+	{ActRawRetention, "drop raw real-time and minute monitoring data older than the retention setting"},
 	{ActReconcileRun, "run a reconciliation (比对)"},
 	{ActReconcileRead, "read reconciliation results, items and risk flags"},
 	{ActReviewOpen, "open a 复核 (提请复核, 法 第二十条)"},

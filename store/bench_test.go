@@ -29,6 +29,16 @@ import (
 // database named by ECOTAX_TEST_DATABASE_URL (skipping without one), as
 // storetest does; storetest itself cannot be imported from package store.
 func benchPostgres(b testing.TB) *DB {
+	db := openPGSchema(b)
+	if err := db.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// openPGSchema opens a store, not migrated, in a new schema of its own
+// (dropped at the end) in the database named by ECOTAX_TEST_DATABASE_URL.
+func openPGSchema(b testing.TB) *DB {
 	base := os.Getenv("ECOTAX_TEST_DATABASE_URL")
 	if base == "" {
 		b.Skip("ECOTAX_TEST_DATABASE_URL not set")
@@ -59,9 +69,6 @@ func benchPostgres(b testing.TB) *DB {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		b.Fatal(err)
-	}
 	return db
 }
 
@@ -112,7 +119,8 @@ func BenchmarkParseRatio(b *testing.B) {
 }
 
 // BenchmarkIngestPG: value rows per second through Ingest (duplicate
-// check under the advisory lock, COPY of packets and values, dirty marks)
+// check under the devices' advisory locks, COPY of packets and values
+// into the monthly partitions, dirty marks)
 // against a plain COPY of the same value rows into a table of the same
 // shape, in batches of 1000 packets, in the same run.
 func BenchmarkIngestPG(b *testing.B) {

@@ -60,18 +60,29 @@ func (tx *Tx) ReplaceFigures(d *filing.Declaration, figs []filing.Figure) error 
 	}
 	d.Version++
 	d.UpdatedAt = tx.now
-	return tx.putFigures(d.ID, figs)
+	return tx.putFigures(d.CreditCode, d.ID, figs)
 }
 
 // PutFigures writes the figures of a new draft.
-func (tx *Tx) PutFigures(id int64, figs []filing.Figure) error { return tx.putFigures(id, figs) }
+func (tx *Tx) PutFigures(id int64, figs []filing.Figure) error {
+	var code string
+	if err := tx.get(&code, tx.q.DeclarationTaxpayer, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("declaration_not_found", "申报不存在", "no declaration "+strconv.FormatInt(id, 10))
+		}
+		return err
+	}
+	return tx.putFigures(code, id, figs)
+}
 
-func (tx *Tx) putFigures(id int64, figs []filing.Figure) error {
+// putFigures writes a declaration's figures, each with the declaration's
+// taxpayer (the row's distribution column).
+func (tx *Tx) putFigures(code string, id int64, figs []filing.Figure) error {
 	if _, err := tx.exec(tx.q.DeleteFigures, id); err != nil {
 		return err
 	}
 	for i, f := range figs {
-		_, err := tx.exec(tx.q.InsertFigure, id, i, f.SourceID, f.Month, f.EmissionKg, f.WastewaterT,
+		_, err := tx.exec(tx.q.InsertFigure, code, id, i, f.SourceID, f.Month, f.EmissionKg, f.WastewaterT,
 			f.AvgConcentration, f.MaxConcentration, f.Value, f.Measured, f.Standard, f.DayMeasuredDB, f.DayExceedDays,
 			f.NightMeasuredDB, f.NightExceedDays, f.GeneratedT, f.StoredT, f.DisposedT, f.UtilizedT, f.StockStart,
 			f.StockEnd, f.Quantity)

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +38,11 @@ type monitoringQueries struct {
 	MarkDirtyMN     string `query:"mark-dirty-mn"`
 	MarkDirty       string `query:"mark-dirty"`
 	PgLockIngest    string `query:"pg-lock-ingest"`
+	PgLockMonths    string `query:"pg-lock-months"`
+	PgEnsureMonth   string `query:"pg-ensure-month"`
+	PgDropRaw       string `query:"pg-drop-raw"`
+	RawMonths       string `query:"raw-months"`
+	DeleteRaw       string `query:"delete-raw"`
 	PgExisting      string `query:"pg-existing-hashes"`
 	PgNextPacketIDs string `query:"pg-next-packet-ids"`
 	InsertPacket    string `query:"insert-packet"`
@@ -252,6 +259,24 @@ func codes(is []hj212.Issue) string {
 	return strings.Join(cs, ",")
 }
 
+// packetMonth is the month (YYYY-MM) of a packet's DataTime, "" when it
+// has none that reads as a time.
+func packetMonth(p *hj212.Packet) string {
+	if !p.Time.IsZero() && len(p.DataTime) >= 8 {
+		return p.DataTime[:4] + "-" + p.DataTime[4:6]
+	}
+	return ""
+}
+
+// valueMonth is the month whose partition a packet's values go to, ""
+// when none are kept (see rowOf).
+func valueMonth(p *hj212.Packet) string {
+	if !p.Accepted() || p.MN == "" {
+		return ""
+	}
+	return packetMonth(p)
+}
+
 func rowOf(in Incoming, now time.Time) *packetRow {
 	p := in.Packet
 	quoted := false
@@ -260,9 +285,7 @@ func rowOf(in Incoming, now time.Time) *packetRow {
 		reason: text(p.Reason, &quoted), problems: codes(p.Problems), warnings: codes(p.Warnings),
 		qn: text(p.QN, &quoted), cn: text(p.CN, &quoted), mn: text(p.MN, &quoted), flag: p.Flag,
 		dataTime: text(p.DataTime, &quoted), pairs: len(p.CP), received: now}
-	if !p.Time.IsZero() && len(p.DataTime) >= 8 {
-		r.month = p.DataTime[:4] + "-" + p.DataTime[4:6]
-	}
+	r.month = packetMonth(p)
 	// Values are kept for accepted packets that say whose (MN) and when
 	// (DataTime) they are; a rejected packet's values are not trusted.
 	if p.Accepted() && r.mn != "" && r.month != "" {
@@ -303,6 +326,19 @@ func (db *DB) IngestEach(ctx context.Context, batch []Incoming) (IngestStats, []
 	stored := make([]bool, len(batch))
 	if len(batch) == 0 {
 		return st, stored, nil
+	}
+	if db.dialect == Postgres {
+		months := map[string]bool{}
+		for _, in := range batch {
+			if in.Packet != nil {
+				if m := valueMonth(in.Packet); m != "" {
+					months[m] = true
+				}
+			}
+		}
+		if err := db.EnsureMonths(ctx, slices.Collect(maps.Keys(months))...); err != nil {
+			return st, stored, err
+		}
 	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		st = IngestStats{Packets: len(batch)}
@@ -365,18 +401,31 @@ var packetCols = []string{"id", "hash", "raw", "received_at", "origin", "verdict
 var valueCols = []string{"packet_id", "seq", "mn", "cn", "month", "data_time", "code", "suffix", "value", "num"}
 
 // ingestPG keeps the rows not stored yet and COPYs them. The advisory
-// lock makes the check and the COPY one step for every ingester, so a
-// racing resend cannot slip between them.
+// locks of the batch's devices make the check and the COPY one step for
+// every ingester of those devices, so a racing resend (same bytes, so
+// same MN) cannot slip between them; batches of other devices are not
+// held up (there is no lock of the whole ingest).
 func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
-	if _, err := tx.exec(tx.q.PgLockIngest); err != nil {
+	mns := make([]string, 0, 8)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.mn] {
+			seen[r.mn] = true
+			mns = append(mns, r.mn)
+		}
+	}
+	if _, err := tx.exec(tx.q.PgLockIngest, pq.Array(mns)); err != nil {
 		return nil, err
 	}
-	hashes := make([]string, len(rows))
+	if ingestLocked != nil {
+		ingestLocked(tx, mns)
+	}
+	hashes, mnOf := make([]string, len(rows)), make([]string, len(rows))
 	for i, r := range rows {
-		hashes[i] = r.hash
+		hashes[i], mnOf[i] = r.hash, r.mn
 	}
 	var have []string
-	if err := tx.sel(&have, tx.q.PgExisting, pq.Array(hashes)); err != nil {
+	if err := tx.sel(&have, tx.q.PgExisting, pq.Array(mnOf), pq.Array(hashes)); err != nil {
 		return nil, err
 	}
 	if len(have) > 0 {
@@ -517,6 +566,79 @@ func (tx *Tx) ingestSQLite(rows []*packetRow) ([]*packetRow, error) {
 		}
 	}
 	return kept, flush()
+}
+
+// ingestLocked, when set (by a test in this package), is called once an
+// ingest holds the locks of its devices, with its transaction and their
+// MNs.
+var ingestLocked func(tx *Tx, mns []string)
+
+// ---- Partitions and retention ----------------------------------------------
+
+// EnsureMonths makes the monthly partitions of monitoring_values for the
+// given months (YYYY-MM) that are not there yet (PostgreSQL; nothing on
+// SQLite, whose table is not partitioned). Ingest calls it for the months
+// of a batch before its transaction, and Migrate for this month and the
+// next: creating a partition locks the parent table, so it is done in a
+// short transaction of its own, once a month per process (the months made
+// are remembered).
+func (db *DB) EnsureMonths(ctx context.Context, months ...string) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	var missing []string
+	for _, m := range months {
+		if _, ok := db.months.Load(m); !ok {
+			missing = append(missing, m)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(missing)
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(tx.q.PgLockMonths); err != nil {
+			return err
+		}
+		for _, m := range missing {
+			if _, err := tx.exec(tx.q.PgEnsureMonth, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range missing {
+		db.months.Store(m, true)
+	}
+	return nil
+}
+
+// RawValueCNs are the kinds of data (CN) a retention setting drops:
+// real-time data (2011, sent every 30 seconds or so) and minute data
+// (2051). Hour (2061) and day (2031) data, from which the monthly figures
+// are computed, are kept.
+var RawValueCNs = []string{"2011", "2051"}
+
+// DropRawBefore removes the raw values (RawValueCNs) of every month
+// before the given one (YYYY-MM) and returns the months that held any: on
+// PostgreSQL by detaching and dropping each month's raw partition whole
+// (no row-by-row delete, no bloat), on SQLite by a DELETE. Packets (the
+// bytes as received, with their verdicts) and the hour and day values
+// stay, so monthly figures computed again come out the same.
+func (tx *Tx) DropRawBefore(month string) ([]string, error) {
+	months := []string{}
+	if tx.postgres() {
+		err := tx.sel(&months, tx.q.PgDropRaw, month)
+		return months, err
+	}
+	if err := tx.sel(&months, tx.q.RawMonths, month); err != nil {
+		return nil, err
+	}
+	_, err := tx.exec(tx.q.DeleteRaw, month)
+	return months, err
 }
 
 // ---- Monthly figures -----------------------------------------------------

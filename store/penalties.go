@@ -44,12 +44,12 @@ func (tx *Tx) InsertPenalty(p *exchange.Penalty) error {
 		return err
 	}
 	for _, name := range p.Pollutants {
-		if _, err := tx.exec(tx.q.InsertPenPoll, p.ID, name); err != nil {
+		if _, err := tx.exec(tx.q.InsertPenPoll, p.CreditCode, p.ID, name); err != nil {
 			return err
 		}
 	}
 	for _, g := range p.Generated {
-		if _, err := tx.exec(tx.q.InsertPenGen, p.ID, g.Pollutant, g.Month, g.GeneratedKg); err != nil {
+		if _, err := tx.exec(tx.q.InsertPenGen, p.CreditCode, p.ID, g.Pollutant, g.Month, g.GeneratedKg); err != nil {
 			return err
 		}
 	}

@@ -26,17 +26,18 @@ type queries struct {
 	InsertSourceHistory string `query:"insert-source-history"`
 	ListSourceHistory   string `query:"list-source-history"`
 
-	InsertDeclaration string `query:"insert-declaration"`
-	GetDeclaration    string `query:"get-declaration"`
-	ListDeclarations  string `query:"list-declarations"`
-	LatestRevision    string `query:"latest-revision"`
-	TouchDeclaration  string `query:"touch-declaration"`
-	SubmitDeclaration string `query:"submit-declaration"`
-	AcceptDeclaration string `query:"accept-declaration"`
-	PayDeclaration    string `query:"pay-declaration"`
-	DeleteFigures     string `query:"delete-figures"`
-	InsertFigure      string `query:"insert-figure"`
-	ListFigures       string `query:"list-figures"`
+	InsertDeclaration   string `query:"insert-declaration"`
+	GetDeclaration      string `query:"get-declaration"`
+	ListDeclarations    string `query:"list-declarations"`
+	LatestRevision      string `query:"latest-revision"`
+	TouchDeclaration    string `query:"touch-declaration"`
+	SubmitDeclaration   string `query:"submit-declaration"`
+	AcceptDeclaration   string `query:"accept-declaration"`
+	PayDeclaration      string `query:"pay-declaration"`
+	DeleteFigures       string `query:"delete-figures"`
+	InsertFigure        string `query:"insert-figure"`
+	DeclarationTaxpayer string `query:"declaration-taxpayer"`
+	ListFigures         string `query:"list-figures"`
 
 	InsertToken string `query:"insert-token"`
 	TokenByHash string `query:"token-by-hash"`

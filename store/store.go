@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -57,6 +58,7 @@ type DB struct {
 	dialect string
 	q       *queries
 	Now     func() time.Time
+	months  sync.Map // months whose monitoring_values partition is known to exist (EnsureMonths)
 }
 
 // Options are the settings of Open that are not in the DSN.
@@ -210,7 +212,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("store: migration %s: %w", name, err)
 		}
 	}
-	return nil
+	// The partitions of this month and the next are made at start-up, so
+	// the first batch of a month does not wait for one (a month further
+	// away, such as a back-fill, is made by the batch that needs it).
+	now := db.Now().UTC()
+	return db.EnsureMonths(ctx, now.Format("2006-01"), now.AddDate(0, 0, 32-now.Day()).Format("2006-01"))
 }
 
 // fkOffMarker starts an SQLite migration that rebuilds tables: it runs

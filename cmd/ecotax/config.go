@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/store"
 )
@@ -29,7 +30,11 @@ type config struct {
 	Addr        string        // ECOTAX_ADDR (serve's --addr wins)
 	LogLevel    slog.Level    // ECOTAX_LOG_LEVEL
 	ExchangeKey []byte        // ECOTAX_EXCHANGE_KEY: the application layer's (exchange batches)
-	Server      serverConfig  // the HTTP server's limits, access log and sessions (cmd/ecotax/serve.go)
+	// RawRetention is ECOTAX_RAW_RETENTION_MONTHS: months of raw real-time
+	// and minute monitoring data kept before the current one; 0 (unset):
+	// kept for ever.
+	RawRetention int
+	Server       serverConfig // the HTTP server's limits, access log and sessions (cmd/ecotax/serve.go)
 }
 
 // envVar is one row of the README's table.
@@ -186,6 +191,15 @@ var envVars = []envVar{
 				return err
 			}
 			c.ExchangeKey = []byte(v)
+			return nil
+		}},
+	{"ECOTAX_RAW_RETENTION_MONTHS", "raw real-time (2011, 30-second) and minute (2051) monitoring data are kept for the current month and this many before it; `serve` drops older ones every 6 hours, `ecotax hj212 retention` at once (whole monthly partitions on PostgreSQL; packets as received, hour and day data and monthly figures stay; docs/scale.md)", "unset: kept for ever", "`3`",
+		func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > app.MaxRawRetentionMonths {
+				return fmt.Errorf("want a whole number of months from 1 to %d", app.MaxRawRetentionMonths)
+			}
+			c.RawRetention = n
 			return nil
 		}},
 	{"ECOTAX_SESSION_KEY", "signs the web pages' session cookies, at least 32 characters; unset: a random key per process (sessions end on restart and are not shared between servers; docs/web.md)", "random", "`openssl rand -hex 32`",

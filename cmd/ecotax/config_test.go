@@ -69,6 +69,8 @@ func TestEnvVars(t *testing.T) {
 			[]string{"250", "0s"}},
 		"ECOTAX_EXCHANGE_KEY": {key, func(c *config) bool { return string(c.ExchangeKey) == key },
 			[]string{"short", strings.Repeat("k", 32), strings.Repeat("0123456789ab", 3)}},
+		"ECOTAX_RAW_RETENTION_MONTHS": {"3", func(c *config) bool { return c.RawRetention == 3 },
+			[]string{"0", "-1", "1.5", "3m", "90d", "1201"}},
 		"ECOTAX_SESSION_KEY": {key, func(c *config) bool { return string(c.Server.Pages.SessionKey) == key },
 			[]string{"short", strings.Repeat("k", 32), strings.Repeat("0123456789ab", 3)}},
 		"ECOTAX_SESSION_LIFETIME": {"2h", func(c *config) bool { return c.Server.Pages.SessionLifetime == 2*time.Hour },

@@ -23,6 +23,7 @@ const hj212Usage = `usage:
   ecotax hj212 check [--strict] [--keys FILE] [--no-example-key] FILE|-
   ecotax hj212 listen [--idle 10m] [--batch 500] [--flush 200ms] [--refresh 1m]
                       [--committers 2] [--per-conn 1440] [--max-conns 10000] [--keys FILE] ADDR
+  ecotax hj212 retention [--months N]
 
 check reads one HJ 212 packet per line ("-" reads standard input), without
 its CR LF. Blank lines and comment lines (starting with "#" but not "##")
@@ -62,7 +63,13 @@ monthly figures are brought up to date every --refresh. A connection idle
 for --idle is closed. --keys gives SM4 keys for HJ 212-2025 encrypted
 data areas (the format of check --keys; no example key). SIGINT/SIGTERM stops accepting, lets each
 connection finish its packet, stores what was received and exits 0. Logs
-are JSON lines on standard error.`
+are JSON lines on standard error.
+
+retention drops the raw real-time (2011) and minute (2051) values of the
+months before the current one and the N before it (--months, else
+$ECOTAX_RAW_RETENTION_MONTHS; one of them is required), as serve does in
+the background, and prints what it did as one JSON line. Packets as
+received, hour and day values and monthly figures stay.`
 
 // cmdHJ212: ecotax hj212 SUBCOMMAND — HJ 212 monitoring packets. Each
 // subcommand is one function beside hj212Check.
@@ -76,6 +83,8 @@ func cmdHJ212(e *env, args []string) int {
 		return hj212Check(e, args[1:])
 	case "listen":
 		return hj212Listen(e, args[1:])
+	case "retention":
+		return hj212Retention(e, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.stdout, hj212Usage)
 		return exitOK

@@ -168,6 +168,13 @@ func serve(e *env, args []string, load func() (*app.Tables, error)) int {
 	// Monitoring figures are derived data, kept fresh in the background
 	// (500 device-months a minute at most) so that no read has to.
 	go svc.KeepFiguresFresh(e.ctx, time.Minute, 500, func(err error) { log.Error("monitoring figures", "error", err) })
+	// Raw real-time and minute data past ECOTAX_RAW_RETENTION_MONTHS are
+	// dropped at start and every 6 hours, each run within 10 minutes (on
+	// PostgreSQL a run drops whole partitions: quick; on SQLite it deletes
+	// rows), in the name of the operator (the audit log says admin#0).
+	if conf.RawRetention > 0 {
+		go svc.KeepRawRetention(e.ctx, cliPrincipal, conf.RawRetention, 6*time.Hour, 10*time.Minute, func(err error) { log.Error("raw data retention", "error", err) })
+	}
 	hs := httpServer(srv, cfg, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

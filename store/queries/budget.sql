@@ -122,7 +122,7 @@ SELECT f.declaration_id, f.source_id, f.month, f.emission_kg, f.wastewater_t, f.
     f.night_measured_db, f.night_exceed_days, f.generated_t, f.stored_t, f.disposed_t, f.utilized_t,
     f.stock_start, f.stock_end, f.quantity
 FROM declaration_figures f
-JOIN declarations d ON d.id = f.declaration_id
+JOIN declarations d ON d.credit_code = f.credit_code AND d.id = f.declaration_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
 WHERE t.region LIKE ? || '%' AND d.status <> 'draft' AND d.period LIKE ?
 ORDER BY f.declaration_id, f.line;

@@ -42,11 +42,15 @@ WHERE id = ? AND version = ? AND status <> 'draft' AND paid_on IS NULL;
 DELETE FROM declaration_figures WHERE declaration_id = ?;
 
 -- name: insert-figure
-INSERT INTO declaration_figures (declaration_id, line, source_id, month, emission_kg, wastewater_t,
+-- credit_code is the declaration's (the key that places the row, 0049).
+INSERT INTO declaration_figures (credit_code, declaration_id, line, source_id, month, emission_kg, wastewater_t,
     avg_concentration, max_concentration, value, measured, standard, day_measured_db, day_exceed_days,
     night_measured_db, night_exceed_days, generated_t, stored_t, disposed_t, utilized_t, stock_start,
     stock_end, quantity)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: declaration-taxpayer
+SELECT credit_code FROM declarations WHERE id = ?;
 
 -- name: list-figures
 SELECT source_id, month, emission_kg, wastewater_t, avg_concentration, max_concentration, value, measured,

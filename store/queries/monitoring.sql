@@ -42,21 +42,51 @@ ON CONFLICT DO NOTHING;
 INSERT INTO monitoring_dirty (mn, month) VALUES (?, ?) ON CONFLICT DO NOTHING;
 
 -- name: pg-lock-ingest
--- One ingest batch at a time, so the duplicate check and the COPY see the same table.
-SELECT pg_advisory_xact_lock(7310212);
+-- The devices of a batch (an array of MNs), one advisory lock each, taken
+-- in one order (by the hash) so two batches never wait for each other in
+-- a cycle: a resent packet has the MN of the first copy (the MN is read
+-- from its bytes), so the duplicate check and the COPY are one step for
+-- the packets of a device, while batches of other devices go on beside
+-- them. (Under Citus the lock is taken on the coordinator, like this.)
+SELECT pg_advisory_xact_lock(7310212, h)
+FROM (SELECT DISTINCT hashtext(m) AS h FROM unnest(?::text[]) AS u(m)) s
+ORDER BY h;
+
+-- name: pg-lock-months
+-- Making month partitions one process at a time (CREATE TABLE … IF NOT
+-- EXISTS races on the catalog otherwise).
+SELECT pg_advisory_xact_lock(7310214);
+
+-- name: pg-ensure-month
+SELECT monitoring_values_month(?);
+
+-- name: pg-drop-raw
+-- The months before ? whose raw (real-time and minute) values were dropped.
+SELECT m FROM monitoring_values_drop_raw(?) AS d(m) ORDER BY m;
+
+-- name: raw-months
+-- SQLite: the months before ? that hold raw (real-time 2011, minute 2051) values.
+SELECT DISTINCT month FROM monitoring_values WHERE cn IN ('2011', '2051') AND month < ? ORDER BY month;
+
+-- name: delete-raw
+-- SQLite: the raw values of the months before ?.
+DELETE FROM monitoring_values WHERE cn IN ('2011', '2051') AND month < ?;
 
 -- name: pg-existing-hashes
-SELECT hash FROM monitoring_packets WHERE hash = ANY(?);
+-- Of the (mn, hash) pairs given as two arrays, those stored already.
+SELECT p.hash FROM monitoring_packets p
+JOIN unnest(?::text[], ?::text[]) AS u(mn, hash) ON p.mn = u.mn AND p.hash = u.hash;
 
 -- name: pg-next-packet-ids
 SELECT nextval(pg_get_serial_sequence('monitoring_packets', 'id')) FROM generate_series(1, ?);
 
 -- name: insert-packet
--- SQLite path; the PostgreSQL path COPYs the same columns.
-INSERT INTO monitoring_packets (hash, raw, received_at, origin, verdict, reason, problems, warnings, qn, cn, mn,
+-- SQLite path (the one writer takes the next id, sqlite/0048); the
+-- PostgreSQL path COPYs the same columns with ids from the sequence.
+INSERT INTO monitoring_packets (id, hash, raw, received_at, origin, verdict, reason, problems, warnings, qn, cn, mn,
     flag, data_time, month, pairs, note)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (hash) DO NOTHING
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM monitoring_packets), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (mn, hash) DO NOTHING
 RETURNING id;
 
 -- name: insert-value
@@ -76,7 +106,7 @@ DELETE FROM monitoring_dirty WHERE mn = ? AND month = ?;
 -- name: month-values
 -- The hour (2061) and day (2031) data of one MN and month, packet by packet.
 SELECT v.packet_id, p.verdict, v.cn, v.data_time, v.code, v.suffix, v.value, v.num
-FROM monitoring_values v JOIN monitoring_packets p ON p.id = v.packet_id
+FROM monitoring_values v JOIN monitoring_packets p ON p.mn = v.mn AND p.id = v.packet_id
 WHERE v.mn = ? AND v.month = ? AND v.cn IN ('2061', '2031')
 ORDER BY v.packet_id, v.seq;
 

@@ -7,10 +7,10 @@ VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?)
 RETURNING id;
 
 -- name: insert-penalty-pollutant
-INSERT INTO penalty_pollutants (penalty_id, pollutant) VALUES (?, ?);
+INSERT INTO penalty_pollutants (credit_code, penalty_id, pollutant) VALUES (?, ?, ?);
 
 -- name: insert-penalty-generated
-INSERT INTO penalty_generated (penalty_id, pollutant, month, generated_kg) VALUES (?, ?, ?, ?);
+INSERT INTO penalty_generated (credit_code, penalty_id, pollutant, month, generated_kg) VALUES (?, ?, ?, ?, ?);
 
 -- name: supersede-penalty
 UPDATE penalty_records SET status = 'superseded', superseded_at = ? WHERE id = ? AND status = 'active';

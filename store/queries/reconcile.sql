@@ -39,7 +39,7 @@ SELECT f.declaration_id, f.source_id, f.month, f.emission_kg, f.wastewater_t, f.
     f.value, f.measured, f.standard, f.day_measured_db, f.day_exceed_days, f.night_measured_db, f.night_exceed_days,
     f.generated_t, f.stored_t, f.disposed_t, f.utilized_t, f.stock_start, f.stock_end, f.quantity
 FROM declaration_figures f
-JOIN declarations d ON d.id = f.declaration_id
+JOIN declarations d ON d.credit_code = f.credit_code AND d.id = f.declaration_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
 WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
     AND d.revision = (SELECT MAX(x.revision) FROM declarations x
@@ -50,7 +50,7 @@ ORDER BY f.declaration_id, f.line;
 -- Only the emission of each figure of those revisions (last year's, for yoy_drop).
 SELECT f.declaration_id, f.source_id, f.month, f.emission_kg
 FROM declaration_figures f
-JOIN declarations d ON d.id = f.declaration_id
+JOIN declarations d ON d.credit_code = f.credit_code AND d.id = f.declaration_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
 WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
     AND d.revision = (SELECT MAX(x.revision) FROM declarations x

@@ -62,7 +62,7 @@ func Reconcile10k(b testing.TB, db *store.DB, codes *reconcile.Codes, n int) {
 			return err
 		}
 		declared := func(i, j, m int) decimal.Decimal { return decimal.New(int64(1000+37*((i+j+m)%50)), -1) }
-		if err := tx.CopyIn("declaration_figures", []string{"declaration_id", "line", "source_id", "month", "emission_kg"}, 2*n*24, func(k int) []any {
+		if err := tx.CopyIn("declaration_figures", []string{"credit_code", "declaration_id", "line", "source_id", "month", "emission_kg"}, 2*n*24, func(k int) []any {
 			d, l := k/24, k%24
 			i, j, m := d%n, l%8, l/8
 			month := months[m]
@@ -71,7 +71,7 @@ func Reconcile10k(b testing.TB, db *store.DB, codes *reconcile.Codes, n int) {
 				month = lastYear[m]
 				kg = kg.Mul(decimal.RequireFromString("1.1"))
 			}
-			return []any{d + 1, l, i*8 + j + 1, month, kg}
+			return []any{cc(i), d + 1, l, i*8 + j + 1, month, kg}
 		}); err != nil {
 			return err
 		}
