@@ -27,6 +27,7 @@ import (
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/monitor"
 	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
@@ -44,6 +45,7 @@ type Tables struct {
 	Damage    *damage.Params         // damage parameter sets
 	Reconcile *reconcile.Params      // reconciliation thresholds
 	Review    *exchange.ReviewParams // 复核 rules
+	Quality   *monitor.Rules         // data marks, valid days, substitution of missing data
 }
 
 // LoadTables reads every embedded table strictly. The first bad one stops
@@ -75,12 +77,16 @@ func LoadTables() (*Tables, error) {
 	if t.Review, err = fixtures.LoadExchange(); err != nil {
 		return nil, fmt.Errorf("review tables: %w", err)
 	}
+	if t.Quality, err = fixtures.LoadQuality(); err != nil {
+		return nil, fmt.Errorf("data-quality tables: %w", err)
+	}
 	return t, nil
 }
 
 func (t *Tables) check() error {
 	for name, missing := range map[string]bool{"Engine": t.Engine == nil, "Filing": t.Filing == nil, "Fees": t.Fees == nil,
-		"Ecocomp": t.Ecocomp == nil, "Damage": t.Damage == nil, "Reconcile": t.Reconcile == nil, "Review": t.Review == nil} {
+		"Ecocomp": t.Ecocomp == nil, "Damage": t.Damage == nil, "Reconcile": t.Reconcile == nil, "Review": t.Review == nil,
+		"Quality": t.Quality == nil} {
 		if missing {
 			return fmt.Errorf("app: table %s is missing", name)
 		}

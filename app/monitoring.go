@@ -12,6 +12,7 @@ import (
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/hj212"
+	"github.com/ecotax/ecotax/monitor"
 	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
@@ -537,11 +538,24 @@ func (s *Service) recomputeOne(tx *store.Tx, m store.DirtyMark) error {
 	if err != nil {
 		return err
 	}
-	figs, err := reconcile.MonthFigures(devs, pkts, m.Month, places)
+	q, err := s.quality(m.Month)
+	if err != nil {
+		return err
+	}
+	figs, err := reconcile.MonthFigures(devs, pkts, m.Month, places, q)
 	if err != nil {
 		return err
 	}
 	return tx.ReplaceMonthly(m.MN, m.Month, figs)
+}
+
+// quality is the data-quality rules in force on the first day of month.
+func (s *Service) quality(month string) (*monitor.Quality, error) {
+	d, err := filing.ParseDate(month + "-01")
+	if err != nil {
+		return nil, err
+	}
+	return s.t.Quality.On(d.Day())
 }
 
 // places are the decimal places of the monthly figures of month

@@ -22,7 +22,7 @@ type MappedFigure struct {
 // of the month. The figures come out by mapping id, then as
 // monitor.Monthly sorts them; a figure of another month (which packets
 // selected by month cannot give) is left out.
-func MonthFigures(devs []Device, packets []*hj212.Packet, month string, places int32) ([]MappedFigure, error) {
+func MonthFigures(devs []Device, packets []*hj212.Packet, month string, places int32, q *monitor.Quality) ([]MappedFigure, error) {
 	groups := map[int64][]*hj212.Packet{}
 	for _, p := range packets {
 		id := int64(0)
@@ -45,7 +45,7 @@ func MonthFigures(devs []Device, packets []*hj212.Packet, month string, places i
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	var out []MappedFigure
 	for _, id := range ids {
-		res, err := monitor.Monthly(groups[id], monitor.Options{Places: places})
+		res, err := monitor.Monthly(groups[id], monitor.Options{Places: places, Quality: q})
 		if err != nil {
 			return nil, err
 		}

@@ -607,6 +607,35 @@ type figureDetail struct {
 	Excluded []excludedJSON `json:"excluded"`
 	Warnings []string       `json:"warnings"`
 	Trace    []stepJSON     `json:"trace"`
+	// Data quality (monitor.Figure): valid days, the missing runs and what
+	// was substituted for them (kept apart from the measured total).
+	ValidDays        int       `json:"valid_days,omitempty"`
+	ShortDays        []string  `json:"short_days,omitempty"`
+	DayRule          string    `json:"day_rule,omitempty"`
+	Gaps             []gapJSON `json:"gaps,omitempty"`
+	Substituted      string    `json:"substituted,omitempty"`
+	SubstitutedUnits int       `json:"substituted_units,omitempty"`
+}
+
+type gapJSON struct {
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Units      int    `json:"units"`
+	Why        string `json:"why"`
+	Method     string `json:"method,omitempty"`
+	Rule       string `json:"rule,omitempty"`
+	Avg        string `json:"avg,omitempty"`
+	Cou        string `json:"cou,omitempty"`
+	CouTotal   string `json:"cou_total,omitempty"`
+	Note       string `json:"note,omitempty"`
+	Unverified bool   `json:"unverified,omitempty"`
+}
+
+func decText(d *decimal.Decimal) string {
+	if d == nil {
+		return ""
+	}
+	return d.String()
 }
 
 type excludedJSON struct {
@@ -639,6 +668,14 @@ func (tx *Tx) ReplaceMonthly(mn, month string, figs []reconcile.MappedFigure) er
 		}
 		if det.Warnings == nil {
 			det.Warnings = []string{}
+		}
+		det.ValidDays, det.ShortDays, det.DayRule, det.SubstitutedUnits = f.ValidDays, f.ShortDays, f.DayRule, f.SubstitutedUnits
+		if f.SubstitutedUnits > 0 {
+			det.Substituted = f.Substituted.String()
+		}
+		for _, g := range f.Gaps {
+			det.Gaps = append(det.Gaps, gapJSON{g.From, g.To, g.Units, g.Why, g.Method, g.Rule, decText(g.Avg), decText(g.Cou),
+				decText(g.CouTotal), g.Note, g.Unverified})
 		}
 		detail, err := json.Marshal(det)
 		if err != nil {
