@@ -113,6 +113,9 @@ type Deps struct {
 	Now         func() time.Time // the clock; time.Now when nil
 	Observer    Observer
 	ExchangeKey []byte // HMAC key of exchange batches; none: the exchange refuses
+	// SplitWait is how long the parts of a split HJ 212 message are waited
+	// for before the message is judged incomplete [10m].
+	SplitWait time.Duration
 }
 
 // Service holds the operations.
@@ -122,6 +125,7 @@ type Service struct {
 	now      func() time.Time
 	observer Observer
 	xkey     []byte
+	split    time.Duration
 	jobsOnce sync.Once
 	jobs     *jobs
 }
@@ -144,7 +148,10 @@ func New(d Deps) (*Service, error) {
 	if d.Observer == nil {
 		d.Observer = nobody{}
 	}
-	return &Service{store: d.Store, t: d.Tables, now: d.Now, observer: d.Observer, xkey: d.ExchangeKey}, nil
+	if d.SplitWait <= 0 {
+		d.SplitWait = DefaultSplitWait
+	}
+	return &Service{store: d.Store, t: d.Tables, now: d.Now, observer: d.Observer, xkey: d.ExchangeKey, split: d.SplitWait}, nil
 }
 
 // Tables are the law tables the service was built with (read-only).

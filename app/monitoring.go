@@ -434,7 +434,18 @@ func (s *Service) Ingest(ctx context.Context, p filing.Principal, batch []store.
 		// Packets come in through the operator's import and listener only.
 		return store.IngestStats{}, nil, Fail(KindForbidden, "forbidden", "无权执行该操作", "only the operator stores monitoring packets")
 	}
-	st, stored, err := s.store.IngestEach(ctx, batch)
+	var (
+		st     store.IngestStats
+		stored []bool
+	)
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		st, stored, err = s.ingest(tx, batch)
+		return err
+	})
+	if err != nil {
+		stored = make([]bool, len(batch))
+	}
 	return st, stored, failed(err, fmt.Sprintf("app: storing a batch of %d packets", len(batch)))
 }
 
@@ -455,6 +466,11 @@ func failed(err error, what string) error {
 // took first is skipped. It is upkeep of derived data, asked for by no
 // one in particular: it takes no principal.
 func (s *Service) RefreshFigures(ctx context.Context, limit int) (int, error) {
+	// Split messages that waited long enough get their verdict first: a
+	// message completed by a late part has values to count.
+	if _, err := s.closeSplitSets(ctx, s.split); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		n := 500

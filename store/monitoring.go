@@ -174,6 +174,10 @@ func uniqueStrings(a, b string) []string {
 type Incoming struct {
 	Packet *hj212.Packet
 	Origin string
+	// Part: the packet is one part of a split message. It is stored as
+	// sent, but its values are not: they come in with the reassembled
+	// packet (app.Ingest, hj212/split).
+	Part bool
 }
 
 // IngestStats counts what a batch did.
@@ -265,7 +269,7 @@ func rowOf(in Incoming, now time.Time) *packetRow {
 	}
 	// Values are kept for accepted packets that say whose (MN) and when
 	// (DataTime) they are; a rejected packet's values are not trusted.
-	if p.Accepted() && r.mn != "" && r.month != "" {
+	if p.Accepted() && r.mn != "" && r.month != "" && !in.Part {
 		r.values = make([]valueRow, 0, len(p.CP))
 		for i := range p.CP {
 			q := &p.CP[i]
@@ -299,64 +303,77 @@ func (db *DB) Ingest(ctx context.Context, batch []Incoming) (IngestStats, error)
 // IngestEach is Ingest that also tells, packet by packet, whether it was
 // stored (false: it was there already).
 func (db *DB) IngestEach(ctx context.Context, batch []Incoming) (IngestStats, []bool, error) {
+	var (
+		st     IngestStats
+		stored []bool
+	)
+	err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		st, stored, err = tx.IngestEach(batch)
+		return err
+	})
+	if err != nil {
+		stored = make([]bool, len(batch)) // rolled back: nothing was stored
+	}
+	return st, stored, err
+}
+
+// IngestEach is DB.IngestEach inside a transaction the caller holds, so
+// that what depends on the packets (split messages) is stored with them.
+func (tx *Tx) IngestEach(batch []Incoming) (IngestStats, []bool, error) {
 	st := IngestStats{Packets: len(batch)}
 	stored := make([]bool, len(batch))
 	if len(batch) == 0 {
 		return st, stored, nil
 	}
-	err := db.InTx(ctx, func(tx *Tx) error {
-		st = IngestStats{Packets: len(batch)}
-		clear(stored)
-		rows := make([]*packetRow, 0, len(batch))
-		seen := make(map[string]bool, len(batch))
-		for i, in := range batch {
-			if in.Packet == nil {
-				return errors.New("store: ingest of a nil packet")
-			}
-			r := rowOf(in, tx.now)
-			r.idx = i
-			if seen[r.hash] {
-				st.Duplicates++
-				continue
-			}
-			seen[r.hash] = true
-			rows = append(rows, r)
+	rows := make([]*packetRow, 0, len(batch))
+	seen := make(map[string]bool, len(batch))
+	for i, in := range batch {
+		if in.Packet == nil {
+			return st, stored, errors.New("store: ingest of a nil packet")
 		}
-		var err error
-		if tx.postgres() {
-			rows, err = tx.ingestPG(rows)
-		} else {
-			rows, err = tx.ingestSQLite(rows)
+		r := rowOf(in, tx.now)
+		r.idx = i
+		if seen[r.hash] {
+			st.Duplicates++
+			continue
 		}
-		if err != nil {
-			return err
+		seen[r.hash] = true
+		rows = append(rows, r)
+	}
+	var err error
+	if tx.postgres() {
+		rows, err = tx.ingestPG(rows)
+	} else {
+		rows, err = tx.ingestSQLite(rows)
+	}
+	if err != nil {
+		return st, stored, err
+	}
+	st.Duplicates += len(seen) - len(rows)
+	dirty := map[[2]string]bool{}
+	for _, r := range rows {
+		stored[r.idx] = true
+		st.Stored++
+		if r.verdict == "rejected" {
+			st.Rejected++
 		}
-		st.Duplicates += len(seen) - len(rows)
-		dirty := map[[2]string]bool{}
-		for _, r := range rows {
-			stored[r.idx] = true
-			st.Stored++
-			if r.verdict == "rejected" {
-				st.Rejected++
-			}
-			st.Values += len(r.values)
-			if len(r.values) > 0 && (r.cn == monitor.CNHour || r.cn == monitor.CNDay) {
-				dirty[[2]string{r.mn, r.month}] = true
-			}
+		st.Values += len(r.values)
+		if len(r.values) > 0 && (r.cn == monitor.CNHour || r.cn == monitor.CNDay) {
+			dirty[[2]string{r.mn, r.month}] = true
 		}
-		keys := make([][2]string, 0, len(dirty))
-		for k := range dirty {
-			keys = append(keys, k)
+	}
+	keys := make([][2]string, 0, len(dirty))
+	for k := range dirty {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
+	for _, k := range keys {
+		if _, err := tx.exec(tx.q.MarkDirty, k[0], k[1]); err != nil {
+			return st, stored, err
 		}
-		sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
-		for _, k := range keys {
-			if _, err := tx.exec(tx.q.MarkDirty, k[0], k[1]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return st, stored, err
+	}
+	return st, stored, nil
 }
 
 var packetCols = []string{"id", "hash", "raw", "received_at", "origin", "verdict", "reason", "problems", "warnings", "qn", "cn", "mn",
