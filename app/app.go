@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecotax/ecotax/calc"
@@ -126,6 +127,7 @@ type Service struct {
 	observer Observer
 	xkey     []byte
 	split    time.Duration
+	keyGen   atomic.Int64 // bumped by SetDeviceKey: cached device keys are read again
 	jobsOnce sync.Once
 	jobs     *jobs
 }

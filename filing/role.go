@@ -69,11 +69,12 @@ const (
 	ActExchangeRead   Action = "exchange.read"
 
 	// Online monitoring and reconciliation (比对, 法 第二十条; docs/monitoring.md).
-	ActDeviceWrite    Action = "device.write"    // map a monitoring device (MN) to an outlet
-	ActMonitoringRead Action = "monitoring.read" // devices, packets, monthly figures
-	ActOutputWrite    Action = "output.write"    // production output (产量) per month
-	ActReconcileRun   Action = "reconcile.run"   // run a reconciliation
-	ActReconcileRead  Action = "reconcile.read"  // results, items, risk flags
+	ActDeviceWrite    Action = "device.write"     // map a monitoring device (MN) to an outlet
+	ActDeviceKeyWrite Action = "device_key.write" // set or rotate a device's SM4 key (HJ 212-2025 §6.4)
+	ActMonitoringRead Action = "monitoring.read"  // devices, packets, monthly figures
+	ActOutputWrite    Action = "output.write"     // production output (产量) per month
+	ActReconcileRun   Action = "reconcile.run"    // run a reconciliation
+	ActReconcileRead  Action = "reconcile.read"   // results, items, risk flags
 
 	// Compensation calculators and the finance budget (issue 5, docs/budget.md).
 	ActCompensationCompute Action = "compensation.compute"         // damage claims, eco settlements: government work
@@ -111,6 +112,7 @@ var permissions = map[Action][]Role{
 	ActExchangeImport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeRead:      {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActDeviceWrite:       {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActDeviceKeyWrite:    {RoleEnvOfficer, RoleAdmin},
 	ActMonitoringRead:    {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActOutputWrite:       {RoleEnterprise, RoleAdmin},
 	ActReconcileRun:      {RoleTaxOfficer, RoleAdmin},
