@@ -558,12 +558,17 @@ func (s *Service) recomputeOne(tx *store.Tx, m store.DirtyMark) error {
 	if err != nil {
 		return err
 	}
-	figs, err := reconcile.MonthFigures(devs, pkts, m.Month, places, q)
+	// Hours not over yet are not missing data (DataTime is Beijing time).
+	until := s.now().In(beijing).Format("2006010215")
+	figs, err := reconcile.MonthFigures(devs, pkts, m.Month, monitor.Options{Places: places, Quality: q, Until: until})
 	if err != nil {
 		return err
 	}
 	return tx.ReplaceMonthly(m.MN, m.Month, figs)
 }
+
+// beijing is the time of DataTime (UTC+8, no daylight saving).
+var beijing = time.FixedZone("CST", 8*3600)
 
 // quality is the data-quality rules in force on the first day of month.
 func (s *Service) quality(month string) (*monitor.Quality, error) {

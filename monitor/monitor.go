@@ -59,6 +59,11 @@ type Options struct {
 	// valid days, substitution of missing data); required, there is no
 	// built-in table.
 	Quality *Quality
+	// The data-quality rules judge only the periods a caller answers for:
+	// the days FromDay to ToDay (YYYYMMDD, inclusive; "" open: a device
+	// mapping's days) and none from Until on (YYYYMMDDhh, Beijing time:
+	// an hour or day not over yet is not missing). Empty: the whole month.
+	FromDay, ToDay, Until string
 }
 
 // Figure is one device × factor code × month × basis.
@@ -249,7 +254,7 @@ func Monthly(packets []*hj212.Packet, opt Options) (Result, error) {
 			s.variants[r.sig] = r
 		}
 	}
-	res.Figures = aggregate(slots, opt.Places, opt.Quality)
+	res.Figures = aggregate(slots, opt.Places, opt.Quality, window{opt.FromDay, opt.ToDay, opt.Until})
 	return res, nil
 }
 
@@ -336,7 +341,7 @@ type figKey struct {
 	basis           Basis
 }
 
-func aggregate(slots map[slotKey]*slot, places int32, q *Quality) []Figure {
+func aggregate(slots map[slotKey]*slot, places int32, q *Quality, w window) []Figure {
 	figs := map[figKey]*Figure{}
 	states := map[figKey]map[string]*slotState{}
 	unflagged := map[figKey]int{}
@@ -457,7 +462,7 @@ func aggregate(slots map[slotKey]*slot, places int32, q *Quality) []Figure {
 	out := make([]Figure, 0, len(figs))
 	for fk, f := range figs {
 		finish(f, places)
-		finishQuality(f, states[fk], unflagged[fk], marksUsed[fk], q, places)
+		finishQuality(f, states[fk], unflagged[fk], marksUsed[fk], q, places, w)
 		out = append(out, *f)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -566,7 +571,7 @@ func finish(f *Figure, places int32) {
 
 // finishQuality applies the mark table's warnings, the valid-day rule and
 // the substitution of missing data to a figure.
-func finishQuality(f *Figure, state map[string]*slotState, unflagged int, used map[string]bool, q *Quality, places int32) {
+func finishQuality(f *Figure, state map[string]*slotState, unflagged int, used map[string]bool, q *Quality, places int32, w window) {
 	seen := map[string]bool{}
 	warn := func(w string) {
 		if !seen[w] {
@@ -592,8 +597,11 @@ func finishQuality(f *Figure, state map[string]*slotState, unflagged int, used m
 			warn(fmt.Sprintf("unverified %s: %s", m.Cite(), m.Source))
 		}
 	}
-	days(f, state, q, warn)
-	fill(f, state, q, places, warn)
+	if ws := w.String(); ws != "" {
+		f.Trace = append(f.Trace, Step{"window", "valid days and missing data judged where the device answers for them", ws})
+	}
+	days(f, state, q, w, warn)
+	fill(f, state, q, places, w, warn)
 	if len(f.Gaps) > 0 {
 		units := 0
 		for _, g := range f.Gaps {

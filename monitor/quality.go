@@ -255,8 +255,46 @@ type slotState struct {
 	why      string // the mark, or "no record"
 }
 
-// periods lists every hour (YYYYMMDDhh) or day (YYYYMMDD) of month.
-func periods(month string, basis Basis) []string {
+// window is the part of a month the quality rules judge (Options).
+type window struct{ from, to, until string }
+
+// judged reports whether period p (YYYYMMDDhh or YYYYMMDD) lies in the
+// window: on its days, and over before until.
+func (w window) judged(p string) bool {
+	day := p[:8]
+	if w.from != "" && day < w.from || w.to != "" && day > w.to {
+		return false
+	}
+	if w.until == "" {
+		return true
+	}
+	if len(p) == 8 {
+		return day < w.until[:8] // a day is over once the next has begun
+	}
+	return p < w.until
+}
+
+// String says what the window leaves out, for the trace; "" when nothing.
+func (w window) String() string {
+	var parts []string
+	if w.from != "" || w.to != "" {
+		parts = append(parts, fmt.Sprintf("only the days %s to %s (the device mapping's)", orDash(w.from), orDash(w.to)))
+	}
+	if w.until != "" {
+		parts = append(parts, "nothing from "+w.until+" on (not over when computed)")
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "…"
+	}
+	return s
+}
+
+// periods lists every hour (YYYYMMDDhh) or day (YYYYMMDD) of month in w.
+func periods(month string, basis Basis, w window) []string {
 	var y, m int
 	fmt.Sscanf(month, "%4d-%2d", &y, &m)
 	days := param.DaysIn(y, m)
@@ -264,22 +302,33 @@ func periods(month string, basis Basis) []string {
 	for d := 1; d <= days; d++ {
 		day := fmt.Sprintf("%04d%02d%02d", y, m, d)
 		if basis == Daily {
-			out = append(out, day)
+			if w.judged(day) {
+				out = append(out, day)
+			}
 			continue
 		}
 		for h := 0; h < 24; h++ {
-			out = append(out, fmt.Sprintf("%s%02d", day, h))
+			if p := day + hours[h]; w.judged(p) {
+				out = append(out, p)
+			}
 		}
 	}
 	return out
 }
 
+var hours = func() (h [24]string) {
+	for i := range h {
+		h[i] = fmt.Sprintf("%02d", i)
+	}
+	return
+}()
+
 // fill finds the gaps of a figure and substitutes them as the rules say.
 // Substituted values are kept apart from the measured total (Substituted,
 // SubstitutedUnits): the tax base is the caller's decision, and an
 // unverified rule must not change it unseen.
-func fill(f *Figure, state map[string]*slotState, q *Quality, places int32, warn func(string)) {
-	all := periods(f.Month, f.Basis)
+func fill(f *Figure, state map[string]*slotState, q *Quality, places int32, w window, warn func(string)) {
+	all := periods(f.Month, f.Basis, w)
 	medium := MediumOf(f.Code)
 	type run struct{ from, to int }
 	var runs []run
@@ -426,7 +475,7 @@ func fill(f *Figure, state map[string]*slotState, q *Quality, places int32, warn
 
 // days judges each day of an hourly figure against the valid-day rule of
 // its medium.
-func days(f *Figure, state map[string]*slotState, q *Quality, warn func(string)) {
+func days(f *Figure, state map[string]*slotState, q *Quality, w window, warn func(string)) {
 	medium := MediumOf(f.Code)
 	p, ok := q.DayHours[medium]
 	if f.Basis != Hourly || !ok {
@@ -442,7 +491,7 @@ func days(f *Figure, state map[string]*slotState, q *Quality, warn func(string))
 			count[k[:8]]++
 		}
 	}
-	all := periods(f.Month, Daily)
+	all := periods(f.Month, Daily, w)
 	f.DayRule = p.Cite()
 	for _, d := range all {
 		if count[d] >= min {

@@ -188,3 +188,32 @@ func TestQualityRequired(t *testing.T) {
 		t.Fatalf("a month before the tables: %v %v", q, err)
 	}
 }
+
+// TestGapWindow: days outside the mapping and hours not over yet are not
+// missing data.
+func TestGapWindow(t *testing.T) {
+	ps := []*hj212.Packet{
+		hour(t, "M1", "20240315000000", "a21026", "10", "1", "N"),
+		hour(t, "M1", "20240315020000", "a21026", "20", "1", "N"),
+	}
+	res, err := Monthly(ps, Options{Places: 2, Quality: testQuality(), FromDay: "20240315", Until: "2024031504"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Figures[0]
+	// Judged: 15th 00h–03h only. Missing: 01h (filled from 00h and 02h)
+	// and 03h (nothing after it yet: not computable).
+	if len(f.Gaps) != 2 || f.Gaps[0].From != "2024031501" || f.Gaps[1].From != "2024031503" || f.Gaps[1].To != "2024031503" || f.Gaps[1].Avg != nil {
+		t.Fatalf("gaps %+v", f.Gaps)
+	}
+	if f.ValidDays != 0 || len(f.ShortDays) != 0 {
+		t.Fatalf("the 15th is not over: %d valid, short %v", f.ValidDays, f.ShortDays)
+	}
+	var traced bool
+	for _, s := range f.Trace {
+		traced = traced || s.Kind == "window" && strings.Contains(s.Text, "20240315") && strings.Contains(s.Text, "2024031504")
+	}
+	if !traced {
+		t.Fatalf("trace %+v", f.Trace)
+	}
+}
