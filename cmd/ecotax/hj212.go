@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/listener"
 )
@@ -337,13 +338,7 @@ func hj212Key(e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "ecotax hj212 key: reading the key: %v\n", err)
 			return exitInput
 		}
-		k := strings.TrimSpace(line)
-		key = []byte(k)
-		if len(k) == 32 {
-			if h, err := hex.DecodeString(k); err == nil {
-				key = h
-			}
-		}
+		key = app.ParseKey(strings.TrimSpace(line))
 	}
 	svc, db, err := openApp(e)
 	if err != nil {
