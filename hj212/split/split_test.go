@@ -172,3 +172,34 @@ func FuzzAssemble(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPartOf: any bytes, parsed as a packet, taken apart as a part and
+// assembled alone, twice, or beside a changed copy: never a panic, always
+// a verdict with a cause unless complete.
+func FuzzPartOf(f *testing.F) {
+	for _, p := range parts(f, message(6), 3) {
+		f.Add([]byte(p.Raw))
+	}
+	f.Add([]byte("##0050QN=1;ST=31;CN=2061;PW=1;MN=M;Flag=7;PNUM=2;PNO=1;CP=&&a=1&&"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		p := hj212.Parse(raw, hj212.Options{Lenient: true})
+		k, part, ok := PartOf(p)
+		if !ok {
+			return
+		}
+		if k.Total < 2 || k.MN == "" {
+			t.Fatalf("part of %+v", k)
+		}
+		other := part
+		other.CP += ";x=1"
+		for _, set := range [][]Part{{part}, {part, part}, {part, other}} {
+			o := Assemble(k, set, Limits{})
+			if o.Verdict == "" || o.Verdict != Complete && o.Cause == "" {
+				t.Fatalf("%+v", o)
+			}
+			if o.Verdict == Complete && (o.Packet == nil || !o.Packet.Accepted()) {
+				t.Fatalf("complete without a packet: %+v", o)
+			}
+		}
+	})
+}
