@@ -102,6 +102,9 @@ func (s *Service) judgeSplit(tx *store.Tx, k split.Key, final bool) (store.Inges
 			return st, err
 		}
 		out.PacketHash = store.PacketHash(o.Packet.Raw)
+		if err := tx.DeleteParts(k.MN, k.QN, k.CN, k.Total); err != nil {
+			return st, err
+		}
 		if o.Duplicates > 0 {
 			out.Reason = fmt.Sprintf("%d parts received more than once, counted once", o.Duplicates)
 		}

@@ -86,6 +86,16 @@ func TestSplitMessages(t *testing.T) {
 		if c := sets("complete"); len(c) != 1 || c[0].PNUM != 4 || c[0].PacketHash == "" {
 			t.Fatalf("complete %+v", c)
 		}
+		// A complete message's parts are not kept beside their packets.
+		if err := db.View(ctx, func(tx *store.Tx) error {
+			ps, err := tx.Parts("MN-S", "20240301100000001", "2061", 4)
+			if err == nil && len(ps) != 0 {
+				t.Errorf("%d parts kept", len(ps))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		if p := sets("pending"); len(p) != 1 || p[0].PNUM != 3 {
 			t.Fatalf("pending %+v", p)
 		}

@@ -11,6 +11,7 @@ type splitQueries struct {
 	GetSplitSet      string `query:"get-split-set"`
 	PendingSplitSets string `query:"pending-split-sets"`
 	ListSplitSets    string `query:"list-split-sets"`
+	DeleteParts      string `query:"delete-parts"`
 }
 
 // Part is one stored part of a split HJ 212 message.
@@ -99,4 +100,11 @@ func (tx *Tx) ListSplitSets(f SplitFilter) ([]SplitSet, error) {
 	out := []SplitSet{}
 	err := tx.sel(&out, tx.q.ListSplitSets, f.MN, f.MN, f.Verdict, f.Verdict, PacketLimit(f.Limit))
 	return out, err
+}
+
+// DeleteParts removes the kept parts of a message (once it is complete:
+// each part stays stored as a packet).
+func (tx *Tx) DeleteParts(mn, qn, cn string, pnum int) error {
+	_, err := tx.exec(tx.q.DeleteParts, mn, qn, cn, pnum)
+	return err
 }

@@ -39,3 +39,7 @@ SELECT mn, qn, cn, pnum, verdict, reason, parts, packet_hash, first_at, decided_
 FROM monitoring_split_sets WHERE (? = '' OR mn = ?) AND (? = '' OR verdict = ?)
 ORDER BY first_at DESC, mn, qn, cn, pnum
 LIMIT ?;
+
+-- name: delete-parts
+-- A complete message's parts are no longer needed here: the packets keep them.
+DELETE FROM monitoring_parts WHERE mn = ? AND qn = ? AND cn = ? AND pnum = ?;

@@ -1,7 +1,8 @@
 -- Split HJ 212 messages (分包: PNUM parts, PNO the part's number). Every
 -- part is stored as a packet like any other (monitoring_packets, answered
 -- once durable); its header and data are kept here too, by message, until
--- every part is there and the reassembled packet is stored with its values.
+-- every part is there and the reassembled packet is stored with its values
+-- (then they are deleted here: the packets keep them).
 -- A part's own values are never stored: only the whole message's.
 CREATE TABLE monitoring_parts (
     mn          TEXT NOT NULL,
