@@ -150,58 +150,64 @@ type Quality struct {
 	Warnings []string         // how the day was chosen, when it was not the month's own
 }
 
-// On resolves the rules in force on day d. A day before the tables' first
-// rows takes the earliest rows, and says so in Warnings: the data of such
-// a month are still judged, never by an unstated rule.
+// On resolves the rules in force on day d. For a day before a table's
+// first rows the earliest rows of that table are used, and Warnings says
+// so: the data of such a month are still judged, never by an unstated
+// rule. A day after every row of a table ends is an error.
 func (r *Rules) On(d param.Date) (*Quality, error) {
 	if r == nil {
 		return nil, fmt.Errorf("monitor: no data-quality rules")
 	}
-	first := param.Date(0)
+	q := &Quality{Day: d, Marks: map[string]Mark{}, DayHours: map[string]Param{}}
+	early := func(table string, first param.Date) param.Date {
+		if first != 0 && d < first {
+			q.Warnings = append(q.Warnings, fmt.Sprintf("no %s is dated as early as %s; the rows in force on %s are used", table, d, first))
+			return first
+		}
+		return d
+	}
+	var first param.Date
 	for _, m := range r.Marks {
 		if first == 0 || m.From < first {
 			first = m.From
 		}
 	}
-	for _, p := range r.Params {
-		if first == 0 || p.From < first {
-			first = p.From
-		}
-	}
-	for _, g := range r.Gaps {
-		if first == 0 || g.From < first {
-			first = g.From
-		}
-	}
-	q := &Quality{Day: d, Marks: map[string]Mark{}, DayHours: map[string]Param{}}
-	if d < first {
-		q.Warnings = append(q.Warnings, fmt.Sprintf("no data-quality rule is dated as early as %s; the rules in force on %s are used", d, first))
-		d = first
-	}
-	// The marks may be changed by the earliest later row too, so look up
-	// each letter separately.
+	day := early("data mark", first)
 	for _, m := range r.Marks {
 		if _, ok := q.Marks[m.Code]; ok {
 			continue
 		}
-		row, err := param.InForce(r.Marks, "data mark", m.Code, d)
+		row, err := param.InForce(r.Marks, "data mark", m.Code, day)
 		if err != nil {
-			continue // a letter defined only later or earlier is simply unknown that day
+			continue // a letter defined only on other days is unknown on this one
 		}
 		q.Marks[m.Code] = row
 	}
 	if _, ok := q.Marks["N"]; !ok {
-		return nil, fmt.Errorf("no data mark N in force on %s", d)
+		return nil, fmt.Errorf("no data mark N in force on %s", day)
 	}
 	for medium, key := range map[string]string{Air: KeyAirDayHours, Water: KeyWaterDayHours} {
-		p, err := param.InForce(r.Params, "data-quality parameter", key, d)
+		first = 0
+		for _, p := range r.Params {
+			if p.Key == key && (first == 0 || p.From < first) {
+				first = p.From
+			}
+		}
+		p, err := param.InForce(r.Params, "data-quality parameter", key, early("data-quality parameter "+key, first))
 		if err != nil {
 			return nil, err
 		}
 		q.DayHours[medium] = p
 	}
+	first = 0
 	for _, g := range r.Gaps {
-		if g.Contains(d) {
+		if first == 0 || g.From < first {
+			first = g.From
+		}
+	}
+	day = early("substitution rule", first)
+	for _, g := range r.Gaps {
+		if g.Contains(day) {
 			q.Gaps = append(q.Gaps, g)
 		}
 	}

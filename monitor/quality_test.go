@@ -184,7 +184,7 @@ func TestQualityRequired(t *testing.T) {
 		t.Fatalf("no error without rules: %v", err)
 	}
 	q, err := testRules().On(param.NewDate(2001, 1, 1))
-	if err != nil || len(q.Warnings) != 1 {
+	if err != nil || len(q.Warnings) != 4 {
 		t.Fatalf("a month before the tables: %v %v", q, err)
 	}
 }
