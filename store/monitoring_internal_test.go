@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,16 +151,24 @@ func TestValuesHavePackets(t *testing.T) {
 }
 
 // testQuality is the data-quality rules of the fixtures in force in March
-// 2024 (the month of the test packets).
+// 2024 (the month of the test packets), loaded once.
 func testQuality(t testing.TB) *monitor.Quality {
 	t.Helper()
-	r, err := fixtures.LoadQuality()
-	if err != nil {
-		t.Fatal(err)
+	qualityOnce.Do(func() {
+		r, err := fixtures.LoadQuality()
+		if err == nil {
+			quality, err = r.On(param.NewDate(2024, 3, 1))
+		}
+		qualityErr = err
+	})
+	if qualityErr != nil {
+		t.Fatal(qualityErr)
 	}
-	q, err := r.On(param.NewDate(2024, 3, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q
+	return quality
 }
+
+var (
+	qualityOnce sync.Once
+	quality     *monitor.Quality
+	qualityErr  error
+)
