@@ -132,6 +132,56 @@ func (s *Server) listPackets(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"packets": list})
 }
 
+// listSplits lists split HJ 212 messages (PNUM/PNO) with their verdicts.
+func (s *Server) listSplits(c echo.Context) error {
+	p, err := allowed(c, filing.ActMonitoringRead)
+	if err != nil {
+		return err
+	}
+	f := app.SplitFilter{MN: c.QueryParam("mn"), Verdict: c.QueryParam("verdict")}
+	if f.Limit, err = queryInt(c, "limit", 100, 1, 1000); err != nil {
+		return err
+	}
+	list, err := s.app.SplitSets(ctx(c), p, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"splits": list})
+}
+
+// setDeviceKey sets or rotates a device's SM4 key (HJ 212-2025). The key
+// is sent as 16 characters or 32 hex digits; the answer names it by its
+// fingerprint only.
+func (s *Server) setDeviceKey(c echo.Context) error {
+	p, err := allowed(c, filing.ActDeviceKeyWrite)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Key string `json:"key"`
+	}
+	if _, err := s.decodeBody(c, &in); err != nil {
+		return err
+	}
+	info, err := s.app.SetDeviceKey(ctx(c), p, c.Param("mn"), app.ParseKey(in.Key))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, info)
+}
+
+func (s *Server) listDeviceKeys(c echo.Context) error {
+	p, err := allowed(c, filing.ActDeviceKeyWrite)
+	if err != nil {
+		return err
+	}
+	list, err := s.app.DeviceKeyInfos(ctx(c), p, c.Param("mn"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"keys": list})
+}
+
 type outputInput struct {
 	Product  string              `json:"product"`
 	Unit     string              `json:"unit"`

@@ -17,6 +17,7 @@ var (
 	monReaders   = []string{"enterprise", "tax_officer", "env_officer", "admin"}
 	deviceWriter = []string{"tax_officer", "env_officer", "admin"}
 	rcReaders    = []string{"tax_officer", "env_officer", "admin"}
+	keyWriters   = []string{"env_officer", "admin"}
 )
 
 // monRoutes are the monitoring and reconciliation routes; {dev} is a
@@ -37,6 +38,9 @@ var monRoutes = []route{
 	}, nil, filers},
 	{"own reconciliation", "GET", "/v1/taxpayers/{A}/reconciliation?period=2024-Q1", nil, nil, monReaders},
 	{"packets", "GET", "/v1/monitoring/packets?mn=MN-SETUP", nil, nil, monReaders},
+	{"split messages", "GET", "/v1/monitoring/splits?mn=MN-SETUP", nil, nil, monReaders},
+	{"set device key", "PUT", "/v1/monitoring/devices/MN-SETUP/key", func(*world) any { return obj{"key": "9f3a6c1e2b7d4058a1c2e3f405162738"} }, nil, keyWriters},
+	{"device keys", "GET", "/v1/monitoring/devices/MN-SETUP/keys", nil, nil, keyWriters},
 	{"run", "POST", "/v1/reconciliations", func(*world) any { return obj{"period": "2024-Q1", "credit_code": codeA} }, nil, officers},
 	{"list runs", "GET", "/v1/reconciliations", nil, nil, rcReaders},
 	{"get run", "GET", "/v1/reconciliations/{run}", nil, nil, rcReaders},

@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecotax/ecotax/calc"
@@ -27,6 +28,7 @@ import (
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/monitor"
 	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
@@ -44,6 +46,7 @@ type Tables struct {
 	Damage    *damage.Params         // damage parameter sets
 	Reconcile *reconcile.Params      // reconciliation thresholds
 	Review    *exchange.ReviewParams // 复核 rules
+	Quality   *monitor.Rules         // data marks, valid days, substitution of missing data
 }
 
 // LoadTables reads every embedded table strictly. The first bad one stops
@@ -75,12 +78,16 @@ func LoadTables() (*Tables, error) {
 	if t.Review, err = fixtures.LoadExchange(); err != nil {
 		return nil, fmt.Errorf("review tables: %w", err)
 	}
+	if t.Quality, err = fixtures.LoadQuality(); err != nil {
+		return nil, fmt.Errorf("data-quality tables: %w", err)
+	}
 	return t, nil
 }
 
 func (t *Tables) check() error {
 	for name, missing := range map[string]bool{"Engine": t.Engine == nil, "Filing": t.Filing == nil, "Fees": t.Fees == nil,
-		"Ecocomp": t.Ecocomp == nil, "Damage": t.Damage == nil, "Reconcile": t.Reconcile == nil, "Review": t.Review == nil} {
+		"Ecocomp": t.Ecocomp == nil, "Damage": t.Damage == nil, "Reconcile": t.Reconcile == nil, "Review": t.Review == nil,
+		"Quality": t.Quality == nil} {
 		if missing {
 			return fmt.Errorf("app: table %s is missing", name)
 		}
@@ -107,6 +114,9 @@ type Deps struct {
 	Now         func() time.Time // the clock; time.Now when nil
 	Observer    Observer
 	ExchangeKey []byte // HMAC key of exchange batches; none: the exchange refuses
+	// SplitWait is how long the parts of a split HJ 212 message are waited
+	// for before the message is judged incomplete [10m].
+	SplitWait time.Duration
 }
 
 // Service holds the operations.
@@ -116,6 +126,8 @@ type Service struct {
 	now      func() time.Time
 	observer Observer
 	xkey     []byte
+	split    time.Duration
+	keyGen   atomic.Int64 // bumped by SetDeviceKey: cached device keys are read again
 	jobsOnce sync.Once
 	jobs     *jobs
 }
@@ -138,7 +150,10 @@ func New(d Deps) (*Service, error) {
 	if d.Observer == nil {
 		d.Observer = nobody{}
 	}
-	return &Service{store: d.Store, t: d.Tables, now: d.Now, observer: d.Observer, xkey: d.ExchangeKey}, nil
+	if d.SplitWait <= 0 {
+		d.SplitWait = DefaultSplitWait
+	}
+	return &Service{store: d.Store, t: d.Tables, now: d.Now, observer: d.Observer, xkey: d.ExchangeKey, split: d.SplitWait}, nil
 }
 
 // Tables are the law tables the service was built with (read-only).

@@ -467,7 +467,7 @@ func (s *Service) Pay(ctx context.Context, p filing.Principal, id int64, version
 // AuditEntities are the kinds of record the audit log names (api/openapi.yaml
 // lists the same).
 var AuditEntities = []string{"taxpayer", "source", "declaration", "budget_damage_case", "budget_eco_settlement", "budget_fee_bill",
-	"device", "output", "reconciliation", "review", "penalty", "exchange_batch", "monitoring_data"}
+	"device", "device_key", "output", "reconciliation", "review", "penalty", "exchange_batch", "monitoring_data"}
 
 // Audit lists audit entries; an officer bound to a region reads the
 // audit of one visible taxpayer at a time.

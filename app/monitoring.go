@@ -12,6 +12,7 @@ import (
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/hj212"
+	"github.com/ecotax/ecotax/monitor"
 	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/store"
 )
@@ -433,7 +434,23 @@ func (s *Service) Ingest(ctx context.Context, p filing.Principal, batch []store.
 		// Packets come in through the operator's import and listener only.
 		return store.IngestStats{}, nil, Fail(KindForbidden, "forbidden", "无权执行该操作", "only the operator stores monitoring packets")
 	}
-	st, stored, err := s.store.IngestEach(ctx, batch)
+	var (
+		st     store.IngestStats
+		stored []bool
+	)
+	// Partitions are made in transactions of their own (creating one locks
+	// the parent table), before the batch's.
+	if err := s.store.EnsureBatchMonths(ctx, batch); err != nil {
+		return st, make([]bool, len(batch)), failed(err, "app: making the monthly partitions of a batch")
+	}
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		st, stored, err = s.ingest(tx, batch)
+		return err
+	})
+	if err != nil {
+		stored = make([]bool, len(batch))
+	}
 	return st, stored, failed(err, fmt.Sprintf("app: storing a batch of %d packets", len(batch)))
 }
 
@@ -454,6 +471,11 @@ func failed(err error, what string) error {
 // took first is skipped. It is upkeep of derived data, asked for by no
 // one in particular: it takes no principal.
 func (s *Service) RefreshFigures(ctx context.Context, limit int) (int, error) {
+	// Split messages that waited long enough get their verdict first: a
+	// message completed by a late part has values to count.
+	if _, err := s.closeSplitSets(ctx, s.split); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		n := 500
@@ -537,11 +559,29 @@ func (s *Service) recomputeOne(tx *store.Tx, m store.DirtyMark) error {
 	if err != nil {
 		return err
 	}
-	figs, err := reconcile.MonthFigures(devs, pkts, m.Month, places)
+	q, err := s.quality(m.Month)
+	if err != nil {
+		return err
+	}
+	// Hours not over yet are not missing data (DataTime is Beijing time).
+	until := s.now().In(beijing).Format("2006010215")
+	figs, err := reconcile.MonthFigures(devs, pkts, m.Month, monitor.Options{Places: places, Quality: q, Until: until})
 	if err != nil {
 		return err
 	}
 	return tx.ReplaceMonthly(m.MN, m.Month, figs)
+}
+
+// beijing is the time of DataTime (UTC+8, no daylight saving).
+var beijing = time.FixedZone("CST", 8*3600)
+
+// quality is the data-quality rules in force on the first day of month.
+func (s *Service) quality(month string) (*monitor.Quality, error) {
+	d, err := filing.ParseDate(month + "-01")
+	if err != nil {
+		return nil, err
+	}
+	return s.t.Quality.On(d.Day())
 }
 
 // places are the decimal places of the monthly figures of month

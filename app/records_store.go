@@ -8,6 +8,8 @@ import "github.com/ecotax/ecotax/store"
 type (
 	AuditFilter  = store.AuditFilter
 	PacketFilter = store.PacketFilter
+	SplitFilter  = store.SplitFilter
+	SplitSet     = store.SplitSet
 	RunFilter    = store.RunFilter
 	ResultFilter = store.ResultFilter
 	FlagFilter   = store.FlagFilter

@@ -70,6 +70,7 @@ const (
 
 	// Online monitoring and reconciliation (比对, 法 第二十条; docs/monitoring.md).
 	ActDeviceWrite    Action = "device.write"         // map a monitoring device (MN) to an outlet
+	ActDeviceKeyWrite Action = "device_key.write"     // set or rotate a device's SM4 key (HJ 212-2025 §6.4)
 	ActMonitoringRead Action = "monitoring.read"      // devices, packets, monthly figures
 	ActOutputWrite    Action = "output.write"         // production output (产量) per month
 	ActRawRetention   Action = "monitoring.retention" // drop raw real-time and minute data past the retention setting
@@ -112,6 +113,7 @@ var permissions = map[Action][]Role{
 	ActExchangeImport:    {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActExchangeRead:      {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActDeviceWrite:       {RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
+	ActDeviceKeyWrite:    {RoleEnvOfficer, RoleAdmin},
 	ActMonitoringRead:    {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleAdmin},
 	ActOutputWrite:       {RoleEnterprise, RoleAdmin},
 	ActRawRetention:      {RoleAdmin},

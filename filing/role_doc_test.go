@@ -28,6 +28,7 @@ var roleDoc = []struct {
 	{ActPaymentRecord, "record a payment (入库)"},
 	{ActAuditRead, "read the audit log"},
 	{ActDeviceWrite, "map a monitoring device (MN) to an outlet"},
+	{ActDeviceKeyWrite, "set or rotate a device's SM4 key (HJ 212-2025; the key is never shown again)"},
 	{ActMonitoringRead, "read devices, HJ 212 packets and monthly monitoring figures"},
 	{ActOutputWrite, "record production output (产量) per month"},
 	{ActRawRetention, "drop raw real-time and minute monitoring data older than the retention setting"},

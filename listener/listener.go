@@ -80,8 +80,10 @@ type Config struct {
 	WriteWait  time.Duration // an answer not written in this time closes the connection [30s]
 	Refresh    time.Duration // monthly figures are brought up to date this often (0: only at stop)
 	RefreshMax int           // device-months per refresh round [200]
-	Keys       hj212.KeyStore
-	Log        *slog.Logger // [discard]
+	// Keys decrypts HJ 212-2025 data areas: app.Service.DeviceKeys (the
+	// keys stored per device, then a key file's) in ecotax hj212 listen.
+	Keys hj212.KeyStore
+	Log  *slog.Logger // [discard]
 }
 
 func (c *Config) defaults() {

@@ -239,7 +239,7 @@ func checkAgainst(t testing.TB, g genOut, res Result, places int32) {
 func TestGeneratedMonth(t *testing.T) {
 	// All of March 2024 and the first 3 hours of April, three devices.
 	g := genMonth(t, []string{"MN-A", "MN-B", "MN-C"}, 31*24+3)
-	res, err := Monthly(g.packets, Options{Places: 4})
+	res, err := Monthly(g.packets, Options{Places: 4, Quality: testQuality()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,14 +281,14 @@ type fataler interface{ Fatalf(string, ...any) }
 // The order packets arrive in does not change the figures.
 func TestOrderDoesNotMatter(t *testing.T) {
 	g := genMonth(t, []string{"A", "B"}, 60)
-	base, _ := Monthly(g.packets, Options{Places: 3})
+	base, _ := Monthly(g.packets, Options{Places: 3, Quality: testQuality()})
 	want := canon(t, base)
 	if !strings.Contains(want, `"Lenient":1`) || !strings.Contains(want, `"Lenient":0`) {
 		t.Fatal("the sample must hold lenient and strict records")
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		ps := rapid.Permutation(g.packets).Draw(t, "order")
-		res, err := Monthly(ps, Options{Places: 3})
+		res, err := Monthly(ps, Options{Places: 3, Quality: testQuality()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,10 +301,10 @@ func TestOrderDoesNotMatter(t *testing.T) {
 // Sending any packets again changes nothing but the duplicate counts.
 func TestResendsCountOnce(t *testing.T) {
 	g := genMonth(t, []string{"A"}, 60)
-	base, _ := Monthly(g.packets, Options{Places: 3})
+	base, _ := Monthly(g.packets, Options{Places: 3, Quality: testQuality()})
 	rapid.Check(t, func(t *rapid.T) {
 		extra := rapid.SliceOfN(rapid.SampledFrom(g.packets), 1, 20).Draw(t, "resent")
-		res, _ := Monthly(append(append([]*hj212.Packet{}, g.packets...), extra...), Options{Places: 3})
+		res, _ := Monthly(append(append([]*hj212.Packet{}, g.packets...), extra...), Options{Places: 3, Quality: testQuality()})
 		if len(res.Figures) != len(base.Figures) {
 			t.Fatalf("figure count changed")
 		}
@@ -333,7 +333,7 @@ func TestCompletenessBounds(t *testing.T) {
 			}
 		}
 		places := rapid.Int32Range(0, 16).Draw(t, "places")
-		res, err := Monthly(ps, Options{Places: places})
+		res, err := Monthly(ps, Options{Places: places, Quality: testQuality()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,7 +363,7 @@ func TestDayData(t *testing.T) {
 				{{Key: "w01018-Avg", Value: fmt.Sprintf("%d.5", 20+d)}, {Key: "w01018-Cou", Value: "10.25"}, {Key: "w01018-Flag", Value: flag}}})
 		ps = append(ps, hj212.Parse(raw, hj212.Options{}))
 	}
-	res, err := Monthly(ps, Options{Places: 2})
+	res, err := Monthly(ps, Options{Places: 2, Quality: testQuality()})
 	if err != nil || len(res.Figures) != 1 {
 		t.Fatalf("%v %+v", err, res)
 	}

@@ -55,6 +55,15 @@ type Options struct {
 	// so that a comparison with a standard can be made without rounding.
 	// Must be between 0 and 16; there is no default.
 	Places int32
+	// Quality is the data-quality rules in force for the month (marks,
+	// valid days, substitution of missing data); required, there is no
+	// built-in table.
+	Quality *Quality
+	// The data-quality rules judge only the periods a caller answers for:
+	// the days FromDay to ToDay (YYYYMMDD, inclusive; "" open: a device
+	// mapping's days) and none from Until on (YYYYMMDDhh, Beijing time:
+	// an hour or day not over yet is not missing). Empty: the whole month.
+	FromDay, ToDay, Until string
 }
 
 // Figure is one device × factor code × month × basis.
@@ -91,6 +100,20 @@ type Figure struct {
 	Valid        int
 	Units        int
 	Completeness decimal.Decimal // Valid ÷ Units, rounded; always within [0, 1]
+
+	// Valid days (hourly figures of air and water codes): days with at
+	// least the valid hours the rule in force asks for (DayRule).
+	ValidDays int
+	ShortDays []string // YYYYMMDD of the days below it
+	DayRule   string
+
+	// Missing data: every run of periods without a valid record (F, 停运,
+	// excepted), with what the substitution rules put in their place.
+	// Substituted is the sum of the substituted -Cou over SubstitutedUnits
+	// periods; it is kept apart from Total, which holds measured data only.
+	Gaps             []Gap
+	Substituted      decimal.Decimal
+	SubstitutedUnits int
 
 	Excluded   []Excluded // records left out, in DataTime order
 	Duplicates int        // identical records received more than once, counted once
@@ -129,38 +152,12 @@ type Result struct {
 	Skipped []Skipped
 }
 
-// Data flags (HJ 212-2017 数据标记, the same letters in HJ/T 212-2005).
-// How each is treated, and why:
-//
-//	N 正常 (normal): counted.
-//	T 超测上限 (above the instrument's upper range): counted. The value is
-//	  a real measurement, at least as high as sent; leaving it out would
-//	  lower the figures exactly when emissions are highest.
-//	D 故障 (fault), M 维护 (maintenance), C 校准 (calibration): left out.
-//	  The reading is the instrument's, not the discharge's (a calibration
-//	  reading is the standard gas or solution); the 2023 MEE marking rules
-//	  treat such marked data as not usable to judge the discharge.
-//	B 通讯异常 (communication error): left out; the value did not arrive
-//	  intact from the instrument.
-//	F 停运 (shut down): left out; no discharge was being measured. The
-//	  hour still counts in the month, so it lowers completeness, and the
-//	  listing lets a reviewer tell a shutdown from a gap.
-//	S 手工输入 (manual entry): left out; a value typed in is a setting,
-//	  not a measurement, and cannot stand for monitoring data.
-//
-// A record without a -Flag is counted as normal (HJ/T 212-2005 devices
-// often send none). Any other letter is not defined by the standard and is
-// left out and listed, so that nothing unknown is counted silently.
-var flagReasons = map[string]string{
-	"D": "flag D (故障, instrument fault): not a measurement of the discharge",
-	"M": "flag M (维护, maintenance): not a measurement of the discharge",
-	"C": "flag C (校准, calibration): the reading is the calibration standard",
-	"B": "flag B (通讯异常, communication error): the value did not arrive intact",
-	"F": "flag F (停运, shut down): no discharge was being measured",
-	"S": "flag S (手工输入, manual entry): a typed-in value, not a measurement",
-}
-
-func counted(flag string) bool { return flag == "" || flag == "N" || flag == "T" }
+// Data flags (HJ 212-2017 数据标记, the same letters in HJ/T 212-2005)
+// are read from the mark table (Options.Quality.Marks, from
+// fixtures/monitor/marks.csv): a record is counted only when its mark is
+// valid. A record without a -Flag is read as N (HJ/T 212-2005 devices often
+// send none), and says so in the trace. A letter the table does not have
+// is left out and listed, so that nothing unknown is counted silently.
 
 // record is what one packet says about one factor for one hour or day.
 type record struct {
@@ -199,6 +196,10 @@ func Monthly(packets []*hj212.Packet, opt Options) (Result, error) {
 	if opt.Places < 0 || opt.Places > 16 {
 		return Result{}, calc.Invalid([]calc.FieldError{{Path: "places", Code: "invalid_value",
 			Message: fmt.Sprintf("places must be between 0 and 16, got %d", opt.Places)}})
+	}
+	if opt.Quality == nil {
+		return Result{}, calc.Invalid([]calc.FieldError{{Path: "quality", Code: "required",
+			Message: "the data-quality rules (marks, valid days, substitution) are required"}})
 	}
 	var res Result
 	slots := map[slotKey]*slot{}
@@ -253,7 +254,7 @@ func Monthly(packets []*hj212.Packet, opt Options) (Result, error) {
 			s.variants[r.sig] = r
 		}
 	}
-	res.Figures = aggregate(slots, opt.Places)
+	res.Figures = aggregate(slots, opt.Places, opt.Quality, window{opt.FromDay, opt.ToDay, opt.Until})
 	return res, nil
 }
 
@@ -340,8 +341,11 @@ type figKey struct {
 	basis           Basis
 }
 
-func aggregate(slots map[slotKey]*slot, places int32) []Figure {
+func aggregate(slots map[slotKey]*slot, places int32, q *Quality, w window) []Figure {
 	figs := map[figKey]*Figure{}
+	states := map[figKey]map[string]*slotState{}
+	unflagged := map[figKey]int{}
+	marksUsed := map[figKey]map[string]bool{}
 	// Visit slots in a fixed order so that lists come out the same
 	// whatever order the packets arrived in.
 	keys := make([]slotKey, 0, len(slots))
@@ -376,7 +380,11 @@ func aggregate(slots map[slotKey]*slot, places int32) []Figure {
 		if f == nil {
 			f = &Figure{MN: k.mn, Code: k.code, Month: any.month, Basis: k.basis}
 			figs[fk] = f
+			states[fk] = map[string]*slotState{}
+			marksUsed[fk] = map[string]bool{}
 		}
+		st := &slotState{missing: true}
+		states[fk][k.period] = st
 		f.Duplicates += s.copies - len(s.variants)
 		if len(s.variants) > 1 {
 			times := make([]string, 0, len(sigs))
@@ -385,21 +393,35 @@ func aggregate(slots map[slotKey]*slot, places int32) []Figure {
 			}
 			f.Excluded = append(f.Excluded, Excluded{DataTime: first.dataTime, Reason: fmt.Sprintf(
 				"%d different records for the same %s (DataTime %s): contradictory, none counted", len(sigs), k.basis, strings.Join(uniq(times), ", "))})
+			st.why = "contradictory records"
 			continue
 		}
 		r := first
+		flag := r.flag
+		if flag == "" {
+			flag = "N"
+			unflagged[fk]++
+		}
+		mark, known := q.Marks[flag]
+		if known {
+			marksUsed[fk][flag] = true
+		}
 		switch {
 		case r.problem != "":
 			f.Excluded = append(f.Excluded, Excluded{DataTime: r.dataTime, Flag: r.flag, Reason: r.problem})
+			st.why = "unreadable record"
 			continue
-		case !counted(r.flag):
-			why, ok := flagReasons[r.flag]
-			if !ok {
-				why = fmt.Sprintf("flag %q is not defined by HJ 212: not counted", r.flag)
-			}
-			f.Excluded = append(f.Excluded, Excluded{DataTime: r.dataTime, Flag: r.flag, Reason: why})
+		case !known:
+			f.Excluded = append(f.Excluded, Excluded{DataTime: r.dataTime, Flag: r.flag,
+				Reason: fmt.Sprintf("flag %q is not in the mark table: not counted", r.flag)})
+			st.why = "flag " + r.flag
+			continue
+		case !mark.Valid:
+			f.Excluded = append(f.Excluded, Excluded{DataTime: r.dataTime, Flag: r.flag, Reason: mark.Reason})
+			st.why, st.missing = "flag "+r.flag, mark.Missing
 			continue
 		}
+		st.valid, st.missing, st.avg, st.cou = true, false, r.avg, r.cou
 		f.Valid++
 		if r.lenient {
 			f.Lenient++
@@ -438,8 +460,9 @@ func aggregate(slots map[slotKey]*slot, places int32) []Figure {
 		}
 	}
 	out := make([]Figure, 0, len(figs))
-	for _, f := range figs {
+	for fk, f := range figs {
 		finish(f, places)
+		finishQuality(f, states[fk], unflagged[fk], marksUsed[fk], q, places, w)
 		out = append(out, *f)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -509,7 +532,7 @@ func finish(f *Figure, places int32) {
 		byFlag := map[string]int{}
 		for _, e := range f.Excluded {
 			k := e.Flag
-			if k == "" || counted(k) {
+			if k == "" || k == "N" || k == "T" {
 				k = "other"
 			}
 			byFlag[k]++
@@ -518,7 +541,7 @@ func finish(f *Figure, places int32) {
 		for _, k := range sortedKeys(byFlag) {
 			parts = append(parts, fmt.Sprintf("%s×%d", k, byFlag[k]))
 		}
-		trace("excluded", "HJ 212-2017 数据标记; MEE 2023 自动监测设备标记规则",
+		trace("excluded", "HJ 212-2017 数据标记; 污染物排放自动监测设备标记规则 (生态环境部公告 2022年第21号)",
 			fmt.Sprintf("%d records left out (%s); listed with their DataTime", len(f.Excluded), strings.Join(parts, ", ")))
 	}
 	if f.Duplicates > 0 {
@@ -544,6 +567,63 @@ func finish(f *Figure, places int32) {
 	if f.Lenient > 0 {
 		f.Warnings = append(f.Warnings, fmt.Sprintf("%d counted records come from packets whose CRC passed only the lenient (byte-swapped Modbus) check", f.Lenient))
 	}
+}
+
+// finishQuality applies the mark table's warnings, the valid-day rule and
+// the substitution of missing data to a figure.
+func finishQuality(f *Figure, state map[string]*slotState, unflagged int, used map[string]bool, q *Quality, places int32, w window) {
+	seen := map[string]bool{}
+	warn := func(w string) {
+		if !seen[w] {
+			seen[w] = true
+			f.Warnings = append(f.Warnings, w)
+		}
+	}
+	for _, w := range q.Warnings {
+		warn(w)
+	}
+	if unflagged > 0 {
+		f.Trace = append(f.Trace, Step{"marks", q.Marks["N"].Rule,
+			fmt.Sprintf("%d records without a -Flag read as N (HJ/T 212-2005 devices often send none)", unflagged)})
+	}
+	for _, code := range sortedBools(used) {
+		m := q.Marks[code]
+		use := "counted"
+		if !m.Valid {
+			use = "left out"
+		}
+		f.Trace = append(f.Trace, Step{"marks", m.Rule, fmt.Sprintf("flag %s (%s): %s, %s", code, m.Name, use, m.Cite())})
+		if !m.Verified {
+			warn(fmt.Sprintf("unverified %s: %s", m.Cite(), m.Source))
+		}
+	}
+	if ws := w.String(); ws != "" {
+		f.Trace = append(f.Trace, Step{"window", "valid days and missing data judged where the device answers for them", ws})
+	}
+	days(f, state, q, w, warn)
+	fill(f, state, q, places, w, warn)
+	if len(f.Gaps) > 0 {
+		units := 0
+		for _, g := range f.Gaps {
+			units += g.Units
+		}
+		unit := "hours"
+		if f.Basis == Daily {
+			unit = "days"
+		}
+		f.Trace = append(f.Trace, Step{"gaps", "HJ 75 (gas CEMS); HJ 355/356 (water): missing data",
+			fmt.Sprintf("%d %s missing in %d runs; substituted -Cou %s over %d %s, kept apart from the measured total",
+				units, unit, len(f.Gaps), f.Substituted, f.SubstitutedUnits, unit)})
+	}
+}
+
+func sortedBools(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func sortedKeys(m map[string]int) []string {

@@ -83,7 +83,7 @@ func TestGoldenSmall(t *testing.T) {
 	if err := json.Unmarshal(b, &g); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Monthly(readPackets(t, "testdata/feb2024_small.txt"), Options{Places: g.Places})
+	res, err := Monthly(readPackets(t, "testdata/feb2024_small.txt"), Options{Places: g.Places, Quality: testQuality()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestGoldenSmall(t *testing.T) {
 
 func TestPlacesRequired(t *testing.T) {
 	for _, p := range []int32{-1, 17} {
-		if _, err := Monthly(nil, Options{Places: p}); err == nil || !strings.Contains(err.Error(), "places") {
+		if _, err := Monthly(nil, Options{Places: p, Quality: testQuality()}); err == nil || !strings.Contains(err.Error(), "places") {
 			t.Errorf("places %d: %v", p, err)
 		}
 	}

@@ -25,7 +25,7 @@ func TestSentinels(t *testing.T) {
 		hour("20260105100000", "40", "60"),
 		hour("20260105110000", "50", "99999.99"),
 		hour("20260105120000", "99999.99", "70"),
-	}, Options{Places: 2})
+	}, Options{Places: 2, Quality: testQuality()})
 	if err != nil {
 		t.Fatal(err)
 	}

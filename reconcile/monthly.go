@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/hj212"
@@ -22,7 +23,11 @@ type MappedFigure struct {
 // of the month. The figures come out by mapping id, then as
 // monitor.Monthly sorts them; a figure of another month (which packets
 // selected by month cannot give) is left out.
-func MonthFigures(devs []Device, packets []*hj212.Packet, month string, places int32) ([]MappedFigure, error) {
+//
+// opt gives the places, the data-quality rules and Until; the days each
+// mapping covers are set here, so that the days of another mapping are
+// never taken for missing data.
+func MonthFigures(devs []Device, packets []*hj212.Packet, month string, opt monitor.Options) ([]MappedFigure, error) {
 	groups := map[int64][]*hj212.Packet{}
 	for _, p := range packets {
 		id := int64(0)
@@ -45,7 +50,15 @@ func MonthFigures(devs []Device, packets []*hj212.Packet, month string, places i
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	var out []MappedFigure
 	for _, id := range ids {
-		res, err := monitor.Monthly(groups[id], monitor.Options{Places: places})
+		o := opt
+		o.FromDay, o.ToDay = "", ""
+		for i := range devs {
+			if devs[i].ID == id {
+				o.FromDay = strings.ReplaceAll(string(devs[i].ValidFrom), "-", "")
+				o.ToDay = strings.ReplaceAll(string(devs[i].ValidTo), "-", "")
+			}
+		}
+		res, err := monitor.Monthly(groups[id], o)
 		if err != nil {
 			return nil, err
 		}

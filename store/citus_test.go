@@ -34,6 +34,8 @@ var citusPlacement = map[string]string{
 	"web_sessions": "id",
 	// the permit register: by taxpayer
 	"permits": "credit_code", "permit_lines": "credit_code", "supervisory_samples": "credit_code",
+	// split HJ 212 messages and the SM4 keys of devices: by device
+	"monitoring_parts": "mn", "monitoring_split_sets": "mn", "device_keys": "mn",
 }
 
 // citusDebt are the constraints Citus would refuse today, as the catalog

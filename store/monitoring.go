@@ -181,6 +181,10 @@ func uniqueStrings(a, b string) []string {
 type Incoming struct {
 	Packet *hj212.Packet
 	Origin string
+	// Part: the packet is one part of a split message. It is stored as
+	// sent, but its values are not: they come in with the reassembled
+	// packet (app.Ingest, hj212/split).
+	Part bool
 }
 
 // IngestStats counts what a batch did.
@@ -288,7 +292,7 @@ func rowOf(in Incoming, now time.Time) *packetRow {
 	r.month = packetMonth(p)
 	// Values are kept for accepted packets that say whose (MN) and when
 	// (DataTime) they are; a rejected packet's values are not trusted.
-	if p.Accepted() && r.mn != "" && r.month != "" {
+	if p.Accepted() && r.mn != "" && r.month != "" && !in.Part {
 		r.values = make([]valueRow, 0, len(p.CP))
 		for i := range p.CP {
 			q := &p.CP[i]
@@ -322,77 +326,82 @@ func (db *DB) Ingest(ctx context.Context, batch []Incoming) (IngestStats, error)
 // IngestEach is Ingest that also tells, packet by packet, whether it was
 // stored (false: it was there already).
 func (db *DB) IngestEach(ctx context.Context, batch []Incoming) (IngestStats, []bool, error) {
+	var (
+		st     IngestStats
+		stored []bool
+	)
+	if err := db.EnsureBatchMonths(ctx, batch); err != nil {
+		return st, make([]bool, len(batch)), err
+	}
+	err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		st, stored, err = tx.IngestEach(batch)
+		return err
+	})
+	if err != nil {
+		stored = make([]bool, len(batch)) // rolled back: nothing was stored
+	}
+	return st, stored, err
+}
+
+// IngestEach is DB.IngestEach inside a transaction the caller holds, so
+// that what depends on the packets (split messages) is stored with them.
+// The caller makes the batch's monthly partitions first
+// (EnsureBatchMonths), outside its transaction.
+func (tx *Tx) IngestEach(batch []Incoming) (IngestStats, []bool, error) {
 	st := IngestStats{Packets: len(batch)}
 	stored := make([]bool, len(batch))
 	if len(batch) == 0 {
 		return st, stored, nil
 	}
-	if db.dialect == Postgres {
-		months := map[string]bool{}
-		for _, in := range batch {
-			if in.Packet != nil {
-				if m := valueMonth(in.Packet); m != "" {
-					months[m] = true
-				}
-			}
+	rows := make([]*packetRow, 0, len(batch))
+	seen := make(map[string]bool, len(batch))
+	for i, in := range batch {
+		if in.Packet == nil {
+			return st, stored, errors.New("store: ingest of a nil packet")
 		}
-		if err := db.EnsureMonths(ctx, slices.Collect(maps.Keys(months))...); err != nil {
+		r := rowOf(in, tx.now)
+		r.idx = i
+		if seen[r.hash] {
+			st.Duplicates++
+			continue
+		}
+		seen[r.hash] = true
+		rows = append(rows, r)
+	}
+	var err error
+	if tx.postgres() {
+		rows, err = tx.ingestPG(rows)
+	} else {
+		rows, err = tx.ingestSQLite(rows)
+	}
+	if err != nil {
+		return st, stored, err
+	}
+	st.Duplicates += len(seen) - len(rows)
+	dirty := map[[2]string]bool{}
+	for _, r := range rows {
+		stored[r.idx] = true
+		st.Stored++
+		if r.verdict == "rejected" {
+			st.Rejected++
+		}
+		st.Values += len(r.values)
+		if len(r.values) > 0 && (r.cn == monitor.CNHour || r.cn == monitor.CNDay) {
+			dirty[[2]string{r.mn, r.month}] = true
+		}
+	}
+	keys := make([][2]string, 0, len(dirty))
+	for k := range dirty {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
+	for _, k := range keys {
+		if _, err := tx.exec(tx.q.MarkDirty, k[0], k[1]); err != nil {
 			return st, stored, err
 		}
 	}
-	err := db.InTx(ctx, func(tx *Tx) error {
-		st = IngestStats{Packets: len(batch)}
-		clear(stored)
-		rows := make([]*packetRow, 0, len(batch))
-		seen := make(map[string]bool, len(batch))
-		for i, in := range batch {
-			if in.Packet == nil {
-				return errors.New("store: ingest of a nil packet")
-			}
-			r := rowOf(in, tx.now)
-			r.idx = i
-			if seen[r.hash] {
-				st.Duplicates++
-				continue
-			}
-			seen[r.hash] = true
-			rows = append(rows, r)
-		}
-		var err error
-		if tx.postgres() {
-			rows, err = tx.ingestPG(rows)
-		} else {
-			rows, err = tx.ingestSQLite(rows)
-		}
-		if err != nil {
-			return err
-		}
-		st.Duplicates += len(seen) - len(rows)
-		dirty := map[[2]string]bool{}
-		for _, r := range rows {
-			stored[r.idx] = true
-			st.Stored++
-			if r.verdict == "rejected" {
-				st.Rejected++
-			}
-			st.Values += len(r.values)
-			if len(r.values) > 0 && (r.cn == monitor.CNHour || r.cn == monitor.CNDay) {
-				dirty[[2]string{r.mn, r.month}] = true
-			}
-		}
-		keys := make([][2]string, 0, len(dirty))
-		for k := range dirty {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
-		for _, k := range keys {
-			if _, err := tx.exec(tx.q.MarkDirty, k[0], k[1]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return st, stored, err
+	return st, stored, nil
 }
 
 var packetCols = []string{"id", "hash", "raw", "received_at", "origin", "verdict", "reason", "problems", "warnings", "qn", "cn", "mn",
@@ -575,6 +584,23 @@ var ingestLocked func(tx *Tx, mns []string)
 
 // ---- Partitions and retention ----------------------------------------------
 
+// EnsureBatchMonths makes the monthly partitions the values of a batch
+// of packets go to (EnsureMonths of their months).
+func (db *DB) EnsureBatchMonths(ctx context.Context, batch []Incoming) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	months := map[string]bool{}
+	for _, in := range batch {
+		if in.Packet != nil {
+			if m := valueMonth(in.Packet); m != "" {
+				months[m] = true
+			}
+		}
+	}
+	return db.EnsureMonths(ctx, slices.Collect(maps.Keys(months))...)
+}
+
 // EnsureMonths makes the monthly partitions of monitoring_values for the
 // given months (YYYY-MM) that are not there yet (PostgreSQL; nothing on
 // SQLite, whose table is not partitioned). Ingest calls it for the months
@@ -729,6 +755,35 @@ type figureDetail struct {
 	Excluded []excludedJSON `json:"excluded"`
 	Warnings []string       `json:"warnings"`
 	Trace    []stepJSON     `json:"trace"`
+	// Data quality (monitor.Figure): valid days, the missing runs and what
+	// was substituted for them (kept apart from the measured total).
+	ValidDays        int       `json:"valid_days,omitempty"`
+	ShortDays        []string  `json:"short_days,omitempty"`
+	DayRule          string    `json:"day_rule,omitempty"`
+	Gaps             []gapJSON `json:"gaps,omitempty"`
+	Substituted      string    `json:"substituted,omitempty"`
+	SubstitutedUnits int       `json:"substituted_units,omitempty"`
+}
+
+type gapJSON struct {
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Units      int    `json:"units"`
+	Why        string `json:"why"`
+	Method     string `json:"method,omitempty"`
+	Rule       string `json:"rule,omitempty"`
+	Avg        string `json:"avg,omitempty"`
+	Cou        string `json:"cou,omitempty"`
+	CouTotal   string `json:"cou_total,omitempty"`
+	Note       string `json:"note,omitempty"`
+	Unverified bool   `json:"unverified,omitempty"`
+}
+
+func decText(d *decimal.Decimal) string {
+	if d == nil {
+		return ""
+	}
+	return d.String()
 }
 
 type excludedJSON struct {
@@ -761,6 +816,14 @@ func (tx *Tx) ReplaceMonthly(mn, month string, figs []reconcile.MappedFigure) er
 		}
 		if det.Warnings == nil {
 			det.Warnings = []string{}
+		}
+		det.ValidDays, det.ShortDays, det.DayRule, det.SubstitutedUnits = f.ValidDays, f.ShortDays, f.DayRule, f.SubstitutedUnits
+		if f.SubstitutedUnits > 0 {
+			det.Substituted = f.Substituted.String()
+		}
+		for _, g := range f.Gaps {
+			det.Gaps = append(det.Gaps, gapJSON{g.From, g.To, g.Units, g.Why, g.Method, g.Rule, decText(g.Avg), decText(g.Cou),
+				decText(g.CouTotal), g.Note, g.Unverified})
 		}
 		detail, err := json.Marshal(det)
 		if err != nil {

@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ecotax/ecotax/calc/param"
+	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/monitor"
 	"github.com/ecotax/ecotax/reconcile/reconciletest"
@@ -54,8 +57,8 @@ func FuzzStoredValues(f *testing.F) {
 		if !p.Accepted() || p.MN == "" || p.Time.IsZero() || r.note != "" {
 			return
 		}
-		want, err1 := monitor.Monthly([]*hj212.Packet{p}, monitor.Options{Places: 4})
-		got, err2 := monitor.Monthly(back, monitor.Options{Places: 4})
+		want, err1 := monitor.Monthly([]*hj212.Packet{p}, monitor.Options{Places: 4, Quality: testQuality(t)})
+		got, err2 := monitor.Monthly(back, monitor.Options{Places: 4, Quality: testQuality(t)})
 		if (err1 == nil) != (err2 == nil) {
 			t.Fatalf("errors differ: %v / %v", err1, err2)
 		}
@@ -76,8 +79,8 @@ func TestStoredValuesRoundTrip(t *testing.T) {
 		t.Fatalf("%s: %s", p.Verdict, p.Reason)
 	}
 	_, back := storedAndBack(p)
-	want, _ := monitor.Monthly([]*hj212.Packet{p}, monitor.Options{Places: 4})
-	got, _ := monitor.Monthly(back, monitor.Options{Places: 4})
+	want, _ := monitor.Monthly([]*hj212.Packet{p}, monitor.Options{Places: 4, Quality: testQuality(t)})
+	got, _ := monitor.Monthly(back, monitor.Options{Places: 4, Quality: testQuality(t)})
 	if len(want.Figures) != 3 || !reflect.DeepEqual(want.Figures, got.Figures) {
 		t.Errorf("from the packet %+v\nfrom the rows %+v", want.Figures, got.Figures)
 	}
@@ -146,3 +149,26 @@ func TestValuesHavePackets(t *testing.T) {
 		}
 	}
 }
+
+// testQuality is the data-quality rules of the fixtures in force in March
+// 2024 (the month of the test packets), loaded once.
+func testQuality(t testing.TB) *monitor.Quality {
+	t.Helper()
+	qualityOnce.Do(func() {
+		r, err := fixtures.LoadQuality()
+		if err == nil {
+			quality, err = r.On(param.NewDate(2024, 3, 1))
+		}
+		qualityErr = err
+	})
+	if qualityErr != nil {
+		t.Fatal(qualityErr)
+	}
+	return quality
+}
+
+var (
+	qualityOnce sync.Once
+	quality     *monitor.Quality
+	qualityErr  error
+)

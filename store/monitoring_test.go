@@ -9,6 +9,8 @@ import (
 
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/param"
+	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/monitor"
 	"github.com/ecotax/ecotax/reconcile"
@@ -180,7 +182,15 @@ func TestIngest(t *testing.T) {
 		for _, f := range all {
 			pkts = append(pkts, parse(f))
 		}
-		want, err := monitor.Monthly(pkts, monitor.Options{Places: places})
+		rules, err := fixtures.LoadQuality()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := rules.On(param.NewDate(2024, 2, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := monitor.Monthly(pkts, monitor.Options{Places: places, Quality: q})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -58,6 +58,8 @@ type queries struct {
 	monitoringQueries // store/monitoring.go (HJ 212 devices, packets, monthly figures, production output)
 	reconcileQueries  // store/reconcile.go (比对: runs, results, items, risk flags)
 	permitQueries     // store/permits.go (排污许可)
+	splitQueries      // store/splits.go (split HJ 212 messages, 分包)
+	deviceKeyQueries  // store/devicekeys.go (SM4 keys of HJ 212-2025 devices)
 
 	// nameOf finds a query's name by its text, so that a failure says
 	// which query failed.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/listener"
 )
@@ -24,6 +25,8 @@ const hj212Usage = `usage:
   ecotax hj212 listen [--idle 10m] [--batch 500] [--flush 200ms] [--refresh 1m]
                       [--committers 2] [--per-conn 1440] [--max-conns 10000] [--keys FILE] ADDR
   ecotax hj212 retention [--months N]
+  ecotax hj212 key set MN          (the key on standard input: 16 characters or 32 hex digits)
+  ecotax hj212 key show MN
 
 check reads one HJ 212 packet per line ("-" reads standard input), without
 its CR LF. Blank lines and comment lines (starting with "#" but not "##")
@@ -60,10 +63,21 @@ at most --per-conn packets read and not yet answered, and when the database
 falls behind the listener stops reading (devices wait) instead of queueing
 without bound. More than --max-conns connections are closed at once. The
 monthly figures are brought up to date every --refresh. A connection idle
-for --idle is closed. --keys gives SM4 keys for HJ 212-2025 encrypted
-data areas (the format of check --keys; no example key). SIGINT/SIGTERM stops accepting, lets each
-connection finish its packet, stores what was received and exits 0. Logs
-are JSON lines on standard error.
+for --idle is closed. Encrypted data areas (HJ 212-2025) are decrypted with
+the device keys stored in the database (read again within 30 s of a
+change), then with those of --keys (the format of check --keys; no example
+key). Parts of split messages (PNUM/PNO) are answered as they are stored;
+the whole message is stored once every part is there, and a message still
+missing parts 10 minutes after its first part is judged incomplete.
+SIGINT/SIGTERM stops accepting, lets each connection finish its packet,
+stores what was received and exits 0. Logs are JSON lines on standard
+error.
+
+key set stores the SM4 key of device MN, read from the first line of
+standard input (so that it stays out of the shell history and the process
+list); the key it replaces stays as the previous key, older ones are
+deleted. It prints the key's fingerprint, never the key; the change is
+audited. key show lists a device's keys by fingerprint.
 
 retention drops the raw real-time (2011) and minute (2051) values of the
 months before the current one and the N before it (--months, else
@@ -85,6 +99,8 @@ func cmdHJ212(e *env, args []string) int {
 		return hj212Listen(e, args[1:])
 	case "retention":
 		return hj212Retention(e, args[1:])
+	case "key":
+		return hj212Key(e, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.stdout, hj212Usage)
 		return exitOK
@@ -288,7 +304,7 @@ func hj212Listen(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, hj212Usage)
 		return exitInput
 	}
-	keys, err := readKeys(*keyFile, false)
+	fileKeys, err := readKeys(*keyFile, false)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ecotax hj212 listen: %v\n", err)
 		return exitInput
@@ -300,6 +316,7 @@ func hj212Listen(e *env, args []string) int {
 		return exitInternal
 	}
 	defer db.Close()
+	keys := svc.DeviceKeys(fileKeys, 30*time.Second)
 	ln, err := net.Listen("tcp", rest[0])
 	if err != nil {
 		log.Error("listen", slog.Any("error", err))
@@ -312,5 +329,45 @@ func hj212Listen(e *env, args []string) int {
 	if err := l.Serve(e.ctx, ln); err != nil {
 		return exitInternal
 	}
+	return exitOK
+}
+
+// ---- hj212 key --------------------------------------------------------------
+
+// hj212Key: key set MN (the key on standard input) and key show MN.
+func hj212Key(e *env, args []string) int {
+	if len(args) != 2 || (args[0] != "set" && args[0] != "show") {
+		fmt.Fprintln(e.stderr, hj212Usage)
+		return exitInput
+	}
+	mn := args[1]
+	var key []byte
+	if args[0] == "set" {
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			fmt.Fprintf(e.stderr, "ecotax hj212 key: reading the key: %v\n", err)
+			return exitInput
+		}
+		key = app.ParseKey(strings.TrimSpace(line))
+	}
+	svc, db, err := openApp(e)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax hj212 key:", err)
+		return exitInternal
+	}
+	defer db.Close()
+	var out any
+	if key != nil {
+		out, err = svc.SetDeviceKey(e.ctx, cliPrincipal, mn, key)
+	} else {
+		out, err = svc.DeviceKeyInfos(e.ctx, cliPrincipal, mn)
+	}
+	if err != nil {
+		// The error names the field and the rule, never the key.
+		fmt.Fprintln(e.stderr, "ecotax hj212 key:", err)
+		return exitFor(err)
+	}
+	b, _ := json.Marshal(out)
+	fmt.Fprintln(e.stdout, string(b))
 	return exitOK
 }

@@ -21,7 +21,7 @@ import (
 )
 
 const importUsage = `usage:
-  ecotax import hj212 [--stream] [--batch N] FILE...
+  ecotax import hj212 [--stream] [--batch N] [--keys FILE] FILE...
 
 Stores HJ 212 packets in the database (DATABASE_URL for PostgreSQL, else
 SQLite at $ECOTAX_SQLITE_PATH or ./ecotax.db): every packet once, valid or
@@ -34,6 +34,13 @@ reads it (blank lines and "#" comments skipped). --stream reads a raw
 capture instead (frames ended by CR LF, resynchronising after bad ones,
 bytes between frames stored as rejected packets). "-" reads standard input.
 --batch is how many packets go into one transaction (default 1000).
+HJ 212-2025 packets with an SM4-encrypted data area are decrypted with the
+device keys stored in the database (ecotax hj212 key set), then with those
+of --keys FILE (the format of hj212 check --keys). The parts of split
+messages (PNUM/PNO) are stored as they come and the whole message once
+every part is there, in any order and across files; at the end every
+message still missing parts is judged incomplete, with its cause (a part
+imported later completes it).
 
 A progress bar is drawn on standard error when it is a terminal. At the end
 one JSON line on standard output gives the counts. Exit status 0 when every
@@ -54,6 +61,7 @@ func cmdImport(e *env, args []string) int {
 	fs.SetOutput(e.stderr)
 	stream := fs.Bool("stream", false, "read raw CR LF-framed captures instead of one packet per line")
 	batch := fs.Int("batch", 1000, "packets per transaction")
+	keyFile := fs.String("keys", "", "SM4 keys of the devices besides the stored ones: MN KEY [PREVIOUS-KEY...] per line")
 	files, err := parseArgs(fs, args[1:])
 	if err != nil || len(files) == 0 || *batch < 1 || *batch > 100000 {
 		fmt.Fprintln(e.stderr, importUsage)
@@ -90,6 +98,11 @@ func cmdImport(e *env, args []string) int {
 		}
 		ins = append(ins, input{name: name, r: f, c: f})
 	}
+	fileKeys, err := readKeys(*keyFile, false)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ecotax import hj212: %v\n", err)
+		return exitInput
+	}
 	svc, db, err := openApp(e)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax import hj212:", err)
@@ -100,7 +113,7 @@ func cmdImport(e *env, args []string) int {
 	bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionShowBytes(true),
 		progressbar.OptionSetDescription("importing"), progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSetVisibility(isTerminal(e.stderr)), progressbar.OptionClearOnFinish())
-	im := &importer{e: e, svc: svc, size: *batch}
+	im := &importer{e: e, svc: svc, size: *batch, opt: hj212.Options{Lenient: true, Keys: svc.DeviceKeys(fileKeys, 0)}}
 	for _, in := range ins {
 		r := io.TeeReader(in.r, bar)
 		var err error
@@ -125,6 +138,13 @@ func cmdImport(e *env, args []string) int {
 		im.files++
 	}
 	bar.Finish()
+	// The files are read: no part is coming for a message still missing
+	// some, so it is judged now (a later import reopens it).
+	closed, err := svc.CloseSplitSets(e.ctx, cliPrincipal)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "ecotax import hj212: split messages:", err)
+		return exitInternal
+	}
 	n, err := svc.RefreshFigures(e.ctx, 0)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "ecotax import hj212: monthly figures:", err)
@@ -134,7 +154,8 @@ func cmdImport(e *env, args []string) int {
 		Files int `json:"files"`
 		store.IngestStats
 		Monthly int `json:"monthly_refreshed"`
-	}{im.files, im.stats, n}
+		Split   int `json:"split_judged"`
+	}{im.files, im.stats, n, closed}
 	b, _ := json.Marshal(out)
 	fmt.Fprintln(e.stdout, string(b))
 	return exitOK
@@ -160,6 +181,7 @@ type importer struct {
 	buf   []store.Incoming
 	stats store.IngestStats
 	files int
+	opt   hj212.Options
 }
 
 func (im *importer) add(p *hj212.Packet, origin string) error {
@@ -186,7 +208,7 @@ func (im *importer) flush() error {
 // lines reads one packet per line, as hj212 check does.
 func (im *importer) lines(name string, r io.Reader) error {
 	br := bufio.NewReaderSize(r, 64*1024)
-	opt := hj212.Options{Lenient: true}
+	opt := im.opt
 	for n := 1; ; n++ {
 		if err := im.e.ctx.Err(); err != nil {
 			return err
@@ -216,7 +238,7 @@ func (im *importer) lines(name string, r io.Reader) error {
 
 // stream reads a raw capture with the resynchronising reader.
 func (im *importer) stream(name string, r io.Reader) error {
-	rd := hj212.NewReader(r, hj212.Options{Lenient: true})
+	rd := hj212.NewReader(r, im.opt)
 	for {
 		if err := im.e.ctx.Err(); err != nil {
 			return err
