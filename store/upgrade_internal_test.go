@@ -27,24 +27,7 @@ func TestUpgradeToMonthlyPartitions(t *testing.T) {
 	}
 	ctx := context.Background()
 	db := openPGSchema(t)
-	if _, err := db.x.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	dir := path.Join("migrations", Postgres)
-	entries, _ := fs.ReadDir(sqlFiles, dir)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if n >= "0047" {
-			break
-		}
-		if err := db.migrate(ctx, dir, n); err != nil {
-			t.Fatal(n, err)
-		}
-	}
+	migrateBefore(t, db, "0047")
 	// Rows as the code before 0047 wrote them: ids from the sequence.
 	opt := hj212.Options{Lenient: true}
 	var old []Incoming
