@@ -307,6 +307,8 @@ func navFor(p filing.Principal) []web.NavItem {
 	add(p.Role != filing.RoleEnvOfficer && p.Can(filing.ActReviewRead), "/app/reviews", "复核")
 	add(p.Role != filing.RoleFinance && p.Can(filing.ActBudgetReport), "/app/budget", "预算")
 	add(p.Can(filing.ActExchangeRead) && p.Role != filing.RoleFinance, "/app/exchange/worklist", "信息共享待核对")
+	add(p.Can(filing.ActPermitRead), "/app/permits", "排污许可")
+	add(p.Can(filing.ActSampleRead), "/app/samples", "监督性监测")
 	return out
 }
 
