@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -195,4 +196,49 @@ func TestWebPagePermitsAndSamples(t *testing.T) {
 			t.Errorf("the tax officer registers a permit: %d", p.status)
 		}
 	})
+}
+
+// A 50-outlet declaration reads from the top: the totals first, then one
+// summary row per outlet whose month links land on that outlet's section.
+func TestWebPageLongResultSummary(t *testing.T) {
+	e := newEnv(t, storetest.OpenSQLite(t), api.Config{})
+	must(t, e.do("tax_officer", "POST", "/v1/taxpayers", obj{"credit_code": codeA, "name": "示例化工有限公司", "region": "500103"}, nil), 201)
+	var figs []obj
+	for i := 1; i <= 50; i++ {
+		var src struct{ ID int64 }
+		must(t, e.do("enterprise", "POST", "/v1/taxpayers/"+codeA+"/sources", obj{"outlet_no": fmt.Sprintf("DA%03d", i), "outlet_name": fmt.Sprintf("%d号排口", i),
+			"kind": "air", "pollutant": "二氧化硫", "valid_from": "2023-01-01"}, nil), 201).json(t, &src)
+		for _, m := range []string{"2024-01", "2024-02", "2024-03"} {
+			figs = append(figs, obj{"source_id": src.ID, "month": m, "emission_kg": fmt.Sprint(100 + i)})
+		}
+	}
+	var d declaration
+	must(t, e.do("enterprise", "POST", "/v1/taxpayers/"+codeA+"/declarations", obj{"period": "2024-Q1", "figures": figs}, nil), 201).json(t, &d)
+	b := newBrowser(t, e)
+	b.signIn(e.tokens["enterprise"])
+	p := b.get(fmt.Sprintf("/app/declarations/%d", d.ID))
+	if p.status != 200 {
+		t.Fatalf("declaration page: %d", p.status)
+	}
+	body := p.body
+	sum := strings.Index(body, `id="outlet-summary"`)
+	tot := strings.Index(body, `id="total-tax"`)
+	first := strings.Index(body, `<section class="outlet" id="outlet-1"`)
+	if sum < 0 || tot < 0 || first < 0 || !(tot < sum && sum < first) {
+		t.Fatalf("totals %d, summary %d, first outlet %d: not in that order", tot, sum, first)
+	}
+	table := body[sum:first]
+	if n := strings.Count(table, "<tr><th scope=\"row\">"); n != 50 {
+		t.Errorf("%d summary rows, want 50", n)
+	}
+	links := regexp.MustCompile(`<a href="#(outlet-\d+)">`).FindAllStringSubmatch(table, -1)
+	if len(links) != 150 {
+		t.Errorf("%d jump links, want 150 (50 outlets × 3 months)", len(links))
+	}
+	for _, l := range links {
+		if !strings.Contains(body, `id="`+l[1]+`"`) {
+			t.Errorf("the jump link #%s lands nowhere", l[1])
+		}
+	}
+	plainChinese(t, "50-outlet declaration", body)
 }
