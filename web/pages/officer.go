@@ -561,6 +561,10 @@ func (s *Server) renderReviewForm(c echo.Context, status int, errs []calc.FieldE
 	return s.render(c, status, "review", s.page(c, "复核 "+v.Ref, pg))
 }
 
+// answerLabel names the opinion's figures, for their errors.
+var answerLabel = map[string]string{"avg_concentration": "更正后月均浓度", "emission_kg": "更正后排放量",
+	"max_concentration": "更正后最高浓度", "wastewater_t": "更正后废水量"}
+
 // webAnswerReview gives the environment bureau's opinion (出具复核意见, the
 // operation of POST /v1/reviews/{id}/answer): confirmed, corrected (with
 // the corrected figures of the item's month) or cannot be determined.
@@ -581,7 +585,7 @@ func (s *Server) webAnswerReview(c echo.Context) error {
 			if v := strings.TrimSpace(vals.Get(f.name)); v != "" {
 				d, msg := web.ParseNumber(v)
 				if msg != "" {
-					form.By[f.name] = append(form.By[f.name], msg)
+					form.By[f.name] = append(form.By[f.name], answerLabel[f.name]+msg)
 					continue
 				}
 				*f.dst, given = decimal.NullDecimal{Decimal: d, Valid: true}, true
