@@ -465,6 +465,7 @@ type reviewPage struct {
 	Problems []web.Explained   // the errors, in plain Chinese
 	Name     string            // the taxpayer's name
 	Chart    *itemCharts       // the item's monitoring data, drawn as on the flagged-item page
+	Unit     string            // the pollutant's concentration unit
 }
 
 // answerForm is an opinion being given: the values typed, the errors
@@ -511,7 +512,7 @@ func (s *Server) renderReviewForm(c echo.Context, status int, errs []calc.FieldE
 	pg := &reviewPage{R: v, Today: string(today), Left: daysLeft(today, v.Deadline), Opened: c.QueryParam("opened") == "1", Labels: webLabels,
 		CanAnswer: p.Can(filing.ActReviewAnswer) && v.Status == exchange.ReviewOpen,
 		CanApply:  p.Can(filing.ActReviewApply) && v.Status == exchange.ReviewAnswered,
-		Errors:    errs, Opinions: options(opinionLabel), Answer: form}
+		Errors:    errs, Opinions: options(opinionLabel), Answer: form, Unit: s.concUnit(v.Pollutant)}
 	pg.Problems = problemsOf(errs)
 	if tp, err := s.app.Taxpayer(ctx(c), p, v.CreditCode); err == nil {
 		pg.Name = tp.Name

@@ -64,6 +64,25 @@ func (r *registerPage) Unit(pollutant string) string {
 	return "mg/m³ 或 mg/L"
 }
 
+// concUnit is the unit of a pollutant's concentration: mg/m³ for an air
+// pollutant of the statutory table, mg/L for a water one; both when the
+// name is in neither (or in both).
+func (s *Server) concUnit(pollutant string) string {
+	var units []string
+	for _, kind := range []struct{ list, unit string }{{"names-air", "mg/m³"}, {"names-water", "mg/L"}} {
+		for _, o := range s.web.choices[kind.list] {
+			if o.Value == pollutant {
+				units = append(units, kind.unit)
+				break
+			}
+		}
+	}
+	if len(units) == 1 {
+		return units[0]
+	}
+	return "mg/m³ 或 mg/L"
+}
+
 // registerLabel names the registers' inputs in Chinese, for the errors.
 var registerLabel = map[string]string{
 	"taxpayer": "纳税人", "permit_no": "排污许可证编号", "valid_from": "有效期起", "valid_to": "有效期止", "lines": "许可事项",
@@ -128,12 +147,12 @@ func (s *Server) fillRegister(c echo.Context, p filing.Principal, pg *registerPa
 		pg.By = map[string][]string{}
 	}
 	pg.Units = map[string]string{}
-	for _, kind := range []struct{ list, unit string }{{"names-air", "mg/m³"}, {"names-water", "mg/L"}} {
-		for _, o := range s.web.choices[kind.list] {
+	for _, list := range []string{"names-air", "names-water"} {
+		for _, o := range s.web.choices[list] {
 			if _, ok := pg.Units[o.Value]; !ok {
-				pg.Units[o.Value] = kind.unit
+				pg.Units[o.Value] = s.concUnit(o.Value)
+				pg.Pollutants = append(pg.Pollutants, o)
 			}
-			pg.Pollutants = append(pg.Pollutants, o)
 		}
 	}
 	if pg.Code == "" {
