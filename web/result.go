@@ -62,6 +62,19 @@ type ResultLine struct {
 	Unverified      bool     `json:"unverified"`
 }
 
+// RateUnit is what a line's unit tax is per: a pollution equivalent for
+// air and water pollutants (and livestock, sampling), a month for noise,
+// a tonne for solid waste.
+func (l ResultLine) RateUnit() string {
+	switch l.Kind {
+	case "noise":
+		return "元/月"
+	case "solid_waste":
+		return "元/吨"
+	}
+	return "元/污染当量"
+}
+
 // ResultMonth is one month's totals.
 type ResultMonth struct {
 	Month     string `json:"month"`

@@ -40,9 +40,14 @@ type Asset struct {
 
 // UI is the parsed pages and the static files.
 type UI struct {
-	pages  map[string]*template.Template
-	assets map[string]*Asset
+	pages   map[string]*template.Template
+	assets  map[string]*Asset
+	regions map[string]string // region code → name, for regionName
 }
+
+// SetRegionNames gives the pages the names of the region codes they show
+// (set once at start-up, before any page is rendered).
+func (u *UI) SetRegionNames(names map[string]string) { u.regions = names }
 
 // New parses every page with the layout. A template error stops start-up.
 func New() (*UI, error) {
@@ -145,6 +150,7 @@ func (u *UI) funcs() template.FuncMap {
 		"group":     param.GroupDigits,
 		"stepLabel": func(s string) string { return orDefault(StepLabel[s], s) },
 		"kindLabel": func(s string) string { return orDefault(KindLabel[s], s) },
+		"regionName": func(code string) string { return u.regions[code] },
 		"fieldID":   FieldID,
 		"yesno": func(b bool) string {
 			if b {

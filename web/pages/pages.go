@@ -52,6 +52,11 @@ func newWebUI(engine *calc.Engine, secret []byte) (*webUI, error) {
 	if engine != nil {
 		w.loadChoices(engine.Tables())
 	}
+	names := map[string]string{}
+	for _, o := range w.choices["regions"] {
+		names[o.Value] = o.Label
+	}
+	ui.SetRegionNames(names)
 	return w, nil
 }
 
