@@ -150,7 +150,6 @@ func (u *UI) funcs() template.FuncMap {
 		"group":     param.GroupDigits,
 		"stepLabel": func(s string) string { return orDefault(StepLabel[s], s) },
 		"kindLabel": func(s string) string { return orDefault(KindLabel[s], s) },
-		"regionName": func(code string) string { return u.regions[code] },
 		"fieldID":   FieldID,
 		"yesno": func(b bool) string {
 			if b {
@@ -179,6 +178,9 @@ func (u *UI) funcs() template.FuncMap {
 				return ""
 			}
 			return *p
+		},
+		"regionName": func(code string) string {
+			return u.regions[code]
 		},
 		"money": Money,
 		"decimal": func(d decimal.NullDecimal) string {
