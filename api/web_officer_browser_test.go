@@ -94,7 +94,11 @@ func TestBrowserTaxOfficerJob(t *testing.T) {
 	c.click(`tr[data-period="2023-Q4"] td a`)
 	c.wait("#accept")
 	c.click("#accept")
-	c.wait("#pay")
+	// The submitted page has a payment form too: wait for the accepted one.
+	c.wait("#done")
+	if d := c.text("#done"); !strings.Contains(d, "受理") {
+		t.Errorf("after 受理: %q", d)
+	}
 	c.fill("#paid_on", "2024-05-10")
 	c.fill("#amount", "1,000.00")
 	c.click("#pay")
@@ -184,6 +188,9 @@ func TestBrowserTaxOfficerJob(t *testing.T) {
 	c.narrow("tax-officer-review-preview")
 	c.click("#apply")
 	c.wait(`a[href^="/app/declarations/"]`)
+	if st := c.text("#review-status"); st != "已调整" {
+		t.Errorf("after applying, the review is %q", st)
+	}
 	c.shot("tax-officer-review-applied")
 
 	// The environment officer's registers.
