@@ -164,6 +164,10 @@ func monthCharts(mn, month string, packets []*hj212.Packet, codes *reconcile.Cod
 	}
 	daily := make([]decimal.NullDecimal, days)
 	avg := make([]decimal.NullDecimal, n)
+	// Daily packets (CN 2031), for a device that sends no hour data
+	// (a water outlet often reports once a day): drawn by day instead.
+	dayCou := make([]decimal.NullDecimal, days)
+	dayAvg := make([]decimal.NullDecimal, days)
 	var (
 		marks   []hourMark
 		markIdx []int
@@ -171,12 +175,16 @@ func monthCharts(mn, month string, packets []*hj212.Packet, codes *reconcile.Cod
 		mass    bool
 	)
 	for _, pk := range packets {
-		if pk.CN != "2061" || len(pk.DataTime) < 10 || pk.DataTime[:4]+"-"+pk.DataTime[4:6] != month {
+		if (pk.CN != "2061" && pk.CN != "2031") || len(pk.DataTime) < 10 || pk.DataTime[:4]+"-"+pk.DataTime[4:6] != month {
 			continue
 		}
 		day, e1 := strconv.Atoi(pk.DataTime[6:8])
 		hour, e2 := strconv.Atoi(pk.DataTime[8:10])
 		if e1 != nil || e2 != nil || day < 1 || day > days || hour < 0 || hour > 23 {
+			continue
+		}
+		if pk.CN == "2031" {
+			dayValues(pk, codes, pollutantID, couKg, dayCou, dayAvg, day, &unit, &mass)
 			continue
 		}
 		h := (day-1)*24 + hour
@@ -213,17 +221,31 @@ func monthCharts(mn, month string, packets []*hj212.Packet, codes *reconcile.Cod
 			}
 		}
 	}
+	if !hasValue(daily) {
+		daily = dayCou
+	}
 	fig, declared := lv.declared[month]
 	var out []*web.Chart
-	if hasValue(avg) {
-		ch := &web.Chart{Title: mn + " " + month + " " + name + " 小时均值浓度", Unit: unit, Labels: labels, Ticks: ticks,
+	var ch *web.Chart
+	switch {
+	case hasValue(avg):
+		ch = &web.Chart{Title: mn + " " + month + " " + name + " 小时均值浓度", Unit: unit, Labels: labels, Ticks: ticks,
 			Series: []web.Series{{Name: "监测小时均值", Values: avg}}, Marks: markIdx}
+	case hasValue(dayAvg):
+		ch = &web.Chart{Title: mn + " " + month + " " + name + " 日均值浓度", Unit: unit, Labels: dayLabels,
+			Series: []web.Series{{Name: "监测日均值", Values: dayAvg}}}
+	}
+	if ch != nil {
 		if ch.Unit == "" {
 			ch.Unit = "监测设备上报的单位"
 		}
-		if declared && fig.AvgConcentration.Valid && mass {
+		switch {
+		case declared && fig.AvgConcentration.Valid && mass:
 			ch.Refs = append(ch.Refs, web.Ref{Name: "申报月均浓度", Value: fig.AvgConcentration.Decimal})
-		} else {
+		case declared && fig.AvgConcentration.Valid:
+			// The declared mean is in mg/m³ or mg/L; a factor reported in
+			// another unit cannot be read against it.
+		default:
 			ch.Notes = append(ch.Notes, "申报中没有该月的月均浓度，图中不画申报浓度线。")
 		}
 		switch {
@@ -241,17 +263,48 @@ func monthCharts(mn, month string, packets []*hj212.Packet, codes *reconcile.Cod
 		out = append(out, ch)
 	}
 	if hasValue(daily) {
-		ch := &web.Chart{Title: mn + " " + month + " " + name + " 每日排放量", Unit: "千克", Labels: dayLabels, Bars: true,
+		em := &web.Chart{Title: mn + " " + month + " " + name + " 每日排放量", Unit: "千克", Labels: dayLabels, Bars: true,
 			Series: []web.Series{{Name: "监测日排放量（有效小时合计）", Values: daily}}}
 		if declared && fig.EmissionKg.Valid {
 			// The declared month spread evenly over its days: a level to read
 			// the bars against, shown to three places; not a figure of the tax.
 			per := fig.EmissionKg.Decimal.DivRound(decimal.NewFromInt(int64(days)), 3)
-			ch.Refs = append(ch.Refs, web.Ref{Name: "申报排放量按日平均", Value: per})
+			em.Refs = append(em.Refs, web.Ref{Name: "申报排放量按日平均", Value: per})
 		} else {
-			ch.Notes = append(ch.Notes, "该月没有申报排放量，图中不画申报线。")
+			em.Notes = append(em.Notes, "该月没有申报排放量，图中不画申报线。")
 		}
-		out = append(out, ch)
+		out = append(out, em)
 	}
 	return out, marks
+}
+
+// dayValues reads a daily packet's values of the pollutant into the day's
+// slot: the day's emission (-Cou, in kilograms) and mean concentration
+// (-Avg); a value flagged other than N is left out, as the monthly
+// figures leave it out.
+func dayValues(pk *hj212.Packet, codes *reconcile.Codes, pollutantID string, couKg decimal.Decimal, cou, avg []decimal.NullDecimal, day int, unit *string, mass *bool) {
+	flags := map[string]string{}
+	for _, pr := range pk.CP {
+		if pr.Suffix == "Flag" {
+			flags[pr.Code] = pr.Value
+		}
+	}
+	for _, pr := range pk.CP {
+		pol, _ := codes.Pollutant(pr.Code)
+		if pol == nil || pol.ID != pollutantID || !pr.IsNumber {
+			continue
+		}
+		if f := flags[pr.Code]; f != "" && f != "N" {
+			continue
+		}
+		switch pr.Suffix {
+		case "Cou":
+			cou[day-1] = decimal.NullDecimal{Decimal: pr.Number().Mul(couKg), Valid: true}
+		case "Avg":
+			avg[day-1] = decimal.NullDecimal{Decimal: pr.Number(), Valid: true}
+			if *unit == "" {
+				*unit, *mass = codes.Unit(pr.Code), codes.MassConcentration(pr.Code)
+			}
+		}
+	}
 }
