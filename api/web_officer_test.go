@@ -35,6 +35,14 @@ func TestWebOfficerPagesPlainChinese(t *testing.T) {
 		list := check(o, "reconciliation list", "/app/reconciliation?period=2024-Q1&region=500000", 200)
 		check(o, "reconciliation list by flag", "/app/reconciliation?period=2024-Q1&flag=monitored_above_declared", 200)
 		check(o, "taxpayer's reconciliation", "/app/reconciliation/"+codeA+"?period=2024-Q1", 200)
+		ran := location(t, o.post("/app/reconciliation/run", url.Values{"period": {"2024-Q1"}, "region": {"500000"}}), 303)
+		check(o, "reconciliation after a run", ran, 200)
+		badRun := o.post("/app/reconciliation/run", url.Values{"period": {"2024-Q5"}, "region": {"500000"}})
+		if badRun.status != 400 {
+			t.Errorf("a run for 2024-Q5: %d", badRun.status)
+		}
+		plainChinese(t, "refused run", badRun.body)
+		check(o, "reconciliation of a bad period", "/app/reconciliation?period=2024-Q5", 400)
 		m := flagLinkRe.FindStringSubmatch(list.body)
 		if m == nil {
 			t.Fatal("no link to the flagged item")
