@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/store"
@@ -249,4 +250,41 @@ func TestWebPageLongResultSummary(t *testing.T) {
 		}
 	}
 	plainChinese(t, "50-outlet declaration", body)
+}
+
+// BenchmarkFlaggedItemPage reads the flagged item's page (its months, the
+// declared figures and the source's standard, a month of hourly packets
+// drawn as charts) and the taxpayer's reconciliation page (the standing
+// items only) alternately in one run, and reports the item page's cost as
+// a multiple of the other's: what the charts and their levels add.
+func BenchmarkFlaggedItemPage(b *testing.B) {
+	db := storetest.OpenSQLite(b)
+	e := newEnv(b, db, api.Config{})
+	flaggedWorld(b, e, db)
+	o := newBrowser(b, e)
+	o.signIn(e.tokens["tax_officer"])
+	list := o.get("/app/reconciliation?period=2024-Q1&region=500000")
+	m := flagLinkRe.FindStringSubmatch(list.body)
+	if m == nil {
+		b.Fatal("no link to the flagged item")
+	}
+	item, recon := strings.ReplaceAll(m[1], "&amp;", "&"), "/app/reconciliation/"+codeA+"?period=2024-Q1"
+	for _, p := range []string{item, recon} {
+		if pg := o.get(p); pg.status != 200 {
+			b.Fatalf("%s: %d", p, pg.status)
+		}
+	}
+	var ti, tr time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		o.get(recon)
+		t1 := time.Now()
+		o.get(item)
+		ti += time.Since(t1)
+		tr += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(tr.Nanoseconds())/float64(b.N), "recon-ns/op")
+	b.ReportMetric(float64(ti.Nanoseconds())/float64(b.N), "item-ns/op")
+	b.ReportMetric(float64(ti)/float64(tr), "item/recon")
 }
