@@ -49,6 +49,19 @@ type UI struct {
 // (set once at start-up, before any page is rendered).
 func (u *UI) SetRegionNames(names map[string]string) { u.regions = names }
 
+// RegionName names a region code: its own name, else the name of the
+// city or province it lies in (the law tables name provinces and the
+// cities with zone rates, not every county); "" when none is known.
+func (u *UI) RegionName(code string) string {
+	if n := u.regions[code]; n != "" || len(code) != 6 {
+		return n
+	}
+	if n := u.regions[code[:4]+"00"]; n != "" {
+		return n
+	}
+	return u.regions[code[:2]+"0000"]
+}
+
 // New parses every page with the layout. A template error stops start-up.
 func New() (*UI, error) {
 	u := &UI{pages: map[string]*template.Template{}, assets: map[string]*Asset{}}
@@ -179,9 +192,7 @@ func (u *UI) funcs() template.FuncMap {
 			}
 			return *p
 		},
-		"regionName": func(code string) string {
-			return u.regions[code]
-		},
+		"regionName": u.RegionName,
 		"money": Money,
 		"decimal": func(d decimal.NullDecimal) string {
 			if !d.Valid {

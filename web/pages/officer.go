@@ -124,7 +124,6 @@ type reconPage struct {
 	Errors    []web.Explained
 	Labels    map[string]map[string]string
 	Periods   []web.Option
-	Regions   map[string]string // region code → name
 	Names     map[string]string // credit code → taxpayer name
 }
 
@@ -144,7 +143,7 @@ func (s *Server) webReconciliation(c echo.Context) error {
 		f.Period = s.defaultPeriod()
 	}
 	pg := &reconPage{Filter: f, Statuses: options(resultStatusLabel), FlagCodes: options(flagLabel), CanRun: p.Can(filing.ActReconcileRun), Labels: webLabels,
-		Periods: s.choicesFor("")["periods"], Regions: s.regionNames(), Names: map[string]string{}}
+		Periods: s.choicesFor("")["periods"], Names: map[string]string{}}
 	results, err := s.app.Results(ctx(c), p, app.ResultFilter{Period: f.Period, Limit: 1000}, f.Region)
 	var (
 		flags []app.Flag

@@ -277,11 +277,8 @@ func (s *Server) page(c echo.Context, title string, data any) *web.Page {
 	nav("/precheck", "申报预检")
 	if p, ok := signedIn(c); ok {
 		pg.User = &web.User{Role: string(p.Role), RoleLabel: filing.RoleLabel[p.Role], Scope: p.CreditCode + p.Region}
-		for _, o := range s.web.choices["regions"] {
-			if p.Region != "" && o.Value == p.Region {
-				pg.User.Scope = o.Label + " " + p.Region // the region's name beside its code
-				break
-			}
+		if name := s.web.ui.RegionName(p.Region); name != "" {
+			pg.User.Scope = name + " " + p.Region // the region's name beside its code
 		}
 		for _, item := range navFor(p) {
 			nav(item.Href, item.Label)
