@@ -186,13 +186,13 @@ func (u *UI) funcs() template.FuncMap {
 			}
 			return *p
 		},
+		"regionName": u.RegionName,
 		"deref": func(p *string) string {
 			if p == nil {
 				return ""
 			}
 			return *p
 		},
-		"regionName": u.RegionName,
 		"money": Money,
 		"decimal": func(d decimal.NullDecimal) string {
 			if !d.Valid {
