@@ -19,7 +19,7 @@ import (
 
 // ingestMonths generates and stores a month of hour data per device and
 // month, returns the expected figures by MN, month and code.
-func ingestMonths(t *testing.T, db *store.DB, devs map[string]reconciletest.Device, months []string) map[string]*reconciletest.Expect {
+func ingestMonths(t testing.TB, db *store.DB, devs map[string]reconciletest.Device, months []string) map[string]*reconciletest.Expect {
 	t.Helper()
 	exp := map[string]*reconciletest.Expect{}
 	var batch []store.Incoming

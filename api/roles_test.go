@@ -57,7 +57,7 @@ var allRoutes = []route{
 	{"submit", "POST", "/v1/declarations/{draft}/submit", nil, hdr{"If-Match": `"2"`}, filers},
 	{"correct", "POST", "/v1/declarations/{sub}/corrections", nil, nil, filers},
 	{"accept", "POST", "/v1/declarations/{sub}/accept", nil, hdr{"If-Match": `"2"`}, officers},
-	{"pay", "POST", "/v1/declarations/{sub}/payment", func(*world) any { return obj{"paid_on": "2024-04-10", "amount": "1.00"} }, hdr{"If-Match": `"2"`}, []string{"finance", "admin"}},
+	{"pay", "POST", "/v1/declarations/{sub}/payment", func(*world) any { return obj{"paid_on": "2024-04-10", "amount": "1.00"} }, hdr{"If-Match": `"2"`}, []string{"tax_officer", "finance", "admin"}},
 	{"change source", "PUT", "/v1/taxpayers/{A}/sources/{src}", func(*world) any {
 		return obj{"outlet_no": "DA001", "outlet_name": "改", "kind": "air", "pollutant": "二氧化硫", "method": "automatic", "standard_concentration": "200", "valid_from": "2018-01-01"}
 	}, hdr{"If-Match": `"1"`}, srcWriter},

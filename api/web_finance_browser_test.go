@@ -199,11 +199,3 @@ func TestBrowserFinance(t *testing.T) {
 	}
 	c.wide("finance-fee-bill-deleted")
 }
-
-// value reads an input's value.
-func (c *chrome) value(sel string) string {
-	c.t.Helper()
-	var v string
-	c.run(chromedp.Value(sel, &v, chromedp.ByQuery))
-	return v
-}

@@ -481,7 +481,7 @@ func TestWebPrecheckUpload(t *testing.T) {
 // flaggedWorld is taxpayer A with an air device whose January SO2 was
 // monitored far above what A declared, reconciled by the tax officer:
 // one standing monitored_above_declared flag (as in TestScenario).
-func flaggedWorld(t *testing.T, e *env, db *store.DB) map[string]int64 {
+func flaggedWorld(t testing.TB, e *env, db *store.DB) map[string]int64 {
 	t.Helper()
 	ids := registerA(t, e)
 	must(t, e.do("env_officer", "POST", "/v1/taxpayers/"+codeA+"/devices", obj{"mn": "MN-DA001", "outlet_no": "DA001", "valid_from": "2023-06-01"}, nil), 201)

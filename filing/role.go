@@ -97,7 +97,7 @@ var permissions = map[Action][]Role{
 	ActDeclarationFile:   {RoleEnterprise, RoleAdmin},
 	ActDeclarationRead:   {RoleEnterprise, RoleTaxOfficer, RoleEnvOfficer, RoleFinance, RoleAdmin},
 	ActDeclarationAccept: {RoleTaxOfficer, RoleAdmin},
-	ActPaymentRecord:     {RoleFinance, RoleAdmin},
+	ActPaymentRecord:     {RoleTaxOfficer, RoleFinance, RoleAdmin},
 	ActAuditRead:         {RoleTaxOfficer, RoleAdmin},
 	ActReviewOpen:        {RoleTaxOfficer, RoleAdmin},
 	ActReviewAnswer:      {RoleEnvOfficer, RoleAdmin},

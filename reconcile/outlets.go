@@ -53,6 +53,13 @@ func (c *Codes) MassConcentration(code string) bool {
 	return strings.HasPrefix(u, "mg/")
 }
 
+// Unit is the concentration unit the code table gives a factor code
+// ("mg/m³", "mg/L", …; "" when the table has none).
+func (c *Codes) Unit(code string) string {
+	u, _ := monitor.Name(code, c.units)
+	return u
+}
+
 // Names is the statutory name index the codes resolve into.
 func (c *Codes) Names() *calc.Names { return c.names }
 

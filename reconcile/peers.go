@@ -83,7 +83,7 @@ func Peers(results []*Result, set *Set, asOf param.Date) {
 			if in.DeclaredKg.Mul(den).LessThan(ratio.Mul(num).Mul(in.Output)) {
 				f := Flag{CreditCode: m.res.CreditCode, Period: m.res.Period, Pollutant: in.Pollutant, Code: FlagPeers,
 					Rule: FlagRules[FlagPeers], Parameter: set.PeerRatio.Cite(),
-					Threshold: fmt.Sprintf("%s × 同行业中位数 %s kg/%s", ratio, in.PeerMedian.Decimal, in.Unit),
+					Threshold: fmt.Sprintf("%s × 同行业中位数 %s kg/%s", pct(ratio), in.PeerMedian.Decimal, in.Unit),
 					Observed:  fmt.Sprintf("%s kg/%s", in.Value.Decimal, in.Unit),
 					Message: fmt.Sprintf("%s：产量 %s %s，申报 %s kg（%s kg/%s），同行业（%s）%d 户纳税人的中位数为 %s kg/%s",
 						in.Pollutant, in.Output, in.Unit, in.DeclaredKg, in.Value.Decimal, in.Unit, m.res.Industry, n, in.PeerMedian.Decimal, in.Unit)}

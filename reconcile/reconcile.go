@@ -516,6 +516,11 @@ func (w *work) lastYear() {
 	}
 }
 
+// pct writes a share as people read it on a flag: 0.05 → "5%". The
+// parameter itself stays a share (its key and value are cited in
+// Parameter); only the sentences shown to officers use percentages.
+func pct(share decimal.Decimal) string { return share.Shift(2).String() + "%" }
+
 // flag records a flag on an item (or on the taxpayer when it is nil).
 func (w *work) flag(it *Item, code string, rule Rule, threshold, observed, msg string) {
 	f := Flag{CreditCode: w.in.Taxpayer.CreditCode, Period: w.in.Period.Text, Code: code, Rule: FlagRules[code],
@@ -566,10 +571,10 @@ func (w *work) compare() {
 		// declaration at all the taxpayer-wide no_declaration speaks.
 		switch {
 		case it.Status == StatusMonitoredHigher:
-			w.flag(it, FlagMonitoredAbove, set.Tolerance, "申报量 × (1 + "+tol.String()+") = "+d.Decimal.Mul(above).String()+" kg",
+			w.flag(it, FlagMonitoredAbove, set.Tolerance, "申报量 × (1 + "+pct(tol)+") = "+d.Decimal.Mul(above).String()+" kg",
 				m.Decimal.String()+" kg",
 				fmt.Sprintf("%s %s %s：监测量 %s 高于申报量 %s，多 %s kg，超出容差 %s",
-					it.OutletNo, it.Pollutant, it.Month, fmtKg(m), fmtKg(d), it.DifferenceKg.Decimal, tol))
+					it.OutletNo, it.Pollutant, it.Month, fmtKg(m), fmtKg(d), it.DifferenceKg.Decimal, pct(tol)))
 		case it.Status == StatusNotDeclared && w.in.Declared != nil && m.Decimal.Sign() > 0:
 			w.flag(it, FlagMonitoredAbove, set.Tolerance, "申报量 0 kg", m.Decimal.String()+" kg",
 				fmt.Sprintf("%s %s %s：监测量 %s，申报中却没有该项数据", it.OutletNo, it.Pollutant, it.Month, fmtKg(m)))
@@ -586,18 +591,18 @@ func (w *work) compare() {
 			o := w.outlets[itemKey{it.OutletNo, it.PollutantID, it.Month}]
 			if o != nil && !o.Complete(set.MinCompleteness.Value) {
 				unit := map[string]string{"hour": "小时", "day": "日"}[string(o.Basis)]
-				w.flag(it, FlagIncomplete, set.MinCompleteness, set.MinCompleteness.Value.String()+" × "+strconv.Itoa(o.Units)+" "+unit,
+				w.flag(it, FlagIncomplete, set.MinCompleteness, pct(set.MinCompleteness.Value)+" × "+strconv.Itoa(o.Units)+" "+unit,
 					fmt.Sprintf("%d / %d", o.Valid, o.Units),
 					fmt.Sprintf("%s %s %s：有效%s数 %d / %d（完整率 %s，剔除 %d 条记录），低于 %s",
-						it.OutletNo, it.Pollutant, it.Month, unit, o.Valid, o.Units, it.Completeness.Decimal, o.Excluded, set.MinCompleteness.Value))
+						it.OutletNo, it.Pollutant, it.Month, unit, o.Valid, o.Units, pct(it.Completeness.Decimal), o.Excluded, pct(set.MinCompleteness.Value)))
 			}
 		}
 		if ly := it.Detail.LastYearKg; d.Valid && ly.Valid && ly.Decimal.Sign() > 0 {
 			if cmpProducts(d.Decimal, one, ly.Decimal, floorShare) < 0 {
 				floor := ly.Decimal.Mul(floorShare)
-				w.flag(it, FlagYoYDrop, set.YoYDrop, "上年同月 × (1 − "+set.YoYDrop.Value.String()+") = "+floor.String()+" kg", d.Decimal.String()+" kg",
+				w.flag(it, FlagYoYDrop, set.YoYDrop, "上年同月 × (1 − "+pct(set.YoYDrop.Value)+") = "+floor.String()+" kg", d.Decimal.String()+" kg",
 					fmt.Sprintf("%s %s %s：申报量 %s，上年同月 %s（降幅超过 %s）",
-						it.OutletNo, it.Pollutant, it.Month, fmtKg(d), fmtKg(ly), set.YoYDrop.Value))
+						it.OutletNo, it.Pollutant, it.Month, fmtKg(d), fmtKg(ly), pct(set.YoYDrop.Value)))
 			}
 		}
 	}

@@ -35,7 +35,23 @@ type Chart struct {
 	// Marks are x positions to highlight (e.g. hours left out of the
 	// monthly figures), drawn as ticks under the axis.
 	Marks []int
+	// Refs are levels drawn across the whole chart as dashed lines (the
+	// declared level, the emission standard's limit), in the chart's unit.
+	Refs []Ref
+	// Notes say in words what the chart cannot show (no standard recorded).
+	Notes []string
 }
+
+// Ref is a named horizontal level.
+type Ref struct {
+	Name  string
+	Value decimal.Decimal
+}
+
+var refPalette = []string{"#d35400", "#8e44ad", "#2c3e50"}
+
+// RefColour is the colour of reference line i.
+func RefColour(i int) string { return refPalette[i%len(refPalette)] }
 
 var palette = []string{"#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#d35400", "#2c3e50"}
 
@@ -44,7 +60,7 @@ func Colour(i int) string { return palette[i%len(palette)] }
 
 const (
 	chartW, chartH             = 720, 300
-	padL, padR, padT, padB int = 72, 16, 16, 48
+	padL, padR, padT, padB int = 72, 16, 28, 48
 )
 
 var (
@@ -73,6 +89,9 @@ func niceStep(raw decimal.Decimal) decimal.Decimal {
 // nice ticks.
 func (c *Chart) scale() (lo, hi, step decimal.Decimal) {
 	lo, hi = dZero, dZero
+	for _, r := range c.Refs {
+		lo, hi = decimal.Min(lo, r.Value), decimal.Max(hi, r.Value)
+	}
 	for _, s := range c.Series {
 		for _, v := range s.Values {
 			if !v.Valid {
@@ -143,6 +162,10 @@ func (c *Chart) SVG() template.HTML {
 		}
 		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="middle" font-size="12" fill="#444">%s</text>`, px(x(i)), chartH-padB+18, template.HTMLEscapeString(ticks[i]))
 	}
+	if c.Unit != "" {
+		// The unit sits on the axis itself, above its numbers.
+		fmt.Fprintf(&b, `<text class="axis-unit" x="%d" y="%d" text-anchor="start" font-size="12" fill="#444">单位：%s</text>`, 4, 14, template.HTMLEscapeString(c.Unit))
+	}
 	zero := px(y(dZero))
 	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%s" y2="%s" stroke="#555" stroke-width="1"/>`, padL, chartW-padR, zero, zero)
 	for _, m := range c.Marks {
@@ -192,6 +215,11 @@ func (c *Chart) SVG() template.HTML {
 		}
 		flush()
 	}
+	for i, r := range c.Refs {
+		yy := px(y(r.Value))
+		fmt.Fprintf(&b, `<line class="ref" x1="%d" x2="%d" y1="%s" y2="%s" stroke="%s" stroke-width="1.5" stroke-dasharray="6 4"><title>%s：%s %s</title></line>`,
+			padL, chartW-padR, yy, yy, RefColour(i), template.HTMLEscapeString(r.Name), template.HTMLEscapeString(param.GroupDigits(r.Value.String())), template.HTMLEscapeString(c.Unit))
+	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
@@ -216,6 +244,15 @@ func (c *Chart) Table() []Row {
 		}
 	}
 	return rows
+}
+
+// RefLegend lists the reference lines with their colours and values.
+func (c *Chart) RefLegend() []Option {
+	out := make([]Option, len(c.Refs))
+	for i, r := range c.Refs {
+		out[i] = Option{Value: RefColour(i), Label: r.Name + " " + param.GroupDigits(r.Value.String()) + " " + c.Unit}
+	}
+	return out
 }
 
 // Legend lists the series with their colours.

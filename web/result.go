@@ -62,6 +62,19 @@ type ResultLine struct {
 	Unverified      bool     `json:"unverified"`
 }
 
+// RateUnit is what a line's unit tax is per: a pollution equivalent for
+// air and water pollutants (and livestock, sampling), a month for noise,
+// a tonne for solid waste.
+func (l ResultLine) RateUnit() string {
+	switch l.Kind {
+	case "noise":
+		return "元/月"
+	case "solid_waste":
+		return "元/吨"
+	}
+	return "元/污染当量"
+}
+
 // ResultMonth is one month's totals.
 type ResultMonth struct {
 	Month     string `json:"month"`
@@ -112,6 +125,7 @@ type Outlet struct {
 	Trace               []TraceStep
 	TaxDue, Reduction   string
 	Tax                 string
+	ID                  string // the section's anchor, for the summary's links
 }
 
 // ParseResult reads an assessment's JSON.
@@ -172,6 +186,46 @@ func (r *Result) Outlets() []Outlet {
 			}
 		}
 		out[j].Trace = append(out[j].Trace, st)
+	}
+	for i := range out {
+		out[i].ID = fmt.Sprintf("outlet-%d", i+1)
+	}
+	return out
+}
+
+// OutletSum is one source's line of the summary at the top of a result:
+// its sums over the period and a link to each of its monthly sections.
+type OutletSum struct {
+	Source, Kind      string
+	Fugitive          bool
+	TaxDue, Reduction string
+	Tax               string
+	Sections          []Option // Value: the section's anchor, Label: its month
+}
+
+// Summary sums each source (and kind) over the months, in the order the
+// sources first appear, so a long result (fifty outlets, a quarter) is
+// read from a table of one row per outlet with links down to its months.
+func (r *Result) Summary() []OutletSum {
+	var out []OutletSum
+	at := map[string]int{}
+	sums := map[int][3]decimal.Decimal{}
+	for _, o := range r.Outlets() {
+		k := o.Source + "\x00" + o.Kind
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, OutletSum{Source: o.Source, Kind: o.Kind, Fugitive: o.Fugitive})
+		}
+		out[i].Sections = append(out[i].Sections, Option{Value: o.ID, Label: o.Month})
+		s := sums[i]
+		s[0], s[1], s[2] = s[0].Add(dec(o.TaxDue)), s[1].Add(dec(o.Reduction)), s[2].Add(dec(o.Tax))
+		sums[i] = s
+	}
+	for i := range out {
+		s := sums[i]
+		out[i].TaxDue, out[i].Reduction, out[i].Tax = s[0].StringFixed(2), s[1].StringFixed(2), s[2].StringFixed(2)
 	}
 	return out
 }

@@ -40,8 +40,26 @@ type Asset struct {
 
 // UI is the parsed pages and the static files.
 type UI struct {
-	pages  map[string]*template.Template
-	assets map[string]*Asset
+	pages   map[string]*template.Template
+	assets  map[string]*Asset
+	regions map[string]string // region code → name, for regionName
+}
+
+// SetRegionNames gives the pages the names of the region codes they show
+// (set once at start-up, before any page is rendered).
+func (u *UI) SetRegionNames(names map[string]string) { u.regions = names }
+
+// RegionName names a region code: its own name, else the name of the
+// city or province it lies in (the law tables name provinces and the
+// cities with zone rates, not every county); "" when none is known.
+func (u *UI) RegionName(code string) string {
+	if n := u.regions[code]; n != "" || len(code) != 6 {
+		return n
+	}
+	if n := u.regions[code[:4]+"00"]; n != "" {
+		return n
+	}
+	return u.regions[code[:2]+"0000"]
 }
 
 // New parses every page with the layout. A template error stops start-up.
@@ -168,6 +186,7 @@ func (u *UI) funcs() template.FuncMap {
 			}
 			return *p
 		},
+		"regionName": u.RegionName,
 		"deref": func(p *string) string {
 			if p == nil {
 				return ""

@@ -2,9 +2,9 @@ package pages
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,7 +19,6 @@ import (
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
-	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/reconcile"
 	"github.com/ecotax/ecotax/web"
 )
@@ -122,9 +121,10 @@ type reconPage struct {
 	Statuses  []web.Option
 	FlagCodes []web.Option
 	CanRun    bool
-	Errors    []calc.FieldError
+	Errors    []web.Explained
 	Labels    map[string]map[string]string
 	Periods   []web.Option
+	Names     map[string]string // credit code → taxpayer name
 }
 
 var webLabels = map[string]map[string]string{
@@ -143,7 +143,7 @@ func (s *Server) webReconciliation(c echo.Context) error {
 		f.Period = s.defaultPeriod()
 	}
 	pg := &reconPage{Filter: f, Statuses: options(resultStatusLabel), FlagCodes: options(flagLabel), CanRun: p.Can(filing.ActReconcileRun), Labels: webLabels,
-		Periods: s.choicesFor("")["periods"]}
+		Periods: s.choicesFor("")["periods"], Names: map[string]string{}}
 	results, err := s.app.Results(ctx(c), p, app.ResultFilter{Period: f.Period, Limit: 1000}, f.Region)
 	var (
 		flags []app.Flag
@@ -156,7 +156,7 @@ func (s *Server) webReconciliation(c echo.Context) error {
 		runs, err = s.app.Runs(ctx(c), p, app.RunFilter{Period: f.Period, Limit: 5}, f.Region)
 	}
 	if ce, ok := err.(*calc.Error); ok && ce.Kind == calc.KindInvalid {
-		pg.Errors = ce.Errors
+		pg.Errors = problemsOf(ce.Errors)
 		return s.render(c, http.StatusBadRequest, "reconciliation", s.page(c, "比对与风险疑点", pg))
 	}
 	if err != nil {
@@ -170,6 +170,7 @@ func (s *Server) webReconciliation(c echo.Context) error {
 	}
 	for i := range results {
 		r := resultRowOf(&results[i])
+		pg.Names[r.CreditCode] = r.Name
 		if f.Status != "" && r.Status != f.Status {
 			continue
 		}
@@ -240,7 +241,7 @@ type itemPage struct {
 	Reviews   []*app.ReviewView
 	CanReview bool
 	Reason    string
-	Errors    []calc.FieldError
+	Errors    []web.Explained
 	Labels    map[string]map[string]string
 }
 
@@ -263,7 +264,7 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 	if err != nil {
 		return s.webError(c, err)
 	}
-	pg := &itemPage{Key: k, Labels: webLabels, CanReview: p.Can(filing.ActReviewOpen), Reason: reason, Errors: errs}
+	pg := &itemPage{Key: k, Labels: webLabels, CanReview: p.Can(filing.ActReviewOpen), Reason: reason, Errors: problemsOf(errs)}
 	if pg.Reason == "" && k.Code != "" {
 		pg.Reason = flagLabel[k.Code] + "，请核实该排放口该污染物的监测数据与申报数据。"
 	}
@@ -292,27 +293,23 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 		}
 	}
 	sort.Slice(pg.Months, func(i, j int) bool { return pg.Months[i].Month < pg.Months[j].Month })
-	// The hourly data of the month (or of each month of the period when
-	// the flag is for the whole period), when monitoring may be read.
+	// The monitoring data of the month (or of each month of the period
+	// when the flag is for the whole period), when it may be read.
 	months := []string{k.Month}
 	if k.Month == "" {
 		if per, err := filing.ParsePeriod(k.Period); err == nil {
 			months = per.Months()
 		}
 	}
-	if p.Can(filing.ActMonitoringRead) && pollutantID != "" {
-		data, err := s.app.OutletPackets(ctx(c), p, k.CreditCode, k.OutletNo, months)
-		if err != nil {
-			return s.webError(c, err)
-		}
-		codes := reconcile.NewCodes(s.app.Tables().Engine.Tables().HJ212, s.app.Tables().Engine.Names())
-		for _, d := range data {
-			charts, marks := hourCharts(d.MN, d.Month, d.Packets, codes, pollutantID, k.Pollutant)
-			pg.Charts = append(pg.Charts, charts...)
-			pg.Excluded = append(pg.Excluded, marks...)
-			pg.Devices = append(pg.Devices, d.MN)
-		}
+	var revision *int
+	if out.Result != nil {
+		revision = out.Result.Revision
 	}
+	ch, err := s.chartsOf(c, p, k.CreditCode, k.Period, k.OutletNo, k.Pollutant, pollutantID, revision, months)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	pg.Charts, pg.Excluded, pg.Devices = ch.Charts, ch.Excluded, ch.Devices
 	if p.Can(filing.ActReviewRead) {
 		rv, err := s.app.Reviews(ctx(c), p, app.ReviewFilter{CreditCode: k.CreditCode, Period: k.Period})
 		if err != nil {
@@ -327,6 +324,23 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 	title := "疑点 " + k.OutletNo + " " + k.Pollutant + " " + k.Month
 	return s.render(c, status, "recon_item", s.page(c, title, pg))
 }
+
+// problemsOf writes errors in plain Chinese. An error of the whole
+// request ("$", written "标题：detail" by the handlers here) shows its
+// Chinese title; the English detail goes to 依据详情.
+func problemsOf(errs []calc.FieldError) []web.Explained {
+	var out []web.Explained
+	for _, e := range errs {
+		if title, _, ok := strings.Cut(e.Message, "："); ok && e.Path == "$" && !latinRun.MatchString(title) {
+			out = append(out, web.Explained{Text: title + "。", Path: e.Path, Code: e.Code, Detail: e.Message})
+			continue
+		}
+		out = append(out, web.Explain(e, nil))
+	}
+	return out
+}
+
+var latinRun = regexp.MustCompile(`[A-Za-z]{4,}`)
 
 // resultRowOf is a standing result as the pages show it (the amounts as
 // their JSON writes them).
@@ -359,81 +373,6 @@ func textOf(v json.Marshaler) *string {
 		t = string(b)
 	}
 	return &t
-}
-
-// hourCharts draws a device's hour data (CN 2061) of one month for the
-// factor codes of a pollutant: the hourly emission (-Cou) and mean
-// concentration (-Avg), with the hours flagged other than N marked.
-func hourCharts(mn, month string, packets []*hj212.Packet, codes *reconcile.Codes, pollutantID, name string) ([]*web.Chart, []hourMark) {
-	if !filing.ValidMonth(month) {
-		return nil, nil
-	}
-	days := 31
-	for days > 28 {
-		if _, err := filing.ParseDate(fmt.Sprintf("%s-%02d", month, days)); err == nil {
-			break
-		}
-		days--
-	}
-	n := days * 24
-	labels := make([]string, n)
-	ticks := make([]string, n)
-	for h := 0; h < n; h++ {
-		labels[h] = fmt.Sprintf("%d日%02d时", h/24+1, h%24)
-		if h%24 == 0 {
-			ticks[h] = fmt.Sprintf("%d日", h/24+1)
-		}
-	}
-	cou := make([]decimal.NullDecimal, n)
-	avg := make([]decimal.NullDecimal, n)
-	var marks []hourMark
-	var markIdx []int
-	for _, pk := range packets {
-		if pk.CN != "2061" || len(pk.DataTime) < 10 || pk.DataTime[:4]+"-"+pk.DataTime[4:6] != month {
-			continue
-		}
-		day, e1 := strconv.Atoi(pk.DataTime[6:8])
-		hour, e2 := strconv.Atoi(pk.DataTime[8:10])
-		if e1 != nil || e2 != nil || day < 1 || day > days || hour < 0 || hour > 23 {
-			continue
-		}
-		h := (day-1)*24 + hour
-		flags := map[string]string{}
-		for _, pr := range pk.CP {
-			if pr.Suffix == "Flag" {
-				flags[pr.Code] = pr.Value
-			}
-		}
-		for _, pr := range pk.CP {
-			pol, _ := codes.Pollutant(pr.Code)
-			if pol == nil || pol.ID != pollutantID || !pr.IsNumber {
-				continue
-			}
-			if f := flags[pr.Code]; f != "" && f != "N" {
-				if len(markIdx) == 0 || markIdx[len(markIdx)-1] != h {
-					markIdx = append(markIdx, h)
-					marks = append(marks, hourMark{DataTime: pk.DataTime, Code: pr.Code, Flag: f})
-				}
-				continue // left out of the monthly figures: not drawn as data
-			}
-			switch pr.Suffix {
-			case "Cou":
-				cou[h] = decimal.NullDecimal{Decimal: pr.Number(), Valid: true}
-			case "Avg":
-				avg[h] = decimal.NullDecimal{Decimal: pr.Number(), Valid: true}
-			}
-		}
-	}
-	var out []*web.Chart
-	if hasValue(cou) {
-		out = append(out, &web.Chart{Title: mn + " " + month + " " + name + " 小时排放量", Unit: "Cou，按因子单位", Labels: labels, Ticks: ticks,
-			Series: []web.Series{{Name: name, Values: cou}}, Marks: markIdx})
-	}
-	if hasValue(avg) {
-		out = append(out, &web.Chart{Title: mn + " " + month + " " + name + " 小时均值浓度", Unit: "Avg", Labels: labels, Ticks: ticks,
-			Series: []web.Series{{Name: name, Values: avg}}, Marks: markIdx})
-	}
-	return out, marks
 }
 
 func hasValue(vs []decimal.NullDecimal) bool {
@@ -475,7 +414,8 @@ type reviewsPage struct {
 	Today   string
 	Labels  map[string]map[string]string
 	Options []web.Option
-	Waiting bool // the environment bureau's view: requests to answer
+	Waiting bool              // the environment bureau's view: requests to answer
+	Names   map[string]string // credit code → taxpayer name
 }
 
 // daysLeft is what the list shows: days to the last day (negative: late).
@@ -495,7 +435,15 @@ func (s *Server) webReviews(c echo.Context) error {
 		return s.webError(c, err)
 	}
 	pg := &reviewsPage{Status: status, Reviews: list.Reviews, Today: string(list.Today), Labels: webLabels, Options: options(reviewStatusLabel),
-		Waiting: status == exchange.ReviewOpen}
+		Waiting: status == exchange.ReviewOpen, Names: map[string]string{}}
+	for _, r := range list.Reviews {
+		if _, ok := pg.Names[r.CreditCode]; !ok {
+			pg.Names[r.CreditCode] = ""
+			if tp, err := s.app.Taxpayer(ctx(c), p, r.CreditCode); err == nil {
+				pg.Names[r.CreditCode] = tp.Name
+			}
+		}
+	}
 	return s.render(c, http.StatusOK, "reviews", s.page(c, "复核", pg))
 }
 
@@ -515,6 +463,8 @@ type reviewPage struct {
 	Preview  *app.ApplyPreview // what applying corrected figures would file
 	Problems []web.Explained   // the errors, in plain Chinese
 	Name     string            // the taxpayer's name
+	Chart    *itemCharts       // the item's monitoring data, drawn as on the flagged-item page
+	Unit     string            // the pollutant's concentration unit
 }
 
 // answerForm is an opinion being given: the values typed, the errors
@@ -561,22 +511,37 @@ func (s *Server) renderReviewForm(c echo.Context, status int, errs []calc.FieldE
 	pg := &reviewPage{R: v, Today: string(today), Left: daysLeft(today, v.Deadline), Opened: c.QueryParam("opened") == "1", Labels: webLabels,
 		CanAnswer: p.Can(filing.ActReviewAnswer) && v.Status == exchange.ReviewOpen,
 		CanApply:  p.Can(filing.ActReviewApply) && v.Status == exchange.ReviewAnswered,
-		Errors:    errs, Opinions: options(opinionLabel), Answer: form}
-	for _, e := range errs {
-		pg.Problems = append(pg.Problems, web.Explain(e, nil))
-	}
+		Errors:    errs, Opinions: options(opinionLabel), Answer: form, Unit: s.concUnit(v.Pollutant)}
+	pg.Problems = problemsOf(errs)
 	if tp, err := s.app.Taxpayer(ctx(c), p, v.CreditCode); err == nil {
 		pg.Name = tp.Name
 	}
 	if p.Can(filing.ActReconcileRead) {
 		// Declared and monitored, month by month, for the item under review.
 		if out, err := s.app.Reconciliation(ctx(c), p, v.CreditCode, v.Period); err == nil {
+			var pollutantID string
 			for _, it := range itemRowsOf(out.Items) {
 				if it.OutletNo == v.OutletNo && it.Pollutant == v.Pollutant {
 					pg.Months = append(pg.Months, it)
+					pollutantID = it.PollutantID
 				}
 			}
 			sort.Slice(pg.Months, func(i, j int) bool { return pg.Months[i].Month < pg.Months[j].Month })
+			// The chart of the item beside its months: the month under
+			// review, or every month of the period for a whole-period flag.
+			months := []string{v.Month}
+			if v.Month == "" {
+				if per, err := filing.ParsePeriod(v.Period); err == nil {
+					months = per.Months()
+				}
+			}
+			var revision *int
+			if out.Result != nil {
+				revision = out.Result.Revision
+			}
+			if pg.Chart, err = s.chartsOf(c, p, v.CreditCode, v.Period, v.OutletNo, v.Pollutant, pollutantID, revision, months); err != nil {
+				return s.webError(c, err)
+			}
 		}
 	}
 	if pg.CanAnswer && pg.Answer == nil {
@@ -595,6 +560,10 @@ func (s *Server) renderReviewForm(c echo.Context, status int, errs []calc.FieldE
 	}
 	return s.render(c, status, "review", s.page(c, "复核 "+v.Ref, pg))
 }
+
+// answerLabel names the opinion's figures, for their errors.
+var answerLabel = map[string]string{"avg_concentration": "更正后月均浓度", "emission_kg": "更正后排放量",
+	"max_concentration": "更正后最高浓度", "wastewater_t": "更正后废水量"}
 
 // webAnswerReview gives the environment bureau's opinion (出具复核意见, the
 // operation of POST /v1/reviews/{id}/answer): confirmed, corrected (with
@@ -616,7 +585,7 @@ func (s *Server) webAnswerReview(c echo.Context) error {
 			if v := strings.TrimSpace(vals.Get(f.name)); v != "" {
 				d, msg := web.ParseNumber(v)
 				if msg != "" {
-					form.By[f.name] = append(form.By[f.name], msg)
+					form.By[f.name] = append(form.By[f.name], answerLabel[f.name]+msg)
 					continue
 				}
 				*f.dst, given = decimal.NullDecimal{Decimal: d, Valid: true}, true

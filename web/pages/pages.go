@@ -52,6 +52,11 @@ func newWebUI(engine *calc.Engine, secret []byte) (*webUI, error) {
 	if engine != nil {
 		w.loadChoices(engine.Tables())
 	}
+	names := map[string]string{}
+	for _, o := range w.choices["regions"] {
+		names[o.Value] = o.Label
+	}
+	ui.SetRegionNames(names)
 	return w, nil
 }
 
@@ -279,6 +284,9 @@ func (s *Server) page(c echo.Context, title string, data any) *web.Page {
 	nav("/precheck", "申报预检")
 	if p, ok := signedIn(c); ok {
 		pg.User = &web.User{Role: string(p.Role), RoleLabel: filing.RoleLabel[p.Role], Scope: p.CreditCode + p.Region}
+		if name := s.web.ui.RegionName(p.Region); name != "" {
+			pg.User.Scope = name + " " + p.Region // the region's name beside its code
+		}
 		for _, item := range navFor(p) {
 			nav(item.Href, item.Label)
 		}
@@ -314,6 +322,8 @@ func navFor(p filing.Principal) []web.NavItem {
 	add(p.Role != filing.RoleEnvOfficer && p.Can(filing.ActReviewRead), "/app/reviews", "复核")
 	add(p.Role != filing.RoleFinance && p.Can(filing.ActBudgetReport), "/app/budget", "预算")
 	add(p.Can(filing.ActExchangeRead) && p.Role != filing.RoleFinance, "/app/exchange/worklist", "信息共享待核对")
+	add(p.Can(filing.ActPermitRead), "/app/permits", "排污许可")
+	add(p.Can(filing.ActSampleRead), "/app/samples", "监督性监测")
 	return out
 }
 

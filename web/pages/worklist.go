@@ -30,6 +30,7 @@ type workRow struct {
 	Dataset  string // the dataset's Chinese title
 	Line     int
 	Code     string
+	Name     string // the taxpayer's name as the other bureau sent it
 	What     string // the field not matched, in plain words
 	Value    string
 	Detail   string // the English reason, folded
@@ -63,8 +64,16 @@ func (s *Server) webWorklist(c echo.Context) error {
 		if what == "" {
 			what = "无法对应"
 		}
-		pg.Rows = append(pg.Rows, workRow{Dataset: title, Line: it.Line, Code: it.CreditCode, What: what, Value: it.Mismatch.Value,
-			Detail: it.Mismatch.Field + ": " + it.Mismatch.Reason, BatchID: it.BatchID})
+		row := workRow{Dataset: title, Line: it.Line, Code: it.CreditCode, What: what, Value: it.Mismatch.Value,
+			Detail: it.Mismatch.Field + ": " + it.Mismatch.Reason, BatchID: it.BatchID}
+		// The name the other bureau gave, beside the code, when its record has one.
+		for _, k := range []string{"taxpayer_name", "name"} {
+			if v := it.Values[k]; v != nil && *v != "" {
+				row.Name = *v
+				break
+			}
+		}
+		pg.Rows = append(pg.Rows, row)
 	}
 	return s.render(c, http.StatusOK, "worklist", s.page(c, "信息共享待核对", pg))
 }
