@@ -81,9 +81,59 @@ WHERE t.region LIKE ? || '%' AND (? = '' OR o.credit_code = ?) AND t.credit_code
 ORDER BY o.credit_code, o.month;
 
 -- name: insert-run
-INSERT INTO reconcile_runs (period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+-- A run begins 'running'; its slices and then its end (finish-run) follow.
+INSERT INTO reconcile_runs (period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at,
+    state, done_through, resume_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', '', ?)
 RETURNING id;
+
+-- name: open-run
+-- The unfinished run a retry of the same request continues (the latest).
+SELECT id, period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at, done_through
+FROM reconcile_runs
+WHERE resume_key = ? AND resume_key <> '' AND state = 'running'
+ORDER BY id DESC
+LIMIT 1;
+
+-- name: advance-run
+-- A slice of taxpayers (after, through] is being stored: the run moves on
+-- only from where it was (else another worker stored the slice first).
+UPDATE reconcile_runs SET done_through = ?
+WHERE id = ? AND state = 'running' AND done_through = ?;
+
+-- name: add-run-counts
+UPDATE reconcile_runs SET taxpayers = taxpayers + ?, items = items + ?, flags = flags + ? WHERE id = ?;
+
+-- name: finish-run
+-- The peer comparison is in: the run is done, with its last flags.
+UPDATE reconcile_runs SET state = 'done', flags = flags + ?
+WHERE id = ? AND state = 'running' AND done_through = ?
+RETURNING taxpayers, items, flags;
+
+-- name: run-results
+-- The stored results of a running run's slice (after, through], for the
+-- peer comparison of a continued run.
+SELECT r.credit_code, t.industry, r.period, r.status, r.detail
+FROM reconcile_results r JOIN taxpayers t ON t.credit_code = r.credit_code
+WHERE r.run_id = ? AND r.credit_code > ? AND r.credit_code <= ?
+ORDER BY r.credit_code
+LIMIT ?;
+
+-- name: create-peer-updates
+-- The peer comparison's changes to a run's results, gathered before one
+-- UPDATE (dropped at the end of the transaction that uses it).
+CREATE TEMP TABLE reconcile_peer_updates (credit_code TEXT NOT NULL, status TEXT NOT NULL, flags INTEGER NOT NULL, detail TEXT NOT NULL);
+
+-- name: insert-peer-update
+INSERT INTO reconcile_peer_updates (credit_code, status, flags, detail) VALUES (?, ?, ?, ?);
+
+-- name: apply-peer-updates
+UPDATE reconcile_results SET status = u.status, flags = reconcile_results.flags + u.flags, detail = u.detail
+FROM reconcile_peer_updates u
+WHERE reconcile_results.run_id = ? AND reconcile_results.credit_code = u.credit_code;
+
+-- name: drop-peer-updates
+DROP TABLE reconcile_peer_updates;
 
 -- name: insert-result
 -- One row; the SQLite path repeats the VALUES tuple, PostgreSQL COPYs.
@@ -102,11 +152,6 @@ INSERT INTO reconcile_flags (run_id, credit_code, period, month, outlet_no, sour
     threshold, observed, rule, message, raised_on)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
--- name: set-run-counts
--- A run's items are written while later taxpayers are still reconciled;
--- its counts are set once the last one is stored.
-UPDATE reconcile_runs SET items = ?, flags = ? WHERE id = ?;
-
 -- name: sort-in-memory
 -- PostgreSQL only: room for the load's sorts in memory, for the
 -- transaction only.
@@ -120,13 +165,14 @@ ON CONFLICT (credit_code, period) DO UPDATE SET run_id = excluded.run_id;
 
 -- name: get-run
 SELECT id, period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at
-FROM reconcile_runs WHERE id = ?;
+FROM reconcile_runs WHERE id = ? AND state = 'done';
 
 -- name: list-runs
--- Filtered by period ('' = all) and region prefix of the run's scope, newest first.
+-- Filtered by period ('' = all) and region prefix of the run's scope, newest first;
+-- runs still being stored are not listed.
 SELECT id, period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at
 FROM reconcile_runs
-WHERE (? = '' OR period = ?) AND region LIKE ? || '%' AND (? = '' OR credit_code = ?)
+WHERE state = 'done' AND (? = '' OR period = ?) AND region LIKE ? || '%' AND (? = '' OR credit_code = ?)
 ORDER BY id DESC
 LIMIT ?;
 
