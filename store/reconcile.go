@@ -64,9 +64,15 @@ type Scope struct {
 	AsOf           param.Date // the day of the run
 }
 
-// who are the query arguments that select the scope's taxpayers.
+// who are the query arguments that select the scope's taxpayers: the
+// region prefix, the credit code, and the range of credit codes (twice
+// for the queries of other tables: on the taxpayers and on the table).
 func (sc Scope) who() []any {
 	return []any{sc.RegionPrefix, sc.CreditCode, sc.CreditCode, sc.After, sc.Through, sc.Through}
+}
+
+func (sc Scope) whoRows() []any {
+	return append(sc.who(), sc.After, sc.Through, sc.Through)
 }
 
 // ReconcileSlices cuts a scope into slices of at most size taxpayers

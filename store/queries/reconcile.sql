@@ -1,7 +1,11 @@
 -- Reconciliation (比对): what a run reads (rc-…, by scope: a region prefix,
 -- optionally one credit code, and a range of credit codes — after … through,
 -- '' through = to the end — so that a large region is read a slice of
--- taxpayers at a time) and what it writes and lists.
+-- taxpayers at a time) and what it writes and lists. The range is put on
+-- the taxpayers' credit code and again on that of the table read:
+-- PostgreSQL does not carry a range across a join, and with it on the
+-- taxpayers only each slice scanned the whole of tax_sources,
+-- production_outputs and monitoring_devices (TestReconcileExplain).
 
 -- name: rc-taxpayer-codes
 SELECT credit_code
@@ -21,6 +25,7 @@ SELECT s.id, s.credit_code, s.outlet_no, s.outlet_name, s.location, s.kind, s.fu
     s.created_at, s.updated_at
 FROM tax_sources s JOIN taxpayers t ON t.credit_code = s.credit_code
 WHERE t.region LIKE ? || '%' AND (? = '' OR s.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND s.credit_code > ? AND (? = '' OR s.credit_code <= ?)
 ORDER BY s.credit_code, s.id;
 
 -- name: rc-declarations
@@ -28,7 +33,8 @@ ORDER BY s.credit_code, s.id;
 -- (this one and the same one a year before); drafts are ignored.
 SELECT d.id, d.credit_code, d.period, d.revision, d.status
 FROM declarations d JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.period IN (?, ?) AND d.status <> 'draft'
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND d.period IN (?, ?) AND d.status <> 'draft'
     AND d.revision = (SELECT MAX(x.revision) FROM declarations x
                       WHERE x.credit_code = d.credit_code AND x.period = d.period AND x.status <> 'draft')
 ORDER BY d.credit_code, d.period;
@@ -41,7 +47,8 @@ SELECT f.declaration_id, f.source_id, f.month, f.emission_kg, f.wastewater_t, f.
 FROM declaration_figures f
 JOIN declarations d ON d.id = f.declaration_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
     AND d.revision = (SELECT MAX(x.revision) FROM declarations x
                       WHERE x.credit_code = d.credit_code AND x.period = d.period AND x.status <> 'draft')
 ORDER BY f.declaration_id, f.line;
@@ -52,7 +59,8 @@ SELECT f.declaration_id, f.source_id, f.month, f.emission_kg
 FROM declaration_figures f
 JOIN declarations d ON d.id = f.declaration_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
     AND d.revision = (SELECT MAX(x.revision) FROM declarations x
                       WHERE x.credit_code = d.credit_code AND x.period = d.period AND x.status <> 'draft')
 ORDER BY f.declaration_id, f.line;
@@ -61,7 +69,8 @@ ORDER BY f.declaration_id, f.line;
 -- Mappings active on at least one day from … to.
 SELECT d.id, d.mn, d.credit_code, d.outlet_no, d.valid_from, d.valid_to, d.note, d.version, d.created_at, d.updated_at
 FROM monitoring_devices d JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.valid_from <= ? AND (d.valid_to IS NULL OR d.valid_to >= ?)
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND d.valid_from <= ? AND (d.valid_to IS NULL OR d.valid_to >= ?)
 ORDER BY d.credit_code, d.id;
 
 -- name: rc-monthly
@@ -71,13 +80,15 @@ SELECT m.device_id, m.mn, m.code, m.month, m.basis, m.total, m.total_count, m.te
 FROM monitoring_monthly m
 JOIN monitoring_devices d ON d.id = m.device_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND m.month >= ? AND m.month <= ?
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND m.month >= ? AND m.month <= ?
 ORDER BY d.credit_code, m.device_id, m.month, m.code, m.basis;
 
 -- name: rc-outputs
 SELECT o.credit_code, o.month, o.product, o.unit, o.quantity, o.version, o.created_at, o.updated_at
 FROM production_outputs o JOIN taxpayers t ON t.credit_code = o.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR o.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND o.month >= ? AND o.month <= ?
+WHERE t.region LIKE ? || '%' AND (? = '' OR o.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND o.credit_code > ? AND (? = '' OR o.credit_code <= ?) AND o.month >= ? AND o.month <= ?
 ORDER BY o.credit_code, o.month;
 
 -- name: insert-run
