@@ -171,7 +171,9 @@ func (tx *Tx) sortInMemory(load func() error) error {
 // only reads the maps), so they may run at the same time.
 func (l *inputLoader) rows() []func(tx *Tx) error {
 	return []func(tx *Tx) error{
-		func(tx *Tx) error { return tx.sortInMemory(func() error { return tx.loadSources(l.by, l.sc.whoRows()) }) },
+		func(tx *Tx) error {
+			return tx.sortInMemory(func() error { return tx.loadSources(l.by, l.sc.whoRows()) })
+		},
 		func(tx *Tx) error {
 			return tx.sortInMemory(func() error { return tx.loadFigures(l.byDecl, l.sc.whoRows(), l.sc.Period.Text) })
 		},
