@@ -399,6 +399,7 @@ func (s *Service) reconcileSlices(ctx context.Context, r *reconcile.Reconciler, 
 					if err != nil {
 						return err
 					}
+					ins[i] = nil // reconciled: its inputs may go while the slice is written
 					for k := range res.Items {
 						if err := yield(&res.Items[k]); err != nil {
 							return err
