@@ -58,10 +58,11 @@ func (s *Server) startRunJob(c echo.Context) error {
 		return err
 	}
 	var in runInput
-	if _, err := s.decodeBody(c, &in); err != nil {
+	body, err := s.decodeBody(c, &in)
+	if err != nil {
 		return err
 	}
-	j, err := s.app.StartReconciliation(ctx(c), p, app.RunRequest{Period: in.Period, Region: in.Region, CreditCode: in.CreditCode})
+	j, err := s.app.StartReconciliation(ctx(c), p, idem(c, body), app.RunRequest{Period: in.Period, Region: in.Region, CreditCode: in.CreditCode})
 	if err != nil {
 		return err
 	}

@@ -170,9 +170,7 @@ func create[T any](ctx context.Context, s *Service, p filing.Principal, k Idem, 
 			}
 			if prev != nil {
 				if prev.RequestHash != k.Hash {
-					return Fail(calc.KindConflict, "idempotency_key_reused", "幂等键已用于其他请求",
-						"this Idempotency-Key was used with a different request; use a new key",
-						calc.FieldError{Path: "Idempotency-Key", Code: "idempotency_key_reused", Message: "already used with a different body"})
+					return idemReused()
 				}
 				out.Body, out.Ref, out.Replayed = []byte(prev.Body), prev.Location, true
 				return nil
@@ -199,6 +197,12 @@ func create[T any](ctx context.Context, s *Service, p filing.Principal, k Idem, 
 		return nil, err
 	}
 	return out, nil
+}
+
+func idemReused() error {
+	return Fail(calc.KindConflict, "idempotency_key_reused", "幂等键已用于其他请求",
+		"this Idempotency-Key was used with a different request; use a new key",
+		calc.FieldError{Path: "Idempotency-Key", Code: "idempotency_key_reused", Message: "already used with a different body"})
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -115,6 +116,9 @@ func cpuTime() time.Duration {
 // the setup). Skipped unless ECOTAX_RECONCILE_N is set (PostgreSQL):
 //
 //	ECOTAX_RECONCILE_N=100000 go test ./app -run TestReconcileScale -v -timeout 60m
+//
+// (the DSN may need a longer statement_timeout for the setup's COPY on a
+// loaded machine, e.g. &statement_timeout=1800000).
 func TestReconcileScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("ECOTAX_RECONCILE_N"))
 	if n <= 0 {
@@ -142,6 +146,7 @@ func TestReconcileScale(t *testing.T) {
 	load0, _ := os.ReadFile("/proc/loadavg")
 	t1, c1 := time.Now(), cpuTime()
 	var progress []string
+	heapWritten := false
 	cr, err := s.RunReconciliation(ctx, filing.Principal{Role: filing.RoleAdmin}, Idem{}, RunRequest{Period: "2024-Q1", Region: "500000", AsOf: "2024-05-10",
 		Progress: func(done, total int) {
 			if done == total || done%(10*reconcileSlice) == 0 || os.Getenv("ECOTAX_RECONCILE_TRACE") != "" {
@@ -150,12 +155,21 @@ func TestReconcileScale(t *testing.T) {
 				progress = append(progress, fmt.Sprintf("%d/%d at %s (rss peak %d MB, heap in use %d MB)", done, total,
 					time.Since(t1).Round(time.Second), vmHWM()>>20, ms.HeapInuse>>20))
 			}
+			// ECOTAX_RECONCILE_HEAP=file: a heap profile half-way through.
+			if f := os.Getenv("ECOTAX_RECONCILE_HEAP"); f != "" && done >= total/2 && !heapWritten {
+				heapWritten = true
+				if out, err := os.Create(f); err == nil {
+					pprof.WriteHeapProfile(out)
+					out.Close()
+				}
+			}
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	el, cpu := time.Since(t1), cpuTime()-c1
 	load1, _ := os.ReadFile("/proc/loadavg")
+	t.Logf("run from %s to %s UTC", t1.UTC().Format("15:04:05.0"), t1.Add(el).UTC().Format("15:04:05.0"))
 	t.Logf("progress: %s", strings.Join(progress, "; "))
 	t.Logf("%d taxpayers, %d items, %d flags: %s (cpu %s), peak RSS %d MB (%d MB after setup); load %s → %s; slice %d, procs %d",
 		cr.Value.Run.Taxpayers, cr.Value.Run.Items, cr.Value.Run.Flags, el.Round(time.Millisecond), cpu.Round(time.Millisecond),

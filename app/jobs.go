@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,10 +67,16 @@ func (s *Service) jobTable() *jobs {
 
 // StartReconciliation checks the request as RunReconciliation does and
 // runs it in the background; the returned job (queued) is read with
-// ReconciliationJob. The run goes on when ctx (the request) ends.
-func (s *Service) StartReconciliation(ctx context.Context, p filing.Principal, in RunRequest) (*Job, error) {
+// ReconciliationJob. The run goes on when ctx (the request) ends. With
+// an Idempotency-Key, the job of a request already answered is done at
+// once with its run, and one whose run stopped half-way (the server
+// restarted) continues it.
+func (s *Service) StartReconciliation(ctx context.Context, p filing.Principal, k Idem, in RunRequest) (*Job, error) {
 	_, region, _, err := checkRun(p, in)
 	if err != nil {
+		return nil, err
+	}
+	if err := k.check(); err != nil {
 		return nil, err
 	}
 	var b [8]byte
@@ -96,7 +105,11 @@ func (s *Service) StartReconciliation(ctx context.Context, p filing.Principal, i
 		t.update(j, func(j *Job) { j.Status = "running" })
 		in.Region = region
 		in.Progress = func(done, total int) { t.update(j, func(j *Job) { j.Done, j.Total = done, total }) }
-		cr, err := s.RunReconciliation(bg, p, Idem{}, in)
+		cr, err := s.RunReconciliation(bg, p, k, in)
+		var id int64
+		if err == nil {
+			id, err = runID(cr)
+		}
 		now := s.now().UTC()
 		t.update(j, func(j *Job) {
 			j.FinishedAt = &now
@@ -108,14 +121,28 @@ func (s *Service) StartReconciliation(ctx context.Context, p filing.Principal, i
 				j.Status, j.Error = "failed", &JobError{ce.Code, ce.Title, ce.Detail}
 				return
 			}
-			id := cr.Value.Run.ID
-			j.Status, j.RunID, j.Done, j.Total = "done", &id, cr.Value.Run.Taxpayers, cr.Value.Run.Taxpayers
+			j.Status, j.RunID = "done", &id
+			if cr.Value != nil {
+				j.Done, j.Total = cr.Value.Run.Taxpayers, cr.Value.Run.Taxpayers
+			}
 		})
 		if err != nil {
 			slog.Error("reconciliation job", slog.String("job", j.ID), slog.Any("error", err))
 		}
 	}()
 	return &view, nil
+}
+
+// runID is the run a reconciliation stored, or the one a replay names.
+func runID(cr *Created[*RunView]) (int64, error) {
+	if cr.Value != nil {
+		return cr.Value.Run.ID, nil
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(cr.Ref, "reconciliations/"), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("app: the stored answer names %q, not a run", cr.Ref)
+	}
+	return id, nil
 }
 
 func (t *jobs) update(j *Job, f func(*Job)) {

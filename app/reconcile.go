@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -92,11 +93,16 @@ func officersOnly(p filing.Principal, act filing.Action) error {
 // reconcileSlice taxpayers (credit-code ranges), and slice after slice the
 // inputs are loaded (on PostgreSQL by queries side by side, each in a read
 // transaction of its own, one slice ahead), the taxpayers reconciled on
-// every core while the run's transaction writes their items, taxpayer by
-// taxpayer in scope order; a region of many slices keeps only the results
-// without their items. The peer comparison runs over the whole scope at
-// the end; the results, flags and the run's counts go in last. A run of
-// more than one slice has no Detail (read the items per taxpayer).
+// every core, and the slice's items, results and flags stored in a
+// transaction of its own; only what the region-wide peer comparison reads
+// of each result stays (reconcile.PeerBook). The comparison runs at the
+// end, and its changes (the intensities' peers, the flags it adds, the
+// statuses) go in with the end of the run, which makes its results the
+// standing ones. A run that stops half-way (a crash, a cancelled
+// request) stays unlisted and not current; the same request again with
+// the same Idempotency-Key continues it after its last stored slice. A
+// run of more than one slice answers without per-taxpayer summaries and
+// Detail (read /v1/reconciliation/results, a page at a time).
 func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k Idem, in RunRequest) (*Created[*RunView], error) {
 	per, region, prefix, err := checkRun(p, in)
 	if err != nil {
@@ -128,19 +134,77 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 			return nil, err
 		}
 	}
+	// A request answered already is replayed (create checks again at the
+	// end); one begun and stopped is continued.
+	resumeKey := ""
+	if k.Key != "" {
+		var replay *Created[*RunView]
+		if err := s.store.View(ctx, func(tx *store.Tx) error {
+			prev, err := tx.GetIdempotency(p.TokenID, k.Key)
+			if err != nil || prev == nil {
+				return err
+			}
+			if prev.RequestHash != k.Hash {
+				return idemReused()
+			}
+			replay = &Created[*RunView]{Body: []byte(prev.Body), Ref: prev.Location, Replayed: true}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		if replay != nil {
+			return replay, nil
+		}
+		resumeKey = strconv.FormatInt(p.TokenID, 10) + " " + k.Hash + " " + k.Key
+	}
 	if _, err := s.RefreshFigures(ctx, 0); err != nil {
 		return nil, err
+	}
+	run := &store.Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: p.Actor()}
+	doneThrough := ""
+	if err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		if resumeKey != "" {
+			open, through, err := tx.OpenRun(resumeKey)
+			if err != nil {
+				return err
+			}
+			if open != nil {
+				run, doneThrough = open, through
+				return nil
+			}
+		}
+		return tx.InsertRun(run, r.Set, resumeKey)
+	}); err != nil {
+		return nil, failed(err, "app: beginning the run of "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
+	}
+	// A continued run keeps the day it began with.
+	if d, err := filing.ParseDate(string(run.AsOf)); err != nil {
+		return nil, err
+	} else {
+		sc.AsOf = d.Day()
 	}
 	var (
 		slices []store.Scope
 		total  int
 	)
 	if err := s.store.View(ctx, func(tx *store.Tx) error {
+		x := sc
+		x.After = doneThrough
 		var err error
-		slices, total, err = tx.ReconcileSlices(sc, reconcileSlice)
+		slices, total, err = tx.ReconcileSlices(x, reconcileSlice)
 		return err
 	}); err != nil {
 		return nil, failed(err, "app: listing the taxpayers of "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
+	}
+	book := reconcile.NewPeerBook()
+	keep := len(slices) <= 1 && doneThrough == ""
+	results, through, err := s.reconcileSlices(ctx, r, sc, run, doneThrough, slices, total, keep, book, in.Progress)
+	if err != nil {
+		return nil, failed(err, "app: reconciling and storing "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
+	}
+	book.Compare(r.Set, sc.AsOf)
+	if keep {
+		reconcile.Peers(results, r.Set, sc.AsOf) // the same comparison, for the answer's detail
 	}
 	return create(ctx, s, p, k, func(tx *store.Tx) (created[*RunView], error) {
 		var none created[*RunView]
@@ -149,22 +213,24 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 				return none, err
 			}
 		}
-		run := &store.Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: p.Actor()}
-		results, counts, err := s.reconcileAndSave(ctx, tx, r, sc, run, slices, total, in.Progress)
+		err := tx.ApplyPeers(run.ID, func(yield func(*reconcile.Result) error) error { return book.Changed(r.Set, sc.AsOf, yield) })
+		if err == nil {
+			err = tx.FinishRun(run, through, book.Flags())
+		}
 		if err != nil {
-			return none, failed(err, "app: reconciling and storing "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
+			return none, failed(err, "app: storing the peer comparison of "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
 		}
 		id := itoa(run.ID)
 		if err := audit(ctx, tx, p, filing.ActReconcileRun, "reconciliation", id, in.CreditCode, nil, run); err != nil {
 			return none, err
 		}
-		v := &RunView{Run: run, Results: []RunSummary{}, Detail: results}
-		if len(slices) > 1 {
-			v.Detail = nil // the items were let go once stored: read them per taxpayer
+		v := &RunView{Run: run, Results: []RunSummary{}}
+		if keep {
+			v.Detail = results
 		}
-		for i, res := range results {
+		for _, res := range results {
 			sum := RunSummary{res.CreditCode, res.Name, res.Status, res.Revision, res.DeclaredTax, res.MonitoredTax, res.TaxDifference,
-				counts[i], []string{}}
+				len(res.Items), []string{}}
 			for _, f := range res.Flags {
 				sum.Flags = append(sum.Flags, f.Code)
 			}
@@ -236,36 +302,56 @@ func (s *Service) loadInputs(ctx context.Context, sc store.Scope) ([]*reconcile.
 	return l.Inputs(), nil
 }
 
-// reconcileSlice is how many taxpayers are loaded and reconciled at a
-// time: a region is read a slice of credit codes after the other, so
+// reconcileSlice is how many taxpayers are loaded, reconciled and stored
+// at a time: a region is read a slice of credit codes after the other, so
 // that memory follows the slice, not the region.
 var reconcileSlice = 1000
 
-// reconcileAndSave reconciles the scope's taxpayers slice by slice and
-// stores the run in tx. The items, nearly all the rows, do not depend on
-// the peer comparison: they are written while the other taxpayers are
-// still being reconciled (the connection is otherwise idle then), and,
-// when the scope has more than one slice, let go once written, so only
-// the results (without items) of the whole region stay for the peer
-// comparison, the results and the flags. On PostgreSQL the next slice is
-// loaded (in read transactions of its own) while this one is reconciled
-// and written; on SQLite each slice is read in tx before it is
-// reconciled. The run row goes in first, so that the items have its id,
-// and gets its counts at the end. counts[i] is the number of items of
-// results[i]. progress (may be nil) hears the taxpayers done of total.
-func (s *Service) reconcileAndSave(ctx context.Context, tx *store.Tx, r *reconcile.Reconciler, sc store.Scope, run *store.Run,
-	slices []store.Scope, total int, progress func(done, total int)) ([]*reconcile.Result, []int, error) {
-	if err := tx.InsertRun(run, r.Set, total); err != nil {
-		return nil, nil, err
+// reconcileSlices stores a run's slices, each in a transaction of its
+// own, and adds every result to book. The results a continued run stored
+// before (credit codes through doneThrough) are read back for the book.
+// In each slice's transaction the run first moves on (store.AdvanceRun:
+// a second worker on the same run stops there), then the items are
+// written while the slice's later taxpayers are still being reconciled
+// on every core, then the results and flags. On PostgreSQL the next
+// slice is loaded (in read transactions of its own) while this one is
+// reconciled and written; on SQLite each slice is read in its
+// transaction. keep (a run of one slice) returns the results with their
+// items; otherwise they are let go once stored. through is the last
+// credit code stored. progress (may be nil) hears the taxpayers done of
+// total.
+func (s *Service) reconcileSlices(ctx context.Context, r *reconcile.Reconciler, sc store.Scope, run *store.Run, doneThrough string,
+	slices []store.Scope, total int, keep bool, book *reconcile.PeerBook, progress func(done, total int)) ([]*reconcile.Result, string, error) {
+	done := 0
+	if doneThrough != "" {
+		after := ""
+		for {
+			rs, err := readTx(ctx, s, func(tx *store.Tx) ([]*reconcile.Result, error) {
+				return tx.RunResults(run.ID, after, doneThrough, reconcileSlice)
+			})
+			if err != nil {
+				return nil, "", err
+			}
+			for _, res := range rs {
+				book.Add(res)
+			}
+			done += len(rs)
+			if len(rs) < reconcileSlice {
+				break
+			}
+			after = rs[len(rs)-1].CreditCode
+		}
+		if progress != nil {
+			progress(done, total)
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	keep := len(slices) <= 1
 	type loaded struct {
 		ins []*reconcile.Input
 		err error
 	}
-	var next func() ([]*reconcile.Input, error)
+	var next func(tx *store.Tx, i int) ([]*reconcile.Input, error)
 	if s.store.Dialect() == store.Postgres {
 		ch := make(chan loaded) // one slice loaded ahead at most
 		go func() {
@@ -282,7 +368,7 @@ func (s *Service) reconcileAndSave(ctx context.Context, tx *store.Tx, r *reconci
 				}
 			}
 		}()
-		next = func() ([]*reconcile.Input, error) {
+		next = func(*store.Tx, int) ([]*reconcile.Input, error) {
 			l, ok := <-ch
 			if !ok {
 				return nil, ctx.Err()
@@ -290,56 +376,74 @@ func (s *Service) reconcileAndSave(ctx context.Context, tx *store.Tx, r *reconci
 			return l.ins, l.err
 		}
 	} else {
-		i := 0
-		next = func() ([]*reconcile.Input, error) {
-			i++
-			return tx.ReconcileInputs(slices[i-1])
-		}
+		next = func(tx *store.Tx, i int) ([]*reconcile.Input, error) { return tx.ReconcileInputs(slices[i]) }
 	}
-	var (
-		results []*reconcile.Result
-		counts  []int
-	)
-	err := tx.InsertItems(run.ID, func(yield func(*reconcile.Item) error) error {
-		for range slices {
-			ins, err := next()
+	var kept []*reconcile.Result
+	through := doneThrough
+	for i, x := range slices {
+		var results []*reconcile.Result
+		var counts []int
+		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.AdvanceRun(run.ID, through, x.Through); err != nil {
+				return err
+			}
+			ins, err := next(tx, i)
 			if err != nil {
 				return err
 			}
 			c := startReconcile(ctx, r, ins)
-			for i := range ins {
-				res, err := c.wait(i)
-				if err != nil {
-					return err
-				}
-				for k := range res.Items {
-					if err := yield(&res.Items[k]); err != nil {
+			items, flags := 0, 0
+			err = tx.InsertItems(run.ID, func(yield func(*reconcile.Item) error) error {
+				for i := range ins {
+					res, err := c.wait(i)
+					if err != nil {
 						return err
 					}
+					ins[i] = nil // reconciled: its inputs may go while the slice is written
+					for k := range res.Items {
+						if err := yield(&res.Items[k]); err != nil {
+							return err
+						}
+					}
+					counts = append(counts, len(res.Items))
+					items, flags = items+len(res.Items), flags+len(res.Flags)
+					if !keep {
+						res.Items = nil
+					}
+					results = append(results, res)
 				}
-				counts = append(counts, len(res.Items))
-				if !keep {
-					res.Items = nil
-				}
-				results = append(results, res)
+				return nil
+			})
+			if _, werr := c.all(); err == nil {
+				err = werr
 			}
-			if _, err := c.all(); err != nil {
+			if err != nil {
 				return err
 			}
-			if progress != nil {
-				progress(len(results), total)
+			if err := tx.InsertResults(run.ID, results, counts); err != nil {
+				return err
 			}
+			if err := tx.InsertFlags(run.ID, results); err != nil {
+				return err
+			}
+			return tx.AddRunCounts(run.ID, len(results), items, flags)
+		})
+		if err != nil {
+			return nil, "", err
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
+		through = x.Through
+		for _, res := range results {
+			book.Add(res)
+		}
+		done += len(results)
+		if keep {
+			kept = append(kept, results...)
+		}
+		if progress != nil {
+			progress(done, total)
+		}
 	}
-	reconcile.Peers(results, r.Set, sc.AsOf)
-	if err := tx.FinishRun(run, results, counts); err != nil {
-		return nil, nil, err
-	}
-	return results, counts, nil
+	return kept, through, nil
 }
 
 // reconciling is a reconciliation of many taxpayers on every core, whose

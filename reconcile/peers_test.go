@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"fmt"
 	"math/big"
+	"reflect"
 	"sort"
 	"testing"
 
@@ -138,6 +139,76 @@ func TestPropOutlets(t *testing.T) {
 			y := b[k]
 			if y == nil || !x.TotalKg.Equal(y.TotalKg) || x.Valid != y.Valid || x.Basis != y.Basis || fmt.Sprint(x.Devices) != fmt.Sprint(y.Devices) {
 				t.Fatalf("%v: %+v vs %+v", k, x, y)
+			}
+		}
+	})
+}
+
+// TestPropPeerBook: the book (what a sliced run keeps) gives what Peers
+// gives on the whole results: for each taxpayer the book reports, the
+// same status, intensities (peers, median) and added flags; the others
+// are those Peers leaves unchanged. Several industries, units and
+// pollutants, taxpayers without industry or output, statuses mixed.
+func TestPropPeerBook(t *testing.T) {
+	r := reconciler(t, param.NewDate(2024, 3, 31))
+	asOf := param.NewDate(2024, 5, 20)
+	pols := [][2]string{{"air.1", "二氧化硫"}, {"air.2", "氮氧化物"}, {"water.1", "化学需氧量"}}
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(0, 25).Draw(t, "n")
+		var a, b []*reconcile.Result
+		for i := 0; i < n; i++ {
+			industry := rapid.SampledFrom([]string{"", "3011", "4411"}).Draw(t, "industry")
+			unit := rapid.SampledFrom([]string{"t", "MWh"}).Draw(t, "unit")
+			status := rapid.SampledFrom([]string{reconcile.ResultClear, reconcile.ResultFlagged}).Draw(t, "status")
+			out := decimal.New(int64(rapid.IntRange(1, 900).Draw(t, "out")), -int32(rapid.IntRange(0, 2).Draw(t, "outExp")))
+			var ins []reconcile.Intensity
+			for _, p := range pols {
+				if !rapid.Bool().Draw(t, "has") {
+					continue
+				}
+				kg := decimal.New(int64(rapid.IntRange(0, 99999).Draw(t, "kg")), -int32(rapid.IntRange(0, 3).Draw(t, "kgExp")))
+				ins = append(ins, reconcile.Intensity{PollutantID: p[0], Pollutant: p[1], DeclaredKg: kg, Output: out, Unit: unit,
+					Value: decimal.NullDecimal{Decimal: kg.DivRound(out, 6), Valid: true}})
+			}
+			for _, dst := range []*[]*reconcile.Result{&a, &b} {
+				x := &reconcile.Result{CreditCode: fmt.Sprintf("C%03d", i), Industry: industry, Period: "2024-Q1", Status: status,
+					OutputUnit: unit, Flags: []reconcile.Flag{}, Intensities: append([]reconcile.Intensity(nil), ins...)}
+				if len(ins) == 0 {
+					x.Intensities, x.OutputUnit = nil, ""
+				}
+				*dst = append(*dst, x)
+			}
+		}
+		reconcile.Peers(a, r.Set, asOf)
+		book := reconcile.NewPeerBook()
+		for _, x := range b {
+			book.Add(x)
+		}
+		book.Compare(r.Set, asOf)
+		got := map[string]*reconcile.Result{}
+		flags := 0
+		if err := book.Changed(r.Set, asOf, func(x *reconcile.Result) error {
+			c := *x
+			got[x.CreditCode] = &c
+			flags += len(x.Flags)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if flags != book.Flags() {
+			t.Fatalf("%d flags given, Flags() %d", flags, book.Flags())
+		}
+		for i, want := range a {
+			g := got[want.CreditCode]
+			if g == nil {
+				if !reflect.DeepEqual(want, b[i]) {
+					t.Fatalf("%s: Peers changed it, the book did not:\n%+v\n%+v", want.CreditCode, want, b[i])
+				}
+				continue
+			}
+			if g.Status != want.Status || g.Industry != want.Industry || g.OutputUnit != want.OutputUnit ||
+				fmt.Sprint(g.Intensities) != fmt.Sprint(want.Intensities) || !reflect.DeepEqual(g.Flags, want.Flags) {
+				t.Fatalf("%s: book\n%+v\nPeers\n%+v", want.CreditCode, g, want)
 			}
 		}
 	})

@@ -505,10 +505,22 @@ func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
 	return rows, nil
 }
 
-// CopyIn loads n rows into a table by one COPY … FROM STDIN (PostgreSQL
-// only): for bulk loads such as the benchmarks' data sets.
+// CopyIn loads n rows into a table by one COPY … FROM STDIN on
+// PostgreSQL, by multi-row INSERTs on SQLite: for bulk loads such as the
+// benchmarks' and tests' data sets.
 func (tx *Tx) CopyIn(table string, cols []string, n int, row func(i int) []any) error {
-	return tx.copyIn(table, cols, n, row)
+	if tx.postgres() {
+		return tx.copyIn(table, cols, n, row)
+	}
+	one := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	return tx.insertMany(table, one, cols, func(emit func([]any) error) error {
+		for i := 0; i < n; i++ {
+			if err := emit(row(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // copyIn runs one COPY … FROM STDIN of n rows.

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -30,7 +31,15 @@ type reconcileQueries struct {
 	InsertItem     string `query:"insert-item"`
 	InsertFlag     string `query:"insert-flag"`
 	SetCurrent     string `query:"set-current"`
-	SetRunCounts   string `query:"set-run-counts"`
+	OpenRun        string `query:"open-run"`
+	AdvanceRun     string `query:"advance-run"`
+	AddRunCounts   string `query:"add-run-counts"`
+	FinishRun      string `query:"finish-run"`
+	RunResults     string `query:"run-results"`
+	CreatePeerUpd  string `query:"create-peer-updates"`
+	InsertPeerUpd  string `query:"insert-peer-update"`
+	ApplyPeerUpd   string `query:"apply-peer-updates"`
+	DropPeerUpd    string `query:"drop-peer-updates"`
 	SortInMemory   string `query:"sort-in-memory"`
 	GetRun         string `query:"get-run"`
 	ListRuns       string `query:"list-runs"`
@@ -55,27 +64,46 @@ type Scope struct {
 	AsOf           param.Date // the day of the run
 }
 
-// who are the query arguments that select the scope's taxpayers.
+// who are the query arguments that select the scope's taxpayers: the
+// region prefix, the credit code, and the range of credit codes (twice
+// for the queries of other tables: on the taxpayers and on the table).
 func (sc Scope) who() []any {
 	return []any{sc.RegionPrefix, sc.CreditCode, sc.CreditCode, sc.After, sc.Through, sc.Through}
 }
 
+func (sc Scope) whoRows() []any {
+	return append(sc.who(), sc.After, sc.Through, sc.Through)
+}
+
 // ReconcileSlices cuts a scope into slices of at most size taxpayers
-// (credit-code ranges, in order) and tells how many taxpayers it holds.
+// (credit-code ranges, in order) and tells how many taxpayers it holds;
+// with sc.After set, only the taxpayers after it are cut into slices
+// (the total still counts them all).
 func (tx *Tx) ReconcileSlices(sc Scope, size int) ([]Scope, int, error) {
 	var codes []string
 	if err := tx.sel(&codes, tx.q.RcCodes, sc.RegionPrefix, sc.CreditCode, sc.CreditCode); err != nil {
 		return nil, 0, err
 	}
+	total := len(codes)
+	after := sc.After
+	if after != "" {
+		// The codes come in the database's order, which the slices'
+		// ranges follow: cut after the code itself when it is there.
+		i := slices.Index(codes, after)
+		if i < 0 {
+			i, _ = slices.BinarySearch(codes, after)
+			i--
+		}
+		codes = codes[i+1:]
+	}
 	var out []Scope
-	after := ""
 	for i := 0; i < len(codes); i += size {
 		x := sc
 		x.After, x.Through = after, codes[min(i+size, len(codes))-1]
 		after = x.Through
 		out = append(out, x)
 	}
-	return out, len(codes), nil
+	return out, total, nil
 }
 
 // lastYear is the same period a year earlier.

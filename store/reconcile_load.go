@@ -114,9 +114,9 @@ func (sr *scopeRows) loads(sc Scope) []func(tx *Tx) error {
 	return []func(tx *Tx) error{
 		func(tx *Tx) error { return tx.sel(&sr.tps, tx.q.RcTaxpayers, sc.who()...) },
 		func(tx *Tx) error {
-			return tx.sel(&sr.decls, tx.q.RcDeclarations, append(sc.who(), sc.Period.Text, lastYear(sc.Period))...)
+			return tx.sel(&sr.decls, tx.q.RcDeclarations, append(sc.whoRows(), sc.Period.Text, lastYear(sc.Period))...)
 		},
-		func(tx *Tx) error { return tx.sel(&sr.devs, tx.q.RcDevices, append(sc.who(), end, start)...) },
+		func(tx *Tx) error { return tx.sel(&sr.devs, tx.q.RcDevices, append(sc.whoRows(), end, start)...) },
 	}
 }
 
@@ -171,19 +171,21 @@ func (tx *Tx) sortInMemory(load func() error) error {
 // only reads the maps), so they may run at the same time.
 func (l *inputLoader) rows() []func(tx *Tx) error {
 	return []func(tx *Tx) error{
-		func(tx *Tx) error { return tx.sortInMemory(func() error { return tx.loadSources(l.by, l.sc.who()) }) },
 		func(tx *Tx) error {
-			return tx.sortInMemory(func() error { return tx.loadFigures(l.byDecl, l.sc.who(), l.sc.Period.Text) })
+			return tx.sortInMemory(func() error { return tx.loadSources(l.by, l.sc.whoRows()) })
 		},
 		func(tx *Tx) error {
-			return tx.sortInMemory(func() error { return tx.loadEmissions(l.byDecl, l.sc.who(), l.ly) })
+			return tx.sortInMemory(func() error { return tx.loadFigures(l.byDecl, l.sc.whoRows(), l.sc.Period.Text) })
 		},
 		func(tx *Tx) error {
-			return tx.sortInMemory(func() error { return tx.loadMonthly(l.devOwner, l.sc.who(), l.monthFrom, l.monthTo) })
+			return tx.sortInMemory(func() error { return tx.loadEmissions(l.byDecl, l.sc.whoRows(), l.ly) })
+		},
+		func(tx *Tx) error {
+			return tx.sortInMemory(func() error { return tx.loadMonthly(l.devOwner, l.sc.whoRows(), l.monthFrom, l.monthTo) })
 		},
 		func(tx *Tx) error {
 			var outs []reconcile.Output
-			if err := tx.sel(&outs, tx.q.RcOutputs, append(l.sc.who(), l.monthFrom, l.monthTo)...); err != nil {
+			if err := tx.sel(&outs, tx.q.RcOutputs, append(l.sc.whoRows(), l.monthFrom, l.monthTo)...); err != nil {
 				return err
 			}
 			for _, o := range outs {

@@ -3,21 +3,45 @@ package store
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
+	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/reconcile"
 )
 
-// SaveRun stores a run with its results, items and flags (COPY on
-// PostgreSQL, batched INSERTs on SQLite) and makes them current:
-// InsertRun, InsertItems and FinishRun in one go.
+// A run is stored a slice of taxpayers at a time (issue 13): InsertRun
+// begins it ('running'); each slice, in a transaction of its own, moves
+// the run on (AdvanceRun, which fails when another worker stored the
+// slice first) and writes its items, results and flags as the
+// reconciliation gave them; FinishRun, in the last transaction, applies
+// the peer comparison's changes (ApplyPeers), ends the run and makes its
+// results the standing ones. A run that stops half-way stays 'running',
+// unlisted and not current, and a retry of the same request continues
+// it after its done_through (OpenRun).
+
+// SaveRun stores a run with its results, items and flags in one
+// transaction: InsertRun, one slice of every result, and FinishRun (the
+// peer comparison already applied to results).
 func (tx *Tx) SaveRun(run *Run, set *reconcile.Set, results []*reconcile.Result) error {
-	if err := tx.InsertRun(run, set, len(results)); err != nil {
+	if err := tx.InsertRun(run, set, ""); err != nil {
+		return err
+	}
+	through := ""
+	if len(results) > 0 {
+		through = results[len(results)-1].CreditCode
+	}
+	items, flags := 0, 0
+	for _, r := range results {
+		items, flags = items+len(r.Items), flags+len(r.Flags)
+	}
+	if err := tx.AdvanceRun(run.ID, "", through); err != nil {
 		return err
 	}
 	err := tx.InsertItems(run.ID, func(yield func(*reconcile.Item) error) error {
@@ -33,7 +57,16 @@ func (tx *Tx) SaveRun(run *Run, set *reconcile.Set, results []*reconcile.Result)
 	if err != nil {
 		return err
 	}
-	return tx.FinishRun(run, results, nil)
+	if err := tx.InsertResults(run.ID, results, nil); err != nil {
+		return err
+	}
+	if err := tx.InsertFlags(run.ID, results); err != nil {
+		return err
+	}
+	if err := tx.AddRunCounts(run.ID, len(results), items, flags); err != nil {
+		return err
+	}
+	return tx.FinishRun(run, through, 0)
 }
 
 // InsertItems writes the items of a run as items yields them, each used
@@ -46,9 +79,10 @@ func (tx *Tx) InsertItems(runID int64, items func(yield func(*reconcile.Item) er
 	})
 }
 
-// InsertRun stores the run with its parameters and warnings; its item and
-// flag counts are set by FinishRun.
-func (tx *Tx) InsertRun(run *Run, set *reconcile.Set, taxpayers int) error {
+// InsertRun begins a run (state running, nothing stored yet, no counts)
+// with its parameters and warnings; resumeKey ("" = none) names the
+// request whose retry continues it (OpenRun).
+func (tx *Tx) InsertRun(run *Run, set *reconcile.Set, resumeKey string) error {
 	var ps []paramJSON
 	for _, r := range set.All() {
 		ps = append(ps, paramJSON{r.Key, r.Value.String(), r.Unit, r.Rule, r.Where(), r.Source, r.Confidence, r.Verified})
@@ -65,63 +99,193 @@ func (tx *Tx) InsertRun(run *Run, set *reconcile.Set, taxpayers int) error {
 	if err != nil {
 		return err
 	}
-	run.Taxpayers, run.Items, run.Flags = taxpayers, 0, 0
+	run.Taxpayers, run.Items, run.Flags = 0, 0, 0
 	run.Params, run.Warnings, run.CreatedAt = pj, wj, tx.now
 	return tx.get(&run.ID, tx.q.InsertRun, run.Period, run.Region, run.CreditCode, run.AsOf, run.Taxpayers, run.Items, run.Flags,
-		string(pj), string(wj), run.CreatedBy, tx.now)
+		string(pj), string(wj), run.CreatedBy, tx.now, resumeKey)
 }
 
-// FinishRun stores the results and flags (after the peer comparison),
-// the run's counts, and makes the run current. items[i] is the number of
-// items of results[i] when a caller that streamed them has let them go
-// (nil: len(Items)).
-func (tx *Tx) FinishRun(run *Run, results []*reconcile.Result, items []int) error {
-	nItems := func(i int) int {
-		if items != nil {
-			return items[i]
+// OpenRun finds the unfinished run begun under resumeKey and the last
+// credit code it has stored (nil when there is none).
+func (tx *Tx) OpenRun(resumeKey string) (*Run, string, error) {
+	var r struct {
+		Run
+		DoneThrough string `db:"done_through"`
+	}
+	if err := tx.get(&r, tx.q.OpenRun, resumeKey); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, "", nil
 		}
-		return len(results[i].Items)
+		return nil, "", err
 	}
-	for i, res := range results {
-		run.Items += nItems(i)
-		run.Flags += len(res.Flags)
+	return &r.Run, r.DoneThrough, nil
+}
+
+// AdvanceRun records, first in the transaction that stores them, that
+// the results of the credit codes (after, through] of a running run are
+// stored (a concurrent worker's AdvanceRun waits for this transaction
+// and then finds the run moved on). A run that is not running or has
+// moved on from after is a conflict, and the caller's transaction must
+// not commit.
+func (tx *Tx) AdvanceRun(runID int64, after, through string) error {
+	n, err := tx.exec(tx.q.AdvanceRun, through, runID, after)
+	if err != nil {
+		return err
 	}
-	err := tx.insertMany("reconcile_results", tx.q.InsertResult, resultCols, func(emit func([]any) error) error {
+	if n != 1 {
+		return runMoved(runID)
+	}
+	return nil
+}
+
+// AddRunCounts adds a slice's numbers of taxpayers, items and flags to
+// its run.
+func (tx *Tx) AddRunCounts(runID int64, taxpayers, items, flags int) error {
+	_, err := tx.exec(tx.q.AddRunCounts, taxpayers, items, flags, runID)
+	return err
+}
+
+func runMoved(runID int64) error {
+	return &calc.Error{Kind: calc.KindConflict, Code: "reconciliation_in_progress", Title: "比对正在进行",
+		Detail: "reconciliation run " + strconv.FormatInt(runID, 10) + " was continued or finished by another request"}
+}
+
+// InsertResults writes results (items[i] is the number of items of
+// results[i] when a caller that streamed them has let them go; nil:
+// len(Items)).
+func (tx *Tx) InsertResults(runID int64, results []*reconcile.Result, items []int) error {
+	return tx.insertMany("reconcile_results", tx.q.InsertResult, resultCols, func(emit func([]any) error) error {
 		for i, r := range results {
 			det, err := resultDetailJSON(r)
 			if err != nil {
 				return err
 			}
-			if err := emit([]any{run.ID, r.CreditCode, r.Period, r.DeclarationID, r.Revision, r.DeclaredTax, r.MonitoredTax, r.TaxDifference,
-				r.Status, nItems(i), len(r.Flags), string(det)}); err != nil {
+			n := len(r.Items)
+			if items != nil {
+				n = items[i]
+			}
+			if err := emit([]any{runID, r.CreditCode, r.Period, r.DeclarationID, r.Revision, r.DeclaredTax, r.MonitoredTax, r.TaxDifference,
+				r.Status, n, len(r.Flags), string(det)}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	err = tx.insertMany("reconcile_flags", tx.q.InsertFlag, flagCols, func(emit func([]any) error) error {
+}
+
+// InsertFlags writes the flags of results.
+func (tx *Tx) InsertFlags(runID int64, results []*reconcile.Result) error {
+	return tx.insertFlags(runID, func(emit func(*reconcile.Flag) error) error {
 		for _, r := range results {
 			for k := range r.Flags {
-				f := &r.Flags[k]
-				if err := emit([]any{run.ID, f.CreditCode, f.Period, f.Month, f.OutletNo, f.SourceID, f.Pollutant, f.Code, f.Parameter,
-					f.Threshold, f.Observed, f.Rule, f.Message, f.RaisedOn}); err != nil {
+				if err := emit(&r.Flags[k]); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	})
+}
+
+func (tx *Tx) insertFlags(runID int64, flags func(emit func(*reconcile.Flag) error) error) error {
+	return tx.insertMany("reconcile_flags", tx.q.InsertFlag, flagCols, func(emit func([]any) error) error {
+		return flags(func(f *reconcile.Flag) error {
+			return emit([]any{runID, f.CreditCode, f.Period, f.Month, f.OutletNo, f.SourceID, f.Pollutant, f.Code, f.Parameter,
+				f.Threshold, f.Observed, f.Rule, f.Message, f.RaisedOn})
+		})
+	})
+}
+
+// ApplyPeers stores the peer comparison's changes to a run's stored
+// results: each result changed yields (reconcile.PeerBook.Changed: the
+// new status and detail, and only the flags the comparison added) gets
+// its status, detail and flag count updated, and those flags inserted.
+// The changes go to a temporary table first and into the results by one
+// UPDATE (a row at a time would be a round trip per taxpayer). changed is
+// called twice (the updates, then the flags), so that nothing of it is
+// kept here.
+func (tx *Tx) ApplyPeers(runID int64, changed func(yield func(*reconcile.Result) error) error) error {
+	if _, err := tx.exec(tx.q.CreatePeerUpd); err != nil {
+		return err
+	}
+	err := tx.insertMany("reconcile_peer_updates", tx.q.InsertPeerUpd, []string{"credit_code", "status", "flags", "detail"},
+		func(emit func([]any) error) error {
+			return changed(func(r *reconcile.Result) error {
+				det, err := resultDetailJSON(r)
+				if err != nil {
+					return err
+				}
+				return emit([]any{r.CreditCode, r.Status, len(r.Flags), string(det)})
+			})
+		})
 	if err != nil {
 		return err
 	}
-	if _, err := tx.exec(tx.q.SetRunCounts, run.Items, run.Flags, run.ID); err != nil {
+	if _, err := tx.exec(tx.q.ApplyPeerUpd, runID); err != nil {
 		return err
 	}
-	_, err = tx.exec(tx.q.SetCurrent, run.ID)
+	if _, err := tx.exec(tx.q.DropPeerUpd); err != nil {
+		return err
+	}
+	return tx.insertFlags(runID, func(emit func(*reconcile.Flag) error) error {
+		return changed(func(r *reconcile.Result) error {
+			for k := range r.Flags {
+				if err := emit(&r.Flags[k]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// FinishRun ends a running run whose results are stored through the
+// credit code through, adding the peer comparison's flags to its count,
+// and makes its results the standing ones; run gets its counts. A run
+// that is not where through says is a conflict.
+func (tx *Tx) FinishRun(run *Run, through string, peerFlags int) error {
+	var counts struct {
+		Taxpayers int `db:"taxpayers"`
+		Items     int `db:"items"`
+		Flags     int `db:"flags"`
+	}
+	if err := tx.get(&counts, tx.q.FinishRun, peerFlags, run.ID, through); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return runMoved(run.ID)
+		}
+		return err
+	}
+	run.Taxpayers, run.Items, run.Flags = counts.Taxpayers, counts.Items, counts.Flags
+	_, err := tx.exec(tx.q.SetCurrent, run.ID)
 	return err
+}
+
+// RunResults reads the stored results of a running run's credit codes
+// (after, through], at most limit of them in credit-code order, with what the peer comparison reads of them: the
+// taxpayer's industry today, and the intensities, output unit and
+// warnings of the stored detail (a continued run compares them with the
+// results it has yet to make).
+func (tx *Tx) RunResults(runID int64, after, through string, limit int) ([]*reconcile.Result, error) {
+	var rows []struct {
+		CreditCode string `db:"credit_code"`
+		Industry   string `db:"industry"`
+		Period     string `db:"period"`
+		Status     string `db:"status"`
+		Detail     string `db:"detail"`
+	}
+	if err := tx.sel(&rows, tx.q.RunResults, runID, after, through, limit); err != nil {
+		return nil, err
+	}
+	out := make([]*reconcile.Result, 0, len(rows))
+	for _, r := range rows {
+		var d resultDetail
+		if err := json.Unmarshal([]byte(r.Detail), &d); err != nil {
+			return nil, fmt.Errorf("store: the detail of %s in run %d: %w", r.CreditCode, runID, err)
+		}
+		out = append(out, &reconcile.Result{CreditCode: r.CreditCode, Industry: r.Industry, Period: r.Period, Status: r.Status,
+			Intensities: d.Intensities, OutputUnit: d.OutputUnit, Warnings: d.Warnings})
+	}
+	return out, nil
 }
 
 // itemRows builds item rows into one reused slice (the driver copies the

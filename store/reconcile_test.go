@@ -177,3 +177,66 @@ func TestReconcileRun(t *testing.T) {
 		})
 	})
 }
+
+// TestRunStates: a run begins running, unlisted and not found; a slice
+// moves it on only from where it is (a second worker storing the same
+// slice is a conflict, and so is ending it from elsewhere); a retry finds
+// it by its resume key until it is done; done, it is listed and found,
+// and no longer open. Both databases.
+func TestRunStates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fixedClock(db)
+		tables, err := app.LoadTables()
+		if err != nil {
+			t.Fatal(err)
+		}
+		per, _ := filing.ParsePeriod("2024-Q1")
+		r, err := reconcile.New(tables.Engine, tables.Reconcile, per)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := &store.Run{Period: "2024-Q1", Region: "500000", AsOf: "2024-05-10", CreatedBy: "test"}
+		tx(t, db, func(tx *store.Tx) error { return tx.InsertRun(run, r.Set, "1 h k") })
+		tx(t, db, func(tx *store.Tx) error {
+			if _, err := tx.GetRun(run.ID); kindOf(err) != calc.KindNotFound {
+				t.Errorf("a running run: %v", err)
+			}
+			if runs, err := tx.ListRuns(store.RunFilter{}); err != nil || len(runs) != 0 {
+				t.Errorf("listed: %v %v", runs, err)
+			}
+			open, through, err := tx.OpenRun("1 h k")
+			if err != nil || open == nil || open.ID != run.ID || through != "" {
+				t.Errorf("open run: %+v %q %v", open, through, err)
+			}
+			return tx.AdvanceRun(run.ID, "", "B")
+		})
+		for _, step := range []func(tx *store.Tx) error{
+			func(tx *store.Tx) error { return tx.AdvanceRun(run.ID, "", "B") },  // the same slice again
+			func(tx *store.Tx) error { return tx.AdvanceRun(run.ID, "A", "C") }, // from elsewhere
+			func(tx *store.Tx) error { return tx.FinishRun(run, "C", 0) },       // not stored through C
+		} {
+			if err := db.InTx(ctx, step); kindOf(err) != calc.KindConflict {
+				t.Errorf("want a conflict, got %v", err)
+			}
+		}
+		tx(t, db, func(tx *store.Tx) error {
+			if err := tx.AddRunCounts(run.ID, 0, 0, 2); err != nil {
+				return err
+			}
+			return tx.FinishRun(run, "B", 3)
+		})
+		tx(t, db, func(tx *store.Tx) error {
+			got, err := tx.GetRun(run.ID)
+			if err != nil || got.Flags != 5 || run.Flags != 5 {
+				t.Errorf("done run: %+v %v (flags %d)", got, err, run.Flags)
+			}
+			if open, _, err := tx.OpenRun("1 h k"); err != nil || open != nil {
+				t.Errorf("still open: %+v %v", open, err)
+			}
+			return nil
+		})
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.AdvanceRun(run.ID, "B", "D") }); kindOf(err) != calc.KindConflict {
+			t.Errorf("a done run moved on: %v", err)
+		}
+	})
+}

@@ -30,7 +30,9 @@ stores the run, whose results then stand for those taxpayers and period
 (环境保护税法 第二十条; 实施条例 第二十一条、第二十二条). --as-of is the day
 of the run (default today, Beijing time): no_declaration is raised only
 after the deadline. JSON (default) prints the run and one summary per
-taxpayer; table prints one line per taxpayer.
+taxpayer; table prints one line per taxpayer. A run of more than 1 000
+taxpayers is stored a slice at a time and prints the run without
+summaries (read them with flags and show).
 
 flags prints the standing flags of a period, one JSON line each; show
 prints a taxpayer's standing items and flags as JSON.

@@ -1,7 +1,11 @@
 -- Reconciliation (比对): what a run reads (rc-…, by scope: a region prefix,
 -- optionally one credit code, and a range of credit codes — after … through,
 -- '' through = to the end — so that a large region is read a slice of
--- taxpayers at a time) and what it writes and lists.
+-- taxpayers at a time) and what it writes and lists. The range is put on
+-- the taxpayers' credit code and again on that of the table read:
+-- PostgreSQL does not carry a range across a join, and with it on the
+-- taxpayers only each slice scanned the whole of tax_sources,
+-- production_outputs and monitoring_devices (TestReconcileExplain).
 
 -- name: rc-taxpayer-codes
 SELECT credit_code
@@ -21,6 +25,7 @@ SELECT s.id, s.credit_code, s.outlet_no, s.outlet_name, s.location, s.kind, s.fu
     s.created_at, s.updated_at
 FROM tax_sources s JOIN taxpayers t ON t.credit_code = s.credit_code
 WHERE t.region LIKE ? || '%' AND (? = '' OR s.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND s.credit_code > ? AND (? = '' OR s.credit_code <= ?)
 ORDER BY s.credit_code, s.id;
 
 -- name: rc-declarations
@@ -28,7 +33,8 @@ ORDER BY s.credit_code, s.id;
 -- (this one and the same one a year before); drafts are ignored.
 SELECT d.id, d.credit_code, d.period, d.revision, d.status
 FROM declarations d JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.period IN (?, ?) AND d.status <> 'draft'
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND d.period IN (?, ?) AND d.status <> 'draft'
     AND d.revision = (SELECT MAX(x.revision) FROM declarations x
                       WHERE x.credit_code = d.credit_code AND x.period = d.period AND x.status <> 'draft')
 ORDER BY d.credit_code, d.period;
@@ -41,7 +47,8 @@ SELECT f.declaration_id, f.source_id, f.month, f.emission_kg, f.wastewater_t, f.
 FROM declaration_figures f
 JOIN declarations d ON d.credit_code = f.credit_code AND d.id = f.declaration_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
     AND d.revision = (SELECT MAX(x.revision) FROM declarations x
                       WHERE x.credit_code = d.credit_code AND x.period = d.period AND x.status <> 'draft')
 ORDER BY f.declaration_id, f.line;
@@ -52,7 +59,8 @@ SELECT f.declaration_id, f.source_id, f.month, f.emission_kg
 FROM declaration_figures f
 JOIN declarations d ON d.credit_code = f.credit_code AND d.id = f.declaration_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND d.period = ? AND d.status <> 'draft'
     AND d.revision = (SELECT MAX(x.revision) FROM declarations x
                       WHERE x.credit_code = d.credit_code AND x.period = d.period AND x.status <> 'draft')
 ORDER BY f.declaration_id, f.line;
@@ -61,7 +69,8 @@ ORDER BY f.declaration_id, f.line;
 -- Mappings active on at least one day from … to.
 SELECT d.id, d.mn, d.credit_code, d.outlet_no, d.valid_from, d.valid_to, d.note, d.version, d.created_at, d.updated_at
 FROM monitoring_devices d JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND d.valid_from <= ? AND (d.valid_to IS NULL OR d.valid_to >= ?)
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND d.valid_from <= ? AND (d.valid_to IS NULL OR d.valid_to >= ?)
 ORDER BY d.credit_code, d.id;
 
 -- name: rc-monthly
@@ -71,19 +80,71 @@ SELECT m.device_id, m.mn, m.code, m.month, m.basis, m.total, m.total_count, m.te
 FROM monitoring_monthly m
 JOIN monitoring_devices d ON d.id = m.device_id
 JOIN taxpayers t ON t.credit_code = d.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND m.month >= ? AND m.month <= ?
+WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND m.month >= ? AND m.month <= ?
 ORDER BY d.credit_code, m.device_id, m.month, m.code, m.basis;
 
 -- name: rc-outputs
 SELECT o.credit_code, o.month, o.product, o.unit, o.quantity, o.version, o.created_at, o.updated_at
 FROM production_outputs o JOIN taxpayers t ON t.credit_code = o.credit_code
-WHERE t.region LIKE ? || '%' AND (? = '' OR o.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?) AND o.month >= ? AND o.month <= ?
+WHERE t.region LIKE ? || '%' AND (? = '' OR o.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
+    AND o.credit_code > ? AND (? = '' OR o.credit_code <= ?) AND o.month >= ? AND o.month <= ?
 ORDER BY o.credit_code, o.month;
 
 -- name: insert-run
-INSERT INTO reconcile_runs (period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+-- A run begins 'running'; its slices and then its end (finish-run) follow.
+INSERT INTO reconcile_runs (period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at,
+    state, done_through, resume_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', '', ?)
 RETURNING id;
+
+-- name: open-run
+-- The unfinished run a retry of the same request continues (the latest).
+SELECT id, period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at, done_through
+FROM reconcile_runs
+WHERE resume_key = ? AND resume_key <> '' AND state = 'running'
+ORDER BY id DESC
+LIMIT 1;
+
+-- name: advance-run
+-- A slice of taxpayers (after, through] is being stored: the run moves on
+-- only from where it was (else another worker stored the slice first).
+UPDATE reconcile_runs SET done_through = ?
+WHERE id = ? AND state = 'running' AND done_through = ?;
+
+-- name: add-run-counts
+UPDATE reconcile_runs SET taxpayers = taxpayers + ?, items = items + ?, flags = flags + ? WHERE id = ?;
+
+-- name: finish-run
+-- The peer comparison is in: the run is done, with its last flags.
+UPDATE reconcile_runs SET state = 'done', flags = flags + ?
+WHERE id = ? AND state = 'running' AND done_through = ?
+RETURNING taxpayers, items, flags;
+
+-- name: run-results
+-- The stored results of a running run's slice (after, through], for the
+-- peer comparison of a continued run.
+SELECT r.credit_code, t.industry, r.period, r.status, r.detail
+FROM reconcile_results r JOIN taxpayers t ON t.credit_code = r.credit_code
+WHERE r.run_id = ? AND r.credit_code > ? AND r.credit_code <= ?
+ORDER BY r.credit_code
+LIMIT ?;
+
+-- name: create-peer-updates
+-- The peer comparison's changes to a run's results, gathered before one
+-- UPDATE (dropped at the end of the transaction that uses it).
+CREATE TEMP TABLE reconcile_peer_updates (credit_code TEXT NOT NULL, status TEXT NOT NULL, flags INTEGER NOT NULL, detail TEXT NOT NULL);
+
+-- name: insert-peer-update
+INSERT INTO reconcile_peer_updates (credit_code, status, flags, detail) VALUES (?, ?, ?, ?);
+
+-- name: apply-peer-updates
+UPDATE reconcile_results SET status = u.status, flags = reconcile_results.flags + u.flags, detail = u.detail
+FROM reconcile_peer_updates u
+WHERE reconcile_results.run_id = ? AND reconcile_results.credit_code = u.credit_code;
+
+-- name: drop-peer-updates
+DROP TABLE reconcile_peer_updates;
 
 -- name: insert-result
 -- One row; the SQLite path repeats the VALUES tuple, PostgreSQL COPYs.
@@ -102,11 +163,6 @@ INSERT INTO reconcile_flags (run_id, credit_code, period, month, outlet_no, sour
     threshold, observed, rule, message, raised_on)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
--- name: set-run-counts
--- A run's items are written while later taxpayers are still reconciled;
--- its counts are set once the last one is stored.
-UPDATE reconcile_runs SET items = ?, flags = ? WHERE id = ?;
-
 -- name: sort-in-memory
 -- PostgreSQL only: room for the load's sorts in memory, for the
 -- transaction only.
@@ -120,13 +176,14 @@ ON CONFLICT (credit_code, period) DO UPDATE SET run_id = excluded.run_id;
 
 -- name: get-run
 SELECT id, period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at
-FROM reconcile_runs WHERE id = ?;
+FROM reconcile_runs WHERE id = ? AND state = 'done';
 
 -- name: list-runs
--- Filtered by period ('' = all) and region prefix of the run's scope, newest first.
+-- Filtered by period ('' = all) and region prefix of the run's scope, newest first;
+-- runs still being stored are not listed.
 SELECT id, period, region, credit_code, as_of, taxpayers, items, flags, params, warnings, created_by, created_at
 FROM reconcile_runs
-WHERE (? = '' OR period = ?) AND region LIKE ? || '%' AND (? = '' OR credit_code = ?)
+WHERE state = 'done' AND (? = '' OR period = ?) AND region LIKE ? || '%' AND (? = '' OR credit_code = ?)
 ORDER BY id DESC
 LIMIT ?;
 

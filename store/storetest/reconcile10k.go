@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // Reconcile10k writes a region of n taxpayers straight into the tables
-// (COPY): 8 sources each (4 air pollutants at DA001, 4 water at DW001),
+// (COPY on PostgreSQL, multi-row INSERTs on SQLite): 8 sources each (4 air pollutants at DA001, 4 water at DW001),
 // a submitted 2024-Q1 declaration and one for 2023-Q1, two device
 // mappings, the monthly figures of both for the quarter (about one item
 // in ten monitored 30 % above the declaration, one in fifty incomplete)
@@ -116,10 +117,17 @@ func Reconcile10k(b testing.TB, db *store.DB, codes *reconcile.Codes, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.SQL().ExecContext(ctx, `UPDATE declarations SET status = 'submitted', total_tax = 0, submitted_at = $1`, now); err != nil {
+	submit := `UPDATE declarations SET status = 'submitted', total_tax = 0, submitted_at = $1`
+	if db.Dialect() != store.Postgres {
+		submit = strings.Replace(submit, "$1", "?", 1)
+	}
+	if _, err := db.SQL().ExecContext(ctx, submit, now); err != nil {
 		b.Fatal(err)
 	}
 	for _, seq := range []string{"tax_sources", "declarations", "monitoring_devices"} {
+		if db.Dialect() != store.Postgres {
+			break // SQLite's AUTOINCREMENT follows the largest id written
+		}
 		if _, err := db.SQL().ExecContext(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT MAX(id) FROM %s))`, seq, seq)); err != nil {
 			b.Fatal(err)
 		}
