@@ -159,6 +159,15 @@ func FieldErrors(errs []jsonin.Error) []FieldError {
 // rejection is a *Error of KindInvalid naming the JSON path of each fault;
 // nothing partial is returned.
 func DecodeRequest(data []byte) (*Request, error) {
+	if req, ok := fastRequest(data); ok {
+		return req, nil
+	}
+	return decodeStrict(data)
+}
+
+// decodeStrict is DecodeRequest without the fast path (fastdecode.go):
+// the reference the fast path is tested against.
+func decodeStrict(data []byte) (*Request, error) {
 	var req *Request
 	errs := jsonin.Read(data, maxDepth, amount, func(o *jsonin.Object) { req = readRequest(o) })
 	if len(errs) > 0 {

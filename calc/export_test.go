@@ -44,3 +44,10 @@ func LayoutOK() bool { return layoutOK }
 func SetLayout(on bool) { layoutOK = on }
 
 var PlainAmount = plainAmount
+
+// The request decoder's fast path and the strict decoder it falls back
+// to (fastdecode.go).
+var (
+	FastRequest  = fastRequest
+	DecodeStrict = decodeStrict
+)

@@ -376,17 +376,31 @@ func (w *jsonWriter) str(s string) {
 // (E2 80 A8/A9). Most texts are, and copying them whole is several times
 // faster than decoding them rune by rune.
 func plain(s string) bool {
+	ascii := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if plainByte[c] {
+			continue
+		}
 		if c < 0x20 || c == '"' || c == '\\' {
 			return false
 		}
+		ascii = false
 		if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
 			return false
 		}
 	}
-	return utf8.ValidString(s)
+	// Only a text with multi-byte characters needs the UTF-8 check.
+	return ascii || utf8.ValidString(s)
 }
+
+// plainByte marks the ASCII bytes a JSON string takes as they are.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func appendEscapedASCII(b []byte, c byte) []byte {
 	switch c {

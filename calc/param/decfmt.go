@@ -1,7 +1,9 @@
 package param
 
 import (
+	"math/big"
 	"strconv"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -21,12 +23,11 @@ var pow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 10000
 // AppendDecimal appends d as d.String() prints it (places < 0) or as
 // d.StringFixed(places) does.
 func AppendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
-	// NumDigits is exact and allocation-free up to 2^53; above that it
-	// may allocate, but 18 digits always fit an int64.
-	if d.NumDigits() > 18 {
+	c, ok := coefficient(d)
+	if !ok {
 		return appendSlow(b, d, places)
 	}
-	c, exp := d.CoefficientInt64(), d.Exponent()
+	exp := d.Exponent()
 	if places >= 0 {
 		switch {
 		case exp == -places:
@@ -94,3 +95,51 @@ func FormatDecimal(d decimal.Decimal, places int32) string {
 	var buf [32]byte
 	return string(AppendDecimal(buf[:0], d, places))
 }
+
+// coefficient returns d's coefficient when it has at most 18 digits. It
+// reads decimal's big.Int in place when the layout probe below succeeded
+// (NumDigits, asked otherwise, takes a floating-point logarithm and was
+// a tenth of writing a result).
+func coefficient(d decimal.Decimal) (int64, bool) {
+	if layoutOK {
+		v := (*decimalLayout)(unsafe.Pointer(&d)).value
+		if v == nil {
+			return 0, true
+		}
+		if !v.IsInt64() {
+			return 0, false
+		}
+		c := v.Int64()
+		return c, c > -1e18 && c < 1e18
+	}
+	// NumDigits is exact and allocation-free up to 2^53; above that it
+	// may allocate, but 18 digits always fit an int64.
+	if d.NumDigits() > 18 {
+		return 0, false
+	}
+	return d.CoefficientInt64(), true
+}
+
+// decimalLayout is shopspring/decimal v1.4's Decimal: a big.Int
+// coefficient (nil for zero) and an int32 exponent (as calc/fast.go
+// reads it); layoutOK is set only when the size matches and a probe
+// reads back what it was built from.
+type decimalLayout struct {
+	value *big.Int
+	exp   int32
+}
+
+var layoutOK = func() bool {
+	if unsafe.Sizeof(decimal.Decimal{}) != unsafe.Sizeof(decimalLayout{}) {
+		return false
+	}
+	for _, c := range []int64{0, 1, -7, 123456789, -1 << 62} {
+		d := decimal.New(c, -3)
+		l := (*decimalLayout)(unsafe.Pointer(&d))
+		if l.exp != -3 || l.value == nil || !l.value.IsInt64() || l.value.Int64() != c {
+			return false
+		}
+	}
+	var z decimal.Decimal
+	return (*decimalLayout)(unsafe.Pointer(&z)).value == nil
+}()
