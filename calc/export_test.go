@@ -51,3 +51,9 @@ var (
 	FastRequest  = fastRequest
 	DecodeStrict = decodeStrict
 )
+
+// AppendJSONReference is the result writer as it was before its line
+// fragments (jsonref_test.go).
+func (r *Result) AppendJSONReference(dst []byte, level TraceLevel) []byte {
+	return r.appendJSONReference(dst, level)
+}

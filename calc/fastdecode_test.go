@@ -138,3 +138,32 @@ func FuzzFastDecode(f *testing.F) {
 		sameDecoding(t, data)
 	})
 }
+
+// The result writer gives byte for byte what the member-by-member
+// writer gave, at every trace level, for every shipped request that
+// assesses (and the string writer agrees with encoding/json:
+// TestJSONStringMatchesEncodingJSON).
+func TestAppendJSONSameAsReference(t *testing.T) {
+	e := testEngine(t)
+	n := 0
+	for _, in := range decodeInputs(t) {
+		req, err := calc.DecodeRequest(in)
+		if err != nil {
+			continue
+		}
+		res, err := e.Assess(req)
+		if err != nil {
+			continue
+		}
+		n++
+		for _, level := range []calc.TraceLevel{calc.TraceFull, calc.TraceSummary, calc.TraceNone} {
+			got := string(res.AppendJSON([]byte("x"), level))
+			if want := string(res.AppendJSONReference([]byte("x"), level)); got != want {
+				t.Fatalf("%s: the writers differ:\n%s\n%s", level, got, want)
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d requests assessed", n)
+	}
+}
