@@ -158,4 +158,3 @@ func (r *Result) appendJSONReference(dst []byte, level TraceLevel) []byte {
 	w.close('}')
 	return w.b
 }
-
