@@ -27,7 +27,17 @@ func AppendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
 	if !ok {
 		return appendSlow(b, d, places)
 	}
-	exp := d.Exponent()
+	return AppendCoefficient(b, c, d.Exponent(), places)
+}
+
+// AppendCoefficient is AppendDecimal for the decimal c × 10^exp, without
+// building it (when it prints without rounding and |c| < 10^18).
+func AppendCoefficient(b []byte, c int64, exp int32, places int32) []byte {
+	if c <= -1e18 || c >= 1e18 {
+		return appendSlow(b, decimal.New(c, exp), places)
+	}
+	c0, exp0 := c, exp
+	d := func() decimal.Decimal { return decimal.New(c0, exp0) }
 	if places >= 0 {
 		switch {
 		case exp == -places:
@@ -35,12 +45,12 @@ func AppendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
 			// Fewer decimals than wanted: scale up, if it fits.
 			k := exp + places
 			if int(k) >= len(pow10) || c > (1<<63-1)/pow10[k] || c < -(1<<63-1)/pow10[k] {
-				return appendSlow(b, d, places)
+				return appendSlow(b, d(), places)
 			}
 			c *= pow10[k]
 			exp = -places
 		default:
-			return appendSlow(b, d, places) // needs rounding
+			return appendSlow(b, d(), places) // needs rounding
 		}
 	} else {
 		// String() drops trailing zeros of the fraction, and prints zero
@@ -56,7 +66,7 @@ func AppendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
 	neg := c < 0
 	if neg {
 		if c == -1<<63 {
-			return appendSlow(b, d, places)
+			return appendSlow(b, d(), places)
 		}
 		c = -c
 		b = append(b, '-')
