@@ -32,8 +32,9 @@ import (
 type fastDec struct {
 	s     string
 	i     int
-	ints  []big.Int  // coefficients are carved from here
-	words []big.Word // and their digits from here
+	ints  []big.Int        // coefficients are carved from here
+	words []big.Word       // and their digits from here
+	pols  []PollutantInput // the request's pollutant lines, source after source
 }
 
 // decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, but
@@ -639,18 +640,31 @@ func (d *fastDec) pollutants(s *Source) bool {
 	if !d.open('[') {
 		return false
 	}
-	s.Pollutants = make([]PollutantInput, 0, 8)
+	// A source's lines are appended to the request's slab, so that all
+	// of a request's lines take one allocation (or a few) instead of a
+	// growing slice per source; a full slab is replaced by a larger one
+	// and this source's lines so far move with it.
+	start := len(d.pols)
 	for first := true; ; first = false {
 		_, end, ok := d.next(first, ']', false)
 		if !ok {
 			return false
 		}
 		if end {
-			return len(s.Pollutants) > 0
+			if len(d.pols) == start {
+				return false
+			}
+			s.Pollutants = d.pols[start:len(d.pols):len(d.pols)]
+			return true
 		}
-		s.Pollutants = append(s.Pollutants, PollutantInput{})
-		n := len(s.Pollutants) - 1
-		if !d.pollutant(&s.Pollutants[n], s.Path, n) {
+		if len(d.pols) == cap(d.pols) {
+			grown := make([]PollutantInput, len(d.pols)-start, max(32, 2*(len(d.pols)-start)))
+			copy(grown, d.pols[start:])
+			d.pols, start = grown, 0
+		}
+		d.pols = append(d.pols, PollutantInput{})
+		n := len(d.pols) - 1
+		if !d.pollutant(&d.pols[n], s.Path, n-start) {
 			return false
 		}
 	}
