@@ -99,8 +99,17 @@ func ParseAmount(text string) (decimal.Decimal, string) {
 // gives the coefficient and exponent decimal.NewFromString gives, without
 // its big.Int parsing; anything else goes the long way.
 func plainAmount(text string) (decimal.Decimal, bool) {
-	if len(text) == 0 || len(text) > 19 || text[0] == '.' || text[len(text)-1] == '.' {
+	c, exp, ok := plainCoefficient(text)
+	if !ok {
 		return decimal.Decimal{}, false
+	}
+	return decimal.New(c, exp), true
+}
+
+// plainCoefficient is plainAmount's coefficient and exponent.
+func plainCoefficient(text string) (int64, int32, bool) {
+	if len(text) == 0 || len(text) > 19 || text[0] == '.' || text[len(text)-1] == '.' {
+		return 0, 0, false
 	}
 	var c int64
 	dot, lead := -1, true
@@ -120,7 +129,7 @@ func plainAmount(text string) (decimal.Decimal, bool) {
 		case ch == '.' && dot < 0:
 			dot = i
 		default:
-			return decimal.Decimal{}, false
+			return 0, 0, false
 		}
 	}
 	frac := 0
@@ -128,9 +137,9 @@ func plainAmount(text string) (decimal.Decimal, bool) {
 		frac = len(text) - dot - 1
 	}
 	if intDigits > 15 || frac > maxDecimals || len(text)-min(dot+1, 1) > 18 {
-		return decimal.Decimal{}, false
+		return 0, 0, false
 	}
-	return decimal.New(c, -int32(frac)), true
+	return c, -int32(frac), true
 }
 
 // maxDepth bounds nesting; the contract needs 4 levels.
@@ -161,6 +170,22 @@ func FieldErrors(errs []jsonin.Error) []FieldError {
 // the JSON path of each fault, all of them at once; nothing partial is
 // returned.
 func DecodeRequest(data []byte) (*Request, error) {
+	if req, ok := fastRequest(data); ok {
+		// The fast path reads the common shapes; what a request must be
+		// is still Validate's (a fault sends the request the long way, so
+		// that its faults come with those of its JSON, worded alike).
+		v := validator{}
+		v.request(req)
+		if len(v.errs) == 0 {
+			return req, nil
+		}
+	}
+	return decodeStrict(data)
+}
+
+// decodeStrict is DecodeRequest without the fast path (fastdecode.go):
+// the reference the fast path is tested against.
+func decodeStrict(data []byte) (*Request, error) {
 	return DecodeFrom(jsonin.Bytes(data, maxDepth))
 }
 

@@ -44,3 +44,16 @@ func LayoutOK() bool { return layoutOK }
 func SetLayout(on bool) { layoutOK = on }
 
 var PlainAmount = plainAmount
+
+// The request decoder's fast path and the strict decoder it falls back
+// to (fastdecode.go).
+var (
+	FastRequest  = fastRequest
+	DecodeStrict = decodeStrict
+)
+
+// AppendJSONReference is the result writer as it was before its line
+// fragments (jsonref_test.go).
+func (r *Result) AppendJSONReference(dst []byte, level TraceLevel) []byte {
+	return r.appendJSONReference(dst, level)
+}

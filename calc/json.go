@@ -82,50 +82,75 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	w.key("lines")
 	w.open('[')
 	for i := range r.Lines {
+		// Lines are most of a result: members are written as constant
+		// fragments (comma, name and colon in one append), every line
+		// has the same leading members.
 		l := &r.Lines[i]
-		w.open('{')
-		w.field("source", l.Source)
-		w.field("month", l.Month)
-		w.field("kind", l.Kind)
-		w.field("pollutant", l.Pollutant)
-		w.field("path", l.Path)
-		w.optStr("group", l.Group)
-		w.optBool("fugitive", l.Fugitive)
-		w.decField("quantity", l.Quantity, -1)
-		w.field("unit", l.Unit)
-		w.optDec("equivalent_value", l.EquivalentValue, -1)
-		w.optDec("equivalents", l.Equivalents, eqPlaces)
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.kstr(`{"source":`, l.Source)
+		w.kstr(`,"month":`, l.Month)
+		w.kstr(`,"kind":`, l.Kind)
+		w.kstr(`,"pollutant":`, l.Pollutant)
+		w.kstr(`,"path":`, l.Path)
+		if l.Group != "" {
+			w.kstr(`,"group":`, l.Group)
+		}
+		if l.Fugitive {
+			w.b = append(w.b, `,"fugitive":true`...)
+		}
+		w.kdec(`,"quantity":"`, l.Quantity, -1)
+		w.kstr(`,"unit":`, l.Unit)
+		w.koptDec(`,"equivalent_value":"`, l.EquivalentValue, -1)
+		w.koptDec(`,"equivalents":"`, l.Equivalents, eqPlaces)
 		if l.Rank > 0 {
-			w.intField("rank", l.Rank)
+			w.b = append(w.b, `,"rank":`...)
+			w.b = strconv.AppendInt(w.b, int64(l.Rank), 10)
 		}
-		w.boolField("taxed", l.Taxed)
-		w.field("reason", l.Reason)
-		w.optDec("rate", l.Rate, -1)
-		w.optDec("exceed_db", l.ExceedDB, -1)
-		w.optBool("halved", l.Halved)
-		w.optBool("doubled", l.Doubled)
+		if l.Taxed {
+			w.b = append(w.b, `,"taxed":true`...)
+		} else {
+			w.b = append(w.b, `,"taxed":false`...)
+		}
+		w.kstr(`,"reason":`, l.Reason)
+		w.koptDec(`,"rate":"`, l.Rate, -1)
+		w.koptDec(`,"exceed_db":"`, l.ExceedDB, -1)
+		if l.Halved {
+			w.b = append(w.b, `,"halved":true`...)
+		}
+		if l.Doubled {
+			w.b = append(w.b, `,"doubled":true`...)
+		}
 		if d := l.Detail; d != nil {
-			w.optDec("ph_value", d.PHValue, -1)
-			w.optDec("exceed_multiple", d.ColourMultiple, -1)
-			w.optStr("hazardous_class", d.HazardousClass)
+			w.koptDec(`,"ph_value":"`, d.PHValue, -1)
+			w.koptDec(`,"exceed_multiple":"`, d.ColourMultiple, -1)
+			if d.HazardousClass != "" {
+				w.kstr(`,"hazardous_class":`, d.HazardousClass)
+			}
 		}
-		w.decField("tax_due", l.TaxDue, 2)
-		w.optDec("reduction_factor", l.ReductionFactor, -1)
-		w.decField("reduction", l.Reduction, 2)
-		w.decField("tax", l.Tax, 2)
-		w.key("rules")
-		w.open('[')
-		for _, rule := range l.Rules {
-			w.comma()
+		w.kdec(`,"tax_due":"`, l.TaxDue, 2)
+		w.koptDec(`,"reduction_factor":"`, l.ReductionFactor, -1)
+		w.kdec(`,"reduction":"`, l.Reduction, 2)
+		w.kdec(`,"tax":"`, l.Tax, 2)
+		w.b = append(w.b, `,"rules":[`...)
+		for k, rule := range l.Rules {
+			if k > 0 {
+				w.b = append(w.b, ',')
+			}
 			w.str(rule)
 		}
-		w.close(']')
-		w.optBool("unverified", l.Unverified)
+		w.b = append(w.b, ']')
+		if l.Unverified {
+			w.b = append(w.b, `,"unverified":true`...)
+		}
+		w.more = true
 		if level != TraceFull {
 			r.lineParams(&w, l, rates[i])
 		}
-		w.close('}')
+		w.b = append(w.b, '}')
 	}
+	w.more = true
 	w.close(']')
 
 	w.key("months")
@@ -285,6 +310,27 @@ func encodeString(s string) []byte {
 	return w.b
 }
 
+// kstr writes a member from its fragment (comma, quoted name, colon)
+// and a string value.
+func (w *jsonWriter) kstr(fragment, v string) {
+	w.b = append(w.b, fragment...)
+	w.str(v)
+}
+
+// kdec writes a member from its fragment (ending in the value's opening
+// quote) and a decimal, as decField does.
+func (w *jsonWriter) kdec(fragment string, d decimal.Decimal, places int32) {
+	w.b = append(w.b, fragment...)
+	w.b = param.AppendDecimal(w.b, d, places)
+	w.b = append(w.b, '"')
+}
+
+func (w *jsonWriter) koptDec(fragment string, d decimal.NullDecimal, places int32) {
+	if d.Valid {
+		w.kdec(fragment, d.Decimal, places)
+	}
+}
+
 func (w *jsonWriter) optStr(k, v string) {
 	if v != "" {
 		w.field(k, v)
@@ -376,6 +422,29 @@ func (w *jsonWriter) str(s string) {
 // (E2 80 A8/A9). Most texts are, and copying them whole is several times
 // faster than decoding them rune by rune.
 func plain(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if plainByte[c] {
+			i++
+			continue
+		}
+		// The common multi-byte case, a 3-byte character from U+1000
+		// to U+CFFF (Chinese, E1–EC lead bytes) or U+E000 to U+FFFF
+		// (EE–EF), is checked here; anything else (other lengths, E0
+		// and ED with their narrower second byte, E2 80 A8/A9) goes to
+		// the rune-by-rune check of the rest.
+		if c >= 0xE1 && c <= 0xEF && c != 0xED && c != 0xE2 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
+		return plainSlow(s[i:])
+	}
+	return true
+}
+
+// plainSlow is plain for a text that starts with something the quick
+// loop does not decide.
+func plainSlow(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c == '"' || c == '\\' {
@@ -387,6 +456,14 @@ func plain(s string) bool {
 	}
 	return utf8.ValidString(s)
 }
+
+// plainByte marks the ASCII bytes a JSON string takes as they are.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func appendEscapedASCII(b []byte, c byte) []byte {
 	switch c {

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/reconcile/reconciletest"
 )
@@ -147,11 +149,17 @@ func BenchmarkIngestPG(b *testing.B) {
 			}
 		}
 		var rows []*packetRow
+		var nums [][]decimal.NullDecimal // the plain COPY's values, built untimed as before
 		for j, in := range batch {
 			r := rowOf(in, time.Now())
 			r.id = int64(i*100000 + j)
 			rows = append(rows, r)
 			rowsTotal += len(r.values)
+			ns := make([]decimal.NullDecimal, len(r.values))
+			for c := range r.values {
+				ns[c] = r.values[c].decimal()
+			}
+			nums = append(nums, ns)
 		}
 		b.StartTimer()
 		t0, c0 := time.Now(), cpuTime()
@@ -175,7 +183,7 @@ func BenchmarkIngestPG(b *testing.B) {
 				return tx.copyIn("bench_copy", valueCols, len(refs), func(x int) []any {
 					r := part[refs[x].r]
 					v := &r.values[refs[x].v]
-					return []any{r.id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, v.num}
+					return []any{r.id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, nums[k+refs[x].r][refs[x].v]}
 				})
 			})
 			if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/hj212"
 	"github.com/ecotax/ecotax/monitor"
@@ -234,7 +235,29 @@ type packetRow struct {
 type valueRow struct {
 	seq                 int
 	code, suffix, value string
-	num                 decimal.NullDecimal
+	isNum               bool
+	num                 hj212.Value // exact, kept as the parser holds it: the decimal is built only where a driver needs one
+}
+
+// decimal is the row's number for a driver that takes a decimal (SQLite).
+func (v *valueRow) decimal() decimal.NullDecimal {
+	if !v.isNum {
+		return decimal.NullDecimal{}
+	}
+	return decimal.NullDecimal{Decimal: v.num.Decimal(), Valid: true}
+}
+
+// numText is the row's number as COPY text (decimal.String's form),
+// printed from the coefficient without building a decimal; "" and false
+// when it is not a number.
+func (v *valueRow) numText(buf []byte) ([]byte, bool) {
+	if !v.isNum {
+		return buf, false
+	}
+	if c, e, ok := v.num.Int64(); ok {
+		return param.AppendCoefficient(buf[:0], c, e, -1), true
+	}
+	return append(buf[:0], v.num.Decimal().String()...), true
 }
 
 // text makes s storable as TEXT: PostgreSQL refuses NUL bytes and invalid
@@ -301,7 +324,7 @@ func rowOf(in Incoming, now time.Time) *packetRow {
 			}
 			v := valueRow{seq: i, code: text(q.Code, &quoted), suffix: text(q.Suffix, &quoted), value: text(q.Value, &quoted)}
 			if q.IsNumber {
-				v.num = decimal.NullDecimal{Decimal: q.Number(), Valid: true}
+				v.num, v.isNum = q.Num, true
 			}
 			r.values = append(r.values, v)
 		}
@@ -484,13 +507,15 @@ func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
 	}
 	err = tx.copyRows("monitoring_values", valueCols, func(emit func([]any) error) error {
 		args := make([]any, len(valueCols))
+		var num []byte
 		for _, r := range rows {
 			args[0], args[2], args[3], args[4], args[5] = r.id, r.mn, r.cn, r.month, r.dataTime
 			for j := range r.values {
 				v := &r.values[j]
 				args[1], args[6], args[7], args[8], args[9] = int64(v.seq), v.code, v.suffix, v.value, nil
-				if v.num.Valid {
-					args[9] = v.num.Decimal.String()
+				var ok bool
+				if num, ok = v.numText(num); ok {
+					args[9] = string(num)
 				}
 				if err := emit(args); err != nil {
 					return err
@@ -577,7 +602,7 @@ func (tx *Tx) ingestSQLite(rows []*packetRow) ([]*packetRow, error) {
 	for _, r := range kept {
 		for j := range r.values {
 			v := &r.values[j]
-			args = append(args, r.id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, v.num)
+			args = append(args, r.id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, v.decimal())
 			n++
 			if n == sqliteBatch {
 				if err := flush(); err != nil {

@@ -24,7 +24,7 @@ func storedAndBack(p *hj212.Packet) (*packetRow, []*hj212.Packet) {
 	r := rowOf(Incoming{Packet: p, Origin: "fuzz"}, time.Unix(0, 0))
 	vals := make([]valueScan, len(r.values))
 	for i, v := range r.values {
-		vals[i] = valueScan{PacketID: 1, Verdict: r.verdict, CN: r.cn, DataTime: r.dataTime, Code: v.code, Suffix: v.suffix, Value: v.value, Num: v.num}
+		vals[i] = valueScan{PacketID: 1, Verdict: r.verdict, CN: r.cn, DataTime: r.dataTime, Code: v.code, Suffix: v.suffix, Value: v.value, Num: v.decimal()}
 	}
 	return r, packetsFromValues(r.mn, vals)
 }

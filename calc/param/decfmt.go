@@ -1,7 +1,9 @@
 package param
 
 import (
+	"math/big"
 	"strconv"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -21,12 +23,21 @@ var pow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 10000
 // AppendDecimal appends d as d.String() prints it (places < 0) or as
 // d.StringFixed(places) does.
 func AppendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
-	// NumDigits is exact and allocation-free up to 2^53; above that it
-	// may allocate, but 18 digits always fit an int64.
-	if d.NumDigits() > 18 {
+	c, ok := coefficient(d)
+	if !ok {
 		return appendSlow(b, d, places)
 	}
-	c, exp := d.CoefficientInt64(), d.Exponent()
+	return AppendCoefficient(b, c, d.Exponent(), places)
+}
+
+// AppendCoefficient is AppendDecimal for the decimal c × 10^exp, without
+// building it (when it prints without rounding and |c| < 10^18).
+func AppendCoefficient(b []byte, c int64, exp int32, places int32) []byte {
+	if c <= -1e18 || c >= 1e18 {
+		return appendSlow(b, decimal.New(c, exp), places)
+	}
+	c0, exp0 := c, exp
+	d := func() decimal.Decimal { return decimal.New(c0, exp0) }
 	if places >= 0 {
 		switch {
 		case exp == -places:
@@ -34,12 +45,12 @@ func AppendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
 			// Fewer decimals than wanted: scale up, if it fits.
 			k := exp + places
 			if int(k) >= len(pow10) || c > (1<<63-1)/pow10[k] || c < -(1<<63-1)/pow10[k] {
-				return appendSlow(b, d, places)
+				return appendSlow(b, d(), places)
 			}
 			c *= pow10[k]
 			exp = -places
 		default:
-			return appendSlow(b, d, places) // needs rounding
+			return appendSlow(b, d(), places) // needs rounding
 		}
 	} else {
 		// String() drops trailing zeros of the fraction, and prints zero
@@ -55,7 +66,7 @@ func AppendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
 	neg := c < 0
 	if neg {
 		if c == -1<<63 {
-			return appendSlow(b, d, places)
+			return appendSlow(b, d(), places)
 		}
 		c = -c
 		b = append(b, '-')
@@ -94,3 +105,51 @@ func FormatDecimal(d decimal.Decimal, places int32) string {
 	var buf [32]byte
 	return string(AppendDecimal(buf[:0], d, places))
 }
+
+// coefficient returns d's coefficient when it has at most 18 digits. It
+// reads decimal's big.Int in place when the layout probe below succeeded
+// (NumDigits, asked otherwise, takes a floating-point logarithm and was
+// a tenth of writing a result).
+func coefficient(d decimal.Decimal) (int64, bool) {
+	if layoutOK {
+		v := (*decimalLayout)(unsafe.Pointer(&d)).value
+		if v == nil {
+			return 0, true
+		}
+		if !v.IsInt64() {
+			return 0, false
+		}
+		c := v.Int64()
+		return c, c > -1e18 && c < 1e18
+	}
+	// NumDigits is exact and allocation-free up to 2^53; above that it
+	// may allocate, but 18 digits always fit an int64.
+	if d.NumDigits() > 18 {
+		return 0, false
+	}
+	return d.CoefficientInt64(), true
+}
+
+// decimalLayout is shopspring/decimal v1.4's Decimal: a big.Int
+// coefficient (nil for zero) and an int32 exponent (as calc/fast.go
+// reads it); layoutOK is set only when the size matches and a probe
+// reads back what it was built from.
+type decimalLayout struct {
+	value *big.Int
+	exp   int32
+}
+
+var layoutOK = func() bool {
+	if unsafe.Sizeof(decimal.Decimal{}) != unsafe.Sizeof(decimalLayout{}) {
+		return false
+	}
+	for _, c := range []int64{0, 1, -7, 123456789, -1 << 62} {
+		d := decimal.New(c, -3)
+		l := (*decimalLayout)(unsafe.Pointer(&d))
+		if l.exp != -3 || l.value == nil || !l.value.IsInt64() || l.value.Int64() != c {
+			return false
+		}
+	}
+	var z decimal.Decimal
+	return (*decimalLayout)(unsafe.Pointer(&z)).value == nil
+}()

@@ -33,3 +33,19 @@ func TestAppendDecimalMatchesShopspring(t *testing.T) {
 		}
 	})
 }
+
+// AppendCoefficient prints c × 10^exp as shopspring prints the decimal.
+func TestAppendCoefficientMatchesShopspring(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-100000, 100000)).Draw(t, "c")
+		exp := rapid.Int32Range(-20, 20).Draw(t, "exp")
+		d := decimal.New(c, exp)
+		if got, want := string(AppendCoefficient(nil, c, exp, -1)), d.String(); got != want {
+			t.Fatalf("String of %v: got %s, want %s", d, got, want)
+		}
+		places := rapid.Int32Range(0, 6).Draw(t, "places")
+		if got, want := string(AppendCoefficient(nil, c, exp, places)), d.StringFixed(places); got != want {
+			t.Fatalf("StringFixed(%d) of %v: got %s, want %s", places, d, got, want)
+		}
+	})
+}

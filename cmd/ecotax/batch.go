@@ -68,17 +68,29 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 		n := 0
 		for {
 			j := &batchJob{first: n + 1, done: make(chan struct{})}
+			// The chunk's lines are read into one buffer (a line is
+			// copied out of the reader's buffer once, not allocated on
+			// its own) and cut from it when the chunk is complete.
+			buf := make([]byte, 0, 64<<10)
+			ends := make([]int, 0, batchChunk)
 			var err error
-			for len(j.lines) < batchChunk {
+			for len(ends) < batchChunk {
 				var line []byte
 				line, err = readLine(br)
 				if len(line) > 0 || err == nil {
 					n++
-					j.lines = append(j.lines, line)
+					buf = append(buf, line...)
+					ends = append(ends, len(buf))
 				}
 				if err != nil {
 					break
 				}
+			}
+			j.lines = make([][]byte, len(ends))
+			start := 0
+			for k, end := range ends {
+				j.lines[k] = buf[start:end:end]
+				start = end
 			}
 			if len(j.lines) > 0 {
 				order <- j
@@ -101,6 +113,7 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 		if werr == nil {
 			_, werr = bw.Write(j.out)
 		}
+		outBuffers.Put(j.out[:0])
 		st.declarations += j.stats.declarations
 		st.problems += j.stats.problems
 		st.lines += j.stats.lines
@@ -117,7 +130,8 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 }
 
 // readLine reads one line without its end (\n or \r\n); a line longer
-// than maxRequestBytes is an error of the whole input.
+// than maxRequestBytes is an error of the whole input. The line may be
+// the reader's own buffer, valid until the next read.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	var buf []byte
 	for {
@@ -130,7 +144,7 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 			continue
 		}
 		if buf == nil {
-			buf = append(make([]byte, 0, len(part)), part...) // part is reused by the next read
+			buf = part
 		} else {
 			buf = append(buf, part...)
 		}
@@ -140,8 +154,13 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
+// outBuffers keeps the chunks' output buffers for the next chunks: a
+// chunk's output is hundreds of kilobytes, and allocating (and zeroing)
+// it anew each time was a tenth of a batch run.
+var outBuffers = sync.Pool{New: func() any { return []byte(nil) }}
+
 func assessChunk(engine *calc.Engine, j *batchJob, level calc.TraceLevel) {
-	out := make([]byte, 0, 512*len(j.lines))
+	out := outBuffers.Get().([]byte)
 	for k, line := range j.lines {
 		j.stats.declarations++
 		var res *calc.Result

@@ -1,0 +1,763 @@
+package calc
+
+import (
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/shopspring/decimal"
+)
+
+// A fast path for DecodeRequest. The strict decoder (calc/jsonin) parses
+// into a tree and then walks it, so that every fault can be named by its
+// path; that is two passes, a node per value and a state slice per
+// object, and it was a third of `ecotax calc --jsonl`. fastRequest reads
+// the common shape of a well-formed request in one pass straight into a
+// Request. It gives up ("not sure": ok false) at the first thing it does
+// not handle or that might be a fault — an escape in a string, a null, an
+// unknown or repeated key, a wrong type, a number that is not a plain
+// decimal, a source kind other than air or water, a value that fails a
+// check — and DecodeRequest then runs the strict decoder from the start.
+// So every fault, and every request outside the common shape, is decoded
+// by the strict decoder alone; where the fast path answers, it answers
+// exactly what the strict decoder would (fastdecode_test.go compares both
+// over the goldens and the examples, and FuzzFastDecode over any input).
+//
+// All strings of the request are cut from one copy of the input, so a
+// request costs one allocation for its texts.
+
+// fastDec reads JSON from s at i.
+type fastDec struct {
+	s     string
+	i     int
+	ints  []big.Int        // coefficients are carved from here
+	words []big.Word       // and their digits from here
+	pols  []PollutantInput // the request's pollutant lines, source after source
+}
+
+// decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, but
+// with its big.Int and digit word carved from the request's slabs, so
+// that a request's numbers cost one allocation per 64 instead of two
+// each. decimal never changes a coefficient in place. The Decimal is
+// written through its layout (fast.go), which is checked at start-up;
+// without it, decimal.New.
+func (d *fastDec) decimal(c int64, exp int32) decimal.Decimal {
+	if !layoutOK || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 {
+		return decimal.New(c, exp)
+	}
+	if len(d.ints) == 0 {
+		d.ints = make([]big.Int, 64)
+		d.words = make([]big.Word, 64)
+	}
+	z := &d.ints[0]
+	if c != 0 {
+		// big.NewInt(0) leaves the digits nil, as the zero Int does.
+		d.words[0] = big.Word(c)
+		z.SetBits(d.words[:1:1])
+	}
+	d.ints, d.words = d.ints[1:], d.words[1:]
+	var out decimal.Decimal
+	l := (*decimalLayout)(unsafe.Pointer(&out))
+	l.value, l.exp = z, exp
+	return out
+}
+
+func (d *fastDec) ws() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next byte after white space, 0 at the end.
+func (d *fastDec) peek() byte {
+	d.ws()
+	if d.i >= len(d.s) {
+		return 0
+	}
+	return d.s[d.i]
+}
+
+// str reads a string without escapes or control characters, in valid
+// UTF-8 (the strict decoder reads such a string as it is written).
+func (d *fastDec) str() (string, bool) {
+	if d.peek() != '"' {
+		return "", false
+	}
+	start := d.i + 1
+	ascii := true
+	for j := start; j < len(d.s); j++ {
+		c := d.s[j]
+		switch {
+		case c == '"':
+			t := d.s[start:j]
+			if !ascii && !utf8.ValidString(t) {
+				return "", false
+			}
+			d.i = j + 1
+			return t, true
+		case c == '\\' || c < 0x20:
+			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return "", false
+}
+
+// amount reads a number, written as a JSON number or a string, that
+// plainAmount accepts (what ParseAmount gives for it, without a fault).
+func (d *fastDec) amount() (decimal.NullDecimal, bool) {
+	var text string
+	switch c := d.peek(); {
+	case c == '"':
+		t, ok := d.str()
+		if !ok {
+			return decimal.NullDecimal{}, false
+		}
+		text = t
+	case c >= '0' && c <= '9':
+		// The JSON number grammar without sign or exponent: 0 or a
+		// digit 1-9 then digits, then optionally a point and digits.
+		start, j := d.i, d.i+1
+		if c != '0' {
+			for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
+				j++
+			}
+		}
+		if j < len(d.s) && d.s[j] == '.' {
+			j++
+			k := j
+			for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
+				j++
+			}
+			if j == k {
+				return decimal.NullDecimal{}, false
+			}
+		}
+		if j < len(d.s) && (d.s[j] == 'e' || d.s[j] == 'E' || d.s[j] >= '0' && d.s[j] <= '9') {
+			return decimal.NullDecimal{}, false
+		}
+		text, d.i = d.s[start:j], j
+	default:
+		return decimal.NullDecimal{}, false
+	}
+	c, exp, ok := plainCoefficient(text)
+	if !ok {
+		return decimal.NullDecimal{}, false
+	}
+	return decimal.NullDecimal{Decimal: d.decimal(c, exp), Valid: true}, true
+}
+
+// boolean reads true or false.
+func (d *fastDec) boolean() (bool, bool) {
+	d.ws()
+	switch {
+	case strings.HasPrefix(d.s[d.i:], "true"):
+		d.i += 4
+		return true, true
+	case strings.HasPrefix(d.s[d.i:], "false"):
+		d.i += 5
+		return false, true
+	}
+	return false, false
+}
+
+// open consumes c ('{' or '[').
+func (d *fastDec) open(c byte) bool {
+	if d.peek() != c {
+		return false
+	}
+	d.i++
+	return true
+}
+
+// next moves to the next member of an object (or item of an array,
+// key false): it consumes the separating comma, or the closing byte and
+// reports end. For an object it reads the key and its colon.
+func (d *fastDec) next(first bool, closing byte, key bool) (k string, end, ok bool) {
+	c := d.peek()
+	if c == closing {
+		d.i++
+		return "", true, true
+	}
+	if !first {
+		if c != ',' {
+			return "", false, false
+		}
+		d.i++
+	}
+	if !key {
+		return "", false, true
+	}
+	k, ok = d.str()
+	if !ok || d.peek() != ':' {
+		return "", false, false
+	}
+	d.i++
+	return k, false, true
+}
+
+// seen marks bit n of a set of keys, reporting false for a key already
+// there (the strict decoder reports duplicate_field).
+func seen(set *uint32, n uint) bool {
+	if *set&(1<<n) != 0 {
+		return false
+	}
+	*set |= 1 << n
+	return true
+}
+
+// fastRequest decodes data when it is a request of the common shape;
+// ok false means "use the strict decoder".
+func fastRequest(data []byte) (*Request, bool) {
+	d := &fastDec{s: string(data)}
+	req := &Request{Rounding: PerLine2dp}
+	if !d.open('{') {
+		return nil, false
+	}
+	var keys uint32
+	for first := true; ; first = false {
+		k, end, ok := d.next(first, '}', true)
+		if !ok {
+			return nil, false
+		}
+		if end {
+			break
+		}
+		switch k {
+		case "taxpayer":
+			if !seen(&keys, 0) || !d.taxpayer(&req.Taxpayer) {
+				return nil, false
+			}
+		case "region":
+			if !seen(&keys, 1) {
+				return nil, false
+			}
+			if req.Region, ok = d.str(); !ok || req.Region != "" && !ValidRegion(req.Region) {
+				return nil, false
+			}
+		case "period":
+			if !seen(&keys, 2) {
+				return nil, false
+			}
+			p, ok := d.str()
+			if !ok {
+				return nil, false
+			}
+			if p != "" {
+				if req.Period, ok = parsePeriod(p); !ok {
+					return nil, false
+				}
+			}
+		case "rounding":
+			if !seen(&keys, 3) {
+				return nil, false
+			}
+			r, ok := d.str()
+			switch {
+			case !ok:
+				return nil, false
+			case r == string(PerLine2dp) || r == string(Exact):
+				req.Rounding = Rounding(r)
+			case r != "":
+				return nil, false
+			}
+		case "sources":
+			if !seen(&keys, 4) || !d.sources(req) {
+				return nil, false
+			}
+		case "rates":
+			if !seen(&keys, 5) || !d.pair(KindAir, KindWater, func(k string) bool {
+				var ok bool
+				if k == KindAir {
+					req.Rates.Air, ok = d.amount()
+				} else {
+					req.Rates.Water, ok = d.amount()
+				}
+				return ok
+			}) {
+				return nil, false
+			}
+		case "policy":
+			if !seen(&keys, 6) || !d.pair("reduction_boundary", "exceed_scope", func(k string) bool {
+				v, ok := d.str()
+				if k == "reduction_boundary" {
+					req.Policy.ReductionBoundary = v
+					return ok && (v == "" || v == "strict" || v == "inclusive")
+				}
+				req.Policy.ExceedScope = v
+				return ok && (v == "" || v == "taxpayer" || v == "outlet" || v == "pollutant")
+			}) {
+				return nil, false
+			}
+		default:
+			// pollutant_rates and anything unknown.
+			return nil, false
+		}
+	}
+	if d.ws(); d.i < len(d.s) || req.Sources == nil {
+		return nil, false
+	}
+	return req, true
+}
+
+// pair reads an object of at most the two keys a and b, each value read
+// by value.
+func (d *fastDec) pair(a, b string, value func(key string) bool) bool {
+	if !d.open('{') {
+		return false
+	}
+	var keys uint32
+	for first := true; ; first = false {
+		k, end, ok := d.next(first, '}', true)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		switch k {
+		case a:
+			ok = seen(&keys, 0)
+		case b:
+			ok = seen(&keys, 1)
+		default:
+			ok = false
+		}
+		if !ok || !value(k) {
+			return false
+		}
+	}
+}
+
+func (d *fastDec) taxpayer(t *Taxpayer) bool {
+	if !d.open('{') {
+		return false
+	}
+	var keys uint32
+	for first := true; ; first = false {
+		k, end, ok := d.next(first, '}', true)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		switch k {
+		case "credit_code":
+			if !seen(&keys, 0) {
+				return false
+			}
+			t.CreditCode, ok = d.str()
+		case "name":
+			if !seen(&keys, 1) {
+				return false
+			}
+			t.Name, ok = d.str()
+		default:
+			return false
+		}
+		if !ok {
+			return false
+		}
+	}
+}
+
+func (d *fastDec) sources(req *Request) bool {
+	if !d.open('[') {
+		return false
+	}
+	req.Sources = make([]Source, 0, 4)
+	for first := true; ; first = false {
+		_, end, ok := d.next(first, ']', false)
+		if !ok {
+			return false
+		}
+		if end {
+			return len(req.Sources) > 0
+		}
+		req.Sources = append(req.Sources, Source{})
+		n := len(req.Sources) - 1
+		if !d.source(&req.Sources[n], n) {
+			return false
+		}
+	}
+}
+
+// Source keys, as bits of a set, and the keys each kind allows (the
+// strict decoder's allowedSourceFields).
+const (
+	skKind = 1 << iota
+	skID
+	skMonth
+	skName
+	skExemption
+	skPenalty
+	skFacility
+	skFugitive
+	skWastewater
+	skPollutants
+	skDay
+	skNight
+	skMultiplePoints
+	skBoundary
+	skBoundaryLength
+	skWaste
+	skGenerated
+	skStored
+	skDisposed
+	skUtilized
+	skDeductions
+	skHazardous
+
+	skCommon = skKind | skID | skMonth | skName | skExemption
+)
+
+var sourceKeys = map[string]uint32{
+	KindAir:        skCommon | skPenalty | skFacility | skFugitive | skPollutants,
+	KindWater:      skCommon | skPenalty | skFacility | skWastewater | skPollutants,
+	KindNoise:      skCommon | skDay | skNight | skMultiplePoints | skBoundary | skBoundaryLength,
+	KindSolidWaste: skCommon | skPenalty | skWaste | skGenerated | skStored | skDisposed | skUtilized | skDeductions | skHazardous,
+}
+
+// source reads an air, water, noise or solid-waste source.
+func (d *fastDec) source(s *Source, n int) bool {
+	if !d.open('{') {
+		return false
+	}
+	s.Path = "sources[" + strconv.Itoa(n) + "]"
+	var keys uint32
+	var measured bool
+	for first := true; ; first = false {
+		k, end, ok := d.next(first, '}', true)
+		if !ok {
+			return false
+		}
+		if end {
+			break
+		}
+		var str *string
+		var dec *decimal.NullDecimal
+		var bit uint32
+		switch k {
+		case "kind":
+			bit, str = skKind, &s.Kind
+		case "id":
+			bit, str = skID, &s.ID
+		case "month":
+			bit, str = skMonth, &s.MonthRaw
+		case "name":
+			// Allowed and not read (the strict decoder accepts any
+			// type; here only a string).
+			var name string
+			bit, str = skName, &name
+		case "exemption":
+			bit, str = skExemption, &s.Exemption
+		case "penalty":
+			bit, str = skPenalty, &s.Penalty
+		case "facility":
+			bit, str = skFacility, &s.Facility
+		case "fugitive":
+			bit = skFugitive
+		case "wastewater_t":
+			bit, dec = skWastewater, &s.WastewaterT
+		case "pollutants":
+			bit = skPollutants
+		case "day":
+			bit = skDay
+		case "night":
+			bit = skNight
+		case "boundary_over_100m_multiple_points":
+			bit = skMultiplePoints
+		case "boundary":
+			bit, str = skBoundary, &s.Boundary
+		case "boundary_length_m":
+			bit, dec = skBoundaryLength, &s.BoundaryLengthM
+		case "waste":
+			bit, str = skWaste, &s.Waste
+		case "generated_t":
+			bit, dec = skGenerated, &s.GeneratedT
+		case "stored_t":
+			bit, dec = skStored, &s.StoredT
+		case "disposed_t":
+			bit, dec = skDisposed, &s.DisposedT
+		case "utilized_t":
+			bit, dec = skUtilized, &s.UtilizedT
+		case "deductions_measured":
+			bit = skDeductions
+		case "hazardous_class":
+			bit, str = skHazardous, &s.HazardousClass
+		default:
+			return false
+		}
+		if keys&bit != 0 {
+			return false
+		}
+		keys |= bit
+		switch {
+		case str != nil:
+			*str, ok = d.str()
+		case dec != nil:
+			*dec, ok = d.amount()
+		case bit == skFugitive:
+			s.Fugitive, ok = d.boolean()
+		case bit == skMultiplePoints:
+			s.BoundaryOver100mMultiplePoints, ok = d.boolean()
+		case bit == skDeductions:
+			measured, ok = d.boolean()
+			s.DeductionsGiven = true
+		case bit == skPollutants:
+			ok = d.pollutants(s)
+		case bit == skDay:
+			s.Day, ok = d.noisePeriod(s.Path+".day", false)
+		case bit == skNight:
+			s.Night, ok = d.noisePeriod(s.Path+".night", true)
+		}
+		if !ok {
+			return false
+		}
+	}
+	allowed, known := sourceKeys[s.Kind]
+	if !known || keys&^allowed != 0 || strings.TrimSpace(s.ID) == "" {
+		return false
+	}
+	if s.Facility != "" && s.Facility != "centralized_treatment" {
+		return false
+	}
+	switch s.Kind {
+	case KindAir, KindWater:
+		if s.Pollutants == nil {
+			return false
+		}
+	case KindNoise:
+		if s.Day == nil && s.Night == nil {
+			return false
+		}
+		s.Boundary = strings.TrimSpace(s.Boundary)
+	case KindSolidWaste:
+		if s.Waste == "" || !s.GeneratedT.Valid {
+			return false
+		}
+		s.HazardousClass = strings.TrimSpace(s.HazardousClass)
+		s.DeductionsNotMeasured = s.DeductionsGiven && !measured
+	}
+	mo, ok := parseMonth(s.MonthRaw)
+	s.Month = mo
+	return ok
+}
+
+// noisePeriod reads a day or night period with its levels and days.
+func (d *fastDec) noisePeriod(path string, night bool) (*NoisePeriod, bool) {
+	if !d.open('{') {
+		return nil, false
+	}
+	np := &NoisePeriod{Path: path}
+	var keys uint32
+	var lim, meas decimal.NullDecimal
+	for first := true; ; first = false {
+		k, end, ok := d.next(first, '}', true)
+		if !ok {
+			return nil, false
+		}
+		if end {
+			break
+		}
+		var bit uint32
+		switch k {
+		case "limit_db":
+			bit = 1
+			lim, ok = d.amount()
+		case "measured_db":
+			bit = 2
+			meas, ok = d.amount()
+		case "exceed_days":
+			bit = 4
+			np.ExceedDays, ok = d.days()
+		case "peak_db":
+			bit = 8
+			np.PeakDB, ok = d.amount()
+		case "burst":
+			bit = 16
+			np.Burst, ok = d.str()
+			ok = ok && (np.Burst == "frequent" || np.Burst == "occasional")
+		default:
+			return nil, false
+		}
+		if !ok || keys&bit != 0 {
+			return nil, false
+		}
+		keys |= bit
+	}
+	// Limit, level and days are required; a burst and its peak go
+	// together, at night only.
+	if keys&7 != 7 || (np.Burst != "") != np.PeakDB.Valid || !night && np.Burst != "" {
+		return nil, false
+	}
+	np.LimitDB, np.MeasuredDB, np.ExceedDaysGiven = lim, meas, true
+	return np, true
+}
+
+// days reads a whole number of days, 0 to 31, written with plain digits
+// as a number or a string.
+func (d *fastDec) days() (int, bool) {
+	var t string
+	if d.peek() == '"' {
+		var ok bool
+		if t, ok = d.str(); !ok {
+			return 0, false
+		}
+	} else {
+		j := d.i
+		for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
+			j++
+		}
+		t, d.i = d.s[d.i:j], j
+		if len(t) > 1 && t[0] == '0' || j < len(d.s) && (d.s[j] == '.' || d.s[j] == 'e' || d.s[j] == 'E') {
+			return 0, false
+		}
+	}
+	if len(t) == 0 || len(t) > 2 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(t[i]-'0')
+	}
+	return n, n <= 31
+}
+
+func (d *fastDec) pollutants(s *Source) bool {
+	if !d.open('[') {
+		return false
+	}
+	// A source's lines are appended to the request's slab, so that all
+	// of a request's lines take one allocation (or a few) instead of a
+	// growing slice per source; a full slab is replaced by a larger one
+	// and this source's lines so far move with it.
+	start := len(d.pols)
+	for first := true; ; first = false {
+		_, end, ok := d.next(first, ']', false)
+		if !ok {
+			return false
+		}
+		if end {
+			if len(d.pols) == start {
+				return false
+			}
+			s.Pollutants = d.pols[start:len(d.pols):len(d.pols)]
+			return true
+		}
+		if len(d.pols) == cap(d.pols) {
+			grown := make([]PollutantInput, len(d.pols)-start, max(32, 2*(len(d.pols)-start)))
+			copy(grown, d.pols[start:])
+			d.pols, start = grown, 0
+		}
+		d.pols = append(d.pols, PollutantInput{})
+		n := len(d.pols) - 1
+		if !d.pollutant(&d.pols[n], s.Path, n-start) {
+			return false
+		}
+	}
+}
+
+func (d *fastDec) pollutant(p *PollutantInput, source string, n int) bool {
+	if !d.open('{') {
+		return false
+	}
+	p.Path = source + ".pollutants[" + strconv.Itoa(n) + "]"
+	var keys uint32
+	for first := true; ; first = false {
+		k, end, ok := d.next(first, '}', true)
+		if !ok {
+			return false
+		}
+		if end {
+			break
+		}
+		var dec *decimal.NullDecimal
+		var flag *bool
+		bit := uint(0)
+		switch k {
+		case "name":
+			bit = 0
+		case "emission_kg":
+			bit, dec = 1, &p.EmissionKg
+		case "emission_t":
+			bit, dec = 2, &p.EmissionT
+		case "generated_kg":
+			bit, dec = 3, &p.GeneratedKg
+		case "method":
+			bit = 4
+		case "avg_concentration":
+			bit, dec = 5, &p.AvgConcentration
+		case "max_concentration":
+			bit, dec = 6, &p.MaxConcentration
+		case "standard_concentration":
+			bit, dec = 7, &p.StandardConcentration
+		case "exceeds_standard":
+			bit, flag = 8, &p.ExceedsStandard
+		case "monitoring_month":
+			bit = 9
+		case "below_detection_limit":
+			bit, flag = 10, &p.BelowDetectionLimit
+		case "value":
+			bit, dec = 11, &p.Value
+		case "measured":
+			bit, dec = 12, &p.Measured
+		case "standard":
+			bit, dec = 13, &p.Standard
+		case "exceed_multiple":
+			bit, dec = 14, &p.ExceedMultiple
+		default:
+			return false
+		}
+		if !seen(&keys, bit) {
+			return false
+		}
+		switch {
+		case dec != nil:
+			*dec, ok = d.amount()
+		case flag != nil:
+			*flag, ok = d.boolean()
+		case bit == 0:
+			p.Name, ok = d.str()
+			p.Name = strings.TrimSpace(p.Name)
+			ok = ok && p.Name != ""
+		case bit == 4:
+			p.Method, ok = d.str()
+			ok = ok && knownMethod(p.Method)
+		case bit == 9:
+			p.MonitoringMonthRaw, ok = d.str()
+			if ok && p.MonitoringMonthRaw != "" {
+				p.MonitoringMonth, ok = parseMonth(p.MonitoringMonthRaw)
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if p.Name == "" || p.EmissionKg.Valid && p.EmissionT.Valid ||
+		p.StandardConcentration.Valid && p.StandardConcentration.Decimal.IsZero() {
+		return false
+	}
+	return true
+}
+
+// knownMethod is readPollutant's list of methods ("" is none).
+func knownMethod(m string) bool {
+	switch m {
+	case "", "automatic", "monitoring", "self_monitoring", "factor", "material_balance", "sampling":
+		return true
+	}
+	return false
+}

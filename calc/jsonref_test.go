@@ -1,0 +1,160 @@
+package calc
+
+// appendJSONReference is AppendJSON as it was before lines were written
+// from constant fragments (commit 28a2875), member by member through the
+// generic writer: the reference TestAppendJSONSameAsReference compares
+// the writer with, byte for byte.
+func (r *Result) appendJSONReference(dst []byte, level TraceLevel) []byte {
+	steps := len(r.trace)
+	switch level {
+	case TraceSummary:
+		steps /= 3
+	case TraceNone:
+		steps = 0
+	}
+	size := 1024 + 700*len(r.Lines) + 400*steps
+	for i := range r.Parameters {
+		size += 200 + len(r.Parameters[i].Source)
+	}
+	for i := range r.Warnings {
+		size += 40 + len(r.Warnings[i].Message)
+	}
+	if cap(dst)-len(dst) < size {
+		// Grow by doubling at least: callers append many results to one
+		// buffer (ecotax calc --jsonl), and growing by one result's size
+		// each time would copy the buffer once per result.
+		dst = append(make([]byte, 0, max(2*cap(dst), len(dst)+size)), dst...)
+	}
+	w := jsonWriter{b: dst}
+	w.open('{')
+	if r.Taxpayer != (Taxpayer{}) {
+		w.key("taxpayer")
+		w.open('{')
+		w.optStr("credit_code", r.Taxpayer.CreditCode)
+		w.optStr("name", r.Taxpayer.Name)
+		w.close('}')
+	}
+	w.optStr("region", r.Region)
+	w.optStr("period", r.Period)
+	w.decField("total_tax_due", r.TotalTaxDue, 2)
+	w.decField("total_reduction", r.TotalReduction, 2)
+	w.decField("total_tax", r.TotalTax, 2)
+	w.field("rounding", string(r.Rounding))
+	if level != TraceFull {
+		w.field("trace_level", level.String())
+	}
+
+	eqPlaces := int32(2)
+	if r.Rounding == Exact {
+		eqPlaces = 4
+	}
+	var rates []*RateRule // by line, for lineParams
+	if level != TraceFull {
+		rates = r.lineRates()
+	}
+	w.key("lines")
+	w.open('[')
+	for i := range r.Lines {
+		l := &r.Lines[i]
+		w.open('{')
+		w.field("source", l.Source)
+		w.field("month", l.Month)
+		w.field("kind", l.Kind)
+		w.field("pollutant", l.Pollutant)
+		w.field("path", l.Path)
+		w.optStr("group", l.Group)
+		w.optBool("fugitive", l.Fugitive)
+		w.decField("quantity", l.Quantity, -1)
+		w.field("unit", l.Unit)
+		w.optDec("equivalent_value", l.EquivalentValue, -1)
+		w.optDec("equivalents", l.Equivalents, eqPlaces)
+		if l.Rank > 0 {
+			w.intField("rank", l.Rank)
+		}
+		w.boolField("taxed", l.Taxed)
+		w.field("reason", l.Reason)
+		w.optDec("rate", l.Rate, -1)
+		w.optDec("exceed_db", l.ExceedDB, -1)
+		w.optBool("halved", l.Halved)
+		w.optBool("doubled", l.Doubled)
+		if d := l.Detail; d != nil {
+			w.optDec("ph_value", d.PHValue, -1)
+			w.optDec("exceed_multiple", d.ColourMultiple, -1)
+			w.optStr("hazardous_class", d.HazardousClass)
+		}
+		w.decField("tax_due", l.TaxDue, 2)
+		w.optDec("reduction_factor", l.ReductionFactor, -1)
+		w.decField("reduction", l.Reduction, 2)
+		w.decField("tax", l.Tax, 2)
+		w.key("rules")
+		w.open('[')
+		for _, rule := range l.Rules {
+			w.comma()
+			w.str(rule)
+		}
+		w.close(']')
+		w.optBool("unverified", l.Unverified)
+		if level != TraceFull {
+			r.lineParams(&w, l, rates[i])
+		}
+		w.close('}')
+	}
+	w.close(']')
+
+	w.key("months")
+	w.open('[')
+	for _, m := range r.Months {
+		w.open('{')
+		w.field("month", m.Month)
+		w.decField("tax_due", m.TaxDue, 2)
+		w.decField("reduction", m.Reduction, 2)
+		w.decField("tax", m.Tax, 2)
+		w.close('}')
+	}
+	w.close(']')
+
+	w.key("parameters")
+	w.open('[')
+	for _, p := range r.Parameters {
+		w.open('{')
+		w.field("key", p.Key)
+		w.optStr("region", p.Region)
+		w.field("value", p.Value)
+		w.field("effective_from", p.EffectiveFrom)
+		w.optStr("effective_to", p.EffectiveTo)
+		w.fieldJSON("source", p.Source, p.sourceJSON)
+		w.boolField("verified", p.Verified)
+		w.field("confidence", p.Confidence)
+		w.field("where", p.Where)
+		w.close('}')
+	}
+	w.close(']')
+
+	w.key("warnings")
+	w.open('[')
+	for _, wn := range r.Warnings {
+		w.open('{')
+		w.field("code", wn.Code)
+		w.fieldJSON("message", wn.Message, wn.messageJSON)
+		w.optStr("path", wn.Path)
+		w.close('}')
+	}
+	w.close(']')
+
+	w.key("trace")
+	w.open('[')
+	for _, s := range r.StepsAt(level) {
+		w.open('{')
+		w.intField("n", s.N)
+		w.field("step", s.Step)
+		w.optStr("source", s.Source)
+		w.optStr("month", s.Month)
+		w.optStr("pollutant", s.Pollutant)
+		w.field("rule", s.Rule)
+		w.field("text", s.Text)
+		w.close('}')
+	}
+	w.close(']')
+	w.close('}')
+	return w.b
+}
