@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -102,7 +103,14 @@ func TestBrowserTaxOfficerJob(t *testing.T) {
 	c.fill("#paid_on", "2024-05-10")
 	c.fill("#amount", "1,000.00")
 	c.click("#pay")
-	c.wait("#paid")
+	// The accepted page had #paid (0.00) already: wait for the payment's page.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var done string // read without failing: the page may be between loads
+		if chromedp.Run(c.ctx, chromedp.Evaluate(`(document.querySelector("#done") || {}).innerText || ""`, &done)) == nil &&
+			strings.Contains(done, "缴款已登记") {
+			break
+		}
+	}
 	if p := c.text("#paid"); !strings.HasPrefix(p, "1,000.00") {
 		t.Errorf("paid shown as %q", p)
 	}

@@ -61,7 +61,7 @@ func TestUpgradeToMonthlyPartitions(t *testing.T) {
 			}
 			for _, v := range r.values {
 				if _, err := tx.exec(`INSERT INTO monitoring_values (packet_id, seq, mn, cn, month, data_time, code, suffix, value, num)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, v.num); err != nil {
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, v.seq, r.mn, r.cn, r.month, r.dataTime, v.code, v.suffix, v.value, v.decimal()); err != nil {
 					return err
 				}
 				values++
