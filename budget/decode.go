@@ -185,7 +185,7 @@ func DecodeInput(data []byte, c Calculators, lim Limits) (*Input, []Scenario, er
 		}
 		for do := range o.Objects("damage_cases") {
 			id := uniqueID(do)
-			dc, _ := readDamageCase(do, c, lim)
+			dc := readDamageCase(do, c, lim).Case
 			dc.ID = id
 			in.Damage = append(in.Damage, dc)
 		}
@@ -311,9 +311,9 @@ type DamageRecord struct {
 // by calc/damage; a multiplier out of range or an unknown class is an
 // error at claim.… and nothing is recorded.
 func DecodeDamageCase(data []byte, c Calculators, lim Limits) (*DamageRecord, error) {
-	var rec DamageRecord
+	var rec *DamageRecord
 	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
-		rec.Case, rec.Claim = readDamageCase(o, c, lim)
+		rec = readDamageCase(o, c, lim)
 		if v := o.Get("claim"); v != nil {
 			rec.ClaimJSON = encode(v)
 		}
@@ -321,64 +321,49 @@ func DecodeDamageCase(data []byte, c Calculators, lim Limits) (*DamageRecord, er
 	if len(errs) > 0 {
 		return nil, invalid(calc.FieldErrors(errs))
 	}
-	return &rec, nil
+	return rec, nil
 }
 
-func readDamageCase(o *jsonin.Object, c Calculators, lim Limits) (DamageCase, *damage.Result) {
-	dc := DamageCase{District: o.Str("district", true), Case: o.Str("case", true)}
-	checkDistrict(o, c, dc.District)
-	var claim *damage.Result
+// readDamageCase reads a case into a DamageInput and checks it with
+// checkDamage, the checks of CheckDamageCase; a "required" the reader has
+// already said at a path is not said again.
+func readDamageCase(o *jsonin.Object, c Calculators, lim Limits) *DamageRecord {
+	r := o.Reader()
+	start := len(r.Errs)
+	in := DamageInput{District: o.Str("district", true), Case: o.Str("case", true)}
+	var given sent
 	if v := o.Get("claim"); v != nil {
+		given.claim = true
+		// The claim is read by its own decoder (reading plus
+		// damage.Request.Validate); Calc is one of the case's checks.
 		req, err := damage.DecodeRequest(encode(v))
-		if err == nil {
-			claim, err = damage.Calc(c.Damage, req)
-		}
 		if err != nil {
-			failNested(o.Reader(), o.At("claim"), err)
+			failNested(r, o.At("claim"), err)
 		} else {
-			dc.ClaimTotal = decimal.NullDecimal{Decimal: claim.Total.Decimal, Valid: true}
-			dc.ClaimUnverified = claim.Unverified
+			in.Claim = req
 		}
 	}
+	given.settle = o.Get("settlement") != nil
 	if so := o.Object("settlement"); so != nil {
-		dc.Settled = so.Decimal("amount", true)
-		checkMoney(so, "amount", dc.Settled)
-		d := jsonin.Parsed(so, "date", false, param.ParseDate)
-		if !d.IsZero() {
-			dc.SettledOn = d.String()
-		}
+		in.Settle = &SettlementInput{Amount: so.Decimal("amount", true), Date: so.Str("date", false)}
 		so.Finish()
 	}
-	if !dc.ClaimTotal.Valid && !dc.Settled.Valid && o.Get("claim") == nil && o.Get("settlement") == nil {
-		o.Fail("claim", "required", "a case needs a claim (to be quantified) or a settlement (the agreed amount), or both")
+	if v := o.Get("receipts"); v != nil {
+		in.Receipts = []ReceiptInput{}
 	}
-	sum := decimal.Zero
 	for ro := range o.Objects("receipts") {
-		rc := Receipt{Path: ro.Path, Month: ro.Str("month", true)}
-		checkMonth(ro, "month", rc.Month, lim)
-		a := ro.Decimal("amount", true)
-		checkMoney(ro, "amount", a)
-		if a.Valid && a.Decimal.IsZero() {
-			ro.Fail("amount", "invalid_number", "a receipt is more than 0")
-		}
-		rc.Amount = a.Decimal
+		rc := ReceiptInput{Path: ro.Path, Month: ro.Str("month", true), Amount: ro.Decimal("amount", true)}
 		rc.Received, _ = ro.Bool("received")
 		ro.Finish()
-		sum = sum.Add(rc.Amount)
-		dc.Receipts = append(dc.Receipts, rc)
-	}
-	if len(dc.Receipts) == 0 && o.Get("receipts") == nil {
-		o.Fail("receipts", "required", "at least one receipt (expected or received) is needed for the budget")
-	}
-	cap, what := dc.Settled, "the settled amount"
-	if !cap.Valid {
-		cap, what = dc.ClaimTotal, "the claim total"
-	}
-	if cap.Valid && sum.GreaterThan(cap.Decimal) {
-		o.Fail("receipts", "receipts_exceed_amount", "the receipts add up to %s, more than %s %s", money(sum), what, money(cap.Decimal))
+		in.Receipts = append(in.Receipts, rc)
 	}
 	o.Finish()
-	return dc, claim
+	rec, checked := checkDamage(o.Path, in, given, c, lim)
+	read := calc.FieldErrors(r.Errs[start:])
+	for _, f := range calc.MergeChecked(read, checked)[len(read):] {
+		r.Fail(f.Path, f.Code, "%s", f.Message)
+	}
+	return rec
 }
 
 // EcoRecord is an eco-compensation settlement as recorded.
@@ -566,30 +551,44 @@ func checkDistrict(o *jsonin.Object, c Calculators, code string) {
 }
 
 func checkMonth(o *jsonin.Object, key, m string, lim Limits) {
+	for _, f := range monthFaults(o.At(key), m, lim) {
+		o.Reader().Fail(f.Path, f.Code, "%s", f.Message)
+	}
+}
+
+// monthFaults checks a month YYYY-MM of a budget year ("" is not checked).
+func monthFaults(path, m string, lim Limits) []calc.FieldError {
 	if m == "" {
-		return
+		return nil
 	}
 	if !validMonth(m) {
-		o.Fail(key, "invalid_value", "%q is not a month YYYY-MM", m)
-		return
+		return []calc.FieldError{fault(path, "invalid_value", "%q is not a month YYYY-MM", m)}
 	}
 	y := 0
 	fmt.Sscanf(m[:4], "%d", &y)
 	if msg := CheckYear(y, lim); msg != "" {
-		o.Fail(key, "year_out_of_range", "%s", msg)
+		return []calc.FieldError{fault(path, "year_out_of_range", "%s", msg)}
 	}
+	return nil
 }
 
 // checkMoney requires an amount in 元 with at most two decimals, not negative.
 func checkMoney(o *jsonin.Object, key string, d decimal.NullDecimal) {
-	if !d.Valid {
-		return
+	for _, f := range moneyFaults(o.At(key), d) {
+		o.Reader().Fail(f.Path, f.Code, "%s", f.Message)
 	}
-	if d.Decimal.Sign() < 0 {
-		o.Fail(key, "invalid_number", "an amount is not negative")
-	} else if !d.Decimal.Equal(d.Decimal.Truncate(2)) {
-		o.Fail(key, "invalid_number", "%s has more than two decimals (元 to 分)", d.Decimal)
+}
+
+// moneyFaults checks an amount in 元 ("not Valid" is not checked).
+func moneyFaults(path string, d decimal.NullDecimal) []calc.FieldError {
+	switch {
+	case !d.Valid:
+	case d.Decimal.Sign() < 0:
+		return []calc.FieldError{fault(path, "invalid_number", "an amount is not negative")}
+	case !d.Decimal.Equal(d.Decimal.Truncate(2)):
+		return []calc.FieldError{fault(path, "invalid_number", "%s has more than two decimals (元 to 分)", d.Decimal)}
 	}
+	return nil
 }
 
 // failNested records the faults of a nested calculator under prefix.

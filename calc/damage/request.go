@@ -139,7 +139,7 @@ func DecodeRequest(data []byte) (*Request, error) {
 		// Not JSON, or not an object: there is no claim to validate.
 		return nil, explain.Invalid(calc.FieldErrors(errs), titles)
 	}
-	if all := MergeFaults(calc.FieldErrors(errs), req.Validate()); len(all) > 0 {
+	if all := calc.MergeChecked(calc.FieldErrors(errs), req.Validate()); len(all) > 0 {
 		return nil, explain.Invalid(all, titles)
 	}
 	return req, nil

@@ -54,30 +54,6 @@ func orIndex(path, list string, i int) string {
 	return jsonin.Index(list, i)
 }
 
-// MergeFaults adds to the faults a reader found those a validation found,
-// leaving out a "required" at a path the reader has already faulted (an
-// absent value is "required" to the reader; a value of the wrong type
-// reads as empty and is not also missing). Every other fault of the
-// validation stays, as when reading and checking were one pass.
-func MergeFaults(read, checked []calc.FieldError) []calc.FieldError {
-	for _, f := range checked {
-		if f.Code == "required" && faulted(read, f.Path) {
-			continue
-		}
-		read = append(read, f)
-	}
-	return read
-}
-
-func faulted(errs []calc.FieldError, path string) bool {
-	for _, e := range errs {
-		if e.Path == path {
-			return true
-		}
-	}
-	return false
-}
-
 // AppendJSON writes the claim in the JSON shape DecodeRequest reads
 // (amounts as decimal strings, exactly), for storing a claim that was
 // built rather than received; DecodeRequest of the result gives the same

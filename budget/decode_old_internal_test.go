@@ -1,0 +1,195 @@
+package budget
+
+import (
+	"reflect"
+	"sort"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/calc/jsonin"
+	"github.com/ecotax/ecotax/calc/param"
+	"github.com/ecotax/ecotax/fixtures"
+)
+
+// The decoders became reading plus the checks on domain values. These
+// differential tests keep the one-pass decoders they replaced and require
+// the same record, or the same faults as a set, for any document.
+
+func sortedFaults(err error) []string {
+	if err == nil {
+		return nil
+	}
+	ce := err.(*calc.Error)
+	var out []string
+	for _, e := range ce.Errors {
+		out = append(out, e.Path+" "+e.Code+" "+e.Message)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func internalCalculators(t testing.TB) Calculators {
+	t.Helper()
+	var c Calculators
+	tables, err := fixtures.Load()
+	if err == nil {
+		c.Engine, err = calc.NewEngine(tables)
+	}
+	if err == nil {
+		c.Fees, err = fixtures.LoadFees()
+	}
+	if err == nil {
+		c.Ecocomp, err = fixtures.LoadEcocomp()
+	}
+	if err == nil {
+		c.Damage, err = fixtures.LoadDamage()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var recordSeeds = [][]byte{
+	[]byte(`{"district":"500103","case":"x","claim":{"date":"2020-01-01","parameter_set":"recommended_2014","virtual_cost":[{"category":"interim_loss","medium":"surface_water","function_class":"III","discharge":"1","unit_cost":"1","multiplier":"5"}]},"receipts":[{"month":"2024-01","amount":"5"}]}`),
+	[]byte(`{"district":"500103","case":"x","claim":{"date":"2020-01-01","parameter_set":"recommended_2014","virtual_cost":[{"category":"interim_loss","medium":"surface_water","function_class":"III","discharge":"1","unit_cost":"1","multiplier":"50"}]},"receipts":[{"month":"2024-01","amount":"5"}]}`),
+	[]byte(`{"district":" ","case":5,"settlement":7,"receipts":[1,{"month":3,"amount":"x","received":1},{"amount":"0"}],"extra":1}`),
+	[]byte(`{"district":"990101","settlement":{"date":"2024-13-01","x":1},"receipts":{}}`),
+	[]byte(`{"district":"500103","case":"x","settlement":{"amount":"10.001","date":"2024-02-29"},"receipts":[{"month":"2017-01","amount":"11"}]}`),
+	[]byte(`{"district":"500103","case":"x","claim":{"date":5},"receipts":[]}`),
+	[]byte(`{"claim":null,"settlement":null,"receipts":null}`),
+	[]byte(`{"settlement":{"scheme":"cq_basin_2018","year":2024,"sections":[{"id":"s","upstream":"a","downstream":"b","target_class":"III","periods":[{"period":"2024-01","class":"II","compare_class":"III"}]}]},"parties":{"a":"500103","b":"500104"}}`),
+	[]byte(`{"district":"500103","payer":"p","schedule":"cn-sewage-min-city","inputs":{"category":"residential"},"months":[{"month":"2024-01","quantity":"10"}]}`),
+	[]byte(`[]`),
+}
+
+// FuzzDamageDecoderUnchanged: DecodeDamageCase reads as the one-pass
+// decoder did.
+func FuzzDamageDecoderUnchanged(f *testing.F) {
+	for _, s := range recordSeeds {
+		f.Add(s)
+	}
+	c := internalCalculators(f)
+	lim := Limits{MaxYear: 2030}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		old, oerr := oldDecodeDamageCase(data, c, lim)
+		rec, err := DecodeDamageCase(data, c, lim)
+		if o, n := sortedFaults(oerr), sortedFaults(err); !reflect.DeepEqual(o, n) {
+			t.Fatalf("%s\nfaults %q\nbefore %q", data, n, o)
+		}
+		if err == nil && !reflect.DeepEqual(old, rec) {
+			t.Fatalf("%s\nrecord %+v\nbefore %+v", data, rec, old)
+		}
+	})
+}
+
+// --- the one-pass decoder as it was ---
+
+func oldDecodeDamageCase(data []byte, c Calculators, lim Limits) (*DamageRecord, error) {
+	var rec DamageRecord
+	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
+		rec.Case, rec.Claim = oldReadDamageCase(o, c, lim)
+		if v := o.Get("claim"); v != nil {
+			rec.ClaimJSON = encode(v)
+		}
+	})
+	if len(errs) > 0 {
+		return nil, invalid(calc.FieldErrors(errs))
+	}
+	return &rec, nil
+}
+
+func oldReadDamageCase(o *jsonin.Object, c Calculators, lim Limits) (DamageCase, *damage.Result) {
+	dc := DamageCase{District: o.Str("district", true), Case: o.Str("case", true)}
+	checkDistrict(o, c, dc.District)
+	var claim *damage.Result
+	if v := o.Get("claim"); v != nil {
+		req, err := damage.DecodeRequest(encode(v))
+		if err == nil {
+			claim, err = damage.Calc(c.Damage, req)
+		}
+		if err != nil {
+			failNested(o.Reader(), o.At("claim"), err)
+		} else {
+			dc.ClaimTotal = decimal.NullDecimal{Decimal: claim.Total.Decimal, Valid: true}
+			dc.ClaimUnverified = claim.Unverified
+		}
+	}
+	if so := o.Object("settlement"); so != nil {
+		dc.Settled = so.Decimal("amount", true)
+		checkMoney(so, "amount", dc.Settled)
+		d := jsonin.Parsed(so, "date", false, param.ParseDate)
+		if !d.IsZero() {
+			dc.SettledOn = d.String()
+		}
+		so.Finish()
+	}
+	if !dc.ClaimTotal.Valid && !dc.Settled.Valid && o.Get("claim") == nil && o.Get("settlement") == nil {
+		o.Fail("claim", "required", "a case needs a claim (to be quantified) or a settlement (the agreed amount), or both")
+	}
+	sum := decimal.Zero
+	for ro := range o.Objects("receipts") {
+		rc := Receipt{Path: ro.Path, Month: ro.Str("month", true)}
+		checkMonth(ro, "month", rc.Month, lim)
+		a := ro.Decimal("amount", true)
+		checkMoney(ro, "amount", a)
+		if a.Valid && a.Decimal.IsZero() {
+			ro.Fail("amount", "invalid_number", "a receipt is more than 0")
+		}
+		rc.Amount = a.Decimal
+		rc.Received, _ = ro.Bool("received")
+		ro.Finish()
+		sum = sum.Add(rc.Amount)
+		dc.Receipts = append(dc.Receipts, rc)
+	}
+	if len(dc.Receipts) == 0 && o.Get("receipts") == nil {
+		o.Fail("receipts", "required", "at least one receipt (expected or received) is needed for the budget")
+	}
+	cap, what := dc.Settled, "the settled amount"
+	if !cap.Valid {
+		cap, what = dc.ClaimTotal, "the claim total"
+	}
+	if cap.Valid && sum.GreaterThan(cap.Decimal) {
+		o.Fail("receipts", "receipts_exceed_amount", "the receipts add up to %s, more than %s %s", money(sum), what, money(cap.Decimal))
+	}
+	o.Finish()
+	return dc, claim
+}
+
+// TestCheckDamageCaseWithClaim: a case built in code with a claim is
+// recorded as the decoder records the same case sent as JSON, its claim
+// written for storage so that it reads back as the claim built.
+func TestCheckDamageCaseWithClaim(t *testing.T) {
+	c := internalCalculators(t)
+	lim := Limits{MaxYear: 2030}
+	claim := &damage.Request{Case: "渗漏", Date: param.NewDate(2020, 1, 1), ParamSet: "recommended_2014",
+		VirtualCost: []damage.VirtualCostLine{{Path: "virtual_cost[0]", Category: damage.InterimLoss, Medium: "surface_water", FunctionClass: "III",
+			Discharge: decimal.NewNullDecimal(decimal.RequireFromString("1.50")), UnitCost: decimal.NewNullDecimal(decimal.RequireFromString("2")),
+			Multiplier: decimal.NewNullDecimal(decimal.RequireFromString("5"))}}}
+	in := DamageInput{District: "500103", Case: "x", Claim: claim, Receipts: []ReceiptInput{{Month: "2024-01", Amount: decimal.NewNullDecimal(decimal.RequireFromString("5"))}}}
+	rec, err := CheckDamageCase(in, c, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := damage.DecodeRequest(rec.ClaimJSON)
+	if err != nil || !reflect.DeepEqual(back, claim) {
+		t.Fatalf("claim stored as %s reads back %+v (%v), want %+v", rec.ClaimJSON, back, err, claim)
+	}
+	body := []byte(`{"district":"500103","case":"x","claim":` + string(rec.ClaimJSON) + `,"receipts":[{"month":"2024-01","amount":"5"}]}`)
+	dec, err := DecodeDamageCase(body, c, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(dec, rec) {
+		t.Fatalf("built %+v\ndecoded %+v", rec, dec)
+	}
+	in.Claim = &damage.Request{Items: []damage.Item{{Amount: decimal.New(1, 0)}}}
+	_, err = CheckDamageCase(in, c, lim)
+	want := []string{"claim.date required required", "claim.items[0].category required must not be empty", "claim.parameter_set required must not be empty"}
+	if got := sortedFaults(err); !reflect.DeepEqual(got, want) {
+		t.Fatalf("faults %q, want %q", got, want)
+	}
+}
