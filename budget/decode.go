@@ -12,7 +12,6 @@ import (
 	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/calc/fees"
 	"github.com/ecotax/ecotax/calc/jsonin"
-	"github.com/ecotax/ecotax/calc/param"
 )
 
 // maxDepth bounds nesting: an input file holds tax requests four levels
@@ -462,81 +461,39 @@ func DecodeFeeBill(data []byte, c Calculators, lim Limits) (*FeeRecord, error) {
 	return &rec, nil
 }
 
+// readFeeBill reads a bill into a FeeInput and checks it with checkFee,
+// the checks of CheckFeeBill.
 func readFeeBill(o *jsonin.Object, c Calculators, lim Limits) (FeeBill, []*fees.Result) {
-	fb := FeeBill{District: o.Str("district", true), Payer: o.Str("payer", true), Schedule: o.Str("schedule", true)}
-	checkDistrict(o, c, fb.District)
-	if fb.Schedule != "" && !feeScheduleKnown(c.Fees, fb.Schedule) {
-		o.Fail("schedule", "unknown_schedule", "no built-in fee schedule %q (ecotax fees list)", fb.Schedule)
-	}
-	fb.Inputs = map[string]string{}
+	r := o.Reader()
+	start := len(r.Errs)
+	in := FeeInput{District: o.Str("district", true), Payer: o.Str("payer", true), Schedule: o.Str("schedule", true), Inputs: map[string]string{}}
 	if io := o.Object("inputs"); io != nil {
 		for _, f := range fields(o, "inputs") {
 			v, _ := io.Lookup(f.Key)
 			switch v.Kind {
 			case jsonin.KindString, jsonin.KindNumber:
-				fb.Inputs[f.Key] = v.Text
+				in.Inputs[f.Key] = v.Text
 			default:
 				io.Fail(f.Key, "invalid_type", "want a number or a word, got %s", v.Kind)
 			}
 		}
 	}
-	fb.PartialStep = o.OneOf("partial_step", fees.Ceil, fees.Floor)
-	var results []*fees.Result
-	seen := map[string]string{}
-	for mo := range o.Objects("months") {
-		fm := FeeMonth{Path: mo.Path, Month: mo.Str("month", true), Date: mo.Str("date", false)}
-		checkMonth(mo, "month", fm.Month, lim)
-		if prev, dup := seen[fm.Month]; dup {
-			mo.Fail("month", "duplicate_month", "%s is already given at %s", fm.Month, prev)
-		}
-		seen[fm.Month] = mo.Path
-		q := mo.Decimal("quantity", true)
-		if q.Valid && q.Decimal.Sign() < 0 {
-			mo.Fail("quantity", "invalid_number", "a quantity is not negative")
-		}
-		fm.Quantity = q.Decimal
-		day := fm.Month + "-01"
-		if fm.Date != "" {
-			day = fm.Date
-			if len(fm.Date) != 10 || fm.Date[:7] != fm.Month {
-				mo.Fail("date", "invalid_value", "%q is not a day YYYY-MM-DD of %s", fm.Date, fm.Month)
-			}
-		}
-		mo.Finish()
-		fb.Months = append(fb.Months, fm)
-		d, err := param.ParseDate(day)
-		if err != nil || !q.Valid || q.Decimal.Sign() < 0 || fb.Schedule == "" || !feeScheduleKnown(c.Fees, fb.Schedule) {
-			if err != nil && fm.Date != "" {
-				mo.Reader().Fail(mo.At("date"), "invalid_value", "%q is not a calendar day", fm.Date)
-			}
-			continue
-		}
-		s, err := c.Fees.Find(fb.Schedule, d)
-		if err != nil {
-			mo.Reader().Fail(mo.At("month"), "schedule_not_in_force", "%v", err)
-			continue
-		}
-		res, err := fees.Calculate(s, fees.Request{Date: d, Quantity: fm.Quantity, Inputs: fb.Inputs, PartialStep: fb.PartialStep})
-		if err != nil {
-			// Input faults concern the whole bill, quantity faults the month.
-			failNestedMap(mo.Reader(), err, func(p string) string {
-				if p == "quantity" || p == "$" || p == "" {
-					return mo.At("quantity")
-				}
-				if strings.HasPrefix(p, "inputs") || strings.HasPrefix(p, "partial_step") {
-					return joinPath(o.Path, p)
-				}
-				return joinPath(mo.Path, p)
-			})
-			continue
-		}
-		results = append(results, res)
+	in.PartialStep = o.Str("partial_step", false)
+	if o.Get("months") != nil {
+		in.Months = []FeeMonthInput{}
 	}
-	if len(fb.Months) == 0 && o.Get("months") == nil {
-		o.Fail("months", "required", "at least one month")
+	for mo := range o.Objects("months") {
+		in.Months = append(in.Months, FeeMonthInput{Path: mo.Path, Month: mo.Str("month", true), Date: mo.Str("date", false),
+			Quantity: mo.Decimal("quantity", true)})
+		mo.Finish()
 	}
 	o.Finish()
-	return fb, results
+	rec, checked := checkFee(o.Path, in, c, lim)
+	read := calc.FieldErrors(r.Errs[start:])
+	for _, f := range calc.MergeChecked(read, checked)[len(read):] {
+		r.Fail(f.Path, f.Code, "%s", f.Message)
+	}
+	return rec.Bill, rec.Results
 }
 
 // --- helpers ---

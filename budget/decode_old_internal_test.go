@@ -3,12 +3,14 @@ package budget
 import (
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/calc/fees"
 	"github.com/ecotax/ecotax/calc/jsonin"
 	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/fixtures"
@@ -192,4 +194,123 @@ func TestCheckDamageCaseWithClaim(t *testing.T) {
 	if got := sortedFaults(err); !reflect.DeepEqual(got, want) {
 		t.Fatalf("faults %q, want %q", got, want)
 	}
+}
+
+// FuzzFeeDecoderUnchanged: DecodeFeeBill reads as the one-pass decoder did.
+func FuzzFeeDecoderUnchanged(f *testing.F) {
+	for _, s := range recordSeeds {
+		f.Add(s)
+	}
+	for _, s := range feeSeeds {
+		f.Add(s)
+	}
+	c := internalCalculators(f)
+	lim := Limits{MaxYear: 2030}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		old, oerr := oldDecodeFeeBill(data, c, lim)
+		rec, err := DecodeFeeBill(data, c, lim)
+		if o, n := sortedFaults(oerr), sortedFaults(err); !reflect.DeepEqual(o, n) {
+			t.Fatalf("%s\nfaults %q\nbefore %q", data, n, o)
+		}
+		if err == nil && !reflect.DeepEqual(old, rec) {
+			t.Fatalf("%s\nrecord %+v\nbefore %+v", data, rec, old)
+		}
+	})
+}
+
+var feeSeeds = [][]byte{
+	[]byte(`{"district":"500103","payer":"x","schedule":"cq-emission-permit-base","inputs":{"pollutant":"cod"},"months":[{"month":"2024-01","quantity":"1"},{"month":"2024-02","quantity":"2","date":"2024-02-30"}]}`),
+	[]byte(`{"district":"500103","payer":"x","schedule":"cq-emission-permit-base","inputs":{"pollutant":"cod"},"months":[{"month":"2017-12","quantity":"-1"},{"month":"2017-12","date":"2017-11-01"},{},{}]}`),
+	[]byte(`{"district":" ","payer":1,"schedule":"nope","inputs":{"a":true,"b":1.5},"partial_step":"up","months":[1,{"month":5,"quantity":"x","extra":1}]}`),
+	[]byte(`{"district":"500103","payer":"p","schedule":"cn-sewage-min-city","partial_step":"floor","inputs":{"category":"residential"},"months":[{"month":"2024-01","quantity":"10"}]}`),
+	[]byte(`{"district":"500103","payer":"p","schedule":"cn-sewage-min-city","inputs":{"category":"nope"},"months":[{"month":"2024-01","quantity":"10"}],"extra":1}`),
+	[]byte(`{"district":"500103","payer":"p","schedule":"cn-sewage-min-city","inputs":7,"months":{}}`),
+}
+
+func oldDecodeFeeBill(data []byte, c Calculators, lim Limits) (*FeeRecord, error) {
+	var rec FeeRecord
+	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
+		rec.Bill, rec.Results = oldReadFeeBill(o, c, lim)
+	})
+	if len(errs) > 0 {
+		return nil, invalid(calc.FieldErrors(errs))
+	}
+	return &rec, nil
+}
+
+func oldReadFeeBill(o *jsonin.Object, c Calculators, lim Limits) (FeeBill, []*fees.Result) {
+	fb := FeeBill{District: o.Str("district", true), Payer: o.Str("payer", true), Schedule: o.Str("schedule", true)}
+	checkDistrict(o, c, fb.District)
+	if fb.Schedule != "" && !feeScheduleKnown(c.Fees, fb.Schedule) {
+		o.Fail("schedule", "unknown_schedule", "no built-in fee schedule %q (ecotax fees list)", fb.Schedule)
+	}
+	fb.Inputs = map[string]string{}
+	if io := o.Object("inputs"); io != nil {
+		for _, f := range fields(o, "inputs") {
+			v, _ := io.Lookup(f.Key)
+			switch v.Kind {
+			case jsonin.KindString, jsonin.KindNumber:
+				fb.Inputs[f.Key] = v.Text
+			default:
+				io.Fail(f.Key, "invalid_type", "want a number or a word, got %s", v.Kind)
+			}
+		}
+	}
+	fb.PartialStep = o.OneOf("partial_step", fees.Ceil, fees.Floor)
+	var results []*fees.Result
+	seen := map[string]string{}
+	for mo := range o.Objects("months") {
+		fm := FeeMonth{Path: mo.Path, Month: mo.Str("month", true), Date: mo.Str("date", false)}
+		checkMonth(mo, "month", fm.Month, lim)
+		if prev, dup := seen[fm.Month]; dup {
+			mo.Fail("month", "duplicate_month", "%s is already given at %s", fm.Month, prev)
+		}
+		seen[fm.Month] = mo.Path
+		q := mo.Decimal("quantity", true)
+		if q.Valid && q.Decimal.Sign() < 0 {
+			mo.Fail("quantity", "invalid_number", "a quantity is not negative")
+		}
+		fm.Quantity = q.Decimal
+		day := fm.Month + "-01"
+		if fm.Date != "" {
+			day = fm.Date
+			if len(fm.Date) != 10 || fm.Date[:7] != fm.Month {
+				mo.Fail("date", "invalid_value", "%q is not a day YYYY-MM-DD of %s", fm.Date, fm.Month)
+			}
+		}
+		mo.Finish()
+		fb.Months = append(fb.Months, fm)
+		d, err := param.ParseDate(day)
+		if err != nil || !q.Valid || q.Decimal.Sign() < 0 || fb.Schedule == "" || !feeScheduleKnown(c.Fees, fb.Schedule) {
+			if err != nil && fm.Date != "" {
+				mo.Reader().Fail(mo.At("date"), "invalid_value", "%q is not a calendar day", fm.Date)
+			}
+			continue
+		}
+		s, err := c.Fees.Find(fb.Schedule, d)
+		if err != nil {
+			mo.Reader().Fail(mo.At("month"), "schedule_not_in_force", "%v", err)
+			continue
+		}
+		res, err := fees.Calculate(s, fees.Request{Date: d, Quantity: fm.Quantity, Inputs: fb.Inputs, PartialStep: fb.PartialStep})
+		if err != nil {
+			// Input faults concern the whole bill, quantity faults the month.
+			failNestedMap(mo.Reader(), err, func(p string) string {
+				if p == "quantity" || p == "$" || p == "" {
+					return mo.At("quantity")
+				}
+				if strings.HasPrefix(p, "inputs") || strings.HasPrefix(p, "partial_step") {
+					return joinPath(o.Path, p)
+				}
+				return joinPath(mo.Path, p)
+			})
+			continue
+		}
+		results = append(results, res)
+	}
+	if len(fb.Months) == 0 && o.Get("months") == nil {
+		o.Fail("months", "required", "at least one month")
+	}
+	o.Finish()
+	return fb, results
 }

@@ -6,8 +6,9 @@ package calc
 // reads as empty and is not also missing). Every other fault of the
 // validation stays, as when reading and checking were one pass.
 func MergeChecked(read, checked []FieldError) []FieldError {
+	n := len(read) // only the reader's own faults silence a check's
 	for _, f := range checked {
-		if f.Code == "required" && faulted(read, f.Path) {
+		if f.Code == "required" && faulted(read[:n], f.Path) {
 			continue
 		}
 		read = append(read, f)

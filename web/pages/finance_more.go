@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -211,43 +210,6 @@ func (s *Server) renderFee(c echo.Context, status int, pg *feePage) error {
 	return s.render(c, status, "feebill", s.page(c, "收费清单", pg))
 }
 
-// feeJSON writes the form as the JSON DecodeFeeBill reads.
-func feeJSON(vals url.Values, sc *feeSchedule) ([]byte, map[string][]string) {
-	by := map[string][]string{}
-	body := map[string]any{"district": strings.TrimSpace(vals.Get("district")), "payer": strings.TrimSpace(vals.Get("payer")),
-		"schedule": strings.TrimSpace(vals.Get("schedule"))}
-	if sc != nil {
-		inputs := map[string]any{}
-		for _, in := range sc.Inputs {
-			name := "inputs." + in.Name
-			if in.Choices != nil {
-				if v := strings.TrimSpace(vals.Get(name)); v != "" {
-					inputs[in.Name] = v
-				}
-			} else if n := formNumber(vals, by, name); n != nil {
-				inputs[in.Name] = n
-			}
-		}
-		body["inputs"] = inputs
-	}
-	months := []any{}
-	for i := 0; i < feeMonths; i++ {
-		p := "months[" + strconv.Itoa(i) + "]."
-		m, q := strings.TrimSpace(vals.Get(p+"month")), formNumber(vals, by, p+"quantity")
-		if m == "" && q == nil && len(by[p+"quantity"]) == 0 {
-			continue
-		}
-		r := map[string]any{"month": m}
-		if q != nil {
-			r["quantity"] = q
-		}
-		months = append(months, r)
-	}
-	body["months"] = months
-	out, _ := json.Marshal(body)
-	return out, by
-}
-
 func (s *Server) webRecordFeeBill(c echo.Context) error {
 	p, err := allowed(c, filing.ActFeeBillRecord)
 	if err != nil {
@@ -260,13 +222,12 @@ func (s *Server) webRecordFeeBill(c echo.Context) error {
 			sc = &f
 		}
 	}
-	body, by := feeJSON(vals, sc)
+	in, by, read := feeBillInput(vals, sc)
 	pg := &feePage{Vals: vals, By: by}
-	// A number the form could not read is left out of the JSON and said
-	// beside its input; the rest is still checked, so every error shows
-	// in one pass.
+	// A number the form could not read is left out and said beside its
+	// input; the rest is still checked, so every error shows in one pass.
 	{
-		rec, err := budget.DecodeFeeBill(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
+		rec, err := budget.CheckFeeBillAfter(in, read, s.app.BudgetCalculators(), s.app.BudgetLimits())
 		if err == nil && len(by) == 0 {
 			if _, err = s.app.RecordFeeBill(ctx(c), p, app.Idem{}, rec); err == nil {
 				return c.Redirect(http.StatusSeeOther, "/app/budget/fee-bills?saved=1&schedule="+url.QueryEscape(vals.Get("schedule")))

@@ -72,3 +72,46 @@ func damageInput(vals url.Values) (budget.DamageInput, map[string][]string, []ca
 	}
 	return in, by, read
 }
+
+// feeBillInput reads the fee bill form for the chosen schedule (sc: nil when
+// none is chosen, and then no inputs are read). A month row left wholly
+// blank is no month; the rows sent are numbered in order.
+func feeBillInput(vals url.Values, sc *feeSchedule) (budget.FeeInput, map[string][]string, []calc.FieldError) {
+	by := map[string][]string{}
+	var read []calc.FieldError
+	in := budget.FeeInput{District: formText(vals, "district"), Payer: formText(vals, "payer"), Schedule: formText(vals, "schedule"),
+		Months: []budget.FeeMonthInput{}}
+	if sc != nil {
+		in.Inputs = map[string]string{}
+		for _, fi := range sc.Inputs {
+			name := "inputs." + fi.Name
+			v := formText(vals, name)
+			switch {
+			case v == "":
+			case fi.Choices != nil:
+				in.Inputs[fi.Name] = v
+			default:
+				// The schedule reads its inputs itself; a figure goes to it
+				// made plain, as the decoder hands on a number's text.
+				if _, msg := web.ParseNumber(v); msg != "" {
+					by[name] = append(by[name], msg)
+				} else {
+					in.Inputs[fi.Name] = web.NormalizeNumber(v)
+				}
+			}
+		}
+	}
+	for i := 0; i < feeMonths; i++ {
+		p := "months[" + strconv.Itoa(i) + "]."
+		at := "months[" + strconv.Itoa(len(in.Months)) + "]"
+		m := formText(vals, p+"month")
+		var rowRead []calc.FieldError
+		q, typed := formDecimal(vals, p+"quantity", at+".quantity", by, &rowRead)
+		if m == "" && !typed && len(by[p+"quantity"]) == 0 {
+			continue
+		}
+		read = append(read, rowRead...)
+		in.Months = append(in.Months, budget.FeeMonthInput{Path: at, Month: m, Quantity: q})
+	}
+	return in, by, read
+}

@@ -192,3 +192,147 @@ func FuzzDamageForm(f *testing.F) {
 		sameDamage(t, v)
 	})
 }
+
+// oldFeeJSON is the page's former reading: it writes the form as the JSON DecodeFeeBill reads.
+func oldFeeJSON(vals url.Values, sc *feeSchedule) ([]byte, map[string][]string) {
+	by := map[string][]string{}
+	body := map[string]any{"district": strings.TrimSpace(vals.Get("district")), "payer": strings.TrimSpace(vals.Get("payer")),
+		"schedule": strings.TrimSpace(vals.Get("schedule"))}
+	if sc != nil {
+		inputs := map[string]any{}
+		for _, in := range sc.Inputs {
+			name := "inputs." + in.Name
+			if in.Choices != nil {
+				if v := strings.TrimSpace(vals.Get(name)); v != "" {
+					inputs[in.Name] = v
+				}
+			} else if n := formNumber(vals, by, name); n != nil {
+				inputs[in.Name] = n
+			}
+		}
+		body["inputs"] = inputs
+	}
+	months := []any{}
+	for i := 0; i < feeMonths; i++ {
+		p := "months[" + strconv.Itoa(i) + "]."
+		m, q := strings.TrimSpace(vals.Get(p+"month")), formNumber(vals, by, p+"quantity")
+		if m == "" && q == nil && len(by[p+"quantity"]) == 0 {
+			continue
+		}
+		r := map[string]any{"month": m}
+		if q != nil {
+			r["quantity"] = q
+		}
+		months = append(months, r)
+	}
+	body["months"] = months
+	out, _ := json.Marshal(body)
+	return out, by
+}
+
+// testFeeSchedules are the schedules as the fee form offers them: what
+// the form reads of them is each input's name and whether it has choices.
+func testFeeSchedules(t testing.TB) []feeSchedule {
+	var out []feeSchedule
+	seen := map[string]bool{}
+	for _, sc := range financeCalculators(t).Fees.Schedules() {
+		if seen[sc.ID] {
+			continue
+		}
+		seen[sc.ID] = true
+		fs := feeSchedule{ID: sc.ID}
+		for _, in := range sc.Inputs {
+			fi := feeInput{Name: in.Name}
+			for _, c := range in.Choices {
+				fi.Choices = append(fi.Choices, feeChoice{Value: c})
+			}
+			fs.Inputs = append(fs.Inputs, fi)
+		}
+		out = append(out, fs)
+	}
+	return out
+}
+
+func sameFee(t testing.TB, vals url.Values, sc *feeSchedule) {
+	t.Helper()
+	if formRefused(vals) {
+		return
+	}
+	c := financeCalculators(t)
+	body, oldBy := oldFeeJSON(vals, sc)
+	oldRec, oldErr := budget.DecodeFeeBill(body, c, financeLimits)
+	in, newBy, read := feeBillInput(vals, sc)
+	newRec, newErr := budget.CheckFeeBillAfter(in, read, c, financeLimits)
+	sameOutcome(t, vals, body, oldBy, newBy, oldRec, newRec, oldErr, newErr)
+}
+
+// feeForms are the forms the page tests post, filled for a schedule.
+func feeForms(sc feeSchedule) []url.Values {
+	ok := url.Values{"schedule": {sc.ID}, "district": {"500103"}, "payer": {"某污水厂"},
+		"months[0].month": {"2024-03"}, "months[0].quantity": {"1,234.5"}, "months[2].month": {"2024-04"}, "months[2].quantity": {"１０"}}
+	for _, in := range sc.Inputs {
+		if len(in.Choices) > 0 {
+			ok.Set("inputs."+in.Name, in.Choices[0].Value)
+		} else {
+			ok.Set("inputs."+in.Name, "2,000")
+		}
+	}
+	return []url.Values{
+		ok,
+		{"schedule": {sc.ID}, "district": {"500103"}, "months[0].month": {"2023-03"}, "months[0].quantity": {"-1"},
+			"months[1].month": {"1999-01"}, "months[1].quantity": {"1"}},
+		{"schedule": {sc.ID}, "district": {"abc"}, "payer": {" "}, "months[0].month": {"2024-01"}, "months[0].quantity": {"x"},
+			"months[1].month": {"2024-01"}, "months[1].quantity": {"0.0000000000001"}, "inputs." + firstInput(sc): {"1e5"}},
+		{"schedule": {sc.ID}},
+	}
+}
+
+func firstInput(sc feeSchedule) string {
+	if len(sc.Inputs) == 0 {
+		return "none"
+	}
+	return sc.Inputs[0].Name
+}
+
+func TestFeeFormAsDecoder(t *testing.T) {
+	for _, sc := range testFeeSchedules(t) {
+		for _, v := range feeForms(sc) {
+			sameFee(t, v, &sc)
+		}
+	}
+	sameFee(t, url.Values{"schedule": {"nope"}, "district": {"500103"}, "payer": {"x"}, "months[0].month": {"2024-01"}, "months[0].quantity": {"1"}}, nil)
+}
+
+// FuzzFeeForm: whatever is typed into the fee bill form, the direct
+// build and the decoder reading the old page's JSON agree.
+func FuzzFeeForm(f *testing.F) {
+	scs := testFeeSchedules(f)
+	for i, sc := range scs {
+		for _, v := range feeForms(sc) {
+			var in0, in1 string
+			if len(sc.Inputs) > 0 {
+				in0 = v.Get("inputs." + sc.Inputs[0].Name)
+			}
+			if len(sc.Inputs) > 1 {
+				in1 = v.Get("inputs." + sc.Inputs[1].Name)
+			}
+			f.Add(uint8(i), v.Get("district"), v.Get("payer"), in0, in1, v.Get("months[0].month"), v.Get("months[0].quantity"),
+				v.Get("months[1].month"), v.Get("months[1].quantity"))
+		}
+	}
+	f.Fuzz(func(t *testing.T, pick uint8, district, payer, in0, in1, m0, q0, m1, q1 string) {
+		var sc *feeSchedule
+		v := url.Values{"district": {district}, "payer": {payer}, "months[1].month": {m0}, "months[1].quantity": {q0},
+			"months[5].month": {m1}, "months[5].quantity": {q1}}
+		if int(pick) < len(scs) {
+			sc = &scs[pick]
+			v.Set("schedule", sc.ID)
+			for i, s := range []string{in0, in1} {
+				if i < len(sc.Inputs) {
+					v.Set("inputs."+sc.Inputs[i].Name, s)
+				}
+			}
+		}
+		sameFee(t, v, sc)
+	})
+}
