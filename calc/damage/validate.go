@@ -1,7 +1,6 @@
 package damage
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -59,93 +58,50 @@ func orIndex(path, list string, i int) string {
 // built rather than received; DecodeRequest of the result gives the same
 // claim back.
 func (r *Request) AppendJSON(b []byte) []byte {
-	w := objWriter{b: append(b, '{')}
-	w.str("case", r.Case)
-	w.str("date", r.Date.String())
-	w.str("parameter_set", r.ParamSet)
+	w := jsonin.Writer{B: append(b, '{')}
+	w.Str("case", r.Case)
+	w.Str("date", r.Date.String())
+	w.Str("parameter_set", r.ParamSet)
 	if len(r.VirtualCost) > 0 {
-		w.key("virtual_cost")
-		w.b = append(w.b, '[')
+		w.Key("virtual_cost")
+		w.B = append(w.B, '[')
 		for i, l := range r.VirtualCost {
 			if i > 0 {
-				w.b = append(w.b, ',')
+				w.B = append(w.B, ',')
 			}
-			lw := objWriter{b: append(w.b, '{')}
-			lw.str("id", l.ID)
-			lw.str("description", l.Description)
-			lw.str("category", string(l.Category))
-			lw.str("medium", l.Medium)
-			lw.str("function_class", l.FunctionClass)
-			lw.num("discharge", l.Discharge)
-			lw.str("discharge_unit", l.DischargeUnit)
-			lw.num("unit_cost", l.UnitCost)
-			lw.num("virtual_cost", l.VirtualCost)
-			lw.num("multiplier", l.Multiplier)
-			lw.num("alpha", l.Alpha)
-			lw.num("omega", l.Omega)
-			lw.num("kappa", l.Kappa)
-			w.b = append(lw.b, '}')
+			lw := jsonin.Writer{B: append(w.B, '{')}
+			lw.Str("id", l.ID)
+			lw.Str("description", l.Description)
+			lw.Str("category", string(l.Category))
+			lw.Str("medium", l.Medium)
+			lw.Str("function_class", l.FunctionClass)
+			lw.Num("discharge", l.Discharge)
+			lw.Str("discharge_unit", l.DischargeUnit)
+			lw.Num("unit_cost", l.UnitCost)
+			lw.Num("virtual_cost", l.VirtualCost)
+			lw.Num("multiplier", l.Multiplier)
+			lw.Num("alpha", l.Alpha)
+			lw.Num("omega", l.Omega)
+			lw.Num("kappa", l.Kappa)
+			w.B = append(lw.B, '}')
 		}
-		w.b = append(w.b, ']')
+		w.B = append(w.B, ']')
 	}
 	if len(r.Items) > 0 {
-		w.key("items")
-		w.b = append(w.b, '[')
+		w.Key("items")
+		w.B = append(w.B, '[')
 		for i, it := range r.Items {
 			if i > 0 {
-				w.b = append(w.b, ',')
+				w.B = append(w.B, ',')
 			}
-			iw := objWriter{b: append(w.b, '{')}
-			iw.str("id", it.ID)
-			iw.str("description", it.Description)
-			iw.str("category", string(it.Category))
-			iw.num("amount", decimal.NewNullDecimal(it.Amount))
-			w.b = append(iw.b, '}')
+			iw := jsonin.Writer{B: append(w.B, '{')}
+			iw.Str("id", it.ID)
+			iw.Str("description", it.Description)
+			iw.Str("category", string(it.Category))
+			iw.Num("amount", decimal.NewNullDecimal(it.Amount))
+			w.B = append(iw.B, '}')
 		}
-		w.b = append(w.b, ']')
+		w.B = append(w.B, ']')
 	}
-	return append(w.b, '}')
-}
-
-// objWriter writes the members of one object; empty strings and absent
-// numbers are left out, as the reader reads an absent key.
-type objWriter struct {
-	b    []byte
-	more bool
-}
-
-func (w *objWriter) key(k string) {
-	if w.more {
-		w.b = append(w.b, ',')
-	}
-	w.more = true
-	w.b = appendString(w.b, k)
-	w.b = append(w.b, ':')
-}
-
-func (w *objWriter) str(k, v string) {
-	if v == "" {
-		return
-	}
-	w.key(k)
-	w.b = appendString(w.b, v)
-}
-
-func (w *objWriter) num(k string, d decimal.NullDecimal) {
-	if !d.Valid {
-		return
-	}
-	w.key(k)
-	// The digits as held, so a value survives the round trip with its
-	// exponent (1.50 stays 1.50, which String would make 1.5).
-	s := d.Decimal.String()
-	if e := d.Decimal.Exponent(); e < 0 {
-		s = d.Decimal.StringFixed(-e)
-	}
-	w.b = append(append(append(w.b, '"'), s...), '"')
-}
-
-func appendString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // a string always marshals
-	return append(b, q...)
+	return append(w.B, '}')
 }
