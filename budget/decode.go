@@ -387,58 +387,37 @@ func DecodeEcoSettlement(data []byte, c Calculators, lim Limits) (*EcoRecord, er
 	return &rec, nil
 }
 
+// readEcoSettlement reads a settlement into an EcoInput and checks it
+// with checkEco, the checks of CheckEcoSettlement; raw is the settlement
+// request as sent.
 func readEcoSettlement(o *jsonin.Object, c Calculators, lim Limits) (EcoSettlement, []byte, *ecocomp.Result) {
-	var es EcoSettlement
+	r := o.Reader()
+	start := len(r.Errs)
+	var in EcoInput
 	var raw []byte
-	var res *ecocomp.Result
-	v := o.Get("settlement")
-	if v == nil {
-		o.Fail("settlement", "required", "required: a settlement request (docs/ecocomp.md)")
-	} else {
+	given := ecoSent{parties: o.Get("parties") != nil}
+	if v := o.Get("settlement"); v != nil {
+		given.settlement = true
+		// The request is read by its own decoder (reading plus
+		// ecocomp.Request.Validate); Settle is one of the checks.
 		raw = encode(v)
 		req, err := ecocomp.DecodeRequest(raw)
-		if err == nil {
-			if msg := CheckYear(req.Year, lim); msg != "" {
-				o.Reader().Fail(joinPath(o.At("settlement"), "year"), "year_out_of_range", "%s", msg)
-			}
-			res, err = ecocomp.Settle(c.Ecocomp, req)
-		}
 		if err != nil {
-			failNested(o.Reader(), o.At("settlement"), err)
+			failNested(r, o.At("settlement"), err)
 		} else {
-			es.Request = req
+			in.Settlement = req
 		}
 	}
-	es.Parties = stringMap(o, "parties")
-	if o.Get("parties") == nil {
-		o.Fail("parties", "required", "required: the GB/T 2260 code of every party, e.g. {\"甲区\": \"500103\"}")
-	}
-	for _, p := range sortedKeys(es.Parties) {
-		if _, msg := c.Engine.CheckRegion(es.Parties[p]); msg != "" {
-			o.Reader().Fail(joinPath(o.At("parties"), jsonin.Key("", p)), "unknown_region", "%s", msg)
-		}
-	}
-	if es.Request != nil {
-		named := map[string]bool{}
-		for _, s := range es.Request.Sections {
-			named[s.Upstream], named[s.Downstream] = true, true
-		}
-		for _, t := range es.Request.Trades {
-			named[t.Buyer], named[t.Seller] = true, true
-		}
-		for p := range named {
-			if _, ok := es.Parties[p]; !ok && o.Get("parties") != nil {
-				o.Fail("parties", "missing_party", "party %q of the settlement has no region code", p)
-			}
-		}
-		for _, p := range sortedKeys(es.Parties) {
-			if !named[p] {
-				o.Reader().Fail(joinPath(o.At("parties"), jsonin.Key("", p)), "unknown_party", "%q is not a party of the settlement", p)
-			}
-		}
+	if given.parties {
+		in.Parties = stringMap(o, "parties")
 	}
 	o.Finish()
-	return es, raw, res
+	rec, checked := checkEco(o.Path, in, given, c, lim)
+	read := calc.FieldErrors(r.Errs[start:])
+	for _, f := range calc.MergeChecked(read, checked)[len(read):] {
+		r.Fail(f.Path, f.Code, "%s", f.Message)
+	}
+	return rec.Settlement, raw, rec.Result
 }
 
 // FeeRecord is a fee bill as recorded, with each month's fee.

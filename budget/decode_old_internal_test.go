@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/calc/damage"
+	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/calc/fees"
 	"github.com/ecotax/ecotax/calc/jsonin"
 	"github.com/ecotax/ecotax/calc/param"
@@ -313,4 +314,101 @@ func oldReadFeeBill(o *jsonin.Object, c Calculators, lim Limits) (FeeBill, []*fe
 	}
 	o.Finish()
 	return fb, results
+}
+
+// FuzzEcoDecoderUnchanged: DecodeEcoSettlement reads as the one-pass
+// decoder did.
+func FuzzEcoDecoderUnchanged(f *testing.F) {
+	for _, s := range recordSeeds {
+		f.Add(s)
+	}
+	for _, s := range ecoSeeds {
+		f.Add(s)
+	}
+	c := internalCalculators(f)
+	lim := Limits{MaxYear: 2030}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		old, oerr := oldDecodeEcoSettlement(data, c, lim)
+		rec, err := DecodeEcoSettlement(data, c, lim)
+		if o, n := sortedFaults(oerr), sortedFaults(err); !reflect.DeepEqual(o, n) {
+			t.Fatalf("%s\nfaults %q\nbefore %q", data, n, o)
+		}
+		if err == nil && !reflect.DeepEqual(old, rec) {
+			t.Fatalf("%s\nrecord %+v\nbefore %+v", data, rec, old)
+		}
+	})
+}
+
+var ecoSeeds = [][]byte{
+	[]byte(`{"settlement":{"scheme":"cq_basin_2018","year":2024,"sections":[{"id":"s","upstream":"a","downstream":"b","target_class":"III","periods":[{"period":"2024-01","class":"VI","compare_class":"III"}]}]},"parties":{"a":"500103","c":" ","d":"x"}}`),
+	[]byte(`{"settlement":{"scheme":"cq_basin_2018","year":2017,"sections":[{"id":"s","upstream":"a","downstream":"b","target_class":"III","periods":[{"period":"2017-01","class":"II","compare_class":"III"}]}]},"parties":{"a":"500103","b":"500104"}}`),
+	[]byte(`{"settlement":{"scheme":"cq_forest_quota_2018","year":2024,"trades":[{"buyer":"a","seller":"b","date":"2024-03-01","quantity":"10"}]},"parties":{"a":"500103"}}`),
+	[]byte(`{"settlement":{"scheme":"","year":1.5,"trades":[{"buyer":1,"date":"x","quantity":""}]},"parties":7}`),
+	[]byte(`{"settlement":[],"parties":{"a":null,"b":""}}`),
+	[]byte(`{"extra":1}`),
+}
+
+func oldDecodeEcoSettlement(data []byte, c Calculators, lim Limits) (*EcoRecord, error) {
+	var rec EcoRecord
+	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
+		rec.Settlement, rec.RequestJSON, rec.Result = oldReadEcoSettlement(o, c, lim)
+	})
+	if len(errs) > 0 {
+		return nil, invalid(calc.FieldErrors(errs))
+	}
+	return &rec, nil
+}
+
+func oldReadEcoSettlement(o *jsonin.Object, c Calculators, lim Limits) (EcoSettlement, []byte, *ecocomp.Result) {
+	var es EcoSettlement
+	var raw []byte
+	var res *ecocomp.Result
+	v := o.Get("settlement")
+	if v == nil {
+		o.Fail("settlement", "required", "required: a settlement request (docs/ecocomp.md)")
+	} else {
+		raw = encode(v)
+		req, err := ecocomp.DecodeRequest(raw)
+		if err == nil {
+			if msg := CheckYear(req.Year, lim); msg != "" {
+				o.Reader().Fail(joinPath(o.At("settlement"), "year"), "year_out_of_range", "%s", msg)
+			}
+			res, err = ecocomp.Settle(c.Ecocomp, req)
+		}
+		if err != nil {
+			failNested(o.Reader(), o.At("settlement"), err)
+		} else {
+			es.Request = req
+		}
+	}
+	es.Parties = stringMap(o, "parties")
+	if o.Get("parties") == nil {
+		o.Fail("parties", "required", "required: the GB/T 2260 code of every party, e.g. {\"甲区\": \"500103\"}")
+	}
+	for _, p := range sortedKeys(es.Parties) {
+		if _, msg := c.Engine.CheckRegion(es.Parties[p]); msg != "" {
+			o.Reader().Fail(joinPath(o.At("parties"), jsonin.Key("", p)), "unknown_region", "%s", msg)
+		}
+	}
+	if es.Request != nil {
+		named := map[string]bool{}
+		for _, s := range es.Request.Sections {
+			named[s.Upstream], named[s.Downstream] = true, true
+		}
+		for _, t := range es.Request.Trades {
+			named[t.Buyer], named[t.Seller] = true, true
+		}
+		for p := range named {
+			if _, ok := es.Parties[p]; !ok && o.Get("parties") != nil {
+				o.Fail("parties", "missing_party", "party %q of the settlement has no region code", p)
+			}
+		}
+		for _, p := range sortedKeys(es.Parties) {
+			if !named[p] {
+				o.Reader().Fail(joinPath(o.At("parties"), jsonin.Key("", p)), "unknown_party", "%q is not a party of the settlement", p)
+			}
+		}
+	}
+	o.Finish()
+	return es, raw, res
 }

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/ecotax/ecotax/budget"
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/calc/jsonin"
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -114,4 +117,99 @@ func feeBillInput(vals url.Values, sc *feeSchedule) (budget.FeeInput, map[string
 		in.Months = append(in.Months, budget.FeeMonthInput{Path: at, Month: m, Quantity: q})
 	}
 	return in, by, read
+}
+
+// ecoInput reads the settlement form for the chosen scheme (sc: nil when
+// none is chosen), the parties' codes gathered from beside their names.
+// by collects what is wrong before checking (numbers, a name given two
+// codes); read, what the decoder's reader would have refused (a figure,
+// a day), at the path it would name. Rows left blank are not sent; the
+// rows sent are numbered in order.
+func ecoInput(vals url.Values, sc *ecoScheme) (budget.EcoInput, map[string][]string, []calc.FieldError) {
+	by := map[string][]string{}
+	var read []calc.FieldError
+	parties := map[string]string{}
+	party := func(nameInput string) string {
+		name, code := formText(vals, nameInput), formText(vals, "code."+nameInput)
+		switch {
+		case name == "" && code != "":
+			by[nameInput] = append(by[nameInput], "请填写名称（区县名称，或“市级财政”）。")
+		case name == "":
+		case code == "":
+			// The check says the party has no code.
+		case parties[name] != "" && parties[name] != code:
+			by["code."+nameInput] = append(by["code."+nameInput], fmt.Sprintf("“%s”在上面已填了区划代码 %s，同一名称只能对应一个区县。", name, parties[name]))
+		default:
+			parties[name] = code
+		}
+		return name
+	}
+	req := &ecocomp.Request{Scheme: formText(vals, "settlement.scheme")}
+	if y, typed := formDecimal(vals, "settlement.year", "settlement.year", by, &read); typed && y.Valid {
+		var msg string
+		if req.Year, msg = ecocomp.YearOf(y.Decimal); msg != "" {
+			read = append(read, calc.FieldError{Path: "settlement.year", Code: "invalid_value", Message: msg})
+		}
+	}
+	if sc != nil && sc.Quota() {
+		for i := 0; i < formCount(vals, "ntrade", ecoTradesDefault, ecoTradesMax); i++ {
+			p := "settlement.trades[" + strconv.Itoa(i) + "]."
+			if blank(vals, p) {
+				continue
+			}
+			path := "trades[" + strconv.Itoa(len(req.Trades)) + "]"
+			at := "settlement." + path
+			t := ecocomp.Trade{Path: path, Buyer: party(p + "buyer"), Seller: party(p + "seller"), ID: formText(vals, p+"id")}
+			switch d := formText(vals, p+"date"); {
+			case d == "":
+				read = append(read, calc.FieldError{Path: at + ".date", Code: "required", Message: "must not be empty"})
+			default:
+				var err error
+				if t.Date, err = param.ParseDate(d); err != nil {
+					read = append(read, calc.FieldError{Path: at + ".date", Code: "invalid_value", Message: err.Error()})
+				}
+			}
+			q, typed := formDecimal(vals, p+"quantity", at+".quantity", by, &read)
+			switch {
+			case !typed && len(by[p+"quantity"]) == 0:
+				_, err := jsonin.PlainDecimal("") // a blank quantity is refused as the decoder refuses ""
+				read = append(read, calc.FieldError{Path: at + ".quantity", Code: "invalid_number", Message: err.Error()})
+			case !typed:
+				// Said beside the input already; a trade needs a quantity.
+				read = append(read, calc.FieldError{Path: at + ".quantity", Code: "required", Message: "required"})
+			}
+			t.Quantity = q.Decimal
+			t.Price, _ = formDecimal(vals, p+"price", at+".price", by, &read)
+			req.Trades = append(req.Trades, t)
+		}
+	} else {
+		for i := 0; i < formCount(vals, "nsec", ecoSectionsDefault, ecoSectionsMax); i++ {
+			p := "settlement.sections[" + strconv.Itoa(i) + "]."
+			if sectionBlank(vals, p) {
+				continue
+			}
+			path := "sections[" + strconv.Itoa(len(req.Sections)) + "]"
+			sec := ecocomp.Section{Path: path, ID: formText(vals, p+"id"), Upstream: party(p + "upstream"), Downstream: party(p + "downstream"),
+				River: formText(vals, p+"river"), TargetRaw: formText(vals, p+"target_class")}
+			for j := 0; j < 12; j++ {
+				pp := p + "periods[" + strconv.Itoa(j) + "]."
+				if resultBlank(vals, pp) {
+					continue // a period without a result is not given (its month may be filled in advance)
+				}
+				ppath := path + ".periods[" + strconv.Itoa(len(sec.Periods)) + "]"
+				ob := ecocomp.Observation{Path: ppath, Period: formText(vals, pp+"period"), ClassRaw: formText(vals, pp+"class"),
+					CompareRaw: formText(vals, pp+"compare_class")}
+				ob.Index, _ = formDecimal(vals, pp+"index", "settlement."+ppath+".index", by, &read)
+				switch formText(vals, pp+"meets_target") {
+				case "yes":
+					ob.MeetsTarget = &[]bool{true}[0]
+				case "no":
+					ob.MeetsTarget = &[]bool{false}[0]
+				}
+				sec.Periods = append(sec.Periods, ob)
+			}
+			req.Sections = append(req.Sections, sec)
+		}
+	}
+	return budget.EcoInput{Settlement: req, Parties: parties}, by, read
 }

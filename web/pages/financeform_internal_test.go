@@ -3,6 +3,7 @@ package pages
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
 	"sort"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ecotax/ecotax/budget"
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/internal/httpx"
 )
@@ -334,5 +336,220 @@ func FuzzFeeForm(f *testing.F) {
 			}
 		}
 		sameFee(t, v, sc)
+	})
+}
+
+// oldEcoJSON is the page's former reading: it writes the form as the JSON DecodeEcoSettlement reads, the
+// parties' codes gathered from beside their names. by collects what is
+// wrong before decoding (numbers, a name given two codes).
+func oldEcoJSON(vals url.Values, sc *ecoScheme) ([]byte, map[string][]string) {
+	by := map[string][]string{}
+	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
+	parties := map[string]string{}
+	party := func(nameInput string) string {
+		name, code := get(nameInput), get("code."+nameInput)
+		switch {
+		case name == "" && code != "":
+			by[nameInput] = append(by[nameInput], "请填写名称（区县名称，或“市级财政”）。")
+		case name == "":
+		case code == "":
+			// DecodeEcoSettlement says the party has no code.
+		case parties[name] != "" && parties[name] != code:
+			by["code."+nameInput] = append(by["code."+nameInput], fmt.Sprintf("“%s”在上面已填了区划代码 %s，同一名称只能对应一个区县。", name, parties[name]))
+		default:
+			parties[name] = code
+		}
+		return name
+	}
+	settlement := map[string]any{"scheme": get("settlement.scheme")}
+	if y := formNumber(vals, by, "settlement.year"); y != nil {
+		settlement["year"] = y
+	}
+	if sc != nil && sc.Quota() {
+		trades := []any{}
+		for i := 0; i < formCount(vals, "ntrade", ecoTradesDefault, ecoTradesMax); i++ {
+			p := "settlement.trades[" + strconv.Itoa(i) + "]."
+			if blank(vals, p) {
+				continue
+			}
+			t := map[string]any{"buyer": party(p + "buyer"), "seller": party(p + "seller"), "date": get(p + "date")}
+			if id := get(p + "id"); id != "" {
+				t["id"] = id
+			}
+			if q := formNumber(vals, by, p+"quantity"); q != nil {
+				t["quantity"] = q
+			} else if len(by[p+"quantity"]) == 0 {
+				t["quantity"] = ""
+			}
+			if pr := formNumber(vals, by, p+"price"); pr != nil {
+				t["price"] = pr
+			}
+			trades = append(trades, t)
+		}
+		settlement["trades"] = trades
+	} else {
+		sections := []any{}
+		for i := 0; i < formCount(vals, "nsec", ecoSectionsDefault, ecoSectionsMax); i++ {
+			p := "settlement.sections[" + strconv.Itoa(i) + "]."
+			if sectionBlank(vals, p) {
+				continue
+			}
+			sec := map[string]any{"id": get(p + "id"), "upstream": party(p + "upstream"), "downstream": party(p + "downstream")}
+			for _, k := range []string{"river", "target_class"} {
+				if v := get(p + k); v != "" {
+					sec[k] = v
+				}
+			}
+			periods := []any{}
+			for j := 0; j < 12; j++ {
+				pp := p + "periods[" + strconv.Itoa(j) + "]."
+				if resultBlank(vals, pp) {
+					continue // a period without a result is not given (its month may be filled in advance)
+				}
+				o := map[string]any{"period": get(pp + "period")}
+				for _, k := range []string{"class", "compare_class"} {
+					if v := get(pp + k); v != "" {
+						o[k] = v
+					}
+				}
+				if n := formNumber(vals, by, pp+"index"); n != nil {
+					o["index"] = n
+				}
+				switch get(pp + "meets_target") {
+				case "yes":
+					o["meets_target"] = true
+				case "no":
+					o["meets_target"] = false
+				}
+				periods = append(periods, o)
+			}
+			sec["periods"] = periods
+			sections = append(sections, sec)
+		}
+		settlement["sections"] = sections
+	}
+	out, _ := json.Marshal(map[string]any{"settlement": settlement, "parties": parties})
+	return out, by
+}
+
+func testEcoSchemes(t testing.TB) []ecoScheme {
+	var out []ecoScheme
+	for _, l := range financeCalculators(t).Ecocomp.Listing() {
+		out = append(out, ecoScheme{ID: l.ID, Measure: l.Measure, Period: l.Period})
+	}
+	return out
+}
+
+func sameEco(t testing.TB, vals url.Values, sc *ecoScheme) {
+	t.Helper()
+	if formRefused(vals) {
+		return
+	}
+	c := financeCalculators(t)
+	body, oldBy := oldEcoJSON(vals, sc)
+	oldRec, oldErr := budget.DecodeEcoSettlement(body, c, financeLimits)
+	in, newBy, read := ecoInput(vals, sc)
+	newRec, newErr := budget.CheckEcoSettlementAfter(in, read, c, financeLimits)
+	if oldErr == nil && newErr == nil {
+		// The request is stored as sent (the old page's JSON) or as
+		// written by AppendJSON: the same request either way.
+		oldReq, err1 := ecocomp.DecodeRequest(oldRec.RequestJSON)
+		newReq, err2 := ecocomp.DecodeRequest(newRec.RequestJSON)
+		if err1 != nil || err2 != nil || !reflect.DeepEqual(oldReq, newReq) {
+			t.Fatalf("%v\nstored request %s (%v)\nbefore %s (%v)", vals, newRec.RequestJSON, err2, oldRec.RequestJSON, err1)
+		}
+		o, n := *oldRec, *newRec
+		o.RequestJSON, n.RequestJSON = nil, nil
+		oldRec, newRec = &o, &n
+	}
+	sameOutcome(t, vals, body, oldBy, newBy, oldRec, newRec, oldErr, newErr)
+}
+
+// ecoForms are the settlement forms the page tests post, and a few more.
+func ecoForms() []url.Values {
+	const s0, s1 = "settlement.sections[0].", "settlement.sections[1]."
+	two := url.Values{"settlement.scheme": {"cq_basin_2018"}, "settlement.year": {"２０２４"}, "nsec": {"2"},
+		s0 + "id": {"渝中—大渡口界"}, s0 + "upstream": {"渝中区"}, "code." + s0 + "upstream": {"500103"},
+		s0 + "downstream": {"大渡口区"}, "code." + s0 + "downstream": {"500104"}, s0 + "target_class": {"III"},
+		s1 + "id": {"大渡口—九龙坡界"}, s1 + "upstream": {"大渡口区"}, "code." + s1 + "upstream": {"500107"},
+		s1 + "downstream": {"九龙坡区"}, "code." + s1 + "downstream": {"500107"}, s1 + "target_class": {"III"}}
+	for m := 1; m <= 12; m++ {
+		for _, sec := range []string{s0, s1} {
+			p := fmt.Sprintf(sec+"periods[%d].", m-1)
+			two.Set(p+"period", fmt.Sprintf("2024-%02d", m))
+			two.Set(p+"class", "II")
+			two.Set(p+"compare_class", "III")
+		}
+	}
+	fixed := url.Values{}
+	for k, v := range two {
+		fixed[k] = v
+	}
+	fixed.Set("code."+s1+"upstream", "500104")
+	const t0, t1 = "settlement.trades[0].", "settlement.trades[2]."
+	return []url.Values{
+		two, fixed,
+		{"settlement.scheme": {"cq_basin_2018"}},
+		{"settlement.scheme": {"cq_basin_2018"}, "settlement.year": {"2023"}, s0 + "id": {"甲断面"}, s0 + "upstream": {"甲区"},
+			"code." + s0 + "upstream": {"500103"}, s0 + "downstream": {"乙区"}, s0 + "periods[0].period": {"2023-01"}, s0 + "periods[0].class": {"VI"},
+			s0 + "periods[1].period": {"2023-02"}, s0 + "periods[1].index": {"x"}, s0 + "periods[2].meets_target": {"yes"}},
+		{"settlement.scheme": {"beijing_water_2015"}, "settlement.year": {"2023.5"}, s0 + "id": {"断面"}, s0 + "upstream": {"甲区"},
+			"code." + s0 + "upstream": {"990101"}, s0 + "periods[0].period": {"2023-01"}, s0 + "periods[0].index": {"0.0000000000001"}},
+		{"settlement.scheme": {"xinan_river_2012"}, "settlement.year": {"2024"}, s0 + "id": {"街口"}, s0 + "upstream": {"黄山市"},
+			"code." + s0 + "upstream": {"341000"}, s0 + "downstream": {"杭州市"}, "code." + s0 + "downstream": {"330100"},
+			s0 + "periods[0].period": {"2024"}, s0 + "periods[0].index": {"0.85"}, s0 + "periods[0].meets_target": {"no"}},
+		{"settlement.scheme": {"cq_forest_quota_2018"}, "settlement.year": {"2024"}, t0 + "buyer": {"甲区"}, "code." + t0 + "buyer": {"500103"},
+			t0 + "seller": {"乙区"}, "code." + t0 + "seller": {"500104"}, t0 + "date": {"2024-03-01"}, t0 + "quantity": {"1,000"},
+			t1 + "buyer": {"甲区"}, "code." + t1 + "buyer": {"500105"}, t1 + "date": {"2024-02-30"}, t1 + "price": {"x"}, t1 + "id": {"T2"}},
+		{"settlement.scheme": {"cq_forest_quota_2018"}, "settlement.year": {"2016"}, t0 + "seller": {"乙区"}, "code." + t0 + "buyer": {"500103"},
+			t0 + "quantity": {"1e3"}},
+	}
+}
+
+func ecoSchemeOf(t testing.TB, vals url.Values) *ecoScheme {
+	for _, sc := range testEcoSchemes(t) {
+		if sc.ID == vals.Get("settlement.scheme") {
+			return &sc
+		}
+	}
+	return nil
+}
+
+func TestEcoFormAsDecoder(t *testing.T) {
+	for _, v := range ecoForms() {
+		sameEco(t, v, ecoSchemeOf(t, v))
+	}
+}
+
+// FuzzEcoForm: whatever is typed into the settlement form (one section
+// with two periods, or two trades), the direct build and the decoder
+// reading the old page's JSON agree.
+func FuzzEcoForm(f *testing.F) {
+	scs := testEcoSchemes(f)
+	f.Add(uint8(0), "2024", "甲", "甲区", "500103", "乙区", "500104", "2024-01", "II", "III", "", "2024-02-01", "1,000")
+	f.Add(uint8(3), "2024", "", "甲区", "500103", "乙区", "500104", "2024", "", "", "0.9", "2024-02-01", "x")
+	f.Fuzz(func(t *testing.T, pick uint8, year, id, up, upCode, down, downCode, period, class, compare, index, date, qty string) {
+		var sc *ecoScheme
+		v := url.Values{"settlement.year": {year}}
+		if int(pick) < len(scs) {
+			sc = &scs[pick]
+			v.Set("settlement.scheme", sc.ID)
+		}
+		const s0, t0, t1 = "settlement.sections[1].", "settlement.trades[0].", "settlement.trades[1]."
+		if sc != nil && sc.Quota() {
+			for k, x := range map[string]string{t1 + "id": id, t0 + "buyer": up, "code." + t0 + "buyer": upCode, t0 + "seller": down,
+				"code." + t0 + "seller": downCode, t0 + "date": date, t0 + "quantity": qty, t0 + "price": index,
+				t1 + "buyer": down, "code." + t1 + "buyer": upCode, t1 + "seller": class, t1 + "date": period, t1 + "quantity": compare} {
+				v.Set(k, x)
+			}
+		} else {
+			for k, x := range map[string]string{s0 + "id": id, s0 + "upstream": up, "code." + s0 + "upstream": upCode, s0 + "downstream": down,
+				"code." + s0 + "downstream": downCode, s0 + "periods[0].period": period, s0 + "periods[0].class": class,
+				s0 + "periods[0].compare_class": compare, s0 + "periods[3].index": index, s0 + "periods[3].period": date,
+				s0 + "periods[3].meets_target": qty} {
+				v.Set(k, x)
+			}
+		}
+		sameEco(t, v, sc)
 	})
 }
