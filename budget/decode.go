@@ -30,11 +30,21 @@ type ReportRequest struct {
 // budget route and the file of `ecotax budget report`. Every fault is
 // reported with its JSON path; nothing partial is returned.
 func DecodeReport(data []byte, c Calculators, lim Limits) (*ReportRequest, error) {
-	rr := &ReportRequest{}
+	var rr *ReportRequest
 	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
-		rr.Region, rr.RegionName, rr.Year = readRegionYear(o, c, lim)
-		rr.Scenarios = readScenarios(o)
+		in := ReportRequest{Region: o.Str("region", true)}
+		yv := o.Get("year")
+		in.Year = readInt(o, "year", true)
+		in.Scenarios = readScenarios(o)
 		o.Finish()
+		r := o.Reader()
+		yearRead := yv != nil && yv.Kind == jsonin.KindNumber
+		var checked []calc.FieldError
+		rr, checked = checkReport(o.Path, in, yearRead, c, lim)
+		read := calc.FieldErrors(r.Errs)
+		for _, f := range calc.MergeChecked(read, checked)[len(read):] {
+			r.Fail(f.Path, f.Code, "%s", f.Message)
+		}
 	})
 	if len(errs) > 0 {
 		return nil, invalid(calc.FieldErrors(errs))
@@ -73,12 +83,20 @@ func readInt(o *jsonin.Object, key string, required bool) int {
 		o.Fail(key, "invalid_type", "want a whole number, got %s", v.Kind)
 		return 0
 	}
-	var n int
-	if _, err := fmt.Sscanf(v.Text, "%d", &n); err != nil || fmt.Sprint(n) != v.Text || n < 0 || n > 9999 {
-		o.Fail(key, "invalid_number", "%s is not a whole number from 0 to 9999", v.Text)
-		return 0
+	n, msg := WholeNumber(v.Text)
+	if msg != "" {
+		o.Fail(key, "invalid_number", "%s", msg)
 	}
 	return n
+}
+
+// WholeNumber reads a year or a count written as a JSON number: a whole
+// number from 0 to 9999 in plain digits; msg says why not (and n is 0).
+func WholeNumber(text string) (n int, msg string) {
+	if _, err := fmt.Sscanf(text, "%d", &n); err != nil || fmt.Sprint(n) != text || n < 0 || n > 9999 {
+		return 0, text + " is not a whole number from 0 to 9999"
+	}
+	return n, ""
 }
 
 func readScenarios(o *jsonin.Object) []Scenario {
@@ -88,16 +106,10 @@ func readScenarios(o *jsonin.Object) []Scenario {
 		sc.ID = so.Str("id", true)
 		sc.Title = so.Str("title", false)
 		for ro := range so.Objects("rates") {
+			// The class and the value's sign are checked by scenarioFaults.
 			rc := RateChange{Path: ro.Path}
-			rc.Class = ro.OneOf("class", "air", "water")
-			if rc.Class == "" && ro.Get("class") == nil {
-				ro.Fail("class", "required", "required: air or water")
-			}
-			v := ro.Decimal("value", true)
-			if v.Valid && v.Decimal.Sign() < 0 {
-				ro.Fail("value", "invalid_number", "a rate is not negative")
-			}
-			rc.Value = v.Decimal
+			rc.Class = ro.Str("class", false)
+			rc.Value = ro.Decimal("value", true).Decimal
 			rc.From = ro.Str("from", false)
 			rc.To = ro.Str("to", false)
 			ro.Finish()
@@ -202,6 +214,11 @@ func DecodeInput(data []byte, c Calculators, lim Limits) (*Input, []Scenario, er
 		}
 		scs = readScenarios(o)
 		o.Finish()
+		start := len(o.Reader().Errs)
+		read := calc.FieldErrors(o.Reader().Errs)
+		for _, f := range calc.MergeChecked(read, scenarioFaults(o.Path, scs))[start:] {
+			o.Reader().Fail(f.Path, f.Code, "%s", f.Message)
+		}
 	})
 	if len(errs) > 0 {
 		return nil, nil, invalid(calc.FieldErrors(errs))

@@ -412,3 +412,96 @@ func oldReadEcoSettlement(o *jsonin.Object, c Calculators, lim Limits) (EcoSettl
 	o.Finish()
 	return es, raw, res
 }
+
+// FuzzReportDecoderUnchanged: DecodeReport reads as the one-pass decoder
+// did, except that a rate whose class is "" is refused (it was read as
+// no class at all and silently accepted).
+func FuzzReportDecoderUnchanged(f *testing.F) {
+	f.Add([]byte(`{"region":"500000","year":2024,"scenarios":[{"id":"s","rates":[{"class":"air","value":"2.4","from":"2024-07"}],"trends":{"fees":"10"},"schemes":{"cq_basin_2018":"beijing_water_2015"}}]}`))
+	f.Add([]byte(`{"region":"990000","year":2017}`))
+	f.Add([]byte(`{"region":" ","year":"2024","scenarios":[{"rates":[{"class":"soil","value":"-1"},{"class":1},{}],"trends":{"air":"x","noise":"1"},"schedules":{"a":""}},5]}`))
+	f.Add([]byte(`{"year":99999,"scenarios":{}}`))
+	f.Add([]byte(`{"region":"500103","year":-5}`))
+	c := internalCalculators(f)
+	lim := Limits{MaxYear: 2030}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		old, oerr := oldDecodeReport(data, c, lim)
+		rr, err := DecodeReport(data, c, lim)
+		o, n := sortedFaults(oerr), sortedFaults(err)
+		// The defect fixed: the only faults allowed beyond the old ones
+		// are a rate's class "" refused as missing.
+		had := map[string]bool{}
+		for _, x := range o {
+			had[x] = true
+		}
+		var kept []string
+		for _, x := range n {
+			if had[x] || !strings.HasSuffix(x, ".class required required: air or water") {
+				kept = append(kept, x)
+			}
+		}
+		if len(kept) < len(n) && len(o) == 0 {
+			return
+		}
+		if !reflect.DeepEqual(o, kept) {
+			t.Fatalf("%s\nfaults %q\nbefore %q", data, n, o)
+		}
+		if err == nil && !reflect.DeepEqual(old, rr) {
+			t.Fatalf("%s\nrequest %+v\nbefore %+v", data, rr, old)
+		}
+	})
+}
+
+func oldDecodeReport(data []byte, c Calculators, lim Limits) (*ReportRequest, error) {
+	rr := &ReportRequest{}
+	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
+		rr.Region, rr.RegionName, rr.Year = readRegionYear(o, c, lim)
+		rr.Scenarios = oldReadScenarios(o)
+		o.Finish()
+	})
+	if len(errs) > 0 {
+		return nil, invalid(calc.FieldErrors(errs))
+	}
+	return rr, nil
+}
+
+func oldReadScenarios(o *jsonin.Object) []Scenario {
+	var out []Scenario
+	for so := range o.Objects("scenarios") {
+		sc := Scenario{Path: so.Path, Trends: map[string]decimal.Decimal{}, Schemes: map[string]string{}, Schedules: map[string]string{}}
+		sc.ID = so.Str("id", true)
+		sc.Title = so.Str("title", false)
+		for ro := range so.Objects("rates") {
+			rc := RateChange{Path: ro.Path}
+			rc.Class = ro.OneOf("class", "air", "water")
+			if rc.Class == "" && ro.Get("class") == nil {
+				ro.Fail("class", "required", "required: air or water")
+			}
+			v := ro.Decimal("value", true)
+			if v.Valid && v.Decimal.Sign() < 0 {
+				ro.Fail("value", "invalid_number", "a rate is not negative")
+			}
+			rc.Value = v.Decimal
+			rc.From = ro.Str("from", false)
+			rc.To = ro.Str("to", false)
+			ro.Finish()
+			sc.Rates = append(sc.Rates, rc)
+		}
+		if to := so.Object("trends"); to != nil {
+			for _, f := range fields(so, "trends") {
+				switch f.Key {
+				case TrendAir, TrendWater, TrendSolidWaste, TrendFees:
+					if d := to.Decimal(f.Key, false); d.Valid {
+						sc.Trends[f.Key] = d.Decimal
+					}
+				}
+			}
+			to.Finish()
+		}
+		sc.Schemes = stringMap(so, "schemes")
+		sc.Schedules = stringMap(so, "schedules")
+		so.Finish()
+		out = append(out, sc)
+	}
+	return out
+}

@@ -213,3 +213,73 @@ func ecoInput(vals url.Values, sc *ecoScheme) (budget.EcoInput, map[string][]str
 	}
 	return budget.EcoInput{Settlement: req, Parties: parties}, by, read
 }
+
+// report reads the budget form as a budget.ReportRequest; read is what
+// the decoder's reader would have refused (the year, a figure), at the
+// path it would name, and index maps the request's scenarios to the
+// form's. Figures are read as people type them: full-width digits,
+// thousands separators (web.NormalizeNumber); the form shows them as typed.
+func (f *budgetForm) report() (budget.ReportRequest, []calc.FieldError, []int) {
+	var read []calc.FieldError
+	rr := budget.ReportRequest{Region: f.Region}
+	// A figure is read made plain; one that is blank made plain (a lone
+	// separator) is not given.
+	plain := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return web.NormalizeNumber(v)
+	}
+	num := func(path, v string) decimal.NullDecimal {
+		d, err := jsonin.PlainDecimal(v)
+		if err != nil {
+			read = append(read, calc.FieldError{Path: path, Code: "invalid_number", Message: err.Error()})
+			return decimal.NullDecimal{}
+		}
+		return decimal.NewNullDecimal(d)
+	}
+	// The year is a whole number as the decoder reads one; typed as
+	// something else it is text, which is not a year.
+	if y := web.NormalizeNumber(f.Year); y != "" && isInt(y) {
+		var msg string
+		if rr.Year, msg = budget.WholeNumber(y); msg != "" {
+			read = append(read, calc.FieldError{Path: "year", Code: "invalid_number", Message: msg})
+		}
+	} else {
+		read = append(read, calc.FieldError{Path: "year", Code: "invalid_type", Message: "want a whole number, got string"})
+	}
+	var index []int
+	for _, sf := range f.Scenarios {
+		if sf.empty() {
+			continue
+		}
+		path := "scenarios[" + strconv.Itoa(len(rr.Scenarios)) + "]"
+		sc := budget.Scenario{Path: path, ID: "s" + strconv.Itoa(sf.N), Title: sf.Title,
+			Trends: map[string]decimal.Decimal{}, Schemes: map[string]string{}, Schedules: map[string]string{}}
+		for _, r := range []struct{ class, v string }{{"air", plain(sf.Air)}, {"water", plain(sf.Water)}} {
+			if r.v == "" {
+				continue
+			}
+			rpath := path + ".rates[" + strconv.Itoa(len(sc.Rates)) + "]"
+			sc.Rates = append(sc.Rates, budget.RateChange{Path: rpath, Class: r.class, Value: num(rpath+".value", r.v).Decimal, From: sf.From, To: sf.To})
+		}
+		for k, v := range map[string]string{budget.TrendAir: plain(sf.TrendAir), budget.TrendWater: plain(sf.TrendWater),
+			budget.TrendSolidWaste: plain(sf.TrendSolid), budget.TrendFees: plain(sf.TrendFees)} {
+			if v == "" {
+				continue
+			}
+			if d := num(path+".trends."+k, v); d.Valid {
+				sc.Trends[k] = d.Decimal
+			}
+		}
+		rr.Scenarios = append(rr.Scenarios, sc)
+		index = append(index, sf.N)
+	}
+	return rr, read, index
+}
+
+// isInt reports whether s is an integer as strconv writes one.
+func isInt(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && strconv.Itoa(n) == s
+}

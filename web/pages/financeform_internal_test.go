@@ -17,6 +17,7 @@ import (
 	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/internal/httpx"
+	"github.com/ecotax/ecotax/web"
 )
 
 // The finance forms are read straight into domain values. These tests
@@ -551,5 +552,131 @@ func FuzzEcoForm(f *testing.F) {
 			}
 		}
 		sameEco(t, v, sc)
+	})
+}
+
+// oldRequest is the page's former reading: it writes the form as the budget route's body. The year goes as a
+// JSON number when it is one, as text otherwise (the route then says
+// why); every amount and percentage as text.
+func (f *budgetForm) oldRequest() (map[string]any, []int) {
+	body := map[string]any{"region": f.Region}
+	// Figures are read as people type them: full-width digits, thousands
+	// separators (web.NormalizeNumber); the form shows them as typed.
+	num := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return web.NormalizeNumber(v)
+	}
+	if y := num(f.Year); y != "" {
+		if n, err := strconv.Atoi(y); err == nil && strconv.Itoa(n) == y {
+			body["year"] = json.Number(y)
+		} else {
+			body["year"] = f.Year
+		}
+	} else {
+		body["year"] = f.Year
+	}
+	scs := []any{}
+	var index []int // request index → scenario number
+	for _, sf := range f.Scenarios {
+		if sf.empty() {
+			continue
+		}
+		sc := map[string]any{"id": "s" + strconv.Itoa(sf.N)}
+		if sf.Title != "" {
+			sc["title"] = sf.Title
+		}
+		var rates []any
+		for _, r := range []struct{ class, v string }{{"air", num(sf.Air)}, {"water", num(sf.Water)}} {
+			if r.v == "" {
+				continue
+			}
+			rc := map[string]any{"class": r.class, "value": r.v}
+			if sf.From != "" {
+				rc["from"] = sf.From
+			}
+			if sf.To != "" {
+				rc["to"] = sf.To
+			}
+			rates = append(rates, rc)
+		}
+		if rates != nil {
+			sc["rates"] = rates
+		}
+		trends := map[string]any{}
+		for k, v := range map[string]string{budget.TrendAir: num(sf.TrendAir), budget.TrendWater: num(sf.TrendWater), budget.TrendSolidWaste: num(sf.TrendSolid), budget.TrendFees: num(sf.TrendFees)} {
+			if v != "" {
+				trends[k] = v
+			}
+		}
+		if len(trends) > 0 {
+			sc["trends"] = trends
+		}
+		scs = append(scs, sc)
+		index = append(index, sf.N)
+	}
+	body["scenarios"] = scs
+	return body, index
+}
+
+func sameReport(t testing.TB, f *budgetForm) {
+	t.Helper()
+	vals := url.Values{"region": {f.Region}, "year": {f.Year}}
+	for _, sf := range f.Scenarios {
+		for k, v := range map[string]string{"title": sf.Title, "air": sf.Air, "water": sf.Water, "from": sf.From, "to": sf.To,
+			"trend_air": sf.TrendAir, "trend_water": sf.TrendWater, "trend_solid": sf.TrendSolid, "trend_fees": sf.TrendFees} {
+			vals.Set("s"+strconv.Itoa(sf.N)+"."+k, v)
+		}
+	}
+	if formRefused(vals) {
+		return
+	}
+	c := financeCalculators(t)
+	b, oldIndex := f.oldRequest()
+	body, err := json.Marshal(b)
+	if err != nil {
+		body = nil
+	}
+	oldRR, oldErr := budget.DecodeReport(body, c, financeLimits)
+	in, read, index := f.report()
+	newRR, newErr := budget.CheckReportAfter(in, read, c, financeLimits)
+	if !reflect.DeepEqual(oldIndex, index) {
+		t.Fatalf("%+v: scenarios %v, before %v", f, index, oldIndex)
+	}
+	sameOutcome(t, vals, body, nil, nil, oldRR, newRR, oldErr, newErr)
+}
+
+// budgetForms are the budget forms the page tests ask for, and a few more.
+func budgetForms() []*budgetForm {
+	sc := func(n int, s scenarioForm) scenarioForm { s.N = n; return s }
+	return []*budgetForm{
+		{Region: "500000", Year: "2023", Scenarios: []scenarioForm{sc(1, scenarioForm{Title: "减排", TrendAir: "-10"}), sc(2, scenarioForm{Air: "4.8", Water: "5.6", From: "2023-07", TrendFees: "５"})}},
+		{Region: "999999", Year: "2023"}, {Region: "500000", Year: "1999"}, {Region: "500000", Year: "abc"}, {Region: "", Year: ""},
+		{Region: "500000", Year: "2023", Scenarios: []scenarioForm{sc(1, scenarioForm{TrendAir: "abc", Air: "-1", From: "07"}), sc(2, scenarioForm{Water: "x"})}},
+		{Region: "500103", Year: "２,０２４", Scenarios: []scenarioForm{sc(1, scenarioForm{}), sc(2, scenarioForm{Air: "1,000.5", TrendSolid: "-150", TrendWater: "0.0000000000001"})}},
+		{Region: " ", Year: "99999"}, {Region: "500000", Year: "-0"}, {Region: "500000", Year: "2023.0"},
+	}
+}
+
+func TestBudgetFormAsDecoder(t *testing.T) {
+	for _, f := range budgetForms() {
+		sameReport(t, f)
+	}
+}
+
+// FuzzBudgetForm: whatever is typed into the budget form, the direct
+// build and the decoder reading the old page's JSON agree.
+func FuzzBudgetForm(f *testing.F) {
+	for _, bf := range budgetForms() {
+		var s [2]scenarioForm
+		copy(s[:], bf.Scenarios)
+		f.Add(bf.Region, bf.Year, s[0].Title, s[0].Air, s[0].TrendAir, s[1].Water, s[1].From, s[1].To, s[1].TrendFees, s[1].TrendSolid)
+	}
+	f.Fuzz(func(t *testing.T, region, year, title, air, trendAir, water, from, to, trendFees, trendSolid string) {
+		sameReport(t, &budgetForm{Region: region, Year: year, Scenarios: []scenarioForm{
+			{N: 1, Title: title, Air: air, TrendAir: trendAir},
+			{N: 2, Water: water, From: from, To: to, TrendFees: trendFees, TrendSolid: trendSolid, TrendWater: trendAir},
+		}})
 	})
 }
