@@ -57,7 +57,13 @@ func CheckDamageCase(in DamageInput, c Calculators, lim Limits) (*DamageRecord, 
 // error; a value the reader faulted is not also called missing
 // (calc.MergeChecked).
 func CheckDamageCaseAfter(in DamageInput, read []calc.FieldError, c Calculators, lim Limits) (*DamageRecord, error) {
-	rec, checked := checkDamage(jsonin.Root, in, sent{claim: in.Claim != nil, settle: in.Settle != nil}, c, lim)
+	given := sent{claim: in.Claim != nil, settle: in.Settle != nil}
+	for _, f := range read {
+		// A claim with a value its reader could not read is validated but
+		// not quantified, as a decoder refuses it before quantifying.
+		given.unread = given.unread || under(f.Path, "claim")
+	}
+	rec, checked := checkDamage(jsonin.Root, in, given, c, lim)
 	if errs := calc.MergeChecked(read, checked); len(errs) > 0 {
 		return nil, invalid(errs)
 	}
@@ -69,7 +75,8 @@ func CheckDamageCaseAfter(in DamageInput, read []calc.FieldError, c Calculators,
 
 // sent says which parts were sent, even those that could not be read
 // (then their value is nil and nothing more is said of them).
-type sent struct{ claim, settle bool }
+// unread: the claim's reader found faults in it.
+type sent struct{ claim, settle, unread bool }
 
 // checkDamage holds the rules of a damage case; at is the case's own path.
 func checkDamage(at string, in DamageInput, given sent, c Calculators, lim Limits) (*DamageRecord, []calc.FieldError) {
@@ -92,7 +99,7 @@ func checkDamage(at string, in DamageInput, given sent, c Calculators, lim Limit
 	var claim *damage.Result
 	if in.Claim != nil {
 		nested := in.Claim.Validate()
-		if len(nested) == 0 {
+		if len(nested) == 0 && !given.unread {
 			var err error
 			if claim, err = damage.Calc(c.Damage, in.Claim); err != nil {
 				nested = faultsOf(err)
@@ -101,7 +108,7 @@ func checkDamage(at string, in DamageInput, given sent, c Calculators, lim Limit
 		for _, fe := range nested {
 			fail(joinPath(key("claim"), fe.Path), fe.Code, "%s", fe.Message)
 		}
-		if len(nested) == 0 {
+		if len(nested) == 0 && claim != nil {
 			dc.ClaimTotal = decimal.NullDecimal{Decimal: claim.Total.Decimal, Valid: true}
 			dc.ClaimUnverified = claim.Unverified
 		} else {

@@ -189,6 +189,13 @@ func TestCheckDamageCaseWithClaim(t *testing.T) {
 	if !reflect.DeepEqual(dec, rec) {
 		t.Fatalf("built %+v\ndecoded %+v", rec, dec)
 	}
+	// A claim its reader found a fault in is not quantified: the fault is
+	// the only one, not also a claim of 0 below the receipts.
+	in.Claim.VirtualCost[0].Multiplier = decimal.NullDecimal{}
+	read := []calc.FieldError{{Path: "claim.virtual_cost[0].multiplier", Code: "invalid_number", Message: "x"}}
+	if _, err := CheckDamageCaseAfter(in, read, c, lim); !reflect.DeepEqual(sortedFaults(err), []string{"claim.virtual_cost[0].multiplier invalid_number x"}) {
+		t.Fatalf("unread claim: %q", sortedFaults(err))
+	}
 	in.Claim = &damage.Request{Items: []damage.Item{{Amount: decimal.New(1, 0)}}}
 	_, err = CheckDamageCase(in, c, lim)
 	want := []string{"claim.date required required", "claim.items[0].category required must not be empty", "claim.parameter_set required must not be empty"}

@@ -29,8 +29,9 @@ import (
 // sections between several pairs); "再加一个断面" adds one without
 // script. The form is read into a budget.EcoInput (ecoInput), checked by
 // budget.CheckEcoSettlementAfter and recorded by app.RecordEcoSettlement;
-// inputs are named by their paths, so an error lands beside its input. Each party's region
-// code is asked beside its name (code.<path of the name>).
+// inputs are named by their paths, so an error lands beside its input.
+// Each party's region code is asked beside its name (code.<path of the
+// name>).
 
 const (
 	ecoSectionsDefault = 2  // sections the form offers at first

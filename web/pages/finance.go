@@ -17,8 +17,9 @@ import (
 // Finance records the non-tax streams of the budget on the pages: here a
 // damage case (生态环境损害赔偿) with its settlement and receipts, read into
 // a budget.DamageInput, checked by budget.CheckDamageCaseAfter (the checks
-// of POST /v1/budget/damage-cases) and recorded by app.RecordDamageCase. The inputs are named by their JSON paths, so an
-// error's path is the input it belongs to.
+// of POST /v1/budget/damage-cases) and recorded by app.RecordDamageCase.
+// The inputs are named by their JSON paths, so an error's path is the
+// input it belongs to.
 
 const damageReceipts = 4 // receipt rows the form offers
 

@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -17,29 +16,15 @@ import (
 	"github.com/ecotax/ecotax/web"
 )
 
-// A fee bill (收费清单, read by budget.DecodeFeeBill and recorded by
-// app.RecordFeeBill) on the pages, as the damage case is; the
+// A fee bill (收费清单, read into a budget.FeeInput, checked by
+// budget.CheckFeeBillAfter and recorded by app.RecordFeeBill) on the
+// pages, as the damage case is; the
 // eco-compensation settlement is in ecosettle.go. Inputs are named by
 // their JSON paths, so an error's path is the input it belongs to.
 
 const (
 	feeMonths = 12 // month rows the fee bill form offers
 )
-
-// formNumber reads a number input as people type it (separators,
-// full-width digits) into a plain JSON number, or records why not.
-func formNumber(vals url.Values, by map[string][]string, name string) any {
-	v := strings.TrimSpace(vals.Get(name))
-	if v == "" {
-		return nil
-	}
-	n := web.NormalizeNumber(v)
-	if _, msg := web.ParseNumber(v); msg != "" {
-		by[name] = append(by[name], msg)
-		return nil
-	}
-	return json.Number(n)
-}
 
 // placeErrors puts a refusal's errors beside their inputs (or at the top
 // when no input carries the path), as the damage case page does. fix may

@@ -680,3 +680,18 @@ func FuzzBudgetForm(f *testing.F) {
 		}})
 	})
 }
+
+// formNumber is the old pages' number reader: it reads a number input as people type it (separators,
+// full-width digits) into a plain JSON number, or records why not.
+func formNumber(vals url.Values, by map[string][]string, name string) any {
+	v := strings.TrimSpace(vals.Get(name))
+	if v == "" {
+		return nil
+	}
+	n := web.NormalizeNumber(v)
+	if _, msg := web.ParseNumber(v); msg != "" {
+		by[name] = append(by[name], msg)
+		return nil
+	}
+	return json.Number(n)
+}
