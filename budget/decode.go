@@ -12,7 +12,6 @@ import (
 	"github.com/ecotax/ecotax/calc/ecocomp"
 	"github.com/ecotax/ecotax/calc/fees"
 	"github.com/ecotax/ecotax/calc/jsonin"
-	"github.com/ecotax/ecotax/calc/param"
 )
 
 // maxDepth bounds nesting: an input file holds tax requests four levels
@@ -31,11 +30,21 @@ type ReportRequest struct {
 // budget route and the file of `ecotax budget report`. Every fault is
 // reported with its JSON path; nothing partial is returned.
 func DecodeReport(data []byte, c Calculators, lim Limits) (*ReportRequest, error) {
-	rr := &ReportRequest{}
+	var rr *ReportRequest
 	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
-		rr.Region, rr.RegionName, rr.Year = readRegionYear(o, c, lim)
-		rr.Scenarios = readScenarios(o)
+		in := ReportRequest{Region: o.Str("region", true)}
+		yv := o.Get("year")
+		in.Year = readInt(o, "year", true)
+		in.Scenarios = readScenarios(o)
 		o.Finish()
+		r := o.Reader()
+		yearRead := yv != nil && yv.Kind == jsonin.KindNumber
+		var checked []calc.FieldError
+		rr, checked = checkReport(o.Path, in, yearRead, c, lim)
+		read := calc.FieldErrors(r.Errs)
+		for _, f := range calc.MergeChecked(read, checked)[len(read):] {
+			r.Fail(f.Path, f.Code, "%s", f.Message)
+		}
 	})
 	if len(errs) > 0 {
 		return nil, invalid(calc.FieldErrors(errs))
@@ -74,12 +83,20 @@ func readInt(o *jsonin.Object, key string, required bool) int {
 		o.Fail(key, "invalid_type", "want a whole number, got %s", v.Kind)
 		return 0
 	}
-	var n int
-	if _, err := fmt.Sscanf(v.Text, "%d", &n); err != nil || fmt.Sprint(n) != v.Text || n < 0 || n > 9999 {
-		o.Fail(key, "invalid_number", "%s is not a whole number from 0 to 9999", v.Text)
-		return 0
+	n, msg := WholeNumber(v.Text)
+	if msg != "" {
+		o.Fail(key, "invalid_number", "%s", msg)
 	}
 	return n
+}
+
+// WholeNumber reads a year or a count written as a JSON number: a whole
+// number from 0 to 9999 in plain digits; msg says why not (and n is 0).
+func WholeNumber(text string) (n int, msg string) {
+	if _, err := fmt.Sscanf(text, "%d", &n); err != nil || fmt.Sprint(n) != text || n < 0 || n > 9999 {
+		return 0, text + " is not a whole number from 0 to 9999"
+	}
+	return n, ""
 }
 
 func readScenarios(o *jsonin.Object) []Scenario {
@@ -89,16 +106,10 @@ func readScenarios(o *jsonin.Object) []Scenario {
 		sc.ID = so.Str("id", true)
 		sc.Title = so.Str("title", false)
 		for ro := range so.Objects("rates") {
+			// The class and the value's sign are checked by scenarioFaults.
 			rc := RateChange{Path: ro.Path}
-			rc.Class = ro.OneOf("class", "air", "water")
-			if rc.Class == "" && ro.Get("class") == nil {
-				ro.Fail("class", "required", "required: air or water")
-			}
-			v := ro.Decimal("value", true)
-			if v.Valid && v.Decimal.Sign() < 0 {
-				ro.Fail("value", "invalid_number", "a rate is not negative")
-			}
-			rc.Value = v.Decimal
+			rc.Class = ro.Str("class", false)
+			rc.Value = ro.Decimal("value", true).Decimal
 			rc.From = ro.Str("from", false)
 			rc.To = ro.Str("to", false)
 			ro.Finish()
@@ -185,7 +196,7 @@ func DecodeInput(data []byte, c Calculators, lim Limits) (*Input, []Scenario, er
 		}
 		for do := range o.Objects("damage_cases") {
 			id := uniqueID(do)
-			dc, _ := readDamageCase(do, c, lim)
+			dc := readDamageCase(do, c, lim).Case
 			dc.ID = id
 			in.Damage = append(in.Damage, dc)
 		}
@@ -203,6 +214,11 @@ func DecodeInput(data []byte, c Calculators, lim Limits) (*Input, []Scenario, er
 		}
 		scs = readScenarios(o)
 		o.Finish()
+		start := len(o.Reader().Errs)
+		read := calc.FieldErrors(o.Reader().Errs)
+		for _, f := range calc.MergeChecked(read, scenarioFaults(o.Path, scs))[start:] {
+			o.Reader().Fail(f.Path, f.Code, "%s", f.Message)
+		}
 	})
 	if len(errs) > 0 {
 		return nil, nil, invalid(calc.FieldErrors(errs))
@@ -311,9 +327,9 @@ type DamageRecord struct {
 // by calc/damage; a multiplier out of range or an unknown class is an
 // error at claim.… and nothing is recorded.
 func DecodeDamageCase(data []byte, c Calculators, lim Limits) (*DamageRecord, error) {
-	var rec DamageRecord
+	var rec *DamageRecord
 	errs := jsonin.Read(data, maxDepth, jsonin.PlainDecimal, func(o *jsonin.Object) {
-		rec.Case, rec.Claim = readDamageCase(o, c, lim)
+		rec = readDamageCase(o, c, lim)
 		if v := o.Get("claim"); v != nil {
 			rec.ClaimJSON = encode(v)
 		}
@@ -321,64 +337,49 @@ func DecodeDamageCase(data []byte, c Calculators, lim Limits) (*DamageRecord, er
 	if len(errs) > 0 {
 		return nil, invalid(calc.FieldErrors(errs))
 	}
-	return &rec, nil
+	return rec, nil
 }
 
-func readDamageCase(o *jsonin.Object, c Calculators, lim Limits) (DamageCase, *damage.Result) {
-	dc := DamageCase{District: o.Str("district", true), Case: o.Str("case", true)}
-	checkDistrict(o, c, dc.District)
-	var claim *damage.Result
+// readDamageCase reads a case into a DamageInput and checks it with
+// checkDamage, the checks of CheckDamageCase; a "required" the reader has
+// already said at a path is not said again.
+func readDamageCase(o *jsonin.Object, c Calculators, lim Limits) *DamageRecord {
+	r := o.Reader()
+	start := len(r.Errs)
+	in := DamageInput{District: o.Str("district", true), Case: o.Str("case", true)}
+	var given sent
 	if v := o.Get("claim"); v != nil {
+		given.claim = true
+		// The claim is read by its own decoder (reading plus
+		// damage.Request.Validate); Calc is one of the case's checks.
 		req, err := damage.DecodeFrom(jsonin.FromValue(v))
-		if err == nil {
-			claim, err = damage.Calc(c.Damage, req)
-		}
 		if err != nil {
-			failNested(o.Reader(), o.At("claim"), err)
+			failNested(r, o.At("claim"), err)
 		} else {
-			dc.ClaimTotal = decimal.NullDecimal{Decimal: claim.Total.Decimal, Valid: true}
-			dc.ClaimUnverified = claim.Unverified
+			in.Claim = req
 		}
 	}
+	given.settle = o.Get("settlement") != nil
 	if so := o.Object("settlement"); so != nil {
-		dc.Settled = so.Decimal("amount", true)
-		checkMoney(so, "amount", dc.Settled)
-		d := jsonin.Parsed(so, "date", false, param.ParseDate)
-		if !d.IsZero() {
-			dc.SettledOn = d.String()
-		}
+		in.Settle = &SettlementInput{Amount: so.Decimal("amount", true), Date: so.Str("date", false)}
 		so.Finish()
 	}
-	if !dc.ClaimTotal.Valid && !dc.Settled.Valid && o.Get("claim") == nil && o.Get("settlement") == nil {
-		o.Fail("claim", "required", "a case needs a claim (to be quantified) or a settlement (the agreed amount), or both")
+	if v := o.Get("receipts"); v != nil {
+		in.Receipts = []ReceiptInput{}
 	}
-	sum := decimal.Zero
 	for ro := range o.Objects("receipts") {
-		rc := Receipt{Path: ro.Path, Month: ro.Str("month", true)}
-		checkMonth(ro, "month", rc.Month, lim)
-		a := ro.Decimal("amount", true)
-		checkMoney(ro, "amount", a)
-		if a.Valid && a.Decimal.IsZero() {
-			ro.Fail("amount", "invalid_number", "a receipt is more than 0")
-		}
-		rc.Amount = a.Decimal
+		rc := ReceiptInput{Path: ro.Path, Month: ro.Str("month", true), Amount: ro.Decimal("amount", true)}
 		rc.Received, _ = ro.Bool("received")
 		ro.Finish()
-		sum = sum.Add(rc.Amount)
-		dc.Receipts = append(dc.Receipts, rc)
-	}
-	if len(dc.Receipts) == 0 && o.Get("receipts") == nil {
-		o.Fail("receipts", "required", "at least one receipt (expected or received) is needed for the budget")
-	}
-	cap, what := dc.Settled, "the settled amount"
-	if !cap.Valid {
-		cap, what = dc.ClaimTotal, "the claim total"
-	}
-	if cap.Valid && sum.GreaterThan(cap.Decimal) {
-		o.Fail("receipts", "receipts_exceed_amount", "the receipts add up to %s, more than %s %s", money(sum), what, money(cap.Decimal))
+		in.Receipts = append(in.Receipts, rc)
 	}
 	o.Finish()
-	return dc, claim
+	rec, checked := checkDamage(o.Path, in, given, c, lim)
+	read := calc.FieldErrors(r.Errs[start:])
+	for _, f := range calc.MergeChecked(read, checked)[len(read):] {
+		r.Fail(f.Path, f.Code, "%s", f.Message)
+	}
+	return rec
 }
 
 // EcoRecord is an eco-compensation settlement as recorded.
@@ -403,58 +404,37 @@ func DecodeEcoSettlement(data []byte, c Calculators, lim Limits) (*EcoRecord, er
 	return &rec, nil
 }
 
+// readEcoSettlement reads a settlement into an EcoInput and checks it
+// with checkEco, the checks of CheckEcoSettlement; raw is the settlement
+// request as sent.
 func readEcoSettlement(o *jsonin.Object, c Calculators, lim Limits) (EcoSettlement, []byte, *ecocomp.Result) {
-	var es EcoSettlement
+	r := o.Reader()
+	start := len(r.Errs)
+	var in EcoInput
 	var raw []byte
-	var res *ecocomp.Result
-	v := o.Get("settlement")
-	if v == nil {
-		o.Fail("settlement", "required", "required: a settlement request (docs/ecocomp.md)")
-	} else {
+	given := ecoSent{parties: o.Get("parties") != nil}
+	if v := o.Get("settlement"); v != nil {
+		given.settlement = true
+		// The request is read by its own decoder (reading plus
+		// ecocomp.Request.Validate); Settle is one of the checks.
 		raw = encode(v) // stored with the settlement, as sent
 		req, err := ecocomp.DecodeFrom(jsonin.FromValue(v))
-		if err == nil {
-			if msg := CheckYear(req.Year, lim); msg != "" {
-				o.Reader().Fail(joinPath(o.At("settlement"), "year"), "year_out_of_range", "%s", msg)
-			}
-			res, err = ecocomp.Settle(c.Ecocomp, req)
-		}
 		if err != nil {
-			failNested(o.Reader(), o.At("settlement"), err)
+			failNested(r, o.At("settlement"), err)
 		} else {
-			es.Request = req
+			in.Settlement = req
 		}
 	}
-	es.Parties = stringMap(o, "parties")
-	if o.Get("parties") == nil {
-		o.Fail("parties", "required", "required: the GB/T 2260 code of every party, e.g. {\"甲区\": \"500103\"}")
-	}
-	for _, p := range sortedKeys(es.Parties) {
-		if _, msg := c.Engine.CheckRegion(es.Parties[p]); msg != "" {
-			o.Reader().Fail(joinPath(o.At("parties"), jsonin.Key("", p)), "unknown_region", "%s", msg)
-		}
-	}
-	if es.Request != nil {
-		named := map[string]bool{}
-		for _, s := range es.Request.Sections {
-			named[s.Upstream], named[s.Downstream] = true, true
-		}
-		for _, t := range es.Request.Trades {
-			named[t.Buyer], named[t.Seller] = true, true
-		}
-		for p := range named {
-			if _, ok := es.Parties[p]; !ok && o.Get("parties") != nil {
-				o.Fail("parties", "missing_party", "party %q of the settlement has no region code", p)
-			}
-		}
-		for _, p := range sortedKeys(es.Parties) {
-			if !named[p] {
-				o.Reader().Fail(joinPath(o.At("parties"), jsonin.Key("", p)), "unknown_party", "%q is not a party of the settlement", p)
-			}
-		}
+	if given.parties {
+		in.Parties = stringMap(o, "parties")
 	}
 	o.Finish()
-	return es, raw, res
+	rec, checked := checkEco(o.Path, in, given, c, lim)
+	read := calc.FieldErrors(r.Errs[start:])
+	for _, f := range calc.MergeChecked(read, checked)[len(read):] {
+		r.Fail(f.Path, f.Code, "%s", f.Message)
+	}
+	return rec.Settlement, raw, rec.Result
 }
 
 // FeeRecord is a fee bill as recorded, with each month's fee.
@@ -477,81 +457,39 @@ func DecodeFeeBill(data []byte, c Calculators, lim Limits) (*FeeRecord, error) {
 	return &rec, nil
 }
 
+// readFeeBill reads a bill into a FeeInput and checks it with checkFee,
+// the checks of CheckFeeBill.
 func readFeeBill(o *jsonin.Object, c Calculators, lim Limits) (FeeBill, []*fees.Result) {
-	fb := FeeBill{District: o.Str("district", true), Payer: o.Str("payer", true), Schedule: o.Str("schedule", true)}
-	checkDistrict(o, c, fb.District)
-	if fb.Schedule != "" && !feeScheduleKnown(c.Fees, fb.Schedule) {
-		o.Fail("schedule", "unknown_schedule", "no built-in fee schedule %q (ecotax fees list)", fb.Schedule)
-	}
-	fb.Inputs = map[string]string{}
+	r := o.Reader()
+	start := len(r.Errs)
+	in := FeeInput{District: o.Str("district", true), Payer: o.Str("payer", true), Schedule: o.Str("schedule", true), Inputs: map[string]string{}}
 	if io := o.Object("inputs"); io != nil {
 		for _, f := range fields(o, "inputs") {
 			v, _ := io.Lookup(f.Key)
 			switch v.Kind {
 			case jsonin.KindString, jsonin.KindNumber:
-				fb.Inputs[f.Key] = v.Text
+				in.Inputs[f.Key] = v.Text
 			default:
 				io.Fail(f.Key, "invalid_type", "want a number or a word, got %s", v.Kind)
 			}
 		}
 	}
-	fb.PartialStep = o.OneOf("partial_step", fees.Ceil, fees.Floor)
-	var results []*fees.Result
-	seen := map[string]string{}
-	for mo := range o.Objects("months") {
-		fm := FeeMonth{Path: mo.Path, Month: mo.Str("month", true), Date: mo.Str("date", false)}
-		checkMonth(mo, "month", fm.Month, lim)
-		if prev, dup := seen[fm.Month]; dup {
-			mo.Fail("month", "duplicate_month", "%s is already given at %s", fm.Month, prev)
-		}
-		seen[fm.Month] = mo.Path
-		q := mo.Decimal("quantity", true)
-		if q.Valid && q.Decimal.Sign() < 0 {
-			mo.Fail("quantity", "invalid_number", "a quantity is not negative")
-		}
-		fm.Quantity = q.Decimal
-		day := fm.Month + "-01"
-		if fm.Date != "" {
-			day = fm.Date
-			if len(fm.Date) != 10 || fm.Date[:7] != fm.Month {
-				mo.Fail("date", "invalid_value", "%q is not a day YYYY-MM-DD of %s", fm.Date, fm.Month)
-			}
-		}
-		mo.Finish()
-		fb.Months = append(fb.Months, fm)
-		d, err := param.ParseDate(day)
-		if err != nil || !q.Valid || q.Decimal.Sign() < 0 || fb.Schedule == "" || !feeScheduleKnown(c.Fees, fb.Schedule) {
-			if err != nil && fm.Date != "" {
-				mo.Reader().Fail(mo.At("date"), "invalid_value", "%q is not a calendar day", fm.Date)
-			}
-			continue
-		}
-		s, err := c.Fees.Find(fb.Schedule, d)
-		if err != nil {
-			mo.Reader().Fail(mo.At("month"), "schedule_not_in_force", "%v", err)
-			continue
-		}
-		res, err := fees.Calculate(s, fees.Request{Date: d, Quantity: fm.Quantity, Inputs: fb.Inputs, PartialStep: fb.PartialStep})
-		if err != nil {
-			// Input faults concern the whole bill, quantity faults the month.
-			failNestedMap(mo.Reader(), err, func(p string) string {
-				if p == "quantity" || p == "$" || p == "" {
-					return mo.At("quantity")
-				}
-				if strings.HasPrefix(p, "inputs") || strings.HasPrefix(p, "partial_step") {
-					return joinPath(o.Path, p)
-				}
-				return joinPath(mo.Path, p)
-			})
-			continue
-		}
-		results = append(results, res)
+	in.PartialStep = o.Str("partial_step", false)
+	if o.Get("months") != nil {
+		in.Months = []FeeMonthInput{}
 	}
-	if len(fb.Months) == 0 && o.Get("months") == nil {
-		o.Fail("months", "required", "at least one month")
+	for mo := range o.Objects("months") {
+		in.Months = append(in.Months, FeeMonthInput{Path: mo.Path, Month: mo.Str("month", true), Date: mo.Str("date", false),
+			Quantity: mo.Decimal("quantity", true)})
+		mo.Finish()
 	}
 	o.Finish()
-	return fb, results
+	rec, checked := checkFee(o.Path, in, c, lim)
+	read := calc.FieldErrors(r.Errs[start:])
+	for _, f := range calc.MergeChecked(read, checked)[len(read):] {
+		r.Fail(f.Path, f.Code, "%s", f.Message)
+	}
+	return rec.Bill, rec.Results
 }
 
 // --- helpers ---
@@ -566,30 +504,44 @@ func checkDistrict(o *jsonin.Object, c Calculators, code string) {
 }
 
 func checkMonth(o *jsonin.Object, key, m string, lim Limits) {
+	for _, f := range monthFaults(o.At(key), m, lim) {
+		o.Reader().Fail(f.Path, f.Code, "%s", f.Message)
+	}
+}
+
+// monthFaults checks a month YYYY-MM of a budget year ("" is not checked).
+func monthFaults(path, m string, lim Limits) []calc.FieldError {
 	if m == "" {
-		return
+		return nil
 	}
 	if !validMonth(m) {
-		o.Fail(key, "invalid_value", "%q is not a month YYYY-MM", m)
-		return
+		return []calc.FieldError{fault(path, "invalid_value", "%q is not a month YYYY-MM", m)}
 	}
 	y := 0
 	fmt.Sscanf(m[:4], "%d", &y)
 	if msg := CheckYear(y, lim); msg != "" {
-		o.Fail(key, "year_out_of_range", "%s", msg)
+		return []calc.FieldError{fault(path, "year_out_of_range", "%s", msg)}
 	}
+	return nil
 }
 
 // checkMoney requires an amount in 元 with at most two decimals, not negative.
 func checkMoney(o *jsonin.Object, key string, d decimal.NullDecimal) {
-	if !d.Valid {
-		return
+	for _, f := range moneyFaults(o.At(key), d) {
+		o.Reader().Fail(f.Path, f.Code, "%s", f.Message)
 	}
-	if d.Decimal.Sign() < 0 {
-		o.Fail(key, "invalid_number", "an amount is not negative")
-	} else if !d.Decimal.Equal(d.Decimal.Truncate(2)) {
-		o.Fail(key, "invalid_number", "%s has more than two decimals (元 to 分)", d.Decimal)
+}
+
+// moneyFaults checks an amount in 元 ("not Valid" is not checked).
+func moneyFaults(path string, d decimal.NullDecimal) []calc.FieldError {
+	switch {
+	case !d.Valid:
+	case d.Decimal.Sign() < 0:
+		return []calc.FieldError{fault(path, "invalid_number", "an amount is not negative")}
+	case !d.Decimal.Equal(d.Decimal.Truncate(2)):
+		return []calc.FieldError{fault(path, "invalid_number", "%s has more than two decimals (元 to 分)", d.Decimal)}
 	}
+	return nil
 }
 
 // failNested records the faults of a nested calculator under prefix.

@@ -343,7 +343,10 @@ func (m Month) valid() bool {
 
 // mergeFaults adds to the decoder's faults the validator's, except those
 // at or around a path the decoder already reported (a malformed value is
-// also a missing one; saying both is noise).
+// also a missing one; saying both is noise). The budget's decoders use
+// the narrower MergeChecked (only a "required" at the same path is
+// dropped), which keeps their faults exactly as they were when they read
+// and checked in one pass.
 func mergeFaults(decoded, validated []FieldError) []FieldError {
 	for _, f := range validated {
 		if !related(decoded, f.Path) {

@@ -94,7 +94,7 @@ type Item struct {
 // maxDepth bounds nesting: a claim needs 3 levels.
 const maxDepth = 32
 
-// DecodeRequest reads a claim from JSON. Numbers may be JSON numbers or
+// DecodeRequest reads a claim from JSON and validates it (Validate). Numbers may be JSON numbers or
 // strings; either way they go straight to decimals (jsonin.PlainDecimal:
 // no exponent). Unknown fields, duplicate fields and wrong types are
 // errors naming the JSON path.
@@ -107,7 +107,9 @@ func DecodeRequest(data []byte) (*Request, error) {
 // inputs).
 func DecodeFrom(src jsonin.Source) (*Request, error) {
 	req := &Request{}
+	read := false
 	errs := src(jsonin.PlainDecimal, func(o *jsonin.Object) {
+		read = true
 		req.Case = o.Str("case", false)
 		req.Date = jsonin.Parsed(o, "date", true, param.ParseDate)
 		req.ParamSet = o.Str("parameter_set", true)
@@ -140,8 +142,12 @@ func DecodeFrom(src jsonin.Source) (*Request, error) {
 		}
 		o.Finish()
 	})
-	if len(errs) > 0 {
+	if !read {
+		// Not JSON, or not an object: there is no claim to validate.
 		return nil, explain.Invalid(calc.FieldErrors(errs), titles)
+	}
+	if all := calc.MergeChecked(calc.FieldErrors(errs), req.Validate()); len(all) > 0 {
+		return nil, explain.Invalid(all, titles)
 	}
 	return req, nil
 }

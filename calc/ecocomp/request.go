@@ -58,7 +58,8 @@ type Trade struct {
 // maxDepth bounds nesting: a settlement needs 4 levels.
 const maxDepth = 32
 
-// DecodeRequest reads a settlement request from JSON. Numbers may be JSON
+// DecodeRequest reads a settlement request from JSON and validates it
+// (Validate). Numbers may be JSON
 // numbers or strings and go straight to decimals (jsonin.PlainDecimal: no
 // exponent); unknown or duplicate fields and wrong types are errors naming
 // the JSON path. Whether the water classes are valid is checked by Settle,
@@ -72,13 +73,14 @@ func DecodeRequest(data []byte) (*Request, error) {
 // inputs).
 func DecodeFrom(src jsonin.Source) (*Request, error) {
 	req := &Request{}
+	read := false
 	errs := src(jsonin.PlainDecimal, func(o *jsonin.Object) {
+		read = true
 		req.Scheme = o.Str("scheme", true)
 		if y := o.Decimal("year", true); y.Valid {
-			if !y.Decimal.IsInteger() || y.Decimal.LessThan(decimal.NewFromInt(1900)) || y.Decimal.GreaterThan(decimal.NewFromInt(2999)) {
-				o.Fail("year", "invalid_value", "%s is not a year", y.Decimal)
-			} else {
-				req.Year = int(y.Decimal.IntPart())
+			var msg string
+			if req.Year, msg = YearOf(y.Decimal); msg != "" {
+				o.Fail("year", "invalid_value", "%s", msg)
 			}
 		}
 		for so := range o.Objects("sections") {
@@ -116,8 +118,12 @@ func DecodeFrom(src jsonin.Source) (*Request, error) {
 		}
 		o.Finish()
 	})
-	if len(errs) > 0 {
+	if !read {
+		// Not JSON, or not an object: there is no request to validate.
 		return nil, explain.Invalid(calc.FieldErrors(errs), titles)
+	}
+	if all := calc.MergeChecked(calc.FieldErrors(errs), req.Validate()); len(all) > 0 {
+		return nil, explain.Invalid(all, titles)
 	}
 	return req, nil
 }

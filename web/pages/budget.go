@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -65,71 +64,6 @@ func readBudgetForm(q url.Values, p filing.Principal, thisYear int) *budgetForm 
 	return f
 }
 
-// request writes the form as the budget route's body. The year goes as a
-// JSON number when it is one, as text otherwise (the route then says
-// why); every amount and percentage as text.
-func (f *budgetForm) request() (map[string]any, []int) {
-	body := map[string]any{"region": f.Region}
-	// Figures are read as people type them: full-width digits, thousands
-	// separators (web.NormalizeNumber); the form shows them as typed.
-	num := func(v string) string {
-		if v == "" {
-			return ""
-		}
-		return web.NormalizeNumber(v)
-	}
-	if y := num(f.Year); y != "" {
-		if n, err := strconv.Atoi(y); err == nil && strconv.Itoa(n) == y {
-			body["year"] = json.Number(y)
-		} else {
-			body["year"] = f.Year
-		}
-	} else {
-		body["year"] = f.Year
-	}
-	scs := []any{}
-	var index []int // request index → scenario number
-	for _, sf := range f.Scenarios {
-		if sf.empty() {
-			continue
-		}
-		sc := map[string]any{"id": "s" + strconv.Itoa(sf.N)}
-		if sf.Title != "" {
-			sc["title"] = sf.Title
-		}
-		var rates []any
-		for _, r := range []struct{ class, v string }{{"air", num(sf.Air)}, {"water", num(sf.Water)}} {
-			if r.v == "" {
-				continue
-			}
-			rc := map[string]any{"class": r.class, "value": r.v}
-			if sf.From != "" {
-				rc["from"] = sf.From
-			}
-			if sf.To != "" {
-				rc["to"] = sf.To
-			}
-			rates = append(rates, rc)
-		}
-		if rates != nil {
-			sc["rates"] = rates
-		}
-		trends := map[string]any{}
-		for k, v := range map[string]string{budget.TrendAir: num(sf.TrendAir), budget.TrendWater: num(sf.TrendWater), budget.TrendSolidWaste: num(sf.TrendSolid), budget.TrendFees: num(sf.TrendFees)} {
-			if v != "" {
-				trends[k] = v
-			}
-		}
-		if len(trends) > 0 {
-			sc["trends"] = trends
-		}
-		scs = append(scs, sc)
-		index = append(index, sf.N)
-	}
-	body["scenarios"] = scs
-	return body, index
-}
-
 type budgetPage struct {
 	Form   *budgetForm
 	Result *budget.Result
@@ -154,15 +88,12 @@ type budgetChart struct {
 
 func (s *Server) budgetYear() int { return s.app.ThisYear() }
 
-// webBudgetReport reads the form as the budget route reads its body and
-// computes the report; index maps the request's scenarios to the form's.
+// webBudgetReport reads the form into a budget.ReportRequest, checks it
+// as the budget route checks its body, and computes the report; index
+// maps the request's scenarios to the form's.
 func (s *Server) webBudgetReport(c echo.Context, p filing.Principal, f *budgetForm) (*budget.Result, []int, error) {
-	body, index := f.request()
-	data, err := json.Marshal(body)
-	if err != nil {
-		return nil, nil, err
-	}
-	rr, err := budget.DecodeReport(data, s.app.BudgetCalculators(), s.app.BudgetLimits())
+	in, read, index := f.report()
+	rr, err := budget.CheckReportAfter(in, read, s.app.BudgetCalculators(), s.app.BudgetLimits())
 	if err != nil {
 		return nil, index, err
 	}

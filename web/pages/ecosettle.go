@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -27,10 +26,11 @@ import (
 // verdict; a quota scheme the trades. A settlement may hold several
 // sections (a district pair settled over several sections, or a basin's
 // sections between several pairs); "再加一个断面" adds one without
-// script. The form is written as the JSON budget.DecodeEcoSettlement
-// reads and recorded by app.RecordEcoSettlement; inputs are named by their
-// JSON paths, so an error lands beside its input. Each party's region
-// code is asked beside its name (code.<path of the name>).
+// script. The form is read into a budget.EcoInput (ecoInput), checked by
+// budget.CheckEcoSettlementAfter and recorded by app.RecordEcoSettlement;
+// inputs are named by their paths, so an error lands beside its input.
+// Each party's region code is asked beside its name (code.<path of the
+// name>).
 
 const (
 	ecoSectionsDefault = 2  // sections the form offers at first
@@ -251,99 +251,6 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-// ecoJSON writes the form as the JSON DecodeEcoSettlement reads, the
-// parties' codes gathered from beside their names. by collects what is
-// wrong before decoding (numbers, a name given two codes).
-func ecoJSON(vals url.Values, sc *ecoScheme) ([]byte, map[string][]string) {
-	by := map[string][]string{}
-	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
-	parties := map[string]string{}
-	party := func(nameInput string) string {
-		name, code := get(nameInput), get("code."+nameInput)
-		switch {
-		case name == "" && code != "":
-			by[nameInput] = append(by[nameInput], "请填写名称（区县名称，或“市级财政”）。")
-		case name == "":
-		case code == "":
-			// DecodeEcoSettlement says the party has no code.
-		case parties[name] != "" && parties[name] != code:
-			by["code."+nameInput] = append(by["code."+nameInput], fmt.Sprintf("“%s”在上面已填了区划代码 %s，同一名称只能对应一个区县。", name, parties[name]))
-		default:
-			parties[name] = code
-		}
-		return name
-	}
-	settlement := map[string]any{"scheme": get("settlement.scheme")}
-	if y := formNumber(vals, by, "settlement.year"); y != nil {
-		settlement["year"] = y
-	}
-	if sc != nil && sc.Quota() {
-		trades := []any{}
-		for i := 0; i < formCount(vals, "ntrade", ecoTradesDefault, ecoTradesMax); i++ {
-			p := "settlement.trades[" + strconv.Itoa(i) + "]."
-			if blank(vals, p) {
-				continue
-			}
-			t := map[string]any{"buyer": party(p + "buyer"), "seller": party(p + "seller"), "date": get(p + "date")}
-			if id := get(p + "id"); id != "" {
-				t["id"] = id
-			}
-			if q := formNumber(vals, by, p+"quantity"); q != nil {
-				t["quantity"] = q
-			} else if len(by[p+"quantity"]) == 0 {
-				t["quantity"] = ""
-			}
-			if pr := formNumber(vals, by, p+"price"); pr != nil {
-				t["price"] = pr
-			}
-			trades = append(trades, t)
-		}
-		settlement["trades"] = trades
-	} else {
-		sections := []any{}
-		for i := 0; i < formCount(vals, "nsec", ecoSectionsDefault, ecoSectionsMax); i++ {
-			p := "settlement.sections[" + strconv.Itoa(i) + "]."
-			if sectionBlank(vals, p) {
-				continue
-			}
-			sec := map[string]any{"id": get(p + "id"), "upstream": party(p + "upstream"), "downstream": party(p + "downstream")}
-			for _, k := range []string{"river", "target_class"} {
-				if v := get(p + k); v != "" {
-					sec[k] = v
-				}
-			}
-			periods := []any{}
-			for j := 0; j < 12; j++ {
-				pp := p + "periods[" + strconv.Itoa(j) + "]."
-				if resultBlank(vals, pp) {
-					continue // a period without a result is not given (its month may be filled in advance)
-				}
-				o := map[string]any{"period": get(pp + "period")}
-				for _, k := range []string{"class", "compare_class"} {
-					if v := get(pp + k); v != "" {
-						o[k] = v
-					}
-				}
-				if n := formNumber(vals, by, pp+"index"); n != nil {
-					o["index"] = n
-				}
-				switch get(pp + "meets_target") {
-				case "yes":
-					o["meets_target"] = true
-				case "no":
-					o["meets_target"] = false
-				}
-				periods = append(periods, o)
-			}
-			sec["periods"] = periods
-			sections = append(sections, sec)
-		}
-		settlement["sections"] = sections
-	}
-	out, _ := json.Marshal(map[string]any{"settlement": settlement, "parties": parties})
-	return out, by
-}
-
 // resultBlank reports whether a period row has no result: no class, no
 // comparison, no index, no verdict.
 func resultBlank(vals url.Values, row string) bool {
@@ -524,13 +431,12 @@ func (s *Server) webRecordEcoSettlement(c echo.Context) error {
 		vals.Set("ntrade", strconv.Itoa(formCount(vals, "ntrade", ecoTradesDefault, ecoTradesMax)+1))
 		return s.renderEco(c, http.StatusOK, &ecoPage{Vals: vals})
 	}
-	body, by := ecoJSON(vals, sc)
+	in, by, read := ecoInput(vals, sc)
 	pg := &ecoPage{Vals: vals, By: by}
-	// A number the form could not read is left out of the JSON and said
-	// beside its input; the rest is still checked, so every error shows
-	// in one pass.
+	// A number the form could not read is left out and said beside its
+	// input; the rest is still checked, so every error shows in one pass.
 	{
-		rec, err := budget.DecodeEcoSettlement(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
+		rec, err := budget.CheckEcoSettlementAfter(in, read, s.app.BudgetCalculators(), s.app.BudgetLimits())
 		if err == nil && len(by) == 0 {
 			if _, err = s.app.RecordEcoSettlement(ctx(c), p, app.Idem{}, rec); err == nil {
 				return c.Redirect(http.StatusSeeOther, "/app/budget/eco-settlements?done=saved&scheme="+url.QueryEscape(vals.Get("settlement.scheme")))

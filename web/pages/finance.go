@@ -1,10 +1,8 @@
 package pages
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -17,10 +15,11 @@ import (
 )
 
 // Finance records the non-tax streams of the budget on the pages: here a
-// damage case (生态环境损害赔偿) with its settlement and receipts, read by
-// the same decoder as POST /v1/budget/damage-cases and recorded by
-// app.RecordDamageCase. The inputs are named by their JSON paths, so an
-// error's path is the input it belongs to.
+// damage case (生态环境损害赔偿) with its settlement and receipts, read into
+// a budget.DamageInput, checked by budget.CheckDamageCaseAfter (the checks
+// of POST /v1/budget/damage-cases) and recorded by app.RecordDamageCase.
+// The inputs are named by their JSON paths, so an error's path is the
+// input it belongs to.
 
 const damageReceipts = 4 // receipt rows the form offers
 
@@ -56,53 +55,18 @@ func (s *Server) renderDamage(c echo.Context, status int, pg *damagePage) error 
 	return s.render(c, status, "damage", s.page(c, "生态环境损害赔偿案件", pg))
 }
 
-// damageJSON writes the form as the JSON the decoder reads: numbers as
-// typed people type them (separators, full-width digits) made plain.
-func damageJSON(vals url.Values) ([]byte, map[string][]string) {
-	by := map[string][]string{}
-	num := func(name string) any { return formNumber(vals, by, name) }
-	body := map[string]any{"district": strings.TrimSpace(vals.Get("district")), "case": strings.TrimSpace(vals.Get("case"))}
-	if a := num("settlement.amount"); a != nil || vals.Get("settlement.date") != "" {
-		so := map[string]any{}
-		if a != nil {
-			so["amount"] = a
-		}
-		if d := strings.TrimSpace(vals.Get("settlement.date")); d != "" {
-			so["date"] = d
-		}
-		body["settlement"] = so
-	}
-	receipts := []any{}
-	for i := 0; i < damageReceipts; i++ {
-		p := "receipts[" + strconv.Itoa(i) + "]."
-		m, a := strings.TrimSpace(vals.Get(p+"month")), num(p+"amount")
-		if m == "" && a == nil && len(by[p+"amount"]) == 0 {
-			continue
-		}
-		r := map[string]any{"month": m, "received": vals.Get(p+"received") != ""}
-		if a != nil {
-			r["amount"] = a
-		}
-		receipts = append(receipts, r)
-	}
-	body["receipts"] = receipts
-	out, _ := json.Marshal(body)
-	return out, by
-}
-
 func (s *Server) webRecordDamageCase(c echo.Context) error {
 	p, err := allowed(c, filing.ActDamageCaseRecord)
 	if err != nil {
 		return s.webError(c, err)
 	}
 	vals, _ := c.FormParams()
-	body, by := damageJSON(vals)
+	in, by, read := damageInput(vals)
 	pg := &damagePage{Vals: vals, By: by}
-	// A number the form could not read is left out of the JSON and said
-	// beside its input; the rest is still checked, so every error shows
-	// in one pass.
+	// A number the form could not read is left out and said beside its
+	// input; the rest is still checked, so every error shows in one pass.
 	{
-		rec, err := budget.DecodeDamageCase(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
+		rec, err := budget.CheckDamageCaseAfter(in, read, s.app.BudgetCalculators(), s.app.BudgetLimits())
 		if err == nil && len(by) == 0 {
 			if _, err = s.app.RecordDamageCase(ctx(c), p, app.Idem{}, rec); err == nil {
 				return c.Redirect(http.StatusSeeOther, "/app/budget/damage-cases?saved=1")

@@ -1,12 +1,10 @@
 package pages
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -18,29 +16,15 @@ import (
 	"github.com/ecotax/ecotax/web"
 )
 
-// A fee bill (收费清单, read by budget.DecodeFeeBill and recorded by
-// app.RecordFeeBill) on the pages, as the damage case is; the
+// A fee bill (收费清单, read into a budget.FeeInput, checked by
+// budget.CheckFeeBillAfter and recorded by app.RecordFeeBill) on the
+// pages, as the damage case is; the
 // eco-compensation settlement is in ecosettle.go. Inputs are named by
 // their JSON paths, so an error's path is the input it belongs to.
 
 const (
 	feeMonths = 12 // month rows the fee bill form offers
 )
-
-// formNumber reads a number input as people type it (separators,
-// full-width digits) into a plain JSON number, or records why not.
-func formNumber(vals url.Values, by map[string][]string, name string) any {
-	v := strings.TrimSpace(vals.Get(name))
-	if v == "" {
-		return nil
-	}
-	n := web.NormalizeNumber(v)
-	if _, msg := web.ParseNumber(v); msg != "" {
-		by[name] = append(by[name], msg)
-		return nil
-	}
-	return json.Number(n)
-}
 
 // placeErrors puts a refusal's errors beside their inputs (or at the top
 // when no input carries the path), as the damage case page does. fix may
@@ -211,43 +195,6 @@ func (s *Server) renderFee(c echo.Context, status int, pg *feePage) error {
 	return s.render(c, status, "feebill", s.page(c, "收费清单", pg))
 }
 
-// feeJSON writes the form as the JSON DecodeFeeBill reads.
-func feeJSON(vals url.Values, sc *feeSchedule) ([]byte, map[string][]string) {
-	by := map[string][]string{}
-	body := map[string]any{"district": strings.TrimSpace(vals.Get("district")), "payer": strings.TrimSpace(vals.Get("payer")),
-		"schedule": strings.TrimSpace(vals.Get("schedule"))}
-	if sc != nil {
-		inputs := map[string]any{}
-		for _, in := range sc.Inputs {
-			name := "inputs." + in.Name
-			if in.Choices != nil {
-				if v := strings.TrimSpace(vals.Get(name)); v != "" {
-					inputs[in.Name] = v
-				}
-			} else if n := formNumber(vals, by, name); n != nil {
-				inputs[in.Name] = n
-			}
-		}
-		body["inputs"] = inputs
-	}
-	months := []any{}
-	for i := 0; i < feeMonths; i++ {
-		p := "months[" + strconv.Itoa(i) + "]."
-		m, q := strings.TrimSpace(vals.Get(p+"month")), formNumber(vals, by, p+"quantity")
-		if m == "" && q == nil && len(by[p+"quantity"]) == 0 {
-			continue
-		}
-		r := map[string]any{"month": m}
-		if q != nil {
-			r["quantity"] = q
-		}
-		months = append(months, r)
-	}
-	body["months"] = months
-	out, _ := json.Marshal(body)
-	return out, by
-}
-
 func (s *Server) webRecordFeeBill(c echo.Context) error {
 	p, err := allowed(c, filing.ActFeeBillRecord)
 	if err != nil {
@@ -260,13 +207,12 @@ func (s *Server) webRecordFeeBill(c echo.Context) error {
 			sc = &f
 		}
 	}
-	body, by := feeJSON(vals, sc)
+	in, by, read := feeBillInput(vals, sc)
 	pg := &feePage{Vals: vals, By: by}
-	// A number the form could not read is left out of the JSON and said
-	// beside its input; the rest is still checked, so every error shows
-	// in one pass.
+	// A number the form could not read is left out and said beside its
+	// input; the rest is still checked, so every error shows in one pass.
 	{
-		rec, err := budget.DecodeFeeBill(body, s.app.BudgetCalculators(), s.app.BudgetLimits())
+		rec, err := budget.CheckFeeBillAfter(in, read, s.app.BudgetCalculators(), s.app.BudgetLimits())
 		if err == nil && len(by) == 0 {
 			if _, err = s.app.RecordFeeBill(ctx(c), p, app.Idem{}, rec); err == nil {
 				return c.Redirect(http.StatusSeeOther, "/app/budget/fee-bills?saved=1&schedule="+url.QueryEscape(vals.Get("schedule")))
