@@ -70,7 +70,9 @@ func ResultOf(r *calc.Result) *Result {
 
 // figure prints a decimal as the contract's writer does: as it is when
 // places < 0, with exactly places decimals otherwise.
-func figure(d decimal.Decimal, places int32) string { return string(param.AppendDecimal(nil, d, places)) }
+func figure(d decimal.Decimal, places int32) string {
+	return string(param.AppendDecimal(nil, d, places))
+}
 
 func money(d decimal.Decimal) string { return figure(d, 2) }
 
