@@ -134,7 +134,11 @@ func (r *Reader) frameAt(data []byte) *Packet {
 	// and CR LF) may be an HJ 212-2025 frame with a raw SM4 ciphertext,
 	// which can hold CR LF or "##": then the length field decides, if it
 	// points at a plausible end.
-	if !plausibleEnd(data[:end], terminated) {
+	// A frame that visibly starts where this one seems to end wins over
+	// the length field: a frame cut short and followed by the next one
+	// (whose end may fall, by chance, exactly where the cut frame's
+	// length points) must not swallow it.
+	if !plausibleEnd(data[:end], terminated) && !(bytes.HasPrefix(data[end:], hashes) && frameStart(data[end:], false)) {
 		if n, ok := digits4(data[2:min(6, len(data))]); ok {
 			total := 2 + 4 + n + 4 + 2
 			switch {

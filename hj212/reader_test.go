@@ -178,3 +178,26 @@ func TestReaderProperty(t *testing.T) {
 		}
 	})
 }
+
+// A frame cut short, then a whole frame that ends exactly where the cut
+// frame's length field points: the whole frame is still read (found by
+// TestReaderProperty).
+func TestReaderCutFrameDoesNotSwallowTheNext(t *testing.T) {
+	long := "##0722QN=20241130114316059;ST=32;CN=2051;PW=123456;MN=23923493201019;Flag=5;CP=&&DataTime=20241130113000;w01018-Cou=46.630,w01018-Avg=196.000,w01018-Min=196.000,w01018-Max=196.000,w01018-Flag=N;w21003-Cou=6.930,w21003-Avg=29.110,w21003-Min=29.110,w21003-Max=29.110,w21003-Flag=N;w21011-Cou=0.570,w21011-Avg=2.380,w21011-Min=2.380,w21011-Max=2.380,w21011-Flag=N;w21001-Cou=6.810,w21001-Avg=28.620,w21001-Min=28.620,w21001-Max=28.620,w21001-Flag=N;w01001-Avg=7.03,w01001-Min=7.00,w01001-Max=7.06,w01001-Flag=N;w00000-Cou=237.91,w00000-Avg=66.09,w00000-Min=392.51,w00000-Max=403.98,w00000-Avg=19796346.00,w00000-Min=19796286.00,w00000-Max=19796346.00,w00000-Flag=N;w01010-Avg=19.26,w01010-Min=19.20,w01010-Max=19.30,w01010-Flag=N&&0440"
+	next := "##0087QN=20160801085000001;ST=91;CN=9014;PW=123456;MN=010000A8900016F000169DC0;Flag=4;CP=&&&&C241"
+	if Parse([]byte(next), Options{}).Verdict != Valid {
+		t.Fatal("the second frame is not valid on its own")
+	}
+	// The cut frame, its CR LF and the next frame fill the cut frame's
+	// declared length exactly.
+	cut := 2 + 4 + 722 + 4 + 2 - len(next) - 2 - 2
+	stream := long[:cut] + "\r\n" + next + "\r\n"
+	ps := readAll(t, strings.NewReader(stream), Options{})
+	checkCoverage(t, []byte(stream), ps)
+	if len(ps) != 2 || ps[0].Verdict == Valid || ps[1].Verdict != Valid || strings.TrimSuffix(ps[1].Raw, "\r\n") != next {
+		for _, p := range ps {
+			t.Logf("%s %q", p.Verdict, p.Raw)
+		}
+		t.Fatalf("%d packets; want the cut one rejected and the next one valid", len(ps))
+	}
+}
