@@ -134,15 +134,15 @@ func (r *Reader) frameAt(data []byte) *Packet {
 	// and CR LF) may be an HJ 212-2025 frame with a raw SM4 ciphertext,
 	// which can hold CR LF or "##": then the length field decides, if it
 	// points at a plausible end.
-	// A frame that visibly starts where this one seems to end wins over
-	// the length field: a frame cut short and followed by the next one
-	// (whose end may fall, by chance, exactly where the cut frame's
-	// length points) must not swallow it.
-	if !plausibleEnd(data[:end], terminated) && !(bytes.HasPrefix(data[end:], hashes) && frameStart(data[end:], false)) {
+	if !plausibleEnd(data[:end], terminated) {
 		if n, ok := digits4(data[2:min(6, len(data))]); ok {
 			total := 2 + 4 + n + 4 + 2
 			switch {
-			case total <= len(data) && plausibleEnd(data[:total], true):
+			// A frame that visibly starts inside what the length field
+			// claims wins over it: a frame cut short and followed by
+			// others (the last of which may end, by chance, exactly where
+			// the cut frame's length points) must not swallow them.
+			case total <= len(data) && plausibleEnd(data[:total], true) && !frameWithin(data[end:total]):
 				end, terminated = total, true
 			case total > len(data) && total <= MaxFrame && r.err == nil && (terminated || !frameStart(data[end:], r.err != nil)):
 				// A CR LF or a "##" that does not start a frame, inside
@@ -223,6 +223,20 @@ func plausibleEnd(frame []byte, terminated bool) bool {
 	}
 	_, ok := parseHex4(frame[n-4:])
 	return ok
+}
+
+// frameWithin reports whether a frame visibly starts anywhere in b.
+func frameWithin(b []byte) bool {
+	for i := 0; ; {
+		k := bytes.Index(b[i:], hashes)
+		if k < 0 {
+			return false
+		}
+		if frameStart(b[i+k:], false) {
+			return true
+		}
+		i += k + 1
+	}
 }
 
 // frameStart reports whether b (which starts with "##") looks like the

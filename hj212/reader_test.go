@@ -200,4 +200,12 @@ func TestReaderCutFrameDoesNotSwallowTheNext(t *testing.T) {
 		}
 		t.Fatalf("%d packets; want the cut one rejected and the next one valid", len(ps))
 	}
+	// The same with line noise between them.
+	cut = 2 + 4 + 722 + 4 + 2 - len(next) - 2 - len("#\r\n") - 2
+	stream = long[:cut] + "\r\n#\r\n" + next + "\r\n"
+	ps = readAll(t, strings.NewReader(stream), Options{})
+	checkCoverage(t, []byte(stream), ps)
+	if last := ps[len(ps)-1]; ps[0].Verdict == Valid || last.Verdict != Valid || strings.TrimSuffix(last.Raw, "\r\n") != next {
+		t.Fatalf("with noise: %d packets, the last %s", len(ps), last.Verdict)
+	}
 }
