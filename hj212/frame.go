@@ -170,8 +170,13 @@ type Frame struct {
 	KeyUsed int
 	Text    []byte
 	crcAt   int // offset of CRCText in Raw
-	plain   []byte
-	ctbuf   []byte
+	// What splitHeader folded of Data[:hdrEnd] (whole words before the
+	// one holding "CP=&&"): their XOR and whether any byte was odd.
+	hdrAcc uint64
+	hdrEnd int
+	hdrOdd bool
+	plain  []byte
+	ctbuf  []byte
 }
 
 func (f *Frame) reset(raw []byte) {
@@ -275,7 +280,15 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		contentAt := cp + len(cpOpen)
 		if c := d[contentAt : len(d)-2]; len(c) == 0 || c[0] != '{' && !hexBlock(c) {
 			sc.reset()
-			sc.part(d[:contentAt], 0)
+			if f.hdrOdd {
+				sc.part(d[:contentAt], 0)
+			} else {
+				// splitHeader folded the header's first hdrEnd bytes
+				// (a multiple of 8, so the lanes line up) and found
+				// no odd byte there.
+				sc.acc = f.hdrAcc
+				sc.part(d[f.hdrEnd:contentAt], f.hdrEnd)
+			}
 			f.splitPairs(c, f.DataAt+contentAt, &sc, contentAt)
 			sc.part(d[len(d)-2:], len(d)-2)
 			if sc.ctrl == 0 && sc.high == 0 {
@@ -417,10 +430,14 @@ func (sc *byteScan) part(d []byte, off int) {
 // plainWord reports that none of the 8 bytes of x is below 0x21 or above
 // 0x7E (the "hasless" and "hasmore" word tricks), so that they need no
 // closer look.
-func plainWord(x uint64) bool {
+func plainWord(x uint64) bool { return oddBytes(x) == 0 }
+
+// oddBytes is nonzero when some byte of x is below 0x21 or above 0x7E
+// (its bits are not exact per byte: only zero or not counts).
+func oddBytes(x uint64) uint64 {
 	lt := (x - 0x2121212121212121) &^ x & 0x8080808080808080
 	ge := ((x + 0x0101010101010101) | x) & 0x8080808080808080
-	return lt|ge == 0
+	return lt | ge
 }
 
 // classify counts the control bytes, spaces and bytes >= 0x80 of b, which
@@ -540,10 +557,16 @@ func (f *Frame) splitHeader() int {
 	}
 	// As in splitPairs: bit masks of the ';' and '=' bytes of each word,
 	// one turn of the inner loop per field.
+	// The words passed before "CP=&&" is found are also XOR-folded for
+	// the checksum and checked for odd bytes (f.hdrAcc, f.hdrOdd up to
+	// f.hdrEnd), so that Parse's fused path need not read the header
+	// again.
 	start, eq := 0, -1
+	var acc, odd uint64
 	for base := 0; base < len(d); base += 8 {
 		var x uint64
-		if base+8 <= len(d) {
+		full := base+8 <= len(d)
+		if full {
 			x = binary.LittleEndian.Uint64(d[base:])
 		} else {
 			var tail [8]byte
@@ -564,12 +587,17 @@ func (f *Frame) splitHeader() int {
 			eqm &^= low<<1 - 1
 			start, eq = j+1, -1
 			if hasCPAt(d, start) {
+				f.hdrAcc, f.hdrOdd, f.hdrEnd = acc, odd != 0, base
 				return start
 			}
 			bm &= bm - 1
 		}
 		if eq < 0 && eqm != 0 {
 			eq = base + bits.TrailingZeros64(eqm)/8
+		}
+		if full {
+			acc ^= x
+			odd |= oddBytes(x)
 		}
 	}
 	if start < len(d) {
