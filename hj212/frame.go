@@ -564,17 +564,21 @@ func (f *Frame) splitHeader() int {
 	start, eq := 0, -1
 	var acc, odd uint64
 	for base := 0; base < len(d); base += 8 {
-		var x uint64
+		var x, o, eqm, bm uint64
 		full := base+8 <= len(d)
 		if full {
 			x = binary.LittleEndian.Uint64(d[base:])
+			o = oddBytes(x)
 		} else {
 			var tail [8]byte
 			copy(tail[:], d[base:])
 			x = binary.LittleEndian.Uint64(tail[:])
 		}
-		eqm := zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
-		bm := zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
+		if full && o == 0 {
+			eqm, bm = zeroBytes7(x^0x3D3D3D3D3D3D3D3D), zeroBytes7(x^0x3B3B3B3B3B3B3B3B)
+		} else {
+			eqm, bm = zeroBytes(x^0x3D3D3D3D3D3D3D3D), zeroBytes(x^0x3B3B3B3B3B3B3B3B)
+		}
 		for bm != 0 {
 			low := bm & -bm
 			j := base + bits.TrailingZeros64(low)/8
@@ -597,7 +601,7 @@ func (f *Frame) splitHeader() int {
 		}
 		if full {
 			acc ^= x
-			odd |= oddBytes(x)
+			odd |= o
 		}
 	}
 	if start < len(d) {
@@ -665,22 +669,29 @@ func (f *Frame) splitPairs(c []byte, at int, sc *byteScan, contentAt int) {
 	cp := f.CP
 	var acc uint64
 	for base := 0; base < len(c); base += 8 {
-		var x uint64
-		if base+8 <= len(c) {
+		var x, eqm, semi, bm uint64
+		if base+8 <= len(c) && oddBytes(binary.LittleEndian.Uint64(c[base:])) == 0 {
+			// The usual word: no byte has its high bit set, so the
+			// cheaper zero test is exact.
 			x = binary.LittleEndian.Uint64(c[base:])
-			if !plainWord(x) {
-				sc.classify(c[base:base+8], contentAt+base)
-			}
+			eqm = zeroBytes7(x ^ 0x3D3D3D3D3D3D3D3D)
+			semi = zeroBytes7(x ^ 0x3B3B3B3B3B3B3B3B)
+			bm = zeroBytes7(x^0x2C2C2C2C2C2C2C2C) | semi
 		} else {
-			var tail [8]byte // zero bytes match no separator
-			copy(tail[:], c[base:])
-			x = binary.LittleEndian.Uint64(tail[:])
-			sc.classify(c[base:], contentAt+base)
+			if base+8 <= len(c) {
+				x = binary.LittleEndian.Uint64(c[base:])
+				sc.classify(c[base:base+8], contentAt+base)
+			} else {
+				var tail [8]byte // zero bytes match no separator
+				copy(tail[:], c[base:])
+				x = binary.LittleEndian.Uint64(tail[:])
+				sc.classify(c[base:], contentAt+base)
+			}
+			eqm = zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
+			semi = zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
+			bm = zeroBytes(x^0x2C2C2C2C2C2C2C2C) | semi
 		}
 		acc ^= x
-		eqm := zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
-		semi := zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
-		bm := zeroBytes(x^0x2C2C2C2C2C2C2C2C) | semi
 		for bm != 0 {
 			low := bm & -bm
 			j := base + bits.TrailingZeros64(low)/8
@@ -720,6 +731,11 @@ const (
 
 // zeroBytes sets the high bit of exactly those bytes of x that are zero.
 func zeroBytes(x uint64) uint64 { return ^(((x & low7s) + low7s) | x) & highs }
+
+// zeroBytes7 is zeroBytes for an x none of whose bytes has its high bit
+// set: then adding 0x7F to a byte carries into its high bit, and never
+// into the next byte, exactly when the byte is not zero.
+func zeroBytes7(x uint64) uint64 { return highs &^ (x + low7s) }
 
 // sepMask sets the high bit of each byte of x that is '=', ',' or ';'.
 func sepMask(x uint64) uint64 {

@@ -225,10 +225,16 @@ func (f *Frame) Packet() *Packet {
 			val = s[r.Eq+1 : r.End]
 		}
 		code, suffix := "", ""
-		for j := len(key) - 1; j >= 0; j-- { // keys are short: no call
-			if key[j] == '-' {
-				code, suffix = key[:j], key[j+1:]
-				break
+		if n := len(key); n >= 4 && key[n-4] == '-' && key[n-3] != '-' && key[n-2] != '-' && key[n-1] != '-' {
+			// The usual three-letter suffix (Rtd, Avg, Min, Max, Cou)
+			// decided with one predictable branch.
+			code, suffix = key[:n-4], key[n-3:]
+		} else {
+			for j := len(key) - 1; j >= 0; j-- { // keys are short: no call
+				if key[j] == '-' {
+					code, suffix = key[:j], key[j+1:]
+					break
+				}
 			}
 		}
 		q.Item, q.NoEquals, q.Key, q.Value, q.Code, q.Suffix = r.Item, noEq, key, val, code, suffix
