@@ -241,7 +241,9 @@ func (f *Frame) Packet() *Packet {
 		// Earlier keys of the same item, read from the compact RawPairs
 		// rather than the 96-byte Pairs.
 		for k := i - 1; k >= 0 && f.CP[k].Item == r.Item; k-- {
-			if o := f.CP[k]; o.Eq-o.At == r.Eq-r.At && s[o.At:o.Eq] == key {
+			// Keys of one item mostly share their code and length and
+			// differ in the suffix: the last byte rules most out.
+			if o := f.CP[k]; o.Eq-o.At == r.Eq-r.At && (len(key) == 0 || s[o.Eq-1] == key[len(key)-1]) && s[o.At:o.Eq] == key {
 				warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), "key " + key + " appears twice in one item (both kept, in order)"})
 				break
 			}
