@@ -170,8 +170,13 @@ type Frame struct {
 	KeyUsed int
 	Text    []byte
 	crcAt   int // offset of CRCText in Raw
-	plain   []byte
-	ctbuf   []byte
+	// What splitHeader folded of Data[:hdrEnd] (whole words before the
+	// one holding "CP=&&"): their XOR and whether any byte was odd.
+	hdrAcc uint64
+	hdrEnd int
+	hdrOdd bool
+	plain  []byte
+	ctbuf  []byte
 }
 
 func (f *Frame) reset(raw []byte) {
@@ -275,7 +280,15 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		contentAt := cp + len(cpOpen)
 		if c := d[contentAt : len(d)-2]; len(c) == 0 || c[0] != '{' && !hexBlock(c) {
 			sc.reset()
-			sc.part(d[:contentAt], 0)
+			if f.hdrOdd {
+				sc.part(d[:contentAt], 0)
+			} else {
+				// splitHeader folded the header's first hdrEnd bytes
+				// (a multiple of 8, so the lanes line up) and found
+				// no odd byte there.
+				sc.acc = f.hdrAcc
+				sc.part(d[f.hdrEnd:contentAt], f.hdrEnd)
+			}
 			f.splitPairs(c, f.DataAt+contentAt, &sc, contentAt)
 			sc.part(d[len(d)-2:], len(d)-2)
 			if sc.ctrl == 0 && sc.high == 0 {
@@ -417,10 +430,14 @@ func (sc *byteScan) part(d []byte, off int) {
 // plainWord reports that none of the 8 bytes of x is below 0x21 or above
 // 0x7E (the "hasless" and "hasmore" word tricks), so that they need no
 // closer look.
-func plainWord(x uint64) bool {
+func plainWord(x uint64) bool { return oddBytes(x) == 0 }
+
+// oddBytes is nonzero when some byte of x is below 0x21 or above 0x7E
+// (its bits are not exact per byte: only zero or not counts).
+func oddBytes(x uint64) uint64 {
 	lt := (x - 0x2121212121212121) &^ x & 0x8080808080808080
 	ge := ((x + 0x0101010101010101) | x) & 0x8080808080808080
-	return lt|ge == 0
+	return lt | ge
 }
 
 // classify counts the control bytes, spaces and bytes >= 0x80 of b, which
@@ -540,18 +557,28 @@ func (f *Frame) splitHeader() int {
 	}
 	// As in splitPairs: bit masks of the ';' and '=' bytes of each word,
 	// one turn of the inner loop per field.
+	// The words passed before "CP=&&" is found are also XOR-folded for
+	// the checksum and checked for odd bytes (f.hdrAcc, f.hdrOdd up to
+	// f.hdrEnd), so that Parse's fused path need not read the header
+	// again.
 	start, eq := 0, -1
+	var acc, odd uint64
 	for base := 0; base < len(d); base += 8 {
-		var x uint64
-		if base+8 <= len(d) {
+		var x, o, eqm, bm uint64
+		full := base+8 <= len(d)
+		if full {
 			x = binary.LittleEndian.Uint64(d[base:])
+			o = oddBytes(x)
 		} else {
 			var tail [8]byte
 			copy(tail[:], d[base:])
 			x = binary.LittleEndian.Uint64(tail[:])
 		}
-		eqm := zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
-		bm := zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
+		if full && o == 0 {
+			eqm, bm = zeroBytes7(x^0x3D3D3D3D3D3D3D3D), zeroBytes7(x^0x3B3B3B3B3B3B3B3B)
+		} else {
+			eqm, bm = zeroBytes(x^0x3D3D3D3D3D3D3D3D), zeroBytes(x^0x3B3B3B3B3B3B3B3B)
+		}
 		for bm != 0 {
 			low := bm & -bm
 			j := base + bits.TrailingZeros64(low)/8
@@ -564,12 +591,17 @@ func (f *Frame) splitHeader() int {
 			eqm &^= low<<1 - 1
 			start, eq = j+1, -1
 			if hasCPAt(d, start) {
+				f.hdrAcc, f.hdrOdd, f.hdrEnd = acc, odd != 0, base
 				return start
 			}
 			bm &= bm - 1
 		}
 		if eq < 0 && eqm != 0 {
 			eq = base + bits.TrailingZeros64(eqm)/8
+		}
+		if full {
+			acc ^= x
+			odd |= o
 		}
 	}
 	if start < len(d) {
@@ -637,22 +669,29 @@ func (f *Frame) splitPairs(c []byte, at int, sc *byteScan, contentAt int) {
 	cp := f.CP
 	var acc uint64
 	for base := 0; base < len(c); base += 8 {
-		var x uint64
-		if base+8 <= len(c) {
+		var x, eqm, semi, bm uint64
+		if base+8 <= len(c) && oddBytes(binary.LittleEndian.Uint64(c[base:])) == 0 {
+			// The usual word: no byte has its high bit set, so the
+			// cheaper zero test is exact.
 			x = binary.LittleEndian.Uint64(c[base:])
-			if !plainWord(x) {
-				sc.classify(c[base:base+8], contentAt+base)
-			}
+			eqm = zeroBytes7(x ^ 0x3D3D3D3D3D3D3D3D)
+			semi = zeroBytes7(x ^ 0x3B3B3B3B3B3B3B3B)
+			bm = zeroBytes7(x^0x2C2C2C2C2C2C2C2C) | semi
 		} else {
-			var tail [8]byte // zero bytes match no separator
-			copy(tail[:], c[base:])
-			x = binary.LittleEndian.Uint64(tail[:])
-			sc.classify(c[base:], contentAt+base)
+			if base+8 <= len(c) {
+				x = binary.LittleEndian.Uint64(c[base:])
+				sc.classify(c[base:base+8], contentAt+base)
+			} else {
+				var tail [8]byte // zero bytes match no separator
+				copy(tail[:], c[base:])
+				x = binary.LittleEndian.Uint64(tail[:])
+				sc.classify(c[base:], contentAt+base)
+			}
+			eqm = zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
+			semi = zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
+			bm = zeroBytes(x^0x2C2C2C2C2C2C2C2C) | semi
 		}
 		acc ^= x
-		eqm := zeroBytes(x ^ 0x3D3D3D3D3D3D3D3D)
-		semi := zeroBytes(x ^ 0x3B3B3B3B3B3B3B3B)
-		bm := zeroBytes(x^0x2C2C2C2C2C2C2C2C) | semi
 		for bm != 0 {
 			low := bm & -bm
 			j := base + bits.TrailingZeros64(low)/8
@@ -692,6 +731,11 @@ const (
 
 // zeroBytes sets the high bit of exactly those bytes of x that are zero.
 func zeroBytes(x uint64) uint64 { return ^(((x & low7s) + low7s) | x) & highs }
+
+// zeroBytes7 is zeroBytes for an x none of whose bytes has its high bit
+// set: then adding 0x7F to a byte carries into its high bit, and never
+// into the next byte, exactly when the byte is not zero.
+func zeroBytes7(x uint64) uint64 { return highs &^ (x + low7s) }
 
 // sepMask sets the high bit of each byte of x that is '=', ',' or ';'.
 func sepMask(x uint64) uint64 {

@@ -1,8 +1,10 @@
 package hj212
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -222,5 +224,27 @@ func TestParseTime(t *testing.T) {
 	tm, _ := ParseTime("20210305003817123")
 	if tm.Format("2006-01-02T15:04:05.000-07:00") != "2021-03-05T00:38:17.123+08:00" {
 		t.Errorf("got %s", tm.Format("2006-01-02T15:04:05.000-07:00"))
+	}
+}
+
+// ParseTime builds its Time without time.Date: it must be the very value
+// Date gives (== compares the wall clock, the seconds and the zone), for
+// every day of 1900–2300 at a few times of day, milliseconds included.
+func TestParseTimeMatchesDate(t *testing.T) {
+	clocks := [][4]int{{0, 0, 0, 0}, {7, 59, 59, 1}, {12, 30, 0, 500}, {23, 59, 59, 999}}
+	for day := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() <= 2300; day = day.AddDate(0, 0, 1) {
+		for _, c := range clocks {
+			s := fmt.Sprintf("%04d%02d%02d%02d%02d%02d%03d", day.Year(), day.Month(), day.Day(), c[0], c[1], c[2], c[3])
+			want := time.Date(day.Year(), day.Month(), day.Day(), c[0], c[1], c[2], c[3]*int(time.Millisecond), beijing)
+			got, ok := ParseTime(s)
+			if !ok || got != want {
+				t.Fatalf("ParseTime(%s) = %v, %v; want %v", s, got, ok, want)
+			}
+			if c[3] == 0 {
+				if got, ok := ParseTime(s[:14]); !ok || got != want {
+					t.Fatalf("ParseTime(%s) = %v, %v; want %v", s[:14], got, ok, want)
+				}
+			}
+		}
 	}
 }

@@ -157,20 +157,12 @@ var framePool = sync.Pool{New: func() any { return new(Frame) }}
 func (f *Frame) Packet() *Packet {
 	s := string(f.Raw)
 	p := f.alloc()
-	*p = Packet{
-		Raw:     s,
-		Header:  p.Header[:len(f.Header)],
-		CP:      p.CP[:len(f.CP)],
-		Verdict: f.Verdict,
-		Check:   f.Check,
-		Length:  f.Length,
-		Flag:    -1,
-		PNUM:    -1,
-		PNO:     -1,
-		RF:      -1,
-		Cipher:  f.Cipher,
-		KeyUsed: f.KeyUsed,
-	}
+	// p is freshly zeroed: set only what differs from zero (a composite
+	// literal would write the whole struct again).
+	p.Raw = s
+	p.Verdict, p.Check, p.Length = f.Verdict, f.Check, f.Length
+	p.Flag, p.PNUM, p.PNO, p.RF = -1, -1, -1, -1
+	p.Cipher, p.KeyUsed = f.Cipher, f.KeyUsed
 	if f.Data != nil {
 		p.CRC = s[f.crcAt : f.crcAt+len(f.CRCText)]
 	}
@@ -215,9 +207,23 @@ func (f *Frame) Packet() *Packet {
 		}
 	}
 
-	var warnings []Issue
+	for _, pr := range f.Problems {
+		p.Problems = append(p.Problems, Issue{pr.Code, pr.At, f.message(pr)})
+	}
+	// The frame's findings come first, then those of the values, in
+	// order; the latter are appended to p.Warnings as they are met.
+	for _, w := range f.Warnings {
+		p.Warnings = append(p.Warnings, Issue{w.Code, w.At, f.message(w)})
+	}
+	warnings := p.Warnings
+	pairs := p.CP[:len(f.CP)] // same length: lets the compiler drop the bounds check
+	// seenKeys is a one-word Bloom filter of the keys of the current item
+	// (bit: key length and last byte): a key whose bit is clear cannot
+	// repeat an earlier key of the item, so only the rare others scan back.
+	var seenKeys uint64
+	item := int32(-1)
 	for i, r := range f.CP {
-		q := &p.CP[i]
+		q := &pairs[i]
 		key := s[r.At:r.Eq]
 		val := ""
 		noEq := r.NoEquals()
@@ -225,17 +231,36 @@ func (f *Frame) Packet() *Packet {
 			val = s[r.Eq+1 : r.End]
 		}
 		code, suffix := "", ""
-		for j := len(key) - 1; j >= 0; j-- { // keys are short: no call
-			if key[j] == '-' {
-				code, suffix = key[:j], key[j+1:]
-				break
+		if n := len(key); n >= 4 && key[n-4] == '-' && key[n-3] != '-' && key[n-2] != '-' && key[n-1] != '-' {
+			// The usual three-letter suffix (Rtd, Avg, Min, Max, Cou)
+			// decided with one predictable branch.
+			code, suffix = key[:n-4], key[n-3:]
+		} else {
+			for j := len(key) - 1; j >= 0; j-- { // keys are short: no call
+				if key[j] == '-' {
+					code, suffix = key[:j], key[j+1:]
+					break
+				}
 			}
 		}
 		q.Item, q.NoEquals, q.Key, q.Value, q.Code, q.Suffix = r.Item, noEq, key, val, code, suffix
-		for k := i - 1; k >= 0 && p.CP[k].Item == r.Item; k-- {
-			if o := &p.CP[k]; len(o.Key) == len(key) && o.Suffix == suffix && o.Key == key {
-				warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), fmt.Sprintf("key %s appears twice in one item (both kept, in order)", key)})
-				break
+		// Earlier keys of the same item, read from the compact RawPairs
+		// rather than the 96-byte Pairs.
+		if r.Item != item {
+			item, seenKeys = r.Item, 0
+		}
+		h := uint(len(key))
+		if len(key) > 0 {
+			h = h*7 + uint(key[len(key)-1])
+		}
+		if bit := uint64(1) << (h & 63); seenKeys&bit == 0 {
+			seenKeys |= bit
+		} else {
+			for k := i - 1; k >= 0 && f.CP[k].Item == r.Item; k-- {
+				if o := f.CP[k]; o.Eq-o.At == r.Eq-r.At && s[o.At:o.Eq] == key {
+					warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), "key " + key + " appears twice in one item (both kept, in order)"})
+					break
+				}
 			}
 		}
 		switch {
@@ -258,7 +283,9 @@ func (f *Frame) Packet() *Packet {
 			// RestartTime, xxx-SampleTime, ...: a timestamp, not a quantity.
 		default:
 			num, isNum := parseNumber(val)
-			if isNum && isSentinel(code, val) {
+			// isSentinel's own first test, kept here so that the common
+			// value costs no call.
+			if isNum && len(val) >= 4 && (val[0] == '9' || val[0] == '-') && isSentinel(code, val) {
 				q.Sentinel = true
 				warnings = append(warnings, Issue{CodeSentinel, int(r.At), fmt.Sprintf("%s=%s is the maximum of its data type, sent when the value cannot be computed (HJ 212-2025 §8.1.1 d); not a measurement", key, val)})
 			} else if isNum {
@@ -269,13 +296,7 @@ func (f *Frame) Packet() *Packet {
 		}
 	}
 
-	for _, pr := range f.Problems {
-		p.Problems = append(p.Problems, Issue{pr.Code, pr.At, f.message(pr)})
-	}
-	for _, w := range f.Warnings {
-		p.Warnings = append(p.Warnings, Issue{w.Code, w.At, f.message(w)})
-	}
-	p.Warnings = append(p.Warnings, warnings...)
+	p.Warnings = warnings
 	p.Reason = f.reason()
 	return p
 }
@@ -456,7 +477,30 @@ func ParseTime(s string) (time.Time, bool) {
 	if y < 1900 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms < 0 {
 		return time.Time{}, false
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, sec, ms*int(time.Millisecond), beijing), true
+	// The same Time that time.Date(y, mo, d, h, mi, sec, ms, beijing)
+	// returns (Date builds it as unixTime(...).setLoc, as Unix(...).In
+	// does), without Date's normalisation and zone lookup, which cost as
+	// much as the rest of a CP pair; TestParseTimeMatchesDate compares.
+	days := daysFromCivil(y, mo, d)
+	unix := days*86400 + int64(h*3600+mi*60+sec) - 8*3600
+	return time.Unix(unix, int64(ms)*int64(time.Millisecond)).In(beijing), true
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to y-m-d in the
+// proleptic Gregorian calendar (y >= 1; H. Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := m - 3
+	if m <= 2 {
+		mp = m + 9
+	}
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 func daysIn(y, m int) int {
@@ -478,6 +522,42 @@ func daysIn(y, m int) int {
 // an int64 coefficient and an exponent without allocating; longer ones
 // and exponent forms go through decimal.NewFromString.
 func parseNumber(s string) (Value, bool) {
+	// The usual value, [sign]digits[.digits] with at most 18 digits, in
+	// two tight loops; anything else (an exponent, more digits, a second
+	// '.', no digit at all) takes the general loop below.
+	i := 0
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		i++
+	}
+	var m uint64
+	j := i
+	for j < len(s) && s[j]-'0' < 10 {
+		m = m*10 + uint64(s[j]-'0')
+		j++
+	}
+	nd := j - i
+	frac := 0
+	if j < len(s) && s[j] == '.' {
+		j++
+		k := j
+		for j < len(s) && s[j]-'0' < 10 {
+			m = m*10 + uint64(s[j]-'0')
+			j++
+		}
+		frac = j - k
+	}
+	if j == len(s) && nd+frac > 0 && nd+frac <= 18 {
+		c := int64(m)
+		if s[0] == '-' {
+			c = -c
+		}
+		return Value{coef: c, exp: int32(-frac)}, true
+	}
+	return parseNumberSlow(s)
+}
+
+// parseNumberSlow is parseNumber's general loop.
+func parseNumberSlow(s string) (Value, bool) {
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		i++

@@ -43,3 +43,16 @@ func TestParseAllocations(t *testing.T) {
 		}
 	}
 }
+
+// parseNumber's fast path reads what the general loop reads, for any text
+// of digits, signs, dots and exponents (and the odd letter).
+func TestParseNumberFastPath(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := string(rapid.SliceOfN(rapid.SampledFrom([]byte("0123456789012345678901234567890123456789..+-eEx")), 0, 24).Draw(t, "s"))
+		got, gok := parseNumber(s)
+		want, wok := parseNumberSlow(s)
+		if gok != wok || gok && (got.coef != want.coef || got.exp != want.exp || (got.big == nil) != (want.big == nil) || !got.Decimal().Equal(want.Decimal())) {
+			t.Fatalf("parseNumber(%q) = %+v %v, general loop %+v %v", s, got, gok, want, wok)
+		}
+	})
+}
