@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -346,7 +345,7 @@ var latinRun = regexp.MustCompile(`[A-Za-z]{4,}`)
 // their JSON writes them).
 func resultRowOf(r *app.Result) resultRow {
 	return resultRow{CreditCode: r.CreditCode, Name: r.Name, Region: r.Region, Period: r.Period, Status: r.Status, Revision: r.Revision,
-		DeclaredTax: textOf(r.DeclaredTax), MonitoredTax: textOf(r.MonitoredTax), TaxDifference: textOf(r.TaxDifference), Items: r.Items, Flags: r.Flags}
+		DeclaredTax: moneyText(r.DeclaredTax), MonitoredTax: moneyText(r.MonitoredTax), TaxDifference: moneyText(r.TaxDifference), Items: r.Items, Flags: r.Flags}
 }
 
 // itemRowsOf are standing items as the pages show them.
@@ -355,23 +354,29 @@ func itemRowsOf(items []app.Item) []itemRow {
 	for i := range items {
 		it := &items[i]
 		out[i] = itemRow{CreditCode: it.CreditCode, Period: it.Period, Month: it.Month, OutletNo: it.OutletNo, Pollutant: it.Pollutant,
-			PollutantID: it.PollutantID, Status: it.Status, DeclaredKg: textOf(it.DeclaredKg), MonitoredKg: textOf(it.MonitoredKg),
-			DifferenceKg: textOf(it.DifferenceKg), DeclaredTax: textOf(it.DeclaredTax), MonitoredTax: textOf(it.MonitoredTax),
-			Completeness: textOf(it.Completeness), ValidUnits: it.ValidUnits, Units: it.Units, Excluded: it.Excluded}
+			PollutantID: it.PollutantID, Status: it.Status, DeclaredKg: decText(it.DeclaredKg), MonitoredKg: decText(it.MonitoredKg),
+			DifferenceKg: decText(it.DifferenceKg), DeclaredTax: moneyText(it.DeclaredTax), MonitoredTax: moneyText(it.MonitoredTax),
+			Completeness: decText(it.Completeness), ValidUnits: it.ValidUnits, Units: it.Units, Excluded: it.Excluded}
 	}
 	return out
 }
 
-// textOf is the text of a number as its JSON writes it; nil for null.
-func textOf(v json.Marshaler) *string {
-	b, err := v.MarshalJSON()
-	if err != nil || string(b) == "null" {
+// decText is a figure as its JSON writes it; nil when absent.
+func decText(d decimal.NullDecimal) *string {
+	if !d.Valid {
 		return nil
 	}
-	var t string
-	if json.Unmarshal(b, &t) != nil {
-		t = string(b)
+	t := d.Decimal.String()
+	return &t
+}
+
+// moneyText is an amount as its JSON writes it (two decimals); nil when
+// absent.
+func moneyText(m filing.Money) *string {
+	if !m.Valid {
+		return nil
 	}
+	t := m.String()
 	return &t
 }
 
