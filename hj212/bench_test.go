@@ -123,7 +123,7 @@ func BenchmarkDecimals(b *testing.B) {
 	for b.Loop() {
 		for _, v := range vals {
 			d, _ := parseNumber(v)
-			sink += int(d.exp)
+			sink += int(d.exp())
 		}
 	}
 	perPacket(b, len(pkts))

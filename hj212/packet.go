@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -551,7 +552,7 @@ func parseNumber(s string) (Value, bool) {
 		if s[0] == '-' {
 			c = -c
 		}
-		return Value{coef: c, exp: int32(-frac)}, true
+		return fracValue(c, frac), true
 	}
 	return parseNumberSlow(s)
 }
@@ -617,173 +618,138 @@ func parseNumberSlow(s string) (Value, bool) {
 	if s[0] == '-' {
 		mant = -mant
 	}
-	return Value{coef: mant, exp: int32(-frac)}, true
+	return fracValue(mant, frac), true
 }
 
 // Packets are allocated together with their header fields and CP pairs:
 // one allocation for all three when the packet has at most 8 header
-// fields and 64 pairs (nearly all do), in the smallest of a few sizes
-// that fits, so that little memory is cleared for nothing. p.Header and
-// p.CP come back with their lengths set.
-type (
-	block2 struct {
-		p  Packet
-		h  [8]Field
-		cp [2]Pair
+// fields and 64 pairs (nearly all do). The block is the smallest that
+// fits of sizes chosen to fill the allocator's size classes exactly
+// (the header array holds 4, 6 or 8 fields, the pair array as many pairs
+// as the rest of the class holds), so that little memory is cleared, and
+// brought into the cache, for nothing. p.Header and p.CP come back with
+// their lengths set.
+type block[H, C any] struct {
+	p  Packet
+	h  H // [n]Field
+	cp C // [n]Pair
+}
+
+// newBlock allocates a block and returns its packet with nh header
+// fields and np pairs; nh and np must fit H and C, and C must not be
+// empty (so that even an empty CP points into the block).
+func newBlock[H, C any](nh, np int) *Packet {
+	b := new(block[H, C])
+	p := &b.p
+	// The capacities are the lengths: appending to one must not write
+	// into the other's memory.
+	p.Header = unsafe.Slice((*Field)(unsafe.Pointer(&b.h)), nh)
+	p.CP = unsafe.Slice((*Pair)(unsafe.Pointer(&b.cp)), np)
+	return p
+}
+
+// blockSizes lists, for each header array size, the pair array sizes
+// and their allocators, smallest first. The sizes fill Go's size
+// classes for a 368-byte Packet, 32-byte Field and 88-byte Pair;
+// TestBlockSizes checks that they still do.
+var blockSizes = [3]struct {
+	fields int
+	pairs  []int
+	alloc  []func(nh, np int) *Packet
+}{
+	{4, []int{1, 2, 3, 4, 6, 7, 8, 10, 11, 14, 17, 20, 24, 29, 30, 33, 40, 49, 55, 64}, []func(nh, np int) *Packet{
+		newBlock[[4]Field, [1]Pair],
+		newBlock[[4]Field, [2]Pair],
+		newBlock[[4]Field, [3]Pair],
+		newBlock[[4]Field, [4]Pair],
+		newBlock[[4]Field, [6]Pair],
+		newBlock[[4]Field, [7]Pair],
+		newBlock[[4]Field, [8]Pair],
+		newBlock[[4]Field, [10]Pair],
+		newBlock[[4]Field, [11]Pair],
+		newBlock[[4]Field, [14]Pair],
+		newBlock[[4]Field, [17]Pair],
+		newBlock[[4]Field, [20]Pair],
+		newBlock[[4]Field, [24]Pair],
+		newBlock[[4]Field, [29]Pair],
+		newBlock[[4]Field, [30]Pair],
+		newBlock[[4]Field, [33]Pair],
+		newBlock[[4]Field, [40]Pair],
+		newBlock[[4]Field, [49]Pair],
+		newBlock[[4]Field, [55]Pair],
+		newBlock[[4]Field, [64]Pair],
+	}},
+	{6, []int{1, 2, 3, 5, 6, 8, 9, 11, 14, 16, 19, 24, 28, 30, 32, 40, 48, 54, 63, 67}, []func(nh, np int) *Packet{
+		newBlock[[6]Field, [1]Pair],
+		newBlock[[6]Field, [2]Pair],
+		newBlock[[6]Field, [3]Pair],
+		newBlock[[6]Field, [5]Pair],
+		newBlock[[6]Field, [6]Pair],
+		newBlock[[6]Field, [8]Pair],
+		newBlock[[6]Field, [9]Pair],
+		newBlock[[6]Field, [11]Pair],
+		newBlock[[6]Field, [14]Pair],
+		newBlock[[6]Field, [16]Pair],
+		newBlock[[6]Field, [19]Pair],
+		newBlock[[6]Field, [24]Pair],
+		newBlock[[6]Field, [28]Pair],
+		newBlock[[6]Field, [30]Pair],
+		newBlock[[6]Field, [32]Pair],
+		newBlock[[6]Field, [40]Pair],
+		newBlock[[6]Field, [48]Pair],
+		newBlock[[6]Field, [54]Pair],
+		newBlock[[6]Field, [63]Pair],
+		newBlock[[6]Field, [67]Pair],
+	}},
+	{8, []int{1, 3, 4, 6, 7, 8, 10, 13, 16, 19, 23, 27, 29, 32, 39, 48, 54, 62, 67}, []func(nh, np int) *Packet{
+		newBlock[[8]Field, [1]Pair],
+		newBlock[[8]Field, [3]Pair],
+		newBlock[[8]Field, [4]Pair],
+		newBlock[[8]Field, [6]Pair],
+		newBlock[[8]Field, [7]Pair],
+		newBlock[[8]Field, [8]Pair],
+		newBlock[[8]Field, [10]Pair],
+		newBlock[[8]Field, [13]Pair],
+		newBlock[[8]Field, [16]Pair],
+		newBlock[[8]Field, [19]Pair],
+		newBlock[[8]Field, [23]Pair],
+		newBlock[[8]Field, [27]Pair],
+		newBlock[[8]Field, [29]Pair],
+		newBlock[[8]Field, [32]Pair],
+		newBlock[[8]Field, [39]Pair],
+		newBlock[[8]Field, [48]Pair],
+		newBlock[[8]Field, [54]Pair],
+		newBlock[[8]Field, [62]Pair],
+		newBlock[[8]Field, [67]Pair],
+	}},
+}
+
+// blockFor[i][np] is the allocator for at most blockSizes[i].fields
+// header fields and np pairs.
+var blockFor = func() (t [3][65]func(nh, np int) *Packet) {
+	for i, b := range blockSizes {
+		k := 0
+		for np := range t[i] {
+			for b.pairs[k] < np {
+				k++
+			}
+			t[i][np] = b.alloc[k]
+		}
 	}
-	block4 struct {
-		p  Packet
-		h  [8]Field
-		cp [4]Pair
-	}
-	block6 struct {
-		p  Packet
-		h  [8]Field
-		cp [6]Pair
-	}
-	block8 struct {
-		p  Packet
-		h  [8]Field
-		cp [8]Pair
-	}
-	block10 struct {
-		p  Packet
-		h  [8]Field
-		cp [10]Pair
-	}
-	block12 struct {
-		p  Packet
-		h  [8]Field
-		cp [12]Pair
-	}
-	block14 struct {
-		p  Packet
-		h  [8]Field
-		cp [14]Pair
-	}
-	block16 struct {
-		p  Packet
-		h  [8]Field
-		cp [16]Pair
-	}
-	block20 struct {
-		p  Packet
-		h  [8]Field
-		cp [20]Pair
-	}
-	block24 struct {
-		p  Packet
-		h  [8]Field
-		cp [24]Pair
-	}
-	block28 struct {
-		p  Packet
-		h  [8]Field
-		cp [28]Pair
-	}
-	block32 struct {
-		p  Packet
-		h  [8]Field
-		cp [32]Pair
-	}
-	block36 struct {
-		p  Packet
-		h  [8]Field
-		cp [36]Pair
-	}
-	block40 struct {
-		p  Packet
-		h  [8]Field
-		cp [40]Pair
-	}
-	block44 struct {
-		p  Packet
-		h  [8]Field
-		cp [44]Pair
-	}
-	block48 struct {
-		p  Packet
-		h  [8]Field
-		cp [48]Pair
-	}
-	block56 struct {
-		p  Packet
-		h  [8]Field
-		cp [56]Pair
-	}
-	block64 struct {
-		p  Packet
-		h  [8]Field
-		cp [64]Pair
-	}
-)
+	return t
+}()
 
 func (f *Frame) alloc() *Packet {
 	nh, np := len(f.Header), len(f.CP)
 	if nh > 8 || np > 64 {
 		return &Packet{Header: make([]Field, nh), CP: make([]Pair, np)}
 	}
-	var p *Packet
-	var h []Field
-	var cp []Pair
-	switch {
-	case np <= 2:
-		b := new(block2)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 4:
-		b := new(block4)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 6:
-		b := new(block6)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 8:
-		b := new(block8)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 10:
-		b := new(block10)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 12:
-		b := new(block12)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 14:
-		b := new(block14)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 16:
-		b := new(block16)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 20:
-		b := new(block20)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 24:
-		b := new(block24)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 28:
-		b := new(block28)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 32:
-		b := new(block32)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 36:
-		b := new(block36)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 40:
-		b := new(block40)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 44:
-		b := new(block44)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 48:
-		b := new(block48)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 56:
-		b := new(block56)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
-	case np <= 64:
-		b := new(block64)
-		p, h, cp = &b.p, b.h[:], b.cp[:]
+	i := 0
+	if nh > 4 {
+		i = 1
+		if nh > 6 {
+			i = 2
+		}
 	}
-	// Full slice expressions: appending to one must not write into the
-	// other's memory.
-	p.Header, p.CP = h[:nh:nh], cp[:np:np]
-	return p
+	return blockFor[i][np](nh, np)
 }

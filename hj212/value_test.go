@@ -51,7 +51,7 @@ func TestParseNumberFastPath(t *testing.T) {
 		s := string(rapid.SliceOfN(rapid.SampledFrom([]byte("0123456789012345678901234567890123456789..+-eEx")), 0, 24).Draw(t, "s"))
 		got, gok := parseNumber(s)
 		want, wok := parseNumberSlow(s)
-		if gok != wok || gok && (got.coef != want.coef || got.exp != want.exp || (got.big == nil) != (want.big == nil) || !got.Decimal().Equal(want.Decimal())) {
+		if gok != wok || gok && (got.coef != want.coef || got.exp() != want.exp() || (got.bigDec() == nil) != (want.bigDec() == nil) || !got.Decimal().Equal(want.Decimal())) {
 			t.Fatalf("parseNumber(%q) = %+v %v, general loop %+v %v", s, got, gok, want, wok)
 		}
 	})
