@@ -246,7 +246,7 @@ func (f *Frame) Packet() *Packet {
 		}
 		q.Item, q.NoEquals, q.Key, q.Value, q.Code, q.Suffix = r.Item, noEq, key, val, code, suffix
 		// Earlier keys of the same item, read from the compact RawPairs
-		// rather than the 96-byte Pairs.
+		// rather than the 88-byte Pairs.
 		if r.Item != item {
 			item, seenKeys = r.Item, 0
 		}
