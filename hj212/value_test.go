@@ -56,3 +56,33 @@ func TestParseNumberFastPath(t *testing.T) {
 		}
 	})
 }
+
+// ValueOf keeps any decimal exactly, whatever its exponent (those outside
+// the shared table get their own record) or the size of its coefficient,
+// and the methods agree with the decimal.
+func TestValueOfAnyExponent(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		coef := rapid.Int64().Draw(t, "coef")
+		exp := rapid.Int32Range(-200, 200).Draw(t, "exp")
+		d := decimal.New(coef, exp)
+		if rapid.Bool().Draw(t, "big") {
+			d = d.Mul(decimal.New(1, 0).Shift(20)).Add(decimal.New(7, exp))
+		}
+		v := ValueOf(d)
+		got := v.Decimal()
+		if !got.Equal(d) || got.Exponent() != d.Exponent() {
+			t.Fatalf("ValueOf(%s) = %s (exp %d)", d, got, got.Exponent())
+		}
+		c, e, ok := v.Int64()
+		if ok != d.Coefficient().IsInt64() || ok && (c != d.Coefficient().Int64() || e != d.Exponent()) {
+			t.Fatalf("ValueOf(%s).Int64() = %d, %d, %v", d, c, e, ok)
+		}
+		if v.IsZero() != d.IsZero() || v.String() != d.String() {
+			t.Fatalf("ValueOf(%s): IsZero %v, String %q", d, v.IsZero(), v.String())
+		}
+	})
+	var zero Value
+	if c, e, ok := zero.Int64(); c != 0 || e != 0 || !ok || !zero.IsZero() || zero.String() != "0" {
+		t.Fatalf("zero Value: %d %d %v %q", c, e, ok, zero.String())
+	}
+}
