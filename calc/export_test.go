@@ -38,10 +38,10 @@ func SlowSum(xs []decimal.Decimal) decimal.Decimal {
 var FastCmpProduct = cmpProduct
 
 // LayoutOK reports whether the fast paths read decimal's coefficient in place.
-func LayoutOK() bool { return layoutOK }
+func LayoutOK() bool { _, ok := inPlace(decimal.Zero); return ok }
 
 // SetLayout switches the in-place read on or off (to test the other way).
-func SetLayout(on bool) { layoutOK = on }
+func SetLayout(on bool) { inPlaceOff = !on }
 
 var PlainAmount = plainAmount
 

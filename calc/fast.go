@@ -3,8 +3,8 @@ package calc
 import (
 	"math/big"
 	"math/bits"
-	"unsafe"
 
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/shopspring/decimal"
 )
 
@@ -32,8 +32,7 @@ func small(d decimal.Decimal) (int64, bool) {
 	if decimalOnly {
 		return 0, false
 	}
-	if layoutOK {
-		v := (*decimalLayout)(unsafe.Pointer(&d)).value
+	if v, ok := inPlace(d); ok {
 		if v == nil {
 			return 0, true
 		}
@@ -52,29 +51,17 @@ func small(d decimal.Decimal) (int64, bool) {
 	return d.CoefficientInt64(), true
 }
 
-// decimalLayout is shopspring/decimal v1.4's Decimal: a big.Int
-// coefficient (nil for zero) and an int32 exponent. Reading the pointer
-// in place saves the copy Coefficient makes; layoutOK is set only when
-// the size matches and a probe reads back what it was built from.
-type decimalLayout struct {
-	value *big.Int
-	exp   int32
-}
+// inPlaceOff turns the in-place reading and writing of decimals off
+// (param.InPlace, param.FromInPlace), so tests can check the other way.
+var inPlaceOff bool
 
-var layoutOK = func() bool {
-	if unsafe.Sizeof(decimal.Decimal{}) != unsafe.Sizeof(decimalLayout{}) {
-		return false
+// inPlace is param.InPlace unless the tests turned it off.
+func inPlace(d decimal.Decimal) (*big.Int, bool) {
+	if inPlaceOff {
+		return nil, false
 	}
-	for _, c := range []int64{0, 1, -7, 123456789, -1 << 62} {
-		d := decimal.New(c, -3)
-		l := (*decimalLayout)(unsafe.Pointer(&d))
-		if l.exp != -3 || l.value == nil || !l.value.IsInt64() || l.value.Int64() != c {
-			return false
-		}
-	}
-	var z decimal.Decimal
-	return (*decimalLayout)(unsafe.Pointer(&z)).value == nil
-}()
+	return param.InPlace(d)
+}
 
 // mul64 multiplies two int64 values, reporting whether the product fits.
 func mul64(a, b int64) (int64, bool) {

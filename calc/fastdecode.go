@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/shopspring/decimal"
 )
 
@@ -41,10 +42,10 @@ type fastDec struct {
 // with its big.Int and digit word carved from the request's slabs, so
 // that a request's numbers cost one allocation per 64 instead of two
 // each. decimal never changes a coefficient in place. The Decimal is
-// written through its layout (fast.go), which is checked at start-up;
-// without it, decimal.New.
+// written through its layout (param.FromInPlace), which is checked at
+// start-up; without it, decimal.New.
 func (d *fastDec) decimal(c int64, exp int32) decimal.Decimal {
-	if !layoutOK || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 {
+	if inPlaceOff || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 {
 		return decimal.New(c, exp)
 	}
 	if len(d.ints) == 0 {
@@ -58,9 +59,10 @@ func (d *fastDec) decimal(c int64, exp int32) decimal.Decimal {
 		z.SetBits(d.words[:1:1])
 	}
 	d.ints, d.words = d.ints[1:], d.words[1:]
-	var out decimal.Decimal
-	l := (*decimalLayout)(unsafe.Pointer(&out))
-	l.value, l.exp = z, exp
+	out, ok := param.FromInPlace(z, exp)
+	if !ok {
+		return decimal.New(c, exp)
+	}
 	return out
 }
 

@@ -111,8 +111,7 @@ func FormatDecimal(d decimal.Decimal, places int32) string {
 // (NumDigits, asked otherwise, takes a floating-point logarithm and was
 // a tenth of writing a result).
 func coefficient(d decimal.Decimal) (int64, bool) {
-	if layoutOK {
-		v := (*decimalLayout)(unsafe.Pointer(&d)).value
+	if v, ok := InPlace(d); ok {
 		if v == nil {
 			return 0, true
 		}
@@ -130,9 +129,33 @@ func coefficient(d decimal.Decimal) (int64, bool) {
 	return d.CoefficientInt64(), true
 }
 
+// InPlace returns d's coefficient itself, not a copy (nil for zero), or
+// ok false when decimal's layout did not pass the start-up probe below
+// and the caller must go through decimal's methods. The Int must never be
+// changed: decimals share it.
+func InPlace(d decimal.Decimal) (v *big.Int, ok bool) {
+	if !layoutOK {
+		return nil, false
+	}
+	return (*decimalLayout)(unsafe.Pointer(&d)).value, true
+}
+
+// FromInPlace is the decimal v × 10^exp with v itself as its coefficient
+// (not copied; nil for zero, as decimal.New leaves it), or ok false as
+// for InPlace. v must never be changed afterwards.
+func FromInPlace(v *big.Int, exp int32) (d decimal.Decimal, ok bool) {
+	if !layoutOK {
+		return decimal.Decimal{}, false
+	}
+	l := (*decimalLayout)(unsafe.Pointer(&d))
+	l.value, l.exp = v, exp
+	return d, true
+}
+
 // decimalLayout is shopspring/decimal v1.4's Decimal: a big.Int
-// coefficient (nil for zero) and an int32 exponent (as calc/fast.go
-// reads it); layoutOK is set only when the size matches and a probe
+// coefficient (nil for zero) and an int32 exponent. The one place that
+// knows it (calc's fast paths read and write decimals through InPlace and
+// FromInPlace); layoutOK is set only when the size matches and a probe
 // reads back what it was built from.
 type decimalLayout struct {
 	value *big.Int
