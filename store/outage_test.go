@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
+	"github.com/ecotax/ecotax/internal/silentproxy"
 	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/store/storetest"
 )
@@ -16,7 +17,7 @@ import (
 // that accepts connections and never answers fails within the connect
 // timeout, not after minutes.
 func TestOpenAgainstASilentDatabase(t *testing.T) {
-	p := storetest.NewSilentProxy(t, "")
+	p := silentproxy.New(t, "")
 	start := time.Now()
 	_, err := store.Open(context.Background(), "postgres://u:p@"+p.Addr()+"/x?sslmode=disable&connect_timeout=1")
 	if err == nil {

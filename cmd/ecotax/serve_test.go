@@ -16,6 +16,7 @@ import (
 
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/fixtures"
+	"github.com/ecotax/ecotax/internal/silentproxy"
 	"github.com/ecotax/ecotax/store/storetest"
 )
 
@@ -200,7 +201,7 @@ func TestServeStopsOnBadTable(t *testing.T) {
 // database that accepts connections and never answers stops at once on
 // SIGTERM (its context ending) instead of hanging in the driver.
 func TestServeAgainstASilentDatabase(t *testing.T) {
-	p := storetest.NewSilentProxy(t, "")
+	p := silentproxy.New(t, "")
 	getenv := envOf(map[string]string{"DATABASE_URL": "postgres://u:p@" + p.Addr() + "/x?sslmode=disable&connect_timeout=60"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -221,7 +222,7 @@ func TestServeAgainstASilentDatabase(t *testing.T) {
 // with a connect_timeout far longer than its own open timeout, fails
 // (exit 70, never listening) within the open timeout, not the driver's.
 func TestServeGivesUpOnASilentDatabaseWithinItsTimeout(t *testing.T) {
-	p := storetest.NewSilentProxy(t, "")
+	p := silentproxy.New(t, "")
 	defer func(d time.Duration) { openTimeout = d }(openTimeout)
 	openTimeout = 700 * time.Millisecond
 	getenv := envOf(map[string]string{"DATABASE_URL": "postgres://u:p@" + p.Addr() + "/x?sslmode=disable&connect_timeout=60"})
