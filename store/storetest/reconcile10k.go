@@ -132,7 +132,31 @@ func Reconcile10k(b testing.TB, db *store.DB, codes *reconcile.Codes, n int) {
 			b.Fatal(err)
 		}
 	}
-	if _, err := db.SQL().ExecContext(ctx, `ANALYZE`); err != nil {
-		b.Fatal(err)
+	// ANALYZE the test's own tables only: a bare ANALYZE walks every table
+	// of the database, and fails ("relation with OID … does not exist")
+	// when another test drops its schema meanwhile.
+	tables := []string{""}
+	if db.Dialect() == store.Postgres {
+		rows, err := db.SQL().QueryContext(ctx, `SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tables = nil
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				b.Fatal(err)
+			}
+			tables = append(tables, t)
+		}
+		if err := rows.Err(); err != nil {
+			b.Fatal(err)
+		}
+		rows.Close()
+	}
+	for _, t := range tables {
+		if _, err := db.SQL().ExecContext(ctx, strings.TrimSpace("ANALYZE "+t)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
