@@ -328,7 +328,7 @@ func amountFault(d decimal.Decimal) string {
 		return fmt.Sprintf("%s must not be negative", d)
 	case d.Exponent() < -maxDecimals && !d.Equal(d.Truncate(maxDecimals)):
 		return fmt.Sprintf("%s has more than %d decimals", d, maxDecimals)
-	case d.Exponent() <= 0 && int(d.NumDigits())+int(d.Exponent()) <= 15:
+	case d.Exponent() <= 0 && param.Digits(d)+int(d.Exponent()) <= 15:
 		// Fewer than 16 digits before the point: below 1e15 without comparing.
 	case d.GreaterThan(maxValue):
 		return fmt.Sprintf("%s is above 1e15", d)

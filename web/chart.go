@@ -74,7 +74,7 @@ func niceStep(raw decimal.Decimal) decimal.Decimal {
 	if raw.Sign() <= 0 {
 		return decimal.NewFromInt(1)
 	}
-	exp := int32(raw.NumDigits()) + raw.Exponent() - 1 // order of magnitude
+	exp := int32(param.Digits(raw)) + raw.Exponent() - 1 // order of magnitude
 	pow := decimal.New(1, exp)
 	for _, m := range []int64{1, 2, 5, 10} {
 		s := pow.Mul(decimal.NewFromInt(m))

@@ -121,8 +121,9 @@ func coefficient(d decimal.Decimal) (int64, bool) {
 		c := v.Int64()
 		return c, c > -1e18 && c < 1e18
 	}
-	// NumDigits is exact and allocation-free up to 2^53; above that it
-	// may allocate, but 18 digits always fit an int64.
+	// NumDigits may allocate above 2^53 and is one short just above a
+	// power of ten below it (see Digits); either way a coefficient it
+	// counts as at most 18 digits fits an int64.
 	if d.NumDigits() > 18 {
 		return 0, false
 	}
@@ -176,3 +177,24 @@ var layoutOK = func() bool {
 	var z decimal.Decimal
 	return (*decimalLayout)(unsafe.Pointer(&z)).value == nil
 }()
+
+// Digits is the number of digits of d's coefficient, exactly. decimal's
+// NumDigits takes a floating-point logarithm for coefficients up to 2^53
+// and is one short just above a power of ten (NumDigits of 10^15+1 is
+// 15), which let 1000000000000001 pass as at most 1e15.
+func Digits(d decimal.Decimal) int {
+	c, ok := coefficient(d)
+	if !ok {
+		// Above 18 digits decimal verifies its estimate against a
+		// power of ten: exact.
+		return d.NumDigits()
+	}
+	if c < 0 {
+		c = -c // coefficient keeps to 18 digits: no overflow
+	}
+	n := 1
+	for n < len(pow10) && c >= pow10[n] {
+		n++
+	}
+	return n
+}

@@ -49,3 +49,39 @@ func TestAppendCoefficientMatchesShopspring(t *testing.T) {
 		}
 	})
 }
+
+// TestDigitsExact: the digit count is the length of the coefficient's
+// text around every power of ten, where decimal's NumDigits (a float
+// logarithm) falls one short.
+func TestDigitsExact(t *testing.T) {
+	short := 0
+	for k := 0; k <= 40; k++ {
+		p := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(k)), nil)
+		for _, delta := range []int64{-2, -1, 0, 1, 2, 7} {
+			c := new(big.Int).Add(p, big.NewInt(delta))
+			if c.Sign() <= 0 {
+				continue
+			}
+			for _, neg := range []bool{false, true} {
+				v := new(big.Int).Set(c)
+				if neg {
+					v.Neg(v)
+				}
+				for _, exp := range []int32{-12, 0, 3} {
+					d := decimal.NewFromBigInt(v, exp)
+					want := len(c.String())
+					if got := Digits(d); got != want {
+						t.Fatalf("Digits(%s) = %d, want %d", d, got, want)
+					}
+					if d.NumDigits() != want {
+						short++
+					}
+				}
+			}
+		}
+	}
+	if Digits(decimal.Zero) != 1 {
+		t.Fatalf("Digits(0) = %d", Digits(decimal.Zero))
+	}
+	t.Logf("decimal's NumDigits was wrong on %d of these", short)
+}
