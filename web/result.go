@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ecotax/ecotax/calc/explain"
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/explain"
 )
 
 // Result is an assessment as the contract writes it (calc.Result's JSON),
@@ -262,6 +263,10 @@ func dec(s string) decimal.Decimal {
 
 // RoundingLabel names the rounding rules in Chinese.
 var RoundingLabel = map[string]string{"per_line_2dp": "污染当量数保留两位小数", "exact": "精确计算，仅金额取整"}
+
+// RoundingText is the rounding rule's Chinese name, or its code when it
+// has none.
+func RoundingText(code string) string { return orDefault(RoundingLabel[code], code) }
 
 // PlainWarnings are the result's warnings as a person reads them: the
 // unverified parameters as one sentence, the others in Chinese; codes,

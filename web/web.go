@@ -173,7 +173,7 @@ func (u *UI) funcs() template.FuncMap {
 		"add":       func(a, b int) int { return a + b },
 		"list":      func(s ...string) []string { return s },
 		"percent":   Percent,
-		"rounding":  func(s string) string { return orDefault(RoundingLabel[s], s) },
+		"rounding":  RoundingText,
 		"plainWarn": PlainWarningsOf,
 		"neg1":      func(a int) int { return -a },
 		// days from a to b (YYYY-MM-DD), negative when b is before a

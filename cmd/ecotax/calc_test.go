@@ -55,9 +55,20 @@ func TestCalcTable(t *testing.T) {
 		// No reduction in this quarter: every month has an exceedance
 		// (色度 64 over 50 in January and March, an NOx hourly average in
 		// February), which denies the month's reductions (财税〔2018〕117号).
-		for _, want := range []string{"合计", "排序第4，不在前三项", "化学需氧量、生化需氧量和总有机碳只征收一项", "2024-02", "提示"} {
+		for _, want := range []string{"合计", "排序第4，不在前三项", "化学需氧量、生化需氧量和总有机碳只征收一项", "2024-02", "提示", "取整口径 污染当量数保留两位小数"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%v: table lacks %q", args, want)
+			}
+		}
+		// Before the totals a person reads Chinese, not the rule's code;
+		// and a pH inside 6–9 is named once on its line.
+		head := out[:strings.Index(out, "合计")]
+		if strings.Contains(head, "per_line_2dp") {
+			t.Errorf("%v: the rounding's code before the totals", args)
+		}
+		for _, line := range strings.Split(head, "\n") {
+			if strings.Count(line, "pH值 6.8") > 1 {
+				t.Errorf("%v: pH named twice: %s", args, line)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ecotax/ecotax/calc"
+	"github.com/ecotax/ecotax/web"
 )
 
 var kindZh = map[string]string{
@@ -29,7 +30,7 @@ func writeTable(w io.Writer, r *calc.Result) {
 	if r.Period != "" {
 		head += "  所属期 " + r.Period
 	}
-	fmt.Fprintf(w, "%s  取整口径 %s\n", head, r.Rounding)
+	fmt.Fprintf(w, "%s  取整口径 %s\n", head, web.RoundingText(string(r.Rounding)))
 	eqPlaces := int32(2)
 	if r.Rounding == calc.Exact {
 		eqPlaces = 4
@@ -55,7 +56,8 @@ func writeTable(w io.Writer, r *calc.Result) {
 			}
 			reason := l.Reason
 			if d := l.Detail; d != nil {
-				if d.PHValue.Valid {
+				// A pH inside 6–9 is named by the reason already.
+				if d.PHValue.Valid && !strings.Contains(reason, "pH值") {
 					reason += "；pH值 " + d.PHValue.Decimal.String()
 				}
 				if d.ColourMultiple.Valid {

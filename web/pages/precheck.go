@@ -206,7 +206,7 @@ func resultSheet(r *web.Result) *sheet.Sheet {
 	if r.Taxpayer != nil {
 		info = append(info, [2]string{"纳税人名称", r.Taxpayer.Name}, [2]string{"统一社会信用代码", r.Taxpayer.CreditCode})
 	}
-	info = append(info, [2]string{"行政区划", r.Region}, [2]string{"税款所属期", r.Period}, [2]string{"取整口径", r.Rounding},
+	info = append(info, [2]string{"行政区划", r.Region}, [2]string{"税款所属期", r.Period}, [2]string{"取整口径", web.RoundingText(r.Rounding)},
 		[2]string{"金额单位", "人民币元（列至角分）"}, [2]string{"说明", "申报预检结果，未保存、未申报"})
 	sh := &sheet.Sheet{Name: "申报计算及减免信息", Title: "环境保护税申报预检（申报计算及减免信息）", Info: info, Headers: resultHeaders}
 	for _, l := range r.Lines {
