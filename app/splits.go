@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/ecotax/ecotax/calc"
@@ -192,10 +193,43 @@ func (s *Service) SplitSets(ctx context.Context, p filing.Principal, f store.Spl
 			if len(ws) == 0 {
 				return Fail(calc.KindNotFound, "device_not_found", "监测设备不存在", "no device "+f.MN+" mapped to a taxpayer visible to this token")
 			}
+			// A message's data time is known only once it is whole: its
+			// QN (when it was sent) attributes it to a mapping's days, as
+			// DataTime does for packets (visibility.go). One listing per
+			// mapping, merged newest first.
+			out = []store.SplitSet{}
+			for _, w := range ws {
+				g := f
+				g.Dated, g.DayFrom, g.DayTo = true, w.From, w.To
+				part, err := tx.ListSplitSets(g)
+				if err != nil {
+					return err
+				}
+				for _, set := range part {
+					if isDay(set.QN[:8]) {
+						out = append(out, set)
+					}
+				}
+			}
+			sort.SliceStable(out, func(i, j int) bool { return out[i].FirstAt.After(out[j].FirstAt) })
+			if n := store.PacketLimit(f.Limit); len(out) > n {
+				out = out[:n]
+			}
+			return nil
 		}
 		var err error
 		out, err = tx.ListSplitSets(f)
 		return err
 	})
 	return out, err
+}
+
+// isDay reports whether s is eight digits, as a day YYYYMMDD is.
+func isDay(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) == 8
 }

@@ -156,3 +156,68 @@ func TestSplitMessages(t *testing.T) {
 		}
 	})
 }
+
+// TestSplitSetsOnlyForTheMappingsDays: a scoped principal lists the split
+// messages of a device only for the days of its mapping (by the day of
+// the message's QN, the one time a message has before it is whole), as it
+// lists packets (visibility.go); the previous owner's messages stay its own.
+func TestSplitSetsOnlyForTheMappingsDays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2024, 3, 20, 0, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		svc := newService(t, db, func() time.Time { return now })
+		codeA, codeB := "91350100M000100Y43", "91110105MA0000000Y"
+		for _, tp := range []filing.Taxpayer{{CreditCode: codeA, Name: "甲", Region: "500103", Industry: "4411"}, {CreditCode: codeB, Name: "乙", Region: "110105", Industry: "4411"}} {
+			if _, err := svc.RegisterTaxpayer(ctx, admin, app.Idem{}, tp); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The device was A's in January and February, B's from March.
+		for _, d := range []reconcile.Device{
+			{CreditCode: codeA, MN: "MN-S", OutletNo: "DA001", ValidFrom: "2024-01-01", ValidTo: "2024-02-29"},
+			{CreditCode: codeB, MN: "MN-S", OutletNo: "DA009", ValidFrom: "2024-03-01"},
+		} {
+			if _, err := svc.RegisterDevice(ctx, admin, app.Idem{}, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// One part of a February message and one of a March message: both
+		// stay pending.
+		feb := splitFrames("MN-S", "20240215100000001", "20240215100000", 20, 2)
+		mar := splitFrames("MN-S", "20240305100000001", "20240305100000", 20, 2)
+		var batch []store.Incoming
+		for _, f := range [][]byte{feb[0], mar[0]} {
+			batch = append(batch, store.Incoming{Packet: hj212.Parse(f, hj212.Options{}), Origin: "test"})
+		}
+		if _, _, err := svc.Ingest(ctx, admin, batch); err != nil {
+			t.Fatal(err)
+		}
+		qns := func(p filing.Principal) []string {
+			t.Helper()
+			l, err := svc.SplitSets(ctx, p, store.SplitFilter{MN: "MN-S"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, s := range l {
+				out = append(out, s.QN[:8])
+			}
+			return out
+		}
+		entA := filing.Principal{Role: filing.RoleEnterprise, CreditCode: codeA, TokenID: 1}
+		entB := filing.Principal{Role: filing.RoleEnterprise, CreditCode: codeB, TokenID: 2}
+		envB := filing.Principal{Role: filing.RoleEnvOfficer, Region: "110105", TokenID: 3}
+		if got := qns(admin); len(got) != 2 {
+			t.Fatalf("admin sees %v, want both messages", got)
+		}
+		if got := qns(entA); len(got) != 1 || got[0] != "20240215" {
+			t.Errorf("A sees %v, want only its February message", got)
+		}
+		for _, p := range []filing.Principal{entB, envB} {
+			if got := qns(p); len(got) != 1 || got[0] != "20240305" {
+				t.Errorf("%s of B sees %v, want only the March message", p.Role, got)
+			}
+		}
+	})
+}

@@ -17,9 +17,10 @@ import (
 // principal that is not unscoped (an officer without a region, the
 // operator) sees an MN's packets only for the days of the mappings of
 // that MN to taxpayers it may see (mnWindows), and every listing of
-// packets is filtered by those days. Packets without a DataTime (most
-// rejected packets) are attributable to no mapping and are listed to
-// unscoped principals only.
+// packets is filtered by those days — and every listing of split messages
+// by the day of their QN, the only time a message has before it is whole.
+// Packets without a DataTime (most rejected packets) are attributable to
+// no mapping and are listed to unscoped principals only.
 //
 // Who may map an MN already mapped elsewhere (checkMapping): nobody for
 // days that overlap another mapping (a device is at one outlet at a

@@ -93,12 +93,22 @@ func (tx *Tx) PendingSplitSets(limit int) ([]SplitSet, error) {
 type SplitFilter struct {
 	MN, Verdict string
 	Limit       int
+	// Dated keeps only messages whose QN's day (YYYYMMDD, the time the
+	// message was sent) is from DayFrom to DayTo inclusive ("" DayTo: no
+	// end). A QN whose first 8 characters are not a day is compared as
+	// text: the caller drops those.
+	Dated          bool
+	DayFrom, DayTo string
 }
 
 // ListSplitSets lists split messages, newest first.
 func (tx *Tx) ListSplitSets(f SplitFilter) ([]SplitSet, error) {
+	dated := 0
+	if f.Dated {
+		dated = 1
+	}
 	out := []SplitSet{}
-	err := tx.sel(&out, tx.q.ListSplitSets, f.MN, f.MN, f.Verdict, f.Verdict, PacketLimit(f.Limit))
+	err := tx.sel(&out, tx.q.ListSplitSets, f.MN, f.MN, f.Verdict, f.Verdict, dated, f.DayFrom, f.DayTo, f.DayTo, PacketLimit(f.Limit))
 	return out, err
 }
 

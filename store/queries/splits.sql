@@ -34,9 +34,11 @@ ORDER BY first_at, mn, qn, cn, pnum
 LIMIT ?;
 
 -- name: list-split-sets
--- Filtered by MN and verdict ('' = all), newest first.
+-- Filtered by MN and verdict ('' = all), newest first; dated (1): only
+-- messages whose QN's day (its first 8 characters) is in [from, to] ('' to = open).
 SELECT mn, qn, cn, pnum, verdict, reason, parts, packet_hash, first_at, decided_at
 FROM monitoring_split_sets WHERE (? = '' OR mn = ?) AND (? = '' OR verdict = ?)
+  AND (? = 0 OR (length(qn) >= 8 AND substr(qn, 1, 8) >= ? AND (? = '' OR substr(qn, 1, 8) <= ?)))
 ORDER BY first_at DESC, mn, qn, cn, pnum
 LIMIT ?;
 
