@@ -3,6 +3,7 @@ package api_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"syscall"
@@ -248,7 +250,11 @@ func TestAssessmentResponse(t *testing.T) {
 // With -loopback.tail each request also reads the process's CPU time and
 // the runtime's count of finished collections, and the slowest 1 % of
 // each route are described (see tailReport): whether the machine took the
-// CPU away (CPU/wall well below 1) or a collection ran.
+// CPU away (CPU/wall well below 1) or a collection ran. It also reports
+// the throughput ratio by the process's CPU time (client, server and
+// collector together, per route), which the machine's load moves less
+// than the wall time. Each request is also a region of an execution
+// trace (-test.trace; docs/service.md shows how the slowest were read).
 func BenchmarkLoopback(b *testing.B) {
 	for _, c := range []struct{ name, file, query string }{
 		{"chongqing", "../fixtures/examples/chongqing-chemical-2024Q1.json", ""},
@@ -271,6 +277,7 @@ func BenchmarkLoopback(b *testing.B) {
 				"\r\nContent-Type: application/json\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"), body...)
 			cl.do(b, assess)
 			tail := *loopbackTail
+			ctx := context.Background() // each request is a region of an execution trace (-test.trace)
 			var ta, tc time.Duration
 			da, dc := make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N)
 			var sa, sc []tailSample
@@ -284,14 +291,18 @@ func BenchmarkLoopback(b *testing.B) {
 					s0 = sampleNow()
 				}
 				t0 := time.Now()
+				r := trace.StartRegion(ctx, "const")
 				cl.do(b, constant)
+				r.End()
 				t1 := time.Now()
 				var s1 tailSample
 				if tail {
 					s1 = sampleNow()
 				}
 				t2 := time.Now()
+				r = trace.StartRegion(ctx, "assess")
 				cl.do(b, assess)
+				r.End()
 				t3 := time.Now()
 				if tail {
 					s2 := sampleNow()
@@ -316,6 +327,13 @@ func BenchmarkLoopback(b *testing.B) {
 				if oc > 0 {
 					b.ReportMetric(float64(oa)/float64(oc), "own-p99-assess/const")
 				}
+				// The process's CPU time per route, summed: the ratio the
+				// machine's other processes move least.
+				var ca, cc time.Duration
+				for i := range sa {
+					ca, cc = ca+sa[i].cpu, cc+sc[i].cpu
+				}
+				b.ReportMetric(float64(cc)/float64(ca), "cpu-assess/const")
 			}
 		})
 	}
