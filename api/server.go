@@ -41,6 +41,17 @@ type Config struct {
 // LogNone as Config.AccessLogSample writes no successful fast request.
 const LogNone = -1.0
 
+// GCPercent is the collector's target `ecotax serve` sets when Go's own
+// GOGC is not in its environment (cmd/ecotax/serve.go): the heap may grow
+// to five times the live data between collections instead of twice (for
+// serve ≈ 8 MB live, ≈ 40 MB between collections). Nearly all of a
+// calculator request's garbage is the engine's (≈ 95 % of the server's
+// bytes for the Chongqing quarter); with Go's default the collector ran
+// every ≈ 30 ms under load and a quarter of the quarter's requests met a
+// marking phase. docs/service.md ("Speed") has the figures. GOMEMLIMIT
+// bounds the heap where memory is scarce (README).
+const GCPercent = 400
+
 func (c *Config) defaults() {
 	if c.BodyLimit <= 0 {
 		c.BodyLimit = 1 << 20

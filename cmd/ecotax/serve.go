@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/ecotax/ecotax/api"
@@ -147,6 +148,12 @@ func serve(e *env, args []string, load func() (*app.Tables, error)) int {
 	}
 	log := newLogger(e)
 	cfg := conf.Server.API
+	// The collector's target for a server (api.GCPercent), unless the
+	// operator chose one; restored when serve returns (tests run it in
+	// their own process).
+	if e.getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(api.GCPercent))
+	}
 	// Every table is read before the database is opened: a bad row stops
 	// the start with its file and line, never a request later.
 	tables, err := load()

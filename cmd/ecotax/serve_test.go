@@ -9,11 +9,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/fixtures"
 	"github.com/ecotax/ecotax/internal/silentproxy"
@@ -45,8 +48,14 @@ func TestServe(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
 			vars := map[string]string{"ECOTAX_SQLITE_PATH": filepath.Join(t.TempDir(), "ecotax.db")}
+			// serve sets the collector's target unless GOGC is in its
+			// environment (then Go has applied it and serve leaves it).
+			gcBefore := gcPercent()
+			gcWant := api.GCPercent
 			if dialect == "postgres" {
 				vars["DATABASE_URL"] = storetest.PostgresSchemaURL(t)
+				vars["GOGC"] = "100"
+				gcWant = gcBefore
 			}
 			getenv := func(k string) string { return vars[k] }
 
@@ -97,6 +106,9 @@ func TestServe(t *testing.T) {
 			if s := get("/readyz", ""); s != 200 {
 				t.Errorf("readyz %d", s)
 			}
+			if m := metricsText(t, "http://"+addr+"/metrics"); !strings.Contains(m, fmt.Sprintf("\ngo_gc_gogc_percent %d\n", gcWant)) {
+				t.Errorf("collector's target: want %d, metrics say %q", gcWant, regexp.MustCompile(`(?m)^go_gc_gogc_percent .*$`).FindString(m))
+			}
 			if s := get("/v1/taxpayers", secret); s != 200 {
 				t.Errorf("with token: %d", s)
 			}
@@ -122,8 +134,32 @@ func TestServe(t *testing.T) {
 			if !strings.Contains(logs.String(), `"msg":"request"`) || !strings.Contains(logs.String(), `"msg":"stopped"`) {
 				t.Errorf("structured logs missing: %s", logs.String())
 			}
+			if got := gcPercent(); got != gcBefore {
+				t.Errorf("collector's target after serve: %d, before %d", got, gcBefore)
+			}
 		})
 	}
+}
+
+// gcPercent is the process's collector target (SetGCPercent has no getter).
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+func metricsText(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestServeBadConfig(t *testing.T) {
