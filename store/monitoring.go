@@ -356,7 +356,7 @@ func (db *DB) IngestEach(ctx context.Context, batch []Incoming) (IngestStats, []
 	if err := db.EnsureBatchMonths(ctx, batch); err != nil {
 		return st, make([]bool, len(batch)), err
 	}
-	err := db.InTx(ctx, func(tx *Tx) error {
+	err := db.IngestTx(ctx, func(tx *Tx) error {
 		var err error
 		st, stored, err = tx.IngestEach(batch)
 		return err
@@ -369,8 +369,10 @@ func (db *DB) IngestEach(ctx context.Context, batch []Incoming) (IngestStats, []
 
 // IngestEach is DB.IngestEach inside a transaction the caller holds, so
 // that what depends on the packets (split messages) is stored with them.
-// The caller makes the batch's monthly partitions first
-// (EnsureBatchMonths), outside its transaction.
+// On PostgreSQL the transaction must come from IngestTx (ingest streams
+// its COPY text on the transaction's own connection). The caller makes
+// the batch's monthly partitions first (EnsureBatchMonths), outside its
+// transaction.
 func (tx *Tx) IngestEach(batch []Incoming) (IngestStats, []bool, error) {
 	st := IngestStats{Packets: len(batch)}
 	stored := make([]bool, len(batch))
@@ -486,17 +488,29 @@ func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
 	for i, r := range rows {
 		r.id = ids[i]
 	}
-	// Rows go to COPY as driver values (int64, string, []byte,
-	// time.Time, nil) in one reused argument slice: database/sql then
-	// converts nothing (an int or a decimal.NullDecimal would go through
-	// reflection or Valuer on every row) and nothing is allocated per row
-	// but the decimal's text (copyRows: reconcile_save.go).
-	err := tx.copyRows("monitoring_packets", packetCols, func(emit func([]any) error) error {
-		args := make([]any, len(packetCols))
+	// The rows' COPY text is written here and streamed to lib/pq in
+	// chunks (copyText): nothing is converted or allocated per row but the
+	// text itself.
+	err := tx.copyText("monitoring_packets", packetCols, func(w *copyBuf) error {
 		for _, r := range rows {
-			args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8] = r.id, r.hash, r.raw, r.received, r.origin, r.verdict, r.reason, r.problems, r.warnings
-			args[9], args[10], args[11], args[12], args[13], args[14], args[15], args[16] = r.qn, r.cn, r.mn, int64(r.flag), r.dataTime, r.month, int64(r.pairs), r.note
-			if err := emit(args); err != nil {
+			w.int(r.id)
+			w.str(r.hash)
+			w.bytea(r.raw)
+			w.time(r.received)
+			w.str(r.origin)
+			w.str(r.verdict)
+			w.str(r.reason)
+			w.str(r.problems)
+			w.str(r.warnings)
+			w.str(r.qn)
+			w.str(r.cn)
+			w.str(r.mn)
+			w.int(int64(r.flag))
+			w.str(r.dataTime)
+			w.str(r.month)
+			w.int(int64(r.pairs))
+			w.str(r.note)
+			if err := w.end(); err != nil {
 				return err
 			}
 		}
@@ -505,19 +519,27 @@ func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = tx.copyRows("monitoring_values", valueCols, func(emit func([]any) error) error {
-		args := make([]any, len(valueCols))
+	err = tx.copyText("monitoring_values", valueCols, func(w *copyBuf) error {
 		var num []byte
 		for _, r := range rows {
-			args[0], args[2], args[3], args[4], args[5] = r.id, r.mn, r.cn, r.month, r.dataTime
 			for j := range r.values {
 				v := &r.values[j]
-				args[1], args[6], args[7], args[8], args[9] = int64(v.seq), v.code, v.suffix, v.value, nil
+				w.int(r.id)
+				w.int(int64(v.seq))
+				w.str(r.mn)
+				w.str(r.cn)
+				w.str(r.month)
+				w.str(r.dataTime)
+				w.str(v.code)
+				w.str(v.suffix)
+				w.str(v.value)
 				var ok bool
 				if num, ok = v.numText(num); ok {
-					args[9] = string(num)
+					w.text(num)
+				} else {
+					w.null()
 				}
-				if err := emit(args); err != nil {
+				if err := w.end(); err != nil {
 					return err
 				}
 			}
