@@ -20,7 +20,8 @@ import (
 // include every sample of hj212/testdata (valid, lenient and rejected,
 // 2005 to 2025), origins and values with tabs, newlines, carriage
 // returns, backslashes, "\N", Chinese, a NUL byte and invalid UTF-8 (the
-// last two stored Go-quoted), and a reading of a month's data.
+// last two stored Go-quoted), and a reading of a month's data. The new
+// packets' ids follow the batch's order.
 func TestCopyTextSameAsLibPQ(t *testing.T) {
 	db := benchPostgres(t)
 	ctx := context.Background()
@@ -93,6 +94,9 @@ func TestCopyTextSameAsLibPQ(t *testing.T) {
 			seen[r.hash] = true
 			if err := tx.x.QueryRowxContext(ctx, `SELECT id, received_at FROM monitoring_packets WHERE mn = $1 AND hash = $2`, r.mn, r.hash).Scan(&r.id, &r.received); err != nil {
 				return fmt.Errorf("packet %q: %w", in.Packet.Raw, err)
+			}
+			if len(rows) > 0 && r.id <= rows[len(rows)-1].id {
+				return fmt.Errorf("packet ids not in batch order: %d after %d", r.id, rows[len(rows)-1].id)
 			}
 			rows = append(rows, r)
 		}

@@ -44,8 +44,8 @@ type monitoringQueries struct {
 	PgDropRaw       string `query:"pg-drop-raw"`
 	RawMonths       string `query:"raw-months"`
 	DeleteRaw       string `query:"delete-raw"`
-	PgExisting      string `query:"pg-existing-hashes"`
-	PgNextPacketIDs string `query:"pg-next-packet-ids"`
+	PgNewPackets    string `query:"pg-new-packets"`
+	PgMarkDirty     string `query:"pg-mark-dirty"`
 	InsertPacket    string `query:"insert-packet"`
 	InsertValue     string `query:"insert-value"`
 	ListDirty       string `query:"list-dirty"`
@@ -421,6 +421,14 @@ func (tx *Tx) IngestEach(batch []Incoming) (IngestStats, []bool, error) {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
+	if tx.postgres() && len(keys) > 1 {
+		mns, months := make([]string, len(keys)), make([]string, len(keys))
+		for i, k := range keys {
+			mns[i], months[i] = k[0], k[1]
+		}
+		_, err := tx.exec(tx.q.PgMarkDirty, pq.Array(mns), pq.Array(months))
+		return st, stored, err
+	}
 	for _, k := range keys {
 		if _, err := tx.exec(tx.q.MarkDirty, k[0], k[1]); err != nil {
 			return st, stored, err
@@ -458,35 +466,28 @@ func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
 	for i, r := range rows {
 		hashes[i], mnOf[i] = r.hash, r.mn
 	}
-	var have []string
-	if err := tx.sel(&have, tx.q.PgExisting, pq.Array(mnOf), pq.Array(hashes)); err != nil {
+	var fresh []struct {
+		I  int   `db:"i"`
+		ID int64 `db:"id"`
+	}
+	if err := tx.sel(&fresh, tx.q.PgNewPackets, pq.Array(mnOf), pq.Array(hashes)); err != nil {
 		return nil, err
 	}
-	if len(have) > 0 {
-		old := make(map[string]bool, len(have))
-		for _, h := range have {
-			old[h] = true
+	// In batch order, so kept (rows' own array) is only written behind
+	// what is still to be read.
+	kept, last := rows[:0], 0
+	for _, f := range fresh {
+		if f.I <= last || f.I > len(rows) {
+			return nil, fmt.Errorf("store: new packet %d (after %d) of a batch of %d", f.I, last, len(rows))
 		}
-		kept := rows[:0]
-		for _, r := range rows {
-			if !old[r.hash] {
-				kept = append(kept, r)
-			}
-		}
-		rows = kept
+		last = f.I
+		r := rows[f.I-1]
+		r.id = f.ID
+		kept = append(kept, r)
 	}
+	rows = kept
 	if len(rows) == 0 {
 		return rows, nil
-	}
-	var ids []int64
-	if err := tx.sel(&ids, tx.q.PgNextPacketIDs, len(rows)); err != nil {
-		return nil, err
-	}
-	if len(ids) != len(rows) {
-		return nil, fmt.Errorf("store: %d packet ids for %d packets", len(ids), len(rows))
-	}
-	for i, r := range rows {
-		r.id = ids[i]
 	}
 	// The rows' COPY text is written here and streamed to lib/pq in
 	// chunks (copyText): nothing is converted or allocated per row but the

@@ -72,13 +72,28 @@ SELECT DISTINCT month FROM monitoring_values WHERE cn IN ('2011', '2051') AND mo
 -- SQLite: the raw values of the months before ?.
 DELETE FROM monitoring_values WHERE cn IN ('2011', '2051') AND month < ?;
 
--- name: pg-existing-hashes
--- Of the (mn, hash) pairs given as two arrays, those stored already.
-SELECT p.hash FROM monitoring_packets p
-JOIN unnest(?::text[], ?::text[]) AS u(mn, hash) ON p.mn = u.mn AND p.hash = u.hash;
+-- name: pg-new-packets
+-- Of a batch's packets, given as two arrays (mn, hash) in batch order,
+-- those not stored yet: their place in the arrays (1-based) and a new
+-- packet id, in batch order, in one statement. Each packet is looked up
+-- by the (mn, hash) key on its own (LATERAL … LIMIT 1 keeps the plan a
+-- probe per packet; with statistics of a table of some 10⁴ packets the
+-- planner would otherwise hash the whole table for every batch), and the
+-- sequence is looked up once, not per row.
+WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('monitoring_packets', 'id')::regclass AS seq)
+SELECT u.i AS i, nextval(s.seq) AS id
+FROM s, unnest(?::text[], ?::text[]) WITH ORDINALITY AS u(mn, hash, i)
+LEFT JOIN LATERAL (SELECT true AS hit FROM monitoring_packets p WHERE p.mn = u.mn AND p.hash = u.hash LIMIT 1) x ON true
+WHERE x.hit IS NULL
+ORDER BY u.i;
 
--- name: pg-next-packet-ids
-SELECT nextval(pg_get_serial_sequence('monitoring_packets', 'id')) FROM generate_series(1, ?);
+-- name: pg-mark-dirty
+-- mark-dirty for many device-months at once, given as two arrays (mn,
+-- month) in one order (the same for every ingest, so no two wait in a
+-- cycle).
+INSERT INTO monitoring_dirty (mn, month)
+SELECT mn, month FROM unnest(?::text[], ?::text[]) AS u(mn, month)
+ON CONFLICT DO NOTHING;
 
 -- name: insert-packet
 -- SQLite path (the one writer takes the next id, sqlite/0048); the
