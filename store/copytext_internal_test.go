@@ -150,3 +150,24 @@ func TestCopyTextSameAsLibPQ(t *testing.T) {
 		t.Error("no stored value and MN hold a backslash: the test lost its point")
 	}
 }
+
+// TestSimpleQueryLiterals (PostgreSQL): arguments put into a simple query
+// as literals come back from the server as they were, whatever they hold
+// (quotes, backslashes, a "$1", braces, commas, Chinese, the empty
+// string), alone and in arrays.
+func TestSimpleQueryLiterals(t *testing.T) {
+	db := benchPostgres(t)
+	in := []string{"a'b", `c\d`, "$1", "$2x", "{x,y}", `"q"`, "中文", "", "NULL", " sp ", "e'\\'"}
+	var got []string
+	q := simpleQuery("SELECT x FROM unnest($1::text[]) WITH ORDINALITY AS u(x, i) WHERE $2 <> '' ORDER BY i", arrayLit(in), `it's \ here`)
+	if err := db.x.Select(&got, q); err != nil {
+		t.Fatal(q, err)
+	}
+	if strings.Join(got, "|") != strings.Join(in, "|") || len(got) != len(in) {
+		t.Fatalf("got %q, want %q", got, in)
+	}
+	var one string
+	if err := db.x.Get(&one, simpleQuery("SELECT $1::text", `it's \ $1 here`)); err != nil || one != `it's \ $1 here` {
+		t.Fatalf("got %q, %v", one, err)
+	}
+}
