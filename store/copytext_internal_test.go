@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -169,5 +170,41 @@ func TestSimpleQueryLiterals(t *testing.T) {
 	var one string
 	if err := db.x.Get(&one, simpleQuery("SELECT $1::text", `it's \ $1 here`)); err != nil || one != `it's \ $1 here` {
 		t.Fatalf("got %q, %v", one, err)
+	}
+}
+
+// TestIngestCopyFailureStoresNothing (PostgreSQL): when the database
+// refuses the COPY text half-way (here: values of a month whose partition
+// nobody made), the batch fails as a whole, nothing of it is stored, and
+// the pool's connection serves the next batch.
+func TestIngestCopyFailureStoresNothing(t *testing.T) {
+	db := benchPostgres(t)
+	ctx := context.Background()
+	opt := hj212.Options{Lenient: true}
+	batch := func(month string) []Incoming {
+		frames, _, err := reconciletest.Month(benchDevice("MN-COPYFAIL"), month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var in []Incoming
+		for _, f := range frames[:200] { // ≈ 4 800 value rows: more than one chunk of text
+			in = append(in, Incoming{Packet: hj212.Parse(f, opt), Origin: "copy failure"})
+		}
+		return in
+	}
+	err := db.IngestTx(ctx, func(tx *Tx) error { _, _, err := tx.IngestEach(batch("2031-05")); return err })
+	if err == nil || !strings.Contains(err.Error(), "partition") {
+		t.Fatalf("ingest into a month without partition: %v", err)
+	}
+	var n int
+	if err := db.x.GetContext(ctx, &n, `SELECT count(*) FROM monitoring_packets`); err != nil || n != 0 {
+		t.Fatalf("%d packets stored after a failed batch (%v)", n, err)
+	}
+	if err := db.InTx(ctx, func(tx *Tx) error { _, _, err := tx.IngestEach(batch("2031-05")); return err }); err == nil || !errors.Is(err, errNoConn) {
+		t.Fatalf("ingest in a transaction of InTx: %v", err)
+	}
+	st, err := db.Ingest(ctx, batch("2031-06"))
+	if err != nil || st.Stored != 200 || st.Values < 200*20 {
+		t.Fatalf("next batch: %+v, %v", st, err)
 	}
 }

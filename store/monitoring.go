@@ -452,6 +452,9 @@ var valueCols = []string{"packet_id", "seq", "mn", "cn", "month", "data_time", "
 // check (one), the packets' COPY and the values' COPY (two each), and
 // the dirty marks (one).
 func (tx *Tx) ingestPG(rows []*packetRow) ([]*packetRow, error) {
+	if tx.conn == nil {
+		return nil, errNoConn
+	}
 	mns := make([]string, 0, 8)
 	seen := map[string]bool{}
 	for _, r := range rows {
