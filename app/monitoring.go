@@ -443,7 +443,7 @@ func (s *Service) Ingest(ctx context.Context, p filing.Principal, batch []store.
 	if err := s.store.EnsureBatchMonths(ctx, batch); err != nil {
 		return st, make([]bool, len(batch)), failed(err, "app: making the monthly partitions of a batch")
 	}
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.IngestTx(ctx, func(tx *store.Tx) error {
 		var err error
 		st, stored, err = s.ingest(tx, batch)
 		return err

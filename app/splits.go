@@ -142,7 +142,8 @@ func (s *Service) closeSplitSets(ctx context.Context, wait time.Duration) (int, 
 				continue
 			}
 			k := split.Key{MN: p.MN, QN: p.QN, CN: p.CN, Total: p.PNUM}
-			if err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			// IngestTx: a message found complete is ingested here.
+			if err := s.store.IngestTx(ctx, func(tx *store.Tx) error {
 				_, err := s.judgeSplit(tx, k, true)
 				return err
 			}); err != nil {

@@ -293,10 +293,11 @@ func (db *DB) migrate(ctx context.Context, dir, name string) (err error) {
 // Tx is one transaction. Every write of a request happens in one Tx, so an
 // error anywhere stores nothing.
 type Tx struct {
-	x   *sqlx.Tx
-	q   *queries
-	now time.Time
-	ctx context.Context
+	x    *sqlx.Tx
+	conn *sqlx.Conn // the connection x runs on, when it is the transaction's own (IngestTx); nil otherwise
+	q    *queries
+	now  time.Time
+	ctx  context.Context
 }
 
 // Now is the time captured when the transaction began.
@@ -321,6 +322,12 @@ func (db *DB) run(ctx context.Context, pool *sqlx.DB, opts *sql.TxOptions, fn fu
 	if err != nil {
 		return dbError(err)
 	}
+	return db.finish(ctx, x, nil, fn)
+}
+
+// finish runs fn in the begun transaction x (on conn when it was begun on
+// a connection of its own, IngestTx) and commits or rolls back.
+func (db *DB) finish(ctx context.Context, x *sqlx.Tx, conn *sqlx.Conn, fn func(tx *Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			x.Rollback()
@@ -330,7 +337,7 @@ func (db *DB) run(ctx context.Context, pool *sqlx.DB, opts *sql.TxOptions, fn fu
 			x.Rollback()
 		}
 	}()
-	if err = fn(&Tx{x: x, q: db.q, now: db.Now().UTC().Truncate(time.Microsecond), ctx: ctx}); err != nil {
+	if err = fn(&Tx{x: x, conn: conn, q: db.q, now: db.Now().UTC().Truncate(time.Microsecond), ctx: ctx}); err != nil {
 		return err
 	}
 	return dbError(x.Commit())

@@ -41,17 +41,6 @@ ON CONFLICT DO NOTHING;
 -- name: mark-dirty
 INSERT INTO monitoring_dirty (mn, month) VALUES (?, ?) ON CONFLICT DO NOTHING;
 
--- name: pg-lock-ingest
--- The devices of a batch (an array of MNs), one advisory lock each, taken
--- in one order (by the hash) so two batches never wait for each other in
--- a cycle: a resent packet has the MN of the first copy (the MN is read
--- from its bytes), so the duplicate check and the COPY are one step for
--- the packets of a device, while batches of other devices go on beside
--- them. (Under Citus the lock is taken on the coordinator, like this.)
-SELECT pg_advisory_xact_lock(7310212, h)
-FROM (SELECT DISTINCT hashtext(m) AS h FROM unnest(?::text[]) AS u(m)) s
-ORDER BY h;
-
 -- name: pg-lock-months
 -- Making month partitions one process at a time (CREATE TABLE … IF NOT
 -- EXISTS races on the catalog otherwise).
@@ -72,13 +61,43 @@ SELECT DISTINCT month FROM monitoring_values WHERE cn IN ('2011', '2051') AND mo
 -- SQLite: the raw values of the months before ?.
 DELETE FROM monitoring_values WHERE cn IN ('2011', '2051') AND month < ?;
 
--- name: pg-existing-hashes
--- Of the (mn, hash) pairs given as two arrays, those stored already.
-SELECT p.hash FROM monitoring_packets p
-JOIN unnest(?::text[], ?::text[]) AS u(mn, hash) ON p.mn = u.mn AND p.hash = u.hash;
+-- name: pg-ingest-new
+-- Two statements, sent as one simple query (one round trip; store.Tx.ingestPG
+-- puts the arrays in as quoted literals).
+--
+-- First the devices of the batch (an array of MNs), one advisory lock each,
+-- taken in one order (by the hash) so two batches never wait for each
+-- other in a cycle: a resent packet has the MN of the first copy (the MN
+-- is read from its bytes), so the duplicate check and the COPY are one
+-- step for the packets of a device, while batches of other devices go on
+-- beside them. (Under Citus the lock is taken on the coordinator, like
+-- this.)
+SELECT pg_advisory_xact_lock(7310212, h)
+FROM (SELECT DISTINCT hashtext(m) AS h FROM unnest(?::text[]) AS u(m)) s
+ORDER BY h;
+-- Then, in a statement of its own (READ COMMITTED takes its snapshot once
+-- the locks are held, so a batch of the same device committed meanwhile is
+-- seen), of the batch's packets given as two arrays (mn, hash) in batch
+-- order, those not stored yet: their place in the arrays (1-based) and a
+-- new packet id, in batch order. Each packet is looked up by the (mn,
+-- hash) key on its own (LATERAL … LIMIT 1 keeps the plan a probe per
+-- packet; with statistics of a table of some 10⁴ packets the planner
+-- would otherwise hash the whole table for every batch), and the sequence
+-- is looked up once, not per row.
+WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('monitoring_packets', 'id')::regclass AS seq)
+SELECT u.i AS i, nextval(s.seq) AS id
+FROM s, unnest(?::text[], ?::text[]) WITH ORDINALITY AS u(mn, hash, i)
+LEFT JOIN LATERAL (SELECT true AS hit FROM monitoring_packets p WHERE p.mn = u.mn AND p.hash = u.hash LIMIT 1) x ON true
+WHERE x.hit IS NULL
+ORDER BY u.i;
 
--- name: pg-next-packet-ids
-SELECT nextval(pg_get_serial_sequence('monitoring_packets', 'id')) FROM generate_series(1, ?);
+-- name: pg-mark-dirty
+-- mark-dirty for the device-months of a batch at once, given as two
+-- arrays (mn, month) in one order (the same for every ingest, so no two
+-- wait in a cycle); sent as a simple query like pg-ingest-new.
+INSERT INTO monitoring_dirty (mn, month)
+SELECT mn, month FROM unnest(?::text[], ?::text[]) AS u(mn, month)
+ON CONFLICT DO NOTHING;
 
 -- name: insert-packet
 -- SQLite path (the one writer takes the next id, sqlite/0048); the
