@@ -177,6 +177,12 @@ type Frame struct {
 	hdrOdd bool
 	plain  []byte
 	ctbuf  []byte
+
+	// Packet's scratch: the findings about CP values, and the
+	// findings' messages.
+	finds []valueFinding
+	msg   []byte
+	spans []span
 }
 
 func (f *Frame) reset(raw []byte) {
@@ -191,6 +197,9 @@ func (f *Frame) reset(raw []byte) {
 		Text:     raw,
 		plain:    f.plain[:0],
 		ctbuf:    f.ctbuf[:0],
+		finds:    f.finds[:0],
+		msg:      f.msg[:0],
+		spans:    f.spans[:0],
 	}
 }
 
