@@ -137,10 +137,23 @@ func newBlock(nh, np, ni, nb int) (*Packet, []Issue, []byte) {
 	}
 	base := unsafeNew(typeOf(typ))
 	p := (*Packet)(base)
-	p.Header = unsafe.Slice((*Field)(unsafe.Add(base, fieldsAt)), nh)
-	p.CP = unsafe.Slice((*Pair)(unsafe.Add(base, pairsAt)), np)
-	issues := unsafe.Slice((*Issue)(unsafe.Add(base, issuesAt)), ni)
-	text := unsafe.Slice((*byte)(unsafe.Add(base, bytesAt)), nb)
+	// An empty part gets no pointer into the block (it could point just
+	// past its end), but a non-nil empty slice all the same.
+	p.Header, p.CP = []Field{}, []Pair{}
+	var issues []Issue
+	var text []byte
+	if nh > 0 {
+		p.Header = unsafe.Slice((*Field)(unsafe.Add(base, fieldsAt)), nh)
+	}
+	if np > 0 {
+		p.CP = unsafe.Slice((*Pair)(unsafe.Add(base, pairsAt)), np)
+	}
+	if ni > 0 {
+		issues = unsafe.Slice((*Issue)(unsafe.Add(base, issuesAt)), ni)
+	}
+	if nb > 0 {
+		text = unsafe.Slice((*byte)(unsafe.Add(base, bytesAt)), nb)
+	}
 	return p, issues, text
 }
 
@@ -227,5 +240,9 @@ func newIssues(ni, nb int) ([]Issue, []byte) {
 		return make([]Issue, ni), make([]byte, nb)
 	}
 	base := unsafeNew(typeOf(typ))
-	return unsafe.Slice((*Issue)(base), ni), unsafe.Slice((*byte)(unsafe.Add(base, bytesAt)), nb)
+	var text []byte
+	if nb > 0 {
+		text = unsafe.Slice((*byte)(unsafe.Add(base, bytesAt)), nb)
+	}
+	return unsafe.Slice((*Issue)(base), ni), text
 }

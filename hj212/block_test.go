@@ -65,7 +65,7 @@ func TestBlockShapes(t *testing.T) {
 						t.Fatalf("%d fields, %d pairs, %d issues, %d bytes: no block", nh, np, ni, nb)
 					}
 					if len(p.Header) != nh || cap(p.Header) != nh || len(p.CP) != np || cap(p.CP) != np || p.Header == nil || p.CP == nil ||
-						len(issues) != ni || cap(issues) != ni || len(text) != nb || cap(text) != nb {
+						len(issues) != ni || cap(issues) != ni || len(text) != nb || cap(text) != nb || (ni == 0) != (issues == nil) || (nb == 0) != (text == nil) {
 						t.Fatalf("%d fields, %d pairs, %d issues, %d bytes: got %d/%d, %d/%d, %d/%d, %d/%d", nh, np, ni, nb,
 							len(p.Header), cap(p.Header), len(p.CP), cap(p.CP), len(issues), cap(issues), len(text), cap(text))
 					}
