@@ -183,6 +183,7 @@ type Frame struct {
 	finds []valueFinding
 	msg   []byte
 	spans []span
+	masks []blockMask // splitPairsBlocks' scratch
 }
 
 func (f *Frame) reset(raw []byte) {
@@ -200,6 +201,7 @@ func (f *Frame) reset(raw []byte) {
 		finds:    f.finds[:0],
 		msg:      f.msg[:0],
 		spans:    f.spans[:0],
+		masks:    f.masks[:0],
 	}
 }
 
@@ -665,6 +667,10 @@ func (f *Frame) splitPairs(c []byte, at int, sc *byteScan, contentAt int) {
 		}
 	}
 	if len(c) == 0 {
+		return
+	}
+	if useBlocks {
+		f.splitPairsBlocks(c, at, sc, contentAt)
 		return
 	}
 	// One pass: items end at ';', pairs at ',' or ';', the first '='

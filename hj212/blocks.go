@@ -1,0 +1,113 @@
+package hj212
+
+import "math/bits"
+
+// On amd64 with AVX2, the CP content is looked at 64 bytes at a time:
+// scanBlocks (blocks_amd64.s) gives, per 64-byte block, one bit per byte
+// for the '=' bytes, the pair ends (',' and ';'), the item ends (';')
+// and the bytes that need a closer look (control bytes, spaces, 0x7F
+// and above), and XOR-folds the words for the checksum. splitPairsBlocks
+// then turns once per pair, as splitPairs does, but reads 8 times fewer
+// masks. Elsewhere splitPairs' 8-byte words do the same; a property test
+// holds the two equal.
+
+// blockMask is what scanBlocks finds in one 64-byte block, bit i for
+// byte i.
+type blockMask struct{ eq, sep, semi, odd uint64 }
+
+// useBlocks: splitPairs takes the 64-byte path (tests switch it off to
+// compare).
+var useBlocks = haveBlocks
+
+// scanBlocksGo is scanBlocks in Go, byte by byte: the tests' oracle.
+func scanBlocksGo(c []byte, m []blockMask) uint64 {
+	var lanes [8]byte
+	for k := range m {
+		m[k] = blockMask{}
+		for i, b := range c[k*64 : k*64+64] {
+			bit := uint64(1) << i
+			switch b {
+			case '=':
+				m[k].eq |= bit
+			case ';':
+				m[k].semi |= bit
+				m[k].sep |= bit
+			case ',':
+				m[k].sep |= bit
+			}
+			if b < 0x21 || b >= 0x7F {
+				m[k].odd |= bit
+			}
+			lanes[i&7] ^= b
+		}
+	}
+	var acc uint64
+	for i, b := range lanes {
+		acc |= uint64(b) << (8 * i)
+	}
+	return acc
+}
+
+// splitPairsBlocks is splitPairs (after its '&' check) 64 bytes at a
+// time; c is not empty.
+func (f *Frame) splitPairsBlocks(c []byte, at int, sc *byteScan, contentAt int) {
+	n := len(c) / 64
+	nm := (len(c) + 63) / 64
+	if cap(f.masks) < nm {
+		f.masks = make([]blockMask, nm, nm+nm/2)
+	}
+	masks := f.masks[:nm]
+	var acc uint64
+	if n > 0 {
+		acc = scanBlocks(&c[0], n, &masks[0])
+	}
+	if r := len(c) - n*64; r > 0 {
+		var t [64]byte // zero bytes: neither separators nor in the fold
+		copy(t[:], c[n*64:])
+		acc ^= scanBlocks(&t[0], 1, &masks[n])
+		keep := uint64(1)<<r - 1
+		m := &masks[n]
+		m.eq, m.sep, m.semi, m.odd = m.eq&keep, m.sep&keep, m.semi&keep, m.odd&keep
+	}
+	var item int32
+	start, eq := 0, -1
+	cp := f.CP
+	for k := range masks {
+		m := masks[k]
+		base := k * 64
+		for odd := m.odd; odd != 0; odd &= odd - 1 {
+			i := base + bits.TrailingZeros64(odd)
+			sc.classify(c[i:i+1], contentAt+i)
+		}
+		eqm, bm := m.eq, m.sep
+		for bm != 0 {
+			low := bm & -bm
+			j := base + bits.TrailingZeros64(low)
+			if eq < 0 {
+				if below := eqm & (low - 1); below != 0 {
+					eq = base + bits.TrailingZeros64(below)
+				}
+			}
+			if eq >= 0 {
+				// The common case, kept inline: key=value.
+				cp = append(cp, RawPair{Item: item, At: int32(at + start), Eq: int32(at + eq), End: int32(at + j)})
+			} else {
+				f.CP = cp
+				f.endPair(c, at, start, eq, j, item)
+				cp = f.CP
+			}
+			eqm &^= low<<1 - 1 // the '='s up to here are done
+			start, eq = j+1, -1
+			if m.semi&low != 0 {
+				item++
+			}
+			bm &= bm - 1
+		}
+		if eq < 0 && eqm != 0 {
+			eq = base + bits.TrailingZeros64(eqm)
+		}
+	}
+	f.CP = cp
+	f.endPair(c, at, start, eq, len(c), item)
+	sc.acc ^= bits.RotateLeft64(acc, 8*(contentAt&7))
+}
