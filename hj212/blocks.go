@@ -48,38 +48,71 @@ func scanBlocksGo(c []byte, m []blockMask) uint64 {
 	return acc
 }
 
-// splitPairsBlocks is splitPairs (after its '&' check) 64 bytes at a
-// time; c is not empty.
-func (f *Frame) splitPairsBlocks(c []byte, at int, sc *byteScan, contentAt int) {
-	n := len(c) / 64
-	nm := (len(c) + 63) / 64
+// scanMasks fills f.masks for d (bits past its end clear) and returns
+// d's XOR fold (lane j holds the bytes at offsets ≡ j mod 8).
+func (f *Frame) scanMasks(d []byte) uint64 {
+	n := len(d) / 64
+	nm := (len(d) + 63) / 64
 	if cap(f.masks) < nm {
 		f.masks = make([]blockMask, nm, nm+nm/2)
 	}
 	masks := f.masks[:nm]
 	var acc uint64
 	if n > 0 {
-		acc = scanBlocks(&c[0], n, &masks[0])
+		acc = scanBlocks(&d[0], n, &masks[0])
 	}
-	if r := len(c) - n*64; r > 0 {
+	if r := len(d) - n*64; r > 0 {
 		var t [64]byte // zero bytes: neither separators nor in the fold
-		copy(t[:], c[n*64:])
+		copy(t[:], d[n*64:])
 		acc ^= scanBlocks(&t[0], 1, &masks[n])
 		keep := uint64(1)<<r - 1
 		m := &masks[n]
 		m.eq, m.sep, m.semi, m.odd = m.eq&keep, m.sep&keep, m.semi&keep, m.odd&keep
 	}
-	var item int32
-	start, eq := 0, -1
-	cp := f.CP
-	for k := range masks {
-		m := masks[k]
-		base := k * 64
+	f.masks = masks
+	return acc
+}
+
+// classifyOdd adds the odd bytes of d (f.masks describes d; off is d's
+// offset in the data segment) to the scan sc.
+func (f *Frame) classifyOdd(d []byte, sc *byteScan, off int) {
+	for k, m := range f.masks {
 		for odd := m.odd; odd != 0; odd &= odd - 1 {
-			i := base + bits.TrailingZeros64(odd)
-			sc.classify(c[i:i+1], contentAt+i)
+			i := k*64 + bits.TrailingZeros64(odd)
+			sc.classify(d[i:i+1], off+i)
 		}
+	}
+}
+
+// splitPairsBlocks is splitPairs (after its '&' check) 64 bytes at a
+// time; c is not empty.
+func (f *Frame) splitPairsBlocks(c []byte, at int, sc *byteScan, contentAt int) {
+	acc := f.scanMasks(c)
+	f.classifyOdd(c, sc, contentAt)
+	f.pairsFromMasks(c, 0, len(c), at)
+	sc.acc ^= bits.RotateLeft64(acc, 8*(contentAt&7))
+}
+
+// pairsFromMasks records the pairs of the CP content d[lo:hi] (at offset
+// at of Raw), f.masks describing d.
+func (f *Frame) pairsFromMasks(d []byte, lo, hi, at int) {
+	c := d[lo:hi]
+	at -= lo // positions below are d's
+	var item int32
+	start, eq := lo, -1
+	cp := f.CP
+	masks := f.masks[lo/64 : (hi+63)/64]
+	for k, m := range masks {
+		base := (lo/64 + k) * 64
 		eqm, bm := m.eq, m.sep
+		if base < lo { // the first block: nothing before the content
+			below := ^(uint64(1)<<(lo-base) - 1)
+			eqm, bm = eqm&below, bm&below
+		}
+		if base+64 > hi { // the last block: nothing after it
+			keep := uint64(1)<<(hi-base) - 1
+			eqm, bm = eqm&keep, bm&keep
+		}
 		for bm != 0 {
 			low := bm & -bm
 			j := base + bits.TrailingZeros64(low)
@@ -93,7 +126,7 @@ func (f *Frame) splitPairsBlocks(c []byte, at int, sc *byteScan, contentAt int) 
 				cp = append(cp, RawPair{Item: item, At: int32(at + start), Eq: int32(at + eq), End: int32(at + j)})
 			} else {
 				f.CP = cp
-				f.endPair(c, at, start, eq, j, item)
+				f.endPair(c, at+lo, start-lo, -1, j-lo, item)
 				cp = f.CP
 			}
 			eqm &^= low<<1 - 1 // the '='s up to here are done
@@ -108,6 +141,44 @@ func (f *Frame) splitPairsBlocks(c []byte, at int, sc *byteScan, contentAt int) 
 		}
 	}
 	f.CP = cp
-	f.endPair(c, at, start, eq, len(c), item)
-	sc.acc ^= bits.RotateLeft64(acc, 8*(contentAt&7))
+	if eq >= 0 {
+		eq -= lo
+	}
+	f.endPair(c, at+lo, start-lo, eq, hi-lo, item)
+}
+
+// splitHeaderBlocks is splitHeader with f.masks describing f.Data.
+func (f *Frame) splitHeaderBlocks() int {
+	d := f.Data
+	if hasCPAt(d, 0) {
+		return 0
+	}
+	start, eq := 0, -1
+	for k, m := range f.masks {
+		base := k * 64
+		eqm, bm := m.eq, m.semi
+		for bm != 0 {
+			low := bm & -bm
+			j := base + bits.TrailingZeros64(low)
+			if eq < 0 {
+				if below := eqm & (low - 1); below != 0 {
+					eq = base + bits.TrailingZeros64(below)
+				}
+			}
+			f.headerField(start, eq, j)
+			eqm &^= low<<1 - 1
+			start, eq = j+1, -1
+			if hasCPAt(d, start) {
+				return start
+			}
+			bm &= bm - 1
+		}
+		if eq < 0 && eqm != 0 {
+			eq = base + bits.TrailingZeros64(eqm)
+		}
+	}
+	if start < len(d) {
+		f.headerField(start, eq, len(d))
+	}
+	return -1
 }

@@ -46,3 +46,36 @@ func TestSplitPairsBlocks(t *testing.T) {
 		}
 	})
 }
+
+// Every sample packet, and every one with a byte changed, decodes the
+// same through the 64-byte blocks and through the 8-byte words.
+func TestParseBlocksMatchesWords(t *testing.T) {
+	if !haveBlocks {
+		t.Skip("no AVX2")
+	}
+	defer func(u bool) { useBlocks = u }(useBlocks)
+	samples := append(allSamples(t), loadSamples(t, "hj212_2025_packets.txt")...)
+	keys := testKeys(t)
+	check := func(raw []byte) {
+		t.Helper()
+		var ps [2]*Packet
+		for k, blocks := range []bool{false, true} {
+			useBlocks = blocks
+			ps[k] = Parse(raw, Options{Lenient: true, Keys: keys})
+		}
+		if !reflect.DeepEqual(ps[0], ps[1]) {
+			t.Fatalf("%q:\n8-byte words: %+v\n64-byte blocks: %+v", raw, ps[0], ps[1])
+		}
+	}
+	for _, s := range samples {
+		check([]byte(s.raw))
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		raw := []byte(rapid.SampledFrom(samples).Draw(rt, "sample").raw)
+		for range rapid.IntRange(1, 3).Draw(rt, "changes") {
+			i := rapid.IntRange(0, len(raw)-1).Draw(rt, "at")
+			raw[i] = rapid.SampledFrom([]byte("=;,&#\r\n \x00\x80\xe6C9")).Draw(rt, "byte")
+		}
+		check(raw)
+	})
+}
