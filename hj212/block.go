@@ -216,28 +216,36 @@ func typeOf(t reflect.Type) unsafe.Pointer {
 	return (*[2]unsafe.Pointer)(unsafe.Pointer(&t))[1]
 }
 
-// issueKinds caches the types of newIssues: [2]uintptr{ni, size} →
-// reflect.Type. Only packets with findings about their values need one.
-var issueKinds sync.Map
+// issueKinds caches the types of newIssues by issue count (up to
+// blockMaxIssues; more take the map) and size. Only packets with
+// findings about their values need one.
+var (
+	issueKinds [blockMaxIssues + 1]atomic.Pointer[[]blockKind]
+	issueOther sync.Map // [2]uintptr{ni, size} → reflect.Type
+)
 
 // newIssues allocates, in one block, ni issues and nb bytes of text for
 // their messages.
 func newIssues(ni, nb int) ([]Issue, []byte) {
 	bytesAt := uintptr(ni) * unsafe.Sizeof(Issue{})
 	size := blockSize(bytesAt + uintptr(max(nb, 1)))
-	key := [2]uintptr{uintptr(ni), size}
 	var typ reflect.Type
-	if t, ok := issueKinds.Load(key); ok {
+	if ni <= blockMaxIssues {
+		if l := issueKinds[ni].Load(); l != nil {
+			for i := range *l {
+				if (*l)[i].size == size {
+					typ = (*l)[i].typ
+					break
+				}
+			}
+		}
+	} else if t, ok := issueOther.Load([2]uintptr{uintptr(ni), size}); ok {
 		typ = t.(reflect.Type)
-	} else if blockCount.Load() < blockMaxTypes {
-		blockCount.Add(1)
-		typ = reflect.StructOf([]reflect.StructField{
-			{Name: "I", Type: reflect.ArrayOf(ni, issueType)},
-			{Name: "B", Type: reflect.ArrayOf(int(size-bytesAt), byteType)},
-		})
-		issueKinds.Store(key, typ)
-	} else {
-		return make([]Issue, ni), make([]byte, nb)
+	}
+	if typ == nil {
+		if typ = makeIssuesKind(ni, size); typ == nil {
+			return make([]Issue, ni), make([]byte, nb)
+		}
 	}
 	base := unsafeNew(typeOf(typ))
 	var text []byte
@@ -245,4 +253,44 @@ func newIssues(ni, nb int) ([]Issue, []byte) {
 		text = unsafe.Slice((*byte)(unsafe.Add(base, bytesAt)), nb)
 	}
 	return unsafe.Slice((*Issue)(base), ni), text
+}
+
+// makeIssuesKind makes and caches the type of newIssues' block; nil
+// once blockMaxTypes are made.
+func makeIssuesKind(ni int, size uintptr) reflect.Type {
+	blockMu.Lock()
+	defer blockMu.Unlock()
+	key := [2]uintptr{uintptr(ni), size}
+	var old *[]blockKind
+	if ni <= blockMaxIssues {
+		if old = issueKinds[ni].Load(); old != nil {
+			for _, k := range *old {
+				if k.size == size {
+					return k.typ
+				}
+			}
+		}
+	} else if t, ok := issueOther.Load(key); ok {
+		return t.(reflect.Type)
+	}
+	if blockCount.Load() >= blockMaxTypes {
+		return nil
+	}
+	bytesAt := uintptr(ni) * unsafe.Sizeof(Issue{})
+	typ := reflect.StructOf([]reflect.StructField{
+		{Name: "I", Type: reflect.ArrayOf(ni, issueType)},
+		{Name: "B", Type: reflect.ArrayOf(int(size-bytesAt), byteType)},
+	})
+	if ni <= blockMaxIssues {
+		var l []blockKind
+		if old != nil {
+			l = append(l, *old...)
+		}
+		l = append(l, blockKind{typ, ni, size})
+		issueKinds[ni].Store(&l)
+	} else {
+		issueOther.Store(key, typ)
+	}
+	blockCount.Add(1)
+	return typ
 }

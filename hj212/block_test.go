@@ -110,3 +110,33 @@ func TestBlockShapes(t *testing.T) {
 		}
 	}
 }
+
+// The issues of the findings about values get blocks of the lengths
+// asked for, whose types fill their size classes.
+func TestIssueBlocks(t *testing.T) {
+	for _, ni := range []int{1, 2, 3, 7, blockMaxIssues, blockMaxIssues + 1, 40} {
+		for _, nb := range []int{0, 1, 70, 600, 5000} {
+			issues, text := newIssues(ni, nb)
+			if len(issues) != ni || cap(issues) != ni || len(text) != nb || cap(text) != nb {
+				t.Fatalf("%d issues, %d bytes: got %d/%d, %d/%d", ni, nb, len(issues), cap(issues), len(text), cap(text))
+			}
+			for i := range text {
+				text[i] = 0xFF
+			}
+			for i := range issues {
+				if issues[i] != (Issue{}) {
+					t.Fatalf("%d issues, %d bytes: issue %d not zero", ni, nb, i)
+				}
+			}
+		}
+	}
+	for i := range issueKinds {
+		if l := issueKinds[i].Load(); l != nil {
+			for _, k := range *l {
+				if k.typ.Size() != k.size {
+					t.Errorf("%v: %d bytes, want %d", k.typ, k.typ.Size(), k.size)
+				}
+			}
+		}
+	}
+}
