@@ -10,9 +10,10 @@ import (
 // A decoded packet lives in one allocation, a block: the Packet, its
 // header fields, its CP pairs, its findings (Issues) and, at the end,
 // the bytes its strings point into (the raw frame, the plaintext of a
-// decrypted one, the findings' messages and the reason). Strings into
-// the tail keep the whole block alive, as the Packet did its own
-// fields before.
+// decrypted one, the findings' messages and the reason). Any string of
+// the packet keeps the whole block alive (before, it kept the raw text
+// alive): a caller that keeps a few strings of many packets it drops
+// should copy them (strings.Clone).
 //
 // Go has no generic array length, so the block's type is made with
 // reflect (once per shape, cached): struct{ P Packet; H [nh]Field;
@@ -35,10 +36,10 @@ const (
 )
 
 // sizeClasses are the sizes of Go's small-object allocator classes
-// (runtime/sizeclasses.go), from 384 bytes up (a Packet alone is 368);
-// all are multiples of 32. TestSizeClasses checks
-// them against runtime.MemStats.BySize. A wrong table costs memory,
-// never correctness: the block is simply rounded up by the allocator.
+// (internal/runtime/gc/sizeclasses.go), from 384 bytes up (a Packet
+// alone is 368); all are multiples of 32. TestSizeClasses checks them
+// against runtime.MemStats.BySize. A wrong table costs memory, never
+// correctness: the block is simply rounded up by the allocator.
 var sizeClasses = [...]uintptr{384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688,
 	3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568,
 	14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768}
