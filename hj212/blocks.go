@@ -2,14 +2,17 @@ package hj212
 
 import "math/bits"
 
-// On amd64 with AVX2, the CP content is looked at 64 bytes at a time:
+// On amd64 with AVX2, the data segment is looked at 64 bytes at a time:
 // scanBlocks (blocks_amd64.s) gives, per 64-byte block, one bit per byte
 // for the '=' bytes, the pair ends (',' and ';'), the item ends (';')
 // and the bytes that need a closer look (control bytes, spaces, 0x7F
-// and above), and XOR-folds the words for the checksum. splitPairsBlocks
-// then turns once per pair, as splitPairs does, but reads 8 times fewer
-// masks. Elsewhere splitPairs' 8-byte words do the same; a property test
-// holds the two equal.
+// and above), and XOR-folds the words for the checksum. Frame.Parse
+// runs it once over the whole data segment of a plaintext packet;
+// splitHeaderBlocks and pairsFromMasks then turn once per field or
+// pair, as splitHeader and splitPairs do, but read 8 times fewer masks
+// (splitPairsBlocks does the same for a CP content on its own, e.g. a
+// decrypted one). Elsewhere the 8-byte words do it all; FuzzFrame and
+// property tests hold the two paths equal.
 
 // blockMask is what scanBlocks finds in one 64-byte block, bit i for
 // byte i.
