@@ -177,6 +177,13 @@ type Frame struct {
 	hdrOdd bool
 	plain  []byte
 	ctbuf  []byte
+
+	// Packet's scratch: the findings about CP values, and the
+	// findings' messages.
+	finds []valueFinding
+	msg   []byte
+	spans []span
+	masks []blockMask // splitPairsBlocks' scratch
 }
 
 func (f *Frame) reset(raw []byte) {
@@ -191,6 +198,10 @@ func (f *Frame) reset(raw []byte) {
 		Text:     raw,
 		plain:    f.plain[:0],
 		ctbuf:    f.ctbuf[:0],
+		finds:    f.finds[:0],
+		msg:      f.msg[:0],
+		spans:    f.spans[:0],
+		masks:    f.masks[:0],
 	}
 }
 
@@ -269,7 +280,17 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		f.reject(Problem{Code: CodeStrayAfter, At: crcEnd, Got: len(body) - crcEnd, Text: body[crcEnd:]})
 	}
 	wireLen := len(f.Data)
-	cp := f.splitHeader()
+	var cp int
+	var fold uint64
+	if useBlocks {
+		// One pass of scanBlocks over the data segment gives the masks
+		// that split the header here and the CP content below, and the
+		// checksum fold.
+		fold = f.scanMasks(f.Data)
+		cp = f.splitHeaderBlocks()
+	} else {
+		cp = f.splitHeader()
+	}
 	// The usual packet, plaintext with a well-formed CP: one pass over
 	// the CP content both splits it and checks its bytes (splitPairs).
 	// A content that may be ciphertext takes the long way: scan, try to
@@ -280,7 +301,14 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 		contentAt := cp + len(cpOpen)
 		if c := d[contentAt : len(d)-2]; len(c) == 0 || c[0] != '{' && !hexBlock(c) {
 			sc.reset()
-			if f.hdrOdd {
+			if useBlocks {
+				f.classifyOdd(d, &sc, 0)
+				if len(c) > 0 {
+					f.ampersandCheck(c, f.DataAt+contentAt)
+					f.pairsFromMasks(d, contentAt, len(d)-2, f.DataAt+contentAt)
+				}
+				sc.acc = fold
+			} else if f.hdrOdd {
 				sc.part(d[:contentAt], 0)
 			} else {
 				// splitHeader folded the header's first hdrEnd bytes
@@ -289,8 +317,10 @@ func (f *Frame) Parse(raw []byte, opt Options) {
 				sc.acc = f.hdrAcc
 				sc.part(d[f.hdrEnd:contentAt], f.hdrEnd)
 			}
-			f.splitPairs(c, f.DataAt+contentAt, &sc, contentAt)
-			sc.part(d[len(d)-2:], len(d)-2)
+			if !useBlocks {
+				f.splitPairs(c, f.DataAt+contentAt, &sc, contentAt)
+				sc.part(d[len(d)-2:], len(d)-2)
+			}
 			if sc.ctrl == 0 && sc.high == 0 {
 				fused, ns = true, len(f.Warnings)
 				sc.finish(d)
@@ -647,15 +677,25 @@ func (f *Frame) splitCP(cp int) {
 	f.checkHeader()
 }
 
-// splitPairs records the pairs of the CP content c (at offset at of Raw,
-// contentAt of the data segment) and adds its bytes to the scan sc.
-func (f *Frame) splitPairs(c []byte, at int, sc *byteScan, contentAt int) {
+// ampersandCheck warns of a "&&" inside the CP content c (at offset at
+// of Raw).
+func (f *Frame) ampersandCheck(c []byte, at int) {
 	if k := bytes.IndexByte(c, '&'); k >= 0 { // '&' is rare: look closer only then
 		if j := bytes.Index(c[k:], ampersands); j >= 0 {
 			f.warn(Problem{Code: CodeAmpersand, At: at + k + j})
 		}
 	}
+}
+
+// splitPairs records the pairs of the CP content c (at offset at of Raw,
+// contentAt of the data segment) and adds its bytes to the scan sc.
+func (f *Frame) splitPairs(c []byte, at int, sc *byteScan, contentAt int) {
+	f.ampersandCheck(c, at)
 	if len(c) == 0 {
+		return
+	}
+	if useBlocks {
+		f.splitPairsBlocks(c, at, sc, contentAt)
 		return
 	}
 	// One pass: items end at ';', pairs at ',' or ';', the first '='

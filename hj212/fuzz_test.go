@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -41,6 +42,15 @@ func FuzzFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, opt := range []Options{{}, {Lenient: true}, {Keys: keys}} {
 			p := Parse(raw, opt)
+			if haveBlocks {
+				// The 8-byte words read what the 64-byte blocks read.
+				useBlocks = false
+				words := Parse(raw, opt)
+				useBlocks = true
+				if !reflect.DeepEqual(p, words) {
+					t.Fatalf("64-byte blocks:\n%+v\n8-byte words:\n%+v", p, words)
+				}
+			}
 			if p.Raw != string(raw) {
 				t.Fatal("raw not kept")
 			}

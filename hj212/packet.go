@@ -1,7 +1,6 @@
 package hj212
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -154,12 +153,28 @@ func Parse(raw []byte, opt Options) *Packet {
 var framePool = sync.Pool{New: func() any { return new(Frame) }}
 
 // Packet builds the decoded packet from a parsed frame, copying what it
-// keeps so the frame's buffer can be reused.
+// keeps so the frame's buffer can be reused. It allocates one block
+// (block.go) for the packet, its fields, pairs, issues and text; a
+// packet with findings about its CP values (a duplicate key, a bad
+// DataTime, a value that is not a number, a sentinel) needs a second
+// one for those, since they are met only while the pairs are filled.
 func (f *Frame) Packet() *Packet {
-	s := string(f.Raw)
-	p := f.alloc()
+	msg, spans := f.messages()
+	np, nw := len(f.Problems), len(f.Warnings)
+	ni := np + nw
+	decrypted := f.KeyUsed >= 0
+	nb := len(f.Raw) + len(msg)
+	if decrypted {
+		nb += len(f.Text)
+	}
+	p, issues, tail := newBlock(len(f.Header), len(f.CP), ni, nb)
+	if p == nil {
+		p = &Packet{Header: make([]Field, len(f.Header)), CP: make([]Pair, len(f.CP))}
+		issues, tail = make([]Issue, ni), make([]byte, nb)
+	}
 	// p is freshly zeroed: set only what differs from zero (a composite
 	// literal would write the whole struct again).
+	s := copyString(&tail, f.Raw)
 	p.Raw = s
 	p.Verdict, p.Check, p.Length = f.Verdict, f.Check, f.Length
 	p.Flag, p.PNUM, p.PNO, p.RF = -1, -1, -1, -1
@@ -167,14 +182,34 @@ func (f *Frame) Packet() *Packet {
 	if f.Data != nil {
 		p.CRC = s[f.crcAt : f.crcAt+len(f.CRCText)]
 	}
-	if f.KeyUsed >= 0 {
+	if decrypted {
 		// Decrypted: everything below reads the plaintext frame.
-		s = string(f.Text)
+		s = copyString(&tail, f.Text)
 		p.Plain = s
 	}
 	if f.Data != nil {
 		p.Data = s[f.DataAt : f.DataAt+len(f.Data)]
 	}
+	if ni > 0 || spans[0].to > 0 {
+		m := copyString(&tail, msg)
+		for i := range issues {
+			issues[i].Message = m[spans[i+1].from:spans[i+1].to]
+		}
+		for i, pr := range f.Problems {
+			issues[i].Code, issues[i].At = pr.Code, pr.At
+		}
+		for i, w := range f.Warnings {
+			issues[np+i].Code, issues[np+i].At = w.Code, w.At
+		}
+		if np > 0 {
+			p.Problems = issues[:np:np]
+		}
+		if nw > 0 {
+			p.Warnings = issues[np:]
+		}
+		p.Reason = m[spans[0].from:spans[0].to]
+	}
+
 	seen := 0 // numeric fields met (the first one counts, as in Frame.Flag)
 	for i, h := range f.Header {
 		k := s[h.At:h.Eq]
@@ -208,15 +243,9 @@ func (f *Frame) Packet() *Packet {
 		}
 	}
 
-	for _, pr := range f.Problems {
-		p.Problems = append(p.Problems, Issue{pr.Code, pr.At, f.message(pr)})
-	}
-	// The frame's findings come first, then those of the values, in
-	// order; the latter are appended to p.Warnings as they are met.
-	for _, w := range f.Warnings {
-		p.Warnings = append(p.Warnings, Issue{w.Code, w.At, f.message(w)})
-	}
-	warnings := p.Warnings
+	// The findings about values are noted by pair and put into words
+	// afterwards (valueIssues), in the order met.
+	finds := f.finds[:0]
 	pairs := p.CP[:len(f.CP)] // same length: lets the compiler drop the bounds check
 	// seenKeys is a one-word Bloom filter of the keys of the current item
 	// (bit: key length and last byte): a key whose bit is clear cannot
@@ -259,7 +288,7 @@ func (f *Frame) Packet() *Packet {
 		} else {
 			for k := i - 1; k >= 0 && f.CP[k].Item == r.Item; k-- {
 				if o := f.CP[k]; o.Eq-o.At == r.Eq-r.At && s[o.At:o.Eq] == key {
-					warnings = append(warnings, Issue{CodeDuplicateKey, int(r.At), "key " + key + " appears twice in one item (both kept, in order)"})
+					finds = append(finds, valueFinding{CodeDuplicateKey, int32(i)})
 					break
 				}
 			}
@@ -272,13 +301,13 @@ func (f *Frame) Packet() *Packet {
 				if ok {
 					p.Time = t
 				} else {
-					warnings = append(warnings, Issue{CodeBadDataTime, int(r.At), fmt.Sprintf("DataTime %q is not YYYYMMDDhhmmss[zzz]", val)})
+					finds = append(finds, valueFinding{CodeBadDataTime, int32(i)})
 				}
 			}
 		case len(val) > 0 && val[0] > '9':
 			// A letter (a -Flag value, an -Info text): never a number.
 			if measured(suffix) {
-				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", key, val)})
+				finds = append(finds, valueFinding{CodeNotANumber, int32(i)})
 			}
 		case (len(val) == 14 || len(val) == 17) && isTimestampKey(key):
 			// RestartTime, xxx-SampleTime, ...: a timestamp, not a quantity.
@@ -288,18 +317,94 @@ func (f *Frame) Packet() *Packet {
 			// value costs no call.
 			if isNum && len(val) >= 4 && (val[0] == '9' || val[0] == '-') && isSentinel(code, val) {
 				q.Sentinel = true
-				warnings = append(warnings, Issue{CodeSentinel, int(r.At), fmt.Sprintf("%s=%s is the maximum of its data type, sent when the value cannot be computed (HJ 212-2025 §8.1.1 d); not a measurement", key, val)})
+				finds = append(finds, valueFinding{CodeSentinel, int32(i)})
 			} else if isNum {
 				q.Num, q.IsNumber = num, true
 			} else if measured(suffix) {
-				warnings = append(warnings, Issue{CodeNotANumber, int(r.At), fmt.Sprintf("%s value %q is not a decimal number (kept as text)", key, val)})
+				finds = append(finds, valueFinding{CodeNotANumber, int32(i)})
 			}
 		}
 	}
-
-	p.Warnings = warnings
-	p.Reason = f.reason()
+	f.finds = finds
+	if len(finds) > 0 {
+		f.valueIssues(p)
+	}
 	return p
+}
+
+// valueIssues adds the findings about values (f.finds) to p.Warnings,
+// after the frame's: one allocation holding the issues and the
+// messages.
+func (f *Frame) valueIssues(p *Packet) {
+	b := f.msg[:0] // its text is in the block by now
+	spans := f.spans[:0]
+	for _, v := range f.finds {
+		q := &p.CP[v.pair]
+		from := len(b)
+		b = appendValueMessage(b, v.code, q.Key, q.Value)
+		spans = append(spans, span{int32(from), int32(len(b))})
+	}
+	f.msg, f.spans = b, spans
+	nw := len(p.Warnings)
+	issues, text := newIssues(nw+len(f.finds), len(b))
+	m := copyString(&text, b)
+	copy(issues, p.Warnings)
+	for i, v := range f.finds {
+		issues[nw+i] = Issue{v.code, int(f.CP[v.pair].At), m[spans[i].from:spans[i].to]}
+	}
+	p.Warnings = issues
+}
+
+// copyString copies b to the front of *tail and returns it as a string,
+// advancing *tail past it.
+func copyString(tail *[]byte, b []byte) string {
+	t := *tail
+	n := copy(t, b)
+	*tail = t[n:]
+	return unsafe.String(unsafe.SliceData(t), n)
+}
+
+// valueFinding is a warning about a CP pair's key or value.
+type valueFinding struct {
+	code Code
+	pair int32
+}
+
+// span is where one message lies in the text messages returns.
+type span struct{ from, to int32 }
+
+// messages writes the words for the frame's findings and the reason
+// into f.msg: spans[0] is the reason, then one span per problem and per
+// warning, in order. A rejected packet's reason is its problems'
+// messages joined by "; ", so they are written that way and the reason
+// spans them.
+func (f *Frame) messages() ([]byte, []span) {
+	b := f.msg[:0]
+	spans := append(f.spans[:0], span{})
+	for i, pr := range f.Problems {
+		if i > 0 {
+			b = append(b, "; "...)
+		}
+		from := len(b)
+		b = f.appendMessage(b, pr)
+		spans = append(spans, span{int32(from), int32(len(b))})
+	}
+	switch f.Verdict {
+	case Rejected:
+		b = f.appendReasonEnd(b)
+		spans[0] = span{0, int32(len(b))}
+	case Lenient:
+		from := len(b)
+		b = f.appendLenientReason(b)
+		spans[0] = span{int32(from), int32(len(b))}
+	}
+	for _, w := range f.Warnings {
+		from := len(b)
+		b = f.appendMessage(b, w)
+		spans = append(spans, span{int32(from), int32(len(b))})
+	}
+	f.msg, f.spans = b, spans
+	return b, spans
 }
 
 // intOnce sets *dst from the first field with this bit: its value as a
@@ -318,124 +423,6 @@ func setOnce(dst *string, v string) {
 	if *dst == "" {
 		*dst = v
 	}
-}
-
-// reason is the verdict explained in one line.
-func (f *Frame) reason() string {
-	switch f.Verdict {
-	case Valid:
-		return ""
-	case Lenient:
-		return fmt.Sprintf("CRC %s is plain CRC-16/MODBUS with its bytes swapped, not HJ 212-2017 Annex A (which gives %04X); accepted in lenient mode", f.CRCText, f.AnnexA)
-	}
-	msgs := make([]string, 0, len(f.Problems)+1)
-	for _, pr := range f.Problems {
-		msgs = append(msgs, f.message(pr))
-	}
-	if len(f.Problems) > 0 && f.Check == CheckModbusSwapped {
-		msgs = append(msgs, "the CRC matches the byte-swapped Modbus variant, but the other faults reject the packet")
-	}
-	if len(msgs) == 0 {
-		msgs = append(msgs, "no checksum could be verified")
-	}
-	return strings.Join(msgs, "; ")
-}
-
-// message is one finding in words.
-func (f *Frame) message(p Problem) string {
-	switch p.Code {
-	case CodeNoStart:
-		return fmt.Sprintf("bad framing: no \"##\" frame start in %s", excerpt(p.Text))
-	case CodeStrayBefore:
-		return fmt.Sprintf("bad framing: %s before \"##\": %s", plural(p.Got, "stray character"), excerpt(p.Text))
-	case CodeTruncated:
-		return fmt.Sprintf("bad framing: frame ends after %d bytes, before its length field", p.Got)
-	case CodeBadLengthField:
-		return fmt.Sprintf("bad length: length field %s is not 4 decimal digits", excerpt(p.Text))
-	case CodeLengthMismatch:
-		return fmt.Sprintf("bad length: header says %d, data segment has %d characters", p.Want, p.Got)
-	case CodeBadCRCField:
-		return fmt.Sprintf("bad CRC: CRC field %s is not 4 hex digits", excerpt(p.Text))
-	case CodeCRCMismatch:
-		return fmt.Sprintf("bad CRC: packet says %s, HJ 212-2017 Annex A gives %04X", p.Text, p.Want)
-	case CodeCRCModbus:
-		return fmt.Sprintf("bad CRC: packet says %s, HJ 212-2017 Annex A gives %04X; %s is plain CRC-16/MODBUS with bytes swapped, accepted only in lenient mode", p.Text, p.Want, p.Text)
-	case CodeStrayAfter:
-		return fmt.Sprintf("bad framing: %s after the CRC: %s", plural(p.Got, "stray character"), excerpt(p.Text))
-	case CodeControlChar:
-		return fmt.Sprintf("stray characters: control byte 0x%02X in the data segment at offset %d (%d in all)", p.Got, p.At, p.Want)
-	case CodeNoCP:
-		return "bad framing: data segment does not end with CP=&&...&&"
-	case CodeStraySpaces:
-		s := fmt.Sprintf("stray characters: %s in the data segment (first at offset %d)", plural(p.Got, "space"), p.At)
-		if p.Want == 1 {
-			s += "; without them the length and CRC would match (the packet is not repaired)"
-		}
-		return s
-	case CodeNoTerminator:
-		return "bad framing: frame not terminated by CR LF"
-	case CodeTooLong:
-		return fmt.Sprintf("bad framing: no end of frame within %d bytes", p.Want)
-	case CodeStrayBytes:
-		return fmt.Sprintf("stray characters: %s between frames: %s", plural(p.Got, "byte"), excerpt(p.Text))
-	case CodeSpaces:
-		return fmt.Sprintf("%s in the data segment (first at offset %d), kept as sent", plural(p.Got, "space"), p.At)
-	case CodeNonASCII:
-		return fmt.Sprintf("%s in the data segment (first at offset %d), kept as sent", plural(p.Got, "non-ASCII byte"), p.At)
-	case CodeOverLong:
-		return fmt.Sprintf("data segment has %d characters, more than the %d HJ 212-2017 allows (accepted: the length field frames it)", p.Got, p.Want)
-	case CodeMissingField:
-		return fmt.Sprintf("header has no %s field", p.Text)
-	case CodeDuplicateField:
-		return fmt.Sprintf("header field %s given more than once (the first is used)", p.Text)
-	case CodeUnknownField:
-		return fmt.Sprintf("header field %s is not defined by HJ 212 (kept)", excerpt(p.Text))
-	case CodeBadHeaderValue:
-		return fmt.Sprintf("header field %s is not a number", p.Text)
-	case CodeSplit:
-		switch p.Want {
-		case splitNoParts:
-			return "split packet: Flag bit 1 is set but PNUM/PNO are missing or not positive"
-		case splitNoFlagBit:
-			return "split packet: PNUM/PNO given but Flag bit 1 is clear"
-		case splitNoFlag:
-			return "split packet: PNUM/PNO given without a Flag field"
-		case splitBadPNO:
-			return "split packet: PNO is not between 1 and PNUM"
-		}
-	case CodeEmptyItem:
-		return fmt.Sprintf("empty entry at offset %d (\";;\", \",,\" or a trailing separator)", p.At)
-	case CodeNoEquals:
-		return fmt.Sprintf("CP entry %s has no '=' (kept as a key without value)", excerpt(p.Text))
-	case CodeAmpersand:
-		return fmt.Sprintf("\"&&\" inside the CP content at offset %d", p.At)
-	case CodeNoKey:
-		return fmt.Sprintf("encrypted data area (%s, HJ 212-2025 SM4): no key for MN %s, so neither the data nor the CRC can be checked", f.Cipher, excerpt(p.Text))
-	case CodeDecryptFailed:
-		return fmt.Sprintf("encrypted data area (%s, HJ 212-2025 SM4): none of the %s of MN %s gives plaintext with CRC %s", f.Cipher, plural(p.Want, "key"), excerpt(p.Text), f.CRCText)
-	case CodeRF:
-		return fmt.Sprintf("header field %s: HJ 212-2025 defines only RF=1 (back-fill); the packet is taken as real-time data", excerpt(p.Text))
-	case CodeTestKey:
-		return "decrypted with the example key of HJ 212-2025 Annex A.2 (16 × 0x30), which the standard forbids in service"
-	case CodeCipherLength:
-		return fmt.Sprintf("length field counts the %d transmitted characters, not the %d of the plaintext data segment (HJ 212-2025 Annex A.2 counts the plaintext)", p.Got, p.Want)
-	}
-	return string(p.Code)
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return strconv.Itoa(n) + " " + what + "s"
-}
-
-// excerpt quotes at most 40 bytes of b.
-func excerpt(b []byte) string {
-	if len(b) > 40 {
-		return strconv.Quote(string(b[:40])) + "..."
-	}
-	return strconv.Quote(string(b))
 }
 
 // measured lists the suffixes whose values are quantities; a value there
@@ -619,137 +606,4 @@ func parseNumberSlow(s string) (Value, bool) {
 		mant = -mant
 	}
 	return fracValue(mant, frac), true
-}
-
-// Packets are allocated together with their header fields and CP pairs:
-// one allocation for all three when the packet has at most 8 header
-// fields and 64 pairs (nearly all do). The block is the smallest that
-// fits of sizes chosen to fill the allocator's size classes exactly
-// (the header array holds 4, 6 or 8 fields, the pair array as many pairs
-// as the rest of the class holds), so that little memory is cleared, and
-// brought into the cache, for nothing. p.Header and p.CP come back with
-// their lengths set.
-type block[H, C any] struct {
-	p  Packet
-	h  H // [n]Field
-	cp C // [n]Pair
-}
-
-// newBlock allocates a block and returns its packet with nh header
-// fields and np pairs; nh and np must fit H and C, and C must not be
-// empty (so that even an empty CP points into the block).
-func newBlock[H, C any](nh, np int) *Packet {
-	b := new(block[H, C])
-	p := &b.p
-	// The capacities are the lengths: appending to one must not write
-	// into the other's memory.
-	p.Header = unsafe.Slice((*Field)(unsafe.Pointer(&b.h)), nh)
-	p.CP = unsafe.Slice((*Pair)(unsafe.Pointer(&b.cp)), np)
-	return p
-}
-
-// blockSizes lists, for each header array size, the pair array sizes
-// and their allocators, smallest first. The sizes fill Go's size
-// classes for a 368-byte Packet, 32-byte Field and 88-byte Pair;
-// TestBlockSizes checks that they still do.
-var blockSizes = [3]struct {
-	fields int
-	pairs  []int
-	alloc  []func(nh, np int) *Packet
-}{
-	{4, []int{1, 2, 3, 4, 6, 7, 8, 10, 11, 14, 17, 20, 24, 29, 30, 33, 40, 49, 55, 64}, []func(nh, np int) *Packet{
-		newBlock[[4]Field, [1]Pair],
-		newBlock[[4]Field, [2]Pair],
-		newBlock[[4]Field, [3]Pair],
-		newBlock[[4]Field, [4]Pair],
-		newBlock[[4]Field, [6]Pair],
-		newBlock[[4]Field, [7]Pair],
-		newBlock[[4]Field, [8]Pair],
-		newBlock[[4]Field, [10]Pair],
-		newBlock[[4]Field, [11]Pair],
-		newBlock[[4]Field, [14]Pair],
-		newBlock[[4]Field, [17]Pair],
-		newBlock[[4]Field, [20]Pair],
-		newBlock[[4]Field, [24]Pair],
-		newBlock[[4]Field, [29]Pair],
-		newBlock[[4]Field, [30]Pair],
-		newBlock[[4]Field, [33]Pair],
-		newBlock[[4]Field, [40]Pair],
-		newBlock[[4]Field, [49]Pair],
-		newBlock[[4]Field, [55]Pair],
-		newBlock[[4]Field, [64]Pair],
-	}},
-	{6, []int{1, 2, 3, 5, 6, 8, 9, 11, 14, 16, 19, 24, 28, 30, 32, 40, 48, 54, 63, 67}, []func(nh, np int) *Packet{
-		newBlock[[6]Field, [1]Pair],
-		newBlock[[6]Field, [2]Pair],
-		newBlock[[6]Field, [3]Pair],
-		newBlock[[6]Field, [5]Pair],
-		newBlock[[6]Field, [6]Pair],
-		newBlock[[6]Field, [8]Pair],
-		newBlock[[6]Field, [9]Pair],
-		newBlock[[6]Field, [11]Pair],
-		newBlock[[6]Field, [14]Pair],
-		newBlock[[6]Field, [16]Pair],
-		newBlock[[6]Field, [19]Pair],
-		newBlock[[6]Field, [24]Pair],
-		newBlock[[6]Field, [28]Pair],
-		newBlock[[6]Field, [30]Pair],
-		newBlock[[6]Field, [32]Pair],
-		newBlock[[6]Field, [40]Pair],
-		newBlock[[6]Field, [48]Pair],
-		newBlock[[6]Field, [54]Pair],
-		newBlock[[6]Field, [63]Pair],
-		newBlock[[6]Field, [67]Pair],
-	}},
-	{8, []int{1, 3, 4, 6, 7, 8, 10, 13, 16, 19, 23, 27, 29, 32, 39, 48, 54, 62, 67}, []func(nh, np int) *Packet{
-		newBlock[[8]Field, [1]Pair],
-		newBlock[[8]Field, [3]Pair],
-		newBlock[[8]Field, [4]Pair],
-		newBlock[[8]Field, [6]Pair],
-		newBlock[[8]Field, [7]Pair],
-		newBlock[[8]Field, [8]Pair],
-		newBlock[[8]Field, [10]Pair],
-		newBlock[[8]Field, [13]Pair],
-		newBlock[[8]Field, [16]Pair],
-		newBlock[[8]Field, [19]Pair],
-		newBlock[[8]Field, [23]Pair],
-		newBlock[[8]Field, [27]Pair],
-		newBlock[[8]Field, [29]Pair],
-		newBlock[[8]Field, [32]Pair],
-		newBlock[[8]Field, [39]Pair],
-		newBlock[[8]Field, [48]Pair],
-		newBlock[[8]Field, [54]Pair],
-		newBlock[[8]Field, [62]Pair],
-		newBlock[[8]Field, [67]Pair],
-	}},
-}
-
-// blockFor[i][np] is the allocator for at most blockSizes[i].fields
-// header fields and np pairs.
-var blockFor = func() (t [3][65]func(nh, np int) *Packet) {
-	for i, b := range blockSizes {
-		k := 0
-		for np := range t[i] {
-			for b.pairs[k] < np {
-				k++
-			}
-			t[i][np] = b.alloc[k]
-		}
-	}
-	return t
-}()
-
-func (f *Frame) alloc() *Packet {
-	nh, np := len(f.Header), len(f.CP)
-	if nh > 8 || np > 64 {
-		return &Packet{Header: make([]Field, nh), CP: make([]Pair, np)}
-	}
-	i := 0
-	if nh > 4 {
-		i = 1
-		if nh > 6 {
-			i = 2
-		}
-	}
-	return blockFor[i][np](nh, np)
 }

@@ -142,7 +142,11 @@ func (r *Reader) frameAt(data []byte) *Packet {
 			// claims wins over it: a frame cut short and followed by
 			// others (the last of which may end, by chance, exactly where
 			// the cut frame's length points) must not swallow them.
-			case total <= len(data) && plausibleEnd(data[:total], true) && !frameWithin(data[end:total]):
+			case total <= len(data) && total >= end && bytes.HasSuffix(data[:total], crlf) && plausibleEnd(data[:total], true) && !frameWithin(data[end:total]):
+				// (The frame the length field gives must end with CR LF
+				// itself: plausibleEnd only drops the last two bytes. It
+				// then ends at or after the first CR LF, which is no
+				// later than end.)
 				end, terminated = total, true
 			case total > len(data) && total <= MaxFrame && r.err == nil && (terminated || !frameStart(data[end:], r.err != nil)):
 				// A CR LF or a "##" that does not start a frame, inside

@@ -1,6 +1,8 @@
 package hj212
 
 import (
+	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -29,17 +31,52 @@ func TestParseNumberMatchesDecimal(t *testing.T) {
 	})
 }
 
-// A valid packet costs two allocations: its text and one block holding
-// the Packet, its header fields and its CP pairs.
+// Every sample packet, valid or not, costs one allocation: the block
+// holding the Packet, its header fields, CP pairs, issues and text
+// (block.go); a packet with findings about its values (duplicate keys,
+// a bad DataTime, a value that is not a number, a sentinel) one more,
+// for those.
 func TestParseAllocations(t *testing.T) {
-	for _, s := range allSamples(t) {
-		raw := []byte(s.raw)
-		p := Parse(raw, Options{})
-		if p.Verdict != Valid || len(p.Warnings) > 0 {
-			continue
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	samples := append(allSamples(t), loadSamples(t, "hj212_2025_packets.txt")...)
+	defer func(u bool) { useBlocks = u }(useBlocks)
+	for _, s := range samples {
+		for k, opt := range []Options{{}, {Lenient: true}} {
+			useBlocks = haveBlocks && k == 0 // the 64-byte and the 8-byte path, where there are two
+			raw := []byte(s.raw)
+			want := 1.0
+			for _, w := range Parse(raw, opt).Warnings {
+				switch w.Code {
+				case CodeDuplicateKey, CodeBadDataTime, CodeNotANumber, CodeSentinel:
+					want = 2
+				}
+			}
+			if n := testing.AllocsPerRun(50, func() { Parse(raw, opt) }); n != want {
+				t.Errorf("%s:%d (lenient %v): %v allocations, want %v", s.file, s.line, opt.Lenient, n, want)
+			}
 		}
-		if n := testing.AllocsPerRun(50, func() { Parse(raw, Options{}) }); n > 2 {
-			t.Errorf("line %d: %v allocations", s.line, n)
+	}
+}
+
+// Packets kept across garbage collections read the same as fresh ones:
+// the blocks' types describe their pointers rightly.
+func TestBlocksSurviveGC(t *testing.T) {
+	samples := append(allSamples(t), loadSamples(t, "hj212_2025_packets.txt")...)
+	var kept []*Packet
+	for range 20 {
+		for _, s := range samples {
+			kept = append(kept, Parse([]byte(s.raw), Options{Lenient: true}))
+			_ = make([]byte, 1000) // garbage between the blocks
+		}
+		runtime.GC()
+	}
+	runtime.GC()
+	for i, p := range kept {
+		want := Parse([]byte(samples[i%len(samples)].raw), Options{Lenient: true})
+		if !reflect.DeepEqual(p, want) {
+			t.Fatalf("packet %d changed after collections:\n%+v\n%+v", i, p, want)
 		}
 	}
 }

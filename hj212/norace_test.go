@@ -1,0 +1,5 @@
+//go:build !race
+
+package hj212
+
+const raceEnabled = false
