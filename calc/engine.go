@@ -179,11 +179,18 @@ func (e *Engine) Regions() []Region { return e.t.Regions }
 
 // Assess computes the tax of a request. On any input error it returns a
 // *Error of KindInvalid and no result: nothing partial is ever returned.
-func (e *Engine) Assess(req *Request) (*Result, error) {
+func (e *Engine) Assess(req *Request) (*Result, error) { return e.AssessTrace(req, TraceFull) }
+
+// AssessTrace is Assess for a result that will be written at level.
+// At TraceNone the trace is not built at all (its steps cost a tenth of
+// assessing): the result is written as Assess's is at TraceNone, byte
+// for byte, and at any level it is written without a trace
+// ("trace_level":"none"). The other levels build the whole trace.
+func (e *Engine) AssessTrace(req *Request, level TraceLevel) (*Result, error) {
 	if req == nil || len(req.Sources) == 0 {
 		return nil, Invalid([]FieldError{{Path: "sources", Code: "required", Message: "at least one source is required"}})
 	}
-	a := newAssessment(e, req)
+	a := newAssessment(e, req, level == TraceNone)
 	a.check()
 	a.buildLines()
 	if len(a.errs) > 0 {
@@ -207,13 +214,17 @@ type assessment struct {
 	res    *Result
 	errs   []FieldError
 	months map[Month]*monthParams
-	// used collects every parameter the result relied on, in first-use
-	// order, keyed by the row it came from.
+	// uses collects every parameter the result relied on, in first-use
+	// order; a declaration names a dozen or two, which a scan finds
+	// faster than a map (used indexes them by row only past useScan).
 	used     map[*param.Meta]int
 	uses     []paramUse
 	override map[string]decimal.Decimal // pollutant id → what-if rate
 	rateMemo []rateMemo
 	srcOf    []int // line index → source index
+	// nums holds the coefficients of the decimals the engine makes: a
+	// few per line, allocated together (decSlab).
+	nums decSlab
 }
 
 type paramUse struct {
@@ -221,7 +232,7 @@ type paramUse struct {
 	region string
 }
 
-func newAssessment(e *Engine, req *Request) *assessment {
+func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	n := 0 // lines: one per pollutant, two per noise source, one otherwise
 	for i := range req.Sources {
 		switch s := &req.Sources[i]; s.Kind {
@@ -233,14 +244,21 @@ func newAssessment(e *Engine, req *Request) *assessment {
 			n++
 		}
 	}
+	res := &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: make([]Line, 0, n), untraced: untraced}
+	if !untraced {
+		res.trace = make([]Step, 0, 3*n)
+	}
 	return &assessment{
 		e:        e,
 		req:      req,
-		res:      &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: make([]Line, 0, n), trace: make([]Step, 0, 3*n)},
+		res:      res,
 		months:   map[Month]*monthParams{},
-		used:     make(map[*param.Meta]int, 16),
+		uses:     make([]paramUse, 0, 16),
 		srcOf:    make([]int, 0, n),
 		rateMemo: make([]rateMemo, 0, 16),
+		// 当量数, tax due, reduction, tax and the share off per line,
+		// and the totals.
+		nums: decSlab{n: 5*n + 8},
 	}
 }
 
@@ -250,14 +268,51 @@ func (a *assessment) fail(path, code, format string, args ...any) {
 
 // use notes that the result relied on a parameter row (in a region).
 func (a *assessment) use(m *param.Meta, region string) {
-	if _, ok := a.used[m]; ok {
-		return
+	if a.used != nil {
+		if _, ok := a.used[m]; ok {
+			return
+		}
+		a.used[m] = len(a.uses)
+	} else {
+		// Newest first: a source's lines use its rows in turn.
+		for i := len(a.uses) - 1; i >= 0; i-- {
+			if a.uses[i].meta == m {
+				return
+			}
+		}
+		if len(a.uses) == useScan {
+			a.used = make(map[*param.Meta]int, 2*useScan)
+			for i, u := range a.uses {
+				a.used[u.meta] = i
+			}
+			a.used[m] = len(a.uses)
+		}
 	}
-	a.used[m] = len(a.uses)
 	a.uses = append(a.uses, paramUse{meta: m, region: region})
 }
 
-func (a *assessment) step(s Step) { a.res.trace = append(a.res.trace, s) }
+// useScan is how many parameters are looked up by a scan before a map.
+const useScan = 32
+
+// paramAt is the index of a parameter row in r.Parameters.
+func (r *Result) paramAt(m *param.Meta) (int, bool) {
+	if r.paramIndex != nil {
+		i, ok := r.paramIndex[m]
+		return i, ok
+	}
+	for i := range r.paramUses {
+		if r.paramUses[i].meta == m {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (a *assessment) step(s Step) {
+	if !a.res.untraced {
+		a.res.trace = append(a.res.trace, s)
+	}
+}
 
 // monthParams are the named parameters in force in one tax month.
 type monthParams struct {
@@ -449,7 +504,7 @@ func (a *assessment) total() {
 	}
 	for k := range res.Months {
 		mt, s := &res.Months[k], &sums[k]
-		mt.TaxDue, mt.Reduction, mt.Tax = s[0].value(), s[1].value(), s[2].value()
+		mt.TaxDue, mt.Reduction, mt.Tax = s[0].valueIn(&a.nums), s[1].valueIn(&a.nums), s[2].valueIn(&a.nums)
 	}
 	sort.Slice(res.Months, func(i, j int) bool { return res.Months[i].Month < res.Months[j].Month })
 	var due, red, tax acc
@@ -458,7 +513,10 @@ func (a *assessment) total() {
 		red.add(mt.Reduction)
 		tax.add(mt.Tax)
 	}
-	res.TotalTaxDue, res.TotalReduction, res.TotalTax = due.value(), red.value(), tax.value()
+	res.TotalTaxDue, res.TotalReduction, res.TotalTax = due.valueIn(&a.nums), red.valueIn(&a.nums), tax.valueIn(&a.nums)
+	if res.untraced {
+		return
+	}
 	for _, mt := range res.Months {
 		a.step(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条", data: &stepData{vals: [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax}}})
 	}
@@ -482,6 +540,7 @@ func sum(a, b decimal.Decimal) decimal.Decimal {
 func (a *assessment) finish() {
 	res := a.res
 	res.paramIndex = a.used
+	res.paramUses = a.uses
 	res.Parameters = make([]ParamUse, 0, len(a.uses))
 	for _, u := range a.uses {
 		m, pt := u.meta, a.e.params[u.meta]

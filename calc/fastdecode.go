@@ -1,13 +1,10 @@
 package calc
 
 import (
-	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 
-	"github.com/ecotax/ecotax/calc/param"
 	"github.com/shopspring/decimal"
 )
 
@@ -33,37 +30,17 @@ import (
 type fastDec struct {
 	s     string
 	i     int
-	ints  []big.Int        // coefficients are carved from here
-	words []big.Word       // and their digits from here
+	nums  decSlab          // coefficients are carved from here
 	pols  []PollutantInput // the request's pollutant lines, source after source
 }
 
 // decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, but
-// with its big.Int and digit word carved from the request's slabs, so
-// that a request's numbers cost one allocation per 64 instead of two
-// each. decimal never changes a coefficient in place. The Decimal is
-// written through its layout (param.FromInPlace), which is checked at
-// start-up; without it, decimal.New.
+// with its big.Int and digit word carved from the request's slabs
+// (decSlab), so that a request's numbers cost two allocations per 64
+// instead of two each.
 func (d *fastDec) decimal(c int64, exp int32) decimal.Decimal {
-	if inPlaceOff || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 {
-		return decimal.New(c, exp)
-	}
-	if len(d.ints) == 0 {
-		d.ints = make([]big.Int, 64)
-		d.words = make([]big.Word, 64)
-	}
-	z := &d.ints[0]
-	if c != 0 {
-		// big.NewInt(0) leaves the digits nil, as the zero Int does.
-		d.words[0] = big.Word(c)
-		z.SetBits(d.words[:1:1])
-	}
-	d.ints, d.words = d.ints[1:], d.words[1:]
-	out, ok := param.FromInPlace(z, exp)
-	if !ok {
-		return decimal.New(c, exp)
-	}
-	return out
+	d.nums.n = 64
+	return d.nums.dec(c, exp)
 }
 
 func (d *fastDec) ws() {

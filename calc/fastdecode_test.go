@@ -170,3 +170,39 @@ func TestAppendJSONSameAsReference(t *testing.T) {
 		t.Fatalf("only %d requests assessed", n)
 	}
 }
+
+// TestAssessUntracedSameAsNone: a result assessed without its trace
+// (AssessTrace at TraceNone, as ecotax calc --jsonl does) is written byte
+// for byte as the traced result is at TraceNone, at every level asked,
+// and a request that fails fails with the same error.
+func TestAssessUntracedSameAsNone(t *testing.T) {
+	e := testEngine(t)
+	n := 0
+	for _, in := range decodeInputs(t) {
+		req, err := calc.DecodeRequest(in)
+		if err != nil {
+			continue
+		}
+		res, err := e.Assess(req)
+		bare, berr := e.AssessTrace(req, calc.TraceNone)
+		if fmt.Sprint(err) != fmt.Sprint(berr) {
+			t.Fatalf("errors differ: %v / %v", err, berr)
+		}
+		if err != nil {
+			continue
+		}
+		n++
+		want := string(res.AppendJSON(nil, calc.TraceNone))
+		for _, level := range []calc.TraceLevel{calc.TraceFull, calc.TraceSummary, calc.TraceNone} {
+			if got := string(bare.AppendJSON(nil, level)); got != want {
+				t.Fatalf("%s: untraced result differs:\n%s\n%s", level, got, want)
+			}
+		}
+		if len(bare.Steps()) != 0 {
+			t.Fatal("an untraced result has steps")
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d requests assessed", n)
+	}
+}

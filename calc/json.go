@@ -32,6 +32,9 @@ func (r *Result) MarshalJSONTrace(level TraceLevel) ([]byte, error) {
 // the equivalent value and the rate), so that the arithmetic the trace
 // leaves out can be followed from the line.
 func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
+	if r.untraced {
+		level = TraceNone // it has no trace to write
+	}
 	steps := len(r.trace)
 	switch level {
 	case TraceSummary:
@@ -215,6 +218,9 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 // a what-if rate and for lines without one); kept in the trace, not on
 // every line, so that computing pays nothing for it.
 func (r *Result) lineRates() []*RateRule {
+	if r.untraced {
+		return r.rates
+	}
 	rates := make([]*RateRule, len(r.Lines))
 	for i := range r.trace {
 		if s := &r.trace[i]; s.Kind == StepTaxDue && s.L >= 0 && s.L < len(rates) {
@@ -230,12 +236,12 @@ func (r *Result) lineParams(w *jsonWriter, l *Line, rate *RateRule) {
 	var refs [2]int
 	n := 0
 	if l.pol != nil {
-		if i, ok := r.paramIndex[&l.pol.Meta]; ok {
+		if i, ok := r.paramAt(&l.pol.Meta); ok {
 			refs[n], n = i, n+1
 		}
 	}
 	if rate != nil {
-		if i, ok := r.paramIndex[&rate.Meta]; ok {
+		if i, ok := r.paramAt(&rate.Meta); ok {
 			refs[n], n = i, n+1
 		}
 	}

@@ -21,7 +21,14 @@ type Result struct {
 	Warnings       []Warning
 	// trace holds the steps as computed; Steps renders them.
 	trace []Step
-	// paramIndex gives each parameter row's index in Parameters.
+	// untraced: assessed for TraceNone, without a trace; rates then
+	// holds each line's rate row (nil for none or a what-if rate), which
+	// the trace's tax-due steps hold otherwise.
+	untraced bool
+	rates    []*RateRule
+	// paramUses is the row of each of Parameters; paramIndex gives
+	// each row's index when there are many (see paramAt).
+	paramUses  []paramUse
 	paramIndex map[*param.Meta]int
 }
 
