@@ -28,10 +28,10 @@ import (
 
 // fastDec reads JSON from s at i.
 type fastDec struct {
-	s     string
-	i     int
-	nums  decSlab          // coefficients are carved from here
-	pols  []PollutantInput // the request's pollutant lines, source after source
+	s    string
+	i    int
+	nums decSlab          // coefficients are carved from here
+	pols []PollutantInput // the request's pollutant lines, source after source
 }
 
 // decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, but
