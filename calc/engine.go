@@ -2,8 +2,9 @@ package calc
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/shopspring/decimal"
@@ -222,6 +223,7 @@ type assessment struct {
 	override map[string]decimal.Decimal // pollutant id → what-if rate
 	rateMemo []rateMemo
 	srcOf    []int // line index → source index
+	keep     []int // oneOf's list of the lines it keeps, reused
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
@@ -256,9 +258,9 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 		uses:     make([]paramUse, 0, 16),
 		srcOf:    make([]int, 0, n),
 		rateMemo: make([]rateMemo, 0, 16),
-		// 当量数, tax due, reduction, tax and the share off per line,
-		// and the totals.
-		nums: decSlab{n: 5*n + 8},
+		// 当量数 and tax due per line, reduction, tax and the share off
+		// of about half of them, and the totals.
+		nums: decSlab{n: 4*n + 8},
 	}
 }
 
@@ -397,13 +399,15 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 	return mp, missing
 }
 
-func (a *assessment) monthParams(m Month, path string) *monthParams {
+// monthParams returns the parameters of month m, asked for by the
+// source at srcPath (named in an error).
+func (a *assessment) monthParams(m Month, srcPath string) *monthParams {
 	if mp, ok := a.months[m]; ok {
 		return mp
 	}
 	mp, missing := a.e.monthTable(m)
 	for _, key := range missing {
-		a.fail(path, "parameter_not_found", "no %s parameter covers %s", key, m)
+		a.fail(srcPath+".month", "parameter_not_found", "no %s parameter covers %s", key, m)
 	}
 	// What-if overrides of the two open readings replace the table's
 	// choice for this request only (on a copy); the result says so.
@@ -441,17 +445,33 @@ func (a *assessment) check() {
 			a.fail("region", "unknown_region", "%s is not in a province the rate tables know", req.Region)
 		}
 	}
-	seen := map[string]int{}
+	// A few sources are compared pairwise; many through a map (the
+	// first of equal sources is the one named either way).
+	var seen map[string]int
+	if len(req.Sources) > 16 {
+		seen = make(map[string]int, len(req.Sources))
+	}
 	for i := range req.Sources {
 		s := &req.Sources[i]
 		if s.Month != 0 && !req.Period.Contains(s.Month) {
 			a.fail(s.Path+".month", "month_outside_period", "%s is outside the period %s", s.MonthRaw, req.Period.Text)
 		}
-		key := s.Kind + "\x00" + s.ID + "\x00" + s.MonthRaw
-		if j, dup := seen[key]; dup {
-			a.fail(s.Path+".id", "duplicate_source", "%s source %s for %s is already given at sources[%d]; list all its pollutants in one entry", s.Kind, s.ID, s.MonthRaw, j)
+		j, dup := -1, false
+		if seen != nil {
+			key := s.Kind + "\x00" + s.ID + "\x00" + s.MonthRaw
+			if j, dup = seen[key]; !dup {
+				seen[key] = i
+			}
 		} else {
-			seen[key] = i
+			for k := 0; k < i && !dup; k++ {
+				o := &req.Sources[k]
+				if o.Kind == s.Kind && o.ID == s.ID && o.MonthRaw == s.MonthRaw {
+					j, dup = k, true
+				}
+			}
+		}
+		if dup {
+			a.fail(s.Path+".id", "duplicate_source", "%s source %s for %s is already given at sources[%d]; list all its pollutants in one entry", s.Kind, s.ID, s.MonthRaw, j)
 		}
 	}
 	for _, o := range req.PollutantRates {
@@ -506,7 +526,7 @@ func (a *assessment) total() {
 		mt, s := &res.Months[k], &sums[k]
 		mt.TaxDue, mt.Reduction, mt.Tax = s[0].valueIn(&a.nums), s[1].valueIn(&a.nums), s[2].valueIn(&a.nums)
 	}
-	sort.Slice(res.Months, func(i, j int) bool { return res.Months[i].Month < res.Months[j].Month })
+	slices.SortFunc(res.Months, func(x, y MonthTotal) int { return strings.Compare(x.Month, y.Month) })
 	var due, red, tax acc
 	for _, mt := range res.Months {
 		due.add(mt.TaxDue)

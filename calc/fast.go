@@ -131,8 +131,9 @@ func (s *decSlab) dec(c int64, exp int32) decimal.Decimal {
 		return decimal.New(c, exp)
 	}
 	if len(s.ints) == 0 {
+		// The first slab is the size asked for; more come by 16.
 		n := max(s.n, 16)
-		s.ints, s.words = make([]big.Int, n), make([]big.Word, n)
+		s.ints, s.words, s.n = make([]big.Int, n), make([]big.Word, n), 16
 	}
 	z := &s.ints[0]
 	if c != 0 {

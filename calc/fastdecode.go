@@ -30,7 +30,7 @@ import (
 type fastDec struct {
 	s    string
 	i    int
-	nums decSlab          // coefficients are carved from here
+	nums decSlab          // coefficients are carved from here (64 at a time)
 	pols []PollutantInput // the request's pollutant lines, source after source
 }
 

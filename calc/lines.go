@@ -55,7 +55,7 @@ func (a *assessment) buildLines() {
 		if s.Month == 0 || s.Kind == "" {
 			continue // already reported by the decoder
 		}
-		mp := a.monthParams(s.Month, s.Path+".month")
+		mp := a.monthParams(s.Month, s.Path)
 		ex := a.exemption(s)
 		pen := a.penalty(s)
 		switch s.Kind {

@@ -156,7 +156,7 @@ func (a *assessment) checkOverride(class string, v decimal.Decimal, path string,
 		if g.Class != class || !g.Covers(first, last) {
 			continue
 		}
-		if v.LessThan(g.Min) || v.GreaterThan(g.Max) {
+		if cmp(v, g.Min) < 0 || cmp(v, g.Max) > 0 {
 			for _, w := range a.res.Warnings {
 				if w.Code == "override_out_of_range" && w.Path == path {
 					return
