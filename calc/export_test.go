@@ -61,3 +61,5 @@ var (
 func (r *Result) AppendJSONReference(dst []byte, level TraceLevel) []byte {
 	return r.appendJSONReference(dst, level)
 }
+
+var TrimSpace = trimSpace

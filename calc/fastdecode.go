@@ -2,6 +2,7 @@ package calc
 
 import (
 	"strconv"
+	"unsafe"
 	"strings"
 	"unicode/utf8"
 
@@ -31,6 +32,11 @@ type fastDec struct {
 	s    string
 	i    int
 	nums decSlab          // coefficients are carved from here (64 at a time)
+	// paths holds the lines' JSON paths, written one after the other:
+	// a request's paths take an allocation per kilobyte, not one each.
+	// Bytes once written are never written again (a full buffer is
+	// replaced, not reused), so the strings cut from it never change.
+	paths []byte
 	pols []PollutantInput // the request's pollutant lines, source after source
 }
 
@@ -41,6 +47,19 @@ type fastDec struct {
 func (d *fastDec) decimal(c int64, exp int32) decimal.Decimal {
 	d.nums.n = 64
 	return d.nums.dec(c, exp)
+}
+
+// path is source + ".pollutants[n]", cut from d.paths.
+func (d *fastDec) path(source string, n int) string {
+	if need := len(source) + len(".pollutants[]") + 20; cap(d.paths)-len(d.paths) < need {
+		d.paths = make([]byte, 0, max(1024, need))
+	}
+	start := len(d.paths)
+	d.paths = append(d.paths, source...)
+	d.paths = append(d.paths, ".pollutants["...)
+	d.paths = strconv.AppendInt(d.paths, int64(n), 10)
+	d.paths = append(d.paths, ']')
+	return unsafe.String(&d.paths[start], len(d.paths)-start)
 }
 
 func (d *fastDec) ws() {
@@ -653,7 +672,7 @@ func (d *fastDec) pollutant(p *PollutantInput, source string, n int) bool {
 	if !d.open('{') {
 		return false
 	}
-	p.Path = source + ".pollutants[" + strconv.Itoa(n) + "]"
+	p.Path = d.path(source, n)
 	var keys uint32
 	for first := true; ; first = false {
 		k, end, ok := d.next(first, '}', true)
@@ -710,7 +729,7 @@ func (d *fastDec) pollutant(p *PollutantInput, source string, n int) bool {
 			*flag, ok = d.boolean()
 		case bit == 0:
 			p.Name, ok = d.str()
-			p.Name = strings.TrimSpace(p.Name)
+			p.Name = trimSpace(p.Name)
 			ok = ok && p.Name != ""
 		case bit == 4:
 			p.Method, ok = d.str()

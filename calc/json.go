@@ -136,14 +136,11 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		w.koptDec(`,"reduction_factor":"`, l.ReductionFactor, -1)
 		w.kdec(`,"reduction":"`, l.Reduction, 2)
 		w.kdec(`,"tax":"`, l.Tax, 2)
-		w.b = append(w.b, `,"rules":[`...)
-		for k, rule := range l.Rules {
-			if k > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.str(rule)
+		if enc := sharedRulesJSON(l.Rules); enc != nil {
+			w.b = append(w.b, enc...)
+		} else {
+			w.b = appendRules(w.b, l.Rules)
 		}
-		w.b = append(w.b, ']')
 		if l.Unverified {
 			w.b = append(w.b, `,"unverified":true`...)
 		}
@@ -212,6 +209,48 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	w.close(']')
 	w.close('}')
 	return w.b
+}
+
+// appendRules writes a line's "rules" member.
+func appendRules(b []byte, rules []string) []byte {
+	w := jsonWriter{b: append(b, `,"rules":[`...)}
+	for k, rule := range rules {
+		if k > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.str(rule)
+	}
+	return append(w.b, ']')
+}
+
+// sharedRules are the citation lists lines share (lines.go), most
+// frequent first, each with its "rules" member written once.
+var sharedRules = func() (out []struct {
+	rules []string
+	json  []byte
+}) {
+	for _, r := range [][]string{rulesAirWater, rulesAirWaterRed, rulesSpecial, rulesColour, rulesTable4, rulesLivestock, rulesNoise, rulesSolid, rulesSolidPenalty} {
+		out = append(out, struct {
+			rules []string
+			json  []byte
+		}{r, appendRules(nil, r)})
+	}
+	return out
+}()
+
+// sharedRulesJSON returns the written "rules" member of a shared list,
+// known by its identity (the same array, the same length: lines never
+// change a shared list), or nil.
+func sharedRulesJSON(rules []string) []byte {
+	if len(rules) == 0 {
+		return nil
+	}
+	for i := range sharedRules {
+		if s := &sharedRules[i]; len(s.rules) == len(rules) && &s.rules[0] == &rules[0] {
+			return s.json
+		}
+	}
+	return nil
 }
 
 // lineRates gives each line the rate row its tax-due step used (nil for
