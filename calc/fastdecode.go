@@ -2,9 +2,9 @@ package calc
 
 import (
 	"strconv"
-	"unsafe"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -31,13 +31,13 @@ import (
 type fastDec struct {
 	s    string
 	i    int
-	nums decSlab          // coefficients are carved from here (64 at a time)
+	nums decSlab // coefficients are carved from here (64 at a time)
 	// paths holds the lines' JSON paths, written one after the other:
 	// a request's paths take an allocation per kilobyte, not one each.
 	// Bytes once written are never written again (a full buffer is
 	// replaced, not reused), so the strings cut from it never change.
 	paths []byte
-	pols []PollutantInput // the request's pollutant lines, source after source
+	pols  []PollutantInput // the request's pollutant lines, source after source
 }
 
 // decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, but
