@@ -37,6 +37,10 @@ type paramText struct {
 	// The long texts again, encoded as JSON strings once: every result
 	// that uses the row repeats them.
 	sourceJSON, warningJSON []byte
+	// The row's object in "parameters" as the writer writes it, but for
+	// the region, which depends on the use: what comes before it and
+	// what comes after.
+	headJSON, tailJSON []byte
 }
 
 func (e *Engine) addParam(m *param.Meta, key, value string) {
@@ -46,6 +50,20 @@ func (e *Engine) addParam(m *param.Meta, key, value string) {
 		pt.warning = "参数 " + key + " = " + value + " 未经核实（可信度 " + m.Confidence + "，" + pt.where + "）：来源 " + m.Source
 		pt.warningJSON = encodeString(pt.warning)
 	}
+	var w jsonWriter
+	w.open('{')
+	w.field("key", pt.key)
+	pt.headJSON = w.b
+	w = jsonWriter{more: true}
+	w.field("value", pt.value)
+	w.field("effective_from", pt.from)
+	w.optStr("effective_to", pt.to)
+	w.fieldJSON("source", m.Source, pt.sourceJSON)
+	w.boolField("verified", m.Verified)
+	w.field("confidence", m.Confidence)
+	w.field("where", pt.where)
+	w.close('}')
+	pt.tailJSON = w.b
 	e.params[m] = pt
 }
 
@@ -565,7 +583,8 @@ func (a *assessment) finish() {
 	for _, u := range a.uses {
 		m, pt := u.meta, a.e.params[u.meta]
 		res.Parameters = append(res.Parameters, ParamUse{Key: pt.key, Region: u.region, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,
-			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, sourceJSON: pt.sourceJSON})
+			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, sourceJSON: pt.sourceJSON,
+			headJSON: pt.headJSON, tailJSON: pt.tailJSON})
 		if !m.Verified {
 			res.Warnings = append(res.Warnings, Warning{Code: "unverified_parameter", Message: pt.warning, messageJSON: pt.warningJSON})
 		}

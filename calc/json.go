@@ -167,7 +167,18 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 
 	w.key("parameters")
 	w.open('[')
-	for _, p := range r.Parameters {
+	for i := range r.Parameters {
+		p := &r.Parameters[i]
+		if p.headJSON != nil {
+			w.comma()
+			w.b = append(w.b, p.headJSON...)
+			if p.Region != "" {
+				w.kstr(`,"region":`, p.Region)
+			}
+			w.b = append(w.b, p.tailJSON...)
+			w.more = true
+			continue
+		}
 		w.open('{')
 		w.field("key", p.Key)
 		w.optStr("region", p.Region)

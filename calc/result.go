@@ -128,6 +128,10 @@ type ParamUse struct {
 	Where         string // fixture file:line, or "request"
 
 	sourceJSON []byte // Source already encoded as a JSON string
+	// The whole object already written, but for the region: before it
+	// and after it (nil when not made by the engine). Like sourceJSON,
+	// it trusts that a result's parameters are not changed.
+	headJSON, tailJSON []byte
 }
 
 // Warning is something the reader must know that is not an error: an
