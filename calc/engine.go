@@ -26,7 +26,7 @@ type Engine struct {
 	zones     map[string]*Region     // by region prefix
 	// params holds, for every parameter row, the text a result shows for
 	// it, rendered once at start-up instead of in every result.
-	params map[*param.Meta]paramText
+	params map[*param.Meta]*paramText
 	// monthCache holds the named parameters of each month asked for.
 	monthCache sync.Map // Month → *monthParams
 }
@@ -64,13 +64,13 @@ func (e *Engine) addParam(m *param.Meta, key, value string) {
 	w.field("where", pt.where)
 	w.close('}')
 	pt.tailJSON = w.b
-	e.params[m] = pt
+	e.params[m] = &pt
 }
 
 // indexParams renders the text of every parameter row.
 func (e *Engine) indexParams() {
 	t := e.t
-	e.params = map[*param.Meta]paramText{}
+	e.params = map[*param.Meta]*paramText{}
 	for _, p := range t.Pollutants {
 		e.addParam(&p.Meta, "equivalent_value."+p.ID, p.Value.String())
 	}
@@ -583,8 +583,7 @@ func (a *assessment) finish() {
 	for _, u := range a.uses {
 		m, pt := u.meta, a.e.params[u.meta]
 		res.Parameters = append(res.Parameters, ParamUse{Key: pt.key, Region: u.region, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,
-			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, sourceJSON: pt.sourceJSON,
-			headJSON: pt.headJSON, tailJSON: pt.tailJSON})
+			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, text: pt})
 		if !m.Verified {
 			res.Warnings = append(res.Warnings, Warning{Code: "unverified_parameter", Message: pt.warning, messageJSON: pt.warningJSON})
 		}

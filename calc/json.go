@@ -169,13 +169,13 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	w.open('[')
 	for i := range r.Parameters {
 		p := &r.Parameters[i]
-		if p.headJSON != nil {
+		if t := p.text; t != nil {
 			w.comma()
-			w.b = append(w.b, p.headJSON...)
+			w.b = append(w.b, t.headJSON...)
 			if p.Region != "" {
 				w.kstr(`,"region":`, p.Region)
 			}
-			w.b = append(w.b, p.tailJSON...)
+			w.b = append(w.b, t.tailJSON...)
 			w.more = true
 			continue
 		}
@@ -185,7 +185,7 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		w.field("value", p.Value)
 		w.field("effective_from", p.EffectiveFrom)
 		w.optStr("effective_to", p.EffectiveTo)
-		w.fieldJSON("source", p.Source, p.sourceJSON)
+		w.field("source", p.Source)
 		w.boolField("verified", p.Verified)
 		w.field("confidence", p.Confidence)
 		w.field("where", p.Where)

@@ -127,11 +127,11 @@ type ParamUse struct {
 	Confidence    string
 	Where         string // fixture file:line, or "request"
 
-	sourceJSON []byte // Source already encoded as a JSON string
-	// The whole object already written, but for the region: before it
-	// and after it (nil when not made by the engine). Like sourceJSON,
-	// it trusts that a result's parameters are not changed.
-	headJSON, tailJSON []byte
+	// text is the row's text as the engine rendered it at start-up:
+	// Source encoded as a JSON string, and the whole object written but
+	// for the region (nil when not made by the engine). The writer
+	// trusts that a result's parameters are not changed.
+	text *paramText
 }
 
 // Warning is something the reader must know that is not an error: an
