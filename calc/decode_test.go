@@ -205,3 +205,26 @@ func TestTrimSpace(t *testing.T) {
 		}
 	}
 }
+
+// TestStopByte: the eight-byte test of the fast decoder's strings is the
+// byte-by-byte one, on words mixing the bytes that matter (quote,
+// backslash, control characters, their neighbours, high bytes).
+func TestStopByte(t *testing.T) {
+	pick := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '#', '\\', '[', ']', 'a', 0x7f, 0x80, 0x9f, 0xa0, 0xa2, 0xdc, 0xe4, 0xff}
+	rng := rand.New(rand.NewPCG(14, 4))
+	for i := 0; i < 1_000_000; i++ {
+		var x uint64
+		want := false
+		for k := 0; k < 8; k++ {
+			c := pick[rng.IntN(len(pick))]
+			if rng.IntN(3) == 0 {
+				c = byte(rng.Uint32())
+			}
+			want = want || c == '"' || c == '\\' || c < 0x20
+			x |= uint64(c) << (8 * k)
+		}
+		if got := calc.StopByte(x); got != want {
+			t.Fatalf("stopByte(%#016x) = %v, want %v", x, got, want)
+		}
+	}
+}

@@ -63,3 +63,5 @@ func (r *Result) AppendJSONReference(dst []byte, level TraceLevel) []byte {
 }
 
 var TrimSpace = trimSpace
+
+var StopByte = stopByte

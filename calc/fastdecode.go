@@ -90,7 +90,21 @@ func (d *fastDec) str() (string, bool) {
 	}
 	start := d.i + 1
 	ascii := true
-	for j := start; j < len(d.s); j++ {
+	// Eight bytes at a time while none of them ends the string or is a
+	// byte it may not hold; the byte loop below takes over from the
+	// first word that has one.
+	j := start
+	for ; j+8 <= len(d.s); j += 8 {
+		x := uint64(d.s[j]) | uint64(d.s[j+1])<<8 | uint64(d.s[j+2])<<16 | uint64(d.s[j+3])<<24 |
+			uint64(d.s[j+4])<<32 | uint64(d.s[j+5])<<40 | uint64(d.s[j+6])<<48 | uint64(d.s[j+7])<<56
+		if stopByte(x) {
+			break
+		}
+		if x&hi8 != 0 {
+			ascii = false
+		}
+	}
+	for ; j < len(d.s); j++ {
 		c := d.s[j]
 		switch {
 		case c == '"':
@@ -107,6 +121,21 @@ func (d *fastDec) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// stopByte reports whether any of the eight bytes of x is a quote, a
+// backslash or below 0x20. Each test is the exact "has a zero byte" test
+// (x − 0x01…) &^ x & 0x80…, which may point at the wrong byte but is
+// never wrong about whether there is one.
+func stopByte(x uint64) bool {
+	q := x ^ (lo8 * '"')
+	b := x ^ (lo8 * '\\')
+	return ((q-lo8)&^q|(b-lo8)&^b|(x-lo8*0x20)&^x)&hi8 != 0
 }
 
 // amount reads a number, written as a JSON number or a string, that
