@@ -264,7 +264,7 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 			n++
 		}
 	}
-	res := &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: make([]Line, 0, n), untraced: untraced}
+	res := &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: newLines(n), untraced: untraced}
 	if !untraced {
 		res.trace = make([]Step, 0, 3*n)
 	}

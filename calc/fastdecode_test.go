@@ -206,3 +206,44 @@ func TestAssessUntracedSameAsNone(t *testing.T) {
 		t.Fatalf("only %d requests assessed", n)
 	}
 }
+
+// TestReleaseReuse: results assessed on lines released by earlier
+// results (Result.Release, as ecotax calc --jsonl does) are written byte
+// for byte as fresh ones, at every level, over every shipped request
+// taken twice in turn.
+func TestReleaseReuse(t *testing.T) {
+	e := testEngine(t)
+	var reqs []*calc.Request
+	var want [][3]string
+	levels := []calc.TraceLevel{calc.TraceFull, calc.TraceSummary, calc.TraceNone}
+	for _, in := range decodeInputs(t) {
+		req, err := calc.DecodeRequest(in)
+		if err != nil {
+			continue
+		}
+		res, err := e.Assess(req)
+		if err != nil {
+			continue
+		}
+		var w [3]string
+		for k, level := range levels {
+			w[k] = string(res.AppendJSON(nil, level))
+		}
+		reqs, want = append(reqs, req), append(want, w)
+	}
+	for round := 0; round < 2; round++ {
+		for i, req := range reqs {
+			for k, level := range levels {
+				res, err := e.AssessTrace(req, level)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := string(res.AppendJSON(nil, level)); got != want[i][k] {
+					t.Fatalf("request %d at %s after reuse:\n%s\n%s", i, level, got, want[i][k])
+				}
+				res.Release()
+				res.Release() // a second call does nothing
+			}
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package calc
 
 import (
+	"sync"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc/param"
@@ -30,6 +32,39 @@ type Result struct {
 	// each row's index when there are many (see paramAt).
 	paramUses  []paramUse
 	paramIndex map[*param.Meta]int
+}
+
+// Release hands the result's lines back for the next assessments (a
+// batch assesses one declaration after another, and making and zeroing
+// fresh lines each time was a tenth of assessing). The caller promises
+// that nothing reads r, its lines or anything taken from them
+// afterwards; whoever does not call it loses nothing.
+func (r *Result) Release() {
+	if r == nil || r.Lines == nil || cap(r.Lines) > maxPooled {
+		return
+	}
+	lines := r.Lines
+	r.Lines = nil
+	// Only lines[:len] were ever written: newLine fills the slots in
+	// order, so after this the whole array is zero again.
+	clear(lines)
+	lines = lines[:0]
+	linePool.Put(&lines)
+}
+
+// maxPooled is the most lines (or pollutant inputs) a pooled slice may
+// hold: an unusually large request's memory is not kept.
+const maxPooled = 4096
+
+// linePool keeps released line slices: zero, of length 0.
+var linePool sync.Pool
+
+// newLines returns a zero line slice of length 0 and capacity n or more.
+func newLines(n int) []Line {
+	if p, _ := linePool.Get().(*[]Line); p != nil && cap(*p) >= n {
+		return *p
+	}
+	return make([]Line, 0, n)
 }
 
 // Line is one input item, taxed or not.

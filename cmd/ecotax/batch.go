@@ -189,6 +189,8 @@ func assessChunk(engine *calc.Engine, j *batchJob, level calc.TraceLevel) {
 		} else {
 			j.stats.lines += len(res.Lines)
 			out = res.AppendJSON(out, level)
+			res.Release() // written: its lines go to the next declarations
+			res = nil
 		}
 		out = append(out, '\n')
 	}
