@@ -276,9 +276,10 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 		uses:     make([]paramUse, 0, 16),
 		srcOf:    make([]int, 0, n),
 		rateMemo: make([]rateMemo, 0, 16),
-		// 当量数 and tax due per line, reduction, tax and the share off
-		// of about half of them, and the totals.
-		nums: decSlab{n: 4*n + 8},
+		// 当量数 of every line, tax due of the taxed ones, the share
+		// off, reduction and tax of the reduced ones, and the totals:
+		// at most 3 a line on the whole (more come 16 at a time).
+		nums: decSlab{n: 3*n + 8},
 	}
 }
 
