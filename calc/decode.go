@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -454,4 +455,23 @@ func parsePeriod(s string) (Period, bool) {
 		return Period{Kind: PeriodOnce, Text: s, Year: y, First: m.Num(), Last: m.Num(), Day: d}, true
 	}
 	return Period{}, false
+}
+
+// trimSpace is strings.TrimSpace, answering without decoding runes when
+// the text plainly neither starts nor ends with white space: its first
+// byte is printable ASCII or leads a 3-byte character from U+4000 up
+// (E4–EF), and so does its last character. Every white space character
+// unicode.IsSpace knows is ASCII or starts with C2, E1, E2 or E3.
+func trimSpace(s string) string {
+	n := len(s)
+	if n == 0 {
+		return s
+	}
+	first := s[0] > ' ' && s[0] < utf8.RuneSelf || s[0] >= 0xE4 && s[0] <= 0xEF
+	last := s[n-1] > ' ' && s[n-1] < utf8.RuneSelf ||
+		n >= 3 && s[n-3] >= 0xE4 && s[n-3] <= 0xEF && s[n-2]&0xC0 == 0x80 && s[n-1]&0xC0 == 0x80
+	if first && last {
+		return s
+	}
+	return strings.TrimSpace(s)
 }

@@ -2,10 +2,12 @@ package calc_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/internal/jsontest"
@@ -176,6 +178,53 @@ func TestParseAmountBoundaries(t *testing.T) {
 		_, msg := calc.ParseAmount(text)
 		if (msg == "") != ok {
 			t.Errorf("%s: accepted=%t, want %t (%s)", text, msg == "", ok, msg)
+		}
+	}
+}
+
+// TestTrimSpace: trimSpace is strings.TrimSpace on texts made of white
+// space (every rune unicode.IsSpace knows), Chinese, ASCII and bytes that
+// are not UTF-8.
+func TestTrimSpace(t *testing.T) {
+	var parts []string
+	for r := rune(0); r <= 0x3000; r++ {
+		if unicode.IsSpace(r) {
+			parts = append(parts, string(r))
+		}
+	}
+	parts = append(parts, "二", "氧化硫", "a", "Z", "~", "\x7f", "\x00", "\xe4", "\xe4\xb8", "\xbf", "\xef\xbf\xbd", "\ufeff", "\U0001F600", "é")
+	rng := rand.New(rand.NewPCG(14, 3))
+	for i := 0; i < 200_000; i++ {
+		var b strings.Builder
+		for k := rng.IntN(5); k >= 0; k-- {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		s := b.String()
+		if got, want := calc.TrimSpace(s), strings.TrimSpace(s); got != want {
+			t.Fatalf("trimSpace(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestStopByte: the eight-byte test of the fast decoder's strings is the
+// byte-by-byte one, on words mixing the bytes that matter (quote,
+// backslash, control characters, their neighbours, high bytes).
+func TestStopByte(t *testing.T) {
+	pick := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '#', '\\', '[', ']', 'a', 0x7f, 0x80, 0x9f, 0xa0, 0xa2, 0xdc, 0xe4, 0xff}
+	rng := rand.New(rand.NewPCG(14, 4))
+	for i := 0; i < 1_000_000; i++ {
+		var x uint64
+		want := false
+		for k := 0; k < 8; k++ {
+			c := pick[rng.IntN(len(pick))]
+			if rng.IntN(3) == 0 {
+				c = byte(rng.Uint32())
+			}
+			want = want || c == '"' || c == '\\' || c < 0x20
+			x |= uint64(c) << (8 * k)
+		}
+		if got := calc.StopByte(x); got != want {
+			t.Fatalf("stopByte(%#016x) = %v, want %v", x, got, want)
 		}
 	}
 }

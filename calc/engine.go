@@ -2,8 +2,9 @@ package calc
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/shopspring/decimal"
@@ -25,7 +26,7 @@ type Engine struct {
 	zones     map[string]*Region     // by region prefix
 	// params holds, for every parameter row, the text a result shows for
 	// it, rendered once at start-up instead of in every result.
-	params map[*param.Meta]paramText
+	params map[*param.Meta]*paramText
 	// monthCache holds the named parameters of each month asked for.
 	monthCache sync.Map // Month → *monthParams
 }
@@ -36,6 +37,10 @@ type paramText struct {
 	// The long texts again, encoded as JSON strings once: every result
 	// that uses the row repeats them.
 	sourceJSON, warningJSON []byte
+	// The row's object in "parameters" as the writer writes it, but for
+	// the region, which depends on the use: what comes before it and
+	// what comes after.
+	headJSON, tailJSON []byte
 }
 
 func (e *Engine) addParam(m *param.Meta, key, value string) {
@@ -45,13 +50,27 @@ func (e *Engine) addParam(m *param.Meta, key, value string) {
 		pt.warning = "参数 " + key + " = " + value + " 未经核实（可信度 " + m.Confidence + "，" + pt.where + "）：来源 " + m.Source
 		pt.warningJSON = encodeString(pt.warning)
 	}
-	e.params[m] = pt
+	var w jsonWriter
+	w.open('{')
+	w.field("key", pt.key)
+	pt.headJSON = w.b
+	w = jsonWriter{more: true}
+	w.field("value", pt.value)
+	w.field("effective_from", pt.from)
+	w.optStr("effective_to", pt.to)
+	w.fieldJSON("source", m.Source, pt.sourceJSON)
+	w.boolField("verified", m.Verified)
+	w.field("confidence", m.Confidence)
+	w.field("where", pt.where)
+	w.close('}')
+	pt.tailJSON = w.b
+	e.params[m] = &pt
 }
 
 // indexParams renders the text of every parameter row.
 func (e *Engine) indexParams() {
 	t := e.t
-	e.params = map[*param.Meta]paramText{}
+	e.params = map[*param.Meta]*paramText{}
 	for _, p := range t.Pollutants {
 		e.addParam(&p.Meta, "equivalent_value."+p.ID, p.Value.String())
 	}
@@ -179,11 +198,18 @@ func (e *Engine) Regions() []Region { return e.t.Regions }
 
 // Assess computes the tax of a request. On any input error it returns a
 // *Error of KindInvalid and no result: nothing partial is ever returned.
-func (e *Engine) Assess(req *Request) (*Result, error) {
+func (e *Engine) Assess(req *Request) (*Result, error) { return e.AssessTrace(req, TraceFull) }
+
+// AssessTrace is Assess for a result that will be written at level.
+// At TraceNone the trace is not built at all (its steps cost a tenth of
+// assessing): the result is written as Assess's is at TraceNone, byte
+// for byte, and at any level it is written without a trace
+// ("trace_level":"none"). The other levels build the whole trace.
+func (e *Engine) AssessTrace(req *Request, level TraceLevel) (*Result, error) {
 	if req == nil || len(req.Sources) == 0 {
 		return nil, Invalid([]FieldError{{Path: "sources", Code: "required", Message: "at least one source is required"}})
 	}
-	a := newAssessment(e, req)
+	a := newAssessment(e, req, level == TraceNone)
 	a.check()
 	a.buildLines()
 	if len(a.errs) > 0 {
@@ -207,13 +233,18 @@ type assessment struct {
 	res    *Result
 	errs   []FieldError
 	months map[Month]*monthParams
-	// used collects every parameter the result relied on, in first-use
-	// order, keyed by the row it came from.
+	// uses collects every parameter the result relied on, in first-use
+	// order; a declaration names a dozen or two, which a scan finds
+	// faster than a map (used indexes them by row only past useScan).
 	used     map[*param.Meta]int
 	uses     []paramUse
 	override map[string]decimal.Decimal // pollutant id → what-if rate
 	rateMemo []rateMemo
 	srcOf    []int // line index → source index
+	keep     []int // oneOf's list of the lines it keeps, reused
+	// nums holds the coefficients of the decimals the engine makes: a
+	// few per line, allocated together (decSlab).
+	nums decSlab
 }
 
 type paramUse struct {
@@ -221,7 +252,7 @@ type paramUse struct {
 	region string
 }
 
-func newAssessment(e *Engine, req *Request) *assessment {
+func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	n := 0 // lines: one per pollutant, two per noise source, one otherwise
 	for i := range req.Sources {
 		switch s := &req.Sources[i]; s.Kind {
@@ -233,14 +264,22 @@ func newAssessment(e *Engine, req *Request) *assessment {
 			n++
 		}
 	}
+	res := &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: newLines(n), untraced: untraced}
+	if !untraced {
+		res.trace = make([]Step, 0, 3*n)
+	}
 	return &assessment{
 		e:        e,
 		req:      req,
-		res:      &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: make([]Line, 0, n), trace: make([]Step, 0, 3*n)},
+		res:      res,
 		months:   map[Month]*monthParams{},
-		used:     make(map[*param.Meta]int, 16),
+		uses:     make([]paramUse, 0, 16),
 		srcOf:    make([]int, 0, n),
 		rateMemo: make([]rateMemo, 0, 16),
+		// 当量数 of every line, tax due of the taxed ones, the share
+		// off, reduction and tax of the reduced ones, and the totals:
+		// at most 3 a line on the whole (more come 16 at a time).
+		nums: decSlab{n: 3*n + 8},
 	}
 }
 
@@ -250,14 +289,51 @@ func (a *assessment) fail(path, code, format string, args ...any) {
 
 // use notes that the result relied on a parameter row (in a region).
 func (a *assessment) use(m *param.Meta, region string) {
-	if _, ok := a.used[m]; ok {
-		return
+	if a.used != nil {
+		if _, ok := a.used[m]; ok {
+			return
+		}
+		a.used[m] = len(a.uses)
+	} else {
+		// Newest first: a source's lines use its rows in turn.
+		for i := len(a.uses) - 1; i >= 0; i-- {
+			if a.uses[i].meta == m {
+				return
+			}
+		}
+		if len(a.uses) == useScan {
+			a.used = make(map[*param.Meta]int, 2*useScan)
+			for i, u := range a.uses {
+				a.used[u.meta] = i
+			}
+			a.used[m] = len(a.uses)
+		}
 	}
-	a.used[m] = len(a.uses)
 	a.uses = append(a.uses, paramUse{meta: m, region: region})
 }
 
-func (a *assessment) step(s Step) { a.res.trace = append(a.res.trace, s) }
+// useScan is how many parameters are looked up by a scan before a map.
+const useScan = 32
+
+// paramAt is the index of a parameter row in r.Parameters.
+func (r *Result) paramAt(m *param.Meta) (int, bool) {
+	if r.paramIndex != nil {
+		i, ok := r.paramIndex[m]
+		return i, ok
+	}
+	for i := range r.paramUses {
+		if r.paramUses[i].meta == m {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (a *assessment) step(s Step) {
+	if !a.res.untraced {
+		a.res.trace = append(a.res.trace, s)
+	}
+}
 
 // monthParams are the named parameters in force in one tax month.
 type monthParams struct {
@@ -342,13 +418,15 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 	return mp, missing
 }
 
-func (a *assessment) monthParams(m Month, path string) *monthParams {
+// monthParams returns the parameters of month m, asked for by the
+// source at srcPath (named in an error).
+func (a *assessment) monthParams(m Month, srcPath string) *monthParams {
 	if mp, ok := a.months[m]; ok {
 		return mp
 	}
 	mp, missing := a.e.monthTable(m)
 	for _, key := range missing {
-		a.fail(path, "parameter_not_found", "no %s parameter covers %s", key, m)
+		a.fail(srcPath+".month", "parameter_not_found", "no %s parameter covers %s", key, m)
 	}
 	// What-if overrides of the two open readings replace the table's
 	// choice for this request only (on a copy); the result says so.
@@ -386,17 +464,33 @@ func (a *assessment) check() {
 			a.fail("region", "unknown_region", "%s is not in a province the rate tables know", req.Region)
 		}
 	}
-	seen := map[string]int{}
+	// A few sources are compared pairwise; many through a map (the
+	// first of equal sources is the one named either way).
+	var seen map[string]int
+	if len(req.Sources) > 16 {
+		seen = make(map[string]int, len(req.Sources))
+	}
 	for i := range req.Sources {
 		s := &req.Sources[i]
 		if s.Month != 0 && !req.Period.Contains(s.Month) {
 			a.fail(s.Path+".month", "month_outside_period", "%s is outside the period %s", s.MonthRaw, req.Period.Text)
 		}
-		key := s.Kind + "\x00" + s.ID + "\x00" + s.MonthRaw
-		if j, dup := seen[key]; dup {
-			a.fail(s.Path+".id", "duplicate_source", "%s source %s for %s is already given at sources[%d]; list all its pollutants in one entry", s.Kind, s.ID, s.MonthRaw, j)
+		j, dup := -1, false
+		if seen != nil {
+			key := s.Kind + "\x00" + s.ID + "\x00" + s.MonthRaw
+			if j, dup = seen[key]; !dup {
+				seen[key] = i
+			}
 		} else {
-			seen[key] = i
+			for k := 0; k < i && !dup; k++ {
+				o := &req.Sources[k]
+				if o.Kind == s.Kind && o.ID == s.ID && o.MonthRaw == s.MonthRaw {
+					j, dup = k, true
+				}
+			}
+		}
+		if dup {
+			a.fail(s.Path+".id", "duplicate_source", "%s source %s for %s is already given at sources[%d]; list all its pollutants in one entry", s.Kind, s.ID, s.MonthRaw, j)
 		}
 	}
 	for _, o := range req.PollutantRates {
@@ -449,16 +543,19 @@ func (a *assessment) total() {
 	}
 	for k := range res.Months {
 		mt, s := &res.Months[k], &sums[k]
-		mt.TaxDue, mt.Reduction, mt.Tax = s[0].value(), s[1].value(), s[2].value()
+		mt.TaxDue, mt.Reduction, mt.Tax = s[0].valueIn(&a.nums), s[1].valueIn(&a.nums), s[2].valueIn(&a.nums)
 	}
-	sort.Slice(res.Months, func(i, j int) bool { return res.Months[i].Month < res.Months[j].Month })
+	slices.SortFunc(res.Months, func(x, y MonthTotal) int { return strings.Compare(x.Month, y.Month) })
 	var due, red, tax acc
 	for _, mt := range res.Months {
 		due.add(mt.TaxDue)
 		red.add(mt.Reduction)
 		tax.add(mt.Tax)
 	}
-	res.TotalTaxDue, res.TotalReduction, res.TotalTax = due.value(), red.value(), tax.value()
+	res.TotalTaxDue, res.TotalReduction, res.TotalTax = due.valueIn(&a.nums), red.valueIn(&a.nums), tax.valueIn(&a.nums)
+	if res.untraced {
+		return
+	}
 	for _, mt := range res.Months {
 		a.step(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条", data: &stepData{vals: [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax}}})
 	}
@@ -482,11 +579,12 @@ func sum(a, b decimal.Decimal) decimal.Decimal {
 func (a *assessment) finish() {
 	res := a.res
 	res.paramIndex = a.used
+	res.paramUses = a.uses
 	res.Parameters = make([]ParamUse, 0, len(a.uses))
 	for _, u := range a.uses {
 		m, pt := u.meta, a.e.params[u.meta]
 		res.Parameters = append(res.Parameters, ParamUse{Key: pt.key, Region: u.region, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,
-			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, sourceJSON: pt.sourceJSON})
+			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, text: pt})
 		if !m.Verified {
 			res.Warnings = append(res.Warnings, Warning{Code: "unverified_parameter", Message: pt.warning, messageJSON: pt.warningJSON})
 		}

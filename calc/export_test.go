@@ -6,13 +6,17 @@ import "github.com/shopspring/decimal"
 // that compare the engine with its plain decimal arithmetic.
 func SetDecimalOnly(on bool) { decimalOnly = on }
 
+// testSlab makes the fast paths' results as the engine does, from
+// slabs (small ones, so that refilling is tested too).
+var testSlab = &decSlab{n: 3}
+
 // Fast paths under test, with their decimal meaning.
 var (
-	FastDivRound = divRound
-	FastMulRound = mulRound
+	FastDivRound = func(a, b decimal.Decimal, prec int32) decimal.Decimal { return testSlab.divRound(a, b, prec) }
+	FastMulRound = func(a, b decimal.Decimal, places int32) decimal.Decimal { return testSlab.mulRound(a, b, places) }
 	FastMul      = mul
-	FastAdd      = add
-	FastSub      = sub
+	FastAdd      = func(a, b decimal.Decimal) decimal.Decimal { return testSlab.add(a, b) }
+	FastSub      = func(a, b decimal.Decimal) decimal.Decimal { return testSlab.sub(a, b) }
 	FastCmp      = cmp
 	FastCmpCross = cmpCross
 )
@@ -24,7 +28,7 @@ func FastSum(xs []decimal.Decimal) decimal.Decimal {
 	for _, x := range xs {
 		s.add(x)
 	}
-	return s.value()
+	return s.valueIn(testSlab)
 }
 
 func SlowSum(xs []decimal.Decimal) decimal.Decimal {
@@ -57,3 +61,7 @@ var (
 func (r *Result) AppendJSONReference(dst []byte, level TraceLevel) []byte {
 	return r.appendJSONReference(dst, level)
 }
+
+var TrimSpace = trimSpace
+
+var StopByte = stopByte

@@ -1,8 +1,10 @@
 package calc
 
 import (
+	"math"
 	"math/big"
 	"math/bits"
+	"unsafe"
 
 	"github.com/ecotax/ecotax/calc/param"
 	"github.com/shopspring/decimal"
@@ -109,8 +111,54 @@ func divHalfAway(a, b int64) int64 {
 	return q
 }
 
+// decSlab carves the coefficients of the decimals it makes from slabs:
+// decimal.New allocates a big.Int and its one digit word for every
+// result, two allocations each, and the engine makes four or five per
+// line. A slab of n costs two allocations for n decimals. The Decimal is
+// written through its layout (param.FromInPlace, checked at start-up);
+// without it, and for a nil slab, decimal.New. decimal never changes a
+// coefficient in place, and each digit slice has capacity 1, so nothing
+// written later can reach a neighbour.
+type decSlab struct {
+	ints  []big.Int
+	words []big.Word
+	n     int // size of the next slab
+}
+
+// dec is decimal.New(c, exp).
+func (s *decSlab) dec(c int64, exp int32) decimal.Decimal {
+	if s == nil || inPlaceOff || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 || c == math.MinInt64 {
+		return decimal.New(c, exp)
+	}
+	if len(s.ints) == 0 {
+		// The first slab is the size asked for; more come by 16.
+		n := max(s.n, 16)
+		s.ints, s.words, s.n = make([]big.Int, n), make([]big.Word, n), 16
+	}
+	z := &s.ints[0]
+	if c != 0 {
+		// big.NewInt(0) leaves the digits nil, as the zero Int does.
+		s.words[0] = big.Word(uabs(c))
+		z.SetBits(s.words[:1:1])
+		if c < 0 {
+			z.Neg(z)
+		}
+	}
+	s.ints, s.words = s.ints[1:], s.words[1:]
+	out, ok := param.FromInPlace(z, exp)
+	if !ok {
+		return decimal.New(c, exp)
+	}
+	return out
+}
+
 // divRound is a.DivRound(b, prec).
 func divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
+	return (*decSlab)(nil).divRound(a, b, prec)
+}
+
+// divRound is a.DivRound(b, prec), made in s.
+func (s *decSlab) divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
 	ca, oka := small(a)
 	cb, okb := small(b)
 	if !oka || !okb || cb == 0 {
@@ -133,36 +181,41 @@ func divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
 	if !ok {
 		return a.DivRound(b, prec)
 	}
-	return decimal.New(divHalfAway(ca, cb), -prec)
+	return s.dec(divHalfAway(ca, cb), -prec)
 }
 
-// round is d.Round(places) for a coefficient c at exponent e.
-func roundCoef(c int64, e, places int32) (decimal.Decimal, bool) {
+// roundCoef is d.Round(places) for a coefficient c at exponent e.
+func (s *decSlab) roundCoef(c int64, e, places int32) (decimal.Decimal, bool) {
 	switch {
 	case e == -places:
-		return decimal.New(c, e), true
+		return s.dec(c, e), true
 	case e > -places:
 		v, ok := scale(c, e+places)
 		if !ok {
 			return decimal.Decimal{}, false
 		}
-		return decimal.New(v, -places), true
+		return s.dec(v, -places), true
 	default:
 		k := -places - e
 		if k > 18 {
 			return decimal.Decimal{}, false
 		}
-		return decimal.New(divHalfAway(c, pow10[k]), -places), true
+		return s.dec(divHalfAway(c, pow10[k]), -places), true
 	}
 }
 
 // mulRound is a.Mul(b).Round(places).
 func mulRound(a, b decimal.Decimal, places int32) decimal.Decimal {
+	return (*decSlab)(nil).mulRound(a, b, places)
+}
+
+// mulRound is a.Mul(b).Round(places), made in s.
+func (s *decSlab) mulRound(a, b decimal.Decimal, places int32) decimal.Decimal {
 	ca, oka := small(a)
 	cb, okb := small(b)
 	if oka && okb {
 		if p, ok := mul64(ca, cb); ok {
-			if d, ok := roundCoef(p, a.Exponent()+b.Exponent(), places); ok {
+			if d, ok := s.roundCoef(p, a.Exponent()+b.Exponent(), places); ok {
 				return d
 			}
 		}
@@ -171,36 +224,53 @@ func mulRound(a, b decimal.Decimal, places int32) decimal.Decimal {
 }
 
 // add is a.Add(b): the result has the smaller exponent of the two.
-func add(a, b decimal.Decimal) decimal.Decimal {
+func add(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).add(a, b) }
+
+// add is a.Add(b), made in s.
+func (s *decSlab) add(a, b decimal.Decimal) decimal.Decimal {
 	ca, oka := small(a)
 	cb, okb := small(b)
 	if oka && okb {
-		ea, eb := a.Exponent(), b.Exponent()
-		var ok bool
-		e := ea
-		switch {
-		case ea > eb:
-			ca, ok = scale(ca, ea-eb)
-			e = eb
-		case eb > ea:
-			cb, ok = scale(cb, eb-ea)
-		default:
-			ok = true
-		}
-		if ok {
-			if s := ca + cb; (s > ca) == (cb > 0) || cb == 0 {
-				return decimal.New(s, e)
-			}
+		if d, ok := s.addCoef(ca, a.Exponent(), cb, b.Exponent()); ok {
+			return d
 		}
 	}
 	return a.Add(b)
 }
 
+// addCoef is ca·10^ea + cb·10^eb at the smaller exponent, when it fits.
+func (s *decSlab) addCoef(ca int64, ea int32, cb int64, eb int32) (decimal.Decimal, bool) {
+	var ok bool
+	e := ea
+	switch {
+	case ea > eb:
+		ca, ok = scale(ca, ea-eb)
+		e = eb
+	case eb > ea:
+		cb, ok = scale(cb, eb-ea)
+	default:
+		ok = true
+	}
+	if ok {
+		if sum := ca + cb; (sum > ca) == (cb > 0) || cb == 0 {
+			return s.dec(sum, e), true
+		}
+	}
+	return decimal.Decimal{}, false
+}
+
 // sub is a.Sub(b).
-func sub(a, b decimal.Decimal) decimal.Decimal {
-	cb, ok := small(b)
-	if ok && cb != -1<<63 {
-		return add(a, decimal.New(-cb, b.Exponent()))
+func sub(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).sub(a, b) }
+
+// sub is a.Sub(b), made in s: a + (−b) without building −b.
+func (s *decSlab) sub(a, b decimal.Decimal) decimal.Decimal {
+	ca, oka := small(a)
+	cb, okb := small(b)
+	if oka && okb {
+		// small keeps to ±2^62: −cb cannot overflow.
+		if d, ok := s.addCoef(ca, a.Exponent(), -cb, b.Exponent()); ok {
+			return d
+		}
 	}
 	return a.Sub(b)
 }
@@ -331,12 +401,15 @@ func (s *acc) add(x decimal.Decimal) {
 	s.d = sum(s.d, x)
 }
 
-func (s *acc) value() decimal.Decimal {
+func (s *acc) value() decimal.Decimal { return s.valueIn(nil) }
+
+// valueIn is value, made in slab.
+func (s *acc) valueIn(slab *decSlab) decimal.Decimal {
 	switch {
 	case s.slow:
 		return s.d
 	case !s.n:
 		return decimal.Decimal{}
 	}
-	return decimal.New(s.c, s.e)
+	return slab.dec(s.c, s.e)
 }

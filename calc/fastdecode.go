@@ -1,13 +1,11 @@
 package calc
 
 import (
-	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/ecotax/ecotax/calc/param"
 	"github.com/shopspring/decimal"
 )
 
@@ -31,39 +29,37 @@ import (
 
 // fastDec reads JSON from s at i.
 type fastDec struct {
-	s     string
-	i     int
-	ints  []big.Int        // coefficients are carved from here
-	words []big.Word       // and their digits from here
+	s    string
+	i    int
+	nums decSlab // coefficients are carved from here (64 at a time)
+	// paths holds the lines' JSON paths, written one after the other:
+	// a request's paths take an allocation per kilobyte, not one each.
+	// Bytes once written are never written again (a full buffer is
+	// replaced, not reused), so the strings cut from it never change.
+	paths []byte
 	pols  []PollutantInput // the request's pollutant lines, source after source
 }
 
 // decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, but
-// with its big.Int and digit word carved from the request's slabs, so
-// that a request's numbers cost one allocation per 64 instead of two
-// each. decimal never changes a coefficient in place. The Decimal is
-// written through its layout (param.FromInPlace), which is checked at
-// start-up; without it, decimal.New.
+// with its big.Int and digit word carved from the request's slabs
+// (decSlab), so that a request's numbers cost two allocations per 64
+// instead of two each.
 func (d *fastDec) decimal(c int64, exp int32) decimal.Decimal {
-	if inPlaceOff || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 {
-		return decimal.New(c, exp)
+	d.nums.n = 64
+	return d.nums.dec(c, exp)
+}
+
+// path is source + ".pollutants[n]", cut from d.paths.
+func (d *fastDec) path(source string, n int) string {
+	if need := len(source) + len(".pollutants[]") + 20; cap(d.paths)-len(d.paths) < need {
+		d.paths = make([]byte, 0, max(1024, need))
 	}
-	if len(d.ints) == 0 {
-		d.ints = make([]big.Int, 64)
-		d.words = make([]big.Word, 64)
-	}
-	z := &d.ints[0]
-	if c != 0 {
-		// big.NewInt(0) leaves the digits nil, as the zero Int does.
-		d.words[0] = big.Word(c)
-		z.SetBits(d.words[:1:1])
-	}
-	d.ints, d.words = d.ints[1:], d.words[1:]
-	out, ok := param.FromInPlace(z, exp)
-	if !ok {
-		return decimal.New(c, exp)
-	}
-	return out
+	start := len(d.paths)
+	d.paths = append(d.paths, source...)
+	d.paths = append(d.paths, ".pollutants["...)
+	d.paths = strconv.AppendInt(d.paths, int64(n), 10)
+	d.paths = append(d.paths, ']')
+	return unsafe.String(&d.paths[start], len(d.paths)-start)
 }
 
 func (d *fastDec) ws() {
@@ -94,7 +90,21 @@ func (d *fastDec) str() (string, bool) {
 	}
 	start := d.i + 1
 	ascii := true
-	for j := start; j < len(d.s); j++ {
+	// Eight bytes at a time while none of them ends the string or is a
+	// byte it may not hold; the byte loop below takes over from the
+	// first word that has one.
+	j := start
+	for ; j+8 <= len(d.s); j += 8 {
+		x := uint64(d.s[j]) | uint64(d.s[j+1])<<8 | uint64(d.s[j+2])<<16 | uint64(d.s[j+3])<<24 |
+			uint64(d.s[j+4])<<32 | uint64(d.s[j+5])<<40 | uint64(d.s[j+6])<<48 | uint64(d.s[j+7])<<56
+		if stopByte(x) {
+			break
+		}
+		if x&hi8 != 0 {
+			ascii = false
+		}
+	}
+	for ; j < len(d.s); j++ {
 		c := d.s[j]
 		switch {
 		case c == '"':
@@ -111,6 +121,21 @@ func (d *fastDec) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// stopByte reports whether any of the eight bytes of x is a quote, a
+// backslash or below 0x20. Each test is the exact "has a zero byte" test
+// (x − 0x01…) &^ x & 0x80…, which may point at the wrong byte but is
+// never wrong about whether there is one.
+func stopByte(x uint64) bool {
+	q := x ^ (lo8 * '"')
+	b := x ^ (lo8 * '\\')
+	return ((q-lo8)&^q|(b-lo8)&^b|(x-lo8*0x20)&^x)&hi8 != 0
 }
 
 // amount reads a number, written as a JSON number or a string, that
@@ -676,7 +701,7 @@ func (d *fastDec) pollutant(p *PollutantInput, source string, n int) bool {
 	if !d.open('{') {
 		return false
 	}
-	p.Path = source + ".pollutants[" + strconv.Itoa(n) + "]"
+	p.Path = d.path(source, n)
 	var keys uint32
 	for first := true; ; first = false {
 		k, end, ok := d.next(first, '}', true)
@@ -733,7 +758,7 @@ func (d *fastDec) pollutant(p *PollutantInput, source string, n int) bool {
 			*flag, ok = d.boolean()
 		case bit == 0:
 			p.Name, ok = d.str()
-			p.Name = strings.TrimSpace(p.Name)
+			p.Name = trimSpace(p.Name)
 			ok = ok && p.Name != ""
 		case bit == 4:
 			p.Method, ok = d.str()

@@ -170,3 +170,80 @@ func TestAppendJSONSameAsReference(t *testing.T) {
 		t.Fatalf("only %d requests assessed", n)
 	}
 }
+
+// TestAssessUntracedSameAsNone: a result assessed without its trace
+// (AssessTrace at TraceNone, as ecotax calc --jsonl does) is written byte
+// for byte as the traced result is at TraceNone, at every level asked,
+// and a request that fails fails with the same error.
+func TestAssessUntracedSameAsNone(t *testing.T) {
+	e := testEngine(t)
+	n := 0
+	for _, in := range decodeInputs(t) {
+		req, err := calc.DecodeRequest(in)
+		if err != nil {
+			continue
+		}
+		res, err := e.Assess(req)
+		bare, berr := e.AssessTrace(req, calc.TraceNone)
+		if fmt.Sprint(err) != fmt.Sprint(berr) {
+			t.Fatalf("errors differ: %v / %v", err, berr)
+		}
+		if err != nil {
+			continue
+		}
+		n++
+		want := string(res.AppendJSON(nil, calc.TraceNone))
+		for _, level := range []calc.TraceLevel{calc.TraceFull, calc.TraceSummary, calc.TraceNone} {
+			if got := string(bare.AppendJSON(nil, level)); got != want {
+				t.Fatalf("%s: untraced result differs:\n%s\n%s", level, got, want)
+			}
+		}
+		if len(bare.Steps()) != 0 {
+			t.Fatal("an untraced result has steps")
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d requests assessed", n)
+	}
+}
+
+// TestReleaseReuse: results assessed on lines released by earlier
+// results (Result.Release, as ecotax calc --jsonl does) are written byte
+// for byte as fresh ones, at every level, over every shipped request
+// taken twice in turn.
+func TestReleaseReuse(t *testing.T) {
+	e := testEngine(t)
+	var reqs []*calc.Request
+	var want [][3]string
+	levels := []calc.TraceLevel{calc.TraceFull, calc.TraceSummary, calc.TraceNone}
+	for _, in := range decodeInputs(t) {
+		req, err := calc.DecodeRequest(in)
+		if err != nil {
+			continue
+		}
+		res, err := e.Assess(req)
+		if err != nil {
+			continue
+		}
+		var w [3]string
+		for k, level := range levels {
+			w[k] = string(res.AppendJSON(nil, level))
+		}
+		reqs, want = append(reqs, req), append(want, w)
+	}
+	for round := 0; round < 2; round++ {
+		for i, req := range reqs {
+			for k, level := range levels {
+				res, err := e.AssessTrace(req, level)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := string(res.AppendJSON(nil, level)); got != want[i][k] {
+					t.Fatalf("request %d at %s after reuse:\n%s\n%s", i, level, got, want[i][k])
+				}
+				res.Release()
+				res.Release() // a second call does nothing
+			}
+		}
+	}
+}

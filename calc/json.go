@@ -32,6 +32,9 @@ func (r *Result) MarshalJSONTrace(level TraceLevel) ([]byte, error) {
 // the equivalent value and the rate), so that the arithmetic the trace
 // leaves out can be followed from the line.
 func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
+	if r.untraced {
+		level = TraceNone // it has no trace to write
+	}
 	steps := len(r.trace)
 	switch level {
 	case TraceSummary:
@@ -133,14 +136,11 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		w.koptDec(`,"reduction_factor":"`, l.ReductionFactor, -1)
 		w.kdec(`,"reduction":"`, l.Reduction, 2)
 		w.kdec(`,"tax":"`, l.Tax, 2)
-		w.b = append(w.b, `,"rules":[`...)
-		for k, rule := range l.Rules {
-			if k > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.str(rule)
+		if enc := sharedRulesJSON(l.Rules); enc != nil {
+			w.b = append(w.b, enc...)
+		} else {
+			w.b = appendRules(w.b, l.Rules)
 		}
-		w.b = append(w.b, ']')
 		if l.Unverified {
 			w.b = append(w.b, `,"unverified":true`...)
 		}
@@ -167,14 +167,25 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 
 	w.key("parameters")
 	w.open('[')
-	for _, p := range r.Parameters {
+	for i := range r.Parameters {
+		p := &r.Parameters[i]
+		if t := p.text; t != nil {
+			w.comma()
+			w.b = append(w.b, t.headJSON...)
+			if p.Region != "" {
+				w.kstr(`,"region":`, p.Region)
+			}
+			w.b = append(w.b, t.tailJSON...)
+			w.more = true
+			continue
+		}
 		w.open('{')
 		w.field("key", p.Key)
 		w.optStr("region", p.Region)
 		w.field("value", p.Value)
 		w.field("effective_from", p.EffectiveFrom)
 		w.optStr("effective_to", p.EffectiveTo)
-		w.fieldJSON("source", p.Source, p.sourceJSON)
+		w.field("source", p.Source)
 		w.boolField("verified", p.Verified)
 		w.field("confidence", p.Confidence)
 		w.field("where", p.Where)
@@ -211,10 +222,55 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	return w.b
 }
 
+// appendRules writes a line's "rules" member.
+func appendRules(b []byte, rules []string) []byte {
+	w := jsonWriter{b: append(b, `,"rules":[`...)}
+	for k, rule := range rules {
+		if k > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.str(rule)
+	}
+	return append(w.b, ']')
+}
+
+// sharedRules are the citation lists lines share (lines.go), most
+// frequent first, each with its "rules" member written once.
+var sharedRules = func() (out []struct {
+	rules []string
+	json  []byte
+}) {
+	for _, r := range [][]string{rulesAirWater, rulesAirWaterRed, rulesSpecial, rulesColour, rulesTable4, rulesLivestock, rulesNoise, rulesSolid, rulesSolidPenalty} {
+		out = append(out, struct {
+			rules []string
+			json  []byte
+		}{r, appendRules(nil, r)})
+	}
+	return out
+}()
+
+// sharedRulesJSON returns the written "rules" member of a shared list,
+// known by its identity (the same array, the same length: lines never
+// change a shared list), or nil.
+func sharedRulesJSON(rules []string) []byte {
+	if len(rules) == 0 {
+		return nil
+	}
+	for i := range sharedRules {
+		if s := &sharedRules[i]; len(s.rules) == len(rules) && &s.rules[0] == &rules[0] {
+			return s.json
+		}
+	}
+	return nil
+}
+
 // lineRates gives each line the rate row its tax-due step used (nil for
 // a what-if rate and for lines without one); kept in the trace, not on
 // every line, so that computing pays nothing for it.
 func (r *Result) lineRates() []*RateRule {
+	if r.untraced {
+		return r.rates
+	}
 	rates := make([]*RateRule, len(r.Lines))
 	for i := range r.trace {
 		if s := &r.trace[i]; s.Kind == StepTaxDue && s.L >= 0 && s.L < len(rates) {
@@ -230,12 +286,12 @@ func (r *Result) lineParams(w *jsonWriter, l *Line, rate *RateRule) {
 	var refs [2]int
 	n := 0
 	if l.pol != nil {
-		if i, ok := r.paramIndex[&l.pol.Meta]; ok {
+		if i, ok := r.paramAt(&l.pol.Meta); ok {
 			refs[n], n = i, n+1
 		}
 	}
 	if rate != nil {
-		if i, ok := r.paramIndex[&rate.Meta]; ok {
+		if i, ok := r.paramAt(&rate.Meta); ok {
 			refs[n], n = i, n+1
 		}
 	}

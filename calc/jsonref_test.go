@@ -122,7 +122,11 @@ func (r *Result) appendJSONReference(dst []byte, level TraceLevel) []byte {
 		w.field("value", p.Value)
 		w.field("effective_from", p.EffectiveFrom)
 		w.optStr("effective_to", p.EffectiveTo)
-		w.fieldJSON("source", p.Source, p.sourceJSON)
+		var sourceJSON []byte
+		if p.text != nil {
+			sourceJSON = p.text.sourceJSON
+		}
+		w.fieldJSON("source", p.Source, sourceJSON)
 		w.boolField("verified", p.Verified)
 		w.field("confidence", p.Confidence)
 		w.field("where", p.Where)

@@ -31,9 +31,19 @@ var (
 
 // newLine appends a line for source si and returns its index.
 func (a *assessment) newLine(s *Source, si int, name, path string) int {
-	a.res.Lines = append(a.res.Lines, Line{Source: s.ID, Month: s.MonthRaw, Kind: s.Kind, Fugitive: s.Fugitive, Pollutant: name, Path: path})
+	// Filled in place: the slice was made for every line, so the slot is
+	// zero, and a Line is too large to build and copy (with the write
+	// barriers of its pointers) on every append.
+	n := len(a.res.Lines)
+	if n == cap(a.res.Lines) {
+		a.res.Lines = append(a.res.Lines, Line{})
+	} else {
+		a.res.Lines = a.res.Lines[:n+1]
+	}
+	l := &a.res.Lines[n]
+	l.Source, l.Month, l.Kind, l.Fugitive, l.Pollutant, l.Path = s.ID, s.MonthRaw, s.Kind, s.Fugitive, name, path
 	a.srcOf = append(a.srcOf, si)
-	return len(a.res.Lines) - 1
+	return n
 }
 
 // buildLines turns every input item into a line: its base quantity, its
@@ -45,7 +55,7 @@ func (a *assessment) buildLines() {
 		if s.Month == 0 || s.Kind == "" {
 			continue // already reported by the decoder
 		}
-		mp := a.monthParams(s.Month, s.Path+".month")
+		mp := a.monthParams(s.Month, s.Path)
 		ex := a.exemption(s)
 		pen := a.penalty(s)
 		switch s.Kind {
@@ -122,7 +132,7 @@ func (a *assessment) setEquivalents(li int, num, den, value decimal.Decimal) {
 	if a.req.Rounding == Exact {
 		places = 4
 	}
-	eq := divRound(num, den, places)
+	eq := a.nums.divRound(num, den, places)
 	l.Equivalents = decimal.NullDecimal{Decimal: eq, Valid: true}
 	// One step; on output it reads as the division and its rounding.
 	a.step(Step{Kind: StepEquivalents, L: li, Rule: "环境保护税法 第八条"})

@@ -28,7 +28,7 @@ func (a *assessment) rank() {
 				}
 			}
 			if len(idx) > 0 {
-				idx = a.rankGroup(g, idx)
+				a.rankGroup(g, idx)
 			}
 		}
 		start = end
@@ -81,11 +81,30 @@ func (a *assessment) rankGroup(g string, idx []int) []int {
 			l.Reason = topReason(top)
 		} else {
 			l.Taxed = false
-			l.Reason = "排序第" + itoa(r+1) + "，不在前" + topZh(top) + "项"
+			l.Reason = notTopReason(r+1, top)
 		}
 	}
 	a.step(Step{Kind: StepRanking, L: idx[0], Rule: rule, Note: g, N: top})
 	return idx
+}
+
+// notTopReasons[top][rank-1] is notTopReason's text, made once for the
+// usual counts: it was the most frequent allocation of a declaration.
+var notTopReasons = func() (t [11][]string) {
+	for top := range t {
+		for rank := 1; rank <= 40; rank++ {
+			t[top] = append(t[top], "排序第"+itoa(rank)+"，不在前"+topZh(top)+"项")
+		}
+	}
+	return t
+}()
+
+// notTopReason is why the line ranked rank is not taxed under a top-N cut.
+func notTopReason(rank, top int) string {
+	if top >= 0 && top < len(notTopReasons) && rank >= 1 && rank <= len(notTopReasons[top]) {
+		return notTopReasons[top][rank-1]
+	}
+	return "排序第" + itoa(rank) + "，不在前" + topZh(top) + "项"
 }
 
 func topReason(n int) string {
@@ -112,7 +131,9 @@ func topZh(n int) string {
 // removes the item from the levy, not a place from the count).
 func (a *assessment) oneOf(idx []int) []int {
 	lines := a.res.Lines
-	keep := idx[:0:0]
+	// keep is a's buffer: the lines of one group are ranked before the
+	// next group's are filtered.
+	keep := a.keep[:0]
 	for _, i := range idx {
 		l := &lines[i]
 		grp := l.pol.OneOf
@@ -141,6 +162,7 @@ func (a *assessment) oneOf(idx []int) []int {
 			a.step(Step{Kind: StepOneOf, L: i, Rule: "环境保护税法 附表二 表三 注（大肠菌群数和余氯量只征收一项）", N: best})
 		}
 	}
+	a.keep = keep
 	return keep
 }
 

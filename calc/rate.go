@@ -30,6 +30,9 @@ type rateAnswer struct {
 // amount and its tax due (法 第十一条).
 func (a *assessment) applyRates() {
 	lines := a.res.Lines
+	if a.res.untraced {
+		a.res.rates = make([]*RateRule, len(lines))
+	}
 	for i := range lines {
 		l := &lines[i]
 		if !l.Taxed || l.pol == nil {
@@ -45,9 +48,14 @@ func (a *assessment) applyRates() {
 		if a.req.Rounding == Exact {
 			l.TaxDue = l.num.Mul(ans.value).DivRound(l.den, 2)
 		} else {
-			l.TaxDue = mulRound(l.Equivalents.Decimal, ans.value, 2)
+			l.TaxDue = a.nums.mulRound(l.Equivalents.Decimal, ans.value, 2)
 		}
 		l.Tax = l.TaxDue
+		if a.res.untraced {
+			// The writer names the rate row of each line (lineParams),
+			// which the tax-due step otherwise keeps.
+			a.res.rates[i] = ans.rule
+		}
 		// One step; on output it reads as the rate, the product and its rounding.
 		a.step(Step{Kind: StepTaxDue, L: i, Rule: "环境保护税法 第十一条", rate: ans.rule})
 	}
@@ -148,7 +156,7 @@ func (a *assessment) checkOverride(class string, v decimal.Decimal, path string,
 		if g.Class != class || !g.Covers(first, last) {
 			continue
 		}
-		if v.LessThan(g.Min) || v.GreaterThan(g.Max) {
+		if cmp(v, g.Min) < 0 || cmp(v, g.Max) > 0 {
 			for _, w := range a.res.Warnings {
 				if w.Code == "override_out_of_range" && w.Path == path {
 					return

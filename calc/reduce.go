@@ -120,11 +120,11 @@ func (a *assessment) reduce() {
 			continue
 		}
 		l.ReductionFactor = decimal.NullDecimal{Decimal: share, Valid: true}
-		off := sub(one, share)
+		off := a.nums.sub(one, share)
 		// 减免税额 is taken from the tax due, which is already money (分), in
 		// both rounding modes: the contract's one formula.
-		l.Reduction = mulRound(l.TaxDue, off, 2)
-		l.Tax = sub(l.TaxDue, l.Reduction)
+		l.Reduction = a.nums.mulRound(l.TaxDue, off, 2)
+		l.Tax = a.nums.sub(l.TaxDue, l.Reduction)
 		l.Rules = rulesAirWaterRed
 		bound := "<"
 		if mp.inclusive {

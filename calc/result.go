@@ -1,6 +1,8 @@
 package calc
 
 import (
+	"sync"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/ecotax/ecotax/calc/param"
@@ -21,8 +23,48 @@ type Result struct {
 	Warnings       []Warning
 	// trace holds the steps as computed; Steps renders them.
 	trace []Step
-	// paramIndex gives each parameter row's index in Parameters.
+	// untraced: assessed for TraceNone, without a trace; rates then
+	// holds each line's rate row (nil for none or a what-if rate), which
+	// the trace's tax-due steps hold otherwise.
+	untraced bool
+	rates    []*RateRule
+	// paramUses is the row of each of Parameters; paramIndex gives
+	// each row's index when there are many (see paramAt).
+	paramUses  []paramUse
 	paramIndex map[*param.Meta]int
+}
+
+// Release hands the result's lines back for the next assessments (a
+// batch assesses one declaration after another, and making and zeroing
+// fresh lines each time was a tenth of assessing). The caller promises
+// that nothing reads r, its lines or anything taken from them
+// afterwards; whoever does not call it loses nothing.
+func (r *Result) Release() {
+	if r == nil || r.Lines == nil || cap(r.Lines) > maxPooled {
+		return
+	}
+	lines := r.Lines
+	r.Lines = nil
+	// Only lines[:len] were ever written: newLine fills the slots in
+	// order, so after this the whole array is zero again.
+	clear(lines)
+	lines = lines[:0]
+	linePool.Put(&lines)
+}
+
+// maxPooled is the most lines (or pollutant inputs) a pooled slice may
+// hold: an unusually large request's memory is not kept.
+const maxPooled = 4096
+
+// linePool keeps released line slices: zero, of length 0.
+var linePool sync.Pool
+
+// newLines returns a zero line slice of length 0 and capacity n or more.
+func newLines(n int) []Line {
+	if p, _ := linePool.Get().(*[]Line); p != nil && cap(*p) >= n {
+		return *p
+	}
+	return make([]Line, 0, n)
 }
 
 // Line is one input item, taxed or not.
@@ -120,7 +162,11 @@ type ParamUse struct {
 	Confidence    string
 	Where         string // fixture file:line, or "request"
 
-	sourceJSON []byte // Source already encoded as a JSON string
+	// text is the row's text as the engine rendered it at start-up:
+	// Source encoded as a JSON string, and the whole object written but
+	// for the region (nil when not made by the engine). The writer
+	// trusts that a result's parameters are not changed.
+	text *paramText
 }
 
 // Warning is something the reader must know that is not an error: an

@@ -140,7 +140,7 @@ func (s *Step) arithmetic() int {
 // refused, totals. Steps keep their numbers from the full trace, so a
 // summary step can be found in the full one. TraceNone renders nothing.
 func (r *Result) StepsAt(level TraceLevel) []TraceStep {
-	if level == TraceNone {
+	if level == TraceNone || r.untraced {
 		return []TraceStep{}
 	}
 	size := 2 * len(r.trace)

@@ -284,7 +284,7 @@ func (v *validator) pollutant(p *PollutantInput, srcPath string, j int) {
 	if path == "" {
 		path = jsonin.Index(jsonin.Key(srcPath, "pollutants"), j)
 	}
-	if strings.TrimSpace(p.Name) == "" {
+	if trimSpace(p.Name) == "" {
 		v.fail(path, "name", "required", "the pollutant name is required")
 	}
 	if p.EmissionKg.Valid && p.EmissionT.Valid {

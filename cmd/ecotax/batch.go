@@ -30,6 +30,7 @@ type batchStats struct {
 type batchJob struct {
 	first int      // 1-based number of the first line
 	lines [][]byte // each line without its newline
+	in    []byte   // the buffer the lines are cut from
 	out   []byte
 	stats batchStats
 	done  chan struct{}
@@ -70,8 +71,10 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 			j := &batchJob{first: n + 1, done: make(chan struct{})}
 			// The chunk's lines are read into one buffer (a line is
 			// copied out of the reader's buffer once, not allocated on
-			// its own) and cut from it when the chunk is complete.
-			buf := make([]byte, 0, 64<<10)
+			// its own) and cut from it when the chunk is complete. The
+			// buffers go round (inBuffers): growing a fresh one to a
+			// chunk's size every time was a twentieth of a batch run.
+			buf := inBuffers.Get().([]byte)
 			ends := make([]int, 0, batchChunk)
 			var err error
 			for len(ends) < batchChunk {
@@ -86,6 +89,7 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 					break
 				}
 			}
+			j.in = buf
 			j.lines = make([][]byte, len(ends))
 			start := 0
 			for k, end := range ends {
@@ -114,10 +118,12 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 			_, werr = bw.Write(j.out)
 		}
 		outBuffers.Put(j.out[:0])
+		// Nothing keeps the input: the decoders copy what they keep.
+		inBuffers.Put(j.in[:0])
 		st.declarations += j.stats.declarations
 		st.problems += j.stats.problems
 		st.lines += j.stats.lines
-		j.out, j.lines = nil, nil
+		j.out, j.in, j.lines = nil, nil, nil
 	}
 	wg.Wait()
 	if err := <-readErr; err != nil {
@@ -159,6 +165,9 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 // it anew each time was a tenth of a batch run.
 var outBuffers = sync.Pool{New: func() any { return []byte(nil) }}
 
+// inBuffers keeps the chunks' input buffers likewise.
+var inBuffers = sync.Pool{New: func() any { return make([]byte, 0, 64<<10) }}
+
 func assessChunk(engine *calc.Engine, j *batchJob, level calc.TraceLevel) {
 	out := outBuffers.Get().([]byte)
 	for k, line := range j.lines {
@@ -170,7 +179,8 @@ func assessChunk(engine *calc.Engine, j *batchJob, level calc.TraceLevel) {
 		} else {
 			var req *calc.Request
 			if req, err = calc.DecodeRequest(line); err == nil {
-				res, err = engine.Assess(req)
+				// Only the level asked is built: at none, no trace.
+				res, err = engine.AssessTrace(req, level)
 			}
 		}
 		if err != nil {
@@ -179,6 +189,8 @@ func assessChunk(engine *calc.Engine, j *batchJob, level calc.TraceLevel) {
 		} else {
 			j.stats.lines += len(res.Lines)
 			out = res.AppendJSON(out, level)
+			res.Release() // written: its lines go to the next declarations
+			res = nil
 		}
 		out = append(out, '\n')
 	}
