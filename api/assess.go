@@ -142,9 +142,11 @@ func (s *Server) assessContract(c echo.Context, body []byte, origin string, leve
 		s.app.Rejected(origin)
 		return nil, err
 	}
-	res, err := s.app.Assess(ctx(c), origin, req)
+	res, err := s.app.AssessAt(ctx(c), origin, req, level)
 	if err != nil {
 		return nil, err
 	}
-	return res.AppendJSON(dst, level), nil // not json.Marshal: that would re-compact the bytes, doubling the cost
+	out := res.AppendJSON(dst, level) // not json.Marshal: that would re-compact the bytes, doubling the cost
+	res.Release()                     // written: its lines can serve the next request
+	return out, nil
 }

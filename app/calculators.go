@@ -16,8 +16,14 @@ import (
 
 // Assess runs the tax engine on a request (the public calculator and the
 // pre-check page), counting the outcome by origin.
-func (s *Service) Assess(_ context.Context, origin string, req *calc.Request) (*calc.Result, error) {
-	res, err := s.t.Engine.Assess(req)
+func (s *Service) Assess(ctx context.Context, origin string, req *calc.Request) (*calc.Result, error) {
+	return s.AssessAt(ctx, origin, req, calc.TraceFull)
+}
+
+// AssessAt is Assess for a result that will be written at level: at
+// none the engine builds no trace (calc.Engine.AssessTrace).
+func (s *Service) AssessAt(_ context.Context, origin string, req *calc.Request, level calc.TraceLevel) (*calc.Result, error) {
+	res, err := s.t.Engine.AssessTrace(req, level)
 	if err != nil {
 		s.observer.Assessed(origin, "rejected")
 		return nil, err
