@@ -165,6 +165,12 @@ func TestReconcileScale(t *testing.T) {
 	}
 	before := vmHWM()
 	load0, _ := os.ReadFile("/proc/loadavg")
+	// ECOTAX_RECONCILE_SLICE: another size of a large run's slices, for
+	// comparing.
+	if k, _ := strconv.Atoi(os.Getenv("ECOTAX_RECONCILE_SLICE")); k > 0 {
+		defer func(old int) { reconcileBulk = old }(reconcileBulk)
+		reconcileBulk = k
+	}
 	pg := startBackendCPU(db, appName)
 	t1, c1 := time.Now(), cpuTime()
 	var progress []string
@@ -197,7 +203,7 @@ func TestReconcileScale(t *testing.T) {
 	t.Logf("progress: %s", strings.Join(progress, "; "))
 	t.Logf("%d taxpayers, %d items, %d flags: %s (cpu %s), peak RSS %d MB (%d MB after setup); load %s → %s; slice %d, procs %d",
 		cr.Value.Run.Taxpayers, cr.Value.Run.Items, cr.Value.Run.Flags, el.Round(time.Millisecond), cpu.Round(time.Millisecond),
-		vmHWM()>>20, before>>20, strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)), reconcileSlice, runtime.GOMAXPROCS(0))
+		vmHWM()>>20, before>>20, strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)), reconcileBulk, runtime.GOMAXPROCS(0))
 	if cr.Value.Run.Items != n*24 {
 		t.Errorf("%d items, want %d", cr.Value.Run.Items, n*24)
 	}

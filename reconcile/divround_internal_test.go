@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -49,4 +50,24 @@ func TestDivRoundAgrees(t *testing.T) {
 	// A big coefficient goes to shopspring.
 	big := decimal.RequireFromString("123456789012345678901234567890")
 	check(big, decimal.New(7, 0), 6)
+}
+
+// TestOrderInPlace: orderInPlace gives the order sortedKeys gives.
+func TestOrderInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 1))
+	for n := 0; n < 40; n++ {
+		items := make([]Item, n)
+		for i := range items {
+			items[i] = Item{Month: "2024-0" + string(rune('1'+rng.IntN(3))), OutletNo: "D" + string(rune('A'+rng.IntN(4))),
+				PollutantID: string(rune('a'+i)) + string(rune('a'+rng.IntN(26)))}
+		}
+		want := slices.Clone(items)
+		slices.SortFunc(want, func(a, b Item) int { return cmpItemKey(a.Month, a.OutletNo, a.PollutantID, b.Month, b.OutletNo, b.PollutantID) })
+		orderInPlace(items)
+		for i := range items {
+			if items[i].Month != want[i].Month || items[i].OutletNo != want[i].OutletNo || items[i].PollutantID != want[i].PollutantID {
+				t.Fatalf("n=%d: at %d %+v, want %+v", n, i, items[i], want[i])
+			}
+		}
+	}
 }

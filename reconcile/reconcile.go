@@ -851,6 +851,36 @@ func (w *work) sortedKeys() []itemKey {
 	return keys
 }
 
+// orderInPlace sorts items by month, outlet and pollutant: the order is
+// found on their indexes, then applied cycle by cycle.
+func orderInPlace(items []Item) {
+	perm := make([]int32, len(items)) // perm[j]: the item that goes to j
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(i, j int32) int {
+		a, b := &items[i], &items[j]
+		return cmpItemKey(a.Month, a.OutletNo, a.PollutantID, b.Month, b.OutletNo, b.PollutantID)
+	})
+	for i := range perm {
+		if perm[i] == int32(i) {
+			continue
+		}
+		tmp := items[i]
+		j := i
+		for {
+			k := int(perm[j])
+			perm[j] = int32(j)
+			if k == i {
+				items[j] = tmp
+				break
+			}
+			items[j] = items[k]
+			j = k
+		}
+	}
+}
+
 // cmpItemKey orders items by month, outlet and pollutant.
 func cmpItemKey(am, ao, ap, bm, bo, bp string) int {
 	if c := strings.Compare(am, bm); c != 0 {
@@ -906,10 +936,10 @@ func (w *work) intensity() {
 func (w *work) finish() {
 	if !w.spilled && len(w.slab) == len(w.items) {
 		// Every item is in the one slab: ordered in place, as sortedKeys
-		// orders their keys (the pointers in items are not used after).
-		slices.SortFunc(w.slab, func(a, b Item) int {
-			return cmpItemKey(a.Month, a.OutletNo, a.PollutantID, b.Month, b.OutletNo, b.PollutantID)
-		})
+		// orders their keys (the pointers in items are not used after),
+		// each item moved once (sorting the items themselves would swap
+		// them many times over).
+		orderInPlace(w.slab)
 		w.res.Items = w.slab
 	} else {
 		keys := w.sortedKeys()
