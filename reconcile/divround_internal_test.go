@@ -62,7 +62,9 @@ func TestOrderInPlace(t *testing.T) {
 				PollutantID: string(rune('a'+i)) + string(rune('a'+rng.IntN(26)))}
 		}
 		want := slices.Clone(items)
-		slices.SortFunc(want, func(a, b Item) int { return cmpItemKey(a.Month, a.OutletNo, a.PollutantID, b.Month, b.OutletNo, b.PollutantID) })
+		slices.SortFunc(want, func(a, b Item) int {
+			return cmpItemKey(a.Month, a.OutletNo, a.PollutantID, b.Month, b.OutletNo, b.PollutantID)
+		})
 		orderInPlace(items)
 		for i := range items {
 			if items[i].Month != want[i].Month || items[i].OutletNo != want[i].OutletNo || items[i].PollutantID != want[i].PollutantID {
