@@ -190,9 +190,11 @@ func (tx *Tx) InsertFlags(runID int64, results []*reconcile.Result) error {
 
 func (tx *Tx) insertFlags(runID int64, flags func(emit func(*reconcile.Flag) error) error) error {
 	return tx.insertMany("reconcile_flags", tx.q.InsertFlag, flagCols, func(emit func([]any) error) error {
+		v := make([]any, len(flagCols)) // one row, reused (insertMany allows it)
 		return flags(func(f *reconcile.Flag) error {
-			return emit([]any{runID, f.CreditCode, f.Period, f.Month, f.OutletNo, f.SourceID, f.Pollutant, f.Code, f.Parameter,
-				f.Threshold, f.Observed, f.Rule, f.Message, f.RaisedOn})
+			v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13] = runID, f.CreditCode, f.Period,
+				f.Month, f.OutletNo, f.SourceID, f.Pollutant, f.Code, f.Parameter, f.Threshold, f.Observed, f.Rule, f.Message, f.RaisedOn
+			return emit(v)
 		})
 	})
 }
@@ -312,8 +314,14 @@ func newItemRows(runID int64, shared bool) *itemRows {
 func (r *itemRows) row(it *reconcile.Item) []any {
 	v := r.vals
 	r.buf = r.buf[:0]
-	v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8] = r.runID, it.CreditCode, it.Period, it.Month,
-		it.OutletNo, it.Pollutant, it.PollutantID, it.Kind, it.SourceID
+	v[0], v[8] = r.runID, it.SourceID
+	r.str(1, it.CreditCode)
+	r.str(2, it.Period)
+	r.str(3, it.Month)
+	r.str(4, it.OutletNo)
+	r.str(5, it.Pollutant)
+	r.str(6, it.PollutantID)
+	r.str(7, it.Kind)
 	// The buffer must not move while views of it are handed out: the
 	// spans are noted first and the strings made once it is complete.
 	var spans [7][2]int
@@ -337,8 +345,21 @@ func (r *itemRows) row(it *reconcile.Item) []any {
 			v[9+i] = nil
 		}
 	}
-	v[15], v[16], v[17], v[18], v[19], v[20] = int64(it.ValidUnits), int64(it.Units), int64(it.Excluded), it.Basis, it.Status, r.text(spans[6])
+	v[15], v[16], v[17], v[20] = int64(it.ValidUnits), int64(it.Units), int64(it.Excluded), r.text(spans[6])
+	r.str(18, it.Basis)
+	r.str(19, it.Status)
 	return v
+}
+
+// str puts s in column i, keeping the value of the row before when it
+// is the same text (a taxpayer's items share their credit code, period,
+// month, outlet, kind, basis and status): a string put in an interface
+// is a small allocation of its own.
+func (r *itemRows) str(i int, s string) {
+	if old, ok := r.vals[i].(string); ok && old == s {
+		return
+	}
+	r.vals[i] = s
 }
 
 func (r *itemRows) text(span [2]int) string {
