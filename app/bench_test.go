@@ -121,7 +121,11 @@ func cpuTime() time.Duration {
 //	ECOTAX_RECONCILE_N=100000 go test ./app -run TestReconcileScale -v -timeout 60m
 //
 // (the DSN may need a longer statement_timeout for the setup's COPY on a
-// loaded machine, e.g. &statement_timeout=1800000).
+// loaded machine, e.g. &statement_timeout=1800000). Its connections carry
+// an application_name of their own, so that the CPU time of its
+// PostgreSQL backends is reported too. ECOTAX_RECONCILE_SLICE sets the
+// size of a large run's slices; GOGC=400 GOMEMLIMIT=250MiB reproduce
+// what `ecotax reconcile run` sets (cmd/ecotax reconcileHeap).
 func TestReconcileScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("ECOTAX_RECONCILE_N"))
 	if n <= 0 {
