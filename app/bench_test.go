@@ -8,12 +8,15 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -118,14 +121,36 @@ func cpuTime() time.Duration {
 //	ECOTAX_RECONCILE_N=100000 go test ./app -run TestReconcileScale -v -timeout 60m
 //
 // (the DSN may need a longer statement_timeout for the setup's COPY on a
-// loaded machine, e.g. &statement_timeout=1800000).
+// loaded machine, e.g. &statement_timeout=1800000). Its connections carry
+// an application_name of their own, so that the CPU time of its
+// PostgreSQL backends is reported too. ECOTAX_RECONCILE_SLICE sets the
+// size of a large run's slices; GOGC=400 GOMEMLIMIT=250MiB reproduce
+// what `ecotax reconcile run` sets (cmd/ecotax reconcileHeap).
 func TestReconcileScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("ECOTAX_RECONCILE_N"))
 	if n <= 0 {
 		t.Skip("set ECOTAX_RECONCILE_N for the reconciliation scale test")
 	}
-	db := storetest.OpenPostgres(t)
+	// The test's own schema, its connections named after it, so that
+	// the CPU time of its PostgreSQL backends can be told from others'.
+	dsn := storetest.PostgresSchemaURL(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	appName := "rc-scale-" + strconv.Itoa(os.Getpid())
+	q.Set("application_name", appName)
+	u.RawQuery = q.Encode()
 	ctx := context.Background()
+	db, err := store.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
 	tables, err := LoadTables()
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +169,13 @@ func TestReconcileScale(t *testing.T) {
 	}
 	before := vmHWM()
 	load0, _ := os.ReadFile("/proc/loadavg")
+	// ECOTAX_RECONCILE_SLICE: another size of a large run's slices, for
+	// comparing.
+	if k, _ := strconv.Atoi(os.Getenv("ECOTAX_RECONCILE_SLICE")); k > 0 {
+		defer func(old int) { reconcileBulk = old }(reconcileBulk)
+		reconcileBulk = k
+	}
+	pg := startBackendCPU(db, appName)
 	t1, c1 := time.Now(), cpuTime()
 	var progress []string
 	heapWritten := false
@@ -168,12 +200,14 @@ func TestReconcileScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	el, cpu := time.Since(t1), cpuTime()-c1
+	dbCPU, backends, each := pg.stop()
 	load1, _ := os.ReadFile("/proc/loadavg")
+	t.Logf("database CPU %s in %d backends (sampled every 200 ms: a backend's last 200 ms may be missed): %s", dbCPU.Round(time.Millisecond), backends, each)
 	t.Logf("run from %s to %s UTC", t1.UTC().Format("15:04:05.0"), t1.Add(el).UTC().Format("15:04:05.0"))
 	t.Logf("progress: %s", strings.Join(progress, "; "))
 	t.Logf("%d taxpayers, %d items, %d flags: %s (cpu %s), peak RSS %d MB (%d MB after setup); load %s → %s; slice %d, procs %d",
 		cr.Value.Run.Taxpayers, cr.Value.Run.Items, cr.Value.Run.Flags, el.Round(time.Millisecond), cpu.Round(time.Millisecond),
-		vmHWM()>>20, before>>20, strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)), reconcileSlice, runtime.GOMAXPROCS(0))
+		vmHWM()>>20, before>>20, strings.TrimSpace(string(load0)), strings.TrimSpace(string(load1)), reconcileBulk, runtime.GOMAXPROCS(0))
 	if cr.Value.Run.Items != n*24 {
 		t.Errorf("%d items, want %d", cr.Value.Run.Items, n*24)
 	}
@@ -189,4 +223,95 @@ func vmHWM() int64 {
 		}
 	}
 	return 0
+}
+
+// backendCPU samples the CPU time (utime + stime in /proc/<pid>/stat) of
+// the PostgreSQL backends whose application_name is name, every 200 ms
+// from start to stop: what they used in between is the sum over the
+// backends of the last sample less the first (0 for a backend that began
+// after the start). The database runs on this machine.
+type backendCPU struct {
+	done  chan struct{}
+	wg    sync.WaitGroup
+	first map[int]time.Duration
+	last  map[int]time.Duration
+}
+
+func startBackendCPU(db *store.DB, name string) *backendCPU {
+	b := &backendCPU{done: make(chan struct{}), first: map[int]time.Duration{}, last: map[int]time.Duration{}}
+	sample := func(initial bool) {
+		rows, err := db.SQL().Query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, name)
+		if err != nil {
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) != nil {
+				continue
+			}
+			v, ok := procCPU(pid)
+			if !ok {
+				continue
+			}
+			if _, seen := b.first[pid]; !seen {
+				if initial {
+					b.first[pid] = v
+				} else {
+					b.first[pid] = 0
+				}
+			}
+			b.last[pid] = v
+		}
+	}
+	sample(true)
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-b.done:
+				sample(false)
+				return
+			case <-tick.C:
+				sample(false)
+			}
+		}
+	}()
+	return b
+}
+
+func (b *backendCPU) stop() (time.Duration, int, string) {
+	close(b.done)
+	b.wg.Wait()
+	var sum time.Duration
+	var each []string
+	for pid, v := range b.last {
+		sum += v - b.first[pid]
+		each = append(each, fmt.Sprintf("%d: %s→%s", pid, b.first[pid], v))
+	}
+	sort.Strings(each)
+	return sum, len(b.last), strings.Join(each, ", ")
+}
+
+// procCPU is a process's user + system CPU time (clock ticks of 10 ms).
+func procCPU(pid int) (time.Duration, bool) {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	s := string(raw)
+	i := strings.LastIndexByte(s, ')') // the command may hold spaces
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond, true
 }

@@ -192,6 +192,10 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 		x.After = doneThrough
 		var err error
 		slices, total, err = tx.ReconcileSlices(x, reconcileSlice)
+		if err == nil && len(slices) > 1 && reconcileBulk < reconcileSlice {
+			// Stored a slice at a time anyway: in smaller slices.
+			slices, total, err = tx.ReconcileSlices(x, reconcileBulk)
+		}
 		return err
 	}); err != nil {
 		return nil, failed(err, "app: listing the taxpayers of "+sc.Period.Text+" in region "+orAll(sc.Region+sc.CreditCode))
@@ -304,8 +308,17 @@ func (s *Service) loadInputs(ctx context.Context, sc store.Scope) ([]*reconcile.
 
 // reconcileSlice is how many taxpayers are loaded, reconciled and stored
 // at a time: a region is read a slice of credit codes after the other, so
-// that memory follows the slice, not the region.
-var reconcileSlice = 1000
+// that memory follows the slice, not the region. A run of at most
+// reconcileSlice taxpayers is one slice (and answers with every result);
+// a larger one goes in slices of reconcileBulk, which bounds the memory
+// of a province-sized run: two slices' inputs (one reconciled, the next
+// loaded) were most of it beside the peer book. At 10 000 taxpayers,
+// 500 rather than 1 000 took the peak RSS from ≈ 200 to ≈ 130 MB
+// (docs/scale.md).
+var (
+	reconcileSlice = 1000
+	reconcileBulk  = 500
+)
 
 // reconcileSlices stores a run's slices, each in a transaction of its
 // own, and adds every result to book. The results a continued run stored

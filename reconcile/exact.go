@@ -4,6 +4,8 @@ import (
 	"math/bits"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Comparing two decimals of different exponents makes shopspring rescale
@@ -29,10 +31,24 @@ func cmpDecimal(a, b decimal.Decimal) int { return cmpProducts(a, one, b, one) }
 // small splits d into the magnitude and sign of its coefficient and its
 // exponent, when the coefficient has at most 18 digits.
 func small(d decimal.Decimal) (mag uint64, neg bool, exp int32, ok bool) {
-	if d.NumDigits() > 18 {
-		return 0, false, 0, false
+	var c int64
+	if v, inPlace := param.InPlace(d); inPlace {
+		// The coefficient read where it is (NumDigits takes a
+		// floating-point logarithm, a tenth of the comparisons).
+		if v != nil {
+			if !v.IsInt64() {
+				return 0, false, 0, false
+			}
+			if c = v.Int64(); c <= -1e18 || c >= 1e18 {
+				return 0, false, 0, false
+			}
+		}
+	} else {
+		if d.NumDigits() > 18 {
+			return 0, false, 0, false
+		}
+		c = d.CoefficientInt64()
 	}
-	c := d.CoefficientInt64()
 	if c < 0 {
 		return uint64(-c), true, d.Exponent(), true
 	}
@@ -141,4 +157,61 @@ func fastCmpProducts(a, b, c, d decimal.Decimal) (int, bool) {
 		m = -m
 	}
 	return m, true
+}
+
+// divRound is a.DivRound(b, places): the quotient rounded half away from
+// zero to places decimals, with exponent −places, exactly as shopspring
+// gives it (coefficient and exponent alike). shopspring raises ten to a
+// big.Int power for every division; a reconciliation divides for each
+// item's completeness, each outlet's mean and each intensity, so the
+// division is done in 128-bit integers when the coefficients fit 18
+// digits and the scaled operands fit, and left to shopspring otherwise
+// (TestDivRoundAgrees).
+func divRound(a, b decimal.Decimal, places int32) decimal.Decimal {
+	if q, ok := fastDivRound(a, b, places); ok {
+		return q
+	}
+	return a.DivRound(b, places)
+}
+
+func fastDivRound(a, b decimal.Decimal, places int32) (decimal.Decimal, bool) {
+	am, an, ae, ok1 := small(a)
+	bm, bn, be, ok2 := small(b)
+	if !ok1 || !ok2 || bm == 0 || places < 0 || places > 18 {
+		return decimal.Decimal{}, false
+	}
+	// a / b · 10^places = am·10^e / bm, e = ae − be + places.
+	e := int64(ae) - int64(be) + int64(places)
+	num := product{lo: am}
+	den := bm
+	switch {
+	case e > 0:
+		var ok bool
+		if num, ok = num.times10(e); !ok {
+			return decimal.Decimal{}, false
+		}
+	case e < 0:
+		for k := e; k < 0; k++ {
+			hi, lo := bits.Mul64(den, 10)
+			if hi != 0 {
+				return decimal.Decimal{}, false
+			}
+			den = lo
+		}
+	}
+	if num.hi >= den { // the quotient would leave 64 bits
+		return decimal.Decimal{}, false
+	}
+	q, r := bits.Div64(num.hi, num.lo, den)
+	if r >= den-r { // 2r ≥ den: half or more, away from zero
+		q++
+	}
+	if q > 1<<62 {
+		return decimal.Decimal{}, false
+	}
+	c := int64(q)
+	if an != bn {
+		c = -c
+	}
+	return decimal.New(c, -places), true
 }

@@ -126,7 +126,7 @@ func (o *OutletFigure) Completeness(places int32) decimal.Decimal {
 	if o.Units == 0 {
 		return decimal.Zero
 	}
-	return decimal.NewFromInt(int64(o.Valid)).DivRound(decimal.NewFromInt(int64(o.Units)), places)
+	return divRound(decimal.New(int64(o.Valid), 0), decimal.New(int64(o.Units), 0), places)
 }
 
 // OutletKey addresses an outlet figure.
@@ -251,7 +251,7 @@ func Outlets(devices []Device, figs []DeviceFigure, codes *Codes, places int32, 
 		}
 		switch {
 		case testCount > 0 && mass:
-			mean := testSum.DivRound(decimal.NewFromInt(int64(testCount)), places)
+			mean := divRound(testSum, decimal.New(int64(testCount), 0), places)
 			o.Mean = decimal.NullDecimal{Decimal: mean, Valid: true}
 			if !mean.Mul(decimal.NewFromInt(int64(testCount))).Equal(testSum) {
 				o.Notes = append(o.Notes, fmt.Sprintf("mean concentration %s ÷ %d rounded half up to %d places = %s", testSum, testCount, places, mean.StringFixed(places)))

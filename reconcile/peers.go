@@ -112,7 +112,7 @@ func compareGroup(g []member, set *Set, done func(m *member, peers int, median d
 			den = two.Mul(x.out).Mul(y.out)
 		}
 		m := &g[j]
-		median := decimal.NullDecimal{Decimal: num.DivRound(den, 6), Valid: true}
+		median := decimal.NullDecimal{Decimal: divRound(num, den, 6), Valid: true}
 		// kg/out < ratio × num/den  ⇔  kg·den < ratio·num·out.
 		done(m, n, median, m.kg.Mul(den).LessThan(ratio.Mul(num).Mul(m.out)))
 	}
@@ -332,7 +332,7 @@ func (b *PeerBook) Changed(set *Set, asOf param.Date, yield func(*Result) error)
 			g := &b.groups[x.group]
 			kg, out := b.dec(x.kg), b.out(t, t.first+int32(i))
 			in := Intensity{PollutantID: g.pollutantID, Pollutant: g.pollutant, DeclaredKg: kg, Output: out, Unit: g.unit,
-				Peers: int(x.peers), Value: decimal.NullDecimal{Decimal: kg.DivRound(out, 6), Valid: true}}
+				Peers: int(x.peers), Value: decimal.NullDecimal{Decimal: divRound(kg, out, 6), Valid: true}}
 			if x.median.tag != numNull {
 				in.PeerMedian = decimal.NullDecimal{Decimal: b.dec(x.median), Valid: true}
 			}

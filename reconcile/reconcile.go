@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,7 +130,12 @@ type ItemDetail struct {
 // MarshalJSON writes the detail without reflection: a run writes one
 // per item, hundreds of thousands at a time.
 func (d ItemDetail) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 256)
+	return d.AppendJSON(make([]byte, 0, 256)), nil
+}
+
+// AppendJSON appends what MarshalJSON writes to b (a writer of many
+// items reuses one buffer).
+func (d *ItemDetail) AppendJSON(b []byte) []byte {
 	b = append(b, '{')
 	strs := func(key string, v []string) {
 		if len(v) == 0 {
@@ -174,8 +180,8 @@ func (d ItemDetail) MarshalJSON() ([]byte, error) {
 		b = appendJSONString(b, d.MonitorMode)
 		b = append(b, ',')
 	}
-	b[len(b)-1] = '}'
-	return b, nil
+	b[len(b)-1] = '}' // the last field's comma; num always writes one
+	return b
 }
 
 // appendJSONString quotes s exactly as json.Marshal does. Plain text (no
@@ -307,6 +313,12 @@ type work struct {
 	inPeriod map[string]bool
 	keys     []itemKey // the items' keys in order, once every item exists
 	active   map[activeKey]bool
+	// slab holds the items (items points into it), made with room for
+	// every item expected, so that they are one allocation and finish
+	// can order them in place; more items than expected go to a new
+	// slab (the old one stays where it is) and spilled says so.
+	slab    []Item
+	spilled bool
 }
 
 type activeKey struct {
@@ -332,7 +344,7 @@ func (r *Reconciler) Taxpayer(in *Input) (*Result, error) {
 		return nil, errorf("no taxpayer")
 	}
 	tp := in.Taxpayer
-	w := &work{r: r, in: in, srcByID: map[int64]*filing.Source{}, items: map[itemKey]*Item{}, polOf: map[int64]*calc.Pollutant{},
+	w := &work{r: r, in: in, srcByID: make(map[int64]*filing.Source, len(in.Sources)), polOf: make(map[int64]*calc.Pollutant, len(in.Sources)),
 		res: &Result{CreditCode: tp.CreditCode, Name: tp.Name, Region: tp.Region, Industry: tp.Industry, Period: in.Period.Text,
 			Items: []Item{}, Flags: []Flag{}}}
 	w.inPeriod = map[string]bool{}
@@ -364,6 +376,14 @@ func (r *Reconciler) Taxpayer(in *Input) (*Result, error) {
 		w.res.DeclarationID, w.res.Revision = &id, &rev
 	}
 
+	n := len(w.outlets)
+	if in.Declared != nil {
+		n = max(n, len(in.Declared.Figures))
+	}
+	n = max(n, len(w.polOf)*len(w.inPeriod))
+	w.slab = make([]Item, 0, n)
+	w.items = make(map[itemKey]*Item, n)
+
 	w.declared()
 	w.monitored()
 	w.expected()
@@ -381,8 +401,13 @@ func (w *work) item(outlet string, p *calc.Pollutant, month string) *Item {
 	k := itemKey{outlet, p.ID, month}
 	it := w.items[k]
 	if it == nil {
-		it = &Item{CreditCode: w.in.Taxpayer.CreditCode, Period: w.in.Period.Text, Month: month, OutletNo: outlet,
-			Kind: p.Class(), Pollutant: p.Name, PollutantID: p.ID}
+		if len(w.slab) == cap(w.slab) {
+			w.slab = make([]Item, 0, max(8, cap(w.slab)))
+			w.spilled = true
+		}
+		w.slab = append(w.slab, Item{CreditCode: w.in.Taxpayer.CreditCode, Period: w.in.Period.Text, Month: month, OutletNo: outlet,
+			Kind: p.Class(), Pollutant: p.Name, PollutantID: p.ID})
+		it = &w.slab[len(w.slab)-1]
 		w.items[k] = it
 	}
 	return it
@@ -448,7 +473,10 @@ func (w *work) monitored() {
 		// A registered source of that outlet and pollutant, valid in the
 		// month, is the item's source even when nothing was declared.
 		for _, s := range w.in.Sources {
-			if q := w.polOf[s.ID]; q != nil && q.ID == p.ID && s.OutletNo == k.OutletNo && w.activeIn(s, k.Month) {
+			if s.OutletNo != k.OutletNo {
+				continue
+			}
+			if q := w.polOf[s.ID]; q != nil && q.ID == p.ID && w.activeIn(s, k.Month) {
 				w.addSource(it, s.ID)
 			}
 		}
@@ -716,7 +744,7 @@ func (w *work) spread(res *calc.Result, built *filing.Built, figs []filing.Figur
 			continue
 		}
 		t := field(it)
-		*t = filing.MoneyOf(t.Decimal.Add(l.Tax))
+		*t = filing.MoneyOf(addFirst(t.Decimal, !t.Valid, l.Tax))
 	}
 }
 
@@ -724,13 +752,12 @@ func (w *work) spread(res *calc.Result, built *filing.Built, figs []filing.Figur
 // place of the declared one, plus figures for what was monitored but not
 // declared (a registered source, or one made up for the outlet and
 // pollutant, with a negative ID). Concentrations are replaced only when
-// the monitoring has comparable ones.
+// the monitoring has comparable ones. The made-up sources are added to
+// srcByID itself (which the declared side has used by then; nothing
+// after reads it by a negative ID) rather than to a copy of it.
 func (w *work) monitoredFigures() ([]filing.Figure, map[int64]*filing.Source, bool) {
-	srcs := make(map[int64]*filing.Source, len(w.srcByID)+4)
-	for id, s := range w.srcByID {
-		srcs[id] = s
-	}
-	used := map[itemKey]bool{}
+	srcs := w.srcByID
+	used := make(map[itemKey]bool, len(w.items))
 	changed := false // whether any figure differs from the declaration
 	// The declared figures and one per item monitored but not declared.
 	n := 0
@@ -817,18 +844,52 @@ func (w *work) sortedKeys() []itemKey {
 	for k := range w.items {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.Month != b.Month {
-			return a.Month < b.Month
-		}
-		if a.OutletNo != b.OutletNo {
-			return a.OutletNo < b.OutletNo
-		}
-		return a.PollutantID < b.PollutantID
+	slices.SortFunc(keys, func(a, b itemKey) int {
+		return cmpItemKey(a.Month, a.OutletNo, a.PollutantID, b.Month, b.OutletNo, b.PollutantID)
 	})
 	w.keys = keys
 	return keys
+}
+
+// orderInPlace sorts items by month, outlet and pollutant: the order is
+// found on their indexes, then applied cycle by cycle.
+func orderInPlace(items []Item) {
+	perm := make([]int32, len(items)) // perm[j]: the item that goes to j
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(i, j int32) int {
+		a, b := &items[i], &items[j]
+		return cmpItemKey(a.Month, a.OutletNo, a.PollutantID, b.Month, b.OutletNo, b.PollutantID)
+	})
+	for i := range perm {
+		if perm[i] == int32(i) {
+			continue
+		}
+		tmp := items[i]
+		j := i
+		for {
+			k := int(perm[j])
+			perm[j] = int32(j)
+			if k == i {
+				items[j] = tmp
+				break
+			}
+			items[j] = items[k]
+			j = k
+		}
+	}
+}
+
+// cmpItemKey orders items by month, outlet and pollutant.
+func cmpItemKey(am, ao, ap, bm, bo, bp string) int {
+	if c := strings.Compare(am, bm); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ao, bo); c != 0 {
+		return c
+	}
+	return strings.Compare(ap, bp)
 }
 
 // intensity sums the declared emission per pollutant over the period and
@@ -867,16 +928,25 @@ func (w *work) intensity() {
 	for _, id := range ids {
 		p := w.r.Codes.Names().ByID(id)
 		w.res.Intensities = append(w.res.Intensities, Intensity{PollutantID: id, Pollutant: p.Name, DeclaredKg: sum[id], Output: total, Unit: unit,
-			Value: decimal.NullDecimal{Decimal: sum[id].DivRound(total, 6), Valid: true}})
+			Value: decimal.NullDecimal{Decimal: divRound(sum[id], total, 6), Valid: true}})
 	}
 }
 
 // finish orders items and flags and sets the taxpayer's status.
 func (w *work) finish() {
-	keys := w.sortedKeys()
-	w.res.Items = make([]Item, 0, len(keys))
-	for _, k := range keys {
-		w.res.Items = append(w.res.Items, *w.items[k])
+	if !w.spilled && len(w.slab) == len(w.items) {
+		// Every item is in the one slab: ordered in place, as sortedKeys
+		// orders their keys (the pointers in items are not used after),
+		// each item moved once (sorting the items themselves would swap
+		// them many times over).
+		orderInPlace(w.slab)
+		w.res.Items = w.slab
+	} else {
+		keys := w.sortedKeys()
+		w.res.Items = make([]Item, 0, len(keys))
+		for _, k := range keys {
+			w.res.Items = append(w.res.Items, *w.items[k])
+		}
 	}
 	SortFlags(w.res.Flags)
 	switch {

@@ -27,7 +27,9 @@ import (
 // revision of this period and of the same period last year, the device
 // mappings active in the period with their monthly figures, and the
 // production output. One query per kind of data, whatever the number of
-// taxpayers.
+// taxpayers. Only the columns a reconciliation reads are loaded: the
+// taxpayers, sources, device mappings and outputs come without their
+// version and times (and the mappings without their note).
 func (tx *Tx) ReconcileInputs(sc Scope) ([]*reconcile.Input, error) {
 	l, err := tx.loadScope(sc)
 	if err != nil {
@@ -233,11 +235,10 @@ func appendExact[T any](dst, rows []T) []T {
 func (tx *Tx) loadSources(by map[string]*reconcile.Input, who []any) error {
 	var s filing.Source
 	cols := []string{"id", "credit_code", "outlet_no", "outlet_name", "location", "kind", "fugitive", "pollutant", "method", "standard",
-		"standard_concentration", "day_limit_db", "night_limit_db", "multiple_points", "valid_from", "valid_to", "version",
-		"created_at", "updated_at"}
+		"standard_concentration", "day_limit_db", "night_limit_db", "multiple_points", "valid_from", "valid_to"}
 	dest := []any{int64Col{&s.ID}, &s.CreditCode, &s.OutletNo, &s.OutletName, &s.Location, &s.Kind, &s.Fugitive, &s.Pollutant, &s.Method,
 		&s.Standard, numericCol{&s.StandardConcentration}, numericCol{&s.DayLimitDB}, numericCol{&s.NightLimitDB}, &s.MultiplePoints,
-		&s.ValidFrom, &s.ValidTo, intCol{&s.Version}, &s.CreatedAt, &s.UpdatedAt}
+		&s.ValidFrom, &s.ValidTo}
 	var slab []filing.Source // sources are kept by pointer: allocated a block at a time
 	g := grouped[string, *filing.Source]{flush: func(code string, rows []*filing.Source) {
 		if in := by[code]; in != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
@@ -74,7 +75,7 @@ func (tx *Tx) SaveRun(run *Run, set *reconcile.Set, results []*reconcile.Result)
 // items of each taxpayer as soon as they are there).
 func (tx *Tx) InsertItems(runID int64, items func(yield func(*reconcile.Item) error) error) error {
 	return tx.insertMany("reconcile_items", tx.q.InsertItem, itemCols, func(emit func([]any) error) error {
-		rows := newItemRows(runID)
+		rows := newItemRows(runID, tx.postgres())
 		return items(func(it *reconcile.Item) error { return emit(rows.row(it)) })
 	})
 }
@@ -189,9 +190,11 @@ func (tx *Tx) InsertFlags(runID int64, results []*reconcile.Result) error {
 
 func (tx *Tx) insertFlags(runID int64, flags func(emit func(*reconcile.Flag) error) error) error {
 	return tx.insertMany("reconcile_flags", tx.q.InsertFlag, flagCols, func(emit func([]any) error) error {
+		v := make([]any, len(flagCols)) // one row, reused (insertMany allows it)
 		return flags(func(f *reconcile.Flag) error {
-			return emit([]any{runID, f.CreditCode, f.Period, f.Month, f.OutletNo, f.SourceID, f.Pollutant, f.Code, f.Parameter,
-				f.Threshold, f.Observed, f.Rule, f.Message, f.RaisedOn})
+			v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13] = runID, f.CreditCode, f.Period,
+				f.Month, f.OutletNo, f.SourceID, f.Pollutant, f.Code, f.Parameter, f.Threshold, f.Observed, f.Rule, f.Message, f.RaisedOn
+			return emit(v)
 		})
 	})
 }
@@ -288,45 +291,83 @@ func (tx *Tx) RunResults(runID int64, after, through string, limit int) ([]*reco
 	return out, nil
 }
 
-// itemRows builds item rows into one reused slice (the driver copies the
-// values): the decimals as the text their Value gives, the detail as its
-// MarshalJSON writes it, which is what json.Marshal gave (compact and
-// escaped already; reconcile's TestMarshalJSON).
+// itemRows builds item rows into one reused slice: the decimals as the
+// text their Value gives, the detail as its MarshalJSON writes it, which
+// is what json.Marshal gave (compact and escaped already; reconcile's
+// TestMarshalJSON), the integers as int64 (what the driver converts an
+// int to). The texts are views of one buffer that the next row
+// overwrites: the driver encodes a row's values before Exec returns
+// (COPY) or copies them into its statement's arguments (SQLite's
+// multi-row INSERT keeps them, so there each text is a string of its
+// own).
 type itemRows struct {
-	runID int64
-	vals  []any
-	buf   []byte
+	runID  int64
+	vals   []any
+	buf    []byte
+	shared bool // texts may be views of buf (COPY)
 }
 
-func newItemRows(runID int64) *itemRows {
-	return &itemRows{runID: runID, vals: make([]any, len(itemCols))}
+func newItemRows(runID int64, shared bool) *itemRows {
+	return &itemRows{runID: runID, vals: make([]any, len(itemCols)), buf: make([]byte, 0, 1024), shared: shared}
 }
 
 func (r *itemRows) row(it *reconcile.Item) []any {
-	det, _ := it.Detail.MarshalJSON() // never fails
 	v := r.vals
 	r.buf = r.buf[:0]
-	v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8] = r.runID, it.CreditCode, it.Period, it.Month,
-		it.OutletNo, it.Pollutant, it.PollutantID, it.Kind, it.SourceID
-	v[9] = r.decimal(it.DeclaredKg)
-	v[10] = r.decimal(it.MonitoredKg)
-	v[11] = r.decimal(it.DifferenceKg)
-	v[12] = r.decimal(it.DeclaredTax.NullDecimal)
-	v[13] = r.decimal(it.MonitoredTax.NullDecimal)
-	v[14] = r.decimal(it.Completeness)
-	v[15], v[16], v[17], v[18], v[19], v[20] = it.ValidUnits, it.Units, it.Excluded, it.Basis, it.Status, string(det)
+	v[0], v[8] = r.runID, it.SourceID
+	r.str(1, it.CreditCode)
+	r.str(2, it.Period)
+	r.str(3, it.Month)
+	r.str(4, it.OutletNo)
+	r.str(5, it.Pollutant)
+	r.str(6, it.PollutantID)
+	r.str(7, it.Kind)
+	// The buffer must not move while views of it are handed out: the
+	// spans are noted first and the strings made once it is complete.
+	var spans [7][2]int
+	var valid [6]bool
+	for i, d := range [6]decimal.NullDecimal{it.DeclaredKg, it.MonitoredKg, it.DifferenceKg, it.DeclaredTax.NullDecimal,
+		it.MonitoredTax.NullDecimal, it.Completeness} {
+		if d.Valid {
+			valid[i] = true
+			spans[i][0] = len(r.buf)
+			r.buf = param.AppendDecimal(r.buf, d.Decimal, -1)
+			spans[i][1] = len(r.buf)
+		}
+	}
+	spans[6][0] = len(r.buf)
+	r.buf = it.Detail.AppendJSON(r.buf)
+	spans[6][1] = len(r.buf)
+	for i := 0; i < 6; i++ {
+		if valid[i] {
+			v[9+i] = r.text(spans[i])
+		} else {
+			v[9+i] = nil
+		}
+	}
+	v[15], v[16], v[17], v[20] = int64(it.ValidUnits), int64(it.Units), int64(it.Excluded), r.text(spans[6])
+	r.str(18, it.Basis)
+	r.str(19, it.Status)
 	return v
 }
 
-// decimal is what decimal.NullDecimal.Value gives the driver: nil, or the
-// decimal's String().
-func (r *itemRows) decimal(d decimal.NullDecimal) any {
-	if !d.Valid {
-		return nil
+// str puts s in column i, keeping the value of the row before when it
+// is the same text (a taxpayer's items share their credit code, period,
+// month, outlet, kind, basis and status): a string put in an interface
+// is a small allocation of its own.
+func (r *itemRows) str(i int, s string) {
+	if old, ok := r.vals[i].(string); ok && old == s {
+		return
 	}
-	start := len(r.buf)
-	r.buf = param.AppendDecimal(r.buf, d.Decimal, -1)
-	return string(r.buf[start:])
+	r.vals[i] = s
+}
+
+func (r *itemRows) text(span [2]int) string {
+	b := r.buf[span[0]:span[1]]
+	if r.shared && len(b) > 0 {
+		return unsafe.String(&b[0], len(b))
+	}
+	return string(b)
 }
 
 // resultDetailJSON is json.Marshal of the result's resultDetail, the

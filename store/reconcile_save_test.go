@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
+	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/reconcile"
 )
 
@@ -42,18 +43,38 @@ func TestResultDetailJSON(t *testing.T) {
 	})
 }
 
-// TestItemRowDecimals: an item row's decimals are what
-// decimal.NullDecimal.Value gives the driver.
+// TestItemRowDecimals: an item row's values are what the item's own
+// Value and MarshalJSON give the driver (decimals as
+// decimal.NullDecimal.Value, integers as int64), on both kinds of row.
 func TestItemRowDecimals(t *testing.T) {
-	rows := newItemRows(1)
-	rapid.Check(t, func(t *rapid.T) {
-		var d decimal.NullDecimal
-		if rapid.IntRange(0, 4).Draw(t, "valid") > 0 {
-			d = decimal.NullDecimal{Decimal: decimal.New(rapid.Int64().Draw(t, "c"), int32(rapid.IntRange(-20, 5).Draw(t, "e"))), Valid: true}
-		}
-		want, _ := d.Value()
-		if got := rows.decimal(d); got != want {
-			t.Fatalf("%v: %v, want %v", d, got, want)
-		}
-	})
+	for _, shared := range []bool{true, false} {
+		rows := newItemRows(1, shared)
+		rapid.Check(t, func(t *rapid.T) {
+			nd := func(label string) decimal.NullDecimal {
+				if rapid.IntRange(0, 4).Draw(t, label+".valid") == 0 {
+					return decimal.NullDecimal{}
+				}
+				return decimal.NullDecimal{Decimal: decimal.New(rapid.Int64().Draw(t, label), int32(rapid.IntRange(-20, 5).Draw(t, label+".e"))), Valid: true}
+			}
+			it := &reconcile.Item{CreditCode: "c", Period: "2024-Q1", Month: "2024-01", OutletNo: "DA001", Pollutant: "二氧化硫",
+				PollutantID: "air-1", Kind: "air", SourceID: 7, DeclaredKg: nd("d"), MonitoredKg: nd("m"), DifferenceKg: nd("x"),
+				DeclaredTax: filing.Money{NullDecimal: nd("dt")}, MonitoredTax: filing.Money{NullDecimal: nd("mt")}, Completeness: nd("c"),
+				ValidUnits: rapid.IntRange(0, 744).Draw(t, "v"), Units: 744, Excluded: 3, Basis: "hour", Status: "match",
+				Detail: reconcile.ItemDetail{Devices: []string{"MN1"}, Mean: nd("mean"), Notes: rapid.SliceOf(rapid.SampledFrom([]string{"a", "<&>", "\u2028"})).Draw(t, "notes")}}
+			det, _ := json.Marshal(it.Detail)
+			var want []any
+			want = append(want, int64(1), it.CreditCode, it.Period, it.Month, it.OutletNo, it.Pollutant, it.PollutantID, it.Kind, it.SourceID)
+			for _, d := range []decimal.NullDecimal{it.DeclaredKg, it.MonitoredKg, it.DifferenceKg, it.DeclaredTax.NullDecimal, it.MonitoredTax.NullDecimal, it.Completeness} {
+				v, _ := d.Value()
+				want = append(want, v)
+			}
+			want = append(want, int64(it.ValidUnits), int64(it.Units), int64(it.Excluded), it.Basis, it.Status, string(det))
+			got := rows.row(it)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("column %s: %#v, want %#v", itemCols[i], got[i], want[i])
+				}
+			}
+		})
+	}
 }

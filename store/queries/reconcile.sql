@@ -14,15 +14,16 @@ WHERE region LIKE ? || '%' AND (? = '' OR credit_code = ?)
 ORDER BY credit_code;
 
 -- name: rc-taxpayers
-SELECT credit_code, name, region, industry, version, created_at, updated_at
+-- Only what a reconciliation reads (the loads of rc-… leave out versions
+-- and times: formatting and parsing them was a share of every load).
+SELECT credit_code, name, region, industry
 FROM taxpayers
 WHERE region LIKE ? || '%' AND (? = '' OR credit_code = ?) AND credit_code > ? AND (? = '' OR credit_code <= ?)
 ORDER BY credit_code;
 
 -- name: rc-sources
 SELECT s.id, s.credit_code, s.outlet_no, s.outlet_name, s.location, s.kind, s.fugitive, s.pollutant, s.method, s.standard,
-    s.standard_concentration, s.day_limit_db, s.night_limit_db, s.multiple_points, s.valid_from, s.valid_to, s.version,
-    s.created_at, s.updated_at
+    s.standard_concentration, s.day_limit_db, s.night_limit_db, s.multiple_points, s.valid_from, s.valid_to
 FROM tax_sources s JOIN taxpayers t ON t.credit_code = s.credit_code
 WHERE t.region LIKE ? || '%' AND (? = '' OR s.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
     AND s.credit_code > ? AND (? = '' OR s.credit_code <= ?)
@@ -67,7 +68,7 @@ ORDER BY f.declaration_id, f.line;
 
 -- name: rc-devices
 -- Mappings active on at least one day from … to.
-SELECT d.id, d.mn, d.credit_code, d.outlet_no, d.valid_from, d.valid_to, d.note, d.version, d.created_at, d.updated_at
+SELECT d.id, d.mn, d.credit_code, d.outlet_no, d.valid_from, d.valid_to
 FROM monitoring_devices d JOIN taxpayers t ON t.credit_code = d.credit_code
 WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
     AND d.credit_code > ? AND (? = '' OR d.credit_code <= ?) AND d.valid_from <= ? AND (d.valid_to IS NULL OR d.valid_to >= ?)
@@ -85,7 +86,7 @@ WHERE t.region LIKE ? || '%' AND (? = '' OR d.credit_code = ?) AND t.credit_code
 ORDER BY d.credit_code, m.device_id, m.month, m.code, m.basis;
 
 -- name: rc-outputs
-SELECT o.credit_code, o.month, o.product, o.unit, o.quantity, o.version, o.created_at, o.updated_at
+SELECT o.credit_code, o.month, o.product, o.unit, o.quantity
 FROM production_outputs o JOIN taxpayers t ON t.credit_code = o.credit_code
 WHERE t.region LIKE ? || '%' AND (? = '' OR o.credit_code = ?) AND t.credit_code > ? AND (? = '' OR t.credit_code <= ?)
     AND o.credit_code > ? AND (? = '' OR o.credit_code <= ?) AND o.month >= ? AND o.month <= ?
