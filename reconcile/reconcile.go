@@ -657,6 +657,7 @@ func (w *work) tax() {
 		} else {
 			w.res.DeclaredTax = filing.MoneyOf(res.TotalTax)
 			w.spread(res, built, w.in.Declared.Figures, w.srcByID, func(it *Item) *filing.Money { return &it.DeclaredTax })
+			res.Release()
 		}
 	}
 	figs, srcs, changed := w.monitoredFigures()
@@ -683,6 +684,7 @@ func (w *work) tax() {
 	if w.res.DeclaredTax.Valid {
 		w.res.TaxDifference = filing.MoneyOf(res.TotalTax.Sub(w.res.DeclaredTax.Decimal))
 	}
+	res.Release()
 }
 
 // assess builds a contract request from figures, as filing.BuildRequest
@@ -700,7 +702,9 @@ func (w *work) assess(srcs map[int64]*filing.Source, figs []filing.Figure) (*cal
 	if err != nil {
 		return nil, nil, translate(built, err)
 	}
-	res, err := w.r.Engine.Assess(req)
+	// Only the totals and each line's tax are read (tax, spread): no
+	// trace is built, and the caller releases the lines once spread.
+	res, err := w.r.Engine.AssessTrace(req, calc.TraceNone)
 	if err != nil {
 		return nil, nil, translate(built, err)
 	}
