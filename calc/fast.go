@@ -6,8 +6,9 @@ import (
 	"math/bits"
 	"unsafe"
 
-	"github.com/ecotax/ecotax/calc/param"
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Exact int64 fast paths for the few decimal operations every line does.
@@ -161,27 +162,18 @@ func divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
 func (s *decSlab) divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
 	ca, oka := small(a)
 	cb, okb := small(b)
-	if !oka || !okb || cb == 0 {
+	if !oka || !okb {
 		return a.DivRound(b, prec)
 	}
-	// a ÷ b = ca/cb × 10^(ea−eb); the quotient is wanted at 10^−prec.
-	e := int64(a.Exponent()) - int64(b.Exponent()) + int64(prec)
-	var ok bool
-	if e < 0 {
-		if e < -18 {
-			return a.DivRound(b, prec)
-		}
-		cb, ok = scale(cb, int32(-e))
-	} else {
-		if e > 18 {
-			return a.DivRound(b, prec)
-		}
-		ca, ok = scale(ca, int32(e))
-	}
+	q, ok := param.DivRoundCoef(uabs(ca), a.Exponent(), uabs(cb), b.Exponent(), prec)
 	if !ok {
 		return a.DivRound(b, prec)
 	}
-	return s.dec(divHalfAway(ca, cb), -prec)
+	c := int64(q)
+	if (ca < 0) != (cb < 0) {
+		c = -c
+	}
+	return s.dec(c, -prec)
 }
 
 // roundCoef is d.Round(places) for a coefficient c at exponent e.

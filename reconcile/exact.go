@@ -164,9 +164,9 @@ func fastCmpProducts(a, b, c, d decimal.Decimal) (int, bool) {
 // gives it (coefficient and exponent alike). shopspring raises ten to a
 // big.Int power for every division; a reconciliation divides for each
 // item's completeness, each outlet's mean and each intensity, so the
-// division is done in 128-bit integers when the coefficients fit 18
-// digits and the scaled operands fit, and left to shopspring otherwise
-// (TestDivRoundAgrees).
+// division is done in 128-bit integers (param.DivRoundCoef, the engine's
+// too) when the coefficients fit 18 digits and the scaled operands fit,
+// and left to shopspring otherwise (TestDivRoundAgrees).
 func divRound(a, b decimal.Decimal, places int32) decimal.Decimal {
 	if q, ok := fastDivRound(a, b, places); ok {
 		return q
@@ -177,36 +177,11 @@ func divRound(a, b decimal.Decimal, places int32) decimal.Decimal {
 func fastDivRound(a, b decimal.Decimal, places int32) (decimal.Decimal, bool) {
 	am, an, ae, ok1 := small(a)
 	bm, bn, be, ok2 := small(b)
-	if !ok1 || !ok2 || bm == 0 || places < 0 || places > 18 {
+	if !ok1 || !ok2 {
 		return decimal.Decimal{}, false
 	}
-	// a / b · 10^places = am·10^e / bm, e = ae − be + places.
-	e := int64(ae) - int64(be) + int64(places)
-	num := product{lo: am}
-	den := bm
-	switch {
-	case e > 0:
-		var ok bool
-		if num, ok = num.times10(e); !ok {
-			return decimal.Decimal{}, false
-		}
-	case e < 0:
-		for k := e; k < 0; k++ {
-			hi, lo := bits.Mul64(den, 10)
-			if hi != 0 {
-				return decimal.Decimal{}, false
-			}
-			den = lo
-		}
-	}
-	if num.hi >= den { // the quotient would leave 64 bits
-		return decimal.Decimal{}, false
-	}
-	q, r := bits.Div64(num.hi, num.lo, den)
-	if r >= den-r { // 2r ≥ den: half or more, away from zero
-		q++
-	}
-	if q > 1<<62 {
+	q, ok := param.DivRoundCoef(am, ae, bm, be, places)
+	if !ok {
 		return decimal.Decimal{}, false
 	}
 	c := int64(q)
