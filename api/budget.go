@@ -39,15 +39,16 @@ func (s *Server) budgetReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return sendBudget(c, res, format)
+	return s.sendBudget(c, res, format)
 }
 
-// sendBudget writes a budget as JSON, XLSX or SVG.
-func sendBudget(c echo.Context, res *budget.Result, format string) error {
+// sendBudget writes a budget as JSON, XLSX or SVG. The workbook is the
+// finance page's (report.View): the same tables whichever door asks.
+func (s *Server) sendBudget(c echo.Context, res *budget.Result, format string) error {
 	name := "budget-" + res.Region + "-" + strconv.Itoa(res.Year)
 	switch format {
 	case "xlsx":
-		out, err := report.XLSX(res)
+		out, err := report.ViewXLSX(report.NewView(res, s.app.RegionNames()))
 		if err != nil {
 			return err
 		}

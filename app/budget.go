@@ -31,6 +31,22 @@ func (t *Tables) BudgetCalculators() budget.Calculators {
 // BudgetCalculators are the engines a budget computes with.
 func (s *Service) BudgetCalculators() budget.Calculators { return s.t.BudgetCalculators() }
 
+// RegionNames gives each region code of the tax tables its name (the
+// first row of a code names it), for budget views and workbooks, which
+// show 渝中区（500103） where the figures carry only the code.
+func (t *Tables) RegionNames() map[string]string {
+	names := map[string]string{}
+	for _, r := range t.Engine.Regions() {
+		if _, ok := names[r.Code]; !ok {
+			names[r.Code] = r.Name
+		}
+	}
+	return names
+}
+
+// RegionNames: see Tables.RegionNames.
+func (s *Service) RegionNames() map[string]string { return s.t.RegionNames() }
+
 // BudgetLimitsAt: on a day, budgets reach at most five years past the
 // current year in Beijing.
 func BudgetLimitsAt(now time.Time) budget.Limits {

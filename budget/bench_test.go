@@ -113,7 +113,7 @@ func BenchmarkReport(b *testing.B) {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
-		if _, err := report.XLSX(res); err != nil {
+		if _, err := report.ViewXLSX(report.NewView(res, nil)); err != nil {
 			b.Fatal(err)
 		}
 		t2 := time.Now()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -63,10 +64,11 @@ func TestSVG(t *testing.T) {
 	}
 }
 
-// The workbook holds every outcome with exact numbers, and unknown amounts
-// as text.
-func TestXLSX(t *testing.T) {
-	data, err := XLSX(sample())
+// The workbook every door writes (the page's View) holds the amounts as
+// exact number cells — 0.125 stays 0.125, never a float — and an amount
+// that is not known as the text 未知, not as a zero.
+func TestWorkbookExactAndUnknown(t *testing.T) {
+	data, err := ViewXLSX(NewView(sample(), map[string]string{"500000": "重庆市"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,14 +76,23 @@ func TestXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for cell, want := range map[string]string{"A5": "基准 <&>", "C5": "1234.5", "F5": "2000", "H5": "-765.5", "I5": "1", "A6": "情景", "B6": "大气 +5%"} {
-		got, _ := f.GetCellValue("汇总", cell, excelize.Options{RawCellValue: true})
-		if got != want {
-			t.Errorf("汇总!%s = %q, want %q", cell, got, want)
-		}
+	defer f.Close()
+	rows, err := f.GetRows(SheetLines, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
 	}
-	rows, _ := f.GetRows("明细", excelize.Options{RawCellValue: true})
-	if len(rows) != 3 || rows[1][5] != "0.125" || rows[2][5] != "未知" {
-		t.Errorf("lines: %q", rows)
+	// Caption, header, then the base's two lines; column F is the base.
+	if len(rows) != 4 || len(rows[2]) < 6 || len(rows[3]) < 6 {
+		t.Fatalf("lines sheet: %q", rows)
+	}
+	if rows[2][5] != "0.125" || rows[3][5] != "未知" {
+		t.Errorf("base amounts %q and %q, want 0.125 and 未知", rows[2][5], rows[3][5])
+	}
+	if typ, _ := f.GetCellType(SheetLines, "F3"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		t.Errorf("the amount is text, not a number")
+	}
+	net, _ := f.GetCellValue(SheetSummary, "B"+strconv.Itoa(4+len(streamIDs())+1), excelize.Options{RawCellValue: true})
+	if net != "-765.5" {
+		t.Errorf("base net %q, want -765.5", net)
 	}
 }

@@ -46,16 +46,6 @@ func cmdBudget(e *env, args []string) int {
 	return exitInput
 }
 
-// budgetCalculators loads every engine a budget runs, from the embedded
-// parameter tables (as ecotax serve loads them).
-func budgetCalculators() (budget.Calculators, error) {
-	t, err := app.LoadTables()
-	if err != nil {
-		return budget.Calculators{}, err
-	}
-	return t.BudgetCalculators(), nil
-}
-
 // budgetLimits: a budget reaches at most five years past the current year
 // in Beijing (the only place the clock is read).
 func budgetLimits() budget.Limits { return app.BudgetLimitsAt(time.Now()) }
@@ -97,11 +87,12 @@ func budgetCompute(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "ecotax budget compute: %v\n", err)
 		return exitInput
 	}
-	c, err := budgetCalculators()
+	t, err := app.LoadTables()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ecotax budget: %v\n", err)
 		return exitInternal
 	}
+	c := t.BudgetCalculators()
 	in, scs, err := budget.DecodeInput(data, c, budgetLimits())
 	if err != nil {
 		return reportError(e, err)
@@ -110,7 +101,7 @@ func budgetCompute(e *env, args []string) int {
 	if err != nil {
 		return reportError(e, err)
 	}
-	return writeBudget(e, f, res)
+	return writeBudget(e, f, res, t.RegionNames())
 }
 
 func budgetReport(e *env, args []string) int {
@@ -143,15 +134,17 @@ func budgetReport(e *env, args []string) int {
 	if err != nil {
 		return reportError(e, err)
 	}
-	return writeBudget(e, f, res)
+	return writeBudget(e, f, res, svc.RegionNames())
 }
 
-func writeBudget(e *env, f *budgetFlags, res *budget.Result) int {
+// writeBudget writes a budget as JSON, SVG or the finance page's
+// workbook (report.View: the same tables as the page and the API).
+func writeBudget(e *env, f *budgetFlags, res *budget.Result, names map[string]string) int {
 	var out []byte
 	switch f.format {
 	case "xlsx":
 		var err error
-		if out, err = report.XLSX(res); err != nil {
+		if out, err = report.ViewXLSX(report.NewView(res, names)); err != nil {
 			fmt.Fprintln(e.stderr, "ecotax budget:", err)
 			return exitInternal
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -65,17 +66,29 @@ func TestBudgetComputeFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Summary row 5 is the base: the net in column H, written as a number.
-	net, _ := f.GetCellValue("汇总", "H5", excelize.Options{RawCellValue: true})
-	if !decimal.RequireFromString(net).Equal(decimal.RequireFromString("14576727.59")) {
+	// The finance page's workbook: the summary's 净额 row carries the
+	// base's net in column B, written as a number.
+	rows, _ := f.GetRows("汇总", excelize.Options{RawCellValue: true})
+	netRow := 0
+	for i, r := range rows {
+		if len(r) > 1 && strings.HasPrefix(r[0], "净额") {
+			netRow = i + 1
+			break
+		}
+	}
+	if netRow == 0 {
+		t.Fatalf("no 净额 row: %q", rows)
+	}
+	net, _ := f.GetCellValue("汇总", "B"+strconv.Itoa(netRow), excelize.Options{RawCellValue: true})
+	if d, err := decimal.NewFromString(net); err != nil || !d.Equal(decimal.RequireFromString("14576727.59")) {
 		t.Errorf("workbook net %q", net)
 	}
-	if typ, _ := f.GetCellType("汇总", "H5"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+	if typ, _ := f.GetCellType("汇总", "B"+strconv.Itoa(netRow)); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 		t.Errorf("the net is text, not a number")
 	}
-	rows, _ := f.GetRows("明细")
-	if len(rows) < 2 || rows[0][5] != "金额" {
-		t.Errorf("lines sheet: %v", rows[:1])
+	lines, _ := f.GetRows("明细")
+	if len(lines) < 3 || len(lines[1]) < 6 || lines[1][0] != "项目" || lines[1][4] != "依据" {
+		t.Errorf("lines sheet: %q", lines)
 	}
 
 	code, svg, errs := budgetRun(t, nil, "", "budget", "compute", "--format", "svg", "-")
