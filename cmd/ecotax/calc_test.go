@@ -98,14 +98,26 @@ func TestCalcTablePrintout(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"pH值 4", "色度超标倍数 3", "危险废物类别 HW08", "减半", "按两个单位计算", "以下参数未经核实"} {
+	for _, want := range []string{"pH值 4", "色度超标倍数 3", "危险废物类别 HW08", "减半", "按两个单位计算", "尚未与官方文本核实的参数"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
+	// The notes come after the totals in plain Chinese; parameter keys,
+	// files and URLs only in 依据详情 below them.
 	total := strings.Index(out, "合计")
-	if i := strings.Index(out, "未经核实"); total < 0 || i < total {
-		t.Errorf("unverified parameters must come after the totals:\n%s", out)
+	notes := strings.Index(out, "\n提示：")
+	detail := strings.Index(out, "\n依据详情：")
+	if total < 0 || notes < total || detail < notes {
+		t.Fatalf("want totals, then 提示, then 依据详情:\n%s", out)
+	}
+	for _, code := range []string{"rate.", "fixtures/", "http", "unverified_parameter"} {
+		if i := strings.Index(out, code); i >= 0 && i < detail {
+			t.Errorf("%q before 依据详情:\n%s", code, out[:detail])
+		}
+		if !strings.Contains(out[detail:], code) {
+			t.Errorf("依据详情 lacks %q", code)
+		}
 	}
 	for _, line := range strings.Split(out, "\n") {
 		if strings.Contains(line, "S2") && !strings.Contains(line, " 0 ") {

@@ -89,27 +89,34 @@ func writeTable(w io.Writer, r *calc.Result) {
 	}
 	rows = append(rows, []string{"合计", "", "", "", "", "", "", "", "", "", "", "", r.TotalTaxDue.StringFixed(2), r.TotalReduction.StringFixed(2), r.TotalTax.StringFixed(2)})
 	printAligned(w, rows, map[int]bool{4: true, 6: true, 7: true, 11: true, 12: true, 13: true, 14: true})
-	// After the totals: first what the reader must know, then, once each,
-	// the parameters that are not verified.
-	var notes, unverified []string
-	for _, wn := range r.Warnings {
-		if wn.Code == "unverified_parameter" {
-			unverified = append(unverified, wn.Message)
-		} else {
-			notes = append(notes, wn.Message)
-		}
+	// After the totals: what the reader must know in plain Chinese (the
+	// pages' wording, web.PlainWarnings), then, as the pages fold them
+	// into 依据详情, the codes, parameter keys, files and sources behind
+	// each note.
+	plain := web.ResultOf(r).PlainWarnings()
+	if len(plain) == 0 {
+		return
 	}
-	if len(notes) > 0 {
-		fmt.Fprintln(w, "\n提示：")
-		for _, n := range notes {
-			fmt.Fprintf(w, "  - %s\n", n)
-		}
+	fmt.Fprintln(w, "\n提示：")
+	for _, x := range plain {
+		fmt.Fprintf(w, "  - %s\n", x.Text)
 	}
-	if len(unverified) > 0 {
-		fmt.Fprintln(w, "\n提示：以下参数未经核实，结果依赖于它们：")
-		for _, n := range unverified {
-			fmt.Fprintf(w, "  - %s\n", n)
+	fmt.Fprintln(w, "\n依据详情：")
+	for _, x := range plain {
+		detail := x.Detail
+		if x.Code == "unverified_parameter" {
+			// One line per parameter, as the engine wrote them.
+			for _, wn := range r.Warnings {
+				if wn.Code == x.Code {
+					fmt.Fprintf(w, "  - [%s] %s\n", x.Code, wn.Message)
+				}
+			}
+			continue
 		}
+		if x.Path != "" {
+			detail += "（" + x.Path + "）"
+		}
+		fmt.Fprintf(w, "  - [%s] %s\n", x.Code, detail)
 	}
 }
 
