@@ -171,15 +171,8 @@ func FieldErrors(errs []jsonin.Error) []FieldError {
 // the JSON path of each fault, all of them at once; nothing partial is
 // returned.
 func DecodeRequest(data []byte) (*Request, error) {
-	if req, ok := fastRequest(data); ok {
-		// The fast path reads the common shapes; what a request must be
-		// is still Validate's (a fault sends the request the long way, so
-		// that its faults come with those of its JSON, worded alike).
-		v := validator{}
-		v.request(req)
-		if len(v.errs) == 0 {
-			return req, nil
-		}
+	if req, ok := fastRequest(data); ok && fastValid(req) {
+		return req, nil
 	}
 	return decodeStrict(data)
 }

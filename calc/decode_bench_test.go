@@ -26,4 +26,15 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+	// A Decoder kept from one request to the next (calc --jsonl, the
+	// calculator route).
+	b.Run("reuse", func(b *testing.B) {
+		b.ReportAllocs()
+		var dec calc.Decoder
+		for b.Loop() {
+			if _, err := dec.Decode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

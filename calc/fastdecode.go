@@ -1,12 +1,17 @@
 package calc
 
 import (
+	"encoding/binary"
+	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // A fast path for DecodeRequest. The strict decoder (calc/jsonin) parses
@@ -25,28 +30,143 @@ import (
 // over the goldens and the examples, and FuzzFastDecode over any input).
 //
 // All strings of the request are cut from one copy of the input, so a
-// request costs one allocation for its texts.
+// request costs one allocation for its texts. A Decoder (decoder.go)
+// keeps that copy, the lines, the sources and the decimals' coefficients
+// from one request to the next, so that a request of a shape seen before
+// costs no allocation at all.
 
 // fastDec reads JSON from s at i.
 type fastDec struct {
-	s    string
-	i    int
-	nums decSlab // coefficients are carved from here (64 at a time)
-	// paths holds the lines' JSON paths, written one after the other:
-	// a request's paths take an allocation per kilobyte, not one each.
-	// Bytes once written are never written again (a full buffer is
-	// replaced, not reused), so the strings cut from it never change.
+	s string
+	b []byte // s's bytes, for reading eight at a time
+	i int
+	// nums holds the coefficients of the request's decimals.
+	nums numSlab
+	// paths holds the lines' JSON paths beyond pathTable, written one
+	// after the other: they take an allocation per kilobyte, not one
+	// each. Within a request bytes once written are never written again
+	// (a full buffer is replaced, not reused), so the strings cut from it
+	// do not change while the request is in use.
 	paths []byte
 	pols  []PollutantInput // the request's pollutant lines, source after source
+	lines int              // pollutant lines read, in every slab
+	srcs  []Source         // a Decoder's sources, kept for the next request
 }
 
-// decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, but
-// with its big.Int and digit word carved from the request's slabs
-// (decSlab), so that a request's numbers cost two allocations per 64
-// instead of two each.
+// numSlab carves the coefficients of the decimals the decoder makes:
+// decimal.New allocates a big.Int and its digit word for every number;
+// here they come 64 (or, for a Decoder, a whole request's worth) at a
+// time. A Decoder rewrites them for its next request.
+type numSlab struct {
+	ints  []big.Int
+	words []big.Word
+	n     int // used of the current slab
+	total int // used by the request, in every slab
+}
+
+// dec builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does.
+func (s *numSlab) dec(c int64, exp int32) decimal.Decimal {
+	if inPlaceOff || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 || c < 0 {
+		return decimal.New(c, exp)
+	}
+	if s.n == len(s.ints) {
+		size := max(64, s.total)
+		s.ints, s.words, s.n = make([]big.Int, size), make([]big.Word, size), 0
+	}
+	z := &s.ints[s.n]
+	if c == 0 {
+		// As decimal.New leaves it: no digits (a rewritten Int must
+		// lose the ones it had).
+		*z = big.Int{}
+	} else {
+		s.words[s.n] = big.Word(c)
+		z.SetBits(s.words[s.n : s.n+1 : s.n+1])
+	}
+	s.n++
+	s.total++
+	out, ok := param.FromInPlace(z, exp)
+	if !ok {
+		return decimal.New(c, exp)
+	}
+	return out
+}
+
+// reuse makes the slab's memory serve the next request: one slab as
+// large as the last request needed, written over from its start.
+func (s *numSlab) reuse() {
+	if s.total > len(s.ints) || s.total > maxKeptNumbers {
+		size := s.total
+		if size > maxKeptNumbers {
+			size = 0 // an unusually large request's memory is not kept
+		}
+		s.ints, s.words = make([]big.Int, size), make([]big.Word, size)
+	}
+	s.n, s.total = 0, 0
+}
+
+// What a Decoder keeps at most between requests.
+const (
+	maxKeptNumbers = 1 << 14
+	maxKeptLines   = 4096
+	maxKeptText    = 1 << 20
+)
+
+// decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, with
+// its coefficient from the request's slab.
 func (d *fastDec) decimal(c int64, exp int32) decimal.Decimal {
-	d.nums.n = 64
 	return d.nums.dec(c, exp)
+}
+
+// pathTable holds the JSON paths of the first pollutant lines of the
+// first sources, "sources[i].pollutants[j]" at i*pathLines+j, and the
+// sources' own paths "sources[i]" after them: made once, never changed,
+// so a request's common paths cost nothing and may be kept by anyone.
+const pathSources, pathLines = 32, 64
+
+var pathTable = sync.OnceValue(func() []string {
+	var b []byte
+	var ends []int
+	for i := 0; i < pathSources; i++ {
+		for j := 0; j < pathLines; j++ {
+			b = append(b, "sources["...)
+			b = strconv.AppendInt(b, int64(i), 10)
+			b = append(b, "].pollutants["...)
+			b = strconv.AppendInt(b, int64(j), 10)
+			b = append(b, ']')
+			ends = append(ends, len(b))
+		}
+	}
+	for i := 0; i < pathSources; i++ {
+		b = append(b, "sources["...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, ']')
+		ends = append(ends, len(b))
+	}
+	all := string(b)
+	t := make([]string, len(ends))
+	start := 0
+	for k, end := range ends {
+		t[k] = all[start:end]
+		start = end
+	}
+	return t
+})
+
+// sourcePath is "sources[n]".
+func sourcePath(n int) string {
+	if n < pathSources {
+		return pathTable()[pathSources*pathLines+n]
+	}
+	return "sources[" + strconv.Itoa(n) + "]"
+}
+
+// linePath is source + ".pollutants[n]" for the n-th line of the
+// source-th source (whose path is source).
+func (d *fastDec) linePath(sourceN int, source string, n int) string {
+	if sourceN < pathSources && n < pathLines {
+		return pathTable()[sourceN*pathLines+n]
+	}
+	return d.path(source, n)
 }
 
 // path is source + ".pollutants[n]", cut from d.paths.
@@ -60,6 +180,16 @@ func (d *fastDec) path(source string, n int) string {
 	d.paths = strconv.AppendInt(d.paths, int64(n), 10)
 	d.paths = append(d.paths, ']')
 	return unsafe.String(&d.paths[start], len(d.paths)-start)
+}
+
+// load makes text (which the request's strings will be cut from, and
+// which must not change while the request is in use) the input.
+func (d *fastDec) load(text []byte) {
+	d.b, d.i = text, 0
+	d.s = ""
+	if len(text) > 0 {
+		d.s = unsafe.String(&text[0], len(text))
+	}
 }
 
 func (d *fastDec) ws() {
@@ -94,9 +224,8 @@ func (d *fastDec) str() (string, bool) {
 	// byte it may not hold; the byte loop below takes over from the
 	// first word that has one.
 	j := start
-	for ; j+8 <= len(d.s); j += 8 {
-		x := uint64(d.s[j]) | uint64(d.s[j+1])<<8 | uint64(d.s[j+2])<<16 | uint64(d.s[j+3])<<24 |
-			uint64(d.s[j+4])<<32 | uint64(d.s[j+5])<<40 | uint64(d.s[j+6])<<48 | uint64(d.s[j+7])<<56
+	for ; j+8 <= len(d.b); j += 8 {
+		x := binary.LittleEndian.Uint64(d.b[j:])
 		if stopByte(x) {
 			break
 		}
@@ -244,8 +373,14 @@ func seen(set *uint32, n uint) bool {
 // fastRequest decodes data when it is a request of the common shape;
 // ok false means "use the strict decoder".
 func fastRequest(data []byte) (*Request, bool) {
-	d := &fastDec{s: string(data)}
-	req := &Request{Rounding: PerLine2dp}
+	d := &fastDec{}
+	d.load(append([]byte(nil), data...))
+	return d.request(new(Request))
+}
+
+// request reads the loaded input into req (which it clears first).
+func (d *fastDec) request(req *Request) (*Request, bool) {
+	*req = Request{Rounding: PerLine2dp}
 	if !d.open('{') {
 		return nil, false
 	}
@@ -401,7 +536,14 @@ func (d *fastDec) sources(req *Request) bool {
 	if !d.open('[') {
 		return false
 	}
-	req.Sources = make([]Source, 0, 4)
+	// A Decoder's sources from the last request are written over (append
+	// writes each anew from the zero Source); a fresh request's start
+	// with room for four.
+	req.Sources = d.srcs[:0]
+	if req.Sources == nil {
+		req.Sources = make([]Source, 0, 4)
+	}
+	defer func() { d.srcs = req.Sources }()
 	for first := true; ; first = false {
 		_, end, ok := d.next(first, ']', false)
 		if !ok {
@@ -459,7 +601,7 @@ func (d *fastDec) source(s *Source, n int) bool {
 	if !d.open('{') {
 		return false
 	}
-	s.Path = "sources[" + strconv.Itoa(n) + "]"
+	s.Path = sourcePath(n)
 	var keys uint32
 	var measured bool
 	for first := true; ; first = false {
@@ -541,7 +683,7 @@ func (d *fastDec) source(s *Source, n int) bool {
 			measured, ok = d.boolean()
 			s.DeductionsGiven = true
 		case bit == skPollutants:
-			ok = d.pollutants(s)
+			ok = d.pollutants(s, n)
 		case bit == skDay:
 			s.Day, ok = d.noisePeriod(s.Path+".day", false)
 		case bit == skNight:
@@ -663,7 +805,7 @@ func (d *fastDec) days() (int, bool) {
 	return n, n <= 31
 }
 
-func (d *fastDec) pollutants(s *Source) bool {
+func (d *fastDec) pollutants(s *Source, sourceN int) bool {
 	if !d.open('[') {
 		return false
 	}
@@ -690,18 +832,19 @@ func (d *fastDec) pollutants(s *Source) bool {
 			d.pols, start = grown, 0
 		}
 		d.pols = append(d.pols, PollutantInput{})
+		d.lines++
 		n := len(d.pols) - 1
-		if !d.pollutant(&d.pols[n], s.Path, n-start) {
+		if !d.pollutant(&d.pols[n], d.linePath(sourceN, s.Path, n-start)) {
 			return false
 		}
 	}
 }
 
-func (d *fastDec) pollutant(p *PollutantInput, source string, n int) bool {
+func (d *fastDec) pollutant(p *PollutantInput, path string) bool {
 	if !d.open('{') {
 		return false
 	}
-	p.Path = d.path(source, n)
+	p.Path = path
 	var keys uint32
 	for first := true; ; first = false {
 		k, end, ok := d.next(first, '}', true)

@@ -1,0 +1,69 @@
+package calc
+
+// A Decoder decodes requests as DecodeRequest does, keeping its memory
+// from one request to the next: the copy of the input the request's
+// strings are cut from, its sources, its pollutant lines, the
+// coefficients of its decimals and the paths beyond the shared table. A
+// worker that decodes, assesses and writes one request after another
+// (ecotax calc --jsonl, the calculator route) then allocates nothing for
+// a request of a shape it has seen; DecodeRequest allocates all of it
+// for every request.
+//
+// The price is a contract: the Request Decode returns — its strings,
+// decimals and slices, and so everything built from them, such as a
+// Result assessed from it and its lines — is valid only until the next
+// call of Decode on the same Decoder. Write the result (or copy what must
+// stay) first. A request that has to be kept (stored, queued, handed to
+// another goroutine that may outlive the call) is decoded with
+// DecodeRequest instead.
+//
+// A Decoder is not safe for concurrent use; its zero value is ready.
+// Requests the fast path does not read (faults, rare shapes) are decoded
+// by the strict decoder into fresh memory, exactly as DecodeRequest
+// decodes them.
+type Decoder struct {
+	d    fastDec
+	text []byte
+	req  Request
+}
+
+// Decode reads a request as DecodeRequest does (same request, same
+// faults), into the Decoder's memory: the previous request decoded by d
+// is no longer valid.
+func (dc *Decoder) Decode(data []byte) (*Request, error) {
+	d := &dc.d
+	d.nums.reuse()
+	// The lines: one slab as large as the last request's lines, written
+	// over from its start.
+	if d.lines > cap(d.pols) || d.lines > maxKeptLines {
+		n := d.lines
+		if n > maxKeptLines {
+			n = 0
+		}
+		d.pols = make([]PollutantInput, 0, n)
+	}
+	d.pols, d.lines = d.pols[:0], 0
+	d.paths = d.paths[:0]
+	if len(d.srcs) > maxKeptLines {
+		d.srcs = nil
+	}
+	if cap(dc.text) > maxKeptText {
+		dc.text = nil
+	}
+	dc.text = append(dc.text[:0], data...)
+	d.load(dc.text)
+	if req, ok := d.request(&dc.req); ok && fastValid(req) {
+		return req, nil
+	}
+	return decodeStrict(data)
+}
+
+// fastValid is DecodeRequest's check of what the fast path read.
+func fastValid(req *Request) bool {
+	// The fast path reads the common shapes; what a request must be is
+	// still Validate's (a fault sends the request the long way, so that
+	// its faults come with those of its JSON, worded alike).
+	v := validator{}
+	v.request(req)
+	return len(v.errs) == 0
+}
