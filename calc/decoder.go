@@ -52,18 +52,8 @@ func (dc *Decoder) Decode(data []byte) (*Request, error) {
 	}
 	dc.text = append(dc.text[:0], data...)
 	d.load(dc.text)
-	if req, ok := d.request(&dc.req); ok && fastValid(req) {
+	if req, ok := d.request(&dc.req); ok {
 		return req, nil
 	}
 	return decodeStrict(data)
-}
-
-// fastValid is DecodeRequest's check of what the fast path read.
-func fastValid(req *Request) bool {
-	// The fast path reads the common shapes; what a request must be is
-	// still Validate's (a fault sends the request the long way, so that
-	// its faults come with those of its JSON, worded alike).
-	v := validator{}
-	v.request(req)
-	return len(v.errs) == 0
 }
