@@ -44,6 +44,10 @@ func (dc *Decoder) Decode(data []byte) (*Request, error) {
 	}
 	d.pols, d.lines = d.pols[:0], 0
 	d.paths = d.paths[:0]
+	if d.nnoise > cap(d.noise) || d.nnoise > maxKeptLines {
+		d.noise = make([]NoisePeriod, 0, min(d.nnoise, maxKeptLines))
+	}
+	d.noise, d.nnoise = d.noise[:0], 0
 	if len(d.srcs) > maxKeptLines {
 		d.srcs = nil
 	}

@@ -2,7 +2,9 @@ package calc_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -127,6 +129,29 @@ func TestDecoderRequestOutlivesInput(t *testing.T) {
 		copy(buf, strings.Repeat("x", len(buf)))
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("round %d: the request changed with its input", round)
+		}
+	}
+}
+
+// A Decoder that has decoded a request allocates nothing to decode one
+// of the same shape again (the point of keeping its memory), pretty or
+// compact.
+func TestDecoderAllocatesNothing(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/examples/chongqing-chemical-2024Q1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range [][]byte{data, compact.Bytes(), bigRequest(3, 7, 1)} {
+		var dec calc.Decoder
+		if _, err := dec.Decode(in); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(5, func() { dec.Decode(in) }); n != 0 {
+			t.Fatalf("%.0f allocations per request", n)
 		}
 	}
 }

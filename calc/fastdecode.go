@@ -50,6 +50,8 @@ type fastDec struct {
 	paths []byte
 	pols  []PollutantInput // the request's pollutant lines, source after source
 	lines int              // pollutant lines read, in every slab
+	noise []NoisePeriod    // the noise sources' periods, likewise
+	nnoise int
 	srcs  []Source         // a Decoder's sources, kept for the next request
 }
 
@@ -182,6 +184,27 @@ func (d *fastDec) path(source string, n int) string {
 	return unsafe.String(&d.paths[start], len(d.paths)-start)
 }
 
+// join is a + b (b not empty), cut from d.paths.
+func (d *fastDec) join(a, b string) string {
+	if need := len(a) + len(b); cap(d.paths)-len(d.paths) < need {
+		d.paths = make([]byte, 0, max(1024, need))
+	}
+	start := len(d.paths)
+	d.paths = append(d.paths, a...)
+	d.paths = append(d.paths, b...)
+	return unsafe.String(&d.paths[start], len(d.paths)-start)
+}
+
+// newNoise is a zero noise period from the request's slab of them.
+func (d *fastDec) newNoise() *NoisePeriod {
+	if len(d.noise) == cap(d.noise) {
+		d.noise = make([]NoisePeriod, 0, max(8, d.nnoise))
+	}
+	d.noise = append(d.noise, NoisePeriod{})
+	d.nnoise++
+	return &d.noise[len(d.noise)-1]
+}
+
 // load makes text (which the request's strings will be cut from, and
 // which must not change while the request is in use) the input.
 func (d *fastDec) load(text []byte) {
@@ -193,14 +216,21 @@ func (d *fastDec) load(text []byte) {
 }
 
 func (d *fastDec) ws() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
+	i := d.i
+	for i < len(d.b) {
+		switch d.b[i] {
 		case ' ', '\t', '\n', '\r':
-			d.i++
+			i++
+			// Indentation eight spaces at a time.
+			for i+8 <= len(d.b) && binary.LittleEndian.Uint64(d.b[i:]) == lo8*' ' {
+				i += 8
+			}
 		default:
+			d.i = i
 			return
 		}
 	}
+	d.i = i
 }
 
 // peek returns the next byte after white space, 0 at the end.
@@ -273,11 +303,17 @@ func (d *fastDec) amount() (decimal.NullDecimal, bool) {
 	var text string
 	switch c := d.peek(); {
 	case c == '"':
-		t, ok := d.str()
-		if !ok {
+		// plainCoefficient reads only digits and a dot: the text is
+		// taken up to the first other byte, which must be the closing
+		// quote (str's checks are not needed for these bytes).
+		start, j := d.i+1, d.i+1
+		for j < len(d.s) && (d.s[j] >= '0' && d.s[j] <= '9' || d.s[j] == '.') {
+			j++
+		}
+		if j >= len(d.s) || d.s[j] != '"' {
 			return decimal.NullDecimal{}, false
 		}
-		text = t
+		text, d.i = d.s[start:j], j+1
 	case c >= '0' && c <= '9':
 		// The JSON number grammar without sign or exponent: 0 or a
 		// digit 1-9 then digits, then optionally a point and digits.
@@ -352,12 +388,30 @@ func (d *fastDec) next(first bool, closing byte, key bool) (k string, end, ok bo
 	if !key {
 		return "", false, true
 	}
-	k, ok = d.str()
+	k, ok = d.key()
 	if !ok || d.peek() != ':' {
 		return "", false, false
 	}
 	d.i++
 	return k, false, true
+}
+
+// key reads an object key as the bytes up to the next quote, without
+// str's checks: every key the fast path knows is plain ASCII, so a key
+// with an escape ("na\u006de" is "name"), a control byte or any other
+// byte matches none of them and the request goes the strict way.
+func (d *fastDec) key() (string, bool) {
+	if d.peek() != '"' {
+		return "", false
+	}
+	start := d.i + 1
+	for j := start; j < len(d.s); j++ {
+		if d.s[j] == '"' {
+			d.i = j + 1
+			return d.s[start:j], true
+		}
+	}
+	return "", false
 }
 
 // seen marks bit n of a set of keys, reporting false for a key already
@@ -685,9 +739,9 @@ func (d *fastDec) source(s *Source, n int) bool {
 		case bit == skPollutants:
 			ok = d.pollutants(s, n)
 		case bit == skDay:
-			s.Day, ok = d.noisePeriod(s.Path+".day", false)
+			s.Day, ok = d.noisePeriod(d.join(s.Path, ".day"), false)
 		case bit == skNight:
-			s.Night, ok = d.noisePeriod(s.Path+".night", true)
+			s.Night, ok = d.noisePeriod(d.join(s.Path, ".night"), true)
 		}
 		if !ok {
 			return false
@@ -727,7 +781,8 @@ func (d *fastDec) noisePeriod(path string, night bool) (*NoisePeriod, bool) {
 	if !d.open('{') {
 		return nil, false
 	}
-	np := &NoisePeriod{Path: path}
+	np := d.newNoise()
+	np.Path = path
 	var keys uint32
 	var lim, meas decimal.NullDecimal
 	for first := true; ; first = false {
