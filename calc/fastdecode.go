@@ -47,12 +47,12 @@ type fastDec struct {
 	// each. Within a request bytes once written are never written again
 	// (a full buffer is replaced, not reused), so the strings cut from it
 	// do not change while the request is in use.
-	paths []byte
-	pols  []PollutantInput // the request's pollutant lines, source after source
-	lines int              // pollutant lines read, in every slab
-	noise []NoisePeriod    // the noise sources' periods, likewise
+	paths  []byte
+	pols   []PollutantInput // the request's pollutant lines, source after source
+	lines  int              // pollutant lines read, in every slab
+	noise  []NoisePeriod    // the noise sources' periods, likewise
 	nnoise int
-	srcs  []Source         // a Decoder's sources, kept for the next request
+	srcs   []Source // a Decoder's sources, kept for the next request
 }
 
 // numSlab carves the coefficients of the decimals the decoder makes:
