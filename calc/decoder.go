@@ -32,25 +32,13 @@ type Decoder struct {
 // is no longer valid.
 func (dc *Decoder) Decode(data []byte) (*Request, error) {
 	d := &dc.d
+	d.reuse()
 	d.nums.reuse()
-	// The lines: one slab as large as the last request's lines, written
-	// over from its start.
-	if d.lines > cap(d.pols) || d.lines > maxKeptLines {
-		n := d.lines
-		if n > maxKeptLines {
-			n = 0
-		}
-		d.pols = make([]PollutantInput, 0, n)
-	}
-	d.pols, d.lines = d.pols[:0], 0
 	d.paths = d.paths[:0]
 	if d.nnoise > cap(d.noise) || d.nnoise > maxKeptLines {
 		d.noise = make([]NoisePeriod, 0, min(d.nnoise, maxKeptLines))
 	}
 	d.noise, d.nnoise = d.noise[:0], 0
-	if len(d.srcs) > maxKeptLines {
-		d.srcs = nil
-	}
 	if cap(dc.text) > maxKeptText {
 		dc.text = nil
 	}
@@ -60,4 +48,18 @@ func (dc *Decoder) Decode(data []byte) (*Request, error) {
 		return req, nil
 	}
 	return decodeStrict(data)
+}
+
+// reuse makes the lines and sources of the last request serve the next:
+// one slab as large as the last request's lines, written over from its
+// start (a request's lines are appended to it, each written anew from
+// the zero line), and the sources' slice likewise.
+func (d *fastDec) reuse() {
+	if d.lines > cap(d.pols) || d.lines > maxKeptLines {
+		d.pols = make([]PollutantInput, 0, min(d.lines, maxKeptLines))
+	}
+	d.pols, d.lines = d.pols[:0], 0
+	if cap(d.srcs) > maxKeptLines {
+		d.srcs = nil
+	}
 }
