@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"strings"
@@ -170,4 +171,54 @@ func FuzzDecoder(f *testing.F) {
 		sameAsFresh(t, &dec, b)
 		sameAsFresh(t, &dec, a)
 	})
+}
+
+// plainAt, the fast decoder's one-pass number reader, gives exactly
+// plainCoefficient's answer for every run of digits and points, ended by
+// a quote or by the input's end (all runs up to 5 bytes, and random
+// longer ones around the limits of 15 integer digits, 12 decimals and
+// 18 digits in all).
+func TestPlainAtSameAsPlainCoefficient(t *testing.T) {
+	check := func(text string) {
+		c0, e0, ok0 := calc.PlainCoefficient(text)
+		for _, tail := range []string{`"`, ""} {
+			c, e, end, ok := calc.PlainAt("x"+text+tail, 1)
+			if ok && end != 1+len(text) {
+				continue // a second point: the run ends before the text does
+			}
+			if ok != ok0 || ok && (c != c0 || e != e0) {
+				t.Fatalf("%q: plainAt %d %d %v, plainCoefficient %d %d %v", text, c, e, ok, c0, e0, ok0)
+			}
+		}
+	}
+	const alphabet = "0123456789."
+	var all func(prefix string, n int)
+	all = func(prefix string, n int) {
+		check(prefix)
+		if n == 0 {
+			return
+		}
+		for i := 0; i < len(alphabet); i++ {
+			all(prefix+alphabet[i:i+1], n-1)
+		}
+	}
+	all("", 5)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 200_000; i++ {
+		n := 10 + rng.IntN(14)
+		b := make([]byte, n)
+		for k := range b {
+			b[k] = "0123456789"[rng.IntN(10)]
+			if rng.IntN(8) == 0 {
+				b[k] = '0'
+			}
+		}
+		if rng.IntN(4) > 0 {
+			b[rng.IntN(n)] = '.'
+		}
+		if rng.IntN(10) == 0 {
+			b[rng.IntN(n)] = '.'
+		}
+		check(string(b))
+	}
 }

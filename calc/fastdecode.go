@@ -300,51 +300,74 @@ func stopByte(x uint64) bool {
 // amount reads a number, written as a JSON number or a string, that
 // plainAmount accepts (what ParseAmount gives for it, without a fault).
 func (d *fastDec) amount() (decimal.NullDecimal, bool) {
-	var text string
-	switch c := d.peek(); {
-	case c == '"':
-		// plainCoefficient reads only digits and a dot: the text is
-		// taken up to the first other byte, which must be the closing
-		// quote (str's checks are not needed for these bytes).
-		start, j := d.i+1, d.i+1
-		for j < len(d.s) && (d.s[j] >= '0' && d.s[j] <= '9' || d.s[j] == '.') {
-			j++
-		}
-		if j >= len(d.s) || d.s[j] != '"' {
+	var c int64
+	var exp int32
+	var end int
+	var ok bool
+	switch b := d.peek(); {
+	case b == '"':
+		// plainCoefficient reads only digits and a dot: the text runs
+		// up to the first other byte, which must be the closing quote
+		// (str's checks are not needed for these bytes).
+		c, exp, end, ok = plainAt(d.s, d.i+1)
+		if !ok || end >= len(d.s) || d.s[end] != '"' {
 			return decimal.NullDecimal{}, false
 		}
-		text, d.i = d.s[start:j], j+1
-	case c >= '0' && c <= '9':
+		d.i = end + 1
+	case b >= '0' && b <= '9':
 		// The JSON number grammar without sign or exponent: 0 or a
-		// digit 1-9 then digits, then optionally a point and digits.
-		start, j := d.i, d.i+1
-		if c != '0' {
-			for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
-				j++
-			}
-		}
-		if j < len(d.s) && d.s[j] == '.' {
-			j++
-			k := j
-			for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
-				j++
-			}
-			if j == k {
-				return decimal.NullDecimal{}, false
-			}
-		}
-		if j < len(d.s) && (d.s[j] == 'e' || d.s[j] == 'E' || d.s[j] >= '0' && d.s[j] <= '9') {
+		// digit 1-9 then digits, then optionally a point and digits
+		// (plainAt refuses a point at either end and a second one).
+		c, exp, end, ok = plainAt(d.s, d.i)
+		if !ok || b == '0' && end > d.i+1 && d.s[d.i+1] != '.' ||
+			end < len(d.s) && (d.s[end] == 'e' || d.s[end] == 'E') {
 			return decimal.NullDecimal{}, false
 		}
-		text, d.i = d.s[start:j], j
+		d.i = end
 	default:
 		return decimal.NullDecimal{}, false
 	}
-	c, exp, ok := plainCoefficient(text)
-	if !ok {
-		return decimal.NullDecimal{}, false
-	}
 	return decimal.NullDecimal{Decimal: d.decimal(c, exp), Valid: true}, true
+}
+
+// plainAt reads the run of digits and points at s[j:] as one pass of
+// plainCoefficient, giving its coefficient and exponent and where the
+// run ends; ok false when plainCoefficient would refuse the run (or the
+// run has a second point).
+func plainAt(s string, j int) (c int64, exp int32, end int, ok bool) {
+	start, dot := j, -1
+	for ; j < len(s); j++ {
+		ch := s[j]
+		if v := ch - '0'; v <= 9 {
+			c = c*10 + int64(v) // wraps only for runs plainCoefficient refuses by length
+			continue
+		}
+		if ch != '.' {
+			break
+		}
+		if dot >= 0 {
+			return 0, 0, j, false
+		}
+		dot = j
+	}
+	n, intEnd, frac := j-start, j, 0
+	if dot >= 0 {
+		if dot == start || dot == j-1 {
+			return 0, 0, j, false
+		}
+		intEnd, frac, n = dot, j-dot-1, n-1
+	}
+	if n == 0 || n > 18 || frac > maxDecimals {
+		return 0, 0, j, false
+	}
+	lead := start
+	for lead < intEnd && s[lead] == '0' {
+		lead++
+	}
+	if intEnd-lead > 15 {
+		return 0, 0, j, false
+	}
+	return c, -int32(frac), j, true
 }
 
 // boolean reads true or false.
