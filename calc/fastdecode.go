@@ -428,13 +428,12 @@ func (d *fastDec) key() (string, bool) {
 		return "", false
 	}
 	start := d.i + 1
-	for j := start; j < len(d.s); j++ {
-		if d.s[j] == '"' {
-			d.i = j + 1
-			return d.s[start:j], true
-		}
+	n := strings.IndexByte(d.s[start:], '"')
+	if n < 0 {
+		return "", false
 	}
-	return "", false
+	d.i = start + n + 1
+	return d.s[start : start+n], true
 }
 
 // seen marks bit n of a set of keys, reporting false for a key already
