@@ -11,9 +11,11 @@ package calc
 //
 // The price is a contract: the Request Decode returns — its strings,
 // decimals and slices, and so everything built from them, such as a
-// Result assessed from it and its lines — is valid only until the next
-// call of Decode on the same Decoder. Write the result (or copy what must
-// stay) first. A request that has to be kept (stored, queued, handed to
+// Result assessed from it and its lines, or an error the engine returns
+// for it (which may quote its paths and names) — is valid only until the
+// next call of Decode on the same Decoder. Write the result or the error
+// (or copy what must stay) first. The input itself is copied: data may
+// change as soon as Decode returns. A request that has to be kept (stored, queued, handed to
 // another goroutine that may outlive the call) is decoded with
 // DecodeRequest instead.
 //
