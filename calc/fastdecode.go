@@ -3,6 +3,7 @@ package calc
 import (
 	"encoding/binary"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -221,8 +222,14 @@ func (d *fastDec) ws() {
 		switch d.b[i] {
 		case ' ', '\t', '\n', '\r':
 			i++
-			// Indentation eight spaces at a time.
-			for i+8 <= len(d.b) && binary.LittleEndian.Uint64(d.b[i:]) == lo8*' ' {
+			// Indentation eight spaces at a time, and the rest of it at
+			// once: the first byte of a word that is not a space.
+			for i+8 <= len(d.b) {
+				x := binary.LittleEndian.Uint64(d.b[i:]) ^ lo8*' '
+				if x != 0 {
+					i += bits.TrailingZeros64(x) >> 3
+					break
+				}
 				i += 8
 			}
 		default:
@@ -428,12 +435,24 @@ func (d *fastDec) key() (string, bool) {
 		return "", false
 	}
 	start := d.i + 1
-	n := strings.IndexByte(d.s[start:], '"')
-	if n < 0 {
-		return "", false
+	j := start
+	for ; j+8 <= len(d.b); j += 8 {
+		// The first quote of the word: the lowest byte the exact
+		// zero-byte test marks is always a zero byte of x.
+		x := binary.LittleEndian.Uint64(d.b[j:]) ^ lo8*'"'
+		if m := (x - lo8) &^ x & hi8; m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			d.i = j + 1
+			return d.s[start:j], true
+		}
 	}
-	d.i = start + n + 1
-	return d.s[start : start+n], true
+	for ; j < len(d.s); j++ {
+		if d.s[j] == '"' {
+			d.i = j + 1
+			return d.s[start:j], true
+		}
+	}
+	return "", false
 }
 
 // seen marks bit n of a set of keys, reporting false for a key already
