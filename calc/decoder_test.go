@@ -222,3 +222,28 @@ func TestPlainAtSameAsPlainCoefficient(t *testing.T) {
 		check(string(b))
 	}
 }
+
+// TestStopAt: the index the fast decoder's strings jump to in a word is
+// the first byte that is a quote, a backslash or a control character,
+// on words mixing the bytes that matter.
+func TestStopAt(t *testing.T) {
+	pick := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '#', '\\', '[', ']', 'a', 0x7f, 0x80, 0x9f, 0xa0, 0xa2, 0xdc, 0xe4, 0xff}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i := 0; i < 1_000_000; i++ {
+		var x uint64
+		want := 8
+		for k := 0; k < 8; k++ {
+			c := pick[rng.IntN(len(pick))]
+			if rng.IntN(3) == 0 {
+				c = byte(rng.Uint32())
+			}
+			if want == 8 && (c == '"' || c == '\\' || c < 0x20) {
+				want = k
+			}
+			x |= uint64(c) << (8 * k)
+		}
+		if got := calc.StopAt(x); got != want {
+			t.Fatalf("stopAt(%#016x) = %d, want %d", x, got, want)
+		}
+	}
+}

@@ -4,4 +4,5 @@ package calc
 var (
 	PlainAt          = plainAt
 	PlainCoefficient = plainCoefficient
+	StopAt           = stopAt
 )

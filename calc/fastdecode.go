@@ -257,18 +257,32 @@ func (d *fastDec) str() (string, bool) {
 	}
 	start := d.i + 1
 	ascii := true
-	// Eight bytes at a time while none of them ends the string or is a
-	// byte it may not hold; the byte loop below takes over from the
-	// first word that has one.
+	// Eight bytes at a time: the first word with a byte that ends the
+	// string or that it may not hold says which byte that is (stopAt);
+	// the byte loop below takes only the input's last few bytes.
 	j := start
 	for ; j+8 <= len(d.b); j += 8 {
 		x := binary.LittleEndian.Uint64(d.b[j:])
-		if stopByte(x) {
-			break
+		k := stopAt(x)
+		if k == 8 {
+			if x&hi8 != 0 {
+				ascii = false
+			}
+			continue
 		}
-		if x&hi8 != 0 {
+		if x&hi8&(1<<(8*k)-1) != 0 {
 			ascii = false
 		}
+		j += k
+		if d.b[j] != '"' {
+			return "", false
+		}
+		t := d.s[start:j]
+		if !ascii && !utf8.ValidString(t) {
+			return "", false
+		}
+		d.i = j + 1
+		return t, true
 	}
 	for ; j < len(d.s); j++ {
 		c := d.s[j]
@@ -299,9 +313,23 @@ const (
 // (x − 0x01…) &^ x & 0x80…, which may point at the wrong byte but is
 // never wrong about whether there is one.
 func stopByte(x uint64) bool {
+	return stopMask(x) != 0
+}
+
+// stopAt is the index (0-7, little-endian) of the first byte of x that
+// is a quote, a backslash or below 0x20, 8 when there is none. Each test
+// of stopMask may mark a wrong byte only above a byte it marks rightly,
+// so the lowest mark of the three is always right.
+func stopAt(x uint64) int {
+	return bits.TrailingZeros64(stopMask(x)) >> 3
+}
+
+// stopMask marks (0x80) the bytes stopByte looks for, rightly up to and
+// including the lowest mark.
+func stopMask(x uint64) uint64 {
 	q := x ^ (lo8 * '"')
 	b := x ^ (lo8 * '\\')
-	return ((q-lo8)&^q|(b-lo8)&^b|(x-lo8*0x20)&^x)&hi8 != 0
+	return ((q-lo8)&^q | (b-lo8)&^b | (x-lo8*0x20)&^x) & hi8
 }
 
 // amount reads a number, written as a JSON number or a string, that
