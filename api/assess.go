@@ -136,9 +136,19 @@ const maxPooledAnswer = 1 << 20
 // assessContract is the calculator's code path: a request in the
 // contract's JSON shape in, the result's JSON out with the trace at a
 // level.
+//
+// The request is decoded into a calc.Decoder kept between requests
+// (decoders): the request, and the result built from it, live in the
+// decoder's memory until its next Decode, so the decoder goes back only
+// once the answer is written into dst. An error from the engine may name
+// the request's fields and is written after this returns: the decoder is
+// then left to the collector. A decoding fault is built from body, not
+// from the decoder's memory.
 func (s *Server) assessContract(c echo.Context, body []byte, origin string, level calc.TraceLevel, dst []byte) ([]byte, error) {
-	req, err := calc.DecodeRequest(body)
+	dec := decoders.Get().(*calc.Decoder)
+	req, err := dec.Decode(body)
 	if err != nil {
+		decoders.Put(dec)
 		s.app.Rejected(origin)
 		return nil, err
 	}
@@ -148,5 +158,9 @@ func (s *Server) assessContract(c echo.Context, body []byte, origin string, leve
 	}
 	out := res.AppendJSON(dst, level) // not json.Marshal: that would re-compact the bytes, doubling the cost
 	res.Release()                     // written: its lines can serve the next request
+	decoders.Put(dec)                 // and the request's memory too
 	return out, nil
 }
+
+// decoders keeps the calculator's request decoders between requests.
+var decoders = sync.Pool{New: func() any { return new(calc.Decoder) }}

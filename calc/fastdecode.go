@@ -1,12 +1,18 @@
 package calc
 
 import (
+	"encoding/binary"
+	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // A fast path for DecodeRequest. The strict decoder (calc/jsonin) parses
@@ -25,28 +31,145 @@ import (
 // over the goldens and the examples, and FuzzFastDecode over any input).
 //
 // All strings of the request are cut from one copy of the input, so a
-// request costs one allocation for its texts.
+// request costs one allocation for its texts. A Decoder (decoder.go)
+// keeps that copy, the lines, the sources and the decimals' coefficients
+// from one request to the next, so that a request of a shape seen before
+// costs no allocation at all.
 
 // fastDec reads JSON from s at i.
 type fastDec struct {
-	s    string
-	i    int
-	nums decSlab // coefficients are carved from here (64 at a time)
-	// paths holds the lines' JSON paths, written one after the other:
-	// a request's paths take an allocation per kilobyte, not one each.
-	// Bytes once written are never written again (a full buffer is
-	// replaced, not reused), so the strings cut from it never change.
-	paths []byte
-	pols  []PollutantInput // the request's pollutant lines, source after source
+	s string
+	b []byte // s's bytes, for reading eight at a time
+	i int
+	// nums holds the coefficients of the request's decimals.
+	nums numSlab
+	// paths holds the lines' JSON paths beyond pathTable, written one
+	// after the other: they take an allocation per kilobyte, not one
+	// each. Within a request bytes once written are never written again
+	// (a full buffer is replaced, not reused), so the strings cut from it
+	// do not change while the request is in use.
+	paths  []byte
+	pols   []PollutantInput // the request's pollutant lines, source after source
+	lines  int              // pollutant lines read, in every slab
+	noise  []NoisePeriod    // the noise sources' periods, likewise
+	nnoise int
+	srcs   []Source // a Decoder's sources, kept for the next request
 }
 
-// decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, but
-// with its big.Int and digit word carved from the request's slabs
-// (decSlab), so that a request's numbers cost two allocations per 64
-// instead of two each.
+// numSlab carves the coefficients of the decimals the decoder makes:
+// decimal.New allocates a big.Int and its digit word for every number;
+// here they come 64 (or, for a Decoder, a whole request's worth) at a
+// time. A Decoder rewrites them for its next request.
+type numSlab struct {
+	ints  []big.Int
+	words []big.Word
+	n     int // used of the current slab
+	total int // used by the request, in every slab
+}
+
+// dec builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does.
+func (s *numSlab) dec(c int64, exp int32) decimal.Decimal {
+	if inPlaceOff || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 || c < 0 {
+		return decimal.New(c, exp)
+	}
+	if s.n == len(s.ints) {
+		size := max(64, s.total)
+		s.ints, s.words, s.n = make([]big.Int, size), make([]big.Word, size), 0
+	}
+	z := &s.ints[s.n]
+	if c == 0 {
+		// As decimal.New leaves it: no digits (a rewritten Int must
+		// lose the ones it had).
+		*z = big.Int{}
+	} else {
+		s.words[s.n] = big.Word(c)
+		z.SetBits(s.words[s.n : s.n+1 : s.n+1])
+	}
+	s.n++
+	s.total++
+	out, ok := param.FromInPlace(z, exp)
+	if !ok {
+		return decimal.New(c, exp)
+	}
+	return out
+}
+
+// reuse makes the slab's memory serve the next request: one slab as
+// large as the last request needed, written over from its start.
+func (s *numSlab) reuse() {
+	if s.total > len(s.ints) || s.total > maxKeptNumbers {
+		size := s.total
+		if size > maxKeptNumbers {
+			size = 0 // an unusually large request's memory is not kept
+		}
+		s.ints, s.words = make([]big.Int, size), make([]big.Word, size)
+	}
+	s.n, s.total = 0, 0
+}
+
+// What a Decoder keeps at most between requests.
+const (
+	maxKeptNumbers = 1 << 14
+	maxKeptLines   = 4096
+	maxKeptText    = 1 << 20
+)
+
+// decimal builds c × 10^exp (0 ≤ c < 10^18) as decimal.New does, with
+// its coefficient from the request's slab.
 func (d *fastDec) decimal(c int64, exp int32) decimal.Decimal {
-	d.nums.n = 64
 	return d.nums.dec(c, exp)
+}
+
+// pathTable holds the JSON paths of the first pollutant lines of the
+// first sources, "sources[i].pollutants[j]" at i*pathLines+j, and the
+// sources' own paths "sources[i]" after them: made once, never changed,
+// so a request's common paths cost nothing and may be kept by anyone.
+const pathSources, pathLines = 32, 64
+
+var pathTable = sync.OnceValue(func() []string {
+	var b []byte
+	var ends []int
+	for i := 0; i < pathSources; i++ {
+		for j := 0; j < pathLines; j++ {
+			b = append(b, "sources["...)
+			b = strconv.AppendInt(b, int64(i), 10)
+			b = append(b, "].pollutants["...)
+			b = strconv.AppendInt(b, int64(j), 10)
+			b = append(b, ']')
+			ends = append(ends, len(b))
+		}
+	}
+	for i := 0; i < pathSources; i++ {
+		b = append(b, "sources["...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, ']')
+		ends = append(ends, len(b))
+	}
+	all := string(b)
+	t := make([]string, len(ends))
+	start := 0
+	for k, end := range ends {
+		t[k] = all[start:end]
+		start = end
+	}
+	return t
+})
+
+// sourcePath is "sources[n]".
+func sourcePath(n int) string {
+	if n < pathSources {
+		return pathTable()[pathSources*pathLines+n]
+	}
+	return "sources[" + strconv.Itoa(n) + "]"
+}
+
+// linePath is source + ".pollutants[n]" for the n-th line of the
+// source-th source (whose path is source).
+func (d *fastDec) linePath(sourceN int, source string, n int) string {
+	if sourceN < pathSources && n < pathLines {
+		return pathTable()[sourceN*pathLines+n]
+	}
+	return d.path(source, n)
 }
 
 // path is source + ".pollutants[n]", cut from d.paths.
@@ -62,15 +185,59 @@ func (d *fastDec) path(source string, n int) string {
 	return unsafe.String(&d.paths[start], len(d.paths)-start)
 }
 
+// join is a + b (b not empty), cut from d.paths.
+func (d *fastDec) join(a, b string) string {
+	if need := len(a) + len(b); cap(d.paths)-len(d.paths) < need {
+		d.paths = make([]byte, 0, max(1024, need))
+	}
+	start := len(d.paths)
+	d.paths = append(d.paths, a...)
+	d.paths = append(d.paths, b...)
+	return unsafe.String(&d.paths[start], len(d.paths)-start)
+}
+
+// newNoise is a zero noise period from the request's slab of them.
+func (d *fastDec) newNoise() *NoisePeriod {
+	if len(d.noise) == cap(d.noise) {
+		d.noise = make([]NoisePeriod, 0, max(8, d.nnoise))
+	}
+	d.noise = append(d.noise, NoisePeriod{})
+	d.nnoise++
+	return &d.noise[len(d.noise)-1]
+}
+
+// load makes text (which the request's strings will be cut from, and
+// which must not change while the request is in use) the input.
+func (d *fastDec) load(text []byte) {
+	d.b, d.i = text, 0
+	d.s = ""
+	if len(text) > 0 {
+		d.s = unsafe.String(&text[0], len(text))
+	}
+}
+
 func (d *fastDec) ws() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
+	i := d.i
+	for i < len(d.b) {
+		switch d.b[i] {
 		case ' ', '\t', '\n', '\r':
-			d.i++
+			i++
+			// Indentation eight spaces at a time, and the rest of it at
+			// once: the first byte of a word that is not a space.
+			for i+8 <= len(d.b) {
+				x := binary.LittleEndian.Uint64(d.b[i:]) ^ lo8*' '
+				if x != 0 {
+					i += bits.TrailingZeros64(x) >> 3
+					break
+				}
+				i += 8
+			}
 		default:
+			d.i = i
 			return
 		}
 	}
+	d.i = i
 }
 
 // peek returns the next byte after white space, 0 at the end.
@@ -90,19 +257,32 @@ func (d *fastDec) str() (string, bool) {
 	}
 	start := d.i + 1
 	ascii := true
-	// Eight bytes at a time while none of them ends the string or is a
-	// byte it may not hold; the byte loop below takes over from the
-	// first word that has one.
+	// Eight bytes at a time: the first word with a byte that ends the
+	// string or that it may not hold says which byte that is (stopAt);
+	// the byte loop below takes only the input's last few bytes.
 	j := start
-	for ; j+8 <= len(d.s); j += 8 {
-		x := uint64(d.s[j]) | uint64(d.s[j+1])<<8 | uint64(d.s[j+2])<<16 | uint64(d.s[j+3])<<24 |
-			uint64(d.s[j+4])<<32 | uint64(d.s[j+5])<<40 | uint64(d.s[j+6])<<48 | uint64(d.s[j+7])<<56
-		if stopByte(x) {
-			break
+	for ; j+8 <= len(d.b); j += 8 {
+		x := binary.LittleEndian.Uint64(d.b[j:])
+		k := stopAt(x)
+		if k == 8 {
+			if x&hi8 != 0 {
+				ascii = false
+			}
+			continue
 		}
-		if x&hi8 != 0 {
+		if x&hi8&(1<<(8*k)-1) != 0 {
 			ascii = false
 		}
+		j += k
+		if d.b[j] != '"' {
+			return "", false
+		}
+		t := d.s[start:j]
+		if !ascii && !utf8.ValidString(t) {
+			return "", false
+		}
+		d.i = j + 1
+		return t, true
 	}
 	for ; j < len(d.s); j++ {
 		c := d.s[j]
@@ -133,53 +313,96 @@ const (
 // (x − 0x01…) &^ x & 0x80…, which may point at the wrong byte but is
 // never wrong about whether there is one.
 func stopByte(x uint64) bool {
+	return stopMask(x) != 0
+}
+
+// stopAt is the index (0-7, little-endian) of the first byte of x that
+// is a quote, a backslash or below 0x20, 8 when there is none. Each test
+// of stopMask may mark a wrong byte only above a byte it marks rightly,
+// so the lowest mark of the three is always right.
+func stopAt(x uint64) int {
+	return bits.TrailingZeros64(stopMask(x)) >> 3
+}
+
+// stopMask marks (0x80) the bytes stopByte looks for, rightly up to and
+// including the lowest mark.
+func stopMask(x uint64) uint64 {
 	q := x ^ (lo8 * '"')
 	b := x ^ (lo8 * '\\')
-	return ((q-lo8)&^q|(b-lo8)&^b|(x-lo8*0x20)&^x)&hi8 != 0
+	return ((q-lo8)&^q | (b-lo8)&^b | (x-lo8*0x20)&^x) & hi8
 }
 
 // amount reads a number, written as a JSON number or a string, that
 // plainAmount accepts (what ParseAmount gives for it, without a fault).
 func (d *fastDec) amount() (decimal.NullDecimal, bool) {
-	var text string
-	switch c := d.peek(); {
-	case c == '"':
-		t, ok := d.str()
-		if !ok {
+	var c int64
+	var exp int32
+	var end int
+	var ok bool
+	switch b := d.peek(); {
+	case b == '"':
+		// plainCoefficient reads only digits and a dot: the text runs
+		// up to the first other byte, which must be the closing quote
+		// (str's checks are not needed for these bytes).
+		c, exp, end, ok = plainAt(d.s, d.i+1)
+		if !ok || end >= len(d.s) || d.s[end] != '"' {
 			return decimal.NullDecimal{}, false
 		}
-		text = t
-	case c >= '0' && c <= '9':
+		d.i = end + 1
+	case b >= '0' && b <= '9':
 		// The JSON number grammar without sign or exponent: 0 or a
-		// digit 1-9 then digits, then optionally a point and digits.
-		start, j := d.i, d.i+1
-		if c != '0' {
-			for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
-				j++
-			}
-		}
-		if j < len(d.s) && d.s[j] == '.' {
-			j++
-			k := j
-			for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
-				j++
-			}
-			if j == k {
-				return decimal.NullDecimal{}, false
-			}
-		}
-		if j < len(d.s) && (d.s[j] == 'e' || d.s[j] == 'E' || d.s[j] >= '0' && d.s[j] <= '9') {
+		// digit 1-9 then digits, then optionally a point and digits
+		// (plainAt refuses a point at either end and a second one).
+		c, exp, end, ok = plainAt(d.s, d.i)
+		if !ok || b == '0' && end > d.i+1 && d.s[d.i+1] != '.' ||
+			end < len(d.s) && (d.s[end] == 'e' || d.s[end] == 'E') {
 			return decimal.NullDecimal{}, false
 		}
-		text, d.i = d.s[start:j], j
+		d.i = end
 	default:
 		return decimal.NullDecimal{}, false
 	}
-	c, exp, ok := plainCoefficient(text)
-	if !ok {
-		return decimal.NullDecimal{}, false
-	}
 	return decimal.NullDecimal{Decimal: d.decimal(c, exp), Valid: true}, true
+}
+
+// plainAt reads the run of digits and points at s[j:] as one pass of
+// plainCoefficient, giving its coefficient and exponent and where the
+// run ends; ok false when plainCoefficient would refuse the run (or the
+// run has a second point).
+func plainAt(s string, j int) (c int64, exp int32, end int, ok bool) {
+	start, dot := j, -1
+	for ; j < len(s); j++ {
+		ch := s[j]
+		if v := ch - '0'; v <= 9 {
+			c = c*10 + int64(v) // wraps only for runs plainCoefficient refuses by length
+			continue
+		}
+		if ch != '.' {
+			break
+		}
+		if dot >= 0 {
+			return 0, 0, j, false
+		}
+		dot = j
+	}
+	n, intEnd, frac := j-start, j, 0
+	if dot >= 0 {
+		if dot == start || dot == j-1 {
+			return 0, 0, j, false
+		}
+		intEnd, frac, n = dot, j-dot-1, n-1
+	}
+	if n == 0 || n > 18 || frac > maxDecimals {
+		return 0, 0, j, false
+	}
+	lead := start
+	for lead < intEnd && s[lead] == '0' {
+		lead++
+	}
+	if intEnd-lead > 15 {
+		return 0, 0, j, false
+	}
+	return c, -int32(frac), j, true
 }
 
 // boolean reads true or false.
@@ -223,12 +446,41 @@ func (d *fastDec) next(first bool, closing byte, key bool) (k string, end, ok bo
 	if !key {
 		return "", false, true
 	}
-	k, ok = d.str()
+	k, ok = d.key()
 	if !ok || d.peek() != ':' {
 		return "", false, false
 	}
 	d.i++
 	return k, false, true
+}
+
+// key reads an object key as the bytes up to the next quote, without
+// str's checks: every key the fast path knows is plain ASCII, so a key
+// with an escape ("na\u006de" is "name"), a control byte or any other
+// byte matches none of them and the request goes the strict way.
+func (d *fastDec) key() (string, bool) {
+	if d.peek() != '"' {
+		return "", false
+	}
+	start := d.i + 1
+	j := start
+	for ; j+8 <= len(d.b); j += 8 {
+		// The first quote of the word: the lowest byte the exact
+		// zero-byte test marks is always a zero byte of x.
+		x := binary.LittleEndian.Uint64(d.b[j:]) ^ lo8*'"'
+		if m := (x - lo8) &^ x & hi8; m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			d.i = j + 1
+			return d.s[start:j], true
+		}
+	}
+	for ; j < len(d.s); j++ {
+		if d.s[j] == '"' {
+			d.i = j + 1
+			return d.s[start:j], true
+		}
+	}
+	return "", false
 }
 
 // seen marks bit n of a set of keys, reporting false for a key already
@@ -243,9 +495,47 @@ func seen(set *uint32, n uint) bool {
 
 // fastRequest decodes data when it is a request of the common shape;
 // ok false means "use the strict decoder".
+//
+// The request's texts, decimals, paths and noise periods are made for it;
+// its lines and sources are read into scratch memory kept between
+// requests (scratch) and then copied into one slice of each, of the exact
+// size: growing them as they were read allocated about twice the memory
+// a request keeps, and a third of decoding was allocation and collection.
 func fastRequest(data []byte) (*Request, bool) {
-	d := &fastDec{s: string(data)}
-	req := &Request{Rounding: PerLine2dp}
+	d := scratch.Get().(*fastDec)
+	defer scratch.Put(d)
+	d.reuse()
+	d.nums, d.paths, d.noise, d.nnoise = numSlab{}, nil, nil, 0
+	d.load(append([]byte(nil), data...))
+	req, ok := d.request(new(Request))
+	if !ok {
+		return nil, false
+	}
+	srcs := make([]Source, len(req.Sources))
+	copy(srcs, req.Sources)
+	lines := 0
+	for i := range srcs {
+		lines += len(srcs[i].Pollutants)
+	}
+	pols := make([]PollutantInput, lines)
+	at := 0
+	for i := range srcs {
+		if s := &srcs[i]; s.Pollutants != nil {
+			n := copy(pols[at:], s.Pollutants)
+			s.Pollutants = pols[at : at+n : at+n]
+			at += n
+		}
+	}
+	req.Sources = srcs
+	return req, true
+}
+
+// scratch holds fastRequest's scratch lines and sources.
+var scratch = sync.Pool{New: func() any { return new(fastDec) }}
+
+// request reads the loaded input into req (which it clears first).
+func (d *fastDec) request(req *Request) (*Request, bool) {
+	*req = Request{Rounding: PerLine2dp}
 	if !d.open('{') {
 		return nil, false
 	}
@@ -401,7 +691,14 @@ func (d *fastDec) sources(req *Request) bool {
 	if !d.open('[') {
 		return false
 	}
-	req.Sources = make([]Source, 0, 4)
+	// A Decoder's sources from the last request are written over (append
+	// writes each anew from the zero Source); a fresh request's start
+	// with room for four.
+	req.Sources = d.srcs[:0]
+	if req.Sources == nil {
+		req.Sources = make([]Source, 0, 4)
+	}
+	defer func() { d.srcs = req.Sources }()
 	for first := true; ; first = false {
 		_, end, ok := d.next(first, ']', false)
 		if !ok {
@@ -459,7 +756,7 @@ func (d *fastDec) source(s *Source, n int) bool {
 	if !d.open('{') {
 		return false
 	}
-	s.Path = "sources[" + strconv.Itoa(n) + "]"
+	s.Path = sourcePath(n)
 	var keys uint32
 	var measured bool
 	for first := true; ; first = false {
@@ -541,11 +838,11 @@ func (d *fastDec) source(s *Source, n int) bool {
 			measured, ok = d.boolean()
 			s.DeductionsGiven = true
 		case bit == skPollutants:
-			ok = d.pollutants(s)
+			ok = d.pollutants(s, n)
 		case bit == skDay:
-			s.Day, ok = d.noisePeriod(s.Path+".day", false)
+			s.Day, ok = d.noisePeriod(d.join(s.Path, ".day"), false)
 		case bit == skNight:
-			s.Night, ok = d.noisePeriod(s.Path+".night", true)
+			s.Night, ok = d.noisePeriod(d.join(s.Path, ".night"), true)
 		}
 		if !ok {
 			return false
@@ -585,7 +882,8 @@ func (d *fastDec) noisePeriod(path string, night bool) (*NoisePeriod, bool) {
 	if !d.open('{') {
 		return nil, false
 	}
-	np := &NoisePeriod{Path: path}
+	np := d.newNoise()
+	np.Path = path
 	var keys uint32
 	var lim, meas decimal.NullDecimal
 	for first := true; ; first = false {
@@ -663,7 +961,7 @@ func (d *fastDec) days() (int, bool) {
 	return n, n <= 31
 }
 
-func (d *fastDec) pollutants(s *Source) bool {
+func (d *fastDec) pollutants(s *Source, sourceN int) bool {
 	if !d.open('[') {
 		return false
 	}
@@ -690,18 +988,19 @@ func (d *fastDec) pollutants(s *Source) bool {
 			d.pols, start = grown, 0
 		}
 		d.pols = append(d.pols, PollutantInput{})
+		d.lines++
 		n := len(d.pols) - 1
-		if !d.pollutant(&d.pols[n], s.Path, n-start) {
+		if !d.pollutant(&d.pols[n], d.linePath(sourceN, s.Path, n-start)) {
 			return false
 		}
 	}
 }
 
-func (d *fastDec) pollutant(p *PollutantInput, source string, n int) bool {
+func (d *fastDec) pollutant(p *PollutantInput, path string) bool {
 	if !d.open('{') {
 		return false
 	}
-	p.Path = d.path(source, n)
+	p.Path = path
 	var keys uint32
 	for first := true; ; first = false {
 		k, end, ok := d.next(first, '}', true)

@@ -1,8 +1,9 @@
 package calc
 
 import (
-	"github.com/ecotax/ecotax/calc/param"
 	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc/param"
 )
 
 // Request is a decoded tax assessment request (see the contract,

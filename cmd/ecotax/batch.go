@@ -53,8 +53,11 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Each worker decodes into its own memory, again and again:
+			// a request is written before the next is decoded.
+			var dec calc.Decoder
 			for j := range jobs {
-				assessChunk(engine, j, level)
+				assessChunk(engine, &dec, j, level)
 				close(j.done)
 			}
 		}()
@@ -168,7 +171,11 @@ var outBuffers = sync.Pool{New: func() any { return []byte(nil) }}
 // inBuffers keeps the chunks' input buffers likewise.
 var inBuffers = sync.Pool{New: func() any { return make([]byte, 0, 64<<10) }}
 
-func assessChunk(engine *calc.Engine, j *batchJob, level calc.TraceLevel) {
+// assessChunk decodes each line with dec, which keeps its memory for the
+// next line: each request, its result and any error naming its fields are
+// written to the output before the next line is decoded (calc.Decoder's
+// contract).
+func assessChunk(engine *calc.Engine, dec *calc.Decoder, j *batchJob, level calc.TraceLevel) {
 	out := outBuffers.Get().([]byte)
 	for k, line := range j.lines {
 		j.stats.declarations++
@@ -178,7 +185,7 @@ func assessChunk(engine *calc.Engine, j *batchJob, level calc.TraceLevel) {
 			err = &calc.Error{Kind: calc.KindInvalid, Code: "empty_line", Title: "空行", Detail: "one declaration per line; this line is empty"}
 		} else {
 			var req *calc.Request
-			if req, err = calc.DecodeRequest(line); err == nil {
+			if req, err = dec.Decode(line); err == nil {
 				// Only the level asked is built: at none, no trace.
 				res, err = engine.AssessTrace(req, level)
 			}
