@@ -82,6 +82,10 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	if level != TraceFull {
 		rates = r.lineRates()
 	}
+	// The texts lines repeat (the source, the month, the kind, the unit,
+	// the reason, the group) are checked for escaping once: the last one
+	// found plain is kept and the next line's compared with it.
+	var memo lineMemo
 	w.key("lines")
 	w.open('[')
 	for i := range r.Lines {
@@ -92,21 +96,25 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.kstr(`{"source":`, l.Source)
-		w.kstr(`,"month":`, l.Month)
-		w.kstr(`,"kind":`, l.Kind)
+		w.kmemo(`{"source":`, l.Source, &memo.source)
+		w.kmemo(`,"month":`, l.Month, &memo.month)
+		w.kmemo(`,"kind":`, l.Kind, &memo.kind)
 		w.kstr(`,"pollutant":`, l.Pollutant)
 		w.kstr(`,"path":`, l.Path)
 		if l.Group != "" {
-			w.kstr(`,"group":`, l.Group)
+			w.kmemo(`,"group":`, l.Group, &memo.group)
 		}
 		if l.Fugitive {
 			w.b = append(w.b, `,"fugitive":true`...)
 		}
 		w.kdec(`,"quantity":"`, l.Quantity, -1)
-		w.kstr(`,"unit":`, l.Unit)
-		w.koptDec(`,"equivalent_value":"`, l.EquivalentValue, -1)
-		w.koptDec(`,"equivalents":"`, l.Equivalents, eqPlaces)
+		w.kmemo(`,"unit":`, l.Unit, &memo.unit)
+		if l.EquivalentValue.Valid {
+			w.kdec(`,"equivalent_value":"`, l.EquivalentValue.Decimal, -1)
+		}
+		if l.Equivalents.Valid {
+			w.kdec(`,"equivalents":"`, l.Equivalents.Decimal, eqPlaces)
+		}
 		if l.Rank > 0 {
 			w.b = append(w.b, `,"rank":`...)
 			w.b = strconv.AppendInt(w.b, int64(l.Rank), 10)
@@ -116,9 +124,13 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		} else {
 			w.b = append(w.b, `,"taxed":false`...)
 		}
-		w.kstr(`,"reason":`, l.Reason)
-		w.koptDec(`,"rate":"`, l.Rate, -1)
-		w.koptDec(`,"exceed_db":"`, l.ExceedDB, -1)
+		w.kmemo(`,"reason":`, l.Reason, &memo.reason)
+		if l.Rate.Valid {
+			w.kdec(`,"rate":"`, l.Rate.Decimal, -1)
+		}
+		if l.ExceedDB.Valid {
+			w.kdec(`,"exceed_db":"`, l.ExceedDB.Decimal, -1)
+		}
 		if l.Halved {
 			w.b = append(w.b, `,"halved":true`...)
 		}
@@ -126,14 +138,20 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 			w.b = append(w.b, `,"doubled":true`...)
 		}
 		if d := l.Detail; d != nil {
-			w.koptDec(`,"ph_value":"`, d.PHValue, -1)
-			w.koptDec(`,"exceed_multiple":"`, d.ColourMultiple, -1)
+			if d.PHValue.Valid {
+				w.kdec(`,"ph_value":"`, d.PHValue.Decimal, -1)
+			}
+			if d.ColourMultiple.Valid {
+				w.kdec(`,"exceed_multiple":"`, d.ColourMultiple.Decimal, -1)
+			}
 			if d.HazardousClass != "" {
 				w.kstr(`,"hazardous_class":`, d.HazardousClass)
 			}
 		}
 		w.kdec(`,"tax_due":"`, l.TaxDue, 2)
-		w.koptDec(`,"reduction_factor":"`, l.ReductionFactor, -1)
+		if l.ReductionFactor.Valid {
+			w.kdec(`,"reduction_factor":"`, l.ReductionFactor.Decimal, -1)
+		}
 		w.kdec(`,"reduction":"`, l.Reduction, 2)
 		w.kdec(`,"tax":"`, l.Tax, 2)
 		if enc := sharedRulesJSON(l.Rules); enc != nil {
@@ -373,6 +391,32 @@ func (w *jsonWriter) kstr(fragment, v string) {
 	w.str(v)
 }
 
+// lineMemo holds, for each text lines repeat, the last value found
+// plain (kept as the string itself: what it points to stays alive and
+// unchanged).
+type lineMemo struct {
+	source, month, kind, group, unit, reason string
+}
+
+// kmemo is kstr for a text that is often the same as the last one
+// written in its place: when it equals last (the same string data
+// compares without reading it) it is known plain.
+func (w *jsonWriter) kmemo(fragment, v string, last *string) {
+	w.b = append(w.b, fragment...) // inlined: the fragment is stored as constants
+	w.memo(v, last)
+}
+
+func (w *jsonWriter) memo(v string, last *string) {
+	if v != *last {
+		if !plain(v) {
+			w.str(v)
+			return
+		}
+		*last = v
+	}
+	w.b = append(append(append(w.b, '"'), v...), '"')
+}
+
 // kdec writes a member from its fragment (ending in the value's opening
 // quote) and a decimal, as decField does.
 func (w *jsonWriter) kdec(fragment string, d decimal.Decimal, places int32) {
@@ -479,23 +523,48 @@ func (w *jsonWriter) str(s string) {
 // faster than decoding them rune by rune.
 func plain(s string) bool {
 	for i := 0; i < len(s); {
-		c := s[i]
-		if plainByte[c] {
-			i++
-			continue
+		// Eight bytes at a time while they are plain ASCII (paths,
+		// codes, dates, figures); a word that is not is looked at byte
+		// by byte, up to its end.
+		if len(s)-i >= 8 {
+			t := s[i : i+8]
+			if plainASCII8(uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56) {
+				i += 8
+				continue
+			}
 		}
-		// The common multi-byte case, a 3-byte character from U+1000
-		// to U+CFFF (Chinese, E1–EC lead bytes) or U+E000 to U+FFFF
-		// (EE–EF), is checked here; anything else (other lengths, E0
-		// and ED with their narrower second byte, E2 80 A8/A9) goes to
-		// the rune-by-rune check of the rest.
-		if c >= 0xE1 && c <= 0xEF && c != 0xED && c != 0xE2 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-			i += 3
-			continue
+		for end := min(i+8, len(s)); i < end; {
+			c := s[i]
+			if plainByte[c] {
+				i++
+				continue
+			}
+			// The common multi-byte case, a 3-byte character from U+1000
+			// to U+CFFF (Chinese, E1–EC lead bytes) or U+E000 to U+FFFF
+			// (EE–EF), is checked here; anything else (other lengths, E0
+			// and ED with their narrower second byte, E2 80 A8/A9) goes to
+			// the rune-by-rune check of the rest.
+			if c >= 0xE1 && c <= 0xEF && c != 0xED && c != 0xE2 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+				i += 3
+				continue
+			}
+			return plainSlow(s[i:])
 		}
-		return plainSlow(s[i:])
 	}
 	return true
+}
+
+// plainASCII8 reports whether the eight bytes of x are all printable
+// ASCII other than the quote and the backslash. When no byte has its
+// high bit set, x−0x20… sets a high bit exactly when some byte is below
+// 0x20, and (x^q)−1… exactly when some byte equals q (the lowest such
+// byte borrows; without one nothing borrows).
+func plainASCII8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	bs := x ^ (lo * '\\')
+	return (x|(x-lo*0x20)|(q-lo)|(bs-lo))&hi == 0
 }
 
 // plainSlow is plain for a text that starts with something the quick

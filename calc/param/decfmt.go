@@ -56,8 +56,8 @@ const pairs = "00010203040506070809" +
 	"80818283848586878889" +
 	"90919293949596979899"
 
-// maxFrac is the most decimals the direct printer places (more go
-// through appendCoefficientLong).
+// maxFrac is the most decimals, or zeros after an integer, the direct
+// printer writes (more go through appendCoefficientLong).
 const maxFrac = 24
 
 // AppendCoefficient is AppendDecimal for the decimal c × 10^exp, without
@@ -78,7 +78,7 @@ func AppendCoefficient(b []byte, c int64, exp int32, places int32) []byte {
 	if neg {
 		u = uint64(-c)
 	}
-	var frac int32
+	var frac, zeros int32 // decimals written, zeros after the integer
 	if places >= 0 {
 		switch {
 		case exp == -places:
@@ -101,21 +101,22 @@ func AppendCoefficient(b []byte, c int64, exp int32, places int32) []byte {
 			return append(b, '0')
 		}
 		if exp > 0 {
-			return appendCoefficientLong(b, c, exp, places)
+			zeros = exp
 		}
 		frac = -exp
-		for frac > 0 && u%10 == 0 {
+		for frac > 0 && u%10 == 0 { // (frac < 0 when exp > 0: skipped)
 			u /= 10
 			frac--
 		}
 	}
-	if frac > maxFrac {
+	if frac > maxFrac || zeros > maxFrac {
 		return appendCoefficientLong(b, c, exp, places)
 	}
+	frac = max(frac, 0)
 	// The text's length, known before it is written: integer digits
 	// (at least "0"), the point and frac decimals, the sign.
 	n := numDigits(u)
-	size := max(n-int(frac), 1)
+	size := max(n-int(frac), 1) + int(zeros)
 	if frac > 0 {
 		size += 1 + int(frac)
 	}
@@ -128,6 +129,10 @@ func AppendCoefficient(b []byte, c int64, exp int32, places int32) []byte {
 	b = b[:len(b)+size]
 	out := b[len(b)-size:]
 	i := size
+	for ; zeros > 0; zeros-- {
+		i--
+		out[i] = '0'
+	}
 	if frac > 0 {
 		for ; frac >= 2; frac -= 2 {
 			r := u % 100
@@ -172,9 +177,9 @@ func numDigits(u uint64) int {
 	return max(t, 1)
 }
 
-// appendCoefficientLong is the general printer behind AppendCoefficient,
-// for what the direct printer leaves: integers with trailing zeros
-// (exponent above zero) and fractions longer than maxFrac.
+// appendCoefficientLong is the general printer behind AppendCoefficient
+// (the one before stop 11), for what the direct printer leaves: more
+// than maxFrac decimals or trailing zeros.
 func appendCoefficientLong(b []byte, c int64, exp int32, places int32) []byte {
 	c0, exp0 := c, exp
 	d := func() decimal.Decimal { return decimal.New(c0, exp0) }
