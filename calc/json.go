@@ -535,19 +535,32 @@ func plain(s string) bool {
 			}
 		}
 		for end := min(i+8, len(s)); i < end; {
-			c := s[i]
-			if plainByte[c] {
+			// The common characters are decided here by their lead
+			// byte's class: ASCII, two-byte (×, ÷, °), three-byte from
+			// U+1000 to U+CFFF and U+E000 to U+FFFF (Chinese, E1–EC and
+			// EE–EF), and E2 (→, −, …) but for U+2028 and U+2029 (E2 80
+			// A8/A9). Anything else (E0 and ED with their narrower second
+			// byte, four bytes, invalid bytes, what needs escaping) goes
+			// to the rune-by-rune check of the rest.
+			switch plainClass[s[i]] {
+			case 1:
 				i++
 				continue
-			}
-			// The common multi-byte case, a 3-byte character from U+1000
-			// to U+CFFF (Chinese, E1–EC lead bytes) or U+E000 to U+FFFF
-			// (EE–EF), is checked here; anything else (other lengths, E0
-			// and ED with their narrower second byte, E2 80 A8/A9) goes to
-			// the rune-by-rune check of the rest.
-			if c >= 0xE1 && c <= 0xEF && c != 0xED && c != 0xE2 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-				i += 3
-				continue
+			case 2:
+				if i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+					i += 2
+					continue
+				}
+			case 3:
+				if i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+					i += 3
+					continue
+				}
+			case 4:
+				if i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 && (s[i+1] != 0x80 || s[i+2]&^1 != 0xA8) {
+					i += 3
+					continue
+				}
 			}
 			return plainSlow(s[i:])
 		}
@@ -582,11 +595,24 @@ func plainSlow(s string) bool {
 	return utf8.ValidString(s)
 }
 
-// plainByte marks the ASCII bytes a JSON string takes as they are.
-var plainByte = func() (t [256]bool) {
+// plainClass classes a byte for plain: 1 an ASCII byte a JSON string
+// takes as it is, 2 the lead byte of a two-byte character (C2–DF), 3 of a
+// three-byte character whose second byte is any continuation byte (E1–EC,
+// EE, EF), 4 E2 (the same but for U+2028 and U+2029), 0 anything else.
+var plainClass = func() (t [256]uint8) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
+		if c != '"' && c != '\\' {
+			t[c] = 1
+		}
 	}
+	for c := 0xC2; c <= 0xDF; c++ {
+		t[c] = 2
+	}
+	for c := 0xE1; c <= 0xEF; c++ {
+		t[c] = 3
+	}
+	t[0xED] = 0 // its second byte is A0–BF for surrogates: not UTF-8
+	t[0xE2] = 4
 	return t
 }()
 

@@ -13,7 +13,7 @@ import (
 // escaping off) on every string, valid UTF-8 or not.
 func TestJSONStringMatchesEncodingJSON(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		s := rapid.OneOf(rapid.String(), rapid.StringOf(rapid.RuneFrom([]rune{0, 1, 0x1f, 0x7f, 0x2028, 0x2029, 0x2026, 0x2192, 0xfffd, 0x4e2d, 0x6587, 0x22, 0x5c, 0x3c, 0x26})),
+		s := rapid.OneOf(rapid.String(), rapid.StringOf(rapid.RuneFrom([]rune{0, 1, 0x1f, 0x7f, 0x2028, 0x2029, 0x2026, 0x2192, 0xfffd, 0x4e2d, 0x6587, 0x22, 0x5c, 0x3c, 0x26, 0xd7, 0xf7, 0x80, 0x7ff, 0x800, 0xfff, 0xd7ff, 0xe000, 0xffff, 0x10000, 0x2000, 0x2027, 0x202a})),
 			rapid.Map(rapid.SliceOf(rapid.Byte()), func(b []byte) string { return string(b) }),
 			// Mostly plain ASCII with one byte anywhere, for the eight-byte
 			// check of plain (every byte value at every offset of a word).
@@ -37,6 +37,10 @@ func TestJSONStringEveryByte(t *testing.T) {
 			b[at] = byte(c)
 			checkJSONString(t, string(b))
 			checkJSONString(t, "abcdefg中"+string(b))
+			// every byte after each kind of lead byte
+			for _, lead := range []string{"\xc3", "\xe2", "\xe2\x80", "\xe4\xb8", "\xed", "\xe0", "\xf0\x9f"} {
+				checkJSONString(t, "ab"+lead+string(b[at:at+1])+"\x80\xa8cd")
+			}
 		}
 	}
 }
