@@ -524,8 +524,7 @@ func (w *jsonWriter) str(s string) {
 func plain(s string) bool {
 	for i := 0; i < len(s); {
 		// Eight bytes at a time while they are plain ASCII (paths,
-		// codes, dates, figures); a word that is not is looked at byte
-		// by byte, up to its end.
+		// codes, dates, figures).
 		if len(s)-i >= 8 {
 			t := s[i : i+8]
 			if plainASCII8(uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
@@ -534,34 +533,40 @@ func plain(s string) bool {
 				continue
 			}
 		}
-		for end := min(i+8, len(s)); i < end; {
-			// The common characters are decided here by their lead
-			// byte's class: ASCII, two-byte (×, ÷, °), three-byte from
-			// U+1000 to U+CFFF and U+E000 to U+FFFF (Chinese, E1–EC and
-			// EE–EF), and E2 (→, −, …) but for U+2028 and U+2029 (E2 80
-			// A8/A9). Anything else (E0 and ED with their narrower second
-			// byte, four bytes, invalid bytes, what needs escaping) goes
-			// to the rune-by-rune check of the rest.
-			switch plainClass[s[i]] {
-			case 1:
-				i++
-				continue
-			case 2:
-				if i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
-					i += 2
-					continue
+		// Otherwise the common characters are decided by their lead
+		// byte's class, a run of one class at a time: ASCII, two-byte
+		// (×, ÷, °), three-byte from U+1000 to U+CFFF and U+E000 to
+		// U+FFFF (Chinese, E1–EC and EE–EF), and E2 (→, −, …) but for
+		// U+2028 and U+2029 (E2 80 A8/A9). Anything else (E0 and ED
+		// with their narrower second byte, four bytes, invalid bytes,
+		// what needs escaping) goes to the rune-by-rune check of the
+		// rest.
+		switch plainClass[s[i]] {
+		case 1:
+			for i++; i < len(s) && plainClass[s[i]] == 1; i++ {
+			}
+		case 2:
+			if i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
+				return plainSlow(s[i:])
+			}
+			i += 2
+		case 3:
+			for {
+				// Both continuation bytes are 10xxxxxx.
+				if i+2 >= len(s) || s[i+1]&0xC0|(s[i+2]&0xC0)>>2 != 0xA0 {
+					return plainSlow(s[i:])
 				}
-			case 3:
-				if i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-					i += 3
-					continue
-				}
-			case 4:
-				if i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 && (s[i+1] != 0x80 || s[i+2]&^1 != 0xA8) {
-					i += 3
-					continue
+				i += 3
+				if i >= len(s) || plainClass[s[i]] != 3 {
+					break
 				}
 			}
+		case 4:
+			if i+2 >= len(s) || s[i+1]&0xC0|(s[i+2]&0xC0)>>2 != 0xA0 || s[i+1] == 0x80 && s[i+2]&^1 == 0xA8 {
+				return plainSlow(s[i:])
+			}
+			i += 3
+		default:
 			return plainSlow(s[i:])
 		}
 	}
