@@ -117,7 +117,7 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		}
 		if l.Rank > 0 {
 			w.b = append(w.b, `,"rank":`...)
-			w.b = strconv.AppendInt(w.b, int64(l.Rank), 10)
+			w.b = appendInt(w.b, l.Rank)
 		}
 		if l.Taxed {
 			w.b = append(w.b, `,"taxed":true`...)
@@ -316,13 +316,25 @@ func (r *Result) lineParams(w *jsonWriter, l *Line, rate *RateRule) {
 	if n == 0 {
 		return
 	}
-	w.key("params")
-	w.open('[')
-	for _, i := range refs[:n] {
-		w.comma()
-		w.b = strconv.AppendInt(w.b, int64(i), 10)
+	// Written whole: the member follows others (a comma first).
+	w.b = append(w.b, `,"params":[`...)
+	for k, i := range refs[:n] {
+		if k > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = appendInt(w.b, i)
 	}
-	w.close(']')
+	w.b = append(w.b, ']')
+	w.more = true
+}
+
+// appendInt is strconv.AppendInt(b, int64(i), 10) with the one-digit
+// case (ranks, parameter indexes) kept inline.
+func appendInt(b []byte, i int) []byte {
+	if uint(i) < 10 {
+		return append(b, byte('0'+i))
+	}
+	return strconv.AppendInt(b, int64(i), 10)
 }
 
 // jsonWriter appends JSON to a byte slice. It tracks only whether the

@@ -3,6 +3,7 @@ package calc
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 )
@@ -105,7 +106,7 @@ func (r *Result) appendJSONReference(dst []byte, level TraceLevel) []byte {
 		w.close(']')
 		w.optBool("unverified", l.Unverified)
 		if level != TraceFull {
-			r.lineParams(&w.jsonWriter, l, rates[i])
+			r.refLineParams(&w.jsonWriter, l, rates[i])
 		}
 		w.close('}')
 	}
@@ -217,4 +218,31 @@ func (w *refWriter) optDec(k string, d decimal.NullDecimal, places int32) {
 	if d.Valid {
 		w.decField(k, d.Decimal, places)
 	}
+}
+
+// refLineParams is lineParams as it was written before stop 11, member
+// by member.
+func (r *Result) refLineParams(w *jsonWriter, l *Line, rate *RateRule) {
+	var refs [2]int
+	n := 0
+	if l.pol != nil {
+		if i, ok := r.paramAt(&l.pol.Meta); ok {
+			refs[n], n = i, n+1
+		}
+	}
+	if rate != nil {
+		if i, ok := r.paramAt(&rate.Meta); ok {
+			refs[n], n = i, n+1
+		}
+	}
+	if n == 0 {
+		return
+	}
+	w.key("params")
+	w.open('[')
+	for _, i := range refs[:n] {
+		w.comma()
+		w.b = strconv.AppendInt(w.b, int64(i), 10)
+	}
+	w.close(']')
 }

@@ -29,6 +29,14 @@ func AppendDecimal(b []byte, d decimal.Decimal, places int32) []byte {
 		// coefficient, inlined: this is the writer's innermost call.
 		l := (*decimalLayout)(unsafe.Pointer(&d))
 		if l.value == nil {
+			// Zero (a third of a result's figures: reductions, most
+			// often) is "0" whatever its exponent, or 0.00 in money.
+			switch places {
+			case -1:
+				return append(b, '0')
+			case 2:
+				return append(b, "0.00"...)
+			}
 			return AppendCoefficient(b, 0, l.exp, places)
 		}
 		if l.value.IsInt64() {
