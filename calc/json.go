@@ -224,17 +224,31 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 
 	w.key("trace")
 	w.open('[')
-	for _, s := range r.StepsAt(level) {
-		w.open('{')
-		w.intField("n", s.N)
-		w.field("step", s.Step)
-		w.optStr("source", s.Source)
-		w.optStr("month", s.Month)
-		w.optStr("pollutant", s.Pollutant)
-		w.field("rule", s.Rule)
-		w.field("text", s.Text)
-		w.close('}')
+	// Steps are written from fragments as lines are; a line's steps
+	// repeat its source, month and pollutant, and steps of a kind their
+	// name and rule.
+	var tm stepMemo
+	for k, s := range r.StepsAt(level) {
+		if k > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = append(w.b, `{"n":`...)
+		w.b = appendInt(w.b, s.N)
+		w.kmemo(`,"step":`, s.Step, &tm.step)
+		if s.Source != "" {
+			w.kmemo(`,"source":`, s.Source, &tm.source)
+		}
+		if s.Month != "" {
+			w.kmemo(`,"month":`, s.Month, &tm.month)
+		}
+		if s.Pollutant != "" {
+			w.kmemo(`,"pollutant":`, s.Pollutant, &tm.pollutant)
+		}
+		w.kmemo(`,"rule":`, s.Rule, &tm.rule)
+		w.kstr(`,"text":`, s.Text)
+		w.b = append(w.b, '}')
 	}
+	w.more = true
 	w.close(']')
 	w.close('}')
 	return w.b
@@ -408,6 +422,11 @@ func (w *jsonWriter) kstr(fragment, v string) {
 // unchanged).
 type lineMemo struct {
 	source, month, kind, group, unit, reason string
+}
+
+// stepMemo is lineMemo for the trace's steps.
+type stepMemo struct {
+	step, source, month, pollutant, rule string
 }
 
 // kmemo is kstr for a text that is often the same as the last one
