@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -86,6 +87,7 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	// the reason, the group) are checked for escaping once: the last one
 	// found plain is kept and the next line's compared with it.
 	var memo lineMemo
+	var head, headEnd int // where the last line's first members are in w.b
 	w.key("lines")
 	w.open('[')
 	for i := range r.Lines {
@@ -96,9 +98,17 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.kmemo(`{"source":`, l.Source, &memo.source)
-		w.kmemo(`,"month":`, l.Month, &memo.month)
-		w.kmemo(`,"kind":`, l.Kind, &memo.kind)
+		// A line of the same outlet, month and kind as the last one
+		// starts as it did: its first members are copied.
+		if i > 0 && same(l.Source, r.Lines[i-1].Source) && same(l.Month, r.Lines[i-1].Month) && same(l.Kind, r.Lines[i-1].Kind) {
+			w.b = append(w.b, w.b[head:headEnd]...)
+		} else {
+			head = len(w.b)
+			w.kmemo(`{"source":`, l.Source, &memo.source)
+			w.kmemo(`,"month":`, l.Month, &memo.month)
+			w.kmemo(`,"kind":`, l.Kind, &memo.kind)
+			headEnd = len(w.b)
+		}
 		w.kstr(`,"pollutant":`, l.Pollutant)
 		w.kstr(`,"path":`, l.Path)
 		if l.Group != "" {
@@ -427,6 +437,12 @@ type lineMemo struct {
 // stepMemo is lineMemo for the trace's steps.
 type stepMemo struct {
 	step, source, month, pollutant, rule string
+}
+
+// same reports whether a and b are the same string: the same bytes in
+// memory (so equal without reading them), or both empty.
+func same(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
 }
 
 // kmemo is kstr for a text that is often the same as the last one
