@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -82,6 +83,11 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	if level != TraceFull {
 		rates = r.lineRates()
 	}
+	// The texts lines repeat (the source, the month, the kind, the unit,
+	// the reason, the group) are checked for escaping once: the last one
+	// found plain is kept and the next line's compared with it.
+	var memo lineMemo
+	var head, headEnd int // where the last line's first members are in w.b
 	w.key("lines")
 	w.open('[')
 	for i := range r.Lines {
@@ -92,33 +98,49 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.kstr(`{"source":`, l.Source)
-		w.kstr(`,"month":`, l.Month)
-		w.kstr(`,"kind":`, l.Kind)
+		// A line of the same outlet, month and kind as the last one
+		// starts as it did: its first members are copied.
+		if i > 0 && same(l.Source, r.Lines[i-1].Source) && same(l.Month, r.Lines[i-1].Month) && same(l.Kind, r.Lines[i-1].Kind) {
+			w.b = append(w.b, w.b[head:headEnd]...)
+		} else {
+			head = len(w.b)
+			w.kmemo(`{"source":`, l.Source, &memo.source)
+			w.kmemo(`,"month":`, l.Month, &memo.month)
+			w.kmemo(`,"kind":`, l.Kind, &memo.kind)
+			headEnd = len(w.b)
+		}
 		w.kstr(`,"pollutant":`, l.Pollutant)
 		w.kstr(`,"path":`, l.Path)
 		if l.Group != "" {
-			w.kstr(`,"group":`, l.Group)
+			w.kmemo(`,"group":`, l.Group, &memo.group)
 		}
 		if l.Fugitive {
 			w.b = append(w.b, `,"fugitive":true`...)
 		}
 		w.kdec(`,"quantity":"`, l.Quantity, -1)
-		w.kstr(`,"unit":`, l.Unit)
-		w.koptDec(`,"equivalent_value":"`, l.EquivalentValue, -1)
-		w.koptDec(`,"equivalents":"`, l.Equivalents, eqPlaces)
+		w.kmemo(`,"unit":`, l.Unit, &memo.unit)
+		if l.EquivalentValue.Valid {
+			w.kdec(`,"equivalent_value":"`, l.EquivalentValue.Decimal, -1)
+		}
+		if l.Equivalents.Valid {
+			w.kdec(`,"equivalents":"`, l.Equivalents.Decimal, eqPlaces)
+		}
 		if l.Rank > 0 {
 			w.b = append(w.b, `,"rank":`...)
-			w.b = strconv.AppendInt(w.b, int64(l.Rank), 10)
+			w.b = appendInt(w.b, l.Rank)
 		}
 		if l.Taxed {
 			w.b = append(w.b, `,"taxed":true`...)
 		} else {
 			w.b = append(w.b, `,"taxed":false`...)
 		}
-		w.kstr(`,"reason":`, l.Reason)
-		w.koptDec(`,"rate":"`, l.Rate, -1)
-		w.koptDec(`,"exceed_db":"`, l.ExceedDB, -1)
+		w.kmemo(`,"reason":`, l.Reason, &memo.reason)
+		if l.Rate.Valid {
+			w.kdec(`,"rate":"`, l.Rate.Decimal, -1)
+		}
+		if l.ExceedDB.Valid {
+			w.kdec(`,"exceed_db":"`, l.ExceedDB.Decimal, -1)
+		}
 		if l.Halved {
 			w.b = append(w.b, `,"halved":true`...)
 		}
@@ -126,14 +148,20 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 			w.b = append(w.b, `,"doubled":true`...)
 		}
 		if d := l.Detail; d != nil {
-			w.koptDec(`,"ph_value":"`, d.PHValue, -1)
-			w.koptDec(`,"exceed_multiple":"`, d.ColourMultiple, -1)
+			if d.PHValue.Valid {
+				w.kdec(`,"ph_value":"`, d.PHValue.Decimal, -1)
+			}
+			if d.ColourMultiple.Valid {
+				w.kdec(`,"exceed_multiple":"`, d.ColourMultiple.Decimal, -1)
+			}
 			if d.HazardousClass != "" {
 				w.kstr(`,"hazardous_class":`, d.HazardousClass)
 			}
 		}
 		w.kdec(`,"tax_due":"`, l.TaxDue, 2)
-		w.koptDec(`,"reduction_factor":"`, l.ReductionFactor, -1)
+		if l.ReductionFactor.Valid {
+			w.kdec(`,"reduction_factor":"`, l.ReductionFactor.Decimal, -1)
+		}
 		w.kdec(`,"reduction":"`, l.Reduction, 2)
 		w.kdec(`,"tax":"`, l.Tax, 2)
 		if enc := sharedRulesJSON(l.Rules); enc != nil {
@@ -206,17 +234,31 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 
 	w.key("trace")
 	w.open('[')
-	for _, s := range r.StepsAt(level) {
-		w.open('{')
-		w.intField("n", s.N)
-		w.field("step", s.Step)
-		w.optStr("source", s.Source)
-		w.optStr("month", s.Month)
-		w.optStr("pollutant", s.Pollutant)
-		w.field("rule", s.Rule)
-		w.field("text", s.Text)
-		w.close('}')
+	// Steps are written from fragments as lines are; a line's steps
+	// repeat its source, month and pollutant, and steps of a kind their
+	// name and rule.
+	var tm stepMemo
+	for k, s := range r.StepsAt(level) {
+		if k > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = append(w.b, `{"n":`...)
+		w.b = appendInt(w.b, s.N)
+		w.kmemo(`,"step":`, s.Step, &tm.step)
+		if s.Source != "" {
+			w.kmemo(`,"source":`, s.Source, &tm.source)
+		}
+		if s.Month != "" {
+			w.kmemo(`,"month":`, s.Month, &tm.month)
+		}
+		if s.Pollutant != "" {
+			w.kmemo(`,"pollutant":`, s.Pollutant, &tm.pollutant)
+		}
+		w.kmemo(`,"rule":`, s.Rule, &tm.rule)
+		w.kstr(`,"text":`, s.Text)
+		w.b = append(w.b, '}')
 	}
+	w.more = true
 	w.close(']')
 	w.close('}')
 	return w.b
@@ -298,13 +340,25 @@ func (r *Result) lineParams(w *jsonWriter, l *Line, rate *RateRule) {
 	if n == 0 {
 		return
 	}
-	w.key("params")
-	w.open('[')
-	for _, i := range refs[:n] {
-		w.comma()
-		w.b = strconv.AppendInt(w.b, int64(i), 10)
+	// Written whole: the member follows others (a comma first).
+	w.b = append(w.b, `,"params":[`...)
+	for k, i := range refs[:n] {
+		if k > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.b = appendInt(w.b, i)
 	}
-	w.close(']')
+	w.b = append(w.b, ']')
+	w.more = true
+}
+
+// appendInt is strconv.AppendInt(b, int64(i), 10) with the one-digit
+// case (ranks, parameter indexes) kept inline.
+func appendInt(b []byte, i int) []byte {
+	if uint(i) < 10 {
+		return append(b, byte('0'+i))
+	}
+	return strconv.AppendInt(b, int64(i), 10)
 }
 
 // jsonWriter appends JSON to a byte slice. It tracks only whether the
@@ -371,6 +425,43 @@ func encodeString(s string) []byte {
 func (w *jsonWriter) kstr(fragment, v string) {
 	w.b = append(w.b, fragment...)
 	w.str(v)
+}
+
+// lineMemo holds, for each text lines repeat, the last value found
+// plain (kept as the string itself: what it points to stays alive and
+// unchanged).
+type lineMemo struct {
+	source, month, kind, group, unit, reason string
+}
+
+// stepMemo is lineMemo for the trace's steps.
+type stepMemo struct {
+	step, source, month, pollutant, rule string
+}
+
+// same reports whether a and b are the same string: the same bytes in
+// memory (so equal without reading them), or both empty.
+func same(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+}
+
+// kmemo is kstr for a text that is often the same as the last one
+// written in its place: when it equals last (the same string data
+// compares without reading it) it is known plain.
+func (w *jsonWriter) kmemo(fragment, v string, last *string) {
+	w.b = append(w.b, fragment...) // inlined: the fragment is stored as constants
+	w.memo(v, last)
+}
+
+func (w *jsonWriter) memo(v string, last *string) {
+	if v != *last {
+		if !plain(v) {
+			w.str(v)
+			return
+		}
+		*last = v
+	}
+	w.b = append(append(append(w.b, '"'), v...), '"')
 }
 
 // kdec writes a member from its fragment (ending in the value's opening
@@ -479,23 +570,66 @@ func (w *jsonWriter) str(s string) {
 // faster than decoding them rune by rune.
 func plain(s string) bool {
 	for i := 0; i < len(s); {
-		c := s[i]
-		if plainByte[c] {
-			i++
-			continue
+		// Eight bytes at a time while they are plain ASCII (paths,
+		// codes, dates, figures).
+		if len(s)-i >= 8 {
+			t := s[i : i+8]
+			if plainASCII8(uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56) {
+				i += 8
+				continue
+			}
 		}
-		// The common multi-byte case, a 3-byte character from U+1000
-		// to U+CFFF (Chinese, E1–EC lead bytes) or U+E000 to U+FFFF
-		// (EE–EF), is checked here; anything else (other lengths, E0
-		// and ED with their narrower second byte, E2 80 A8/A9) goes to
-		// the rune-by-rune check of the rest.
-		if c >= 0xE1 && c <= 0xEF && c != 0xED && c != 0xE2 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+		// Otherwise the common characters are decided by their lead
+		// byte's class, a run of one class at a time: ASCII, two-byte
+		// (×, ÷, °), three-byte from U+1000 to U+CFFF and U+E000 to
+		// U+FFFF (Chinese, E1–EC and EE–EF), and E2 (→, −, …) but for
+		// U+2028 and U+2029 (E2 80 A8/A9). Anything else (E0 and ED
+		// with their narrower second byte, four bytes, invalid bytes,
+		// what needs escaping) goes to the rune-by-rune check of the
+		// rest.
+		switch plainClass[s[i]] {
+		case 1:
+			for i++; i < len(s) && plainClass[s[i]] == 1; i++ {
+			}
+		case 2:
+			if i+1 >= len(s) || s[i+1]&0xC0 != 0x80 {
+				return plainSlow(s[i:])
+			}
+			i += 2
+		case 3:
+			for {
+				// Both continuation bytes are 10xxxxxx.
+				if i+2 >= len(s) || s[i+1]&0xC0|(s[i+2]&0xC0)>>2 != 0xA0 {
+					return plainSlow(s[i:])
+				}
+				i += 3
+				if i >= len(s) || plainClass[s[i]] != 3 {
+					break
+				}
+			}
+		case 4:
+			if i+2 >= len(s) || s[i+1]&0xC0|(s[i+2]&0xC0)>>2 != 0xA0 || s[i+1] == 0x80 && s[i+2]&^1 == 0xA8 {
+				return plainSlow(s[i:])
+			}
 			i += 3
-			continue
+		default:
+			return plainSlow(s[i:])
 		}
-		return plainSlow(s[i:])
 	}
 	return true
+}
+
+// plainASCII8 reports whether the eight bytes of x are all printable
+// ASCII other than the quote and the backslash. When no byte has its
+// high bit set, x−0x20… sets a high bit exactly when some byte is below
+// 0x20, and (x^q)−1… exactly when some byte equals q (the lowest such
+// byte borrows; without one nothing borrows).
+func plainASCII8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (lo * '"')
+	bs := x ^ (lo * '\\')
+	return (x|(x-lo*0x20)|(q-lo)|(bs-lo))&hi == 0
 }
 
 // plainSlow is plain for a text that starts with something the quick
@@ -513,11 +647,24 @@ func plainSlow(s string) bool {
 	return utf8.ValidString(s)
 }
 
-// plainByte marks the ASCII bytes a JSON string takes as they are.
-var plainByte = func() (t [256]bool) {
+// plainClass classes a byte for plain: 1 an ASCII byte a JSON string
+// takes as it is, 2 the lead byte of a two-byte character (C2–DF), 3 of a
+// three-byte character whose second byte is any continuation byte (E1–EC,
+// EE, EF), 4 E2 (the same but for U+2028 and U+2029), 0 anything else.
+var plainClass = func() (t [256]uint8) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
+		if c != '"' && c != '\\' {
+			t[c] = 1
+		}
 	}
+	for c := 0xC2; c <= 0xDF; c++ {
+		t[c] = 2
+	}
+	for c := 0xE1; c <= 0xEF; c++ {
+		t[c] = 3
+	}
+	t[0xED] = 0 // its second byte is A0–BF for surrogates: not UTF-8
+	t[0xE2] = 4
 	return t
 }()
 

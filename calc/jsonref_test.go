@@ -1,9 +1,20 @@
 package calc
 
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
 // appendJSONReference is AppendJSON as it was before lines were written
 // from constant fragments (commit 28a2875), member by member through the
 // generic writer: the reference TestAppendJSONSameAsReference compares
-// the writer with, byte for byte.
+// the writer with, byte for byte. Its strings are written by
+// encoding/json and its decimals by shopspring (refWriter), not by the
+// writer's own printers, so that the test also holds those to the
+// contract.
 func (r *Result) appendJSONReference(dst []byte, level TraceLevel) []byte {
 	steps := len(r.trace)
 	switch level {
@@ -25,7 +36,7 @@ func (r *Result) appendJSONReference(dst []byte, level TraceLevel) []byte {
 		// each time would copy the buffer once per result.
 		dst = append(make([]byte, 0, max(2*cap(dst), len(dst)+size)), dst...)
 	}
-	w := jsonWriter{b: dst}
+	w := refWriter{jsonWriter{b: dst}}
 	w.open('{')
 	if r.Taxpayer != (Taxpayer{}) {
 		w.key("taxpayer")
@@ -95,7 +106,7 @@ func (r *Result) appendJSONReference(dst []byte, level TraceLevel) []byte {
 		w.close(']')
 		w.optBool("unverified", l.Unverified)
 		if level != TraceFull {
-			r.lineParams(&w, l, rates[i])
+			r.refLineParams(&w.jsonWriter, l, rates[i])
 		}
 		w.close('}')
 	}
@@ -161,4 +172,77 @@ func (r *Result) appendJSONReference(dst []byte, level TraceLevel) []byte {
 	w.close(']')
 	w.close('}')
 	return w.b
+}
+
+// refWriter is jsonWriter with every string written by encoding/json
+// (HTML escaping off) and every decimal by shopspring's String and
+// StringFixed.
+type refWriter struct{ jsonWriter }
+
+func (w *refWriter) str(s string) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		panic(err)
+	}
+	w.b = append(w.b, bytes.TrimRight(buf.Bytes(), "\n")...)
+}
+
+func (w *refWriter) field(k, v string) {
+	w.key(k)
+	w.str(v)
+	w.more = true
+}
+
+func (w *refWriter) optStr(k, v string) {
+	if v != "" {
+		w.field(k, v)
+	}
+}
+
+// fieldJSON ignores the pre-encoded text: it must be what str writes.
+func (w *refWriter) fieldJSON(k, v string, _ []byte) { w.field(k, v) }
+
+func (w *refWriter) decField(k string, d decimal.Decimal, places int32) {
+	w.key(k)
+	text := d.String()
+	if places >= 0 {
+		text = d.StringFixed(places)
+	}
+	w.b = append(append(append(w.b, '"'), text...), '"')
+	w.more = true
+}
+
+func (w *refWriter) optDec(k string, d decimal.NullDecimal, places int32) {
+	if d.Valid {
+		w.decField(k, d.Decimal, places)
+	}
+}
+
+// refLineParams is lineParams as it was written before stop 11, member
+// by member.
+func (r *Result) refLineParams(w *jsonWriter, l *Line, rate *RateRule) {
+	var refs [2]int
+	n := 0
+	if l.pol != nil {
+		if i, ok := r.paramAt(&l.pol.Meta); ok {
+			refs[n], n = i, n+1
+		}
+	}
+	if rate != nil {
+		if i, ok := r.paramAt(&rate.Meta); ok {
+			refs[n], n = i, n+1
+		}
+	}
+	if n == 0 {
+		return
+	}
+	w.key("params")
+	w.open('[')
+	for _, i := range refs[:n] {
+		w.comma()
+		w.b = strconv.AppendInt(w.b, int64(i), 10)
+	}
+	w.close(']')
 }

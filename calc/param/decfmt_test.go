@@ -85,3 +85,97 @@ func TestDigitsExact(t *testing.T) {
 	}
 	t.Logf("decimal's NumDigits was wrong on %d of these", short)
 }
+
+// decimalEdges are coefficients where printers go wrong: zero, one,
+// powers of ten and their neighbours, the 18- and 19-digit limits of the
+// direct printer and of int64, each with both signs.
+func decimalEdges() []int64 {
+	out := []int64{0, 1, 9, 99, 1<<63 - 1, -1 << 63, 1e18 - 1, 1e18, 1e18 + 1}
+	for _, p := range pow10 {
+		out = append(out, p-1, p, p+1, 5*p, 99*p)
+	}
+	n := len(out)
+	for _, c := range out[:n] {
+		if c != -1<<63 {
+			out = append(out, -c)
+		}
+	}
+	return out
+}
+
+// checkCoefficient checks the printers on c × 10^exp against shopspring and
+// against the general printer the direct one replaced
+// (appendCoefficientLong, the printer before stop 11).
+func checkCoefficient(t interface{ Fatalf(string, ...any) }, c int64, exp, places int32) {
+	d := decimal.New(c, exp)
+	want := d.String()
+	if places >= 0 {
+		want = d.StringFixed(places)
+	}
+	if got := string(AppendCoefficient([]byte("x"), c, exp, places)); got != "x"+want {
+		t.Fatalf("AppendCoefficient(%d, %d, %d) = %q, want %q", c, exp, places, got[1:], want)
+	}
+	if got := string(AppendDecimal(nil, d, places)); got != want {
+		t.Fatalf("AppendDecimal(%s, %d) = %q, want %q", d, places, got, want)
+	}
+	if got := string(appendCoefficientLong(nil, c, exp, places)); got != want {
+		t.Fatalf("appendCoefficientLong(%d, %d, %d) = %q, want %q", c, exp, places, got, want)
+	}
+}
+
+// Every edge coefficient at every exponent from −30 to 30, as String
+// and as StringFixed with 0 to 30 places.
+func TestAppendCoefficientEdges(t *testing.T) {
+	for _, c := range decimalEdges() {
+		for exp := int32(-30); exp <= 30; exp++ {
+			for places := int32(-1); places <= 30; places++ {
+				checkCoefficient(t, c, exp, places)
+			}
+		}
+	}
+}
+
+// Random coefficients of every length (and big.Int coefficients beyond
+// int64 through AppendDecimal), exponents and places.
+func TestAppendCoefficientRandom(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		digits := rapid.IntRange(1, 19).Draw(t, "digits")
+		c := rapid.Int64Range(0, 1<<63-1).Draw(t, "c")
+		if digits < 19 {
+			c %= pow10[digits]
+		}
+		if rapid.Bool().Draw(t, "neg") {
+			c = -c
+		}
+		exp := rapid.Int32Range(-40, 40).Draw(t, "exp")
+		places := rapid.Int32Range(-1, 40).Draw(t, "places")
+		checkCoefficient(t, c, exp, places)
+	})
+	rapid.Check(t, func(t *rapid.T) {
+		c, _ := new(big.Int).SetString(rapid.StringMatching(`-?[1-9][0-9]{17,40}`).Draw(t, "big"), 10)
+		d := decimal.NewFromBigInt(c, rapid.Int32Range(-45, 10).Draw(t, "exp"))
+		places := rapid.Int32Range(-1, 30).Draw(t, "places")
+		want := d.String()
+		if places >= 0 {
+			want = d.StringFixed(places)
+		}
+		if got := FormatDecimal(d, places); got != want {
+			t.Fatalf("FormatDecimal(%s, %d) = %q, want %q", d, places, got, want)
+		}
+	})
+}
+
+// FuzzAppendCoefficient: the printers agree with shopspring on any
+// coefficient, exponent and number of places.
+func FuzzAppendCoefficient(f *testing.F) {
+	for _, c := range decimalEdges() {
+		f.Add(c, int32(-2), int32(2))
+		f.Add(c, int32(-7), int32(-1))
+	}
+	f.Fuzz(func(t *testing.T, c int64, exp, places int32) {
+		if exp < -60 || exp > 60 || places < -1 || places > 60 {
+			t.Skip()
+		}
+		checkCoefficient(t, c, exp, places)
+	})
+}
