@@ -210,15 +210,26 @@ func (e *Engine) AssessTrace(req *Request, level TraceLevel) (*Result, error) {
 		return nil, Invalid([]FieldError{{Path: "sources", Code: "required", Message: "at least one source is required"}})
 	}
 	a := newAssessment(e, req, level == TraceNone)
+	res, errs := a.run()
+	a.free()
+	if len(errs) > 0 {
+		return nil, Invalid(errs)
+	}
+	return res, nil
+}
+
+// run assesses; on faults it returns them and no result (the result's
+// storage then goes back to the pool).
+func (a *assessment) run() (*Result, []FieldError) {
 	a.check()
 	a.buildLines()
-	if len(a.errs) > 0 {
-		return nil, Invalid(a.errs)
+	if len(a.errs) == 0 {
+		a.rank()
+		a.applyRates()
 	}
-	a.rank()
-	a.applyRates()
-	if len(a.errs) > 0 {
-		return nil, Invalid(a.errs)
+	if errs := a.errs; len(errs) > 0 {
+		a.res.Release()
+		return nil, errs
 	}
 	a.reduce()
 	a.total()
@@ -226,31 +237,43 @@ func (e *Engine) AssessTrace(req *Request, level TraceLevel) (*Result, error) {
 	return a.res, nil
 }
 
-// assessment is the working state of one Assess call.
+// assessment is the working state of one Assess call. Its own lists
+// are kept for the next call (assessPool); what the result holds is the
+// result's (see Result.Release).
 type assessment struct {
 	e      *Engine
 	req    *Request
 	res    *Result
 	errs   []FieldError
-	months map[Month]*monthParams
+	months []monthAt // the months asked for, in first-use order (one to three)
 	// uses collects every parameter the result relied on, in first-use
 	// order; a declaration names a dozen or two, which a scan finds
 	// faster than a map (used indexes them by row only past useScan).
-	used     map[*param.Meta]int
-	uses     []paramUse
-	override map[string]decimal.Decimal // pollutant id → what-if rate
-	rateMemo []rateMemo
-	srcOf    []int // line index → source index
-	keep     []int // oneOf's list of the lines it keeps, reused
+	used       map[*param.Meta]int
+	spareIndex map[*param.Meta]int // a released result's empty index, for used
+	uses       []paramUse
+	override   map[string]decimal.Decimal // pollutant id → what-if rate
+	rateMemo   []rateMemo
+	srcOf      []int // line index → source index
+	keep       []int // oneOf's list of the lines it keeps, reused
+	idx        []int // rank's list of a group's lines, reused
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
+}
+
+type monthAt struct {
+	m  Month
+	mp *monthParams
 }
 
 type paramUse struct {
 	meta   *param.Meta
 	region string
 }
+
+// assessPool keeps assessments between calls, with their lists.
+var assessPool = sync.Pool{New: func() any { return new(assessment) }}
 
 func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	n := 0 // lines: one per pollutant, two per noise source, one otherwise
@@ -264,23 +287,41 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 			n++
 		}
 	}
-	res := &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: newLines(n), untraced: untraced}
-	if !untraced {
+	res := newResult(n)
+	res.Taxpayer, res.Region, res.Period, res.Rounding, res.untraced = req.Taxpayer, req.Region, req.Period.Text, req.Rounding, untraced
+	if !untraced && cap(res.trace) < 3*n {
 		res.trace = make([]Step, 0, 3*n)
 	}
-	return &assessment{
-		e:        e,
-		req:      req,
-		res:      res,
-		months:   map[Month]*monthParams{},
-		uses:     make([]paramUse, 0, 16),
-		srcOf:    make([]int, 0, n),
-		rateMemo: make([]rateMemo, 0, 16),
-		// 当量数 of every line, tax due of the taxed ones, the share
-		// off, reduction and tax of the reduced ones, and the totals:
-		// at most 3 a line on the whole (more come 16 at a time).
-		nums: decSlab{n: 3*n + 8},
+	a := assessPool.Get().(*assessment)
+	a.e, a.req, a.res = e, req, res
+	a.uses = res.paramUses[:0]
+	if cap(a.uses) == 0 {
+		a.uses = make([]paramUse, 0, 32)
 	}
+	res.paramUses = nil
+	a.spareIndex, res.paramIndex = res.paramIndex, nil
+	if cap(a.srcOf) < n {
+		a.srcOf = make([]int, 0, n)
+	}
+	// 当量数 of every line, tax due of the taxed ones, the reduction and
+	// tax of the reduced ones, and the totals: at most 3 a line on the
+	// whole (more come 16 at a time).
+	a.nums = decSlab{n: 3*n + 8}
+	return a
+}
+
+// free hands the assessment back to assessPool, holding nothing of the
+// request or the result.
+func (a *assessment) free() {
+	if cap(a.srcOf) > maxPooled {
+		return
+	}
+	clear(a.rateMemo)
+	clear(a.months)
+	*a = assessment{
+		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], idx: a.idx[:0],
+	}
+	assessPool.Put(a)
 }
 
 func (a *assessment) fail(path, code, format string, args ...any) {
@@ -302,7 +343,10 @@ func (a *assessment) use(m *param.Meta, region string) {
 			}
 		}
 		if len(a.uses) == useScan {
-			a.used = make(map[*param.Meta]int, 2*useScan)
+			a.used = a.spareIndex
+			if a.used == nil {
+				a.used = make(map[*param.Meta]int, 2*useScan)
+			}
 			for i, u := range a.uses {
 				a.used[u.meta] = i
 			}
@@ -421,7 +465,7 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 // monthParams returns the parameters of month m, asked for by the
 // source at srcPath (named in an error).
 func (a *assessment) monthParams(m Month, srcPath string) *monthParams {
-	if mp, ok := a.months[m]; ok {
+	if mp := a.month(m); mp != nil {
 		return mp
 	}
 	mp, missing := a.e.monthTable(m)
@@ -440,8 +484,18 @@ func (a *assessment) monthParams(m Month, srcPath string) *monthParams {
 		}
 		mp = &own
 	}
-	a.months[m] = mp
+	a.months = append(a.months, monthAt{m, mp})
 	return mp
+}
+
+// month returns the parameters of a month monthParams has given.
+func (a *assessment) month(m Month) *monthParams {
+	for i := range a.months {
+		if a.months[i].m == m {
+			return a.months[i].mp
+		}
+	}
+	return nil
 }
 
 // useScalar records a scalar of the month as used.
@@ -520,7 +574,7 @@ func (a *assessment) total() {
 	res := a.res
 	// Months first (a declaration has one to three), then the whole as the
 	// sum of its months: the same sums with fewer additions.
-	res.Months = make([]MonthTotal, 0, 3)
+	res.Months = res.Months[:0]
 	var buf [3][3]acc // tax due, reduction, tax of each month
 	sums := buf[:0]
 	for i := range res.Lines {
@@ -580,7 +634,9 @@ func (a *assessment) finish() {
 	res := a.res
 	res.paramIndex = a.used
 	res.paramUses = a.uses
-	res.Parameters = make([]ParamUse, 0, len(a.uses))
+	if cap(res.Parameters) < len(a.uses) {
+		res.Parameters = make([]ParamUse, 0, len(a.uses))
+	}
 	for _, u := range a.uses {
 		m, pt := u.meta, a.e.params[u.meta]
 		res.Parameters = append(res.Parameters, ParamUse{Key: pt.key, Region: u.region, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,

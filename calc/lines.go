@@ -209,7 +209,7 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 	case p.GeneratedKg.Valid:
 		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第七条)")
 		return
-	case p.BelowDetectionLimit && a.months[s.Month].belowDL == "zero":
+	case p.BelowDetectionLimit && a.month(s.Month).belowDL == "zero":
 		a.belowDetection(s, li, p) // qty stays 0
 	case p.EmissionT.Valid:
 		qty = p.EmissionT.Decimal.Mul(thousand)
@@ -538,7 +538,7 @@ func (a *assessment) noiseTax() {
 			continue
 		}
 		s := &a.req.Sources[a.srcOf[i]]
-		mp := a.months[s.Month]
+		mp := a.month(s.Month)
 		a.useScalar(mp, "noise.half.days_below")
 		tax := l.Rate.Decimal
 		if l.Halved {
@@ -766,7 +766,7 @@ func (a *assessment) checkMonitoring(s *Source, p *PollutantInput) {
 	case p.Method == "automatic" && p.MonitoringMonth != s.Month:
 		a.fail(p.Path+".monitoring_month", "invalid_value", "automatic monitoring gives the month's own data (%s), not %s; data carried from an earlier month are agency data (method monitoring)", s.MonthRaw, p.MonitoringMonthRaw)
 	}
-	if p.BelowDetectionLimit && a.months[s.Month].belowDL == "as_declared" && !p.EmissionKg.Valid && !p.EmissionT.Valid && s.Penalty == "" {
+	if p.BelowDetectionLimit && a.month(s.Month).belowDL == "as_declared" && !p.EmissionKg.Valid && !p.EmissionT.Valid && s.Penalty == "" {
 		a.fail(p.Path+".emission_kg", "required", "below the detection limit, the declared emission is used (monitoring.below_detection_limit = as_declared): give emission_kg or emission_t")
 	}
 }
@@ -830,7 +830,7 @@ func (a *assessment) belowProvincialScale(s *Source, li int, pol *Pollutant, avg
 // emission (财税〔2018〕117号 三): none at all ("视同排放量为零", parameter
 // value zero) or the declared amount (as_declared).
 func (a *assessment) belowDetection(s *Source, li int, p *PollutantInput) {
-	mp := a.months[s.Month]
+	mp := a.month(s.Month)
 	a.useScalar(mp, "monitoring.below_detection_limit")
 	note := "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"
 	if mp.belowDL == "zero" {

@@ -14,7 +14,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // after the "only one of" rules of the table notes.
 func (a *assessment) rank() {
 	lines := a.res.Lines
-	idx := make([]int, 0, 16)
+	idx := a.idx[:0]
 	for start := 0; start < len(lines); {
 		end := start
 		for end < len(lines) && a.srcOf[end] == a.srcOf[start] {
@@ -33,6 +33,7 @@ func (a *assessment) rank() {
 		}
 		start = end
 	}
+	a.idx = idx
 }
 
 // less orders two lines for ranking: more equivalents first; equal
@@ -54,7 +55,7 @@ func (a *assessment) cmp(x, y *Line) int {
 
 func (a *assessment) rankGroup(g string, idx []int) []int {
 	lines := a.res.Lines
-	mp := a.months[a.req.Sources[a.srcOf[idx[0]]].Month]
+	mp := a.month(a.req.Sources[a.srcOf[idx[0]]].Month)
 	var top int
 	var key, rule string
 	switch g {

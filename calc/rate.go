@@ -31,7 +31,12 @@ type rateAnswer struct {
 func (a *assessment) applyRates() {
 	lines := a.res.Lines
 	if a.res.untraced {
-		a.res.rates = make([]*RateRule, len(lines))
+		if cap(a.res.rates) < len(lines) {
+			a.res.rates = make([]*RateRule, len(lines))
+		} else {
+			a.res.rates = a.res.rates[:len(lines)]
+			clear(a.res.rates)
+		}
 	}
 	for i := range lines {
 		l := &lines[i]

@@ -48,7 +48,7 @@ func (a *assessment) reduce() {
 		if p == nil || !p.AvgConcentration.Valid || !p.StandardConcentration.Valid {
 			continue // no concentrations declared: nothing to test
 		}
-		mp := a.months[s.Month]
+		mp := a.month(s.Month)
 		if s.Penalty != "" {
 			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第七条、第十条", Note: "以污染物产生量作为计税依据（实施条例 第七条），没有当月排放浓度的监测值，不适用浓度减征"})
 			continue
