@@ -41,6 +41,10 @@ type paramText struct {
 	// the region, which depends on the use: what comes before it and
 	// what comes after.
 	headJSON, tailJSON []byte
+	// use and warn are the row's entry in a result's Parameters (but for
+	// the region) and its unverified_parameter warning, made once.
+	use  ParamUse
+	warn Warning
 }
 
 func (e *Engine) addParam(m *param.Meta, key, value string) {
@@ -64,6 +68,9 @@ func (e *Engine) addParam(m *param.Meta, key, value string) {
 	w.field("where", pt.where)
 	w.close('}')
 	pt.tailJSON = w.b
+	pt.use = ParamUse{Key: pt.key, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,
+		Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, text: &pt}
+	pt.warn = Warning{Code: "unverified_parameter", Message: pt.warning, messageJSON: pt.warningJSON}
 	e.params[m] = &pt
 }
 
@@ -260,6 +267,17 @@ type assessment struct {
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
+	// names remembers, by line slot, the pollutant the last requests
+	// named by its statutory name there (of engine memoOf): declarations
+	// one after another list the same pollutants in the same places, and
+	// comparing a name costs less than hashing it (Names.Lookup).
+	names  []nameMemo
+	memoOf *Engine
+}
+
+type nameMemo struct {
+	kind string
+	pol  *Pollutant
 }
 
 type monthAt struct {
@@ -294,6 +312,10 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	}
 	a := assessPool.Get().(*assessment)
 	a.e, a.req, a.res = e, req, res
+	if a.memoOf != e {
+		clear(a.names)
+		a.memoOf = e
+	}
 	a.uses = res.paramUses[:0]
 	if cap(a.uses) == 0 {
 		a.uses = make([]paramUse, 0, 32)
@@ -320,6 +342,7 @@ func (a *assessment) free() {
 	clear(a.months)
 	*a = assessment{
 		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], idx: a.idx[:0],
+		names: a.names, memoOf: a.memoOf,
 	}
 	assessPool.Put(a)
 }
@@ -356,6 +379,26 @@ func (a *assessment) use(m *param.Meta, region string) {
 	a.uses = append(a.uses, paramUse{meta: m, region: region})
 }
 
+// lookup is names.Lookup(kind, name) for the pollutant of line slot li.
+// A remembered answer holds only for the statutory name itself, which
+// names one row of its class (NewNames refuses two), so it holds for
+// every request to the same engine.
+func (a *assessment) lookup(li int, kind, name string) *Pollutant {
+	if li < len(a.names) {
+		if m := &a.names[li]; m.pol != nil && m.pol.Name == name && m.kind == kind {
+			return m.pol
+		}
+	}
+	p := a.e.names.Lookup(kind, name)
+	if p != nil && p.Name == name && li < maxPooled {
+		if li >= len(a.names) {
+			a.names = append(a.names, make([]nameMemo, li+1-len(a.names))...)
+		}
+		a.names[li] = nameMemo{kind, p}
+	}
+	return p
+}
+
 // useScan is how many parameters are looked up by a scan before a map.
 const useScan = 32
 
@@ -384,6 +427,7 @@ type monthParams struct {
 	topAir, topWater1, topWaterOther int
 	tier1Ratio, tier1Share           decimal.Decimal
 	tier2Ratio, tier2Share           decimal.Decimal
+	tier1Off, tier2Off               decimal.Decimal // 1 − share: the part a reduction takes off
 	inclusive                        bool
 	scope                            string
 	belowDL                          string // monitoring.below_detection_limit: "zero" or "as_declared"
@@ -441,6 +485,7 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 	mp.topWaterOther = int(num("ranking.water_other.top").IntPart())
 	mp.tier1Ratio, mp.tier1Share = num("reduction.tier1.max_ratio"), num("reduction.tier1.pay_share")
 	mp.tier2Ratio, mp.tier2Share = num("reduction.tier2.max_ratio"), num("reduction.tier2.pay_share")
+	mp.tier1Off, mp.tier2Off = sub(one, mp.tier1Share), sub(one, mp.tier2Share)
 	if s := get("reduction.boundary"); s != nil {
 		mp.inclusive = s.Text == "inclusive"
 	}
@@ -635,14 +680,16 @@ func (a *assessment) finish() {
 	res.paramIndex = a.used
 	res.paramUses = a.uses
 	if cap(res.Parameters) < len(a.uses) {
-		res.Parameters = make([]ParamUse, 0, len(a.uses))
+		res.Parameters = make([]ParamUse, len(a.uses))
 	}
-	for _, u := range a.uses {
-		m, pt := u.meta, a.e.params[u.meta]
-		res.Parameters = append(res.Parameters, ParamUse{Key: pt.key, Region: u.region, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,
-			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, text: pt})
-		if !m.Verified {
-			res.Warnings = append(res.Warnings, Warning{Code: "unverified_parameter", Message: pt.warning, messageJSON: pt.warningJSON})
+	res.Parameters = res.Parameters[:len(a.uses)]
+	for i, u := range a.uses {
+		pt := a.e.params[u.meta]
+		p := &res.Parameters[i]
+		*p = pt.use
+		p.Region = u.region
+		if !p.Verified {
+			res.Warnings = append(res.Warnings, pt.warn)
 		}
 	}
 }

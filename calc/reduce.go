@@ -104,14 +104,14 @@ func (a *assessment) reduce() {
 			c := cmpProduct(avg, std, ratio)
 			return c < 0 || (c == 0 && mp.inclusive)
 		}
-		var share decimal.Decimal
+		var share, off decimal.Decimal
 		switch {
 		case below(mp.tier2Ratio):
-			share = mp.tier2Share
+			share, off = mp.tier2Share, mp.tier2Off
 			a.useScalar(mp, "reduction.tier2.max_ratio")
 			a.useScalar(mp, "reduction.tier2.pay_share")
 		case below(mp.tier1Ratio):
-			share = mp.tier1Share
+			share, off = mp.tier1Share, mp.tier1Off
 			a.useScalar(mp, "reduction.tier1.max_ratio")
 			a.useScalar(mp, "reduction.tier1.pay_share")
 		default:
@@ -120,7 +120,6 @@ func (a *assessment) reduce() {
 			continue
 		}
 		l.ReductionFactor = decimal.NullDecimal{Decimal: share, Valid: true}
-		off := a.nums.sub(one, share)
 		// 减免税额 is taken from the tax due, which is already money (分), in
 		// both rounding modes: the contract's one formula.
 		l.Reduction = a.nums.mulRound(l.TaxDue, off, 2)
