@@ -264,6 +264,7 @@ type assessment struct {
 	srcOf      []int // line index → source index
 	keep       []int // oneOf's list of the lines it keeps, reused
 	idx        []int // rank's list of a group's lines, reused
+	data       []stepData // the rest of a block of step figures (stepWith)
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
@@ -420,6 +421,22 @@ func (a *assessment) step(s Step) {
 	if !a.res.untraced {
 		a.res.trace = append(a.res.trace, s)
 	}
+}
+
+// stepWith is step for a step with figures the line does not hold. They
+// are stored only when there is a trace, in blocks (stepData).
+func (a *assessment) stepWith(s Step, v [4]decimal.Decimal) {
+	if a.res.untraced {
+		return
+	}
+	if len(a.data) == 0 {
+		a.data = make([]stepData, 16)
+	}
+	d := &a.data[0]
+	a.data = a.data[1:]
+	d.vals = v
+	s.data = d
+	a.res.trace = append(a.res.trace, s)
 }
 
 // monthParams are the named parameters in force in one tax month.
@@ -656,9 +673,9 @@ func (a *assessment) total() {
 		return
 	}
 	for _, mt := range res.Months {
-		a.step(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条", data: &stepData{vals: [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax}}})
+		a.stepWith(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条"}, [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax})
 	}
-	a.step(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text, data: &stepData{vals: [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax}}})
+	a.stepWith(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text}, [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax})
 }
 
 // sum adds two amounts, skipping the addition (and shopspring's rescaling

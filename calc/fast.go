@@ -205,6 +205,19 @@ func (s *decSlab) roundCoef(c int64, e, places int32) (decimal.Decimal, bool) {
 	}
 }
 
+// round is d.Round(places), made in s.
+func (s *decSlab) round(d decimal.Decimal, places int32) decimal.Decimal {
+	if d.Exponent() == -places {
+		return d // as Round returns it
+	}
+	if c, ok := small(d); ok {
+		if r, ok := s.roundCoef(c, d.Exponent(), places); ok {
+			return r
+		}
+	}
+	return d.Round(places)
+}
+
 // mulRound is a.Mul(b).Round(places).
 func mulRound(a, b decimal.Decimal, places int32) decimal.Decimal {
 	return (*decSlab)(nil).mulRound(a, b, places)

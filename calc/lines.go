@@ -209,7 +209,7 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 			return
 		}
 		qty = p.GeneratedKg.Decimal
-		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, data: &stepData{vals: [4]decimal.Decimal{qty}}})
+		a.stepWith(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason}, [4]decimal.Decimal{qty})
 	case p.GeneratedKg.Valid:
 		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第七条)")
 		return
@@ -217,7 +217,7 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 		a.belowDetection(s, li, p) // qty stays 0
 	case p.EmissionT.Valid:
 		qty = p.EmissionT.Decimal.Mul(thousand)
-		a.step(Step{Kind: StepTonnes, L: li, data: &stepData{vals: [4]decimal.Decimal{p.EmissionT.Decimal, qty}}})
+		a.stepWith(Step{Kind: StepTonnes, L: li}, [4]decimal.Decimal{p.EmissionT.Decimal, qty})
 		if p.BelowDetectionLimit {
 			a.belowDetection(s, li, p)
 		}
@@ -298,7 +298,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 		// Outside 6–9 the discharge is over the pH standard: an exceeding
 		// outlet for the 117号 gate (实施条例 第十条; 财税〔2018〕117号 第二条).
 		l.exceeded, l.exceedWhy = true, "pH值 "+p.Value.Decimal.String()+" 不在6–9之间"
-		a.step(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label, data: &stepData{vals: [4]decimal.Decimal{p.Value.Decimal, band.Value}}})
+		a.stepWith(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label}, [4]decimal.Decimal{p.Value.Decimal, band.Value})
 		a.setEquivalents(li, ww, band.Value, band.Value)
 		return
 	case SpecialColour:
@@ -328,7 +328,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			} else {
 				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
 			}
-			a.step(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条", data: &stepData{vals: [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal}}})
+			a.stepWith(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条"}, [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal})
 			if !over.IsPositive() {
 				l.notTaxed("色度 "+p.Measured.Decimal.String()+" 未超过标准 "+p.Standard.Decimal.String(), rulesColour)
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
@@ -390,7 +390,7 @@ func (a *assessment) phBand(v decimal.Decimal, m Month) *PHBand {
 	first, last := monthBounds(m)
 	for i := range a.e.t.PHBands {
 		b := &a.e.t.PHBands[i]
-		if b.Covers(first, last) && b.Contains(v) {
+		if b.Covers(first, last) && b.contains(v) {
 			return b
 		}
 	}
@@ -416,12 +416,14 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		l.Unit, l.Rules = "dB", rulesNoise
 		// 财税〔2018〕23号 第四条: a fractional exceedance is rounded half
 		// up to a whole decibel before the band is read.
-		diff := np.MeasuredDB.Decimal.Sub(np.LimitDB.Decimal)
-		shown := diff.Round(0)
-		if shown.IsNegative() {
-			shown = decimal.Zero
+		diff := a.nums.sub(np.MeasuredDB.Decimal, np.LimitDB.Decimal)
+		if !a.res.untraced {
+			shown := diff.Round(0)
+			if shown.IsNegative() {
+				shown = decimal.Zero
+			}
+			a.stepWith(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条"}, [4]decimal.Decimal{np.MeasuredDB.Decimal, np.LimitDB.Decimal, diff, shown})
 		}
-		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", data: &stepData{vals: [4]decimal.Decimal{np.MeasuredDB.Decimal, np.LimitDB.Decimal, diff, shown}}})
 		if np.Burst != "" && np.PeakDB.Valid {
 			// 附表一 噪声 注5: night bursts are taxed on the higher of the
 			// equivalent-level and the peak-level exceedance; the peak may
@@ -432,14 +434,14 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 			}
 			a.useScalar(mp, key)
 			peak := np.PeakDB.Decimal.Sub(np.LimitDB.Decimal.Add(allow))
-			a.step(Step{Kind: StepNoisePeak, L: li, Rule: "环境保护税法 附表一 噪声 注5；GB 12348-2008", Note: what,
-				data: &stepData{vals: [4]decimal.Decimal{np.PeakDB.Decimal, np.LimitDB.Decimal, allow, peak}}})
-			if peak.GreaterThan(diff) {
+			a.stepWith(Step{Kind: StepNoisePeak, L: li, Rule: "环境保护税法 附表一 噪声 注5；GB 12348-2008", Note: what},
+				[4]decimal.Decimal{np.PeakDB.Decimal, np.LimitDB.Decimal, allow, peak})
+			if cmp(peak, diff) > 0 {
 				diff = peak
 			}
 		}
-		exceed := diff.Round(0)
-		if exceed.IsNegative() {
+		exceed := a.nums.round(diff, 0)
+		if exceed.Sign() < 0 {
 			exceed = decimal.Zero
 		}
 		l.Quantity = exceed
@@ -549,14 +551,17 @@ func (a *assessment) noiseTax() {
 		tax := l.Rate.Decimal
 		if l.Halved {
 			a.useScalar(mp, "noise.half.pay_share")
-			tax = tax.Mul(mp.halfShare)
+			tax = mul(tax, mp.halfShare)
 		}
 		if l.Doubled {
 			a.useScalar(mp, "noise.boundary.multiplier")
-			tax = tax.Mul(mp.multiplier)
+			tax = mul(tax, mp.multiplier)
 		}
-		l.TaxDue, l.Tax = tax.Round(2), tax.Round(2)
-		a.step(Step{Kind: StepNoiseTax, L: i, Rule: "环境保护税法 附表一 噪声 注", data: &stepData{vals: [4]decimal.Decimal{l.Rate.Decimal, decimal.NewFromInt(int64(l.noise.days)), tax}}, N: mp.halfDays})
+		l.TaxDue = a.nums.round(tax, 2)
+		l.Tax = l.TaxDue
+		if !a.res.untraced {
+			a.stepWith(Step{Kind: StepNoiseTax, L: i, Rule: "环境保护税法 附表一 噪声 注", N: mp.halfDays}, [4]decimal.Decimal{l.Rate.Decimal, decimal.NewFromInt(int64(l.noise.days)), tax})
+		}
 	}
 }
 
@@ -613,19 +618,19 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 	if pen != nil {
 		base = g
 		l.Rules = rulesSolidPenalty
-		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, data: &stepData{vals: [4]decimal.Decimal{g}}})
+		a.stepWith(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason}, [4]decimal.Decimal{g})
 	} else if s.DeductionsNotMeasured && !(st.IsZero() && d.IsZero() && u.IsZero()) {
 		// 财税〔2018〕23号 三: amounts stored, disposed or utilised that were
 		// not accurately measured cannot be deducted.
 		base = g
 		a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕23号 第三条", Note: "贮存量、处置量、综合利用量未准确计量（deductions_measured = false），不予扣除：排放量 = 产生量 " + g.String() + " 吨"})
 	} else {
-		base = g.Sub(st).Sub(d).Sub(u)
-		a.step(Step{Kind: StepSolidBase, L: li, Rule: "环境保护税法实施条例 第五条", data: &stepData{vals: [4]decimal.Decimal{g, st, d, u}}})
+		base = a.nums.sub(a.nums.sub(a.nums.sub(g, st), d), u)
+		a.stepWith(Step{Kind: StepSolidBase, L: li, Rule: "环境保护税法实施条例 第五条"}, [4]decimal.Decimal{g, st, d, u})
 		if !s.DeductionsGiven && !(st.IsZero() && d.IsZero() && u.IsZero()) {
 			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕23号 第三条", Note: "未申报扣除量是否准确计量（deductions_measured）：按已准确计量扣除（假定）"})
 		}
-		if base.IsNegative() {
+		if base.Sign() < 0 {
 			a.fail(s.Path+".generated_t", "negative_remainder", "产生量 %s − 贮存量 %s − 处置量 %s − 综合利用量 %s = %s is negative", g, st, d, u, base)
 			return
 		}
@@ -638,10 +643,12 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 		return
 	}
 	l.Rate = decimal.NullDecimal{Decimal: rate.Value, Valid: true}
-	tax := base.Mul(rate.Value)
-	l.TaxDue, l.Tax, l.Taxed = tax.Round(2), tax.Round(2), true
+	l.TaxDue = a.nums.mulRound(base, rate.Value, 2)
+	l.Tax, l.Taxed = l.TaxDue, true
 	l.Reason = "固体废物排放量 × 单位税额"
-	a.step(Step{Kind: StepSolidTax, L: li, Rule: "环境保护税法 第十一条第三项", data: &stepData{vals: [4]decimal.Decimal{base, rate.Value, tax, tax.Round(2)}}})
+	if !a.res.untraced {
+		a.stepWith(Step{Kind: StepSolidTax, L: li, Rule: "环境保护税法 第十一条第三项"}, [4]decimal.Decimal{base, rate.Value, mul(base, rate.Value), l.TaxDue})
+	}
 }
 
 func (a *assessment) livestockLine(s *Source, si int, ex *Exemption) {
@@ -659,7 +666,7 @@ func (a *assessment) livestockLine(s *Source, si int, ex *Exemption) {
 	sum := s.StockStart.Decimal.Add(s.StockEnd.Decimal)
 	avg := sum.Div(two) // exact: halving adds at most one decimal
 	l.Quantity, l.Unit = avg, pol.Unit
-	a.step(Step{Kind: StepStock, L: li, Rule: "财税〔2018〕23号（月均存栏量 = (月初存栏 + 月末存栏) ÷ 2）", data: &stepData{vals: [4]decimal.Decimal{s.StockStart.Decimal, s.StockEnd.Decimal, avg}}})
+	a.stepWith(Step{Kind: StepStock, L: li, Rule: "财税〔2018〕23号（月均存栏量 = (月初存栏 + 月末存栏) ÷ 2）"}, [4]decimal.Decimal{s.StockStart.Decimal, s.StockEnd.Decimal, avg})
 	a.use(&pol.Meta, "")
 	a.setEquivalents(li, sum, pol.Value.Mul(two), pol.Value)
 	l = &a.res.Lines[li]

@@ -116,7 +116,7 @@ func (a *assessment) reduce() {
 			a.useScalar(mp, "reduction.tier1.pay_share")
 		default:
 			a.useScalar(mp, "reduction.tier1.max_ratio")
-			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法 第十三条", Note: "月均浓度未低于排放标准的百分之三十", data: &stepData{vals: [4]decimal.Decimal{avg, std, mp.tier1Ratio}}})
+			a.stepWith(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法 第十三条", Note: "月均浓度未低于排放标准的百分之三十"}, [4]decimal.Decimal{avg, std, mp.tier1Ratio})
 			continue
 		}
 		l.ReductionFactor = decimal.NullDecimal{Decimal: share, Valid: true}
