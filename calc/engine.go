@@ -23,6 +23,7 @@ type Engine struct {
 	penalties map[string][]*Penalty
 	rates     map[string][]*RateRule // by 2-digit province code
 	provinces map[string]*Region     // by 2-digit province code
+	provCodes map[string]string      // 2-digit province code → its 6-digit code, made once
 	zones     map[string]*Region     // by region prefix
 	// params holds, for every parameter row, the text a result shows for
 	// it, rendered once at start-up instead of in every result.
@@ -135,6 +136,7 @@ func NewEngine(t *Tables) (*Engine, error) {
 		penalties: map[string][]*Penalty{},
 		rates:     map[string][]*RateRule{},
 		provinces: map[string]*Region{},
+		provCodes: map[string]string{},
 		zones:     map[string]*Region{},
 	}
 	var err error
@@ -175,6 +177,7 @@ func NewEngine(t *Tables) (*Engine, error) {
 			}
 		}
 		e.rates[r.Province] = append(e.rates[r.Province], r)
+		e.provCodes[r.Province] = r.Province + "0000"
 	}
 	for i := range t.LivestockScales {
 		x := &t.LivestockScales[i]
@@ -192,6 +195,15 @@ func NewEngine(t *Tables) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// provinceCode is prov + "0000", the region a province-wide row is
+// shown for.
+func (e *Engine) provinceCode(prov string) string {
+	if c, ok := e.provCodes[prov]; ok {
+		return c
+	}
+	return prov + "0000"
 }
 
 // Tables returns the parameter tables the engine reads.
@@ -265,6 +277,8 @@ type assessment struct {
 	keep       []int // oneOf's list of the lines it keeps, reused
 	idx        []int // rank's list of a group's lines, reused
 	data       []stepData // the rest of a block of step figures (stepWith)
+	monthGate  []monthGateAt // reduce's lists, reused
+	outletGate []int
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
@@ -343,6 +357,7 @@ func (a *assessment) free() {
 	clear(a.months)
 	*a = assessment{
 		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], idx: a.idx[:0],
+		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0],
 		names: a.names, memoOf: a.memoOf,
 	}
 	assessPool.Put(a)
@@ -582,9 +597,10 @@ func (a *assessment) check() {
 	}
 	// A few sources are compared pairwise; many through a map (the
 	// first of equal sources is the one named either way).
-	var seen map[string]int
+	type sourceKey struct{ kind, id, month string }
+	var seen map[sourceKey]int
 	if len(req.Sources) > 16 {
-		seen = make(map[string]int, len(req.Sources))
+		seen = make(map[sourceKey]int, len(req.Sources))
 	}
 	for i := range req.Sources {
 		s := &req.Sources[i]
@@ -593,7 +609,7 @@ func (a *assessment) check() {
 		}
 		j, dup := -1, false
 		if seen != nil {
-			key := s.Kind + "\x00" + s.ID + "\x00" + s.MonthRaw
+			key := sourceKey{s.Kind, s.ID, s.MonthRaw}
 			if j, dup = seen[key]; !dup {
 				seen[key] = i
 			}

@@ -283,7 +283,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".value", "required", "the month's pH value is required")
 			return
 		}
-		if p.Value.Decimal.GreaterThan(fourteen) {
+		if cmp(p.Value.Decimal, fourteen) > 0 {
 			a.fail(p.Path+".value", "invalid_number", "pH %s is outside 0–14", p.Value.Decimal)
 			return
 		}
@@ -309,7 +309,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				a.fail(p.Path+".exceed_multiple", "invalid_value", "give exceed_multiple, or measured and standard, not both")
 				return
 			}
-			num, den = ww.Mul(p.ExceedMultiple.Decimal), pol.Value
+			num, den = mul(ww, p.ExceedMultiple.Decimal), pol.Value
 			l.detail().ColourMultiple = p.ExceedMultiple
 			if p.ExceedMultiple.Decimal.IsZero() {
 				l.notTaxed("色度未超标", rulesColour)
@@ -322,9 +322,9 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				a.fail(p.Path+".standard", "invalid_number", "the 色度 standard must be above zero")
 				return
 			}
-			over := p.Measured.Decimal.Sub(p.Standard.Decimal)
+			over := a.nums.sub(p.Measured.Decimal, p.Standard.Decimal)
 			if over.IsPositive() {
-				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: over.DivRound(p.Standard.Decimal, 4), Valid: true}
+				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: a.nums.divRound(over, p.Standard.Decimal, 4), Valid: true}
 			} else {
 				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
 			}
@@ -335,7 +335,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				return
 			}
 			// 当量数 = 吨 × (实测 − 标准) ÷ 标准 ÷ 当量值, kept as one fraction.
-			num, den = ww.Mul(over), pol.Value.Mul(p.Standard.Decimal)
+			num, den = mul(ww, over), mul(pol.Value, p.Standard.Decimal)
 			l.exceeded, l.exceedWhy = true, "色度 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
 		default:
 			a.fail(p.Path+".measured", "required", "色度 needs measured and standard (or exceed_multiple)")
@@ -349,7 +349,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".standard", "required", "give both measured and standard, or neither (the item is then declared as exceeding)")
 			return
 		}
-		if p.Measured.Valid && !p.Measured.Decimal.GreaterThan(p.Standard.Decimal) {
+		if p.Measured.Valid && cmp(p.Measured.Decimal, p.Standard.Decimal) <= 0 {
 			l.notTaxed("大肠菌群数未超标，不征收", rulesSpecial)
 			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 附表二 表三（大肠菌群数(超标)）", Note: l.Reason})
 			return
@@ -373,7 +373,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".standard", "required", "余氯量: give both measured and standard (mg/L), or neither")
 			return
 		}
-		if p.Measured.Valid && p.Measured.Decimal.GreaterThan(p.Standard.Decimal) {
+		if p.Measured.Valid && cmp(p.Measured.Decimal, p.Standard.Decimal) > 0 {
 			l.exceeded, l.exceedWhy = true, "余氯量 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
 		}
 	}

@@ -98,7 +98,7 @@ func (a *assessment) lookupRate(p *Pollutant, m Month, facility string) rateAnsw
 	if code != "" {
 		return rateAnswer{code: code, msg: msg}
 	}
-	region := rule.Province + "0000"
+	region := a.e.provinceCode(rule.Province)
 	if z := rule.matchedZone(a.req.Region); z != "" {
 		if reg := a.e.zones[z]; reg != nil {
 			region = reg.Code

@@ -13,30 +13,32 @@ type gate struct {
 // parameter (taxpayer-wide by default, per month).
 func (a *assessment) reduce() {
 	lines := a.res.Lines
-	// Find the exceedances of each month (and outlet) first.
-	var monthGate map[Month]gate
-	var outletGate map[int]gate // by source index
+	// Find the exceedances of each month (and outlet) first: the first
+	// line over its standard of each month, and of each source (by
+	// index, line+1; 0 for none), in lists kept between calls.
+	monthGate := a.monthGate[:0]
+	outletGate := a.outletGate[:0]
 	for i := range lines {
 		l := &lines[i]
 		if !l.exceeded {
 			continue
 		}
-		if monthGate == nil {
-			monthGate, outletGate = map[Month]gate{}, map[int]gate{}
+		if len(outletGate) == 0 {
+			outletGate = append(outletGate, make([]int, len(a.req.Sources))...)
 		}
 		si := a.srcOf[i]
 		s := &a.req.Sources[si]
 		if s.Exemption != "" {
 			continue
 		}
-		if _, ok := monthGate[s.Month]; !ok {
-			monthGate[s.Month] = gate{line: i}
+		if _, ok := gateOf(monthGate, s.Month); !ok {
+			monthGate = append(monthGate, monthGateAt{s.Month, gate{line: i}, false})
 		}
-		if _, ok := outletGate[si]; !ok {
-			outletGate[si] = gate{line: i}
+		if outletGate[si] == 0 {
+			outletGate[si] = i + 1
 		}
 	}
-	var gated map[Month]bool
+	a.monthGate, a.outletGate = monthGate, outletGate
 	for i := range lines {
 		l := &lines[i]
 		if !l.Taxed || l.pol == nil || (l.Kind != KindAir && l.Kind != KindWater) {
@@ -80,21 +82,26 @@ func (a *assessment) reduce() {
 		a.useScalar(mp, "reduction.exceed_scope")
 		var g gate
 		var blocked bool
+		var mg *monthGateAt
 		switch mp.scope {
 		case "taxpayer":
-			g, blocked = monthGate[s.Month]
+			mg, blocked = gateOf(monthGate, s.Month)
+			if blocked {
+				g = mg.gate
+			}
 		case "outlet":
-			g, blocked = outletGate[si]
+			if len(outletGate) > 0 && outletGate[si] > 0 {
+				g, blocked = gate{line: outletGate[si] - 1}, true
+			}
 		}
 		if blocked {
-			if mp.scope == "taxpayer" && !gated[s.Month] {
-				if gated == nil {
-					gated = map[Month]bool{}
-				}
-				gated[s.Month] = true
+			if mp.scope == "taxpayer" && !mg.stepped {
+				mg.stepped = true
 				a.step(Step{Kind: StepGate, L: g.line, Rule: "环境保护税法实施条例 第十条；财税〔2018〕117号 第二条", Note: mp.scope})
 			}
-			a.step(Step{Kind: StepNoReduction, L: i, Rule: "财税〔2018〕117号 第二条", Note: gateNote(mp.scope, &lines[g.line])})
+			if !a.res.untraced {
+				a.step(Step{Kind: StepNoReduction, L: i, Rule: "财税〔2018〕117号 第二条", Note: gateNote(mp.scope, &lines[g.line])})
+			}
 			continue
 		}
 		a.useScalar(mp, "reduction.boundary")
@@ -133,6 +140,22 @@ func (a *assessment) reduce() {
 		a.step(Step{Kind: StepReduction, L: i, Rule: "环境保护税法 第十三条；环境保护税法实施条例 第十条、第十一条", Note: bound})
 		a.assumedMonitoring(s, i, p)
 	}
+}
+
+// monthGateAt is the gate of a month, and whether its step is written.
+type monthGateAt struct {
+	month   Month
+	gate    gate
+	stepped bool
+}
+
+func gateOf(gs []monthGateAt, m Month) (*monthGateAt, bool) {
+	for i := range gs {
+		if gs[i].month == m {
+			return &gs[i], true
+		}
+	}
+	return nil, false
 }
 
 func gateNote(scope string, l *Line) string {
