@@ -273,10 +273,10 @@ type assessment struct {
 	uses       []paramUse
 	override   map[string]decimal.Decimal // pollutant id → what-if rate
 	rateMemo   []rateMemo
-	srcOf      []int // line index → source index
-	keep       []int // oneOf's list of the lines it keeps, reused
-	idx        []int // rank's list of a group's lines, reused
-	data       []stepData // the rest of a block of step figures (stepWith)
+	srcOf      []int         // line index → source index
+	keep       []int         // oneOf's list of the lines it keeps, reused
+	idx        []int         // rank's list of a group's lines, reused
+	data       []stepData    // the rest of a block of step figures (stepWith)
 	monthGate  []monthGateAt // reduce's lists, reused
 	outletGate []int
 	// nums holds the coefficients of the decimals the engine makes: a

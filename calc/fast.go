@@ -343,12 +343,15 @@ func cmpCross(xn, xd, yn, yd decimal.Decimal) int {
 }
 
 // mul is a.Mul(b).
-func mul(a, b decimal.Decimal) decimal.Decimal {
+func mul(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).mul(a, b) }
+
+// mul is a.Mul(b), made in s.
+func (s *decSlab) mul(a, b decimal.Decimal) decimal.Decimal {
 	ca, oka := small(a)
 	cb, okb := small(b)
 	if oka && okb {
 		if p, ok := mul64(ca, cb); ok {
-			return decimal.New(p, a.Exponent()+b.Exponent())
+			return s.dec(p, a.Exponent()+b.Exponent())
 		}
 	}
 	return a.Mul(b)

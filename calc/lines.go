@@ -290,14 +290,17 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 		l.detail().PHValue = p.Value
 		band := a.phBand(p.Value.Decimal, s.Month)
 		if band == nil {
-			l.notTaxed("pH值 "+p.Value.Decimal.String()+" 在6–9之间，不属于应税范围", rulesSpecial)
+			l.notTaxed("pH值 "+decText(p.Value.Decimal)+" 在6–9之间，不属于应税范围", rulesSpecial)
 			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 附表二 表三", Note: l.Reason})
 			return
 		}
 		a.use(&band.Meta, "")
 		// Outside 6–9 the discharge is over the pH standard: an exceeding
 		// outlet for the 117号 gate (实施条例 第十条; 财税〔2018〕117号 第二条).
-		l.exceeded, l.exceedWhy = true, "pH值 "+p.Value.Decimal.String()+" 不在6–9之间"
+		l.exceeded = true
+		if !a.res.untraced { // the reason is read only by the trace
+			l.exceedWhy = "pH值 " + decText(p.Value.Decimal) + " 不在6–9之间"
+		}
 		a.stepWith(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label}, [4]decimal.Decimal{p.Value.Decimal, band.Value})
 		a.setEquivalents(li, ww, band.Value, band.Value)
 		return
@@ -309,14 +312,17 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				a.fail(p.Path+".exceed_multiple", "invalid_value", "give exceed_multiple, or measured and standard, not both")
 				return
 			}
-			num, den = mul(ww, p.ExceedMultiple.Decimal), pol.Value
+			num, den = a.nums.mul(ww, p.ExceedMultiple.Decimal), pol.Value
 			l.detail().ColourMultiple = p.ExceedMultiple
 			if p.ExceedMultiple.Decimal.IsZero() {
 				l.notTaxed("色度未超标", rulesColour)
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
 				return
 			}
-			l.exceeded, l.exceedWhy = true, "色度超标倍数 "+p.ExceedMultiple.Decimal.String()
+			l.exceeded = true
+			if !a.res.untraced { // the reason is read only by the trace
+				l.exceedWhy = "色度超标倍数 " + decText(p.ExceedMultiple.Decimal)
+			}
 		case p.Measured.Valid && p.Standard.Valid:
 			if p.Standard.Decimal.IsZero() {
 				a.fail(p.Path+".standard", "invalid_number", "the 色度 standard must be above zero")
@@ -330,13 +336,16 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			}
 			a.stepWith(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条"}, [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal})
 			if !over.IsPositive() {
-				l.notTaxed("色度 "+p.Measured.Decimal.String()+" 未超过标准 "+p.Standard.Decimal.String(), rulesColour)
+				l.notTaxed("色度 "+decText(p.Measured.Decimal)+" 未超过标准 "+decText(p.Standard.Decimal), rulesColour)
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
 				return
 			}
 			// 当量数 = 吨 × (实测 − 标准) ÷ 标准 ÷ 当量值, kept as one fraction.
-			num, den = mul(ww, over), mul(pol.Value, p.Standard.Decimal)
-			l.exceeded, l.exceedWhy = true, "色度 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+			num, den = a.nums.mul(ww, over), a.nums.mul(pol.Value, p.Standard.Decimal)
+			l.exceeded = true
+			if !a.res.untraced { // the reason is read only by the trace
+				l.exceedWhy = "色度 " + decText(p.Measured.Decimal) + " 超过标准 " + decText(p.Standard.Decimal)
+			}
 		default:
 			a.fail(p.Path+".measured", "required", "色度 needs measured and standard (or exceed_multiple)")
 			return
@@ -357,7 +366,10 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 		// 大肠菌群数 is taxed only over its standard (表三: "超标"), so a
 		// taxed line is an exceedance for the 117号 gate.
 		if p.Measured.Valid {
-			l.exceeded, l.exceedWhy = true, "大肠菌群数 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+			l.exceeded = true
+			if !a.res.untraced { // the reason is read only by the trace
+				l.exceedWhy = "大肠菌群数 " + decText(p.Measured.Decimal) + " 超过标准 " + decText(p.Standard.Decimal)
+			}
 		} else {
 			l.exceeded, l.exceedWhy = true, "大肠菌群数(超标)"
 		}
@@ -374,7 +386,10 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			return
 		}
 		if p.Measured.Valid && cmp(p.Measured.Decimal, p.Standard.Decimal) > 0 {
-			l.exceeded, l.exceedWhy = true, "余氯量 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+			l.exceeded = true
+			if !a.res.untraced { // the reason is read only by the trace
+				l.exceedWhy = "余氯量 " + decText(p.Measured.Decimal) + " 超过标准 " + decText(p.Standard.Decimal)
+			}
 		}
 	}
 	if pol.Special != SpecialColiform && pol.Special != SpecialChlorine && (p.Value.Valid || p.ExceedMultiple.Valid) {
@@ -384,6 +399,9 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 	a.use(&pol.Meta, "")
 	a.setEquivalents(li, ww, pol.Value, pol.Value)
 }
+
+// decText is d.String(), printed without big arithmetic (param.FormatDecimal).
+func decText(d decimal.Decimal) string { return param.FormatDecimal(d, -1) }
 
 // phBand finds the band of a pH value; nil means 6–9, not taxed.
 func (a *assessment) phBand(v decimal.Decimal, m Month) *PHBand {
@@ -472,7 +490,7 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		l.Doubled = s.BoundaryOver100mMultiplePoints
 		l.noise.days = np.ExceedDays
 		l.Taxed = true
-		l.Reason = "超标 " + exceed.String() + " 分贝"
+		l.Reason = "超标 " + decText(exceed) + " 分贝"
 	}
 }
 
@@ -531,7 +549,7 @@ func (a *assessment) noiseTax() {
 				continue
 			}
 			l := &lines[i]
-			l.notTaxed("同一单位边界（"+k.boundary+"）当月有多处超标，按最高一处（"+b.Source+" 超标 "+b.ExceedDB.Decimal.String()+" 分贝）计算", rulesNoise)
+			l.notTaxed("同一单位边界（"+k.boundary+"）当月有多处超标，按最高一处（"+b.Source+" 超标 "+decText(b.ExceedDB.Decimal)+" 分贝）计算", rulesNoise)
 			l.Rate = decimal.NullDecimal{}
 			a.step(Step{Kind: StepNotTaxable, L: i, Rule: "环境保护税法 附表一 噪声 注1（一个单位边界上有多处噪声超标，根据最高一处超标声级计算应纳税额）", Note: l.Reason})
 		}
