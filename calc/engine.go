@@ -24,7 +24,10 @@ type Engine struct {
 	rates     map[string][]*RateRule // by 2-digit province code
 	provinces map[string]*Region     // by 2-digit province code
 	provCodes map[string]string      // 2-digit province code → its 6-digit code, made once
-	zones     map[string]*Region     // by region prefix
+	// oneOfReasons holds, for each member of a one-of group (COD/BOD/TOC,
+	// coliform/chlorine), the reason given to the others when it is taxed.
+	oneOfReasons map[*Pollutant]string
+	zones        map[string]*Region // by region prefix
 	// params holds, for every parameter row, the text a result shows for
 	// it, rendered once at start-up instead of in every result.
 	params map[*param.Meta]*paramText
@@ -189,6 +192,12 @@ func NewEngine(t *Tables) (*Engine, error) {
 		}
 	}
 	e.indexParams()
+	e.oneOfReasons = map[*Pollutant]string{}
+	for _, p := range t.Pollutants {
+		if p.OneOf != "" {
+			e.oneOfReasons[p] = makeOneOfReason(p.OneOf, p.Name)
+		}
+	}
 	for _, p := range t.Pollutants {
 		if p.Special == SpecialPH && len(t.PHBands) == 0 {
 			return nil, fmt.Errorf("%s: pH needs the pH bands table", p.Where())
@@ -466,8 +475,51 @@ type monthParams struct {
 	tieBreak                         string // ranking.tie_break
 	halfDays                         int
 	halfShare, multiplier            decimal.Decimal
-	burstFrequent, burstOccasional   decimal.Decimal // dB the night peak may exceed the limit by
-	scalarsUsed                      map[string]*Scalar
+	burstFrequent, burstOccasional   decimal.Decimal     // dB the night peak may exceed the limit by
+	scalars                          [numScalars]*Scalar // the row of each named parameter, by scalarKey
+}
+
+// scalarKey names one of the month's named parameters (scalarKeys).
+type scalarKey uint8
+
+const (
+	scRankAir scalarKey = iota
+	scRankWater1
+	scRankWaterOther
+	scTier1Ratio
+	scTier1Share
+	scTier2Ratio
+	scTier2Share
+	scBoundary
+	scExceedScope
+	scTieBreak
+	scBelowDL
+	scHalfDays
+	scHalfShare
+	scMultiplier
+	scBurstFrequent
+	scBurstOccasional
+	numScalars
+)
+
+// scalarKeys are the parameter keys of the scalarKey values.
+var scalarKeys = [numScalars]string{
+	scRankAir:         "ranking.air.top",
+	scRankWater1:      "ranking.water1.top",
+	scRankWaterOther:  "ranking.water_other.top",
+	scTier1Ratio:      "reduction.tier1.max_ratio",
+	scTier1Share:      "reduction.tier1.pay_share",
+	scTier2Ratio:      "reduction.tier2.max_ratio",
+	scTier2Share:      "reduction.tier2.pay_share",
+	scBoundary:        "reduction.boundary",
+	scExceedScope:     "reduction.exceed_scope",
+	scTieBreak:        "ranking.tie_break",
+	scBelowDL:         "monitoring.below_detection_limit",
+	scHalfDays:        "noise.half.days_below",
+	scHalfShare:       "noise.half.pay_share",
+	scMultiplier:      "noise.boundary.multiplier",
+	scBurstFrequent:   "noise.burst.frequent_allowance_db",
+	scBurstOccasional: "noise.burst.occasional_allowance_db",
 }
 
 func monthBounds(m Month) (param.Date, param.Date) {
@@ -494,45 +546,46 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 		return mp.(*monthParams), nil
 	}
 	first, last := monthBounds(m)
-	mp := &monthParams{scalarsUsed: map[string]*Scalar{}}
+	mp := &monthParams{}
 	var missing []string
-	get := func(key string) *Scalar {
+	get := func(k scalarKey) *Scalar {
+		key := scalarKeys[k]
 		for _, s := range e.scalars[key] {
 			if s.Covers(first, last) {
-				mp.scalarsUsed[key] = s
+				mp.scalars[k] = s
 				return s
 			}
 		}
 		missing = append(missing, key)
 		return nil
 	}
-	num := func(key string) decimal.Decimal {
+	num := func(key scalarKey) decimal.Decimal {
 		if s := get(key); s != nil {
 			return s.Value
 		}
 		return decimal.Zero
 	}
-	mp.topAir = int(num("ranking.air.top").IntPart())
-	mp.topWater1 = int(num("ranking.water1.top").IntPart())
-	mp.topWaterOther = int(num("ranking.water_other.top").IntPart())
-	mp.tier1Ratio, mp.tier1Share = num("reduction.tier1.max_ratio"), num("reduction.tier1.pay_share")
-	mp.tier2Ratio, mp.tier2Share = num("reduction.tier2.max_ratio"), num("reduction.tier2.pay_share")
+	mp.topAir = int(num(scRankAir).IntPart())
+	mp.topWater1 = int(num(scRankWater1).IntPart())
+	mp.topWaterOther = int(num(scRankWaterOther).IntPart())
+	mp.tier1Ratio, mp.tier1Share = num(scTier1Ratio), num(scTier1Share)
+	mp.tier2Ratio, mp.tier2Share = num(scTier2Ratio), num(scTier2Share)
 	mp.tier1Off, mp.tier2Off = sub(one, mp.tier1Share), sub(one, mp.tier2Share)
-	if s := get("reduction.boundary"); s != nil {
+	if s := get(scBoundary); s != nil {
 		mp.inclusive = s.Text == "inclusive"
 	}
-	if s := get("reduction.exceed_scope"); s != nil {
+	if s := get(scExceedScope); s != nil {
 		mp.scope = s.Text
 	}
-	if s := get("ranking.tie_break"); s != nil {
+	if s := get(scTieBreak); s != nil {
 		mp.tieBreak = s.Text
 	}
-	if s := get("monitoring.below_detection_limit"); s != nil {
+	if s := get(scBelowDL); s != nil {
 		mp.belowDL = s.Text
 	}
-	mp.halfDays = int(num("noise.half.days_below").IntPart())
-	mp.halfShare, mp.multiplier = num("noise.half.pay_share"), num("noise.boundary.multiplier")
-	mp.burstFrequent, mp.burstOccasional = num("noise.burst.frequent_allowance_db"), num("noise.burst.occasional_allowance_db")
+	mp.halfDays = int(num(scHalfDays).IntPart())
+	mp.halfShare, mp.multiplier = num(scHalfShare), num(scMultiplier)
+	mp.burstFrequent, mp.burstOccasional = num(scBurstFrequent), num(scBurstOccasional)
 	if len(missing) == 0 {
 		e.monthCache.Store(m, mp)
 	}
@@ -576,8 +629,8 @@ func (a *assessment) month(m Month) *monthParams {
 }
 
 // useScalar records a scalar of the month as used.
-func (a *assessment) useScalar(mp *monthParams, key string) {
-	s := mp.scalarsUsed[key]
+func (a *assessment) useScalar(mp *monthParams, key scalarKey) {
+	s := mp.scalars[key]
 	if s == nil {
 		return
 	}

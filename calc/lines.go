@@ -446,9 +446,9 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 			// 附表一 噪声 注5: night bursts are taxed on the higher of the
 			// equivalent-level and the peak-level exceedance; the peak may
 			// exceed the limit by the GB 12348 allowance.
-			allow, key, what := mp.burstFrequent, "noise.burst.frequent_allowance_db", "频发"
+			allow, key, what := mp.burstFrequent, scBurstFrequent, "频发"
 			if np.Burst == "occasional" {
-				allow, key, what = mp.burstOccasional, "noise.burst.occasional_allowance_db", "偶发"
+				allow, key, what = mp.burstOccasional, scBurstOccasional, "偶发"
 			}
 			a.useScalar(mp, key)
 			peak := np.PeakDB.Decimal.Sub(np.LimitDB.Decimal.Add(allow))
@@ -565,14 +565,14 @@ func (a *assessment) noiseTax() {
 		}
 		s := &a.req.Sources[a.srcOf[i]]
 		mp := a.month(s.Month)
-		a.useScalar(mp, "noise.half.days_below")
+		a.useScalar(mp, scHalfDays)
 		tax := l.Rate.Decimal
 		if l.Halved {
-			a.useScalar(mp, "noise.half.pay_share")
+			a.useScalar(mp, scHalfShare)
 			tax = mul(tax, mp.halfShare)
 		}
 		if l.Doubled {
-			a.useScalar(mp, "noise.boundary.multiplier")
+			a.useScalar(mp, scMultiplier)
 			tax = mul(tax, mp.multiplier)
 		}
 		l.TaxDue = a.nums.round(tax, 2)
@@ -862,7 +862,7 @@ func (a *assessment) belowProvincialScale(s *Source, li int, pol *Pollutant, avg
 // value zero) or the declared amount (as_declared).
 func (a *assessment) belowDetection(s *Source, li int, p *PollutantInput) {
 	mp := a.month(s.Month)
-	a.useScalar(mp, "monitoring.below_detection_limit")
+	a.useScalar(mp, scBelowDL)
 	note := "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"
 	if mp.belowDL == "zero" {
 		note = "当月监测浓度值低于检出限，视同排放量为零（未申报排放量）"

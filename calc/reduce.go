@@ -79,7 +79,7 @@ func (a *assessment) reduce() {
 			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第十条第二款", Note: "当月有小时（日）均值或监测值超过排放标准，不予减征"})
 			continue
 		}
-		a.useScalar(mp, "reduction.exceed_scope")
+		a.useScalar(mp, scExceedScope)
 		var g gate
 		var blocked bool
 		var mg *monthGateAt
@@ -104,7 +104,7 @@ func (a *assessment) reduce() {
 			}
 			continue
 		}
-		a.useScalar(mp, "reduction.boundary")
+		a.useScalar(mp, scBoundary)
 		avg, std := p.AvgConcentration.Decimal, p.StandardConcentration.Decimal
 		below := func(ratio decimal.Decimal) bool {
 			// avg < std × ratio, compared exactly, without dividing.
@@ -115,14 +115,14 @@ func (a *assessment) reduce() {
 		switch {
 		case below(mp.tier2Ratio):
 			share, off = mp.tier2Share, mp.tier2Off
-			a.useScalar(mp, "reduction.tier2.max_ratio")
-			a.useScalar(mp, "reduction.tier2.pay_share")
+			a.useScalar(mp, scTier2Ratio)
+			a.useScalar(mp, scTier2Share)
 		case below(mp.tier1Ratio):
 			share, off = mp.tier1Share, mp.tier1Off
-			a.useScalar(mp, "reduction.tier1.max_ratio")
-			a.useScalar(mp, "reduction.tier1.pay_share")
+			a.useScalar(mp, scTier1Ratio)
+			a.useScalar(mp, scTier1Share)
 		default:
-			a.useScalar(mp, "reduction.tier1.max_ratio")
+			a.useScalar(mp, scTier1Ratio)
 			a.stepWith(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法 第十三条", Note: "月均浓度未低于排放标准的百分之三十"}, [4]decimal.Decimal{avg, std, mp.tier1Ratio})
 			continue
 		}
