@@ -1,8 +1,7 @@
 package calc
 
 import (
-	"sort"
-	"strings"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -76,7 +75,7 @@ func (r *Result) ranked(li int, group string) []*Line {
 			out = append(out, &r.Lines[i])
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Rank < out[j].Rank })
+	slices.SortFunc(out, func(x, y *Line) int { return x.Rank - y.Rank })
 	return out
 }
 
@@ -253,26 +252,31 @@ func (r *Result) text(s *Step, l *Line) string {
 		kept := &r.Lines[s.N]
 		return kept.Pollutant + " " + param.FormatDecimal(kept.Equivalents.Decimal, -1) + " ≥ " + l.Pollutant + " " + param.FormatDecimal(l.Equivalents.Decimal, -1) + "：只征收 " + kept.Pollutant + "，" + l.Pollutant + " 不征收"
 	case StepRanking:
-		var b strings.Builder
+		// Written into one buffer sized for the group: the ranking is
+		// the longest text of a summary trace.
+		ranked := r.ranked(s.L, s.Note)
+		b := make([]byte, 0, 64+40*len(ranked))
 		switch s.Note {
 		case "air":
-			b.WriteString("大气污染物")
+			b = append(b, "大气污染物"...)
 		case "water1":
-			b.WriteString("第一类水污染物")
+			b = append(b, "第一类水污染物"...)
 		default:
-			b.WriteString("其他类水污染物")
+			b = append(b, "其他类水污染物"...)
 		}
-		b.WriteString("按污染当量数从大到小排序：")
-		for k, rl := range r.ranked(s.L, s.Note) {
+		b = append(b, "按污染当量数从大到小排序："...)
+		for k, rl := range ranked {
 			if k > 0 {
-				b.WriteString(" > ")
+				b = append(b, " > "...)
 			}
-			b.WriteString(rl.Pollutant)
-			b.WriteString(" ")
-			b.WriteString(param.FormatDecimal(rl.Equivalents.Decimal, -1))
+			b = append(b, rl.Pollutant...)
+			b = append(b, ' ')
+			b = param.AppendDecimal(b, rl.Equivalents.Decimal, -1)
 		}
-		b.WriteString("；对前" + topZh(s.N) + "项征收")
-		return b.String()
+		b = append(b, "；对前"...)
+		b = append(b, topZh(s.N)...)
+		b = append(b, "项征收"...)
+		return string(b)
 	case StepNoisePeak:
 		return "夜间" + s.Note + "突发噪声：峰值超标 = 最大声级 " + param.FormatDecimal(v[0], -1) + " − (限值 " + param.FormatDecimal(v[1], -1) + " + " + param.FormatDecimal(v[2], -1) + ") = " + param.FormatDecimal(v[3], -1) +
 			" 分贝；与等效声级超标分贝值比较，取高者（附表一 噪声 注5）"

@@ -1,0 +1,60 @@
+package calc_test
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ecotax/ecotax/calc"
+)
+
+// TestReleaseKeepsTakenDecimals: a caller may keep decimals read from a
+// result it released (reconcile keeps the totals and each line's tax):
+// the storage a released result hands on is only its lists, never the
+// digits of its figures, and an assessment that fails in between hands
+// its storage back without disturbing anything either.
+func TestReleaseKeepsTakenDecimals(t *testing.T) {
+	e := testEngine(t)
+	var reqs []*calc.Request
+	for _, in := range decodeInputs(t) {
+		if req, err := calc.DecodeRequest(in); err == nil {
+			if _, err := e.Assess(req); err == nil {
+				reqs = append(reqs, req)
+			}
+		}
+	}
+	if len(reqs) < 5 {
+		t.Fatalf("only %d requests", len(reqs))
+	}
+	bad := &calc.Request{Sources: []calc.Source{{Path: "sources[0]", ID: "X", Kind: calc.KindAir, MonthRaw: "2024-01", Month: 202401,
+		Pollutants: []calc.PollutantInput{{Path: "sources[0].pollutants[0]", Name: "不是污染物"}}}}}
+	type taken struct {
+		d    decimal.Decimal
+		want string
+	}
+	var kept []taken
+	for round := 0; round < 3; round++ {
+		for _, level := range []calc.TraceLevel{calc.TraceNone, calc.TraceSummary, calc.TraceFull} {
+			for _, req := range reqs {
+				res, err := e.AssessTrace(req, level)
+				if err != nil {
+					t.Fatal(err)
+				}
+				kept = append(kept, taken{res.TotalTax, res.TotalTax.String()}, taken{res.TotalTaxDue, res.TotalTaxDue.String()})
+				for i := range res.Lines {
+					l := &res.Lines[i]
+					kept = append(kept, taken{l.Tax, l.Tax.String()}, taken{l.Equivalents.Decimal, l.Equivalents.Decimal.String()})
+				}
+				res.Release()
+				if _, err := e.AssessTrace(bad, level); err == nil {
+					t.Fatal("an unknown pollutant was assessed")
+				}
+			}
+		}
+	}
+	for i, k := range kept {
+		if got := k.d.String(); got != k.want {
+			t.Fatalf("decimal %d taken before Release changed: %s, was %s", i, got, k.want)
+		}
+	}
+}
