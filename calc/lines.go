@@ -436,7 +436,7 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		// up to a whole decibel before the band is read.
 		diff := a.nums.sub(np.MeasuredDB.Decimal, np.LimitDB.Decimal)
 		if !a.res.untraced {
-			shown := diff.Round(0)
+			shown := a.nums.round(diff, 0)
 			if shown.IsNegative() {
 				shown = decimal.Zero
 			}
