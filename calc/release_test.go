@@ -58,3 +58,39 @@ func TestReleaseKeepsTakenDecimals(t *testing.T) {
 		}
 	}
 }
+
+// TestFastEqualsDecimalShipped: every shipped request (the goldens'
+// noise, solid waste, 表三 and 表四 lines, the examples, the fuzz corpus)
+// is written byte for byte the same, at every level, with the int64
+// paths on and with decimal arithmetic only. TestFastEqualsDecimal does
+// the same for the benchmark's million air and water lines.
+func TestFastEqualsDecimalShipped(t *testing.T) {
+	e := testEngine(t)
+	defer calc.SetDecimalOnly(false)
+	n := 0
+	for i, in := range decodeInputs(t) {
+		req, err := calc.DecodeRequest(in)
+		if err != nil {
+			continue
+		}
+		for _, level := range []calc.TraceLevel{calc.TraceFull, calc.TraceSummary, calc.TraceNone} {
+			calc.SetDecimalOnly(false)
+			fast, errFast := e.AssessTrace(req, level)
+			calc.SetDecimalOnly(true)
+			slow, errSlow := e.AssessTrace(req, level)
+			if (errFast == nil) != (errSlow == nil) {
+				t.Fatalf("input %d: %v, decimal path %v", i, errFast, errSlow)
+			}
+			if errFast != nil {
+				continue
+			}
+			n++
+			if f, s := string(fast.AppendJSON(nil, level)), string(slow.AppendJSON(nil, level)); f != s {
+				t.Fatalf("input %d at %s:\n%s\ndecimal path:\n%s", i, level, f, s)
+			}
+		}
+	}
+	if n < 60 {
+		t.Fatalf("only %d results compared", n)
+	}
+}
