@@ -72,8 +72,8 @@ type PHBand struct {
 func (b PHBand) Contains(v decimal.Decimal) bool { return b.contains(v) }
 
 // contains is Contains without copying the band, comparing by the
-// engine's fast path (decimal's Cmp rescales in big arithmetic: a pH
-// line cost five plain ones).
+// engine's fast path (decimal's Cmp rescales in big arithmetic: finding
+// the bands was a sixth of assessing the Chongqing quarter).
 func (b *PHBand) contains(v decimal.Decimal) bool {
 	lo := cmp(v, b.Low)
 	hi := cmp(v, b.High)
