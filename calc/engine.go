@@ -295,13 +295,8 @@ type assessment struct {
 	// named by its statutory name there (of engine memoOf): declarations
 	// one after another list the same pollutants in the same places, and
 	// comparing a name costs less than hashing it (Names.Lookup).
-	names  []nameMemo
+	names  []*Pollutant
 	memoOf *Engine
-}
-
-type nameMemo struct {
-	kind string
-	pol  *Pollutant
 }
 
 type monthAt struct {
@@ -405,21 +400,22 @@ func (a *assessment) use(m *param.Meta, region string) {
 }
 
 // lookup is names.Lookup(kind, name) for the pollutant of line slot li.
-// A remembered answer holds only for the statutory name itself, which
-// names one row of its class (NewNames refuses two), so it holds for
-// every request to the same engine.
+// A remembered row answers only for its own statutory name in its own
+// class, and only rows found by that name and class are remembered:
+// Lookup gives the same answer every time for the same engine. Nothing
+// of a request is kept.
 func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 	if li < len(a.names) {
-		if m := &a.names[li]; m.pol != nil && m.pol.Name == name && m.kind == kind {
-			return m.pol
+		if p := a.names[li]; p != nil && p.Name == name && nameClass(p) == kind {
+			return p
 		}
 	}
 	p := a.e.names.Lookup(kind, name)
-	if p != nil && p.Name == name && li < maxPooled {
+	if p != nil && p.Name == name && nameClass(p) == kind && li < maxPooled {
 		if li >= len(a.names) {
-			a.names = append(a.names, make([]nameMemo, li+1-len(a.names))...)
+			a.names = append(a.names, make([]*Pollutant, li+1-len(a.names))...)
 		}
-		a.names[li] = nameMemo{kind, p}
+		a.names[li] = p
 	}
 	return p
 }
