@@ -1,6 +1,7 @@
 package calc_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -92,5 +93,47 @@ func TestFastEqualsDecimalShipped(t *testing.T) {
 	}
 	if n < 60 {
 		t.Fatalf("only %d results compared", n)
+	}
+}
+
+// TestReleaseConcurrent: goroutines assessing and releasing at once (as
+// the batch's workers and the API's handlers do) each get their own
+// pooled storage: every answer is the one assessed alone. Run with -race.
+func TestReleaseConcurrent(t *testing.T) {
+	e := testEngine(t)
+	var reqs []*calc.Request
+	var want []string
+	for _, in := range decodeInputs(t) {
+		if req, err := calc.DecodeRequest(in); err == nil {
+			if res, err := e.AssessTrace(req, calc.TraceSummary); err == nil {
+				reqs, want = append(reqs, req), append(want, string(res.AppendJSON(nil, calc.TraceSummary)))
+			}
+		}
+	}
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for round := 0; round < 5; round++ {
+				for k := range reqs {
+					i := (k + g*7) % len(reqs)
+					res, err := e.AssessTrace(reqs[i], calc.TraceSummary)
+					if err != nil {
+						errs <- err.Error()
+						return
+					}
+					if got := string(res.AppendJSON(nil, calc.TraceSummary)); got != want[i] {
+						errs <- fmt.Sprintf("request %d differs when assessed concurrently", i)
+						return
+					}
+					res.Release()
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if msg := <-errs; msg != "" {
+			t.Fatal(msg)
+		}
 	}
 }
