@@ -23,7 +23,11 @@ type Engine struct {
 	penalties map[string][]*Penalty
 	rates     map[string][]*RateRule // by 2-digit province code
 	provinces map[string]*Region     // by 2-digit province code
-	zones     map[string]*Region     // by region prefix
+	provCodes map[string]string      // 2-digit province code → its 6-digit code, made once
+	// oneOfReasons holds, for each member of a one-of group (COD/BOD/TOC,
+	// coliform/chlorine), the reason given to the others when it is taxed.
+	oneOfReasons map[*Pollutant]string
+	zones        map[string]*Region // by region prefix
 	// params holds, for every parameter row, the text a result shows for
 	// it, rendered once at start-up instead of in every result.
 	params map[*param.Meta]*paramText
@@ -41,6 +45,10 @@ type paramText struct {
 	// the region, which depends on the use: what comes before it and
 	// what comes after.
 	headJSON, tailJSON []byte
+	// use and warn are the row's entry in a result's Parameters (but for
+	// the region) and its unverified_parameter warning, made once.
+	use  ParamUse
+	warn Warning
 }
 
 func (e *Engine) addParam(m *param.Meta, key, value string) {
@@ -64,6 +72,9 @@ func (e *Engine) addParam(m *param.Meta, key, value string) {
 	w.field("where", pt.where)
 	w.close('}')
 	pt.tailJSON = w.b
+	pt.use = ParamUse{Key: pt.key, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,
+		Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, text: &pt}
+	pt.warn = Warning{Code: "unverified_parameter", Message: pt.warning, messageJSON: pt.warningJSON}
 	e.params[m] = &pt
 }
 
@@ -128,6 +139,7 @@ func NewEngine(t *Tables) (*Engine, error) {
 		penalties: map[string][]*Penalty{},
 		rates:     map[string][]*RateRule{},
 		provinces: map[string]*Region{},
+		provCodes: map[string]string{},
 		zones:     map[string]*Region{},
 	}
 	var err error
@@ -168,6 +180,7 @@ func NewEngine(t *Tables) (*Engine, error) {
 			}
 		}
 		e.rates[r.Province] = append(e.rates[r.Province], r)
+		e.provCodes[r.Province] = r.Province + "0000"
 	}
 	for i := range t.LivestockScales {
 		x := &t.LivestockScales[i]
@@ -179,12 +192,27 @@ func NewEngine(t *Tables) (*Engine, error) {
 		}
 	}
 	e.indexParams()
+	e.oneOfReasons = map[*Pollutant]string{}
+	for _, p := range t.Pollutants {
+		if p.OneOf != "" {
+			e.oneOfReasons[p] = makeOneOfReason(p.OneOf, p.Name)
+		}
+	}
 	for _, p := range t.Pollutants {
 		if p.Special == SpecialPH && len(t.PHBands) == 0 {
 			return nil, fmt.Errorf("%s: pH needs the pH bands table", p.Where())
 		}
 	}
 	return e, nil
+}
+
+// provinceCode is prov + "0000", the region a province-wide row is
+// shown for.
+func (e *Engine) provinceCode(prov string) string {
+	if c, ok := e.provCodes[prov]; ok {
+		return c
+	}
+	return prov + "0000"
 }
 
 // Tables returns the parameter tables the engine reads.
@@ -210,15 +238,26 @@ func (e *Engine) AssessTrace(req *Request, level TraceLevel) (*Result, error) {
 		return nil, Invalid([]FieldError{{Path: "sources", Code: "required", Message: "at least one source is required"}})
 	}
 	a := newAssessment(e, req, level == TraceNone)
+	res, errs := a.run()
+	a.free()
+	if len(errs) > 0 {
+		return nil, Invalid(errs)
+	}
+	return res, nil
+}
+
+// run assesses; on faults it returns them and no result (the result's
+// storage then goes back to the pool).
+func (a *assessment) run() (*Result, []FieldError) {
 	a.check()
 	a.buildLines()
-	if len(a.errs) > 0 {
-		return nil, Invalid(a.errs)
+	if len(a.errs) == 0 {
+		a.rank()
+		a.applyRates()
 	}
-	a.rank()
-	a.applyRates()
-	if len(a.errs) > 0 {
-		return nil, Invalid(a.errs)
+	if errs := a.errs; len(errs) > 0 {
+		a.res.Release()
+		return nil, errs
 	}
 	a.reduce()
 	a.total()
@@ -226,31 +265,52 @@ func (e *Engine) AssessTrace(req *Request, level TraceLevel) (*Result, error) {
 	return a.res, nil
 }
 
-// assessment is the working state of one Assess call.
+// assessment is the working state of one Assess call. Its own lists
+// are kept for the next call (assessPool); what the result holds is the
+// result's (see Result.Release).
 type assessment struct {
 	e      *Engine
 	req    *Request
 	res    *Result
 	errs   []FieldError
-	months map[Month]*monthParams
+	months []monthAt // the months asked for, in first-use order (one to three)
 	// uses collects every parameter the result relied on, in first-use
 	// order; a declaration names a dozen or two, which a scan finds
 	// faster than a map (used indexes them by row only past useScan).
-	used     map[*param.Meta]int
-	uses     []paramUse
-	override map[string]decimal.Decimal // pollutant id → what-if rate
-	rateMemo []rateMemo
-	srcOf    []int // line index → source index
-	keep     []int // oneOf's list of the lines it keeps, reused
+	used       map[*param.Meta]int
+	spareIndex map[*param.Meta]int // a released result's empty index, for used
+	uses       []paramUse
+	override   map[string]decimal.Decimal // pollutant id → what-if rate
+	rateMemo   []rateMemo
+	srcOf      []int         // line index → source index
+	keep       []int         // oneOf's list of the lines it keeps, reused
+	idx        []int         // rank's list of a group's lines, reused
+	data       []stepData    // the rest of a block of step figures (stepWith)
+	monthGate  []monthGateAt // reduce's lists, reused
+	outletGate []int
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
+	// names remembers, by line slot, the pollutant the last requests
+	// named by its statutory name there (of engine memoOf): declarations
+	// one after another list the same pollutants in the same places, and
+	// comparing a name costs less than hashing it (Names.Lookup).
+	names  []*Pollutant
+	memoOf *Engine
+}
+
+type monthAt struct {
+	m  Month
+	mp *monthParams
 }
 
 type paramUse struct {
 	meta   *param.Meta
 	region string
 }
+
+// assessPool keeps assessments between calls, with their lists.
+var assessPool = sync.Pool{New: func() any { return new(assessment) }}
 
 func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	n := 0 // lines: one per pollutant, two per noise source, one otherwise
@@ -264,23 +324,47 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 			n++
 		}
 	}
-	res := &Result{Taxpayer: req.Taxpayer, Region: req.Region, Period: req.Period.Text, Rounding: req.Rounding, Lines: newLines(n), untraced: untraced}
-	if !untraced {
+	res := newResult(n)
+	res.Taxpayer, res.Region, res.Period, res.Rounding, res.untraced = req.Taxpayer, req.Region, req.Period.Text, req.Rounding, untraced
+	if !untraced && cap(res.trace) < 3*n {
 		res.trace = make([]Step, 0, 3*n)
 	}
-	return &assessment{
-		e:        e,
-		req:      req,
-		res:      res,
-		months:   map[Month]*monthParams{},
-		uses:     make([]paramUse, 0, 16),
-		srcOf:    make([]int, 0, n),
-		rateMemo: make([]rateMemo, 0, 16),
-		// 当量数 of every line, tax due of the taxed ones, the share
-		// off, reduction and tax of the reduced ones, and the totals:
-		// at most 3 a line on the whole (more come 16 at a time).
-		nums: decSlab{n: 3*n + 8},
+	a := assessPool.Get().(*assessment)
+	a.e, a.req, a.res = e, req, res
+	if a.memoOf != e {
+		clear(a.names)
+		a.memoOf = e
 	}
+	a.uses = res.paramUses[:0]
+	if cap(a.uses) == 0 {
+		a.uses = make([]paramUse, 0, 32)
+	}
+	res.paramUses = nil
+	a.spareIndex, res.paramIndex = res.paramIndex, nil
+	if cap(a.srcOf) < n {
+		a.srcOf = make([]int, 0, n)
+	}
+	// 当量数 of every line, tax due of the taxed ones, the reduction and
+	// tax of the reduced ones, and the totals: at most 3 a line on the
+	// whole (more come 16 at a time).
+	a.nums = decSlab{n: 3*n + 8}
+	return a
+}
+
+// free hands the assessment back to assessPool, holding nothing of the
+// request or the result.
+func (a *assessment) free() {
+	if cap(a.srcOf) > maxPooled {
+		return
+	}
+	clear(a.rateMemo)
+	clear(a.months)
+	*a = assessment{
+		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], idx: a.idx[:0],
+		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0],
+		names: a.names, memoOf: a.memoOf,
+	}
+	assessPool.Put(a)
 }
 
 func (a *assessment) fail(path, code, format string, args ...any) {
@@ -302,7 +386,10 @@ func (a *assessment) use(m *param.Meta, region string) {
 			}
 		}
 		if len(a.uses) == useScan {
-			a.used = make(map[*param.Meta]int, 2*useScan)
+			a.used = a.spareIndex
+			if a.used == nil {
+				a.used = make(map[*param.Meta]int, 2*useScan)
+			}
 			for i, u := range a.uses {
 				a.used[u.meta] = i
 			}
@@ -310,6 +397,27 @@ func (a *assessment) use(m *param.Meta, region string) {
 		}
 	}
 	a.uses = append(a.uses, paramUse{meta: m, region: region})
+}
+
+// lookup is names.Lookup(kind, name) for the pollutant of line slot li.
+// A remembered row answers only for its own statutory name in its own
+// class, and only rows found by that name and class are remembered:
+// Lookup gives the same answer every time for the same engine. Nothing
+// of a request is kept.
+func (a *assessment) lookup(li int, kind, name string) *Pollutant {
+	if li < len(a.names) {
+		if p := a.names[li]; p != nil && p.Name == name && nameClass(p) == kind {
+			return p
+		}
+	}
+	p := a.e.names.Lookup(kind, name)
+	if p != nil && p.Name == name && nameClass(p) == kind && li < maxPooled {
+		if li >= len(a.names) {
+			a.names = append(a.names, make([]*Pollutant, li+1-len(a.names))...)
+		}
+		a.names[li] = p
+	}
+	return p
 }
 
 // useScan is how many parameters are looked up by a scan before a map.
@@ -335,19 +443,79 @@ func (a *assessment) step(s Step) {
 	}
 }
 
+// stepWith is step for a step with figures the line does not hold. They
+// are stored only when there is a trace, in blocks (stepData).
+func (a *assessment) stepWith(s Step, v [4]decimal.Decimal) {
+	if a.res.untraced {
+		return
+	}
+	if len(a.data) == 0 {
+		a.data = make([]stepData, 16)
+	}
+	d := &a.data[0]
+	a.data = a.data[1:]
+	d.vals = v
+	s.data = d
+	a.res.trace = append(a.res.trace, s)
+}
+
 // monthParams are the named parameters in force in one tax month.
 type monthParams struct {
 	topAir, topWater1, topWaterOther int
 	tier1Ratio, tier1Share           decimal.Decimal
 	tier2Ratio, tier2Share           decimal.Decimal
+	tier1Off, tier2Off               decimal.Decimal // 1 − share: the part a reduction takes off
 	inclusive                        bool
 	scope                            string
 	belowDL                          string // monitoring.below_detection_limit: "zero" or "as_declared"
 	tieBreak                         string // ranking.tie_break
 	halfDays                         int
 	halfShare, multiplier            decimal.Decimal
-	burstFrequent, burstOccasional   decimal.Decimal // dB the night peak may exceed the limit by
-	scalarsUsed                      map[string]*Scalar
+	burstFrequent, burstOccasional   decimal.Decimal     // dB the night peak may exceed the limit by
+	scalars                          [numScalars]*Scalar // the row of each named parameter, by scalarKey
+}
+
+// scalarKey names one of the month's named parameters (scalarKeys).
+type scalarKey uint8
+
+const (
+	scRankAir scalarKey = iota
+	scRankWater1
+	scRankWaterOther
+	scTier1Ratio
+	scTier1Share
+	scTier2Ratio
+	scTier2Share
+	scBoundary
+	scExceedScope
+	scTieBreak
+	scBelowDL
+	scHalfDays
+	scHalfShare
+	scMultiplier
+	scBurstFrequent
+	scBurstOccasional
+	numScalars
+)
+
+// scalarKeys are the parameter keys of the scalarKey values.
+var scalarKeys = [numScalars]string{
+	scRankAir:         "ranking.air.top",
+	scRankWater1:      "ranking.water1.top",
+	scRankWaterOther:  "ranking.water_other.top",
+	scTier1Ratio:      "reduction.tier1.max_ratio",
+	scTier1Share:      "reduction.tier1.pay_share",
+	scTier2Ratio:      "reduction.tier2.max_ratio",
+	scTier2Share:      "reduction.tier2.pay_share",
+	scBoundary:        "reduction.boundary",
+	scExceedScope:     "reduction.exceed_scope",
+	scTieBreak:        "ranking.tie_break",
+	scBelowDL:         "monitoring.below_detection_limit",
+	scHalfDays:        "noise.half.days_below",
+	scHalfShare:       "noise.half.pay_share",
+	scMultiplier:      "noise.boundary.multiplier",
+	scBurstFrequent:   "noise.burst.frequent_allowance_db",
+	scBurstOccasional: "noise.burst.occasional_allowance_db",
 }
 
 func monthBounds(m Month) (param.Date, param.Date) {
@@ -374,44 +542,46 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 		return mp.(*monthParams), nil
 	}
 	first, last := monthBounds(m)
-	mp := &monthParams{scalarsUsed: map[string]*Scalar{}}
+	mp := &monthParams{}
 	var missing []string
-	get := func(key string) *Scalar {
+	get := func(k scalarKey) *Scalar {
+		key := scalarKeys[k]
 		for _, s := range e.scalars[key] {
 			if s.Covers(first, last) {
-				mp.scalarsUsed[key] = s
+				mp.scalars[k] = s
 				return s
 			}
 		}
 		missing = append(missing, key)
 		return nil
 	}
-	num := func(key string) decimal.Decimal {
+	num := func(key scalarKey) decimal.Decimal {
 		if s := get(key); s != nil {
 			return s.Value
 		}
 		return decimal.Zero
 	}
-	mp.topAir = int(num("ranking.air.top").IntPart())
-	mp.topWater1 = int(num("ranking.water1.top").IntPart())
-	mp.topWaterOther = int(num("ranking.water_other.top").IntPart())
-	mp.tier1Ratio, mp.tier1Share = num("reduction.tier1.max_ratio"), num("reduction.tier1.pay_share")
-	mp.tier2Ratio, mp.tier2Share = num("reduction.tier2.max_ratio"), num("reduction.tier2.pay_share")
-	if s := get("reduction.boundary"); s != nil {
+	mp.topAir = int(num(scRankAir).IntPart())
+	mp.topWater1 = int(num(scRankWater1).IntPart())
+	mp.topWaterOther = int(num(scRankWaterOther).IntPart())
+	mp.tier1Ratio, mp.tier1Share = num(scTier1Ratio), num(scTier1Share)
+	mp.tier2Ratio, mp.tier2Share = num(scTier2Ratio), num(scTier2Share)
+	mp.tier1Off, mp.tier2Off = sub(one, mp.tier1Share), sub(one, mp.tier2Share)
+	if s := get(scBoundary); s != nil {
 		mp.inclusive = s.Text == "inclusive"
 	}
-	if s := get("reduction.exceed_scope"); s != nil {
+	if s := get(scExceedScope); s != nil {
 		mp.scope = s.Text
 	}
-	if s := get("ranking.tie_break"); s != nil {
+	if s := get(scTieBreak); s != nil {
 		mp.tieBreak = s.Text
 	}
-	if s := get("monitoring.below_detection_limit"); s != nil {
+	if s := get(scBelowDL); s != nil {
 		mp.belowDL = s.Text
 	}
-	mp.halfDays = int(num("noise.half.days_below").IntPart())
-	mp.halfShare, mp.multiplier = num("noise.half.pay_share"), num("noise.boundary.multiplier")
-	mp.burstFrequent, mp.burstOccasional = num("noise.burst.frequent_allowance_db"), num("noise.burst.occasional_allowance_db")
+	mp.halfDays = int(num(scHalfDays).IntPart())
+	mp.halfShare, mp.multiplier = num(scHalfShare), num(scMultiplier)
+	mp.burstFrequent, mp.burstOccasional = num(scBurstFrequent), num(scBurstOccasional)
 	if len(missing) == 0 {
 		e.monthCache.Store(m, mp)
 	}
@@ -421,7 +591,7 @@ func (e *Engine) monthTable(m Month) (*monthParams, []string) {
 // monthParams returns the parameters of month m, asked for by the
 // source at srcPath (named in an error).
 func (a *assessment) monthParams(m Month, srcPath string) *monthParams {
-	if mp, ok := a.months[m]; ok {
+	if mp := a.month(m); mp != nil {
 		return mp
 	}
 	mp, missing := a.e.monthTable(m)
@@ -440,13 +610,23 @@ func (a *assessment) monthParams(m Month, srcPath string) *monthParams {
 		}
 		mp = &own
 	}
-	a.months[m] = mp
+	a.months = append(a.months, monthAt{m, mp})
 	return mp
 }
 
+// month returns the parameters of a month monthParams has given.
+func (a *assessment) month(m Month) *monthParams {
+	for i := range a.months {
+		if a.months[i].m == m {
+			return a.months[i].mp
+		}
+	}
+	return nil
+}
+
 // useScalar records a scalar of the month as used.
-func (a *assessment) useScalar(mp *monthParams, key string) {
-	s := mp.scalarsUsed[key]
+func (a *assessment) useScalar(mp *monthParams, key scalarKey) {
+	s := mp.scalars[key]
 	if s == nil {
 		return
 	}
@@ -466,9 +646,10 @@ func (a *assessment) check() {
 	}
 	// A few sources are compared pairwise; many through a map (the
 	// first of equal sources is the one named either way).
-	var seen map[string]int
+	type sourceKey struct{ kind, id, month string }
+	var seen map[sourceKey]int
 	if len(req.Sources) > 16 {
-		seen = make(map[string]int, len(req.Sources))
+		seen = make(map[sourceKey]int, len(req.Sources))
 	}
 	for i := range req.Sources {
 		s := &req.Sources[i]
@@ -477,7 +658,7 @@ func (a *assessment) check() {
 		}
 		j, dup := -1, false
 		if seen != nil {
-			key := s.Kind + "\x00" + s.ID + "\x00" + s.MonthRaw
+			key := sourceKey{s.Kind, s.ID, s.MonthRaw}
 			if j, dup = seen[key]; !dup {
 				seen[key] = i
 			}
@@ -520,7 +701,7 @@ func (a *assessment) total() {
 	res := a.res
 	// Months first (a declaration has one to three), then the whole as the
 	// sum of its months: the same sums with fewer additions.
-	res.Months = make([]MonthTotal, 0, 3)
+	res.Months = res.Months[:0]
 	var buf [3][3]acc // tax due, reduction, tax of each month
 	sums := buf[:0]
 	for i := range res.Lines {
@@ -557,9 +738,9 @@ func (a *assessment) total() {
 		return
 	}
 	for _, mt := range res.Months {
-		a.step(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条", data: &stepData{vals: [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax}}})
+		a.stepWith(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条"}, [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax})
 	}
-	a.step(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text, data: &stepData{vals: [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax}}})
+	a.stepWith(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text}, [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax})
 }
 
 // sum adds two amounts, skipping the addition (and shopspring's rescaling
@@ -580,13 +761,17 @@ func (a *assessment) finish() {
 	res := a.res
 	res.paramIndex = a.used
 	res.paramUses = a.uses
-	res.Parameters = make([]ParamUse, 0, len(a.uses))
-	for _, u := range a.uses {
-		m, pt := u.meta, a.e.params[u.meta]
-		res.Parameters = append(res.Parameters, ParamUse{Key: pt.key, Region: u.region, Value: pt.value, EffectiveFrom: pt.from, EffectiveTo: pt.to,
-			Source: m.Source, Verified: m.Verified, Confidence: m.Confidence, Where: pt.where, text: pt})
-		if !m.Verified {
-			res.Warnings = append(res.Warnings, Warning{Code: "unverified_parameter", Message: pt.warning, messageJSON: pt.warningJSON})
+	if cap(res.Parameters) < len(a.uses) {
+		res.Parameters = make([]ParamUse, len(a.uses))
+	}
+	res.Parameters = res.Parameters[:len(a.uses)]
+	for i, u := range a.uses {
+		pt := a.e.params[u.meta]
+		p := &res.Parameters[i]
+		*p = pt.use
+		p.Region = u.region
+		if !p.Verified {
+			res.Warnings = append(res.Warnings, pt.warn)
 		}
 	}
 }

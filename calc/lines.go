@@ -144,7 +144,7 @@ func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exe
 	if p.Name == "" {
 		return // reported by the decoder
 	}
-	pol := a.e.names.Lookup(s.Kind, p.Name)
+	pol := a.lookup(len(a.res.Lines), s.Kind, p.Name)
 	if pol == nil {
 		a.fail(p.Path+".name", "unknown_pollutant", "%q is not a taxable %s pollutant of 《应税污染物和当量值表》; closest: %s",
 			p.Name, kindZh(s.Kind), strings.Join(a.e.names.Suggest(s.Kind, p.Name), "、"))
@@ -188,12 +188,16 @@ func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exe
 
 // plainPollutant handles the rows with an emission in kg.
 func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *Pollutant, pen *Penalty) {
-	for _, f := range []struct {
-		v    decimal.NullDecimal
-		name string
-	}{{p.Value, "value"}, {p.Measured, "measured"}, {p.Standard, "standard"}, {p.ExceedMultiple, "exceed_multiple"}} {
-		if f.v.Valid {
-			a.fail(p.Path+"."+f.name, "invalid_value", "%s is used only for pH值, 色度 and 大肠菌群数, not for %s", f.name, pol.Name)
+	// Tested one by one before the loop that names them: building the
+	// list for every line cost a twentieth of assessing one.
+	if p.Value.Valid || p.Measured.Valid || p.Standard.Valid || p.ExceedMultiple.Valid {
+		for _, f := range []struct {
+			v    decimal.NullDecimal
+			name string
+		}{{p.Value, "value"}, {p.Measured, "measured"}, {p.Standard, "standard"}, {p.ExceedMultiple, "exceed_multiple"}} {
+			if f.v.Valid {
+				a.fail(p.Path+"."+f.name, "invalid_value", "%s is used only for pH值, 色度 and 大肠菌群数, not for %s", f.name, pol.Name)
+			}
 		}
 	}
 	a.checkMonitoring(s, p)
@@ -205,15 +209,15 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 			return
 		}
 		qty = p.GeneratedKg.Decimal
-		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, data: &stepData{vals: [4]decimal.Decimal{qty}}})
+		a.stepWith(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason}, [4]decimal.Decimal{qty})
 	case p.GeneratedKg.Valid:
 		a.fail(p.Path+".generated_kg", "invalid_value", "generated_kg (产生量) is the base only when the source names a penalty case (实施条例 第七条)")
 		return
-	case p.BelowDetectionLimit && a.months[s.Month].belowDL == "zero":
+	case p.BelowDetectionLimit && a.month(s.Month).belowDL == "zero":
 		a.belowDetection(s, li, p) // qty stays 0
 	case p.EmissionT.Valid:
 		qty = p.EmissionT.Decimal.Mul(thousand)
-		a.step(Step{Kind: StepTonnes, L: li, data: &stepData{vals: [4]decimal.Decimal{p.EmissionT.Decimal, qty}}})
+		a.stepWith(Step{Kind: StepTonnes, L: li}, [4]decimal.Decimal{p.EmissionT.Decimal, qty})
 		if p.BelowDetectionLimit {
 			a.belowDetection(s, li, p)
 		}
@@ -243,13 +247,15 @@ func (a *assessment) plainPollutant(s *Source, li int, p *PollutantInput, pol *P
 // specialItem handles 表三: pH, 色度, 大肠菌群数, 余氯量, all based on the
 // month's wastewater in tonnes.
 func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Pollutant) {
-	for _, f := range []struct {
-		v    decimal.NullDecimal
-		name string
-	}{{p.EmissionKg, "emission_kg"}, {p.EmissionT, "emission_t"}, {p.GeneratedKg, "generated_kg"},
-		{p.AvgConcentration, "avg_concentration"}, {p.MaxConcentration, "max_concentration"}, {p.StandardConcentration, "standard_concentration"}} {
-		if f.v.Valid {
-			a.fail(p.Path+"."+f.name, "invalid_value", "%s is not used for %s: its base is the wastewater in tonnes (表三)", f.name, pol.Name)
+	if p.EmissionKg.Valid || p.EmissionT.Valid || p.GeneratedKg.Valid || p.AvgConcentration.Valid || p.MaxConcentration.Valid || p.StandardConcentration.Valid {
+		for _, f := range []struct {
+			v    decimal.NullDecimal
+			name string
+		}{{p.EmissionKg, "emission_kg"}, {p.EmissionT, "emission_t"}, {p.GeneratedKg, "generated_kg"},
+			{p.AvgConcentration, "avg_concentration"}, {p.MaxConcentration, "max_concentration"}, {p.StandardConcentration, "standard_concentration"}} {
+			if f.v.Valid {
+				a.fail(p.Path+"."+f.name, "invalid_value", "%s is not used for %s: its base is the wastewater in tonnes (表三)", f.name, pol.Name)
+			}
 		}
 	}
 	if p.MonitoringMonth != 0 || p.BelowDetectionLimit {
@@ -277,22 +283,25 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".value", "required", "the month's pH value is required")
 			return
 		}
-		if p.Value.Decimal.GreaterThan(fourteen) {
+		if cmp(p.Value.Decimal, fourteen) > 0 {
 			a.fail(p.Path+".value", "invalid_number", "pH %s is outside 0–14", p.Value.Decimal)
 			return
 		}
 		l.detail().PHValue = p.Value
 		band := a.phBand(p.Value.Decimal, s.Month)
 		if band == nil {
-			l.notTaxed("pH值 "+p.Value.Decimal.String()+" 在6–9之间，不属于应税范围", rulesSpecial)
+			l.notTaxed("pH值 "+decText(p.Value.Decimal)+" 在6–9之间，不属于应税范围", rulesSpecial)
 			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 附表二 表三", Note: l.Reason})
 			return
 		}
 		a.use(&band.Meta, "")
 		// Outside 6–9 the discharge is over the pH standard: an exceeding
 		// outlet for the 117号 gate (实施条例 第十条; 财税〔2018〕117号 第二条).
-		l.exceeded, l.exceedWhy = true, "pH值 "+p.Value.Decimal.String()+" 不在6–9之间"
-		a.step(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label, data: &stepData{vals: [4]decimal.Decimal{p.Value.Decimal, band.Value}}})
+		l.exceeded = true
+		if !a.res.untraced { // the reason is read only by the trace
+			l.exceedWhy = "pH值 " + decText(p.Value.Decimal) + " 不在6–9之间"
+		}
+		a.stepWith(Step{Kind: StepPHBand, L: li, Rule: "环境保护税法 附表二 表三 注", Note: band.Label}, [4]decimal.Decimal{p.Value.Decimal, band.Value})
 		a.setEquivalents(li, ww, band.Value, band.Value)
 		return
 	case SpecialColour:
@@ -303,34 +312,40 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 				a.fail(p.Path+".exceed_multiple", "invalid_value", "give exceed_multiple, or measured and standard, not both")
 				return
 			}
-			num, den = ww.Mul(p.ExceedMultiple.Decimal), pol.Value
+			num, den = a.nums.mul(ww, p.ExceedMultiple.Decimal), pol.Value
 			l.detail().ColourMultiple = p.ExceedMultiple
 			if p.ExceedMultiple.Decimal.IsZero() {
 				l.notTaxed("色度未超标", rulesColour)
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
 				return
 			}
-			l.exceeded, l.exceedWhy = true, "色度超标倍数 "+p.ExceedMultiple.Decimal.String()
+			l.exceeded = true
+			if !a.res.untraced { // the reason is read only by the trace
+				l.exceedWhy = "色度超标倍数 " + decText(p.ExceedMultiple.Decimal)
+			}
 		case p.Measured.Valid && p.Standard.Valid:
 			if p.Standard.Decimal.IsZero() {
 				a.fail(p.Path+".standard", "invalid_number", "the 色度 standard must be above zero")
 				return
 			}
-			over := p.Measured.Decimal.Sub(p.Standard.Decimal)
+			over := a.nums.sub(p.Measured.Decimal, p.Standard.Decimal)
 			if over.IsPositive() {
-				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: over.DivRound(p.Standard.Decimal, 4), Valid: true}
+				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: a.nums.divRound(over, p.Standard.Decimal, 4), Valid: true}
 			} else {
 				l.detail().ColourMultiple = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
 			}
-			a.step(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条", data: &stepData{vals: [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal}}})
+			a.stepWith(Step{Kind: StepColourMultiple, L: li, Rule: "财税〔2018〕23号 第二条"}, [4]decimal.Decimal{p.Measured.Decimal, p.Standard.Decimal})
 			if !over.IsPositive() {
-				l.notTaxed("色度 "+p.Measured.Decimal.String()+" 未超过标准 "+p.Standard.Decimal.String(), rulesColour)
+				l.notTaxed("色度 "+decText(p.Measured.Decimal)+" 未超过标准 "+decText(p.Standard.Decimal), rulesColour)
 				a.step(Step{Kind: StepNotTaxable, L: li, Rule: "财税〔2018〕23号 第二条", Note: l.Reason})
 				return
 			}
 			// 当量数 = 吨 × (实测 − 标准) ÷ 标准 ÷ 当量值, kept as one fraction.
-			num, den = ww.Mul(over), pol.Value.Mul(p.Standard.Decimal)
-			l.exceeded, l.exceedWhy = true, "色度 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+			num, den = a.nums.mul(ww, over), a.nums.mul(pol.Value, p.Standard.Decimal)
+			l.exceeded = true
+			if !a.res.untraced { // the reason is read only by the trace
+				l.exceedWhy = "色度 " + decText(p.Measured.Decimal) + " 超过标准 " + decText(p.Standard.Decimal)
+			}
 		default:
 			a.fail(p.Path+".measured", "required", "色度 needs measured and standard (or exceed_multiple)")
 			return
@@ -343,7 +358,7 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".standard", "required", "give both measured and standard, or neither (the item is then declared as exceeding)")
 			return
 		}
-		if p.Measured.Valid && !p.Measured.Decimal.GreaterThan(p.Standard.Decimal) {
+		if p.Measured.Valid && cmp(p.Measured.Decimal, p.Standard.Decimal) <= 0 {
 			l.notTaxed("大肠菌群数未超标，不征收", rulesSpecial)
 			a.step(Step{Kind: StepNotTaxable, L: li, Rule: "环境保护税法 附表二 表三（大肠菌群数(超标)）", Note: l.Reason})
 			return
@@ -351,7 +366,10 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 		// 大肠菌群数 is taxed only over its standard (表三: "超标"), so a
 		// taxed line is an exceedance for the 117号 gate.
 		if p.Measured.Valid {
-			l.exceeded, l.exceedWhy = true, "大肠菌群数 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+			l.exceeded = true
+			if !a.res.untraced { // the reason is read only by the trace
+				l.exceedWhy = "大肠菌群数 " + decText(p.Measured.Decimal) + " 超过标准 " + decText(p.Standard.Decimal)
+			}
 		} else {
 			l.exceeded, l.exceedWhy = true, "大肠菌群数(超标)"
 		}
@@ -367,8 +385,11 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 			a.fail(p.Path+".standard", "required", "余氯量: give both measured and standard (mg/L), or neither")
 			return
 		}
-		if p.Measured.Valid && p.Measured.Decimal.GreaterThan(p.Standard.Decimal) {
-			l.exceeded, l.exceedWhy = true, "余氯量 "+p.Measured.Decimal.String()+" 超过标准 "+p.Standard.Decimal.String()
+		if p.Measured.Valid && cmp(p.Measured.Decimal, p.Standard.Decimal) > 0 {
+			l.exceeded = true
+			if !a.res.untraced { // the reason is read only by the trace
+				l.exceedWhy = "余氯量 " + decText(p.Measured.Decimal) + " 超过标准 " + decText(p.Standard.Decimal)
+			}
 		}
 	}
 	if pol.Special != SpecialColiform && pol.Special != SpecialChlorine && (p.Value.Valid || p.ExceedMultiple.Valid) {
@@ -379,12 +400,15 @@ func (a *assessment) specialItem(s *Source, li int, p *PollutantInput, pol *Poll
 	a.setEquivalents(li, ww, pol.Value, pol.Value)
 }
 
+// decText is d.String(), printed without big arithmetic (param.FormatDecimal).
+func decText(d decimal.Decimal) string { return param.FormatDecimal(d, -1) }
+
 // phBand finds the band of a pH value; nil means 6–9, not taxed.
 func (a *assessment) phBand(v decimal.Decimal, m Month) *PHBand {
 	first, last := monthBounds(m)
 	for i := range a.e.t.PHBands {
 		b := &a.e.t.PHBands[i]
-		if b.Covers(first, last) && b.Contains(v) {
+		if b.Covers(first, last) && b.contains(v) {
 			return b
 		}
 	}
@@ -410,30 +434,32 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		l.Unit, l.Rules = "dB", rulesNoise
 		// 财税〔2018〕23号 第四条: a fractional exceedance is rounded half
 		// up to a whole decibel before the band is read.
-		diff := np.MeasuredDB.Decimal.Sub(np.LimitDB.Decimal)
-		shown := diff.Round(0)
-		if shown.IsNegative() {
-			shown = decimal.Zero
+		diff := a.nums.sub(np.MeasuredDB.Decimal, np.LimitDB.Decimal)
+		if !a.res.untraced {
+			shown := a.nums.round(diff, 0)
+			if shown.IsNegative() {
+				shown = decimal.Zero
+			}
+			a.stepWith(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条"}, [4]decimal.Decimal{np.MeasuredDB.Decimal, np.LimitDB.Decimal, diff, shown})
 		}
-		a.step(Step{Kind: StepNoiseExceed, L: li, Rule: "财税〔2018〕23号 第四条", data: &stepData{vals: [4]decimal.Decimal{np.MeasuredDB.Decimal, np.LimitDB.Decimal, diff, shown}}})
 		if np.Burst != "" && np.PeakDB.Valid {
 			// 附表一 噪声 注5: night bursts are taxed on the higher of the
 			// equivalent-level and the peak-level exceedance; the peak may
 			// exceed the limit by the GB 12348 allowance.
-			allow, key, what := mp.burstFrequent, "noise.burst.frequent_allowance_db", "频发"
+			allow, key, what := mp.burstFrequent, scBurstFrequent, "频发"
 			if np.Burst == "occasional" {
-				allow, key, what = mp.burstOccasional, "noise.burst.occasional_allowance_db", "偶发"
+				allow, key, what = mp.burstOccasional, scBurstOccasional, "偶发"
 			}
 			a.useScalar(mp, key)
 			peak := np.PeakDB.Decimal.Sub(np.LimitDB.Decimal.Add(allow))
-			a.step(Step{Kind: StepNoisePeak, L: li, Rule: "环境保护税法 附表一 噪声 注5；GB 12348-2008", Note: what,
-				data: &stepData{vals: [4]decimal.Decimal{np.PeakDB.Decimal, np.LimitDB.Decimal, allow, peak}}})
-			if peak.GreaterThan(diff) {
+			a.stepWith(Step{Kind: StepNoisePeak, L: li, Rule: "环境保护税法 附表一 噪声 注5；GB 12348-2008", Note: what},
+				[4]decimal.Decimal{np.PeakDB.Decimal, np.LimitDB.Decimal, allow, peak})
+			if cmp(peak, diff) > 0 {
 				diff = peak
 			}
 		}
-		exceed := diff.Round(0)
-		if exceed.IsNegative() {
+		exceed := a.nums.round(diff, 0)
+		if exceed.Sign() < 0 {
 			exceed = decimal.Zero
 		}
 		l.Quantity = exceed
@@ -464,7 +490,7 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 		l.Doubled = s.BoundaryOver100mMultiplePoints
 		l.noise.days = np.ExceedDays
 		l.Taxed = true
-		l.Reason = "超标 " + exceed.String() + " 分贝"
+		l.Reason = "超标 " + decText(exceed) + " 分贝"
 	}
 }
 
@@ -523,7 +549,7 @@ func (a *assessment) noiseTax() {
 				continue
 			}
 			l := &lines[i]
-			l.notTaxed("同一单位边界（"+k.boundary+"）当月有多处超标，按最高一处（"+b.Source+" 超标 "+b.ExceedDB.Decimal.String()+" 分贝）计算", rulesNoise)
+			l.notTaxed("同一单位边界（"+k.boundary+"）当月有多处超标，按最高一处（"+b.Source+" 超标 "+decText(b.ExceedDB.Decimal)+" 分贝）计算", rulesNoise)
 			l.Rate = decimal.NullDecimal{}
 			a.step(Step{Kind: StepNotTaxable, L: i, Rule: "环境保护税法 附表一 噪声 注1（一个单位边界上有多处噪声超标，根据最高一处超标声级计算应纳税额）", Note: l.Reason})
 		}
@@ -538,19 +564,22 @@ func (a *assessment) noiseTax() {
 			continue
 		}
 		s := &a.req.Sources[a.srcOf[i]]
-		mp := a.months[s.Month]
-		a.useScalar(mp, "noise.half.days_below")
+		mp := a.month(s.Month)
+		a.useScalar(mp, scHalfDays)
 		tax := l.Rate.Decimal
 		if l.Halved {
-			a.useScalar(mp, "noise.half.pay_share")
-			tax = tax.Mul(mp.halfShare)
+			a.useScalar(mp, scHalfShare)
+			tax = mul(tax, mp.halfShare)
 		}
 		if l.Doubled {
-			a.useScalar(mp, "noise.boundary.multiplier")
-			tax = tax.Mul(mp.multiplier)
+			a.useScalar(mp, scMultiplier)
+			tax = mul(tax, mp.multiplier)
 		}
-		l.TaxDue, l.Tax = tax.Round(2), tax.Round(2)
-		a.step(Step{Kind: StepNoiseTax, L: i, Rule: "环境保护税法 附表一 噪声 注", data: &stepData{vals: [4]decimal.Decimal{l.Rate.Decimal, decimal.NewFromInt(int64(l.noise.days)), tax}}, N: mp.halfDays})
+		l.TaxDue = a.nums.round(tax, 2)
+		l.Tax = l.TaxDue
+		if !a.res.untraced {
+			a.stepWith(Step{Kind: StepNoiseTax, L: i, Rule: "环境保护税法 附表一 噪声 注", N: mp.halfDays}, [4]decimal.Decimal{l.Rate.Decimal, decimal.NewFromInt(int64(l.noise.days)), tax})
+		}
 	}
 }
 
@@ -607,19 +636,19 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 	if pen != nil {
 		base = g
 		l.Rules = rulesSolidPenalty
-		a.step(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason, data: &stepData{vals: [4]decimal.Decimal{g}}})
+		a.stepWith(Step{Kind: StepPenaltyBase, L: li, Rule: pen.Rule, Note: pen.Reason}, [4]decimal.Decimal{g})
 	} else if s.DeductionsNotMeasured && !(st.IsZero() && d.IsZero() && u.IsZero()) {
 		// 财税〔2018〕23号 三: amounts stored, disposed or utilised that were
 		// not accurately measured cannot be deducted.
 		base = g
 		a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕23号 第三条", Note: "贮存量、处置量、综合利用量未准确计量（deductions_measured = false），不予扣除：排放量 = 产生量 " + g.String() + " 吨"})
 	} else {
-		base = g.Sub(st).Sub(d).Sub(u)
-		a.step(Step{Kind: StepSolidBase, L: li, Rule: "环境保护税法实施条例 第五条", data: &stepData{vals: [4]decimal.Decimal{g, st, d, u}}})
+		base = a.nums.sub(a.nums.sub(a.nums.sub(g, st), d), u)
+		a.stepWith(Step{Kind: StepSolidBase, L: li, Rule: "环境保护税法实施条例 第五条"}, [4]decimal.Decimal{g, st, d, u})
 		if !s.DeductionsGiven && !(st.IsZero() && d.IsZero() && u.IsZero()) {
 			a.step(Step{Kind: StepMonitoring, L: li, Rule: "财税〔2018〕23号 第三条", Note: "未申报扣除量是否准确计量（deductions_measured）：按已准确计量扣除（假定）"})
 		}
-		if base.IsNegative() {
+		if base.Sign() < 0 {
 			a.fail(s.Path+".generated_t", "negative_remainder", "产生量 %s − 贮存量 %s − 处置量 %s − 综合利用量 %s = %s is negative", g, st, d, u, base)
 			return
 		}
@@ -632,10 +661,12 @@ func (a *assessment) solidLine(s *Source, si int, ex *Exemption, pen *Penalty) {
 		return
 	}
 	l.Rate = decimal.NullDecimal{Decimal: rate.Value, Valid: true}
-	tax := base.Mul(rate.Value)
-	l.TaxDue, l.Tax, l.Taxed = tax.Round(2), tax.Round(2), true
+	l.TaxDue = a.nums.mulRound(base, rate.Value, 2)
+	l.Tax, l.Taxed = l.TaxDue, true
 	l.Reason = "固体废物排放量 × 单位税额"
-	a.step(Step{Kind: StepSolidTax, L: li, Rule: "环境保护税法 第十一条第三项", data: &stepData{vals: [4]decimal.Decimal{base, rate.Value, tax, tax.Round(2)}}})
+	if !a.res.untraced {
+		a.stepWith(Step{Kind: StepSolidTax, L: li, Rule: "环境保护税法 第十一条第三项"}, [4]decimal.Decimal{base, rate.Value, mul(base, rate.Value), l.TaxDue})
+	}
 }
 
 func (a *assessment) livestockLine(s *Source, si int, ex *Exemption) {
@@ -653,7 +684,7 @@ func (a *assessment) livestockLine(s *Source, si int, ex *Exemption) {
 	sum := s.StockStart.Decimal.Add(s.StockEnd.Decimal)
 	avg := sum.Div(two) // exact: halving adds at most one decimal
 	l.Quantity, l.Unit = avg, pol.Unit
-	a.step(Step{Kind: StepStock, L: li, Rule: "财税〔2018〕23号（月均存栏量 = (月初存栏 + 月末存栏) ÷ 2）", data: &stepData{vals: [4]decimal.Decimal{s.StockStart.Decimal, s.StockEnd.Decimal, avg}}})
+	a.stepWith(Step{Kind: StepStock, L: li, Rule: "财税〔2018〕23号（月均存栏量 = (月初存栏 + 月末存栏) ÷ 2）"}, [4]decimal.Decimal{s.StockStart.Decimal, s.StockEnd.Decimal, avg})
 	a.use(&pol.Meta, "")
 	a.setEquivalents(li, sum, pol.Value.Mul(two), pol.Value)
 	l = &a.res.Lines[li]
@@ -766,7 +797,7 @@ func (a *assessment) checkMonitoring(s *Source, p *PollutantInput) {
 	case p.Method == "automatic" && p.MonitoringMonth != s.Month:
 		a.fail(p.Path+".monitoring_month", "invalid_value", "automatic monitoring gives the month's own data (%s), not %s; data carried from an earlier month are agency data (method monitoring)", s.MonthRaw, p.MonitoringMonthRaw)
 	}
-	if p.BelowDetectionLimit && a.months[s.Month].belowDL == "as_declared" && !p.EmissionKg.Valid && !p.EmissionT.Valid && s.Penalty == "" {
+	if p.BelowDetectionLimit && a.month(s.Month).belowDL == "as_declared" && !p.EmissionKg.Valid && !p.EmissionT.Valid && s.Penalty == "" {
 		a.fail(p.Path+".emission_kg", "required", "below the detection limit, the declared emission is used (monitoring.below_detection_limit = as_declared): give emission_kg or emission_t")
 	}
 }
@@ -830,8 +861,8 @@ func (a *assessment) belowProvincialScale(s *Source, li int, pol *Pollutant, avg
 // emission (财税〔2018〕117号 三): none at all ("视同排放量为零", parameter
 // value zero) or the declared amount (as_declared).
 func (a *assessment) belowDetection(s *Source, li int, p *PollutantInput) {
-	mp := a.months[s.Month]
-	a.useScalar(mp, "monitoring.below_detection_limit")
+	mp := a.month(s.Month)
+	a.useScalar(mp, scBelowDL)
 	note := "当月监测浓度值低于检出限：按参数 monitoring.below_detection_limit = as_declared 采用申报的排放量"
 	if mp.belowDL == "zero" {
 		note = "当月监测浓度值低于检出限，视同排放量为零（未申报排放量）"

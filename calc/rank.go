@@ -14,7 +14,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // after the "only one of" rules of the table notes.
 func (a *assessment) rank() {
 	lines := a.res.Lines
-	idx := make([]int, 0, 16)
+	idx := a.idx[:0]
 	for start := 0; start < len(lines); {
 		end := start
 		for end < len(lines) && a.srcOf[end] == a.srcOf[start] {
@@ -33,6 +33,7 @@ func (a *assessment) rank() {
 		}
 		start = end
 	}
+	a.idx = idx
 }
 
 // less orders two lines for ranking: more equivalents first; equal
@@ -54,16 +55,17 @@ func (a *assessment) cmp(x, y *Line) int {
 
 func (a *assessment) rankGroup(g string, idx []int) []int {
 	lines := a.res.Lines
-	mp := a.months[a.req.Sources[a.srcOf[idx[0]]].Month]
+	mp := a.month(a.req.Sources[a.srcOf[idx[0]]].Month)
 	var top int
-	var key, rule string
+	var key scalarKey
+	var rule string
 	switch g {
 	case "air":
-		top, key, rule = mp.topAir, "ranking.air.top", "环境保护税法 第九条第一款"
+		top, key, rule = mp.topAir, scRankAir, "环境保护税法 第九条第一款"
 	case "water1":
-		top, key, rule = mp.topWater1, "ranking.water1.top", "环境保护税法 第九条第二款（第一类水污染物）"
+		top, key, rule = mp.topWater1, scRankWater1, "环境保护税法 第九条第二款（第一类水污染物）"
 	default:
-		top, key, rule = mp.topWaterOther, "ranking.water_other.top", "环境保护税法 第九条第二款（其他类水污染物）"
+		top, key, rule = mp.topWaterOther, scRankWaterOther, "环境保护税法 第九条第二款（其他类水污染物）"
 	}
 	a.useScalar(mp, key)
 	if g == "water_other" {
@@ -155,15 +157,32 @@ func (a *assessment) oneOf(idx []int) []int {
 		b := &lines[best]
 		l.Taxed, l.Group, l.Rank = false, "", 0
 		if grp == "cod_bod_toc" {
-			l.Reason = "化学需氧量、生化需氧量和总有机碳只征收一项：征收 " + b.Pollutant
+			l.Reason = a.e.oneOfReason(grp, b.pol)
 			a.step(Step{Kind: StepOneOf, L: i, Rule: "环境保护税法 附表二 表二 注（化学需氧量、生化需氧量和总有机碳，只征收一项）", N: best})
 		} else {
-			l.Reason = "大肠菌群数和余氯量只征收一项：征收 " + b.Pollutant
+			l.Reason = a.e.oneOfReason(grp, b.pol)
 			a.step(Step{Kind: StepOneOf, L: i, Rule: "环境保护税法 附表二 表三 注（大肠菌群数和余氯量只征收一项）", N: best})
 		}
 	}
 	a.keep = keep
 	return keep
+}
+
+// oneOfReason is why a line of a one-of group is not taxed when p is.
+// The texts are made once per engine (oneOfReasons): one was a string
+// built for every declaration with water.
+func (e *Engine) oneOfReason(grp string, p *Pollutant) string {
+	if r, ok := e.oneOfReasons[p]; ok {
+		return r
+	}
+	return makeOneOfReason(grp, p.Name)
+}
+
+func makeOneOfReason(grp, name string) string {
+	if grp == "cod_bod_toc" {
+		return "化学需氧量、生化需氧量和总有机碳只征收一项：征收 " + name
+	}
+	return "大肠菌群数和余氯量只征收一项：征收 " + name
 }
 
 // sameEquivalents reports whether two lines tie on 污染当量数 as ranked.
@@ -205,7 +224,7 @@ func (a *assessment) tieAtCut(idx []int, top int, mp *monthParams) {
 	if !differ {
 		return
 	}
-	a.useScalar(mp, "ranking.tie_break")
+	a.useScalar(mp, scTieBreak)
 	if mp.tieBreak != "table_order" {
 		slices.SortStableFunc(tied, func(i, j int) int {
 			c := rate(i).Cmp(rate(j))

@@ -31,7 +31,12 @@ type rateAnswer struct {
 func (a *assessment) applyRates() {
 	lines := a.res.Lines
 	if a.res.untraced {
-		a.res.rates = make([]*RateRule, len(lines))
+		if cap(a.res.rates) < len(lines) {
+			a.res.rates = make([]*RateRule, len(lines))
+		} else {
+			a.res.rates = a.res.rates[:len(lines)]
+			clear(a.res.rates)
+		}
 	}
 	for i := range lines {
 		l := &lines[i]
@@ -93,7 +98,7 @@ func (a *assessment) lookupRate(p *Pollutant, m Month, facility string) rateAnsw
 	if code != "" {
 		return rateAnswer{code: code, msg: msg}
 	}
-	region := rule.Province + "0000"
+	region := a.e.provinceCode(rule.Province)
 	if z := rule.matchedZone(a.req.Region); z != "" {
 		if reg := a.e.zones[z]; reg != nil {
 			region = reg.Code

@@ -13,30 +13,32 @@ type gate struct {
 // parameter (taxpayer-wide by default, per month).
 func (a *assessment) reduce() {
 	lines := a.res.Lines
-	// Find the exceedances of each month (and outlet) first.
-	var monthGate map[Month]gate
-	var outletGate map[int]gate // by source index
+	// Find the exceedances of each month (and outlet) first: the first
+	// line over its standard of each month, and of each source (by
+	// index, line+1; 0 for none), in lists kept between calls.
+	monthGate := a.monthGate[:0]
+	outletGate := a.outletGate[:0]
 	for i := range lines {
 		l := &lines[i]
 		if !l.exceeded {
 			continue
 		}
-		if monthGate == nil {
-			monthGate, outletGate = map[Month]gate{}, map[int]gate{}
+		if len(outletGate) == 0 {
+			outletGate = append(outletGate, make([]int, len(a.req.Sources))...)
 		}
 		si := a.srcOf[i]
 		s := &a.req.Sources[si]
 		if s.Exemption != "" {
 			continue
 		}
-		if _, ok := monthGate[s.Month]; !ok {
-			monthGate[s.Month] = gate{line: i}
+		if _, ok := gateOf(monthGate, s.Month); !ok {
+			monthGate = append(monthGate, monthGateAt{s.Month, gate{line: i}, false})
 		}
-		if _, ok := outletGate[si]; !ok {
-			outletGate[si] = gate{line: i}
+		if outletGate[si] == 0 {
+			outletGate[si] = i + 1
 		}
 	}
-	var gated map[Month]bool
+	a.monthGate, a.outletGate = monthGate, outletGate
 	for i := range lines {
 		l := &lines[i]
 		if !l.Taxed || l.pol == nil || (l.Kind != KindAir && l.Kind != KindWater) {
@@ -48,7 +50,7 @@ func (a *assessment) reduce() {
 		if p == nil || !p.AvgConcentration.Valid || !p.StandardConcentration.Valid {
 			continue // no concentrations declared: nothing to test
 		}
-		mp := a.months[s.Month]
+		mp := a.month(s.Month)
 		if s.Penalty != "" {
 			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第七条、第十条", Note: "以污染物产生量作为计税依据（实施条例 第七条），没有当月排放浓度的监测值，不适用浓度减征"})
 			continue
@@ -77,50 +79,54 @@ func (a *assessment) reduce() {
 			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法实施条例 第十条第二款", Note: "当月有小时（日）均值或监测值超过排放标准，不予减征"})
 			continue
 		}
-		a.useScalar(mp, "reduction.exceed_scope")
+		a.useScalar(mp, scExceedScope)
 		var g gate
 		var blocked bool
+		var mg *monthGateAt
 		switch mp.scope {
 		case "taxpayer":
-			g, blocked = monthGate[s.Month]
+			mg, blocked = gateOf(monthGate, s.Month)
+			if blocked {
+				g = mg.gate
+			}
 		case "outlet":
-			g, blocked = outletGate[si]
+			if len(outletGate) > 0 && outletGate[si] > 0 {
+				g, blocked = gate{line: outletGate[si] - 1}, true
+			}
 		}
 		if blocked {
-			if mp.scope == "taxpayer" && !gated[s.Month] {
-				if gated == nil {
-					gated = map[Month]bool{}
-				}
-				gated[s.Month] = true
+			if mp.scope == "taxpayer" && !mg.stepped {
+				mg.stepped = true
 				a.step(Step{Kind: StepGate, L: g.line, Rule: "环境保护税法实施条例 第十条；财税〔2018〕117号 第二条", Note: mp.scope})
 			}
-			a.step(Step{Kind: StepNoReduction, L: i, Rule: "财税〔2018〕117号 第二条", Note: gateNote(mp.scope, &lines[g.line])})
+			if !a.res.untraced {
+				a.step(Step{Kind: StepNoReduction, L: i, Rule: "财税〔2018〕117号 第二条", Note: gateNote(mp.scope, &lines[g.line])})
+			}
 			continue
 		}
-		a.useScalar(mp, "reduction.boundary")
+		a.useScalar(mp, scBoundary)
 		avg, std := p.AvgConcentration.Decimal, p.StandardConcentration.Decimal
 		below := func(ratio decimal.Decimal) bool {
 			// avg < std × ratio, compared exactly, without dividing.
 			c := cmpProduct(avg, std, ratio)
 			return c < 0 || (c == 0 && mp.inclusive)
 		}
-		var share decimal.Decimal
+		var share, off decimal.Decimal
 		switch {
 		case below(mp.tier2Ratio):
-			share = mp.tier2Share
-			a.useScalar(mp, "reduction.tier2.max_ratio")
-			a.useScalar(mp, "reduction.tier2.pay_share")
+			share, off = mp.tier2Share, mp.tier2Off
+			a.useScalar(mp, scTier2Ratio)
+			a.useScalar(mp, scTier2Share)
 		case below(mp.tier1Ratio):
-			share = mp.tier1Share
-			a.useScalar(mp, "reduction.tier1.max_ratio")
-			a.useScalar(mp, "reduction.tier1.pay_share")
+			share, off = mp.tier1Share, mp.tier1Off
+			a.useScalar(mp, scTier1Ratio)
+			a.useScalar(mp, scTier1Share)
 		default:
-			a.useScalar(mp, "reduction.tier1.max_ratio")
-			a.step(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法 第十三条", Note: "月均浓度未低于排放标准的百分之三十", data: &stepData{vals: [4]decimal.Decimal{avg, std, mp.tier1Ratio}}})
+			a.useScalar(mp, scTier1Ratio)
+			a.stepWith(Step{Kind: StepNoReduction, L: i, Rule: "环境保护税法 第十三条", Note: "月均浓度未低于排放标准的百分之三十"}, [4]decimal.Decimal{avg, std, mp.tier1Ratio})
 			continue
 		}
 		l.ReductionFactor = decimal.NullDecimal{Decimal: share, Valid: true}
-		off := a.nums.sub(one, share)
 		// 减免税额 is taken from the tax due, which is already money (分), in
 		// both rounding modes: the contract's one formula.
 		l.Reduction = a.nums.mulRound(l.TaxDue, off, 2)
@@ -134,6 +140,22 @@ func (a *assessment) reduce() {
 		a.step(Step{Kind: StepReduction, L: i, Rule: "环境保护税法 第十三条；环境保护税法实施条例 第十条、第十一条", Note: bound})
 		a.assumedMonitoring(s, i, p)
 	}
+}
+
+// monthGateAt is the gate of a month, and whether its step is written.
+type monthGateAt struct {
+	month   Month
+	gate    gate
+	stepped bool
+}
+
+func gateOf(gs []monthGateAt, m Month) (*monthGateAt, bool) {
+	for i := range gs {
+		if gs[i].month == m {
+			return &gs[i], true
+		}
+	}
+	return nil, false
 }
 
 func gateNote(scope string, l *Line) string {

@@ -69,9 +69,14 @@ type PHBand struct {
 }
 
 // Contains reports whether pH v falls in the band.
-func (b PHBand) Contains(v decimal.Decimal) bool {
-	lo := v.Cmp(b.Low)
-	hi := v.Cmp(b.High)
+func (b PHBand) Contains(v decimal.Decimal) bool { return b.contains(v) }
+
+// contains is Contains without copying the band, comparing by the
+// engine's fast path (decimal's Cmp rescales in big arithmetic: finding
+// the bands was a sixth of assessing the Chongqing quarter).
+func (b *PHBand) contains(v decimal.Decimal) bool {
+	lo := cmp(v, b.Low)
+	hi := cmp(v, b.High)
 	okLo := lo > 0 || (lo == 0 && b.LowInclusive)
 	okHi := hi < 0 || (hi == 0 && b.HighInclusive)
 	return okLo && okHi

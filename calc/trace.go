@@ -1,8 +1,8 @@
 package calc
 
 import (
-	"sort"
-	"strings"
+	"slices"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -76,7 +76,7 @@ func (r *Result) ranked(li int, group string) []*Line {
 			out = append(out, &r.Lines[i])
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Rank < out[j].Rank })
+	slices.SortFunc(out, func(x, y *Line) int { return x.Rank - y.Rank })
 	return out
 }
 
@@ -148,6 +148,14 @@ func (r *Result) StepsAt(level TraceLevel) []TraceStep {
 		size = len(r.trace) / 2
 	}
 	out := make([]TraceStep, 0, size)
+	decisions := 0 // the steps whose text goes into texts: about 100 bytes each
+	for i := range r.trace {
+		if r.trace[i].arithmetic() == 0 {
+			decisions++
+		}
+	}
+	texts := make([]byte, 0, 100*decisions)
+	spans := make([]textSpan, 0, decisions)
 	n := 0
 	for i := range r.trace {
 		s := &r.trace[i]
@@ -207,11 +215,28 @@ func (r *Result) StepsAt(level TraceLevel) []TraceStep {
 			add(StepRounding, "减免税额四舍五入至分", "减免税额 "+before+" 四舍五入至分 → "+param.FormatDecimal(l.Reduction, 2)+
 				"；应缴税额 = "+param.FormatDecimal(l.TaxDue, 2)+" − "+param.FormatDecimal(l.Reduction, 2)+" = "+param.FormatDecimal(l.Tax, 2))
 		default:
-			add(s.Kind, s.Rule, r.text(s, l))
+			var note string
+			var isNote bool
+			start := len(texts)
+			if texts, note, isNote = r.appendText(texts, s, l); isNote {
+				add(s.Kind, s.Rule, note)
+			} else {
+				add(s.Kind, s.Rule, "")
+				spans = append(spans, textSpan{len(out) - 1, start, len(texts)})
+			}
 		}
+	}
+	// The texts written into one buffer become strings at once, without
+	// a copy: nothing writes to the buffer any more.
+	all := unsafe.String(unsafe.SliceData(texts), len(texts))
+	for _, sp := range spans {
+		out[sp.step].Text = all[sp.start:sp.end]
 	}
 	return out
 }
+
+// textSpan is where the text of out[step] lies in StepsAt's buffer.
+type textSpan struct{ step, start, end int }
 
 func rateText(rr *RateRule, v decimal.Decimal) string {
 	if rr == nil {
@@ -220,95 +245,149 @@ func rateText(rr *RateRule, v decimal.Decimal) string {
 	return "适用税额 " + param.FormatDecimal(v, -1) + " 元/污染当量（" + rr.ProvinceName + " " + rr.Scope + "，" + rr.Range.String() + "；" + rr.Source + "）"
 }
 
-// text renders the steps that read as one line.
-func (r *Result) text(s *Step, l *Line) string {
+// appendText renders the steps that read as one line, appended to b;
+// a step whose text is its note comes back as note, b unchanged (isNote).
+// StepsAt writes all the texts of a trace into one buffer: building each
+// by concatenation was half of writing a summary answer.
+func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string, isNote bool) {
 	var v [4]decimal.Decimal
 	if s.data != nil {
 		v = s.data.vals
 	}
+	d := func(b []byte, x decimal.Decimal) []byte { return param.AppendDecimal(b, x, -1) }
 	switch s.Kind {
 	case StepTonnes:
 		switch {
 		case l != nil && l.Kind == KindSolidWaste:
 			base := v[0].Sub(v[1]).Sub(v[2]).Sub(v[3])
-			return "排放量 = 产生量 " + param.FormatDecimal(v[0], -1) + " − 贮存量 " + param.FormatDecimal(v[1], -1) + " − 处置量 " + param.FormatDecimal(v[2], -1) + " − 综合利用量 " + param.FormatDecimal(v[3], -1) + " = " + param.FormatDecimal(base, -1) + " 吨"
+			b = d(append(b, "排放量 = 产生量 "...), v[0])
+			b = d(append(b, " − 贮存量 "...), v[1])
+			b = d(append(b, " − 处置量 "...), v[2])
+			b = d(append(b, " − 综合利用量 "...), v[3])
+			b = d(append(b, " = "...), base)
+			return append(b, " 吨"...), "", false
 		case l != nil && l.Kind == KindLivestock:
-			return "月均存栏量 = (月初 " + param.FormatDecimal(v[0], -1) + " + 月末 " + param.FormatDecimal(v[1], -1) + ") ÷ 2 = " + param.FormatDecimal(v[2], -1)
+			b = d(append(b, "月均存栏量 = (月初 "...), v[0])
+			b = d(append(b, " + 月末 "...), v[1])
+			b = d(append(b, ") ÷ 2 = "...), v[2])
+			return b, "", false
 		case l != nil && l.pol != nil && l.pol.Special == SpecialColour:
-			return "色度超标倍数 = (实测 " + param.FormatDecimal(v[0], -1) + " − 标准 " + param.FormatDecimal(v[1], -1) + ") ÷ 标准 " + param.FormatDecimal(v[1], -1) + " = " + approx(v[0].Sub(v[1]), v[1])
+			b = d(append(b, "色度超标倍数 = (实测 "...), v[0])
+			b = d(append(b, " − 标准 "...), v[1])
+			b = d(append(b, ") ÷ 标准 "...), v[1])
+			b = append(append(b, " = "...), approx(v[0].Sub(v[1]), v[1])...)
+			return b, "", false
 		}
-		return "排放量 " + param.FormatDecimal(v[0], -1) + " 吨 = " + param.FormatDecimal(v[1], -1) + " 千克"
+		b = d(append(b, "排放量 "...), v[0])
+		b = d(append(b, " 吨 = "...), v[1])
+		return append(b, " 千克"...), "", false
 	case StepPenaltyBase:
-		return s.Note + "：以产生量 " + param.FormatDecimal(v[0], -1) + " 作为计税依据"
+		b = append(b, s.Note...)
+		b = d(append(b, "：以产生量 "...), v[0])
+		return append(b, " 作为计税依据"...), "", false
 	case StepPHBand:
-		return "pH值 " + param.FormatDecimal(v[0], -1) + " 落在 " + s.Note + " 档，污染当量值 " + param.FormatDecimal(v[1], -1) + " 吨污水"
+		b = d(append(b, "pH值 "...), v[0])
+		b = append(append(append(b, " 落在 "...), s.Note...), " 档，污染当量值 "...)
+		b = d(b, v[1])
+		return append(b, " 吨污水"...), "", false
 	case StepNoiseExceed:
-		return "超标分贝数 = " + param.FormatDecimal(v[0], -1) + " − " + param.FormatDecimal(v[1], -1) + " = " + param.FormatDecimal(v[2], -1) + "，四舍五入取整为 " + param.FormatDecimal(v[3], -1) + " 分贝"
+		b = d(append(b, "超标分贝数 = "...), v[0])
+		b = d(append(b, " − "...), v[1])
+		b = d(append(b, " = "...), v[2])
+		b = d(append(b, "，四舍五入取整为 "...), v[3])
+		return append(b, " 分贝"...), "", false
 	case StepNoReduction:
 		if s.data != nil {
-			return "月均浓度 " + param.FormatDecimal(v[0], -1) + " 不低于 标准 " + param.FormatDecimal(v[1], -1) + " × " + param.FormatDecimal(v[2], -1) + " = " + param.FormatDecimal(v[1].Mul(v[2]), -1) + "：不予减征"
+			b = d(append(b, "月均浓度 "...), v[0])
+			b = d(append(b, " 不低于 标准 "...), v[1])
+			b = d(append(b, " × "...), v[2])
+			b = d(append(b, " = "...), v[1].Mul(v[2]))
+			return append(b, "：不予减征"...), "", false
 		}
-		return s.Note
+		return b, s.Note, true
 	case StepOneOf:
 		kept := &r.Lines[s.N]
-		return kept.Pollutant + " " + param.FormatDecimal(kept.Equivalents.Decimal, -1) + " ≥ " + l.Pollutant + " " + param.FormatDecimal(l.Equivalents.Decimal, -1) + "：只征收 " + kept.Pollutant + "，" + l.Pollutant + " 不征收"
+		b = append(append(b, kept.Pollutant...), ' ')
+		b = d(b, kept.Equivalents.Decimal)
+		b = append(append(append(b, " ≥ "...), l.Pollutant...), ' ')
+		b = d(b, l.Equivalents.Decimal)
+		b = append(append(b, "：只征收 "...), kept.Pollutant...)
+		b = append(append(b, "，"...), l.Pollutant...)
+		return append(b, " 不征收"...), "", false
 	case StepRanking:
-		var b strings.Builder
 		switch s.Note {
 		case "air":
-			b.WriteString("大气污染物")
+			b = append(b, "大气污染物"...)
 		case "water1":
-			b.WriteString("第一类水污染物")
+			b = append(b, "第一类水污染物"...)
 		default:
-			b.WriteString("其他类水污染物")
+			b = append(b, "其他类水污染物"...)
 		}
-		b.WriteString("按污染当量数从大到小排序：")
+		b = append(b, "按污染当量数从大到小排序："...)
 		for k, rl := range r.ranked(s.L, s.Note) {
 			if k > 0 {
-				b.WriteString(" > ")
+				b = append(b, " > "...)
 			}
-			b.WriteString(rl.Pollutant)
-			b.WriteString(" ")
-			b.WriteString(param.FormatDecimal(rl.Equivalents.Decimal, -1))
+			b = append(append(b, rl.Pollutant...), ' ')
+			b = d(b, rl.Equivalents.Decimal)
 		}
-		b.WriteString("；对前" + topZh(s.N) + "项征收")
-		return b.String()
+		b = append(append(append(b, "；对前"...), topZh(s.N)...), "项征收"...)
+		return b, "", false
 	case StepNoisePeak:
-		return "夜间" + s.Note + "突发噪声：峰值超标 = 最大声级 " + param.FormatDecimal(v[0], -1) + " − (限值 " + param.FormatDecimal(v[1], -1) + " + " + param.FormatDecimal(v[2], -1) + ") = " + param.FormatDecimal(v[3], -1) +
-			" 分贝；与等效声级超标分贝值比较，取高者（附表一 噪声 注5）"
+		b = append(append(append(b, "夜间"...), s.Note...), "突发噪声：峰值超标 = 最大声级 "...)
+		b = d(b, v[0])
+		b = d(append(b, " − (限值 "...), v[1])
+		b = d(append(b, " + "...), v[2])
+		b = d(append(b, ") = "...), v[3])
+		return append(b, " 分贝；与等效声级超标分贝值比较，取高者（附表一 噪声 注5）"...), "", false
 	case StepNoiseTax:
-		t := "超标 " + param.FormatDecimal(l.Quantity, -1) + " 分贝，每月 " + param.FormatDecimal(v[0], -1) + " 元"
+		b = d(append(b, "超标 "...), l.Quantity)
+		b = d(append(b, " 分贝，每月 "...), v[0])
+		b = append(b, " 元"...)
+		b = d(append(b, "；超标天数 "...), v[1])
 		if l.Halved {
-			t += "；超标天数 " + param.FormatDecimal(v[1], -1) + " 不足 " + itoa(s.N) + " 天，减半"
+			b = append(append(append(b, " 不足 "...), itoa(s.N)...), " 天，减半"...)
 		} else {
-			t += "；超标天数 " + param.FormatDecimal(v[1], -1) + " 不少于 " + itoa(s.N) + " 天，不减半"
+			b = append(append(append(b, " 不少于 "...), itoa(s.N)...), " 天，不减半"...)
 		}
 		if l.Doubled {
 			if l.noise != nil && l.noise.count >= 2 {
-				t += "；单位边界长度超过100米且有 " + itoa(l.noise.count) + " 处超标，按两个单位计算"
+				b = append(append(append(b, "；单位边界长度超过100米且有 "...), itoa(l.noise.count)...), " 处超标，按两个单位计算"...)
 			} else {
-				t += "；边界长度超过100米且有两处以上超标，按两个单位计算"
+				b = append(b, "；边界长度超过100米且有两处以上超标，按两个单位计算"...)
 			}
 		}
-		return t + "：应纳税额 " + param.FormatDecimal(v[2], -1) + " 元"
+		b = d(append(b, "：应纳税额 "...), v[2])
+		return append(b, " 元"...), "", false
 	case StepSolidTax:
-		return "应纳税额 = 排放量 " + param.FormatDecimal(v[0], -1) + " 吨 × " + param.FormatDecimal(v[1], -1) + " 元/吨 = " + param.FormatDecimal(v[2], -1)
+		b = d(append(b, "应纳税额 = 排放量 "...), v[0])
+		b = d(append(b, " 吨 × "...), v[1])
+		b = d(append(b, " 元/吨 = "...), v[2])
+		return b, "", false
 	case StepGate:
 		scope := "该纳税人当月所有排放口和无组织排放"
 		if s.Note == "outlet" {
 			scope = "该排放口当月"
 		}
-		why := ""
+		b = append(append(append(b, l.Source...), ' '), l.Pollutant...)
 		if l.exceedWhy != "" {
-			why = "（" + l.exceedWhy + "）"
+			b = append(append(append(b, "（"...), l.exceedWhy...), "）"...)
 		}
-		return l.Source + " " + l.Pollutant + why + " 当月超过排放标准：" + scope + "不予减征环境保护税"
+		b = append(append(append(b, " 当月超过排放标准："...), scope...), "不予减征环境保护税"...)
+		return b, "", false
 	case StepMonthTotal:
-		return s.Note + " 应纳税额 " + param.FormatDecimal(v[0], 2) + " 元，减免税额 " + param.FormatDecimal(v[1], 2) + " 元，应缴税额 " + param.FormatDecimal(v[2], 2) + " 元（按月计算）"
+		b = append(append(b, s.Note...), " 应纳税额 "...)
+		b = param.AppendDecimal(b, v[0], 2)
+		b = param.AppendDecimal(append(b, " 元，减免税额 "...), v[1], 2)
+		b = param.AppendDecimal(append(b, " 元，应缴税额 "...), v[2], 2)
+		return append(b, " 元（按月计算）"...), "", false
 	case StepTotal:
-		return "合计：应纳税额 " + param.FormatDecimal(v[0], 2) + " 元，减免税额 " + param.FormatDecimal(v[1], 2) + " 元，应缴税额 " + param.FormatDecimal(v[2], 2) + " 元"
+		b = param.AppendDecimal(append(b, "合计：应纳税额 "...), v[0], 2)
+		b = param.AppendDecimal(append(b, " 元，减免税额 "...), v[1], 2)
+		b = param.AppendDecimal(append(b, " 元，应缴税额 "...), v[2], 2)
+		return append(b, " 元"...), "", false
 	}
-	return s.Note
+	return b, s.Note, true
 }
 
 func ratioFor(share decimal.Decimal) string {

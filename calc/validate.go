@@ -297,6 +297,9 @@ func (v *validator) pollutant(p *PollutantInput, srcPath string, j int) {
 	if (p.MonitoringMonthRaw != "" || p.MonitoringMonth != 0) && !p.MonitoringMonth.valid() {
 		v.fail(path, "monitoring_month", "invalid_value", "%q is not a month YYYY-MM (the month whose monitoring data the figures come from)", p.MonitoringMonthRaw)
 	}
+	if !v.amounts {
+		return // the decoder's number reader has applied the policy (and listing them cost more than the rest)
+	}
 	for _, a := range [...]struct {
 		key string
 		d   decimal.NullDecimal
