@@ -2,7 +2,8 @@
 // calc/jsonin share: golden request files (testdata/damage,
 // testdata/ecocomp: a request and either what it must give or the error it
 // must get), the check that a rejection is a clear *calc.Error, and the
-// encoding/json yardstick their benchmarks are measured against.
+// encoding/json yardstick their benchmarks are measured against; and the
+// generated declarations of the batch benchmarks (BatchDeclaration).
 package jsontest
 
 import (
