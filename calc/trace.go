@@ -58,9 +58,11 @@ type stepData struct {
 	vals [4]decimal.Decimal
 }
 
-// ranked lists the ranked lines of the group of line li, by rank. A
-// source's lines are contiguous, so the search stays near li.
-func (r *Result) ranked(li int, group string) []*Line {
+// ranked appends to out the ranked lines of the group of line li, by
+// rank. A source's lines are contiguous, so the search stays near li.
+// The caller passes a small array of its own: growing a slice for each
+// ranking step was a third of a summary trace's allocations.
+func (r *Result) ranked(out []*Line, li int, group string) []*Line {
 	l := &r.Lines[li]
 	same := func(o *Line) bool { return o.Source == l.Source && o.Month == l.Month && o.Kind == l.Kind }
 	lo, hi := li, li
@@ -70,7 +72,6 @@ func (r *Result) ranked(li int, group string) []*Line {
 	for hi+1 < len(r.Lines) && same(&r.Lines[hi+1]) {
 		hi++
 	}
-	var out []*Line
 	for i := lo; i <= hi; i++ {
 		if r.Lines[i].Group == group && r.Lines[i].Rank > 0 {
 			out = append(out, &r.Lines[i])
@@ -159,72 +160,30 @@ func (r *Result) StepsAt(level TraceLevel) []TraceStep {
 	n := 0
 	for i := range r.trace {
 		s := &r.trace[i]
-		if level == TraceSummary {
-			if k := s.arithmetic(); k > 0 {
+		if k := s.arithmetic(); k > 0 {
+			if level == TraceSummary {
 				n += k
 				continue
 			}
 		}
-		var l *Line
-		base := TraceStep{}
-		if s.about() && s.L >= 0 && s.L < len(r.Lines) {
-			l = &r.Lines[s.L]
-			base.Source, base.Month = l.Source, l.Month
-			if s.Kind != StepRanking {
-				base.Pollutant = l.Pollutant
-			}
-		} else if s.Kind == StepMonthTotal {
-			base.Month = s.Note
+		base, l := r.stepHead(s)
+		if s.arithmetic() > 0 {
+			r.arithmeticSteps(s, l, func(kind, rule, text string) {
+				t := base
+				n++
+				t.N, t.Step, t.Rule, t.Text = n, kind, rule, text
+				out = append(out, t)
+			})
+			continue
 		}
-		add := func(kind, rule, text string) {
-			t := base
-			n++
-			t.N, t.Step, t.Rule, t.Text = n, kind, rule, text
-			out = append(out, t)
+		n++
+		base.N, base.Step, base.Rule = n, s.Kind, s.Rule
+		var isNote bool
+		start := len(texts)
+		if texts, base.Text, isNote = r.appendText(texts, s, l, false); !isNote {
+			spans = append(spans, textSpan{len(out), start, len(texts)})
 		}
-		switch s.Kind {
-		case StepEquivalents:
-			exact := approx(l.num, l.den)
-			add(StepEquivalents, s.Rule, equivalentsText(l, exact))
-			if r.Rounding == Exact {
-				add(StepRounding, "取整口径 exact（污染当量数仅为展示保留四位小数，计算与排序用精确值）",
-					"污染当量数精确值 "+exact+"，仅展示保留四位 "+param.FormatDecimal(l.Equivalents.Decimal, 4)+"，排序和计税用精确值")
-			} else {
-				add(StepRounding, "取整口径 per_line_2dp（污染当量数四舍五入保留两位小数，按其排序）",
-					"污染当量数 "+exact+" 四舍五入保留两位小数 → "+param.FormatDecimal(l.Equivalents.Decimal, 2)+"，按此值排序并计税")
-			}
-		case StepTaxDue:
-			add(StepRate, "环境保护税法 第六条", rateText(s.rate, l.Rate.Decimal))
-			var product string
-			if r.Rounding == Exact {
-				product = approx(l.num.Mul(l.Rate.Decimal), l.den)
-				add(StepTaxDue, s.Rule, "应纳税额 = "+param.FormatDecimal(l.num, -1)+" ÷ "+param.FormatDecimal(l.den, -1)+" × "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
-			} else {
-				product = param.FormatDecimal(l.Equivalents.Decimal.Mul(l.Rate.Decimal), -1)
-				add(StepTaxDue, s.Rule, "应纳税额 = 污染当量数 "+param.FormatDecimal(l.Equivalents.Decimal, -1)+" × 适用税额 "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
-			}
-			add(StepRounding, "应纳税额四舍五入至分（元列至角分）", "应纳税额 "+product+" 四舍五入至分 → "+param.FormatDecimal(l.TaxDue, 2))
-		case StepReduction:
-			share := l.ReductionFactor.Decimal
-			off := one.Sub(share)
-			t := "月均浓度 " + param.FormatDecimal(l.in.AvgConcentration.Decimal, -1) + " " + s.Note + " 标准 " + param.FormatDecimal(l.in.StandardConcentration.Decimal, -1) + " 的 " + ratioFor(share) +
-				"，最高浓度 " + param.FormatDecimal(l.in.MaxConcentration.Decimal, -1) + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
-			before := param.FormatDecimal(l.TaxDue.Mul(off), -1)
-			t += param.FormatDecimal(l.TaxDue, 2) + " × (1 − " + param.FormatDecimal(share, -1) + ") = " + before
-			add(StepReduction, s.Rule, t)
-			add(StepRounding, "减免税额四舍五入至分", "减免税额 "+before+" 四舍五入至分 → "+param.FormatDecimal(l.Reduction, 2)+
-				"；应缴税额 = "+param.FormatDecimal(l.TaxDue, 2)+" − "+param.FormatDecimal(l.Reduction, 2)+" = "+param.FormatDecimal(l.Tax, 2))
-		default:
-			var note string
-			var isNote bool
-			start := len(texts)
-			if texts, note, isNote = r.appendText(texts, s, l); isNote {
-				add(s.Kind, s.Rule, note)
-			} else {
-				add(s.Kind, s.Rule, "")
-				spans = append(spans, textSpan{len(out) - 1, start, len(texts)})
-			}
-		}
+		out = append(out, base)
 	}
 	// The texts written into one buffer become strings at once, without
 	// a copy: nothing writes to the buffer any more.
@@ -233,6 +192,62 @@ func (r *Result) StepsAt(level TraceLevel) []TraceStep {
 		out[sp.step].Text = all[sp.start:sp.end]
 	}
 	return out
+}
+
+// stepHead is what a rendered step shows whatever its kind: the source,
+// month and pollutant of the line it is about (that line, nil for the
+// totals), or a month total's month. StepsAt and the result writer
+// both start a step with it.
+func (r *Result) stepHead(s *Step) (base TraceStep, l *Line) {
+	if s.about() && s.L >= 0 && s.L < len(r.Lines) {
+		l = &r.Lines[s.L]
+		base.Source, base.Month = l.Source, l.Month
+		if s.Kind != StepRanking {
+			base.Pollutant = l.Pollutant
+		}
+	} else if s.Kind == StepMonthTotal {
+		base.Month = s.Note
+	}
+	return base, l
+}
+
+// arithmeticSteps renders a computed step (one whose arithmetic() is not
+// 0) as the steps it reads as, each through add. Only the full trace
+// has them.
+func (r *Result) arithmeticSteps(s *Step, l *Line, add func(kind, rule, text string)) {
+	switch s.Kind {
+	case StepEquivalents:
+		exact := approx(l.num, l.den)
+		add(StepEquivalents, s.Rule, equivalentsText(l, exact))
+		if r.Rounding == Exact {
+			add(StepRounding, "取整口径 exact（污染当量数仅为展示保留四位小数，计算与排序用精确值）",
+				"污染当量数精确值 "+exact+"，仅展示保留四位 "+param.FormatDecimal(l.Equivalents.Decimal, 4)+"，排序和计税用精确值")
+		} else {
+			add(StepRounding, "取整口径 per_line_2dp（污染当量数四舍五入保留两位小数，按其排序）",
+				"污染当量数 "+exact+" 四舍五入保留两位小数 → "+param.FormatDecimal(l.Equivalents.Decimal, 2)+"，按此值排序并计税")
+		}
+	case StepTaxDue:
+		add(StepRate, "环境保护税法 第六条", rateText(s.rate, l.Rate.Decimal))
+		var product string
+		if r.Rounding == Exact {
+			product = approx(l.num.Mul(l.Rate.Decimal), l.den)
+			add(StepTaxDue, s.Rule, "应纳税额 = "+param.FormatDecimal(l.num, -1)+" ÷ "+param.FormatDecimal(l.den, -1)+" × "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
+		} else {
+			product = param.FormatDecimal(l.Equivalents.Decimal.Mul(l.Rate.Decimal), -1)
+			add(StepTaxDue, s.Rule, "应纳税额 = 污染当量数 "+param.FormatDecimal(l.Equivalents.Decimal, -1)+" × 适用税额 "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
+		}
+		add(StepRounding, "应纳税额四舍五入至分（元列至角分）", "应纳税额 "+product+" 四舍五入至分 → "+param.FormatDecimal(l.TaxDue, 2))
+	case StepReduction:
+		share := l.ReductionFactor.Decimal
+		off := one.Sub(share)
+		t := "月均浓度 " + param.FormatDecimal(l.in.AvgConcentration.Decimal, -1) + " " + s.Note + " 标准 " + param.FormatDecimal(l.in.StandardConcentration.Decimal, -1) + " 的 " + ratioFor(share) +
+			"，最高浓度 " + param.FormatDecimal(l.in.MaxConcentration.Decimal, -1) + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
+		before := param.FormatDecimal(l.TaxDue.Mul(off), -1)
+		t += param.FormatDecimal(l.TaxDue, 2) + " × (1 − " + param.FormatDecimal(share, -1) + ") = " + before
+		add(StepReduction, s.Rule, t)
+		add(StepRounding, "减免税额四舍五入至分", "减免税额 "+before+" 四舍五入至分 → "+param.FormatDecimal(l.Reduction, 2)+
+			"；应缴税额 = "+param.FormatDecimal(l.TaxDue, 2)+" − "+param.FormatDecimal(l.Reduction, 2)+" = "+param.FormatDecimal(l.Tax, 2))
+	}
 }
 
 // textSpan is where the text of out[step] lies in StepsAt's buffer.
@@ -248,13 +263,30 @@ func rateText(rr *RateRule, v decimal.Decimal) string {
 // appendText renders the steps that read as one line, appended to b;
 // a step whose text is its note comes back as note, b unchanged (isNote).
 // StepsAt writes all the texts of a trace into one buffer: building each
-// by concatenation was half of writing a summary answer.
-func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string, isNote bool) {
+// by concatenation was half of writing a summary answer; the result
+// writer writes them straight into the answer (esc).
+//
+// With esc the text is appended as the inside of a JSON string. Its
+// wording (the constants below) and its figures (decimals, counts) are
+// known to need no escaping and are copied as they are; every other
+// piece — a source's ID, a pollutant's name, a step's note, a month, the
+// reason a line exceeded — may hold what a request typed and goes
+// through appendEscaped (u). Each such piece sits between constants that
+// start and end with whole characters (or at an end of the text), so
+// escaping the pieces one by one gives what escaping the whole text
+// would (an invalid byte stays invalid whatever follows it).
+func (r *Result) appendText(b []byte, s *Step, l *Line, esc bool) (out []byte, note string, isNote bool) {
 	var v [4]decimal.Decimal
 	if s.data != nil {
 		v = s.data.vals
 	}
 	d := func(b []byte, x decimal.Decimal) []byte { return param.AppendDecimal(b, x, -1) }
+	u := func(b []byte, x string) []byte {
+		if esc {
+			return appendEscaped(b, x)
+		}
+		return append(b, x...)
+	}
 	switch s.Kind {
 	case StepTonnes:
 		switch {
@@ -282,12 +314,12 @@ func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string
 		b = d(append(b, " 吨 = "...), v[1])
 		return append(b, " 千克"...), "", false
 	case StepPenaltyBase:
-		b = append(b, s.Note...)
+		b = u(b, s.Note)
 		b = d(append(b, "：以产生量 "...), v[0])
 		return append(b, " 作为计税依据"...), "", false
 	case StepPHBand:
 		b = d(append(b, "pH值 "...), v[0])
-		b = append(append(append(b, " 落在 "...), s.Note...), " 档，污染当量值 "...)
+		b = append(u(append(b, " 落在 "...), s.Note), " 档，污染当量值 "...)
 		b = d(b, v[1])
 		return append(b, " 吨污水"...), "", false
 	case StepNoiseExceed:
@@ -307,12 +339,12 @@ func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string
 		return b, s.Note, true
 	case StepOneOf:
 		kept := &r.Lines[s.N]
-		b = append(append(b, kept.Pollutant...), ' ')
+		b = append(u(b, kept.Pollutant), ' ')
 		b = d(b, kept.Equivalents.Decimal)
-		b = append(append(append(b, " ≥ "...), l.Pollutant...), ' ')
+		b = append(u(append(b, " ≥ "...), l.Pollutant), ' ')
 		b = d(b, l.Equivalents.Decimal)
-		b = append(append(b, "：只征收 "...), kept.Pollutant...)
-		b = append(append(b, "，"...), l.Pollutant...)
+		b = u(append(b, "：只征收 "...), kept.Pollutant)
+		b = u(append(b, "，"...), l.Pollutant)
 		return append(b, " 不征收"...), "", false
 	case StepRanking:
 		switch s.Note {
@@ -324,17 +356,18 @@ func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string
 			b = append(b, "其他类水污染物"...)
 		}
 		b = append(b, "按污染当量数从大到小排序："...)
-		for k, rl := range r.ranked(s.L, s.Note) {
+		var buf [8]*Line
+		for k, rl := range r.ranked(buf[:0], s.L, s.Note) {
 			if k > 0 {
 				b = append(b, " > "...)
 			}
-			b = append(append(b, rl.Pollutant...), ' ')
+			b = append(u(b, rl.Pollutant), ' ')
 			b = d(b, rl.Equivalents.Decimal)
 		}
 		b = append(append(append(b, "；对前"...), topZh(s.N)...), "项征收"...)
 		return b, "", false
 	case StepNoisePeak:
-		b = append(append(append(b, "夜间"...), s.Note...), "突发噪声：峰值超标 = 最大声级 "...)
+		b = append(u(append(b, "夜间"...), s.Note), "突发噪声：峰值超标 = 最大声级 "...)
 		b = d(b, v[0])
 		b = d(append(b, " − (限值 "...), v[1])
 		b = d(append(b, " + "...), v[2])
@@ -369,14 +402,14 @@ func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string
 		if s.Note == "outlet" {
 			scope = "该排放口当月"
 		}
-		b = append(append(append(b, l.Source...), ' '), l.Pollutant...)
+		b = u(append(u(b, l.Source), ' '), l.Pollutant)
 		if l.exceedWhy != "" {
-			b = append(append(append(b, "（"...), l.exceedWhy...), "）"...)
+			b = append(u(append(b, "（"...), l.exceedWhy), "）"...)
 		}
 		b = append(append(append(b, " 当月超过排放标准："...), scope...), "不予减征环境保护税"...)
 		return b, "", false
 	case StepMonthTotal:
-		b = append(append(b, s.Note...), " 应纳税额 "...)
+		b = append(u(b, s.Note), " 应纳税额 "...)
 		b = param.AppendDecimal(b, v[0], 2)
 		b = param.AppendDecimal(append(b, " 元，减免税额 "...), v[1], 2)
 		b = param.AppendDecimal(append(b, " 元，应缴税额 "...), v[2], 2)
