@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"math/bits"
 	"slices"
 	"unsafe"
 
@@ -88,14 +89,133 @@ func (s *Step) about() bool {
 
 // approx shows num ÷ den with up to 8 decimals, marking a cut-off with "…".
 func approx(num, den decimal.Decimal) string {
+	var buf [40]byte
+	return string(appendApprox(buf[:0], num, den))
+}
+
+// appendApprox appends approx(num, den): in 64-bit integers when both
+// are small (figOf), with decimal's DivRound otherwise.
+func appendApprox(b []byte, num, den decimal.Decimal) []byte {
+	if n, ok := figOf(num); ok {
+		if d, ok := figOf(den); ok {
+			if out, ok := appendApproxFig(b, n, d); ok {
+				return out
+			}
+		}
+	}
 	if den.IsZero() {
-		return "0"
+		return append(b, '0')
 	}
 	q := num.DivRound(den, 8)
-	if q.Mul(den).Equal(num) {
-		return param.FormatDecimal(q, -1)
+	b = param.AppendDecimal(b, q, -1)
+	if !q.Mul(den).Equal(num) {
+		b = append(b, "…"...)
 	}
-	return param.FormatDecimal(q, -1) + "…"
+	return b
+}
+
+// fig is the decimal c × 10^exp with |c| < 10^15, read without
+// allocating: the trace's few derived figures (a solid waste's base, a
+// colour's multiple) cost a dozen allocations each through decimal's
+// Sub and DivRound, more than the rest of a summary answer together.
+type fig struct {
+	c   int64
+	exp int32
+}
+
+// figOf reads d as a fig, ok false when its coefficient is 10^15
+// or more (or decimal's layout is not read in place).
+func figOf(d decimal.Decimal) (fig, bool) {
+	v, ok := param.InPlace(d)
+	if !ok {
+		return fig{}, false
+	}
+	if v == nil {
+		return fig{0, d.Exponent()}, true
+	}
+	if !v.IsInt64() {
+		return fig{}, false
+	}
+	c := v.Int64()
+	return fig{c, d.Exponent()}, c > -1e15 && c < 1e15
+}
+
+// subFig is a − b with decimal's exponent (the smaller one), ok false
+// when aligning them would take more than three powers of ten (the
+// difference then stays below 10^18 in magnitude).
+func subFig(a, b fig) (fig, bool) {
+	e := min(a.exp, b.exp)
+	if a.exp-e > 3 || b.exp-e > 3 {
+		return fig{}, false
+	}
+	d := a.c*pow10u[a.exp-e] - b.c*pow10u[b.exp-e]
+	return fig{d, e}, d > -1e15 && d < 1e15
+}
+
+// pow10u holds 10^0 … 10^19.
+var pow10u = func() (t [20]int64) {
+	p := uint64(1)
+	for i := range t {
+		t[i] = int64(p)
+		p *= 10
+	}
+	return t
+}()
+
+// appendFig prints x as param.AppendDecimal prints the decimal
+// x.c × 10^x.exp at places −1.
+func appendFig(b []byte, x fig) []byte {
+	return param.AppendCoefficient(b, x.c, x.exp, -1)
+}
+
+// appendApproxFig is appendApprox for small figures: the quotient in
+// units of 10^-8 from a 128-bit division, rounded half away from zero
+// as DivRound rounds, "…" when the division left a remainder (exactly
+// when q × den ≠ num). ok false when a figure would not fit 64 bits.
+func appendApproxFig(b []byte, num, den fig) ([]byte, bool) {
+	if den.c == 0 {
+		return append(b, '0'), true
+	}
+	n, d := uint64(num.c), uint64(den.c)
+	if num.c < 0 {
+		n = -n
+	}
+	if den.c < 0 {
+		d = -d
+	}
+	var hi, lo uint64
+	switch k := num.exp - den.exp + 8; {
+	case k >= 0 && k < 20:
+		hi, lo = bits.Mul64(n, uint64(pow10u[k]))
+	case k < 0 && k > -20:
+		var over uint64
+		over, d = bits.Mul64(d, uint64(pow10u[-k]))
+		if over != 0 {
+			return b, false
+		}
+		lo = n
+	default:
+		return b, false
+	}
+	if hi >= d {
+		return b, false
+	}
+	q, r := bits.Div64(hi, lo, d)
+	if r >= d-r { // 2r ≥ d without overflow
+		q++
+	}
+	if q >= 1e18 {
+		return b, false
+	}
+	c := int64(q)
+	if (num.c < 0) != (den.c < 0) {
+		c = -c
+	}
+	b = param.AppendCoefficient(b, c, -8, -1)
+	if r != 0 {
+		b = append(b, "…"...)
+	}
+	return b, true
 }
 
 func pct(share decimal.Decimal) string {
@@ -291,12 +411,16 @@ func (r *Result) appendText(b []byte, s *Step, l *Line, esc bool) (out []byte, n
 	case StepTonnes:
 		switch {
 		case l != nil && l.Kind == KindSolidWaste:
-			base := v[0].Sub(v[1]).Sub(v[2]).Sub(v[3])
 			b = d(append(b, "排放量 = 产生量 "...), v[0])
 			b = d(append(b, " − 贮存量 "...), v[1])
 			b = d(append(b, " − 处置量 "...), v[2])
 			b = d(append(b, " − 综合利用量 "...), v[3])
-			b = d(append(b, " = "...), base)
+			b = append(b, " = "...)
+			if base, ok := solidBase(v); ok {
+				b = appendFig(b, base)
+			} else {
+				b = d(b, v[0].Sub(v[1]).Sub(v[2]).Sub(v[3]))
+			}
 			return append(b, " 吨"...), "", false
 		case l != nil && l.Kind == KindLivestock:
 			b = d(append(b, "月均存栏量 = (月初 "...), v[0])
@@ -307,7 +431,18 @@ func (r *Result) appendText(b []byte, s *Step, l *Line, esc bool) (out []byte, n
 			b = d(append(b, "色度超标倍数 = (实测 "...), v[0])
 			b = d(append(b, " − 标准 "...), v[1])
 			b = d(append(b, ") ÷ 标准 "...), v[1])
-			b = append(append(b, " = "...), approx(v[0].Sub(v[1]), v[1])...)
+			b = append(b, " = "...)
+			m, ok := figOf(v[0])
+			s1, ok1 := figOf(v[1])
+			if ok && ok1 {
+				m, ok = subFig(m, s1)
+			}
+			if ok && ok1 {
+				if out, fits := appendApproxFig(b, m, s1); fits {
+					return out, "", false
+				}
+			}
+			b = appendApprox(b, v[0].Sub(v[1]), v[1])
 			return b, "", false
 		}
 		b = d(append(b, "排放量 "...), v[0])
@@ -421,6 +556,19 @@ func (r *Result) appendText(b []byte, s *Step, l *Line, esc bool) (out []byte, n
 		return append(b, " 元"...), "", false
 	}
 	return b, s.Note, true
+}
+
+// solidBase is 产生量 − 贮存量 − 处置量 − 综合利用量 (v[0] − v[1] − v[2]
+// − v[3]) when all are small, with decimal's exponent.
+func solidBase(v [4]decimal.Decimal) (fig, bool) {
+	x, ok := figOf(v[0])
+	for i := 1; ok && i < 4; i++ {
+		var y fig
+		if y, ok = figOf(v[i]); ok {
+			x, ok = subFig(x, y)
+		}
+	}
+	return x, ok
 }
 
 func ratioFor(share decimal.Decimal) string {
