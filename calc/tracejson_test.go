@@ -148,3 +148,30 @@ func marshal(t *testing.T, v any) []byte {
 	}
 	return buf.Bytes()
 }
+
+// FuzzTraceWriter: on any request that assesses, the result writer gives
+// the reference writer's bytes at every level (the trace's texts written
+// straight into the answer, their figures in 64-bit integers).
+func FuzzTraceWriter(f *testing.F) {
+	for _, in := range decodeInputs(f) {
+		f.Add(in)
+	}
+	f.Add([]byte(`{"sources":[{"id":"S\"\\\u2028","kind":"solid","month":"2024-01","waste":"冶炼渣","generated_t":"310.5","stored_t":"0.25","disposed_t":"1e2","utilized_t":"96"}]}`))
+	f.Add([]byte(`{"region":"130600","sources":[{"id":"W\n","kind":"water","month":"2024-01","wastewater_t":"10","pollutants":[{"name":"pH","value":"3"},{"name":"色度","measured":"9.37","standard":"3"}]}]}`))
+	e := testEngine(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := calc.DecodeRequest(data)
+		if err != nil {
+			return
+		}
+		res, err := e.Assess(req)
+		if err != nil {
+			return
+		}
+		for _, level := range []calc.TraceLevel{calc.TraceFull, calc.TraceSummary, calc.TraceNone} {
+			if got, want := res.AppendJSON(nil, level), res.AppendJSONReference(nil, level); !bytes.Equal(got, want) {
+				t.Fatalf("%s: the writers differ:\n%s\n%s", level, got, want)
+			}
+		}
+	})
+}
