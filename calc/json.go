@@ -234,34 +234,77 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 
 	w.key("trace")
 	w.open('[')
-	// Steps are written from fragments as lines are; a line's steps
-	// repeat its source, month and pollutant, and steps of a kind their
-	// name and rule.
-	var tm stepMemo
-	for k, s := range r.StepsAt(level) {
-		if k > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.b = append(w.b, `{"n":`...)
-		w.b = appendInt(w.b, s.N)
-		w.kmemo(`,"step":`, s.Step, &tm.step)
-		if s.Source != "" {
-			w.kmemo(`,"source":`, s.Source, &tm.source)
-		}
-		if s.Month != "" {
-			w.kmemo(`,"month":`, s.Month, &tm.month)
-		}
-		if s.Pollutant != "" {
-			w.kmemo(`,"pollutant":`, s.Pollutant, &tm.pollutant)
-		}
-		w.kmemo(`,"rule":`, s.Rule, &tm.rule)
-		w.kstr(`,"text":`, s.Text)
-		w.b = append(w.b, '}')
-	}
+	r.appendTrace(&w, level)
 	w.more = true
 	w.close(']')
 	w.close('}')
 	return w.b
+}
+
+// appendTrace writes the trace's steps at a level, as StepsAt renders
+// them, without building them: a step's text goes straight into the
+// answer (appendText with esc), its wording and figures copied, only the
+// pieces from the request checked for escaping. Steps are written from
+// fragments as lines are; a line's steps repeat its source, month and
+// pollutant, and steps of a kind their name and rule.
+func (r *Result) appendTrace(w *jsonWriter, level TraceLevel) {
+	if level == TraceNone || r.untraced {
+		return
+	}
+	var tm stepMemo
+	n := 0
+	for i := range r.trace {
+		s := &r.trace[i]
+		if k := s.arithmetic(); k > 0 {
+			if level == TraceSummary {
+				n += k
+				continue
+			}
+			base, l := r.stepHead(s)
+			r.arithmeticSteps(s, l, func(kind, rule, text string) {
+				n++
+				w.stepHead(&tm, n, &base, kind, rule)
+				w.kstr(`,"text":`, text)
+				w.b = append(w.b, '}')
+			})
+			continue
+		}
+		base, l := r.stepHead(s)
+		n++
+		w.stepHead(&tm, n, &base, s.Kind, s.Rule)
+		w.b = append(w.b, `,"text":"`...)
+		var note string
+		var isNote bool
+		if w.b, note, isNote = r.appendText(w.b, s, l, true); isNote {
+			w.b = w.b[:len(w.b)-1] // the quote: the note is written whole
+			w.seen(note, &tm.texts)
+		} else {
+			w.b = append(w.b, '"')
+		}
+		w.b = append(w.b, '}')
+	}
+}
+
+// stepHead writes a step's members before its text, opening it.
+func (w *jsonWriter) stepHead(tm *stepMemo, n int, base *TraceStep, kind, rule string) {
+	if tm.started {
+		w.b = append(w.b, ',')
+	}
+	tm.started = true
+	w.b = append(w.b, `{"n":`...)
+	w.b = appendInt(w.b, n)
+	w.kmemo(`,"step":`, kind, &tm.step)
+	if base.Source != "" {
+		w.kmemo(`,"source":`, base.Source, &tm.source)
+	}
+	if base.Month != "" {
+		w.kmemo(`,"month":`, base.Month, &tm.month)
+	}
+	if base.Pollutant != "" {
+		w.kmemo(`,"pollutant":`, base.Pollutant, &tm.pollutant)
+	}
+	w.b = append(w.b, `,"rule":`...)
+	w.seen(rule, &tm.rules)
 }
 
 // appendRules writes a line's "rules" member.
@@ -434,9 +477,37 @@ type lineMemo struct {
 	source, month, kind, group, unit, reason string
 }
 
-// stepMemo is lineMemo for the trace's steps.
+// stepMemo is lineMemo for the trace's steps. Rules and notes alternate
+// between a few texts, so the last few found plain are kept (plainSeen).
 type stepMemo struct {
-	step, source, month, pollutant, rule string
+	step, source, month, pollutant string
+	rules, texts                   plainSeen
+	started                        bool // a step has been written
+}
+
+// plainSeen holds the texts last found plain during one write, each
+// known by its identity (same): a text met again is not read again.
+type plainSeen struct {
+	s [16]string
+	n int // texts added; the oldest is replaced once s is full
+}
+
+// seen writes v as a JSON string, reading it only when it is not one of
+// the texts in p.
+func (w *jsonWriter) seen(v string, p *plainSeen) {
+	for i := range min(p.n, len(p.s)) {
+		if same(p.s[i], v) {
+			w.b = append(append(append(w.b, '"'), v...), '"')
+			return
+		}
+	}
+	if !plain(v) {
+		w.str(v)
+		return
+	}
+	p.s[p.n%len(p.s)] = v
+	p.n++
+	w.b = append(append(append(w.b, '"'), v...), '"')
 }
 
 // same reports whether a and b are the same string: the same bytes in
@@ -524,11 +595,15 @@ const hexDigits = "0123456789abcdef"
 // off: quotes, backslashes and control characters escaped, U+2028 and
 // U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
 func (w *jsonWriter) str(s string) {
+	w.b = append(appendEscaped(append(w.b, '"'), s), '"')
+}
+
+// appendEscaped appends the inside of the JSON string of s (str without
+// the quotes).
+func appendEscaped(b []byte, s string) []byte {
 	if plain(s) {
-		w.b = append(append(append(w.b, '"'), s...), '"')
-		return
+		return append(b, s...)
 	}
-	b := append(w.b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -560,8 +635,7 @@ func (w *jsonWriter) str(s string) {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	w.b = append(b, '"')
+	return append(b, s[start:]...)
 }
 
 // plain reports whether s goes into a JSON string as it is: valid UTF-8

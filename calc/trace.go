@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"math/bits"
 	"slices"
 	"unsafe"
 
@@ -58,9 +59,11 @@ type stepData struct {
 	vals [4]decimal.Decimal
 }
 
-// ranked lists the ranked lines of the group of line li, by rank. A
-// source's lines are contiguous, so the search stays near li.
-func (r *Result) ranked(li int, group string) []*Line {
+// ranked appends to out the ranked lines of the group of line li, by
+// rank. A source's lines are contiguous, so the search stays near li.
+// The caller passes a small array of its own: growing a slice for each
+// ranking step was a third of a summary trace's allocations.
+func (r *Result) ranked(out []*Line, li int, group string) []*Line {
 	l := &r.Lines[li]
 	same := func(o *Line) bool { return o.Source == l.Source && o.Month == l.Month && o.Kind == l.Kind }
 	lo, hi := li, li
@@ -70,7 +73,6 @@ func (r *Result) ranked(li int, group string) []*Line {
 	for hi+1 < len(r.Lines) && same(&r.Lines[hi+1]) {
 		hi++
 	}
-	var out []*Line
 	for i := lo; i <= hi; i++ {
 		if r.Lines[i].Group == group && r.Lines[i].Rank > 0 {
 			out = append(out, &r.Lines[i])
@@ -87,14 +89,133 @@ func (s *Step) about() bool {
 
 // approx shows num ÷ den with up to 8 decimals, marking a cut-off with "…".
 func approx(num, den decimal.Decimal) string {
+	var buf [40]byte
+	return string(appendApprox(buf[:0], num, den))
+}
+
+// appendApprox appends approx(num, den): in 64-bit integers when both
+// are small (figOf), with decimal's DivRound otherwise.
+func appendApprox(b []byte, num, den decimal.Decimal) []byte {
+	if n, ok := figOf(num); ok {
+		if d, ok := figOf(den); ok {
+			if out, ok := appendApproxFig(b, n, d); ok {
+				return out
+			}
+		}
+	}
 	if den.IsZero() {
-		return "0"
+		return append(b, '0')
 	}
 	q := num.DivRound(den, 8)
-	if q.Mul(den).Equal(num) {
-		return param.FormatDecimal(q, -1)
+	b = param.AppendDecimal(b, q, -1)
+	if !q.Mul(den).Equal(num) {
+		b = append(b, "…"...)
 	}
-	return param.FormatDecimal(q, -1) + "…"
+	return b
+}
+
+// fig is the decimal c × 10^exp with |c| < 10^15, read without
+// allocating: the trace's few derived figures (a solid waste's base, a
+// colour's multiple) cost a dozen allocations each through decimal's
+// Sub and DivRound, more than the rest of a summary answer together.
+type fig struct {
+	c   int64
+	exp int32
+}
+
+// figOf reads d as a fig, ok false when its coefficient is 10^15
+// or more (or decimal's layout is not read in place).
+func figOf(d decimal.Decimal) (fig, bool) {
+	v, ok := param.InPlace(d)
+	if !ok {
+		return fig{}, false
+	}
+	if v == nil {
+		return fig{0, d.Exponent()}, true
+	}
+	if !v.IsInt64() {
+		return fig{}, false
+	}
+	c := v.Int64()
+	return fig{c, d.Exponent()}, c > -1e15 && c < 1e15
+}
+
+// subFig is a − b with decimal's exponent (the smaller one), ok false
+// when aligning them would take more than three powers of ten (the
+// difference then stays below 10^18 in magnitude).
+func subFig(a, b fig) (fig, bool) {
+	e := min(a.exp, b.exp)
+	if a.exp-e > 3 || b.exp-e > 3 {
+		return fig{}, false
+	}
+	d := a.c*pow10u[a.exp-e] - b.c*pow10u[b.exp-e]
+	return fig{d, e}, d > -1e15 && d < 1e15
+}
+
+// pow10u holds 10^0 … 10^19.
+var pow10u = func() (t [20]int64) {
+	p := uint64(1)
+	for i := range t {
+		t[i] = int64(p)
+		p *= 10
+	}
+	return t
+}()
+
+// appendFig prints x as param.AppendDecimal prints the decimal
+// x.c × 10^x.exp at places −1.
+func appendFig(b []byte, x fig) []byte {
+	return param.AppendCoefficient(b, x.c, x.exp, -1)
+}
+
+// appendApproxFig is appendApprox for small figures: the quotient in
+// units of 10^-8 from a 128-bit division, rounded half away from zero
+// as DivRound rounds, "…" when the division left a remainder (exactly
+// when q × den ≠ num). ok false when a figure would not fit 64 bits.
+func appendApproxFig(b []byte, num, den fig) ([]byte, bool) {
+	if den.c == 0 {
+		return append(b, '0'), true
+	}
+	n, d := uint64(num.c), uint64(den.c)
+	if num.c < 0 {
+		n = -n
+	}
+	if den.c < 0 {
+		d = -d
+	}
+	var hi, lo uint64
+	switch k := num.exp - den.exp + 8; {
+	case k >= 0 && k < 20:
+		hi, lo = bits.Mul64(n, uint64(pow10u[k]))
+	case k < 0 && k > -20:
+		var over uint64
+		over, d = bits.Mul64(d, uint64(pow10u[-k]))
+		if over != 0 {
+			return b, false
+		}
+		lo = n
+	default:
+		return b, false
+	}
+	if hi >= d {
+		return b, false
+	}
+	q, r := bits.Div64(hi, lo, d)
+	if r >= d-r { // 2r ≥ d without overflow
+		q++
+	}
+	if q >= 1e18 {
+		return b, false
+	}
+	c := int64(q)
+	if (num.c < 0) != (den.c < 0) {
+		c = -c
+	}
+	b = param.AppendCoefficient(b, c, -8, -1)
+	if r != 0 {
+		b = append(b, "…"...)
+	}
+	return b, true
 }
 
 func pct(share decimal.Decimal) string {
@@ -159,72 +280,30 @@ func (r *Result) StepsAt(level TraceLevel) []TraceStep {
 	n := 0
 	for i := range r.trace {
 		s := &r.trace[i]
-		if level == TraceSummary {
-			if k := s.arithmetic(); k > 0 {
+		if k := s.arithmetic(); k > 0 {
+			if level == TraceSummary {
 				n += k
 				continue
 			}
 		}
-		var l *Line
-		base := TraceStep{}
-		if s.about() && s.L >= 0 && s.L < len(r.Lines) {
-			l = &r.Lines[s.L]
-			base.Source, base.Month = l.Source, l.Month
-			if s.Kind != StepRanking {
-				base.Pollutant = l.Pollutant
-			}
-		} else if s.Kind == StepMonthTotal {
-			base.Month = s.Note
+		base, l := r.stepHead(s)
+		if s.arithmetic() > 0 {
+			r.arithmeticSteps(s, l, func(kind, rule, text string) {
+				t := base
+				n++
+				t.N, t.Step, t.Rule, t.Text = n, kind, rule, text
+				out = append(out, t)
+			})
+			continue
 		}
-		add := func(kind, rule, text string) {
-			t := base
-			n++
-			t.N, t.Step, t.Rule, t.Text = n, kind, rule, text
-			out = append(out, t)
+		n++
+		base.N, base.Step, base.Rule = n, s.Kind, s.Rule
+		var isNote bool
+		start := len(texts)
+		if texts, base.Text, isNote = r.appendText(texts, s, l, false); !isNote {
+			spans = append(spans, textSpan{len(out), start, len(texts)})
 		}
-		switch s.Kind {
-		case StepEquivalents:
-			exact := approx(l.num, l.den)
-			add(StepEquivalents, s.Rule, equivalentsText(l, exact))
-			if r.Rounding == Exact {
-				add(StepRounding, "取整口径 exact（污染当量数仅为展示保留四位小数，计算与排序用精确值）",
-					"污染当量数精确值 "+exact+"，仅展示保留四位 "+param.FormatDecimal(l.Equivalents.Decimal, 4)+"，排序和计税用精确值")
-			} else {
-				add(StepRounding, "取整口径 per_line_2dp（污染当量数四舍五入保留两位小数，按其排序）",
-					"污染当量数 "+exact+" 四舍五入保留两位小数 → "+param.FormatDecimal(l.Equivalents.Decimal, 2)+"，按此值排序并计税")
-			}
-		case StepTaxDue:
-			add(StepRate, "环境保护税法 第六条", rateText(s.rate, l.Rate.Decimal))
-			var product string
-			if r.Rounding == Exact {
-				product = approx(l.num.Mul(l.Rate.Decimal), l.den)
-				add(StepTaxDue, s.Rule, "应纳税额 = "+param.FormatDecimal(l.num, -1)+" ÷ "+param.FormatDecimal(l.den, -1)+" × "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
-			} else {
-				product = param.FormatDecimal(l.Equivalents.Decimal.Mul(l.Rate.Decimal), -1)
-				add(StepTaxDue, s.Rule, "应纳税额 = 污染当量数 "+param.FormatDecimal(l.Equivalents.Decimal, -1)+" × 适用税额 "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
-			}
-			add(StepRounding, "应纳税额四舍五入至分（元列至角分）", "应纳税额 "+product+" 四舍五入至分 → "+param.FormatDecimal(l.TaxDue, 2))
-		case StepReduction:
-			share := l.ReductionFactor.Decimal
-			off := one.Sub(share)
-			t := "月均浓度 " + param.FormatDecimal(l.in.AvgConcentration.Decimal, -1) + " " + s.Note + " 标准 " + param.FormatDecimal(l.in.StandardConcentration.Decimal, -1) + " 的 " + ratioFor(share) +
-				"，最高浓度 " + param.FormatDecimal(l.in.MaxConcentration.Decimal, -1) + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
-			before := param.FormatDecimal(l.TaxDue.Mul(off), -1)
-			t += param.FormatDecimal(l.TaxDue, 2) + " × (1 − " + param.FormatDecimal(share, -1) + ") = " + before
-			add(StepReduction, s.Rule, t)
-			add(StepRounding, "减免税额四舍五入至分", "减免税额 "+before+" 四舍五入至分 → "+param.FormatDecimal(l.Reduction, 2)+
-				"；应缴税额 = "+param.FormatDecimal(l.TaxDue, 2)+" − "+param.FormatDecimal(l.Reduction, 2)+" = "+param.FormatDecimal(l.Tax, 2))
-		default:
-			var note string
-			var isNote bool
-			start := len(texts)
-			if texts, note, isNote = r.appendText(texts, s, l); isNote {
-				add(s.Kind, s.Rule, note)
-			} else {
-				add(s.Kind, s.Rule, "")
-				spans = append(spans, textSpan{len(out) - 1, start, len(texts)})
-			}
-		}
+		out = append(out, base)
 	}
 	// The texts written into one buffer become strings at once, without
 	// a copy: nothing writes to the buffer any more.
@@ -233,6 +312,62 @@ func (r *Result) StepsAt(level TraceLevel) []TraceStep {
 		out[sp.step].Text = all[sp.start:sp.end]
 	}
 	return out
+}
+
+// stepHead is what a rendered step shows whatever its kind: the source,
+// month and pollutant of the line it is about (that line, nil for the
+// totals), or a month total's month. StepsAt and the result writer
+// both start a step with it.
+func (r *Result) stepHead(s *Step) (base TraceStep, l *Line) {
+	if s.about() && s.L >= 0 && s.L < len(r.Lines) {
+		l = &r.Lines[s.L]
+		base.Source, base.Month = l.Source, l.Month
+		if s.Kind != StepRanking {
+			base.Pollutant = l.Pollutant
+		}
+	} else if s.Kind == StepMonthTotal {
+		base.Month = s.Note
+	}
+	return base, l
+}
+
+// arithmeticSteps renders a computed step (one whose arithmetic() is not
+// 0) as the steps it reads as, each through add. Only the full trace
+// has them.
+func (r *Result) arithmeticSteps(s *Step, l *Line, add func(kind, rule, text string)) {
+	switch s.Kind {
+	case StepEquivalents:
+		exact := approx(l.num, l.den)
+		add(StepEquivalents, s.Rule, equivalentsText(l, exact))
+		if r.Rounding == Exact {
+			add(StepRounding, "取整口径 exact（污染当量数仅为展示保留四位小数，计算与排序用精确值）",
+				"污染当量数精确值 "+exact+"，仅展示保留四位 "+param.FormatDecimal(l.Equivalents.Decimal, 4)+"，排序和计税用精确值")
+		} else {
+			add(StepRounding, "取整口径 per_line_2dp（污染当量数四舍五入保留两位小数，按其排序）",
+				"污染当量数 "+exact+" 四舍五入保留两位小数 → "+param.FormatDecimal(l.Equivalents.Decimal, 2)+"，按此值排序并计税")
+		}
+	case StepTaxDue:
+		add(StepRate, "环境保护税法 第六条", rateText(s.rate, l.Rate.Decimal))
+		var product string
+		if r.Rounding == Exact {
+			product = approx(l.num.Mul(l.Rate.Decimal), l.den)
+			add(StepTaxDue, s.Rule, "应纳税额 = "+param.FormatDecimal(l.num, -1)+" ÷ "+param.FormatDecimal(l.den, -1)+" × "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
+		} else {
+			product = param.FormatDecimal(l.Equivalents.Decimal.Mul(l.Rate.Decimal), -1)
+			add(StepTaxDue, s.Rule, "应纳税额 = 污染当量数 "+param.FormatDecimal(l.Equivalents.Decimal, -1)+" × 适用税额 "+param.FormatDecimal(l.Rate.Decimal, -1)+" = "+product)
+		}
+		add(StepRounding, "应纳税额四舍五入至分（元列至角分）", "应纳税额 "+product+" 四舍五入至分 → "+param.FormatDecimal(l.TaxDue, 2))
+	case StepReduction:
+		share := l.ReductionFactor.Decimal
+		off := one.Sub(share)
+		t := "月均浓度 " + param.FormatDecimal(l.in.AvgConcentration.Decimal, -1) + " " + s.Note + " 标准 " + param.FormatDecimal(l.in.StandardConcentration.Decimal, -1) + " 的 " + ratioFor(share) +
+			"，最高浓度 " + param.FormatDecimal(l.in.MaxConcentration.Decimal, -1) + " 未超过标准：减按 " + pct(share) + " 征收；减免税额 = "
+		before := param.FormatDecimal(l.TaxDue.Mul(off), -1)
+		t += param.FormatDecimal(l.TaxDue, 2) + " × (1 − " + param.FormatDecimal(share, -1) + ") = " + before
+		add(StepReduction, s.Rule, t)
+		add(StepRounding, "减免税额四舍五入至分", "减免税额 "+before+" 四舍五入至分 → "+param.FormatDecimal(l.Reduction, 2)+
+			"；应缴税额 = "+param.FormatDecimal(l.TaxDue, 2)+" − "+param.FormatDecimal(l.Reduction, 2)+" = "+param.FormatDecimal(l.Tax, 2))
+	}
 }
 
 // textSpan is where the text of out[step] lies in StepsAt's buffer.
@@ -248,23 +383,44 @@ func rateText(rr *RateRule, v decimal.Decimal) string {
 // appendText renders the steps that read as one line, appended to b;
 // a step whose text is its note comes back as note, b unchanged (isNote).
 // StepsAt writes all the texts of a trace into one buffer: building each
-// by concatenation was half of writing a summary answer.
-func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string, isNote bool) {
+// by concatenation was half of writing a summary answer; the result
+// writer writes them straight into the answer (esc).
+//
+// With esc the text is appended as the inside of a JSON string. Its
+// wording (the constants below) and its figures (decimals, counts) are
+// known to need no escaping and are copied as they are; every other
+// piece — a source's ID, a pollutant's name, a step's note, a month, the
+// reason a line exceeded — may hold what a request typed and goes
+// through appendEscaped (u). Each such piece sits between constants that
+// start and end with whole characters (or at an end of the text), so
+// escaping the pieces one by one gives what escaping the whole text
+// would (an invalid byte stays invalid whatever follows it).
+func (r *Result) appendText(b []byte, s *Step, l *Line, esc bool) (out []byte, note string, isNote bool) {
 	var v [4]decimal.Decimal
 	if s.data != nil {
 		v = s.data.vals
 	}
 	d := func(b []byte, x decimal.Decimal) []byte { return param.AppendDecimal(b, x, -1) }
+	u := func(b []byte, x string) []byte {
+		if esc {
+			return appendEscaped(b, x)
+		}
+		return append(b, x...)
+	}
 	switch s.Kind {
 	case StepTonnes:
 		switch {
 		case l != nil && l.Kind == KindSolidWaste:
-			base := v[0].Sub(v[1]).Sub(v[2]).Sub(v[3])
 			b = d(append(b, "排放量 = 产生量 "...), v[0])
 			b = d(append(b, " − 贮存量 "...), v[1])
 			b = d(append(b, " − 处置量 "...), v[2])
 			b = d(append(b, " − 综合利用量 "...), v[3])
-			b = d(append(b, " = "...), base)
+			b = append(b, " = "...)
+			if base, ok := solidBase(v); ok {
+				b = appendFig(b, base)
+			} else {
+				b = d(b, v[0].Sub(v[1]).Sub(v[2]).Sub(v[3]))
+			}
 			return append(b, " 吨"...), "", false
 		case l != nil && l.Kind == KindLivestock:
 			b = d(append(b, "月均存栏量 = (月初 "...), v[0])
@@ -275,19 +431,30 @@ func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string
 			b = d(append(b, "色度超标倍数 = (实测 "...), v[0])
 			b = d(append(b, " − 标准 "...), v[1])
 			b = d(append(b, ") ÷ 标准 "...), v[1])
-			b = append(append(b, " = "...), approx(v[0].Sub(v[1]), v[1])...)
+			b = append(b, " = "...)
+			m, ok := figOf(v[0])
+			s1, ok1 := figOf(v[1])
+			if ok && ok1 {
+				m, ok = subFig(m, s1)
+			}
+			if ok && ok1 {
+				if out, fits := appendApproxFig(b, m, s1); fits {
+					return out, "", false
+				}
+			}
+			b = appendApprox(b, v[0].Sub(v[1]), v[1])
 			return b, "", false
 		}
 		b = d(append(b, "排放量 "...), v[0])
 		b = d(append(b, " 吨 = "...), v[1])
 		return append(b, " 千克"...), "", false
 	case StepPenaltyBase:
-		b = append(b, s.Note...)
+		b = u(b, s.Note)
 		b = d(append(b, "：以产生量 "...), v[0])
 		return append(b, " 作为计税依据"...), "", false
 	case StepPHBand:
 		b = d(append(b, "pH值 "...), v[0])
-		b = append(append(append(b, " 落在 "...), s.Note...), " 档，污染当量值 "...)
+		b = append(u(append(b, " 落在 "...), s.Note), " 档，污染当量值 "...)
 		b = d(b, v[1])
 		return append(b, " 吨污水"...), "", false
 	case StepNoiseExceed:
@@ -307,12 +474,12 @@ func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string
 		return b, s.Note, true
 	case StepOneOf:
 		kept := &r.Lines[s.N]
-		b = append(append(b, kept.Pollutant...), ' ')
+		b = append(u(b, kept.Pollutant), ' ')
 		b = d(b, kept.Equivalents.Decimal)
-		b = append(append(append(b, " ≥ "...), l.Pollutant...), ' ')
+		b = append(u(append(b, " ≥ "...), l.Pollutant), ' ')
 		b = d(b, l.Equivalents.Decimal)
-		b = append(append(b, "：只征收 "...), kept.Pollutant...)
-		b = append(append(b, "，"...), l.Pollutant...)
+		b = u(append(b, "：只征收 "...), kept.Pollutant)
+		b = u(append(b, "，"...), l.Pollutant)
 		return append(b, " 不征收"...), "", false
 	case StepRanking:
 		switch s.Note {
@@ -324,17 +491,18 @@ func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string
 			b = append(b, "其他类水污染物"...)
 		}
 		b = append(b, "按污染当量数从大到小排序："...)
-		for k, rl := range r.ranked(s.L, s.Note) {
+		var buf [8]*Line
+		for k, rl := range r.ranked(buf[:0], s.L, s.Note) {
 			if k > 0 {
 				b = append(b, " > "...)
 			}
-			b = append(append(b, rl.Pollutant...), ' ')
+			b = append(u(b, rl.Pollutant), ' ')
 			b = d(b, rl.Equivalents.Decimal)
 		}
 		b = append(append(append(b, "；对前"...), topZh(s.N)...), "项征收"...)
 		return b, "", false
 	case StepNoisePeak:
-		b = append(append(append(b, "夜间"...), s.Note...), "突发噪声：峰值超标 = 最大声级 "...)
+		b = append(u(append(b, "夜间"...), s.Note), "突发噪声：峰值超标 = 最大声级 "...)
 		b = d(b, v[0])
 		b = d(append(b, " − (限值 "...), v[1])
 		b = d(append(b, " + "...), v[2])
@@ -369,14 +537,14 @@ func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string
 		if s.Note == "outlet" {
 			scope = "该排放口当月"
 		}
-		b = append(append(append(b, l.Source...), ' '), l.Pollutant...)
+		b = u(append(u(b, l.Source), ' '), l.Pollutant)
 		if l.exceedWhy != "" {
-			b = append(append(append(b, "（"...), l.exceedWhy...), "）"...)
+			b = append(u(append(b, "（"...), l.exceedWhy), "）"...)
 		}
 		b = append(append(append(b, " 当月超过排放标准："...), scope...), "不予减征环境保护税"...)
 		return b, "", false
 	case StepMonthTotal:
-		b = append(append(b, s.Note...), " 应纳税额 "...)
+		b = append(u(b, s.Note), " 应纳税额 "...)
 		b = param.AppendDecimal(b, v[0], 2)
 		b = param.AppendDecimal(append(b, " 元，减免税额 "...), v[1], 2)
 		b = param.AppendDecimal(append(b, " 元，应缴税额 "...), v[2], 2)
@@ -388,6 +556,19 @@ func (r *Result) appendText(b []byte, s *Step, l *Line) (out []byte, note string
 		return append(b, " 元"...), "", false
 	}
 	return b, s.Note, true
+}
+
+// solidBase is 产生量 − 贮存量 − 处置量 − 综合利用量 (v[0] − v[1] − v[2]
+// − v[3]) when all are small, with decimal's exponent.
+func solidBase(v [4]decimal.Decimal) (fig, bool) {
+	x, ok := figOf(v[0])
+	for i := 1; ok && i < 4; i++ {
+		var y fig
+		if y, ok = figOf(v[i]); ok {
+			x, ok = subFig(x, y)
+		}
+	}
+	return x, ok
 }
 
 func ratioFor(share decimal.Decimal) string {
