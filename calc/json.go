@@ -87,97 +87,100 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	// the reason, the group) are checked for escaping once: the last one
 	// found plain is kept and the next line's compared with it.
 	var memo lineMemo
-	var head, headEnd int // where the last line's first members are in w.b
+	var head, headEnd int // where the last line's first members are in b
 	w.key("lines")
 	w.open('[')
+	// Lines are most of a result. They are written into b, a local
+	// slice the compiler keeps in registers, by functions that take and
+	// return it: w.b, behind the pointer the writer's methods take, was
+	// loaded and stored back around every append. Members are written
+	// as constant fragments (comma, name and colon in one append); every
+	// line has the same leading members.
+	b := w.b
 	for i := range r.Lines {
-		// Lines are most of a result: members are written as constant
-		// fragments (comma, name and colon in one append), every line
-		// has the same leading members.
 		l := &r.Lines[i]
 		if i > 0 {
-			w.b = append(w.b, ',')
+			b = append(b, ',')
 		}
 		// A line of the same outlet, month and kind as the last one
 		// starts as it did: its first members are copied.
 		if i > 0 && same(l.Source, r.Lines[i-1].Source) && same(l.Month, r.Lines[i-1].Month) && same(l.Kind, r.Lines[i-1].Kind) {
-			w.b = append(w.b, w.b[head:headEnd]...)
+			b = append(b, b[head:headEnd]...)
 		} else {
-			head = len(w.b)
-			w.kmemo(`{"source":`, l.Source, &memo.source)
-			w.kmemo(`,"month":`, l.Month, &memo.month)
-			w.kmemo(`,"kind":`, l.Kind, &memo.kind)
-			headEnd = len(w.b)
+			head = len(b)
+			b = appendMemo(append(b, `{"source":`...), l.Source, &memo.source)
+			b = appendMemo(append(b, `,"month":`...), l.Month, &memo.month)
+			b = appendMemo(append(b, `,"kind":`...), l.Kind, &memo.kind)
+			headEnd = len(b)
 		}
-		w.kstr(`,"pollutant":`, l.Pollutant)
-		w.kstr(`,"path":`, l.Path)
+		b = appendString(append(b, `,"pollutant":`...), l.Pollutant)
+		b = appendString(append(b, `,"path":`...), l.Path)
 		if l.Group != "" {
-			w.kmemo(`,"group":`, l.Group, &memo.group)
+			b = appendMemo(append(b, `,"group":`...), l.Group, &memo.group)
 		}
 		if l.Fugitive {
-			w.b = append(w.b, `,"fugitive":true`...)
+			b = append(b, `,"fugitive":true`...)
 		}
-		w.kdec(`,"quantity":"`, l.Quantity, -1)
-		w.kmemo(`,"unit":`, l.Unit, &memo.unit)
+		b = appendDec(append(b, `,"quantity":"`...), l.Quantity, -1)
+		b = appendMemo(append(b, `,"unit":`...), l.Unit, &memo.unit)
 		if l.EquivalentValue.Valid {
-			w.kdec(`,"equivalent_value":"`, l.EquivalentValue.Decimal, -1)
+			b = appendDec(append(b, `,"equivalent_value":"`...), l.EquivalentValue.Decimal, -1)
 		}
 		if l.Equivalents.Valid {
-			w.kdec(`,"equivalents":"`, l.Equivalents.Decimal, eqPlaces)
+			b = appendDec(append(b, `,"equivalents":"`...), l.Equivalents.Decimal, eqPlaces)
 		}
 		if l.Rank > 0 {
-			w.b = append(w.b, `,"rank":`...)
-			w.b = appendInt(w.b, l.Rank)
+			b = appendInt(append(b, `,"rank":`...), l.Rank)
 		}
 		if l.Taxed {
-			w.b = append(w.b, `,"taxed":true`...)
+			b = append(b, `,"taxed":true,"reason":`...)
 		} else {
-			w.b = append(w.b, `,"taxed":false`...)
+			b = append(b, `,"taxed":false,"reason":`...)
 		}
-		w.kmemo(`,"reason":`, l.Reason, &memo.reason)
+		b = appendMemo(b, l.Reason, &memo.reason)
 		if l.Rate.Valid {
-			w.kdec(`,"rate":"`, l.Rate.Decimal, -1)
+			b = appendDec(append(b, `,"rate":"`...), l.Rate.Decimal, -1)
 		}
 		if l.ExceedDB.Valid {
-			w.kdec(`,"exceed_db":"`, l.ExceedDB.Decimal, -1)
+			b = appendDec(append(b, `,"exceed_db":"`...), l.ExceedDB.Decimal, -1)
 		}
 		if l.Halved {
-			w.b = append(w.b, `,"halved":true`...)
+			b = append(b, `,"halved":true`...)
 		}
 		if l.Doubled {
-			w.b = append(w.b, `,"doubled":true`...)
+			b = append(b, `,"doubled":true`...)
 		}
 		if d := l.Detail; d != nil {
 			if d.PHValue.Valid {
-				w.kdec(`,"ph_value":"`, d.PHValue.Decimal, -1)
+				b = appendDec(append(b, `,"ph_value":"`...), d.PHValue.Decimal, -1)
 			}
 			if d.ColourMultiple.Valid {
-				w.kdec(`,"exceed_multiple":"`, d.ColourMultiple.Decimal, -1)
+				b = appendDec(append(b, `,"exceed_multiple":"`...), d.ColourMultiple.Decimal, -1)
 			}
 			if d.HazardousClass != "" {
-				w.kstr(`,"hazardous_class":`, d.HazardousClass)
+				b = appendString(append(b, `,"hazardous_class":`...), d.HazardousClass)
 			}
 		}
-		w.kdec(`,"tax_due":"`, l.TaxDue, 2)
+		b = appendDec(append(b, `,"tax_due":"`...), l.TaxDue, 2)
 		if l.ReductionFactor.Valid {
-			w.kdec(`,"reduction_factor":"`, l.ReductionFactor.Decimal, -1)
+			b = appendDec(append(b, `,"reduction_factor":"`...), l.ReductionFactor.Decimal, -1)
 		}
-		w.kdec(`,"reduction":"`, l.Reduction, 2)
-		w.kdec(`,"tax":"`, l.Tax, 2)
+		b = appendDec(append(b, `,"reduction":"`...), l.Reduction, 2)
+		b = appendDec(append(b, `,"tax":"`...), l.Tax, 2)
 		if enc := sharedRulesJSON(l.Rules); enc != nil {
-			w.b = append(w.b, enc...)
+			b = append(b, enc...)
 		} else {
-			w.b = appendRules(w.b, l.Rules)
+			b = appendRules(b, l.Rules)
 		}
 		if l.Unverified {
-			w.b = append(w.b, `,"unverified":true`...)
+			b = append(b, `,"unverified":true`...)
 		}
-		w.more = true
 		if level != TraceFull {
-			r.lineParams(&w, l, rates[i])
+			b = r.appendLineParams(b, l, rates[i])
 		}
-		w.b = append(w.b, '}')
+		b = append(b, '}')
 	}
+	w.b = b
 	w.more = true
 	w.close(']')
 
@@ -365,9 +368,9 @@ func (r *Result) lineRates() []*RateRule {
 	return rates
 }
 
-// lineParams writes the indexes of the parameters behind a line's
-// figures, in "parameters".
-func (r *Result) lineParams(w *jsonWriter, l *Line, rate *RateRule) {
+// appendLineParams writes the indexes of the parameters behind a
+// line's figures, in "parameters".
+func (r *Result) appendLineParams(b []byte, l *Line, rate *RateRule) []byte {
 	var refs [2]int
 	n := 0
 	if l.pol != nil {
@@ -381,18 +384,17 @@ func (r *Result) lineParams(w *jsonWriter, l *Line, rate *RateRule) {
 		}
 	}
 	if n == 0 {
-		return
+		return b
 	}
 	// Written whole: the member follows others (a comma first).
-	w.b = append(w.b, `,"params":[`...)
+	b = append(b, `,"params":[`...)
 	for k, i := range refs[:n] {
 		if k > 0 {
-			w.b = append(w.b, ',')
+			b = append(b, ',')
 		}
-		w.b = appendInt(w.b, i)
+		b = appendInt(b, i)
 	}
-	w.b = append(w.b, ']')
-	w.more = true
+	return append(b, ']')
 }
 
 // appendInt is strconv.AppendInt(b, int64(i), 10) with the one-digit
@@ -525,14 +527,31 @@ func (w *jsonWriter) kmemo(fragment, v string, last *string) {
 }
 
 func (w *jsonWriter) memo(v string, last *string) {
+	w.b = appendMemo(w.b, v, last)
+}
+
+// appendMemo appends v as a JSON string, known plain without reading it
+// when it equals last (the same string data compares without reading
+// it); a plain v becomes last.
+func appendMemo(b []byte, v string, last *string) []byte {
 	if v != *last {
 		if !plain(v) {
-			w.str(v)
-			return
+			return appendString(b, v)
 		}
 		*last = v
 	}
-	w.b = append(append(append(w.b, '"'), v...), '"')
+	return append(append(append(b, '"'), v...), '"')
+}
+
+// appendString appends s as a JSON string (jsonWriter.str).
+func appendString(b []byte, s string) []byte {
+	return append(appendEscaped(append(b, '"'), s), '"')
+}
+
+// appendDec appends a decimal as decField does, and the closing quote
+// (the opening one ends the member's fragment).
+func appendDec(b []byte, d decimal.Decimal, places int32) []byte {
+	return append(param.AppendDecimal(b, d, places), '"')
 }
 
 // kdec writes a member from its fragment (ending in the value's opening
@@ -595,7 +614,7 @@ const hexDigits = "0123456789abcdef"
 // off: quotes, backslashes and control characters escaped, U+2028 and
 // U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
 func (w *jsonWriter) str(s string) {
-	w.b = append(appendEscaped(append(w.b, '"'), s), '"')
+	w.b = appendString(w.b, s)
 }
 
 // appendEscaped appends the inside of the JSON string of s (str without
