@@ -137,7 +137,10 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 		} else {
 			b = append(b, `,"taxed":false,"reason":`...)
 		}
-		b = appendMemo(b, l.Reason, &memo.reason)
+		// Reasons alternate between a few texts ("前三项", "排序第4，
+		// 不在前三项", …, each kept once by rank.go): the last few found
+		// plain are remembered, not only the last one.
+		b = appendSeen(b, l.Reason, &memo.reasons)
 		if l.Rate.Valid {
 			b = appendDec(append(b, `,"rate":"`...), l.Rate.Decimal, -1)
 		}
@@ -476,7 +479,8 @@ func (w *jsonWriter) kstr(fragment, v string) {
 // plain (kept as the string itself: what it points to stays alive and
 // unchanged).
 type lineMemo struct {
-	source, month, kind, group, unit, reason string
+	source, month, kind, group, unit string
+	reasons                          plainSeen
 }
 
 // stepMemo is lineMemo for the trace's steps. Rules and notes alternate
@@ -497,19 +501,23 @@ type plainSeen struct {
 // seen writes v as a JSON string, reading it only when it is not one of
 // the texts in p.
 func (w *jsonWriter) seen(v string, p *plainSeen) {
+	w.b = appendSeen(w.b, v, p)
+}
+
+// appendSeen appends v as a JSON string, reading it only when it is not
+// one of the texts in p.
+func appendSeen(b []byte, v string, p *plainSeen) []byte {
 	for i := range min(p.n, len(p.s)) {
 		if same(p.s[i], v) {
-			w.b = append(append(append(w.b, '"'), v...), '"')
-			return
+			return append(append(append(b, '"'), v...), '"')
 		}
 	}
 	if !plain(v) {
-		w.str(v)
-		return
+		return appendString(b, v)
 	}
 	p.s[p.n%len(p.s)] = v
 	p.n++
-	w.b = append(append(append(w.b, '"'), v...), '"')
+	return append(append(append(b, '"'), v...), '"')
 }
 
 // same reports whether a and b are the same string: the same bytes in
