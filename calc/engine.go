@@ -285,6 +285,7 @@ type assessment struct {
 	srcOf      []int         // line index → source index
 	keep       []int         // oneOf's list of the lines it keeps, reused
 	idx        []int         // rank's list of a group's lines, reused
+	rankKeys   []rankKey     // sortRanked's keys, reused
 	data       []stepData    // the rest of a block of step figures (stepWith)
 	monthGate  []monthGateAt // reduce's lists, reused
 	outletGate []int
@@ -361,7 +362,7 @@ func (a *assessment) free() {
 	clear(a.months)
 	*a = assessment{
 		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], idx: a.idx[:0],
-		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0],
+		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0], rankKeys: a.rankKeys[:0],
 		names: a.names, memoOf: a.memoOf,
 	}
 	assessPool.Put(a)
