@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -298,6 +299,8 @@ type assessment struct {
 	// comparing a name costs less than hashing it (Names.Lookup).
 	names  []*Pollutant
 	memoOf *Engine
+	// ptMemo remembers rows of memoOf's params (paramText).
+	ptMemo *[1 << ptMemoBits]ptMemo
 }
 
 type monthAt struct {
@@ -334,6 +337,7 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	a.e, a.req, a.res = e, req, res
 	if a.memoOf != e {
 		clear(a.names)
+		a.ptMemo = nil
 		a.memoOf = e
 	}
 	a.uses = res.paramUses[:0]
@@ -367,7 +371,7 @@ func (a *assessment) free() {
 	*a = assessment{
 		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], idx: a.idx[:0],
 		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0], rankKeys: a.rankKeys[:0],
-		names: a.names, memoOf: a.memoOf, nums: a.nums,
+		names: a.names, memoOf: a.memoOf, nums: a.nums, ptMemo: a.ptMemo,
 	}
 	assessPool.Put(a)
 }
@@ -760,6 +764,36 @@ func sum(a, b decimal.Decimal) decimal.Decimal {
 	return add(a, b)
 }
 
+// paramText is a.e.params[m], remembered in a small table kept with the
+// assessment for the next ones (of the same engine, like names): a
+// declaration names the rows the ones before it named, and the map's
+// hashing was a third of finishing.
+func (a *assessment) paramText(m *param.Meta) *paramText {
+	h := (uint64(uintptr(unsafe.Pointer(m))) * 0x9E3779B97F4A7C15) >> (64 - ptMemoBits)
+	if a.ptMemo == nil {
+		a.ptMemo = new([1 << ptMemoBits]ptMemo)
+	}
+	if c := &a.ptMemo[h]; c.m == m {
+		return c.pt
+	}
+	pt := a.e.params[m]
+	if a.ptMemo[h].m == nil {
+		// The first row keeps its place: two rows taking turns
+		// would miss every time.
+		a.ptMemo[h] = ptMemo{m, pt}
+	}
+	return pt
+}
+
+// ptMemoBits sizes paramText's table: 2^8 rows, several times the rows
+// a declaration names.
+const ptMemoBits = 8
+
+type ptMemo struct {
+	m  *param.Meta
+	pt *paramText
+}
+
 // finish lists the parameters used and warns about every figure that is
 // not verified.
 func (a *assessment) finish() {
@@ -771,7 +805,7 @@ func (a *assessment) finish() {
 	}
 	res.Parameters = res.Parameters[:len(a.uses)]
 	for i, u := range a.uses {
-		pt := a.e.params[u.meta]
+		pt := a.paramText(u.meta)
 		p := &res.Parameters[i]
 		*p = pt.use
 		p.Region = u.region
