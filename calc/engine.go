@@ -293,11 +293,12 @@ type assessment struct {
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
-	// names remembers, by line slot, the pollutant the last requests
-	// named by its statutory name there (of engine memoOf): declarations
-	// one after another list the same pollutants in the same places, and
-	// comparing a name costs less than hashing it (Names.Lookup).
-	names  []*Pollutant
+	// names remembers, by line slot, the name and class the last
+	// requests gave there and the pollutant they resolved to (of engine
+	// memoOf): declarations one after another list the same pollutants
+	// in the same places, and comparing a name costs less than hashing
+	// it (Names.Lookup).
+	names  []nameMemo
 	memoOf *Engine
 	// ptMemo remembers rows of memoOf's params (paramText).
 	ptMemo *[1 << ptMemoBits]ptMemo
@@ -409,24 +410,40 @@ func (a *assessment) use(m *param.Meta, region string) {
 }
 
 // lookup is names.Lookup(kind, name) for the pollutant of line slot li.
-// A remembered row answers only for its own statutory name in its own
-// class, and only rows found by that name and class are remembered:
-// Lookup gives the same answer every time for the same engine. Nothing
-// of a request is kept.
+// A slot remembers the name and class it was last asked (its own copy of
+// the name) and the row they resolved to: Lookup gives the same answer
+// every time for the same engine, so the same name in the same class
+// needs no hashing, whether or not it is the statutory name (化学需氧量
+// for 化学需氧量(CODcr)). Nothing of a request is kept.
 func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 	if li < len(a.names) {
-		if p := a.names[li]; p != nil && p.Name == name && nameClass(p) == kind {
-			return p
+		if c := &a.names[li]; c.p != nil && c.name == name && c.kind == kind {
+			return c.p
 		}
 	}
 	p := a.e.names.Lookup(kind, name)
-	if p != nil && p.Name == name && nameClass(p) == kind && li < maxPooled {
+	if p != nil && li < maxPooled {
 		if li >= len(a.names) {
-			a.names = append(a.names, make([]*Pollutant, li+1-len(a.names))...)
+			a.names = append(a.names, make([]nameMemo, li+1-len(a.names))...)
 		}
-		a.names[li] = p
+		c := &a.names[li]
+		if p.Name == name {
+			name = p.Name // the row's own string: no copy
+		} else if c.name != name {
+			name = strings.Clone(name)
+		}
+		*c = nameMemo{p: p, name: name, kind: nameClass(p)}
+		if c.kind != kind {
+			c.p = nil // found under another class's name: not remembered
+		}
 	}
 	return p
+}
+
+// nameMemo is what lookup remembers of a line slot.
+type nameMemo struct {
+	p          *Pollutant
+	name, kind string
 }
 
 // useScan is how many parameters are looked up by a scan before a map.
