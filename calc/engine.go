@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -285,18 +286,22 @@ type assessment struct {
 	srcOf      []int         // line index → source index
 	keep       []int         // oneOf's list of the lines it keeps, reused
 	idx        []int         // rank's list of a group's lines, reused
+	rankKeys   []rankKey     // sortRanked's keys, reused
 	data       []stepData    // the rest of a block of step figures (stepWith)
 	monthGate  []monthGateAt // reduce's lists, reused
 	outletGate []int
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
-	// names remembers, by line slot, the pollutant the last requests
-	// named by its statutory name there (of engine memoOf): declarations
-	// one after another list the same pollutants in the same places, and
-	// comparing a name costs less than hashing it (Names.Lookup).
-	names  []*Pollutant
+	// names remembers, by line slot, the name and class the last
+	// requests gave there and the pollutant they resolved to (of engine
+	// memoOf): declarations one after another list the same pollutants
+	// in the same places, and comparing a name costs less than hashing
+	// it (Names.Lookup).
+	names  []nameMemo
 	memoOf *Engine
+	// ptMemo remembers rows of memoOf's params (paramText).
+	ptMemo *[1 << ptMemoBits]ptMemo
 }
 
 type monthAt struct {
@@ -333,6 +338,7 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	a.e, a.req, a.res = e, req, res
 	if a.memoOf != e {
 		clear(a.names)
+		a.ptMemo = nil
 		a.memoOf = e
 	}
 	a.uses = res.paramUses[:0]
@@ -346,8 +352,12 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	}
 	// 当量数 of every line, tax due of the taxed ones, the reduction and
 	// tax of the reduced ones, and the totals: at most 3 a line on the
-	// whole (more come 16 at a time).
-	a.nums = decSlab{n: 3*n + 8}
+	// whole (more come 16 at a time). The slab left by the assessments
+	// before serves first: its slots were never handed out, and a slab
+	// made per assessment was a third unused and two allocations each
+	// (a batch declaration of 20 lines takes about 48). A new one is
+	// made for several declarations.
+	a.nums.n = max(3*n+8, slabShared)
 	return a
 }
 
@@ -361,8 +371,8 @@ func (a *assessment) free() {
 	clear(a.months)
 	*a = assessment{
 		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], idx: a.idx[:0],
-		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0],
-		names: a.names, memoOf: a.memoOf,
+		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0], rankKeys: a.rankKeys[:0],
+		names: a.names, memoOf: a.memoOf, nums: a.nums, ptMemo: a.ptMemo,
 	}
 	assessPool.Put(a)
 }
@@ -400,24 +410,40 @@ func (a *assessment) use(m *param.Meta, region string) {
 }
 
 // lookup is names.Lookup(kind, name) for the pollutant of line slot li.
-// A remembered row answers only for its own statutory name in its own
-// class, and only rows found by that name and class are remembered:
-// Lookup gives the same answer every time for the same engine. Nothing
-// of a request is kept.
+// A slot remembers the name and class it was last asked (its own copy of
+// the name) and the row they resolved to: Lookup gives the same answer
+// every time for the same engine, so the same name in the same class
+// needs no hashing, whether or not it is the statutory name (化学需氧量
+// for 化学需氧量(CODcr)). Nothing of a request is kept.
 func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 	if li < len(a.names) {
-		if p := a.names[li]; p != nil && p.Name == name && nameClass(p) == kind {
-			return p
+		if c := &a.names[li]; c.p != nil && c.name == name && c.kind == kind {
+			return c.p
 		}
 	}
 	p := a.e.names.Lookup(kind, name)
-	if p != nil && p.Name == name && nameClass(p) == kind && li < maxPooled {
+	if p != nil && li < maxPooled {
 		if li >= len(a.names) {
-			a.names = append(a.names, make([]*Pollutant, li+1-len(a.names))...)
+			a.names = append(a.names, make([]nameMemo, li+1-len(a.names))...)
 		}
-		a.names[li] = p
+		c := &a.names[li]
+		if p.Name == name {
+			name = p.Name // the row's own string: no copy
+		} else if c.name != name {
+			name = strings.Clone(name)
+		}
+		*c = nameMemo{p: p, name: name, kind: nameClass(p)}
+		if c.kind != kind {
+			c.p = nil // found under another class's name: not remembered
+		}
 	}
 	return p
+}
+
+// nameMemo is what lookup remembers of a line slot.
+type nameMemo struct {
+	p          *Pollutant
+	name, kind string
 }
 
 // useScan is how many parameters are looked up by a scan before a map.
@@ -755,6 +781,36 @@ func sum(a, b decimal.Decimal) decimal.Decimal {
 	return add(a, b)
 }
 
+// paramText is a.e.params[m], remembered in a small table kept with the
+// assessment for the next ones (of the same engine, like names): a
+// declaration names the rows the ones before it named, and the map's
+// hashing was a third of finishing.
+func (a *assessment) paramText(m *param.Meta) *paramText {
+	h := (uint64(uintptr(unsafe.Pointer(m))) * 0x9E3779B97F4A7C15) >> (64 - ptMemoBits)
+	if a.ptMemo == nil {
+		a.ptMemo = new([1 << ptMemoBits]ptMemo)
+	}
+	if c := &a.ptMemo[h]; c.m == m {
+		return c.pt
+	}
+	pt := a.e.params[m]
+	if a.ptMemo[h].m == nil {
+		// The first row keeps its place: two rows taking turns
+		// would miss every time.
+		a.ptMemo[h] = ptMemo{m, pt}
+	}
+	return pt
+}
+
+// ptMemoBits sizes paramText's table: 2^8 rows, several times the rows
+// a declaration names.
+const ptMemoBits = 8
+
+type ptMemo struct {
+	m  *param.Meta
+	pt *paramText
+}
+
 // finish lists the parameters used and warns about every figure that is
 // not verified.
 func (a *assessment) finish() {
@@ -766,7 +822,7 @@ func (a *assessment) finish() {
 	}
 	res.Parameters = res.Parameters[:len(a.uses)]
 	for i, u := range a.uses {
-		pt := a.e.params[u.meta]
+		pt := a.paramText(u.meta)
 		p := &res.Parameters[i]
 		*p = pt.use
 		p.Region = u.region

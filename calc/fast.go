@@ -135,6 +135,12 @@ type decSlab struct {
 	n     int // size of the next slab
 }
 
+// slabShared is the least size of an assessment's slab, which the
+// following assessments go on carving (newAssessment): a few
+// declarations' decimals. A decimal keeps its whole slab alive, so it is
+// kept small.
+const slabShared = 256
+
 // dec is decimal.New(c, exp).
 func (s *decSlab) dec(c int64, exp int32) decimal.Decimal {
 	if s == nil || inPlaceOff || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 || c == math.MinInt64 {

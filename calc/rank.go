@@ -71,7 +71,7 @@ func (a *assessment) rankGroup(g string, idx []int) []int {
 	if g == "water_other" {
 		idx = a.oneOf(idx)
 	}
-	slices.SortFunc(idx, func(i, j int) int { return a.cmp(&lines[i], &lines[j]) })
+	a.sortRanked(idx)
 	if len(idx) > top && top > 0 && a.sameEquivalents(&lines[idx[top-1]], &lines[idx[top]]) {
 		a.tieAtCut(idx, top, mp)
 	}
@@ -88,6 +88,55 @@ func (a *assessment) rankGroup(g string, idx []int) []int {
 	}
 	a.step(Step{Kind: StepRanking, L: idx[0], Rule: rule, Note: g, N: top})
 	return idx
+}
+
+// rankKey is a line as sortRanked orders it: its 污染当量数 as shown,
+// as a coefficient at the group's one exponent, and its table order.
+type rankKey struct {
+	eq    int64
+	order int
+	i     int
+}
+
+// sortRanked sorts a group's lines as slices.SortFunc with a.cmp does,
+// and to the same permutation: the keys compare with the same signs, and
+// the sort makes the same comparisons on them. Comparing two int64 keys
+// instead of two decimals (read in place, aligned) was most of ranking.
+// Exact rounding, a coefficient beyond 64 bits or exponents that differ
+// take a.cmp itself.
+func (a *assessment) sortRanked(idx []int) {
+	lines := a.res.Lines
+	keys := a.rankKeys[:0]
+	fast := a.req.Rounding != Exact
+	for _, i := range idx {
+		if !fast {
+			break
+		}
+		eq := lines[i].Equivalents.Decimal
+		c, ok := small(eq)
+		if !ok || eq.Exponent() != lines[idx[0]].Equivalents.Decimal.Exponent() {
+			fast = false
+			break
+		}
+		keys = append(keys, rankKey{eq: c, order: lines[i].order, i: i})
+	}
+	a.rankKeys = keys
+	if !fast {
+		slices.SortFunc(idx, func(i, j int) int { return a.cmp(&lines[i], &lines[j]) })
+		return
+	}
+	slices.SortFunc(keys, func(x, y rankKey) int {
+		switch {
+		case x.eq > y.eq:
+			return -1
+		case x.eq < y.eq:
+			return 1
+		}
+		return x.order - y.order
+	})
+	for k := range keys {
+		idx[k] = keys[k].i
+	}
 }
 
 // notTopReasons[top][rank-1] is notTopReason's text, made once for the
