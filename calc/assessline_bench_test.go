@@ -1,7 +1,6 @@
 package calc_test
 
 import (
-	"os"
 	"slices"
 	"testing"
 
@@ -20,14 +19,7 @@ import (
 func BenchmarkAssessLine(b *testing.B) {
 	e := testEngine(b)
 	batch := benchDeclarations(b, 100)
-	data, err := os.ReadFile("../fixtures/examples/chongqing-chemical-2024Q1.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	quarter, err := calc.DecodeRequest(data)
-	if err != nil {
-		b.Fatal(err)
-	}
+	quarter := fileRequest(b, "../fixtures/examples/chongqing-chemical-2024Q1.json")
 	for _, c := range []struct {
 		name string
 		reqs []*calc.Request

@@ -1,7 +1,6 @@
 package calc_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/ecotax/ecotax/calc"
@@ -38,18 +37,7 @@ func BenchmarkAppendJSON(b *testing.B) {
 		}
 		b.ReportMetric(float64((processCPU()-c0).Nanoseconds())/float64(b.N*lines), "cpu-ns/line")
 	})
-	data, err := os.ReadFile("../fixtures/examples/chongqing-chemical-2024Q1.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	req, err := calc.DecodeRequest(data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	res, err := e.Assess(req)
-	if err != nil {
-		b.Fatal(err)
-	}
+	res := fileResult(b, e, "../fixtures/examples/chongqing-chemical-2024Q1.json")
 	for _, level := range []calc.TraceLevel{calc.TraceSummary, calc.TraceNone, calc.TraceFull} {
 		b.Run("quarter/"+level.String(), func(b *testing.B) {
 			b.ReportAllocs()

@@ -83,18 +83,7 @@ func BenchmarkOnePollutant(b *testing.B) {
 // of the public calculator's answer that grows with the request.
 func BenchmarkEncodeContract(b *testing.B) {
 	e := testEngine(b)
-	data, err := os.ReadFile("testdata/contract-full.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	req, err := calc.DecodeRequest(data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	res, err := e.Assess(req)
-	if err != nil {
-		b.Fatal(err)
-	}
+	res := fileResult(b, e, "testdata/contract-full.json")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := res.MarshalJSON(); err != nil {
