@@ -258,19 +258,23 @@ func (s *decSlab) add(a, b decimal.Decimal) decimal.Decimal {
 	return a.Add(b)
 }
 
-// addCoef is ca·10^ea + cb·10^eb at the smaller exponent, when it fits.
-func (s *decSlab) addCoef(ca int64, ea int32, cb int64, eb int32) (decimal.Decimal, bool) {
-	var ok bool
-	e := ea
+// align scales ca·10^ea and cb·10^eb to the smaller exponent e, when
+// the scaled coefficient fits.
+func align(ca int64, ea int32, cb int64, eb int32) (int64, int64, int32, bool) {
 	switch {
 	case ea > eb:
-		ca, ok = scale(ca, ea-eb)
-		e = eb
+		ca, ok := scale(ca, ea-eb)
+		return ca, cb, eb, ok
 	case eb > ea:
-		cb, ok = scale(cb, eb-ea)
-	default:
-		ok = true
+		cb, ok := scale(cb, eb-ea)
+		return ca, cb, ea, ok
 	}
+	return ca, cb, ea, true
+}
+
+// addCoef is ca·10^ea + cb·10^eb at the smaller exponent, when it fits.
+func (s *decSlab) addCoef(ca int64, ea int32, cb int64, eb int32) (decimal.Decimal, bool) {
+	ca, cb, e, ok := align(ca, ea, cb, eb)
 	if ok {
 		if sum := ca + cb; (sum > ca) == (cb > 0) || cb == 0 {
 			return s.dec(sum, e), true
@@ -405,14 +409,7 @@ func (s *acc) add(x decimal.Decimal) {
 			s.c, s.e, s.n = cx, ex, true
 			return
 		}
-		c, e := s.c, s.e
-		switch {
-		case e > ex:
-			c, ok = scale(c, e-ex)
-			e = ex
-		case ex > e:
-			cx, ok = scale(cx, ex-e)
-		}
+		c, cx, e, ok := align(s.c, s.e, cx, ex)
 		// Both are within ±2^62, so the sum cannot wrap; it must stay
 		// within ±2^62 for the next addition.
 		if sum := c + cx; ok && uabs(sum) <= 1<<62 {
