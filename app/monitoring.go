@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -347,6 +348,127 @@ func (s *Service) OutletPackets(ctx context.Context, p filing.Principal, code, o
 		return nil
 	})
 	return out, err
+}
+
+// FigureGaps is one device mapping's stored figure of an outlet's
+// pollutant in a month, with its data quality: the valid days, the runs
+// of missing hours (days) and what the substitution rules put in them, in
+// kilograms. Substituted emissions are never part of the monitored total.
+type FigureGaps struct {
+	MN, Month, Code, Basis string
+	Valid, Units           int // valid and expected periods
+	ValidDays              int
+	ShortDays              []string // YYYYMMDD of the days short of valid hours
+	DayRule                string
+	Gaps                   []GapKg
+	SubstitutedKg          decimal.NullDecimal
+	SubstitutedUnits       int
+}
+
+// GapKg is a run of missing periods with its substitute converted from
+// the -Cou unit to kilograms (the conversion in force that month), and the
+// substitution rule's standard and look-back (when a rule applied).
+type GapKg struct {
+	monitor.Gap
+	PerUnitKg, TotalKg decimal.NullDecimal
+	Standard           string // e.g. HJ 75-2017 (缺失数据处理)
+	Lookback           int
+}
+
+// OutletGaps reads the stored figures of one outlet's pollutant (by its
+// ID) for months, each with its data quality; it writes nothing.
+func (s *Service) OutletGaps(ctx context.Context, p filing.Principal, code, outletNo, pollutantID string, months []string) ([]FigureGaps, error) {
+	if err := allowed(p, filing.ActMonitoringRead); err != nil {
+		return nil, err
+	}
+	if len(months) == 0 || pollutantID == "" {
+		return nil, nil
+	}
+	for _, m := range months {
+		if !filing.ValidMonth(m) {
+			return nil, calc.Invalid([]calc.FieldError{{Path: "month", Code: "invalid_value", Message: "want a month YYYY-MM"}})
+		}
+	}
+	from, to := months[0], months[0]
+	for _, m := range months {
+		from, to = min(from, m), max(to, m)
+	}
+	var figs []store.MonthlyFigure
+	outlet := map[int64]bool{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		if _, err := visibleTaxpayer(tx, p, code); err != nil {
+			return err
+		}
+		devs, err := tx.ListDevices(store.DeviceFilter{CreditCode: code})
+		if err != nil {
+			return err
+		}
+		for _, d := range devs {
+			if d.OutletNo == outletNo {
+				outlet[d.ID] = true
+			}
+		}
+		figs, err = tx.MonthlyFigures(code, from, to)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	codes := s.codes()
+	var out []FigureGaps
+	for i := range figs {
+		f := &figs[i]
+		if !outlet[f.DeviceID] || !slices.Contains(months, f.Month) {
+			continue
+		}
+		if pol, _ := codes.Pollutant(f.Code); pol == nil || pol.ID != pollutantID {
+			continue
+		}
+		q, err := f.Quality()
+		if err != nil {
+			return nil, err
+		}
+		day := filing.Date(f.Month + "-01").Day()
+		set, err := s.t.Reconcile.On(day)
+		if err != nil {
+			return nil, err
+		}
+		rules, err := s.t.Quality.On(day)
+		if err != nil {
+			return nil, err
+		}
+		kg := func(d *decimal.Decimal) decimal.NullDecimal {
+			if d == nil {
+				return decimal.NullDecimal{}
+			}
+			return decimal.NullDecimal{Decimal: d.Mul(set.CouKg.Value), Valid: true}
+		}
+		g := FigureGaps{MN: f.MN, Month: f.Month, Code: f.Code, Basis: f.Basis, Valid: f.Valid, Units: f.Units,
+			ValidDays: q.ValidDays, ShortDays: q.ShortDays, DayRule: q.DayRule, SubstitutedUnits: q.SubstitutedUnits}
+		if q.SubstitutedUnits > 0 {
+			g.SubstitutedKg = kg(&q.Substituted)
+		}
+		for _, gap := range q.Gaps {
+			gk := GapKg{Gap: gap, PerUnitKg: kg(gap.Cou), TotalKg: kg(gap.CouTotal)}
+			for _, r := range rules.Gaps {
+				if gap.Rule != "" && r.Cite() == gap.Rule {
+					gk.Standard, gk.Lookback = r.Rule, r.Lookback
+				}
+			}
+			g.Gaps = append(g.Gaps, gk)
+		}
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Month != out[j].Month {
+			return out[i].Month < out[j].Month
+		}
+		if out[i].MN != out[j].MN {
+			return out[i].MN < out[j].MN
+		}
+		return out[i].Code < out[j].Code
+	})
+	return out, nil
 }
 
 // IfMatch is the version a replacing write was based on, as the door read

@@ -1011,6 +1011,58 @@ func (m *MonthlyFigure) Slim() reconcile.DeviceFigure {
 		Valid: m.Valid, Units: m.Units, Excluded: m.Excluded, Lenient: m.Lenient}
 }
 
+// FigureQuality is what a stored monthly figure says of its data quality,
+// in monitor.Figure's words: the valid days, the days short of valid
+// hours and the rule that counts them, each run of missing periods with
+// what the substitution rules put in it, and the substituted -Cou total
+// (kept apart from the measured one).
+type FigureQuality struct {
+	ValidDays        int
+	ShortDays        []string
+	DayRule          string
+	Gaps             []monitor.Gap
+	Substituted      decimal.Decimal
+	SubstitutedUnits int
+}
+
+// Quality reads a stored figure's data quality from its detail, as
+// ReplaceMonthly wrote it.
+func (m *MonthlyFigure) Quality() (FigureQuality, error) {
+	var det figureDetail
+	if len(m.Detail) > 0 {
+		if err := json.Unmarshal(m.Detail, &det); err != nil {
+			return FigureQuality{}, fmt.Errorf("monthly figure %s %s %s: detail: %w", m.MN, m.Month, m.Code, err)
+		}
+	}
+	q := FigureQuality{ValidDays: det.ValidDays, ShortDays: det.ShortDays, DayRule: det.DayRule,
+		SubstitutedUnits: det.SubstitutedUnits}
+	if det.Substituted != "" {
+		d, err := decimal.NewFromString(det.Substituted)
+		if err != nil {
+			return FigureQuality{}, fmt.Errorf("monthly figure %s %s %s: substituted: %w", m.MN, m.Month, m.Code, err)
+		}
+		q.Substituted = d
+	}
+	for _, g := range det.Gaps {
+		mg := monitor.Gap{From: g.From, To: g.To, Units: g.Units, Why: g.Why, Method: g.Method, Rule: g.Rule, Note: g.Note, Unverified: g.Unverified}
+		for _, f := range []struct {
+			text string
+			to   **decimal.Decimal
+		}{{g.Avg, &mg.Avg}, {g.Cou, &mg.Cou}, {g.CouTotal, &mg.CouTotal}} {
+			if f.text == "" {
+				continue
+			}
+			d, err := decimal.NewFromString(f.text)
+			if err != nil {
+				return FigureQuality{}, fmt.Errorf("monthly figure %s %s %s: gap %s: %w", m.MN, m.Month, m.Code, g.From, err)
+			}
+			*f.to = &d
+		}
+		q.Gaps = append(q.Gaps, mg)
+	}
+	return q, nil
+}
+
 // MonthlyFigures lists the stored figures of a taxpayer's device mappings
 // for the months from … to (YYYY-MM, inclusive).
 func (tx *Tx) MonthlyFigures(creditCode, from, to string) ([]MonthlyFigure, error) {

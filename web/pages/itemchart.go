@@ -27,6 +27,7 @@ type itemCharts struct {
 	Charts   []*web.Chart
 	Excluded []hourMark
 	Devices  []string
+	Quality  []gapMonth // missing data and substitutes, by month and device
 }
 
 // itemLevels are the recorded levels an item's charts are read against.
@@ -101,6 +102,11 @@ func (s *Server) chartsOf(c echo.Context, p filing.Principal, code, period, outl
 	if err != nil {
 		return nil, err
 	}
+	gaps, err := s.app.OutletGaps(ctx(c), p, code, outletNo, pollutantID, months)
+	if err != nil {
+		return nil, err
+	}
+	out.Quality = gapMonthsOf(gaps, s.app.Tables().Quality)
 	if len(data) == 0 {
 		return out, nil
 	}
@@ -116,7 +122,7 @@ func (s *Server) chartsOf(c echo.Context, p filing.Principal, code, period, outl
 		}
 		charts, marks := monthCharts(d.MN, d.Month, d.Packets, codes, pollutantID, pollutant, lv, couKg)
 		out.Charts = append(out.Charts, charts...)
-		out.Excluded = append(out.Excluded, marks...)
+		out.Excluded = append(out.Excluded, named(marks, t.Quality)...)
 		if !containsStr(out.Devices, d.MN) {
 			out.Devices = append(out.Devices, d.MN)
 		}

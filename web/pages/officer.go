@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecotax/ecotax/calc/param"
 	"github.com/ecotax/ecotax/internal/httpx"
+	"github.com/ecotax/ecotax/monitor"
 
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
@@ -237,6 +239,7 @@ type itemPage struct {
 	Charts    []*web.Chart
 	Devices   []string
 	Excluded  []hourMark
+	Quality   []gapMonth
 	Reviews   []*app.ReviewView
 	CanReview bool
 	Reason    string
@@ -246,6 +249,32 @@ type itemPage struct {
 
 type hourMark struct {
 	DataTime, Code, Flag string
+	When, Name           string // the hour and the mark in words (named)
+}
+
+// named writes each excluded hour and its mark in words: the mark's name
+// from the rules in force on its day, the hour as 1月2日 06时.
+func named(marks []hourMark, quality *monitor.Rules) []hourMark {
+	for i := range marks {
+		m := &marks[i]
+		m.When, m.Name = periodText(m.DataTime), "标记不在标记表中"
+		if len(m.DataTime) >= 10 {
+			m.When = periodText(m.DataTime[:10])
+		}
+		if quality == nil || len(m.DataTime) < 8 {
+			continue
+		}
+		d, err := param.ParseDate(m.DataTime[:4] + "-" + m.DataTime[4:6] + "-" + m.DataTime[6:8])
+		if err != nil {
+			continue
+		}
+		if q, err := quality.On(d); err == nil {
+			if mk, ok := q.Marks[m.Flag]; ok && mk.Name != "" {
+				m.Name = mk.Name
+			}
+		}
+	}
+	return marks
 }
 
 // itemKey reads a flagged item's address from the query.
@@ -309,6 +338,7 @@ func (s *Server) renderItem(c echo.Context, k reconcile.FlagKey, status int, rea
 		return s.webError(c, err)
 	}
 	pg.Charts, pg.Excluded, pg.Devices = ch.Charts, ch.Excluded, ch.Devices
+	pg.Quality = ch.Quality
 	if p.Can(filing.ActReviewRead) {
 		rv, err := s.app.Reviews(ctx(c), p, app.ReviewFilter{CreditCode: k.CreditCode, Period: k.Period})
 		if err != nil {
