@@ -70,11 +70,17 @@ func (s *Service) Devices(ctx context.Context, p filing.Principal, code string) 
 		return nil, err
 	}
 	return readTx(ctx, s, func(tx *store.Tx) ([]reconcile.Device, error) {
-		if _, err := visibleTaxpayer(tx, p, code); err != nil {
-			return nil, err
-		}
-		return tx.ListDevices(store.DeviceFilter{CreditCode: code})
+		return visibleDevices(tx, p, code)
 	})
+}
+
+// visibleDevices lists the device mappings of a taxpayer the caller may
+// see (visibleTaxpayer's rule).
+func visibleDevices(tx *store.Tx, p filing.Principal, code string) ([]reconcile.Device, error) {
+	if _, err := visibleTaxpayer(tx, p, code); err != nil {
+		return nil, err
+	}
+	return tx.ListDevices(store.DeviceFilter{CreditCode: code})
 }
 
 // deviceOf loads a mapping of a taxpayer the caller may see.
@@ -186,11 +192,8 @@ func (s *Service) Monitoring(ctx context.Context, p filing.Principal, code, mont
 	)
 	out := &MonthlyFigures{CreditCode: code, Month: month, Outlets: []OutletFigure{}}
 	if err := s.store.View(ctx, func(tx *store.Tx) error {
-		if _, err := visibleTaxpayer(tx, p, code); err != nil {
-			return err
-		}
 		var err error
-		if devs, err = tx.ListDevices(store.DeviceFilter{CreditCode: code}); err != nil {
+		if devs, err = visibleDevices(tx, p, code); err != nil {
 			return err
 		}
 		seen := map[string]bool{}
@@ -317,10 +320,7 @@ func (s *Service) OutletPackets(ctx context.Context, p filing.Principal, code, o
 	}
 	var out []DevicePackets
 	err := s.store.View(ctx, func(tx *store.Tx) error {
-		if _, err := visibleTaxpayer(tx, p, code); err != nil {
-			return err
-		}
-		devs, err := tx.ListDevices(store.DeviceFilter{CreditCode: code})
+		devs, err := visibleDevices(tx, p, code)
 		if err != nil {
 			return err
 		}
@@ -396,10 +396,7 @@ func (s *Service) OutletGaps(ctx context.Context, p filing.Principal, code, outl
 	var figs []store.MonthlyFigure
 	outlet := map[int64]bool{}
 	err := s.store.View(ctx, func(tx *store.Tx) error {
-		if _, err := visibleTaxpayer(tx, p, code); err != nil {
-			return err
-		}
-		devs, err := tx.ListDevices(store.DeviceFilter{CreditCode: code})
+		devs, err := visibleDevices(tx, p, code)
 		if err != nil {
 			return err
 		}
