@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ecotax/ecotax/calc"
 	"github.com/ecotax/ecotax/filing"
@@ -88,6 +90,12 @@ func officersOnly(p filing.Principal, act filing.Action) error {
 	return nil
 }
 
+// abandonedAfter is how long an unfinished run waits for its retry: a
+// client continues a stopped run by sending the same request again within
+// moments (a run of 100,000 taxpayers takes under a minute); one still
+// unfinished a day later is deleted when the next run begins.
+const abandonedAfter = 24 * time.Hour
+
 // RunReconciliation runs a reconciliation and stores it. The monthly
 // figures are brought up to date first; the scope is cut into slices of
 // reconcileSlice taxpayers (credit-code ranges), and slice after slice the
@@ -159,6 +167,17 @@ func (s *Service) RunReconciliation(ctx context.Context, p filing.Principal, k I
 	}
 	if _, err := s.RefreshFigures(ctx, 0); err != nil {
 		return nil, err
+	}
+	// Runs stopped a day ago and never continued take room and nothing
+	// else: they go before a new one begins, in a transaction of their own.
+	if err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		n, err := tx.DropAbandonedRuns(abandonedAfter)
+		if n > 0 {
+			slog.Info("reconciliation runs left unfinished were deleted", slog.Int("runs", n), slog.Duration("older_than", abandonedAfter))
+		}
+		return err
+	}); err != nil {
+		return nil, failed(err, "app: deleting unfinished reconciliation runs")
 	}
 	run := &store.Run{Period: sc.Period.Text, Region: sc.Region, CreditCode: sc.CreditCode, AsOf: filing.DateOf(sc.AsOf), CreatedBy: p.Actor()}
 	doneThrough := ""

@@ -36,6 +36,11 @@ type reconcileQueries struct {
 	AddRunCounts   string `query:"add-run-counts"`
 	FinishRun      string `query:"finish-run"`
 	RunResults     string `query:"run-results"`
+	AbandonedRuns  string `query:"abandoned-runs"`
+	DelRunFlags    string `query:"delete-run-flags"`
+	DelRunItems    string `query:"delete-run-items"`
+	DelRunResults  string `query:"delete-run-results"`
+	DelRunningRun  string `query:"delete-running-run"`
 	CreatePeerUpd  string `query:"create-peer-updates"`
 	InsertPeerUpd  string `query:"insert-peer-update"`
 	ApplyPeerUpd   string `query:"apply-peer-updates"`

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/lib/pq"
@@ -261,6 +262,26 @@ func (tx *Tx) FinishRun(run *Run, through string, peerFlags int) error {
 	run.Taxpayers, run.Items, run.Flags = counts.Taxpayers, counts.Items, counts.Flags
 	_, err := tx.exec(tx.q.SetCurrent, run.ID)
 	return err
+}
+
+// DropAbandonedRuns deletes the runs that began longer than age ago (by
+// the store's clock, which dated them) and never finished, with the results, items and flags their slices stored: such
+// a run is not listed, not standing and no longer continued, and its rows
+// only take room. It returns how many runs it deleted. A finished run is
+// never touched.
+func (tx *Tx) DropAbandonedRuns(age time.Duration) (int, error) {
+	var ids []int64
+	if err := tx.sel(&ids, tx.q.AbandonedRuns, tx.now.Add(-age)); err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		for _, q := range []string{tx.q.DelRunFlags, tx.q.DelRunItems, tx.q.DelRunResults, tx.q.DelRunningRun} {
+			if _, err := tx.exec(q, id); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(ids), nil
 }
 
 // RunResults reads the stored results of a running run's credit codes

@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -238,5 +240,120 @@ func TestRunStates(t *testing.T) {
 		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.AdvanceRun(run.ID, "B", "D") }); kindOf(err) != calc.KindConflict {
 			t.Errorf("a done run moved on: %v", err)
 		}
+	})
+}
+
+// TestDropAbandonedRuns: a run that began more than a day ago (by the
+// store's clock) and never finished is deleted with the results, items
+// and flags its slices stored; a run still within the day, and a finished
+// run, keep every row. Deleting again deletes nothing. Both databases.
+func TestDropAbandonedRuns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t0 := time.Date(2024, 5, 20, 9, 0, 0, 0, time.UTC)
+		now := t0
+		db.Now = func() time.Time { return now }
+		tp, src := seed(t, db)
+		dev := reconciletest.Device{MN: "MN-R", Factors: []reconciletest.Factor{{Code: "a21026", CouMilli: 800, AvgTenths: 350}},
+			Flags: map[int]string{20: "D"}}
+		frames, _, err := reconciletest.Month(dev, "2024-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Ingest(ctx, incoming(frames, "r")); err != nil {
+			t.Fatal(err)
+		}
+		tx(t, db, func(tx *store.Tx) error {
+			return tx.InsertDevice(&reconcile.Device{MN: "MN-R", CreditCode: tp.CreditCode, OutletNo: "DA001", ValidFrom: "2024-01-01"})
+		})
+		declare(t, db, tp.CreditCode, src.ID, [3]string{"100", "0", "0"}, nil, true)
+		per, _ := filing.ParsePeriod("2024-Q1")
+		done, results, err := runReconcile(db, store.Scope{Period: per, Region: "500000", RegionPrefix: "50",
+			Deadline: param.NewDate(2024, 4, 15), AsOf: param.NewDate(2024, 5, 20)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables, err := app.LoadTables()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := reconcile.New(tables.Engine, tables.Reconcile, per)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two runs stopped after their first slice: one now, one two hours on.
+		stopped := func(key string) *store.Run {
+			run := &store.Run{Period: "2024-Q1", Region: "500000", AsOf: "2024-05-20", CreatedBy: "test"}
+			tx(t, db, func(tx *store.Tx) error {
+				if err := tx.InsertRun(run, r.Set, key); err != nil {
+					return err
+				}
+				if err := tx.InsertResults(run.ID, results, nil); err != nil {
+					return err
+				}
+				if err := tx.InsertItems(run.ID, func(yield func(*reconcile.Item) error) error {
+					for _, res := range results {
+						for i := range res.Items {
+							if err := yield(&res.Items[i]); err != nil {
+								return err
+							}
+						}
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+				return tx.InsertFlags(run.ID, results)
+			})
+			return run
+		}
+		old := stopped("1 h old")
+		now = t0.Add(2 * time.Hour)
+		recent := stopped("1 h recent")
+		count := func(table string, id int64) string {
+			t.Helper()
+			var n []string
+			tx(t, db, func(tx *store.Tx) error {
+				var err error
+				n, err = tx.QueryText(fmt.Sprintf("SELECT CAST(COUNT(*) AS TEXT) FROM %s WHERE run_id = %d", table, id))
+				return err
+			})
+			return n[0]
+		}
+		tables3 := []string{"reconcile_results", "reconcile_items", "reconcile_flags"}
+		for _, tb := range tables3 {
+			if count(tb, old.ID) == "0" || count(tb, old.ID) != count(tb, done.ID) {
+				t.Fatalf("%s: the stopped run stored %s rows, the finished one %s", tb, count(tb, old.ID), count(tb, done.ID))
+			}
+		}
+		now = t0.Add(25 * time.Hour) // the first stopped run is a day and an hour old
+		for round, want := range []int{1, 0} {
+			tx(t, db, func(tx *store.Tx) error {
+				n, err := tx.DropAbandonedRuns(24 * time.Hour)
+				if n != want {
+					t.Errorf("round %d: %d runs deleted, want %d", round, n, want)
+				}
+				return err
+			})
+		}
+		for _, tb := range tables3 {
+			if got := count(tb, old.ID); got != "0" {
+				t.Errorf("%s: %s rows of the abandoned run left", tb, got)
+			}
+			if count(tb, recent.ID) == "0" || count(tb, done.ID) == "0" {
+				t.Errorf("%s: rows of the recent (%s) or finished (%s) run deleted", tb, count(tb, recent.ID), count(tb, done.ID))
+			}
+		}
+		tx(t, db, func(tx *store.Tx) error {
+			if open, _, err := tx.OpenRun("1 h old"); err != nil || open != nil {
+				t.Errorf("the abandoned run is still open: %+v %v", open, err)
+			}
+			if open, _, err := tx.OpenRun("1 h recent"); err != nil || open == nil || open.ID != recent.ID {
+				t.Errorf("the recent run is gone: %+v %v", open, err)
+			}
+			if _, err := tx.GetRun(done.ID); err != nil {
+				t.Errorf("the finished run: %v", err)
+			}
+			return nil
+		})
 	})
 }

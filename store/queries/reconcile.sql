@@ -122,6 +122,25 @@ UPDATE reconcile_runs SET state = 'done', flags = flags + ?
 WHERE id = ? AND state = 'running' AND done_through = ?
 RETURNING taxpayers, items, flags;
 
+-- name: abandoned-runs
+-- Runs still 'running' that began before a time: stopped and never
+-- continued (a retry continues a run within moments, not a day later).
+SELECT id FROM reconcile_runs WHERE state = 'running' AND created_at < ? ORDER BY id;
+
+-- name: delete-run-flags
+DELETE FROM reconcile_flags WHERE run_id = ?;
+
+-- name: delete-run-items
+DELETE FROM reconcile_items WHERE run_id = ?;
+
+-- name: delete-run-results
+DELETE FROM reconcile_results WHERE run_id = ?;
+
+-- name: delete-running-run
+-- Only a run that never finished: a finished run may be standing
+-- (reconcile_current) and is kept for good.
+DELETE FROM reconcile_runs WHERE id = ? AND state = 'running';
+
 -- name: run-results
 -- The stored results of a running run's slice (after, through], for the
 -- peer comparison of a continued run.
