@@ -74,14 +74,23 @@ func TestWebItemShowsMissingData(t *testing.T) {
 				t.Errorf("the month's quality lacks %q", s)
 			}
 		}
+		link := strings.ReplaceAll(m[1], "&amp;", "&")
+		u, _ := url.Parse(link)
+		q := u.Query()
 		// The excluded hours are named by their marks, not their letters.
 		if !strings.Contains(item.body, "<li>1月2日 06时 故障</li>") || strings.Contains(item.body, "标记 D<") {
 			t.Errorf("excluded hours not named in words")
 		}
+		// A month that is not one is refused in words, naming nothing else.
+		bad, _ := url.ParseQuery(q.Encode())
+		bad.Set("month", "2024-13")
+		bad.Del("code")
+		if p := o.get(u.Path + "?" + bad.Encode()); p.status != 400 {
+			t.Errorf("item of month 2024-13: %d", p.status)
+		} else {
+			plainChinese(t, "item of a month that is not one", p.body)
+		}
 		// The environment officer answering the 复核 reads the same.
-		link := strings.ReplaceAll(m[1], "&amp;", "&")
-		u, _ := url.Parse(link)
-		q := u.Query()
 		rv := o.post("/app/reviews", url.Values{"credit_code": {codeA}, "period": {q.Get("period")}, "outlet_no": {q.Get("outlet")},
 			"pollutant": {q.Get("pollutant")}, "month": {q.Get("month")}, "flag_code": {q.Get("code")}, "reason": {"监测量高于申报量"}})
 		rp := location(t, rv, 303)
