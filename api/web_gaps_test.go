@@ -62,7 +62,7 @@ func TestWebItemShowsMissingData(t *testing.T) {
 			sum = sum.Add(total)
 		}
 		// 97 valid hours lie before the long run, not the rule's 720.
-		if !strings.Contains(rows[1][7], "不足规则要求的个数") {
+		if rows[1][7] != "本月缺失前只有 97 个有效小时（规则取 720 个），按这 97 个计算" {
 			t.Errorf("the long run does not say it looked back over fewer hours: %q", rows[1][7])
 		}
 		sm := regexp.MustCompile(`<dd class="quality-substituted">([0-9.,]+)（(\d+) 小时）</dd>`).FindStringSubmatch(item.body)

@@ -251,6 +251,10 @@ type Gap struct {
 	Avg, Cou, CouTotal *decimal.Decimal
 	Note               string
 	Unverified         bool // the rule is not verified
+	// Seen is how many valid periods a look-back rule (max_previous,
+	// mean_previous) found before the run in the month, at most its
+	// Lookback; 0 for the other methods.
+	Seen int
 }
 
 // slotState is what one period of a figure's month holds.
@@ -434,6 +438,7 @@ func fill(f *Figure, state map[string]*slotState, q *Quality, places int32, w wi
 					cous = append(cous, *s.cou)
 				}
 			}
+			g.Seen = seen
 			if seen == 0 {
 				g.Note = "no valid period before the gap in this month: the substitute cannot be computed from the month's data"
 				break

@@ -148,7 +148,7 @@ func TestGapSubstitution(t *testing.T) {
 		t.Fatalf("second gap %+v", g)
 	}
 	g = f.Gaps[2]
-	if g.From != "2024030107" || g.To != "2024033123" || g.Method != MethodMaxPrevious || g.Avg.String() != "21" || g.Cou.String() != "3" || !strings.Contains(g.Note, "only 3 of the 720") {
+	if g.From != "2024030107" || g.To != "2024033123" || g.Method != MethodMaxPrevious || g.Avg.String() != "21" || g.Cou.String() != "3" || !strings.Contains(g.Note, "only 3 of the 720") || g.Seen != 3 {
 		t.Fatalf("third gap %+v", g)
 	}
 	// Substitution never changes the measured total.

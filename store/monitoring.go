@@ -911,6 +911,7 @@ type gapJSON struct {
 	CouTotal   string `json:"cou_total,omitempty"`
 	Note       string `json:"note,omitempty"`
 	Unverified bool   `json:"unverified,omitempty"`
+	Seen       int    `json:"seen,omitempty"`
 }
 
 func decText(d *decimal.Decimal) string {
@@ -957,7 +958,7 @@ func (tx *Tx) ReplaceMonthly(mn, month string, figs []reconcile.MappedFigure) er
 		}
 		for _, g := range f.Gaps {
 			det.Gaps = append(det.Gaps, gapJSON{g.From, g.To, g.Units, g.Why, g.Method, g.Rule, decText(g.Avg), decText(g.Cou),
-				decText(g.CouTotal), g.Note, g.Unverified})
+				decText(g.CouTotal), g.Note, g.Unverified, g.Seen})
 		}
 		detail, err := json.Marshal(det)
 		if err != nil {
@@ -1044,7 +1045,8 @@ func (m *MonthlyFigure) Quality() (FigureQuality, error) {
 		q.Substituted = d
 	}
 	for _, g := range det.Gaps {
-		mg := monitor.Gap{From: g.From, To: g.To, Units: g.Units, Why: g.Why, Method: g.Method, Rule: g.Rule, Note: g.Note, Unverified: g.Unverified}
+		mg := monitor.Gap{From: g.From, To: g.To, Units: g.Units, Why: g.Why, Method: g.Method, Rule: g.Rule, Note: g.Note,
+			Unverified: g.Unverified, Seen: g.Seen}
 		for _, f := range []struct {
 			text string
 			to   **decimal.Decimal

@@ -85,7 +85,7 @@ func gapMonthsOf(figs []app.FigureGaps, quality *monitor.Rules) []gapMonth {
 				Method:     methodText(g.Method, g.Lookback, unit),
 				PerUnitKg:  kgText(g.PerUnitKg),
 				TotalKg:    kgText(g.TotalKg),
-				Note:       gapNote(g.Gap, unit),
+				Note:       gapNote(g, unit),
 				Standard:   g.Standard,
 				Unverified: g.Unverified,
 				Detail:     strings.TrimSpace(strings.Join([]string{g.Rule, g.Note}, " ")),
@@ -180,8 +180,9 @@ func methodText(method string, lookback int, unit string) string {
 	return "没有适用的替代规则，只列出"
 }
 
-// gapNote says, in words, why a run got no substitute or a partial one.
-func gapNote(g monitor.Gap, unit string) string {
+// gapNote says, in words, why a run got no substitute or one from fewer
+// periods than its rule looks back over.
+func gapNote(g app.GapKg, unit string) string {
 	switch {
 	case g.Method == "" || g.Method == monitor.MethodNone:
 		return ""
@@ -191,8 +192,8 @@ func gapNote(g monitor.Gap, unit string) string {
 		return "本月缺失前没有有效" + unit + "，无法计算替代值"
 	case g.Cou == nil:
 		return "有效" + unit + "没有排放量（仅有浓度），替代排放量无法计算"
-	case strings.HasPrefix(g.Note, "only "):
-		return "本月缺失前的有效" + unit + "不足规则要求的个数，按已有的计算"
+	case g.Lookback > 0 && g.Seen > 0 && g.Seen < g.Lookback:
+		return fmt.Sprintf("本月缺失前只有 %d 个有效%s（规则取 %d 个），按这 %d 个计算", g.Seen, unit, g.Lookback, g.Seen)
 	}
 	return ""
 }
