@@ -67,22 +67,31 @@ func runReconcile(db *store.DB, sc store.Scope) (*store.Run, []*reconcile.Result
 	return cr.Value.Run, cr.Value.Detail, nil
 }
 
+// monitoredJanuary stores January 2024 of dev's packets and maps the
+// device to outlet DA001 of the taxpayer; it returns what the month
+// should add up to.
+func monitoredJanuary(t *testing.T, db *store.DB, code string, dev reconciletest.Device) map[string]*reconciletest.Expect {
+	t.Helper()
+	frames, exp, err := reconciletest.Month(dev, "2024-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Ingest(ctx, incoming(frames, "r")); err != nil {
+		t.Fatal(err)
+	}
+	tx(t, db, func(tx *store.Tx) error {
+		return tx.InsertDevice(&reconcile.Device{MN: dev.MN, CreditCode: code, OutletNo: "DA001", ValidFrom: "2024-01-01"})
+	})
+	return exp
+}
+
 func TestReconcileRun(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fixedClock(db)
 		tp, src := seed(t, db) // 500103, DA001 二氧化硫 automatic
 		dev := reconciletest.Device{MN: "MN-R", Factors: []reconciletest.Factor{{Code: "a21026", CouMilli: 800, AvgTenths: 350}},
 			Gaps: map[int]bool{3: true, 4: true}, Flags: map[int]string{20: "D", 21: "D"}}
-		frames, exp, err := reconciletest.Month(dev, "2024-01")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Ingest(ctx, incoming(frames, "r")); err != nil {
-			t.Fatal(err)
-		}
-		tx(t, db, func(tx *store.Tx) error {
-			return tx.InsertDevice(&reconcile.Device{MN: "MN-R", CreditCode: tp.CreditCode, OutletNo: "DA001", ValidFrom: "2024-01-01"})
-		})
+		exp := monitoredJanuary(t, db, tp.CreditCode, dev)
 		monitored := exp["a21026"].TotalKg
 		d1 := declare(t, db, tp.CreditCode, src.ID, [3]string{"100", "0", "0"}, nil, true)
 		per, _ := filing.ParsePeriod("2024-Q1")
@@ -255,16 +264,7 @@ func TestDropAbandonedRuns(t *testing.T) {
 		tp, src := seed(t, db)
 		dev := reconciletest.Device{MN: "MN-R", Factors: []reconciletest.Factor{{Code: "a21026", CouMilli: 800, AvgTenths: 350}},
 			Flags: map[int]string{20: "D"}}
-		frames, _, err := reconciletest.Month(dev, "2024-01")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Ingest(ctx, incoming(frames, "r")); err != nil {
-			t.Fatal(err)
-		}
-		tx(t, db, func(tx *store.Tx) error {
-			return tx.InsertDevice(&reconcile.Device{MN: "MN-R", CreditCode: tp.CreditCode, OutletNo: "DA001", ValidFrom: "2024-01-01"})
-		})
+		monitoredJanuary(t, db, tp.CreditCode, dev)
 		declare(t, db, tp.CreditCode, src.ID, [3]string{"100", "0", "0"}, nil, true)
 		per, _ := filing.ParsePeriod("2024-Q1")
 		done, results, err := runReconcile(db, store.Scope{Period: per, Region: "500000", RegionPrefix: "50",
