@@ -245,6 +245,45 @@ func TestBrowserTaxOfficerJob(t *testing.T) {
 	}
 	env.shot("env-officer-samples")
 	env.narrow("env-officer-samples")
+
+	// The register of monitoring devices: a second device, for the
+	// wastewater outlet, with a mistyped MN first; then ended.
+	env.click(`nav a[href="/app/devices"]`)
+	env.wait("#pick-taxpayer")
+	env.open("/app/devices?taxpayer=" + codeA)
+	env.wait("#record-device")
+	if txt := env.text("table.devices"); !strings.Contains(txt, "MN-DA001") || !strings.Contains(txt, "在用") {
+		t.Errorf("the device mapped before is not listed: %q", txt)
+	}
+	env.fill("#dv-mn", "MN DW001")
+	env.fill("#dv-outlet", "DW001")
+	env.fill("#dv-from", "2024-01-01")
+	env.fill("#dv-note", "总排口在线监测")
+	env.click("#record-device")
+	env.wait(`#dv-mn[aria-invalid="true"]`)
+	if v := env.value("#dv-note"); v != "总排口在线监测" {
+		t.Errorf("the note typed was not kept: %q", v)
+	}
+	env.shot("env-officer-device-refused")
+	env.narrow("env-officer-device-refused")
+	env.fill("#dv-mn", "MN-DW001")
+	env.click("#record-device")
+	env.wait("#device-confirm")
+	env.click("#device-confirm")
+	env.wait("#saved")
+	if txt := env.text("table.devices"); !strings.Contains(txt, "MN-DW001") || !strings.Contains(txt, "总排口") {
+		t.Errorf("the new device listed: %q", txt)
+	}
+	env.shot("env-officer-devices")
+	env.narrow("env-officer-devices")
+	var id string
+	env.run(chromedp.Evaluate(`[...document.querySelectorAll("tr[data-device]")].find(r => r.innerText.includes("MN-DW001")).dataset.device`, &id))
+	env.fill("#end-"+id, "2024-04-30")
+	env.click("#end-device-" + id)
+	env.wait("#ended")
+	if txt := env.text(`tr[data-device="` + id + `"]`); !strings.Contains(txt, "2024-04-30") || !strings.Contains(txt, "已停用") {
+		t.Errorf("the ended device: %q", txt)
+	}
 }
 
 // value is what an input or select holds.

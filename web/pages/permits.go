@@ -89,6 +89,7 @@ var registerLabel = map[string]string{
 	"outlet_no": "排放口编号", "pollutant": "污染物", "standard": "执行标准", "concentration_limit": "许可排放浓度",
 	"annual_limit_kg": "许可年排放量", "sampled_on": "采样日期", "report_no": "监测报告编号", "agency": "监测机构",
 	"concentration": "实测浓度", "flow": "流量", "flow_unit": "流量单位",
+	"mn": "设备唯一标识（MN）", "note": "备注",
 }
 
 // registerText writes a register's field error in plain Chinese.
@@ -119,6 +120,16 @@ func registerText(e calc.FieldError) string {
 		return "有效期止不能早于有效期起。"
 	case e.Code == "permit_exists":
 		return "该纳税人的这张排污许可证已经登记过。"
+	case field == "mn" && e.Code == "invalid_value":
+		return "设备唯一标识（MN）应为 1 至 64 个英文字母、数字或符号，不含空格和 ; , & =（HJ 212）。"
+	case field == "outlet_no" && e.Code == "invalid_value":
+		return "排放口编号最多 50 个字，不能含换行等控制字符。"
+	case field == "note" && e.Code == "invalid_value":
+		return "备注最多 200 个字，不能换行。"
+	case e.Code == "device_overlap":
+		return "这台设备在这段时间已对应到一个排放口（有效期重叠）：请先停用原来的对应，或改有效期起。"
+	case e.Code == "device_mapped_elsewhere":
+		return "这台设备在这一天或之后已对应到其他纳税人。"
 	case e.Code == "sample_exists":
 		return "这份监测报告（同一排放口、污染物和采样日期）已经记录过。"
 	}
