@@ -84,6 +84,14 @@ func TestWebDeviceRegister(t *testing.T) {
 			plainChinese(t, "stale end", stale.body)
 		}
 
+		// Without the form's token, or from another site: refused, nothing ended.
+		if p := env.post(m[1], url.Values{"taxpayer": {codeA}, "version": {"2"}, "valid_to": {"2024-01-31"}, "_csrf": {"-"}}); p.status != 403 {
+			t.Errorf("ending without the form's token: %d", p.status)
+		}
+		if !strings.Contains(env.get("/app/devices?taxpayer="+codeA).body, "2024-01-01 至 2024-03-31") {
+			t.Errorf("a refused post changed the mapping")
+		}
+
 		ent := newBrowser(t, e)
 		ent.signIn(e.tokens["enterprise"])
 		own := ent.get("/app/devices?taxpayer=" + codeA)
