@@ -95,4 +95,24 @@ func TestBrowserAccountantFiling(t *testing.T) {
 	c.wait("table.periods")
 	c.shot("accountant-taxpayer")
 	c.narrow("accountant-taxpayer")
+
+	// The month's production output, from the taxpayer page.
+	c.click("#outputs-link")
+	c.wait("#save-output")
+	c.fill("#op-month", "2024-01")
+	c.fill("#op-product", "聚氯乙烯")
+	c.fill("#op-quantity", "1,250.5")
+	c.click("#save-output")
+	c.wait(`#op-unit[aria-invalid="true"]`)
+	if v := c.value("#op-quantity"); v != "1,250.5" {
+		t.Errorf("the quantity typed was not kept: %q", v)
+	}
+	c.fill("#op-unit", "吨")
+	c.click("#save-output")
+	c.wait("#saved")
+	if txt := c.text(`tr[data-month="2024-01"]`); !strings.Contains(txt, "1,250.5") || !strings.Contains(txt, "吨") {
+		t.Errorf("the output listed: %q", txt)
+	}
+	c.shot("accountant-outputs")
+	c.narrow("accountant-outputs")
 }
