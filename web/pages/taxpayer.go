@@ -88,6 +88,7 @@ type taxpayerPage struct {
 	CanFile     bool
 	CanSource   bool
 	CanRecon    bool
+	CanMonitor  bool        // may read monitoring data
 	Errs        *formErrors // starting a declaration
 	StartPeriod string      // the period offered (or typed) to start
 	Steps       []step
@@ -128,6 +129,7 @@ func (s *Server) renderTaxpayer(c echo.Context, status int, fe *formErrors, peri
 	pg.CanFile = p.Can(filing.ActDeclarationFile)
 	pg.CanSource = p.Can(filing.ActSourceWrite)
 	pg.CanRecon = p.Can(filing.ActReconcileRead)
+	pg.CanMonitor = p.Can(filing.ActMonitoringRead)
 	pg.Errs, pg.StartPeriod = fe, period
 	pg.RegionName = s.regionNames()[pg.Taxpayer.Region]
 	if pg.StartPeriod == "" {
