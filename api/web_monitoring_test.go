@@ -58,6 +58,10 @@ func TestWebMonitoringMonth(t *testing.T) {
 					t.Errorf("%s: %s %s shows %s kg %s/%s, the API %s kg %d/%d", role, o.OutletNo, o.Pollutant, m[1], m[2], m[3], o.EmissionKg, o.Valid, o.Units)
 				}
 			}
+			// Many unverified parameters are one sentence, each listed in 依据详情.
+			if n := strings.Count(p.body, "尚未核实的参数"); n != 1 || strings.Count(p.body, "unverified parameter") < 2 {
+				t.Errorf("%s: the unverified parameters said %d times, listed %d", role, n, strings.Count(p.body, "unverified parameter"))
+			}
 			for _, want := range []string{"mg/m³", "数据缺失与替代", "没有数据 30 小时"} {
 				if !strings.Contains(p.body, want) {
 					t.Errorf("%s: the month lacks %q", role, want)

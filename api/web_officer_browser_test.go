@@ -284,6 +284,17 @@ func TestBrowserTaxOfficerJob(t *testing.T) {
 	if txt := env.text(`tr[data-device="` + id + `"]`); !strings.Contains(txt, "2024-04-30") || !strings.Contains(txt, "已停用") {
 		t.Errorf("the ended device: %q", txt)
 	}
+	// The taxpayer's month of monitoring, from the register.
+	env.click(`a[href="/app/taxpayers/` + codeA + `/monitoring"]`)
+	env.wait("#mo-month")
+	env.fill("#mo-month", "2024-01")
+	env.click(`form.filters button[type="submit"]`)
+	env.wait("table.monitoring")
+	if txt := env.text(`tr[data-outlet="DA001"]`); !strings.Contains(txt, "二氧化硫") || !strings.Contains(txt, "mg/m³") {
+		t.Errorf("the month's monitoring row: %q", txt)
+	}
+	env.shot("env-officer-monitoring")
+	env.narrow("env-officer-monitoring")
 }
 
 // value is what an input or select holds.

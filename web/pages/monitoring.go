@@ -27,9 +27,16 @@ type monitoringPage struct {
 	Taxpayer *filing.Taxpayer
 	Month    string
 	Rows     []monitoringRow
-	Notes    []web.Explained // the month's warnings, in words with their detail
+	Notes    []monthNote     // the month's warnings, in words with their detail
 	Top      []web.Explained // a month that is not one
 	Devices  bool            // the principal may open the device register
+}
+
+// monthNote is one kind of warning of the month: a sentence, and the
+// warnings it stands for.
+type monthNote struct {
+	Text    string
+	Details []string
 }
 
 // monitoringRow is one outlet and pollutant.
@@ -72,8 +79,18 @@ func (s *Server) webMonitoring(c echo.Context) error {
 	if err != nil {
 		return s.webError(c, err)
 	}
+	// One plain sentence for each kind of warning, every warning itself
+	// in 依据详情 (seven unverified parameters are one sentence).
+	seen := map[string]int{}
 	for _, w := range m.Warnings {
-		pg.Notes = append(pg.Notes, web.Explained{Text: monitoringWarning(w), Detail: w})
+		text := monitoringWarning(w)
+		i, ok := seen[text]
+		if !ok {
+			i = len(pg.Notes)
+			seen[text] = i
+			pg.Notes = append(pg.Notes, monthNote{Text: text})
+		}
+		pg.Notes[i].Details = append(pg.Notes[i].Details, w)
 	}
 	quality := s.app.Tables().Quality
 	for _, o := range m.Outlets {
