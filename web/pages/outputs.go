@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,10 +66,9 @@ func (s *Server) renderOutputs(c echo.Context, status int, pg *outputPage) error
 	if pg.Outputs, err = s.app.Outputs(ctx(c), p, r.Taxpayer.CreditCode, "", ""); err != nil {
 		return s.webError(c, err)
 	}
-	// Newest first: the months people change are the recent ones.
-	for i, j := 0, len(pg.Outputs)-1; i < j; i, j = i+1, j-1 {
-		pg.Outputs[i], pg.Outputs[j] = pg.Outputs[j], pg.Outputs[i]
-	}
+	// Newest first (the store lists by month): the months people change
+	// are the recent ones.
+	slices.Reverse(pg.Outputs)
 	// A month picked from the list (or sent back with errors) shows what
 	// is recorded for it, and is replaced at its version.
 	if m := pg.Get("month"); m != "" {
