@@ -66,7 +66,7 @@ func (s *Server) webMonitoring(c echo.Context) error {
 	pg := &monitoringPage{Taxpayer: r.Taxpayer, Month: strings.TrimSpace(c.QueryParam("month")), Devices: p.Can(filing.ActDeviceWrite)}
 	if pg.Month == "" {
 		// Last month: the one being declared or reconciled.
-		t := s.now().In(time.FixedZone("CST", 8*3600))
+		t := s.now().In(beijing)
 		pg.Month = time.Date(t.Year(), t.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 	}
 	code := r.Taxpayer.CreditCode

@@ -132,7 +132,7 @@ func (s *Server) choicesFor(period string) web.Choices {
 	for k, v := range s.web.choices {
 		ch[k] = v
 	}
-	today := s.now().In(time.FixedZone("CST", 8*3600))
+	today := s.now().In(beijing)
 	for y := today.Year(); y >= today.Year()-2; y-- {
 		for q := 4; q >= 1; q-- {
 			if y == today.Year() && (q-1)*3+1 > int(today.Month()) {
@@ -277,19 +277,24 @@ func (s *Server) webAuth(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) page(c echo.Context, title string, data any) *web.Page {
 	pg := &web.Page{Title: title, CSRF: s.web.keys.CSRF(nonceOf(c)), Data: data}
 	path := c.Request().URL.Path
-	nav := func(href, label string) {
-		cur := path == href || (href != "/" && strings.HasPrefix(path, href+"/"))
-		pg.Nav = append(pg.Nav, web.NavItem{Href: href, Label: label, Current: cur})
-	}
-	nav("/precheck", "申报预检")
+	pg.Nav = append(pg.Nav, web.NavItem{Href: "/precheck", Label: "申报预检"})
 	if p, ok := signedIn(c); ok {
 		pg.User = &web.User{Role: string(p.Role), RoleLabel: filing.RoleLabel[p.Role], Scope: p.CreditCode + p.Region}
 		if name := s.web.ui.RegionName(p.Region); name != "" {
 			pg.User.Scope = name + " " + p.Region // the region's name beside its code
 		}
-		for _, item := range navFor(p) {
-			nav(item.Href, item.Label)
+		pg.Nav = append(pg.Nav, navFor(p)...)
+	}
+	// The current page is the item whose address is the longest start of
+	// the path (信息共享待核对 under 信息共享 is one item, not both).
+	best := -1
+	for i, item := range pg.Nav {
+		if (path == item.Href || strings.HasPrefix(path, item.Href+"/")) && (best < 0 || len(item.Href) > len(pg.Nav[best].Href)) {
+			best = i
 		}
+	}
+	if best >= 0 {
+		pg.Nav[best].Current = true
 	}
 	return pg
 }
@@ -321,6 +326,7 @@ func navFor(p filing.Principal) []web.NavItem {
 	add(p.Role != filing.RoleTaxOfficer && p.Can(filing.ActReconcileRead), "/app/reconciliation", "比对与风险")
 	add(p.Role != filing.RoleEnvOfficer && p.Can(filing.ActReviewRead), "/app/reviews", "复核")
 	add(p.Role != filing.RoleFinance && p.Can(filing.ActBudgetReport), "/app/budget", "预算")
+	add(p.Can(filing.ActExchangeRead) && p.Role != filing.RoleFinance, "/app/exchange", "信息共享")
 	add(p.Can(filing.ActExchangeRead) && p.Role != filing.RoleFinance, "/app/exchange/worklist", "信息共享待核对")
 	add(p.Can(filing.ActPermitRead), "/app/permits", "排污许可")
 	add(p.Can(filing.ActSampleRead), "/app/samples", "监督性监测")
@@ -518,3 +524,6 @@ func (s *Server) webSignout(c echo.Context) error {
 	s.clearCookie(c, web.SessionCookie)
 	return c.Redirect(http.StatusSeeOther, "/signin?out=1")
 }
+
+// beijing is the time zone of every date people read on the pages (北京时间).
+var beijing = time.FixedZone("CST", 8*3600)

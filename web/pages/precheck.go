@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ecotax/ecotax/app"
 
@@ -45,7 +44,7 @@ type uploadView struct {
 
 // defaultPeriod is the quarter most recently ended: the one being declared.
 func (s *Server) defaultPeriod() string {
-	t := s.now().In(time.FixedZone("CST", 8*3600))
+	t := s.now().In(beijing)
 	q := (int(t.Month())-1)/3 + 1
 	y := t.Year()
 	if q--; q == 0 {
