@@ -94,20 +94,10 @@ func penaltyOf(in *PenaltyInput, code, actor string) *exchange.Penalty {
 // penalty cases, and stores it (superseding the record it replaces). The
 // import of penalty records uses it too.
 func (s *Service) storePenalty(tx *store.Tx, pen *exchange.Penalty, generated []GeneratedInput) error {
-	var errs []calc.FieldError
-	for i, g := range generated {
-		if !g.GeneratedKg.Valid {
-			errs = append(errs, calc.FieldError{Path: fmt.Sprintf("generated[%d].generated_kg", i), Code: "required", Message: "the 产生量 in kg is required"})
-		}
-		if !filing.ValidMonth(g.Month) {
-			errs = append(errs, calc.FieldError{Path: fmt.Sprintf("generated[%d].month", i), Code: "invalid_value", Message: "a month YYYY-MM"})
-		}
-	}
-	sources, err := tx.ListSources(pen.CreditCode)
+	errs, err := s.penaltyErrors(tx, pen, generated)
 	if err != nil {
 		return err
 	}
-	errs = append(errs, exchange.CheckPenalty(pen, sources, s.t.Engine.Tables().Penalties)...)
 	if err := invalid(errs); err != nil {
 		return err
 	}
@@ -132,6 +122,43 @@ func (s *Service) storePenalty(tx *store.Tx, pen *exchange.Penalty, generated []
 		return err
 	}
 	return nil
+}
+
+// penaltyErrors names every bad field of a record against the
+// taxpayer's sources and the penalty cases in force.
+func (s *Service) penaltyErrors(tx *store.Tx, pen *exchange.Penalty, generated []GeneratedInput) ([]calc.FieldError, error) {
+	var errs []calc.FieldError
+	for i, g := range generated {
+		if !g.GeneratedKg.Valid {
+			errs = append(errs, calc.FieldError{Path: fmt.Sprintf("generated[%d].generated_kg", i), Code: "required", Message: "the 产生量 in kg is required"})
+		}
+		if !filing.ValidMonth(g.Month) {
+			errs = append(errs, calc.FieldError{Path: fmt.Sprintf("generated[%d].month", i), Code: "invalid_value", Message: "a month YYYY-MM"})
+		}
+	}
+	sources, err := tx.ListSources(pen.CreditCode)
+	if err != nil {
+		return nil, err
+	}
+	return append(errs, exchange.CheckPenalty(pen, sources, s.t.Engine.Tables().Penalties)...), nil
+}
+
+// CheckPenalty checks a penalty record as RecordPenalty would, storing
+// nothing: the pages show a record to confirm only once it passes.
+func (s *Service) CheckPenalty(ctx context.Context, p filing.Principal, code string, in PenaltyInput) error {
+	if err := allowed(p, filing.ActPenaltyRecord); err != nil {
+		return err
+	}
+	return s.store.View(ctx, func(tx *store.Tx) error {
+		if _, err := visibleTaxpayer(tx, p, code); err != nil {
+			return err
+		}
+		errs, err := s.penaltyErrors(tx, penaltyOf(&in, code, p.Actor()), in.Generated)
+		if err != nil {
+			return err
+		}
+		return invalid(errs)
+	})
 }
 
 // RecordPenalty records a penalty record of a taxpayer (or a later

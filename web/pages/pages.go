@@ -330,6 +330,7 @@ func navFor(p filing.Principal) []web.NavItem {
 	add(p.Can(filing.ActExchangeRead) && p.Role != filing.RoleFinance, "/app/exchange/worklist", "信息共享待核对")
 	add(p.Can(filing.ActPermitRead), "/app/permits", "排污许可")
 	add(p.Can(filing.ActSampleRead), "/app/samples", "监督性监测")
+	add(p.Role != filing.RoleEnterprise && p.Can(filing.ActPenaltyRead), "/app/penalties", "处罚记录")
 	add(p.Can(filing.ActDeviceWrite), "/app/devices", "在线监测设备")
 	return out
 }

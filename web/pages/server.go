@@ -157,6 +157,8 @@ func (s *Server) Register(e *echo.Echo) {
 	a.POST("/permits", s.webRecordPermit)
 	a.GET("/samples", s.webSamples)
 	a.GET("/devices", s.webDevices)
+	a.GET("/penalties", s.webPenalties)
+	a.POST("/penalties", s.webRecordPenalty)
 	a.POST("/devices", s.webRegisterDevice)
 	a.POST("/devices/:id/end", s.webEndDevice)
 	a.POST("/samples", s.webRecordSample)
