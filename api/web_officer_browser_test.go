@@ -295,6 +295,36 @@ func TestBrowserTaxOfficerJob(t *testing.T) {
 	}
 	env.shot("env-officer-monitoring")
 	env.narrow("env-officer-monitoring")
+
+	// A penalty record: the case chosen by its reason, a month's 产生量.
+	env.click(`nav a[href="/app/penalties"]`)
+	env.wait("#pick-taxpayer")
+	env.open("/app/penalties?taxpayer=" + codeA)
+	env.wait("#record-penalty")
+	env.fill("#pn-case-no", "渝环罚〔2024〕12号")
+	env.run(chromedp.SetValue("#pn-case", "tampered_data", chromedp.ByQuery))
+	env.fill("#pn-outlet", "DA001")
+	env.fill("#pn-from", "2024-01-01")
+	env.fill("#pn-to", "2024-01-31")
+	env.fill("#pn-decided", "2024-04-10")
+	env.fill("#pn-pollutants", "二氧化硫")
+	env.fill(`input[name="generated[0].pollutant"]`, "二氧化硫")
+	env.fill(`input[name="generated[0].month"]`, "2024-01")
+	env.fill(`input[name="generated[0].generated_kg"]`, "1,2x")
+	env.click("#record-penalty")
+	env.wait(`input[name="generated[0].generated_kg"][aria-invalid="true"]`)
+	env.shot("env-officer-penalty-refused")
+	env.fill(`input[name="generated[0].generated_kg"]`, "1,200")
+	env.click("#record-penalty")
+	env.wait("#penalty-confirm")
+	env.shot("env-officer-penalty-confirm")
+	env.click("#penalty-confirm")
+	env.wait("#saved")
+	if txt := env.text("section.penalty"); !strings.Contains(txt, "篡改、伪造污染物监测数据") || !strings.Contains(txt, "1,200") {
+		t.Errorf("the penalty listed: %q", txt)
+	}
+	env.shot("env-officer-penalties")
+	env.narrow("env-officer-penalties")
 }
 
 // value is what an input or select holds.
