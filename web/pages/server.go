@@ -118,6 +118,7 @@ func (s *Server) Register(e *echo.Echo) {
 	a.POST("/taxpayers", s.webRegisterTaxpayer)
 	a.GET("/declarations", s.webDeclarations)
 	a.GET("/taxpayers/:code", s.webTaxpayer)
+	a.POST("/taxpayers/:code", s.webUpdateTaxpayer)
 	a.GET("/taxpayers/:code/sources.xlsx", s.webSourcesXLSX)
 	a.GET("/taxpayers/:code/sources/new", s.webNewSource)
 	a.POST("/taxpayers/:code/sources", s.webSaveSource)

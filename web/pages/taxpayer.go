@@ -1,10 +1,12 @@
 package pages
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/ecotax/ecotax/internal/httpx"
 
@@ -92,13 +94,67 @@ type taxpayerPage struct {
 	Errs        *formErrors // starting a declaration
 	StartPeriod string      // the period offered (or typed) to start
 	Steps       []step
+	CanEdit     bool              // may change the registration (name, region, industry)
+	Edit        *taxpayerFormPage // the registration form: as stored, or as sent back
+	Labels      map[string]string
+	Updated     bool
 }
 
 func (s *Server) webTaxpayer(c echo.Context) error {
 	return s.renderTaxpayer(c, http.StatusOK, nil, "")
 }
 
+// webUpdateTaxpayer changes a taxpayer's registration (name, region,
+// industry) at the version the page showed: a company renamed or moved.
+// The credit code never changes.
+func (s *Server) webUpdateTaxpayer(c echo.Context) error {
+	p, err := allowed(c, filing.ActTaxpayerUpdate)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	vals, _ := c.FormParams()
+	t := func(k string) string { return strings.TrimSpace(vals.Get(k)) }
+	name, region, industry := t("name"), t("region"), t("industry")
+	in := app.TaxpayerPatch{Name: &name, Region: &region, Industry: &industry}
+	version, verr := strconv.Atoi(t("version"))
+	if verr == nil {
+		_, err = s.app.UpdateTaxpayer(ctx(c), p, c.Param("code"), version, in)
+	} else {
+		err = app.Fail(calc.KindConflict, "invalid_version", "版本无效", "version must be a whole number")
+	}
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, "/app/taxpayers/"+url.PathEscape(c.Param("code"))+"?updated=1")
+	}
+	fe, status, ok := invalidOf(err, nil, func(path string) string {
+		if path != "version" && vals.Has(path) {
+			return path
+		}
+		return ""
+	})
+	if !ok {
+		return s.webError(c, err)
+	}
+	edit := &taxpayerFormPage{Vals: vals, Errs: fe}
+	if status == http.StatusConflict {
+		// Changed by someone else since the page was read: the form shows
+		// what is stored now.
+		top := web.Explained{Text: "登记信息刚被修改过：表单中是最新的内容，请核对后再改。"}
+		var ce *calc.Error
+		if errors.As(err, &ce) {
+			top.Code, top.Detail = ce.Code, ce.Detail
+		}
+		edit = &taxpayerFormPage{Errs: &formErrors{Top: []web.Explained{top}}}
+	}
+	return s.renderTaxpayerPage(c, status, nil, "", edit)
+}
+
 func (s *Server) renderTaxpayer(c echo.Context, status int, fe *formErrors, period string) error {
+	return s.renderTaxpayerPage(c, status, fe, period, nil)
+}
+
+// renderTaxpayerPage is the taxpayer page with the start form's errors and
+// period, and the registration form sent back (nil: as stored).
+func (s *Server) renderTaxpayerPage(c echo.Context, status int, fe *formErrors, period string, edit *taxpayerFormPage) error {
 	p, err := allowed(c, filing.ActTaxpayerRead)
 	if err != nil {
 		return s.webError(c, err)
@@ -130,6 +186,14 @@ func (s *Server) renderTaxpayer(c echo.Context, status int, fe *formErrors, peri
 	pg.CanSource = p.Can(filing.ActSourceWrite)
 	pg.CanRecon = p.Can(filing.ActReconcileRead)
 	pg.CanMonitor = p.Can(filing.ActMonitoringRead)
+	pg.CanEdit, pg.Labels, pg.Updated = p.Can(filing.ActTaxpayerUpdate), taxpayerLabel, c.QueryParam("updated") == "1"
+	if pg.Edit = edit; pg.Edit == nil {
+		pg.Edit = &taxpayerFormPage{}
+	}
+	if pg.Edit.Vals == nil { // as stored, at the stored version
+		pg.Edit.Vals = url.Values{"name": {pg.Taxpayer.Name}, "region": {pg.Taxpayer.Region}, "industry": {pg.Taxpayer.Industry},
+			"version": {strconv.Itoa(pg.Taxpayer.Version)}}
+	}
 	pg.Errs, pg.StartPeriod = fe, period
 	pg.RegionName = s.regionNames()[pg.Taxpayer.Region]
 	if pg.StartPeriod == "" {
