@@ -28,6 +28,39 @@ func sameAsFresh(t testing.TB, dec *calc.Decoder, in []byte) *calc.Request {
 	return got
 }
 
+// borrower decodes with DecodeBorrowed, each input where it lies in a
+// buffer of its own, and scribbles over the last input once the next is
+// decoded (as the batch reuses a chunk's buffer once its output is
+// written): a request must depend on no input but its own.
+type borrower struct {
+	dec  calc.Decoder
+	last []byte
+}
+
+func (b *borrower) decode(in []byte) (*calc.Request, error) {
+	buf := append([]byte(nil), in...)
+	req, err := b.dec.DecodeBorrowed(buf)
+	for i := range b.last {
+		b.last[i] = 'x'
+	}
+	b.last = buf
+	return req, err
+}
+
+// sameAsFreshBorrowed is sameAsFresh for DecodeBorrowed.
+func sameAsFreshBorrowed(t testing.TB, b *borrower, in []byte) *calc.Request {
+	t.Helper()
+	got, gerr := b.decode(in)
+	want, werr := calc.DecodeRequest(in)
+	if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+		t.Fatalf("a borrowing decoder's fault differs on %q:\n%v\n%v", in, gerr, werr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("a borrowing decoder's request differs on %q:\nborrowed %+v\nfresh    %+v", in, got, want)
+	}
+	return got
+}
+
 // bigRequest is a request with sources × lines pollutant lines: past the
 // shared path table (32 sources, 64 lines) and the first number slab
 // when large.
@@ -78,10 +111,17 @@ func TestDecoderReuseSameAsFresh(t *testing.T) {
 		}
 	}
 	var dec calc.Decoder
+	var bor borrower
 	assessed := 0
-	for round := 0; round < 2; round++ {
+	// Rounds 0 and 1 with Decode, 2 and 3 with DecodeBorrowed.
+	for round := 0; round < 4; round++ {
 		for _, in := range seq {
-			req := sameAsFresh(t, &dec, in)
+			var req *calc.Request
+			if round < 2 {
+				req = sameAsFresh(t, &dec, in)
+			} else {
+				req = sameAsFreshBorrowed(t, &bor, in)
+			}
 			if req == nil {
 				continue
 			}
@@ -106,7 +146,7 @@ func TestDecoderReuseSameAsFresh(t *testing.T) {
 			seq[i], seq[j] = seq[j], seq[i]
 		}
 	}
-	if assessed < 40 {
+	if assessed < 80 {
 		t.Fatalf("only %d requests assessed", assessed)
 	}
 }
@@ -154,11 +194,15 @@ func TestDecoderAllocatesNothing(t *testing.T) {
 		if n := testing.AllocsPerRun(5, func() { dec.Decode(in) }); n != 0 {
 			t.Fatalf("%.0f allocations per request", n)
 		}
+		if n := testing.AllocsPerRun(5, func() { dec.DecodeBorrowed(in) }); n != 0 {
+			t.Fatalf("%.0f allocations per borrowed request", n)
+		}
 	}
 }
 
 // FuzzDecoder: a Decoder that has decoded one input decodes the next as
-// DecodeRequest does, whatever the two are.
+// DecodeRequest does, whatever the two are, by Decode and by
+// DecodeBorrowed.
 func FuzzDecoder(f *testing.F) {
 	ins := decodeInputs(f)
 	for k, in := range ins {
@@ -170,6 +214,10 @@ func FuzzDecoder(f *testing.F) {
 		sameAsFresh(t, &dec, a)
 		sameAsFresh(t, &dec, b)
 		sameAsFresh(t, &dec, a)
+		var bor borrower
+		sameAsFreshBorrowed(t, &bor, a)
+		sameAsFreshBorrowed(t, &bor, b)
+		sameAsFreshBorrowed(t, &bor, a)
 	})
 }
 

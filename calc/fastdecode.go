@@ -242,6 +242,33 @@ func (d *fastDec) ws() {
 
 // peek returns the next byte after white space, 0 at the end.
 func (d *fastDec) peek() byte {
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
+	return c
+}
+
+// at is the byte at d.i, 0 at the end. Compact JSON has no white space
+// between tokens, so the hot paths write peek out as
+//
+//	c := d.at()
+//	if c <= ' ' {
+//		c = d.peekSpace()
+//	}
+//
+// which the compiler inlines but for the call taken only at white space
+// (or a control byte, or the end); peek itself, a call and a loop, is
+// too large to be inlined, and was a twentieth of a batch run.
+func (d *fastDec) at() byte {
+	if d.i < len(d.s) {
+		return d.s[d.i]
+	}
+	return 0
+}
+
+// peekSpace is peek after white space.
+func (d *fastDec) peekSpace() byte {
 	d.ws()
 	if d.i >= len(d.s) {
 		return 0
@@ -252,7 +279,11 @@ func (d *fastDec) peek() byte {
 // str reads a string without escapes or control characters, in valid
 // UTF-8 (the strict decoder reads such a string as it is written).
 func (d *fastDec) str() (string, bool) {
-	if d.peek() != '"' {
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
+	if c != '"' {
 		return "", false
 	}
 	start := d.i + 1
@@ -339,7 +370,11 @@ func (d *fastDec) amount() (decimal.NullDecimal, bool) {
 	var exp int32
 	var end int
 	var ok bool
-	switch b := d.peek(); {
+	b := d.at()
+	if b <= ' ' {
+		b = d.peekSpace()
+	}
+	switch {
 	case b == '"':
 		// plainCoefficient reads only digits and a dot: the text runs
 		// up to the first other byte, which must be the closing quote
@@ -432,7 +467,10 @@ func (d *fastDec) open(c byte) bool {
 // key false): it consumes the separating comma, or the closing byte and
 // reports end. For an object it reads the key and its colon.
 func (d *fastDec) next(first bool, closing byte, key bool) (k string, end, ok bool) {
-	c := d.peek()
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
 	if c == closing {
 		d.i++
 		return "", true, true
@@ -447,40 +485,54 @@ func (d *fastDec) next(first bool, closing byte, key bool) (k string, end, ok bo
 		return "", false, true
 	}
 	k, ok = d.key()
-	if !ok || d.peek() != ':' {
-		return "", false, false
-	}
-	d.i++
-	return k, false, true
+	return k, false, ok
 }
 
-// key reads an object key as the bytes up to the next quote, without
-// str's checks: every key the fast path knows is plain ASCII, so a key
-// with an escape ("na\u006de" is "name"), a control byte or any other
-// byte matches none of them and the request goes the strict way.
+// key reads an object key and its colon, the key as the bytes up to the
+// next quote, without str's checks: every key the fast path knows is
+// plain ASCII, so a key with an escape ("na\u006de" is "name"), a
+// control byte or any other byte matches none of them and the request
+// goes the strict way.
 func (d *fastDec) key() (string, bool) {
-	if d.peek() != '"' {
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
+	if c != '"' {
 		return "", false
 	}
 	start := d.i + 1
 	j := start
-	for ; j+8 <= len(d.b); j += 8 {
+	for {
+		if j+8 > len(d.b) {
+			for j < len(d.b) && d.b[j] != '"' {
+				j++
+			}
+			if j >= len(d.b) {
+				return "", false
+			}
+			break
+		}
 		// The first quote of the word: the lowest byte the exact
 		// zero-byte test marks is always a zero byte of x.
 		x := binary.LittleEndian.Uint64(d.b[j:]) ^ lo8*'"'
 		if m := (x - lo8) &^ x & hi8; m != 0 {
 			j += bits.TrailingZeros64(m) >> 3
-			d.i = j + 1
-			return d.s[start:j], true
+			break
 		}
+		j += 8
 	}
-	for ; j < len(d.s); j++ {
-		if d.s[j] == '"' {
-			d.i = j + 1
-			return d.s[start:j], true
-		}
+	k := d.s[start:j]
+	// The colon, in compact JSON the very next byte.
+	if d.i = j + 1; d.i < len(d.b) && d.b[d.i] == ':' {
+		d.i++
+		return k, true
 	}
-	return "", false
+	if d.peek() != ':' {
+		return "", false
+	}
+	d.i++
+	return k, true
 }
 
 // seen marks bit n of a set of keys, reporting false for a key already

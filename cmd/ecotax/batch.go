@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -68,49 +69,10 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		br := bufio.NewReaderSize(r, 1<<20)
-		n := 0
-		for {
-			j := &batchJob{first: n + 1, done: make(chan struct{})}
-			// The chunk's lines are read into one buffer (a line is
-			// copied out of the reader's buffer once, not allocated on
-			// its own) and cut from it when the chunk is complete. The
-			// buffers go round (inBuffers): growing a fresh one to a
-			// chunk's size every time was a twentieth of a batch run.
-			buf := inBuffers.Get().([]byte)
-			ends := make([]int, 0, batchChunk)
-			var err error
-			for len(ends) < batchChunk {
-				var line []byte
-				line, err = readLine(br)
-				if len(line) > 0 || err == nil {
-					n++
-					buf = append(buf, line...)
-					ends = append(ends, len(buf))
-				}
-				if err != nil {
-					break
-				}
-			}
-			j.in = buf
-			j.lines = make([][]byte, len(ends))
-			start := 0
-			for k, end := range ends {
-				j.lines[k] = buf[start:end:end]
-				start = end
-			}
-			if len(j.lines) > 0 {
-				order <- j
-				jobs <- j
-			}
-			if err != nil {
-				if err == io.EOF {
-					err = nil
-				}
-				readErr <- err
-				return
-			}
-		}
+		readErr <- readChunks(r, func(j *batchJob) {
+			order <- j
+			jobs <- j
+		})
 	}()
 	var st batchStats
 	bw := bufio.NewWriterSize(w, 1<<20)
@@ -121,8 +83,11 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 			_, werr = bw.Write(j.out)
 		}
 		outBuffers.Put(j.out[:0])
-		// Nothing keeps the input: the decoders copy what they keep.
-		inBuffers.Put(j.in[:0])
+		// The chunk's requests were decoded in place (DecodeBorrowed),
+		// and nothing of them is kept once its output is written.
+		if cap(j.in) <= maxPooledIn {
+			inBuffers.Put(j.in[:0])
+		}
 		st.declarations += j.stats.declarations
 		st.problems += j.stats.problems
 		st.lines += j.stats.lines
@@ -138,28 +103,114 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 	return st, werr
 }
 
-// readLine reads one line without its end (\n or \r\n); a line longer
-// than maxRequestBytes is an error of the whole input. The line may be
-// the reader's own buffer, valid until the next read.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var buf []byte
+// Reading the input: the file is read straight into the chunks' buffers
+// and each line is cut where it lies (and decoded there, see
+// assessChunk): a line is not copied out of a reader's buffer into the
+// chunk's, nor out of the chunk's into a decoder's. Only the start of a
+// line that a read cut short at the end of a chunk is copied, into the
+// next chunk's buffer.
+const (
+	// batchRead is the most one read asks for: a chunk's reads stop
+	// once it has its lines, and what was read beyond them is copied
+	// into the next chunk, so a read is kept small next to a chunk.
+	batchRead = 64 << 10
+	// batchReadMin is the least one read asks for.
+	batchReadMin = 4 << 10
+	// maxPooledIn is the largest input buffer kept for the next chunks:
+	// one made for a very long line is let go.
+	maxPooledIn = 4 << 20
+)
+
+// readChunks reads r as lines without their ends (\n or \r\n; the last
+// line needs no end, and is no line when empty) and hands them to send
+// batchChunk at a time, numbered from 1 (j.first), in order. A line
+// longer than maxRequestBytes is an error of the whole input: the lines
+// before it are sent, then the error returned. A read error is returned
+// likewise after the lines read before it, the last one as far as it
+// was read. io.EOF is not an error.
+func readChunks(r io.Reader, send func(*batchJob)) error {
+	var (
+		carry []byte // the start of the next line, read with the last chunk
+		err   error  // the read error that ended the input (io.EOF)
+		n     int    // lines so far
+		read  int64  // bytes of the lines so far, for the size of a read
+		empty int    // reads in a row that read nothing
+	)
 	for {
-		part, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			buf = append(buf, part...)
-			if len(buf) > maxRequestBytes {
-				return nil, fmt.Errorf("a line is longer than %d bytes", maxRequestBytes)
+		buf := append(inBuffers.Get().([]byte)[:0], carry...)
+		ends := make([]int, 0, batchChunk) // the lines: buf[ends[k-1]+1 or 0 : ends[k]], less a \r
+		start, scan := 0, 0                // the next line starts at start; no \n before scan
+		var long bool
+		for len(ends) < batchChunk {
+			if k := bytes.IndexByte(buf[scan:], '\n'); k >= 0 {
+				end := scan + k
+				if end-start > maxRequestBytes {
+					long = true
+					break
+				}
+				ends = append(ends, end)
+				read += int64(end + 1 - start)
+				start, scan = end+1, end+1
+				continue
 			}
-			continue
+			scan = len(buf)
+			if len(buf)-start > maxRequestBytes {
+				long = true
+				break
+			}
+			if err != nil {
+				// The end of the input: the rest, if anything, is the
+				// last line.
+				if rest := len(buf) - start; rest > 1 || rest == 1 && buf[start] != '\r' {
+					ends = append(ends, len(buf))
+				}
+				start = len(buf)
+				break
+			}
+			// A read of about what the chunk's remaining lines take.
+			want := batchRead
+			if n+len(ends) > 0 {
+				want = int(min(int64(batchRead), max(batchReadMin, read/int64(n+len(ends))*int64(batchChunk-len(ends)))))
+			}
+			if cap(buf)-len(buf) < want {
+				grown := make([]byte, len(buf), 2*cap(buf)+want)
+				copy(grown, buf)
+				buf = grown
+			}
+			var m int
+			m, err = r.Read(buf[len(buf) : len(buf)+want])
+			buf = buf[:len(buf)+m]
+			if empty = empty + 1; m > 0 {
+				empty = 0
+			} else if empty >= 100 && err == nil {
+				err = io.ErrNoProgress // as bufio.Reader gives up on a reader that keeps reading nothing
+			}
 		}
-		if buf == nil {
-			buf = part
+		carry = append(carry[:0], buf[start:]...)
+		j := &batchJob{first: n + 1, in: buf, lines: make([][]byte, len(ends)), done: make(chan struct{})}
+		from := 0
+		for k, end := range ends {
+			line := buf[from:end:end]
+			if len(line) > 0 && line[len(line)-1] == '\r' {
+				line = line[: len(line)-1 : len(line)-1]
+			}
+			j.lines[k] = line
+			from = end + 1
+		}
+		n += len(ends)
+		if len(ends) > 0 {
+			send(j)
 		} else {
-			buf = append(buf, part...)
+			inBuffers.Put(buf[:0])
 		}
-		buf = bytes.TrimSuffix(buf, []byte("\n"))
-		buf = bytes.TrimSuffix(buf, []byte("\r"))
-		return buf, err
+		switch {
+		case long:
+			return fmt.Errorf("a line is longer than %d bytes", maxRequestBytes)
+		case err == io.EOF && len(carry) == 0:
+			return nil
+		case err != nil && len(carry) == 0:
+			return err
+		}
 	}
 }
 
@@ -181,11 +232,13 @@ func assessChunk(engine *calc.Engine, dec *calc.Decoder, j *batchJob, level calc
 		j.stats.declarations++
 		var res *calc.Result
 		var err error
-		if len(bytes.TrimSpace(line)) == 0 {
+		if blank(line) {
 			err = &calc.Error{Kind: calc.KindInvalid, Code: "empty_line", Title: "空行", Detail: "one declaration per line; this line is empty"}
 		} else {
 			var req *calc.Request
-			if req, err = dec.Decode(line); err == nil {
+			// The line stays in the chunk's buffer, unchanged, until
+			// the chunk's output is written (runBatch).
+			if req, err = dec.DecodeBorrowed(line); err == nil {
 				// Only the level asked is built: at none, no trace.
 				res, err = engine.AssessTrace(req, level)
 			}
@@ -202,6 +255,17 @@ func assessChunk(engine *calc.Engine, dec *calc.Decoder, j *batchJob, level calc
 		out = append(out, '\n')
 	}
 	j.out = out
+}
+
+// blank reports whether line is empty or all white space (as
+// bytes.TrimSpace sees it). A declaration starts with '{' (or any other
+// printable ASCII byte): the answer, at once, for every line but those
+// that start with a space or a byte beyond ASCII.
+func blank(line []byte) bool {
+	if len(line) > 0 && line[0] > ' ' && line[0] < utf8.RuneSelf {
+		return false
+	}
+	return len(bytes.TrimSpace(line)) == 0
 }
 
 // appendProblem writes a problem line: the error's problem JSON with the
