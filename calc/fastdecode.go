@@ -81,6 +81,12 @@ func (s *numSlab) dec(c int64, exp int32) decimal.Decimal {
 		// As decimal.New leaves it: no digits (a rewritten Int must
 		// lose the ones it had).
 		*z = big.Int{}
+	} else if b := z.Bits(); len(b) == 1 && &b[0] == &s.words[s.n] && z.Sign() > 0 {
+		// A Decoder's Int, rewritten: it is its own word already (as
+		// SetBits left it for the last request), so only the digits
+		// change, without SetBits's stores of the slice (each with the
+		// collector's write barrier while it marks).
+		s.words[s.n] = big.Word(c)
 	} else {
 		s.words[s.n] = big.Word(c)
 		z.SetBits(s.words[s.n : s.n+1 : s.n+1])
@@ -1055,70 +1061,54 @@ func (d *fastDec) pollutant(p *PollutantInput, path string) bool {
 	p.Path = path
 	var keys uint32
 	for first := true; ; first = false {
-		k, end, ok := d.next(first, '}', true)
+		_, end, ok := d.next(first, '}', false)
 		if !ok {
 			return false
 		}
 		if end {
 			break
 		}
-		var dec *decimal.NullDecimal
-		var flag *bool
-		bit := uint(0)
-		switch k {
-		case "name":
-			bit = 0
-		case "emission_kg":
-			bit, dec = 1, &p.EmissionKg
-		case "emission_t":
-			bit, dec = 2, &p.EmissionT
-		case "generated_kg":
-			bit, dec = 3, &p.GeneratedKg
-		case "method":
-			bit = 4
-		case "avg_concentration":
-			bit, dec = 5, &p.AvgConcentration
-		case "max_concentration":
-			bit, dec = 6, &p.MaxConcentration
-		case "standard_concentration":
-			bit, dec = 7, &p.StandardConcentration
-		case "exceeds_standard":
-			bit, flag = 8, &p.ExceedsStandard
-		case "monitoring_month":
-			bit = 9
-		case "below_detection_limit":
-			bit, flag = 10, &p.BelowDetectionLimit
-		case "value":
-			bit, dec = 11, &p.Value
-		case "measured":
-			bit, dec = 12, &p.Measured
-		case "standard":
-			bit, dec = 13, &p.Standard
-		case "exceed_multiple":
-			bit, dec = 14, &p.ExceedMultiple
-		default:
+		bit, ok := d.pollutantKey()
+		if !ok || !seen(&keys, bit) {
 			return false
 		}
-		if !seen(&keys, bit) {
-			return false
-		}
-		switch {
-		case dec != nil:
-			*dec, ok = d.amount()
-		case flag != nil:
-			*flag, ok = d.boolean()
-		case bit == 0:
+		switch bit {
+		case plName:
 			p.Name, ok = d.str()
 			p.Name = trimSpace(p.Name)
 			ok = ok && p.Name != ""
-		case bit == 4:
+		case plEmissionKg:
+			p.EmissionKg, ok = d.amount()
+		case plEmissionT:
+			p.EmissionT, ok = d.amount()
+		case plGeneratedKg:
+			p.GeneratedKg, ok = d.amount()
+		case plMethod:
 			p.Method, ok = d.str()
 			ok = ok && knownMethod(p.Method)
-		case bit == 9:
+		case plAvgConcentration:
+			p.AvgConcentration, ok = d.amount()
+		case plMaxConcentration:
+			p.MaxConcentration, ok = d.amount()
+		case plStandardConcentration:
+			p.StandardConcentration, ok = d.amount()
+		case plExceedsStandard:
+			p.ExceedsStandard, ok = d.boolean()
+		case plMonitoringMonth:
 			p.MonitoringMonthRaw, ok = d.str()
 			if ok && p.MonitoringMonthRaw != "" {
 				p.MonitoringMonth, ok = parseMonth(p.MonitoringMonthRaw)
 			}
+		case plBelowDetectionLimit:
+			p.BelowDetectionLimit, ok = d.boolean()
+		case plValue:
+			p.Value, ok = d.amount()
+		case plMeasured:
+			p.Measured, ok = d.amount()
+		case plStandard:
+			p.Standard, ok = d.amount()
+		case plExceedMultiple:
+			p.ExceedMultiple, ok = d.amount()
 		}
 		if !ok {
 			return false
@@ -1129,6 +1119,119 @@ func (d *fastDec) pollutant(p *PollutantInput, path string) bool {
 		return false
 	}
 	return true
+}
+
+// The keys of a pollutant line, as bits of a set.
+const (
+	plName uint = iota
+	plEmissionKg
+	plEmissionT
+	plGeneratedKg
+	plMethod
+	plAvgConcentration
+	plMaxConcentration
+	plStandardConcentration
+	plExceedsStandard
+	plMonitoringMonth
+	plBelowDetectionLimit
+	plValue
+	plMeasured
+	plStandard
+	plExceedMultiple
+)
+
+// pollutantKey reads the key of a pollutant line's member and its colon:
+// which key (pl…), or ok false for any other key. Every one of them is
+// four ASCII bytes or longer, and their first four bytes tell them apart
+// but for two pairs: one load of those picks the key, and a comparison
+// of the rest of it and its closing quote with constants (a few loads)
+// makes sure, in place of finding the quote byte by byte and then
+// comparing the key with one name after another. A key with an escape
+// or any other byte is none of them, and the request goes the strict
+// way, as for an unknown key.
+func (d *fastDec) pollutantKey() (uint, bool) {
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
+	i := d.i + 1
+	if c != '"' || i+4 > len(d.s) {
+		return 0, false
+	}
+	// s is the key's text from its fifth byte on, through the quote.
+	s := d.s[i+4:]
+	var bit uint
+	var ok bool
+	switch binary.LittleEndian.Uint32(d.b[i:]) {
+	case 'n' | 'a'<<8 | 'm'<<16 | 'e'<<24:
+		bit, ok = plName, len(s) >= 1 && s[0] == '"'
+	case 'e' | 'm'<<8 | 'i'<<16 | 's'<<24:
+		switch {
+		case len(s) >= 8 && s[:8] == "sion_kg\"":
+			bit, ok = plEmissionKg, true
+		case len(s) >= 7 && s[:7] == "sion_t\"":
+			bit, ok = plEmissionT, true
+		}
+	case 'g' | 'e'<<8 | 'n'<<16 | 'e'<<24:
+		bit, ok = plGeneratedKg, len(s) >= 9 && s[:9] == "rated_kg\""
+	case 'm' | 'e'<<8 | 't'<<16 | 'h'<<24:
+		bit, ok = plMethod, len(s) >= 3 && s[:3] == "od\""
+	case 'a' | 'v'<<8 | 'g'<<16 | '_'<<24:
+		bit, ok = plAvgConcentration, len(s) >= 14 && s[:14] == "concentration\""
+	case 'm' | 'a'<<8 | 'x'<<16 | '_'<<24:
+		bit, ok = plMaxConcentration, len(s) >= 14 && s[:14] == "concentration\""
+	case 's' | 't'<<8 | 'a'<<16 | 'n'<<24:
+		switch {
+		case len(s) >= 5 && s[:5] == "dard\"":
+			bit, ok = plStandard, true
+		case len(s) >= 19 && s[:4] == "dard" && s[4:19] == "_concentration\"":
+			bit, ok = plStandardConcentration, true
+		}
+	case 'e' | 'x'<<8 | 'c'<<16 | 'e'<<24:
+		switch {
+		case len(s) >= 13 && s[:13] == "eds_standard\"":
+			bit, ok = plExceedsStandard, true
+		case len(s) >= 12 && s[:12] == "ed_multiple\"":
+			bit, ok = plExceedMultiple, true
+		}
+	case 'm' | 'o'<<8 | 'n'<<16 | 'i'<<24:
+		bit, ok = plMonitoringMonth, len(s) >= 13 && s[:13] == "toring_month\""
+	case 'b' | 'e'<<8 | 'l'<<16 | 'o'<<24:
+		bit, ok = plBelowDetectionLimit, len(s) >= 18 && s[:2] == "w_" && s[2:18] == "detection_limit\""
+	case 'v' | 'a'<<8 | 'l'<<16 | 'u'<<24:
+		bit, ok = plValue, len(s) >= 2 && s[:2] == "e\""
+	case 'm' | 'e'<<8 | 'a'<<16 | 's'<<24:
+		bit, ok = plMeasured, len(s) >= 5 && s[:5] == "ured\""
+	}
+	if !ok {
+		return 0, false
+	}
+	d.i = i + pollutantKeyLen[bit] + 1
+	// The colon, in compact JSON the very next byte.
+	if d.at() != ':' && d.peek() != ':' {
+		return 0, false
+	}
+	d.i++
+	return bit, true
+}
+
+// pollutantKeyLen is the length of each pollutant key.
+var pollutantKeyLen = [...]int{
+	plName:                  len("name"),
+	plEmissionKg:            len("emission_kg"),
+	plEmissionT:             len("emission_t"),
+	plGeneratedKg:           len("generated_kg"),
+	plMethod:                len("method"),
+	plAvgConcentration:      len("avg_concentration"),
+	plMaxConcentration:      len("max_concentration"),
+	plStandardConcentration: len("standard_concentration"),
+	plExceedsStandard:       len("exceeds_standard"),
+	plMonitoringMonth:       len("monitoring_month"),
+	plBelowDetectionLimit:   len("below_detection_limit"),
+	plValue:                 len("value"),
+	plMeasured:              len("measured"),
+	plStandard:              len("standard"),
+	plExceedMultiple:        len("exceed_multiple"),
 }
 
 // knownMethod is readPollutant's list of methods ("" is none).

@@ -113,7 +113,7 @@ const (
 	// batchRead is the most one read asks for: a chunk's reads stop
 	// once it has its lines, and what was read beyond them is copied
 	// into the next chunk, so a read is kept small next to a chunk.
-	batchRead = 64 << 10
+	batchRead = 1 << 20
 	// batchReadMin is the least one read asks for.
 	batchReadMin = 4 << 10
 	// maxPooledIn is the largest input buffer kept for the next chunks:
