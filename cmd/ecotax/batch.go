@@ -85,9 +85,7 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 		outBuffers.Put(j.out[:0])
 		// The chunk's requests were decoded in place (DecodeBorrowed),
 		// and nothing of them is kept once its output is written.
-		if cap(j.in) <= maxPooledIn {
-			inBuffers.Put(j.in[:0])
-		}
+		inBuffers.Put(j.in[:0])
 		st.declarations += j.stats.declarations
 		st.problems += j.stats.problems
 		st.lines += j.stats.lines
@@ -103,24 +101,6 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 	return st, werr
 }
 
-// Reading the input: the file is read straight into the chunks' buffers
-// and each line is cut where it lies (and decoded there, see
-// assessChunk): a line is not copied out of a reader's buffer into the
-// chunk's, nor out of the chunk's into a decoder's. Only the start of a
-// line that a read cut short at the end of a chunk is copied, into the
-// next chunk's buffer.
-const (
-	// batchRead is the most one read asks for: a chunk's reads stop
-	// once it has its lines, and what was read beyond them is copied
-	// into the next chunk, so a read is kept small next to a chunk.
-	batchRead = 1 << 20
-	// batchReadMin is the least one read asks for.
-	batchReadMin = 4 << 10
-	// maxPooledIn is the largest input buffer kept for the next chunks:
-	// one made for a very long line is let go.
-	maxPooledIn = 4 << 20
-)
-
 // readChunks reads r as lines without their ends (\n or \r\n; the last
 // line needs no end, and is no line when empty) and hands them to send
 // batchChunk at a time, numbered from 1 (j.first), in order. A line
@@ -128,91 +108,85 @@ const (
 // before it are sent, then the error returned. A read error is returned
 // likewise after the lines read before it, the last one as far as it
 // was read. io.EOF is not an error.
+//
+// (Reading straight into the chunks' buffers, without the reader's
+// buffer in between, saved a copy of the input but no measurable time:
+// the copy into the reader's buffer, which stays in the cache, is cheap.)
 func readChunks(r io.Reader, send func(*batchJob)) error {
-	var (
-		carry []byte // the start of the next line, read with the last chunk
-		err   error  // the read error that ended the input (io.EOF)
-		n     int    // lines so far
-		read  int64  // bytes of the lines so far, for the size of a read
-		empty int    // reads in a row that read nothing
-	)
+	br := bufio.NewReaderSize(r, 1<<20)
+	n := 0
 	for {
-		buf := append(inBuffers.Get().([]byte)[:0], carry...)
-		ends := make([]int, 0, batchChunk) // the lines: buf[ends[k-1]+1 or 0 : ends[k]], less a \r
-		start, scan := 0, 0                // the next line starts at start; no \n before scan
-		var long bool
+		j := &batchJob{first: n + 1, done: make(chan struct{})}
+		// The chunk's lines are read into one buffer (a line is copied
+		// out of the reader's buffer once, not allocated on its own)
+		// and cut from it when the chunk is complete. The buffers go
+		// round (inBuffers): growing a fresh one to a chunk's size
+		// every time was a twentieth of a batch run.
+		buf := inBuffers.Get().([]byte)
+		ends := make([]int, 0, batchChunk)
+		var err error
 		for len(ends) < batchChunk {
-			if k := bytes.IndexByte(buf[scan:], '\n'); k >= 0 {
-				end := scan + k
-				if end-start > maxRequestBytes {
-					long = true
-					break
-				}
-				ends = append(ends, end)
-				read += int64(end + 1 - start)
-				start, scan = end+1, end+1
-				continue
-			}
-			scan = len(buf)
-			if len(buf)-start > maxRequestBytes {
-				long = true
-				break
+			var line []byte
+			line, err = readLine(br)
+			if len(line) > 0 || err == nil {
+				n++
+				buf = append(buf, line...)
+				ends = append(ends, len(buf))
 			}
 			if err != nil {
-				// The end of the input: the rest, if anything, is the
-				// last line.
-				if rest := len(buf) - start; rest > 1 || rest == 1 && buf[start] != '\r' {
-					ends = append(ends, len(buf))
-				}
-				start = len(buf)
 				break
 			}
-			// A read of about what the chunk's remaining lines take.
-			want := batchRead
-			if n+len(ends) > 0 {
-				want = int(min(int64(batchRead), max(batchReadMin, read/int64(n+len(ends))*int64(batchChunk-len(ends)))))
-			}
-			if cap(buf)-len(buf) < want {
-				grown := make([]byte, len(buf), 2*cap(buf)+want)
-				copy(grown, buf)
-				buf = grown
-			}
-			var m int
-			m, err = r.Read(buf[len(buf) : len(buf)+want])
-			buf = buf[:len(buf)+m]
-			if empty = empty + 1; m > 0 {
-				empty = 0
-			} else if empty >= 100 && err == nil {
-				err = io.ErrNoProgress // as bufio.Reader gives up on a reader that keeps reading nothing
-			}
 		}
-		carry = append(carry[:0], buf[start:]...)
-		j := &batchJob{first: n + 1, in: buf, lines: make([][]byte, len(ends)), done: make(chan struct{})}
-		from := 0
+		j.in = buf
+		j.lines = make([][]byte, len(ends))
+		start := 0
 		for k, end := range ends {
-			line := buf[from:end:end]
-			if len(line) > 0 && line[len(line)-1] == '\r' {
-				line = line[: len(line)-1 : len(line)-1]
-			}
-			j.lines[k] = line
-			from = end + 1
+			j.lines[k] = buf[start:end:end]
+			start = end
 		}
-		n += len(ends)
-		if len(ends) > 0 {
+		if len(j.lines) > 0 {
 			send(j)
 		} else {
 			inBuffers.Put(buf[:0])
 		}
-		switch {
-		case long:
-			return fmt.Errorf("a line is longer than %d bytes", maxRequestBytes)
-		case err == io.EOF && len(carry) == 0:
-			return nil
-		case err != nil && len(carry) == 0:
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
 			return err
 		}
 	}
 }
+
+// readLine reads one line without its end (\n or \r\n); a line longer
+// than maxRequestBytes is an error of the whole input. The line may be
+// the reader's own buffer, valid until the next read.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var buf []byte
+	for {
+		part, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			buf = append(buf, part...)
+			if len(buf) > maxRequestBytes {
+				return nil, errLongLine
+			}
+			continue
+		}
+		if buf == nil {
+			buf = part
+		} else {
+			buf = append(buf, part...)
+		}
+		buf = bytes.TrimSuffix(buf, []byte("\n"))
+		buf = bytes.TrimSuffix(buf, []byte("\r"))
+		if len(buf) > maxRequestBytes {
+			return nil, errLongLine
+		}
+		return buf, err
+	}
+}
+
+var errLongLine = fmt.Errorf("a line is longer than %d bytes", maxRequestBytes)
 
 // outBuffers keeps the chunks' output buffers for the next chunks: a
 // chunk's output is hundreds of kilobytes, and allocating (and zeroing)

@@ -205,9 +205,9 @@ func chunked(t *testing.T, r io.Reader) ([][]byte, error) {
 	return got, err
 }
 
-// readChunks cuts the lines exactly as a line reader does, whatever the
-// reads return: lines of every length (empty, blank, \r\n, longer than a
-// read, longer than a chunk's buffer), with and without a last newline,
+// readChunks cuts the lines exactly as refLines does, whatever the reads
+// return: lines of every length (empty, blank, \r\n, longer than the
+// reader's buffer), with and without a last newline,
 // read whole, a byte at a time, half at a time, and with the end of the
 // input coming with the last data.
 func TestReadChunksLines(t *testing.T) {
@@ -219,7 +219,7 @@ func TestReadChunksLines(t *testing.T) {
 		case 1:
 			return []byte(" \t")
 		case 2:
-			return bytes.Repeat([]byte("x"), batchRead+rng.IntN(3*batchRead))
+			return bytes.Repeat([]byte("x"), rng.IntN(200_000))
 		}
 		b := make([]byte, rng.IntN(3000))
 		for i := range b {
@@ -234,6 +234,10 @@ func TestReadChunksLines(t *testing.T) {
 			n = round // no line, one, two
 		}
 		for i := 0; i < n; i++ {
+			if i == n/2 && round%5 == 0 {
+				// Longer than the reader's buffer.
+				in = append(in, bytes.Repeat([]byte("y"), 1<<20+12345)...)
+			}
 			in = append(in, line()...)
 			if rng.IntN(4) == 0 {
 				in = append(in, '\r')
