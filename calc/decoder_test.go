@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ecotax/ecotax/calc"
 )
@@ -293,5 +294,42 @@ func TestStopAt(t *testing.T) {
 		if got := calc.StopAt(x); got != want {
 			t.Fatalf("stopAt(%#016x) = %d, want %d", x, got, want)
 		}
+	}
+}
+
+// validText is utf8.ValidString: on every string of up to four bytes
+// drawn from the bytes that matter to UTF-8 (each lead byte range, its
+// bounds, continuation bytes and their bounds, ASCII), and on random
+// strings mixing whole characters with such bytes.
+func TestValidTextSameAsValidString(t *testing.T) {
+	pick := []byte{0, 'a', 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xe4, 0xe9, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf4, 0xf5, 0xff}
+	check := func(s string) {
+		if got, want := calc.ValidText(s), utf8.ValidString(s); got != want {
+			t.Fatalf("validText(%q) = %v, want %v", s, got, want)
+		}
+	}
+	var all func(prefix []byte, n int)
+	all = func(prefix []byte, n int) {
+		check(string(prefix))
+		if n == 0 {
+			return
+		}
+		for _, c := range pick {
+			all(append(prefix, c), n-1)
+		}
+	}
+	all(nil, 4)
+	rng := rand.New(rand.NewPCG(5, 6))
+	chars := []string{"a", "二", "氧", "\u1000", "\uCFFF", "\uD7FF", "\uE000", "\uFFFD", "\u07FF", "é", "😀", "\u0800", "\u0FFF"}
+	for i := 0; i < 200_000; i++ {
+		var b []byte
+		for n := rng.IntN(8); n > 0; n-- {
+			if rng.IntN(6) == 0 {
+				b = append(b, pick[rng.IntN(len(pick))])
+			} else {
+				b = append(b, chars[rng.IntN(len(chars))]...)
+			}
+		}
+		check(string(b))
 	}
 }

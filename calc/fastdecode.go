@@ -54,6 +54,7 @@ type fastDec struct {
 	noise  []NoisePeriod    // the noise sources' periods, likewise
 	nnoise int
 	srcs   []Source // a Decoder's sources, kept for the next request
+	table  []string // pathTable(), once looked up
 }
 
 // numSlab carves the coefficients of the decimals the decoder makes:
@@ -173,7 +174,10 @@ func sourcePath(n int) string {
 // source-th source (whose path is source).
 func (d *fastDec) linePath(sourceN int, source string, n int) string {
 	if sourceN < pathSources && n < pathLines {
-		return pathTable()[sourceN*pathLines+n]
+		if d.table == nil {
+			d.table = pathTable()
+		}
+		return d.table[sourceN*pathLines+n]
 	}
 	return d.path(source, n)
 }
@@ -315,7 +319,7 @@ func (d *fastDec) str() (string, bool) {
 			return "", false
 		}
 		t := d.s[start:j]
-		if !ascii && !utf8.ValidString(t) {
+		if !ascii && !validText(t) {
 			return "", false
 		}
 		d.i = j + 1
@@ -326,7 +330,7 @@ func (d *fastDec) str() (string, bool) {
 		switch {
 		case c == '"':
 			t := d.s[start:j]
-			if !ascii && !utf8.ValidString(t) {
+			if !ascii && !validText(t) {
 				return "", false
 			}
 			d.i = j + 1
@@ -338,6 +342,26 @@ func (d *fastDec) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// validText is utf8.ValidString(t), answered at once for the common
+// text: ASCII and the 3-byte characters whose lead byte is E1–EC, EE or
+// EF (U+1000–U+CFFF, U+E000–U+FFFF, the CJK ideographs among them),
+// which any two continuation bytes complete (no overlong form, no
+// surrogate). Anything else is left to utf8.ValidString, from that
+// character on.
+func validText(t string) bool {
+	for i := 0; i < len(t); {
+		switch c := t[i]; {
+		case c < utf8.RuneSelf:
+			i++
+		case c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(t) && t[i+1]&0xC0 == 0x80 && t[i+2]&0xC0 == 0x80:
+			i += 3
+		default:
+			return utf8.ValidString(t[i:])
+		}
+	}
+	return true
 }
 
 const (
