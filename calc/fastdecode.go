@@ -1176,9 +1176,9 @@ const (
 // pollutantKey reads the key of a pollutant line's member and its colon:
 // which key (pl…), or ok false for any other key. Every one of them is
 // four ASCII bytes or longer, and their first four bytes tell them apart
-// but for two pairs: one load of those picks the key, and a comparison
+// but for three pairs: one load of those picks the key, and a comparison
 // of the rest of it and its closing quote with constants (a few loads)
-// makes sure, in place of finding the quote byte by byte and then
+// makes sure, in place of finding the quote a word at a time and then
 // comparing the key with one name after another. A key with an escape
 // or any other byte is none of them, and the request goes the strict
 // way, as for an unknown key.

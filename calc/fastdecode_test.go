@@ -137,7 +137,8 @@ func TestFastDecodeSameAsStrict(t *testing.T) {
 }
 
 // The fast path reads every key of a pollutant line (decodeInputs' last
-// eight requests hold them all, spaced and compact): a key it took for
+// eight requests hold them all; as they are, compact, indented, and with
+// white space before each colon): a key it took for
 // unknown would send every request that has it the strict way, correct
 // but slow, and no other test would notice.
 func TestFastDecodeReadsEveryKey(t *testing.T) {
@@ -147,7 +148,12 @@ func TestFastDecodeReadsEveryKey(t *testing.T) {
 		if err := json.Compact(&compact, in); err != nil {
 			t.Fatal(err)
 		}
-		for _, v := range [][]byte{in, compact.Bytes()} {
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, in, "", "\t"); err != nil {
+			t.Fatal(err)
+		}
+		spaced := bytes.ReplaceAll(compact.Bytes(), []byte(`":`), []byte("\" \n:"))
+		for _, v := range [][]byte{in, compact.Bytes(), indented.Bytes(), spaced} {
 			if !sameDecoding(t, v) {
 				t.Fatalf("the fast path stepped aside: %s", v)
 			}
