@@ -19,8 +19,13 @@ import (
 )
 
 // batchChunk is how many input lines a worker takes at a time: enough to
-// make handing work over cheap, few enough to keep the output flowing.
-const batchChunk = 256
+// make handing work over cheap, few enough to keep the output flowing
+// and a chunk's output in the core's cache while it is written and then
+// written out (a declaration's result is about 16 KB at --trace none:
+// 256 lines made 4 MB, 32 make half a megabyte). With the output written
+// straight from the chunk's buffer (runBatch), 32 rather than 256
+// measured 2–3 % less CPU for the whole batch.
+const batchChunk = 32
 
 // batchStats counts what a batch run did.
 type batchStats struct {
@@ -75,7 +80,11 @@ func runBatch(engine *calc.Engine, r io.Reader, w io.Writer, level calc.TraceLev
 		})
 	}()
 	var st batchStats
-	bw := bufio.NewWriterSize(w, 1<<20)
+	// A chunk's output is written as it is, not copied into a buffer
+	// first: bufio.Writer writes what does not fit its buffer straight
+	// through. Its buffer only gathers small outputs (chunks of problem
+	// lines, the last chunk).
+	bw := bufio.NewWriterSize(w, 4<<10)
 	var werr error
 	for j := range order {
 		<-j.done
