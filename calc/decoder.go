@@ -14,8 +14,9 @@ package calc
 // Result assessed from it and its lines, or an error the engine returns
 // for it (which may quote its paths and names) — is valid only until the
 // next call of Decode on the same Decoder. Write the result or the error
-// (or copy what must stay) first. The input itself is copied: data may
-// change as soon as Decode returns. A request that has to be kept (stored, queued, handed to
+// (or copy what must stay) first. Decode copies the input itself: data
+// may change as soon as it returns (DecodeBorrowed does not, and asks
+// more of its caller). A request that has to be kept (stored, queued, handed to
 // another goroutine that may outlive the call) is decoded with
 // DecodeRequest instead.
 //
@@ -31,8 +32,32 @@ type Decoder struct {
 
 // Decode reads a request as DecodeRequest does (same request, same
 // faults), into the Decoder's memory: the previous request decoded by d
-// is no longer valid.
+// is no longer valid. data is copied; it may change as soon as Decode
+// returns.
 func (dc *Decoder) Decode(data []byte) (*Request, error) {
+	if cap(dc.text) > maxKeptText {
+		dc.text = nil
+	}
+	dc.text = append(dc.text[:0], data...)
+	return dc.decode(dc.text, data)
+}
+
+// DecodeBorrowed is Decode without the copy of the input: the request's
+// strings are cut from data itself. The caller promises that data does
+// not change until the next call of Decode or DecodeBorrowed on dc (when
+// the request stops being valid anyway): ecotax calc --jsonl decodes
+// each line where it was read, in the chunk's buffer, which is reused
+// only once the chunk's output is written. Copying every line again was
+// a hundredth of a batch run. Anyone who cannot promise that uses
+// Decode.
+func (dc *Decoder) DecodeBorrowed(data []byte) (*Request, error) {
+	return dc.decode(data, data)
+}
+
+// decode reads text (the input, or a copy of it that stays unchanged
+// while the request is in use) into dc's memory; data is the input
+// itself, for the strict decoder.
+func (dc *Decoder) decode(text, data []byte) (*Request, error) {
 	d := &dc.d
 	d.reuse()
 	d.nums.reuse()
@@ -41,11 +66,7 @@ func (dc *Decoder) Decode(data []byte) (*Request, error) {
 		d.noise = make([]NoisePeriod, 0, min(d.nnoise, maxKeptLines))
 	}
 	d.noise, d.nnoise = d.noise[:0], 0
-	if cap(dc.text) > maxKeptText {
-		dc.text = nil
-	}
-	dc.text = append(dc.text[:0], data...)
-	d.load(dc.text)
+	d.load(text)
 	if req, ok := d.request(&dc.req); ok {
 		return req, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ecotax/ecotax/calc"
 )
@@ -24,6 +25,39 @@ func sameAsFresh(t testing.TB, dec *calc.Decoder, in []byte) *calc.Request {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("a reused decoder's request differs on %q:\nreused %+v\nfresh  %+v", in, got, want)
+	}
+	return got
+}
+
+// borrower decodes with DecodeBorrowed, each input where it lies in a
+// buffer of its own, and scribbles over the last input once the next is
+// decoded (as the batch reuses a chunk's buffer once its output is
+// written): a request must depend on no input but its own.
+type borrower struct {
+	dec  calc.Decoder
+	last []byte
+}
+
+func (b *borrower) decode(in []byte) (*calc.Request, error) {
+	buf := append([]byte(nil), in...)
+	req, err := b.dec.DecodeBorrowed(buf)
+	for i := range b.last {
+		b.last[i] = 'x'
+	}
+	b.last = buf
+	return req, err
+}
+
+// sameAsFreshBorrowed is sameAsFresh for DecodeBorrowed.
+func sameAsFreshBorrowed(t testing.TB, b *borrower, in []byte) *calc.Request {
+	t.Helper()
+	got, gerr := b.decode(in)
+	want, werr := calc.DecodeRequest(in)
+	if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+		t.Fatalf("a borrowing decoder's fault differs on %q:\n%v\n%v", in, gerr, werr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("a borrowing decoder's request differs on %q:\nborrowed %+v\nfresh    %+v", in, got, want)
 	}
 	return got
 }
@@ -78,10 +112,17 @@ func TestDecoderReuseSameAsFresh(t *testing.T) {
 		}
 	}
 	var dec calc.Decoder
+	var bor borrower
 	assessed := 0
-	for round := 0; round < 2; round++ {
+	// Rounds 0 and 1 with Decode, 2 and 3 with DecodeBorrowed.
+	for round := 0; round < 4; round++ {
 		for _, in := range seq {
-			req := sameAsFresh(t, &dec, in)
+			var req *calc.Request
+			if round < 2 {
+				req = sameAsFresh(t, &dec, in)
+			} else {
+				req = sameAsFreshBorrowed(t, &bor, in)
+			}
 			if req == nil {
 				continue
 			}
@@ -106,7 +147,7 @@ func TestDecoderReuseSameAsFresh(t *testing.T) {
 			seq[i], seq[j] = seq[j], seq[i]
 		}
 	}
-	if assessed < 40 {
+	if assessed < 80 {
 		t.Fatalf("only %d requests assessed", assessed)
 	}
 }
@@ -154,11 +195,15 @@ func TestDecoderAllocatesNothing(t *testing.T) {
 		if n := testing.AllocsPerRun(5, func() { dec.Decode(in) }); n != 0 {
 			t.Fatalf("%.0f allocations per request", n)
 		}
+		if n := testing.AllocsPerRun(5, func() { dec.DecodeBorrowed(in) }); n != 0 {
+			t.Fatalf("%.0f allocations per borrowed request", n)
+		}
 	}
 }
 
 // FuzzDecoder: a Decoder that has decoded one input decodes the next as
-// DecodeRequest does, whatever the two are.
+// DecodeRequest does, whatever the two are, by Decode and by
+// DecodeBorrowed.
 func FuzzDecoder(f *testing.F) {
 	ins := decodeInputs(f)
 	for k, in := range ins {
@@ -170,6 +215,10 @@ func FuzzDecoder(f *testing.F) {
 		sameAsFresh(t, &dec, a)
 		sameAsFresh(t, &dec, b)
 		sameAsFresh(t, &dec, a)
+		var bor borrower
+		sameAsFreshBorrowed(t, &bor, a)
+		sameAsFreshBorrowed(t, &bor, b)
+		sameAsFreshBorrowed(t, &bor, a)
 	})
 }
 
@@ -245,5 +294,42 @@ func TestStopAt(t *testing.T) {
 		if got := calc.StopAt(x); got != want {
 			t.Fatalf("stopAt(%#016x) = %d, want %d", x, got, want)
 		}
+	}
+}
+
+// validText is utf8.ValidString: on every string of up to four bytes
+// drawn from the bytes that matter to UTF-8 (each lead byte range, its
+// bounds, continuation bytes and their bounds, ASCII), and on random
+// strings mixing whole characters with such bytes.
+func TestValidTextSameAsValidString(t *testing.T) {
+	pick := []byte{0, 'a', 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xe4, 0xe9, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf4, 0xf5, 0xff}
+	check := func(s string) {
+		if got, want := calc.ValidText(s), utf8.ValidString(s); got != want {
+			t.Fatalf("validText(%q) = %v, want %v", s, got, want)
+		}
+	}
+	var all func(prefix []byte, n int)
+	all = func(prefix []byte, n int) {
+		check(string(prefix))
+		if n == 0 {
+			return
+		}
+		for _, c := range pick {
+			all(append(prefix, c), n-1)
+		}
+	}
+	all(nil, 4)
+	rng := rand.New(rand.NewPCG(5, 6))
+	chars := []string{"a", "二", "氧", "\u1000", "\uCFFF", "\uD7FF", "\uE000", "\uFFFD", "\u07FF", "é", "😀", "\u0800", "\u0FFF"}
+	for i := 0; i < 200_000; i++ {
+		var b []byte
+		for n := rng.IntN(8); n > 0; n-- {
+			if rng.IntN(6) == 0 {
+				b = append(b, pick[rng.IntN(len(pick))])
+			} else {
+				b = append(b, chars[rng.IntN(len(chars))]...)
+			}
+		}
+		check(string(b))
 	}
 }

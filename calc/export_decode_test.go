@@ -5,4 +5,5 @@ var (
 	PlainAt          = plainAt
 	PlainCoefficient = plainCoefficient
 	StopAt           = stopAt
+	ValidText        = validText
 )

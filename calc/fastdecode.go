@@ -54,6 +54,7 @@ type fastDec struct {
 	noise  []NoisePeriod    // the noise sources' periods, likewise
 	nnoise int
 	srcs   []Source // a Decoder's sources, kept for the next request
+	table  []string // pathTable(), once looked up
 }
 
 // numSlab carves the coefficients of the decimals the decoder makes:
@@ -81,6 +82,12 @@ func (s *numSlab) dec(c int64, exp int32) decimal.Decimal {
 		// As decimal.New leaves it: no digits (a rewritten Int must
 		// lose the ones it had).
 		*z = big.Int{}
+	} else if b := z.Bits(); len(b) == 1 && &b[0] == &s.words[s.n] && z.Sign() > 0 {
+		// A Decoder's Int, rewritten: it is its own word already (as
+		// SetBits left it for the last request), so only the digits
+		// change, without SetBits's stores of the slice (each with the
+		// collector's write barrier while it marks).
+		s.words[s.n] = big.Word(c)
 	} else {
 		s.words[s.n] = big.Word(c)
 		z.SetBits(s.words[s.n : s.n+1 : s.n+1])
@@ -167,7 +174,10 @@ func sourcePath(n int) string {
 // source-th source (whose path is source).
 func (d *fastDec) linePath(sourceN int, source string, n int) string {
 	if sourceN < pathSources && n < pathLines {
-		return pathTable()[sourceN*pathLines+n]
+		if d.table == nil {
+			d.table = pathTable()
+		}
+		return d.table[sourceN*pathLines+n]
 	}
 	return d.path(source, n)
 }
@@ -242,6 +252,33 @@ func (d *fastDec) ws() {
 
 // peek returns the next byte after white space, 0 at the end.
 func (d *fastDec) peek() byte {
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
+	return c
+}
+
+// at is the byte at d.i, 0 at the end. Compact JSON has no white space
+// between tokens, so the hot paths write peek out as
+//
+//	c := d.at()
+//	if c <= ' ' {
+//		c = d.peekSpace()
+//	}
+//
+// which the compiler inlines but for the call taken only at white space
+// (or a control byte, or the end); peek itself, a call and a loop, is
+// too large to be inlined, and was a twentieth of a batch run.
+func (d *fastDec) at() byte {
+	if d.i < len(d.s) {
+		return d.s[d.i]
+	}
+	return 0
+}
+
+// peekSpace is peek after white space.
+func (d *fastDec) peekSpace() byte {
 	d.ws()
 	if d.i >= len(d.s) {
 		return 0
@@ -252,7 +289,11 @@ func (d *fastDec) peek() byte {
 // str reads a string without escapes or control characters, in valid
 // UTF-8 (the strict decoder reads such a string as it is written).
 func (d *fastDec) str() (string, bool) {
-	if d.peek() != '"' {
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
+	if c != '"' {
 		return "", false
 	}
 	start := d.i + 1
@@ -278,7 +319,7 @@ func (d *fastDec) str() (string, bool) {
 			return "", false
 		}
 		t := d.s[start:j]
-		if !ascii && !utf8.ValidString(t) {
+		if !ascii && !validText(t) {
 			return "", false
 		}
 		d.i = j + 1
@@ -289,7 +330,7 @@ func (d *fastDec) str() (string, bool) {
 		switch {
 		case c == '"':
 			t := d.s[start:j]
-			if !ascii && !utf8.ValidString(t) {
+			if !ascii && !validText(t) {
 				return "", false
 			}
 			d.i = j + 1
@@ -301,6 +342,26 @@ func (d *fastDec) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// validText is utf8.ValidString(t), answered at once for the common
+// text: ASCII and the 3-byte characters whose lead byte is E1–EC, EE or
+// EF (U+1000–U+CFFF, U+E000–U+FFFF, the CJK ideographs among them),
+// which any two continuation bytes complete (no overlong form, no
+// surrogate). Anything else is left to utf8.ValidString, from that
+// character on.
+func validText(t string) bool {
+	for i := 0; i < len(t); {
+		switch c := t[i]; {
+		case c < utf8.RuneSelf:
+			i++
+		case c >= 0xE1 && c <= 0xEF && c != 0xED && i+2 < len(t) && t[i+1]&0xC0 == 0x80 && t[i+2]&0xC0 == 0x80:
+			i += 3
+		default:
+			return utf8.ValidString(t[i:])
+		}
+	}
+	return true
 }
 
 const (
@@ -339,7 +400,11 @@ func (d *fastDec) amount() (decimal.NullDecimal, bool) {
 	var exp int32
 	var end int
 	var ok bool
-	switch b := d.peek(); {
+	b := d.at()
+	if b <= ' ' {
+		b = d.peekSpace()
+	}
+	switch {
 	case b == '"':
 		// plainCoefficient reads only digits and a dot: the text runs
 		// up to the first other byte, which must be the closing quote
@@ -432,7 +497,10 @@ func (d *fastDec) open(c byte) bool {
 // key false): it consumes the separating comma, or the closing byte and
 // reports end. For an object it reads the key and its colon.
 func (d *fastDec) next(first bool, closing byte, key bool) (k string, end, ok bool) {
-	c := d.peek()
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
 	if c == closing {
 		d.i++
 		return "", true, true
@@ -447,40 +515,54 @@ func (d *fastDec) next(first bool, closing byte, key bool) (k string, end, ok bo
 		return "", false, true
 	}
 	k, ok = d.key()
-	if !ok || d.peek() != ':' {
-		return "", false, false
-	}
-	d.i++
-	return k, false, true
+	return k, false, ok
 }
 
-// key reads an object key as the bytes up to the next quote, without
-// str's checks: every key the fast path knows is plain ASCII, so a key
-// with an escape ("na\u006de" is "name"), a control byte or any other
-// byte matches none of them and the request goes the strict way.
+// key reads an object key and its colon, the key as the bytes up to the
+// next quote, without str's checks: every key the fast path knows is
+// plain ASCII, so a key with an escape ("na\u006de" is "name"), a
+// control byte or any other byte matches none of them and the request
+// goes the strict way.
 func (d *fastDec) key() (string, bool) {
-	if d.peek() != '"' {
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
+	if c != '"' {
 		return "", false
 	}
 	start := d.i + 1
 	j := start
-	for ; j+8 <= len(d.b); j += 8 {
+	for {
+		if j+8 > len(d.b) {
+			for j < len(d.b) && d.b[j] != '"' {
+				j++
+			}
+			if j >= len(d.b) {
+				return "", false
+			}
+			break
+		}
 		// The first quote of the word: the lowest byte the exact
 		// zero-byte test marks is always a zero byte of x.
 		x := binary.LittleEndian.Uint64(d.b[j:]) ^ lo8*'"'
 		if m := (x - lo8) &^ x & hi8; m != 0 {
 			j += bits.TrailingZeros64(m) >> 3
-			d.i = j + 1
-			return d.s[start:j], true
+			break
 		}
+		j += 8
 	}
-	for ; j < len(d.s); j++ {
-		if d.s[j] == '"' {
-			d.i = j + 1
-			return d.s[start:j], true
-		}
+	k := d.s[start:j]
+	// The colon, in compact JSON the very next byte.
+	if d.i = j + 1; d.i < len(d.b) && d.b[d.i] == ':' {
+		d.i++
+		return k, true
 	}
-	return "", false
+	if d.peek() != ':' {
+		return "", false
+	}
+	d.i++
+	return k, true
 }
 
 // seen marks bit n of a set of keys, reporting false for a key already
@@ -1003,70 +1085,63 @@ func (d *fastDec) pollutant(p *PollutantInput, path string) bool {
 	p.Path = path
 	var keys uint32
 	for first := true; ; first = false {
-		k, end, ok := d.next(first, '}', true)
-		if !ok {
-			return false
+		// next(first, '}', false), written out: a call less for each
+		// member of each line.
+		c := d.at()
+		if c <= ' ' {
+			c = d.peekSpace()
 		}
-		if end {
+		if c == '}' {
+			d.i++
 			break
 		}
-		var dec *decimal.NullDecimal
-		var flag *bool
-		bit := uint(0)
-		switch k {
-		case "name":
-			bit = 0
-		case "emission_kg":
-			bit, dec = 1, &p.EmissionKg
-		case "emission_t":
-			bit, dec = 2, &p.EmissionT
-		case "generated_kg":
-			bit, dec = 3, &p.GeneratedKg
-		case "method":
-			bit = 4
-		case "avg_concentration":
-			bit, dec = 5, &p.AvgConcentration
-		case "max_concentration":
-			bit, dec = 6, &p.MaxConcentration
-		case "standard_concentration":
-			bit, dec = 7, &p.StandardConcentration
-		case "exceeds_standard":
-			bit, flag = 8, &p.ExceedsStandard
-		case "monitoring_month":
-			bit = 9
-		case "below_detection_limit":
-			bit, flag = 10, &p.BelowDetectionLimit
-		case "value":
-			bit, dec = 11, &p.Value
-		case "measured":
-			bit, dec = 12, &p.Measured
-		case "standard":
-			bit, dec = 13, &p.Standard
-		case "exceed_multiple":
-			bit, dec = 14, &p.ExceedMultiple
-		default:
+		if !first {
+			if c != ',' {
+				return false
+			}
+			d.i++
+		}
+		bit, ok := d.pollutantKey()
+		if !ok || !seen(&keys, bit) {
 			return false
 		}
-		if !seen(&keys, bit) {
-			return false
-		}
-		switch {
-		case dec != nil:
-			*dec, ok = d.amount()
-		case flag != nil:
-			*flag, ok = d.boolean()
-		case bit == 0:
+		switch bit {
+		case plName:
 			p.Name, ok = d.str()
 			p.Name = trimSpace(p.Name)
 			ok = ok && p.Name != ""
-		case bit == 4:
+		case plEmissionKg:
+			p.EmissionKg, ok = d.amount()
+		case plEmissionT:
+			p.EmissionT, ok = d.amount()
+		case plGeneratedKg:
+			p.GeneratedKg, ok = d.amount()
+		case plMethod:
 			p.Method, ok = d.str()
 			ok = ok && knownMethod(p.Method)
-		case bit == 9:
+		case plAvgConcentration:
+			p.AvgConcentration, ok = d.amount()
+		case plMaxConcentration:
+			p.MaxConcentration, ok = d.amount()
+		case plStandardConcentration:
+			p.StandardConcentration, ok = d.amount()
+		case plExceedsStandard:
+			p.ExceedsStandard, ok = d.boolean()
+		case plMonitoringMonth:
 			p.MonitoringMonthRaw, ok = d.str()
 			if ok && p.MonitoringMonthRaw != "" {
 				p.MonitoringMonth, ok = parseMonth(p.MonitoringMonthRaw)
 			}
+		case plBelowDetectionLimit:
+			p.BelowDetectionLimit, ok = d.boolean()
+		case plValue:
+			p.Value, ok = d.amount()
+		case plMeasured:
+			p.Measured, ok = d.amount()
+		case plStandard:
+			p.Standard, ok = d.amount()
+		case plExceedMultiple:
+			p.ExceedMultiple, ok = d.amount()
 		}
 		if !ok {
 			return false
@@ -1077,6 +1152,119 @@ func (d *fastDec) pollutant(p *PollutantInput, path string) bool {
 		return false
 	}
 	return true
+}
+
+// The keys of a pollutant line, as bits of a set.
+const (
+	plName uint = iota
+	plEmissionKg
+	plEmissionT
+	plGeneratedKg
+	plMethod
+	plAvgConcentration
+	plMaxConcentration
+	plStandardConcentration
+	plExceedsStandard
+	plMonitoringMonth
+	plBelowDetectionLimit
+	plValue
+	plMeasured
+	plStandard
+	plExceedMultiple
+)
+
+// pollutantKey reads the key of a pollutant line's member and its colon:
+// which key (pl…), or ok false for any other key. Every one of them is
+// four ASCII bytes or longer, and their first four bytes tell them apart
+// but for three pairs: one load of those picks the key, and a comparison
+// of the rest of it and its closing quote with constants (a few loads)
+// makes sure, in place of finding the quote a word at a time and then
+// comparing the key with one name after another. A key with an escape
+// or any other byte is none of them, and the request goes the strict
+// way, as for an unknown key.
+func (d *fastDec) pollutantKey() (uint, bool) {
+	c := d.at()
+	if c <= ' ' {
+		c = d.peekSpace()
+	}
+	i := d.i + 1
+	if c != '"' || i+4 > len(d.s) {
+		return 0, false
+	}
+	// s is the key's text from its fifth byte on, through the quote.
+	s := d.s[i+4:]
+	var bit uint
+	var ok bool
+	switch binary.LittleEndian.Uint32(d.b[i:]) {
+	case 'n' | 'a'<<8 | 'm'<<16 | 'e'<<24:
+		bit, ok = plName, len(s) >= 1 && s[0] == '"'
+	case 'e' | 'm'<<8 | 'i'<<16 | 's'<<24:
+		switch {
+		case len(s) >= 8 && s[:8] == "sion_kg\"":
+			bit, ok = plEmissionKg, true
+		case len(s) >= 7 && s[:7] == "sion_t\"":
+			bit, ok = plEmissionT, true
+		}
+	case 'g' | 'e'<<8 | 'n'<<16 | 'e'<<24:
+		bit, ok = plGeneratedKg, len(s) >= 9 && s[:9] == "rated_kg\""
+	case 'm' | 'e'<<8 | 't'<<16 | 'h'<<24:
+		bit, ok = plMethod, len(s) >= 3 && s[:3] == "od\""
+	case 'a' | 'v'<<8 | 'g'<<16 | '_'<<24:
+		bit, ok = plAvgConcentration, len(s) >= 14 && s[:14] == "concentration\""
+	case 'm' | 'a'<<8 | 'x'<<16 | '_'<<24:
+		bit, ok = plMaxConcentration, len(s) >= 14 && s[:14] == "concentration\""
+	case 's' | 't'<<8 | 'a'<<16 | 'n'<<24:
+		switch {
+		case len(s) >= 5 && s[:5] == "dard\"":
+			bit, ok = plStandard, true
+		case len(s) >= 19 && s[:4] == "dard" && s[4:19] == "_concentration\"":
+			bit, ok = plStandardConcentration, true
+		}
+	case 'e' | 'x'<<8 | 'c'<<16 | 'e'<<24:
+		switch {
+		case len(s) >= 13 && s[:13] == "eds_standard\"":
+			bit, ok = plExceedsStandard, true
+		case len(s) >= 12 && s[:12] == "ed_multiple\"":
+			bit, ok = plExceedMultiple, true
+		}
+	case 'm' | 'o'<<8 | 'n'<<16 | 'i'<<24:
+		bit, ok = plMonitoringMonth, len(s) >= 13 && s[:13] == "toring_month\""
+	case 'b' | 'e'<<8 | 'l'<<16 | 'o'<<24:
+		bit, ok = plBelowDetectionLimit, len(s) >= 18 && s[:2] == "w_" && s[2:18] == "detection_limit\""
+	case 'v' | 'a'<<8 | 'l'<<16 | 'u'<<24:
+		bit, ok = plValue, len(s) >= 2 && s[:2] == "e\""
+	case 'm' | 'e'<<8 | 'a'<<16 | 's'<<24:
+		bit, ok = plMeasured, len(s) >= 5 && s[:5] == "ured\""
+	}
+	if !ok {
+		return 0, false
+	}
+	d.i = i + pollutantKeyLen[bit] + 1
+	// The colon, in compact JSON the very next byte.
+	if d.at() != ':' && d.peek() != ':' {
+		return 0, false
+	}
+	d.i++
+	return bit, true
+}
+
+// pollutantKeyLen is the length of each pollutant key.
+var pollutantKeyLen = [...]int{
+	plName:                  len("name"),
+	plEmissionKg:            len("emission_kg"),
+	plEmissionT:             len("emission_t"),
+	plGeneratedKg:           len("generated_kg"),
+	plMethod:                len("method"),
+	plAvgConcentration:      len("avg_concentration"),
+	plMaxConcentration:      len("max_concentration"),
+	plStandardConcentration: len("standard_concentration"),
+	plExceedsStandard:       len("exceeds_standard"),
+	plMonitoringMonth:       len("monitoring_month"),
+	plBelowDetectionLimit:   len("below_detection_limit"),
+	plValue:                 len("value"),
+	plMeasured:              len("measured"),
+	plStandard:              len("standard"),
+	plExceedMultiple:        len("exceed_multiple"),
 }
 
 // knownMethod is readPollutant's list of methods ("" is none).
