@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strconv"
@@ -285,7 +286,7 @@ type assessment struct {
 	rateMemo   []rateMemo
 	srcOf      []int         // line index → source index
 	keep       []int         // oneOf's list of the lines it keeps, reused
-	idx        []int         // rank's list of a group's lines, reused
+	rankBufs   [3][]int      // rank's lists of a source's lines by group, reused
 	rankKeys   []rankKey     // sortRanked's keys, reused
 	data       []stepData    // the rest of a block of step figures (stepWith)
 	monthGate  []monthGateAt // reduce's lists, reused
@@ -302,6 +303,10 @@ type assessment struct {
 	memoOf *Engine
 	// ptMemo remembers rows of memoOf's params (paramText).
 	ptMemo *[1 << ptMemoBits]ptMemo
+	// useTab holds the rows use has seen, those of the assessment
+	// numbered useGen (useSeen).
+	useTab *[useTabSize]useSlot
+	useGen uint32
 }
 
 type monthAt struct {
@@ -336,6 +341,13 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	}
 	a := assessPool.Get().(*assessment)
 	a.e, a.req, a.res = e, req, res
+	if a.useGen++; a.useGen == 0 {
+		// Numbers wrapped: no slot may look as if noted now.
+		if a.useTab != nil {
+			clear(a.useTab[:])
+		}
+		a.useGen = 1
+	}
 	if a.memoOf != e {
 		clear(a.names)
 		a.ptMemo = nil
@@ -370,9 +382,10 @@ func (a *assessment) free() {
 	clear(a.rateMemo)
 	clear(a.months)
 	*a = assessment{
-		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], idx: a.idx[:0],
+		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], rankBufs: [3][]int{a.rankBufs[0][:0], a.rankBufs[1][:0], a.rankBufs[2][:0]},
 		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0], rankKeys: a.rankKeys[:0],
 		names: a.names, memoOf: a.memoOf, nums: a.nums, ptMemo: a.ptMemo,
+		useTab: a.useTab, useGen: a.useGen,
 	}
 	assessPool.Put(a)
 }
@@ -389,11 +402,8 @@ func (a *assessment) use(m *param.Meta, region string) {
 		}
 		a.used[m] = len(a.uses)
 	} else {
-		// Newest first: a source's lines use its rows in turn.
-		for i := len(a.uses) - 1; i >= 0; i-- {
-			if a.uses[i].meta == m {
-				return
-			}
+		if a.useSeen(m) {
+			return
 		}
 		if len(a.uses) == useScan {
 			a.used = a.spareIndex
@@ -417,7 +427,7 @@ func (a *assessment) use(m *param.Meta, region string) {
 // for 化学需氧量(CODcr)). Nothing of a request is kept.
 func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 	if li < len(a.names) {
-		if c := &a.names[li]; c.p != nil && c.name == name && c.kind == kind {
+		if c := &a.names[li]; c.p != nil && sameText(c.name, name) && c.kind == kind {
 			return c.p
 		}
 	}
@@ -440,14 +450,73 @@ func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 	return p
 }
 
+// sameText is a == b. A pollutant's name is a few Chinese characters,
+// 4 to 16 bytes: two overlapping words from each side compare it without
+// the call to the runtime's comparison, which lookup made on every line
+// (the request's copy and the row's string are never the same memory).
+func sameText(a, b string) bool {
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	if n < 4 || n > 16 {
+		return a == b
+	}
+	x, y := unsafe.Slice(unsafe.StringData(a), n), unsafe.Slice(unsafe.StringData(b), n)
+	le := binary.LittleEndian // one load each where the machine allows it
+	if n < 8 {
+		return le.Uint32(x) == le.Uint32(y) && le.Uint32(x[n-4:]) == le.Uint32(y[n-4:])
+	}
+	return le.Uint64(x) == le.Uint64(y) && le.Uint64(x[n-8:]) == le.Uint64(y[n-8:])
+}
+
 // nameMemo is what lookup remembers of a line slot.
 type nameMemo struct {
 	p          *Pollutant
 	name, kind string
 }
 
-// useScan is how many parameters are looked up by a scan before a map.
+// useScan is how many parameters are looked up in useTab before a map.
 const useScan = 32
+
+// useSeen reports whether use has seen m in this assessment, and notes
+// it if not. A declaration names a dozen or two rows, each line one more
+// or one seen: an open-addressed table, half full at most, that needs no
+// clearing (a slot is empty unless it has this assessment's number)
+// finds them with a probe or two, where a scan of the rows in use took
+// one comparison per row. Rows are told apart by address: the engine
+// keeps them alive while it assesses, and nothing else is stored.
+func (a *assessment) useSeen(m *param.Meta) bool {
+	t := a.useTab
+	if t == nil {
+		t = new([useTabSize]useSlot)
+		a.useTab = t
+	}
+	key := uintptr(unsafe.Pointer(m))
+	h := (uint64(key) * 0x9E3779B97F4A7C15) >> (64 - useTabBits)
+	for {
+		c := &t[h]
+		if c.gen != a.useGen {
+			*c = useSlot{key: key, gen: a.useGen}
+			return false
+		}
+		if c.key == key {
+			return true
+		}
+		h = (h + 1) & (useTabSize - 1)
+	}
+}
+
+// useTabBits sizes useTab: twice the rows noted before the map takes over.
+const (
+	useTabBits = 6
+	useTabSize = 1 << useTabBits
+)
+
+type useSlot struct {
+	key uintptr
+	gen uint32
+}
 
 // paramAt is the index of a parameter row in r.Parameters.
 func (r *Result) paramAt(m *param.Meta) (int, bool) {
@@ -730,36 +799,56 @@ func (a *assessment) total() {
 	res.Months = res.Months[:0]
 	var buf [3][3]acc // tax due, reduction, tax of each month
 	sums := buf[:0]
+	k, kOf := 0, -1 // the month of the lines of source kOf
 	for i := range res.Lines {
 		l := &res.Lines[i]
-		k := 0
-		for k < len(res.Months) && res.Months[k].Month != l.Month {
-			k++
-		}
-		if k == len(res.Months) {
-			res.Months = append(res.Months, MonthTotal{Month: l.Month})
-			sums = append(sums, [3]acc{})
+		// A source's lines are together and share its month: the month
+		// is looked for once a source.
+		if si := a.srcOf[i]; si != kOf {
+			kOf = si
+			k = 0
+			for k < len(res.Months) && res.Months[k].Month != l.Month {
+				k++
+			}
+			if k == len(res.Months) {
+				res.Months = append(res.Months, MonthTotal{Month: l.Month})
+				sums = append(sums, [3]acc{})
+			}
 		}
 		if !l.Taxed {
 			continue // zero lines add nothing
 		}
 		s := &sums[k]
-		s[0].add(l.TaxDue)
+		if l.Tax == l.TaxDue {
+			// Tax is the tax due itself (no reduction): one reading
+			// adds both.
+			s[0].addPair(&s[2], l.TaxDue)
+		} else {
+			s[0].add(l.TaxDue)
+			s[2].add(l.Tax)
+		}
 		s[1].add(l.Reduction)
-		s[2].add(l.Tax)
 	}
 	for k := range res.Months {
 		mt, s := &res.Months[k], &sums[k]
 		mt.TaxDue, mt.Reduction, mt.Tax = s[0].valueIn(&a.nums), s[1].valueIn(&a.nums), s[2].valueIn(&a.nums)
 	}
-	slices.SortFunc(res.Months, func(x, y MonthTotal) int { return strings.Compare(x.Month, y.Month) })
-	var due, red, tax acc
-	for _, mt := range res.Months {
-		due.add(mt.TaxDue)
-		red.add(mt.Reduction)
-		tax.add(mt.Tax)
+	if len(res.Months) == 1 {
+		// The whole is its one month: summing the month's three figures
+		// into zero totals gives them back as they are, a zero as the
+		// zero Decimal (acc skips zeros).
+		mt := &res.Months[0]
+		res.TotalTaxDue, res.TotalReduction, res.TotalTax = sumOfOne(mt.TaxDue), sumOfOne(mt.Reduction), sumOfOne(mt.Tax)
+	} else {
+		slices.SortFunc(res.Months, func(x, y MonthTotal) int { return strings.Compare(x.Month, y.Month) })
+		var due, red, tax acc
+		for _, mt := range res.Months {
+			due.add(mt.TaxDue)
+			red.add(mt.Reduction)
+			tax.add(mt.Tax)
+		}
+		res.TotalTaxDue, res.TotalReduction, res.TotalTax = due.valueIn(&a.nums), red.valueIn(&a.nums), tax.valueIn(&a.nums)
 	}
-	res.TotalTaxDue, res.TotalReduction, res.TotalTax = due.valueIn(&a.nums), red.valueIn(&a.nums), tax.valueIn(&a.nums)
 	if res.untraced {
 		return
 	}
@@ -767,6 +856,15 @@ func (a *assessment) total() {
 		a.stepWith(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条"}, [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax})
 	}
 	a.stepWith(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text}, [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax})
+}
+
+// sumOfOne is the sum of d alone as acc makes it: d itself, but a zero
+// is the zero Decimal whatever its exponent.
+func sumOfOne(d decimal.Decimal) decimal.Decimal {
+	if d.IsZero() {
+		return decimal.Decimal{}
+	}
+	return d
 }
 
 // sum adds two amounts, skipping the addition (and shopspring's rescaling

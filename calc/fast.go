@@ -124,15 +124,22 @@ func divHalfAway(a, b int64) int64 {
 // decSlab carves the coefficients of the decimals it makes from slabs:
 // decimal.New allocates a big.Int and its one digit word for every
 // result, two allocations each, and the engine makes four or five per
-// line. A slab of n costs two allocations for n decimals. The Decimal is
+// line. A slab of n costs one allocation for n decimals. The Decimal is
 // written through its layout (param.FromInPlace, checked at start-up);
 // without it, and for a nil slab, decimal.New. decimal never changes a
 // coefficient in place, and each digit slice has capacity 1, so nothing
 // written later can reach a neighbour.
 type decSlab struct {
-	ints  []big.Int
-	words []big.Word
+	cells []decCell
+	next  int // the first cell not handed out
 	n     int // size of the next slab
+}
+
+// decCell is a coefficient and its one digit word, allocated together:
+// one allocation a slab, and no pointer written to hand one out.
+type decCell struct {
+	z big.Int
+	w [1]big.Word
 }
 
 // slabShared is the least size of an assessment's slab, which the
@@ -146,21 +153,22 @@ func (s *decSlab) dec(c int64, exp int32) decimal.Decimal {
 	if s == nil || inPlaceOff || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 || c == math.MinInt64 {
 		return decimal.New(c, exp)
 	}
-	if len(s.ints) == 0 {
+	if s.next == len(s.cells) {
 		// The first slab is the size asked for; more come by 16.
 		n := max(s.n, 16)
-		s.ints, s.words, s.n = make([]big.Int, n), make([]big.Word, n), 16
+		s.cells, s.next, s.n = make([]decCell, n), 0, 16
 	}
-	z := &s.ints[0]
+	cell := &s.cells[s.next]
+	s.next++
+	z := &cell.z
 	if c != 0 {
 		// big.NewInt(0) leaves the digits nil, as the zero Int does.
-		s.words[0] = big.Word(uabs(c))
-		z.SetBits(s.words[:1:1])
+		cell.w[0] = big.Word(uabs(c))
+		z.SetBits(cell.w[:1:1])
 		if c < 0 {
 			z.Neg(z)
 		}
 	}
-	s.ints, s.words = s.ints[1:], s.words[1:]
 	out, ok := param.FromInPlace(z, exp)
 	if !ok {
 		return decimal.New(c, exp)
@@ -402,20 +410,45 @@ func (s *acc) add(x decimal.Decimal) {
 	if x.IsZero() {
 		return
 	}
+	if cx, ok := small(x); ok {
+		s.addSmall(x, cx)
+		return
+	}
+	s.d, s.slow = s.value(), true
+	s.d = sum(s.d, x)
+}
+
+// addPair is s.add(x) and t.add(x), with x read once.
+func (s *acc) addPair(t *acc, x decimal.Decimal) {
+	if s.slow || t.slow || x.IsZero() {
+		s.add(x)
+		t.add(x)
+		return
+	}
 	cx, ok := small(x)
-	if ok {
-		ex := x.Exponent()
-		if !s.n || s.c == 0 {
-			s.c, s.e, s.n = cx, ex, true
-			return
-		}
-		c, cx, e, ok := align(s.c, s.e, cx, ex)
-		// Both are within ±2^62, so the sum cannot wrap; it must stay
-		// within ±2^62 for the next addition.
-		if sum := c + cx; ok && uabs(sum) <= 1<<62 {
-			s.c, s.e = sum, e
-			return
-		}
+	if !ok {
+		s.add(x)
+		t.add(x)
+		return
+	}
+	s.addSmall(x, cx)
+	t.addSmall(x, cx)
+}
+
+// addSmall is add for a nonzero x whose coefficient small gave as cx,
+// on an accumulator that is not slow.
+func (s *acc) addSmall(x decimal.Decimal, cx int64) {
+	ex := x.Exponent()
+	if !s.n || s.c == 0 {
+		s.c, s.e, s.n = cx, ex, true
+		return
+	}
+	c, cx2, e, ok := align(s.c, s.e, cx, ex)
+	// Both are within ±2^62, so the sum cannot wrap; it must stay
+	// within ±2^62 for the next addition.
+	if sum := c + cx2; ok && uabs(sum) <= 1<<62 {
+		s.c, s.e = sum, e
+		return
 	}
 	s.d, s.slow = s.value(), true
 	s.d = sum(s.d, x)
