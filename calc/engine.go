@@ -286,6 +286,7 @@ type assessment struct {
 	rateMemo   []rateMemo
 	srcOf      []int         // line index → source index
 	keep       []int         // oneOf's list of the lines it keeps, reused
+	polSeen    uint64        // pollutantLine: bit Order%64 of each pollutant of the source so far
 	rankBufs   [3][]int      // rank's lists of a source's lines by group, reused
 	rankKeys   []rankKey     // sortRanked's keys, reused
 	data       []stepData    // the rest of a block of step figures (stepWith)
@@ -922,7 +923,12 @@ func (a *assessment) finish() {
 	for i, u := range a.uses {
 		pt := a.paramText(u.meta)
 		p := &res.Parameters[i]
-		*p = pt.use
+		if p.text != pt {
+			// A released result's entry (Release leaves them) is
+			// already the row's when it names the row: only the region
+			// may differ.
+			*p = pt.use
+		}
 		p.Region = u.region
 		if !p.Verified {
 			res.Warnings = append(res.Warnings, pt.warn)

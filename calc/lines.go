@@ -61,6 +61,7 @@ func (a *assessment) buildLines() {
 		switch s.Kind {
 		case KindAir, KindWater:
 			first := len(a.res.Lines)
+			a.polSeen = 0
 			for pi := range s.Pollutants {
 				a.pollutantLine(s, si, &s.Pollutants[pi], ex, pen, first)
 			}
@@ -150,10 +151,17 @@ func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exe
 			p.Name, kindZh(s.Kind), strings.Join(a.e.names.Suggest(s.Kind, p.Name), "、"))
 		return
 	}
-	for j := first; j < len(a.res.Lines); j++ {
-		if a.res.Lines[j].pol == pol {
-			a.fail(p.Path+".name", "duplicate_pollutant", "%s is already listed at %s for this outlet", pol.Name, a.res.Lines[j].Path)
-			return
+	// The source's lines so far are searched only when one of them has
+	// the same table order modulo 64 (polSeen): a search per line
+	// through the lines, a few hundred bytes apart, was a tenth of it.
+	if bit := uint64(1) << (uint(pol.Order) & 63); a.polSeen&bit == 0 {
+		a.polSeen |= bit
+	} else {
+		for j := first; j < len(a.res.Lines); j++ {
+			if a.res.Lines[j].pol == pol {
+				a.fail(p.Path+".name", "duplicate_pollutant", "%s is already listed at %s for this outlet", pol.Name, a.res.Lines[j].Path)
+				return
+			}
 		}
 	}
 	li := a.newLine(s, si, pol.Name, p.Path)

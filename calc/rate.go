@@ -44,50 +44,75 @@ func (a *assessment) applyRates() {
 			continue
 		}
 		s := &a.req.Sources[a.srcOf[i]]
-		ans := a.rateOf(l.pol, s.Month, s.Facility)
-		if ans.code != "" {
-			a.fail(l.Path, ans.code, "%s", ans.msg)
-			continue
-		}
-		l.Rate = decimal.NullDecimal{Decimal: ans.value, Valid: true}
-		if a.req.Rounding == Exact {
-			l.TaxDue = l.num.Mul(ans.value).DivRound(l.den, 2)
+		// The rate's value and row, read where they are: a copy of the
+		// whole answer per line was a sixth of applying rates.
+		var value decimal.Decimal
+		var rule *RateRule
+		if ov := a.classOverride(l.pol); ov != nil {
+			value = ov.Decimal
 		} else {
-			l.TaxDue = a.nums.mulRound(l.Equivalents.Decimal, ans.value, 2)
+			ans := a.rateAt(l.pol, s.Month, s.Facility)
+			if ans.code != "" {
+				a.fail(l.Path, ans.code, "%s", ans.msg)
+				continue
+			}
+			value, rule = ans.value, ans.rule
+		}
+		l.Rate = decimal.NullDecimal{Decimal: value, Valid: true}
+		if a.req.Rounding == Exact {
+			l.TaxDue = l.num.Mul(value).DivRound(l.den, 2)
+		} else {
+			l.TaxDue = a.nums.mulRound(l.Equivalents.Decimal, value, 2)
 		}
 		l.Tax = l.TaxDue
 		if a.res.untraced {
 			// The writer names the rate row of each line (lineParams),
 			// which the tax-due step otherwise keeps.
-			a.res.rates[i] = ans.rule
+			a.res.rates[i] = rule
 		}
 		// One step; on output it reads as the rate, the product and its rounding.
-		a.step(Step{Kind: StepTaxDue, L: i, Rule: "环境保护税法 第十一条", rate: ans.rule})
+		a.step(Step{Kind: StepTaxDue, L: i, Rule: "环境保护税法 第十一条", rate: rule})
 	}
 }
 
 // rateOf finds the rate of a pollutant for a month, honouring what-if
 // overrides first, and memoises the answer for the request.
 func (a *assessment) rateOf(p *Pollutant, m Month, facility string) rateAnswer {
-	if len(a.override) == 0 {
-		// A class-wide what-if amount is lookupRate's answer at once,
-		// with nothing used: cheaper than remembering it.
-		ov := a.req.Rates.Air
-		if p.Class() == KindWater {
-			ov = a.req.Rates.Water
-		}
-		if ov.Valid {
-			return rateAnswer{value: ov.Decimal, from: "request"}
-		}
+	if ov := a.classOverride(p); ov != nil {
+		return rateAnswer{value: ov.Decimal, from: "request"}
 	}
+	return *a.rateAt(p, m, facility)
+}
+
+// classOverride is the class-wide what-if amount that is the rate of p
+// (rates.air or rates.water) when no pollutant has its own, else nil: it
+// is lookupRate's answer at once, with nothing used, and cheaper than
+// remembering it.
+func (a *assessment) classOverride(p *Pollutant) *decimal.NullDecimal {
+	if len(a.override) > 0 {
+		return nil
+	}
+	ov := &a.req.Rates.Air
+	if p.Category != CatAir { // p.Class() == KindWater
+		ov = &a.req.Rates.Water
+	}
+	if ov.Valid {
+		return ov
+	}
+	return nil
+}
+
+// rateAt is rateOf's answer without a class-wide override, in the memo
+// (valid until the next answer is added).
+func (a *assessment) rateAt(p *Pollutant, m Month, facility string) *rateAnswer {
 	for i := range a.rateMemo {
 		if c := &a.rateMemo[i]; c.pol == p && c.month == m && c.facility == facility {
-			return c.ans
+			return &c.ans
 		}
 	}
 	ans := a.lookupRate(p, m, facility)
 	a.rateMemo = append(a.rateMemo, rateMemo{p, m, facility, ans})
-	return ans
+	return &a.rateMemo[len(a.rateMemo)-1].ans
 }
 
 func (a *assessment) lookupRate(p *Pollutant, m Month, facility string) rateAnswer {
