@@ -428,7 +428,7 @@ func (a *assessment) use(m *param.Meta, region string) {
 // for 化学需氧量(CODcr)). Nothing of a request is kept.
 func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 	if li < len(a.names) {
-		if c := &a.names[li]; c.p != nil && sameText(c.name, name) && c.kind == kind {
+		if c := &a.names[li]; c.p != nil && c.same(name) && c.kind == kind {
 			return c.p
 		}
 	}
@@ -444,6 +444,7 @@ func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 			name = strings.Clone(name)
 		}
 		*c = nameMemo{p: p, name: name, kind: nameClass(p)}
+		c.head, c.tail = textWords(name)
 		if c.kind != kind {
 			c.p = nil // found under another class's name: not remembered
 		}
@@ -451,30 +452,42 @@ func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 	return p
 }
 
-// sameText is a == b. A pollutant's name is a few Chinese characters,
-// 4 to 16 bytes: two overlapping words from each side compare it without
-// the call to the runtime's comparison, which lookup made on every line
-// (the request's copy and the row's string are never the same memory).
-func sameText(a, b string) bool {
-	n := len(a)
-	if n != len(b) {
+// textWords are the words same compares of a name of 4 to 16 bytes (a
+// pollutant's name is a few Chinese characters): its first and its last
+// 8 bytes, or 4 below 8 bytes; zero for other lengths.
+func textWords(t string) (head, tail uint64) {
+	n := len(t)
+	if n < 4 || n > 16 {
+		return 0, 0
+	}
+	b := unsafe.Slice(unsafe.StringData(t), n)
+	le := binary.LittleEndian // one load each where the machine allows it
+	if n < 8 {
+		return uint64(le.Uint32(b)), uint64(le.Uint32(b[n-4:]))
+	}
+	return le.Uint64(b), le.Uint64(b[n-8:])
+}
+
+// same reports whether name is the remembered name. The memo keeps the
+// words it compares (textWords) with it: reading the remembered string,
+// somewhere in the engine's rows, was a cache miss on every line.
+func (c *nameMemo) same(name string) bool {
+	n := len(name)
+	if n != len(c.name) {
 		return false
 	}
 	if n < 4 || n > 16 {
-		return a == b
+		return name == c.name
 	}
-	x, y := unsafe.Slice(unsafe.StringData(a), n), unsafe.Slice(unsafe.StringData(b), n)
-	le := binary.LittleEndian // one load each where the machine allows it
-	if n < 8 {
-		return le.Uint32(x) == le.Uint32(y) && le.Uint32(x[n-4:]) == le.Uint32(y[n-4:])
-	}
-	return le.Uint64(x) == le.Uint64(y) && le.Uint64(x[n-8:]) == le.Uint64(y[n-8:])
+	h, t := textWords(name)
+	return h == c.head && t == c.tail
 }
 
 // nameMemo is what lookup remembers of a line slot.
 type nameMemo struct {
 	p          *Pollutant
 	name, kind string
+	head, tail uint64 // textWords(name)
 }
 
 // useScan is how many parameters are looked up in useTab before a map.

@@ -63,6 +63,43 @@ func small(d decimal.Decimal) (int64, bool) {
 	return d.CoefficientInt64(), true
 }
 
+// small2 is small(a) and small(b), ok when both are: the binary fast
+// paths ask for two coefficients, and one call for both costs half the
+// calls (a line asks for a dozen and more).
+func small2(a, b decimal.Decimal) (int64, int64, bool) {
+	if !decimalOnly && !inPlaceOff {
+		va, oka := param.InPlace(a)
+		vb, okb := param.InPlace(b)
+		if oka && okb {
+			ca, ok1 := wordOf(va)
+			cb, ok2 := wordOf(vb)
+			return ca, cb, ok1 && ok2
+		}
+	}
+	ca, ok1 := small(a)
+	cb, ok2 := small(b)
+	return ca, cb, ok1 && ok2
+}
+
+// wordOf is small's answer for a coefficient read in place.
+func wordOf(v *big.Int) (int64, bool) {
+	if v == nil {
+		return 0, true
+	}
+	switch w := v.Bits(); len(w) {
+	case 0:
+		return 0, true
+	case 1:
+		if u := uint64(w[0]); u <= 1<<62 {
+			if v.Sign() < 0 {
+				return -int64(u), true
+			}
+			return int64(u), true
+		}
+	}
+	return 0, false
+}
+
 // inPlaceOff turns the in-place reading and writing of decimals off
 // (param.InPlace, param.FromInPlace), so tests can check the other way.
 var inPlaceOff bool
@@ -183,9 +220,8 @@ func divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
 
 // divRound is a.DivRound(b, prec), made in s.
 func (s *decSlab) divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if !oka || !okb {
+	ca, cb, ok := small2(a, b)
+	if !ok {
 		return a.DivRound(b, prec)
 	}
 	q, ok := param.DivRoundCoef(uabs(ca), a.Exponent(), uabs(cb), b.Exponent(), prec)
@@ -239,9 +275,7 @@ func mulRound(a, b decimal.Decimal, places int32) decimal.Decimal {
 
 // mulRound is a.Mul(b).Round(places), made in s.
 func (s *decSlab) mulRound(a, b decimal.Decimal, places int32) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		if p, ok := mul64(ca, cb); ok {
 			if d, ok := s.roundCoef(p, a.Exponent()+b.Exponent(), places); ok {
 				return d
@@ -256,9 +290,7 @@ func add(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).add(a, b
 
 // add is a.Add(b), made in s.
 func (s *decSlab) add(a, b decimal.Decimal) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		if d, ok := s.addCoef(ca, a.Exponent(), cb, b.Exponent()); ok {
 			return d
 		}
@@ -296,9 +328,7 @@ func sub(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).sub(a, b
 
 // sub is a.Sub(b), made in s: a + (−b) without building −b.
 func (s *decSlab) sub(a, b decimal.Decimal) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		// small keeps to ±2^62: −cb cannot overflow.
 		if d, ok := s.addCoef(ca, a.Exponent(), -cb, b.Exponent()); ok {
 			return d
@@ -309,9 +339,7 @@ func (s *decSlab) sub(a, b decimal.Decimal) decimal.Decimal {
 
 // cmp is a.Cmp(b).
 func cmp(a, b decimal.Decimal) int {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		if c, ok := cmpCoef(ca, a.Exponent(), cb, b.Exponent()); ok {
 			return c
 		}
@@ -365,9 +393,7 @@ func mul(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).mul(a, b
 
 // mul is a.Mul(b), made in s.
 func (s *decSlab) mul(a, b decimal.Decimal) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		if p, ok := mul64(ca, cb); ok {
 			return s.dec(p, a.Exponent()+b.Exponent())
 		}
@@ -377,10 +403,8 @@ func (s *decSlab) mul(a, b decimal.Decimal) decimal.Decimal {
 
 // cmpProduct is a.Cmp(x.Mul(y)).
 func cmpProduct(a, x, y decimal.Decimal) int {
-	ca, oka := small(a)
-	cx, okx := small(x)
-	cy, oky := small(y)
-	if oka && okx && oky {
+	cx, cy, okxy := small2(x, y)
+	if ca, oka := small(a); oka && okxy {
 		if p, ok := mul64(cx, cy); ok {
 			if c, ok := cmpCoef(ca, a.Exponent(), p, x.Exponent()+y.Exponent()); ok {
 				return c
