@@ -308,6 +308,8 @@ type assessment struct {
 	// numbered useGen (useSeen).
 	useTab *[useTabSize]useSlot
 	useGen uint32
+	// rateHits remembers the tables' rates of memoOf (tableRate).
+	rateHits map[rateKey]rateHit
 }
 
 type monthAt struct {
@@ -352,6 +354,7 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	if a.memoOf != e {
 		clear(a.names)
 		a.ptMemo = nil
+		a.rateHits = nil
 		a.memoOf = e
 	}
 	a.uses = res.paramUses[:0]
@@ -386,7 +389,7 @@ func (a *assessment) free() {
 		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], rankBufs: [3][]int{a.rankBufs[0][:0], a.rankBufs[1][:0], a.rankBufs[2][:0]},
 		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0], rankKeys: a.rankKeys[:0],
 		names: a.names, memoOf: a.memoOf, nums: a.nums, ptMemo: a.ptMemo,
-		useTab: a.useTab, useGen: a.useGen,
+		useTab: a.useTab, useGen: a.useGen, rateHits: a.rateHits,
 	}
 	assessPool.Put(a)
 }

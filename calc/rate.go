@@ -130,19 +130,70 @@ func (a *assessment) lookupRate(p *Pollutant, m Month, facility string) rateAnsw
 	if a.req.Region == "" {
 		return rateAnswer{code: "rate_not_found", msg: "no region given and no rates." + class + " override: the applicable amount of " + p.Name + " is unknown"}
 	}
-	rule, code, msg := a.e.Rate(a.req.Region, class, p, facility, m)
-	if code != "" {
-		return rateAnswer{code: code, msg: msg}
+	h := a.tableRate(p, m, facility)
+	if h.code != "" {
+		return rateAnswer{code: h.code, msg: h.msg}
 	}
-	region := a.e.provinceCode(rule.Province)
-	if z := rule.matchedZone(a.req.Region); z != "" {
-		if reg := a.e.zones[z]; reg != nil {
-			region = reg.Code
-			a.use(&reg.Meta, reg.Code)
+	if h.zone != nil {
+		a.use(&h.zone.Meta, h.zone.Code)
+	}
+	a.use(&h.rule.Meta, h.region)
+	return rateAnswer{value: h.rule.Value, rule: h.rule, from: "table"}
+}
+
+// rateKey is what the tables' rate of a pollutant depends on.
+type rateKey struct {
+	region, facility string
+	pol              *Pollutant
+	month            Month
+}
+
+// rateHit is the tables' answer for a rateKey: the rule, the region it
+// is shown for and the zone row that made it apply, or an error.
+type rateHit struct {
+	rule      *RateRule
+	region    string
+	zone      *Region
+	code, msg string
+}
+
+// maxRateHits bounds the answers an assessment keeps for the next ones.
+const maxRateHits = 4096
+
+// tableRate is the rate the tables give p in the request's region (not
+// empty) for month m, remembered with the assessment for the next
+// requests of the same engine (like names): the same region asks the
+// same questions declaration after declaration, and Engine.Rate's
+// search of the province's rules with its map lookups was a twentieth
+// of assessing a quarter. The answer depends on nothing else.
+func (a *assessment) tableRate(p *Pollutant, m Month, facility string) rateHit {
+	key := rateKey{region: a.req.Region, facility: facility, pol: p, month: m}
+	if h, ok := a.rateHits[key]; ok {
+		return h
+	}
+	h := a.e.tableRate(key.region, p, facility, m)
+	if a.rateHits == nil || len(a.rateHits) >= maxRateHits {
+		a.rateHits = make(map[rateKey]rateHit)
+	}
+	// The key's strings are the request's: the memo keeps its own.
+	key.region, key.facility = strings.Clone(key.region), strings.Clone(key.facility)
+	a.rateHits[key] = h
+	return h
+}
+
+// tableRate finds the rule of Rate and where it applies.
+func (e *Engine) tableRate(region string, p *Pollutant, facility string, m Month) rateHit {
+	rule, code, msg := e.Rate(region, p.Class(), p, facility, m)
+	if code != "" {
+		return rateHit{code: code, msg: msg}
+	}
+	h := rateHit{rule: rule, region: e.provinceCode(rule.Province)}
+	if z := rule.matchedZone(region); z != "" {
+		if reg := e.zones[z]; reg != nil {
+			h.region, h.zone = reg.Code, reg
 		}
 	}
-	a.use(&rule.Meta, region)
-	return rateAnswer{value: rule.Value, rule: rule, from: "table"}
+	return h
 }
 
 func rateParamKey(r *RateRule, n *Names) string {
