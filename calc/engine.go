@@ -283,7 +283,6 @@ type assessment struct {
 	spareIndex map[*param.Meta]int // a released result's empty index, for used
 	uses       []paramUse
 	override   map[string]decimal.Decimal // pollutant id → what-if rate
-	rateMemo   []rateMemo
 	srcOf      []int         // line index → source index
 	keep       []int         // oneOf's list of the lines it keeps, reused
 	polSeen    uint64        // pollutantLine: bit Order%64 of each pollutant of the source so far
@@ -308,8 +307,13 @@ type assessment struct {
 	// numbered useGen (useSeen).
 	useTab *[useTabSize]useSlot
 	useGen uint32
-	// rateHits remembers the tables' rates of memoOf (tableRate).
-	rateHits map[rateKey]rateHit
+	// rateHits and rateFacHits remember the tables' rates of memoOf in
+	// rateRegion (tableRate); rateRegionSeen: the request's region has
+	// been compared with it.
+	rateRegion     string
+	rateHits       map[ratePM]*rateHit
+	rateFacHits    map[rateKey]*rateHit
+	rateRegionSeen bool
 }
 
 type monthAt struct {
@@ -354,7 +358,7 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	if a.memoOf != e {
 		clear(a.names)
 		a.ptMemo = nil
-		a.rateHits = nil
+		a.rateHits, a.rateFacHits = nil, nil
 		a.memoOf = e
 	}
 	a.uses = res.paramUses[:0]
@@ -383,13 +387,13 @@ func (a *assessment) free() {
 	if cap(a.srcOf) > maxPooled {
 		return
 	}
-	clear(a.rateMemo)
 	clear(a.months)
 	*a = assessment{
-		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], rankBufs: [3][]int{a.rankBufs[0][:0], a.rankBufs[1][:0], a.rankBufs[2][:0]},
+		months: a.months[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], rankBufs: [3][]int{a.rankBufs[0][:0], a.rankBufs[1][:0], a.rankBufs[2][:0]},
 		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0], rankKeys: a.rankKeys[:0],
 		names: a.names, memoOf: a.memoOf, nums: a.nums, ptMemo: a.ptMemo,
-		useTab: a.useTab, useGen: a.useGen, rateHits: a.rateHits,
+		useTab: a.useTab, useGen: a.useGen,
+		rateRegion: a.rateRegion, rateHits: a.rateHits, rateFacHits: a.rateFacHits,
 	}
 	assessPool.Put(a)
 }

@@ -9,15 +9,6 @@ import (
 	"github.com/ecotax/ecotax/calc/param"
 )
 
-// rateMemo remembers the answers of one request; a declaration asks for a
-// few dozen (pollutant, month) pairs, so a slice beats a map.
-type rateMemo struct {
-	pol      *Pollutant
-	month    Month
-	facility string
-	ans      rateAnswer
-}
-
 type rateAnswer struct {
 	value decimal.Decimal
 	rule  *RateRule // nil for a what-if override
@@ -51,12 +42,11 @@ func (a *assessment) applyRates() {
 		if ov := a.classOverride(l.pol); ov != nil {
 			value = ov.Decimal
 		} else {
-			ans := a.rateAt(l.pol, s.Month, s.Facility)
-			if ans.code != "" {
-				a.fail(l.Path, ans.code, "%s", ans.msg)
+			var code, msg string
+			if value, rule, code, msg = a.rateAt(l.pol, s.Month, s.Facility); code != "" {
+				a.fail(l.Path, code, "%s", msg)
 				continue
 			}
-			value, rule = ans.value, ans.rule
 		}
 		l.Rate = decimal.NullDecimal{Decimal: value, Valid: true}
 		if a.req.Rounding == Exact {
@@ -76,18 +66,24 @@ func (a *assessment) applyRates() {
 }
 
 // rateOf finds the rate of a pollutant for a month, honouring what-if
-// overrides first, and memoises the answer for the request.
+// overrides first.
 func (a *assessment) rateOf(p *Pollutant, m Month, facility string) rateAnswer {
 	if ov := a.classOverride(p); ov != nil {
 		return rateAnswer{value: ov.Decimal, from: "request"}
 	}
-	return *a.rateAt(p, m, facility)
+	v, rule, code, msg := a.rateAt(p, m, facility)
+	switch {
+	case code != "":
+		return rateAnswer{code: code, msg: msg}
+	case rule == nil:
+		return rateAnswer{value: v, from: "request"}
+	}
+	return rateAnswer{value: v, rule: rule, from: "table"}
 }
 
 // classOverride is the class-wide what-if amount that is the rate of p
 // (rates.air or rates.water) when no pollutant has its own, else nil: it
-// is lookupRate's answer at once, with nothing used, and cheaper than
-// remembering it.
+// is rateAt's answer at once, with nothing used.
 func (a *assessment) classOverride(p *Pollutant) *decimal.NullDecimal {
 	if len(a.override) > 0 {
 		return nil
@@ -102,54 +98,49 @@ func (a *assessment) classOverride(p *Pollutant) *decimal.NullDecimal {
 	return nil
 }
 
-// rateAt is rateOf's answer without a class-wide override, in the memo
-// (valid until the next answer is added).
-func (a *assessment) rateAt(p *Pollutant, m Month, facility string) *rateAnswer {
-	for i := range a.rateMemo {
-		if c := &a.rateMemo[i]; c.pol == p && c.month == m && c.facility == facility {
-			return &c.ans
-		}
-	}
-	ans := a.lookupRate(p, m, facility)
-	a.rateMemo = append(a.rateMemo, rateMemo{p, m, facility, ans})
-	return &a.rateMemo[len(a.rateMemo)-1].ans
-}
-
-func (a *assessment) lookupRate(p *Pollutant, m Month, facility string) rateAnswer {
+// rateAt is the rate of p for month m: a what-if amount of the request
+// (rule nil), or the tables' in the request's region (rule and the rows
+// it relied on noted as used), or an error code and message.
+func (a *assessment) rateAt(p *Pollutant, m Month, facility string) (value decimal.Decimal, rule *RateRule, code, msg string) {
 	class := p.Class()
 	if v, ok := a.override[p.ID]; ok {
-		return rateAnswer{value: v, from: "request"}
+		return v, nil, "", ""
 	}
 	ov := a.req.Rates.Air
 	if class == KindWater {
 		ov = a.req.Rates.Water
 	}
 	if ov.Valid {
-		return rateAnswer{value: ov.Decimal, from: "request"}
+		return ov.Decimal, nil, "", ""
 	}
 	if a.req.Region == "" {
-		return rateAnswer{code: "rate_not_found", msg: "no region given and no rates." + class + " override: the applicable amount of " + p.Name + " is unknown"}
+		return decimal.Decimal{}, nil, "rate_not_found", "no region given and no rates." + class + " override: the applicable amount of " + p.Name + " is unknown"
 	}
 	h := a.tableRate(p, m, facility)
 	if h.code != "" {
-		return rateAnswer{code: h.code, msg: h.msg}
+		return decimal.Decimal{}, nil, h.code, h.msg
 	}
 	if h.zone != nil {
 		a.use(&h.zone.Meta, h.zone.Code)
 	}
 	a.use(&h.rule.Meta, h.region)
-	return rateAnswer{value: h.rule.Value, rule: h.rule, from: "table"}
+	return h.rule.Value, h.rule, "", ""
 }
 
-// rateKey is what the tables' rate of a pollutant depends on.
+// ratePM and rateKey are what the tables' rate of a pollutant depends on
+// besides the region (one per request): without and with a facility.
+type ratePM struct {
+	pol   *Pollutant
+	month Month
+}
+
 type rateKey struct {
-	region, facility string
-	pol              *Pollutant
-	month            Month
+	ratePM
+	facility string
 }
 
-// rateHit is the tables' answer for a rateKey: the rule, the region it
-// is shown for and the zone row that made it apply, or an error.
+// rateHit is the tables' answer for a key: the rule, the region it is
+// shown for and the zone row that made it apply, or an error.
 type rateHit struct {
 	rule      *RateRule
 	region    string
@@ -161,33 +152,46 @@ type rateHit struct {
 const maxRateHits = 4096
 
 // tableRate is the rate the tables give p in the request's region (not
-// empty) for month m, remembered with the assessment for the next
-// requests of the same engine (like names): the same region asks the
-// same questions declaration after declaration, and Engine.Rate's
-// search of the province's rules with its map lookups was a twentieth
-// of assessing a quarter. The answer depends on nothing else.
-func (a *assessment) tableRate(p *Pollutant, m Month, facility string) rateHit {
-	key := rateKey{region: a.req.Region, facility: facility, pol: p, month: m}
-	if h, ok := a.rateHits[key]; ok {
+// empty) for month m, remembered with the assessment for the requests
+// after it of the same engine and region (like names): declarations ask
+// the same questions one after another, and Engine.Rate's search of the
+// province's rules, with its map lookups, was a twentieth of assessing a
+// quarter. The answer depends on nothing else.
+func (a *assessment) tableRate(p *Pollutant, m Month, facility string) *rateHit {
+	if !a.rateRegionSeen {
+		a.rateRegionSeen = true
+		if a.req.Region != a.rateRegion || a.rateHits == nil || len(a.rateHits)+len(a.rateFacHits) > maxRateHits {
+			a.rateHits, a.rateFacHits = map[ratePM]*rateHit{}, nil
+			a.rateRegion = strings.Clone(a.req.Region) // the request's string is not kept
+		}
+	}
+	pm := ratePM{p, m}
+	if facility == "" {
+		if h := a.rateHits[pm]; h != nil {
+			return h
+		}
+	} else if h := a.rateFacHits[rateKey{pm, facility}]; h != nil {
 		return h
 	}
-	h := a.e.tableRate(key.region, p, facility, m)
-	if a.rateHits == nil || len(a.rateHits) >= maxRateHits {
-		a.rateHits = make(map[rateKey]rateHit)
+	h := a.e.tableRate(a.req.Region, p, facility, m)
+	if facility == "" {
+		a.rateHits[pm] = h
+	} else {
+		if a.rateFacHits == nil {
+			a.rateFacHits = map[rateKey]*rateHit{}
+		}
+		a.rateFacHits[rateKey{pm, strings.Clone(facility)}] = h
 	}
-	// The key's strings are the request's: the memo keeps its own.
-	key.region, key.facility = strings.Clone(key.region), strings.Clone(key.facility)
-	a.rateHits[key] = h
 	return h
 }
 
 // tableRate finds the rule of Rate and where it applies.
-func (e *Engine) tableRate(region string, p *Pollutant, facility string, m Month) rateHit {
+func (e *Engine) tableRate(region string, p *Pollutant, facility string, m Month) *rateHit {
 	rule, code, msg := e.Rate(region, p.Class(), p, facility, m)
 	if code != "" {
-		return rateHit{code: code, msg: msg}
+		return &rateHit{code: code, msg: msg}
 	}
-	h := rateHit{rule: rule, region: e.provinceCode(rule.Province)}
+	h := &rateHit{rule: rule, region: e.provinceCode(rule.Province)}
 	if z := rule.matchedZone(region); z != "" {
 		if reg := e.zones[z]; reg != nil {
 			h.region, h.zone = reg.Code, reg
