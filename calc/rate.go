@@ -3,6 +3,7 @@ package calc
 import (
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -148,8 +149,9 @@ type rateHit struct {
 	code, msg string
 }
 
-// maxRateHits bounds the answers an assessment keeps for the next ones.
-const maxRateHits = 4096
+// maxRateHits bounds the answers an assessment keeps for the next ones
+// (half of rateTable).
+const maxRateHits = 1 << (rateTabBits - 1)
 
 // tableRate is the rate the tables give p in the request's region (not
 // empty) for month m, remembered with the assessment for the requests
@@ -158,32 +160,68 @@ const maxRateHits = 4096
 // province's rules, with its map lookups, was a twentieth of assessing a
 // quarter. The answer depends on nothing else.
 func (a *assessment) tableRate(p *Pollutant, m Month, facility string) *rateHit {
+	t := a.rateTab
 	if !a.rateRegionSeen {
 		a.rateRegionSeen = true
-		if a.req.Region != a.rateRegion || a.rateHits == nil || len(a.rateHits)+len(a.rateFacHits) > maxRateHits {
-			a.rateHits, a.rateFacHits = map[ratePM]*rateHit{}, nil
+		if t == nil || a.req.Region != a.rateRegion || t.n >= maxRateHits {
+			if t == nil {
+				t = new(rateTable)
+				a.rateTab = t
+			}
+			clear(t.slots[:])
+			t.n, a.rateFacHits = 0, nil
 			a.rateRegion = strings.Clone(a.req.Region) // the request's string is not kept
 		}
 	}
-	pm := ratePM{p, m}
-	if facility == "" {
-		if h := a.rateHits[pm]; h != nil {
+	if facility != "" {
+		key := rateKey{ratePM{p, m}, facility}
+		if h := a.rateFacHits[key]; h != nil {
 			return h
 		}
-	} else if h := a.rateFacHits[rateKey{pm, facility}]; h != nil {
-		return h
-	}
-	h := a.e.tableRate(a.req.Region, p, facility, m)
-	if facility == "" {
-		a.rateHits[pm] = h
-	} else {
+		h := a.e.tableRate(a.req.Region, p, facility, m)
 		if a.rateFacHits == nil {
 			a.rateFacHits = map[rateKey]*rateHit{}
 		}
-		a.rateFacHits[rateKey{pm, strings.Clone(facility)}] = h
+		key.facility = strings.Clone(facility)
+		a.rateFacHits[key] = h
+		return h
+	}
+	// Open addressing on the row's address and the month, at most half
+	// full (maxRateHits): a map hashed the pair at several times the cost.
+	key := uintptr(unsafe.Pointer(p))
+	i := ((uint64(key) ^ uint64(m)<<32) * 0x9E3779B97F4A7C15) >> (64 - rateTabBits)
+	for {
+		c := &t.slots[i]
+		if c.hit == nil {
+			break
+		}
+		if c.pol == key && c.month == m {
+			return c.hit
+		}
+		i = (i + 1) & (1<<rateTabBits - 1)
+	}
+	h := a.e.tableRate(a.req.Region, p, facility, m)
+	if t.n < maxRateHits { // else full: the next request starts afresh
+		t.slots[i] = rateSlot{pol: key, month: m, hit: h}
+		t.n++
 	}
 	return h
 }
+
+// rateTable holds tableRate's answers without a facility, by pollutant
+// row (its address: the engine, memoOf, keeps it alive) and month.
+type rateTable struct {
+	slots [1 << rateTabBits]rateSlot
+	n     int
+}
+
+type rateSlot struct {
+	pol   uintptr
+	month Month
+	hit   *rateHit
+}
+
+const rateTabBits = 9
 
 // tableRate finds the rule of Rate and where it applies.
 func (e *Engine) tableRate(region string, p *Pollutant, facility string, m Month) *rateHit {
