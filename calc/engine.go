@@ -286,6 +286,9 @@ type assessment struct {
 	srcOf      []int         // line index → source index
 	keep       []int         // oneOf's list of the lines it keeps, reused
 	polSeen    uint64        // pollutantLine: bit Order%64 of each pollutant of the source so far
+	// anyExceeded: some line exceeds its standard; anyNoise: there are
+	// noise lines (reduce and noiseTax look for them only then).
+	anyExceeded, anyNoise bool
 	rankBufs   [3][]int      // rank's lists of a source's lines by group, reused
 	rankKeys   []rankKey     // sortRanked's keys, reused
 	data       []stepData    // the rest of a block of step figures (stepWith)

@@ -248,7 +248,12 @@ func (s *decSlab) roundCoef(c int64, e, places int32) (decimal.Decimal, bool) {
 		return s.dec(v, -places), true
 	default:
 		k := -places - e
-		if k > 18 {
+		switch {
+		case k == 1:
+			// The usual case (2 decimals times 1 rounded to 2): a
+			// division by a constant is a multiplication.
+			return s.dec(divHalfAway(c, 10), -places), true
+		case k > 18:
 			return decimal.Decimal{}, false
 		}
 		return s.dec(divHalfAway(c, pow10[k]), -places), true

@@ -185,6 +185,9 @@ func (a *assessment) pollutantLine(s *Source, si int, p *PollutantInput, ex *Exe
 	if !l.Unverified && !pol.Verified {
 		l.Unverified = true
 	}
+	// Only these lines exceed (plainPollutant, specialItem): reduce
+	// looks for the exceedances only when there are some.
+	a.anyExceeded = a.anyExceeded || l.exceeded
 	if s.Facility == FacilityCentralized && ex == nil {
 		a.centralizedItem(li, p)
 	}
@@ -424,6 +427,7 @@ func (a *assessment) phBand(v decimal.Decimal, m Month) *PHBand {
 }
 
 func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParams) {
+	a.anyNoise = true
 	days := param.DaysIn(s.Month.Year(), s.Month.Num())
 	for _, per := range []struct {
 		np   *NoisePeriod
@@ -507,6 +511,9 @@ func (a *assessment) noiseLines(s *Source, si int, ex *Exemption, mp *monthParam
 // on the highest only, and twice when the boundary is over 100 m with two
 // or more exceeding points (注1); fewer than 15 days halves (注4).
 func (a *assessment) noiseTax() {
+	if !a.anyNoise {
+		return // no noise lines: nothing to look for
+	}
 	lines := a.res.Lines
 	type key struct {
 		boundary string
