@@ -311,6 +311,10 @@ type assessment struct {
 	useTab *[useTabSize]useSlot
 	useGen uint32
 	srcSet sourceSet // check's table of many sources
+	// overrideMemo remembers checkOverride's answer by class (air,
+	// water) for memoOf; overrideMonths is checkOverrides' list.
+	overrideMemo   [2]overrideMemo
+	overrideMonths []Month
 	// rateTab and rateFacHits remember the tables' rates of memoOf in
 	// rateRegion (tableRate); rateRegionSeen: the request's region has
 	// been compared with it.
@@ -363,6 +367,7 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 		clear(a.names)
 		a.ptMemo = nil
 		a.rateTab, a.rateFacHits = nil, nil
+		a.overrideMemo = [2]overrideMemo{}
 		a.memoOf = e
 	}
 	a.uses = res.paramUses[:0]
@@ -398,6 +403,7 @@ func (a *assessment) free() {
 		names: a.names, memoOf: a.memoOf, nums: a.nums, ptMemo: a.ptMemo,
 		useTab: a.useTab, useGen: a.useGen,
 		rateRegion: a.rateRegion, rateTab: a.rateTab, rateFacHits: a.rateFacHits, srcSet: a.srcSet,
+		overrideMemo: a.overrideMemo, overrideMonths: a.overrideMonths[:0],
 	}
 	assessPool.Put(a)
 }

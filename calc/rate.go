@@ -259,7 +259,7 @@ func rateParamKey(r *RateRule, n *Names) string {
 // checkOverrides warns about what-if rates outside 附表一's range, once per
 // override and month of the request.
 func (a *assessment) checkOverrides() {
-	var months []Month
+	months := a.overrideMonths[:0] // kept: no list made per request
 	for i := range a.req.Sources {
 		if m := a.req.Sources[i].Month; m != 0 && !slices.Contains(months, m) {
 			months = append(months, m)
@@ -280,26 +280,64 @@ func (a *assessment) checkOverrides() {
 			}
 		}
 	}
+	a.overrideMonths = months
 }
 
 // checkOverride warns when a what-if rate lies outside 附表一's range.
 func (a *assessment) checkOverride(class string, v decimal.Decimal, path string, m Month) {
+	// A batch names the same amounts month after month: the first range
+	// an amount is outside of (or none) is remembered, by class, with the
+	// assessment for the next requests of the same engine.
+	c, fits := small(v)
+	memo := &a.overrideMemo[0]
+	if class == KindWater {
+		memo = &a.overrideMemo[1]
+	}
+	if fits && memo.set && memo.m == m && memo.c == c && memo.exp == v.Exponent() {
+		if memo.g != nil {
+			a.overrideWarning(memo.g, v, path)
+		}
+		return
+	}
 	first, last := monthBounds(m)
+	var out *RateRange
 	for i := range a.e.t.RateRanges {
 		g := &a.e.t.RateRanges[i]
 		if g.Class != class || !g.Covers(first, last) {
 			continue
 		}
 		if cmp(v, g.Min) < 0 || cmp(v, g.Max) > 0 {
-			for _, w := range a.res.Warnings {
-				if w.Code == "override_out_of_range" && w.Path == path {
-					return
-				}
-			}
-			a.res.Warnings = append(a.res.Warnings, Warning{Code: "override_out_of_range", Path: path,
-				Message: "覆盖税额 " + v.String() + " 超出法定幅度 " + g.Min.String() + "–" + g.Max.String() + " 元/污染当量（环境保护税法 附表一），仅供测算"})
+			out = g
+			break
 		}
 	}
+	if fits {
+		*memo = overrideMemo{set: true, m: m, c: c, exp: v.Exponent(), g: out}
+	}
+	if out != nil {
+		a.overrideWarning(out, v, path)
+	}
+}
+
+// overrideMemo is checkOverride's answer for a class: the first range
+// an amount c×10^exp is outside of in month m, nil for none.
+type overrideMemo struct {
+	set bool
+	m   Month
+	c   int64
+	exp int32
+	g   *RateRange
+}
+
+// overrideWarning warns, once per path, that v lies outside g.
+func (a *assessment) overrideWarning(g *RateRange, v decimal.Decimal, path string) {
+	for _, w := range a.res.Warnings {
+		if w.Code == "override_out_of_range" && w.Path == path {
+			return
+		}
+	}
+	a.res.Warnings = append(a.res.Warnings, Warning{Code: "override_out_of_range", Path: path,
+		Message: "覆盖税额 " + v.String() + " 超出法定幅度 " + g.Min.String() + "–" + g.Max.String() + " 元/污染当量（环境保护税法 附表一），仅供测算"})
 }
 
 // matchedZone returns the longest zone prefix of the rule that the region
