@@ -325,8 +325,9 @@ type assessment struct {
 }
 
 type monthAt struct {
-	m  Month
-	mp *monthParams
+	m    Month
+	mp   *monthParams
+	used uint32 // bit k: scalar k noted as used (useScalar)
 }
 
 type paramUse struct {
@@ -736,7 +737,7 @@ func (a *assessment) monthParams(m Month, srcPath string) *monthParams {
 		}
 		mp = &own
 	}
-	a.months = append(a.months, monthAt{m, mp})
+	a.months = append(a.months, monthAt{m: m, mp: mp})
 	return mp
 }
 
@@ -752,6 +753,17 @@ func (a *assessment) month(m Month) *monthParams {
 
 // useScalar records a scalar of the month as used.
 func (a *assessment) useScalar(mp *monthParams, key scalarKey) {
+	// The month's scalars noted already are skipped without asking use:
+	// reduce asks for four or five on every line it reduces.
+	for i := range a.months {
+		if ma := &a.months[i]; ma.mp == mp {
+			if ma.used&(1<<key) != 0 {
+				return
+			}
+			ma.used |= 1 << key
+			break
+		}
+	}
 	s := mp.scalars[key]
 	if s == nil {
 		return
@@ -927,7 +939,9 @@ func (a *assessment) total() {
 			s[0].add(l.TaxDue)
 			s[2].add(l.Tax)
 		}
-		s[1].add(l.Reduction)
+		if !l.Reduction.IsZero() { // as add skips it, without the call
+			s[1].add(l.Reduction)
+		}
 	}
 	for k := range res.Months {
 		mt, s := &res.Months[k], &sums[k]

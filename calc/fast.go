@@ -331,12 +331,21 @@ func (s *decSlab) addCoef(ca int64, ea int32, cb int64, eb int32) (decimal.Decim
 // sub is a.Sub(b).
 func sub(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).sub(a, b) }
 
-// sub is a.Sub(b), made in s: a + (−b) without building −b.
+// sub is a.Sub(b), made in s: a + (−b) without building −b. A
+// difference equal to b, coefficient and exponent (a tax halved by its
+// reduction), is b itself: decimals are never changed, and it is one
+// made fewer.
 func (s *decSlab) sub(a, b decimal.Decimal) decimal.Decimal {
 	if ca, cb, ok := small2(a, b); ok {
 		// small keeps to ±2^62: −cb cannot overflow.
-		if d, ok := s.addCoef(ca, a.Exponent(), -cb, b.Exponent()); ok {
-			return d
+		ca, ncb, e, ok := align(ca, a.Exponent(), -cb, b.Exponent())
+		if ok {
+			if d := ca + ncb; (d > ca) == (ncb > 0) || ncb == 0 {
+				if d == cb && e == b.Exponent() && s != nil && !b.IsZero() {
+					return b
+				}
+				return s.dec(d, e)
+			}
 		}
 	}
 	return a.Sub(b)
