@@ -277,23 +277,24 @@ type assessment struct {
 	errs   []FieldError
 	months []monthAt // the months asked for, in first-use order (one to three)
 	// uses collects every parameter the result relied on, in first-use
-	// order; a declaration names a dozen or two, which a scan finds
-	// faster than a map (used indexes them by row only past useScan).
+	// order; a declaration names a dozen or two, which a small table
+	// finds faster than a map (useSeen; used indexes them by row only
+	// past useScan).
 	used       map[*param.Meta]int
 	spareIndex map[*param.Meta]int // a released result's empty index, for used
 	uses       []paramUse
 	override   map[string]decimal.Decimal // pollutant id → what-if rate
-	srcOf      []int         // line index → source index
-	keep       []int         // oneOf's list of the lines it keeps, reused
-	polSeen    uint64        // pollutantLine: bit Order%64 of each pollutant of the source so far
+	srcOf      []int                      // line index → source index
+	keep       []int                      // oneOf's list of the lines it keeps, reused
+	polSeen    uint64                     // pollutantLine: bit Order%64 of each pollutant of the source so far
+	rankBufs   [3][]int                   // rank's lists of a source's lines by group, reused
+	rankKeys   []rankKey                  // sortRanked's keys, reused
+	data       []stepData                 // the rest of a block of step figures (stepWith)
+	monthGate  []monthGateAt              // reduce's lists, reused
+	outletGate []int
 	// anyExceeded: some line exceeds its standard; anyNoise: there are
 	// noise lines (reduce and noiseTax look for them only then).
 	anyExceeded, anyNoise bool
-	rankBufs   [3][]int      // rank's lists of a source's lines by group, reused
-	rankKeys   []rankKey     // sortRanked's keys, reused
-	data       []stepData    // the rest of a block of step figures (stepWith)
-	monthGate  []monthGateAt // reduce's lists, reused
-	outletGate []int
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
