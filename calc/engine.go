@@ -307,11 +307,9 @@ type assessment struct {
 	memoOf *Engine
 	// ptMemo remembers rows of memoOf's params (paramText).
 	ptMemo *[1 << ptMemoBits]ptMemo
-	// useTab holds the rows use has seen, those of the assessment
-	// numbered useGen (useSeen).
-	useTab *[useTabSize]useSlot
-	useGen uint32
-	srcSet sourceSet // check's table of many sources
+	// useMask has a bit set for each row use has seen (useSeen).
+	useMask uint64
+	srcSet  sourceSet // check's table of many sources
 	// overrideMemo remembers checkOverride's answer by class (air,
 	// water) for memoOf; overrideMonths is checkOverrides' list.
 	overrideMemo   [2]overrideMemo
@@ -358,13 +356,6 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	}
 	a := assessPool.Get().(*assessment)
 	a.e, a.req, a.res = e, req, res
-	if a.useGen++; a.useGen == 0 {
-		// Numbers wrapped: no slot may look as if noted now.
-		if a.useTab != nil {
-			clear(a.useTab[:])
-		}
-		a.useGen = 1
-	}
 	if a.memoOf != e {
 		clear(a.names)
 		a.ptMemo = nil
@@ -403,7 +394,6 @@ func (a *assessment) free() {
 		months: a.months[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], rankBufs: [3][]int{a.rankBufs[0][:0], a.rankBufs[1][:0], a.rankBufs[2][:0]},
 		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0], rankKeys: a.rankKeys[:0],
 		names: a.names, memoOf: a.memoOf, nums: a.nums, ptMemo: a.ptMemo,
-		useTab: a.useTab, useGen: a.useGen,
 		rateRegion: a.rateRegion, rateTab: a.rateTab, rateFacHits: a.rateFacHits, srcSet: a.srcSet,
 		overrideMemo: a.overrideMemo, overrideMonths: a.overrideMonths[:0],
 	}
@@ -509,46 +499,26 @@ type nameMemo struct {
 	head, tail uint64 // textWords(name)
 }
 
-// useScan is how many parameters are looked up in useTab before a map.
+// useScan is how many parameters use notes before it indexes them in a map.
 const useScan = 32
 
 // useSeen reports whether use has seen m in this assessment, and notes
-// it if not. A declaration names a dozen or two rows, each line one more
-// or one seen: an open-addressed table, half full at most, that needs no
-// clearing (a slot is empty unless it has this assessment's number)
-// finds them with a probe or two, where a scan of the rows in use took
-// one comparison per row. Rows are told apart by address: the engine
-// keeps them alive while it assesses, and nothing else is stored.
+// it if not. A declaration names a dozen or two rows, most of them new
+// when named: a bit per row's address hash (useMask) says so without
+// looking, and only on a set bit are the rows in use scanned (newest
+// first: a source's lines use its rows in turn). A table of the rows
+// was slower: its slots, spread over a kilobyte, were cache misses.
 func (a *assessment) useSeen(m *param.Meta) bool {
-	t := a.useTab
-	if t == nil {
-		t = new([useTabSize]useSlot)
-		a.useTab = t
-	}
-	key := uintptr(unsafe.Pointer(m))
-	h := (uint64(key) * 0x9E3779B97F4A7C15) >> (64 - useTabBits)
-	for {
-		c := &t[h]
-		if c.gen != a.useGen {
-			*c = useSlot{key: key, gen: a.useGen}
-			return false
+	bit := uint64(1) << ((uint64(uintptr(unsafe.Pointer(m))) * 0x9E3779B97F4A7C15) >> 58)
+	if a.useMask&bit != 0 {
+		for i := len(a.uses) - 1; i >= 0; i-- {
+			if a.uses[i].meta == m {
+				return true
+			}
 		}
-		if c.key == key {
-			return true
-		}
-		h = (h + 1) & (useTabSize - 1)
 	}
-}
-
-// useTabBits sizes useTab: twice the rows noted before the map takes over.
-const (
-	useTabBits = 6
-	useTabSize = 1 << useTabBits
-)
-
-type useSlot struct {
-	key uintptr
-	gen uint32
+	a.useMask |= bit
+	return false
 }
 
 // paramAt is the index of a parameter row in r.Parameters.
