@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strconv"
@@ -276,20 +277,24 @@ type assessment struct {
 	errs   []FieldError
 	months []monthAt // the months asked for, in first-use order (one to three)
 	// uses collects every parameter the result relied on, in first-use
-	// order; a declaration names a dozen or two, which a scan finds
-	// faster than a map (used indexes them by row only past useScan).
+	// order; a declaration names a dozen or two, which a small table
+	// finds faster than a map (useSeen; used indexes them by row only
+	// past useScan).
 	used       map[*param.Meta]int
 	spareIndex map[*param.Meta]int // a released result's empty index, for used
 	uses       []paramUse
 	override   map[string]decimal.Decimal // pollutant id → what-if rate
-	rateMemo   []rateMemo
-	srcOf      []int         // line index → source index
-	keep       []int         // oneOf's list of the lines it keeps, reused
-	idx        []int         // rank's list of a group's lines, reused
-	rankKeys   []rankKey     // sortRanked's keys, reused
-	data       []stepData    // the rest of a block of step figures (stepWith)
-	monthGate  []monthGateAt // reduce's lists, reused
+	srcOf      []int                      // line index → source index
+	keep       []int                      // oneOf's list of the lines it keeps, reused
+	polSeen    uint64                     // pollutantLine: bit Order%64 of each pollutant of the source so far
+	rankBufs   [3][]int                   // rank's lists of a source's lines by group, reused
+	rankKeys   []rankKey                  // sortRanked's keys, reused
+	data       []stepData                 // the rest of a block of step figures (stepWith)
+	monthGate  []monthGateAt              // reduce's lists, reused
 	outletGate []int
+	// anyExceeded: some line exceeds its standard; anyNoise: there are
+	// noise lines (reduce and noiseTax look for them only then).
+	anyExceeded, anyNoise bool
 	// nums holds the coefficients of the decimals the engine makes: a
 	// few per line, allocated together (decSlab).
 	nums decSlab
@@ -302,11 +307,26 @@ type assessment struct {
 	memoOf *Engine
 	// ptMemo remembers rows of memoOf's params (paramText).
 	ptMemo *[1 << ptMemoBits]ptMemo
+	// useMask has a bit set for each row use has seen (useSeen).
+	useMask uint64
+	srcSet  sourceSet // check's table of many sources
+	// overrideMemo remembers checkOverride's answer by class (air,
+	// water) for memoOf; overrideMonths is checkOverrides' list.
+	overrideMemo   [2]overrideMemo
+	overrideMonths []Month
+	// rateTab and rateFacHits remember the tables' rates of memoOf in
+	// rateRegion (tableRate); rateRegionSeen: the request's region has
+	// been compared with it.
+	rateRegion     string
+	rateTab        *rateTable
+	rateFacHits    map[rateKey]*rateHit
+	rateRegionSeen bool
 }
 
 type monthAt struct {
-	m  Month
-	mp *monthParams
+	m    Month
+	mp   *monthParams
+	used uint32 // bit k: scalar k noted as used (useScalar)
 }
 
 type paramUse struct {
@@ -339,6 +359,8 @@ func newAssessment(e *Engine, req *Request, untraced bool) *assessment {
 	if a.memoOf != e {
 		clear(a.names)
 		a.ptMemo = nil
+		a.rateTab, a.rateFacHits = nil, nil
+		a.overrideMemo = [2]overrideMemo{}
 		a.memoOf = e
 	}
 	a.uses = res.paramUses[:0]
@@ -367,12 +389,13 @@ func (a *assessment) free() {
 	if cap(a.srcOf) > maxPooled {
 		return
 	}
-	clear(a.rateMemo)
 	clear(a.months)
 	*a = assessment{
-		months: a.months[:0], rateMemo: a.rateMemo[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], idx: a.idx[:0],
+		months: a.months[:0], srcOf: a.srcOf[:0], keep: a.keep[:0], rankBufs: [3][]int{a.rankBufs[0][:0], a.rankBufs[1][:0], a.rankBufs[2][:0]},
 		monthGate: a.monthGate[:0], outletGate: a.outletGate[:0], rankKeys: a.rankKeys[:0],
 		names: a.names, memoOf: a.memoOf, nums: a.nums, ptMemo: a.ptMemo,
+		rateRegion: a.rateRegion, rateTab: a.rateTab, rateFacHits: a.rateFacHits, srcSet: a.srcSet,
+		overrideMemo: a.overrideMemo, overrideMonths: a.overrideMonths[:0],
 	}
 	assessPool.Put(a)
 }
@@ -389,11 +412,8 @@ func (a *assessment) use(m *param.Meta, region string) {
 		}
 		a.used[m] = len(a.uses)
 	} else {
-		// Newest first: a source's lines use its rows in turn.
-		for i := len(a.uses) - 1; i >= 0; i-- {
-			if a.uses[i].meta == m {
-				return
-			}
+		if a.useSeen(m) {
+			return
 		}
 		if len(a.uses) == useScan {
 			a.used = a.spareIndex
@@ -417,7 +437,7 @@ func (a *assessment) use(m *param.Meta, region string) {
 // for 化学需氧量(CODcr)). Nothing of a request is kept.
 func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 	if li < len(a.names) {
-		if c := &a.names[li]; c.p != nil && c.name == name && c.kind == kind {
+		if c := &a.names[li]; c.p != nil && c.same(name) && c.kind == kind {
 			return c.p
 		}
 	}
@@ -433,6 +453,7 @@ func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 			name = strings.Clone(name)
 		}
 		*c = nameMemo{p: p, name: name, kind: nameClass(p)}
+		c.head, c.tail = textWords(name)
 		if c.kind != kind {
 			c.p = nil // found under another class's name: not remembered
 		}
@@ -440,14 +461,65 @@ func (a *assessment) lookup(li int, kind, name string) *Pollutant {
 	return p
 }
 
+// textWords are the words same compares of a name of 4 to 16 bytes (a
+// pollutant's name is a few Chinese characters): its first and its last
+// 8 bytes, or 4 below 8 bytes; zero for other lengths.
+func textWords(t string) (head, tail uint64) {
+	n := len(t)
+	if n < 4 || n > 16 {
+		return 0, 0
+	}
+	b := unsafe.Slice(unsafe.StringData(t), n)
+	le := binary.LittleEndian // one load each where the machine allows it
+	if n < 8 {
+		return uint64(le.Uint32(b)), uint64(le.Uint32(b[n-4:]))
+	}
+	return le.Uint64(b), le.Uint64(b[n-8:])
+}
+
+// same reports whether name is the remembered name. The memo keeps the
+// words it compares (textWords) with it: reading the remembered string,
+// somewhere in the engine's rows, was a cache miss on every line.
+func (c *nameMemo) same(name string) bool {
+	n := len(name)
+	if n != len(c.name) {
+		return false
+	}
+	if n < 4 || n > 16 {
+		return name == c.name
+	}
+	h, t := textWords(name)
+	return h == c.head && t == c.tail
+}
+
 // nameMemo is what lookup remembers of a line slot.
 type nameMemo struct {
 	p          *Pollutant
 	name, kind string
+	head, tail uint64 // textWords(name)
 }
 
-// useScan is how many parameters are looked up by a scan before a map.
+// useScan is how many parameters use notes before it indexes them in a map.
 const useScan = 32
+
+// useSeen reports whether use has seen m in this assessment, and notes
+// it if not. A declaration names a dozen or two rows, most of them new
+// when named: a bit per row's address hash (useMask) says so without
+// looking, and only on a set bit are the rows in use scanned (newest
+// first: a source's lines use its rows in turn). A table of the rows
+// was slower: its slots, spread over a kilobyte, were cache misses.
+func (a *assessment) useSeen(m *param.Meta) bool {
+	bit := uint64(1) << ((uint64(uintptr(unsafe.Pointer(m))) * 0x9E3779B97F4A7C15) >> 58)
+	if a.useMask&bit != 0 {
+		for i := len(a.uses) - 1; i >= 0; i-- {
+			if a.uses[i].meta == m {
+				return true
+			}
+		}
+	}
+	a.useMask |= bit
+	return false
+}
 
 // paramAt is the index of a parameter row in r.Parameters.
 func (r *Result) paramAt(m *param.Meta) (int, bool) {
@@ -636,7 +708,7 @@ func (a *assessment) monthParams(m Month, srcPath string) *monthParams {
 		}
 		mp = &own
 	}
-	a.months = append(a.months, monthAt{m, mp})
+	a.months = append(a.months, monthAt{m: m, mp: mp})
 	return mp
 }
 
@@ -652,6 +724,17 @@ func (a *assessment) month(m Month) *monthParams {
 
 // useScalar records a scalar of the month as used.
 func (a *assessment) useScalar(mp *monthParams, key scalarKey) {
+	// The month's scalars noted already are skipped without asking use:
+	// reduce asks for four or five on every line it reduces.
+	for i := range a.months {
+		if ma := &a.months[i]; ma.mp == mp {
+			if ma.used&(1<<key) != 0 {
+				return
+			}
+			ma.used |= 1 << key
+			break
+		}
+	}
 	s := mp.scalars[key]
 	if s == nil {
 		return
@@ -670,12 +753,11 @@ func (a *assessment) check() {
 			a.fail("region", "unknown_region", "%s is not in a province the rate tables know", req.Region)
 		}
 	}
-	// A few sources are compared pairwise; many through a map (the
+	// A few sources are compared pairwise; many through a table (the
 	// first of equal sources is the one named either way).
-	type sourceKey struct{ kind, id, month string }
-	var seen map[sourceKey]int
+	var seen *sourceSet
 	if len(req.Sources) > 16 {
-		seen = make(map[sourceKey]int, len(req.Sources))
+		seen = a.sourceSet(len(req.Sources))
 	}
 	for i := range req.Sources {
 		s := &req.Sources[i]
@@ -684,10 +766,7 @@ func (a *assessment) check() {
 		}
 		j, dup := -1, false
 		if seen != nil {
-			key := sourceKey{s.Kind, s.ID, s.MonthRaw}
-			if j, dup = seen[key]; !dup {
-				seen[key] = i
-			}
+			j, dup = seen.add(req.Sources, i)
 		} else {
 			for k := 0; k < i && !dup; k++ {
 				o := &req.Sources[k]
@@ -722,6 +801,79 @@ func (a *assessment) check() {
 	}
 }
 
+// sourceSet finds equal sources (kind, id and month as given) among
+// many: open addressing on a hash of the texts, at most half full, with
+// slots that need no clearing (a slot is empty unless it has the set's
+// number). It is kept with the assessment: a map made for every
+// declaration of many sources, and hashing its three strings, was a
+// fiftieth of assessing a quarter.
+type sourceSet struct {
+	slots []sourceSlot
+	gen   uint32
+}
+
+type sourceSlot struct {
+	gen uint32
+	i   int32 // the source's index
+	h   uint32
+}
+
+// sourceSet returns the assessment's set, emptied, for n sources.
+func (a *assessment) sourceSet(n int) *sourceSet {
+	t := &a.srcSet
+	size := 64
+	for size < 2*n {
+		size *= 2
+	}
+	if len(t.slots) < size {
+		t.slots, t.gen = make([]sourceSlot, size), 0
+	}
+	if t.gen++; t.gen == 0 {
+		clear(t.slots)
+		t.gen = 1
+	}
+	return t
+}
+
+// add looks for a source equal to srcs[i] among those added; if there
+// is none it adds srcs[i].
+func (t *sourceSet) add(srcs []Source, i int) (int, bool) {
+	s := &srcs[i]
+	h := sourceHash(s)
+	mask := uint64(len(t.slots) - 1)
+	for k := (uint64(h) * 0x9E3779B97F4A7C15 >> 32) & mask; ; k = (k + 1) & mask {
+		c := &t.slots[k]
+		if c.gen != t.gen {
+			*c = sourceSlot{gen: t.gen, i: int32(i), h: h}
+			return -1, false
+		}
+		if o := &srcs[c.i]; c.h == h && o.Kind == s.Kind && o.ID == s.ID && o.MonthRaw == s.MonthRaw {
+			return int(c.i), true
+		}
+	}
+}
+
+// sourceHash mixes what tells sources apart: the id's length and its
+// first and last bytes, the month, the kind's length. Equal sources hash
+// alike (the month is read from the text compared).
+func sourceHash(s *Source) uint32 {
+	id := s.ID
+	var head, tail uint64
+	switch n := len(id); {
+	case n >= 4 && n <= 16:
+		head, tail = textWords(id)
+	case n > 16:
+		b := unsafe.Slice(unsafe.StringData(id), n)
+		head, tail = binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[n-8:])
+	default:
+		for k := 0; k < n; k++ {
+			head = head<<8 | uint64(id[k])
+		}
+	}
+	x := head*0x9E3779B97F4A7C15 ^ tail*0xC2B2AE3D27D4EB4F ^ uint64(s.Month)<<20 ^ uint64(len(id))<<8 ^ uint64(len(s.Kind))
+	return uint32(x ^ x>>32)
+}
+
 // total sums lines into months and the whole result.
 func (a *assessment) total() {
 	res := a.res
@@ -730,36 +882,58 @@ func (a *assessment) total() {
 	res.Months = res.Months[:0]
 	var buf [3][3]acc // tax due, reduction, tax of each month
 	sums := buf[:0]
+	k, kOf := 0, -1 // the month of the lines of source kOf
 	for i := range res.Lines {
 		l := &res.Lines[i]
-		k := 0
-		for k < len(res.Months) && res.Months[k].Month != l.Month {
-			k++
-		}
-		if k == len(res.Months) {
-			res.Months = append(res.Months, MonthTotal{Month: l.Month})
-			sums = append(sums, [3]acc{})
+		// A source's lines are together and share its month: the month
+		// is looked for once a source.
+		if si := a.srcOf[i]; si != kOf {
+			kOf = si
+			k = 0
+			for k < len(res.Months) && res.Months[k].Month != l.Month {
+				k++
+			}
+			if k == len(res.Months) {
+				res.Months = append(res.Months, MonthTotal{Month: l.Month})
+				sums = append(sums, [3]acc{})
+			}
 		}
 		if !l.Taxed {
 			continue // zero lines add nothing
 		}
 		s := &sums[k]
-		s[0].add(l.TaxDue)
-		s[1].add(l.Reduction)
-		s[2].add(l.Tax)
+		if l.Tax == l.TaxDue {
+			// Tax is the tax due itself (no reduction): one reading
+			// adds both.
+			s[0].addPair(&s[2], l.TaxDue)
+		} else {
+			s[0].add(l.TaxDue)
+			s[2].add(l.Tax)
+		}
+		if !l.Reduction.IsZero() { // as add skips it, without the call
+			s[1].add(l.Reduction)
+		}
 	}
 	for k := range res.Months {
 		mt, s := &res.Months[k], &sums[k]
 		mt.TaxDue, mt.Reduction, mt.Tax = s[0].valueIn(&a.nums), s[1].valueIn(&a.nums), s[2].valueIn(&a.nums)
 	}
-	slices.SortFunc(res.Months, func(x, y MonthTotal) int { return strings.Compare(x.Month, y.Month) })
-	var due, red, tax acc
-	for _, mt := range res.Months {
-		due.add(mt.TaxDue)
-		red.add(mt.Reduction)
-		tax.add(mt.Tax)
+	if len(res.Months) == 1 {
+		// The whole is its one month: summing the month's three figures
+		// into zero totals gives them back as they are, a zero as the
+		// zero Decimal (acc skips zeros).
+		mt := &res.Months[0]
+		res.TotalTaxDue, res.TotalReduction, res.TotalTax = sumOfOne(mt.TaxDue), sumOfOne(mt.Reduction), sumOfOne(mt.Tax)
+	} else {
+		slices.SortFunc(res.Months, func(x, y MonthTotal) int { return strings.Compare(x.Month, y.Month) })
+		var due, red, tax acc
+		for _, mt := range res.Months {
+			due.add(mt.TaxDue)
+			red.add(mt.Reduction)
+			tax.add(mt.Tax)
+		}
+		res.TotalTaxDue, res.TotalReduction, res.TotalTax = due.valueIn(&a.nums), red.valueIn(&a.nums), tax.valueIn(&a.nums)
 	}
-	res.TotalTaxDue, res.TotalReduction, res.TotalTax = due.valueIn(&a.nums), red.valueIn(&a.nums), tax.valueIn(&a.nums)
 	if res.untraced {
 		return
 	}
@@ -767,6 +941,15 @@ func (a *assessment) total() {
 		a.stepWith(Step{Kind: StepMonthTotal, Note: mt.Month, Rule: "环境保护税法 第十八条"}, [4]decimal.Decimal{mt.TaxDue, mt.Reduction, mt.Tax})
 	}
 	a.stepWith(Step{Kind: StepTotal, Rule: "环境保护税法 第十八条", Note: a.req.Period.Text}, [4]decimal.Decimal{res.TotalTaxDue, res.TotalReduction, res.TotalTax})
+}
+
+// sumOfOne is the sum of d alone as acc makes it: d itself, but a zero
+// is the zero Decimal whatever its exponent.
+func sumOfOne(d decimal.Decimal) decimal.Decimal {
+	if d.IsZero() {
+		return decimal.Decimal{}
+	}
+	return d
 }
 
 // sum adds two amounts, skipping the addition (and shopspring's rescaling
@@ -824,7 +1007,12 @@ func (a *assessment) finish() {
 	for i, u := range a.uses {
 		pt := a.paramText(u.meta)
 		p := &res.Parameters[i]
-		*p = pt.use
+		if p.text != pt {
+			// A released result's entry (Release leaves them) is
+			// already the row's when it names the row: only the region
+			// may differ.
+			*p = pt.use
+		}
 		p.Region = u.region
 		if !p.Verified {
 			res.Warnings = append(res.Warnings, pt.warn)

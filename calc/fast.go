@@ -63,6 +63,43 @@ func small(d decimal.Decimal) (int64, bool) {
 	return d.CoefficientInt64(), true
 }
 
+// small2 is small(a) and small(b), ok when both are: the binary fast
+// paths ask for two coefficients, and one call for both costs half the
+// calls (a line asks for a dozen and more).
+func small2(a, b decimal.Decimal) (int64, int64, bool) {
+	if !decimalOnly && !inPlaceOff {
+		va, oka := param.InPlace(a)
+		vb, okb := param.InPlace(b)
+		if oka && okb {
+			ca, ok1 := wordOf(va)
+			cb, ok2 := wordOf(vb)
+			return ca, cb, ok1 && ok2
+		}
+	}
+	ca, ok1 := small(a)
+	cb, ok2 := small(b)
+	return ca, cb, ok1 && ok2
+}
+
+// wordOf is small's answer for a coefficient read in place.
+func wordOf(v *big.Int) (int64, bool) {
+	if v == nil {
+		return 0, true
+	}
+	switch w := v.Bits(); len(w) {
+	case 0:
+		return 0, true
+	case 1:
+		if u := uint64(w[0]); u <= 1<<62 {
+			if v.Sign() < 0 {
+				return -int64(u), true
+			}
+			return int64(u), true
+		}
+	}
+	return 0, false
+}
+
 // inPlaceOff turns the in-place reading and writing of decimals off
 // (param.InPlace, param.FromInPlace), so tests can check the other way.
 var inPlaceOff bool
@@ -124,15 +161,22 @@ func divHalfAway(a, b int64) int64 {
 // decSlab carves the coefficients of the decimals it makes from slabs:
 // decimal.New allocates a big.Int and its one digit word for every
 // result, two allocations each, and the engine makes four or five per
-// line. A slab of n costs two allocations for n decimals. The Decimal is
+// line. A slab of n costs one allocation for n decimals. The Decimal is
 // written through its layout (param.FromInPlace, checked at start-up);
 // without it, and for a nil slab, decimal.New. decimal never changes a
 // coefficient in place, and each digit slice has capacity 1, so nothing
 // written later can reach a neighbour.
 type decSlab struct {
-	ints  []big.Int
-	words []big.Word
+	cells []decCell
+	next  int // the first cell not handed out
 	n     int // size of the next slab
+}
+
+// decCell is a coefficient and its one digit word, allocated together:
+// one allocation a slab, and no pointer written to hand one out.
+type decCell struct {
+	z big.Int
+	w [1]big.Word
 }
 
 // slabShared is the least size of an assessment's slab, which the
@@ -146,21 +190,22 @@ func (s *decSlab) dec(c int64, exp int32) decimal.Decimal {
 	if s == nil || inPlaceOff || decimalOnly || unsafe.Sizeof(big.Word(0)) < 8 || c == math.MinInt64 {
 		return decimal.New(c, exp)
 	}
-	if len(s.ints) == 0 {
+	if s.next == len(s.cells) {
 		// The first slab is the size asked for; more come by 16.
 		n := max(s.n, 16)
-		s.ints, s.words, s.n = make([]big.Int, n), make([]big.Word, n), 16
+		s.cells, s.next, s.n = make([]decCell, n), 0, 16
 	}
-	z := &s.ints[0]
+	cell := &s.cells[s.next]
+	s.next++
+	z := &cell.z
 	if c != 0 {
 		// big.NewInt(0) leaves the digits nil, as the zero Int does.
-		s.words[0] = big.Word(uabs(c))
-		z.SetBits(s.words[:1:1])
+		cell.w[0] = big.Word(uabs(c))
+		z.SetBits(cell.w[:1:1])
 		if c < 0 {
 			z.Neg(z)
 		}
 	}
-	s.ints, s.words = s.ints[1:], s.words[1:]
 	out, ok := param.FromInPlace(z, exp)
 	if !ok {
 		return decimal.New(c, exp)
@@ -175,9 +220,8 @@ func divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
 
 // divRound is a.DivRound(b, prec), made in s.
 func (s *decSlab) divRound(a, b decimal.Decimal, prec int32) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if !oka || !okb {
+	ca, cb, ok := small2(a, b)
+	if !ok {
 		return a.DivRound(b, prec)
 	}
 	q, ok := param.DivRoundCoef(uabs(ca), a.Exponent(), uabs(cb), b.Exponent(), prec)
@@ -204,7 +248,12 @@ func (s *decSlab) roundCoef(c int64, e, places int32) (decimal.Decimal, bool) {
 		return s.dec(v, -places), true
 	default:
 		k := -places - e
-		if k > 18 {
+		switch {
+		case k == 1:
+			// The usual case (2 decimals times 1 rounded to 2): a
+			// division by a constant is a multiplication.
+			return s.dec(divHalfAway(c, 10), -places), true
+		case k > 18:
 			return decimal.Decimal{}, false
 		}
 		return s.dec(divHalfAway(c, pow10[k]), -places), true
@@ -231,9 +280,7 @@ func mulRound(a, b decimal.Decimal, places int32) decimal.Decimal {
 
 // mulRound is a.Mul(b).Round(places), made in s.
 func (s *decSlab) mulRound(a, b decimal.Decimal, places int32) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		if p, ok := mul64(ca, cb); ok {
 			if d, ok := s.roundCoef(p, a.Exponent()+b.Exponent(), places); ok {
 				return d
@@ -248,9 +295,7 @@ func add(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).add(a, b
 
 // add is a.Add(b), made in s.
 func (s *decSlab) add(a, b decimal.Decimal) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		if d, ok := s.addCoef(ca, a.Exponent(), cb, b.Exponent()); ok {
 			return d
 		}
@@ -286,14 +331,21 @@ func (s *decSlab) addCoef(ca int64, ea int32, cb int64, eb int32) (decimal.Decim
 // sub is a.Sub(b).
 func sub(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).sub(a, b) }
 
-// sub is a.Sub(b), made in s: a + (−b) without building −b.
+// sub is a.Sub(b), made in s: a + (−b) without building −b. A
+// difference equal to b, coefficient and exponent (a tax halved by its
+// reduction), is b itself: decimals are never changed, and it is one
+// made fewer.
 func (s *decSlab) sub(a, b decimal.Decimal) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		// small keeps to ±2^62: −cb cannot overflow.
-		if d, ok := s.addCoef(ca, a.Exponent(), -cb, b.Exponent()); ok {
-			return d
+		ca, ncb, e, ok := align(ca, a.Exponent(), -cb, b.Exponent())
+		if ok {
+			if d := ca + ncb; (d > ca) == (ncb > 0) || ncb == 0 {
+				if d == cb && e == b.Exponent() && s != nil && !b.IsZero() {
+					return b
+				}
+				return s.dec(d, e)
+			}
 		}
 	}
 	return a.Sub(b)
@@ -301,9 +353,7 @@ func (s *decSlab) sub(a, b decimal.Decimal) decimal.Decimal {
 
 // cmp is a.Cmp(b).
 func cmp(a, b decimal.Decimal) int {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		if c, ok := cmpCoef(ca, a.Exponent(), cb, b.Exponent()); ok {
 			return c
 		}
@@ -357,9 +407,7 @@ func mul(a, b decimal.Decimal) decimal.Decimal { return (*decSlab)(nil).mul(a, b
 
 // mul is a.Mul(b), made in s.
 func (s *decSlab) mul(a, b decimal.Decimal) decimal.Decimal {
-	ca, oka := small(a)
-	cb, okb := small(b)
-	if oka && okb {
+	if ca, cb, ok := small2(a, b); ok {
 		if p, ok := mul64(ca, cb); ok {
 			return s.dec(p, a.Exponent()+b.Exponent())
 		}
@@ -369,10 +417,8 @@ func (s *decSlab) mul(a, b decimal.Decimal) decimal.Decimal {
 
 // cmpProduct is a.Cmp(x.Mul(y)).
 func cmpProduct(a, x, y decimal.Decimal) int {
-	ca, oka := small(a)
-	cx, okx := small(x)
-	cy, oky := small(y)
-	if oka && okx && oky {
+	cx, cy, okxy := small2(x, y)
+	if ca, oka := small(a); oka && okxy {
 		if p, ok := mul64(cx, cy); ok {
 			if c, ok := cmpCoef(ca, a.Exponent(), p, x.Exponent()+y.Exponent()); ok {
 				return c
@@ -402,20 +448,45 @@ func (s *acc) add(x decimal.Decimal) {
 	if x.IsZero() {
 		return
 	}
+	if cx, ok := small(x); ok {
+		s.addSmall(x, cx)
+		return
+	}
+	s.d, s.slow = s.value(), true
+	s.d = sum(s.d, x)
+}
+
+// addPair is s.add(x) and t.add(x), with x read once.
+func (s *acc) addPair(t *acc, x decimal.Decimal) {
+	if s.slow || t.slow || x.IsZero() {
+		s.add(x)
+		t.add(x)
+		return
+	}
 	cx, ok := small(x)
-	if ok {
-		ex := x.Exponent()
-		if !s.n || s.c == 0 {
-			s.c, s.e, s.n = cx, ex, true
-			return
-		}
-		c, cx, e, ok := align(s.c, s.e, cx, ex)
-		// Both are within ±2^62, so the sum cannot wrap; it must stay
-		// within ±2^62 for the next addition.
-		if sum := c + cx; ok && uabs(sum) <= 1<<62 {
-			s.c, s.e = sum, e
-			return
-		}
+	if !ok {
+		s.add(x)
+		t.add(x)
+		return
+	}
+	s.addSmall(x, cx)
+	t.addSmall(x, cx)
+}
+
+// addSmall is add for a nonzero x whose coefficient small gave as cx,
+// on an accumulator that is not slow.
+func (s *acc) addSmall(x decimal.Decimal, cx int64) {
+	ex := x.Exponent()
+	if !s.n || s.c == 0 {
+		s.c, s.e, s.n = cx, ex, true
+		return
+	}
+	c, cx2, e, ok := align(s.c, s.e, cx, ex)
+	// Both are within ±2^62, so the sum cannot wrap; it must stay
+	// within ±2^62 for the next addition.
+	if sum := c + cx2; ok && uabs(sum) <= 1<<62 {
+		s.c, s.e = sum, e
+		return
 	}
 	s.d, s.slow = s.value(), true
 	s.d = sum(s.d, x)

@@ -14,26 +14,46 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // after the "only one of" rules of the table notes.
 func (a *assessment) rank() {
 	lines := a.res.Lines
-	idx := a.idx[:0]
+	// One pass per source puts its lines in the three groups' lists (in
+	// line order, as three passes by group did); the group is told by
+	// its constant text's length, which only pollutantLine sets.
+	bufs := &a.rankBufs
 	for start := 0; start < len(lines); {
 		end := start
 		for end < len(lines) && a.srcOf[end] == a.srcOf[start] {
 			end++
 		}
-		for _, g := range [...]string{"air", "water1", "water_other"} {
-			idx = idx[:0]
-			for i := start; i < end; i++ {
-				if lines[i].Group == g {
-					idx = append(idx, i)
-				}
+		for g := range bufs {
+			bufs[g] = bufs[g][:0]
+		}
+		for i := start; i < end; i++ {
+			if g := groupIndex(lines[i].Group); g >= 0 {
+				bufs[g] = append(bufs[g], i)
 			}
-			if len(idx) > 0 {
-				a.rankGroup(g, idx)
+		}
+		for g := range bufs {
+			if len(bufs[g]) > 0 {
+				a.rankGroup(groupNames[g], bufs[g])
 			}
 		}
 		start = end
 	}
-	a.idx = idx
+}
+
+// groupNames are the ranking groups in the order rank ranks them.
+var groupNames = [3]string{"air", "water1", "water_other"}
+
+// groupIndex is the index of a line's Group in groupNames, or -1.
+func groupIndex(g string) int {
+	switch g {
+	case "air":
+		return 0
+	case "water1":
+		return 1
+	case "water_other":
+		return 2
+	}
+	return -1
 }
 
 // less orders two lines for ranking: more equivalents first; equal
@@ -125,18 +145,39 @@ func (a *assessment) sortRanked(idx []int) {
 		slices.SortFunc(idx, func(i, j int) int { return a.cmp(&lines[i], &lines[j]) })
 		return
 	}
-	slices.SortFunc(keys, func(x, y rankKey) int {
-		switch {
-		case x.eq > y.eq:
-			return -1
-		case x.eq < y.eq:
-			return 1
+	if len(keys) <= 12 {
+		// Most groups hold a few lines: an insertion sort with the
+		// comparison inline. The keys are distinct (a pollutant is
+		// listed once per source, and its table order is its own), so
+		// every sort gives the one order SortFunc gives.
+		for k := 1; k < len(keys); k++ {
+			x := keys[k]
+			j := k
+			for ; j > 0 && x.before(&keys[j-1]); j-- {
+				keys[j] = keys[j-1]
+			}
+			keys[j] = x
 		}
-		return x.order - y.order
-	})
+	} else {
+		slices.SortFunc(keys, func(x, y rankKey) int {
+			switch {
+			case x.eq > y.eq:
+				return -1
+			case x.eq < y.eq:
+				return 1
+			}
+			return x.order - y.order
+		})
+	}
 	for k := range keys {
 		idx[k] = keys[k].i
 	}
+}
+
+// before reports whether x ranks before y: more equivalents first, then
+// the statutory table's order (a.cmp's order).
+func (x *rankKey) before(y *rankKey) bool {
+	return x.eq > y.eq || x.eq == y.eq && x.order < y.order
 }
 
 // notTopReasons[top][rank-1] is notTopReason's text, made once for the
@@ -239,7 +280,7 @@ func (a *assessment) sameEquivalents(x, y *Line) bool {
 	if a.req.Rounding == Exact {
 		return x.num.Mul(y.den).Equal(y.num.Mul(x.den))
 	}
-	return x.Equivalents.Decimal.Equal(y.Equivalents.Decimal)
+	return cmp(x.Equivalents.Decimal, y.Equivalents.Decimal) == 0
 }
 
 // tieAtCut handles items tied on 污染当量数 across the top-N cut (法 第九条

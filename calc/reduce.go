@@ -19,6 +19,9 @@ func (a *assessment) reduce() {
 	monthGate := a.monthGate[:0]
 	outletGate := a.outletGate[:0]
 	for i := range lines {
+		if !a.anyExceeded {
+			break // no line exceeds: no gate
+		}
 		l := &lines[i]
 		if !l.exceeded {
 			continue

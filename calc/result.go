@@ -51,12 +51,14 @@ func (r *Result) Release() {
 	}
 	// Only lines[:len] were ever written: newLine fills the slots in
 	// order, so after this the whole array is zero again. The other lists
-	// are cleared so that a pooled result keeps nothing else alive.
+	// are cleared so that a pooled result keeps nothing else alive, but
+	// for the parameters: each is an engine's row as it rendered it
+	// (ParamUse.text) and a region code, and the next result that names
+	// the same row in the same place needs not copy it again (finish).
 	clear(r.Lines)
 	clear(r.Months)
 	clear(r.Warnings)
 	clear(r.trace)
-	clear(r.Parameters)
 	clear(r.paramUses)
 	clear(r.paramIndex)
 	*r = Result{
