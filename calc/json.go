@@ -179,7 +179,7 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 			b = append(b, `,"unverified":true`...)
 		}
 		if level != TraceFull {
-			b = r.appendLineParams(b, l, rates[i])
+			b = r.appendLineParams(b, l, rates[i], &memo.params)
 		}
 		b = append(b, '}')
 	}
@@ -373,17 +373,21 @@ func (r *Result) lineRates() []*RateRule {
 
 // appendLineParams writes the indexes of the parameters behind a
 // line's figures, in "parameters".
-func (r *Result) appendLineParams(b []byte, l *Line, rate *RateRule) []byte {
+func (r *Result) appendLineParams(b []byte, l *Line, rate *RateRule, h *paramHint) []byte {
 	var refs [2]int
 	n := 0
 	if l.pol != nil {
-		if i, ok := r.paramAt(&l.pol.Meta); ok {
+		if i, ok := r.paramFrom(&l.pol.Meta, h.next); ok {
 			refs[n], n = i, n+1
+			h.next = i + 1
 		}
 	}
 	if rate != nil {
-		if i, ok := r.paramAt(&rate.Meta); ok {
+		if &rate.Meta == h.rate {
+			refs[n], n = h.rateAt, n+1
+		} else if i, ok := r.paramAt(&rate.Meta); ok {
 			refs[n], n = i, n+1
+			h.rate, h.rateAt = &rate.Meta, i
 		}
 	}
 	if n == 0 {
@@ -398,6 +402,37 @@ func (r *Result) appendLineParams(b []byte, l *Line, rate *RateRule) []byte {
 		b = appendInt(b, i)
 	}
 	return append(b, ']')
+}
+
+// paramHint speeds up finding a line's parameters: lines use their
+// pollutants' rows mostly in the order the rows were listed (first use),
+// and a run of lines the same rate row.
+type paramHint struct {
+	next   int         // after the last pollutant row found
+	rate   *param.Meta // the last rate row found, at rateAt
+	rateAt int
+}
+
+// paramFrom is paramAt, looking from index from on first: rows are
+// listed once each, so where the search starts changes nothing but its
+// length.
+func (r *Result) paramFrom(m *param.Meta, from int) (int, bool) {
+	if r.paramIndex != nil {
+		i, ok := r.paramIndex[m]
+		return i, ok
+	}
+	u := r.paramUses
+	for i := max(from, 0); i < len(u); i++ {
+		if u[i].meta == m {
+			return i, true
+		}
+	}
+	for i := range min(from, len(u)) {
+		if u[i].meta == m {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // appendInt is strconv.AppendInt(b, int64(i), 10) with the one-digit
@@ -481,6 +516,8 @@ func (w *jsonWriter) kstr(fragment, v string) {
 type lineMemo struct {
 	source, month, kind, group, unit string
 	reasons                          plainSeen
+	// params: where the next line's parameters are looked for first.
+	params paramHint
 }
 
 // stepMemo is lineMemo for the trace's steps. Rules and notes alternate
