@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -87,6 +88,7 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	// the reason, the group) are checked for escaping once: the last one
 	// found plain is kept and the next line's compared with it.
 	var memo lineMemo
+	pathLo, pathHi := pathSpan()
 	var head, headEnd int // where the last line's first members are in b
 	w.key("lines")
 	w.open('[')
@@ -114,7 +116,11 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 			headEnd = len(b)
 		}
 		b = appendString(append(b, `,"pollutant":`...), l.Pollutant)
-		b = appendString(append(b, `,"path":`...), l.Path)
+		if pathLo <= uintptr(unsafe.Pointer(unsafe.StringData(l.Path))) && uintptr(unsafe.Pointer(unsafe.StringData(l.Path)))+uintptr(len(l.Path)) <= pathHi {
+			b = append(append(append(b, `,"path":"`...), l.Path...), '"')
+		} else {
+			b = appendString(append(b, `,"path":`...), l.Path)
+		}
 		if l.Group != "" {
 			b = appendMemo(append(b, `,"group":`...), l.Group, &memo.group)
 		}
@@ -312,6 +318,27 @@ func (w *jsonWriter) stepHead(tm *stepMemo, n int, base *TraceStep, kind, rule s
 	w.b = append(w.b, `,"rule":`...)
 	w.seen(rule, &tm.rules)
 }
+
+// pathSpan is the memory of the decoder's path table (pathTable): a
+// line's path found there (the decoder's usual answer) is a piece of its
+// text, made of plain ASCII, and is written without being read. Every
+// entry is checked at the first call to follow the last one in one
+// plain text; otherwise the span is empty and every path is checked.
+var pathSpan = sync.OnceValues(func() (lo, hi uintptr) {
+	t := pathTable()
+	if len(t) == 0 {
+		return 0, 0
+	}
+	at := func(s string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(s))) }
+	lo, hi = at(t[0]), at(t[0])
+	for _, s := range t {
+		if at(s) != hi || !plain(s) {
+			return 0, 0
+		}
+		hi += uintptr(len(s))
+	}
+	return lo, hi
+})
 
 // appendRules writes a line's "rules" member.
 func appendRules(b []byte, rules []string) []byte {

@@ -185,16 +185,19 @@ var maxScaled = func() (t [16]uint64) {
 // digits8 returns the eight decimal digits of x < 10^8, leading zeros
 // included, one a byte, most significant in the lowest byte (the order
 // they are stored in). The halves, quarters and digits are split in all
-// lanes at once: x/100 of a lane below 10^4 is lane×10486 >> 20, and
-// x/10 of a lane below 100 is lane×103 >> 10 (both exact in that range;
-// no lane's product reaches the bits kept of the next lane).
+// lanes at once: a lane v with quotient q by 10^k becomes q in its low
+// half and v − q×10^k in its high half, (v << w) + q×(1 − 10^k << w)
+// modulo 2^64 in one multiplication (no lane borrows from the next: the
+// result is exact). x/100 of a lane below 10^4 is lane×10486 >> 20, x/10 of a lane
+// below 100 is lane×103 >> 10, both exact in that range, and no lane's
+// product reaches the bits kept of the next lane.
 func digits8(x uint64) uint64 {
 	h := uint64(uint32(x) / 10000)
-	v := h | (x-h*10000)<<32
+	v := x<<32 + h*(1<<64+1-10000<<32)
 	q := (v * 10486 >> 20) & 0x0000007F0000007F
-	v = q | (v-q*100)<<16
+	v = v<<16 + q*(1<<64+1-100<<16)
 	q = (v * 103 >> 10) & 0x000F000F000F000F
-	return q | (v-q*10)<<8
+	return v<<8 + q*(1<<64+1-10<<8)
 }
 
 // appendCoefficientDirect is the byte-at-a-time printer behind
