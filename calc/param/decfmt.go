@@ -120,7 +120,13 @@ func AppendCoefficient(b []byte, c int64, exp int32, places int32) []byte {
 		lo = u - h*1e8
 		hi = digits8(h)
 	}
-	loW := digits8(lo)
+	var loW uint64
+	if lo < 1e4 {
+		// Rates, factors, equivalent values: no halves to split.
+		loW = digits4(lo)
+	} else {
+		loW = digits8(lo)
+	}
 	// The number of digits: a word's leading zero digits are its low
 	// zero bytes.
 	n := 8 - int32(bits.TrailingZeros64(loW)>>3)
@@ -193,7 +199,15 @@ var maxScaled = func() (t [16]uint64) {
 // product reaches the bits kept of the next lane.
 func digits8(x uint64) uint64 {
 	h := uint64(uint32(x) / 10000)
-	v := x<<32 + h*(1<<64+1-10000<<32)
+	return split4(x<<32 + h*(1<<64+1-10000<<32))
+}
+
+// digits4 is digits8 for x < 10^4 (its high half, the low one zeros).
+func digits4(x uint64) uint64 { return split4(x << 32) }
+
+// split4 is digits8 from its halves, each below 10^4, in the low and high
+// 32 bits of v.
+func split4(v uint64) uint64 {
 	q := (v * 10486 >> 20) & 0x0000007F0000007F
 	v = v<<16 + q*(1<<64+1-100<<16)
 	q = (v * 103 >> 10) & 0x000F000F000F000F

@@ -184,7 +184,8 @@ func FuzzAppendCoefficient(f *testing.F) {
 	})
 }
 
-// digits8 on every x below 10^8, against an odometer of its digits.
+// digits8 on every x below 10^8 (digits4 below 10^4), against an
+// odometer of its digits.
 func TestDigits8Exhaustive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10^8 values")
@@ -197,6 +198,9 @@ func TestDigits8Exhaustive(t *testing.T) {
 		}
 		if got := digits8(x); got != want {
 			t.Fatalf("digits8(%d) = %#x, want %#x", x, got, want)
+		}
+		if x < 1e4 && digits4(x) != want {
+			t.Fatalf("digits4(%d) = %#x, want %#x", x, digits4(x), want)
 		}
 		for k := 7; k >= 0; k-- { // the next number's digits
 			if d[k]++; d[k] < 10 {
