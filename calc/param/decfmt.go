@@ -1,7 +1,6 @@
 package param
 
 import (
-	"encoding/binary"
 	"math/big"
 	"math/bits"
 	"slices"
@@ -72,159 +71,13 @@ const maxFrac = 24
 // AppendCoefficient is AppendDecimal for the decimal c × 10^exp, without
 // building it (when it prints without rounding and |c| < 10^18).
 //
-// It may use up to scratch bytes of b's spare capacity past the text it
-// appends (growing b first when they are not there), as append leaves
-// that space to the next append: never pass a b whose capacity past its
-// length holds something to keep.
-//
-// A figure of a result (|c| < 10^16, at most eight decimals, no zeros
-// after the integer) is printed without a loop: its digits are worked
-// out eight at a time in a word (digits8), the length read from the
-// word's zero bytes, and the integer part, the point and the decimals
-// stored straight into b as whole words, each overrunning into space
-// the next store or append writes over. The byte-at-a-time printer
-// (appendCoefficientDirect, which prints the rest) waited on a table
-// look-up for the length and on a multiplication per two digits.
-func AppendCoefficient(b []byte, c int64, exp int32, places int32) []byte {
-	u := uint64(c)
-	if c < 0 {
-		u = -u // −2^63 stays 2^63: above 10^16, printed below
-	}
-	// f0 is where the point goes, counted from the last digit.
-	var f0 int32
-	if places >= 0 {
-		if exp != -places {
-			k := exp + places
-			if k < 0 || k >= 16 || u > maxScaled[k] {
-				return appendCoefficientDirect(b, c, exp, places)
-			}
-			u *= uint64(pow10[k]) // fewer decimals than wanted
-		}
-		f0 = places
-	} else {
-		if u == 0 {
-			return append(b, '0') // "0" whatever its exponent
-		}
-		if exp > 0 {
-			return appendCoefficientDirect(b, c, exp, places)
-		}
-		f0 = -exp
-	}
-	if f0 > 8 || u >= 1e16 {
-		return appendCoefficientDirect(b, c, exp, places)
-	}
-	var hi uint64 // the digits above the lowest eight, zero when none
-	lo := u
-	if u >= 1e8 {
-		h := u / 1e8
-		lo = u - h*1e8
-		hi = digits8(h)
-	}
-	var loW uint64
-	if lo < 1e4 {
-		// Rates, factors, equivalent values: no halves to split.
-		loW = digits4(lo)
-	} else {
-		loW = digits8(lo)
-	}
-	// The number of digits: a word's leading zero digits are its low
-	// zero bytes.
-	n := 8 - int32(bits.TrailingZeros64(loW)>>3)
-	if hi != 0 {
-		n = 16 - int32(bits.TrailingZeros64(hi)>>3)
-	}
-	f := f0 // decimals written
-	if places < 0 {
-		// String() drops the fraction's trailing zeros: the low word's
-		// high zero bytes (all eight when it is zero).
-		f -= min(int32(bits.LeadingZeros64(loW)>>3), f0)
-	}
-	intLen := max(n-f0, 1)
-	size := intLen
-	if f > 0 {
-		size += 1 + f
-	}
-	if c < 0 {
-		size++
-	}
-	if cap(b)-len(b) < int(size)+scratch {
-		b = slices.Grow(b, int(size)+scratch)
-	}
-	out := b[len(b):cap(b)]
-	b = b[:len(b)+int(size)]
-	i := 0
-	if c < 0 {
-		out[0] = '-'
-		i = 1
-	}
-	const zeros = 0x3030303030303030 // '0' in every byte
-	loW |= zeros
-	// The integer part ends f0 digits before the last: within the low
-	// word when it has at most 8−f0 digits.
-	if in := 8 - f0; intLen <= in {
-		binary.LittleEndian.PutUint64(out[i:], loW>>(8*uint(in-intLen)))
-	} else {
-		binary.LittleEndian.PutUint64(out[i:], (hi|zeros)>>(8*uint(16-f0-intLen)))
-		binary.LittleEndian.PutUint64(out[i+int(intLen-in):], loW)
-	}
-	if f > 0 {
-		i += int(intLen)
-		out[i] = '.'
-		binary.LittleEndian.PutUint64(out[i+1:], loW>>(8*uint(8-f0)))
-	}
-	return b
-}
-
-// scratch is the spare capacity AppendCoefficient may write into past
-// its text: a word stored from the text's last byte.
-const scratch = 8
-
-// maxScaled[k] is the largest coefficient that stays below 10^16 when
-// multiplied by 10^k.
-var maxScaled = func() (t [16]uint64) {
-	for k := range t {
-		t[k] = (1e16 - 1) / uint64(pow10[k])
-	}
-	return t
-}()
-
-// digits8 returns the eight decimal digits of x < 10^8, leading zeros
-// included, one a byte, most significant in the lowest byte (the order
-// they are stored in). The halves, quarters and digits are split in all
-// lanes at once: a lane v with quotient q by 10^k becomes q in its low
-// half and v − q×10^k in its high half, (v << w) + q×(1 − 10^k << w)
-// modulo 2^64 in one multiplication (no lane borrows from the next: the
-// result is exact). x/100 of a lane below 10^4 is lane×10486 >> 20, x/10 of a lane
-// below 100 is lane×103 >> 10, both exact in that range, and no lane's
-// product reaches the bits kept of the next lane.
-func digits8(x uint64) uint64 {
-	h := uint64(uint32(x) / 10000)
-	return split4(x<<32 + h*(1<<64+1-10000<<32))
-}
-
-// digits4 is digits8 for x < 10^4 (its high half, the low one zeros).
-func digits4(x uint64) uint64 { return split4(x << 32) }
-
-// split4 is digits8 from its halves, each below 10^4, in the low and high
-// 32 bits of v.
-func split4(v uint64) uint64 {
-	q := (v * 10486 >> 20) & 0x0000007F0000007F
-	v = v<<16 + q*(1<<64+1-100<<16)
-	q = (v * 103 >> 10) & 0x000F000F000F000F
-	return v<<8 + q*(1<<64+1-10<<8)
-}
-
-// appendCoefficientDirect is the byte-at-a-time printer behind
-// AppendCoefficient, for what its word printer leaves: coefficients
-// from 10^16, more than eight decimals, zeros after the integer.
-//
 // The text's length is known first; the digits are then written
 // backwards straight into b, two per division, with the point placed as
 // they go. strconv's AppendInt and a second copy to place the point were
 // most of the cost of writing a result line, and so was copying digits
 // from a buffer they had just been stored into byte by byte (the copy's
 // wide loads wait for the narrow stores).
-func appendCoefficientDirect(b []byte, c int64, exp int32, places int32) []byte {
+func AppendCoefficient(b []byte, c int64, exp int32, places int32) []byte {
 	if c <= -1e18 || c >= 1e18 {
 		return appendSlow(b, decimal.New(c, exp), places)
 	}
@@ -399,7 +252,7 @@ func appendSlow(b []byte, d decimal.Decimal, places int32) []byte {
 
 // FormatDecimal is AppendDecimal into a new string.
 func FormatDecimal(d decimal.Decimal, places int32) string {
-	var buf [64]byte // room for the text and AppendCoefficient's scratch
+	var buf [32]byte
 	return string(AppendDecimal(buf[:0], d, places))
 }
 

@@ -103,10 +103,9 @@ func decimalEdges() []int64 {
 	return out
 }
 
-// checkCoefficient checks the printers on c × 10^exp against shopspring:
-// AppendCoefficient (its word printer and what it hands on), the
-// byte-at-a-time printer of stop 11 (appendCoefficientDirect, still the
-// fallback) and the general one before it (appendCoefficientLong).
+// checkCoefficient checks the printers on c × 10^exp against shopspring and
+// against the general printer the direct one replaced
+// (appendCoefficientLong, the printer before stop 11).
 func checkCoefficient(t interface{ Fatalf(string, ...any) }, c int64, exp, places int32) {
 	d := decimal.New(c, exp)
 	want := d.String()
@@ -118,9 +117,6 @@ func checkCoefficient(t interface{ Fatalf(string, ...any) }, c int64, exp, place
 	}
 	if got := string(AppendDecimal(nil, d, places)); got != want {
 		t.Fatalf("AppendDecimal(%s, %d) = %q, want %q", d, places, got, want)
-	}
-	if got := string(appendCoefficientDirect([]byte("x"), c, exp, places)); got != "x"+want {
-		t.Fatalf("appendCoefficientDirect(%d, %d, %d) = %q, want %q", c, exp, places, got[1:], want)
 	}
 	if got := string(appendCoefficientLong(nil, c, exp, places)); got != want {
 		t.Fatalf("appendCoefficientLong(%d, %d, %d) = %q, want %q", c, exp, places, got, want)
@@ -181,68 +177,5 @@ func FuzzAppendCoefficient(f *testing.F) {
 			t.Skip()
 		}
 		checkCoefficient(t, c, exp, places)
-	})
-}
-
-// digits8 on every x below 10^8 (digits4 below 10^4), against an
-// odometer of its digits.
-func TestDigits8Exhaustive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10^8 values")
-	}
-	var d [8]byte
-	for x := uint64(0); x < 1e8; x++ {
-		var want uint64
-		for k := range d {
-			want |= uint64(d[k]) << (8 * k)
-		}
-		if got := digits8(x); got != want {
-			t.Fatalf("digits8(%d) = %#x, want %#x", x, got, want)
-		}
-		if x < 1e4 && digits4(x) != want {
-			t.Fatalf("digits4(%d) = %#x, want %#x", x, digits4(x), want)
-		}
-		for k := 7; k >= 0; k-- { // the next number's digits
-			if d[k]++; d[k] < 10 {
-				break
-			}
-			d[k] = 0
-		}
-	}
-}
-
-// AppendCoefficient writes its text where append would and nothing more
-// than scratch bytes past it, growing b only when they are not there.
-func TestAppendCoefficientScratch(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		c := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-1e9, 1e9)).Draw(t, "c")
-		exp := rapid.Int32Range(-12, 4).Draw(t, "exp")
-		places := rapid.Int32Range(-1, 10).Draw(t, "places")
-		prefix := rapid.IntRange(1, 8).Draw(t, "prefix")
-		spare := rapid.IntRange(0, 80).Draw(t, "spare")
-		buf := make([]byte, prefix+spare)
-		for i := range buf {
-			buf[i] = 0xAA
-		}
-		got := AppendCoefficient(buf[:prefix], c, exp, places)
-		d := decimal.New(c, exp)
-		want := d.String()
-		if places >= 0 {
-			want = d.StringFixed(places)
-		}
-		if string(got[prefix:]) != want {
-			t.Fatalf("AppendCoefficient(%d, %d, %d) = %q, want %q", c, exp, places, got[prefix:], want)
-		}
-		if &got[0] != &buf[0] { // grown: buf is no longer written
-			if spare >= len(want)+scratch {
-				t.Fatalf("grew with %d spare for %d bytes", spare, len(want))
-			}
-			return
-		}
-		for i := prefix + len(want) + scratch; i < len(buf); i++ {
-			if buf[i] != 0xAA {
-				t.Fatalf("byte %d past the text written (more than scratch)", i-prefix-len(want))
-			}
-		}
 	})
 }
