@@ -555,11 +555,20 @@ type stepMemo struct {
 	started                        bool // a step has been written
 }
 
-// plainSeen holds the texts last found plain during one write, each
-// known by its identity (same): a text met again is not read again.
+// plainSeen holds texts found plain during one write, each known by
+// its identity (same): a text met again is not read again. A text's slot
+// is a hash of its address, one comparison to find; a text found plain
+// takes its slot from whatever held it. (A list of the last 16 scanned
+// in turn cost more comparisons than it saved reads once a summary's
+// rules and notes outnumbered it.)
 type plainSeen struct {
-	s [16]string
-	n int // texts added; the oldest is replaced once s is full
+	s [32]string
+}
+
+// slot is where v is kept in p.
+func (p *plainSeen) slot(v string) *string {
+	h := uint64(uintptr(unsafe.Pointer(unsafe.StringData(v)))) * 0x9E3779B97F4A7C15
+	return &p.s[h>>59]
 }
 
 // seen writes v as a JSON string, reading it only when it is not one of
@@ -571,16 +580,12 @@ func (w *jsonWriter) seen(v string, p *plainSeen) {
 // appendSeen appends v as a JSON string, reading it only when it is not
 // one of the texts in p.
 func appendSeen(b []byte, v string, p *plainSeen) []byte {
-	for i := range min(p.n, len(p.s)) {
-		if same(p.s[i], v) {
-			return append(append(append(b, '"'), v...), '"')
+	if k := p.slot(v); !same(*k, v) {
+		if !plain(v) {
+			return appendString(b, v)
 		}
+		*k = v
 	}
-	if !plain(v) {
-		return appendString(b, v)
-	}
-	p.s[p.n%len(p.s)] = v
-	p.n++
 	return append(append(append(b, '"'), v...), '"')
 }
 
