@@ -116,7 +116,7 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 			headEnd = len(b)
 		}
 		b = appendString(append(b, `,"pollutant":`...), l.Pollutant)
-		if pathLo <= uintptr(unsafe.Pointer(unsafe.StringData(l.Path))) && uintptr(unsafe.Pointer(unsafe.StringData(l.Path)))+uintptr(len(l.Path)) <= pathHi {
+		if within(l.Path, pathLo, pathHi) { // known plain: written unread
 			b = append(append(append(b, `,"path":"`...), l.Path...), '"')
 		} else {
 			b = appendString(append(b, `,"path":`...), l.Path)
@@ -320,17 +320,18 @@ func (w *jsonWriter) stepHead(tm *stepMemo, n int, base *TraceStep, kind, rule s
 }
 
 // pathSpan is the memory of the decoder's path table (pathTable): a
-// line's path found there (the decoder's usual answer) is a piece of its
-// text, made of plain ASCII, and is written without being read. Every
-// entry is checked at the first call to follow the last one in one
-// plain text; otherwise the span is empty and every path is checked.
+// line's path lying there (the fast decoder's usual answer) is a piece
+// of the table's text, plain ASCII, and is written without being read.
+// The first call checks that the entries lie end to end and are plain;
+// when they do not, the span is empty and every path is checked.
 var pathSpan = sync.OnceValues(func() (lo, hi uintptr) {
 	t := pathTable()
 	if len(t) == 0 {
 		return 0, 0
 	}
 	at := func(s string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(s))) }
-	lo, hi = at(t[0]), at(t[0])
+	lo = at(t[0])
+	hi = lo
 	for _, s := range t {
 		if at(s) != hi || !plain(s) {
 			return 0, 0
@@ -339,6 +340,12 @@ var pathSpan = sync.OnceValues(func() (lo, hi uintptr) {
 	}
 	return lo, hi
 })
+
+// within reports whether the bytes of s lie in memory from lo to hi.
+func within(s string, lo, hi uintptr) bool {
+	at := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	return lo <= at && at+uintptr(len(s)) <= hi
+}
 
 // appendRules writes a line's "rules" member.
 func appendRules(b []byte, rules []string) []byte {
