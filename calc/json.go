@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -87,6 +88,7 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 	// the reason, the group) are checked for escaping once: the last one
 	// found plain is kept and the next line's compared with it.
 	var memo lineMemo
+	pathLo, pathHi := pathSpan()
 	var head, headEnd int // where the last line's first members are in b
 	w.key("lines")
 	w.open('[')
@@ -114,7 +116,11 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 			headEnd = len(b)
 		}
 		b = appendString(append(b, `,"pollutant":`...), l.Pollutant)
-		b = appendString(append(b, `,"path":`...), l.Path)
+		if within(l.Path, pathLo, pathHi) { // known plain: written unread
+			b = append(append(append(b, `,"path":"`...), l.Path...), '"')
+		} else {
+			b = appendString(append(b, `,"path":`...), l.Path)
+		}
 		if l.Group != "" {
 			b = appendMemo(append(b, `,"group":`...), l.Group, &memo.group)
 		}
@@ -179,7 +185,7 @@ func (r *Result) AppendJSON(dst []byte, level TraceLevel) []byte {
 			b = append(b, `,"unverified":true`...)
 		}
 		if level != TraceFull {
-			b = r.appendLineParams(b, l, rates[i])
+			b = r.appendLineParams(b, l, rates[i], &memo.params)
 		}
 		b = append(b, '}')
 	}
@@ -313,6 +319,34 @@ func (w *jsonWriter) stepHead(tm *stepMemo, n int, base *TraceStep, kind, rule s
 	w.seen(rule, &tm.rules)
 }
 
+// pathSpan is the memory of the decoder's path table (pathTable): a
+// line's path lying there (the fast decoder's usual answer) is a piece
+// of the table's text, plain ASCII, and is written without being read.
+// The first call checks that the entries lie end to end and are plain;
+// when they do not, the span is empty and every path is checked.
+var pathSpan = sync.OnceValues(func() (lo, hi uintptr) {
+	t := pathTable()
+	if len(t) == 0 {
+		return 0, 0
+	}
+	at := func(s string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(s))) }
+	lo = at(t[0])
+	hi = lo
+	for _, s := range t {
+		if at(s) != hi || !plain(s) {
+			return 0, 0
+		}
+		hi += uintptr(len(s))
+	}
+	return lo, hi
+})
+
+// within reports whether the bytes of s lie in memory from lo to hi.
+func within(s string, lo, hi uintptr) bool {
+	at := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	return lo <= at && at+uintptr(len(s)) <= hi
+}
+
 // appendRules writes a line's "rules" member.
 func appendRules(b []byte, rules []string) []byte {
 	w := jsonWriter{b: append(b, `,"rules":[`...)}
@@ -373,17 +407,21 @@ func (r *Result) lineRates() []*RateRule {
 
 // appendLineParams writes the indexes of the parameters behind a
 // line's figures, in "parameters".
-func (r *Result) appendLineParams(b []byte, l *Line, rate *RateRule) []byte {
+func (r *Result) appendLineParams(b []byte, l *Line, rate *RateRule, h *paramHint) []byte {
 	var refs [2]int
 	n := 0
 	if l.pol != nil {
-		if i, ok := r.paramAt(&l.pol.Meta); ok {
+		if i, ok := r.paramFrom(&l.pol.Meta, h.next); ok {
 			refs[n], n = i, n+1
+			h.next = i + 1
 		}
 	}
 	if rate != nil {
-		if i, ok := r.paramAt(&rate.Meta); ok {
+		if &rate.Meta == h.rate {
+			refs[n], n = h.rateAt, n+1
+		} else if i, ok := r.paramAt(&rate.Meta); ok {
 			refs[n], n = i, n+1
+			h.rate, h.rateAt = &rate.Meta, i
 		}
 	}
 	if n == 0 {
@@ -398,6 +436,37 @@ func (r *Result) appendLineParams(b []byte, l *Line, rate *RateRule) []byte {
 		b = appendInt(b, i)
 	}
 	return append(b, ']')
+}
+
+// paramHint speeds up finding a line's parameters: lines use their
+// pollutants' rows mostly in the order the rows were listed (first use),
+// and a run of lines the same rate row.
+type paramHint struct {
+	next   int         // after the last pollutant row found
+	rate   *param.Meta // the last rate row found, at rateAt
+	rateAt int
+}
+
+// paramFrom is paramAt, looking from index from on first: rows are
+// listed once each, so where the search starts changes nothing but its
+// length.
+func (r *Result) paramFrom(m *param.Meta, from int) (int, bool) {
+	if r.paramIndex != nil {
+		i, ok := r.paramIndex[m]
+		return i, ok
+	}
+	u := r.paramUses
+	for i := max(from, 0); i < len(u); i++ {
+		if u[i].meta == m {
+			return i, true
+		}
+	}
+	for i := range min(from, len(u)) {
+		if u[i].meta == m {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // appendInt is strconv.AppendInt(b, int64(i), 10) with the one-digit
@@ -481,6 +550,8 @@ func (w *jsonWriter) kstr(fragment, v string) {
 type lineMemo struct {
 	source, month, kind, group, unit string
 	reasons                          plainSeen
+	// params: where the next line's parameters are looked for first.
+	params paramHint
 }
 
 // stepMemo is lineMemo for the trace's steps. Rules and notes alternate
@@ -491,11 +562,20 @@ type stepMemo struct {
 	started                        bool // a step has been written
 }
 
-// plainSeen holds the texts last found plain during one write, each
-// known by its identity (same): a text met again is not read again.
+// plainSeen holds texts found plain during one write, each known by
+// its identity (same): a text met again is not read again. A text's slot
+// is a hash of its address, one comparison to find; a text found plain
+// takes its slot from whatever held it. (A list of the last 16 scanned
+// in turn cost more comparisons than it saved reads once a summary's
+// rules and notes outnumbered it.)
 type plainSeen struct {
-	s [16]string
-	n int // texts added; the oldest is replaced once s is full
+	s [32]string
+}
+
+// slot is where v is kept in p.
+func (p *plainSeen) slot(v string) *string {
+	h := uint64(uintptr(unsafe.Pointer(unsafe.StringData(v)))) * 0x9E3779B97F4A7C15
+	return &p.s[h>>59]
 }
 
 // seen writes v as a JSON string, reading it only when it is not one of
@@ -507,16 +587,12 @@ func (w *jsonWriter) seen(v string, p *plainSeen) {
 // appendSeen appends v as a JSON string, reading it only when it is not
 // one of the texts in p.
 func appendSeen(b []byte, v string, p *plainSeen) []byte {
-	for i := range min(p.n, len(p.s)) {
-		if same(p.s[i], v) {
-			return append(append(append(b, '"'), v...), '"')
+	if k := p.slot(v); !same(*k, v) {
+		if !plain(v) {
+			return appendString(b, v)
 		}
+		*k = v
 	}
-	if !plain(v) {
-		return appendString(b, v)
-	}
-	p.s[p.n%len(p.s)] = v
-	p.n++
 	return append(append(append(b, '"'), v...), '"')
 }
 

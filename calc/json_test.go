@@ -3,8 +3,10 @@ package calc
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"pgregory.net/rapid"
 )
@@ -76,6 +78,28 @@ func checkJSONString(t interface{ Fatalf(string, ...any) }, s string) {
 		}
 		if plain(s) != (string(w.b) == `"`+s+`"`) {
 			t.Fatalf("%q: plain says %v", s, plain(s))
+		}
+	}
+}
+
+// The decoder's path table is where pathSpan says it is, so a line's
+// usual path is written without being read; a path outside it is still
+// escaped.
+func TestPathSpan(t *testing.T) {
+	lo, hi := pathSpan()
+	if lo == 0 || hi <= lo {
+		t.Fatalf("pathSpan() = %#x, %#x: the table is not one plain text", lo, hi)
+	}
+	for _, p := range pathTable() {
+		if at := uintptr(unsafe.Pointer(unsafe.StringData(p))); at < lo || at+uintptr(len(p)) > hi {
+			t.Fatalf("%s outside the span", p)
+		}
+	}
+	r := &Result{Lines: []Line{{Path: pathTable()[3]}, {Path: `a"b`}}}
+	out := string(r.AppendJSON(nil, TraceNone))
+	for _, want := range []string{`"path":"` + pathTable()[3] + `"`, `"path":"a\"b"`} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("%s not in %s", want, out)
 		}
 	}
 }
