@@ -21,4 +21,5 @@ type (
 	DamageCase   = store.BudgetDamageCase
 	Settlement   = store.BudgetEcoSettlement
 	FeeBill      = store.BudgetFeeBill
+	Batch        = store.XBatch
 )

@@ -16,7 +16,6 @@ import (
 	"github.com/ecotax/ecotax/exchange"
 	"github.com/ecotax/ecotax/filing"
 	"github.com/ecotax/ecotax/internal/httpx"
-	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/web"
 )
 
@@ -111,7 +110,7 @@ func (s *Server) renderExchange(c echo.Context, p filing.Principal, status int, 
 	return s.render(c, status, "exchange", s.page(c, "信息共享", pg))
 }
 
-func batchRowOf(b store.XBatch, own string) batchRow {
+func batchRowOf(b app.Batch, own string) batchRow {
 	origin := "本部门生成"
 	if b.Origin != "export" {
 		origin = "对方发来"
