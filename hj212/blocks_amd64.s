@@ -6,25 +6,31 @@
 // its ',' and ';' bytes, its ';' bytes and its odd bytes (below 0x21,
 // 0x7F, or 0x80 and above), bit i for byte i; returns the XOR of all
 // the 8-byte words. AVX2.
+//
+// Every vector instruction here is VEX-encoded, VMOVQ included: a legacy
+// SSE instruction (plain MOVQ between a general register and an X
+// register) after a 256-bit one, with the upper halves not yet zeroed,
+// costs an AVX-SSE transition, which on some machines (the CI's) made
+// this function 10 times slower than the loop it stands for.
 TEXT ·scanBlocks(SB), NOSPLIT, $0-32
 	MOVQ c+0(FP), SI
 	MOVQ n+8(FP), CX
 	MOVQ m+16(FP), DI
 	VPXOR Y15, Y15, Y15
 	MOVQ $0x3D3D3D3D, AX
-	MOVQ AX, X8
+	VMOVQ AX, X8
 	VPBROADCASTD X8, Y8
 	MOVQ $0x3B3B3B3B, AX
-	MOVQ AX, X9
+	VMOVQ AX, X9
 	VPBROADCASTD X9, Y9
 	MOVQ $0x2C2C2C2C, AX
-	MOVQ AX, X10
+	VMOVQ AX, X10
 	VPBROADCASTD X10, Y10
 	MOVQ $0x21212121, AX
-	MOVQ AX, X11
+	VMOVQ AX, X11
 	VPBROADCASTD X11, Y11
 	MOVQ $0x7F7F7F7F, AX
-	MOVQ AX, X12
+	VMOVQ AX, X12
 	VPBROADCASTD X12, Y12
 	TESTQ CX, CX
 	JZ done
@@ -83,7 +89,7 @@ loop:
 done:
 	VEXTRACTI128 $1, Y15, X0
 	VPXOR X0, X15, X0
-	MOVQ X0, AX
+	VMOVQ X0, AX
 	VPEXTRQ $1, X0, BX
 	XORQ BX, AX
 	MOVQ AX, ret+24(FP)
