@@ -36,23 +36,9 @@ func small(d decimal.Decimal) (int64, bool) {
 		return 0, false
 	}
 	if v, ok := inPlace(d); ok {
-		if v == nil {
-			return 0, true
-		}
 		// The digits read directly: IsInt64 and Int64 were a twentieth
 		// of assessing a line.
-		switch w := v.Bits(); len(w) {
-		case 0:
-			return 0, true
-		case 1:
-			if u := uint64(w[0]); u <= 1<<62 {
-				if v.Sign() < 0 {
-					return -int64(u), true
-				}
-				return int64(u), true
-			}
-		}
-		return 0, false
+		return wordOf(v)
 	}
 	if d.Sign() == 0 {
 		return 0, true
