@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/app"
 	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/store/storetest"
 )
@@ -100,6 +101,112 @@ func TestWebDeviceRegister(t *testing.T) {
 		}
 		if p := ent.post("/app/devices", url.Values{"taxpayer": {codeA}, "mn": {"MN-X"}, "outlet_no": {"DA001"}, "valid_from": {"2024-01-01"}, "confirm": {"1"}}); p.status != 403 {
 			t.Errorf("enterprise registering a device: %d", p.status)
+		}
+	})
+}
+
+// The environment officer registers and changes a device's data
+// encryption key (HJ 212-2025) on the pages: typed twice, refused in words
+// beside the input when it is not 16 bytes, patterned, typed differently
+// or the current one again, and never shown back — neither on the form
+// after a refusal nor in the list, which names keys by fingerprint only.
+// After a change the old key is listed as the previous one. The tax
+// officer and the enterprise cannot reach the page.
+func TestWebDeviceKeys(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		registerA(t, e)
+		env := newBrowser(t, e)
+		env.signIn(e.tokens["env_officer"])
+		must(t, e.do("env_officer", "POST", "/v1/taxpayers/"+codeA+"/devices", obj{"mn": "MN-DA001", "outlet_no": "DA001", "valid_from": "2024-01-01"}, nil), 201)
+		list := env.get("/app/devices?taxpayer=" + codeA)
+		link := regexp.MustCompile(`href="(/app/devices/keys\?mn=MN-DA001&amp;taxpayer=` + codeA + `)"`).FindStringSubmatch(list.body)
+		if link == nil {
+			t.Fatalf("the devices list has no link to the device's key")
+		}
+		first := env.get(strings.ReplaceAll(link[1], "&amp;", "&"))
+		if first.status != 200 || !strings.Contains(first.body, `id="no-key"`) || !strings.Contains(first.body, "登记密钥") {
+			t.Fatalf("key page of a device without a key: %d", first.status)
+		}
+		plainChinese(t, "key page", first.body)
+		// The address alone does not make the page say a key was set.
+		if p := env.get("/app/devices/keys?mn=MN-DA001&set=0123456789ABCDEF"); strings.Contains(p.body, `id="key-set"`) {
+			t.Errorf("a made-up fingerprint in the address shows as a key set")
+		}
+
+		const key1, key2 = "k3Y-9a!Qm2#Lp7Zr", "00112233445566778899aabbccddeeff"
+		post := func(mn, key, again string) *page {
+			return env.post("/app/devices/keys", url.Values{"taxpayer": {codeA}, "mn": {mn}, "key": {key}, "key_again": {again}})
+		}
+		for _, c := range []struct{ name, mn, key, again, want string }{
+			{"typed differently", "MN-DA001", key1, key1 + "x", "两次填写的密钥不一致"},
+			{"too short", "MN-DA001", "short-key-9", "short-key-9", "密钥应为 16 个字符"},
+			{"patterned", "MN-DA001", "0000000000000000", "0000000000000000", "不能使用固定或有规律的密钥"},
+			{"no key", "MN-DA001", "", "", "请填写密钥"},
+			{"no device", "", key1, key1, "请填写设备唯一标识（MN）"},
+			{"bad device", "MN 1;2", key1, key1, "设备唯一标识（MN）应为"},
+		} {
+			p := post(c.mn, c.key, c.again)
+			if p.status != 400 || !strings.Contains(p.body, c.want) {
+				t.Errorf("%s: %d, want 400 saying %q", c.name, p.status, c.want)
+			}
+			if c.key != "" && strings.Contains(p.body, c.key) {
+				t.Errorf("%s: the refused page shows the typed key", c.name)
+			}
+			plainChinese(t, "refused key: "+c.name, p.body)
+		}
+		if p := env.get("/app/devices/keys?mn=MN-DA001"); !strings.Contains(p.body, `id="no-key"`) {
+			t.Fatalf("a refused key was stored")
+		}
+
+		set := env.get(location(t, post("MN-DA001", key1, key1), 303))
+		fp1 := strings.ToUpper(app.KeyFingerprint([]byte(key1)))
+		if !strings.Contains(set.body, `id="key-set"`) || !strings.Contains(set.body, "指纹 "+fp1) ||
+			!regexp.MustCompile(`当前密钥</th>\s*<td data-label="指纹">`+fp1+`</td>\s*<td data-label="设置人">生态环境部门</td>`).MatchString(set.body) {
+			t.Fatalf("key set not listed:\n%s", tagRe.ReplaceAllString(set.body, " "))
+		}
+		plainChinese(t, "key set", set.body)
+
+		again := post("MN-DA001", key1, key1)
+		if again.status != 409 || !strings.Contains(again.body, "这已是该设备当前的密钥") {
+			t.Errorf("the current key again: %d", again.status)
+		}
+		plainChinese(t, "current key again", again.body)
+
+		changed := env.get(location(t, post("MN-DA001", key2, key2), 303))
+		fp2 := strings.ToUpper(app.KeyFingerprint(app.ParseKey(key2)))
+		if !regexp.MustCompile(`当前密钥</th>\s*<td data-label="指纹">` + fp2 + `</td>[\s\S]*上一把密钥[^<]*</th>\s*<td data-label="指纹">` + fp1 + `</td>`).MatchString(changed.body) {
+			t.Errorf("after a change the list lacks the new key first and the old one second")
+		}
+		for _, k := range []string{key1, key2} {
+			if strings.Contains(changed.body, k) || strings.Contains(set.body, k) {
+				t.Errorf("a page shows a key")
+			}
+		}
+		// Without the form's token: refused, nothing changed.
+		if p := env.post("/app/devices/keys", url.Values{"mn": {"MN-DA001"}, "key": {"Zq8!mW3#xR5$tY7%"}, "key_again": {"Zq8!mW3#xR5$tY7%"}, "_csrf": {"-"}}); p.status != 403 {
+			t.Errorf("a key without the form's token: %d", p.status)
+		}
+		var keys struct {
+			Keys []app.DeviceKeyInfo `json:"keys"`
+		}
+		must(t, e.do("env_officer", "GET", "/v1/monitoring/devices/MN-DA001/keys", nil, nil), 200).json(t, &keys)
+		if len(keys.Keys) != 2 || strings.ToUpper(keys.Keys[0].Fingerprint) != fp2 {
+			t.Errorf("stored keys: %+v", keys.Keys)
+		}
+
+		for _, who := range []string{"tax_officer", "enterprise"} {
+			b := newBrowser(t, e)
+			b.signIn(e.tokens[who])
+			if p := b.get("/app/devices/keys?mn=MN-DA001"); p.status != 403 {
+				t.Errorf("%s reading the key page: %d", who, p.status)
+			}
+			if p := b.post("/app/devices/keys", url.Values{"mn": {"MN-DA001"}, "key": {"Zq8!mW3#xR5$tY7%"}, "key_again": {"Zq8!mW3#xR5$tY7%"}}); p.status != 403 {
+				t.Errorf("%s setting a key: %d", who, p.status)
+			}
+			if strings.Contains(b.get("/app/devices?taxpayer="+codeA).body, "/app/devices/keys") {
+				t.Errorf("%s sees the link to the keys", who)
+			}
 		}
 	})
 }

@@ -284,6 +284,29 @@ func TestBrowserTaxOfficerJob(t *testing.T) {
 	if txt := env.text(`tr[data-device="` + id + `"]`); !strings.Contains(txt, "2024-04-30") || !strings.Contains(txt, "已停用") {
 		t.Errorf("the ended device: %q", txt)
 	}
+	// The data encryption key of a device (HJ 212-2025), from its row:
+	// typed differently the second time, refused beside the input; then set,
+	// and named by its fingerprint only.
+	env.click(`tr[data-device] a[href^="/app/devices/keys?mn=MN-DA001"]`)
+	env.wait("#no-key")
+	env.fill("#key-new", "k3Y-9a!Qm2#Lp7Zr")
+	env.fill("#key-again", "k3Y-9a!Qm2#Lp7Zx")
+	env.click("#set-key")
+	env.wait(`#key-again[aria-invalid="true"]`)
+	if v := env.value("#key-new"); v != "" {
+		t.Errorf("the refused form gives the key back")
+	}
+	env.fill("#key-new", "k3Y-9a!Qm2#Lp7Zr")
+	env.fill("#key-again", "k3Y-9a!Qm2#Lp7Zr")
+	env.click("#set-key")
+	env.wait("#key-set")
+	if txt := env.text("table.device-keys"); !strings.Contains(txt, "当前密钥") || strings.Contains(txt, "k3Y") {
+		t.Errorf("the key set: %q", txt)
+	}
+	env.shot("env-officer-device-key")
+	env.narrow("env-officer-device-key")
+	env.click(`a[href="/app/devices?taxpayer=` + codeA + `"]`)
+	env.wait("#record-device")
 	// The taxpayer's month of monitoring, from the register.
 	env.click(`a[href="/app/taxpayers/` + codeA + `/monitoring"]`)
 	env.wait("#mo-month")

@@ -31,6 +31,7 @@ type devicePage struct {
 	registerPage
 	Devices  []deviceRow
 	CanWrite bool
+	CanKeys  bool // may set the devices' data encryption keys
 	Ended    bool // a mapping was just ended
 	Today    string
 }
@@ -58,6 +59,7 @@ func (s *Server) webDevices(c echo.Context) error {
 
 func (s *Server) renderDevices(c echo.Context, p filing.Principal, status int, pg *devicePage) error {
 	pg.CanWrite = p.Can(filing.ActDeviceWrite)
+	pg.CanKeys = p.Can(filing.ActDeviceKeyWrite)
 	pg.Today = string(filing.Today(s.now()))
 	if err := s.fillRegister(c, p, &pg.registerPage); err != nil {
 		return s.webError(c, err)

@@ -162,6 +162,8 @@ func (s *Server) Register(e *echo.Echo) {
 	a.POST("/penalties", s.webRecordPenalty)
 	a.POST("/devices", s.webRegisterDevice)
 	a.POST("/devices/:id/end", s.webEndDevice)
+	a.GET("/devices/keys", s.webDeviceKeys)
+	a.POST("/devices/keys", s.webSetDeviceKey)
 	a.POST("/samples", s.webRecordSample)
 	a.GET("/budget", s.webBudget)
 	a.GET("/budget/damage-cases", s.webDamageCases)
