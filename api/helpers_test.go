@@ -45,7 +45,7 @@ func loadTables(t testing.TB) *app.Tables {
 
 // newServer wires the application layer, the pages and the API over db
 // as ecotax serve does, with the clock now (nil: the store's).
-func newServer(t testing.TB, db *store.DB, now func() time.Time, log *slog.Logger, cfg api.Config, exchangeKey []byte) *api.Server {
+func newServer(t testing.TB, db *store.DB, now func() time.Time, log *slog.Logger, cfg api.Config, exchangeKey []byte, pageOpts ...func(*pages.Config)) *api.Server {
 	t.Helper()
 	if now == nil {
 		now = db.Now
@@ -59,8 +59,11 @@ func newServer(t testing.TB, db *store.DB, now func() time.Time, log *slog.Logge
 		t.Fatal(err)
 	}
 	limiter := api.NewLimiter(cfg.WithDefaults().RateLimit, cfg.WithDefaults().RateBurst)
-	pg, err := pages.New(pages.Deps{App: svc, Log: log, Limiter: limiter, Config: pages.Config{BodyLimit: cfg.BodyLimit,
-		ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}})
+	pc := pages.Config{BodyLimit: cfg.BodyLimit, ImportLimit: cfg.ImportLimit, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst}
+	for _, o := range pageOpts {
+		o(&pc)
+	}
+	pg, err := pages.New(pages.Deps{App: svc, Log: log, Limiter: limiter, Config: pc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,12 +90,12 @@ func newEnv(t testing.TB, db *store.DB, cfg api.Config) *env { return newEnvWith
 
 // newEnvWithKey is newEnv with the exchange's HMAC key (the application
 // layer's: ECOTAX_EXCHANGE_KEY).
-func newEnvWithKey(t testing.TB, db *store.DB, cfg api.Config, exchangeKey []byte) *env {
+func newEnvWithKey(t testing.TB, db *store.DB, cfg api.Config, exchangeKey []byte, pageOpts ...func(*pages.Config)) *env {
 	db.Now = func() time.Time { return clock }
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = rate.Inf
 	}
-	s := newServer(t, db, func() time.Time { return clock }, nil, cfg, exchangeKey)
+	s := newServer(t, db, func() time.Time { return clock }, nil, cfg, exchangeKey, pageOpts...)
 	e := &env{t: t, db: db, srv: httptest.NewServer(s), tokens: map[string]string{}}
 	t.Cleanup(e.srv.Close)
 	e.router = specRouter(t)

@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ecotax/ecotax/api"
+	"github.com/ecotax/ecotax/web/pages"
 	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/store/storetest"
 )
@@ -75,5 +78,66 @@ func TestReconciliationJob(t *testing.T) {
 		must(t, e.do("tax_officer", "GET", "/v1/reconciliation-jobs/nope", nil, nil), 404).problem(t)
 		must(t, e.do("tax_officer", "POST", "/v1/reconciliation-jobs", obj{"period": "2024-13"}, nil), 400).problem(t)
 		must(t, e.do("enterprise", "POST", "/v1/reconciliation-jobs", obj{"period": "2024-Q1"}, nil), 403).problem(t)
+	})
+}
+
+// TestWebReconciliationJobPage: the officer's 重新比对 on the pages runs
+// as a background job. Told not to wait (pages.Config.JobWait < 0), the
+// form goes to the job's page, which reloads itself while the job runs
+// (its progress in words) and, once the job is done, goes to the
+// results, which show the run. Another officer's job and an unknown one
+// are not found, in words.
+func TestWebReconciliationJobPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnvWithKey(t, db, api.Config{}, nil, func(c *pages.Config) { c.JobWait = -1 })
+		flaggedWorld(t, e, db)
+		o := newBrowser(t, e)
+		o.signIn(e.tokens["tax_officer"])
+		o.get("/app/reconciliation?period=2024-Q1&region=500000") // the page with the form
+		loc := location(t, o.post("/app/reconciliation/run", url.Values{"period": {"2024-Q1"}, "region": {"500000"}}), 303)
+		if !strings.HasPrefix(loc, "/app/reconciliation/jobs/") {
+			t.Fatalf("the run went to %q, not its job", loc)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		var results string
+		for results == "" {
+			p := o.get(loc)
+			switch {
+			case p.status == 303:
+				results = p.header.Get("Location")
+			case p.status == 200:
+				if !strings.Contains(p.body, `<meta http-equiv="refresh" content="2">`) || !strings.Contains(p.body, "比对进行中") || !strings.Contains(p.body, "2024-Q1") {
+					t.Fatalf("the job's page while it runs:\n%s", tagRe.ReplaceAllString(p.body, " "))
+				}
+				plainChinese(t, "job page", p.body)
+			default:
+				t.Fatalf("the job's page: %d", p.status)
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the job did not finish")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if results != "/app/reconciliation?period=2024-Q1&region=500000" {
+			t.Errorf("a done job goes to %q", results)
+		}
+		list := o.get(results)
+		if list.status != 200 || !strings.Contains(list.body, "最近一次：") || !strings.Contains(list.body, `data-code="`+codeA+`"`) {
+			t.Errorf("the results after the job: %d", list.status)
+		}
+		other := newBrowser(t, e)
+		other.signIn(e.tokens["admin"])
+		if p := other.get(loc); p.status != 303 {
+			t.Errorf("the operator reading the job: %d", p.status)
+		}
+		bj := newBrowser(t, e)
+		bj.signIn(e.tokens["tax_officer_bj"])
+		for _, path := range []string{loc, "/app/reconciliation/jobs/nope"} {
+			p := bj.get(path)
+			if p.status != 404 || !strings.Contains(p.body, "比对任务不存在") {
+				t.Errorf("%s for another officer: %d", path, p.status)
+			}
+			plainChinese(t, "job not found", p.body)
+		}
 	})
 }

@@ -42,6 +42,8 @@ type Job struct {
 	CreatedBy  string     `json:"created_by"`
 	CreatedAt  time.Time  `json:"created_at"`
 	FinishedAt *time.Time `json:"finished_at"`
+
+	done chan struct{} // closed when the job has finished (WaitReconciliationJob)
 }
 
 // JobError is why a job failed, as a problem's code, title and detail.
@@ -82,7 +84,7 @@ func (s *Service) StartReconciliation(ctx context.Context, p filing.Principal, k
 	var b [8]byte
 	rand.Read(b[:])
 	j := &Job{ID: hex.EncodeToString(b[:]), Status: "queued", Period: in.Period, Region: region, CreditCode: in.CreditCode,
-		CreatedBy: p.Actor(), CreatedAt: s.now().UTC()}
+		CreatedBy: p.Actor(), CreatedAt: s.now().UTC(), done: make(chan struct{})}
 	t := s.jobTable()
 	t.mu.Lock()
 	t.byID[j.ID] = j
@@ -126,6 +128,7 @@ func (s *Service) StartReconciliation(ctx context.Context, p filing.Principal, k
 				j.Done, j.Total = cr.Value.Run.Taxpayers, cr.Value.Run.Taxpayers
 			}
 		})
+		close(j.done)
 		if err != nil {
 			slog.Error("reconciliation job", slog.String("job", j.ID), slog.Any("error", err))
 		}
@@ -166,3 +169,25 @@ func (s *Service) ReconciliationJob(ctx context.Context, p filing.Principal, id 
 	v := *j
 	return &v, nil
 }
+
+// WaitReconciliationJob is ReconciliationJob once the job has finished,
+// or after d, or when ctx ends, whichever comes first: the page that
+// starts a run waits a moment, so that a small run answers at once and a
+// large one shows its progress instead of holding the request.
+func (s *Service) WaitReconciliationJob(ctx context.Context, p filing.Principal, id string, d time.Duration) (*Job, error) {
+	j, err := s.ReconciliationJob(ctx, p, id)
+	if err != nil || d <= 0 {
+		return j, err
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-j.done:
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return s.ReconciliationJob(ctx, p, id)
+}
+
+// Finished says whether a job has ended, done or failed.
+func (j *Job) Finished() bool { return j.Status == "done" || j.Status == "failed" }

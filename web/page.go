@@ -8,7 +8,10 @@ type Page struct {
 	CSRF   string
 	Nav    []NavItem
 	Notice string // one line shown above the content (e.g. "已退出")
-	Data   any
+	// Refresh reloads the page after so many seconds (0: never): a page
+	// that follows work going on in the background, without JavaScript.
+	Refresh int
+	Data    any
 }
 
 // User is the signed-in principal as shown in the header.

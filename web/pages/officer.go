@@ -187,18 +187,84 @@ func (s *Server) webReconciliation(c echo.Context) error {
 	return s.render(c, http.StatusOK, "reconciliation", s.page(c, "比对与风险疑点", pg))
 }
 
-// webRunReconciliation runs a reconciliation (POST /v1/reconciliations)
-// from the list page's form.
+// webRunReconciliation starts a reconciliation from the list page's form
+// as a background job (app.StartReconciliation) and waits up to
+// Config.JobWait for it: a run that ends by then goes straight to the
+// results, a longer one to its progress page, so that a large region
+// never holds the request (or a proxy's timeout) for the whole run.
 func (s *Server) webRunReconciliation(c echo.Context) error {
 	p, err := allowed(c, filing.ActReconcileRun)
 	if err != nil {
 		return s.webError(c, err)
 	}
 	in := app.RunRequest{Period: strings.TrimSpace(c.FormValue("period")), Region: strings.TrimSpace(c.FormValue("region"))}
-	if _, err := s.app.RunReconciliation(ctx(c), p, app.Idem{}, in); err != nil {
+	j, err := s.app.StartReconciliation(ctx(c), p, app.Idem{}, in)
+	if err != nil {
 		return s.webError(c, err)
 	}
-	return c.Redirect(http.StatusSeeOther, "/app/reconciliation?"+url.Values{"period": {in.Period}, "region": {in.Region}}.Encode())
+	if s.cfg.JobWait > 0 {
+		if w, err := s.app.WaitReconciliationJob(ctx(c), p, j.ID, s.cfg.JobWait); err == nil {
+			j = w
+		}
+	}
+	if j.Status == "done" {
+		return c.Redirect(http.StatusSeeOther, reconListURL(j))
+	}
+	return c.Redirect(http.StatusSeeOther, "/app/reconciliation/jobs/"+url.PathEscape(j.ID))
+}
+
+// reconListURL is the results of a job's period and region.
+func reconListURL(j *app.Job) string {
+	return "/app/reconciliation?" + url.Values{"period": {j.Period}, "region": {j.Region}}.Encode()
+}
+
+// jobPage is a reconciliation job's progress as its page shows it.
+type jobPage struct {
+	Job     *app.Job
+	Status  string // in words
+	Percent int
+	Started string
+	Back    string
+}
+
+func jobPageOf(j *app.Job) *jobPage {
+	pg := &jobPage{Job: j, Status: jobStatusLabel[j.Status], Back: reconListURL(j), Started: j.CreatedAt.In(beijing).Format("2006-01-02 15:04:05")}
+	if j.Total > 0 {
+		pg.Percent = j.Done * 100 / j.Total
+	}
+	return pg
+}
+
+var jobStatusLabel = map[string]string{
+	"queued":  "排队等候（同时最多进行两项比对）",
+	"running": "正在比对",
+	"failed":  "比对未完成",
+}
+
+// webReconciliationJob follows a job: its progress while it runs (the
+// page reloads itself), the results once it is done, why not if it failed.
+func (s *Server) webReconciliationJob(c echo.Context) error {
+	p, err := allowed(c, filing.ActReconcileRun)
+	if err != nil {
+		return s.webError(c, err)
+	}
+	j, err := s.app.ReconciliationJob(ctx(c), p, c.Param("id"))
+	if err != nil {
+		return s.webError(c, err)
+	}
+	if j.Status == "done" {
+		return c.Redirect(http.StatusSeeOther, reconListURL(j))
+	}
+	pg := jobPageOf(j)
+	title := "比对进行中"
+	if j.Status == "failed" {
+		title = "比对未完成"
+	}
+	page := s.page(c, title, pg)
+	if !j.Finished() {
+		page.Refresh = 2
+	}
+	return s.render(c, http.StatusOK, "recon_job", page)
 }
 
 // --- one taxpayer's reconciliation ---

@@ -29,9 +29,16 @@ type Config struct {
 	// Sessions (kept on the server, app/sessions.go): how long one lasts
 	// from sign-in (default web.SessionTTL, 8 h) and idle (default 30 min).
 	SessionLifetime, SessionIdle time.Duration
+	// JobWait is how long the page that starts a reconciliation waits for
+	// it before showing its progress instead (default 3 s; negative: not
+	// at all).
+	JobWait time.Duration
 }
 
 func (c *Config) defaults() {
+	if c.JobWait == 0 {
+		c.JobWait = 3 * time.Second
+	}
 	if c.BodyLimit <= 0 {
 		c.BodyLimit = 1 << 20
 	}
@@ -142,6 +149,7 @@ func (s *Server) Register(e *echo.Echo) {
 	a.GET("/declarations/:id/export.xlsx", s.webDeclarationXLSX)
 	a.GET("/reconciliation", s.webReconciliation)
 	a.POST("/reconciliation/run", s.webRunReconciliation)
+	a.GET("/reconciliation/jobs/:id", s.webReconciliationJob)
 	a.GET("/reconciliation/:code", s.webTaxpayerReconciliation)
 	a.GET("/reconciliation/:code/item", s.webReconItem)
 	a.GET("/reviews", s.webReviews)
