@@ -117,6 +117,16 @@ func TestBrowserTaxOfficerJob(t *testing.T) {
 	c.shot("tax-officer-accepted-paid")
 	c.narrow("tax-officer-accepted-paid")
 
+	// The taxpayer's 操作记录: the 受理 and the payment just done come first.
+	c.open("/app/taxpayers/" + codeA)
+	c.click("#audit-link")
+	c.wait("table.audit")
+	if txt := c.text("table.audit tbody tr:first-child"); !strings.Contains(txt, "登记缴款") || !strings.Contains(txt, "税务机关") {
+		t.Errorf("the newest audit entry: %q", txt)
+	}
+	c.shot("tax-officer-audit")
+	c.narrow("tax-officer-audit")
+
 	// Run the reconciliation; open the flagged item.
 	c.open("/app/reconciliation?period=2024-Q1")
 	c.click("#run-reconciliation")

@@ -60,8 +60,7 @@ func (s *Server) renderDeviceKeys(c echo.Context, p filing.Principal, status int
 			return s.webError(c, err)
 		}
 		for i, k := range list {
-			role, _, _ := strings.Cut(k.SetBy, "#")
-			by := filing.RoleLabel[filing.Role(role)]
+			by := filing.RoleLabel[filing.Role(roleOfActor(k.SetBy))]
 			if by == "" {
 				by = "其他"
 			}

@@ -135,6 +135,7 @@ func (s *Server) Register(e *echo.Echo) {
 	a.POST("/taxpayers/:code/sources/:id/end", s.webEndSource)
 	a.POST("/taxpayers/:code/declarations", s.webStartDeclaration)
 	a.GET("/taxpayers/:code/outputs", s.webOutputs)
+	a.GET("/taxpayers/:code/audit", s.webAudit)
 	a.GET("/taxpayers/:code/monitoring", s.webMonitoring)
 	a.POST("/taxpayers/:code/outputs", s.webRecordOutput)
 	a.GET("/declarations/:id", s.webDeclaration)

@@ -91,6 +91,7 @@ type taxpayerPage struct {
 	CanSource   bool
 	CanRecon    bool
 	CanMonitor  bool        // may read monitoring data
+	CanAudit    bool        // may read the audit log
 	Errs        *formErrors // starting a declaration
 	StartPeriod string      // the period offered (or typed) to start
 	Steps       []step
@@ -186,6 +187,7 @@ func (s *Server) renderTaxpayerPage(c echo.Context, status int, fe *formErrors, 
 	pg.CanSource = p.Can(filing.ActSourceWrite)
 	pg.CanRecon = p.Can(filing.ActReconcileRead)
 	pg.CanMonitor = p.Can(filing.ActMonitoringRead)
+	pg.CanAudit = p.Can(filing.ActAuditRead)
 	pg.CanEdit, pg.Labels, pg.Updated = p.Can(filing.ActTaxpayerUpdate), taxpayerLabel, c.QueryParam("updated") == "1"
 	if pg.Edit = edit; pg.Edit == nil {
 		pg.Edit = &taxpayerFormPage{}
