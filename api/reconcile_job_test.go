@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/ecotax/ecotax/api"
-	"github.com/ecotax/ecotax/web/pages"
 	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/store/storetest"
+	"github.com/ecotax/ecotax/web/pages"
 )
 
 // TestReconciliationJob: a run handed to a background job answers 202
