@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"bytes"
+	"context"
 	"net/url"
 	"regexp"
 	"strings"
@@ -8,6 +10,8 @@ import (
 
 	"github.com/ecotax/ecotax/api"
 	"github.com/ecotax/ecotax/app"
+	"github.com/ecotax/ecotax/hj212"
+	"github.com/ecotax/ecotax/reconcile/reconciletest"
 	"github.com/ecotax/ecotax/store"
 	"github.com/ecotax/ecotax/store/storetest"
 )
@@ -207,6 +211,88 @@ func TestWebDeviceKeys(t *testing.T) {
 			if strings.Contains(b.get("/app/devices?taxpayer="+codeA).body, "/app/devices/keys") {
 				t.Errorf("%s sees the link to the keys", who)
 			}
+		}
+	})
+}
+
+// An officer sees on the pages what a device sent: every packet newest
+// first with its data time, kind of data and verdict, a refused one with
+// why in words (the stored codes only in 依据详情), filtered by verdict
+// and month, fifty at a time with a link to older ones. A month that is
+// not one is refused in words. The enterprise reads its own device's
+// packets; another enterprise does not find the device.
+func TestWebDevicePackets(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, api.Config{})
+		registerA(t, e)
+		must(t, e.do("env_officer", "POST", "/v1/taxpayers/"+codeA+"/devices", obj{"mn": "MN-DA001", "outlet_no": "DA001", "valid_from": "2024-01-01"}, nil), 201)
+		frames, _, err := reconciletest.Month(reconciletest.Device{MN: "MN-DA001", Factors: []reconciletest.Factor{{Code: "a21026", CouMilli: 100, AvgTenths: 100}}}, "2024-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var batch []store.Incoming
+		for _, f := range frames[:55] {
+			batch = append(batch, store.Incoming{Packet: hj212.Parse(f, hj212.Options{Lenient: true}), Origin: "test"})
+		}
+		// The last one sent again with its checksum broken: refused.
+		bad := append([]byte(nil), frames[55]...)
+		crc := bytes.LastIndex(bad, []byte("&&")) + 2
+		bad[crc] ^= 0x01
+		batch = append(batch, store.Incoming{Packet: hj212.Parse(bad, hj212.Options{Lenient: true}), Origin: "test"})
+		if _, err := db.Ingest(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+
+		o := newBrowser(t, e)
+		o.signIn(e.tokens["env_officer"])
+		if !strings.Contains(o.get("/app/devices?taxpayer="+codeA).body, `href="/app/devices/packets?mn=MN-DA001&amp;taxpayer=`+codeA+`"`) {
+			t.Errorf("the device register has no link to the device's packets")
+		}
+		first := o.get("/app/devices/packets?mn=MN-DA001&taxpayer=" + codeA)
+		if first.status != 200 {
+			t.Fatalf("packets page: %d", first.status)
+		}
+		plainChinese(t, "packets page", first.body)
+		rows := regexp.MustCompile(`<tr data-packet="\d+" data-verdict="(\w+)">`).FindAllStringSubmatch(first.body, -1)
+		if len(rows) != 50 || rows[0][1] != "rejected" {
+			t.Fatalf("first page: %d rows, the newest %v", len(rows), rows[0])
+		}
+		if !strings.Contains(first.body, "校验码不符") || !strings.Contains(first.body, "小时数据") || !strings.Contains(first.body, `<td data-label="数据时间">2024-01-03 06:00:00</td>`) {
+			t.Errorf("the packets are not described in words")
+		}
+		older := regexp.MustCompile(`href="(/app/devices/packets\?[^"]+)" id="older"`).FindStringSubmatch(first.body)
+		if older == nil {
+			t.Fatal("no link to older packets")
+		}
+		second := o.get(strings.ReplaceAll(older[1], "&amp;", "&"))
+		if n := strings.Count(second.body, `<tr data-packet=`); n != 6 || strings.Contains(second.body, `id="older"`) {
+			t.Errorf("second page: %d rows", n)
+		}
+		refused := o.get("/app/devices/packets?mn=MN-DA001&verdict=rejected")
+		if n := strings.Count(refused.body, `<tr data-packet=`); n != 1 || !strings.Contains(refused.body, "crc_mismatch") {
+			t.Errorf("refused packets: %d rows", n)
+		}
+		badMonth := o.get("/app/devices/packets?mn=MN-DA001&month=2024-13")
+		if badMonth.status != 400 || !strings.Contains(badMonth.body, "月份请按 2024-01 的格式填写") {
+			t.Errorf("a month that is not one: %d", badMonth.status)
+		}
+		plainChinese(t, "refused month", badMonth.body)
+		none := o.get("/app/devices/packets?mn=MN-DA001&month=2023-05")
+		if !strings.Contains(none.body, `id="no-packets"`) {
+			t.Errorf("a month without packets")
+		}
+
+		ent := newBrowser(t, e)
+		ent.signIn(e.tokens["enterprise"])
+		if p := ent.get("/app/devices/packets?mn=MN-DA001"); p.status != 200 || strings.Count(p.body, `<tr data-packet=`) != 50 {
+			t.Errorf("the enterprise reading its device's packets: %d", p.status)
+		}
+		other := newBrowser(t, e)
+		other.signIn(e.tokens["enterprise_b"])
+		if p := other.get("/app/devices/packets?mn=MN-DA001"); p.status != 404 || strings.Contains(p.body, "data-packet") {
+			t.Errorf("another enterprise reading the packets: %d", p.status)
+		} else {
+			plainChinese(t, "another enterprise's packets", p.body)
 		}
 	})
 }

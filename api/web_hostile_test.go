@@ -18,13 +18,13 @@ var pageRoutes = []string{
 	"/app/declarations/{id}", "/app/declarations/{id}/template.xlsx", "/app/declarations/{id}/confirm", "/app/declarations/{id}/export.xlsx",
 	"/app/reconciliation", "/app/reconciliation/jobs/{id}", "/app/reconciliation/{code}", "/app/reconciliation/{code}/item",
 	"/app/reviews", "/app/reviews/{id}", "/app/exchange/worklist", "/app/exchange", "/app/exchange/batches/{id}/archive",
-	"/app/permits", "/app/samples", "/app/devices", "/app/penalties", "/app/devices/keys",
+	"/app/permits", "/app/samples", "/app/devices", "/app/penalties", "/app/devices/keys", "/app/devices/packets",
 	"/app/budget", "/app/budget/damage-cases", "/app/budget/eco-settlements", "/app/budget/fee-bills", "/app/budget.xlsx",
 }
 
 // pageQueryKeys are the query parameters the pages read.
 var pageQueryKeys = []string{"period", "region", "status", "flag", "taxpayer", "mn", "month", "set", "saved", "ended",
-	"made", "year", "code", "source", "pollutant", "outlet", "kind", "id", "q", "next"}
+	"made", "year", "code", "verdict", "before", "source", "pollutant", "outlet", "kind", "id", "q", "next"}
 
 // TestWebHostileInputs reads every page, as every role, with hostile
 // values in each path parameter and in every query parameter the pages

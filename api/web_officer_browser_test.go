@@ -315,6 +315,13 @@ func TestBrowserTaxOfficerJob(t *testing.T) {
 	}
 	env.shot("env-officer-device-key")
 	env.narrow("env-officer-device-key")
+	// The device's refused packets, from the key page.
+	env.click(`a[href^="/app/devices/packets?mn=MN-DA001"]`)
+	env.wait("#pk-mn")
+	if v := env.value("#pk-verdict"); v != "rejected" {
+		t.Errorf("the packets page's verdict filter: %q", v)
+	}
+	env.shot("env-officer-device-packets")
 	env.click(`a[href="/app/devices?taxpayer=` + codeA + `"]`)
 	env.wait("#record-device")
 	// The taxpayer's month of monitoring, from the register.

@@ -172,6 +172,7 @@ func (s *Server) Register(e *echo.Echo) {
 	a.POST("/devices", s.webRegisterDevice)
 	a.POST("/devices/:id/end", s.webEndDevice)
 	a.GET("/devices/keys", s.webDeviceKeys)
+	a.GET("/devices/packets", s.webPackets)
 	a.POST("/devices/keys", s.webSetDeviceKey)
 	a.POST("/samples", s.webRecordSample)
 	a.GET("/budget", s.webBudget)
