@@ -74,6 +74,13 @@ func TestWebItemShowsMissingData(t *testing.T) {
 				t.Errorf("the month's quality lacks %q", s)
 			}
 		}
+		// The month's packets, refused ones included, one link away.
+		pk := regexp.MustCompile(`<a href="(/app/devices/packets\?mn=[^"]+&amp;month=2024-01)" class="quality-packets">`).FindStringSubmatch(item.body)
+		if pk == nil {
+			t.Errorf("the missing data do not link to the device's packets")
+		} else if p := o.get(strings.ReplaceAll(pk[1], "&amp;", "&")); p.status != 200 || !strings.Contains(p.body, "data-packet=") {
+			t.Errorf("the device's packets of the month: %d", p.status)
+		}
 		link := strings.ReplaceAll(m[1], "&amp;", "&")
 		u, _ := url.Parse(link)
 		q := u.Query()
