@@ -158,6 +158,16 @@ func (p Principal) Sees(creditCode, region string) bool {
 	return true
 }
 
+// ActorLabel says in words the role an Actor string (role#token@scope)
+// acted in, "其他" for one it does not know.
+func ActorLabel(actor string) string {
+	role, _, _ := strings.Cut(actor, "#")
+	if l := RoleLabel[Role(role)]; l != "" {
+		return l
+	}
+	return "其他"
+}
+
 // Actor names the principal in the audit log.
 func (p Principal) Actor() string {
 	s := string(p.Role) + "#" + strconv.FormatInt(p.TokenID, 10)

@@ -58,19 +58,34 @@ var auditEntityLabel = map[string]string{
 	"reconciliation": "比对", "device_key": "设备密钥", "exchange_batch": "信息共享批次",
 }
 
+// auditSnap is what the pages read from an audit entry's record before
+// or after the change (filing.Declaration, filing.Source …): the fields
+// that tell an action apart and name the record.
+type auditSnap struct {
+	Status     filing.Status `json:"status"`
+	ReplacesID *int64        `json:"replaces_id"`
+	Revision   int           `json:"revision"`
+	Period     string        `json:"period"`
+	OutletNo   string        `json:"outlet_no"`
+	OutletName string        `json:"outlet_name"`
+	Pollutant  string        `json:"pollutant"`
+}
+
+// snapOf reads a snapshot; ok is false when there is none (a record
+// created, or deleted).
+func snapOf(raw []byte) (s auditSnap, ok bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return s, false
+	}
+	json.Unmarshal(raw, &s)
+	return s, true
+}
+
 // auditWhat says an entry's action in words; where one action name
 // covers several (a declaration's 填写/提交, a source's 新增/变更), the
 // record before and after tell which.
-func auditWhat(e filing.AuditEntry) string {
-	var before, after struct {
-		Status     filing.Status `json:"status"`
-		ReplacesID *int64        `json:"replaces_id"`
-		Revision   int           `json:"revision"`
-	}
-	json.Unmarshal(e.Before, &before)
-	json.Unmarshal(e.After, &after)
-	isNew := len(e.Before) == 0 || string(e.Before) == "null"
-	switch filing.Action(e.Action) {
+func auditWhat(action string, before, after auditSnap, isNew bool) string {
+	switch filing.Action(action) {
 	case filing.ActDeclarationFile:
 		switch {
 		case isNew && after.ReplacesID != nil:
@@ -97,33 +112,18 @@ func auditWhat(e filing.AuditEntry) string {
 		}
 		return "修改月度产量"
 	}
-	if l := auditActionLabel[e.Action]; l != "" {
+	if l := auditActionLabel[action]; l != "" {
 		return l
 	}
 	return "其他操作"
 }
 
-// auditNames are what a person knows a record by, where an audit
-// snapshot has them.
-type auditNames struct {
-	Period     string `json:"period"`
-	Revision   int    `json:"revision"`
-	OutletNo   string `json:"outlet_no"`
-	OutletName string `json:"outlet_name"`
-	Pollutant  string `json:"pollutant"`
-}
-
 // auditRecord names an entry's record: its kind in words and, for a
 // declaration its period and version, for a source its outlet and
-// pollutant (from the record after the change, or before it when it
-// went).
-func auditRecord(e filing.AuditEntry) string {
-	var r auditNames
-	if json.Unmarshal(e.After, &r) != nil || r == (auditNames{}) {
-		json.Unmarshal(e.Before, &r)
-	}
-	label := auditEntityLabel[e.Entity]
-	switch e.Entity {
+// pollutant (r: the record after the change, or before it when it went).
+func auditRecord(entity string, r auditSnap) string {
+	label := auditEntityLabel[entity]
+	switch entity {
 	case "declaration":
 		if r.Period != "" {
 			label += " " + r.Period + " 第 " + strconv.Itoa(r.Revision) + " 版"
@@ -163,13 +163,15 @@ func (s *Server) webAudit(c echo.Context) error {
 	}
 	pg := &auditPage{Taxpayer: tp, Limit: auditLimit}
 	for _, e := range list {
-		who := filing.RoleLabel[filing.Role(roleOfActor(e.Actor))]
-		if who == "" {
-			who = "其他"
+		before, hadBefore := snapOf(e.Before)
+		after, hasAfter := snapOf(e.After)
+		named := after
+		if !hasAfter {
+			named = before
 		}
-		r := auditRow{At: e.At.In(beijing).Format("2006-01-02 15:04:05"), Who: who, What: auditWhat(e), Entry: e,
+		r := auditRow{At: e.At.In(beijing).Format("2006-01-02 15:04:05"), Who: filing.ActorLabel(e.Actor),
+			What: auditWhat(e.Action, before, after, !hadBefore), Record: auditRecord(e.Entity, named), Entry: e,
 			Before: indentJSON(e.Before), After: indentJSON(e.After)}
-		r.Record = auditRecord(e)
 		switch e.Entity {
 		case "declaration":
 			r.Link = "/app/declarations/" + e.EntityID
@@ -181,11 +183,4 @@ func (s *Server) webAudit(c echo.Context) error {
 		pg.Rows = append(pg.Rows, r)
 	}
 	return s.render(c, http.StatusOK, "audit", s.page(c, tp.Name+" · 操作记录", pg))
-}
-
-// roleOfActor is the role an audit entry's actor (filing.Principal.Actor:
-// role#token@scope) acted in.
-func roleOfActor(actor string) string {
-	role, _, _ := strings.Cut(actor, "#")
-	return role
 }

@@ -60,11 +60,7 @@ func (s *Server) renderDeviceKeys(c echo.Context, p filing.Principal, status int
 			return s.webError(c, err)
 		}
 		for i, k := range list {
-			by := filing.RoleLabel[filing.Role(roleOfActor(k.SetBy))]
-			if by == "" {
-				by = "其他"
-			}
-			pg.Keys = append(pg.Keys, keyRow{Current: i == 0, Fingerprint: strings.ToUpper(k.Fingerprint), SetBy: by, Actor: k.SetBy,
+			pg.Keys = append(pg.Keys, keyRow{Current: i == 0, Fingerprint: strings.ToUpper(k.Fingerprint), SetBy: filing.ActorLabel(k.SetBy), Actor: k.SetBy,
 				SetAt: k.SetAt.In(beijing).Format("2006-01-02 15:04")})
 		}
 	}
@@ -101,8 +97,7 @@ func (s *Server) webSetDeviceKey(c echo.Context) error {
 	pg := &deviceKeyPage{registerPage: registerPage{Code: strings.TrimSpace(vals.Get("taxpayer")), By: map[string][]string{}},
 		MN: strings.TrimSpace(vals.Get("mn"))}
 	key, again := vals.Get("key"), vals.Get("key_again")
-	switch {
-	case pg.MN == "":
+	if pg.MN == "" {
 		pg.By["mn"] = []string{"请填写设备唯一标识（MN）。"}
 	}
 	switch {

@@ -44,6 +44,9 @@ type packetRow struct {
 	QN, CN, Reason, Codes    string // for 依据详情
 }
 
+// packetFilterText says why a listing's filter was refused, by field.
+var packetFilterText = map[string]string{"month": "月份请按 2024-01 的格式填写。", "verdict": "请从列表中选择结论。", "mn": "请填写设备唯一标识（MN）。"}
+
 var verdictLabel = map[string]string{"valid": "有效", "lenient": "宽松接收", "rejected": "拒收"}
 
 // cnLabel names the HJ 212 command codes (CN) a device's data packets
@@ -128,7 +131,7 @@ func (s *Server) webPackets(c echo.Context) error {
 		case err == nil:
 		case errors.As(err, &ce) && ce.Kind == calc.KindInvalid:
 			for _, e := range ce.Errors {
-				text := map[string]string{"month": "月份请按 2024-01 的格式填写。", "verdict": "请从列表中选择结论。", "mn": "请填写设备唯一标识（MN）。"}[e.Path]
+				text := packetFilterText[e.Path]
 				if text == "" {
 					text = "查询条件有误，请检查后重新查询。"
 				}
